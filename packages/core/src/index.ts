@@ -1,0 +1,2 @@
+export { createMemoryNetwork, type MemoryNetwork } from './memory-transport.ts';
+export * from './transport.ts';

@@ -1,0 +1,132 @@
+/**
+ * The Transport interface: what core needs from the network.
+ *
+ * core defines it; `@parley/net` implements it on libp2p and
+ * `createMemoryNetwork()` (memory-transport.ts) implements it in memory for
+ * tests. Both pass the same compliance suite (`@parley/core/testing`).
+ *
+ * Peers are named by their libp2p PeerId in its canonical string form
+ * (base58btc, e.g. `12D3KooW…`). Core never sees a connection, a stream or a
+ * multiaddr object: only PeerId strings, address strings and frames.
+ *
+ * Contract (DESIGN.md §2, §4):
+ * - A frame handed to `onFrame` handlers came from the authenticated remote
+ *   PeerId `from` (the Noise handshake proved it), and that peer was admitted
+ *   by the admission hook *before* a single application byte was read.
+ * - Frames from one peer are delivered in the order they were sent, and the
+ *   transport awaits the handler's promise before delivering the next frame of
+ *   that peer (per-peer inbound backpressure). Different peers are independent.
+ * - Frames are opaque bytes of 1..FRAME_MAX_BYTES; the transport never
+ *   inspects them.
+ */
+
+/** Hard maximum size of one frame on `/parley/msg/1.0.0` (DESIGN.md §4). */
+export const FRAME_MAX_BYTES: number = 64 * 1024;
+
+/** Hard maximum size of one introduction frame on `/parley/intro/1.0.0`. */
+export const INTRO_FRAME_MAX_BYTES: number = 16 * 1024;
+
+/** A libp2p PeerId in canonical string form. */
+export type PeerIdString = string;
+
+/** A frame received from an admitted peer. */
+export interface InboundFrame {
+  readonly from: PeerIdString;
+  readonly data: Uint8Array;
+}
+
+/** A peer's reachability changed. */
+export interface PeerEvent {
+  readonly type: 'connected' | 'disconnected';
+  readonly peer: PeerIdString;
+}
+
+/**
+ * Answers "may this PeerId talk to us on `/parley/msg`?". Consulted for every
+ * inbound connection/stream before any application byte is read; a `false`
+ * resets the stream. Must be cheap (a set lookup).
+ */
+export type AdmissionHook = (peer: PeerIdString) => boolean;
+
+/**
+ * Handles one introduction frame from a peer that is not (yet) admitted: the
+ * first message of someone accepting our invite. The handler must check the
+ * invite token at the start of the frame (constant time) before parsing the
+ * rest. Resolving `true` means the peer is now a contact (the admission hook
+ * will say so from now on); `false` closes the stream.
+ */
+export type IntroductionHandler = (frame: InboundFrame) => Promise<boolean>;
+
+export type FrameHandler = (frame: InboundFrame) => void | Promise<void>;
+export type PeerEventHandler = (event: PeerEvent) => void;
+
+export interface SendOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface ConnectOptions {
+  /** Known addresses of the peer (multiaddr strings), e.g. from its contact card. */
+  readonly addresses?: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+export interface Transport {
+  /** Our own PeerId. */
+  readonly peerId: PeerIdString;
+
+  /** Our current listen/announce addresses as multiaddr strings ending in `/p2p/<peerId>`. */
+  addresses(): readonly string[];
+
+  /** Install the admission hook (replaces any previous one). Until set, every peer is refused. */
+  setAdmission(hook: AdmissionHook): void;
+
+  /** Install the introduction handler (replaces any previous one). Until set, introductions are refused. */
+  setIntroductionHandler(handler: IntroductionHandler): void;
+
+  /** Subscribe to frames from admitted peers; returns an unsubscribe function. */
+  onFrame(handler: FrameHandler): () => void;
+
+  /** Subscribe to peer connected/disconnected events; returns an unsubscribe function. */
+  onPeer(handler: PeerEventHandler): () => void;
+
+  /**
+   * Make sure we have a connection to `peer`: reuse one, dial the given
+   * addresses, or look the peer up (DHT, mDNS, relays). Rejects with a
+   * `TransportError` of code `unreachable` when no route was found.
+   */
+  connect(peer: PeerIdString, options?: ConnectOptions): Promise<void>;
+
+  /** Whether a connection to `peer` is open right now. */
+  isConnected(peer: PeerIdString): boolean;
+
+  /**
+   * Send one frame on `/parley/msg/1.0.0`, dialling if needed. Resolves once
+   * the frame was written to the peer's stream (not an end-to-end ack: core
+   * has its own acks). Applies backpressure: awaits while the per-peer send
+   * queue is full. Rejects with `TransportError` (`unreachable`,
+   * `frame-too-large`, `aborted`, `closed`).
+   */
+  send(peer: PeerIdString, frame: Uint8Array, options?: SendOptions): Promise<void>;
+
+  /**
+   * Send one introduction frame on `/parley/intro/1.0.0` to a peer that does
+   * not know us yet (accepting their invite), and wait for their verdict.
+   * Resolves `true` if they accepted us as a contact.
+   */
+  introduce(peer: PeerIdString, frame: Uint8Array, options?: ConnectOptions): Promise<boolean>;
+
+  /** Close every connection and stop; pending sends reject with `closed`. */
+  stop(): Promise<void>;
+}
+
+export type TransportErrorCode = 'unreachable' | 'frame-too-large' | 'aborted' | 'closed' | 'refused';
+
+/** Errors a Transport raises; tests and callers switch on `code`. */
+export class TransportError extends Error {
+  readonly code: TransportErrorCode;
+  constructor(code: TransportErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TransportError';
+    this.code = code;
+  }
+}
