@@ -1,0 +1,285 @@
+/**
+ * The Store interface: everything core persists, behind one synchronous,
+ * transactional API. core defines it; `@parley/store` implements it on SQLite
+ * (WAL, synchronous=FULL) and `createMemoryStore()` implements it in memory.
+ * Both pass the Store compliance suite (`@parley/core/testing`).
+ *
+ * Why synchronous: the durability invariants (DESIGN.md §5, D1–D7) need
+ * "message + outbox ciphertext + ratchet state" and "received message + new
+ * ratchet state" to commit atomically. A synchronous transaction callback
+ * cannot interleave with other work, so nothing async can observe or break a
+ * half-done transaction.
+ *
+ * The store is deliberately dumb: it never interprets bytes. Secrets and
+ * message bodies arrive already encrypted by core (see vault.ts); the store
+ * sees opaque `Uint8Array`s. Records returned are copies: mutating them does
+ * not change the store.
+ */
+
+export type ContactState = 'pending' | 'active';
+
+export interface ContactRecord {
+  /** Local id, random hex. */
+  readonly id: string;
+  /** The contact's libp2p PeerId (unique among contacts). */
+  readonly peerId: string;
+  /** The local display name, unique among contacts ignoring case. */
+  readonly name: string;
+  /** Their identity public key, as encoded by @parley/crypto. */
+  readonly identityKey: Uint8Array;
+  /** Their latest verified contact card. */
+  readonly card: Uint8Array;
+  /** Last known addresses (multiaddr strings). */
+  readonly addresses: readonly string[];
+  /** The user compared safety numbers and marked this contact verified. */
+  readonly verified: boolean;
+  /** `pending` until the other side confirmed the introduction. */
+  readonly state: ContactState;
+  /** A new identity key seen for this contact, awaiting the user's acceptance; null if none. */
+  readonly pendingIdentityKey: Uint8Array | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type PrekeyKind = 'signed' | 'one-time';
+
+export interface PrekeyRecord {
+  readonly kind: PrekeyKind;
+  readonly id: number;
+  /** The encoded key pair, encrypted at rest by core. */
+  readonly secret: Uint8Array;
+  readonly createdAt: number;
+}
+
+export interface InviteRecord {
+  /** SHA-256 of the invite token, lowercase hex: the token itself is never stored. */
+  readonly tokenHash: string;
+  readonly createdAt: number;
+  /** Epoch ms after which the invite is refused; null = never expires. */
+  readonly expiresAt: number | null;
+  /** Single-use invites are deleted when used; reusable ones count uses. */
+  readonly reusable: boolean;
+  readonly uses: number;
+  /** The one-time prekey id embedded in the invite's card, if any. */
+  readonly oneTimePrekeyId: number | null;
+}
+
+export type ConversationKind = 'direct' | 'group' | 'channel';
+
+export interface ConversationRecord {
+  /** For a direct conversation, the contact id. */
+  readonly id: string;
+  readonly kind: ConversationKind;
+  /** Disappearing-messages timer; null = off. */
+  readonly disappearingMs: number | null;
+  /** sortKey of the last message the user has seen (for unread counts). */
+  readonly readUpTo: number;
+  readonly createdAt: number;
+}
+
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+
+/** `sender` is the literal 'self' for our own messages, else the sender's PeerId. */
+export interface MessageKey {
+  readonly conversationId: string;
+  readonly sender: string;
+  /** Random 128-bit id, 32 lowercase hex chars, chosen by the sender. */
+  readonly id: string;
+}
+
+export interface MessageRecord extends MessageKey {
+  /** The sender's per-conversation sequence number (1, 2, 3, …). */
+  readonly senderSeq: number;
+  /** Message kind as core names it ('text', 'reply', …). Not secret: no content. */
+  readonly kind: string;
+  /** The message body, encrypted at rest by core. */
+  readonly body: Uint8Array;
+  /** The sender's timestamp (epoch ms). */
+  readonly sentAt: number;
+  /** When we stored it (epoch ms). */
+  readonly receivedAt: number;
+  /** Display order within the conversation (ascending). */
+  readonly sortKey: number;
+  readonly status: MessageStatus;
+  /** A readable error for failed/parked messages; null otherwise. */
+  readonly error: string | null;
+  /** Epoch ms when it disappears; null = never. */
+  readonly expiresAt: number | null;
+  readonly editedAt: number | null;
+  readonly deletedAt: number | null;
+}
+
+export type MessagePatch = Partial<
+  Pick<MessageRecord, 'body' | 'status' | 'error' | 'expiresAt' | 'editedAt' | 'deletedAt'>
+>;
+
+export interface MessageQuery {
+  /** Only messages with sortKey < before. */
+  readonly before?: number;
+  /** Only messages with sortKey > after. */
+  readonly after?: number;
+  /** At most this many, the newest of the range when `before` is set or no bound is set, else the oldest. Default 50. */
+  readonly limit?: number;
+}
+
+export interface ReactionRecord {
+  readonly conversationId: string;
+  /** The message reacted to. */
+  readonly targetSender: string;
+  readonly targetId: string;
+  /** 'self' or the reactor's PeerId. One reaction per reactor per message. */
+  readonly reactor: string;
+  readonly emoji: string;
+  readonly at: number;
+}
+
+export type OutboxKind = 'intro' | 'msg';
+
+export interface OutboxRecord {
+  /** Assigned by the store, increasing: the send order. */
+  readonly seq: number;
+  readonly peerId: string;
+  readonly kind: OutboxKind;
+  /** The exact bytes to (re)send (D6: retries resend these, never re-encrypt). */
+  readonly frame: Uint8Array;
+  /** Hex digest of the frame that the receiver acknowledges. */
+  readonly digest: string;
+  /** The message this frame carries, if it is one the user sees (for status updates). */
+  readonly message: MessageKey | null;
+  readonly createdAt: number;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+}
+
+export type NewOutboxRecord = Omit<OutboxRecord, 'seq'>;
+
+export interface ParkedRecord {
+  readonly peerId: string;
+  readonly digest: string;
+  readonly frame: Uint8Array;
+  readonly error: string;
+  readonly failures: number;
+  readonly parkedAt: number;
+}
+
+/** The operations available inside a transaction. */
+export interface StoreTx {
+  // Account-level key/value (identity, settings, counters).
+  getMeta(key: string): Uint8Array | undefined;
+  setMeta(key: string, value: Uint8Array): void;
+  deleteMeta(key: string): void;
+
+  // Contacts. putContact inserts or replaces by id; throws StoreConflictError
+  // if another contact already has the same peerId or (case-insensitive) name.
+  putContact(contact: ContactRecord): void;
+  getContact(id: string): ContactRecord | undefined;
+  getContactByPeerId(peerId: string): ContactRecord | undefined;
+  getContactByName(name: string): ContactRecord | undefined;
+  listContacts(): ContactRecord[];
+  /** Deletes the contact and its session; messages and conversation stay unless deleted separately. */
+  deleteContact(id: string): void;
+
+  // Ratchet sessions, one per contact, encrypted at rest by core.
+  getSession(contactId: string): Uint8Array | undefined;
+  putSession(contactId: string, state: Uint8Array): void;
+  deleteSession(contactId: string): void;
+
+  // Prekeys.
+  putPrekey(prekey: PrekeyRecord): void;
+  getPrekey(kind: PrekeyKind, id: number): PrekeyRecord | undefined;
+  deletePrekey(kind: PrekeyKind, id: number): void;
+  /** Ids and creation times, ascending by id. */
+  listPrekeys(kind: PrekeyKind): Array<{ readonly id: number; readonly createdAt: number }>;
+
+  // Invites.
+  putInvite(invite: InviteRecord): void;
+  getInvite(tokenHash: string): InviteRecord | undefined;
+  deleteInvite(tokenHash: string): void;
+  listInvites(): InviteRecord[];
+
+  // Conversations.
+  putConversation(conversation: ConversationRecord): void;
+  getConversation(id: string): ConversationRecord | undefined;
+  listConversations(): ConversationRecord[];
+  /** Deletes the conversation with its messages and reactions. */
+  deleteConversation(id: string): void;
+
+  // Messages. insertMessage returns 'duplicate' (and changes nothing) if the
+  // key (conversationId, sender, id) exists: this is what makes D2 hold.
+  insertMessage(message: MessageRecord): 'inserted' | 'duplicate';
+  getMessage(key: MessageKey): MessageRecord | undefined;
+  /** Applies the patch; returns false if there is no such message. */
+  updateMessage(key: MessageKey, patch: MessagePatch): boolean;
+  /** Ascending by sortKey (see MessageQuery for which end `limit` keeps). */
+  listMessages(conversationId: string, query?: MessageQuery): MessageRecord[];
+  /** The message of `sender` with that sequence number, if stored. */
+  getMessageBySeq(conversationId: string, sender: string, senderSeq: number): MessageRecord | undefined;
+  /** Highest sortKey in the conversation, or 0 if empty. */
+  maxSortKey(conversationId: string): number;
+  /** Highest senderSeq of `sender` in the conversation, or 0. */
+  maxSenderSeq(conversationId: string, sender: string): number;
+  /** Number of messages not from 'self' with sortKey > after. */
+  countMessagesAfter(conversationId: string, after: number): number;
+  /** Keys of messages with expiresAt <= now (at most `limit`). */
+  listExpired(now: number, limit: number): MessageKey[];
+  deleteMessage(key: MessageKey): void;
+
+  // Reactions (one per reactor per message; putReaction replaces).
+  putReaction(reaction: ReactionRecord): void;
+  deleteReaction(conversationId: string, targetSender: string, targetId: string, reactor: string): void;
+  listReactions(conversationId: string, targetSender: string, targetId: string): ReactionRecord[];
+
+  // Outbox (D1, D6).
+  enqueueOutbox(record: NewOutboxRecord): number;
+  /** Ascending by seq; all peers when peerId is undefined. */
+  listOutbox(peerId?: string): OutboxRecord[];
+  getOutboxByDigest(peerId: string, digest: string): OutboxRecord | undefined;
+  updateOutbox(seq: number, patch: Pick<OutboxRecord, 'attempts' | 'nextAttemptAt' | 'lastError'>): void;
+  deleteOutbox(seq: number): void;
+  countOutbox(peerId?: string): number;
+
+  // Inbox bookkeeping (D2, D5, D7).
+  /** Whether a frame with this digest from this peer was already processed. */
+  hasReceived(peerId: string, digest: string): boolean;
+  markReceived(peerId: string, digest: string, at: number): void;
+  /** Forget received digests older than `before` (bounded table). Returns how many. */
+  pruneReceived(before: number): number;
+  /** Count one more processing failure of a frame; returns the new count. */
+  recordFailure(peerId: string, digest: string, at: number): number;
+  clearFailure(peerId: string, digest: string): void;
+  park(record: ParkedRecord): void;
+  listParked(): ParkedRecord[];
+  deleteParked(peerId: string, digest: string): void;
+}
+
+export interface Store {
+  /**
+   * Runs `fn` in one ACID transaction and returns its result. If `fn` throws,
+   * everything it did is rolled back and the error propagates. A call made
+   * from inside `fn` joins the outer transaction. `fn` must be synchronous.
+   */
+  transaction<T>(fn: (tx: StoreTx) => T): T;
+  /** Flushes and closes; later calls throw StoreClosedError. */
+  close(): void;
+}
+
+/** putContact would make two contacts share a PeerId or a name. */
+export class StoreConflictError extends Error {
+  readonly code = 'store-conflict' as const;
+  readonly field: 'peerId' | 'name';
+  constructor(field: 'peerId' | 'name', message: string) {
+    super(message);
+    this.name = 'StoreConflictError';
+    this.field = field;
+  }
+}
+
+/** The store was used after close(). */
+export class StoreClosedError extends Error {
+  readonly code = 'store-closed' as const;
+  constructor() {
+    super('the store is closed');
+    this.name = 'StoreClosedError';
+  }
+}
