@@ -1,2 +1,47 @@
+/**
+ * @parley/core — the messenger: accounts, contacts, sessions, conversations,
+ * durable outbox/inbox. Defines the Transport and Store interfaces that
+ * @parley/net and @parley/store implement.
+ */
+export {
+  type Account,
+  type AccountInfo,
+  accountProtection,
+  checkDisplayName,
+  createAccount,
+  hasAccount,
+  unlockAccount,
+} from './account.ts';
+export {
+  type AppBody,
+  type AppKind,
+  type AppMessage,
+  decodeAppMessage,
+  encodeAppMessage,
+  MESSAGE_TEXT_MAX_BYTES,
+  type MessageRef,
+} from './app-message.ts';
+export {
+  INVITE_DEFAULT_TTL_MS,
+  type Invite,
+  type InviteOptions,
+  REUSABLE_INVITE_DEFAULT_TTL_MS,
+} from './contacts.ts';
+export type { MessengerEvents, Settings } from './context.ts';
+export { CoreError, type CoreErrorCode, InboundError } from './errors.ts';
+export { decodeFrame, encodeFrame, type Frame, frameDigest } from './frame.ts';
+export { MAX_PROCESSING_FAILURES } from './inbox.ts';
+export { decodeInviteLink, INVITE_SCHEME } from './invite.ts';
 export { createMemoryNetwork, type MemoryNetwork } from './memory-transport.ts';
+export {
+  createMessenger,
+  type Messenger,
+  type MessengerOptions,
+  type MessengerStatus,
+  RECEIVED_RETENTION_MS,
+} from './messenger.ts';
+export { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS } from './retry.ts';
+export * from './store.ts';
 export * from './transport.ts';
+export { SCRYPT_PARAMS, type VaultSecret } from './vault.ts';
+export type { ContactView, ConversationView, MessageView, ReactionView } from './views.ts';

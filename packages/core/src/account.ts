@@ -1,0 +1,202 @@
+/**
+ * The account: this user's identity, libp2p peer key, display name and
+ * prekeys, sealed at rest by the vault (DESIGN.md §2, §5 "At rest").
+ *
+ * Meta keys (store.setMeta):
+ *   vault            the vault header (kdf, salt, check) — not secret
+ *   account          version u8 ‖ JSON {peerId, name, createdAt} — not secret
+ *   identity         sealed encodeIdentity(identity)
+ *   peer-key         sealed libp2p private key (protobuf bytes, owned by net)
+ *   prekey-next-id   u32 counter for new prekey ids
+ */
+import {
+  createIdentity,
+  createOneTimePrekeys,
+  createSignedPrekey,
+  decodeIdentity,
+  decodePrekey,
+  encodeIdentity,
+  encodePrekey,
+  type Identity,
+  type IdentityPublic,
+  type PrekeyPair,
+  type Primitives,
+  type RandomSource,
+} from '@parley/crypto';
+import { concat, fromUtf8, utf8 } from './bytes.ts';
+import { CoreError } from './errors.ts';
+import { redact } from './redact.ts';
+import type { Store, StoreTx } from './store.ts';
+import { createVault, unlockVault, type Vault, type VaultSecret, vaultKdf } from './vault.ts';
+
+export const DISPLAY_NAME_MAX_CHARS = 64;
+
+export interface AccountInfo {
+  readonly peerId: string;
+  readonly name: string;
+  readonly createdAt: number;
+}
+
+/** An unlocked account. Holds secrets: prints `[redacted]`. */
+export interface Account {
+  readonly info: AccountInfo;
+  readonly identity: Identity;
+  readonly vault: Vault;
+  /** The libp2p private key (protobuf bytes) for net. */
+  readonly peerKey: Uint8Array;
+}
+
+export interface CreateAccountOptions {
+  readonly name: string;
+  readonly secret: VaultSecret;
+  readonly peerId: string;
+  readonly peerKey: Uint8Array;
+  readonly primitives: Primitives;
+  readonly random: RandomSource;
+  readonly now: number;
+}
+
+/** Checks and normalizes a display name; throws CoreError('bad-name'). */
+export function checkDisplayName(name: string): string {
+  const clean = name.normalize('NFC').trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (clean.length === 0 || clean.length > DISPLAY_NAME_MAX_CHARS || /[\u0000-\u001f\u007f]/.test(clean)) {
+    throw new CoreError(
+      'bad-name',
+      `a name must be 1..${DISPLAY_NAME_MAX_CHARS} characters without control characters`,
+    );
+  }
+  return clean;
+}
+
+export function hasAccount(store: Store): boolean {
+  return store.transaction((tx) => tx.getMeta('account') !== undefined);
+}
+
+/** Which secret unlocks the account in this store. */
+export function accountProtection(store: Store): 'passphrase' | 'keyfile' {
+  const header = store.transaction((tx) => tx.getMeta('vault'));
+  if (!header) throw new CoreError('no-account', 'no account here yet; create one with "parley init"');
+  return vaultKdf(header) === 'scrypt' ? 'passphrase' : 'keyfile';
+}
+
+export async function createAccount(store: Store, options: CreateAccountOptions): Promise<Account> {
+  if (hasAccount(store))
+    throw new CoreError('account-exists', 'an account already exists in this data folder');
+  const name = checkDisplayName(options.name);
+  const { vault, header } = await createVault(options.secret, options.random);
+  const identity = createIdentity(options.random, options.primitives);
+  const info: AccountInfo = { peerId: options.peerId, name, createdAt: options.now };
+  const spk = createSignedPrekey(identity, 1, options.now, options.random, options.primitives);
+  store.transaction((tx) => {
+    tx.setMeta('vault', header);
+    tx.setMeta('identity', vault.seal('identity', encodeIdentity(identity)));
+    tx.setMeta('peer-key', vault.seal('peer-key', options.peerKey));
+    putPrekey(tx, vault, spk);
+    setCounter(tx, 'prekey-next-id', 2);
+    writeInfo(tx, info);
+  });
+  return Object.freeze(redact({ info, identity, vault, peerKey: options.peerKey.slice() }));
+}
+
+/** Unlocks; a wrong passphrase throws CoreError('wrong-passphrase') and changes nothing. */
+export async function unlockAccount(
+  store: Store,
+  secret: VaultSecret,
+  primitives: Primitives,
+  random: RandomSource,
+): Promise<Account> {
+  const { header, sealedIdentity, sealedPeerKey, info } = store.transaction((tx) => ({
+    header: tx.getMeta('vault'),
+    sealedIdentity: tx.getMeta('identity'),
+    sealedPeerKey: tx.getMeta('peer-key'),
+    info: readInfo(tx),
+  }));
+  if (!header || !sealedIdentity || !sealedPeerKey || !info) {
+    throw new CoreError('no-account', 'no account here yet; create one with "parley init"');
+  }
+  const vault = await unlockVault(header, secret, random);
+  const identity = decodeIdentity(vault.open('identity', sealedIdentity), primitives);
+  const peerKey = vault.open('peer-key', sealedPeerKey);
+  return Object.freeze(redact({ info, identity, vault, peerKey }));
+}
+
+export function readInfo(tx: StoreTx): AccountInfo | undefined {
+  const raw = tx.getMeta('account');
+  if (!raw) return undefined;
+  if (raw[0] !== 1) throw new CoreError('bad-input', 'unsupported account record version');
+  return JSON.parse(fromUtf8(raw.subarray(1))) as AccountInfo;
+}
+
+export function writeInfo(tx: StoreTx, info: AccountInfo): void {
+  tx.setMeta('account', concat(Uint8Array.of(1), utf8(JSON.stringify(info))));
+}
+
+// ---- prekeys ----
+
+const prekeyLabel = (p: Pick<PrekeyPair, 'kind' | 'id'>): string => `prekey:${p.kind}:${p.id}`;
+
+export function putPrekey(tx: StoreTx, vault: Vault, pair: PrekeyPair): void {
+  tx.putPrekey({
+    kind: pair.kind,
+    id: pair.id,
+    secret: vault.seal(prekeyLabel(pair), encodePrekey(pair)),
+    createdAt: pair.createdAt,
+  });
+}
+
+export function loadPrekey(
+  tx: StoreTx,
+  vault: Vault,
+  kind: PrekeyPair['kind'],
+  id: number,
+  primitives: Primitives,
+): PrekeyPair | undefined {
+  const record = tx.getPrekey(kind, id);
+  if (!record) return undefined;
+  return decodePrekey(vault.open(prekeyLabel({ kind, id }), record.secret), primitives);
+}
+
+/** The newest signed prekey (the one to publish). */
+export function currentSignedPrekey(tx: StoreTx, vault: Vault, primitives: Primitives): PrekeyPair {
+  const ids = tx.listPrekeys('signed');
+  const newest = ids[ids.length - 1];
+  const pair = newest && loadPrekey(tx, vault, 'signed', newest.id, primitives);
+  if (!pair) throw new CoreError('bad-input', 'the account has no signed prekey; the data folder is damaged');
+  return pair;
+}
+
+/** Creates and stores one new one-time prekey (for a single-use invite). */
+export function newOneTimePrekey(
+  tx: StoreTx,
+  vault: Vault,
+  random: RandomSource,
+  primitives: Primitives,
+): PrekeyPair {
+  const id = nextCounter(tx, 'prekey-next-id');
+  const [pair] = createOneTimePrekeys(id, 1, random, primitives);
+  if (!pair) throw new Error('unreachable: createOneTimePrekeys returned nothing');
+  putPrekey(tx, vault, pair);
+  return pair;
+}
+
+export function nextCounter(tx: StoreTx, key: string): number {
+  const raw = tx.getMeta(key);
+  const value = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(0) : 1;
+  setCounter(tx, key, value + 1);
+  return value;
+}
+
+function setCounter(tx: StoreTx, key: string, value: number): void {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  tx.setMeta(key, out);
+}
+
+/** IdentityPublic ⇄ the 64 bytes stored in ContactRecord.identityKey. */
+export const encodeIdentityPublic = (pub: IdentityPublic): Uint8Array =>
+  concat(pub.signingKey, pub.agreementKey);
+export const decodeIdentityPublic = (bytes: Uint8Array): IdentityPublic => ({
+  signingKey: bytes.slice(0, 32),
+  agreementKey: bytes.slice(32, 64),
+});

@@ -1,0 +1,223 @@
+/**
+ * The application message: what travels *inside* the Double Ratchet
+ * (docs/PROTOCOL.md "Application messages"). Encrypted whole, so nothing here
+ * is visible to the network or a relay.
+ *
+ * Layout (all integers big-endian):
+ *   version  u8   = 1
+ *   kind     u8   (APP_KINDS index)
+ *   id       16 bytes, random, chosen by the sender
+ *   seq      u32  sender's per-conversation sequence (0 for ephemeral kinds)
+ *   sentAt   u64  sender's clock, epoch ms (< 2^53)
+ *   body     UTF-8 JSON object, shape fixed per kind, validated strictly
+ */
+import { concat, fromBase64Url, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.ts';
+import { InboundError } from './errors.ts';
+
+export const APP_MESSAGE_VERSION = 1;
+/** Maximum UTF-8 size of a text message; keeps every frame far below FRAME_MAX_BYTES. */
+export const MESSAGE_TEXT_MAX_BYTES: number = 32 * 1024;
+export const EMOJI_MAX_BYTES = 32;
+export const DISPLAY_NAME_MAX_BYTES = 64;
+export const READ_RECEIPT_MAX_TARGETS = 256;
+/** Longest disappearing-messages timer: one year. */
+export const DISAPPEARING_MAX_MS: number = 365 * 24 * 3600 * 1000;
+const HEADER_BYTES = 1 + 1 + 16 + 4 + 8;
+
+/** A reference to an earlier message; `mine` = sent by the sender of the referring message. */
+export interface MessageRef {
+  readonly id: string;
+  readonly mine: boolean;
+}
+
+export type AppBody =
+  | { readonly kind: 'text'; readonly text: string; readonly replyTo?: MessageRef }
+  | { readonly kind: 'reaction'; readonly target: MessageRef; readonly emoji: string }
+  | { readonly kind: 'edit'; readonly target: MessageRef; readonly text: string }
+  | { readonly kind: 'delete'; readonly target: MessageRef }
+  | { readonly kind: 'read'; readonly targets: readonly MessageRef[] }
+  | { readonly kind: 'typing'; readonly active: boolean }
+  | { readonly kind: 'timer'; readonly disappearingMs: number | null }
+  | { readonly kind: 'profile'; readonly name: string; readonly card: Uint8Array }
+  | { readonly kind: 'welcome'; readonly name: string };
+
+export type AppKind = AppBody['kind'];
+
+export const APP_KINDS: readonly AppKind[] = [
+  'text',
+  'reaction',
+  'edit',
+  'delete',
+  'read',
+  'typing',
+  'timer',
+  'profile',
+  'welcome',
+];
+
+/** Kinds that are shown as messages in the conversation (others change state). */
+export const VISIBLE_KINDS: ReadonlySet<AppKind> = new Set<AppKind>(['text']);
+/** Kinds never stored nor retried: lost if the peer is offline. */
+export const EPHEMERAL_KINDS: ReadonlySet<AppKind> = new Set<AppKind>(['typing']);
+
+export interface AppMessage {
+  readonly id: string;
+  readonly seq: number;
+  readonly sentAt: number;
+  readonly body: AppBody;
+}
+
+export function encodeAppMessage(message: AppMessage): Uint8Array {
+  validateBody(message.body);
+  const header = new Uint8Array(HEADER_BYTES);
+  const view = new DataView(header.buffer);
+  header[0] = APP_MESSAGE_VERSION;
+  header[1] = APP_KINDS.indexOf(message.body.kind);
+  header.set(fromHex(message.id), 2);
+  view.setUint32(18, message.seq);
+  view.setUint32(22, Math.floor(message.sentAt / 2 ** 32));
+  view.setUint32(26, message.sentAt % 2 ** 32);
+  const { kind: _kind, ...fields } = message.body;
+  const json = 'card' in fields ? { ...fields, card: toBase64Url(fields.card) } : fields;
+  return concat(header, utf8(JSON.stringify(json)));
+}
+
+export function decodeAppMessage(bytes: Uint8Array): AppMessage {
+  if (bytes.length < HEADER_BYTES + 2) throw bad('message too short');
+  if (bytes[0] !== APP_MESSAGE_VERSION) throw bad(`unsupported message version ${bytes[0]}`);
+  const kind = APP_KINDS[bytes[1] as number];
+  if (kind === undefined) throw bad(`unknown message kind ${bytes[1]}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const id = toHex(bytes.subarray(2, 18));
+  const seq = view.getUint32(18);
+  const high = view.getUint32(22);
+  if (high >= 2 ** 21) throw bad('timestamp out of range');
+  const sentAt = high * 2 ** 32 + view.getUint32(26);
+  let fields: unknown;
+  try {
+    fields = JSON.parse(fromUtf8(bytes.subarray(HEADER_BYTES)));
+  } catch {
+    throw bad('message body is not UTF-8 JSON');
+  }
+  const body = parseBody(kind, fields);
+  validateBody(body);
+  return { id, seq, sentAt, body };
+}
+
+function bad(message: string): InboundError {
+  return new InboundError('bad-message', message);
+}
+
+function parseBody(kind: AppKind, fields: unknown): AppBody {
+  if (typeof fields !== 'object' || fields === null || Array.isArray(fields))
+    throw bad('message body is not an object');
+  const f = fields as Record<string, unknown>;
+  const allowed: Record<AppKind, readonly string[]> = {
+    text: ['text', 'replyTo'],
+    reaction: ['target', 'emoji'],
+    edit: ['target', 'text'],
+    delete: ['target'],
+    read: ['targets'],
+    typing: ['active'],
+    timer: ['disappearingMs'],
+    profile: ['name', 'card'],
+    welcome: ['name'],
+  };
+  for (const key of Object.keys(f))
+    if (!allowed[kind].includes(key)) throw bad(`unexpected field "${key}" in ${kind}`);
+  switch (kind) {
+    case 'text':
+      return f.replyTo === undefined
+        ? { kind, text: str(f.text) }
+        : { kind, text: str(f.text), replyTo: ref(f.replyTo) };
+    case 'reaction':
+      return { kind, target: ref(f.target), emoji: str(f.emoji) };
+    case 'edit':
+      return { kind, target: ref(f.target), text: str(f.text) };
+    case 'delete':
+      return { kind, target: ref(f.target) };
+    case 'read':
+      if (!Array.isArray(f.targets)) throw bad('read.targets must be an array');
+      return { kind, targets: f.targets.map(ref) };
+    case 'typing':
+      if (typeof f.active !== 'boolean') throw bad('typing.active must be a boolean');
+      return { kind, active: f.active };
+    case 'timer':
+      if (f.disappearingMs !== null && typeof f.disappearingMs !== 'number')
+        throw bad('timer must be a number or null');
+      return { kind, disappearingMs: f.disappearingMs };
+    case 'profile':
+      return { kind, name: str(f.name), card: b64(f.card) };
+    case 'welcome':
+      return { kind, name: str(f.name) };
+  }
+}
+
+const str = (value: unknown): string => {
+  if (typeof value !== 'string') throw bad('expected a string');
+  return value;
+};
+
+const b64 = (value: unknown): Uint8Array => {
+  try {
+    return fromBase64Url(str(value));
+  } catch {
+    throw bad('expected base64url bytes');
+  }
+};
+
+const ref = (value: unknown): MessageRef => {
+  if (typeof value !== 'object' || value === null) throw bad('expected a message reference');
+  const { id, mine, ...rest } = value as Record<string, unknown>;
+  if (
+    Object.keys(rest).length > 0 ||
+    typeof id !== 'string' ||
+    !isMessageId(id) ||
+    typeof mine !== 'boolean'
+  ) {
+    throw bad('malformed message reference');
+  }
+  return { id, mine };
+};
+
+/** A message id: 128 bits as 32 lowercase hex characters. */
+export const isMessageId = (id: string): boolean => /^[0-9a-f]{32}$/.test(id);
+
+const byteLength = (text: string): number => utf8(text).length;
+
+/** Throws InboundError('bad-message') when a body breaks a limit (used on encode too). */
+export function validateBody(body: AppBody): void {
+  switch (body.kind) {
+    case 'text':
+    case 'edit':
+      if (body.text.length === 0 || byteLength(body.text) > MESSAGE_TEXT_MAX_BYTES) {
+        throw bad(`text must be 1..${MESSAGE_TEXT_MAX_BYTES} bytes`);
+      }
+      return;
+    case 'reaction':
+      if (byteLength(body.emoji) > EMOJI_MAX_BYTES)
+        throw bad(`a reaction is at most ${EMOJI_MAX_BYTES} bytes`);
+      return;
+    case 'read':
+      if (body.targets.length === 0 || body.targets.length > READ_RECEIPT_MAX_TARGETS)
+        throw bad('bad read receipt size');
+      return;
+    case 'timer':
+      if (
+        body.disappearingMs !== null &&
+        (!Number.isInteger(body.disappearingMs) ||
+          body.disappearingMs < 1000 ||
+          body.disappearingMs > DISAPPEARING_MAX_MS)
+      ) {
+        throw bad('disappearing timer must be null or 1 s .. 1 year in ms');
+      }
+      return;
+    case 'profile':
+    case 'welcome':
+      if (body.name.trim().length === 0 || byteLength(body.name) > DISPLAY_NAME_MAX_BYTES)
+        throw bad('bad display name');
+      return;
+    default:
+      return;
+  }
+}

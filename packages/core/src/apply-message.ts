@@ -1,0 +1,143 @@
+/**
+ * Applying an authenticated application message to the store, inside the
+ * receiving transaction. Returns what changed, for events after commit.
+ */
+import { decodeContactCard, sameIdentity } from '@parley/crypto';
+import { decodeIdentityPublic } from './account.ts';
+import type { AppMessage, MessageRef } from './app-message.ts';
+import type { Ctx } from './context.ts';
+import { InboundError } from './errors.ts';
+import type { ContactRecord, MessageKey, StoreTx } from './store.ts';
+import { openBody, sealBody } from './views.ts';
+
+export interface Effects {
+  readonly messages: MessageKey[];
+  typing?: boolean;
+  contactChanged?: boolean;
+  timerChanged?: boolean;
+}
+
+/** How far back an out-of-order message looks for its neighbours of the same sender. */
+const ORDER_LOOKAROUND = 64;
+
+/** D4: place a late message between its sender's neighbours, else at the end. */
+export function sortKeyFor(tx: StoreTx, conversationId: string, sender: string, seq: number): number {
+  const end = tx.maxSortKey(conversationId) + 1;
+  if (tx.maxSenderSeq(conversationId, sender) < seq) return end;
+  let next: number | undefined;
+  for (let s = seq + 1; s <= seq + ORDER_LOOKAROUND && next === undefined; s++) {
+    next = tx.getMessageBySeq(conversationId, sender, s)?.sortKey;
+  }
+  if (next === undefined) return end;
+  let prev: number | undefined;
+  for (let s = seq - 1; s >= Math.max(1, seq - ORDER_LOOKAROUND) && prev === undefined; s--) {
+    prev = tx.getMessageBySeq(conversationId, sender, s)?.sortKey;
+  }
+  return prev === undefined ? next - 0.5 : (prev + next) / 2;
+}
+
+const target = (contact: ContactRecord, ref: MessageRef): MessageKey => ({
+  conversationId: contact.id,
+  sender: ref.mine ? contact.peerId : 'self',
+  id: ref.id,
+});
+
+export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessage): Effects {
+  const effects: Effects = { messages: [] };
+  const now = ctx.now();
+  const body = app.body;
+  switch (body.kind) {
+    case 'text': {
+      if (app.seq < 1) throw new InboundError('bad-message', 'a text message needs a sequence number');
+      const key = { conversationId: contact.id, sender: contact.peerId, id: app.id };
+      const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
+      const stored = body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
+      const inserted = tx.insertMessage({
+        ...key,
+        senderSeq: app.seq,
+        kind: 'text',
+        body: sealBody(ctx.account.vault, key, stored),
+        sentAt: app.sentAt,
+        receivedAt: now,
+        sortKey: sortKeyFor(tx, contact.id, contact.peerId, app.seq),
+        status: 'received',
+        error: null,
+        expiresAt: ttl === null ? null : now + ttl,
+        editedAt: null,
+        deletedAt: null,
+      });
+      if (inserted === 'inserted') effects.messages.push(key);
+      return effects;
+    }
+    case 'reaction': {
+      const t = target(contact, body.target);
+      if (!tx.getMessage(t)) return effects;
+      if (body.emoji === '') tx.deleteReaction(t.conversationId, t.sender, t.id, contact.peerId);
+      else
+        tx.putReaction({
+          conversationId: t.conversationId,
+          targetSender: t.sender,
+          targetId: t.id,
+          reactor: contact.peerId,
+          emoji: body.emoji,
+          at: now,
+        });
+      effects.messages.push(t);
+      return effects;
+    }
+    case 'edit':
+    case 'delete': {
+      if (!body.target.mine) return effects; // only one's own messages can be edited or deleted
+      const t = target(contact, body.target);
+      const existing = tx.getMessage(t);
+      if (!existing || existing.deletedAt !== null) return effects;
+      if (body.kind === 'edit') {
+        const { replyTo } = openBody(ctx.account.vault, existing);
+        const stored = replyTo ? { text: body.text, replyTo } : { text: body.text };
+        tx.updateMessage(t, { body: sealBody(ctx.account.vault, t, stored), editedAt: now });
+      } else {
+        tx.updateMessage(t, { body: new Uint8Array(0), deletedAt: now });
+      }
+      effects.messages.push(t);
+      return effects;
+    }
+    case 'read': {
+      if (!ctx.settings.readReceipts) return effects;
+      for (const ref of body.targets) {
+        if (ref.mine) continue;
+        const t = target(contact, ref);
+        const m = tx.getMessage(t);
+        if (m && m.status !== 'read' && m.status !== 'failed') {
+          tx.updateMessage(t, { status: 'read' });
+          effects.messages.push(t);
+        }
+      }
+      return effects;
+    }
+    case 'typing':
+      effects.typing = body.active;
+      return effects;
+    case 'timer': {
+      const conversation = tx.getConversation(contact.id);
+      if (conversation) tx.putConversation({ ...conversation, disappearingMs: body.disappearingMs });
+      effects.timerChanged = true;
+      return effects;
+    }
+    case 'profile': {
+      const card = decodeContactCard(body.card, ctx.primitives);
+      if (
+        card.peerId !== contact.peerId ||
+        !sameIdentity(card.identity, decodeIdentityPublic(contact.identityKey))
+      ) {
+        throw new InboundError('bad-message', 'a profile update must carry the sender’s own card');
+      }
+      tx.putContact({ ...contact, card: body.card, addresses: card.addresses, updatedAt: now });
+      effects.contactChanged = true;
+      return effects;
+    }
+    case 'welcome':
+      if (contact.state !== 'active') tx.putContact({ ...contact, state: 'active', updatedAt: now });
+      effects.contactChanged = true;
+      return effects;
+  }
+}

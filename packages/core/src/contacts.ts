@@ -1,0 +1,357 @@
+/**
+ * Invites, introductions and the contact book (DESIGN.md §2).
+ *
+ * Flow: Alice creates an invite (a signed card carrying a token). Bob accepts
+ * it: he starts a session from Alice's card and queues ONE introduction frame
+ * (token + first ratchet message carrying his own card) to Alice's
+ * `/parley/intro/1.0.0`. Alice checks the token first, then the session, then
+ * that Bob's card is signed by the identity that ran the handshake and names
+ * the PeerId the transport authenticated. Both end up with each other as
+ * contacts; Alice replies with a `welcome` message through the ratchet.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  acceptSession,
+  type ContactCard,
+  CryptoError,
+  createContactCard,
+  decodeContactCard,
+  encrypt,
+  initiateSession,
+  safetyNumber,
+  sameIdentity,
+} from '@parley/crypto';
+import { checkDisplayName, currentSignedPrekey, encodeIdentityPublic, newOneTimePrekey } from './account.ts';
+import { decodeAppMessage, encodeAppMessage } from './app-message.ts';
+import { equalBytes, toHex } from './bytes.ts';
+import type { Ctx } from './context.ts';
+import { CoreError } from './errors.ts';
+import { frameDigest } from './frame.ts';
+import {
+  decodeIntro,
+  decodeInviteExtension,
+  decodeInviteLink,
+  encodeIntro,
+  encodeInviteExtension,
+  encodeInviteLink,
+  INVITE_MAX_ADDRESSES,
+  INVITE_TOKEN_BYTES,
+} from './invite.ts';
+import { newMessageId } from './outbound.ts';
+import { prekeyLookup } from './prekey-lookup.ts';
+import { saveSession } from './session-store.ts';
+import type { ContactRecord, StoreTx } from './store.ts';
+import type { InboundFrame } from './transport.ts';
+
+/** Default lifetime of a single-use invite. */
+export const INVITE_DEFAULT_TTL_MS: number = 30 * 24 * 3600 * 1000;
+/** Default lifetime of a reusable invite (for posting publicly): shorter on purpose. */
+export const REUSABLE_INVITE_DEFAULT_TTL_MS: number = 7 * 24 * 3600 * 1000;
+
+export interface InviteOptions {
+  readonly reusable?: boolean;
+  /** Lifetime in ms; defaults above. */
+  readonly ttlMs?: number;
+}
+
+export interface Invite {
+  readonly link: string;
+  readonly reusable: boolean;
+  readonly expiresAt: number;
+}
+
+const tokenHash = (token: Uint8Array): string => toHex(sha256(token));
+
+/** Our signed card: `extension` carries the invite fields when this card is an invite. */
+function ownCard(
+  ctx: Ctx,
+  tx: StoreTx,
+  extras: { oneTime?: boolean; extension?: Uint8Array },
+): {
+  card: Uint8Array;
+  oneTimePrekeyId: number | null;
+} {
+  const { account, primitives: p } = ctx;
+  const spk = currentSignedPrekey(tx, account.vault, p);
+  const otpk = extras.oneTime ? newOneTimePrekey(tx, account.vault, ctx.random, p) : undefined;
+  const fields = {
+    peerId: account.info.peerId,
+    displayName: account.info.name,
+    addresses: ctx.transport.addresses().slice(0, INVITE_MAX_ADDRESSES),
+    signedPrekey: {
+      id: spk.id,
+      createdAt: spk.createdAt,
+      publicKey: spk.publicKey,
+      signature: spk.signature,
+    },
+    issuedAt: ctx.now(),
+    ...(otpk ? { oneTimePrekey: { id: otpk.id, publicKey: otpk.publicKey } } : {}),
+    ...(extras.extension ? { extension: extras.extension } : {}),
+  };
+  return { card: createContactCard(account.identity, fields, p), oneTimePrekeyId: otpk?.id ?? null };
+}
+
+export function createInvite(ctx: Ctx, options: InviteOptions = {}): Invite {
+  const reusable = options.reusable ?? false;
+  const ttl = options.ttlMs ?? (reusable ? REUSABLE_INVITE_DEFAULT_TTL_MS : INVITE_DEFAULT_TTL_MS);
+  if (!Number.isInteger(ttl) || ttl < 60_000 || ttl > 365 * 24 * 3600 * 1000) {
+    throw new CoreError('bad-input', 'an invite lives between one minute and one year');
+  }
+  const token = ctx.random(INVITE_TOKEN_BYTES);
+  const now = ctx.now();
+  const expiresAt = now + ttl;
+  const extension = encodeInviteExtension({ reusable, token, expiresAt });
+  const card = ctx.store.transaction((tx) => {
+    const made = ownCard(ctx, tx, { oneTime: !reusable, extension });
+    tx.putInvite({
+      tokenHash: tokenHash(token),
+      createdAt: now,
+      expiresAt,
+      reusable,
+      uses: 0,
+      oneTimePrekeyId: made.oneTimePrekeyId,
+    });
+    return made.card;
+  });
+  return { link: encodeInviteLink(card), reusable, expiresAt };
+}
+
+/** Reads and verifies an invite link without changing anything. */
+export function readInvite(
+  ctx: Ctx,
+  link: string,
+): { card: ContactCard; token: Uint8Array; expiresAt: number | null } {
+  const bytes = decodeInviteLink(link);
+  let card: ContactCard;
+  try {
+    card = decodeContactCard(bytes, ctx.primitives);
+  } catch (error) {
+    const why = error instanceof CryptoError ? ` (${error.code})` : '';
+    throw new CoreError(
+      'bad-invite',
+      `this invite link was damaged or tampered with${why}; ask for a new one`,
+    );
+  }
+  const ext = decodeInviteExtension(card.extension);
+  if (ext.expiresAt !== null && ext.expiresAt <= ctx.now()) {
+    throw new CoreError(
+      'invite-expired',
+      `this invite from ${card.displayName} has expired; ask them for a new one`,
+    );
+  }
+  if (card.peerId === ctx.account.info.peerId)
+    throw new CoreError('own-invite', 'this is your own invite; send it to someone else');
+  return { card, token: ext.token, expiresAt: ext.expiresAt };
+}
+
+/** Picks `wanted`, or `wanted 2`, `wanted 3`… if taken. */
+function freeName(tx: StoreTx, wanted: string): string {
+  let name = wanted;
+  for (let i = 2; tx.getContactByName(name); i++) name = `${wanted.slice(0, 60)} ${i}`;
+  return name;
+}
+
+/** Accepts an invite: the new contact is 'pending' until the inviter accepts our introduction. */
+export function acceptInvite(ctx: Ctx, link: string, localName?: string): ContactRecord {
+  const { card, token } = readInvite(ctx, link);
+  const { account, primitives: p } = ctx;
+  const session = initiateSession(account.identity, card, ctx.random, p);
+  return ctx.store.transaction((tx) => {
+    if (tx.getContactByPeerId(card.peerId)) {
+      throw new CoreError('contact-exists', `${card.displayName} is already one of your contacts`);
+    }
+    const wanted = checkDisplayName(localName ?? card.displayName);
+    if (localName !== undefined && tx.getContactByName(wanted)) {
+      throw new CoreError('name-taken', `you already have a contact named "${wanted}"; choose another name`);
+    }
+    const now = ctx.now();
+    const { card: mine } = ownCard(ctx, tx, {});
+    const body = { kind: 'profile', name: account.info.name, card: mine } as const;
+    const plaintext = encodeAppMessage({ id: newMessageId(ctx), seq: 0, sentAt: now, body });
+    const { session: next, message } = encrypt(session, plaintext, p);
+    const intro = encodeIntro(token, message);
+    const contact: ContactRecord = {
+      id: newMessageId(ctx),
+      peerId: card.peerId,
+      name: freeName(tx, wanted),
+      identityKey: encodeIdentityPublic(card.identity),
+      card: decodeInviteLink(link).slice(),
+      addresses: card.addresses,
+      verified: false,
+      state: 'pending',
+      pendingIdentityKey: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    tx.putContact(contact);
+    tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+    saveSession(tx, account.vault, contact.id, next);
+    tx.enqueueOutbox({
+      peerId: contact.peerId,
+      kind: 'intro',
+      frame: intro,
+      digest: frameDigest(intro),
+      message: null,
+      createdAt: now,
+      attempts: 0,
+      nextAttemptAt: now,
+      lastError: null,
+    });
+    return contact;
+  });
+}
+
+type IntroOutcome =
+  | { accepted: false }
+  | { accepted: true; contact: ContactRecord; fresh: boolean; known?: boolean };
+
+/**
+ * The inviter's side: the transport's introduction handler. Checks the token
+ * before parsing anything else; refuses unknown, expired and used tokens.
+ * A repeated introduction (our verdict was lost) is accepted again (D5).
+ */
+export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): IntroOutcome {
+  const intro = decodeIntro(data);
+  if (!intro) return { accepted: false };
+  const digest = frameDigest(data);
+  const hash = tokenHash(intro.token);
+  return ctx.store.transaction((tx): IntroOutcome => {
+    const known = tx.getContactByPeerId(from);
+    if (known && tx.hasReceived(from, digest)) return { accepted: true, contact: known, fresh: false };
+    const invite = tx.getInvite(hash);
+    const now = ctx.now();
+    if (!invite || (invite.expiresAt !== null && invite.expiresAt <= now)) return { accepted: false };
+    const { account, primitives: p } = ctx;
+    let accepted: ReturnType<typeof acceptSession>;
+    let card: ContactCard;
+    let cardBytes: Uint8Array;
+    let name: string;
+    try {
+      accepted = acceptSession(
+        account.identity,
+        prekeyLookup(tx, account.vault, p),
+        intro.message,
+        ctx.random,
+        p,
+      );
+      const app = decodeAppMessage(accepted.plaintext);
+      if (app.body.kind !== 'profile') return { accepted: false };
+      cardBytes = app.body.card;
+      card = decodeContactCard(cardBytes, p);
+      name = checkDisplayName(app.body.name);
+    } catch {
+      return { accepted: false };
+    }
+    // The card must be signed by the identity that ran the handshake, for the PeerId Noise authenticated.
+    if (card.peerId !== from || !sameIdentity(card.identity, accepted.remoteIdentity))
+      return { accepted: false };
+    const identityKey = encodeIdentityPublic(accepted.remoteIdentity);
+    // A known contact introducing themselves again (they reinstalled): keep the
+    // contact, take the new session, and flag a changed identity for the user.
+    const contact: ContactRecord = known
+      ? {
+          ...known,
+          card: cardBytes,
+          addresses: card.addresses,
+          pendingIdentityKey: equalBytes(known.identityKey, identityKey) ? known.pendingIdentityKey : identityKey,
+          updatedAt: now,
+        }
+      : {
+          id: newMessageId(ctx),
+          peerId: from,
+          name: freeName(tx, name),
+          identityKey,
+          card: cardBytes,
+          addresses: card.addresses,
+          verified: false,
+          state: 'active',
+          pendingIdentityKey: null,
+          createdAt: now,
+          updatedAt: now,
+        };
+    tx.putContact(contact);
+    if (!known) tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+    saveSession(tx, account.vault, contact.id, accepted.session);
+    if (accepted.usedOneTimePrekeyId !== undefined) tx.deletePrekey('one-time', accepted.usedOneTimePrekeyId);
+    if (invite.reusable) tx.putInvite({ ...invite, uses: invite.uses + 1 });
+    else tx.deleteInvite(hash);
+    tx.markReceived(from, digest, now);
+    return { accepted: true, contact, fresh: true, known: known !== undefined };
+  });
+}
+
+export function findContact(tx: StoreTx, name: string): ContactRecord {
+  const contact = tx.getContactByName(name.trim());
+  if (!contact)
+    throw new CoreError('unknown-contact', `no contact named "${name}"; see "parley contacts list"`);
+  return contact;
+}
+
+export function renameContact(ctx: Ctx, oldName: string, newName: string): ContactRecord {
+  return ctx.store.transaction((tx) => {
+    const contact = findContact(tx, oldName);
+    const name = checkDisplayName(newName);
+    const other = tx.getContactByName(name);
+    if (other && other.id !== contact.id)
+      throw new CoreError('name-taken', `you already have a contact named "${name}"`);
+    const renamed = { ...contact, name, updatedAt: ctx.now() };
+    tx.putContact(renamed);
+    return renamed;
+  });
+}
+
+/** Removes the contact, their session, conversation and queued messages. */
+export function removeContact(ctx: Ctx, name: string): ContactRecord {
+  return ctx.store.transaction((tx) => {
+    const contact = findContact(tx, name);
+    for (const entry of tx.listOutbox(contact.peerId)) tx.deleteOutbox(entry.seq);
+    tx.deleteConversation(contact.id);
+    tx.deleteContact(contact.id);
+    return contact;
+  });
+}
+
+export function contactSafetyNumber(ctx: Ctx, contact: ContactRecord): ReturnType<typeof safetyNumber> {
+  const theirs = contact.pendingIdentityKey ?? contact.identityKey;
+  return safetyNumber(
+    { identity: ctx.account.identity.publicIdentity, peerId: ctx.account.info.peerId },
+    {
+      identity: { signingKey: theirs.slice(0, 32), agreementKey: theirs.slice(32, 64) },
+      peerId: contact.peerId,
+    },
+    ctx.primitives,
+  );
+}
+
+export function markVerified(ctx: Ctx, name: string, verified: boolean): ContactRecord {
+  return ctx.store.transaction((tx) => {
+    const contact = findContact(tx, name);
+    if (contact.pendingIdentityKey && verified) {
+      throw new CoreError(
+        'identity-changed',
+        `${contact.name}'s key changed; accept the new key first, then verify it`,
+      );
+    }
+    const next = { ...contact, verified, updatedAt: ctx.now() };
+    tx.putContact(next);
+    return next;
+  });
+}
+
+/** The user accepts a contact's new identity key; they must verify it again. */
+export function acceptIdentityChange(ctx: Ctx, name: string): ContactRecord {
+  return ctx.store.transaction((tx) => {
+    const contact = findContact(tx, name);
+    if (!contact.pendingIdentityKey)
+      throw new CoreError('bad-input', `${contact.name}'s key has not changed`);
+    const next = {
+      ...contact,
+      identityKey: contact.pendingIdentityKey,
+      pendingIdentityKey: null,
+      verified: false,
+      updatedAt: ctx.now(),
+    };
+    tx.putContact(next);
+    return next;
+  });
+}

@@ -1,0 +1,38 @@
+/** What every part of the messenger shares: its dependencies and its events. */
+import type { Primitives, RandomSource } from '@parley/crypto';
+import type { Account } from './account.ts';
+import type { Emitter } from './events.ts';
+import type { Store } from './store.ts';
+import type { Transport } from './transport.ts';
+import type { ContactView, MessageView } from './views.ts';
+
+export interface MessengerEvents extends Record<string, unknown> {
+  /** A message was added or changed (status, edit, reaction, delete). */
+  message: MessageView;
+  /** A contact was added, changed or removed. */
+  contact: { readonly contact: ContactView; readonly removed: boolean };
+  /** The contact is typing (or stopped). */
+  typing: { readonly contact: string; readonly active: boolean };
+  /** A contact's conversation settings changed (disappearing timer). */
+  conversation: { readonly contact: string; readonly disappearingMs: number | null };
+  /** A disappearing message expired and was removed. */
+  expired: { readonly contact: string; readonly id: string };
+  /** Something the user should see went wrong (a parked message, a refused invite…). */
+  problem: { readonly code: string; readonly message: string; readonly contact?: string };
+}
+
+export interface Settings {
+  /** Send read receipts (and show others' read receipts). */
+  readonly readReceipts: boolean;
+}
+
+export interface Ctx {
+  readonly store: Store;
+  readonly transport: Transport;
+  readonly account: Account;
+  readonly primitives: Primitives;
+  readonly random: RandomSource;
+  readonly now: () => number;
+  readonly events: Emitter<MessengerEvents>;
+  settings: Settings;
+}

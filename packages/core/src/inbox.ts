@@ -1,0 +1,197 @@
+/**
+ * Receiving (D2, D3, D5, D7): a MSG frame is decrypted on a copy of the
+ * session; the message and the new ratchet state are stored in ONE
+ * transaction, and the frame is ACKed only after that commit. A frame seen
+ * before is ACKed again and never shown twice. A frame that fails
+ * MAX_PROCESSING_FAILURES times is parked with a visible error and REJECTed,
+ * so it never blocks the rest.
+ */
+import { acceptSession, decrypt, peekMessage, type Session, sameIdentity } from '@parley/crypto';
+import { decodeIdentityPublic, encodeIdentityPublic } from './account.ts';
+import { decodeAppMessage } from './app-message.ts';
+import { applyMessage, type Effects } from './apply-message.ts';
+import type { Ctx } from './context.ts';
+import { InboundError } from './errors.ts';
+import {
+  ACK_MAX_DIGESTS,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  frameDigest,
+  type RejectReason,
+} from './frame.ts';
+import { prekeyLookup } from './prekey-lookup.ts';
+import { loadSession, saveSession } from './session-store.ts';
+import type { ContactRecord, MessageKey, StoreTx } from './store.ts';
+import type { InboundFrame } from './transport.ts';
+
+/** A frame that failed this many times is parked (D7). */
+export const MAX_PROCESSING_FAILURES = 3;
+
+export interface InboxHooks {
+  /** After commit: messages changed, a contact changed, someone is typing… */
+  applied(contact: ContactRecord, effects: Effects): void;
+  /** A message was parked (shown to the user as an error). */
+  parked(contact: ContactRecord, error: string): void;
+  /** ACKs or REJECTs for our own outbox. */
+  acked(peerId: string, keys: readonly MessageKey[]): void;
+  rejected(peerId: string, keys: readonly MessageKey[]): void;
+}
+
+type Outcome =
+  | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: Effects }
+  | { readonly kind: 'duplicate' | 'failed' | 'ignored' }
+  | {
+      readonly kind: 'parked';
+      readonly contact: ContactRecord;
+      readonly error: string;
+      readonly reason: RejectReason;
+    };
+
+export class Inbox {
+  readonly #ctx: Ctx;
+  readonly #hooks: InboxHooks;
+  /** ACKs waiting to be sent, per peer: coalesced into frames of up to ACK_MAX_DIGESTS. */
+  readonly #pendingAcks = new Map<string, string[]>();
+
+  constructor(ctx: Ctx, hooks: InboxHooks) {
+    this.#ctx = ctx;
+    this.#hooks = hooks;
+  }
+
+  /** The transport's frame handler: awaited per peer, so ACKs follow commits in order. */
+  async onFrame({ from, data }: InboundFrame): Promise<void> {
+    let frame: Frame;
+    try {
+      frame = decodeFrame(data);
+    } catch {
+      return; // not ours to interpret: an authenticated contact sent garbage; nothing to store
+    }
+    if (frame.type === 'ack') return this.#acked(from, frame.digests);
+    if (frame.type === 'reject') return this.#rejected(from, frame.digest);
+    const digest = frameDigest(data);
+    const outcome = this.#ctx.store.transaction((tx) => this.#receive(tx, from, digest, data, frame.message));
+    if (outcome.kind === 'applied' || outcome.kind === 'duplicate') this.#queueAck(from, digest);
+    if (outcome.kind === 'applied') this.#hooks.applied(outcome.contact, outcome.effects);
+    if (outcome.kind === 'parked') {
+      await this.#send(from, { type: 'reject', digest, reason: outcome.reason });
+      this.#hooks.parked(outcome.contact, outcome.error);
+    }
+  }
+
+  #receive(tx: StoreTx, from: string, digest: string, frame: Uint8Array, message: Uint8Array): Outcome {
+    const contact = tx.getContactByPeerId(from);
+    if (!contact) return { kind: 'ignored' };
+    if (tx.hasReceived(from, digest)) return { kind: 'duplicate' };
+    const now = this.#ctx.now();
+    try {
+      const { session, newIdentity } = this.#open(tx, contact, message);
+      const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
+      if (newIdentity) tx.putContact(current);
+      const { plaintext } = session;
+      const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext));
+      if (newIdentity) effects.contactChanged = true;
+      saveSession(tx, this.#ctx.account.vault, contact.id, session.session);
+      tx.markReceived(from, digest, now);
+      tx.clearFailure(from, digest);
+      return { kind: 'applied', contact: current, effects };
+    } catch (error) {
+      const failures = tx.recordFailure(from, digest, now);
+      if (failures < MAX_PROCESSING_FAILURES) return { kind: 'failed' };
+      const malformed = error instanceof InboundError && error.code === 'bad-message';
+      const text = malformed
+        ? `a message from ${contact.name} was malformed and could not be shown`
+        : `a message from ${contact.name} could not be decrypted; ask them to send it again`;
+      tx.park({ peerId: from, digest, frame, error: text, failures, parkedAt: now });
+      tx.clearFailure(from, digest);
+      tx.markReceived(from, digest, now);
+      return { kind: 'parked', contact, error: text, reason: malformed ? 'malformed' : 'undecryptable' };
+    }
+  }
+
+  /**
+   * Decrypts on a copy (pure crypto calls); nothing is written here. A prekey
+   * message that does not belong to the current session starts a new one;
+   * its identity must be the contact's, or it is recorded as a key change.
+   */
+  #open(
+    tx: StoreTx,
+    contact: ContactRecord,
+    message: Uint8Array,
+  ): { session: { session: Session; plaintext: Uint8Array }; newIdentity: Uint8Array | null } {
+    const { primitives: p, random, account } = this.#ctx;
+    const info = peekMessage(message);
+    const current = loadSession(tx, account.vault, contact.id);
+    if (info.kind === 'ratchet' || current) {
+      try {
+        if (!current) throw new InboundError('decrypt-failed', 'no session');
+        return { session: decrypt(current, message, random, p), newIdentity: null };
+      } catch (error) {
+        if (info.kind === 'ratchet') throw error;
+      }
+    }
+    const accepted = acceptSession(account.identity, prekeyLookup(tx, account.vault, p), message, random, p);
+    if (accepted.usedOneTimePrekeyId !== undefined) tx.deletePrekey('one-time', accepted.usedOneTimePrekeyId);
+    const known = decodeIdentityPublic(contact.identityKey);
+    const changed = !sameIdentity(known, accepted.remoteIdentity);
+    return {
+      session: { session: accepted.session, plaintext: accepted.plaintext },
+      newIdentity: changed ? encodeIdentityPublic(accepted.remoteIdentity) : null,
+    };
+  }
+
+  #acked(from: string, digests: readonly string[]): void {
+    const keys = this.#ctx.store.transaction((tx) => {
+      const out: MessageKey[] = [];
+      for (const digest of digests) {
+        const entry = tx.getOutboxByDigest(from, digest);
+        if (!entry) continue;
+        tx.deleteOutbox(entry.seq);
+        const m = entry.message && tx.getMessage(entry.message);
+        if (entry.message && m && (m.status === 'queued' || m.status === 'sent')) {
+          tx.updateMessage(entry.message, { status: 'delivered' });
+          out.push(entry.message);
+        }
+      }
+      return out;
+    });
+    if (keys.length > 0) this.#hooks.acked(from, keys);
+  }
+
+  #rejected(from: string, digest: string): void {
+    const keys = this.#ctx.store.transaction((tx) => {
+      const entry = tx.getOutboxByDigest(from, digest);
+      if (!entry) return [];
+      tx.deleteOutbox(entry.seq);
+      if (!entry.message) return [];
+      const error = 'the recipient could not decrypt this message; send it again';
+      tx.updateMessage(entry.message, { status: 'failed', error });
+      return [entry.message];
+    });
+    if (keys.length > 0) this.#hooks.rejected(from, keys);
+  }
+
+  #queueAck(peer: string, digest: string): void {
+    const pending = this.#pendingAcks.get(peer);
+    if (pending) {
+      pending.push(digest);
+      return;
+    }
+    this.#pendingAcks.set(peer, [digest]);
+    setTimeout(() => {
+      const digests = this.#pendingAcks.get(peer) ?? [];
+      this.#pendingAcks.delete(peer);
+      for (let i = 0; i < digests.length; i += ACK_MAX_DIGESTS) {
+        void this.#send(peer, { type: 'ack', digests: digests.slice(i, i + ACK_MAX_DIGESTS) });
+      }
+    }, 0);
+  }
+
+  async #send(peer: string, frame: Frame): Promise<void> {
+    try {
+      await this.#ctx.transport.send(peer, encodeFrame(frame));
+    } catch {
+      // The peer will resend (no ACK), and we will ACK the duplicate then (D5).
+    }
+  }
+}

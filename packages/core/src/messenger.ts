@@ -1,0 +1,408 @@
+/**
+ * The messenger: one unlocked account, wired to a Store and a Transport.
+ * This is the API the daemon exposes (docs/API.md).
+ *
+ *   const messenger = createMessenger({ store, transport, account, primitives, random: systemRandom });
+ *   await messenger.start();
+ *   const { link } = messenger.createInvite();
+ *   await messenger.sendText('bob', 'hello');
+ */
+import type { Primitives, RandomSource } from '@parley/crypto';
+import type { Account } from './account.ts';
+import type { AppBody, MessageRef } from './app-message.ts';
+import {
+  acceptIdentityChange,
+  acceptInvite,
+  contactSafetyNumber,
+  createInvite,
+  findContact,
+  type Invite,
+  type InviteOptions,
+  markVerified,
+  receiveIntroduction,
+  removeContact,
+  renameContact,
+} from './contacts.ts';
+import type { Ctx, MessengerEvents, Settings } from './context.ts';
+import { CoreError } from './errors.ts';
+import { Emitter } from './events.ts';
+import { Inbox } from './inbox.ts';
+import { compose } from './outbound.ts';
+import { OutboxPump } from './outbox.ts';
+import { applyOwnChange, EXPIRED_MARK, isExpiredTombstone, markConversationRead } from './own-changes.ts';
+import type { ContactRecord, MessageKey, Store } from './store.ts';
+import type { Transport } from './transport.ts';
+import {
+  type ContactView,
+  type ConversationView,
+  contactView,
+  type MessageView,
+  messageView,
+} from './views.ts';
+
+/** How often disappearing messages and old inbox bookkeeping are swept. */
+export const SWEEP_INTERVAL_MS = 30_000;
+/** Digests of received frames are kept this long to recognise duplicates (D2, D5). */
+export const RECEIVED_RETENTION_MS: number = 90 * 24 * 3600 * 1000;
+
+export interface MessengerOptions {
+  readonly store: Store;
+  readonly transport: Transport;
+  readonly account: Account;
+  readonly primitives: Primitives;
+  readonly random: RandomSource;
+  readonly now?: () => number;
+  readonly settings?: Partial<Settings>;
+}
+
+export interface MessengerStatus {
+  readonly peerId: string;
+  readonly name: string;
+  readonly addresses: readonly string[];
+  readonly contacts: number;
+  readonly online: number;
+  readonly outbox: number;
+  readonly parked: number;
+}
+
+export interface Messenger {
+  readonly events: Emitter<MessengerEvents>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(): MessengerStatus;
+  settings(): Settings;
+  updateSettings(patch: Partial<Settings>): Settings;
+
+  createInvite(options?: InviteOptions): Invite;
+  acceptInvite(link: string, name?: string): ContactView;
+  contacts(): ContactView[];
+  contact(name: string): ContactView;
+  renameContact(oldName: string, newName: string): ContactView;
+  removeContact(name: string): ContactView;
+  safetyNumber(name: string): { digits: string; groups: readonly string[]; qrPayload: Uint8Array };
+  markVerified(name: string, verified?: boolean): ContactView;
+  acceptIdentityChange(name: string): ContactView;
+
+  sendText(contact: string, text: string, replyTo?: MessageRef): MessageView;
+  react(contact: string, target: MessageRef, emoji: string): void;
+  edit(contact: string, messageId: string, text: string): MessageView;
+  deleteForEveryone(contact: string, messageId: string): MessageView;
+  markRead(contact: string): number;
+  setTyping(contact: string, active: boolean): void;
+  setDisappearing(contact: string, ms: number | null): void;
+  messages(contact: string, query?: { before?: number; limit?: number }): MessageView[];
+  message(contact: string, key: { sender: 'self' | 'peer'; id: string }): MessageView;
+  conversations(): ConversationView[];
+}
+
+export function createMessenger(options: MessengerOptions): Messenger {
+  const events = new Emitter<MessengerEvents>();
+  const ctx: Ctx = {
+    store: options.store,
+    transport: options.transport,
+    account: options.account,
+    primitives: options.primitives,
+    random: options.random,
+    now: options.now ?? Date.now,
+    events,
+    settings: { readReceipts: true, ...options.settings },
+  };
+  const { store, transport } = ctx;
+  const online = (peerId: string): boolean => transport.isConnected(peerId);
+  const viewOf = (c: ContactRecord): ContactView => contactView(c, online(c.peerId));
+
+  const emitMessages = (contact: ContactRecord, keys: readonly (MessageKey | null)[]): void => {
+    const views = store.transaction((tx) =>
+      keys.flatMap((k) => {
+        const m = k && tx.getMessage(k);
+        return m ? [messageView(tx, ctx.account.vault, contact, m)] : [];
+      }),
+    );
+    for (const v of views) events.emit('message', v);
+  };
+  const emitForPeer = (peerId: string, keys: readonly (MessageKey | null)[]): void => {
+    const contact = store.transaction((tx) => tx.getContactByPeerId(peerId));
+    if (contact) emitMessages(contact, keys);
+  };
+
+  const pump = new OutboxPump(ctx, {
+    introduced: (contact, accepted) => {
+      const current = store.transaction((tx) => tx.getContact(contact.id));
+      if (current) events.emit('contact', { contact: viewOf(current), removed: false });
+      if (!accepted) {
+        events.emit('problem', {
+          code: 'invite-refused',
+          contact: contact.name,
+          message: `${contact.name} refused the introduction (the invite expired or was already used); ask them for a new invite`,
+        });
+      }
+    },
+    changed: (keys) => {
+      const byPeer = new Map<string, MessageKey[]>();
+      for (const k of keys) if (k) byPeer.set(k.conversationId, [...(byPeer.get(k.conversationId) ?? []), k]);
+      for (const [conversationId, ks] of byPeer) {
+        const contact = store.transaction((tx) => tx.getContact(conversationId));
+        if (contact) emitMessages(contact, ks);
+      }
+    },
+  });
+
+  const inbox = new Inbox(ctx, {
+    applied: (contact, effects) => {
+      const current = store.transaction((tx) => tx.getContact(contact.id)) ?? contact;
+      emitMessages(current, effects.messages);
+      if (effects.typing !== undefined)
+        events.emit('typing', { contact: current.name, active: effects.typing });
+      if (effects.contactChanged) events.emit('contact', { contact: viewOf(current), removed: false });
+      if (effects.timerChanged) {
+        const c = store.transaction((tx) => tx.getConversation(current.id));
+        events.emit('conversation', { contact: current.name, disappearingMs: c?.disappearingMs ?? null });
+      }
+    },
+    parked: (contact, error) =>
+      events.emit('problem', { code: 'parked', contact: contact.name, message: error }),
+    acked: emitForPeer,
+    rejected: emitForPeer,
+  });
+
+  const admitted = new Set<string>();
+  const refreshAdmission = (): void => {
+    admitted.clear();
+    for (const c of store.transaction((tx) => tx.listContacts())) admitted.add(c.peerId);
+  };
+
+  let sweepTimer: ReturnType<typeof setInterval> | undefined;
+  const unsubscribe: Array<() => void> = [];
+
+  const sweep = (): void => {
+    const now = ctx.now();
+    const expired = store.transaction((tx) => {
+      const keys = tx.listExpired(now, 500);
+      for (const k of keys) {
+        tx.updateMessage(k, {
+          body: new Uint8Array(0),
+          deletedAt: now,
+          expiresAt: null,
+          error: EXPIRED_MARK,
+        });
+        for (const r of tx.listReactions(k.conversationId, k.sender, k.id)) {
+          tx.deleteReaction(k.conversationId, k.sender, k.id, r.reactor);
+        }
+      }
+      tx.pruneReceived(now - RECEIVED_RETENTION_MS);
+      return keys;
+    });
+    for (const k of expired) {
+      const contact = store.transaction((tx) => tx.getContact(k.conversationId));
+      if (contact) events.emit('expired', { contact: contact.name, id: k.id });
+    }
+  };
+
+  const withContact = <T>(name: string, fn: (contact: ContactRecord) => T): T =>
+    fn(store.transaction((tx) => findContact(tx, name)));
+
+  const send = (name: string, body: AppBody): MessageView | null => {
+    const { contact, composed } = store.transaction((tx) => {
+      const c = findContact(tx, name);
+      return { contact: c, composed: compose(ctx, tx, c, body) };
+    });
+    if (body.kind === 'typing') {
+      if (online(contact.peerId)) void transport.send(contact.peerId, composed.frame).catch(() => undefined);
+    } else {
+      pump.kick(contact.peerId);
+    }
+    if (!composed.record) return null;
+    const view = store.transaction((tx) => messageView(tx, ctx.account.vault, contact, composed.record!));
+    events.emit('message', view);
+    return view;
+  };
+
+  const ownMessage = (name: string, id: string) =>
+    store.transaction((tx) => {
+      const contact = findContact(tx, name);
+      const m = tx.getMessage({ conversationId: contact.id, sender: 'self', id });
+      if (!m)
+        throw new CoreError(
+          'unknown-message',
+          `no message ${id} of yours in the conversation with ${contact.name}`,
+        );
+      if (m.deletedAt !== null) throw new CoreError('not-allowed', 'that message was deleted');
+      return { contact, m };
+    });
+
+  return {
+    events,
+    async start() {
+      refreshAdmission();
+      transport.setAdmission((peer) => admitted.has(peer));
+      transport.setIntroductionHandler(async (frame) => {
+        const outcome = receiveIntroduction(ctx, frame);
+        if (!outcome.accepted) return false;
+        admitted.add(outcome.contact.peerId);
+        if (outcome.fresh) {
+          events.emit('contact', { contact: viewOf(outcome.contact), removed: false });
+          send(outcome.contact.name, { kind: 'welcome', name: ctx.account.info.name });
+        }
+        return true;
+      });
+      unsubscribe.push(transport.onFrame((f) => inbox.onFrame(f)));
+      unsubscribe.push(
+        transport.onPeer((e) => {
+          if (e.type === 'connected') pump.kick(e.peer, true);
+          const contact = store.transaction((tx) => tx.getContactByPeerId(e.peer));
+          if (contact) events.emit('contact', { contact: viewOf(contact), removed: false });
+        }),
+      );
+      pump.start();
+      sweep();
+      sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS);
+      // Reach out to every contact at their last known addresses, so queued messages flow both ways.
+      for (const c of store.transaction((tx) => tx.listContacts())) {
+        void transport.connect(c.peerId, { addresses: c.addresses }).catch(() => undefined);
+        pump.kick(c.peerId);
+      }
+    },
+    async stop() {
+      pump.stop();
+      if (sweepTimer) clearInterval(sweepTimer);
+      for (const u of unsubscribe.splice(0)) u();
+    },
+    status() {
+      const { contacts, outbox, parked } = store.transaction((tx) => ({
+        contacts: tx.listContacts(),
+        outbox: tx.countOutbox(),
+        parked: tx.listParked().length,
+      }));
+      return {
+        peerId: ctx.account.info.peerId,
+        name: ctx.account.info.name,
+        addresses: transport.addresses(),
+        contacts: contacts.length,
+        online: contacts.filter((c) => online(c.peerId)).length,
+        outbox,
+        parked,
+      };
+    },
+    settings: () => ctx.settings,
+    updateSettings(patch) {
+      ctx.settings = { ...ctx.settings, ...patch };
+      return ctx.settings;
+    },
+    createInvite: (opts) => createInvite(ctx, opts),
+    acceptInvite(link, name) {
+      const contact = acceptInvite(ctx, link, name);
+      admitted.add(contact.peerId);
+      pump.kick(contact.peerId, true);
+      const view = viewOf(contact);
+      events.emit('contact', { contact: view, removed: false });
+      return view;
+    },
+    contacts: () => store.transaction((tx) => tx.listContacts()).map(viewOf),
+    contact: (name) => withContact(name, viewOf),
+    renameContact: (a, b) => viewOf(renameContact(ctx, a, b)),
+    removeContact(name) {
+      const removed = removeContact(ctx, name);
+      admitted.delete(removed.peerId);
+      const view = viewOf(removed);
+      events.emit('contact', { contact: view, removed: true });
+      return view;
+    },
+    safetyNumber: (name) => withContact(name, (c) => contactSafetyNumber(ctx, c)),
+    markVerified: (name, verified = true) => viewOf(markVerified(ctx, name, verified)),
+    acceptIdentityChange: (name) => viewOf(acceptIdentityChange(ctx, name)),
+    sendText(name, text, replyTo) {
+      const view = send(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
+      if (!view) throw new Error('unreachable: a text message is always stored');
+      return view;
+    },
+    react(name, target, emoji) {
+      send(name, { kind: 'reaction', target, emoji });
+      const { contact } = { contact: withContact(name, (c) => c) };
+      const key = {
+        conversationId: contact.id,
+        sender: target.mine ? 'self' : contact.peerId,
+        id: target.id,
+      };
+      store.transaction((tx) => {
+        if (!tx.getMessage(key)) return;
+        if (emoji === '') tx.deleteReaction(key.conversationId, key.sender, key.id, 'self');
+        else
+          tx.putReaction({
+            conversationId: key.conversationId,
+            targetSender: key.sender,
+            targetId: key.id,
+            reactor: 'self',
+            emoji,
+            at: ctx.now(),
+          });
+      });
+      emitMessages(contact, [key]);
+    },
+    edit(name, id, text) {
+      const { contact, m } = ownMessage(name, id);
+      send(name, { kind: 'edit', target: { id, mine: true }, text });
+      return applyOwnChange(ctx, contact, m, { text }, emitMessages);
+    },
+    deleteForEveryone(name, id) {
+      const { contact, m } = ownMessage(name, id);
+      send(name, { kind: 'delete', target: { id, mine: true } });
+      return applyOwnChange(ctx, contact, m, null, emitMessages);
+    },
+    markRead(name) {
+      return markConversationRead(ctx, name, send);
+    },
+    setTyping(name, active) {
+      send(name, { kind: 'typing', active });
+    },
+    setDisappearing(name, ms) {
+      send(name, { kind: 'timer', disappearingMs: ms });
+      const contact = withContact(name, (c) => c);
+      store.transaction((tx) => {
+        const c = tx.getConversation(contact.id);
+        if (c) tx.putConversation({ ...c, disappearingMs: ms });
+      });
+      events.emit('conversation', { contact: contact.name, disappearingMs: ms });
+    },
+    messages(name, query = {}) {
+      return store.transaction((tx) => {
+        const contact = findContact(tx, name);
+        const q = {
+          limit: Math.min(Math.max(query.limit ?? 50, 1), 1000),
+          ...(query.before ? { before: query.before } : {}),
+        };
+        return tx
+          .listMessages(contact.id, q)
+          .filter((m) => !isExpiredTombstone(m))
+          .map((m) => messageView(tx, ctx.account.vault, contact, m));
+      });
+    },
+    message(name, key) {
+      return store.transaction((tx) => {
+        const contact = findContact(tx, name);
+        const sender = key.sender === 'self' ? 'self' : contact.peerId;
+        const m = tx.getMessage({ conversationId: contact.id, sender, id: key.id });
+        if (!m)
+          throw new CoreError(
+            'unknown-message',
+            `no message ${key.id} in the conversation with ${contact.name}`,
+          );
+        return messageView(tx, ctx.account.vault, contact, m);
+      });
+    },
+    conversations() {
+      return store.transaction((tx) =>
+        tx.listContacts().map((c) => {
+          const conv = tx.getConversation(c.id);
+          const [last] = tx.listMessages(c.id, { limit: 1 });
+          return {
+            id: c.id,
+            contact: viewOf(c),
+            lastMessage: last ? messageView(tx, ctx.account.vault, c, last) : null,
+            unread: tx.countMessagesAfter(c.id, conv?.readUpTo ?? 0),
+            disappearingMs: conv?.disappearingMs ?? null,
+          };
+        }),
+      );
+    },
+  };
+}

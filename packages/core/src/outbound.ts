@@ -1,0 +1,113 @@
+/**
+ * Sending: compose an application message, encrypt it and queue its frame in
+ * ONE transaction (message + outbox ciphertext + advanced ratchet state), so
+ * that what the user was told is "queued" survives any crash (D1) and a retry
+ * resends the very same bytes (D6).
+ */
+import { encrypt } from '@parley/crypto';
+import {
+  type AppBody,
+  EPHEMERAL_KINDS,
+  encodeAppMessage,
+  VISIBLE_KINDS,
+  validateBody,
+} from './app-message.ts';
+import { toHex } from './bytes.ts';
+import type { Ctx } from './context.ts';
+import { CoreError, InboundError } from './errors.ts';
+import { encodeFrame, frameDigest } from './frame.ts';
+import { loadSession, saveSession } from './session-store.ts';
+import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
+import { FRAME_MAX_BYTES } from './transport.ts';
+import { sealBody } from './views.ts';
+
+export interface Composed {
+  /** The stored message, for visible kinds. */
+  readonly record: MessageRecord | null;
+  readonly frame: Uint8Array;
+  readonly digest: string;
+}
+
+export const newMessageId = (ctx: Ctx): string => toHex(ctx.random(16));
+
+/** Throws if the user must not send to this contact right now. */
+export function checkCanSend(contact: ContactRecord): void {
+  if (contact.pendingIdentityKey !== null && contact.verified) {
+    throw new CoreError(
+      'identity-changed',
+      `${contact.name}'s safety number changed; compare it again ("parley verify ${contact.name}") and accept the new key before sending`,
+    );
+  }
+}
+
+/**
+ * Encrypts `body` for `contact` and, unless the kind is ephemeral, stores the
+ * frame in the outbox. Must run inside `tx`; the caller flushes the outbox
+ * after the transaction commits.
+ */
+export function compose(ctx: Ctx, tx: StoreTx, contact: ContactRecord, body: AppBody): Composed {
+  try {
+    validateBody(body);
+  } catch (error) {
+    if (error instanceof InboundError) throw new CoreError('bad-input', error.message);
+    throw error;
+  }
+  checkCanSend(contact);
+  const session = loadSession(tx, ctx.account.vault, contact.id);
+  if (!session)
+    throw new CoreError('unknown-contact', `no session with ${contact.name}; add them again from an invite`);
+  const visible = VISIBLE_KINDS.has(body.kind);
+  const conversation = tx.getConversation(contact.id);
+  const seq = visible ? tx.maxSenderSeq(contact.id, 'self') + 1 : 0;
+  const id = newMessageId(ctx);
+  const sentAt = ctx.now();
+  const plaintext = encodeAppMessage({ id, seq, sentAt, body });
+  const { session: next, message } = encrypt(session, plaintext, ctx.primitives);
+  const frame = encodeFrame({ type: 'msg', message });
+  if (frame.length > FRAME_MAX_BYTES) {
+    throw new CoreError(
+      'message-too-large',
+      `the message is too large to send (${frame.length} bytes encrypted)`,
+    );
+  }
+  const digest = frameDigest(frame);
+  let record: MessageRecord | null = null;
+  if (visible && body.kind === 'text') {
+    const key = { conversationId: contact.id, sender: 'self', id };
+    const ttl = conversation?.disappearingMs ?? null;
+    record = {
+      ...key,
+      senderSeq: seq,
+      kind: body.kind,
+      body: sealBody(
+        ctx.account.vault,
+        key,
+        body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text },
+      ),
+      sentAt,
+      receivedAt: sentAt,
+      sortKey: tx.maxSortKey(contact.id) + 1,
+      status: 'queued',
+      error: null,
+      expiresAt: ttl === null ? null : sentAt + ttl,
+      editedAt: null,
+      deletedAt: null,
+    };
+    tx.insertMessage(record);
+  }
+  if (!EPHEMERAL_KINDS.has(body.kind)) {
+    tx.enqueueOutbox({
+      peerId: contact.peerId,
+      kind: 'msg',
+      frame,
+      digest,
+      message: record ? { conversationId: record.conversationId, sender: 'self', id } : null,
+      createdAt: sentAt,
+      attempts: 0,
+      nextAttemptAt: sentAt,
+      lastError: null,
+    });
+  }
+  saveSession(tx, ctx.account.vault, contact.id, next);
+  return { record, frame, digest };
+}

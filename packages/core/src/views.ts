@@ -1,0 +1,128 @@
+/**
+ * What the messenger shows: plain JSON-able views of contacts, conversations
+ * and messages, for the daemon's API and the UI. Bodies are decrypted here
+ * (the store only holds sealed bodies).
+ */
+import type { MessageRef } from './app-message.ts';
+import { fromUtf8, utf8 } from './bytes.ts';
+import type { ContactRecord, MessageKey, MessageRecord, MessageStatus, StoreTx } from './store.ts';
+import type { Vault } from './vault.ts';
+
+export interface ContactView {
+  readonly id: string;
+  readonly name: string;
+  readonly peerId: string;
+  readonly verified: boolean;
+  readonly state: 'pending' | 'active';
+  /** The contact's identity key changed and the user has not accepted it yet. */
+  readonly identityChanged: boolean;
+  /** Sending is refused until the change is accepted (verified contacts only). */
+  readonly sendingBlocked: boolean;
+  readonly online: boolean;
+  readonly addresses: readonly string[];
+}
+
+export interface ReactionView {
+  readonly emoji: string;
+  /** 'me' or the reactor's contact name. */
+  readonly from: string;
+}
+
+export interface MessageView {
+  readonly id: string;
+  readonly conversationId: string;
+  /** The contact's name (1:1 conversations). */
+  readonly contact: string;
+  readonly direction: 'out' | 'in';
+  /** 'me' or the sender's contact name. */
+  readonly from: string;
+  readonly seq: number;
+  readonly text: string;
+  readonly replyTo: MessageRef | null;
+  readonly sentAt: number;
+  readonly receivedAt: number;
+  readonly status: MessageStatus;
+  readonly error: string | null;
+  readonly edited: boolean;
+  readonly deleted: boolean;
+  readonly expiresAt: number | null;
+  readonly reactions: readonly ReactionView[];
+  /** Messages of this sender are missing just before this one (D4: gaps are visible). */
+  readonly gapBefore: boolean;
+}
+
+export interface ConversationView {
+  readonly id: string;
+  readonly contact: ContactView;
+  readonly lastMessage: MessageView | null;
+  readonly unread: number;
+  readonly disappearingMs: number | null;
+}
+
+/** The sealed, stored form of a visible message body. */
+export interface StoredBody {
+  readonly text: string;
+  readonly replyTo?: MessageRef;
+}
+
+export const bodyLabel = (key: MessageKey): string => `msg:${key.conversationId}:${key.sender}:${key.id}`;
+
+export function sealBody(vault: Vault, key: MessageKey, body: StoredBody): Uint8Array {
+  return vault.seal(bodyLabel(key), utf8(JSON.stringify(body)));
+}
+
+export function openBody(vault: Vault, record: MessageRecord): StoredBody {
+  if (record.body.length === 0) return { text: '' };
+  return JSON.parse(fromUtf8(vault.open(bodyLabel(record), record.body))) as StoredBody;
+}
+
+export function contactView(c: ContactRecord, online: boolean): ContactView {
+  const identityChanged = c.pendingIdentityKey !== null;
+  return {
+    id: c.id,
+    name: c.name,
+    peerId: c.peerId,
+    verified: c.verified,
+    state: c.state,
+    identityChanged,
+    sendingBlocked: identityChanged && c.verified,
+    online,
+    addresses: c.addresses,
+  };
+}
+
+export function messageView(
+  tx: StoreTx,
+  vault: Vault,
+  contact: ContactRecord,
+  m: MessageRecord,
+): MessageView {
+  const body = m.deletedAt === null ? openBody(vault, m) : { text: '' };
+  const reactions = tx.listReactions(m.conversationId, m.sender, m.id).map((r) => ({
+    emoji: r.emoji,
+    from: r.reactor === 'self' ? 'me' : contact.name,
+  }));
+  const gapBefore =
+    m.sender !== 'self' &&
+    m.senderSeq > 1 &&
+    !tx.getMessageBySeq(m.conversationId, m.sender, m.senderSeq - 1);
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    contact: contact.name,
+    direction: m.sender === 'self' ? 'out' : 'in',
+    from: m.sender === 'self' ? 'me' : contact.name,
+    seq: m.senderSeq,
+    text: body.text,
+    replyTo: body.replyTo ?? null,
+    sentAt: m.sentAt,
+    receivedAt: m.receivedAt,
+    status: m.status,
+    error: m.error,
+    edited: m.editedAt !== null,
+    deleted: m.deletedAt !== null,
+    expiresAt: m.expiresAt,
+    reactions,
+    gapBefore,
+  };
+}

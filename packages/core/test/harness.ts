@@ -1,0 +1,69 @@
+/** Test harness: messengers over the in-memory network and store. */
+import { systemRandom } from '@parley/crypto';
+import { nodePrimitives } from '@parley/crypto/node';
+import { createAccount } from '../src/account.ts';
+import type { MessengerEvents } from '../src/context.ts';
+import { createMemoryStore } from '../src/memory-store.ts';
+import type { MemoryNetwork } from '../src/memory-transport.ts';
+import { createMessenger, type Messenger } from '../src/messenger.ts';
+import type { Store } from '../src/store.ts';
+import type { Transport } from '../src/transport.ts';
+import { eventually } from '../testing/transport-compliance.ts';
+
+export interface Peer {
+  readonly name: string;
+  readonly peerId: string;
+  readonly store: Store;
+  readonly transport: Transport;
+  readonly messenger: Messenger;
+  readonly events: Array<{ type: keyof MessengerEvents; event: unknown }>;
+}
+
+export interface PeerOptions {
+  readonly store?: Store;
+  readonly now?: () => number;
+}
+
+export async function makePeer(network: MemoryNetwork, name: string, options: PeerOptions = {}): Promise<Peer> {
+  const peerId = `12D3KooW${name}`;
+  const store = options.store ?? createMemoryStore();
+  const transport = network.createTransport(peerId);
+  const account = await createAccount(store, {
+    name,
+    secret: { keyFile: systemRandom(32) },
+    peerId,
+    peerKey: Uint8Array.of(1, 2, 3),
+    primitives: nodePrimitives,
+    random: systemRandom,
+    now: Date.now(),
+  });
+  const messenger = createMessenger({
+    store,
+    transport,
+    account,
+    primitives: nodePrimitives,
+    random: systemRandom,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const events: Peer['events'] = [];
+  for (const type of ['message', 'contact', 'typing', 'conversation', 'problem', 'expired'] as const) {
+    messenger.events.on(type, (event) => events.push({ type, event }));
+  }
+  await messenger.start();
+  return { name, peerId, store, transport, messenger, events };
+}
+
+/** a invites b; b accepts; resolves when both see each other as active contacts. */
+export async function befriend(a: Peer, b: Peer): Promise<void> {
+  const { link } = a.messenger.createInvite();
+  b.messenger.acceptInvite(link);
+  await eventually(
+    () =>
+      a.messenger.contacts().some((c) => c.peerId === b.peerId && c.state === 'active') &&
+      b.messenger.contacts().some((c) => c.peerId === a.peerId && c.state === 'active'),
+    5_000,
+    `${a.name} and ${b.name} to become contacts`,
+  );
+}
+
+export { eventually };

@@ -1,0 +1,203 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CoreError } from '../src/errors.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
+import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+
+let peers: Peer[] = [];
+let network: MemoryNetwork;
+
+async function setup(...names: string[]): Promise<Peer[]> {
+  network = createMemoryNetwork();
+  peers = [];
+  for (const n of names) peers.push(await makePeer(network, n));
+  return peers;
+}
+
+afterEach(async () => {
+  for (const p of peers) {
+    await p.messenger.stop();
+    await p.transport.stop();
+  }
+});
+
+const texts = (p: Peer, contact: string): string[] => p.messenger.messages(contact).map((m) => m.text);
+
+describe('invites and contacts', () => {
+  it('makes both sides contacts, under the names each chose', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    const { link } = alice.messenger.createInvite();
+    expect(link).toMatch(/^parley:\/\/invite\//);
+    const pending = bob.messenger.acceptInvite(link, 'Ally');
+    expect(pending.state).toBe('pending');
+    await eventually(() => alice.messenger.contacts().length === 1 && bob.messenger.contact('Ally').state === 'active');
+    expect(alice.messenger.contacts()[0]?.name).toBe('bob');
+    expect(alice.messenger.contacts()[0]?.peerId).toBe(bob.peerId);
+  });
+
+  it('refuses a tampered, expired, own or reused invite with clear errors', async () => {
+    const [alice, bob, carol] = (await setup('alice', 'bob', 'carol')) as [Peer, Peer, Peer];
+    const { link } = alice.messenger.createInvite();
+    const chars = [...link];
+    const i = 40;
+    chars[i] = chars[i] === 'A' ? 'B' : 'A';
+    expect(() => bob.messenger.acceptInvite(chars.join(''))).toThrow(expect.objectContaining({ code: 'bad-invite' }));
+    expect(() => bob.messenger.acceptInvite('https://example.invalid/')).toThrow(
+      expect.objectContaining({ code: 'bad-invite' }),
+    );
+    expect(() => alice.messenger.acceptInvite(link)).toThrow(expect.objectContaining({ code: 'own-invite' }));
+    bob.messenger.acceptInvite(link);
+    await eventually(() => alice.messenger.contacts().length === 1);
+    // The single-use invite is spent: carol's introduction is refused and she is told.
+    carol.messenger.acceptInvite(link);
+    await eventually(() => carol.events.some((e) => e.type === 'problem'));
+    expect(alice.messenger.contacts().map((c) => c.name)).toEqual(['bob']);
+  });
+
+  it('refuses an expired invite before contacting anyone', async () => {
+    let now = Date.now();
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice', { now: () => now });
+    const bob = await makePeer(network, 'bob', { now: () => now });
+    peers = [alice, bob];
+    const { link } = alice.messenger.createInvite({ ttlMs: 60_000 });
+    now += 61_000;
+    expect(() => bob.messenger.acceptInvite(link)).toThrow(expect.objectContaining({ code: 'invite-expired' }));
+    expect(bob.messenger.contacts()).toEqual([]);
+  });
+
+  it('lets a reusable invite be used by several people', async () => {
+    const [alice, bob, carol] = (await setup('alice', 'bob', 'carol')) as [Peer, Peer, Peer];
+    const { link, reusable } = alice.messenger.createInvite({ reusable: true });
+    expect(reusable).toBe(true);
+    bob.messenger.acceptInvite(link);
+    carol.messenger.acceptInvite(link);
+    await eventually(() => alice.messenger.contacts().length === 2);
+    expect(alice.messenger.contacts().map((c) => c.name).sort()).toEqual(['bob', 'carol']);
+  });
+
+  it('shows the same safety number on both sides and records verification', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    const a = alice.messenger.safetyNumber('bob');
+    const b = bob.messenger.safetyNumber('alice');
+    expect(a.digits).toMatch(/^\d{60}$/);
+    expect(a.digits).toBe(b.digits);
+    expect(alice.messenger.markVerified('bob').verified).toBe(true);
+  });
+
+  it('renames and removes contacts, refusing name clashes', async () => {
+    const [alice, bob, carol] = (await setup('alice', 'bob', 'carol')) as [Peer, Peer, Peer];
+    await befriend(alice, bob);
+    await befriend(alice, carol);
+    expect(() => alice.messenger.renameContact('bob', 'CAROL')).toThrow(expect.objectContaining({ code: 'name-taken' }));
+    alice.messenger.renameContact('bob', 'Robert');
+    expect(alice.messenger.contact('Robert').peerId).toBe(bob.peerId);
+    alice.messenger.removeContact('Robert');
+    expect(() => alice.messenger.contact('Robert')).toThrow(CoreError);
+  });
+});
+
+describe('messages', () => {
+  it('delivers text both ways with statuses queued → delivered → read', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    const sent = alice.messenger.sendText('bob', 'hello bob');
+    expect(sent.status).toBe('queued');
+    await eventually(() => texts(bob, 'alice').includes('hello bob'));
+    await eventually(() => alice.messenger.message('bob', { sender: 'self', id: sent.id }).status === 'delivered');
+    expect(bob.messenger.conversations()[0]?.unread).toBe(1);
+    expect(bob.messenger.markRead('alice')).toBe(1);
+    await eventually(() => alice.messenger.message('bob', { sender: 'self', id: sent.id }).status === 'read');
+    bob.messenger.sendText('alice', 'hi alice');
+    await eventually(() => texts(alice, 'bob').includes('hi alice'));
+    expect(texts(alice, 'bob')).toEqual(['hello bob', 'hi alice']);
+  });
+
+  it('queues while the contact is offline and delivers everything once, in order, when back', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    network.setOnline(bob.peerId, false);
+    for (let i = 1; i <= 20; i++) alice.messenger.sendText('bob', `m${i}`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(texts(bob, 'alice').filter((t) => t.startsWith('m'))).toEqual([]);
+    network.setOnline(bob.peerId, true);
+    await alice.transport.connect(bob.peerId);
+    await eventually(() => texts(bob, 'alice').length === 20, 10_000, '20 messages');
+    expect(texts(bob, 'alice')).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 1}`));
+    await eventually(() => alice.messenger.status().outbox === 0, 10_000, 'outbox to drain');
+  });
+
+  it('replies, reactions, edits and delete-for-everyone reach the other side', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    const m = alice.messenger.sendText('bob', 'original');
+    await eventually(() => texts(bob, 'alice').includes('original'));
+    bob.messenger.sendText('alice', 'a reply', { id: m.id, mine: false });
+    bob.messenger.react('alice', { id: m.id, mine: false }, '👍');
+    await eventually(() => alice.messenger.message('bob', { sender: 'self', id: m.id }).reactions.length === 1);
+    expect(texts(alice, 'bob')).toContain('a reply');
+    const reply = alice.messenger.messages('bob').find((x) => x.text === 'a reply');
+    expect(reply?.replyTo).toEqual({ id: m.id, mine: false });
+    alice.messenger.edit('bob', m.id, 'edited');
+    await eventually(() => bob.messenger.message('alice', { sender: 'peer', id: m.id }).text === 'edited');
+    expect(bob.messenger.message('alice', { sender: 'peer', id: m.id }).edited).toBe(true);
+    alice.messenger.deleteForEveryone('bob', m.id);
+    await eventually(() => bob.messenger.message('alice', { sender: 'peer', id: m.id }).deleted);
+    expect(bob.messenger.message('alice', { sender: 'peer', id: m.id }).text).toBe('');
+  });
+
+  it('relays typing indicators and disappearing-message timers', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    alice.messenger.setTyping('bob', true);
+    await eventually(() => bob.events.some((e) => e.type === 'typing'));
+    alice.messenger.setDisappearing('bob', 60_000);
+    await eventually(() => bob.messenger.conversations()[0]?.disappearingMs === 60_000);
+    const m = alice.messenger.sendText('bob', 'self-destructs');
+    expect(m.expiresAt).not.toBeNull();
+  });
+
+  it('never shows a replayed frame twice, and ACKs it again', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    const frames: Uint8Array[] = [];
+    const original = alice.transport.send.bind(alice.transport);
+    alice.transport.send = async (peer, frame, opts) => {
+      frames.push(frame.slice());
+      return original(peer, frame, opts);
+    };
+    alice.messenger.sendText('bob', 'once');
+    await eventually(() => texts(bob, 'alice').includes('once'));
+    for (const f of frames) await original(bob.peerId, f);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(texts(bob, 'alice').filter((t) => t === 'once')).toHaveLength(1);
+  });
+
+  it('refuses to send to a verified contact whose identity changed until the change is accepted', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    alice.messenger.markVerified('bob');
+    // bob reinstalls: same PeerId, new identity, and accepts a fresh invite from alice.
+    await bob.messenger.stop();
+    await bob.transport.stop();
+    const bob2 = await makePeer(network, 'bob');
+    peers.push(bob2);
+    bob2.messenger.acceptInvite(alice.messenger.createInvite().link);
+    await eventually(() => alice.messenger.contact('bob').identityChanged, 5_000, 'the key change');
+    expect(alice.messenger.contact('bob').sendingBlocked).toBe(true);
+    expect(() => alice.messenger.sendText('bob', 'secret')).toThrow(expect.objectContaining({ code: 'identity-changed' }));
+    alice.messenger.acceptIdentityChange('bob');
+    expect(alice.messenger.contact('bob').verified).toBe(false);
+    alice.messenger.sendText('bob', 'welcome back');
+    await eventually(() => texts(bob2, 'alice').includes('welcome back'));
+  });
+
+  it('ignores frames from strangers', async () => {
+    const [alice] = (await setup('alice')) as [Peer];
+    const mallory = network.createTransport('12D3KooWmallory');
+    await mallory.send(alice.peerId, Uint8Array.of(1, 1, 2, 3)).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(alice.messenger.conversations()).toEqual([]);
+    await mallory.stop();
+  });
+});
