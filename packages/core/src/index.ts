@@ -32,6 +32,7 @@ export { CoreError, type CoreErrorCode, InboundError } from './errors.ts';
 export { decodeFrame, encodeFrame, type Frame, frameDigest } from './frame.ts';
 export { MAX_PROCESSING_FAILURES } from './inbox.ts';
 export { decodeInviteLink, INVITE_SCHEME } from './invite.ts';
+export { createMemoryStore } from './memory-store.ts';
 export { createMemoryNetwork, type MemoryNetwork } from './memory-transport.ts';
 export {
   createMessenger,

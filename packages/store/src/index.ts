@@ -1,0 +1,3 @@
+export { StoreSetupError, StoreVersionError } from './errors.ts';
+export { SCHEMA_VERSION } from './schema.ts';
+export { DEFAULT_BUSY_TIMEOUT_MS, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';

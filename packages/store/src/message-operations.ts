@@ -1,0 +1,175 @@
+/**
+ * StoreTx operations on conversations, messages and reactions. Ties in
+ * sortKey are broken by insertion order (the rowid `pk`), as in
+ * createMemoryStore().
+ */
+
+import type { SQLInputValue } from 'node:sqlite';
+import type { MessageKey, MessagePatch, MessageQuery, StoreTx } from '@parley/core';
+import { num, toConversation, toMessage, toMessageKey, toReaction } from './rows.ts';
+import type { Statements } from './statements.ts';
+
+const DEFAULT_MESSAGE_LIMIT = 50;
+const KEY = 'conversation_id = ? AND sender = ? AND id = ?';
+const keyParams = (k: MessageKey): SQLInputValue[] => [k.conversationId, k.sender, k.id];
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new RangeError(`limit must be an integer >= 0, got ${limit}`);
+  return limit;
+}
+
+type ConversationOps = 'putConversation' | 'getConversation' | 'listConversations' | 'deleteConversation';
+export function conversationOperations(s: Statements): Pick<StoreTx, ConversationOps> {
+  return {
+    putConversation: (c) => {
+      s.run(
+        `INSERT INTO conversations (id, kind, disappearing_ms, read_up_to, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, disappearing_ms = excluded.disappearing_ms,
+           read_up_to = excluded.read_up_to, created_at = excluded.created_at`,
+        ...[c.id, c.kind, c.disappearingMs, c.readUpTo, c.createdAt],
+      );
+    },
+    getConversation: (id) => {
+      const row = s.get('SELECT * FROM conversations WHERE id = ?', id);
+      return row === undefined ? undefined : toConversation(row);
+    },
+    listConversations: () => s.all('SELECT * FROM conversations ORDER BY created_at, id').map(toConversation),
+    deleteConversation: (id) => {
+      s.run('DELETE FROM messages WHERE conversation_id = ?', id);
+      s.run('DELETE FROM reactions WHERE conversation_id = ?', id);
+      s.run('DELETE FROM conversations WHERE id = ?', id);
+    },
+  };
+}
+
+const INSERT_MESSAGE = `INSERT INTO messages (conversation_id, sender, id, sender_seq, kind, body, sent_at, received_at,
+  sort_key, status, error, expires_at, edited_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (conversation_id, sender, id) DO NOTHING`;
+
+type ReadOps = 'listMessages' | 'getMessageBySeq' | 'maxSortKey' | 'maxSenderSeq' | 'countMessagesAfter';
+type WriteOps = 'insertMessage' | 'getMessage' | 'updateMessage' | 'listExpired' | 'deleteMessage';
+export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteOps> {
+  return {
+    insertMessage: (m) => {
+      const changed = s.run(
+        INSERT_MESSAGE,
+        ...[...keyParams(m), m.senderSeq, m.kind, m.body, m.sentAt, m.receivedAt, m.sortKey],
+        ...[m.status, m.error, m.expiresAt, m.editedAt, m.deletedAt],
+      );
+      return changed === 1 ? 'inserted' : 'duplicate';
+    },
+    getMessage: (k) => {
+      const row = s.get(`SELECT * FROM messages WHERE ${KEY}`, ...keyParams(k));
+      return row === undefined ? undefined : toMessage(row);
+    },
+    updateMessage: (k, patch) => updateMessage(s, k, patch),
+    listMessages: (id, query = {}) => listMessages(s, id, query),
+    getMessageBySeq: (id, sender, seq) => {
+      const row = s.get(
+        'SELECT * FROM messages WHERE conversation_id = ? AND sender = ? AND sender_seq = ? ORDER BY sort_key, pk LIMIT 1',
+        ...[id, sender, seq],
+      );
+      return row === undefined ? undefined : toMessage(row);
+    },
+    maxSortKey: (id) =>
+      num(s.get('SELECT coalesce(max(sort_key), 0) AS n FROM messages WHERE conversation_id = ?', id)?.n),
+    maxSenderSeq: (id, sender) =>
+      num(
+        s.get(
+          'SELECT coalesce(max(sender_seq), 0) AS n FROM messages WHERE conversation_id = ? AND sender = ?',
+          ...[id, sender],
+        )?.n,
+      ),
+    countMessagesAfter: (id, after) =>
+      num(
+        s.get(
+          "SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND sort_key > ? AND sender <> 'self'",
+          ...[id, after],
+        )?.n,
+      ),
+    listExpired: (now, limit) =>
+      s
+        .all(
+          `SELECT conversation_id, sender, id FROM messages WHERE expires_at <= ?
+           ORDER BY expires_at, pk LIMIT ?`,
+          ...[now, checkLimit(limit)],
+        )
+        .map(toMessageKey),
+    deleteMessage: (k) => {
+      s.run(`DELETE FROM messages WHERE ${KEY}`, ...keyParams(k));
+      s.run(
+        'DELETE FROM reactions WHERE conversation_id = ? AND target_sender = ? AND target_id = ?',
+        ...keyParams(k),
+      );
+    },
+  };
+}
+
+/** Patchable fields and their columns; `undefined` in a patch means "leave as is". */
+const PATCH_COLUMNS = {
+  body: 'body',
+  status: 'status',
+  error: 'error',
+  expiresAt: 'expires_at',
+  editedAt: 'edited_at',
+  deletedAt: 'deleted_at',
+} as const satisfies Record<keyof MessagePatch, string>;
+
+function updateMessage(s: Statements, k: MessageKey, patch: MessagePatch): boolean {
+  const fields = (Object.keys(PATCH_COLUMNS) as Array<keyof MessagePatch>).filter(
+    (f) => patch[f] !== undefined,
+  );
+  if (fields.length === 0) return s.get(`SELECT 1 FROM messages WHERE ${KEY}`, ...keyParams(k)) !== undefined;
+  // The statement text depends only on which fields are set: at most 63 cached variants.
+  const set = fields.map((f) => `${PATCH_COLUMNS[f]} = ?`).join(', ');
+  const values = fields.map((f) => patch[f] as SQLInputValue);
+  return s.run(`UPDATE messages SET ${set} WHERE ${KEY}`, ...values, ...keyParams(k)) === 1;
+}
+
+/** MessageQuery semantics: the oldest `limit` when only `after` is set, else the newest (see store.ts). */
+function listMessages(s: Statements, id: string, query: MessageQuery) {
+  const { before, after } = query;
+  const limit = checkLimit(query.limit ?? DEFAULT_MESSAGE_LIMIT);
+  const where = ['conversation_id = ?'];
+  const params: SQLInputValue[] = [id];
+  if (after !== undefined) {
+    where.push('sort_key > ?');
+    params.push(after);
+  }
+  if (before !== undefined) {
+    where.push('sort_key < ?');
+    params.push(before);
+  }
+  const oldest = after !== undefined && before === undefined;
+  const order = oldest ? 'sort_key, pk' : 'sort_key DESC, pk DESC';
+  const rows = s.all(
+    `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
+    ...params,
+    limit,
+  );
+  const messages = rows.map(toMessage);
+  return oldest ? messages : messages.reverse();
+}
+
+export function reactionOperations(
+  s: Statements,
+): Pick<StoreTx, 'putReaction' | 'deleteReaction' | 'listReactions'> {
+  const TARGET = 'conversation_id = ? AND target_sender = ? AND target_id = ?';
+  return {
+    putReaction: (r) => {
+      s.run(
+        `INSERT INTO reactions (conversation_id, target_sender, target_id, reactor, emoji, at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id, target_sender, target_id, reactor)
+         DO UPDATE SET emoji = excluded.emoji, at = excluded.at`,
+        ...[r.conversationId, r.targetSender, r.targetId, r.reactor, r.emoji, r.at],
+      );
+    },
+    deleteReaction: (c, sender, id, reactor) =>
+      void s.run(`DELETE FROM reactions WHERE ${TARGET} AND reactor = ?`, ...[c, sender, id, reactor]),
+    listReactions: (c, sender, id) =>
+      s
+        .all(`SELECT * FROM reactions WHERE ${TARGET} ORDER BY at, reactor`, ...[c, sender, id])
+        .map(toReaction),
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * The versioned schema. `PRAGMA user_version` holds the version; pending
+ * migrations run in one IMMEDIATE transaction together with the version bump,
+ * so a crash mid-migration leaves the previous version intact.
+ *
+ * There are deliberately no foreign keys: the Store contract accepts rows
+ * whose parent is not (yet) stored — a reaction that arrives before its
+ * message, a session stored before its contact — and the in-memory store
+ * accepts them too. Cascades the contract asks for (deleteContact,
+ * deleteConversation, deleteMessage) are explicit statements.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { StoreVersionError } from './errors.ts';
+
+const V1 = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+
+CREATE TABLE contacts (
+  id TEXT PRIMARY KEY,
+  peer_id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  -- name folded to lower case in JS (Unicode-aware, unlike COLLATE NOCASE)
+  name_key TEXT NOT NULL UNIQUE,
+  identity_key BLOB NOT NULL,
+  card BLOB NOT NULL,
+  addresses TEXT NOT NULL, -- JSON array of multiaddr strings
+  verified INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  pending_identity_key BLOB,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX contacts_by_creation ON contacts (created_at, id);
+
+CREATE TABLE sessions (contact_id TEXT PRIMARY KEY, state BLOB NOT NULL);
+
+CREATE TABLE prekeys (
+  kind TEXT NOT NULL,
+  id INTEGER NOT NULL,
+  secret BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+
+CREATE TABLE invites (
+  token_hash TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  reusable INTEGER NOT NULL,
+  uses INTEGER NOT NULL,
+  one_time_prekey_id INTEGER
+);
+CREATE INDEX invites_by_creation ON invites (created_at, token_hash);
+
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  disappearing_ms INTEGER,
+  read_up_to INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_creation ON conversations (created_at, id);
+
+-- pk (the rowid) is the insertion order: it breaks sortKey ties.
+CREATE TABLE messages (
+  pk INTEGER PRIMARY KEY,
+  conversation_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  id TEXT NOT NULL,
+  sender_seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  body BLOB NOT NULL,
+  sent_at INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  sort_key INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT,
+  expires_at INTEGER,
+  edited_at INTEGER,
+  deleted_at INTEGER
+);
+-- D2: one row per (conversation, sender, id).
+CREATE UNIQUE INDEX messages_by_key ON messages (conversation_id, sender, id);
+CREATE INDEX messages_by_order ON messages (conversation_id, sort_key);
+CREATE INDEX messages_by_seq ON messages (conversation_id, sender, sender_seq);
+CREATE INDEX messages_by_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE reactions (
+  conversation_id TEXT NOT NULL,
+  target_sender TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  reactor TEXT NOT NULL,
+  emoji TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, target_sender, target_id, reactor)
+);
+CREATE INDEX reactions_by_time ON reactions (conversation_id, target_sender, target_id, at, reactor);
+
+-- AUTOINCREMENT: a seq is never reused, even after the newest row is deleted.
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  peer_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  frame BLOB NOT NULL,
+  digest TEXT NOT NULL,
+  message_conversation_id TEXT,
+  message_sender TEXT,
+  message_id TEXT,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT
+);
+CREATE INDEX outbox_by_peer ON outbox (peer_id, seq);
+CREATE INDEX outbox_by_digest ON outbox (peer_id, digest);
+
+CREATE TABLE received (
+  peer_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (peer_id, digest)
+) WITHOUT ROWID;
+CREATE INDEX received_by_time ON received (at);
+
+CREATE TABLE failures (
+  peer_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  PRIMARY KEY (peer_id, digest)
+) WITHOUT ROWID;
+
+CREATE TABLE parked (
+  peer_id TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  frame BLOB NOT NULL,
+  error TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  parked_at INTEGER NOT NULL,
+  PRIMARY KEY (peer_id, digest)
+);
+CREATE INDEX parked_by_time ON parked (parked_at, peer_id, digest);
+`;
+
+/** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
+const MIGRATIONS: readonly string[] = [V1];
+
+/** The schema version this code writes. */
+export const SCHEMA_VERSION: number = MIGRATIONS.length;
+
+export function readSchemaVersion(db: DatabaseSync): number {
+  return Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+}
+
+/** Brings the database up to SCHEMA_VERSION, or throws StoreVersionError (changing nothing) if it is newer. */
+export function migrate(db: DatabaseSync, path: string): void {
+  // IMMEDIATE takes the write lock before reading the version, so two
+  // processes opening the same new file cannot both run a migration.
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const found = readSchemaVersion(db);
+    if (found > SCHEMA_VERSION) throw new StoreVersionError(path, found, SCHEMA_VERSION);
+    for (let version = found; version < SCHEMA_VERSION; version++) {
+      db.exec(MIGRATIONS[version] as string);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * core's Store on SQLite (node:sqlite, built into Node 24).
+ *
+ * Durability (DESIGN.md §5): WAL journal with synchronous=FULL, so a
+ * transaction that returned has been fsynced to the WAL and survives a crash
+ * or power loss; every transaction() is one BEGIN IMMEDIATE … COMMIT, so
+ * "message + outbox frame + ratchet state" land together or not at all.
+ */
+
+import { DatabaseSync } from 'node:sqlite';
+import { type Store, StoreClosedError, type StoreTx } from '@parley/core';
+import { StoreSetupError } from './errors.ts';
+import { prepareDatabaseFile, prepareDirectory, tightenCompanionFiles } from './files.ts';
+import { conversationOperations, messageOperations, reactionOperations } from './message-operations.ts';
+import {
+  accountOperations,
+  contactOperations,
+  inboxOperations,
+  inviteOperations,
+  outboxOperations,
+} from './record-operations.ts';
+import { migrate } from './schema.ts';
+import { createStatements, type Statements } from './statements.ts';
+
+/** How long a write waits for another connection's lock before failing with SQLITE_BUSY. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+const IN_MEMORY = ':memory:';
+
+export interface SqliteStoreOptions {
+  /** Busy timeout in ms (default DEFAULT_BUSY_TIMEOUT_MS). */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) the database at `path` and migrates it to the
+ * current schema. `':memory:'` gives a private in-memory database (no WAL).
+ *
+ * @example
+ *   const store = openSqliteStore(join(dataDir, 'parley.db'));
+ *   store.transaction((tx) => tx.setMeta('hello', new Uint8Array([1])));
+ *   store.close();
+ * @throws StoreVersionError if the database was written by a newer schema.
+ */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store {
+  return createSqliteStore(openDatabase(path, options));
+}
+
+/** Opens, configures and migrates the database (internal; exported for the tests that read PRAGMAs back). */
+export function openDatabase(path: string, options: SqliteStoreOptions = {}): DatabaseSync {
+  const onDisk = path !== IN_MEMORY;
+  if (onDisk) {
+    prepareDirectory(path);
+    prepareDatabaseFile(path);
+  }
+  const db = new DatabaseSync(path, {
+    timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+    enableForeignKeyConstraints: true,
+  });
+  try {
+    configure(db, onDisk);
+    migrate(db, path);
+    if (onDisk) tightenCompanionFiles(path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+function configure(db: DatabaseSync, onDisk: boolean): void {
+  if (onDisk) {
+    const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
+    if (mode.journal_mode !== 'wal') {
+      throw new StoreSetupError(`SQLite refused WAL mode (got ${mode.journal_mode}); use a local filesystem`);
+    }
+  }
+  // FULL: fsync the WAL on every commit. NORMAL (the usual WAL pairing) can
+  // lose the last commits on power loss, which would break D1.
+  db.exec('PRAGMA synchronous = FULL');
+  db.exec('PRAGMA foreign_keys = ON');
+}
+
+/** The Store over an open, migrated connection (internal; see openSqliteStore). */
+export function createSqliteStore(db: DatabaseSync): Store {
+  const statements = createStatements(db);
+  let depth = 0;
+  let closed = false;
+  const tx = guardTx(createOperations(statements), () => {
+    if (closed) throw new StoreClosedError();
+    if (depth === 0) throw new Error('a StoreTx was used outside its transaction callback');
+  });
+  return {
+    transaction<T>(fn: (tx: StoreTx) => T): T {
+      if (closed) throw new StoreClosedError();
+      const level = depth;
+      // Depth 0: IMMEDIATE takes the write lock up front, so the transaction
+      // cannot fail half-way with SQLITE_BUSY on its first write. Nested:
+      // a savepoint, so an inner callback that throws undoes only its own writes.
+      db.exec(level === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT s${level}`);
+      depth = level + 1;
+      try {
+        const result = fn(tx);
+        if (isThenable(result)) {
+          // An async callback would keep writing after COMMIT, outside any transaction.
+          Promise.resolve(result).catch(() => {});
+          throw new TypeError('the transaction callback must be synchronous (it returned a promise)');
+        }
+        db.exec(level === 0 ? 'COMMIT' : `RELEASE s${level}`);
+        return result;
+      } catch (error) {
+        rollback(db, level);
+        throw error;
+      } finally {
+        depth = level;
+      }
+    },
+    close(): void {
+      if (closed) return;
+      if (depth > 0) throw new Error('the store cannot be closed from inside a transaction');
+      closed = true;
+      statements.clear();
+      try {
+        // Fold the WAL into the database so the files at rest are just one.
+        db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+/** Undoes a failed (nested) transaction; never hides the error that caused it. */
+function rollback(db: DatabaseSync, level: number): void {
+  // Some errors (SQLITE_FULL, IOERR) already rolled the whole transaction back.
+  if (!db.isTransaction) return;
+  try {
+    if (level === 0) db.exec('ROLLBACK');
+    else db.exec(`ROLLBACK TO s${level}; RELEASE s${level}`);
+  } catch {
+    // The original error is the one worth reporting.
+  }
+}
+
+function createOperations(s: Statements): StoreTx {
+  return {
+    ...accountOperations(s),
+    ...contactOperations(s),
+    ...inviteOperations(s),
+    ...conversationOperations(s),
+    ...messageOperations(s),
+    ...reactionOperations(s),
+    ...outboxOperations(s),
+    ...inboxOperations(s),
+  };
+}
+
+/** Wraps every operation so that it first runs `check` (closed store, stale tx). */
+function guardTx(ops: StoreTx, check: () => void): StoreTx {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, op] of Object.entries(ops) as Array<[string, (...args: unknown[]) => unknown]>) {
+    guarded[name] = (...args: unknown[]) => {
+      check();
+      return op(...args);
+    };
+  }
+  return guarded as unknown as StoreTx;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
