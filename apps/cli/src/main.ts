@@ -1,37 +1,129 @@
-import { EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
+/**
+ * The `parley` command: global flags, then a command. Client commands load
+ * only what they need (no libp2p), so they start fast; `daemon`, `init` and
+ * `relay` import the network stack lazily.
+ */
+import { CliError } from './cli-error.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
+import { type Global, type Io, printJson } from './io.ts';
 import { VERSION } from './version.ts';
 
-export interface Io {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+export type { Io } from './io.ts';
+
+type Command = (argv: string[], io: Io, global: Global) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: async () => (await import('./commands/init.ts')).init,
+  daemon: async () => (await import('./commands/daemon.ts')).daemon,
+  status: async () => (await import('./commands/info.ts')).status,
+  id: async () => (await import('./commands/info.ts')).id,
+  invite: async () => (await import('./commands/info.ts')).invite,
+  contacts: async () => (await import('./commands/contacts.ts')).contacts,
+  verify: async () => (await import('./commands/contacts.ts')).verify,
+  send: async () => (await import('./commands/messages.ts')).send,
+  messages: async () => (await import('./commands/messages.ts')).messages,
+  chat: async () => (await import('./commands/chat.ts')).chat,
+  relay: async () => (await import('./commands/relay.ts')).relay,
+};
 
 const USAGE = `parley ${VERSION} — peer-to-peer, end-to-end encrypted messaging
 
-Usage: parley <command> [options]
+Usage: parley [--home DIR] [--json] <command> [options]
 
-Options:
-  --version     print the version and exit
-  --help, -h    print this help and exit
-  --json        machine-readable output (NDJSON for streams)
+Account and daemon:
+  init --name NAME [--passphrase-stdin | --no-passphrase]   create an account
+  daemon [--listen MA]... [--bootstrap MA]... [--no-mdns]    run the node (foreground)
+  daemon --stop                                              stop the running daemon
+  status                                                     is the daemon up, contacts, outbox
+  id                                                         peer id, fingerprint, addresses
+  relay [--listen MA]...                                     run a relay/bootstrap node (no account)
 
-Commands arrive as the messenger lands; see docs/CLI.md.
+Contacts:
+  invite [--qr] [--reusable] [--ttl 7d]                      print an invite link
+  contacts add NAME LINK | list | rename OLD NEW | remove NAME | accept-key NAME
+  verify NAME [--confirm]                                    safety number; --confirm marks verified
+
+Messages:
+  send NAME [TEXT] [--stdin | --lines] [--wait]              send; prints message ids
+  messages NAME [--limit N] [--follow]                       the conversation, oldest first
+  chat NAME                                                  interactive chat
+
+Global options:
+  --home DIR    data folder (default $PARLEY_HOME, else $XDG_DATA_HOME/parley)
+  --json        one JSON object per line on stdout
+  --version     print the version
+  --help, -h    print this help
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 daemon not running or peer unreachable,
+4 the contact's identity key changed and needs confirming. See docs/CLI.md.
 `;
+
+/** Splits global flags (anywhere before the command's own arguments) from the rest. */
+function globals(argv: readonly string[]): {
+  global: Global;
+  rest: string[];
+  help: boolean;
+  version: boolean;
+} {
+  let json = false;
+  let home: string | undefined;
+  let help = false;
+  let version = false;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--json') json = true;
+    else if (a === '--home') {
+      home = argv[++i];
+      if (home === undefined) throw new CliError('usage', '--home needs a folder', EXIT_USAGE);
+    } else if (a.startsWith('--home=')) home = a.slice(7);
+    else if ((a === '--help' || a === '-h') && rest.length === 0) help = true;
+    else if (a === '--version' && rest.length === 0) version = true;
+    else rest.push(a);
+  }
+  return { global: { json, home }, rest, help, version };
+}
+
+function report(io: Io, json: boolean, error: unknown): number {
+  if (error instanceof CliError) {
+    if (json) printJson(io, { error: { code: error.code, message: error.message } });
+    io.stderr(`parley: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const code = (error as { code?: string }).code;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code?.startsWith('ERR_PARSE_ARGS')) {
+    io.stderr(`parley: ${(error as Error).message}; run "parley --help"\n`);
+    return EXIT_USAGE;
+  }
+  if (json)
+    printJson(io, { error: { code: code ?? 'error', message: String((error as Error).message ?? error) } });
+  io.stderr(`parley: ${(error as Error).message ?? String(error)}\n`);
+  return EXIT_FAILURE;
+}
 
 /** Runs the CLI with the given arguments; returns the process exit code. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  const json = argv.includes('--json');
-  const rest = argv.filter((a) => a !== '--json');
-  if (rest.length === 0 || rest[0] === '--help' || rest[0] === '-h' || rest[0] === 'help') {
-    io.stdout(USAGE);
-    return EXIT_OK;
+  let json = argv.includes('--json');
+  try {
+    const { global, rest, help, version } = globals(argv);
+    json = global.json;
+    if (version || rest[0] === 'version') {
+      io.stdout(json ? `${JSON.stringify({ version: VERSION })}\n` : `parley ${VERSION}\n`);
+      return EXIT_OK;
+    }
+    if (help || rest.length === 0 || rest[0] === 'help') {
+      io.stdout(USAGE);
+      return EXIT_OK;
+    }
+    const [name, ...args] = rest as [string, ...string[]];
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!load) {
+      const what = name.startsWith('-') ? `option "${name}"` : `command "${name}"`;
+      io.stderr(`parley: unknown ${what}; run "parley --help" to see what is available\n`);
+      return EXIT_USAGE;
+    }
+    return await (await load())(args, io, global);
+  } catch (error) {
+    return report(io, json, error);
   }
-  if (rest[0] === '--version' || rest[0] === 'version') {
-    io.stdout(json ? `${JSON.stringify({ version: VERSION })}\n` : `parley ${VERSION}\n`);
-    return EXIT_OK;
-  }
-  const what = rest[0]?.startsWith('-') ? `option "${rest[0]}"` : `command "${rest[0]}"`;
-  io.stderr(`parley: unknown ${what}; run "parley --help" to see what is available\n`);
-  return EXIT_USAGE;
 }

@@ -1,0 +1,80 @@
+/** `parley daemon [--listen MA]... [--bootstrap MA]... [--no-mdns] [--passphrase-stdin] [--stop]` */
+import { parseArgs } from 'node:util';
+import { CliError } from '../cli-error.ts';
+import { connect } from '../client.ts';
+import { startDaemon } from '../daemon/run.ts';
+import { ensureHome, resolveHome } from '../home.ts';
+import { type Global, type Io, printJson } from '../io.ts';
+import { readPassphrase } from './passphrase.ts';
+
+/** Default listen addresses: every interface, TCP and WebSocket, random ports. */
+export const DAEMON_DEFAULT_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
+
+export async function daemon(argv: string[], io: Io, global: Global): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      listen: { type: 'string', multiple: true },
+      bootstrap: { type: 'string', multiple: true },
+      'no-mdns': { type: 'boolean' },
+      'passphrase-stdin': { type: 'boolean' },
+      'private-addresses': { type: 'boolean' },
+      stop: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const home = resolveHome(global.home, io.env);
+  if (values.stop) {
+    await connect(home).call('daemon.stop');
+    if (global.json) printJson(io, { stopping: true });
+    else io.stderr('the daemon is stopping\n');
+    return 0;
+  }
+  ensureHome(home);
+  const passphrase = values['passphrase-stdin']
+    ? await readPassphrase(io, true, false)
+    : io.env.PARLEY_PASSPHRASE;
+  const handle = await startDaemon({
+    home,
+    listen: values.listen ?? DAEMON_DEFAULT_LISTEN,
+    bootstrap: values.bootstrap ?? [],
+    mdns: !values['no-mdns'],
+    privateAddresses: values['private-addresses'] ?? false,
+    ...(passphrase === undefined ? {} : { passphrase }),
+    log: (line) => io.stderr(`${line}\n`),
+  }).catch((error: unknown) => {
+    if (error instanceof CliError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'wrong-passphrase') throw new CliError(code, (error as Error).message);
+    if (code === 'no-account')
+      throw new CliError(code, `no account in ${home.dir}; create one with "parley init --name NAME"`);
+    throw error;
+  });
+  const status = handle.messenger.status();
+  if (global.json)
+    printJson(io, {
+      event: 'ready',
+      peerId: handle.peerId,
+      apiPort: handle.port,
+      addresses: status.addresses,
+    });
+  else {
+    io.stdout(`Parley is running as ${status.name} (${handle.peerId})\n`);
+    io.stderr(
+      `listening on ${status.addresses.join(', ') || '(no addresses)'}; local API on 127.0.0.1:${handle.port}\n`,
+    );
+    io.stderr('press Ctrl+C to stop\n');
+  }
+  const onSignal = (): void => {
+    io.stderr('stopping…\n');
+    void handle.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await handle.stopped;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (global.json) printJson(io, { event: 'stopped' });
+  return 0;
+}

@@ -1,0 +1,79 @@
+/** `parley init --name NAME [--passphrase-stdin | --no-passphrase]` */
+import { randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createAccount, hasAccount } from '@parley/core';
+import { systemRandom } from '@parley/crypto';
+import { nodePrimitives } from '@parley/crypto/node';
+import { generatePeerKey, peerIdOfKey } from '@parley/net';
+import { openSqliteStore } from '@parley/store';
+import { CliError, usageError } from '../cli-error.ts';
+import { ensureHome, resolveHome } from '../home.ts';
+import { type Global, type Io, printJson } from '../io.ts';
+import { PASSPHRASE_MIN_CHARS, readPassphrase } from './passphrase.ts';
+
+export async function init(argv: string[], io: Io, global: Global): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      name: { type: 'string' },
+      'passphrase-stdin': { type: 'boolean' },
+      'no-passphrase': { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (!values.name) throw usageError('parley init needs --name NAME (the name your contacts will see)');
+  if (values['passphrase-stdin'] && values['no-passphrase']) {
+    throw usageError('choose one of --passphrase-stdin and --no-passphrase');
+  }
+  const home = resolveHome(global.home, io.env);
+  ensureHome(home);
+  const store = openSqliteStore(home.database);
+  try {
+    if (hasAccount(store))
+      throw new CliError('account-exists', `an account already exists in ${home.dir}; use another --home`);
+    let secret: { passphrase: string } | { keyFile: Uint8Array };
+    if (values['no-passphrase']) {
+      if (existsSync(home.keyFile)) throw new CliError('account-exists', `${home.keyFile} already exists`);
+      const key = new Uint8Array(randomBytes(32));
+      writeFileSync(home.keyFile, key, { mode: 0o600, flag: 'wx' });
+      secret = { keyFile: key };
+    } else {
+      const passphrase = await readPassphrase(io, values['passphrase-stdin'] ?? false, true);
+      if (passphrase.length < PASSPHRASE_MIN_CHARS) {
+        throw new CliError(
+          'weak-passphrase',
+          `a passphrase needs at least ${PASSPHRASE_MIN_CHARS} characters`,
+        );
+      }
+      secret = { passphrase };
+    }
+    const peerKey = generatePeerKey();
+    const peerId = peerIdOfKey(peerKey);
+    const account = await createAccount(store, {
+      name: values.name,
+      secret,
+      peerId,
+      peerKey,
+      primitives: nodePrimitives,
+      random: systemRandom,
+      now: Date.now(),
+    });
+    account.vault.lock();
+    const protection = values['no-passphrase'] ? 'keyfile' : 'passphrase';
+    if (global.json) printJson(io, { peerId, name: account.info.name, home: home.dir, protection });
+    else {
+      io.stdout(`Created ${account.info.name} (${peerId}) in ${home.dir}\n`);
+      io.stderr(
+        protection === 'keyfile'
+          ? `No passphrase: the key is in ${home.keyFile}; anyone who can read that file can read your messages.\n`
+          : 'Protected by your passphrase: you will need it to start the daemon.\n',
+      );
+      io.stderr('Next: "parley daemon" to go online, then "parley invite" to add a contact.\n');
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}

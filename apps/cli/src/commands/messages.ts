@@ -1,0 +1,149 @@
+/**
+ * `parley send NAME [TEXT] [--stdin | --lines] [--wait] [--timeout SECONDS]`
+ * `parley messages NAME [--limit N] [--follow]`
+ */
+import { parseArgs } from 'node:util';
+import type { ContactView, MessageView } from '@parley/core';
+import { CliError, usageError } from '../cli-error.ts';
+import { type Client, connect } from '../client.ts';
+import { EXIT_UNAVAILABLE } from '../exit-codes.ts';
+import { formatMessage, sanitize } from '../format.ts';
+import { resolveHome } from '../home.ts';
+import { type Global, type Io, printJson, readStdin, stdinLines } from '../io.ts';
+
+/** Default wait for delivery receipts with --wait. */
+export const SEND_WAIT_DEFAULT_S = 60;
+
+const DELIVERED = new Set(['delivered', 'read']);
+
+async function* texts(
+  io: Io,
+  text: string | undefined,
+  stdin: boolean,
+  lines: boolean,
+): AsyncGenerator<string> {
+  if (text !== undefined) yield text;
+  else if (stdin) yield (await readStdin(io)).replace(/\r?\n$/, '');
+  else if (lines) {
+    for await (const line of stdinLines(io)) if (line.trim().length > 0) yield line;
+  }
+}
+
+export async function send(argv: string[], io: Io, global: Global): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      stdin: { type: 'boolean' },
+      lines: { type: 'boolean' },
+      wait: { type: 'boolean' },
+      timeout: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const [name, text, ...extra] = positionals;
+  if (!name || extra.length > 0) throw usageError("usage: parley send NAME 'TEXT' (or --stdin, or --lines)");
+  const sources = [text !== undefined, values.stdin ?? false, values.lines ?? false].filter(Boolean).length;
+  if (sources !== 1) throw usageError('give the text as an argument, or --stdin, or --lines (exactly one)');
+  const timeoutS = values.timeout === undefined ? SEND_WAIT_DEFAULT_S : Number(values.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw usageError('--timeout takes a number of seconds');
+  const client = connect(resolveHome(global.home, io.env));
+  const contact = await client.call<ContactView>('contacts.get', { name });
+  const pending = new Set<string>();
+  let wakeUp = (): void => undefined;
+  const subscription = values.wait
+    ? await client.events((e) => {
+        const m = e.data as MessageView;
+        if (e.type === 'message' && pending.has(m.id) && DELIVERED.has(m.status)) {
+          pending.delete(m.id);
+          wakeUp();
+        }
+      })
+    : undefined;
+  try {
+    let count = 0;
+    for await (const t of texts(io, text, values.stdin ?? false, values.lines ?? false)) {
+      const m = await client.call<MessageView>('messages.send', { contact: name, text: t });
+      count++;
+      if (values.wait && !DELIVERED.has(m.status)) pending.add(m.id);
+      if (global.json) printJson(io, m);
+      else io.stdout(`${m.id}\n`);
+    }
+    if (count === 0) throw usageError('nothing to send: stdin was empty');
+    if (!contact.online && !global.json) {
+      io.stderr(
+        `${sanitize(contact.name)} is offline; queued, and will be sent when ${sanitize(contact.name)} is reachable\n`,
+      );
+    }
+    if (values.wait) await waitDelivered(client, name, pending, timeoutS, (fn) => (wakeUp = fn));
+    return 0;
+  } finally {
+    subscription?.close();
+  }
+}
+
+async function waitDelivered(
+  client: Client,
+  contact: string,
+  pending: Set<string>,
+  timeoutS: number,
+  onWake: (fn: () => void) => void,
+): Promise<void> {
+  // Catch receipts that arrived between send and subscribe.
+  for (const id of [...pending]) {
+    const m = await client.call<MessageView>('messages.get', { contact, id, sender: 'self' });
+    if (DELIVERED.has(m.status)) pending.delete(id);
+  }
+  const deadline = Date.now() + timeoutS * 1000;
+  while (pending.size > 0) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new CliError(
+        'not-delivered',
+        `${pending.size} message(s) not delivered within ${timeoutS} s; they stay queued and will be sent when ${contact} is reachable`,
+        EXIT_UNAVAILABLE,
+      );
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(left, 1000));
+      onWake(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+export async function messages(argv: string[], io: Io, global: Global): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { limit: { type: 'string' }, follow: { type: 'boolean', short: 'f' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  const [name, ...extra] = positionals;
+  if (!name || extra.length > 0) throw usageError('usage: parley messages NAME [--limit N] [--follow]');
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw usageError('--limit takes a whole number from 1 to 1000');
+  const client = connect(resolveHome(global.home, io.env));
+  const contact = await client.call<ContactView>('contacts.get', { name });
+  const seen = new Map<string, string>();
+  const print = (m: MessageView): void => {
+    const before = seen.get(m.id);
+    const state = `${m.status}/${m.edited}/${m.deleted}/${m.reactions.length}`;
+    if (before === state) return;
+    seen.set(m.id, state);
+    if (global.json) printJson(io, m);
+    else if (before === undefined) io.stdout(formatMessage(m));
+  };
+  const subscription = values.follow
+    ? await client.events((e) => {
+        const m = e.data as MessageView;
+        if (e.type === 'message' && m.conversationId === contact.id) print(m);
+      })
+    : undefined;
+  for (const m of await client.call<MessageView[]>('messages.list', { contact: name, limit })) print(m);
+  if (subscription) await subscription.closed;
+  return 0;
+}
