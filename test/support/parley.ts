@@ -1,0 +1,187 @@
+/**
+ * Drives the real `parley` binary for cross-package tests: temporary homes,
+ * daemons on loopback, JSON-RPC against their local API. Every process is
+ * killed in `cleanup()` (call it in afterEach/afterAll).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const PARLEY_BIN: string = new URL('../../apps/cli/bin/parley.js', import.meta.url).pathname;
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface Daemon {
+  readonly home: string;
+  readonly process: ChildProcess;
+  readonly peerId: string;
+  readonly apiPort: number;
+  readonly addresses: readonly string[];
+  /** stderr so far (logs). */
+  log(): string;
+}
+
+export class ParleyWorld {
+  readonly #homes: string[] = [];
+  readonly #processes: ChildProcess[] = [];
+
+  /** A fresh empty data folder. */
+  home(label = 'parley'): string {
+    const dir = mkdtempSync(join(tmpdir(), `${label}-`));
+    this.#homes.push(dir);
+    return dir;
+  }
+
+  /** Runs a client command to completion. */
+  run(
+    home: string,
+    args: readonly string[],
+    options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+  ): RunResult {
+    const r = spawnSync(process.execPath, [PARLEY_BIN, '--home', home, ...args], {
+      encoding: 'utf8',
+      input: options.input ?? '',
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      timeout: 60_000,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** Runs a client command asynchronously (for --follow, --wait…). */
+  spawn(home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    const child = spawn(process.execPath, [PARLEY_BIN, '--home', home, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.#processes.push(child);
+    return child;
+  }
+
+  /** `parley init --no-passphrase` in a new home; returns the home. */
+  account(name: string): string {
+    const home = this.home(name);
+    const r = this.run(home, ['init', '--name', name, '--no-passphrase']);
+    if (r.code !== 0) throw new Error(`init ${name} failed: ${r.stderr}`);
+    return home;
+  }
+
+  /** Starts `parley daemon` on loopback and waits for its ready line. */
+  async daemon(
+    home: string,
+    extraArgs: readonly string[] = [],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<Daemon> {
+    const args = [
+      '--json',
+      'daemon',
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--no-mdns',
+      '--private-addresses',
+      ...extraArgs,
+    ];
+    const child = this.spawn(home, args, env);
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += String(d);
+    });
+    const ready = await new Promise<{ peerId: string; apiPort: number; addresses: string[] }>(
+      (resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(
+          () => reject(new Error(`daemon in ${home} did not start:\n${stderr}`)),
+          30_000,
+        );
+        child.stdout?.on('data', (d) => {
+          out += String(d);
+          const line = out.split('\n').find((l) => l.includes('"ready"'));
+          if (line) {
+            clearTimeout(timer);
+            resolve(JSON.parse(line));
+          }
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`daemon in ${home} exited with ${code}:\n${stderr}`));
+        });
+      },
+    );
+    return { home, process: child, ...ready, log: () => stderr };
+  }
+
+  /** JSON-RPC call to a home's running daemon. */
+  async rpc<T = unknown>(home: string, method: string, params: Record<string, unknown> = {}): Promise<T> {
+    const { port } = JSON.parse(readFileSync(join(home, 'api.json'), 'utf8')) as { port: number };
+    const token = readFileSync(join(home, 'api.token'), 'utf8').trim();
+    const res = await fetch(`http://127.0.0.1:${port}/rpc`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const body = (await res.json()) as { result?: T; error?: { message: string } };
+    if (body.error) throw new Error(body.error.message);
+    return body.result as T;
+  }
+
+  /** Stops a daemon gracefully (SIGTERM) and waits for it to exit. */
+  async stop(daemon: Daemon): Promise<void> {
+    if (daemon.process.exitCode !== null) return;
+    const exited = new Promise((r) => daemon.process.once('exit', r));
+    daemon.process.kill('SIGTERM');
+    await exited;
+  }
+
+  /** kill -9. */
+  async kill(daemon: Daemon): Promise<void> {
+    if (daemon.process.exitCode !== null || daemon.process.signalCode !== null) return;
+    const exited = new Promise((r) => daemon.process.once('exit', r));
+    daemon.process.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Makes two accounts contacts of each other (a invites, b accepts). */
+  async befriend(a: string, aName: string, b: string, bName: string): Promise<void> {
+    const invite = this.run(a, ['invite']);
+    if (invite.code !== 0) throw new Error(invite.stderr);
+    const add = this.run(b, ['contacts', 'add', aName, invite.stdout.trim()]);
+    if (add.code !== 0) throw new Error(add.stderr);
+    await eventually(async () => {
+      const list = (await this.rpc<Array<{ name: string; state: string }>>(a, 'contacts.list')).concat(
+        await this.rpc<Array<{ name: string; state: string }>>(b, 'contacts.list'),
+      );
+      return (
+        list.length === 2 && list.every((c) => c.state === 'active') && list.some((c) => c.name === bName)
+      );
+    }, 20_000);
+  }
+
+  async cleanup(): Promise<void> {
+    for (const p of this.#processes) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    for (const h of this.#homes.splice(0)) rmSync(h, { recursive: true, force: true });
+    this.#processes.length = 0;
+  }
+}
+
+/** Polls an async predicate until true, or throws after `timeoutMs`. */
+export async function eventually(
+  predicate: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await predicate()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
