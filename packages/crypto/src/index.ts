@@ -1,0 +1,107 @@
+/**
+ * @parley/crypto — X3DH-style handshake, Double Ratchet, contact cards, safety
+ * numbers and streaming file encryption. See README.md and SPEC.md.
+ * On Node, pass `nodePrimitives` from `@parley/crypto/node`; elsewhere `noblePrimitives`.
+ * @module
+ */
+export { equalBytes, fromHex, fromUtf8, toHex, utf8, wipe } from './bytes.ts';
+export {
+  CARD_ADDRESS_MAX_BYTES,
+  CARD_EXTENSION_MAX_BYTES,
+  CARD_MAX_ADDRESSES,
+  CARD_NAME_MAX_BYTES,
+  CARD_PEER_ID_MAX_BYTES,
+  CARD_SUITE_X25519,
+  CARD_VERSION,
+  type ContactCard,
+  type ContactCardFields,
+  createContactCard,
+  decodeContactCard,
+} from './contact-card.ts';
+export {
+  CardError,
+  type CardErrorCode,
+  CryptoError,
+  DecryptError,
+  FileError,
+  type FileErrorCode,
+  FormatError,
+  type FormatErrorCode,
+  HandshakeError,
+  type HandshakeErrorCode,
+  KeyError,
+  type KeyErrorCode,
+  type LimitCode,
+  LimitError,
+} from './errors.ts';
+export {
+  createFileKey,
+  decodeFileKey,
+  encodeFileKey,
+  FILE_CHUNK_BYTES,
+  FILE_MAX_CHUNK_BYTES,
+  FILE_MAX_CHUNKS,
+  FILE_NONCE_PREFIX_BYTES,
+  FileKey,
+  fileChunkCount,
+  fileCiphertextBytes,
+  openChunk,
+  sealChunk,
+  wipeFileKey,
+} from './file-stream.ts';
+export {
+  createIdentity,
+  decodeIdentity,
+  encodeIdentity,
+  Identity,
+  type IdentityPublic,
+  sameIdentity,
+  wipeIdentity,
+} from './identity.ts';
+export {
+  MAX_PLAINTEXT_BYTES,
+  type MessageInfo,
+  PROTOCOL_VERSION,
+  peekMessage,
+} from './message.ts';
+export { noblePrimitives } from './noble.ts';
+export {
+  createOneTimePrekeys,
+  createSignedPrekey,
+  decodePrekey,
+  encodePrekey,
+  type OneTimePrekeyPublic,
+  PrekeyPair,
+  planSignedPrekeyRotation,
+  SIGNED_PREKEY_GRACE_MS,
+  SIGNED_PREKEY_ROTATION_MS,
+  type SignedPrekeyPublic,
+  verifySignedPrekey,
+  wipePrekey,
+} from './prekeys.ts';
+export { definePrimitives, type Primitives } from './primitives.ts';
+export { type RandomSource, systemRandom } from './random.ts';
+export {
+  MAX_MESSAGE_NUMBER,
+  MAX_OLD_RECEIVING_CHAINS,
+  MAX_SKIP,
+  MAX_STORED_SKIPPED_KEYS,
+  Session,
+} from './ratchet.ts';
+export { REDACTED } from './redact.ts';
+export {
+  SAFETY_NUMBER_ITERATIONS,
+  type SafetyNumber,
+  type SafetyNumberParty,
+  safetyNumber,
+  verifySafetyNumberQr,
+} from './safety-number.ts';
+export {
+  type AcceptedSession,
+  acceptSession,
+  decrypt,
+  encrypt,
+  initiateSession,
+  type PrekeyLookup,
+} from './session.ts';
+export { deserializeSession, discardSession, serializeSession } from './session-codec.ts';

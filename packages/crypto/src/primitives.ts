@@ -1,0 +1,148 @@
+/**
+ * The one small interface every cryptographic primitive sits behind
+ * (DESIGN.md §3). Two backends implement it: `noblePrimitives` (pure JS,
+ * reference, runs everywhere) and `nodePrimitives` (`@parley/crypto/node`,
+ * node:crypto, the fast default on Node). {@link definePrimitives} wraps a
+ * backend with the input checks, so both refuse bad inputs identically.
+ * @module
+ */
+import { isAllZero } from './bytes.ts';
+import { KeyError } from './errors.ts';
+
+/** X25519 / Ed25519 key sizes (RFC 7748 §5, RFC 8032 §5.1.5), bytes. */
+export const KEY_BYTES = 32;
+/** Ed25519 signature size (RFC 8032 §5.1.6), bytes. */
+export const SIGNATURE_BYTES = 64;
+/** ChaCha20-Poly1305 nonce (RFC 8439 §2.8), bytes. */
+export const AEAD_NONCE_BYTES = 12;
+/** XChaCha20-Poly1305 nonce (draft-irtf-cfrg-xchacha §2), bytes. */
+export const XAEAD_NONCE_BYTES = 24;
+/** Poly1305 tag, bytes. */
+export const AEAD_TAG_BYTES = 16;
+/** HKDF-SHA256 output limit (RFC 5869 §2.3: 255·HashLen), bytes. */
+export const HKDF_SHA256_MAX_BYTES: number = 255 * 32;
+
+/**
+ * Primitive operations used by the protocol. All inputs and outputs are bytes;
+ * implementations never retain or mutate their arguments (except caching a
+ * parsed key, keyed by content).
+ * @example
+ * const shared = p.x25519(mySecret, theirPublic); // throws KeyError('low-order') if all-zero
+ */
+export interface Primitives {
+  /** Backend name, e.g. 'noble' or 'node'. */
+  readonly name: string;
+  /** RFC 7748 §6.1 public key of a 32-byte secret (clamped internally). */
+  x25519PublicKey(secretKey: Uint8Array): Uint8Array;
+  /** RFC 7748 §5 X25519; throws KeyError('low-order') on the all-zero result (§6.1 check). */
+  x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /** RFC 8032 §5.1.5 public key of a 32-byte seed. */
+  ed25519PublicKey(secretKey: Uint8Array): Uint8Array;
+  /** RFC 8032 §5.1.6 signature. */
+  ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
+  /** RFC 8032 §5.1.7 strict verification (canonical S and A, cofactorless; no ZIP-215). */
+  ed25519Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+  /** RFC 8439 §2.8 ChaCha20-Poly1305; returns ciphertext ‖ 16-byte tag. */
+  aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** Inverse of aeadSeal; `undefined` if authentication fails. */
+  aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
+  /** XChaCha20-Poly1305 (24-byte nonce), only where the backend has it. Unused by protocol v1. */
+  readonly xaeadSeal?: (
+    key: Uint8Array,
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+  ) => Uint8Array;
+  /** Inverse of xaeadSeal. */
+  readonly xaeadOpen?: (
+    key: Uint8Array,
+    nonce: Uint8Array,
+    sealed: Uint8Array,
+    aad: Uint8Array,
+  ) => Uint8Array | undefined;
+  /** RFC 2104 HMAC-SHA256. */
+  hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array;
+  /** RFC 5869 HKDF-SHA256 (extract then expand); length ≤ 8160. */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /** FIPS 180-4 SHA-256. */
+  sha256(message: Uint8Array): Uint8Array;
+  /** FIPS 180-4 SHA-512. */
+  sha512(message: Uint8Array): Uint8Array;
+}
+
+function keyLength(b: Uint8Array, n: number, what: string): void {
+  if (!(b instanceof Uint8Array) || b.length !== n) {
+    throw new KeyError('bad-key-length', `${what} must be ${n} bytes, got ${b?.length}`);
+  }
+}
+
+function checkAead(key: Uint8Array, nonce: Uint8Array, nonceBytes: number): void {
+  keyLength(key, KEY_BYTES, 'AEAD key');
+  keyLength(nonce, nonceBytes, 'AEAD nonce');
+}
+
+/**
+ * Wrap a raw backend with the shared input checks: exact key lengths, the
+ * all-zero X25519 result refused (RFC 7748 §6.1), signature length checked
+ * before verifying, HKDF length bounded. Both backends go through this.
+ * @example export const noblePrimitives = definePrimitives(rawNoble);
+ */
+export function definePrimitives(raw: Primitives): Primitives {
+  const x: Primitives = {
+    name: raw.name,
+    x25519PublicKey: (sk) => {
+      keyLength(sk, KEY_BYTES, 'X25519 secret key');
+      return raw.x25519PublicKey(sk);
+    },
+    x25519: (sk, pk) => {
+      keyLength(sk, KEY_BYTES, 'X25519 secret key');
+      keyLength(pk, KEY_BYTES, 'X25519 public key');
+      const shared = raw.x25519(sk, pk);
+      if (isAllZero(shared))
+        throw new KeyError('low-order', 'X25519 result is all-zero (low-order public key)');
+      return shared;
+    },
+    ed25519PublicKey: (sk) => {
+      keyLength(sk, KEY_BYTES, 'Ed25519 secret key');
+      return raw.ed25519PublicKey(sk);
+    },
+    ed25519Sign: (sk, m) => {
+      keyLength(sk, KEY_BYTES, 'Ed25519 secret key');
+      return raw.ed25519Sign(sk, m);
+    },
+    ed25519Verify: (sig, m, pk) =>
+      sig.length === SIGNATURE_BYTES && pk.length === KEY_BYTES && raw.ed25519Verify(sig, m, pk),
+    aeadSeal: (k, n, pt, ad) => {
+      checkAead(k, n, AEAD_NONCE_BYTES);
+      return raw.aeadSeal(k, n, pt, ad);
+    },
+    aeadOpen: (k, n, ct, ad) => {
+      checkAead(k, n, AEAD_NONCE_BYTES);
+      return ct.length < AEAD_TAG_BYTES ? undefined : raw.aeadOpen(k, n, ct, ad);
+    },
+    hmacSha256: (k, m) => raw.hmacSha256(k, m),
+    hkdfSha256: (ikm, salt, info, length) => {
+      if (!Number.isSafeInteger(length) || length < 0 || length > HKDF_SHA256_MAX_BYTES) {
+        throw new RangeError(`HKDF-SHA256 output length ${length} out of range`);
+      }
+      return raw.hkdfSha256(ikm, salt, info, length);
+    },
+    sha256: (m) => raw.sha256(m),
+    sha512: (m) => raw.sha512(m),
+  };
+  const { xaeadSeal, xaeadOpen } = raw;
+  if (xaeadSeal && xaeadOpen) {
+    return Object.freeze({
+      ...x,
+      xaeadSeal: (k: Uint8Array, n: Uint8Array, pt: Uint8Array, ad: Uint8Array) => {
+        checkAead(k, n, XAEAD_NONCE_BYTES);
+        return xaeadSeal(k, n, pt, ad);
+      },
+      xaeadOpen: (k: Uint8Array, n: Uint8Array, ct: Uint8Array, ad: Uint8Array) => {
+        checkAead(k, n, XAEAD_NONCE_BYTES);
+        return ct.length < AEAD_TAG_BYTES ? undefined : xaeadOpen(k, n, ct, ad);
+      },
+    });
+  }
+  return Object.freeze(x);
+}

@@ -1,0 +1,252 @@
+/**
+ * The session API core calls (SPEC.md §6): X3DH start, then Double Ratchet
+ * encrypt/decrypt as pure transitions on immutable {@link Session} values.
+ * Core persists the returned session together with the message in one
+ * database transaction; on any error it simply keeps the old session.
+ * @module
+ */
+import { wipe } from './bytes.ts';
+import type { ContactCard } from './contact-card.ts';
+import { DecryptError, HandshakeError, KeyError, LimitError } from './errors.ts';
+import { bindingMessage, type Identity, type IdentityPublic, sameIdentity } from './identity.ts';
+import {
+  encodeHeader,
+  encodePrekeyPrefix,
+  MAX_PLAINTEXT_BYTES,
+  type ParsedMessage,
+  parseMessage,
+  RATCHET_PREFIX,
+} from './message.ts';
+import type { PrekeyPair } from './prekeys.ts';
+import { verifySignedPrekey } from './prekeys.ts';
+import { KEY_BYTES, type Primitives } from './primitives.ts';
+import { draw, type RandomSource } from './random.ts';
+import { kdfCk, kdfRk, MAX_MESSAGE_NUMBER, NO_SKIPPED, ratchetDecrypt, Session, seal } from './ratchet.ts';
+import { sameKey } from './skipped-keys.ts';
+import { initiatorDhs, responderDhs, x3dhAssociatedData, x3dhSecret } from './x3dh.ts';
+
+/**
+ * Start a session with a contact whose card was verified by `decodeContactCard`
+ * (X3DH §3.3 + Double Ratchet §3.3 RatchetInitAlice). The first messages
+ * `encrypt` produces carry the X3DH header until a reply is decrypted.
+ * @example
+ * let s = initiateSession(alice, decodeContactCard(bobCard, p), systemRandom, p);
+ * const { session, message } = encrypt(s, utf8('hi'), p);
+ */
+export function initiateSession(
+  ours: Identity,
+  theirs: ContactCard,
+  random: RandomSource,
+  p: Primitives,
+): Session {
+  if (!verifySignedPrekey(theirs.identity, theirs.signedPrekey, p)) {
+    throw new KeyError('bad-signature', 'signed prekey signature does not verify');
+  }
+  const ephemeralSecret = draw(random, KEY_BYTES);
+  const baseKey = p.x25519PublicKey(ephemeralSecret);
+  const signedPrekey = theirs.signedPrekey.publicKey;
+  const sk = x3dhSecret(
+    p,
+    initiatorDhs(p, {
+      identitySecret: ours.agreementSecret,
+      ephemeralSecret,
+      remoteIdentityKey: theirs.identity.agreementKey,
+      signedPrekey,
+      oneTimePrekey: theirs.oneTimePrekey?.publicKey,
+    }),
+  );
+  wipe(ephemeralSecret); // X3DH §3.3: delete the ephemeral private key
+  const sendSecret = draw(random, KEY_BYTES);
+  const [rootKey, sendChainKey] = kdfRk(p, sk, p.x25519(sendSecret, signedPrekey));
+  wipe(sk);
+  const otpk = theirs.oneTimePrekey;
+  const prefix = {
+    identity: ours.publicIdentity,
+    binding: ours.binding,
+    baseKey,
+    signedPrekeyId: theirs.signedPrekey.id,
+  };
+  return new Session({
+    role: 'initiator',
+    remoteIdentity: theirs.identity,
+    ad: x3dhAssociatedData(ours.publicIdentity, theirs.identity),
+    baseKey,
+    rootKey,
+    sendSecret,
+    sendPublic: p.x25519PublicKey(sendSecret),
+    remoteRatchetKey: signedPrekey,
+    sendChainKey,
+    sendN: 0,
+    recvChainKey: undefined,
+    recvN: 0,
+    prevSendN: 0,
+    skipped: NO_SKIPPED,
+    pendingPrekey: encodePrekeyPrefix(otpk ? { ...prefix, oneTimePrekeyId: otpk.id } : prefix),
+  });
+}
+
+/**
+ * RatchetEncrypt (Double Ratchet §3.4). Returns the next session and the wire message.
+ * Throws LimitError('counter-overflow') after 2^32 − 1 messages in one chain.
+ * @example const { session: next, message } = encrypt(session, utf8('hello'), p);
+ */
+export function encrypt(
+  session: Session,
+  plaintext: Uint8Array,
+  p: Primitives,
+): { readonly session: Session; readonly message: Uint8Array } {
+  if (plaintext.length > MAX_PLAINTEXT_BYTES) throw new RangeError('plaintext exceeds MAX_PLAINTEXT_BYTES');
+  if (session.sendN >= MAX_MESSAGE_NUMBER)
+    throw new LimitError('counter-overflow', 'sending chain exhausted');
+  if (session.sendChainKey === undefined)
+    throw new LimitError('counter-overflow', 'session has no sending chain');
+  const [sendChainKey, mk] = kdfCk(p, session.sendChainKey);
+  const header = encodeHeader(
+    session.pendingPrekey ?? RATCHET_PREFIX,
+    session.sendPublic,
+    session.prevSendN,
+    session.sendN,
+  );
+  const sealed = seal(p, mk, session.ad, header, plaintext);
+  wipe(mk); // every message key is used once
+  const message = new Uint8Array(header.length + sealed.length);
+  message.set(header);
+  message.set(sealed, header.length);
+  return { session: new Session({ ...session, sendChainKey, sendN: session.sendN + 1 }), message };
+}
+
+/**
+ * RatchetDecrypt (Double Ratchet §3.5) on a copy. Returns the next session and the
+ * plaintext; on failure throws the generic DecryptError (or LimitError /
+ * FormatError('bad-version')) and `session` stays valid and unchanged. Accepts the
+ * initiator's repeated prekey messages for the session they started.
+ * @example const { session: next, plaintext } = decrypt(session, bytes, systemRandom, p);
+ */
+export function decrypt(
+  session: Session,
+  message: Uint8Array,
+  random: RandomSource,
+  p: Primitives,
+): { readonly session: Session; readonly plaintext: Uint8Array } {
+  const m = parseMessage(message);
+  if (
+    m.prekey &&
+    !(sameKey(m.prekey.baseKey, session.baseKey) && sameIdentity(m.prekey.identity, session.remoteIdentity))
+  ) {
+    throw new DecryptError(); // a prekey message of another session: try acceptSession
+  }
+  return ratchetDecrypt(session, m, random, p);
+}
+
+/** What the responder's prekey store offers; lookups only, it is never mutated here. */
+export interface PrekeyLookup {
+  signedPrekey(id: number): PrekeyPair | undefined;
+  oneTimePrekey(id: number): PrekeyPair | undefined;
+}
+
+/** Result of {@link acceptSession}. */
+export interface AcceptedSession {
+  readonly session: Session;
+  readonly plaintext: Uint8Array;
+  /** Authenticated: the X25519 key by X3DH, the Ed25519 key by the binding signature. */
+  readonly remoteIdentity: IdentityPublic;
+  /** Delete this one-time prekey in the transaction that stores `session`. */
+  readonly usedOneTimePrekeyId?: number;
+}
+
+function lookupPrekeys(
+  m: ParsedMessage,
+  prekeys: PrekeyLookup,
+): { spk: PrekeyPair; otpk: PrekeyPair | undefined } {
+  const h = m.prekey!;
+  const spk = prekeys.signedPrekey(h.signedPrekeyId);
+  if (!spk) throw new HandshakeError('unknown-signed-prekey', `no signed prekey ${h.signedPrekeyId}`);
+  const otpk = h.oneTimePrekeyId === undefined ? undefined : prekeys.oneTimePrekey(h.oneTimePrekeyId);
+  if (h.oneTimePrekeyId !== undefined && !otpk) {
+    throw new HandshakeError(
+      'unknown-one-time-prekey',
+      `no one-time prekey ${h.oneTimePrekeyId} (used or never issued)`,
+    );
+  }
+  return { spk, otpk };
+}
+
+function responderSession(
+  ours: Identity,
+  m: ParsedMessage,
+  spk: PrekeyPair,
+  otpk: PrekeyPair | undefined,
+  p: Primitives,
+): Session {
+  const h = m.prekey!;
+  const rootKey = x3dhSecret(
+    p,
+    responderDhs(p, {
+      identitySecret: ours.agreementSecret,
+      signedPrekeySecret: spk.secretKey,
+      oneTimePrekeySecret: otpk?.secretKey,
+      remoteIdentityKey: h.identity.agreementKey,
+      baseKey: h.baseKey,
+    }),
+  );
+  // Double Ratchet §3.3 RatchetInitBob: DHs = signed prekey pair, RK = SK.
+  return new Session({
+    role: 'responder',
+    remoteIdentity: h.identity,
+    ad: x3dhAssociatedData(h.identity, ours.publicIdentity),
+    baseKey: h.baseKey,
+    rootKey,
+    sendSecret: spk.secretKey.slice(),
+    sendPublic: spk.publicKey,
+    remoteRatchetKey: undefined,
+    sendChainKey: undefined,
+    sendN: 0,
+    recvChainKey: undefined,
+    recvN: 0,
+    prevSendN: 0,
+    skipped: NO_SKIPPED,
+    pendingPrekey: undefined,
+  });
+}
+
+/**
+ * Responder side of X3DH (§3.4): derive the session from a first (prekey) message
+ * and decrypt it. Pure: the prekey store is only read; delete
+ * `usedOneTimePrekeyId` when committing `session`. A tampered message throws
+ * DecryptError and nothing is consumed.
+ * @example
+ * const { session, plaintext, remoteIdentity, usedOneTimePrekeyId } =
+ *   acceptSession(bob, { signedPrekey: (id) => spks.get(id), oneTimePrekey: (id) => otpks.get(id) }, bytes, systemRandom, p);
+ */
+export function acceptSession(
+  ours: Identity,
+  prekeys: PrekeyLookup,
+  firstMessage: Uint8Array,
+  random: RandomSource,
+  p: Primitives,
+): AcceptedSession {
+  const m = parseMessage(firstMessage);
+  if (!m.prekey) throw new HandshakeError('not-a-prekey-message', 'not a prekey message; use decrypt');
+  const { spk, otpk } = lookupPrekeys(m, prekeys);
+  if (!p.ed25519Verify(m.prekey.binding, bindingMessage(m.prekey.identity), m.prekey.identity.signingKey)) {
+    throw new DecryptError();
+  }
+  let initial: Session;
+  try {
+    initial = responderSession(ours, m, spk, otpk, p);
+  } catch {
+    throw new DecryptError(); // a low-order key in the header
+  }
+  let result: { readonly session: Session; readonly plaintext: Uint8Array };
+  try {
+    result = ratchetDecrypt(initial, m, random, p);
+  } catch (e) {
+    wipe(initial.rootKey, initial.sendSecret); // derived for a message that did not authenticate
+    throw e;
+  }
+  const { session, plaintext } = result;
+  const remoteIdentity = m.prekey.identity;
+  return otpk
+    ? { session, plaintext, remoteIdentity, usedOneTimePrekeyId: otpk.id }
+    : { session, plaintext, remoteIdentity };
+}

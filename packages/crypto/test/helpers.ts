@@ -1,0 +1,115 @@
+/**
+ * Test helpers: a deterministic RandomSource, both backends, a counting
+ * Primitives wrapper and a tiny in-memory prekey store.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  createContactCard,
+  createIdentity,
+  createOneTimePrekeys,
+  createSignedPrekey,
+  decodeContactCard,
+  type Identity,
+  noblePrimitives,
+  type PrekeyLookup,
+  type PrekeyPair,
+  type Primitives,
+  type RandomSource,
+} from '../src/index.ts';
+import { nodeOnlyPrimitives, nodePrimitives } from '../src/node/index.ts';
+
+/** Both backends, for `describe.each`. */
+export const backends: readonly (readonly [string, Primitives])[] = [
+  ['noble', noblePrimitives],
+  ['node', nodePrimitives],
+];
+
+/** Every backend variant for the Wycheproof files: noble, node (default hybrid) and all-node:crypto. */
+export const allBackends: readonly (readonly [string, Primitives])[] = [
+  ...backends,
+  ['node-only', nodeOnlyPrimitives],
+];
+
+/**
+ * Deterministic test RNG (SPEC.md §10 / test/vectors/README.md):
+ * block i = SHA-256(seed ‖ u32be(i)), output = block0 ‖ block1 ‖ … consumed in order.
+ */
+export function seededRandom(seed: Uint8Array | string): RandomSource {
+  const s = typeof seed === 'string' ? new TextEncoder().encode(seed) : seed;
+  let counter = 0;
+  let pool = new Uint8Array(0);
+  return (length: number) => {
+    while (pool.length < length) {
+      const input = new Uint8Array(s.length + 4);
+      input.set(s);
+      new DataView(input.buffer).setUint32(s.length, counter++);
+      const next = new Uint8Array(pool.length + 32);
+      next.set(pool);
+      next.set(sha256(input), pool.length);
+      pool = next;
+    }
+    const out = pool.slice(0, length);
+    pool = pool.slice(length);
+    return out;
+  };
+}
+
+/** Wrap a backend and count every primitive call. */
+export function counting(p: Primitives): { readonly p: Primitives; readonly calls: () => number } {
+  let n = 0;
+  const wrapped: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) {
+    wrapped[k] =
+      typeof v === 'function'
+        ? (...args: unknown[]) => {
+            n++;
+            return (v as (...a: unknown[]) => unknown)(...args);
+          }
+        : v;
+  }
+  return { p: wrapped as unknown as Primitives, calls: () => n };
+}
+
+/** A responder with a signed prekey, one-time prekeys and a card. */
+export interface Party {
+  readonly identity: Identity;
+  readonly spk: PrekeyPair;
+  readonly otpks: Map<number, PrekeyPair>;
+  readonly card: Uint8Array;
+  readonly peerId: string;
+}
+
+export function makeParty(name: string, random: RandomSource, p: Primitives, otpkCount = 3): Party {
+  const identity = createIdentity(random, p);
+  const spk = createSignedPrekey(identity, 1, 1_700_000_000_000, random, p);
+  const otpks = new Map(createOneTimePrekeys(100, otpkCount, random, p).map((k) => [k.id, k]));
+  const first = otpks.get(100);
+  const peerId = `12D3KooW${name}`;
+  const card = createContactCard(
+    identity,
+    {
+      peerId,
+      displayName: name,
+      addresses: [`/ip4/127.0.0.1/tcp/4001/p2p/${peerId}`],
+      signedPrekey: spk,
+      ...(first ? { oneTimePrekey: first } : {}),
+      issuedAt: 1_700_000_000_000,
+    },
+    p,
+  );
+  return { identity, spk, otpks, card, peerId };
+}
+
+export function lookup(party: Party): PrekeyLookup {
+  return {
+    signedPrekey: (id) => (id === party.spk.id ? party.spk : undefined),
+    oneTimePrekey: (id) => party.otpks.get(id),
+  };
+}
+
+export function verifiedCard(party: Party, p: Primitives): ReturnType<typeof decodeContactCard> {
+  return decodeContactCard(party.card, p);
+}
+
+export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const str = (b: Uint8Array): string => new TextDecoder().decode(b);

@@ -1,0 +1,50 @@
+/** Secrets never appear in JSON.stringify, String() or util.inspect (vodozemac practice). */
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import {
+  createFileKey,
+  encrypt,
+  initiateSession,
+  noblePrimitives as p,
+  REDACTED,
+  toHex,
+} from '../src/index.ts';
+import { makeParty, seededRandom, text, verifiedCard } from './helpers.ts';
+
+describe('redaction', () => {
+  const rnd = seededRandom('redaction');
+  const alice = makeParty('alice', rnd, p);
+  const bob = makeParty('bob', rnd, p);
+  const session = encrypt(
+    initiateSession(alice.identity, verifiedCard(bob, p), rnd, p),
+    text('x'),
+    p,
+  ).session;
+  const fileKey = createFileKey(rnd);
+  const cases: [string, object, Uint8Array[]][] = [
+    ['identity', alice.identity, [alice.identity.signingSecret, alice.identity.agreementSecret]],
+    ['signed prekey', alice.spk, [alice.spk.secretKey]],
+    ['one-time prekey', alice.otpks.get(100)!, [alice.otpks.get(100)!.secretKey]],
+    ['session', session, [session.rootKey, session.sendSecret, session.sendChainKey!]],
+    ['file key', fileKey, [fileKey.key]],
+  ];
+
+  it.each(cases)('%s prints [redacted] everywhere', (_n, obj, secrets) => {
+    const outputs = [
+      JSON.stringify(obj),
+      JSON.stringify({ nested: [obj] }),
+      String(obj),
+      `${obj}`,
+      inspect(obj, { depth: 10, showHidden: true }),
+      inspect({ nested: obj }, { depth: 10 }),
+    ];
+    for (const out of outputs) {
+      expect(out).toContain(REDACTED);
+      for (const s of secrets) {
+        expect(out).not.toContain(toHex(s));
+        expect(out).not.toContain(Buffer.from(s).toString('base64'));
+        expect(out).not.toContain(`${String(s[0])}, ${String(s[1])}, ${String(s[2])}`);
+      }
+    }
+  });
+});
