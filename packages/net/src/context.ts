@@ -1,0 +1,32 @@
+/**
+ * State shared by the pieces of the libp2p Transport (inbound, outbound,
+ * intro). Internal to the package.
+ */
+import type { AdmissionHook, FrameHandler, IntroductionHandler } from '@parley/core';
+import type { TransportLimits } from './limits.ts';
+import type { ParleyLibp2p } from './node.ts';
+
+export const MSG_PROTOCOL = '/parley/msg/1.0.0';
+export const INTRO_PROTOCOL = '/parley/intro/1.0.0';
+
+export interface TransportContext {
+  readonly node: ParleyLibp2p;
+  readonly limits: TransportLimits;
+  admission: AdmissionHook;
+  introduction: IntroductionHandler | null;
+  readonly frameHandlers: Set<FrameHandler>;
+  /** Inbound connections with an introduction in progress (not closed when refused on /parley/msg). */
+  readonly introducing: WeakSet<object>;
+  stopped: boolean;
+  /** Diagnostics only: never frame contents, never keys. */
+  readonly log: (message: string) => void;
+}
+
+/** Never throws: streams that are already closed ignore the abort. */
+export function resetStream(stream: { abort(err: Error): void }, reason: string): void {
+  try {
+    stream.abort(new Error(reason));
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * `@parley/net`: Parley's libp2p node and wire protocols. The only package
+ * that imports libp2p; everything above it sees core's `Transport`.
+ */
+export { INTRO_PROTOCOL, MSG_PROTOCOL } from './context.ts';
+export {
+  createFrameDecoder,
+  encodeFrames,
+  type FrameDecodeError,
+  type FrameDecoder,
+  uvarintLength,
+  writeUvarint,
+} from './frame-codec.ts';
+export * from './limits.ts';
+export {
+  createParleyNode,
+  createRelayNode,
+  DEFAULT_LISTEN_ADDRESSES,
+  DHT_PROTOCOL,
+  type ParleyLibp2p,
+  type ParleyNodeOptions,
+  type ParleyServices,
+  parleyLibp2pOptions,
+  type RelayNodeOptions,
+} from './node.ts';
+export { generatePeerKey, loadOrCreatePeerKey, peerIdOfKey } from './peer-key.ts';
+export {
+  createLibp2pTransport,
+  createParleyTransport,
+  type ParleyTransport,
+  type TransportOptions,
+} from './transport.ts';

@@ -1,0 +1,192 @@
+/**
+ * The libp2p node factory: the one place Parley's libp2p stack is assembled.
+ *
+ * Standard libp2p all the way down (TCP + WebSockets, Noise, yamux, identify,
+ * ping), so any conforming implementation can connect, identify and ping a
+ * Parley node. Parley-specific pieces: the Kademlia DHT runs under a private
+ * protocol id (`/parley/kad/1.0.0`) so we neither pollute nor depend on the
+ * IPFS DHT, and every limit is set on purpose (see limits.ts).
+ */
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { autoNAT } from '@libp2p/autonat';
+import { bootstrap } from '@libp2p/bootstrap';
+import {
+  type CircuitRelayService,
+  circuitRelayServer,
+  circuitRelayTransport,
+} from '@libp2p/circuit-relay-v2';
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys';
+import { dcutr } from '@libp2p/dcutr';
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import { type Identify, type IdentifyPush, identify, identifyPush } from '@libp2p/identify';
+import type { Libp2p, PeerInfo } from '@libp2p/interface';
+import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht';
+import { mdns } from '@libp2p/mdns';
+import { type Ping, ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { webSockets } from '@libp2p/websockets';
+import { createLibp2p, type Libp2pOptions } from 'libp2p';
+import {
+  DIAL_TIMEOUT_MS,
+  INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
+  INBOUND_UPGRADE_TIMEOUT_MS,
+  MAX_CONNECTIONS,
+  MAX_INCOMING_PENDING_CONNECTIONS,
+  MAX_PARALLEL_DIALS,
+  PROTOCOL_NEGOTIATION_TIMEOUT_MS,
+  RELAY_CIRCUIT_MAX_BYTES,
+  RELAY_CIRCUIT_MAX_DURATION_MS,
+  RELAY_MAX_CONNECTIONS,
+  RELAY_MAX_RESERVATIONS,
+  RELAY_RESERVATION_TTL_MS,
+  YAMUX_MAX_STREAM_WINDOW_BYTES,
+  YAMUX_MAX_STREAMS_PER_CONNECTION,
+} from './limits.ts';
+
+/** Parley's private Kademlia protocol id (libp2p kad-dht spec with a custom protocol id). */
+export const DHT_PROTOCOL = '/parley/kad/1.0.0';
+
+/** Default listen addresses: TCP and WebSockets on every interface, ephemeral ports. */
+export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
+
+/** The libp2p services every Parley node runs. */
+export interface ParleyServices extends Record<string, unknown> {
+  identify: Identify;
+  identifyPush: IdentifyPush;
+  ping: Ping;
+  dht: KadDHT;
+  pubsub: GossipSub;
+  autoNAT: unknown;
+  dcutr: unknown;
+  relay?: CircuitRelayService;
+}
+
+/** A started Parley libp2p node. */
+export type ParleyLibp2p = Libp2p<ParleyServices>;
+
+export interface ParleyNodeOptions {
+  /** The identity key (libp2p PrivateKey protobuf, see peer-key.ts). */
+  readonly privateKey: Uint8Array;
+  /** Multiaddrs to listen on; default DEFAULT_LISTEN_ADDRESSES. `[]` = dial-only. */
+  readonly listen?: readonly string[];
+  /** Addresses to announce instead of the listen addresses (e.g. a public IP behind port forwarding). */
+  readonly announce?: readonly string[];
+  /** Bootstrap peers (multiaddrs ending in /p2p/<id>), dialled at start: DHT entry points and relays. */
+  readonly bootstrap?: readonly string[];
+  /** Relays to hold a reservation on (multiaddrs ending in /p2p/<relayId>), making us reachable through them. */
+  readonly relays?: readonly string[];
+  /** Local-network discovery via mDNS (default true). */
+  readonly mdns?: boolean;
+  /** DHT mode: 'client' (default, user machines), 'server' (relays, always-on nodes). */
+  readonly dhtMode?: 'client' | 'server';
+  /** Keep private/loopback addresses in DHT records (LAN-only setups and tests). Default false. */
+  readonly dhtAllowPrivateAddresses?: boolean;
+  /** Run the circuit relay v2 server (relay mode). Default false. */
+  readonly relayServer?: boolean;
+  /** New inbound connections per second per IP (default INBOUND_CONNECTIONS_PER_IP_PER_SECOND). */
+  readonly inboundConnectionsPerIpPerSecond?: number;
+  /** Maximum open connections (default MAX_CONNECTIONS, RELAY_MAX_CONNECTIONS with relayServer). */
+  readonly maxConnections?: number;
+}
+
+type PeerDiscoveryFactories = NonNullable<Libp2pOptions['peerDiscovery']>;
+
+function peerDiscovery(options: ParleyNodeOptions): PeerDiscoveryFactories {
+  const out: PeerDiscoveryFactories = [];
+  if (options.bootstrap !== undefined && options.bootstrap.length > 0) {
+    out.push(bootstrap({ list: [...options.bootstrap], timeout: 0 }));
+  }
+  if (options.mdns ?? true) out.push(mdns());
+  return out;
+}
+
+function services(options: ParleyNodeOptions): NonNullable<Libp2pOptions<ParleyServices>['services']> {
+  const mapper = options.dhtAllowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper;
+  return {
+    identify: identify(),
+    identifyPush: identifyPush(),
+    ping: ping(),
+    dht: kadDHT({
+      protocol: DHT_PROTOCOL,
+      clientMode: (options.dhtMode ?? 'client') === 'client',
+      peerInfoMapper: (peer: PeerInfo) => mapper(peer),
+    }),
+    // Channels later; StrictSign: every message signed by its author's PeerId.
+    pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true }),
+    autoNAT: autoNAT(),
+    dcutr: dcutr(),
+    ...(options.relayServer
+      ? {
+          relay: circuitRelayServer({
+            reservations: {
+              maxReservations: RELAY_MAX_RESERVATIONS,
+              reservationTtl: RELAY_RESERVATION_TTL_MS,
+              applyDefaultLimit: true,
+              defaultDurationLimit: RELAY_CIRCUIT_MAX_DURATION_MS,
+              defaultDataLimit: RELAY_CIRCUIT_MAX_BYTES,
+            },
+          }),
+        }
+      : {}),
+  };
+}
+
+/** The libp2p configuration of a Parley node (exported for inspection and tests). */
+export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<ParleyServices> {
+  const listen = [...(options.listen ?? DEFAULT_LISTEN_ADDRESSES)];
+  for (const relay of options.relays ?? []) listen.push(`${relay}/p2p-circuit`);
+  return {
+    privateKey: privateKeyFromProtobuf(options.privateKey),
+    addresses: { listen, ...(options.announce ? { announce: [...options.announce] } : {}) },
+    transports: [tcp(), webSockets(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [
+      yamux({
+        maxInboundStreams: YAMUX_MAX_STREAMS_PER_CONNECTION,
+        maxOutboundStreams: YAMUX_MAX_STREAMS_PER_CONNECTION,
+        streamOptions: { maxStreamWindowSize: YAMUX_MAX_STREAM_WINDOW_BYTES },
+      }),
+    ],
+    peerDiscovery: peerDiscovery(options),
+    connectionManager: {
+      maxConnections:
+        options.maxConnections ?? (options.relayServer ? RELAY_MAX_CONNECTIONS : MAX_CONNECTIONS),
+      inboundConnectionThreshold:
+        options.inboundConnectionsPerIpPerSecond ?? INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
+      maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
+      maxParallelDials: MAX_PARALLEL_DIALS,
+      dialTimeout: DIAL_TIMEOUT_MS,
+      inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT_MS,
+      inboundStreamProtocolNegotiationTimeout: PROTOCOL_NEGOTIATION_TIMEOUT_MS,
+      outboundStreamProtocolNegotiationTimeout: PROTOCOL_NEGOTIATION_TIMEOUT_MS,
+    },
+    services: services(options),
+  };
+}
+
+/** Creates and starts a Parley libp2p node. */
+export async function createParleyNode(options: ParleyNodeOptions): Promise<ParleyLibp2p> {
+  return createLibp2p(parleyLibp2pOptions(options));
+}
+
+export interface RelayNodeOptions {
+  readonly privateKey: Uint8Array;
+  /** Default DEFAULT_LISTEN_ADDRESSES; a relay needs a publicly reachable one. */
+  readonly listen?: readonly string[];
+  readonly announce?: readonly string[];
+  /** Other relays/bootstrap nodes to join the DHT through. */
+  readonly bootstrap?: readonly string[];
+  readonly dhtAllowPrivateAddresses?: boolean;
+  readonly inboundConnectionsPerIpPerSecond?: number;
+  readonly maxConnections?: number;
+}
+
+/**
+ * Relay mode (`parley relay`): circuit relay v2 server with Parley's raised
+ * limits, DHT server, bootstrap point for others. It relays Noise-encrypted
+ * bytes between peers; it never holds a key that could decrypt them.
+ */
+export async function createRelayNode(options: RelayNodeOptions): Promise<ParleyLibp2p> {
+  return createParleyNode({ ...options, mdns: false, dhtMode: 'server', relayServer: true });
+}

@@ -1,0 +1,78 @@
+/**
+ * Test helpers: real nodes on loopback only, mDNS off, per-IP inbound
+ * connection limit raised (every test node dials from 127.0.0.1), always
+ * stopped by `stopAll`.
+ */
+import {
+  createLibp2pTransport,
+  createParleyNode,
+  generatePeerKey,
+  type ParleyNodeOptions,
+  type ParleyTransport,
+  type TransportOptions,
+} from '../src/index.ts';
+
+export const LOOPBACK_LISTEN: readonly string[] = ['/ip4/127.0.0.1/tcp/0'];
+
+export function testNodeOptions(overrides: Partial<ParleyNodeOptions> = {}): ParleyNodeOptions {
+  return {
+    privateKey: generatePeerKey(),
+    listen: LOOPBACK_LISTEN,
+    mdns: false,
+    dhtAllowPrivateAddresses: true,
+    inboundConnectionsPerIpPerSecond: 1000,
+    ...overrides,
+  };
+}
+
+export class Cleanup {
+  readonly #stops: Array<() => Promise<void>> = [];
+  add(stop: () => Promise<void>): void {
+    this.#stops.push(stop);
+  }
+  async run(): Promise<void> {
+    const stops = this.#stops.splice(0);
+    await Promise.allSettled(stops.map((stop) => withTimeout(stop(), 10_000)));
+  }
+}
+
+export async function startTransport(
+  cleanup: Cleanup,
+  nodeOptions: Partial<ParleyNodeOptions> = {},
+  options: TransportOptions = {},
+): Promise<ParleyTransport> {
+  const node = await createParleyNode(testNodeOptions(nodeOptions));
+  const transport = await createLibp2pTransport(node, options);
+  cleanup.add(() => transport.stop());
+  return transport;
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+export async function eventually(
+  predicate: () => boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
