@@ -51,20 +51,23 @@ export async function daemon(argv: string[], io: Io, global: Global): Promise<nu
       throw new CliError(code, `no account in ${home.dir}; create one with "parley init --name NAME"`);
     throw error;
   });
-  const status = handle.messenger.status();
-  if (global.json)
-    printJson(io, {
-      event: 'ready',
-      peerId: handle.peerId,
-      apiPort: handle.port,
-      addresses: status.addresses,
-    });
-  else {
-    io.stdout(`Parley is running as ${status.name} (${handle.peerId})\n`);
-    io.stderr(
-      `listening on ${status.addresses.join(', ') || '(no addresses)'}; local API on 127.0.0.1:${handle.port}\n`,
-    );
-    io.stderr('press Ctrl+C to stop\n');
+  const m = handle.messenger();
+  if (m) {
+    const status = m.status();
+    if (global.json)
+      printJson(io, {
+        event: 'ready',
+        peerId: status.peerId,
+        apiPort: handle.port,
+        addresses: status.addresses,
+      });
+    else {
+      io.stdout(`Parley is running as ${status.name} (${status.peerId})\n`);
+      io.stderr(
+        `listening on ${status.addresses.join(', ') || '(no addresses)'}; local API on 127.0.0.1:${handle.port}\n`,
+      );
+      io.stderr('press Ctrl+C to stop\n');
+    }
   }
   const onSignal = (): void => {
     io.stderr('stopping…\n');

@@ -1,16 +1,12 @@
 /** `parley init --name NAME [--passphrase-stdin | --no-passphrase]` */
-import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createAccount, hasAccount } from '@parley/core';
-import { systemRandom } from '@parley/crypto';
-import { nodePrimitives } from '@parley/crypto/node';
-import { generatePeerKey, peerIdOfKey } from '@parley/net';
+import { hasAccount } from '@parley/core';
 import { openSqliteStore } from '@parley/store';
 import { CliError, usageError } from '../cli-error.ts';
+import { PASSPHRASE_MIN_CHARS, setUpAccount } from '../daemon/account-setup.ts';
 import { ensureHome, resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
-import { PASSPHRASE_MIN_CHARS, readPassphrase } from './passphrase.ts';
+import { readPassphrase } from './passphrase.ts';
 
 export async function init(argv: string[], io: Io, global: Global): Promise<number> {
   const { values } = parseArgs({
@@ -33,33 +29,18 @@ export async function init(argv: string[], io: Io, global: Global): Promise<numb
   try {
     if (hasAccount(store))
       throw new CliError('account-exists', `an account already exists in ${home.dir}; use another --home`);
-    let secret: { passphrase: string } | { keyFile: Uint8Array };
-    if (values['no-passphrase']) {
-      if (existsSync(home.keyFile)) throw new CliError('account-exists', `${home.keyFile} already exists`);
-      const key = new Uint8Array(randomBytes(32));
-      writeFileSync(home.keyFile, key, { mode: 0o600, flag: 'wx' });
-      secret = { keyFile: key };
-    } else {
-      const passphrase = await readPassphrase(io, values['passphrase-stdin'] ?? false, true);
+    let passphrase: string | null = null;
+    if (!values['no-passphrase']) {
+      passphrase = await readPassphrase(io, values['passphrase-stdin'] ?? false, true);
       if (passphrase.length < PASSPHRASE_MIN_CHARS) {
         throw new CliError(
           'weak-passphrase',
           `a passphrase needs at least ${PASSPHRASE_MIN_CHARS} characters`,
         );
       }
-      secret = { passphrase };
     }
-    const peerKey = generatePeerKey();
-    const peerId = peerIdOfKey(peerKey);
-    const account = await createAccount(store, {
-      name: values.name,
-      secret,
-      peerId,
-      peerKey,
-      primitives: nodePrimitives,
-      random: systemRandom,
-      now: Date.now(),
-    });
+    const account = await setUpAccount(store, home, values.name, passphrase);
+    const peerId = account.info.peerId;
     account.vault.lock();
     const protection = values['no-passphrase'] ? 'keyfile' : 'passphrase';
     if (global.json) printJson(io, { peerId, name: account.info.name, home: home.dir, protection });

@@ -1,9 +1,6 @@
 import { CliError, usageError } from '../cli-error.ts';
 import { type Io, promptHidden, readStdin } from '../io.ts';
 
-/** Minimum passphrase length we accept (scrypt makes each guess cost ~1 s, but length still matters). */
-export const PASSPHRASE_MIN_CHARS = 8;
-
 /** The passphrase from stdin's first line (--passphrase-stdin) or an interactive prompt. */
 export async function readPassphrase(io: Io, fromStdin: boolean, confirm: boolean): Promise<string> {
   if (fromStdin) {

@@ -6,7 +6,13 @@ import { CoreError, type Messenger } from '@parley/core';
 import { RpcFailure } from './api-server.ts';
 
 type Params = Record<string, unknown>;
-type Method = (p: Params) => unknown;
+export type Method = (p: Params) => unknown;
+
+/** Own-property lookup (never Object.prototype's members). */
+export const own =
+  (table: Record<string, Method>) =>
+  (method: string): Method | undefined =>
+    Object.hasOwn(table, method) ? table[method] : undefined;
 
 export interface DaemonInfo {
   readonly version: string;
@@ -130,9 +136,9 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
 }
 
 /** Dispatches a call; maps CoreError to a JSON-RPC error whose data.code is stable. */
-export function rpcDispatcher(methods: Record<string, Method>) {
+export function rpcDispatcher(lookup: (method: string) => Method | undefined) {
   return async (method: string, params: unknown): Promise<unknown> => {
-    const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
+    const fn = lookup(method);
     if (!fn)
       throw new RpcFailure({
         code: -32601,

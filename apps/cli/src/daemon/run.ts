@@ -1,9 +1,15 @@
 /**
  * The daemon: one account's node (core + net + SQLite store) and its local
- * API. Started by `parley daemon`; stopped by SIGINT/SIGTERM or `daemon.stop`.
+ * API. Started by `parley daemon` (or `parley ui`); stopped by SIGINT/SIGTERM
+ * or the `daemon.stop` method.
+ *
+ * It can start before the account is usable: with no account yet
+ * ('no-account') or a passphrase not yet given ('locked'), only the API runs,
+ * offering `account.create` / `account.unlock` (the desktop app's
+ * onboarding). Once unlocked it goes online ('ready').
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { accountProtection, createMessenger, type Messenger, type Store, unlockAccount } from '@parley/core';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type Account, createMessenger, hasAccount, type Messenger } from '@parley/core';
 import { safetyNumber, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { createParleyTransport, type ParleyTransport } from '@parley/net';
@@ -11,9 +17,13 @@ import { openSqliteStore } from '@parley/store';
 import { CliError } from '../cli-error.ts';
 import type { HomePaths } from '../home.ts';
 import { VERSION } from '../version.ts';
-import { type ApiServer, type ExtraRoutes, startApiServer } from './api-server.ts';
+import { setUpAccount, tryUnlock } from './account-setup.ts';
+import { type ApiServer, type ExtraRoutes, RpcFailure, startApiServer } from './api-server.ts';
+import { faultsFromEnv } from './faults.ts';
 import { acquireLock } from './lock.ts';
-import { rpcDispatcher, rpcMethods } from './rpc-methods.ts';
+import { type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
+
+export type DaemonState = 'no-account' | 'locked' | 'ready';
 
 export interface DaemonOptions {
   readonly home: HomePaths;
@@ -23,16 +33,24 @@ export interface DaemonOptions {
   readonly passphrase?: string;
   /** Keep loopback/private addresses in DHT records (LAN and tests). */
   readonly privateAddresses?: boolean;
+  /** Start even without a usable account (the desktop app onboards through the API). */
+  readonly allowLocked?: boolean;
   readonly log: (line: string) => void;
   /** Extra HTTP routes: the desktop app. */
-  readonly extraRoutes?: (daemon: { api: () => ApiServer; messenger: Messenger }) => ExtraRoutes;
+  readonly extraRoutes?: (daemon: DaemonView) => ExtraRoutes;
 }
 
-export interface DaemonHandle {
+export interface DaemonView {
+  readonly api: () => ApiServer;
+  readonly state: () => DaemonState;
+}
+
+export interface DaemonHandle extends DaemonView {
   readonly port: number;
-  readonly peerId: string;
-  readonly messenger: Messenger;
-  readonly api: ApiServer;
+  /** Set once the account is unlocked. */
+  messenger(): Messenger | undefined;
+  /** Resolves when the account is unlocked and online. */
+  readonly online: Promise<Messenger>;
   stop(): Promise<void>;
   readonly stopped: Promise<void>;
 }
@@ -52,27 +70,13 @@ function writePrivate(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-async function unlock(store: Store, options: DaemonOptions) {
-  if (accountProtection(store) === 'keyfile') {
-    let keyFile: Uint8Array;
-    try {
-      keyFile = new Uint8Array(readFileSync(options.home.keyFile));
-    } catch {
-      throw new CliError(
-        'no-key-file',
-        `the account's key file ${options.home.keyFile} is missing; restore it from your backup`,
-      );
-    }
-    return unlockAccount(store, { keyFile }, nodePrimitives, systemRandom);
-  }
-  if (options.passphrase === undefined) {
-    throw new CliError(
-      'passphrase-needed',
-      'this account has a passphrase: run "parley daemon --passphrase-stdin" and type it',
-    );
-  }
-  return unlockAccount(store, { passphrase: options.passphrase }, nodePrimitives, systemRandom);
-}
+const stateError = (state: DaemonState): RpcFailure =>
+  new RpcFailure({
+    code: -32001,
+    message:
+      state === 'no-account' ? 'no account yet: create one first' : 'the account is locked: unlock it first',
+    data: { code: state === 'no-account' ? 'no-account' : 'locked' },
+  });
 
 export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle> {
   const { home } = options;
@@ -82,29 +86,16 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     for (const fn of cleanups.reverse().splice(0)) await Promise.resolve(fn()).catch(() => undefined);
   };
   try {
-    const store = openSqliteStore(home.database);
+    const faults = faultsFromEnv(process.env, options.log);
+    const store = faults.wrapStore(openSqliteStore(home.database));
     cleanups.push(() => store.close());
-    const account = await unlock(store, options);
-    const transport: ParleyTransport = await createParleyTransport(
-      {
-        privateKey: account.peerKey,
-        listen: options.listen,
-        bootstrap: options.bootstrap,
-        mdns: options.mdns,
-        dhtAllowPrivateAddresses: options.privateAddresses ?? false,
-      },
-      { log: options.log },
-    );
-    cleanups.push(() => transport.stop());
-    const messenger = createMessenger({
-      store,
-      transport,
-      account,
-      primitives: nodePrimitives,
-      random: systemRandom,
+    let state: DaemonState = hasAccount(store) ? 'locked' : 'no-account';
+    let messenger: Messenger | undefined;
+    let methods: ReturnType<typeof rpcMethods> | undefined;
+    let resolveOnline!: (m: Messenger) => void;
+    const online = new Promise<Messenger>((r) => {
+      resolveOnline = r;
     });
-    await messenger.start();
-    cleanups.push(() => messenger.stop());
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((r) => {
       resolveStopped = r;
@@ -114,37 +105,116 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       stopping ??= cleanup().then(resolveStopped);
       return stopping;
     };
-    const fingerprint = (): string => {
-      const me = { identity: account.identity.publicIdentity, peerId: account.info.peerId };
-      return safetyNumber(me, me, nodePrimitives)
-        .digits.slice(0, 30)
-        .replace(/(\d{5})(?=\d)/g, '$1 ');
-    };
     let apiRef: ApiServer | undefined;
-    const extra = options.extraRoutes?.({ api: () => apiRef as ApiServer, messenger });
-    const api = await startApiServer({
-      rpc: rpcDispatcher(
-        rpcMethods(messenger, {
-          version: VERSION,
-          pid: process.pid,
-          startedAt: Date.now(),
-          fingerprint,
-          stop: () => void stop(),
-        }),
-      ),
-      ...(extra ? { extra } : {}),
-    });
+    const view: DaemonView = { api: () => apiRef as ApiServer, state: () => state };
+
+    const goOnline = async (account: Account): Promise<void> => {
+      const unwrapped: ParleyTransport = await createParleyTransport(
+        {
+          privateKey: account.peerKey,
+          listen: options.listen,
+          bootstrap: options.bootstrap,
+          mdns: options.mdns,
+          dhtAllowPrivateAddresses: options.privateAddresses ?? false,
+        },
+        { log: options.log },
+      );
+      const transport = faults.wrapTransport(unwrapped);
+      cleanups.push(() => transport.stop());
+      const m = createMessenger({
+        store,
+        transport,
+        account,
+        primitives: nodePrimitives,
+        random: systemRandom,
+      });
+      await m.start();
+      cleanups.push(() => m.stop());
+      const fingerprint = (): string => {
+        const me = { identity: account.identity.publicIdentity, peerId: account.info.peerId };
+        return safetyNumber(me, me, nodePrimitives)
+          .digits.slice(0, 30)
+          .replace(/(\d{5})(?=\d)/g, '$1 ');
+      };
+      methods = rpcMethods(m, {
+        version: VERSION,
+        pid: process.pid,
+        startedAt: Date.now(),
+        fingerprint,
+        stop: () => void stop(),
+      });
+      for (const type of MESSENGER_EVENTS) m.events.on(type, (event) => apiRef?.broadcast(type, event));
+      messenger = m;
+      state = 'ready';
+      apiRef?.broadcast('state', { state });
+      options.log(`online as ${account.info.name} (${account.info.peerId})`);
+      resolveOnline(m);
+    };
+
+    const setupMethods: Record<string, Method> = {
+      'daemon.state': () => ({ state, version: VERSION, pid: process.pid }),
+      'daemon.stop': () => {
+        setTimeout(() => void stop(), 10);
+        return { stopping: true };
+      },
+      'account.create': async (p) => {
+        if (state !== 'no-account')
+          throw new RpcFailure({
+            code: -32000,
+            message: 'an account already exists',
+            data: { code: 'account-exists' },
+          });
+        if (typeof p.name !== 'string')
+          throw new RpcFailure({
+            code: -32602,
+            message: '"name" must be a string',
+            data: { code: 'bad-input' },
+          });
+        const passphrase = typeof p.passphrase === 'string' && p.passphrase.length > 0 ? p.passphrase : null;
+        await goOnline(await setUpAccount(store, home, p.name, passphrase));
+        return { state };
+      },
+      'account.unlock': async (p) => {
+        if (state !== 'locked') throw stateError(state);
+        if (typeof p.passphrase !== 'string')
+          throw new RpcFailure({
+            code: -32602,
+            message: '"passphrase" must be a string',
+            data: { code: 'bad-input' },
+          });
+        const account = await tryUnlock(store, home, p.passphrase);
+        if (account) await goOnline(account);
+        return { state };
+      },
+    };
+    const lockedMethod: Method = () => Promise.reject(stateError(state));
+    const dispatch = rpcDispatcher(
+      (method) => own(setupMethods)(method) ?? (methods ? own(methods)(method) : lockedMethod),
+    );
+    const extra = options.extraRoutes?.(view);
+    const api = await startApiServer({ rpc: dispatch, ...(extra ? { extra } : {}) });
     apiRef = api;
     cleanups.push(() => api.close());
-    for (const type of MESSENGER_EVENTS) messenger.events.on(type, (event) => api.broadcast(type, event));
     writePrivate(home.tokenFile, `${api.token}\n`);
     writePrivate(home.apiFile, `${JSON.stringify({ pid: process.pid, port: api.port, version: VERSION })}\n`);
     cleanups.push(() => {
       rmSync(home.apiFile, { force: true });
       rmSync(home.tokenFile, { force: true });
     });
-    options.log(`daemon ready: peer ${account.info.peerId}, API on 127.0.0.1:${api.port}`);
-    return { port: api.port, peerId: account.info.peerId, messenger, api, stop, stopped };
+
+    if (state === 'locked') {
+      const account = await tryUnlock(store, home, options.passphrase);
+      if (account) await goOnline(account);
+    }
+    if ((state as DaemonState) !== 'ready' && !options.allowLocked) {
+      throw state === 'no-account'
+        ? new CliError('no-account', `no account in ${home.dir}; create one with "parley init --name NAME"`)
+        : new CliError(
+            'passphrase-needed',
+            'this account has a passphrase: run "parley daemon --passphrase-stdin" and type it',
+          );
+    }
+    return { ...view, port: api.port, messenger: () => messenger, online, stop, stopped };
   } catch (error) {
     await cleanup();
     throw error;

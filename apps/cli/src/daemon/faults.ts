@@ -1,0 +1,199 @@
+/**
+ * Fault injection for the durability tests (test/durability). A TESTING KNOB:
+ * inert unless the environment variable `PARLEY_FAULTS` holds a JSON object;
+ * when it is unset (every real installation) `wrapStore`/`wrapTransport`
+ * return their argument untouched.
+ *
+ *   PARLEY_FAULTS='{"dropAckRatio":0.5}' parley daemon …
+ *
+ * Knobs (all optional):
+ * - `dropAckRatio` (0..1): outbound ACK frames (core frame type 2) are
+ *   silently dropped with that probability (`send` still resolves).
+ * - `corruptMsgNth` (n ≥ 1): the n-th distinct outbound MSG frame (type 1) has
+ *   its last byte (inside the ciphertext/tag) flipped on EVERY send of it,
+ *   retries included: a poison message for the receiver.
+ * - `replayAfterMs` (ms): every outbound MSG frame is sent again, identical,
+ *   this long after it was first sent (old ciphertexts replayed).
+ * - `storeFailAfterWrites` (n): after n committed write transactions, every
+ *   transaction that tries to write throws (a simulated full disk) and is
+ *   rolled back; read-only transactions still work.
+ * - `seed` (integer): seeds the ACK-dropping coin, for reproducible runs.
+ *
+ * The wrappers sit between core and its Transport/Store, so core, net and
+ * store stay untouched. Each active fault is logged once at start.
+ */
+import { createHash } from 'node:crypto';
+import type { Store, StoreTx, Transport } from '@parley/core';
+
+export interface FaultConfig {
+  readonly dropAckRatio?: number;
+  readonly corruptMsgNth?: number;
+  readonly replayAfterMs?: number;
+  readonly storeFailAfterWrites?: number;
+  readonly seed?: number;
+}
+
+export interface Faults {
+  readonly active: boolean;
+  readonly config: FaultConfig;
+  wrapStore<S extends Store>(store: S): S;
+  wrapTransport<T extends Transport>(transport: T): T;
+}
+
+/** The error a "full disk" transaction throws (shaped like node:sqlite's). */
+export class SimulatedDiskFullError extends Error {
+  readonly code = 'ERR_SQLITE_ERROR';
+  readonly errcode = 13; // SQLITE_FULL
+  constructor() {
+    super('database or disk is full (simulated by PARLEY_FAULTS)');
+    this.name = 'SimulatedDiskFullError';
+  }
+}
+
+const FRAME_VERSION = 1;
+const TYPE_MSG = 1;
+const TYPE_ACK = 2;
+
+/** StoreTx methods that only read; every other method is treated as a write. */
+const READ_METHOD = /^(get|list|count|has|max)/;
+
+/** Reads `PARLEY_FAULTS`; inert (identity wrappers) when unset or empty. */
+export function faultsFromEnv(env: NodeJS.ProcessEnv, log: (line: string) => void = () => {}): Faults {
+  const raw = env.PARLEY_FAULTS;
+  if (raw === undefined || raw.trim() === '') return createFaults({});
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`PARLEY_FAULTS is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('PARLEY_FAULTS must be a JSON object');
+  const faults = createFaults(parsed as FaultConfig, log);
+  if (faults.active) log(`FAULT INJECTION ACTIVE (testing only): ${JSON.stringify(faults.config)}`);
+  return faults;
+}
+
+/** mulberry32: a small seeded PRNG in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function num(config: FaultConfig, key: keyof FaultConfig, min: number, max: number): number | undefined {
+  const v = config[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    throw new Error(`PARLEY_FAULTS.${key} must be a number in ${min}..${max}`);
+  return v;
+}
+
+export function createFaults(config: FaultConfig, log: (line: string) => void = () => {}): Faults {
+  const dropAckRatio = num(config, 'dropAckRatio', 0, 1);
+  const corruptMsgNth = num(config, 'corruptMsgNth', 1, Number.MAX_SAFE_INTEGER);
+  const replayAfterMs = num(config, 'replayAfterMs', 0, 3_600_000);
+  const storeFailAfterWrites = num(config, 'storeFailAfterWrites', 0, Number.MAX_SAFE_INTEGER);
+  const seed = num(config, 'seed', 0, 2 ** 32) ?? Date.now();
+  const transportActive =
+    (dropAckRatio ?? 0) > 0 || corruptMsgNth !== undefined || replayAfterMs !== undefined;
+  const storeActive = storeFailAfterWrites !== undefined;
+  const random = seededRandom(seed);
+
+  const wrapStore = <S extends Store>(store: S): S => {
+    if (!storeActive) return store;
+    const budget = storeFailAfterWrites as number;
+    let committedWrites = 0;
+    let depth = 0;
+    let wrote = false;
+    const guard = (tx: StoreTx): StoreTx =>
+      new Proxy(tx, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof prop !== 'string' || typeof value !== 'function' || READ_METHOD.test(prop)) return value;
+          return (...args: unknown[]) => {
+            if (committedWrites >= budget) {
+              log(`fault: disk full (${prop} refused after ${committedWrites} write transactions)`);
+              throw new SimulatedDiskFullError();
+            }
+            wrote = true;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    return {
+      ...store,
+      transaction<T>(fn: (tx: StoreTx) => T): T {
+        const outer = depth === 0;
+        if (outer) wrote = false;
+        depth++;
+        let result: T;
+        try {
+          result = store.transaction((tx) => fn(guard(tx)));
+        } finally {
+          depth--;
+        }
+        if (outer && wrote) committedWrites++;
+        return result;
+      },
+      close: () => store.close(),
+    };
+  };
+
+  const wrapTransport = <T extends Transport>(transport: T): T => {
+    if (!transportActive) return transport;
+    const msgIndex = new Map<string, number>();
+    const key = (frame: Uint8Array): string => createHash('sha256').update(frame).digest('hex');
+    const realSend = transport.send.bind(transport);
+    const send: Transport['send'] = async (peer, frame, options) => {
+      const isV1 = frame.length >= 2 && frame[0] === FRAME_VERSION;
+      if (isV1 && frame[1] === TYPE_ACK && dropAckRatio !== undefined && random() < dropAckRatio) {
+        log(`fault: dropped an ACK frame (${frame[2]} digests)`);
+        return;
+      }
+      if (!isV1 || frame[1] !== TYPE_MSG) return realSend(peer, frame, options);
+      const k = key(frame);
+      let index = msgIndex.get(k);
+      const first = index === undefined;
+      if (index === undefined) {
+        index = msgIndex.size + 1;
+        msgIndex.set(k, index);
+      }
+      let out = frame;
+      if (index === corruptMsgNth) {
+        out = frame.slice();
+        out[out.length - 1] = (out[out.length - 1] as number) ^ 0x01;
+        log(`fault: corrupted MSG frame #${index}`);
+      }
+      if (first && replayAfterMs !== undefined) {
+        const replay = out.slice();
+        const replayed = index;
+        const timer = setTimeout(() => {
+          log(`fault: replaying MSG frame #${replayed}`);
+          realSend(peer, replay).catch(() => undefined);
+        }, replayAfterMs);
+        timer.unref();
+      }
+      return realSend(peer, out, options);
+    };
+    return { ...transport, send };
+  };
+
+  return {
+    active: transportActive || storeActive,
+    config: {
+      ...(dropAckRatio === undefined ? {} : { dropAckRatio }),
+      ...(corruptMsgNth === undefined ? {} : { corruptMsgNth }),
+      ...(replayAfterMs === undefined ? {} : { replayAfterMs }),
+      ...(storeFailAfterWrites === undefined ? {} : { storeFailAfterWrites }),
+      ...(config.seed === undefined ? {} : { seed }),
+    },
+    wrapStore,
+    wrapTransport,
+  };
+}
