@@ -253,7 +253,9 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
           ...known,
           card: cardBytes,
           addresses: card.addresses,
-          pendingIdentityKey: equalBytes(known.identityKey, identityKey) ? known.pendingIdentityKey : identityKey,
+          pendingIdentityKey: equalBytes(known.identityKey, identityKey)
+            ? known.pendingIdentityKey
+            : identityKey,
           updatedAt: now,
         }
       : {
@@ -270,7 +272,14 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
           updatedAt: now,
         };
     tx.putContact(contact);
-    if (!known) tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+    if (!known)
+      tx.putConversation({
+        id: contact.id,
+        kind: 'direct',
+        disappearingMs: null,
+        readUpTo: 0,
+        createdAt: now,
+      });
     saveSession(tx, account.vault, contact.id, accepted.session);
     if (accepted.usedOneTimePrekeyId !== undefined) tx.deletePrekey('one-time', accepted.usedOneTimePrekeyId);
     if (invite.reusable) tx.putInvite({ ...invite, uses: invite.uses + 1 });

@@ -27,6 +27,8 @@ import type { InboundFrame } from './transport.ts';
 
 /** A frame that failed this many times is parked (D7). */
 export const MAX_PROCESSING_FAILURES = 3;
+/** Most MSG frames committed in one transaction; also the inbound queue bound. */
+export const INBOX_BATCH_MAX_FRAMES = 256;
 
 export interface InboxHooks {
   /** After commit: messages changed, a contact changed, someone is typing… */
@@ -51,6 +53,10 @@ type Outcome =
 export class Inbox {
   readonly #ctx: Ctx;
   readonly #hooks: InboxHooks;
+  /** MSG frames waiting for the next group commit. */
+  readonly #batch: Array<{ from: string; data: Uint8Array; message: Uint8Array; digest: string }> = [];
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #idle: Array<() => void> = [];
   /** ACKs waiting to be sent, per peer: coalesced into frames of up to ACK_MAX_DIGESTS. */
   readonly #pendingAcks = new Map<string, string[]>();
 
@@ -59,7 +65,12 @@ export class Inbox {
     this.#hooks = hooks;
   }
 
-  /** The transport's frame handler: awaited per peer, so ACKs follow commits in order. */
+  /**
+   * The transport's frame handler. MSG frames are queued and committed in
+   * batches (group commit: one transaction, one fsync, for every frame that
+   * arrived meanwhile); each is ACKed only after its batch commits. The
+   * handler returns at once unless the queue is full (backpressure).
+   */
   async onFrame({ from, data }: InboundFrame): Promise<void> {
     let frame: Frame;
     try {
@@ -69,14 +80,38 @@ export class Inbox {
     }
     if (frame.type === 'ack') return this.#acked(from, frame.digests);
     if (frame.type === 'reject') return this.#rejected(from, frame.digest);
-    const digest = frameDigest(data);
-    const outcome = this.#ctx.store.transaction((tx) => this.#receive(tx, from, digest, data, frame.message));
-    if (outcome.kind === 'applied' || outcome.kind === 'duplicate') this.#queueAck(from, digest);
-    if (outcome.kind === 'applied') this.#hooks.applied(outcome.contact, outcome.effects);
-    if (outcome.kind === 'parked') {
-      await this.#send(from, { type: 'reject', digest, reason: outcome.reason });
-      this.#hooks.parked(outcome.contact, outcome.error);
+    this.#batch.push({ from, data, message: frame.message, digest: frameDigest(data) });
+    if (this.#drainTimer === undefined) this.#drainTimer = setTimeout(() => this.#drain(), 0);
+    if (this.#batch.length >= INBOX_BATCH_MAX_FRAMES)
+      await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  #drain(): void {
+    this.#drainTimer = undefined;
+    const batch = this.#batch.splice(0, INBOX_BATCH_MAX_FRAMES);
+    if (this.#batch.length > 0) this.#drainTimer = setTimeout(() => this.#drain(), 0);
+    let outcomes: Outcome[] = [];
+    try {
+      outcomes = this.#ctx.store.transaction((tx) =>
+        batch.map((b) => this.#receive(tx, b.from, b.digest, b.data, b.message)),
+      );
+    } catch (error) {
+      // Nothing was stored (a full disk…): no ACKs, so the senders will retry these frames.
+      this.#ctx.events.emit('problem', {
+        code: 'store',
+        message: `could not store incoming messages: ${String(error)}`,
+      });
     }
+    for (const resolve of this.#idle.splice(0)) resolve();
+    outcomes.forEach((outcome, i) => {
+      const { from, digest } = batch[i] as (typeof batch)[number];
+      if (outcome.kind === 'applied' || outcome.kind === 'duplicate') this.#queueAck(from, digest);
+      if (outcome.kind === 'applied') this.#hooks.applied(outcome.contact, outcome.effects);
+      if (outcome.kind === 'parked') {
+        void this.#send(from, { type: 'reject', digest, reason: outcome.reason });
+        this.#hooks.parked(outcome.contact, outcome.error);
+      }
+    });
   }
 
   #receive(tx: StoreTx, from: string, digest: string, frame: Uint8Array, message: Uint8Array): Outcome {
@@ -85,16 +120,8 @@ export class Inbox {
     if (tx.hasReceived(from, digest)) return { kind: 'duplicate' };
     const now = this.#ctx.now();
     try {
-      const { session, newIdentity } = this.#open(tx, contact, message);
-      const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
-      if (newIdentity) tx.putContact(current);
-      const { plaintext } = session;
-      const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext));
-      if (newIdentity) effects.contactChanged = true;
-      saveSession(tx, this.#ctx.account.vault, contact.id, session.session);
-      tx.markReceived(from, digest, now);
-      tx.clearFailure(from, digest);
-      return { kind: 'applied', contact: current, effects };
+      // A nested transaction (savepoint): a frame that fails leaves no partial writes in the batch.
+      return this.#ctx.store.transaction((inner) => this.#accept(inner, contact, from, digest, message, now));
     } catch (error) {
       const failures = tx.recordFailure(from, digest, now);
       if (failures < MAX_PROCESSING_FAILURES) return { kind: 'failed' };
@@ -107,6 +134,26 @@ export class Inbox {
       tx.markReceived(from, digest, now);
       return { kind: 'parked', contact, error: text, reason: malformed ? 'malformed' : 'undecryptable' };
     }
+  }
+
+  #accept(
+    tx: StoreTx,
+    contact: ContactRecord,
+    from: string,
+    digest: string,
+    message: Uint8Array,
+    now: number,
+  ): Outcome {
+    const { session, newIdentity } = this.#open(tx, contact, message);
+    const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
+    if (newIdentity) tx.putContact(current);
+    const { plaintext } = session;
+    const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext));
+    if (newIdentity) effects.contactChanged = true;
+    saveSession(tx, this.#ctx.account.vault, contact.id, session.session);
+    tx.markReceived(from, digest, now);
+    tx.clearFailure(from, digest);
+    return { kind: 'applied', contact: current, effects };
   }
 
   /**

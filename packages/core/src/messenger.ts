@@ -40,6 +40,8 @@ import {
   messageView,
 } from './views.ts';
 
+/** Most messages `sendTexts` accepts in one call (one transaction). */
+export const SEND_BATCH_MAX = 1000;
 /** How often disappearing messages and old inbox bookkeeping are swept. */
 export const SWEEP_INTERVAL_MS = 30_000;
 /** Digests of received frames are kept this long to recognise duplicates (D2, D5). */
@@ -84,6 +86,8 @@ export interface Messenger {
   acceptIdentityChange(name: string): ContactView;
 
   sendText(contact: string, text: string, replyTo?: MessageRef): MessageView;
+  /** Sends several texts in ONE transaction (group commit: one fsync for the lot). */
+  sendTexts(contact: string, texts: readonly string[]): MessageView[];
   react(contact: string, target: MessageRef, emoji: string): void;
   edit(contact: string, messageId: string, text: string): MessageView;
   deleteForEveryone(contact: string, messageId: string): MessageView;
@@ -314,6 +318,24 @@ export function createMessenger(options: MessengerOptions): Messenger {
       const view = send(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
       if (!view) throw new Error('unreachable: a text message is always stored');
       return view;
+    },
+    sendTexts(name, texts) {
+      if (texts.length === 0 || texts.length > SEND_BATCH_MAX) {
+        throw new CoreError('bad-input', `send 1..${SEND_BATCH_MAX} messages at a time`);
+      }
+      const { contact, records } = store.transaction((tx) => {
+        const c = findContact(tx, name);
+        return {
+          contact: c,
+          records: texts.map((text) => compose(ctx, tx, c, { kind: 'text', text }).record),
+        };
+      });
+      pump.kick(contact.peerId);
+      const views = store.transaction((tx) =>
+        records.flatMap((r) => (r ? [messageView(tx, ctx.account.vault, contact, r)] : [])),
+      );
+      for (const v of views) events.emit('message', v);
+      return views;
     },
     react(name, target, emoji) {
       send(name, { kind: 'reaction', target, emoji });

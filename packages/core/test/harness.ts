@@ -24,7 +24,11 @@ export interface PeerOptions {
   readonly now?: () => number;
 }
 
-export async function makePeer(network: MemoryNetwork, name: string, options: PeerOptions = {}): Promise<Peer> {
+export async function makePeer(
+  network: MemoryNetwork,
+  name: string,
+  options: PeerOptions = {},
+): Promise<Peer> {
   const peerId = `12D3KooW${name}`;
   const store = options.store ?? createMemoryStore();
   const transport = network.createTransport(peerId);

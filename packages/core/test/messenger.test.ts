@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoreError } from '../src/errors.ts';
+import { frameDigest } from '../src/frame.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
@@ -29,7 +30,9 @@ describe('invites and contacts', () => {
     expect(link).toMatch(/^parley:\/\/invite\//);
     const pending = bob.messenger.acceptInvite(link, 'Ally');
     expect(pending.state).toBe('pending');
-    await eventually(() => alice.messenger.contacts().length === 1 && bob.messenger.contact('Ally').state === 'active');
+    await eventually(
+      () => alice.messenger.contacts().length === 1 && bob.messenger.contact('Ally').state === 'active',
+    );
     expect(alice.messenger.contacts()[0]?.name).toBe('bob');
     expect(alice.messenger.contacts()[0]?.peerId).toBe(bob.peerId);
   });
@@ -40,7 +43,9 @@ describe('invites and contacts', () => {
     const chars = [...link];
     const i = 40;
     chars[i] = chars[i] === 'A' ? 'B' : 'A';
-    expect(() => bob.messenger.acceptInvite(chars.join(''))).toThrow(expect.objectContaining({ code: 'bad-invite' }));
+    expect(() => bob.messenger.acceptInvite(chars.join(''))).toThrow(
+      expect.objectContaining({ code: 'bad-invite' }),
+    );
     expect(() => bob.messenger.acceptInvite('https://example.invalid/')).toThrow(
       expect.objectContaining({ code: 'bad-invite' }),
     );
@@ -61,7 +66,9 @@ describe('invites and contacts', () => {
     peers = [alice, bob];
     const { link } = alice.messenger.createInvite({ ttlMs: 60_000 });
     now += 61_000;
-    expect(() => bob.messenger.acceptInvite(link)).toThrow(expect.objectContaining({ code: 'invite-expired' }));
+    expect(() => bob.messenger.acceptInvite(link)).toThrow(
+      expect.objectContaining({ code: 'invite-expired' }),
+    );
     expect(bob.messenger.contacts()).toEqual([]);
   });
 
@@ -72,7 +79,12 @@ describe('invites and contacts', () => {
     bob.messenger.acceptInvite(link);
     carol.messenger.acceptInvite(link);
     await eventually(() => alice.messenger.contacts().length === 2);
-    expect(alice.messenger.contacts().map((c) => c.name).sort()).toEqual(['bob', 'carol']);
+    expect(
+      alice.messenger
+        .contacts()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['bob', 'carol']);
   });
 
   it('shows the same safety number on both sides and records verification', async () => {
@@ -89,7 +101,9 @@ describe('invites and contacts', () => {
     const [alice, bob, carol] = (await setup('alice', 'bob', 'carol')) as [Peer, Peer, Peer];
     await befriend(alice, bob);
     await befriend(alice, carol);
-    expect(() => alice.messenger.renameContact('bob', 'CAROL')).toThrow(expect.objectContaining({ code: 'name-taken' }));
+    expect(() => alice.messenger.renameContact('bob', 'CAROL')).toThrow(
+      expect.objectContaining({ code: 'name-taken' }),
+    );
     alice.messenger.renameContact('bob', 'Robert');
     expect(alice.messenger.contact('Robert').peerId).toBe(bob.peerId);
     alice.messenger.removeContact('Robert');
@@ -104,7 +118,9 @@ describe('messages', () => {
     const sent = alice.messenger.sendText('bob', 'hello bob');
     expect(sent.status).toBe('queued');
     await eventually(() => texts(bob, 'alice').includes('hello bob'));
-    await eventually(() => alice.messenger.message('bob', { sender: 'self', id: sent.id }).status === 'delivered');
+    await eventually(
+      () => alice.messenger.message('bob', { sender: 'self', id: sent.id }).status === 'delivered',
+    );
     expect(bob.messenger.conversations()[0]?.unread).toBe(1);
     expect(bob.messenger.markRead('alice')).toBe(1);
     await eventually(() => alice.messenger.message('bob', { sender: 'self', id: sent.id }).status === 'read');
@@ -134,7 +150,9 @@ describe('messages', () => {
     await eventually(() => texts(bob, 'alice').includes('original'));
     bob.messenger.sendText('alice', 'a reply', { id: m.id, mine: false });
     bob.messenger.react('alice', { id: m.id, mine: false }, '👍');
-    await eventually(() => alice.messenger.message('bob', { sender: 'self', id: m.id }).reactions.length === 1);
+    await eventually(
+      () => alice.messenger.message('bob', { sender: 'self', id: m.id }).reactions.length === 1,
+    );
     expect(texts(alice, 'bob')).toContain('a reply');
     const reply = alice.messenger.messages('bob').find((x) => x.text === 'a reply');
     expect(reply?.replyTo).toEqual({ id: m.id, mine: false });
@@ -185,7 +203,9 @@ describe('messages', () => {
     bob2.messenger.acceptInvite(alice.messenger.createInvite().link);
     await eventually(() => alice.messenger.contact('bob').identityChanged, 5_000, 'the key change');
     expect(alice.messenger.contact('bob').sendingBlocked).toBe(true);
-    expect(() => alice.messenger.sendText('bob', 'secret')).toThrow(expect.objectContaining({ code: 'identity-changed' }));
+    expect(() => alice.messenger.sendText('bob', 'secret')).toThrow(
+      expect.objectContaining({ code: 'identity-changed' }),
+    );
     alice.messenger.acceptIdentityChange('bob');
     expect(alice.messenger.contact('bob').verified).toBe(false);
     alice.messenger.sendText('bob', 'welcome back');
@@ -199,5 +219,50 @@ describe('messages', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(alice.messenger.conversations()).toEqual([]);
     await mallory.stop();
+  });
+});
+
+describe('poison messages (D7)', () => {
+  it('parks a message that fails three times, tells the sender, and delivers the rest', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    network.setOnline(bob.peerId, false);
+    const bad = alice.messenger.sendText('bob', 'this one was sealed wrongly');
+    // Damage the queued ciphertext at the source, as a buggy or hostile sender would.
+    const poisoned = alice.store.transaction((tx) => {
+      const [entry] = tx.listOutbox(bob.peerId);
+      if (!entry) throw new Error('nothing queued');
+      const frame = entry.frame.slice();
+      frame[frame.length - 1] ^= 1;
+      tx.deleteOutbox(entry.seq);
+      tx.enqueueOutbox({ ...entry, frame, digest: frameDigest(frame) });
+      return frame;
+    });
+    network.setOnline(bob.peerId, true);
+    await alice.transport.connect(bob.peerId);
+    for (let i = 0; i < 2; i++) await alice.transport.send(bob.peerId, poisoned);
+    await eventually(() => bob.messenger.status().parked === 1, 5_000, 'the poison message to be parked');
+    await eventually(
+      () => alice.messenger.message('bob', { sender: 'self', id: bad.id }).status === 'failed',
+    );
+    expect(alice.messenger.message('bob', { sender: 'self', id: bad.id }).error).toMatch(/could not decrypt/);
+    expect(bob.events.some((e) => e.type === 'problem')).toBe(true);
+    expect(alice.messenger.status().outbox).toBe(0);
+    alice.messenger.sendText('bob', 'after the poison');
+    await eventually(() => texts(bob, 'alice').includes('after the poison'));
+    expect(texts(bob, 'alice')).not.toContain('this one was sealed wrongly');
+  });
+});
+
+describe('group commit', () => {
+  it('sends a batch in one transaction and receives it exactly once, in order', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    const batch = Array.from({ length: 300 }, (_, i) => `b${i}`);
+    const views = alice.messenger.sendTexts('bob', batch);
+    expect(views.map((v) => v.seq)).toEqual(batch.map((_, i) => i + 1));
+    await eventually(() => bob.messenger.messages('alice', { limit: 1000 }).length === 300, 10_000);
+    expect(bob.messenger.messages('alice', { limit: 1000 }).map((m) => m.text)).toEqual(batch);
+    expect(() => alice.messenger.sendTexts('bob', [])).toThrow(expect.objectContaining({ code: 'bad-input' }));
   });
 });

@@ -92,6 +92,12 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
         replyTo as { id: string; mine: boolean } | undefined,
       );
     },
+    'messages.sendMany': (p) => {
+      const texts = p.texts;
+      if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string'))
+        throw bad('"texts" must be an array of strings');
+      return messenger.sendTexts(str(p, 'contact'), texts);
+    },
     'messages.list': (p) => {
       const limit = optNum(p, 'limit');
       const before = optNum(p, 'before');
