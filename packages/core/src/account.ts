@@ -21,6 +21,7 @@ import {
   type IdentityPublic,
   type PrekeyPair,
   type Primitives,
+  planSignedPrekeyRotation,
   type RandomSource,
 } from '@parley/crypto';
 import { concat, fromUtf8, utf8 } from './bytes.ts';
@@ -200,3 +201,23 @@ export const decodeIdentityPublic = (bytes: Uint8Array): IdentityPublic => ({
   signingKey: bytes.slice(0, 32),
   agreementKey: bytes.slice(32, 64),
 });
+
+/**
+ * Signed prekey rotation (SPEC.md §3): a new signed prekey every 7 days; an
+ * older one is kept for 30 days after its successor so that first messages
+ * built from older invites still open. Returns whether a new one was made.
+ */
+export function rotateSignedPrekeys(
+  tx: StoreTx,
+  account: Pick<Account, 'identity' | 'vault'>,
+  now: number,
+  random: RandomSource,
+  primitives: Primitives,
+): boolean {
+  const plan = planSignedPrekeyRotation(tx.listPrekeys('signed'), now);
+  for (const id of plan.discard) tx.deletePrekey('signed', id);
+  if (!plan.rotate) return false;
+  const id = nextCounter(tx, 'prekey-next-id');
+  putPrekey(tx, account.vault, createSignedPrekey(account.identity, id, now, random, primitives));
+  return true;
+}

@@ -8,7 +8,7 @@
  *   await messenger.sendText('bob', 'hello');
  */
 import type { Primitives, RandomSource } from '@parley/crypto';
-import type { Account } from './account.ts';
+import { type Account, rotateSignedPrekeys } from './account.ts';
 import type { AppBody, MessageRef } from './app-message.ts';
 import {
   acceptIdentityChange,
@@ -180,6 +180,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
 
   const sweep = (): void => {
     const now = ctx.now();
+    store.transaction((tx) => rotateSignedPrekeys(tx, ctx.account, now, ctx.random, ctx.primitives));
     const expired = store.transaction((tx) => {
       const keys = tx.listExpired(now, 500);
       for (const k of keys) {

@@ -233,7 +233,7 @@ describe('poison messages (D7)', () => {
       const [entry] = tx.listOutbox(bob.peerId);
       if (!entry) throw new Error('nothing queued');
       const frame = entry.frame.slice();
-      frame[frame.length - 1] ^= 1;
+      frame[frame.length - 1] = (frame.at(-1) as number) ^ 1;
       tx.deleteOutbox(entry.seq);
       tx.enqueueOutbox({ ...entry, frame, digest: frameDigest(frame) });
       return frame;
@@ -263,6 +263,27 @@ describe('group commit', () => {
     expect(views.map((v) => v.seq)).toEqual(batch.map((_, i) => i + 1));
     await eventually(() => bob.messenger.messages('alice', { limit: 1000 }).length === 300, 10_000);
     expect(bob.messenger.messages('alice', { limit: 1000 }).map((m) => m.text)).toEqual(batch);
-    expect(() => alice.messenger.sendTexts('bob', [])).toThrow(expect.objectContaining({ code: 'bad-input' }));
+    expect(() => alice.messenger.sendTexts('bob', [])).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
+  });
+});
+
+describe('signed prekey rotation', () => {
+  it('rotates after 7 days and still accepts invites made with the previous signed prekey', async () => {
+    let now = Date.now();
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice', { now: () => now });
+    const bob = await makePeer(network, 'bob', { now: () => now });
+    peers = [alice, bob];
+    const { link } = alice.messenger.createInvite({ ttlMs: 30 * 24 * 3600 * 1000 });
+    const before = alice.store.transaction((tx) => tx.listPrekeys('signed').map((p) => p.id));
+    now += 8 * 24 * 3600 * 1000;
+    await alice.messenger.stop();
+    await alice.messenger.start(); // start() sweeps, which rotates
+    const after = alice.store.transaction((tx) => tx.listPrekeys('signed').map((p) => p.id));
+    expect(after.length).toBe(before.length + 1);
+    bob.messenger.acceptInvite(link);
+    await eventually(() => alice.messenger.contacts().length === 1, 5_000, 'the old-prekey invite to work');
   });
 });
