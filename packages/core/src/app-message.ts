@@ -22,6 +22,10 @@ export const DISPLAY_NAME_MAX_BYTES = 64;
 export const READ_RECEIPT_MAX_TARGETS = 256;
 /** Longest disappearing-messages timer: one year. */
 export const DISAPPEARING_MAX_MS: number = 365 * 24 * 3600 * 1000;
+export const FILE_NAME_MAX_BYTES = 255;
+export const THUMBNAIL_MAX_BYTES: number = 24 * 1024;
+export const WAVEFORM_MAX_SAMPLES = 256;
+const BYTE_FIELDS = ['card', 'key', 'thumbnail', 'waveform'] as const;
 const HEADER_BYTES = 1 + 1 + 16 + 4 + 8;
 
 /** A reference to an earlier message; `mine` = sent by the sender of the referring message. */
@@ -39,7 +43,29 @@ export type AppBody =
   | { readonly kind: 'typing'; readonly active: boolean }
   | { readonly kind: 'timer'; readonly disappearingMs: number | null }
   | { readonly kind: 'profile'; readonly name: string; readonly card: Uint8Array }
-  | { readonly kind: 'welcome'; readonly name: string };
+  | { readonly kind: 'welcome'; readonly name: string }
+  | ({ readonly kind: 'attachment' } & FileManifest);
+
+/** What a receiver needs to fetch, check and show an attachment (the `attachment` kind). */
+export interface FileManifest {
+  /** Random 128-bit id, 32 lowercase hex: names the file on `/parley/file/1.0.0`. */
+  readonly id: string;
+  /** The sender's file name: shown, and sanitized before it names any file here. */
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  /** SHA-256 of the plaintext, lowercase hex. */
+  readonly sha256: string;
+  /** encodeFileKey() of @parley/crypto. */
+  readonly key: Uint8Array;
+  readonly caption?: string;
+  /** A small preview image (JPEG/PNG/WebP bytes) for photos and videos. */
+  readonly thumbnail?: Uint8Array;
+  /** Voice messages and videos. */
+  readonly durationMs?: number;
+  /** Voice messages: amplitude samples 0..255. */
+  readonly waveform?: Uint8Array;
+}
 
 export type AppKind = AppBody['kind'];
 
@@ -53,10 +79,11 @@ export const APP_KINDS: readonly AppKind[] = [
   'timer',
   'profile',
   'welcome',
+  'attachment',
 ];
 
 /** Kinds that are shown as messages in the conversation (others change state). */
-export const VISIBLE_KINDS: ReadonlySet<AppKind> = new Set<AppKind>(['text']);
+export const VISIBLE_KINDS: ReadonlySet<AppKind> = new Set<AppKind>(['text', 'attachment']);
 /** Kinds never stored nor retried: lost if the peer is offline. */
 export const EPHEMERAL_KINDS: ReadonlySet<AppKind> = new Set<AppKind>(['typing']);
 
@@ -78,7 +105,8 @@ export function encodeAppMessage(message: AppMessage): Uint8Array {
   view.setUint32(22, Math.floor(message.sentAt / 2 ** 32));
   view.setUint32(26, message.sentAt % 2 ** 32);
   const { kind: _kind, ...fields } = message.body;
-  const json = 'card' in fields ? { ...fields, card: toBase64Url(fields.card) } : fields;
+  const json: Record<string, unknown> = { ...fields };
+  for (const f of BYTE_FIELDS) if (json[f] instanceof Uint8Array) json[f] = toBase64Url(json[f]);
   return concat(header, utf8(JSON.stringify(json)));
 }
 
@@ -122,6 +150,18 @@ function parseBody(kind: AppKind, fields: unknown): AppBody {
     timer: ['disappearingMs'],
     profile: ['name', 'card'],
     welcome: ['name'],
+    attachment: [
+      'id',
+      'name',
+      'mime',
+      'size',
+      'sha256',
+      'key',
+      'caption',
+      'thumbnail',
+      'durationMs',
+      'waveform',
+    ],
   };
   for (const key of Object.keys(f))
     if (!allowed[kind].includes(key)) throw bad(`unexpected field "${key}" in ${kind}`);
@@ -150,7 +190,27 @@ function parseBody(kind: AppKind, fields: unknown): AppBody {
       return { kind, name: str(f.name), card: b64(f.card) };
     case 'welcome':
       return { kind, name: str(f.name) };
+    case 'attachment':
+      return parseManifest(f);
   }
+}
+
+function parseManifest(f: Record<string, unknown>): AppBody {
+  const int = (v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw bad('expected a whole number');
+    return v;
+  };
+  const base = { kind: 'attachment' as const, id: str(f.id), name: str(f.name), mime: str(f.mime) };
+  return {
+    ...base,
+    size: int(f.size),
+    sha256: str(f.sha256),
+    key: b64(f.key),
+    ...(f.caption === undefined ? {} : { caption: str(f.caption) }),
+    ...(f.thumbnail === undefined ? {} : { thumbnail: b64(f.thumbnail) }),
+    ...(f.durationMs === undefined ? {} : { durationMs: int(f.durationMs) }),
+    ...(f.waveform === undefined ? {} : { waveform: b64(f.waveform) }),
+  };
 }
 
 const str = (value: unknown): string => {
@@ -212,6 +272,9 @@ export function validateBody(body: AppBody): void {
         throw bad('disappearing timer must be null or 1 s .. 1 year in ms');
       }
       return;
+    case 'attachment':
+      validateManifest(body);
+      return;
     case 'profile':
     case 'welcome':
       if (body.name.trim().length === 0 || byteLength(body.name) > DISPLAY_NAME_MAX_BYTES)
@@ -220,4 +283,16 @@ export function validateBody(body: AppBody): void {
     default:
       return;
   }
+}
+
+function validateManifest(m: FileManifest): void {
+  if (!isMessageId(m.id)) throw bad('attachment id must be 32 lowercase hex characters');
+  if (m.name.length === 0 || byteLength(m.name) > FILE_NAME_MAX_BYTES) throw bad('bad attachment name');
+  if (!/^[\w.+-]{1,63}\/[\w.+-]{1,63}$/.test(m.mime)) throw bad('bad attachment media type');
+  if (!/^[0-9a-f]{64}$/.test(m.sha256)) throw bad('bad attachment hash');
+  if (m.key.length === 0 || m.key.length > 64) throw bad('bad attachment key');
+  if (m.caption !== undefined && byteLength(m.caption) > MESSAGE_TEXT_MAX_BYTES)
+    throw bad('caption too long');
+  if (m.thumbnail !== undefined && m.thumbnail.length > THUMBNAIL_MAX_BYTES) throw bad('thumbnail too large');
+  if (m.waveform !== undefined && m.waveform.length > WAVEFORM_MAX_SAMPLES) throw bad('waveform too long');
 }

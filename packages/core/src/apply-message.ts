@@ -2,16 +2,20 @@
  * Applying an authenticated application message to the store, inside the
  * receiving transaction. Returns what changed, for events after commit.
  */
-import { decodeContactCard, sameIdentity } from '@parley/crypto';
+import { decodeContactCard, decodeFileKey, fileChunkCount, sameIdentity } from '@parley/crypto';
 import { decodeIdentityPublic } from './account.ts';
-import type { AppMessage, MessageRef } from './app-message.ts';
+import type { AppMessage, FileManifest, MessageRef } from './app-message.ts';
+import { sanitizeFileName, sealManifest } from './attachments.ts';
+import { toBase64Url } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
-import type { ContactRecord, MessageKey, StoreTx } from './store.ts';
-import { openBody, sealBody } from './views.ts';
+import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from './store.ts';
+import { openBody, type StoredAttachment, sealBody } from './views.ts';
 
 export interface Effects {
   readonly messages: MessageKey[];
+  /** Incoming attachments to start downloading after commit. */
+  readonly downloads: AttachmentRecord[];
   typing?: boolean;
   contactChanged?: boolean;
   timerChanged?: boolean;
@@ -43,7 +47,7 @@ const target = (contact: ContactRecord, ref: MessageRef): MessageKey => ({
 });
 
 export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessage): Effects {
-  const effects: Effects = { messages: [] };
+  const effects: Effects = { messages: [], downloads: [] };
   const now = ctx.now();
   const body = app.body;
   switch (body.kind) {
@@ -139,5 +143,67 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
       if (contact.state !== 'active') tx.putContact({ ...contact, state: 'active', updatedAt: now });
       effects.contactChanged = true;
       return effects;
+    case 'attachment':
+      return receiveAttachment(ctx, tx, contact, app, body, effects);
   }
+}
+
+/** Stores an incoming attachment's message and record; small ones download at once (after commit). */
+function receiveAttachment(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  app: AppMessage,
+  m: FileManifest & { kind: 'attachment' },
+  effects: Effects,
+): Effects {
+  if (app.seq < 1) throw new InboundError('bad-message', 'an attachment message needs a sequence number');
+  const now = ctx.now();
+  const key = { conversationId: contact.id, sender: contact.peerId, id: app.id };
+  const name = sanitizeFileName(m.name);
+  const shown: StoredAttachment = {
+    id: m.id,
+    name,
+    mime: m.mime,
+    size: m.size,
+    ...(m.durationMs === undefined ? {} : { durationMs: m.durationMs }),
+    ...(m.waveform ? { waveform: toBase64Url(m.waveform) } : {}),
+    ...(m.thumbnail ? { thumbnail: toBase64Url(m.thumbnail) } : {}),
+  };
+  const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
+  const inserted = tx.insertMessage({
+    ...key,
+    senderSeq: app.seq,
+    kind: 'attachment',
+    body: sealBody(ctx.account.vault, key, { text: m.caption ?? '', attachment: shown }),
+    sentAt: app.sentAt,
+    receivedAt: now,
+    sortKey: sortKeyFor(tx, contact.id, contact.peerId, app.seq),
+    status: 'received',
+    error: null,
+    expiresAt: ttl === null ? null : now + ttl,
+    editedAt: null,
+    deletedAt: null,
+  });
+  if (inserted === 'duplicate' || tx.getAttachment('in', contact.peerId, m.id)) return effects;
+  const tooLarge = m.size > ctx.limits.attachmentMaxBytes;
+  const record: AttachmentRecord = {
+    id: m.id,
+    direction: 'in',
+    peerId: contact.peerId,
+    message: key,
+    manifest: new Uint8Array(0),
+    size: m.size,
+    chunks: fileChunkCount(m.size, decodeFileKey(m.key).chunkSize),
+    receivedChunks: 0,
+    state: tooLarge ? 'failed' : m.size <= ctx.limits.autoDownloadMaxBytes ? 'downloading' : 'offered',
+    error: tooLarge ? `larger than the ${ctx.limits.attachmentMaxBytes}-byte limit for attachments` : null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const sealed = { ...record, manifest: sealManifest(ctx, record, { ...m, name }) };
+  tx.putAttachment(sealed);
+  effects.messages.push(key);
+  if (sealed.state === 'downloading') effects.downloads.push(sealed);
+  return effects;
 }

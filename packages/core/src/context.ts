@@ -1,6 +1,7 @@
 /** What every part of the messenger shares: its dependencies and its events. */
 import type { Primitives, RandomSource } from '@parley/crypto';
 import type { Account } from './account.ts';
+import type { AttachmentProgress } from './attachments.ts';
 import type { Emitter } from './events.ts';
 import type { Store } from './store.ts';
 import type { Transport } from './transport.ts';
@@ -15,6 +16,8 @@ export interface MessengerEvents extends Record<string, unknown> {
   typing: { readonly contact: string; readonly active: boolean };
   /** A contact's conversation settings changed (disappearing timer). */
   conversation: { readonly contact: string; readonly disappearingMs: number | null };
+  /** An attachment's transfer progressed or changed state. */
+  attachment: AttachmentProgress;
   /** A disappearing message expired and was removed. */
   expired: { readonly contact: string; readonly id: string };
   /** Something the user should see went wrong (a parked message, a refused invite…). */
@@ -26,6 +29,13 @@ export interface Settings {
   readonly readReceipts: boolean;
 }
 
+export interface Limits {
+  /** Largest attachment sent or accepted (default 2 GiB). */
+  readonly attachmentMaxBytes: number;
+  /** Incoming attachments up to this size download without asking (default 16 MiB). */
+  readonly autoDownloadMaxBytes: number;
+}
+
 export interface Ctx {
   readonly store: Store;
   readonly transport: Transport;
@@ -34,5 +44,6 @@ export interface Ctx {
   readonly random: RandomSource;
   readonly now: () => number;
   readonly events: Emitter<MessengerEvents>;
+  readonly limits: Limits;
   settings: Settings;
 }

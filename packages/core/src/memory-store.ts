@@ -11,6 +11,7 @@
  * SQLite store's SAVEPOINT behaviour.
  */
 import {
+  type AttachmentRecord,
   type ContactRecord,
   type ConversationRecord,
   type InviteRecord,
@@ -60,6 +61,7 @@ interface Tables {
   readonly received: Table<number>;
   readonly failures: Table<Failure>;
   readonly parked: Table<ParkedRecord>;
+  readonly attachments: Table<AttachmentRecord>;
   /** Sequences (outbox seq, message insertion order); rolled back like the rest. */
   readonly counters: Table<number>;
 }
@@ -133,6 +135,7 @@ export function createMemoryStore(): Store {
     received: new Map<string, number>(),
     failures: new Map<string, Failure>(),
     parked: new Map<string, ParkedRecord>(),
+    attachments: new Map<string, AttachmentRecord>(),
     counters: new Map<string, number>(),
   };
   const undo: UndoEntry[] = [];
@@ -212,6 +215,28 @@ function createTxOperations(t: Tables, write: Write, next: (counter: string) => 
     ...messageOperations(t, write, next),
     ...outboxOperations(t, write, next),
     ...inboxOperations(t, write),
+    ...attachmentOperations(t, write),
+  };
+}
+
+type AttachmentOps =
+  | 'putAttachment'
+  | 'getAttachment'
+  | 'findAttachments'
+  | 'listAttachments'
+  | 'deleteAttachment';
+function attachmentOperations(t: Tables, write: Write): Pick<StoreTx, AttachmentOps> {
+  const sorted = (filter: (a: AttachmentRecord) => boolean): AttachmentRecord[] =>
+    [...t.attachments.values()]
+      .filter(filter)
+      .sort(byCreated((a) => key(a.direction, a.peerId, a.id)))
+      .map(clone);
+  return {
+    putAttachment: (a) => write(t.attachments, key(a.direction, a.peerId, a.id), clone(a)),
+    getAttachment: (direction, peerId, id) => cloneOrUndefined(t.attachments.get(key(direction, peerId, id))),
+    findAttachments: (id) => sorted((a) => a.id === id),
+    listAttachments: (state) => sorted((a) => state === undefined || a.state === state),
+    deleteAttachment: (direction, peerId, id) => write(t.attachments, key(direction, peerId, id), undefined),
   };
 }
 

@@ -8,6 +8,9 @@
 import {
   type AdmissionHook,
   type ConnectOptions,
+  FILE_FRAME_MAX_BYTES,
+  type FileRequest,
+  type FileServer,
   FRAME_MAX_BYTES,
   type FrameHandler,
   INTRO_FRAME_MAX_BYTES,
@@ -41,6 +44,7 @@ interface Node {
   readonly peerId: PeerIdString;
   admission: AdmissionHook;
   introduction: IntroductionHandler | undefined;
+  fileServer: FileServer | undefined;
   readonly frameHandlers: Set<FrameHandler>;
   readonly peerHandlers: Set<PeerEventHandler>;
   readonly connected: Set<PeerIdString>;
@@ -114,6 +118,28 @@ export function createMemoryNetwork(): MemoryNetwork {
     }
   };
 
+  async function* fetchFile(
+    self: Node,
+    peer: PeerIdString,
+    request: FileRequest,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<Uint8Array> {
+    if (self.stopped) throw new TransportError('closed', 'transport is stopped');
+    const target = reachable(self, peer);
+    if (!target) throw new TransportError('unreachable', `peer ${peer} is not reachable`);
+    link(self, target);
+    const chunks = target.admission(self.peerId) ? target.fileServer?.(self.peerId, request) : undefined;
+    if (!chunks) throw new TransportError('refused', `peer ${peer} has no file ${request.fileId} for us`);
+    for await (const chunk of chunks) {
+      if (signal?.aborted) throw new TransportError('aborted', 'file transfer aborted');
+      if (!reachable(self, peer) || !self.connected.has(peer))
+        throw new TransportError('unreachable', `peer ${peer} went away`);
+      if (chunk.length === 0 || chunk.length > FILE_FRAME_MAX_BYTES)
+        throw new TransportError('refused', 'bad file frame');
+      yield chunk.slice();
+    }
+  }
+
   const createTransport = (peerId: PeerIdString): Transport => {
     if (nodes.has(peerId) && !nodes.get(peerId)?.stopped) {
       throw new TransportError('refused', `peer ${peerId} already exists on this memory network`);
@@ -122,6 +148,7 @@ export function createMemoryNetwork(): MemoryNetwork {
       peerId,
       admission: () => false,
       introduction: undefined,
+      fileServer: undefined,
       frameHandlers: new Set(),
       peerHandlers: new Set(),
       connected: new Set(),
@@ -145,6 +172,10 @@ export function createMemoryNetwork(): MemoryNetwork {
       setAdmission: (hook) => {
         self.admission = hook;
       },
+      setFileServer: (server) => {
+        self.fileServer = server;
+      },
+      fetchFile: (peer, request, options) => fetchFile(self, peer, request, options?.signal),
       setIntroductionHandler: (handler) => {
         self.introduction = handler;
       },

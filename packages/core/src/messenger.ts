@@ -11,6 +11,15 @@ import type { Primitives, RandomSource } from '@parley/crypto';
 import { type Account, rotateSignedPrekeys } from './account.ts';
 import type { AppBody, MessageRef } from './app-message.ts';
 import {
+  ATTACHMENT_MAX_BYTES_DEFAULT,
+  type AttachmentProgress,
+  AUTO_DOWNLOAD_MAX_BYTES,
+  type FileSource,
+  type SendFileExtras,
+  serveFile,
+} from './attachments.ts';
+import { type BlobStore, createMemoryBlobStore } from './blob-store.ts';
+import {
   acceptIdentityChange,
   acceptInvite,
   contactSafetyNumber,
@@ -23,10 +32,12 @@ import {
   removeContact,
   renameContact,
 } from './contacts.ts';
-import type { Ctx, MessengerEvents, Settings } from './context.ts';
+import type { Ctx, Limits, MessengerEvents, Settings } from './context.ts';
+import { Downloads } from './downloads.ts';
 import { CoreError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { Inbox } from './inbox.ts';
+import { attachmentMethods } from './messenger-attachments.ts';
 import { compose } from './outbound.ts';
 import { OutboxPump } from './outbox.ts';
 import { applyOwnChange, EXPIRED_MARK, isExpiredTombstone, markConversationRead } from './own-changes.ts';
@@ -48,6 +59,9 @@ export const SWEEP_INTERVAL_MS = 30_000;
 export const RECEIVED_RETENTION_MS: number = 90 * 24 * 3600 * 1000;
 
 export interface MessengerOptions {
+  /** Where attachment bytes (encrypted) are kept; default in memory (tests). */
+  readonly blobs?: BlobStore;
+  readonly limits?: Partial<Limits>;
   readonly store: Store;
   readonly transport: Transport;
   readonly account: Account;
@@ -95,13 +109,30 @@ export interface Messenger {
   setTyping(contact: string, active: boolean): void;
   setDisappearing(contact: string, ms: number | null): void;
   messages(contact: string, query?: { before?: number; limit?: number }): MessageView[];
+
+  /** Encrypts and sends a file (read chunk by chunk); resolves once it is queued. */
+  sendFile(contact: string, source: FileSource, extras?: SendFileExtras): Promise<MessageView>;
+  /** Starts (or resumes) downloading an incoming attachment the user asked for. */
+  downloadAttachment(id: string): AttachmentProgress;
+  cancelAttachment(id: string): AttachmentProgress;
+  attachment(id: string): AttachmentProgress & { name: string; mime: string };
+  /** Decrypts a stored attachment into `sink`, chunk by chunk. */
+  saveAttachment(
+    id: string,
+    sink: (bytes: Uint8Array) => Promise<void>,
+  ): Promise<{ name: string; size: number }>;
   message(contact: string, key: { sender: 'self' | 'peer'; id: string }): MessageView;
   conversations(): ConversationView[];
 }
 
 export function createMessenger(options: MessengerOptions): Messenger {
   const events = new Emitter<MessengerEvents>();
+  const blobs = options.blobs ?? createMemoryBlobStore();
   const ctx: Ctx = {
+    limits: {
+      attachmentMaxBytes: options.limits?.attachmentMaxBytes ?? ATTACHMENT_MAX_BYTES_DEFAULT,
+      autoDownloadMaxBytes: options.limits?.autoDownloadMaxBytes ?? AUTO_DOWNLOAD_MAX_BYTES,
+    },
     store: options.store,
     transport: options.transport,
     account: options.account,
@@ -151,8 +182,10 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
   });
 
+  const downloads = new Downloads(ctx, blobs);
   const inbox = new Inbox(ctx, {
     applied: (contact, effects) => {
+      downloads.start(effects.downloads);
       const current = store.transaction((tx) => tx.getContact(contact.id)) ?? contact;
       emitMessages(current, effects.messages);
       if (effects.typing !== undefined)
@@ -251,14 +284,19 @@ export function createMessenger(options: MessengerOptions): Messenger {
         return true;
       });
       unsubscribe.push(transport.onFrame((f) => inbox.onFrame(f)));
+      transport.setFileServer((peer, request) => serveFile(ctx, blobs, peer, request));
       unsubscribe.push(
         transport.onPeer((e) => {
-          if (e.type === 'connected') pump.kick(e.peer, true);
+          if (e.type === 'connected') {
+            pump.kick(e.peer, true);
+            downloads.resume(e.peer);
+          }
           const contact = store.transaction((tx) => tx.getContactByPeerId(e.peer));
           if (contact) events.emit('contact', { contact: viewOf(contact), removed: false });
         }),
       );
       pump.start();
+      downloads.resume();
       sweep();
       sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS);
       // Reach out to every contact at their last known addresses, so queued messages flow both ways.
@@ -269,6 +307,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     async stop() {
       pump.stop();
+      downloads.stop();
       if (sweepTimer) clearInterval(sweepTimer);
       for (const u of unsubscribe.splice(0)) u();
     },
@@ -412,6 +451,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
         return messageView(tx, ctx.account.vault, contact, m);
       });
     },
+    ...attachmentMethods(ctx, { blobs, downloads, kick: (peer) => pump.kick(peer) }),
     conversations() {
       return store.transaction((tx) =>
         tx.listContacts().map((c) => {

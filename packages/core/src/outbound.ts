@@ -19,7 +19,7 @@ import { encodeFrame, frameDigest } from './frame.ts';
 import { loadSession, saveSession } from './session-store.ts';
 import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
 import { FRAME_MAX_BYTES } from './transport.ts';
-import { sealBody } from './views.ts';
+import { type StoredBody, sealBody } from './views.ts';
 
 export interface Composed {
   /** The stored message, for visible kinds. */
@@ -45,7 +45,13 @@ export function checkCanSend(contact: ContactRecord): void {
  * frame in the outbox. Must run inside `tx`; the caller flushes the outbox
  * after the transaction commits.
  */
-export function compose(ctx: Ctx, tx: StoreTx, contact: ContactRecord, body: AppBody): Composed {
+export function compose(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  body: AppBody,
+  stored?: StoredBody,
+): Composed {
   try {
     validateBody(body);
   } catch (error) {
@@ -72,18 +78,15 @@ export function compose(ctx: Ctx, tx: StoreTx, contact: ContactRecord, body: App
   }
   const digest = frameDigest(frame);
   let record: MessageRecord | null = null;
-  if (visible && body.kind === 'text') {
+  const shown = stored ?? storedText(body);
+  if (visible && shown) {
     const key = { conversationId: contact.id, sender: 'self', id };
     const ttl = conversation?.disappearingMs ?? null;
     record = {
       ...key,
       senderSeq: seq,
       kind: body.kind,
-      body: sealBody(
-        ctx.account.vault,
-        key,
-        body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text },
-      ),
+      body: sealBody(ctx.account.vault, key, shown),
       sentAt,
       receivedAt: sentAt,
       sortKey: tx.maxSortKey(contact.id) + 1,
@@ -110,4 +113,10 @@ export function compose(ctx: Ctx, tx: StoreTx, contact: ContactRecord, body: App
   }
   saveSession(tx, ctx.account.vault, contact.id, next);
   return { record, frame, digest };
+}
+
+/** The stored form of a text message (other kinds pass theirs to compose). */
+function storedText(body: AppBody): StoredBody | undefined {
+  if (body.kind !== 'text') return undefined;
+  return body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
 }

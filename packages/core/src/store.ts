@@ -163,6 +163,35 @@ export interface ParkedRecord {
   readonly parkedAt: number;
 }
 
+export type AttachmentDirection = 'out' | 'in';
+
+/**
+ * Where an attachment is:
+ * - out: `available` (encrypted copy ready to serve to the peer), `cancelled`;
+ * - in: `offered` (waiting for the user: large file), `downloading`, `done`, `failed`, `cancelled`.
+ */
+export type AttachmentState = 'available' | 'offered' | 'downloading' | 'done' | 'failed' | 'cancelled';
+
+export interface AttachmentRecord {
+  /** Random 128-bit id chosen by the sender (32 lowercase hex); unique per (direction, peerId). */
+  readonly id: string;
+  readonly direction: AttachmentDirection;
+  /** The other side: who may fetch it (out), whom to fetch it from (in). */
+  readonly peerId: string;
+  /** The message that carries its manifest. */
+  readonly message: MessageKey;
+  /** The manifest (name, type, size, hash, file key…), sealed at rest by core. */
+  readonly manifest: Uint8Array;
+  readonly size: number;
+  readonly chunks: number;
+  /** Chunks stored so far (all of them for `out`). */
+  readonly receivedChunks: number;
+  readonly state: AttachmentState;
+  readonly error: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
 /** The operations available inside a transaction. */
 export interface StoreTx {
   // Account-level key/value (identity, settings, counters).
@@ -238,6 +267,16 @@ export interface StoreTx {
   updateOutbox(seq: number, patch: Pick<OutboxRecord, 'attempts' | 'nextAttemptAt' | 'lastError'>): void;
   deleteOutbox(seq: number): void;
   countOutbox(peerId?: string): number;
+
+  // Attachments (the encrypted bytes live outside the store, in core's BlobStore).
+  /** Inserts or replaces by (direction, peerId, id). */
+  putAttachment(record: AttachmentRecord): void;
+  getAttachment(direction: AttachmentDirection, peerId: string, id: string): AttachmentRecord | undefined;
+  /** Every attachment with this id (normally one), by createdAt. */
+  findAttachments(id: string): AttachmentRecord[];
+  /** All attachments, or those in `state`, by createdAt. */
+  listAttachments(state?: AttachmentState): AttachmentRecord[];
+  deleteAttachment(direction: AttachmentDirection, peerId: string, id: string): void;
 
   // Inbox bookkeeping (D2, D5, D7).
   /** Whether a frame with this digest from this peer was already processed. */

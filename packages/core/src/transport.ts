@@ -26,6 +26,9 @@ export const FRAME_MAX_BYTES: number = 64 * 1024;
 /** Hard maximum size of one introduction frame on `/parley/intro/1.0.0`. */
 export const INTRO_FRAME_MAX_BYTES: number = 16 * 1024;
 
+/** Largest frame on `/parley/file/1.0.0`: one sealed file chunk (64 KiB + tag) with room to spare. */
+export const FILE_FRAME_MAX_BYTES: number = 128 * 1024;
+
 /** A libp2p PeerId in canonical string form. */
 export type PeerIdString = string;
 
@@ -58,6 +61,21 @@ export type AdmissionHook = (peer: PeerIdString) => boolean;
 export type IntroductionHandler = (frame: InboundFrame) => Promise<boolean>;
 
 export type FrameHandler = (frame: InboundFrame) => void | Promise<void>;
+
+/** A request on `/parley/file/1.0.0`: the encrypted chunks of one attachment, from `fromChunk` on. */
+export interface FileRequest {
+  /** The attachment id: 32 lowercase hex characters (16 bytes on the wire). */
+  readonly fileId: string;
+  /** First chunk wanted (resuming after `fromChunk` chunks were received). */
+  readonly fromChunk: number;
+}
+
+/**
+ * Serves a file request from an admitted peer: returns the chunks (each one
+ * frame of at most FILE_FRAME_MAX_BYTES, in order), or undefined to refuse
+ * (unknown file, or a file that was not sent to this peer).
+ */
+export type FileServer = (peer: PeerIdString, request: FileRequest) => AsyncIterable<Uint8Array> | undefined;
 export type PeerEventHandler = (event: PeerEvent) => void;
 
 export interface SendOptions {
@@ -114,6 +132,17 @@ export interface Transport {
    * Resolves `true` if they accepted us as a contact.
    */
   introduce(peer: PeerIdString, frame: Uint8Array, options?: ConnectOptions): Promise<boolean>;
+
+  /** Install the file server for `/parley/file/1.0.0` (replaces any previous one). Until set, requests are refused. */
+  setFileServer(server: FileServer): void;
+
+  /**
+   * Pull an attachment's chunks from `peer`, in order, from `request.fromChunk`.
+   * Ends when the peer has sent them all; throws TransportError (`unreachable`,
+   * `refused` when the peer has no such file for us, `closed`, `aborted`).
+   * Memory stays bounded: chunks are read as the consumer iterates.
+   */
+  fetchFile(peer: PeerIdString, request: FileRequest, options?: SendOptions): AsyncIterable<Uint8Array>;
 
   /** Close every connection and stop; pending sends reject with `closed`. */
   stop(): Promise<void>;

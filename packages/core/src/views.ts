@@ -47,6 +47,7 @@ export interface MessageView {
   readonly deleted: boolean;
   readonly expiresAt: number | null;
   readonly reactions: readonly ReactionView[];
+  readonly attachment: AttachmentView | null;
   /** Messages of this sender are missing just before this one (D4: gaps are visible). */
   readonly gapBefore: boolean;
 }
@@ -59,10 +60,32 @@ export interface ConversationView {
   readonly disappearingMs: number | null;
 }
 
+/** What a message shows of its attachment (the key stays in the attachment record). */
+export interface StoredAttachment {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly durationMs?: number;
+  /** base64url */
+  readonly waveform?: string;
+  /** base64url */
+  readonly thumbnail?: string;
+}
+
 /** The sealed, stored form of a visible message body. */
 export interface StoredBody {
   readonly text: string;
   readonly replyTo?: MessageRef;
+  readonly attachment?: StoredAttachment;
+}
+
+export interface AttachmentView extends StoredAttachment {
+  /** 'sending' while the sender encrypts; then the attachment record's state. */
+  readonly status: string;
+  /** Bytes stored so far (received, or all for our own). */
+  readonly transferred: number;
+  readonly error: string | null;
 }
 
 export const bodyLabel = (key: MessageKey): string => `msg:${key.conversationId}:${key.sender}:${key.id}`;
@@ -97,7 +120,7 @@ export function messageView(
   contact: ContactRecord,
   m: MessageRecord,
 ): MessageView {
-  const body = m.deletedAt === null ? openBody(vault, m) : { text: '' };
+  const body: StoredBody = m.deletedAt === null ? openBody(vault, m) : { text: '' };
   const reactions = tx.listReactions(m.conversationId, m.sender, m.id).map((r) => ({
     emoji: r.emoji,
     from: r.reactor === 'self' ? 'me' : contact.name,
@@ -107,6 +130,7 @@ export function messageView(
     m.senderSeq > 1 &&
     !tx.getMessageBySeq(m.conversationId, m.sender, m.senderSeq - 1);
   return {
+    attachment: body.attachment ? attachmentView(tx, contact, m, body.attachment) : null,
     id: m.id,
     conversationId: m.conversationId,
     contact: contact.name,
@@ -125,4 +149,20 @@ export function messageView(
     reactions,
     gapBefore,
   };
+}
+
+function attachmentView(
+  tx: StoreTx,
+  contact: ContactRecord,
+  m: MessageRecord,
+  a: StoredAttachment,
+): AttachmentView {
+  const direction = m.sender === 'self' ? 'out' : 'in';
+  const record = tx.getAttachment(direction, contact.peerId, a.id);
+  if (!record)
+    return { ...a, status: direction === 'out' ? 'sending' : 'failed', transferred: 0, error: null };
+  const perChunk = record.chunks > 0 ? a.size / record.chunks : 0;
+  const transferred =
+    record.receivedChunks >= record.chunks ? a.size : Math.round(record.receivedChunks * perChunk);
+  return { ...a, status: record.state, transferred, error: record.error };
 }

@@ -22,6 +22,7 @@ export interface Peer {
 export interface PeerOptions {
   readonly store?: Store;
   readonly now?: () => number;
+  readonly limits?: { readonly autoDownloadMaxBytes?: number };
 }
 
 export async function makePeer(
@@ -48,9 +49,18 @@ export async function makePeer(
     primitives: nodePrimitives,
     random: systemRandom,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const events: Peer['events'] = [];
-  for (const type of ['message', 'contact', 'typing', 'conversation', 'problem', 'expired'] as const) {
+  for (const type of [
+    'message',
+    'contact',
+    'typing',
+    'conversation',
+    'problem',
+    'expired',
+    'attachment',
+  ] as const) {
     messenger.events.on(type, (event) => events.push({ type, event }));
   }
   await messenger.start();

@@ -9,6 +9,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Store, StoreClosedError, type StoreTx } from '../src/store.ts';
+import { attachmentTests } from './store-compliance-attachments.ts';
 import {
   bytes,
   type Ctx,
@@ -56,6 +57,7 @@ export function storeCompliance(name: string, makeHarness: () => StoreHarness): 
     keyMaterialTests(ctx);
     messageTests(ctx);
     outboxAndInboxTests(ctx);
+    attachmentTests(ctx);
     transactionTests(ctx);
     copyAndCloseTests(ctx);
     persistenceTests(ctx);

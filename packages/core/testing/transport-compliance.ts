@@ -223,5 +223,46 @@ export function transportCompliance(name: string, makeHarness: () => TransportHa
         a.introduce(b.peerId, new Uint8Array(INTRO_FRAME_MAX_BYTES + 1), { addresses: b.addresses() }),
       ).rejects.toMatchObject({ code: 'frame-too-large' });
     });
+
+    it('serves file chunks to an admitted peer, in order, from the requested chunk', async () => {
+      const [a, b] = (await create(2)) as [Transport, Transport];
+      const requests: Array<{ peer: string; fileId: string; fromChunk: number }> = [];
+      b.setAdmission((peer) => peer === a.peerId);
+      b.setFileServer((peer, request) => {
+        requests.push({ peer, ...request });
+        if (request.fileId !== 'ab'.repeat(16)) return undefined;
+        return (async function* () {
+          for (let i = request.fromChunk; i < 5; i++) yield new Uint8Array(65_552).fill(i);
+        })();
+      });
+      await linked(a, b);
+      const got: number[] = [];
+      for await (const chunk of a.fetchFile(b.peerId, { fileId: 'ab'.repeat(16), fromChunk: 2 })) {
+        expect(chunk.length).toBe(65_552);
+        got.push(chunk[0] as number);
+      }
+      expect(got).toEqual([2, 3, 4]);
+      expect(requests).toEqual([{ peer: a.peerId, fileId: 'ab'.repeat(16), fromChunk: 2 }]);
+    });
+
+    it('refuses file requests for unknown files and from peers that are not admitted', async () => {
+      const [a, b, c] = (await create(3)) as [Transport, Transport, Transport];
+      b.setAdmission((peer) => peer === a.peerId);
+      let served = 0;
+      b.setFileServer(() => {
+        served++;
+        return undefined;
+      });
+      await linked(a, b);
+      const drain = async (t: Transport) => {
+        for await (const _ of t.fetchFile(b.peerId, { fileId: 'cd'.repeat(16), fromChunk: 0 })) {
+          // nothing expected
+        }
+      };
+      await expect(drain(a)).rejects.toMatchObject({ code: 'refused' });
+      await linked(c, b).catch(() => undefined);
+      await expect(drain(c)).rejects.toMatchObject({ code: expect.stringMatching(/refused|unreachable/) });
+      expect(served).toBe(1);
+    });
   });
 }

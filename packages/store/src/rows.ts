@@ -26,7 +26,7 @@ export type Row = Record<string, SQLOutputValue>;
 export const text = (v: SQLOutputValue | undefined): string => v as string;
 export const num = (v: SQLOutputValue | undefined): number => v as number;
 export const blob = (v: SQLOutputValue | undefined): Uint8Array => new Uint8Array(v as Uint8Array);
-const textOrNull = (v: SQLOutputValue | undefined): string | null => (v === null ? null : text(v));
+export const textOrNull = (v: SQLOutputValue | undefined): string | null => (v === null ? null : text(v));
 const numOrNull = (v: SQLOutputValue | undefined): number | null => (v === null ? null : num(v));
 const blobOrNull = (v: SQLOutputValue | undefined): Uint8Array | null => (v === null ? null : blob(v));
 

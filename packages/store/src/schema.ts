@@ -142,8 +142,31 @@ CREATE TABLE parked (
 CREATE INDEX parked_by_time ON parked (parked_at, peer_id, digest);
 `;
 
+const V2 = `
+CREATE TABLE attachments (
+  direction TEXT NOT NULL,
+  peer_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  message_conversation_id TEXT NOT NULL,
+  message_sender TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  manifest BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  chunks INTEGER NOT NULL,
+  received_chunks INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (direction, peer_id, id)
+);
+CREATE INDEX attachments_by_id ON attachments (id, created_at);
+CREATE INDEX attachments_by_state ON attachments (state, created_at);
+CREATE INDEX attachments_by_creation ON attachments (created_at, direction, peer_id, id);
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [V1];
+const MIGRATIONS: readonly string[] = [V1, V2];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

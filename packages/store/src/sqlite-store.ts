@@ -9,6 +9,7 @@
 
 import { DatabaseSync } from 'node:sqlite';
 import { type Store, StoreClosedError, type StoreTx } from '@parley/core';
+import { attachmentOperations } from './attachment-operations.ts';
 import { StoreSetupError } from './errors.ts';
 import { prepareDatabaseFile, prepareDirectory, tightenCompanionFiles } from './files.ts';
 import { conversationOperations, messageOperations, reactionOperations } from './message-operations.ts';
@@ -151,6 +152,7 @@ function createOperations(s: Statements): StoreTx {
     ...reactionOperations(s),
     ...outboxOperations(s),
     ...inboxOperations(s),
+    ...attachmentOperations(s),
   };
 }
 

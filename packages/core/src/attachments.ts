@@ -1,0 +1,246 @@
+/**
+ * Attachments (photos, videos, files, voice messages), peer to peer.
+ *
+ * The sender encrypts the file with a fresh key (@parley/crypto's STREAM
+ * file encryption) into a blob of sealed chunks, and sends the manifest (name,
+ * type, size, SHA-256, key) inside an ordinary ratchet message. The receiver
+ * pulls the sealed chunks over `/parley/file/1.0.0`, verifies each one as it
+ * arrives (a tampered, truncated or reordered chunk is rejected and fetched
+ * again), keeps them encrypted at rest, resumes after any disconnect or
+ * restart from the last durable chunk, and finally checks the whole file's
+ * hash. Memory is bounded by one chunk, whatever the file size.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  createFileKey,
+  decodeFileKey,
+  encodeFileKey,
+  FileError,
+  type FileKey,
+  fileChunkCount,
+  openChunk,
+  sealChunk,
+} from '@parley/crypto';
+import type { FileManifest } from './app-message.ts';
+import type { BlobStore } from './blob-store.ts';
+import { fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.ts';
+import type { Ctx } from './context.ts';
+import { CoreError } from './errors.ts';
+import type { AttachmentDirection, AttachmentRecord, StoreTx } from './store.ts';
+import { type FileRequest, TransportError } from './transport.ts';
+
+/** Largest attachment sent or accepted unless configured otherwise: 2 GiB. */
+export const ATTACHMENT_MAX_BYTES_DEFAULT: number = 2 * 1024 ** 3;
+/** Received attachments up to this size download by themselves; larger ones wait for the user. */
+export const AUTO_DOWNLOAD_MAX_BYTES: number = 16 * 1024 ** 2;
+/** Progress is made durable (fsync + database) every this many chunks (1 MiB). */
+export const PROGRESS_EVERY_CHUNKS = 16;
+/** A chunk that fails verification this many times fails the download. */
+export const CHUNK_MAX_FAILURES = 3;
+const TAG_BYTES = 16;
+
+/** A file to send: its bytes are read chunk by chunk, never all at once. */
+export interface FileSource {
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+export interface SendFileExtras {
+  readonly caption?: string;
+  readonly thumbnail?: Uint8Array;
+  readonly durationMs?: number;
+  readonly waveform?: Uint8Array;
+}
+
+export interface AttachmentProgress {
+  readonly id: string;
+  readonly direction: AttachmentDirection;
+  readonly contact: string;
+  readonly state: AttachmentRecord['state'] | 'encrypting';
+  readonly transferred: number;
+  readonly size: number;
+  readonly error: string | null;
+}
+
+export const blobName = (direction: AttachmentDirection, peerId: string, id: string): string =>
+  direction === 'out' ? `out-${id}` : `in-${toHex(sha256(utf8(peerId)).subarray(0, 8))}-${id}`;
+
+const manifestLabel = (r: Pick<AttachmentRecord, 'direction' | 'peerId' | 'id'>): string =>
+  `attachment:${r.direction}:${r.peerId}:${r.id}`;
+
+export function sealManifest(
+  ctx: Ctx,
+  r: Pick<AttachmentRecord, 'direction' | 'peerId' | 'id'>,
+  m: FileManifest,
+): Uint8Array {
+  const json = { ...m, key: toBase64Url(m.key), thumbnail: undefined, waveform: undefined };
+  return ctx.account.vault.seal(manifestLabel(r), utf8(JSON.stringify(json)));
+}
+
+export function openManifest(ctx: Ctx, r: AttachmentRecord): FileManifest & { key: Uint8Array } {
+  const json = JSON.parse(fromUtf8(ctx.account.vault.open(manifestLabel(r), r.manifest))) as FileManifest & {
+    key: string;
+  };
+  return { ...json, key: fromBase64Url(json.key) };
+}
+
+/** Makes a peer's file name safe to show and to use as a file name: no paths, no control characters. */
+export function sanitizeFileName(name: string): string {
+  const base = name.split(/[/\\]/).pop() ?? '';
+  const clean = base
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .replace(/^[.\s]+|[.\s]+$/g, '')
+    .normalize('NFC');
+  let out = clean;
+  while (utf8(out).length > 200) out = out.slice(0, -1);
+  return out.length === 0 ? 'attachment' : out;
+}
+
+const sealedSize = (fk: FileKey): number => fk.chunkSize + TAG_BYTES;
+
+/** Encrypts `source` into the outgoing blob, chunk by chunk; returns the manifest fields. */
+export async function encryptFile(
+  ctx: Ctx,
+  blobs: BlobStore,
+  id: string,
+  source: FileSource,
+  progress: (done: number) => void,
+): Promise<{ key: Uint8Array; sha256: string }> {
+  const fk = createFileKey(ctx.random);
+  const name = blobName('out', '', id);
+  const hash = sha256.create();
+  const chunks = fileChunkCount(source.size, fk.chunkSize);
+  for (let i = 0; i < chunks; i++) {
+    const length = i === chunks - 1 ? source.size - i * fk.chunkSize : fk.chunkSize;
+    const plain = await source.read(i * fk.chunkSize, length);
+    if (plain.length !== length)
+      throw new CoreError('bad-input', `${source.name} changed while it was being sent`);
+    hash.update(plain);
+    await blobs.write(name, i * sealedSize(fk), sealChunk(fk, i, plain, i === chunks - 1, ctx.primitives));
+    progress(i * fk.chunkSize + length);
+  }
+  await blobs.flush(name);
+  return { key: encodeFileKey(fk), sha256: toHex(hash.digest()) };
+}
+
+/** `/parley/file/1.0.0` server: only the peer the file was sent to gets its chunks. */
+export function serveFile(
+  ctx: Ctx,
+  blobs: BlobStore,
+  peer: string,
+  request: FileRequest,
+): AsyncIterable<Uint8Array> | undefined {
+  const record = ctx.store.transaction((tx) => tx.getAttachment('out', peer, request.fileId));
+  if (record?.state !== 'available' || request.fromChunk >= record.chunks) return undefined;
+  const fk = decodeFileKey(openManifest(ctx, record).key);
+  const name = blobName('out', '', record.id);
+  return (async function* () {
+    for (let i = request.fromChunk; i < record.chunks; i++) {
+      yield await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
+    }
+  })();
+}
+
+export interface DownloadHooks {
+  progress(record: AttachmentRecord): void;
+}
+
+/**
+ * Fetches (or resumes) one incoming attachment until done, failed, or the
+ * peer goes away (then it stays `downloading` and resumes later).
+ */
+export async function downloadFile(
+  ctx: Ctx,
+  blobs: BlobStore,
+  record: AttachmentRecord,
+  signal: AbortSignal,
+  hooks: DownloadHooks,
+): Promise<void> {
+  const manifest = openManifest(ctx, record);
+  const fk = decodeFileKey(manifest.key);
+  const name = blobName('in', record.peerId, record.id);
+  let next = record.receivedChunks;
+  let failures = 0;
+  await blobs.write(name, next * sealedSize(fk), new Uint8Array(0)); // drop any chunk that was not made durable
+  const save = async (
+    state: AttachmentRecord['state'],
+    error: string | null = null,
+  ): Promise<AttachmentRecord> => {
+    await blobs.flush(name);
+    const updated = ctx.store.transaction((tx) =>
+      updateAttachment(tx, record, { receivedChunks: next, state, error }, ctx.now()),
+    );
+    hooks.progress(updated);
+    return updated;
+  };
+  while (next < record.chunks) {
+    try {
+      for await (const chunk of ctx.transport.fetchFile(
+        record.peerId,
+        { fileId: record.id, fromChunk: next },
+        { signal },
+      )) {
+        const isFinal = next === record.chunks - 1;
+        openChunk(fk, next, chunk, isFinal, ctx.primitives); // throws FileError if tampered, truncated or out of place
+        await blobs.write(name, next * sealedSize(fk), chunk);
+        next++;
+        if (next % PROGRESS_EVERY_CHUNKS === 0) await save('downloading');
+        if (next === record.chunks) break;
+      }
+      if (next < record.chunks) throw new TransportError('unreachable', 'the transfer ended early');
+    } catch (error) {
+      if (error instanceof FileError && ++failures < CHUNK_MAX_FAILURES) continue; // fetch it again
+      if (error instanceof FileError)
+        return void (await save('failed', `chunk ${next} failed verification ${failures} times`));
+      if (error instanceof TransportError && error.code === 'refused') {
+        return void (await save('failed', 'the sender no longer offers this file'));
+      }
+      await save('downloading'); // offline or stopped: resume later from here
+      return;
+    }
+  }
+  const hash = sha256.create();
+  for (let i = 0; i < record.chunks; i++) {
+    const sealed = await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
+    hash.update(openChunk(fk, i, sealed, i === record.chunks - 1, ctx.primitives));
+  }
+  if (toHex(hash.digest()) !== manifest.sha256) {
+    next = 0;
+    await blobs.delete(name);
+    await save('failed', 'the file does not match the hash its sender announced');
+    return;
+  }
+  await save('done');
+}
+
+export function updateAttachment(
+  tx: StoreTx,
+  record: AttachmentRecord,
+  patch: Partial<Pick<AttachmentRecord, 'receivedChunks' | 'state' | 'error'>>,
+  now: number,
+): AttachmentRecord {
+  const current = tx.getAttachment(record.direction, record.peerId, record.id) ?? record;
+  const updated = { ...current, ...patch, updatedAt: now };
+  tx.putAttachment(updated);
+  return updated;
+}
+
+/** Decrypts a stored attachment chunk by chunk into `sink`. */
+export async function decryptFile(
+  ctx: Ctx,
+  blobs: BlobStore,
+  record: AttachmentRecord,
+  sink: (bytes: Uint8Array) => Promise<void>,
+): Promise<void> {
+  const ready = record.direction === 'out' ? record.state === 'available' : record.state === 'done';
+  if (!ready) throw new CoreError('not-allowed', 'this attachment has not been downloaded yet');
+  const fk = decodeFileKey(openManifest(ctx, record).key);
+  const name = blobName(record.direction, record.peerId, record.id);
+  for (let i = 0; i < record.chunks; i++) {
+    const sealed = await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
+    await sink(openChunk(fk, i, sealed, i === record.chunks - 1, ctx.primitives));
+  }
+}

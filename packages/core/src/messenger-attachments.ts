@@ -1,0 +1,156 @@
+/** The messenger's attachment methods (see attachments.ts for the transfer itself). */
+import { decodeFileKey, fileChunkCount } from '@parley/crypto';
+import type { FileManifest } from './app-message.ts';
+import {
+  decryptFile,
+  encryptFile,
+  openManifest,
+  sanitizeFileName,
+  sealManifest,
+  updateAttachment,
+} from './attachments.ts';
+import type { BlobStore } from './blob-store.ts';
+import { toBase64Url } from './bytes.ts';
+import { findContact } from './contacts.ts';
+import type { Ctx } from './context.ts';
+import { type Downloads, progressOf } from './downloads.ts';
+import { CoreError } from './errors.ts';
+import type { Messenger } from './messenger.ts';
+import { checkCanSend, compose, newMessageId } from './outbound.ts';
+import type { AttachmentRecord, MessageRecord } from './store.ts';
+import { messageView, type StoredAttachment } from './views.ts';
+
+type AttachmentMethods = Pick<
+  Messenger,
+  'sendFile' | 'downloadAttachment' | 'cancelAttachment' | 'attachment' | 'saveAttachment'
+>;
+
+export function attachmentMethods(
+  ctx: Ctx,
+  deps: { readonly blobs: BlobStore; readonly downloads: Downloads; readonly kick: (peerId: string) => void },
+): AttachmentMethods {
+  const { store, events } = ctx;
+  const { blobs, downloads } = deps;
+  const withContact = <T>(name: string, fn: (c: ReturnType<typeof findContact>) => T): T =>
+    fn(store.transaction((tx) => findContact(tx, name)));
+  const findAny = (id: string): AttachmentRecord => {
+    const [record] = store.transaction((tx) => tx.findAttachments(id));
+    if (!record) throw new CoreError('unknown-message', `no attachment ${id}`);
+    return record;
+  };
+  const findIncoming = (id: string): AttachmentRecord => {
+    const record = store.transaction((tx) => tx.findAttachments(id)).find((r) => r.direction === 'in');
+    if (!record) throw new CoreError('unknown-message', `no received attachment ${id}`);
+    return record;
+  };
+
+  return {
+    async sendFile(name, source, extras = {}) {
+      const contact = withContact(name, (c) => c);
+      checkCanSend(contact);
+      if (source.size > ctx.limits.attachmentMaxBytes) {
+        throw new CoreError(
+          'message-too-large',
+          `files up to ${ctx.limits.attachmentMaxBytes} bytes can be sent; this one has ${source.size}`,
+        );
+      }
+      const id = newMessageId(ctx);
+      const progress = (done: number): void =>
+        events.emit('attachment', {
+          id,
+          direction: 'out',
+          contact: contact.name,
+          state: 'encrypting',
+          transferred: done,
+          size: source.size,
+          error: null,
+        });
+      const { key, sha256: hash } = await encryptFile(ctx, blobs, id, source, progress);
+      const manifest: FileManifest = {
+        id,
+        name: sanitizeFileName(source.name),
+        mime: source.mime,
+        size: source.size,
+        sha256: hash,
+        key,
+        ...extras,
+      };
+      const record = store.transaction((tx) => {
+        const c = findContact(tx, name);
+        const shown = storedAttachment(manifest);
+        const composed = compose(
+          ctx,
+          tx,
+          c,
+          { kind: 'attachment', ...manifest },
+          { text: extras.caption ?? '', attachment: shown },
+        );
+        const m = composed.record as MessageRecord;
+        const base: AttachmentRecord = {
+          id,
+          direction: 'out',
+          peerId: c.peerId,
+          message: { conversationId: m.conversationId, sender: 'self', id: m.id },
+          manifest: new Uint8Array(0),
+          size: source.size,
+          chunks: fileChunkCount(source.size, decodeFileKey(key).chunkSize),
+          receivedChunks: 0,
+          state: 'available',
+          error: null,
+          createdAt: ctx.now(),
+          updatedAt: ctx.now(),
+        };
+        tx.putAttachment({
+          ...base,
+          receivedChunks: base.chunks,
+          manifest: sealManifest(ctx, base, manifest),
+        });
+        return m;
+      });
+      deps.kick(contact.peerId);
+      const view = store.transaction((tx) => messageView(tx, ctx.account.vault, contact, record));
+      events.emit('message', view);
+      return view;
+    },
+    downloadAttachment(id) {
+      const record = findIncoming(id);
+      if (record.state === 'done') return progressOf(ctx, record);
+      const updated = store.transaction((tx) =>
+        updateAttachment(tx, record, { state: 'downloading', error: null }, ctx.now()),
+      );
+      downloads.start([updated]);
+      return progressOf(ctx, updated);
+    },
+    cancelAttachment(id) {
+      const record = findAny(id);
+      downloads.cancel(record);
+      const updated = store.transaction((tx) =>
+        updateAttachment(tx, record, { state: 'cancelled' }, ctx.now()),
+      );
+      events.emit('attachment', progressOf(ctx, updated));
+      return progressOf(ctx, updated);
+    },
+    attachment(id) {
+      const record = findAny(id);
+      const m = openManifest(ctx, record);
+      return { ...progressOf(ctx, record), name: m.name, mime: m.mime };
+    },
+    async saveAttachment(id, sink) {
+      const record = findAny(id);
+      await decryptFile(ctx, blobs, record, sink);
+      return { name: openManifest(ctx, record).name, size: record.size };
+    },
+  };
+}
+
+function storedAttachment(m: FileManifest): StoredAttachment {
+  return {
+    id: m.id,
+    name: m.name,
+    mime: m.mime,
+    size: m.size,
+    ...(m.durationMs === undefined ? {} : { durationMs: m.durationMs }),
+    ...(m.waveform ? { waveform: toBase64Url(m.waveform) } : {}),
+    ...(m.thumbnail ? { thumbnail: toBase64Url(m.thumbnail) } : {}),
+  };
+}

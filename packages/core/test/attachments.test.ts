@@ -1,0 +1,175 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sanitizeFileName } from '../src/attachments.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
+import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+
+let peers: Peer[] = [];
+let network: MemoryNetwork;
+
+async function pair(limits?: { autoDownloadMaxBytes?: number }): Promise<[Peer, Peer]> {
+  network = createMemoryNetwork();
+  const alice = await makePeer(network, 'alice');
+  const bob = await makePeer(network, 'bob', limits ? { limits } : {});
+  peers = [alice, bob];
+  await befriend(alice, bob);
+  return [alice, bob];
+}
+
+afterEach(async () => {
+  for (const p of peers) {
+    await p.messenger.stop();
+    await p.transport.stop();
+  }
+});
+
+function source(bytes: Uint8Array, name = 'photo.jpg', mime = 'image/jpeg') {
+  return { name, mime, size: bytes.length, read: async (o: number, n: number) => bytes.slice(o, o + n) };
+}
+
+const randomBytes = (n: number): Uint8Array => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65_536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)));
+  return out;
+};
+
+async function saved(p: Peer, id: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await p.messenger.saveAttachment(id, async (b) => {
+    parts.push(b.slice());
+  });
+  const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  let o = 0;
+  for (const b of parts) {
+    out.set(b, o);
+    o += b.length;
+  }
+  return out;
+}
+
+describe('attachments', () => {
+  it('sends a file that downloads by itself, verified, with the caption and metadata', async () => {
+    const [alice, bob] = await pair();
+    const file = randomBytes(300_000);
+    const sent = await alice.messenger.sendFile('bob', source(file), { caption: 'the view', durationMs: 0 });
+    expect(sent.attachment).toMatchObject({
+      name: 'photo.jpg',
+      size: 300_000,
+      mime: 'image/jpeg',
+      status: 'available',
+    });
+    const id = sent.attachment?.id as string;
+    await eventually(
+      () => bob.messenger.messages('alice').some((m) => m.attachment?.status === 'done'),
+      10_000,
+      'download',
+    );
+    const got = bob.messenger.messages('alice').find((m) => m.attachment?.id === id);
+    expect(got?.text).toBe('the view');
+    expect(got?.attachment?.transferred).toBe(300_000);
+    expect(await saved(bob, id)).toEqual(file);
+    expect(bob.events.some((e) => e.type === 'attachment')).toBe(true);
+  });
+
+  it('waits for the user before downloading a large file, then resumes after a disconnect', async () => {
+    const [alice, bob] = await pair({ autoDownloadMaxBytes: 100_000 });
+    const file = randomBytes(3_000_000);
+    const { attachment } = await alice.messenger.sendFile(
+      'bob',
+      source(file, 'big.bin', 'application/octet-stream'),
+    );
+    const id = attachment?.id as string;
+    await eventually(() => bob.messenger.messages('alice').some((m) => m.attachment?.id === id));
+    expect(bob.messenger.attachment(id).state).toBe('offered');
+    // Cut the link after some chunks, then bring it back: the download resumes where it stopped.
+    const fetch = bob.transport.fetchFile.bind(bob.transport);
+    let cut = false;
+    bob.transport.fetchFile = (peer, request, options) =>
+      (async function* () {
+        let n = 0;
+        for await (const chunk of fetch(peer, request, options)) {
+          if (!cut && ++n === 20) {
+            cut = true;
+            network.setOnline(alice.peerId, false);
+          }
+          yield chunk;
+        }
+      })();
+    bob.messenger.downloadAttachment(id);
+    await eventually(() => cut && bob.messenger.attachment(id).transferred > 0, 10_000, 'a partial download');
+    expect(bob.messenger.attachment(id).state).toBe('downloading');
+    network.setOnline(alice.peerId, true);
+    await bob.transport.connect(alice.peerId);
+    await eventually(() => bob.messenger.attachment(id).state === 'done', 10_000, 'the resumed download');
+    expect(await saved(bob, id)).toEqual(file);
+  });
+
+  it('rejects a tampered chunk and fetches it again', async () => {
+    const [alice, bob] = await pair();
+    const file = randomBytes(500_000);
+    const fetch = bob.transport.fetchFile.bind(bob.transport);
+    let tampered = 0;
+    bob.transport.fetchFile = (peer, request, options) =>
+      (async function* () {
+        let n = 0;
+        for await (const chunk of fetch(peer, request, options)) {
+          if (tampered === 0 && ++n === 3) {
+            tampered++;
+            const bad = chunk.slice();
+            bad[10] = (bad[10] as number) ^ 1;
+            yield bad;
+            continue;
+          }
+          yield chunk;
+        }
+      })();
+    const { attachment } = await alice.messenger.sendFile('bob', source(file));
+    const id = attachment?.id as string;
+    await eventually(
+      () => bob.messenger.messages('alice').some((m) => m.attachment?.status === 'done'),
+      10_000,
+    );
+    expect(tampered).toBe(1);
+    expect(await saved(bob, id)).toEqual(file);
+  });
+
+  it('serves a file only to the contact it was sent to', async () => {
+    const [alice, _bob] = await pair();
+    const carol = await makePeer(network, 'carol');
+    peers.push(carol);
+    await befriend(alice, carol);
+    const { attachment } = await alice.messenger.sendFile('bob', source(randomBytes(1000)));
+    const drain = async () => {
+      for await (const _ of carol.transport.fetchFile(alice.peerId, {
+        fileId: attachment?.id as string,
+        fromChunk: 0,
+      })) {
+        // carol must get nothing
+      }
+    };
+    await expect(drain()).rejects.toMatchObject({ code: 'refused' });
+  });
+
+  it('sanitizes hostile file names', async () => {
+    expect(sanitizeFileName('../../etc/passwd')).toBe('passwd');
+    expect(sanitizeFileName('C:\\Windows\\system32\\evil.dll')).toBe('evil.dll');
+    expect(sanitizeFileName('/absolute/path.txt')).toBe('path.txt');
+    expect(sanitizeFileName('a\u0000b\u001bc.txt')).toBe('abc.txt');
+    expect(sanitizeFileName('..')).toBe('attachment');
+    expect(sanitizeFileName('   ')).toBe('attachment');
+    const [alice, bob] = await pair();
+    await alice.messenger.sendFile('bob', source(randomBytes(100), '../../../.bashrc\u0007'));
+    await eventually(() => bob.messenger.messages('alice').some((m) => m.attachment?.status === 'done'));
+    expect(bob.messenger.messages('alice')[0]?.attachment?.name).toBe('bashrc');
+  });
+
+  it('refuses files over the size limit', async () => {
+    const [alice] = await pair();
+    const huge = {
+      name: 'x',
+      mime: 'application/octet-stream',
+      size: 3 * 1024 ** 3,
+      read: async () => new Uint8Array(0),
+    };
+    await expect(alice.messenger.sendFile('bob', huge)).rejects.toMatchObject({ code: 'message-too-large' });
+  });
+});
