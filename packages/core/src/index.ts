@@ -22,12 +22,21 @@ export {
   type MessageRef,
 } from './app-message.ts';
 export {
+  ATTACHMENT_MAX_BYTES_DEFAULT,
+  type AttachmentProgress,
+  AUTO_DOWNLOAD_MAX_BYTES,
+  type FileSource,
+  type SendFileExtras,
+  sanitizeFileName,
+} from './attachments.ts';
+export { type BlobStore, createMemoryBlobStore } from './blob-store.ts';
+export {
   INVITE_DEFAULT_TTL_MS,
   type Invite,
   type InviteOptions,
   REUSABLE_INVITE_DEFAULT_TTL_MS,
 } from './contacts.ts';
-export type { MessengerEvents, Settings } from './context.ts';
+export type { Limits, MessengerEvents, Settings } from './context.ts';
 export { CoreError, type CoreErrorCode, InboundError } from './errors.ts';
 export { decodeFrame, encodeFrame, type Frame, frameDigest } from './frame.ts';
 export { MAX_PROCESSING_FAILURES } from './inbox.ts';
@@ -45,4 +54,4 @@ export { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS } from './retry.ts';
 export * from './store.ts';
 export * from './transport.ts';
 export { SCRYPT_PARAMS, type VaultSecret } from './vault.ts';
-export type { ContactView, ConversationView, MessageView, ReactionView } from './views.ts';
+export type { AttachmentView, ContactView, ConversationView, MessageView, ReactionView } from './views.ts';

@@ -9,6 +9,7 @@
  * onboarding). Once unlocked it goes online ('ready').
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Account, createMessenger, hasAccount, type Messenger } from '@parley/core';
 import { safetyNumber, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
@@ -19,7 +20,9 @@ import type { HomePaths } from '../home.ts';
 import { VERSION } from '../version.ts';
 import { setUpAccount, tryUnlock } from './account-setup.ts';
 import { type ApiServer, type ExtraRoutes, RpcFailure, startApiServer } from './api-server.ts';
+import { attachmentMethods } from './attachment-methods.ts';
 import { faultsFromEnv } from './faults.ts';
+import { createFileBlobStore } from './file-blobs.ts';
 import { acquireLock } from './lock.ts';
 import { type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
 
@@ -33,6 +36,8 @@ export interface DaemonOptions {
   readonly passphrase?: string;
   /** Keep loopback/private addresses in DHT records (LAN and tests). */
   readonly privateAddresses?: boolean;
+  /** Largest attachment sent or accepted (default 2 GiB). */
+  readonly attachmentMaxBytes?: number;
   /** Start even without a usable account (the desktop app onboards through the API). */
   readonly allowLocked?: boolean;
   readonly log: (line: string) => void;
@@ -91,7 +96,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     cleanups.push(() => store.close());
     let state: DaemonState = hasAccount(store) ? 'locked' : 'no-account';
     let messenger: Messenger | undefined;
-    let methods: ReturnType<typeof rpcMethods> | undefined;
+    let methods: Record<string, Method> | undefined;
     let resolveOnline!: (m: Messenger) => void;
     const online = new Promise<Messenger>((r) => {
       resolveOnline = r;
@@ -127,6 +132,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         account,
         primitives: nodePrimitives,
         random: systemRandom,
+        blobs: createFileBlobStore(join(home.dir, 'attachments')),
+        ...(options.attachmentMaxBytes ? { limits: { attachmentMaxBytes: options.attachmentMaxBytes } } : {}),
       });
       await m.start();
       cleanups.push(() => m.stop());
@@ -136,13 +143,14 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
           .digits.slice(0, 30)
           .replace(/(\d{5})(?=\d)/g, '$1 ');
       };
-      methods = rpcMethods(m, {
+      const info = {
         version: VERSION,
         pid: process.pid,
         startedAt: Date.now(),
         fingerprint,
         stop: () => void stop(),
-      });
+      };
+      methods = { ...rpcMethods(m, info), ...attachmentMethods(m) };
       for (const type of MESSENGER_EVENTS) m.events.on(type, (event) => apiRef?.broadcast(type, event));
       messenger = m;
       state = 'ready';

@@ -1,0 +1,106 @@
+/** JSON-RPC methods for attachments (docs/API.md): files are read and written by path, on this machine. */
+import { constants } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { CoreError, type Messenger, sanitizeFileName } from '@parley/core';
+import type { Method } from './rpc-methods.ts';
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.heic': 'image/heic',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
+  '.ogg': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.mp3': 'audio/mpeg',
+  '.m4a': 'audio/mp4',
+  '.wav': 'audio/wav',
+  '.pdf': 'application/pdf',
+  '.txt': 'text/plain',
+  '.zip': 'application/zip',
+};
+
+export const mimeOf = (path: string): string =>
+  MIME_BY_EXTENSION[extname(path).toLowerCase()] ?? 'application/octet-stream';
+
+const bad = (message: string): CoreError => new CoreError('bad-input', message);
+
+function param(p: Record<string, unknown>, key: string): string {
+  const v = p[key];
+  if (typeof v !== 'string' || v.length === 0) throw bad(`"${key}" must be a non-empty string`);
+  return v;
+}
+
+export async function sendFileFromPath(
+  messenger: Messenger,
+  contact: string,
+  path: string,
+  extras: { caption?: string; mime?: string; name?: string },
+) {
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw bad(`${path} is not a readable file`);
+  const handle = await open(path, 'r');
+  try {
+    return await messenger.sendFile(
+      contact,
+      {
+        name: extras.name ?? basename(path),
+        mime: extras.mime ?? mimeOf(path),
+        size: info.size,
+        read: async (offset, length) => {
+          const buffer = new Uint8Array(length);
+          const { bytesRead } = await handle.read(buffer, 0, length, offset);
+          return buffer.subarray(0, bytesRead);
+        },
+      },
+      extras.caption === undefined ? {} : { caption: extras.caption },
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Decrypts attachment `id` to `path` (a file, or a folder to put it in under its sanitized name). */
+export async function saveToPath(messenger: Messenger, id: string, path: string, overwrite: boolean) {
+  const info = messenger.attachment(id);
+  const target = (await stat(path).catch(() => undefined))?.isDirectory()
+    ? join(path, sanitizeFileName(info.name))
+    : path;
+  if (!overwrite && (await stat(target).catch(() => undefined))) {
+    throw new CoreError('not-allowed', `${target} exists; choose another path or pass overwrite`);
+  }
+  const temp = `${target}.parley-partial`;
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+  try {
+    const saved = await messenger.saveAttachment(id, async (bytes) => {
+      await handle.write(bytes);
+    });
+    await handle.sync();
+    await handle.close();
+    await rename(temp, target);
+    return { path: target, name: saved.name, size: saved.size };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+export function attachmentMethods(messenger: Messenger): Record<string, Method> {
+  return {
+    'messages.sendFile': (p) =>
+      sendFileFromPath(messenger, param(p, 'contact'), param(p, 'path'), {
+        ...(typeof p.caption === 'string' ? { caption: p.caption } : {}),
+        ...(typeof p.mime === 'string' ? { mime: p.mime } : {}),
+      }),
+    'attachments.get': (p) => messenger.attachment(param(p, 'id')),
+    'attachments.download': (p) => messenger.downloadAttachment(param(p, 'id')),
+    'attachments.cancel': (p) => messenger.cancelAttachment(param(p, 'id')),
+    'attachments.save': (p) => saveToPath(messenger, param(p, 'id'), param(p, 'path'), p.overwrite === true),
+  };
+}
