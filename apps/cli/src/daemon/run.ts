@@ -67,6 +67,7 @@ export const MESSENGER_EVENTS = [
   'conversation',
   'problem',
   'expired',
+  'attachment',
 ] as const;
 
 function writePrivate(path: string, text: string): void {
