@@ -22,7 +22,7 @@ import {
 } from './frame.ts';
 import { prekeyLookup } from './prekey-lookup.ts';
 import { loadSession, saveSession } from './session-store.ts';
-import type { ContactRecord, MessageKey, StoreTx } from './store.ts';
+import { type ContactRecord, type MessageKey, StoreClosedError, type StoreTx } from './store.ts';
 import type { InboundFrame } from './transport.ts';
 
 /** A frame that failed this many times is parked (D7). */
@@ -40,9 +40,20 @@ export interface InboxHooks {
   rejected(peerId: string, keys: readonly MessageKey[]): void;
 }
 
+/** A frame waiting for the next group commit: MSGs, and ACK/REJECTs of our own outbox. */
+type Queued =
+  | {
+      readonly from: string;
+      readonly frame: Extract<Frame, { type: 'msg' }>;
+      readonly data: Uint8Array;
+      readonly digest: string;
+    }
+  | { readonly from: string; readonly frame: Extract<Frame, { type: 'ack' | 'reject' }> };
+
 type Outcome =
   | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: Effects }
   | { readonly kind: 'duplicate' | 'failed' | 'ignored' }
+  | { readonly kind: 'acked' | 'rejected'; readonly keys: readonly MessageKey[] }
   | {
       readonly kind: 'parked';
       readonly contact: ContactRecord;
@@ -54,7 +65,7 @@ export class Inbox {
   readonly #ctx: Ctx;
   readonly #hooks: InboxHooks;
   /** MSG frames waiting for the next group commit. */
-  readonly #batch: Array<{ from: string; data: Uint8Array; message: Uint8Array; digest: string }> = [];
+  readonly #batch: Queued[] = [];
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #idle: Array<() => void> = [];
   /** ACKs waiting to be sent, per peer: coalesced into frames of up to ACK_MAX_DIGESTS. */
@@ -78,9 +89,9 @@ export class Inbox {
     } catch {
       return; // not ours to interpret: an authenticated contact sent garbage; nothing to store
     }
-    if (frame.type === 'ack') return this.#acked(from, frame.digests);
-    if (frame.type === 'reject') return this.#rejected(from, frame.digest);
-    this.#batch.push({ from, data, message: frame.message, digest: frameDigest(data) });
+    this.#batch.push(
+      frame.type === 'msg' ? { from, frame, data, digest: frameDigest(data) } : { from, frame },
+    );
     if (this.#drainTimer === undefined) this.#drainTimer = setTimeout(() => this.#drain(), 0);
     if (this.#batch.length >= INBOX_BATCH_MAX_FRAMES)
       await new Promise<void>((resolve) => this.#idle.push(resolve));
@@ -92,9 +103,7 @@ export class Inbox {
     if (this.#batch.length > 0) this.#drainTimer = setTimeout(() => this.#drain(), 0);
     let outcomes: Outcome[] = [];
     try {
-      outcomes = this.#ctx.store.transaction((tx) =>
-        batch.map((b) => this.#receive(tx, b.from, b.digest, b.data, b.message)),
-      );
+      outcomes = this.#ctx.store.transaction((tx) => batch.map((q) => this.#process(tx, q)));
     } catch (error) {
       // Nothing was stored (a full disk…): no ACKs, so the senders will retry these frames.
       this.#ctx.events.emit('problem', {
@@ -103,15 +112,30 @@ export class Inbox {
       });
     }
     for (const resolve of this.#idle.splice(0)) resolve();
-    outcomes.forEach((outcome, i) => {
-      const { from, digest } = batch[i] as (typeof batch)[number];
-      if (outcome.kind === 'applied' || outcome.kind === 'duplicate') this.#queueAck(from, digest);
-      if (outcome.kind === 'applied') this.#hooks.applied(outcome.contact, outcome.effects);
-      if (outcome.kind === 'parked') {
-        void this.#send(from, { type: 'reject', digest, reason: outcome.reason });
-        this.#hooks.parked(outcome.contact, outcome.error);
-      }
-    });
+    outcomes.forEach((outcome, i) => this.#after(batch[i] as Queued, outcome));
+  }
+
+  #process(tx: StoreTx, q: Queued): Outcome {
+    if (q.frame.type === 'ack') return { kind: 'acked', keys: this.#acked(tx, q.from, q.frame.digests) };
+    if (q.frame.type === 'reject')
+      return { kind: 'rejected', keys: this.#rejected(tx, q.from, q.frame.digest) };
+    const m = q as Extract<Queued, { data: Uint8Array }>;
+    return this.#receive(tx, m.from, m.digest, m.data, m.frame.message);
+  }
+
+  /** After the batch committed: ACK, tell the UI. */
+  #after(q: Queued, outcome: Outcome): void {
+    if (outcome.kind === 'acked' || outcome.kind === 'rejected') {
+      if (outcome.keys.length > 0) this.#hooks[outcome.kind](q.from, outcome.keys);
+      return;
+    }
+    const { digest } = q as Extract<Queued, { digest: string }>;
+    if (outcome.kind === 'applied' || outcome.kind === 'duplicate') this.#queueAck(q.from, digest);
+    if (outcome.kind === 'applied') this.#hooks.applied(outcome.contact, outcome.effects);
+    if (outcome.kind === 'parked') {
+      void this.#send(q.from, { type: 'reject', digest, reason: outcome.reason });
+      this.#hooks.parked(outcome.contact, outcome.error);
+    }
   }
 
   #receive(tx: StoreTx, from: string, digest: string, frame: Uint8Array, message: Uint8Array): Outcome {
@@ -123,6 +147,9 @@ export class Inbox {
       // A nested transaction (savepoint): a frame that fails leaves no partial writes in the batch.
       return this.#ctx.store.transaction((inner) => this.#accept(inner, contact, from, digest, message, now));
     } catch (error) {
+      // A storage error (full disk, I/O) is not the message's fault: roll back the whole batch, so
+      // nothing is ACKed and the sender retries. Only errors in the message itself count (D7).
+      if (isStorageError(error)) throw error;
       const failures = tx.recordFailure(from, digest, now);
       if (failures < MAX_PROCESSING_FAILURES) return { kind: 'failed' };
       const malformed = error instanceof InboundError && error.code === 'bad-message';
@@ -187,35 +214,29 @@ export class Inbox {
     };
   }
 
-  #acked(from: string, digests: readonly string[]): void {
-    const keys = this.#ctx.store.transaction((tx) => {
-      const out: MessageKey[] = [];
-      for (const digest of digests) {
-        const entry = tx.getOutboxByDigest(from, digest);
-        if (!entry) continue;
-        tx.deleteOutbox(entry.seq);
-        const m = entry.message && tx.getMessage(entry.message);
-        if (entry.message && m && (m.status === 'queued' || m.status === 'sent')) {
-          tx.updateMessage(entry.message, { status: 'delivered' });
-          out.push(entry.message);
-        }
+  #acked(tx: StoreTx, from: string, digests: readonly string[]): MessageKey[] {
+    const out: MessageKey[] = [];
+    for (const digest of digests) {
+      const entry = tx.getOutboxByDigest(from, digest);
+      if (!entry) continue;
+      tx.deleteOutbox(entry.seq);
+      const m = entry.message && tx.getMessage(entry.message);
+      if (entry.message && m && (m.status === 'queued' || m.status === 'sent')) {
+        tx.updateMessage(entry.message, { status: 'delivered' });
+        out.push(entry.message);
       }
-      return out;
-    });
-    if (keys.length > 0) this.#hooks.acked(from, keys);
+    }
+    return out;
   }
 
-  #rejected(from: string, digest: string): void {
-    const keys = this.#ctx.store.transaction((tx) => {
-      const entry = tx.getOutboxByDigest(from, digest);
-      if (!entry) return [];
-      tx.deleteOutbox(entry.seq);
-      if (!entry.message) return [];
-      const error = 'the recipient could not decrypt this message; send it again';
-      tx.updateMessage(entry.message, { status: 'failed', error });
-      return [entry.message];
-    });
-    if (keys.length > 0) this.#hooks.rejected(from, keys);
+  #rejected(tx: StoreTx, from: string, digest: string): MessageKey[] {
+    const entry = tx.getOutboxByDigest(from, digest);
+    if (!entry) return [];
+    tx.deleteOutbox(entry.seq);
+    if (!entry.message) return [];
+    const error = 'the recipient could not decrypt this message; send it again';
+    tx.updateMessage(entry.message, { status: 'failed', error });
+    return [entry.message];
   }
 
   #queueAck(peer: string, digest: string): void {
@@ -241,4 +262,11 @@ export class Inbox {
       // The peer will resend (no ACK), and we will ACK the duplicate then (D5).
     }
   }
+}
+
+/** node:sqlite errors (code ERR_SQLITE_*) and a closed store are storage failures, not bad messages. */
+export function isStorageError(error: unknown): boolean {
+  if (error instanceof StoreClosedError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_SQLITE');
 }

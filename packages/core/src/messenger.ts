@@ -41,6 +41,7 @@ import { attachmentMethods } from './messenger-attachments.ts';
 import { compose } from './outbound.ts';
 import { OutboxPump } from './outbox.ts';
 import { applyOwnChange, EXPIRED_MARK, isExpiredTombstone, markConversationRead } from './own-changes.ts';
+import { SendQueue } from './send-queue.ts';
 import type { ContactRecord, MessageKey, Store } from './store.ts';
 import type { Transport } from './transport.ts';
 import {
@@ -100,6 +101,8 @@ export interface Messenger {
   acceptIdentityChange(name: string): ContactView;
 
   sendText(contact: string, text: string, replyTo?: MessageRef): MessageView;
+  /** Like sendText, but group-committed with other sends of the same moment (the API uses this). */
+  queueText(contact: string, text: string, replyTo?: MessageRef): Promise<MessageView>;
   /** Sends several texts in ONE transaction (group commit: one fsync for the lot). */
   sendTexts(contact: string, texts: readonly string[]): MessageView[];
   react(contact: string, target: MessageRef, emoji: string): void;
@@ -183,6 +186,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   });
 
   const downloads = new Downloads(ctx, blobs);
+  const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
   const inbox = new Inbox(ctx, {
     applied: (contact, effects) => {
       downloads.start(effects.downloads);
@@ -298,7 +302,13 @@ export function createMessenger(options: MessengerOptions): Messenger {
       pump.start();
       downloads.resume();
       sweep();
-      sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS);
+      sweepTimer = setInterval(() => {
+        try {
+          sweep();
+        } catch (error) {
+          events.emit('problem', { code: 'store', message: `housekeeping failed: ${String(error)}` });
+        }
+      }, SWEEP_INTERVAL_MS);
       // Reach out to every contact at their last known addresses, so queued messages flow both ways.
       for (const c of store.transaction((tx) => tx.listContacts())) {
         void transport.connect(c.peerId, { addresses: c.addresses }).catch(() => undefined);
@@ -358,6 +368,9 @@ export function createMessenger(options: MessengerOptions): Messenger {
       const view = send(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
       if (!view) throw new Error('unreachable: a text message is always stored');
       return view;
+    },
+    queueText(name, text, replyTo) {
+      return sendQueue.enqueue(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
     },
     sendTexts(name, texts) {
       if (texts.length === 0 || texts.length > SEND_BATCH_MAX) {

@@ -123,7 +123,7 @@ export class OutboxPump {
     const now = this.#ctx.now();
     this.#ctx.store.transaction((tx) => {
       for (const e of sent) {
-        const wait = Math.min(ACK_TIMEOUT_MS * 2 ** Math.min(e.attempts, 4), RETRY_MAX_DELAY_MS * 4);
+        const wait = Math.min(ACK_TIMEOUT_MS * 2 ** Math.min(e.attempts, 2), RETRY_MAX_DELAY_MS);
         tx.updateOutbox(e.seq, { attempts: e.attempts + 1, nextAttemptAt: now + wait, lastError: null });
         if (e.message && tx.getMessage(e.message)?.status === 'queued')
           tx.updateMessage(e.message, { status: 'sent' });

@@ -41,7 +41,11 @@ export interface MessageView {
   readonly replyTo: MessageRef | null;
   readonly sentAt: number;
   readonly receivedAt: number;
-  readonly status: MessageStatus;
+  /**
+   * Ours: queued → sent → delivered → read (or failed). Theirs: delivered
+   * (to us, not yet read) or read (we have seen it).
+   */
+  readonly status: Exclude<MessageStatus, 'received'>;
   readonly error: string | null;
   readonly edited: boolean;
   readonly deleted: boolean;
@@ -141,7 +145,12 @@ export function messageView(
     replyTo: body.replyTo ?? null,
     sentAt: m.sentAt,
     receivedAt: m.receivedAt,
-    status: m.status,
+    status:
+      m.status === 'received'
+        ? m.sortKey <= (tx.getConversation(m.conversationId)?.readUpTo ?? 0)
+          ? 'read'
+          : 'delivered'
+        : m.status,
     error: m.error,
     edited: m.editedAt !== null,
     deleted: m.deletedAt !== null,

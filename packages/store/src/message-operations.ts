@@ -67,7 +67,9 @@ export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteO
     listMessages: (id, query = {}) => listMessages(s, id, query),
     getMessageBySeq: (id, sender, seq) => {
       const row = s.get(
-        'SELECT * FROM messages WHERE conversation_id = ? AND sender = ? AND sender_seq = ? ORDER BY sort_key, pk LIMIT 1',
+        // INDEXED BY: without it the planner walks messages_by_order to skip the sort, scanning the
+        // whole conversation for every lookup (O(n²) over a conversation).
+        'SELECT * FROM messages INDEXED BY messages_by_seq WHERE conversation_id = ? AND sender = ? AND sender_seq = ? ORDER BY sort_key, pk LIMIT 1',
         ...[id, sender, seq],
       );
       return row === undefined ? undefined : toMessage(row);

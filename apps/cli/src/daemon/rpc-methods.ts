@@ -86,7 +86,7 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
       }
       const text = p.text;
       if (typeof text !== 'string') throw bad('"text" must be a string');
-      return messenger.sendText(
+      return messenger.queueText(
         str(p, 'contact'),
         text,
         replyTo as { id: string; mine: boolean } | undefined,

@@ -1,0 +1,81 @@
+/**
+ * Group commit for sending: texts submitted while a commit is pending are
+ * composed in ONE transaction (one fsync for the lot), each in its own
+ * savepoint so a bad one fails alone. Every caller still learns "queued"
+ * only after the commit that holds its message (D1).
+ */
+import type { AppBody } from './app-message.ts';
+import { findContact } from './contacts.ts';
+import type { Ctx } from './context.ts';
+import { compose } from './outbound.ts';
+import type { ContactRecord, MessageRecord } from './store.ts';
+import { type MessageView, messageView } from './views.ts';
+
+/** Most messages composed in one transaction. */
+export const SEND_QUEUE_BATCH_MAX = 512;
+
+interface Pending {
+  readonly name: string;
+  readonly body: AppBody;
+  readonly resolve: (view: MessageView) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export class SendQueue {
+  readonly #ctx: Ctx;
+  readonly #kick: (peerId: string) => void;
+  readonly #pending: Pending[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ctx: Ctx, kick: (peerId: string) => void) {
+    this.#ctx = ctx;
+    this.#kick = kick;
+  }
+
+  /** Queues a visible message; resolves with its view once committed. */
+  enqueue(name: string, body: AppBody): Promise<MessageView> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ name, body, resolve, reject });
+      this.#timer ??= setTimeout(() => this.#flush(), 0);
+    });
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    const batch = this.#pending.splice(0, SEND_QUEUE_BATCH_MAX);
+    if (this.#pending.length > 0) this.#timer = setTimeout(() => this.#flush(), 0);
+    const results: Array<{ contact: ContactRecord; record: MessageRecord } | { error: unknown }> = [];
+    try {
+      this.#ctx.store.transaction(() => {
+        for (const p of batch) {
+          try {
+            results.push(
+              this.#ctx.store.transaction((inner) => {
+                const contact = findContact(inner, p.name);
+                const record = compose(this.#ctx, inner, contact, p.body).record as MessageRecord;
+                return { contact, record };
+              }),
+            );
+          } catch (error) {
+            results.push({ error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const p of batch) p.reject(error); // nothing was committed
+      return;
+    }
+    const peers = new Set<string>();
+    batch.forEach((p, i) => {
+      const r = results[i];
+      if (!r || 'error' in r) return p.reject(r?.error);
+      peers.add(r.contact.peerId);
+      const view = this.#ctx.store.transaction((tx) =>
+        messageView(tx, this.#ctx.account.vault, r.contact, r.record),
+      );
+      this.#ctx.events.emit('message', view);
+      p.resolve(view);
+    });
+    for (const peer of peers) this.#kick(peer);
+  }
+}
