@@ -16,6 +16,14 @@ export const SEND_WAIT_DEFAULT_S = 60;
 
 const DELIVERED = new Set(['delivered', 'read']);
 
+/**
+ * A message as `--json` prints it: core's view plus the CLI contract's
+ * `conversation` (the contact's name, for a 1:1 conversation).
+ */
+export function messageJson(m: MessageView): MessageView & { readonly conversation: string } {
+  return { ...m, conversation: m.contact };
+}
+
 async function* texts(
   io: Io,
   text: string | undefined,
@@ -23,8 +31,11 @@ async function* texts(
   lines: boolean,
 ): AsyncGenerator<string> {
   if (text !== undefined) yield text;
-  else if (stdin) yield (await readStdin(io)).replace(/\r?\n$/, '');
-  else if (lines) {
+  else if (stdin) {
+    // Empty stdin sends nothing (the caller reports a usage error, as for --lines).
+    const all = (await readStdin(io)).replace(/\r?\n$/, '');
+    if (all.length > 0) yield all;
+  } else if (lines) {
     for await (const line of stdinLines(io)) if (line.trim().length > 0) yield line;
   }
 }
@@ -66,7 +77,7 @@ export async function send(argv: string[], io: Io, global: Global): Promise<numb
       const m = await client.call<MessageView>('messages.send', { contact: name, text: t });
       count++;
       if (values.wait && !DELIVERED.has(m.status)) pending.add(m.id);
-      if (global.json) printJson(io, m);
+      if (global.json) printJson(io, messageJson(m));
       else io.stdout(`${m.id}\n`);
     }
     if (count === 0) throw usageError('nothing to send: stdin was empty');
@@ -134,7 +145,7 @@ export async function messages(argv: string[], io: Io, global: Global): Promise<
     const state = `${m.status}/${m.edited}/${m.deleted}/${m.reactions.length}`;
     if (before === state) return;
     seen.set(m.id, state);
-    if (global.json) printJson(io, m);
+    if (global.json) printJson(io, messageJson(m));
     else if (before === undefined) io.stdout(formatMessage(m));
   };
   const subscription = values.follow

@@ -11,7 +11,9 @@
  *   silently dropped with that probability (`send` still resolves).
  * - `corruptMsgNth` (n ≥ 1): the n-th distinct outbound MSG frame (type 1) has
  *   its last byte (inside the ciphertext/tag) flipped on EVERY send of it,
- *   retries included: a poison message for the receiver.
+ *   retries included: a poison message for the receiver. Inbound ACK/REJECT
+ *   frames naming the corrupted frame's digest are mapped back to the
+ *   original's digest, as if the poison ciphertext itself sat in our outbox.
  * - `replayAfterMs` (ms): every outbound MSG frame is sent again, identical,
  *   this long after it was first sent (old ciphertexts replayed).
  * - `storeFailAfterWrites` (n): after n committed write transactions, every
@@ -53,6 +55,7 @@ export class SimulatedDiskFullError extends Error {
 const FRAME_VERSION = 1;
 const TYPE_MSG = 1;
 const TYPE_ACK = 2;
+const TYPE_REJECT = 3;
 
 /** StoreTx methods that only read; every other method is treated as a write. */
 const READ_METHOD = /^(get|list|count|has|max)/;
@@ -148,6 +151,10 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
   const wrapTransport = <T extends Transport>(transport: T): T => {
     if (!transportActive) return transport;
     const msgIndex = new Map<string, number>();
+    /** Digest of a corrupted frame → digest of the original (the one in our outbox). */
+    const corruptedDigests = new Map<string, string>();
+    const digest16 = (frame: Uint8Array): Uint8Array =>
+      createHash('sha256').update(frame).digest().subarray(0, 16);
     const key = (frame: Uint8Array): string => createHash('sha256').update(frame).digest('hex');
     const realSend = transport.send.bind(transport);
     const send: Transport['send'] = async (peer, frame, options) => {
@@ -168,6 +175,10 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
       if (index === corruptMsgNth) {
         out = frame.slice();
         out[out.length - 1] = (out[out.length - 1] as number) ^ 0x01;
+        corruptedDigests.set(
+          Buffer.from(digest16(out)).toString('hex'),
+          Buffer.from(digest16(frame)).toString('hex'),
+        );
         log(`fault: corrupted MSG frame #${index}`);
       }
       if (first && replayAfterMs !== undefined) {
@@ -181,7 +192,22 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
       }
       return realSend(peer, out, options);
     };
-    return { ...transport, send };
+    // The receiver names the corrupted frame by ITS digest in ACK/REJECT; map
+    // it back to the digest in our outbox, as if the poison had been stored there.
+    const restoreDigests = (data: Uint8Array): Uint8Array => {
+      if (corruptedDigests.size === 0 || data.length < 2 || data[0] !== FRAME_VERSION) return data;
+      const at = data[1] === TYPE_ACK ? 3 : data[1] === TYPE_REJECT ? 2 : -1;
+      if (at < 0) return data;
+      const out = data.slice();
+      for (let i = at; i + 16 <= out.length && (data[1] === TYPE_ACK || i === at); i += 16) {
+        const original = corruptedDigests.get(Buffer.from(out.subarray(i, i + 16)).toString('hex'));
+        if (original) out.set(Buffer.from(original, 'hex'), i);
+      }
+      return out;
+    };
+    const onFrame: Transport['onFrame'] = (handler) =>
+      transport.onFrame((frame) => handler({ from: frame.from, data: restoreDigests(frame.data) }));
+    return { ...transport, send, onFrame };
   };
 
   return {

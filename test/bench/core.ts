@@ -1,0 +1,290 @@
+/**
+ * `pnpm bench:core`: two real `parley daemon` processes on loopback (core +
+ * net + SQLite in WAL with synchronous=FULL), 1 KiB text messages.
+ *
+ * - sustained: N messages submitted as fast as the local API allows
+ *   (concurrent `messages.send` callers, and `messages.sendMany` batches),
+ *   timed until the receiver has shown every one (its /events stream);
+ * - latency: 100 msgs/s for 10 s, from just before `messages.send` to the
+ *   sender's 'delivered' status on its /events stream (the receiver's ACK,
+ *   sent only after its commit), p50/p99;
+ * - bare `/parley/msg`: 1 KiB frames one way between two in-process
+ *   transports (no core, no SQLite), for comparison.
+ *
+ * Prints ONE JSON object on stdout; progress on stderr.
+ * `--profile DIR` runs both daemons under `node --cpu-prof` (profiles in DIR).
+ * `--n N` changes the sustained count (default 5000).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createParleyTransport, generatePeerKey, type ParleyTransport } from '@parley/net';
+import WebSocket from 'ws';
+import { ParleyWorld } from '../support/parley.ts';
+
+interface MessageEvent {
+  readonly id: string;
+  readonly direction: 'in' | 'out';
+  readonly status: string;
+}
+
+const { values } = parseArgs({
+  options: {
+    profile: { type: 'string' },
+    n: { type: 'string' },
+  },
+});
+const N = Number(values.n ?? 5000);
+const SIZE = 1024;
+const progress = (msg: string): void => {
+  process.stderr.write(`bench:core ${msg}\n`);
+};
+const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** A distinct 1 KiB text. */
+const text1k = (tag: string, i: number): string => {
+  const head = `${tag}-${i}-`;
+  return head + 'x'.repeat(SIZE - head.length);
+};
+
+/** Subscribes to a daemon's /events; resolves once open. */
+function events(home: string, onMessage: (m: MessageEvent) => void): Promise<WebSocket> {
+  const { port } = JSON.parse(readFileSync(join(home, 'api.json'), 'utf8')) as { port: number };
+  const token = readFileSync(join(home, 'api.token'), 'utf8').trim();
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/events`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  ws.on('message', (data) => {
+    const e = JSON.parse(String(data)) as { type: string; data: MessageEvent };
+    if (e.type === 'message') onMessage(e.data);
+  });
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(ws));
+    ws.once('error', reject);
+  });
+}
+
+/** A fast JSON-RPC caller (keeps the token and port; fetch keeps connections alive). */
+function rpcClient(home: string) {
+  const { port } = JSON.parse(readFileSync(join(home, 'api.json'), 'utf8')) as { port: number };
+  const token = readFileSync(join(home, 'api.token'), 'utf8').trim();
+  let id = 1;
+  return async <T>(method: string, params: Record<string, unknown>): Promise<T> => {
+    const res = await fetch(`http://127.0.0.1:${port}/rpc`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: id++, method, params }),
+    });
+    const body = (await res.json()) as { result?: T; error?: { message: string } };
+    if (body.error) throw new Error(body.error.message);
+    return body.result as T;
+  };
+}
+
+/** Counts distinct incoming messages at the receiver; resolves when `target` is reached. */
+function receiverCounter(): {
+  onMessage: (m: MessageEvent) => void;
+  reached: (target: number) => Promise<void>;
+} {
+  const seen = new Set<string>();
+  let waiter: { target: number; resolve: () => void } | undefined;
+  return {
+    onMessage(m) {
+      if (m.direction !== 'in') return;
+      seen.add(m.id);
+      if (waiter && seen.size >= waiter.target) waiter.resolve();
+    },
+    reached(target) {
+      return new Promise((resolve) => {
+        if (seen.size >= target) resolve();
+        else waiter = { target, resolve };
+      });
+    },
+  };
+}
+
+async function sustained(
+  send: <T>(method: string, params: Record<string, unknown>) => Promise<T>,
+  counter: ReturnType<typeof receiverCounter>,
+  base: number,
+  tag: string,
+  mode: 'send' | 'sendMany',
+): Promise<{ msgs_per_s: number; submit_msgs_per_s: number; seconds: number }> {
+  let next = 0;
+  const start = performance.now();
+  let submitted = 0;
+  if (mode === 'send') {
+    const caller = async (): Promise<void> => {
+      while (next < N) {
+        const i = next++;
+        await send('messages.send', { contact: 'alice', text: text1k(tag, i) });
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, caller));
+  } else {
+    const batch = 100;
+    const caller = async (): Promise<void> => {
+      while (next < N) {
+        const from = next;
+        next = Math.min(N, next + batch);
+        const texts = Array.from({ length: next - from }, (_, k) => text1k(tag, from + k));
+        await send('messages.sendMany', { contact: 'alice', texts });
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, caller));
+  }
+  submitted = performance.now();
+  await counter.reached(base + N);
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    msgs_per_s: round(N / seconds),
+    submit_msgs_per_s: round(N / ((submitted - start) / 1000)),
+    seconds: round(seconds, 2),
+  };
+}
+
+async function latency(
+  send: <T>(method: string, params: Record<string, unknown>) => Promise<T>,
+  bobHome: string,
+): Promise<{ p50_ms: number; p99_ms: number; max_ms: number; count: number; rate: number }> {
+  const rate = 100;
+  const seconds = 10;
+  const startedAt = new Map<string, number>();
+  const deliveredAt = new Map<string, number>();
+  const ws = await events(bobHome, (m) => {
+    if (m.direction === 'out' && (m.status === 'delivered' || m.status === 'read') && !deliveredAt.has(m.id))
+      deliveredAt.set(m.id, performance.now());
+  });
+  const total = rate * seconds;
+  const pending: Promise<void>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const before = performance.now();
+    pending.push(
+      send<{ id: string }>('messages.send', { contact: 'alice', text: text1k('lat', i) }).then((m) => {
+        startedAt.set(m.id, before);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const deadline = performance.now() + 30_000;
+  while ([...startedAt.keys()].some((id) => !deliveredAt.has(id)) && performance.now() < deadline)
+    await sleep(50);
+  ws.close();
+  const samples = [...startedAt]
+    .filter(([id]) => deliveredAt.has(id))
+    .map(([id, t]) => (deliveredAt.get(id) as number) - t)
+    .sort((a, b) => a - b);
+  return {
+    p50_ms: round(percentile(samples, 50), 2),
+    p99_ms: round(percentile(samples, 99), 2),
+    max_ms: round(samples.at(-1) ?? Number.NaN, 2),
+    count: samples.length,
+    rate,
+  };
+}
+
+/** Bare /parley/msg: 1 KiB frames one way between two in-process transports. */
+async function bareMsgRate(count: number): Promise<number> {
+  const make = () =>
+    createParleyTransport({ privateKey: generatePeerKey(), listen: ['/ip4/127.0.0.1/tcp/0'], mdns: false });
+  const a: ParleyTransport = await make();
+  const b: ParleyTransport = await make();
+  try {
+    a.setAdmission((p) => p === b.peerId);
+    b.setAdmission((p) => p === a.peerId);
+    await a.connect(b.peerId, { addresses: b.addresses() });
+    let got = 0;
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((r) => {
+      done = r;
+    });
+    b.onFrame(() => {
+      if (++got === count) done();
+    });
+    const frame = new Uint8Array(SIZE + 2).fill(7);
+    const start = performance.now();
+    for (let i = 0; i < count; i++) {
+      const sent = a.send(b.peerId, frame);
+      if ((i & 511) === 511) await sent;
+    }
+    await all;
+    return round(count / ((performance.now() - start) / 1000));
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const world = new ParleyWorld();
+  try {
+    const env: NodeJS.ProcessEnv = values.profile
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.profile}` }
+      : {};
+    const alice = world.account('alice');
+    const bob = world.account('bob');
+    const [aliceDaemon, bobDaemon] = await Promise.all([
+      world.daemon(alice, [], env),
+      world.daemon(bob, [], env),
+    ]);
+    await world.befriend(alice, 'alice', bob, 'bob');
+    progress('daemons up and befriended');
+    const send = rpcClient(bob);
+    const counter = receiverCounter();
+    const aliceEvents = await events(alice, counter.onMessage);
+
+    // warm-up (JIT, connections)
+    for (let i = 0; i < 50; i++) await send('messages.send', { contact: 'alice', text: text1k('warm', i) });
+    await counter.reached(50);
+
+    progress(`sustained: ${N} × messages.send, 16 concurrent callers`);
+    const single = await sustained(send, counter, 50, 'sus', 'send');
+    progress(`sustained (messages.send): ${JSON.stringify(single)}`);
+    progress(`sustained: ${N} via messages.sendMany (batches of 100, 4 callers)`);
+    const many = await sustained(send, counter, 50 + N, 'many', 'sendMany');
+    progress(`sustained (messages.sendMany): ${JSON.stringify(many)}`);
+    aliceEvents.close();
+
+    progress('latency: 100 msgs/s for 10 s');
+    const lat = await latency(send, bob);
+    progress(`latency: ${JSON.stringify(lat)}`);
+
+    await world.stop(aliceDaemon);
+    await world.stop(bobDaemon);
+
+    progress('bare /parley/msg: 20000 × 1 KiB frames');
+    const bare = await bareMsgRate(20_000);
+
+    const result = {
+      bench: 'core',
+      message_bytes: SIZE,
+      durable: 'SQLite WAL, synchronous=FULL, two daemon processes on loopback',
+      sustained_send: { n: N, callers: 16, ...single },
+      sustained_sendMany: { n: N, batch: 100, callers: 4, ...many },
+      latency_100_per_s: lat,
+      bare_msg_frames_per_s: bare,
+      targets: { sustained_msgs_per_s: 5000, p50_ms: 5, p99_ms: 25 },
+      meets: {
+        sustained: Math.max(single.msgs_per_s, many.msgs_per_s) >= 5000,
+        sustained_single_send: single.msgs_per_s >= 5000,
+        p50: lat.p50_ms <= 5,
+        p99: lat.p99_ms <= 25,
+      },
+      ...(values.profile ? { profiles: values.profile } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await world.cleanup();
+  }
+}
+
+await main();

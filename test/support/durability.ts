@@ -1,0 +1,131 @@
+/**
+ * Helpers for the multi-process durability tests (test/durability): a pair
+ * of befriended daemons, fixed listen ports that survive restarts, RPC calls
+ * that tolerate a daemon being down, a seeded PRNG, and the exactly-once /
+ * in-order checks.
+ */
+import { createServer } from 'node:net';
+import type { MessageView } from '@parley/core';
+import { type Daemon, eventually, type ParleyWorld } from './parley.ts';
+
+export type { MessageView };
+
+export interface Status {
+  readonly outbox: number;
+  readonly parked: number;
+  readonly online: number;
+  readonly contacts: number;
+}
+
+/** A TCP port that was free a moment ago (the OS picked it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Extra daemon args that add a fixed loopback listen address (same address after a restart). */
+export const fixedListen = (port: number): string[] => ['--listen', `/ip4/127.0.0.1/tcp/${port}`];
+
+/** `PARLEY_FAULTS` env for `world.daemon(home, args, env)`. */
+export const faultsEnv = (faults: Record<string, number>): NodeJS.ProcessEnv => ({
+  PARLEY_FAULTS: JSON.stringify(faults),
+});
+
+/** mulberry32: seeded randomness, so a failing kill schedule can be replayed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface Pair {
+  /** The inviter (receiver in most tests). */
+  readonly alice: string;
+  /** The one who accepted the invite (sender in most tests). */
+  readonly bob: string;
+  aliceDaemon: Daemon;
+  bobDaemon: Daemon;
+}
+
+export interface PairOptions {
+  readonly aliceArgs?: readonly string[];
+  readonly bobArgs?: readonly string[];
+}
+
+/** Two accounts, daemons on loopback, contacts of each other (alice invited bob). */
+export async function befriendedPair(world: ParleyWorld, options: PairOptions = {}): Promise<Pair> {
+  const alice = world.account('alice');
+  const bob = world.account('bob');
+  const [aliceDaemon, bobDaemon] = await Promise.all([
+    world.daemon(alice, options.aliceArgs ?? []),
+    world.daemon(bob, options.bobArgs ?? []),
+  ]);
+  await world.befriend(alice, 'alice', bob, 'bob');
+  return { alice, bob, aliceDaemon, bobDaemon };
+}
+
+export const status = (world: ParleyWorld, home: string): Promise<Status> =>
+  world.rpc<Status>(home, 'status');
+
+/** Every message of the conversation (the API caps one page at 1000), oldest first. */
+export const conversation = (world: ParleyWorld, home: string, contact: string): Promise<MessageView[]> =>
+  world.rpc<MessageView[]>(home, 'messages.list', { contact, limit: 1000 });
+
+/** Incoming texts of the conversation, in display order. */
+export async function receivedTexts(world: ParleyWorld, home: string, contact: string): Promise<string[]> {
+  return (await conversation(world, home, contact)).filter((m) => m.direction === 'in').map((m) => m.text);
+}
+
+/** Sends one text via RPC; returns its view. */
+export const sendText = (
+  world: ParleyWorld,
+  home: string,
+  contact: string,
+  text: string,
+): Promise<MessageView> => world.rpc<MessageView>(home, 'messages.send', { contact, text });
+
+/** Waits until `home`'s daemon reports an empty outbox. */
+export async function outboxDrains(world: ParleyWorld, home: string, timeoutMs: number): Promise<void> {
+  await eventually(
+    async () => (await status(world, home)).outbox === 0,
+    timeoutMs,
+    `outbox of ${home} to drain`,
+  );
+}
+
+/** Waits until `home` shows `count` incoming messages from `contact`. */
+export async function receivedCount(
+  world: ParleyWorld,
+  home: string,
+  contact: string,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
+  await eventually(
+    async () => (await receivedTexts(world, home, contact)).length >= count,
+    timeoutMs,
+    `${count} messages from ${contact} in ${home}`,
+  );
+}
+
+/** The texts that appear more than once. */
+export function duplicates(texts: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const t of texts) (seen.has(t) ? dup : seen).add(t);
+  return [...dup];
+}
