@@ -6,6 +6,7 @@
  * MAX_PROCESSING_FAILURES times is parked with a visible error and REJECTed,
  * so it never blocks the rest.
  */
+
 import { acceptSession, decrypt, peekMessage, type Session, sameIdentity } from '@parley/crypto';
 import { decodeIdentityPublic, encodeIdentityPublic } from './account.ts';
 import { decodeAppMessage } from './app-message.ts';
@@ -21,7 +22,8 @@ import {
   type RejectReason,
 } from './frame.ts';
 import { prekeyLookup } from './prekey-lookup.ts';
-import { loadSession, saveSession } from './session-store.ts';
+import { SessionBatch } from './session-store.ts';
+import { soon } from './soon.ts';
 import { type ContactRecord, type MessageKey, StoreClosedError, type StoreTx } from './store.ts';
 import type { InboundFrame } from './transport.ts';
 
@@ -66,7 +68,7 @@ export class Inbox {
   readonly #hooks: InboxHooks;
   /** MSG frames waiting for the next group commit. */
   readonly #batch: Queued[] = [];
-  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #drainScheduled = false;
   readonly #idle: Array<() => void> = [];
   /** ACKs waiting to be sent, per peer: coalesced into frames of up to ACK_MAX_DIGESTS. */
   readonly #pendingAcks = new Map<string, string[]>();
@@ -92,18 +94,29 @@ export class Inbox {
     this.#batch.push(
       frame.type === 'msg' ? { from, frame, data, digest: frameDigest(data) } : { from, frame },
     );
-    if (this.#drainTimer === undefined) this.#drainTimer = setTimeout(() => this.#drain(), 0);
+    if (!this.#drainScheduled) {
+      this.#drainScheduled = true;
+      soon(() => this.#drain());
+    }
     if (this.#batch.length >= INBOX_BATCH_MAX_FRAMES)
       await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   #drain(): void {
-    this.#drainTimer = undefined;
+    this.#drainScheduled = false;
     const batch = this.#batch.splice(0, INBOX_BATCH_MAX_FRAMES);
-    if (this.#batch.length > 0) this.#drainTimer = setTimeout(() => this.#drain(), 0);
+    if (this.#batch.length > 0) {
+      this.#drainScheduled = true;
+      soon(() => this.#drain());
+    }
     let outcomes: Outcome[] = [];
     try {
-      outcomes = this.#ctx.store.transaction((tx) => batch.map((q) => this.#process(tx, q)));
+      outcomes = this.#ctx.store.transaction((tx) => {
+        const sessions = new SessionBatch(tx, this.#ctx.account.vault);
+        const out = batch.map((q) => this.#process(tx, q, sessions));
+        sessions.save();
+        return out;
+      });
     } catch (error) {
       // Nothing was stored (a full disk…): no ACKs, so the senders will retry these frames.
       this.#ctx.events.emit('problem', {
@@ -112,15 +125,15 @@ export class Inbox {
       });
     }
     for (const resolve of this.#idle.splice(0)) resolve();
-    outcomes.forEach((outcome, i) => this.#after(batch[i] as Queued, outcome));
+    for (const [i, outcome] of outcomes.entries()) this.#after(batch[i] as Queued, outcome);
   }
 
-  #process(tx: StoreTx, q: Queued): Outcome {
+  #process(tx: StoreTx, q: Queued, sessions: SessionBatch): Outcome {
     if (q.frame.type === 'ack') return { kind: 'acked', keys: this.#acked(tx, q.from, q.frame.digests) };
     if (q.frame.type === 'reject')
       return { kind: 'rejected', keys: this.#rejected(tx, q.from, q.frame.digest) };
     const m = q as Extract<Queued, { data: Uint8Array }>;
-    return this.#receive(tx, m.from, m.digest, m.data, m.frame.message);
+    return this.#receive(tx, sessions, m.from, m.digest, m.data, m.frame.message);
   }
 
   /** After the batch committed: ACK, tell the UI. */
@@ -138,14 +151,25 @@ export class Inbox {
     }
   }
 
-  #receive(tx: StoreTx, from: string, digest: string, frame: Uint8Array, message: Uint8Array): Outcome {
+  #receive(
+    tx: StoreTx,
+    sessions: SessionBatch,
+    from: string,
+    digest: string,
+    frame: Uint8Array,
+    message: Uint8Array,
+  ): Outcome {
     const contact = tx.getContactByPeerId(from);
     if (!contact) return { kind: 'ignored' };
     if (tx.hasReceived(from, digest)) return { kind: 'duplicate' };
     const now = this.#ctx.now();
     try {
       // A nested transaction (savepoint): a frame that fails leaves no partial writes in the batch.
-      return this.#ctx.store.transaction((inner) => this.#accept(inner, contact, from, digest, message, now));
+      const accepted = this.#ctx.store.transaction((inner) =>
+        this.#accept(inner, sessions, contact, from, digest, message, now),
+      );
+      sessions.set(contact.id, accepted.session); // only once the message's savepoint succeeded
+      return accepted.outcome;
     } catch (error) {
       // A storage error (full disk, I/O) is not the message's fault: roll back the whole batch, so
       // nothing is ACKed and the sender retries. Only errors in the message itself count (D7).
@@ -165,22 +189,22 @@ export class Inbox {
 
   #accept(
     tx: StoreTx,
+    sessions: SessionBatch,
     contact: ContactRecord,
     from: string,
     digest: string,
     message: Uint8Array,
     now: number,
-  ): Outcome {
-    const { session, newIdentity } = this.#open(tx, contact, message);
+  ): { outcome: Outcome; session: Session } {
+    const { session, newIdentity } = this.#open(tx, sessions, contact, message);
     const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
     if (newIdentity) tx.putContact(current);
     const { plaintext } = session;
     const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext));
     if (newIdentity) effects.contactChanged = true;
-    saveSession(tx, this.#ctx.account.vault, contact.id, session.session);
     tx.markReceived(from, digest, now);
     tx.clearFailure(from, digest);
-    return { kind: 'applied', contact: current, effects };
+    return { outcome: { kind: 'applied', contact: current, effects }, session: session.session };
   }
 
   /**
@@ -190,12 +214,13 @@ export class Inbox {
    */
   #open(
     tx: StoreTx,
+    sessions: SessionBatch,
     contact: ContactRecord,
     message: Uint8Array,
   ): { session: { session: Session; plaintext: Uint8Array }; newIdentity: Uint8Array | null } {
     const { primitives: p, random, account } = this.#ctx;
     const info = peekMessage(message);
-    const current = loadSession(tx, account.vault, contact.id);
+    const current = sessions.get(contact.id);
     if (info.kind === 'ratchet' || current) {
       try {
         if (!current) throw new InboundError('decrypt-failed', 'no session');
@@ -246,13 +271,13 @@ export class Inbox {
       return;
     }
     this.#pendingAcks.set(peer, [digest]);
-    setTimeout(() => {
+    soon(() => {
       const digests = this.#pendingAcks.get(peer) ?? [];
       this.#pendingAcks.delete(peer);
       for (let i = 0; i < digests.length; i += ACK_MAX_DIGESTS) {
         void this.#send(peer, { type: 'ack', digests: digests.slice(i, i + ACK_MAX_DIGESTS) });
       }
-    }, 0);
+    });
   }
 
   async #send(peer: string, frame: Frame): Promise<void> {

@@ -42,6 +42,7 @@ import { compose } from './outbound.ts';
 import { OutboxPump } from './outbox.ts';
 import { applyOwnChange, EXPIRED_MARK, isExpiredTombstone, markConversationRead } from './own-changes.ts';
 import { SendQueue } from './send-queue.ts';
+import { SessionBatch } from './session-store.ts';
 import type { ContactRecord, MessageKey, Store } from './store.ts';
 import type { Transport } from './transport.ts';
 import {
@@ -378,10 +379,12 @@ export function createMessenger(options: MessengerOptions): Messenger {
       }
       const { contact, records } = store.transaction((tx) => {
         const c = findContact(tx, name);
-        return {
-          contact: c,
-          records: texts.map((text) => compose(ctx, tx, c, { kind: 'text', text }).record),
-        };
+        const sessions = new SessionBatch(tx, ctx.account.vault);
+        const records = texts.map(
+          (text) => compose(ctx, tx, c, { kind: 'text', text }, undefined, sessions).record,
+        );
+        sessions.save();
+        return { contact: c, records };
       });
       pump.kick(contact.peerId);
       const views = store.transaction((tx) =>

@@ -16,7 +16,7 @@ import { toHex } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { CoreError, InboundError } from './errors.ts';
 import { encodeFrame, frameDigest } from './frame.ts';
-import { loadSession, saveSession } from './session-store.ts';
+import { loadSession, type SessionBatch, saveSession } from './session-store.ts';
 import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
 import { FRAME_MAX_BYTES } from './transport.ts';
 import { type StoredBody, sealBody } from './views.ts';
@@ -51,6 +51,7 @@ export function compose(
   contact: ContactRecord,
   body: AppBody,
   stored?: StoredBody,
+  sessions?: SessionBatch,
 ): Composed {
   try {
     validateBody(body);
@@ -59,7 +60,7 @@ export function compose(
     throw error;
   }
   checkCanSend(contact);
-  const session = loadSession(tx, ctx.account.vault, contact.id);
+  const session = sessions ? sessions.get(contact.id) : loadSession(tx, ctx.account.vault, contact.id);
   if (!session)
     throw new CoreError('unknown-contact', `no session with ${contact.name}; add them again from an invite`);
   const visible = VISIBLE_KINDS.has(body.kind);
@@ -111,7 +112,8 @@ export function compose(
       lastError: null,
     });
   }
-  saveSession(tx, ctx.account.vault, contact.id, next);
+  if (sessions) sessions.set(contact.id, next);
+  else saveSession(tx, ctx.account.vault, contact.id, next);
   return { record, frame, digest };
 }
 

@@ -6,20 +6,33 @@
  * An `intro` entry (our introduction after accepting an invite) goes first:
  * until the inviter accepted it, they would refuse our messages, so the
  * messages behind it wait.
+ *
+ * Retry timing lives in memory, not in the database: it only says *when* to
+ * resend, and after a restart everything pending is simply due at once. That
+ * keeps a commit (an fsync) off the path of every send. The "sent" status is
+ * written lazily, at most once per SENT_STATUS_FLUSH_MS, for all messages
+ * written meanwhile (an ACK usually makes them "delivered" first).
  */
 import type { Ctx } from './context.ts';
 import { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS, retryDelayMs } from './retry.ts';
-import type { ContactRecord, OutboxRecord } from './store.ts';
-import { TransportError } from './transport.ts';
+import type { ContactRecord, MessageKey, OutboxRecord } from './store.ts';
 
 /** Frames sent to one peer concurrently (the transport coalesces them into few writes). */
 export const OUTBOX_SEND_BATCH = 64;
+/** How often the "sent" status of written-but-unacknowledged messages is stored. */
+export const SENT_STATUS_FLUSH_MS = 1_000;
 
 export interface OutboxHooks {
   /** Our introduction was accepted (true) or refused (false) by the inviter. */
   introduced(contact: ContactRecord, accepted: boolean): void;
   /** Statuses of these messages changed (queued → sent). */
-  changed(keys: readonly OutboxRecord['message'][]): void;
+  changed(keys: readonly MessageKey[]): void;
+}
+
+interface Attempt {
+  readonly peerId: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
 }
 
 export class OutboxPump {
@@ -27,6 +40,10 @@ export class OutboxPump {
   readonly #hooks: OutboxHooks;
   readonly #busy = new Set<string>();
   readonly #again = new Map<string, boolean>();
+  /** Outbox seq → when to try it again. Entries never tried are due now. */
+  readonly #attempts = new Map<number, Attempt>();
+  readonly #sent: MessageKey[] = [];
+  #sentTimer: ReturnType<typeof setTimeout> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
@@ -42,8 +59,9 @@ export class OutboxPump {
 
   stop(): void {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    for (const t of [this.#timer, this.#sentTimer]) if (t) clearTimeout(t);
     this.#timer = undefined;
+    this.#flushSent();
   }
 
   /** Flush a peer's outbox now; `force` ignores backoff (the peer just connected). */
@@ -67,31 +85,31 @@ export class OutboxPump {
       });
   }
 
-  /** Size of the outbox (all peers). */
-  size(): number {
-    return this.#ctx.store.transaction((tx) => tx.countOutbox());
-  }
-
   async #flush(peerId: string, force: boolean): Promise<void> {
-    const { store } = this.#ctx;
-    const { contact, entries } = store.transaction((tx) => ({
+    const { contact, entries } = this.#ctx.store.transaction((tx) => ({
       contact: tx.getContactByPeerId(peerId),
       entries: tx.listOutbox(peerId),
     }));
+    this.#forgetGone(peerId, entries);
     if (!contact) return;
     const now = this.#ctx.now();
-    const due = entries.filter((e) => force || e.nextAttemptAt <= now);
+    const due = entries.filter((e) => force || (this.#attempts.get(e.seq)?.nextAttemptAt ?? 0) <= now);
     const intro = entries.find((e) => e.kind === 'intro');
     if (intro) {
       if (!due.includes(intro)) return;
-      const accepted = await this.#introduce(contact, intro);
-      if (accepted !== true) return;
+      if ((await this.#introduce(contact, intro)) !== true) return;
     }
     const msgs = due.filter((e) => e.kind === 'msg');
     for (let i = 0; i < msgs.length && !this.#stopped; i += OUTBOX_SEND_BATCH) {
-      const ok = await this.#sendBatch(contact, msgs.slice(i, i + OUTBOX_SEND_BATCH));
-      if (!ok) return;
+      if (!(await this.#sendBatch(contact, msgs.slice(i, i + OUTBOX_SEND_BATCH)))) return;
     }
+  }
+
+  /** Drops retry state of entries that left the outbox (ACKed, rejected, removed). */
+  #forgetGone(peerId: string, entries: readonly OutboxRecord[]): void {
+    const present = new Set(entries.map((e) => e.seq));
+    for (const [seq, a] of this.#attempts)
+      if (a.peerId === peerId && !present.has(seq)) this.#attempts.delete(seq);
   }
 
   async #introduce(contact: ContactRecord, entry: OutboxRecord): Promise<boolean | undefined> {
@@ -109,6 +127,7 @@ export class OutboxPump {
       const current = tx.getContact(contact.id);
       if (accepted && current) tx.putContact({ ...current, state: 'active', updatedAt: this.#ctx.now() });
     });
+    this.#attempts.delete(entry.seq);
     this.#hooks.introduced(contact, accepted);
     return accepted;
   }
@@ -118,54 +137,75 @@ export class OutboxPump {
     const results = await Promise.allSettled(
       batch.map((e) => this.#ctx.transport.send(contact.peerId, e.frame)),
     );
-    const sent = batch.filter((_, i) => results[i]?.status === 'fulfilled');
-    const failed = batch.filter((_, i) => results[i]?.status === 'rejected');
     const now = this.#ctx.now();
-    this.#ctx.store.transaction((tx) => {
-      for (const e of sent) {
-        const wait = Math.min(ACK_TIMEOUT_MS * 2 ** Math.min(e.attempts, 2), RETRY_MAX_DELAY_MS);
-        tx.updateOutbox(e.seq, { attempts: e.attempts + 1, nextAttemptAt: now + wait, lastError: null });
-        if (e.message && tx.getMessage(e.message)?.status === 'queued')
-          tx.updateMessage(e.message, { status: 'sent' });
+    const failed: OutboxRecord[] = [];
+    for (const [i, e] of batch.entries()) {
+      if (results[i]?.status !== 'fulfilled') {
+        failed.push(e);
+        continue;
       }
-    });
-    if (sent.length > 0) this.#hooks.changed(sent.map((e) => e.message).filter((m) => m !== null));
-    if (failed.length > 0) {
-      const reason = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-      this.#failed(failed, reason.reason);
-      return false;
+      const attempts = (this.#attempts.get(e.seq)?.attempts ?? 0) + 1;
+      const wait = Math.min(ACK_TIMEOUT_MS * 2 ** Math.min(attempts - 1, 2), RETRY_MAX_DELAY_MS);
+      this.#attempts.set(e.seq, { peerId: contact.peerId, attempts, nextAttemptAt: now + wait });
+      if (e.message && attempts === 1) this.#sent.push(e.message);
     }
-    return true;
+    if (this.#sent.length > 0) this.#sentTimer ??= setTimeout(() => this.#flushSent(), SENT_STATUS_FLUSH_MS);
+    if (failed.length === 0) return true;
+    const reason = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    this.#failed(failed, reason.reason);
+    return false;
   }
 
-  #failed(entries: readonly OutboxRecord[], error: unknown): void {
+  /** Stores "sent" for messages written since the last flush that are still only "queued". */
+  #flushSent(): void {
+    this.#sentTimer = undefined;
+    const keys = this.#sent.splice(0);
+    if (keys.length === 0) return;
+    try {
+      const changed = this.#ctx.store.transaction((tx) =>
+        keys.filter((k) => {
+          if (tx.getMessage(k)?.status !== 'queued') return false;
+          tx.updateMessage(k, { status: 'sent' });
+          return true;
+        }),
+      );
+      if (changed.length > 0) this.#hooks.changed(changed);
+    } catch {
+      // Only a display status: the message itself is safe in the outbox.
+    }
+  }
+
+  #failed(entries: readonly OutboxRecord[], _error: unknown): void {
     const now = this.#ctx.now();
-    const reason = error instanceof TransportError ? error.code : 'error';
-    this.#ctx.store.transaction((tx) => {
-      for (const e of entries) {
-        const delay = retryDelayMs(e.attempts + 1, this.#jitter());
-        tx.updateOutbox(e.seq, { attempts: e.attempts + 1, nextAttemptAt: now + delay, lastError: reason });
-      }
-    });
+    for (const e of entries) {
+      const attempts = (this.#attempts.get(e.seq)?.attempts ?? 0) + 1;
+      this.#attempts.set(e.seq, {
+        peerId: e.peerId,
+        attempts,
+        nextAttemptAt: now + retryDelayMs(attempts, this.#jitter()),
+      });
+    }
   }
 
   #jitter(): number {
-    const b = this.#ctx.random(1);
-    return (b[0] as number) / 256;
+    return (this.#ctx.random(1)[0] as number) / 256;
   }
 
-  /** Wakes up at the earliest nextAttemptAt of any peer. */
+  /** Wakes up at the earliest retry time of any peer. */
   #schedule(): void {
     if (this.#stopped) return;
     if (this.#timer) clearTimeout(this.#timer);
-    const entries = this.#ctx.store.transaction((tx) => tx.listOutbox());
-    if (entries.length === 0) return;
-    const next = entries.reduce((min, e) => Math.min(min, e.nextAttemptAt), Number.POSITIVE_INFINITY);
+    this.#timer = undefined;
+    let next = Number.POSITIVE_INFINITY;
+    for (const a of this.#attempts.values()) next = Math.min(next, a.nextAttemptAt);
+    if (next === Number.POSITIVE_INFINITY) return;
     const delay = Math.max(0, Math.min(next - this.#ctx.now(), RETRY_MAX_DELAY_MS));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       const now = this.#ctx.now();
-      const peers = new Set(entries.filter((e) => e.nextAttemptAt <= now).map((e) => e.peerId));
+      const peers = new Set(
+        [...this.#attempts.values()].filter((a) => a.nextAttemptAt <= now).map((a) => a.peerId),
+      );
       for (const peer of peers) this.kick(peer);
       if (peers.size === 0) this.#schedule();
     }, delay);

@@ -4,10 +4,13 @@
  * savepoint so a bad one fails alone. Every caller still learns "queued"
  * only after the commit that holds its message (D1).
  */
+
 import type { AppBody } from './app-message.ts';
 import { findContact } from './contacts.ts';
 import type { Ctx } from './context.ts';
 import { compose } from './outbound.ts';
+import { SessionBatch } from './session-store.ts';
+import { soon } from './soon.ts';
 import type { ContactRecord, MessageRecord } from './store.ts';
 import { type MessageView, messageView } from './views.ts';
 
@@ -25,7 +28,7 @@ export class SendQueue {
   readonly #ctx: Ctx;
   readonly #kick: (peerId: string) => void;
   readonly #pending: Pending[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #scheduled = false;
 
   constructor(ctx: Ctx, kick: (peerId: string) => void) {
     this.#ctx = ctx;
@@ -36,23 +39,31 @@ export class SendQueue {
   enqueue(name: string, body: AppBody): Promise<MessageView> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ name, body, resolve, reject });
-      this.#timer ??= setTimeout(() => this.#flush(), 0);
+      if (!this.#scheduled) {
+        this.#scheduled = true;
+        soon(() => this.#flush());
+      }
     });
   }
 
   #flush(): void {
-    this.#timer = undefined;
+    this.#scheduled = false;
     const batch = this.#pending.splice(0, SEND_QUEUE_BATCH_MAX);
-    if (this.#pending.length > 0) this.#timer = setTimeout(() => this.#flush(), 0);
+    if (this.#pending.length > 0) {
+      this.#scheduled = true;
+      soon(() => this.#flush());
+    }
     const results: Array<{ contact: ContactRecord; record: MessageRecord } | { error: unknown }> = [];
     try {
-      this.#ctx.store.transaction(() => {
+      this.#ctx.store.transaction((tx) => {
+        const sessions = new SessionBatch(tx, this.#ctx.account.vault);
         for (const p of batch) {
           try {
             results.push(
               this.#ctx.store.transaction((inner) => {
                 const contact = findContact(inner, p.name);
-                const record = compose(this.#ctx, inner, contact, p.body).record as MessageRecord;
+                const record = compose(this.#ctx, inner, contact, p.body, undefined, sessions)
+                  .record as MessageRecord;
                 return { contact, record };
               }),
             );
@@ -60,22 +71,26 @@ export class SendQueue {
             results.push({ error });
           }
         }
+        sessions.save();
       });
     } catch (error) {
       for (const p of batch) p.reject(error); // nothing was committed
       return;
     }
     const peers = new Set<string>();
-    batch.forEach((p, i) => {
+    for (const [i, p] of batch.entries()) {
       const r = results[i];
-      if (!r || 'error' in r) return p.reject(r?.error);
+      if (!r || 'error' in r) {
+        p.reject(r?.error);
+        continue;
+      }
       peers.add(r.contact.peerId);
       const view = this.#ctx.store.transaction((tx) =>
         messageView(tx, this.#ctx.account.vault, r.contact, r.record),
       );
       this.#ctx.events.emit('message', view);
       p.resolve(view);
-    });
+    }
     for (const peer of peers) this.#kick(peer);
   }
 }

@@ -13,3 +13,41 @@ export function loadSession(tx: StoreTx, vault: Vault, contactId: string): Sessi
 export function saveSession(tx: StoreTx, vault: Vault, contactId: string, session: Session): void {
   tx.putSession(contactId, vault.seal(label(contactId), serializeSession(session)));
 }
+
+/**
+ * Sessions of one group-commit batch: loaded once, advanced in memory by each
+ * message of the batch, written once at the end of the same transaction.
+ * (Sessions are immutable values, so a failed message simply leaves the
+ * cached one as it was.)
+ */
+export class SessionBatch {
+  readonly #tx: StoreTx;
+  readonly #vault: Vault;
+  readonly #sessions = new Map<string, Session | undefined>();
+  readonly #dirty = new Set<string>();
+
+  constructor(tx: StoreTx, vault: Vault) {
+    this.#tx = tx;
+    this.#vault = vault;
+  }
+
+  get(contactId: string): Session | undefined {
+    if (!this.#sessions.has(contactId))
+      this.#sessions.set(contactId, loadSession(this.#tx, this.#vault, contactId));
+    return this.#sessions.get(contactId);
+  }
+
+  set(contactId: string, session: Session): void {
+    this.#sessions.set(contactId, session);
+    this.#dirty.add(contactId);
+  }
+
+  /** Writes every changed session; call before the batch's transaction commits. */
+  save(): void {
+    for (const id of this.#dirty) {
+      const s = this.#sessions.get(id);
+      if (s) saveSession(this.#tx, this.#vault, id, s);
+    }
+    this.#dirty.clear();
+  }
+}

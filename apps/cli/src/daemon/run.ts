@@ -23,6 +23,7 @@ import { type ApiServer, type ExtraRoutes, RpcFailure, startApiServer } from './
 import { attachmentMethods } from './attachment-methods.ts';
 import { faultsFromEnv } from './faults.ts';
 import { createFileBlobStore } from './file-blobs.ts';
+import { DEFAULT_LISTEN, rememberedListen, rememberListen } from './listen.ts';
 import { acquireLock } from './lock.ts';
 import { type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
 
@@ -30,7 +31,8 @@ export type DaemonState = 'no-account' | 'locked' | 'ready';
 
 export interface DaemonOptions {
   readonly home: HomePaths;
-  readonly listen: readonly string[];
+  /** Listen multiaddrs; undefined = the ports of the last run (listen.ts), else random ones. */
+  readonly listen?: readonly string[];
   readonly bootstrap: readonly string[];
   readonly mdns: boolean;
   readonly passphrase?: string;
@@ -115,16 +117,24 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     const view: DaemonView = { api: () => apiRef as ApiServer, state: () => state };
 
     const goOnline = async (account: Account): Promise<void> => {
-      const unwrapped: ParleyTransport = await createParleyTransport(
-        {
-          privateKey: account.peerKey,
-          listen: options.listen,
-          bootstrap: options.bootstrap,
-          mdns: options.mdns,
-          dhtAllowPrivateAddresses: options.privateAddresses ?? false,
-        },
-        { log: options.log },
-      );
+      const transportFor = (listen: readonly string[]) =>
+        createParleyTransport(
+          {
+            privateKey: account.peerKey,
+            listen,
+            bootstrap: options.bootstrap,
+            mdns: options.mdns,
+            dhtAllowPrivateAddresses: options.privateAddresses ?? false,
+          },
+          { log: options.log },
+        );
+      let unwrapped: ParleyTransport;
+      if (options.listen) unwrapped = await transportFor(options.listen);
+      else {
+        // Last run's ports if they are still free, else fresh ones; then remember what we got.
+        unwrapped = await transportFor(rememberedListen(home.dir)).catch(() => transportFor(DEFAULT_LISTEN));
+        rememberListen(home.dir, unwrapped.addresses());
+      }
       const transport = faults.wrapTransport(unwrapped);
       cleanups.push(() => transport.stop());
       const m = createMessenger({
