@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   messages: async () => (await import('./commands/messages.ts')).messages,
   chat: async () => (await import('./commands/chat.ts')).chat,
   relay: async () => (await import('./commands/relay.ts')).relay,
+  ui: async () => (await import('./commands/ui.ts')).ui,
 };
 
 const USAGE = `parley ${VERSION} — peer-to-peer, end-to-end encrypted messaging
@@ -34,6 +35,7 @@ Account and daemon:
   init --name NAME [--passphrase-stdin | --no-passphrase]   create an account
   daemon [--listen MA]... [--bootstrap MA]... [--no-mdns]    run the node (foreground)
   daemon --stop                                              stop the running daemon
+  ui [--no-open]                                             open Parley Desktop (starts the daemon)
   status                                                     is the daemon up, contacts, outbox
   id                                                         peer id, fingerprint, addresses
   relay [--listen MA]...                                     run a relay/bootstrap node (no account)

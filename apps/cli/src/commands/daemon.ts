@@ -1,7 +1,8 @@
-/** `parley daemon [--listen MA]... [--bootstrap MA]... [--no-mdns] [--passphrase-stdin] [--stop]` */
+/** `parley daemon [--listen MA]... [--bootstrap MA]... [--no-mdns] [--passphrase-stdin] [--allow-locked] [--stop]` */
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.ts';
 import { connect } from '../client.ts';
+import { desktopRoutes } from '../daemon/desktop-routes.ts';
 import { startDaemon } from '../daemon/run.ts';
 import { ensureHome, resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
@@ -20,6 +21,8 @@ export async function daemon(argv: string[], io: Io, global: Global): Promise<nu
       'passphrase-stdin': { type: 'boolean' },
       'private-addresses': { type: 'boolean' },
       stop: { type: 'boolean' },
+      // Start without a usable account; the desktop app onboards/unlocks (parley ui).
+      'allow-locked': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -35,13 +38,18 @@ export async function daemon(argv: string[], io: Io, global: Global): Promise<nu
   const passphrase = values['passphrase-stdin']
     ? await readPassphrase(io, true, false)
     : io.env.PARLEY_PASSPHRASE;
+  const listen = values.listen ?? DAEMON_DEFAULT_LISTEN;
+  const bootstrap = values.bootstrap ?? [];
+  const mdns = !values['no-mdns'];
   const handle = await startDaemon({
     home,
-    listen: values.listen ?? DAEMON_DEFAULT_LISTEN,
-    bootstrap: values.bootstrap ?? [],
-    mdns: !values['no-mdns'],
+    listen,
+    bootstrap,
+    mdns,
     privateAddresses: values['private-addresses'] ?? false,
     ...(passphrase === undefined ? {} : { passphrase }),
+    ...(values['allow-locked'] ? { allowLocked: true } : {}),
+    extraRoutes: desktopRoutes({ config: { listen, bootstrap, mdns } }),
     log: (line) => io.stderr(`${line}\n`),
   }).catch((error: unknown) => {
     if (error instanceof CliError) throw error;
@@ -68,6 +76,13 @@ export async function daemon(argv: string[], io: Io, global: Global): Promise<nu
       );
       io.stderr('press Ctrl+C to stop\n');
     }
+  } else {
+    const state = handle.state();
+    if (global.json) printJson(io, { event: 'ready', state, apiPort: handle.port });
+    else
+      io.stderr(
+        `Parley is waiting (${state === 'no-account' ? 'no account yet' : 'locked'}); local API on 127.0.0.1:${handle.port}; open it with "parley ui"\n`,
+      );
   }
   const onSignal = (): void => {
     io.stderr('stopping…\n');

@@ -1,0 +1,132 @@
+/**
+ * `parley ui [--no-open]`: opens Parley Desktop. Starts the daemon in the
+ * background if it is not running (`daemon --allow-locked`, logging to the
+ * data folder's daemon.log), asks it for a one-time ticket and opens
+ * `http://127.0.0.1:PORT/?ticket=T` in a Chromium app window (else the
+ * default browser); `--no-open` prints the URL instead. The daemon trades the
+ * ticket for an HttpOnly session cookie, once (desktop-routes.ts).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CliError } from '../cli-error.ts';
+import { connect, daemonAddress } from '../client.ts';
+import { EXIT_UNAVAILABLE } from '../exit-codes.ts';
+import { ensureHome, type HomePaths, resolveHome } from '../home.ts';
+import { type Global, type Io, printJson } from '../io.ts';
+
+/** How long to wait for a daemon we started to write api.json and answer. */
+export const DAEMON_START_TIMEOUT_MS = 30_000;
+const POLL_INTERVAL_MS = 100;
+
+const PARLEY_BIN = fileURLToPath(new URL('../../bin/parley.js', import.meta.url));
+const BROWSERS = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'] as const;
+
+async function isRunning(home: HomePaths): Promise<boolean> {
+  try {
+    await connect(home).call('daemon.state');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startDaemonInBackground(home: HomePaths): void {
+  const log = openSync(home.logFile, 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [PARLEY_BIN, '--home', home.dir, 'daemon', '--allow-locked'], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: process.env,
+    });
+    child.unref();
+  } finally {
+    closeSync(log);
+  }
+}
+
+async function waitForDaemon(home: HomePaths): Promise<void> {
+  const deadline = Date.now() + DAEMON_START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (existsSync(home.apiFile) && (await isRunning(home))) return;
+    await new Promise((r) => setTimeout(r, POLL_INTERVAL_MS));
+  }
+  throw new CliError(
+    'daemon-not-running',
+    `the Parley daemon did not start within ${DAEMON_START_TIMEOUT_MS / 1000} s; see ${home.logFile}`,
+    EXIT_UNAVAILABLE,
+  );
+}
+
+/** Asks the running daemon for a one-time ticket; returns the URL that redeems it. */
+export async function ticketUrl(home: HomePaths): Promise<string> {
+  const { port, token } = daemonAddress(home);
+  const res = await fetch(`http://127.0.0.1:${port}/ui/ticket`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!res.ok)
+    throw new CliError('ticket-refused', `the daemon refused a desktop ticket (HTTP ${res.status})`);
+  const { ticket } = (await res.json()) as { ticket: string };
+  return `http://127.0.0.1:${port}/?ticket=${encodeURIComponent(ticket)}`;
+}
+
+function onPath(command: string, env: Io['env']): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const full = join(dir, command);
+    if (existsSync(full)) return full;
+  }
+  return undefined;
+}
+
+function openUrl(url: string, env: Io['env']): string | undefined {
+  const browser = BROWSERS.map((b) => onPath(b, env)).find((p) => p !== undefined);
+  const [command, args] = browser
+    ? [browser, [`--app=${url}`]]
+    : onPath('xdg-open', env)
+      ? ['xdg-open', [url]]
+      : [undefined, []];
+  if (!command) return undefined;
+  const child = spawn(command, args, { detached: true, stdio: 'ignore' });
+  child.on('error', () => undefined);
+  child.unref();
+  return command;
+}
+
+export async function ui(argv: string[], io: Io, global: Global): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'no-open': { type: 'boolean' } },
+    strict: true,
+    allowPositionals: false,
+  });
+  const home = resolveHome(global.home, io.env);
+  ensureHome(home);
+  let started = false;
+  if (!(await isRunning(home))) {
+    io.stderr('starting the Parley daemon…\n');
+    startDaemonInBackground(home);
+    started = true;
+    await waitForDaemon(home);
+  }
+  const url = await ticketUrl(home);
+  // No graphical session: print the link (e.g. over SSH with a forwarded port).
+  const noOpen = values['no-open'] || !hasDisplay(io.env);
+  const opener = noOpen ? undefined : openUrl(url, io.env);
+  if (global.json) printJson(io, { url, opened: opener !== undefined, daemonStarted: started });
+  else if (opener) io.stderr(`opened Parley Desktop (${opener}); the link works once, for 60 s\n`);
+  else {
+    if (!values['no-open'])
+      io.stderr('no display or browser found; open this link (it works once, for 60 s):\n');
+    io.stdout(`${url}\n`);
+  }
+  return 0;
+}
+
+/** True when a graphical session is available to open a window in. */
+export function hasDisplay(env: Io['env']): boolean {
+  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}

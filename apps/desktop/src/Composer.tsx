@@ -1,0 +1,181 @@
+/**
+ * Writing a message: Enter sends, Shift+Enter is a new line; emoji picker;
+ * reply and edit modes; typing notifications; a hint when the message will
+ * wait in the queue because the contact is offline.
+ */
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { EmojiPicker } from './EmojiPicker.tsx';
+import { preview } from './format.ts';
+import { CloseIcon, SendIcon, SmileIcon } from './Icons.tsx';
+
+/** typing.set is re-sent at most this often while typing, and cleared after this much quiet. */
+const TYPING_REFRESH_MS = 3_000;
+const TYPING_IDLE_MS = 4_000;
+/** The composer grows to this many pixels before it scrolls. */
+const COMPOSER_MAX_HEIGHT_PX = 180;
+
+export type ComposerMode =
+  | { readonly kind: 'new' }
+  | { readonly kind: 'reply'; readonly author: string; readonly text: string }
+  | { readonly kind: 'edit'; readonly text: string };
+
+export function Composer({
+  contact,
+  online,
+  blocked,
+  mode,
+  onCancelMode,
+  onSend,
+  onTyping,
+}: {
+  readonly contact: string;
+  readonly online: boolean;
+  readonly blocked: boolean;
+  readonly mode: ComposerMode;
+  readonly onCancelMode: () => void;
+  readonly onSend: (text: string) => Promise<boolean>;
+  readonly onTyping: (active: boolean) => void;
+}) {
+  const [text, setText] = useState('');
+  const [emoji, setEmoji] = useState(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const typingSentAt = useRef(0);
+  const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  useEffect(() => {
+    if (mode.kind === 'edit') setText(mode.text);
+    input.current?.focus();
+  }, [mode]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-measure whenever the text changes
+  useEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, COMPOSER_MAX_HEIGHT_PX)}px`;
+  }, [text]);
+
+  useEffect(() => () => clearTimeout(idle.current), []);
+
+  const stopTyping = () => {
+    clearTimeout(idle.current);
+    if (typingSentAt.current) onTyping(false);
+    typingSentAt.current = 0;
+  };
+
+  const changed = (value: string) => {
+    setText(value);
+    if (mode.kind === 'edit') return;
+    const now = Date.now();
+    if (value && now - typingSentAt.current > TYPING_REFRESH_MS) {
+      typingSentAt.current = now;
+      onTyping(true);
+    }
+    clearTimeout(idle.current);
+    idle.current = setTimeout(stopTyping, value ? TYPING_IDLE_MS : 0);
+  };
+
+  const send = async () => {
+    const body = text.trim();
+    if (!body || blocked) return;
+    stopTyping();
+    if (await onSend(text)) setText('');
+    input.current?.focus();
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void send();
+    } else if (e.key === 'Escape' && mode.kind !== 'new') {
+      e.preventDefault();
+      if (mode.kind === 'edit') setText('');
+      onCancelMode();
+    }
+  };
+
+  const insert = (value: string) => {
+    const el = input.current;
+    const start = el?.selectionStart ?? text.length;
+    const end = el?.selectionEnd ?? text.length;
+    const next = text.slice(0, start) + value + text.slice(end);
+    setText(next);
+    requestAnimationFrame(() => {
+      el?.focus();
+      el?.setSelectionRange(start + value.length, start + value.length);
+    });
+  };
+
+  return (
+    <div className="composer-wrap">
+      {mode.kind !== 'new' && (
+        <div className="composer-mode">
+          <div className="composer-mode-text">
+            <strong>{mode.kind === 'reply' ? `Replying to ${mode.author}` : 'Editing message'}</strong>
+            <span>{preview(mode.text, 100)}</span>
+          </div>
+          <button
+            type="button"
+            className="icon-button small"
+            aria-label={mode.kind === 'reply' ? 'Cancel reply' : 'Cancel edit'}
+            onClick={() => {
+              if (mode.kind === 'edit') setText('');
+              onCancelMode();
+            }}
+          >
+            <CloseIcon size={16} />
+          </button>
+        </div>
+      )}
+      {!online && !blocked && (
+        <p className="composer-hint" role="status">
+          {contact} is offline: messages are queued and sent when {contact} is reachable.
+        </p>
+      )}
+      <div className="composer">
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Emoji"
+          aria-expanded={emoji}
+          onClick={() => setEmoji((v) => !v)}
+          disabled={blocked}
+        >
+          <SmileIcon />
+        </button>
+        {emoji && (
+          <EmojiPicker
+            onPick={(e) => insert(e)}
+            onClose={() => {
+              setEmoji(false);
+              input.current?.focus();
+            }}
+          />
+        )}
+        <textarea
+          ref={input}
+          aria-label="Message"
+          placeholder={
+            blocked ? 'Sending is blocked until you accept the new safety number' : `Message ${contact}`
+          }
+          rows={1}
+          value={text}
+          disabled={blocked}
+          onChange={(e) => changed(e.target.value)}
+          onKeyDown={onKeyDown}
+          onBlur={stopTyping}
+        />
+        <button
+          type="button"
+          className="send-button"
+          aria-label={mode.kind === 'edit' ? 'Save edit' : 'Send'}
+          title={mode.kind === 'edit' ? 'Save edit' : 'Send (Enter)'}
+          disabled={blocked || !text.trim()}
+          onClick={() => void send()}
+        >
+          <SendIcon />
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,130 @@
+/** Contact info: safety number (digits + QR), verification, key change, rename, remove. */
+import { useEffect, useState } from 'react';
+import { Avatar } from './Avatar.tsx';
+import { RpcError, rpc } from './api.ts';
+import { ConfirmDialog, Dialog } from './Dialog.tsx';
+import { ShieldIcon } from './Icons.tsx';
+import { Qr } from './Qr.tsx';
+import type { ContactView, SafetyNumber } from './types.ts';
+
+export function ContactInfo({
+  contact,
+  onClose,
+  onChanged,
+  onRemoved,
+}: {
+  readonly contact: ContactView;
+  readonly onClose: () => void;
+  readonly onChanged: () => void;
+  readonly onRemoved: () => void;
+}) {
+  const [number, setNumber] = useState<SafetyNumber | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [removing, setRemoving] = useState(false);
+  const name = contact.name;
+
+  useEffect(() => {
+    void rpc<SafetyNumber>('contacts.safetyNumber', { name }).then(setNumber, (err: unknown) =>
+      setError(err instanceof RpcError ? err.message : 'No safety number yet.'),
+    );
+  }, [name]);
+
+  const call = (method: string, params: Record<string, unknown>, after = onChanged) =>
+    void rpc(method, params).then(after, (err: unknown) =>
+      setError(err instanceof RpcError ? err.message : 'That did not work.'),
+    );
+
+  return (
+    <Dialog title={`About ${name}`} onClose={onClose}>
+      <div className="contact-info">
+        <div className="contact-card">
+          <Avatar name={name} online={contact.online} size={56} />
+          <div>
+            <div className="contact-name">{name}</div>
+            <div className="muted">
+              {contact.online ? 'online' : 'offline'}
+              {contact.state === 'pending' ? ' · waiting to connect' : ''}
+            </div>
+          </div>
+        </div>
+        {contact.identityChanged && (
+          <div className="banner warning" role="alert">
+            <div className="banner-body">
+              <strong>{name}'s safety number has changed.</strong>
+              <span>Compare the new number below with {name} before you accept it.</span>
+            </div>
+            <button
+              type="button"
+              className="button warning-button"
+              onClick={() => call('contacts.acceptKey', { name })}
+            >
+              Accept new safety number
+            </button>
+          </div>
+        )}
+        <section aria-labelledby="safety-title">
+          <h3 id="safety-title">Safety number</h3>
+          <p className="muted">
+            Compare these digits with {name} in person or on a call, or scan each other's code. If they match,
+            nobody is in the middle.
+          </p>
+          {number ? (
+            <div className="safety">
+              <Qr text={number.qr} label={`Safety number QR code for ${name}`} size={150} />
+              <p className="safety-digits">
+                {number.groups.map((g, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: fixed groups
+                  <span key={i}>{g}</span>
+                ))}
+              </p>
+            </div>
+          ) : (
+            <p className="muted">{error ?? 'Loading…'}</p>
+          )}
+          {contact.verified ? (
+            <div className="verified-row">
+              <span className="verified-label">
+                <ShieldIcon /> Verified
+              </span>
+              <button
+                type="button"
+                className="button"
+                onClick={() => call('contacts.verify', { name, verified: false })}
+              >
+                Clear verification
+              </button>
+            </div>
+          ) : (
+            <button
+              type="button"
+              className="button primary"
+              disabled={!number || contact.identityChanged}
+              onClick={() => call('contacts.verify', { name, verified: true })}
+            >
+              Mark as verified
+            </button>
+          )}
+        </section>
+        {error && number && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <section className="danger-zone">
+          <button type="button" className="button danger-button" onClick={() => setRemoving(true)}>
+            Remove contact
+          </button>
+        </section>
+      </div>
+      {removing && (
+        <ConfirmDialog
+          title={`Remove ${name}?`}
+          text={`${name} and your conversation are deleted from this computer.`}
+          confirm="Remove"
+          onConfirm={() => call('contacts.remove', { name }, onRemoved)}
+          onClose={() => setRemoving(false)}
+        />
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,270 @@
+/** The open conversation: header, identity-change banner, messages, composer. */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Avatar } from './Avatar.tsx';
+import { type EventStream, RpcError, rpc } from './api.ts';
+import { Composer, type ComposerMode } from './Composer.tsx';
+import { ConfirmDialog } from './Dialog.tsx';
+import { DISAPPEARING_CHOICES, formatDuration } from './format.ts';
+import { InfoIcon, ShieldIcon } from './Icons.tsx';
+import { KeyChangeBanner } from './KeyChangeBanner.tsx';
+import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
+import { MessageList, type Row, toRows } from './MessageList.tsx';
+import { type ConversationView, type MessageView, messageKey } from './types.ts';
+import { useConversation } from './use-conversation.ts';
+
+export function Conversation({
+  conversation,
+  stream,
+  typing,
+  onInfo,
+  onChanged,
+}: {
+  readonly conversation: ConversationView;
+  readonly stream: EventStream;
+  readonly typing: boolean;
+  readonly onInfo: () => void;
+  readonly onChanged: () => void;
+}) {
+  const { contact } = conversation;
+  const name = contact.name;
+  const history = useConversation(name, stream);
+  const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
+  const [target, setTarget] = useState<MessageView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
+  const [deleting, setDeleting] = useState<MessageView | null>(null);
+  const [quotes, setQuotes] = useState<ReadonlyMap<string, MessageView>>(new Map());
+
+  const byKey = useMemo(() => new Map(history.messages.map((m) => [messageKey(m), m])), [history.messages]);
+  const rows = useMemo(() => {
+    const r: Row[] = toRows(history.messages);
+    if (!history.hasMore && !history.loading)
+      r.unshift({
+        kind: 'note',
+        key: 'note:start',
+        label: history.capped
+          ? 'Older messages are kept on this computer but cannot be shown here yet.'
+          : 'Messages are end-to-end encrypted. Only you and your contact can read them.',
+      });
+    return r;
+  }, [history.messages, history.hasMore, history.loading, history.capped]);
+
+  // Mark as read while the conversation is on screen.
+  const lastIn = history.messages.findLast((m) => m.direction === 'in');
+  const unread = conversation.unread;
+  useEffect(() => {
+    if (!lastIn && !unread) return;
+    const mark = () => {
+      if (document.visibilityState !== 'visible') return;
+      void rpc('conversations.markRead', { contact: name }).then(onChanged, () => undefined);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    return () => document.removeEventListener('visibilitychange', mark);
+  }, [name, lastIn, unread, onChanged]);
+
+  // Quoted messages that are not loaded (older than the loaded pages) are fetched once.
+  const wanted = useRef(new Set<string>());
+  useEffect(() => {
+    for (const m of history.messages) {
+      if (!m.replyTo) continue;
+      const dir = m.replyTo.mine ? m.direction : m.direction === 'out' ? 'in' : 'out';
+      const key = `${dir}:${m.replyTo.id}`;
+      if (byKey.has(key) || wanted.current.has(key)) continue;
+      wanted.current.add(key);
+      void rpc<MessageView>('messages.get', {
+        contact: name,
+        id: m.replyTo.id,
+        sender: dir === 'out' ? 'self' : 'peer',
+      }).then(
+        (q) => setQuotes((old) => new Map(old).set(key, q)),
+        () => undefined,
+      );
+    }
+  }, [history.messages, byKey, name]);
+
+  const quoteOf = useCallback(
+    (m: MessageView): QuoteInfo | null => {
+      if (!m.replyTo) return null;
+      const dir = m.replyTo.mine ? m.direction : m.direction === 'out' ? 'in' : 'out';
+      const key = `${dir}:${m.replyTo.id}`;
+      const q = byKey.get(key) ?? quotes.get(key);
+      const author = dir === 'out' ? 'You' : name;
+      if (!q) return { key, author, text: '…' };
+      return { key, author, text: q.deleted ? 'This message was deleted' : q.text };
+    },
+    [byKey, quotes, name],
+  );
+
+  const fail = useCallback(
+    (err: unknown) => setError(err instanceof RpcError ? err.message : 'Something went wrong.'),
+    [],
+  );
+
+  const actions: BubbleActions = useMemo(
+    () => ({
+      onReply: (m) => {
+        setTarget(m);
+        setMode({ kind: 'reply', author: m.direction === 'out' ? 'yourself' : name, text: m.text });
+      },
+      onEdit: (m) => {
+        setTarget(m);
+        setMode({ kind: 'edit', text: m.text });
+      },
+      onReact: (m, emoji) => {
+        void rpc('messages.react', { contact: name, id: m.id, mine: m.direction === 'out', emoji })
+          .then(() =>
+            rpc<MessageView>('messages.get', {
+              contact: name,
+              id: m.id,
+              sender: m.direction === 'out' ? 'self' : 'peer',
+            }),
+          )
+          .then(history.upsert, fail);
+      },
+      onDelete: (m) => setDeleting(m),
+      onJump: (key) => setJump({ key, nonce: Date.now() }),
+    }),
+    [name, history.upsert, fail],
+  );
+
+  const send = async (text: string): Promise<boolean> => {
+    setError(null);
+    try {
+      if (mode.kind === 'edit' && target) {
+        history.upsert(await rpc<MessageView>('messages.edit', { contact: name, id: target.id, text }));
+      } else {
+        const replyTo =
+          mode.kind === 'reply' && target ? { id: target.id, mine: target.direction === 'out' } : undefined;
+        history.upsert(
+          await rpc<MessageView>('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) }),
+        );
+      }
+      setMode({ kind: 'new' });
+      setTarget(null);
+      onChanged();
+      return true;
+    } catch (err) {
+      fail(err);
+      return false;
+    }
+  };
+
+  const setDisappearing = (value: string) => {
+    const ms = value === 'off' ? null : Number(value);
+    void rpc('conversations.setDisappearing', { contact: name, ms }).then(onChanged, fail);
+  };
+
+  const presence = typing ? 'typing…' : contact.online ? 'online' : 'offline';
+  return (
+    <section className="conversation" aria-label={`Conversation with ${name}`}>
+      <header className="conversation-header">
+        <Avatar name={name} online={contact.online} />
+        <div className="conversation-title">
+          <h2>
+            {name}
+            {contact.verified && (
+              <span className="verified" title="Verified" role="img" aria-label="Verified">
+                <ShieldIcon />
+              </span>
+            )}
+          </h2>
+          <span
+            className={`presence-text ${typing ? 'typing' : contact.online ? 'on' : 'off'}`}
+            role="status"
+          >
+            {presence}
+          </span>
+        </div>
+        <label className="disappearing" title="Disappearing messages">
+          <span className="visually-hidden">Disappearing messages</span>
+          <select
+            value={conversation.disappearingMs === null ? 'off' : String(conversation.disappearingMs)}
+            onChange={(e) => setDisappearing(e.target.value)}
+          >
+            {DISAPPEARING_CHOICES.map((c) => (
+              <option key={c.label} value={c.ms === null ? 'off' : String(c.ms)}>
+                {c.ms === null ? 'Disappearing: off' : `Disappear after ${c.label}`}
+              </option>
+            ))}
+            {conversation.disappearingMs !== null &&
+              !DISAPPEARING_CHOICES.some((c) => c.ms === conversation.disappearingMs) && (
+                <option value={String(conversation.disappearingMs)}>
+                  {`Disappear after ${formatDuration(conversation.disappearingMs)}`}
+                </option>
+              )}
+          </select>
+        </label>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Contact info"
+          title="Contact info"
+          onClick={onInfo}
+        >
+          <InfoIcon />
+        </button>
+      </header>
+      {contact.identityChanged && <KeyChangeBanner contact={contact} onChanged={onChanged} onInfo={onInfo} />}
+      {contact.state === 'pending' && (
+        <p className="banner info" role="status">
+          Waiting for {name} to come online to finish adding each other. You can already write: messages wait
+          in the queue.
+        </p>
+      )}
+      <MessageList
+        rows={rows}
+        hasMore={history.hasMore}
+        loading={history.loading}
+        onReachTop={history.loadOlder}
+        jump={jump}
+        renderRow={(row) => (
+          <MessageBubble
+            message={row.message}
+            first={row.first}
+            quote={quoteOf(row.message)}
+            actions={actions}
+          />
+        )}
+      />
+      {typing && (
+        <div className="typing-indicator" role="status" aria-label={`${name} is typing`}>
+          <span />
+          <span />
+          <span />
+        </div>
+      )}
+      {error && (
+        <p className="form-error composer-error" role="alert">
+          {error}
+        </p>
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title="Delete for everyone?"
+          text={`The message disappears for you and for ${name}. This cannot be undone.`}
+          confirm="Delete"
+          onConfirm={() =>
+            void rpc<MessageView>('messages.delete', { contact: name, id: deleting.id }).then(
+              history.upsert,
+              fail,
+            )
+          }
+          onClose={() => setDeleting(null)}
+        />
+      )}
+      <Composer
+        contact={name}
+        online={contact.online}
+        blocked={contact.sendingBlocked}
+        mode={mode}
+        onCancelMode={() => {
+          setMode({ kind: 'new' });
+          setTarget(null);
+        }}
+        onSend={send}
+        onTyping={(active) => void rpc('typing.set', { contact: name, active }).catch(() => undefined)}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * One message: bubble, quoted reply, text (links inert until clicked),
+ * reactions, time and delivery status, and its actions (reply, react, edit,
+ * delete for everyone). All text is rendered as React text nodes.
+ */
+import { memo, useState } from 'react';
+import { QUICK_REACTIONS } from './emoji.ts';
+import { formatTime, preview } from './format.ts';
+import { ClockIcon, EditIcon, ReplyIcon, SmileIcon, Ticks, TimerIcon, TrashIcon } from './Icons.tsx';
+import { MessageText } from './MessageText.tsx';
+import type { MessageView, ReactionView } from './types.ts';
+
+export interface QuoteInfo {
+  readonly key: string;
+  readonly author: string;
+  readonly text: string;
+}
+
+export interface BubbleActions {
+  readonly onReply: (m: MessageView) => void;
+  readonly onReact: (m: MessageView, emoji: string) => void;
+  readonly onEdit: (m: MessageView) => void;
+  readonly onDelete: (m: MessageView) => void;
+  readonly onJump: (key: string) => void;
+}
+
+const STATUS_LABEL: Readonly<Record<string, string>> = {
+  queued: 'Queued',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  failed: 'Failed',
+};
+
+function Status({ m }: { readonly m: MessageView }) {
+  if (m.direction !== 'out') return null;
+  const label = STATUS_LABEL[m.status] ?? m.status;
+  return (
+    <span
+      className={`status status-${m.status}`}
+      role="img"
+      aria-label={label}
+      title={m.error ? `${label}: ${m.error}` : label}
+    >
+      {m.status === 'queued' ? (
+        <ClockIcon />
+      ) : m.status === 'failed' ? (
+        '!'
+      ) : (
+        <Ticks count={m.status === 'sent' ? 1 : 2} />
+      )}
+    </span>
+  );
+}
+
+function Reactions({ reactions }: { readonly reactions: readonly ReactionView[] }) {
+  if (!reactions.length) return null;
+  const groups = new Map<string, string[]>();
+  for (const r of reactions) groups.set(r.emoji, [...(groups.get(r.emoji) ?? []), r.from]);
+  return (
+    <ul className="reactions" aria-label="Reactions">
+      {[...groups].map(([emoji, from]) => (
+        <li key={emoji} className="reaction" title={from.join(', ')}>
+          <span aria-hidden="true">{emoji}</span>
+          <span className="visually-hidden">{`${emoji} from ${from.join(', ')}`}</span>
+          {from.length > 1 && <span className="reaction-count">{from.length}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function MessageBubbleImpl({
+  message: m,
+  first,
+  quote,
+  actions,
+}: {
+  readonly message: MessageView;
+  readonly first: boolean;
+  readonly quote: QuoteInfo | null;
+  readonly actions: BubbleActions;
+}) {
+  const [picking, setPicking] = useState(false);
+  const mine = m.direction === 'out';
+  const myReaction = m.reactions.find((r) => r.from === 'me')?.emoji;
+  return (
+    <article
+      className={`message ${mine ? 'out' : 'in'}${first ? ' first' : ''}${m.deleted ? ' deleted' : ''}`}
+      aria-label={`${mine ? 'You' : m.from}, ${formatTime(m.sentAt)}`}
+    >
+      {m.gapBefore && <p className="gap-note">Some earlier messages did not arrive.</p>}
+      <div className="bubble-line">
+        <div className="bubble">
+          {quote && !m.deleted && (
+            <button
+              type="button"
+              className="quote"
+              aria-label={`Reply to ${quote.author}: ${preview(quote.text, 60)}`}
+              onClick={() => actions.onJump(quote.key)}
+            >
+              <span className="quote-author">{quote.author}</span>
+              <span className="quote-text">{preview(quote.text, 120)}</span>
+            </button>
+          )}
+          {m.deleted ? (
+            <span className="message-text deleted-text">
+              {mine ? 'You deleted this message' : 'This message was deleted'}
+            </span>
+          ) : (
+            <MessageText text={m.text} />
+          )}
+          <span className="meta">
+            {m.expiresAt !== null && (
+              <span className="meta-icon" title="Disappearing message">
+                <TimerIcon />
+              </span>
+            )}
+            {m.edited && !m.deleted && <span className="edited">edited</span>}
+            <time dateTime={new Date(m.sentAt).toISOString()}>{formatTime(m.sentAt)}</time>
+            <Status m={m} />
+          </span>
+        </div>
+        {!m.deleted && (
+          <div className="message-actions">
+            <button
+              type="button"
+              className="icon-button small"
+              aria-label="React"
+              title="React"
+              aria-expanded={picking}
+              onClick={() => setPicking((p) => !p)}
+            >
+              <SmileIcon />
+            </button>
+            <button
+              type="button"
+              className="icon-button small"
+              aria-label="Reply"
+              title="Reply"
+              onClick={() => actions.onReply(m)}
+            >
+              <ReplyIcon />
+            </button>
+            {mine && (
+              <>
+                <button
+                  type="button"
+                  className="icon-button small"
+                  aria-label="Edit"
+                  title="Edit"
+                  onClick={() => actions.onEdit(m)}
+                >
+                  <EditIcon />
+                </button>
+                <button
+                  type="button"
+                  className="icon-button small danger"
+                  aria-label="Delete for everyone"
+                  title="Delete for everyone"
+                  onClick={() => actions.onDelete(m)}
+                >
+                  <TrashIcon />
+                </button>
+              </>
+            )}
+          </div>
+        )}
+      </div>
+      {picking && (
+        <div className="reaction-picker">
+          {QUICK_REACTIONS.map((e) => (
+            <button
+              key={e}
+              type="button"
+              className={`emoji-button${e === myReaction ? ' chosen' : ''}`}
+              aria-label={e === myReaction ? `Remove reaction ${e}` : `React with ${e}`}
+              aria-pressed={e === myReaction}
+              onClick={() => {
+                setPicking(false);
+                actions.onReact(m, e === myReaction ? '' : e);
+              }}
+            >
+              {e}
+            </button>
+          ))}
+        </div>
+      )}
+      <Reactions reactions={m.reactions} />
+      {m.status === 'failed' && m.error && <p className="message-error">{m.error}</p>}
+    </article>
+  );
+}
+
+export const MessageBubble = memo(MessageBubbleImpl);

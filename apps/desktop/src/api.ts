@@ -1,0 +1,121 @@
+/**
+ * The app's only link to the world: JSON-RPC at /rpc and the event stream at
+ * /events, same origin, authenticated by the HttpOnly session cookie the
+ * daemon set when it redeemed our one-time ticket.
+ */
+import type { DaemonConfig, ParleyEvent } from './types.ts';
+
+export class RpcError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+let nextId = 1;
+
+export async function rpc<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch('/rpc', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
+    });
+  } catch {
+    throw new RpcError('offline', 'The Parley daemon is not reachable. Is it still running?');
+  }
+  if (res.status === 401) throw new RpcError('unauthorized', 'This window has no valid session.');
+  if (!res.ok) throw new RpcError('http', `The daemon answered HTTP ${res.status}.`);
+  const body = (await res.json()) as {
+    result?: T;
+    error?: { message: string; data?: { code?: string } };
+  };
+  if (body.error) throw new RpcError(body.error.data?.code ?? 'error', body.error.message);
+  return body.result as T;
+}
+
+export async function daemonConfig(): Promise<DaemonConfig | null> {
+  try {
+    const res = await fetch('/ui/config', { credentials: 'same-origin' });
+    return res.ok ? ((await res.json()) as DaemonConfig | null) : null;
+  } catch {
+    return null;
+  }
+}
+
+export type Listener = (event: ParleyEvent) => void;
+export type SocketStatus = 'connecting' | 'up' | 'down';
+
+/** Reconnect delays grow to this. */
+const RECONNECT_MAX_DELAY_MS = 5_000;
+
+/** The /events WebSocket, reconnecting with backoff; fans events out to listeners. */
+export class EventStream {
+  readonly #listeners = new Set<Listener>();
+  readonly #statusListeners = new Set<(s: SocketStatus) => void>();
+  #socket: WebSocket | undefined;
+  #delay = 250;
+  #closed = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  status: SocketStatus = 'connecting';
+
+  start(): void {
+    this.#closed = false;
+    this.#connect();
+  }
+
+  stop(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#socket?.close();
+  }
+
+  on(listener: Listener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  onStatus(listener: (s: SocketStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  #setStatus(s: SocketStatus): void {
+    this.status = s;
+    for (const l of this.#statusListeners) l(s);
+  }
+
+  #connect(): void {
+    const socket = new WebSocket(`ws://${location.host}/events`);
+    this.#socket = socket;
+    socket.onopen = () => {
+      this.#delay = 250;
+      this.#setStatus('up');
+    };
+    socket.onmessage = (e) => {
+      let event: ParleyEvent;
+      try {
+        event = JSON.parse(String(e.data)) as ParleyEvent;
+      } catch {
+        return;
+      }
+      for (const l of this.#listeners) {
+        try {
+          l(event);
+        } catch (error) {
+          console.error('event listener failed', error);
+        }
+      }
+    };
+    socket.onclose = () => {
+      if (this.#socket !== socket) return;
+      this.#setStatus('down');
+      if (this.#closed) return;
+      this.#timer = setTimeout(() => this.#connect(), this.#delay);
+      this.#delay = Math.min(this.#delay * 2, RECONNECT_MAX_DELAY_MS);
+    };
+  }
+}

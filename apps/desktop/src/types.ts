@@ -1,0 +1,95 @@
+/**
+ * The daemon's API views (packages/core/src/views.ts), restated for the
+ * browser bundle, which must not import Node code.
+ */
+export type DaemonState = 'no-account' | 'locked' | 'ready';
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+
+export interface ContactView {
+  readonly id: string;
+  readonly name: string;
+  readonly peerId: string;
+  readonly verified: boolean;
+  readonly state: 'pending' | 'active';
+  readonly identityChanged: boolean;
+  readonly sendingBlocked: boolean;
+  readonly online: boolean;
+  readonly addresses: readonly string[];
+}
+
+export interface MessageRef {
+  readonly id: string;
+  readonly mine: boolean;
+}
+
+export interface ReactionView {
+  readonly emoji: string;
+  readonly from: string;
+}
+
+export interface MessageView {
+  readonly id: string;
+  readonly conversationId: string;
+  readonly contact: string;
+  readonly direction: 'out' | 'in';
+  readonly from: string;
+  readonly seq: number;
+  readonly text: string;
+  readonly replyTo: MessageRef | null;
+  readonly sentAt: number;
+  readonly receivedAt: number;
+  readonly status: MessageStatus;
+  readonly error: string | null;
+  readonly edited: boolean;
+  readonly deleted: boolean;
+  readonly expiresAt: number | null;
+  readonly reactions: readonly ReactionView[];
+  readonly gapBefore: boolean;
+  /** Present if the daemon exposes its paging cursor (messages.list `before`). */
+  readonly sortKey?: number;
+}
+
+export interface ConversationView {
+  readonly id: string;
+  readonly contact: ContactView;
+  readonly lastMessage: MessageView | null;
+  readonly unread: number;
+  readonly disappearingMs: number | null;
+}
+
+export interface Identity {
+  readonly peerId: string;
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly addresses: readonly string[];
+}
+
+export interface Settings {
+  readonly readReceipts: boolean;
+}
+
+export interface DaemonConfig {
+  readonly listen: readonly string[];
+  readonly bootstrap: readonly string[];
+  readonly mdns: boolean;
+}
+
+export interface SafetyNumber {
+  readonly digits: string;
+  readonly groups: readonly string[];
+  /** base64url of the QR payload. */
+  readonly qr: string;
+}
+
+export type ParleyEvent =
+  | { readonly type: 'message'; readonly data: MessageView }
+  | { readonly type: 'contact'; readonly data: { contact: ContactView; removed?: boolean } }
+  | { readonly type: 'typing'; readonly data: { contact: string; active: boolean } }
+  | { readonly type: 'conversation'; readonly data: { contact: string; disappearingMs: number | null } }
+  | { readonly type: 'problem'; readonly data: { code: string; message: string; contact?: string } }
+  | { readonly type: 'expired'; readonly data: { contact: string; id: string } }
+  | { readonly type: 'state'; readonly data: { state: DaemonState } };
+
+/** A message's identity within a conversation: ids are unique per sender. */
+export const messageKey = (m: { readonly id: string; readonly direction: 'out' | 'in' }): string =>
+  `${m.direction}:${m.id}`;

@@ -1,0 +1,73 @@
+/**
+ * Renders docs/screenshots/desktop.png (light) and desktop-dark.png from a
+ * real conversation between local daemons. Not part of CI:
+ *   pnpm -s build && node test/desktop/screenshot.ts
+ */
+import { fileURLToPath } from 'node:url';
+import { launchBrowser, openApp } from '../support/browser.ts';
+import { eventually, ParleyWorld } from '../support/parley.ts';
+
+const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+const world = new ParleyWorld();
+try {
+  const alice = world.account('Alice');
+  const bob = world.account('Bob Marsh');
+  const carol = world.account('Carol');
+  await Promise.all([world.daemon(alice), world.daemon(bob), world.daemon(carol)]);
+  await world.befriend(alice, 'Alice', bob, 'Bob Marsh');
+  // befriend() expects a fresh pair; the second contact is added by hand.
+  const invite = world.run(carol, ['invite']).stdout.trim();
+  world.run(alice, ['contacts', 'add', 'Carol', invite]);
+  await eventually(async () =>
+    (await world.rpc<Array<{ name: string; state: string }>>(carol, 'contacts.list')).some(
+      (c) => c.name === 'Alice' && c.state === 'active',
+    ),
+  );
+
+  const say = (home: string, contact: string, text: string, replyTo?: { id: string; mine: boolean }) =>
+    world.rpc<{ id: string }>(home, 'messages.send', { contact, text, ...(replyTo ? { replyTo } : {}) });
+  const pause = () => new Promise((r) => setTimeout(r, 250));
+
+  await say(bob, 'Alice', 'Hey! Are we still on for the hike on Saturday?');
+  await pause();
+  await say(alice, 'Bob Marsh', 'Yes! Meet at the trailhead at 9?');
+  await pause();
+  const route = await say(bob, 'Alice', 'Perfect. I found the route: https://example.com/trails/ridge-loop');
+  await pause();
+  await say(alice, 'Bob Marsh', 'Looks great. About 12 km, right?', { id: route.id, mine: false });
+  await pause();
+  const coffee = await say(bob, 'Alice', "Yep, with a view at the top.\nI'll bring coffee ☕");
+  await pause();
+  await world.rpc(alice, 'messages.react', { contact: 'Bob Marsh', id: coffee.id, mine: false, emoji: '❤️' });
+  await say(alice, 'Bob Marsh', 'See you then!');
+  await say(carol, 'Alice', 'Did you get the photos from last weekend?');
+  await say(carol, 'Alice', 'The one by the lake is my favourite');
+  await eventually(async () => {
+    const list = await world.rpc<Array<{ status: string; direction: string }>>(alice, 'messages.list', {
+      contact: 'Bob Marsh',
+    });
+    return list
+      .filter((m) => m.direction === 'out')
+      .every((m) => m.status === 'read' || m.status === 'delivered');
+  });
+
+  const browser = await launchBrowser();
+  for (const scheme of ['light', 'dark'] as const) {
+    const { page, context } = await openApp(browser, alice, {
+      colorScheme: scheme,
+      viewport: { width: 1200, height: 720 },
+    });
+    await page.getByRole('button', { name: 'Bob Marsh' }).click();
+    await page.getByRole('log', { name: 'Messages' }).getByText('See you then!').waitFor();
+    await page.getByRole('textbox', { name: 'Message' }).fill('Can’t wait!');
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${OUT}${scheme === 'light' ? 'desktop.png' : 'desktop-dark.png'}` });
+    await context.close();
+  }
+  await browser.close();
+  console.log(`wrote ${OUT}desktop.png and desktop-dark.png`);
+} finally {
+  await world.cleanup();
+}

@@ -1,0 +1,71 @@
+/**
+ * Parley Desktop in a real browser: playwright-core driving Debian's
+ * Chromium (never `playwright install`). Pages are opened through the same
+ * one-time ticket `parley ui` uses, so the session cookie path is exercised.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
+}
+
+/** The daemon's API port and token from a home's api.json / api.token. */
+export function apiOf(home: string): { port: number; token: string } {
+  const { port } = JSON.parse(readFileSync(join(home, 'api.json'), 'utf8')) as { port: number };
+  return { port, token: readFileSync(join(home, 'api.token'), 'utf8').trim() };
+}
+
+/** A fresh one-time ticket URL, as `parley ui --no-open` prints it. */
+export async function ticketUrl(home: string): Promise<string> {
+  const { port, token } = apiOf(home);
+  const res = await fetch(`http://127.0.0.1:${port}/ui/ticket`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!res.ok) throw new Error(`ticket refused: HTTP ${res.status}`);
+  const { ticket } = (await res.json()) as { ticket: string };
+  return `http://127.0.0.1:${port}/?ticket=${ticket}`;
+}
+
+export interface AppPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Console errors and page errors seen so far. */
+  readonly errors: string[];
+}
+
+/** Opens the app for a home in a new browser context (its own cookie jar). */
+export async function openApp(
+  browser: Browser,
+  home: string,
+  options: { colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } } = {},
+): Promise<AppPage> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1100, height: 760 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(await ticketUrl(home));
+  return { context, page, errors };
+}
