@@ -93,8 +93,10 @@ function report(io: Io, json: boolean, error: unknown): number {
     return error.exitCode;
   }
   const code = (error as { code?: string }).code;
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code?.startsWith('ERR_PARSE_ARGS')) {
-    io.stderr(`parley: ${(error as Error).message}; run "parley --help"\n`);
+  if (code?.startsWith('ERR_PARSE_ARGS')) {
+    const message = `${(error as Error).message}; run "parley --help"`;
+    if (json) printJson(io, { error: { code: 'usage', message } });
+    io.stderr(`parley: ${message}\n`);
     return EXIT_USAGE;
   }
   if (json)
@@ -121,8 +123,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (!load) {
       const what = name.startsWith('-') ? `option "${name}"` : `command "${name}"`;
-      io.stderr(`parley: unknown ${what}; run "parley --help" to see what is available\n`);
-      return EXIT_USAGE;
+      throw new CliError(
+        'usage',
+        `unknown ${what}; run "parley --help" to see what is available`,
+        EXIT_USAGE,
+      );
     }
     return await (await load())(args, io, global);
   } catch (error) {

@@ -19,6 +19,9 @@ const LIST_REFRESH_DELAY_MS = 150;
 
 type DialogName = 'add' | 'settings' | 'info' | null;
 
+/** Ids of incoming messages already considered for a notification. */
+const notified = new Set<string>();
+
 export function ChatApp({ stream }: { readonly stream: EventStream }) {
   const [me, setMe] = useState<Identity | null>(null);
   const [conversations, setConversations] = useState<readonly ConversationView[]>([]);
@@ -57,7 +60,11 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
       switch (e.type) {
         case 'message':
           scheduleList();
-          if (e.data.direction === 'in' && e.data.status === 'received' && !e.data.edited) notify(e.data);
+          // An incoming message is first seen as 'delivered' (to us, unread); later events are updates.
+          if (e.data.direction === 'in' && !notified.has(e.data.id)) {
+            notified.add(e.data.id);
+            if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted) notify(e.data);
+          }
           break;
         case 'contact':
           scheduleList();

@@ -3,7 +3,8 @@
  * browser bundle, which must not import Node code.
  */
 export type DaemonState = 'no-account' | 'locked' | 'ready';
-export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+/** Ours: queued → sent → delivered → read (or failed). Theirs: delivered (unread) or read. */
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 
 export interface ContactView {
   readonly id: string;

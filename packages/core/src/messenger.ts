@@ -354,7 +354,11 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     contacts: () => store.transaction((tx) => tx.listContacts()).map(viewOf),
     contact: (name) => withContact(name, viewOf),
-    renameContact: (a, b) => viewOf(renameContact(ctx, a, b)),
+    renameContact(a, b) {
+      const view = viewOf(renameContact(ctx, a, b));
+      events.emit('contact', { contact: view, removed: false });
+      return view;
+    },
     removeContact(name) {
       const removed = removeContact(ctx, name);
       admitted.delete(removed.peerId);

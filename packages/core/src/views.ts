@@ -37,6 +37,8 @@ export interface MessageView {
   /** 'me' or the sender's contact name. */
   readonly from: string;
   readonly seq: number;
+  /** Display position in the conversation; pass it as `before` to page back through history. */
+  readonly sortKey: number;
   readonly text: string;
   readonly replyTo: MessageRef | null;
   readonly sentAt: number;
@@ -141,6 +143,7 @@ export function messageView(
     direction: m.sender === 'self' ? 'out' : 'in',
     from: m.sender === 'self' ? 'me' : contact.name,
     seq: m.senderSeq,
+    sortKey: m.sortKey,
     text: body.text,
     replyTo: body.replyTo ?? null,
     sentAt: m.sentAt,

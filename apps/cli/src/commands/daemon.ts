@@ -3,13 +3,11 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.ts';
 import { connect } from '../client.ts';
 import { desktopRoutes } from '../daemon/desktop-routes.ts';
+import { rememberedListen } from '../daemon/listen.ts';
 import { startDaemon } from '../daemon/run.ts';
 import { ensureHome, resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 import { readPassphrase } from './passphrase.ts';
-
-/** Default listen addresses: every interface, TCP and WebSocket, random ports. */
-export const DAEMON_DEFAULT_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
 
 export async function daemon(argv: string[], io: Io, global: Global): Promise<number> {
   const { values } = parseArgs({
@@ -38,20 +36,35 @@ export async function daemon(argv: string[], io: Io, global: Global): Promise<nu
   const passphrase = values['passphrase-stdin']
     ? await readPassphrase(io, true, false)
     : io.env.PARLEY_PASSPHRASE;
-  const listen = values.listen ?? DAEMON_DEFAULT_LISTEN;
+  // Without --listen the daemon reuses last run's ports (daemon/listen.ts), else random ones.
+  const listen = values.listen;
   const bootstrap = values.bootstrap ?? [];
   const mdns = !values['no-mdns'];
+  // Signals are handled from the start: one that arrives while starting up stops the daemon
+  // as soon as it is up, through the same clean shutdown.
+  let stopRequested = false;
+  let stopNow = (): void => {
+    stopRequested = true;
+  };
+  const onSignal = (): void => {
+    io.stderr('stopping…\n');
+    stopNow();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const handle = await startDaemon({
     home,
-    listen,
+    ...(listen ? { listen } : {}),
     bootstrap,
     mdns,
     privateAddresses: values['private-addresses'] ?? false,
     ...(passphrase === undefined ? {} : { passphrase }),
     ...(values['allow-locked'] ? { allowLocked: true } : {}),
-    extraRoutes: desktopRoutes({ config: { listen, bootstrap, mdns } }),
+    extraRoutes: desktopRoutes({ config: { listen: listen ?? rememberedListen(home.dir), bootstrap, mdns } }),
     log: (line) => io.stderr(`${line}\n`),
   }).catch((error: unknown) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (error instanceof CliError) throw error;
     const code = (error as { code?: string }).code;
     if (code === 'wrong-passphrase') throw new CliError(code, (error as Error).message);
@@ -84,12 +97,8 @@ export async function daemon(argv: string[], io: Io, global: Global): Promise<nu
         `Parley is waiting (${state === 'no-account' ? 'no account yet' : 'locked'}); local API on 127.0.0.1:${handle.port}; open it with "parley ui"\n`,
       );
   }
-  const onSignal = (): void => {
-    io.stderr('stopping…\n');
-    void handle.stop();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  stopNow = () => void handle.stop();
+  if (stopRequested) stopNow();
   await handle.stopped;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
