@@ -1,6 +1,9 @@
 /**
  * `pnpm bench:net`: /parley/msg against a bare lpStream echo on the same
- * libp2p connection and against raw TCP (node:net), in one process, one run.
+ * libp2p connection and against raw TCP (node:net), in one process, one run;
+ * then /parley/file (one FILE_BENCH_BYTES transfer, chunks generated on the
+ * fly) against a bare libp2p stream pumping 64 KiB writes on the same
+ * connection, with the process's peak RSS growth during the file transfer.
  * Prints ONE JSON object on stdout; progress goes to stderr.
  */
 import { createConnection, createServer, type Socket } from 'node:net';
@@ -10,6 +13,7 @@ import {
   createParleyNode,
   generatePeerKey,
   type ParleyTransport,
+  WRITE_BATCH_MAX_BYTES,
 } from '../src/index.ts';
 
 const progress = (msg: string): void => {
@@ -218,6 +222,87 @@ async function rawTcp(size: number, count: number, rounds: number) {
   return { rtt: samples.slice(Math.floor(rounds / 10)), msgsPerSec, mbPerSec: (bigPerSec * 64 * 1024) / 1e6 };
 }
 
+/** 1 GiB: takes well under 60 s here (about 5 s per direction at 200+ MB/s). */
+const FILE_BENCH_BYTES = 1024 * 1024 * 1024;
+const FILE_BENCH_CHUNK = 65_552; // one sealed 64 KiB chunk + tag, as core sends them
+
+/** Bytes/s of a bare libp2p stream on the existing connection: 64 KiB writes, awaiting drain. */
+async function bareStreamThroughput(a: ParleyTransport, b: ParleyTransport, total: number): Promise<number> {
+  let received = 0;
+  let done: () => void = () => undefined;
+  const all = new Promise<void>((r) => {
+    done = r;
+  });
+  await b.node.unhandle('/bench/raw/1.0.0');
+  await b.node.handle(
+    '/bench/raw/1.0.0',
+    (stream) => {
+      stream.addEventListener('message', (evt) => {
+        received += evt.data.byteLength;
+        if (received >= total) done();
+      });
+      stream.addEventListener('remoteCloseWrite', () => void stream.close().catch(() => undefined));
+    },
+    { runOnLimitedConnection: true },
+  );
+  const connection = a.node.getConnections(b.node.peerId)[0];
+  if (!connection) throw new Error('no connection');
+  const stream = await connection.newStream('/bench/raw/1.0.0');
+  const block = new Uint8Array(64 * 1024).fill(6);
+  const start = performance.now();
+  // the same write-buffer bound as the file server (WRITE_BATCH_MAX_BYTES); 'drain' fires on any
+  // window update, so re-check (stream.onDrain() resolves at once while the buffer is still full)
+  const room = () =>
+    new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.removeEventListener('drain', done);
+        stream.removeEventListener('idle', done);
+        stream.removeEventListener('close', done);
+        resolve();
+      };
+      stream.addEventListener('drain', done);
+      stream.addEventListener('idle', done);
+      stream.addEventListener('close', done);
+    });
+  for (let sent = 0; sent < total && stream.status === 'open'; sent += block.length) {
+    stream.send(block);
+    while (stream.writableNeedsDrain || stream.writeBufferLength > WRITE_BATCH_MAX_BYTES) await room();
+  }
+  await all;
+  const seconds = (performance.now() - start) / 1000;
+  await stream.close();
+  return total / seconds;
+}
+
+/** One /parley/file transfer of `total` bytes (chunks generated on the fly, no disk); bytes/s and peak RSS growth. */
+async function fileThroughput(a: ParleyTransport, b: ParleyTransport, total: number) {
+  const chunks = Math.ceil(total / FILE_BENCH_CHUNK);
+  const template = new Uint8Array(FILE_BENCH_CHUNK).fill(7);
+  b.setFileServer(() =>
+    (async function* () {
+      for (let i = 0; i < chunks; i++) yield template; // the transport copies what it frames
+    })(),
+  );
+  const rssStart = process.memoryUsage().rss;
+  let rssPeak = rssStart;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  }, 50);
+  let bytes = 0;
+  const start = performance.now();
+  try {
+    for await (const chunk of a.fetchFile(b.peerId, { fileId: '00'.repeat(16), fromChunk: 0 })) {
+      bytes += chunk.length;
+    }
+  } finally {
+    clearInterval(sampler);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  if (bytes !== chunks * FILE_BENCH_CHUNK) throw new Error(`file transfer short: ${bytes} bytes`);
+  return { bytesPerSec: bytes / seconds, seconds, bytes, rssGrowth: rssPeak - rssStart };
+}
+
 async function main(): Promise<void> {
   const [a, b] = await startPair();
   try {
@@ -277,9 +362,41 @@ async function main(): Promise<void> {
         2,
       ),
     };
+    progress('file warm-up (64 MiB each way of measuring)');
+    await bareStreamThroughput(a, b, 64 * 1024 * 1024);
+    await fileThroughput(a, b, 64 * 1024 * 1024);
+    progress(`bare libp2p stream, ${FILE_BENCH_BYTES / 2 ** 20} MiB in 64 KiB writes`);
+    const cpuMs = (since: NodeJS.CpuUsage): number => {
+      const used = process.cpuUsage(since);
+      return (used.user + used.system) / 1000;
+    };
+    let cpuStart = process.cpuUsage();
+    const bareMbPerS = (await bareStreamThroughput(a, b, FILE_BENCH_BYTES)) / 1e6;
+    const bareCpuMs = cpuMs(cpuStart);
+    progress(`/parley/file, ${FILE_BENCH_BYTES / 2 ** 20} MiB in ${FILE_BENCH_CHUNK}-byte chunks`);
+    cpuStart = process.cpuUsage();
+    const file = await fileThroughput(a, b, FILE_BENCH_BYTES);
+    const fileCpuMs = cpuMs(cpuStart);
+    const fileMbPerS = file.bytesPerSec / 1e6;
+    const rssGrowthMb = file.rssGrowth / 1e6;
+    result.file = {
+      transfer_bytes: file.bytes,
+      chunk_bytes: FILE_BENCH_CHUNK,
+      seconds: round(file.seconds, 2),
+      mb_per_s: round(fileMbPerS),
+      bare_libp2p_stream_mb_per_s_64KiB_writes: round(bareMbPerS),
+      ratio_vs_bare_stream: round(fileMbPerS / bareMbPerS, 2),
+      // CPU time of the whole process (both nodes) for the same bytes: robust on a shared machine
+      cpu_ms: round(fileCpuMs, 0),
+      bare_libp2p_stream_cpu_ms: round(bareCpuMs, 0),
+      ratio_vs_bare_stream_by_cpu: round(bareCpuMs / fileCpuMs, 2),
+      peak_rss_growth_mb: round(rssGrowthMb),
+    };
     result.targets = {
       oneway_256B_at_least_100k: (parley.oneway_msgs_per_s_256B as number) >= 100_000,
       rtt_p50_within_1_3x_bare: (result.ratios as Record<string, number>).parley_vs_bare_rtt_p50_256B! <= 1.3,
+      file_at_least_0_7x_bare_stream: fileMbPerS / bareMbPerS >= 0.7,
+      file_peak_rss_growth_at_most_100MB: rssGrowthMb <= 100,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {

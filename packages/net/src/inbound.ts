@@ -36,6 +36,8 @@ interface PeerInbox {
   queuedBytes: number;
   delivering: boolean;
   paused: boolean;
+  /** Inside stream.resume(): a pause now would be undone by it (see resumeInbox). */
+  resuming: boolean;
   readonly streams: Set<InboundStream>;
 }
 
@@ -61,6 +63,7 @@ export async function registerInbound(ctx: TransportContext): Promise<InboundSid
         queuedBytes: 0,
         delivering: false,
         paused: false,
+        resuming: false,
         streams: new Set(),
       };
       inboxes.set(peer, inbox);
@@ -153,7 +156,7 @@ function onMessage(ctx: TransportContext, entry: InboundStream, evt: StreamMessa
     else if (completed || entry.partialSince === 0) entry.partialSince = now;
     if (inbox.queuedBytes > ctx.limits.inboundQueueHighWaterBytes && !inbox.paused) {
       inbox.paused = true;
-      for (const s of inbox.streams) pauseStream(s);
+      if (!inbox.resuming) for (const s of inbox.streams) pauseStream(s);
     }
     if (!inbox.delivering && inbox.head < inbox.queue.length) void deliver(ctx, inbox);
   } catch (err) {
@@ -171,18 +174,30 @@ function pauseStream(entry: InboundStream): void {
   }
 }
 
+/**
+ * stream.resume() first hands the bytes buffered while paused to our
+ * 'message' listener and only then tells yamux to grant window again. A
+ * pause() from inside that listener would leave the stream marked paused
+ * while yamux keeps granting window (the read buffer then grows until libp2p
+ * resets the stream), so onMessage only flags it and we pause afterwards.
+ */
 function resumeInbox(inbox: PeerInbox): void {
   inbox.paused = false;
   const now = Date.now();
   for (const s of inbox.streams) {
+    if (inbox.paused) break;
+    inbox.resuming = true;
     try {
       s.stream.resume();
       s.lastActivity = now;
       if (s.decoder.partial) s.partialSince = now;
     } catch {
       // closing already
+    } finally {
+      inbox.resuming = false;
     }
   }
+  if (inbox.paused) for (const s of inbox.streams) pauseStream(s);
 }
 
 /** Hands the peer's queued frames to every handler in order, awaiting each. */

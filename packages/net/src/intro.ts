@@ -52,15 +52,28 @@ function hostOf(connection: Connection): string {
   return connection.remoteAddr.toString().split('/')[2] ?? 'unknown';
 }
 
-/** Reads exactly one frame; resolves null on anything else. Never throws. */
-function readOneFrame(stream: Stream, timeoutMs: number): Promise<Uint8Array | null> {
+/**
+ * Reads exactly one frame of at most `maxBytes`; resolves null on anything
+ * else (a second frame or trailing bytes in the same chunk, a bad prefix, the
+ * remote closing its write side before the frame is complete, a timeout).
+ * Never throws.
+ */
+export function readOneFrame(
+  stream: Stream,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<Uint8Array | null> {
   return new Promise((resolve) => {
-    const decoder = createFrameDecoder(INTRO_FRAME_MAX_BYTES);
+    const decoder = createFrameDecoder(maxBytes);
     let frame: Uint8Array | null = null;
+    let done = false;
     const finish = (result: Uint8Array | null): void => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       stream.removeEventListener('message', onMessage);
       stream.removeEventListener('close', onClose);
+      stream.removeEventListener('remoteCloseWrite', onRemoteCloseWrite);
       resolve(result);
     };
     const onMessage = (evt: StreamMessageEvent): void => {
@@ -69,12 +82,15 @@ function readOneFrame(stream: Stream, timeoutMs: number): Promise<Uint8Array | n
         else frame = new Uint8Array(0); // a second frame: protocol violation
       });
       if (error || frame?.length === 0) finish(null);
-      else if (frame) finish(frame);
+      else if (frame) finish(decoder.partial ? null : frame);
     };
     const onClose = (): void => finish(null);
+    // a muxer may flag FIN on the frame carrying the last bytes, before delivering them
+    const onRemoteCloseWrite = (): void => queueMicrotask(() => finish(null));
     const timer = setTimeout(() => finish(null), timeoutMs);
     stream.addEventListener('message', onMessage);
     stream.addEventListener('close', onClose);
+    stream.addEventListener('remoteCloseWrite', onRemoteCloseWrite);
   });
 }
 
@@ -84,7 +100,7 @@ async function answerIntroduction(
   connection: Connection,
 ): Promise<void> {
   const from = connection.remotePeer.toString();
-  const frame = await readOneFrame(stream, ctx.limits.introTimeoutMs);
+  const frame = await readOneFrame(stream, ctx.limits.introTimeoutMs, INTRO_FRAME_MAX_BYTES);
   if (frame === null) {
     resetStream(stream, 'bad introduction');
     return;
@@ -105,7 +121,8 @@ async function answerIntroduction(
   if (!(await remoteClosed(stream, INTRO_CLOSE_GRACE_MS))) resetStream(stream, 'introducer did not close');
 }
 
-function remoteClosed(stream: Stream, ms: number): Promise<boolean> {
+/** Resolves true once the remote closed its write side (or the stream ended), false after `ms`. */
+export function remoteClosed(stream: Stream, ms: number): Promise<boolean> {
   if (stream.remoteWriteStatus === 'closed' || stream.status !== 'open') return Promise.resolve(true);
   return new Promise((resolve) => {
     const finish = (ok: boolean): void => {

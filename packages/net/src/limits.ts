@@ -66,6 +66,37 @@ export const INTRO_RATE_WINDOW_MS = 60_000;
 /** Hosts tracked by the intro rate limiter at most (older entries are dropped first). */
 export const INTRO_RATE_MAX_TRACKED_HOSTS = 4096;
 
+// ---- /parley/file/1.0.0 ----------------------------------------------------
+// (the chunk cap, FILE_FRAME_MAX_BYTES, is core's)
+
+/** Largest request frame a file server accepts (the request itself is 21 bytes). */
+export const FILE_REQUEST_MAX_BYTES = 64;
+
+/** A file server waits this long for the request frame after the stream opened, then resets. */
+export const FILE_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * A requester whose consumer is waiting for the next chunk resets the stream
+ * (and throws `unreachable`) after this long without a byte from the server.
+ */
+export const FILE_IDLE_TIMEOUT_MS = 30_000;
+
+/**
+ * A file server whose write buffer does not drain for this long (the requester
+ * grants no yamux window: stalled or hostile) resets the stream and closes the
+ * chunk iterable.
+ */
+export const FILE_WRITE_STALL_TIMEOUT_MS = 60_000;
+
+/** Decoded chunks a requester holds (bytes) before it pauses the stream (withholds yamux window). */
+export const FILE_READ_HIGH_WATER_BYTES: number = 256 * 1024;
+
+/** Concurrent inbound /parley/file streams per connection (files being served to one peer). */
+export const MAX_INBOUND_FILE_STREAMS = 4;
+
+/** Concurrent outbound /parley/file streams per connection; further fetchFile() calls wait their turn. */
+export const MAX_OUTBOUND_FILE_STREAMS = 4;
+
 // ---- connections -----------------------------------------------------------
 
 /** Connections kept open before libp2p prunes the least valuable ones (user node). */
@@ -140,6 +171,9 @@ export interface TransportLimits {
   readonly introMaxPerHost: number;
   readonly introMaxGlobal: number;
   readonly introRateWindowMs: number;
+  readonly fileRequestTimeoutMs: number;
+  readonly fileIdleTimeoutMs: number;
+  readonly fileWriteStallTimeoutMs: number;
 }
 
 export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
@@ -153,4 +187,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   introMaxPerHost: INTRO_MAX_PER_HOST,
   introMaxGlobal: INTRO_MAX_GLOBAL,
   introRateWindowMs: INTRO_RATE_WINDOW_MS,
+  fileRequestTimeoutMs: FILE_REQUEST_TIMEOUT_MS,
+  fileIdleTimeoutMs: FILE_IDLE_TIMEOUT_MS,
+  fileWriteStallTimeoutMs: FILE_WRITE_STALL_TIMEOUT_MS,
 };

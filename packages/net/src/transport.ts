@@ -1,6 +1,7 @@
 /**
  * core's `Transport` on a Parley libp2p node: `/parley/msg/1.0.0` for frames
- * between admitted peers, `/parley/intro/1.0.0` for first contact, and
+ * between admitted peers, `/parley/intro/1.0.0` for first contact,
+ * `/parley/file/1.0.0` for pulling attachment chunks, and
  * connection establishment by known addresses, then the DHT.
  */
 import type { PeerId } from '@libp2p/interface';
@@ -16,6 +17,7 @@ import {
   TransportError,
 } from '@parley/core';
 import type { TransportContext } from './context.ts';
+import { createFetchSlots, fetchFile, registerFile } from './file.ts';
 import { registerInbound } from './inbound.ts';
 import { registerIntro, sendIntroduction } from './intro.ts';
 import {
@@ -41,7 +43,14 @@ export interface ParleyTransport extends Transport {
   /** The libp2p node (owned: `stop()` stops it). */
   readonly node: ParleyLibp2p;
   /** Bytes buffered for inbound frames (decoded-undelivered and partial), frames queued outbound. */
-  stats(): { inboundBufferedBytes: number; inboundStreams: number; outboundQueuedFrames: number };
+  stats(): {
+    inboundBufferedBytes: number;
+    inboundStreams: number;
+    outboundQueuedFrames: number;
+    /** /parley/file streams we are serving / fetches in progress. */
+    fileServing: number;
+    fileFetching: number;
+  };
 }
 
 function toPeerId(peer: string): PeerId {
@@ -163,6 +172,7 @@ export async function createLibp2pTransport(
     limits: { ...DEFAULT_TRANSPORT_LIMITS, ...options.limits },
     admission: () => false,
     introduction: null,
+    fileServer: null,
     frameHandlers: new Set<FrameHandler>(),
     introducing: new WeakSet<object>(),
     stopped: false,
@@ -170,6 +180,8 @@ export async function createLibp2pTransport(
   };
   const inbound = await registerInbound(ctx);
   await registerIntro(ctx);
+  const files = await registerFile(ctx);
+  const fetchSlots = createFetchSlots();
   const ensureOpen = (): void => {
     if (ctx.stopped) throw new TransportError('closed', 'transport is stopped');
   };
@@ -201,6 +213,18 @@ export async function createLibp2pTransport(
     setIntroductionHandler: (handler) => {
       ctx.introduction = handler;
     },
+    setFileServer: (server) => {
+      ctx.fileServer = server;
+    },
+    fetchFile: (peer, request, fetchOptions) =>
+      fetchFile(
+        ctx,
+        fetchSlots,
+        (p, signal) => establish(ctx, p, signal ? { signal } : {}),
+        peer,
+        request,
+        fetchOptions?.signal,
+      ),
     onFrame: (handler) => {
       ctx.frameHandlers.add(handler);
       return () => ctx.frameHandlers.delete(handler);
@@ -253,6 +277,8 @@ export async function createLibp2pTransport(
       inboundBufferedBytes: inbound.bufferedBytes(),
       inboundStreams: inbound.openStreams(),
       outboundQueuedFrames: outbound.queuedFrames(),
+      fileServing: files.servingStreams(),
+      fileFetching: fetchSlots.active(),
     }),
   };
 }

@@ -86,6 +86,23 @@ describe('/parley/msg between two nodes', () => {
     await eventually(() => delivered === 2000, 30_000, 'all frames after release');
   });
 
+  it('a handler that stays slow across many yamux windows loses nothing (pause inside resume)', async () => {
+    const [a, b] = await pair();
+    const got: number[] = [];
+    b.onFrame(async (f) => {
+      got.push(f.data[0] as number);
+      await new Promise((r) => setTimeout(r, 1));
+    });
+    const frames = 300; // 300 x 64 KiB = 19 MiB: many times the yamux window and the high-water mark
+    await Promise.all(
+      Array.from({ length: frames }, (_, i) =>
+        a.send(b.peerId, new Uint8Array(FRAME_MAX_BYTES).fill(i & 0xff)),
+      ),
+    );
+    await eventually(() => got.length === frames, 20_000, 'all frames');
+    expect(got).toEqual(Array.from({ length: frames }, (_, i) => i & 0xff));
+  });
+
   it('resets a stranger: its frames never reach handlers and its connection is closed', async () => {
     const [a, b] = await pair();
     const stranger = await startTransport(cleanup);
