@@ -24,7 +24,10 @@ export function sanitize(text: string): string {
 export function formatMessage(m: MessageView): string {
   const who = m.direction === 'out' ? 'me' : m.from;
   const gap = m.gapBefore ? '  ⋯ (earlier messages missing)\n' : '';
-  const body = m.deleted ? '(deleted)' : sanitize(m.text);
+  const file = m.attachment
+    ? `[${m.attachment.mime.startsWith('audio/') ? 'voice' : 'file'}: ${sanitize(m.attachment.name)}, ${(m.attachment.size / 1e6).toFixed(1)} MB, ${m.attachment.status}, id ${m.attachment.id}] `
+    : '';
+  const body = m.deleted ? '(deleted)' : file + sanitize(m.text);
   const flags = [
     m.edited && !m.deleted ? '(edited)' : '',
     m.direction === 'out' ? (STATUS_MARK[m.status] ?? m.status) : '',

@@ -23,6 +23,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   send: async () => (await import('./commands/messages.ts')).send,
   messages: async () => (await import('./commands/messages.ts')).messages,
   chat: async () => (await import('./commands/chat.ts')).chat,
+  save: async () => (await import('./commands/attachments.ts')).save,
+  download: async () => (await import('./commands/attachments.ts')).download,
   relay: async () => (await import('./commands/relay.ts')).relay,
   ui: async () => (await import('./commands/ui.ts')).ui,
 };
@@ -47,6 +49,9 @@ Contacts:
 
 Messages:
   send NAME [TEXT] [--stdin | --lines] [--wait]              send; prints message ids
+  send NAME --file PATH [--caption TEXT] [--wait]            send a photo, video, voice message or file
+  download ATTACHMENT_ID [--wait]                            fetch a large attachment you were offered
+  save ATTACHMENT_ID PATH [--overwrite]                      write a received attachment, decrypted
   messages NAME [--limit N] [--follow]                       the conversation, oldest first
   chat NAME                                                  interactive chat
 

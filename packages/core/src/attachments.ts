@@ -137,9 +137,21 @@ export function serveFile(
   if (record?.state !== 'available' || request.fromChunk >= record.chunks) return undefined;
   const fk = decodeFileKey(openManifest(ctx, record).key);
   const name = blobName('out', '', record.id);
+  const contact = ctx.store.transaction((tx) => tx.getContactByPeerId(peer))?.name ?? peer;
+  const progress = (chunk: number): void =>
+    ctx.events.emit('attachment', {
+      id: record.id,
+      direction: 'out',
+      contact,
+      state: 'available',
+      transferred: Math.min(record.size, chunk * fk.chunkSize),
+      size: record.size,
+      error: null,
+    });
   return (async function* () {
     for (let i = request.fromChunk; i < record.chunks; i++) {
       yield await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
+      if ((i + 1) % PROGRESS_EVERY_CHUNKS === 0 || i + 1 === record.chunks) progress(i + 1);
     }
   })();
 }

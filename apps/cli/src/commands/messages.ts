@@ -10,6 +10,7 @@ import { EXIT_UNAVAILABLE } from '../exit-codes.ts';
 import { formatMessage, sanitize } from '../format.ts';
 import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson, readStdin, stdinLines } from '../io.ts';
+import { sendFile } from './attachments.ts';
 
 /** Default wait for delivery receipts with --wait. */
 export const SEND_WAIT_DEFAULT_S = 60;
@@ -48,11 +49,30 @@ export async function send(argv: string[], io: Io, global: Global): Promise<numb
       lines: { type: 'boolean' },
       wait: { type: 'boolean' },
       timeout: { type: 'string' },
+      file: { type: 'string' },
+      caption: { type: 'string' },
     },
     strict: true,
     allowPositionals: true,
   });
   const [name, text, ...extra] = positionals;
+  if (values.file !== undefined) {
+    if (!name || text !== undefined || extra.length > 0 || values.stdin || values.lines) {
+      throw usageError("usage: parley send NAME --file PATH [--caption 'TEXT'] [--wait]");
+    }
+    const timeoutS = values.timeout === undefined ? SEND_WAIT_DEFAULT_S : Number(values.timeout);
+    if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw usageError('--timeout takes a number of seconds');
+    const client = connect(resolveHome(global.home, io.env));
+    await sendFile(client, io, global, {
+      contact: name,
+      path: values.file,
+      ...(values.caption === undefined ? {} : { caption: values.caption }),
+      wait: values.wait ?? false,
+      timeoutS,
+    });
+    return 0;
+  }
+  if (values.caption !== undefined) throw usageError('--caption goes with --file');
   if (!name || extra.length > 0) throw usageError("usage: parley send NAME 'TEXT' (or --stdin, or --lines)");
   const sources = [text !== undefined, values.stdin ?? false, values.lines ?? false].filter(Boolean).length;
   if (sources !== 1) throw usageError('give the text as an argument, or --stdin, or --lines (exactly one)');
