@@ -69,7 +69,7 @@ export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteO
       const row = s.get(
         // INDEXED BY: without it the planner walks messages_by_order to skip the sort, scanning the
         // whole conversation for every lookup (O(n²) over a conversation).
-        'SELECT * FROM messages INDEXED BY messages_by_seq WHERE conversation_id = ? AND sender = ? AND sender_seq = ? ORDER BY sort_key, pk LIMIT 1',
+        'SELECT * FROM messages INDEXED BY messages_by_seq_sort WHERE conversation_id = ? AND sender = ? AND sender_seq = ? ORDER BY sort_key, pk LIMIT 1',
         ...[id, sender, seq],
       );
       return row === undefined ? undefined : toMessage(row);

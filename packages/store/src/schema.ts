@@ -165,8 +165,14 @@ CREATE INDEX attachments_by_state ON attachments (state, created_at);
 CREATE INDEX attachments_by_creation ON attachments (created_at, direction, peer_id, id);
 `;
 
+// getMessageBySeq orders by sort_key: with it in the index, no sort and no scan.
+const V3 = `
+CREATE INDEX messages_by_seq_sort ON messages (conversation_id, sender, sender_seq, sort_key);
+DROP INDEX messages_by_seq;
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [V1, V2];
+const MIGRATIONS: readonly string[] = [V1, V2, V3];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
