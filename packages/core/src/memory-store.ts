@@ -13,6 +13,8 @@
 import {
   type AttachmentRecord,
   type ContactRecord,
+  type GroupRecord,
+  type ReceiptRecord,
   type ConversationRecord,
   type InviteRecord,
   type MessageKey,
@@ -62,6 +64,9 @@ interface Tables {
   readonly failures: Table<Failure>;
   readonly parked: Table<ParkedRecord>;
   readonly attachments: Table<AttachmentRecord>;
+  readonly groups: Table<GroupRecord>;
+  readonly senderKeys: Table<Uint8Array>;
+  readonly receipts: Table<ReceiptRecord>;
   /** Sequences (outbox seq, message insertion order); rolled back like the rest. */
   readonly counters: Table<number>;
 }
@@ -136,6 +141,9 @@ export function createMemoryStore(): Store {
     failures: new Map<string, Failure>(),
     parked: new Map<string, ParkedRecord>(),
     attachments: new Map<string, AttachmentRecord>(),
+    groups: new Map<string, GroupRecord>(),
+    senderKeys: new Map<string, Uint8Array>(),
+    receipts: new Map<string, ReceiptRecord>(),
     counters: new Map<string, number>(),
   };
   const undo: UndoEntry[] = [];
@@ -216,6 +224,39 @@ function createTxOperations(t: Tables, write: Write, next: (counter: string) => 
     ...outboxOperations(t, write, next),
     ...inboxOperations(t, write),
     ...attachmentOperations(t, write),
+    ...groupOperations(t, write),
+  };
+}
+
+type GroupOps =
+  | 'putGroup'
+  | 'getGroup'
+  | 'listGroups'
+  | 'deleteGroup'
+  | 'putSenderKey'
+  | 'getSenderKey'
+  | 'deleteSenderKey'
+  | 'putReceipt'
+  | 'listReceipts';
+function groupOperations(t: Tables, write: Write): Pick<StoreTx, GroupOps> {
+  return {
+    putGroup: (g) => write(t.groups, g.id, clone(g)),
+    getGroup: (id) => cloneOrUndefined(t.groups.get(id)),
+    listGroups: () => [...t.groups.values()].sort(byCreated((g) => g.id)).map(clone),
+    deleteGroup: (id) => {
+      write(t.groups, id, undefined);
+      for (const k of [...t.senderKeys.keys()])
+        if (JSON.parse(k)[0] === id) write(t.senderKeys, k, undefined);
+    },
+    putSenderKey: (groupId, peerId, state) => write(t.senderKeys, key(groupId, peerId), clone(state)),
+    getSenderKey: (groupId, peerId) => cloneOrUndefined(t.senderKeys.get(key(groupId, peerId))),
+    deleteSenderKey: (groupId, peerId) => write(t.senderKeys, key(groupId, peerId), undefined),
+    putReceipt: (r) => write(t.receipts, key(r.conversationId, r.sender, r.id, r.peerId), clone(r)),
+    listReceipts: (m) =>
+      [...t.receipts.values()]
+        .filter((r) => r.conversationId === m.conversationId && r.sender === m.sender && r.id === m.id)
+        .sort((a, b) => compareText(a.peerId, b.peerId))
+        .map(clone),
   };
 }
 

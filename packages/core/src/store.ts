@@ -192,6 +192,22 @@ export interface AttachmentRecord {
   readonly updatedAt: number;
 }
 
+/** A group: its contents (name, members, roles, epoch, our sender key) are sealed by core. */
+export interface GroupRecord {
+  /** Random 128-bit id, 32 lowercase hex; also the group's conversation id. */
+  readonly id: string;
+  readonly data: Uint8Array;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** One member's receipt for one of our group messages (per-member delivery/read status). */
+export interface ReceiptRecord extends MessageKey {
+  readonly peerId: string;
+  readonly status: 'delivered' | 'read';
+  readonly at: number;
+}
+
 /** The operations available inside a transaction. */
 export interface StoreTx {
   // Account-level key/value (identity, settings, counters).
@@ -277,6 +293,22 @@ export interface StoreTx {
   /** All attachments, or those in `state`, by createdAt. */
   listAttachments(state?: AttachmentState): AttachmentRecord[];
   deleteAttachment(direction: AttachmentDirection, peerId: string, id: string): void;
+
+  // Groups and their members' sender keys (sealed by core).
+  putGroup(group: GroupRecord): void;
+  getGroup(id: string): GroupRecord | undefined;
+  /** By createdAt, then id. */
+  listGroups(): GroupRecord[];
+  /** Deletes the group and every sender key stored for it. */
+  deleteGroup(id: string): void;
+  putSenderKey(groupId: string, peerId: string, state: Uint8Array): void;
+  getSenderKey(groupId: string, peerId: string): Uint8Array | undefined;
+  deleteSenderKey(groupId: string, peerId: string): void;
+
+  // Per-member receipts of our group messages. putReceipt replaces per (message, peerId).
+  putReceipt(receipt: ReceiptRecord): void;
+  /** By peerId. */
+  listReceipts(key: MessageKey): ReceiptRecord[];
 
   // Inbox bookkeeping (D2, D5, D7).
   /** Whether a frame with this digest from this peer was already processed. */

@@ -20,6 +20,7 @@ import {
   sampleOutbox,
   writeEverything,
 } from './store-compliance-fixtures.ts';
+import { groupTests } from './store-compliance-groups.ts';
 import { messageTests } from './store-compliance-messages.ts';
 import { keyMaterialTests, metaAndContactTests, outboxAndInboxTests } from './store-compliance-records.ts';
 
@@ -58,6 +59,7 @@ export function storeCompliance(name: string, makeHarness: () => StoreHarness): 
     messageTests(ctx);
     outboxAndInboxTests(ctx);
     attachmentTests(ctx);
+    groupTests(ctx);
     transactionTests(ctx);
     copyAndCloseTests(ctx);
     persistenceTests(ctx);

@@ -171,8 +171,33 @@ CREATE INDEX messages_by_seq_sort ON messages (conversation_id, sender, sender_s
 DROP INDEX messages_by_seq;
 `;
 
+const V4 = `
+CREATE TABLE groups (
+  id TEXT PRIMARY KEY,
+  data BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX groups_by_creation ON groups (created_at, id);
+CREATE TABLE sender_keys (
+  group_id TEXT NOT NULL,
+  peer_id TEXT NOT NULL,
+  state BLOB NOT NULL,
+  PRIMARY KEY (group_id, peer_id)
+) WITHOUT ROWID;
+CREATE TABLE receipts (
+  conversation_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  id TEXT NOT NULL,
+  peer_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, sender, id, peer_id)
+) WITHOUT ROWID;
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -12,6 +12,7 @@ import { type Store, StoreClosedError, type StoreTx } from '@parley/core';
 import { attachmentOperations } from './attachment-operations.ts';
 import { StoreSetupError } from './errors.ts';
 import { prepareDatabaseFile, prepareDirectory, tightenCompanionFiles } from './files.ts';
+import { groupOperations } from './group-operations.ts';
 import { conversationOperations, messageOperations, reactionOperations } from './message-operations.ts';
 import {
   accountOperations,
@@ -153,6 +154,7 @@ function createOperations(s: Statements): StoreTx {
     ...outboxOperations(s),
     ...inboxOperations(s),
     ...attachmentOperations(s),
+    ...groupOperations(s),
   };
 }
 

@@ -76,7 +76,8 @@ describe('crash safety (SIGKILL a committing process)', () => {
     let before = 0;
     for (const killAfter of KILL_AFTER) {
       const reported = await runAndKill(path, killAfter);
-      expect(reported).toBe(before + killAfter);
+      // Lines arrive in chunks: the child may have reported a few more commits before the kill landed.
+      expect(reported).toBeGreaterThanOrEqual(before + killAfter);
       const store = openSqliteStore(path);
       before = checkConsistent(store, reported);
       store.close();

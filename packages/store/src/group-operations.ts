@@ -1,0 +1,75 @@
+/** Groups, members' sender keys and per-member receipts (schema V4). */
+import type { GroupRecord, ReceiptRecord, StoreTx } from '@parley/core';
+import { blob, num, type Row, text } from './rows.ts';
+import type { Statements } from './statements.ts';
+
+const toGroup = (r: Row): GroupRecord => ({
+  id: text(r.id),
+  data: blob(r.data),
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+
+const toReceipt = (r: Row): ReceiptRecord => ({
+  conversationId: text(r.conversation_id),
+  sender: text(r.sender),
+  id: text(r.id),
+  peerId: text(r.peer_id),
+  status: text(r.status) as ReceiptRecord['status'],
+  at: num(r.at),
+});
+
+type GroupOps =
+  | 'putGroup'
+  | 'getGroup'
+  | 'listGroups'
+  | 'deleteGroup'
+  | 'putSenderKey'
+  | 'getSenderKey'
+  | 'deleteSenderKey'
+  | 'putReceipt'
+  | 'listReceipts';
+
+export function groupOperations(s: Statements): Pick<StoreTx, GroupOps> {
+  return {
+    putGroup: (g) =>
+      void s.run(
+        'INSERT OR REPLACE INTO groups (id, data, created_at, updated_at) VALUES (?, ?, ?, ?)',
+        ...[g.id, g.data, g.createdAt, g.updatedAt],
+      ),
+    getGroup: (id) => {
+      const r = s.get('SELECT * FROM groups WHERE id = ?', id);
+      return r === undefined ? undefined : toGroup(r);
+    },
+    listGroups: () => s.all('SELECT * FROM groups ORDER BY created_at, id').map(toGroup),
+    deleteGroup: (id) => {
+      s.run('DELETE FROM groups WHERE id = ?', id);
+      s.run('DELETE FROM sender_keys WHERE group_id = ?', id);
+    },
+    putSenderKey: (groupId, peerId, state) =>
+      void s.run(
+        'INSERT OR REPLACE INTO sender_keys (group_id, peer_id, state) VALUES (?, ?, ?)',
+        groupId,
+        peerId,
+        state,
+      ),
+    getSenderKey: (groupId, peerId) => {
+      const r = s.get('SELECT state FROM sender_keys WHERE group_id = ? AND peer_id = ?', groupId, peerId);
+      return r === undefined ? undefined : blob(r.state);
+    },
+    deleteSenderKey: (groupId, peerId) =>
+      void s.run('DELETE FROM sender_keys WHERE group_id = ? AND peer_id = ?', groupId, peerId),
+    putReceipt: (r) =>
+      void s.run(
+        'INSERT OR REPLACE INTO receipts (conversation_id, sender, id, peer_id, status, at) VALUES (?, ?, ?, ?, ?, ?)',
+        ...[r.conversationId, r.sender, r.id, r.peerId, r.status, r.at],
+      ),
+    listReceipts: (k) =>
+      s
+        .all(
+          'SELECT * FROM receipts WHERE conversation_id = ? AND sender = ? AND id = ? ORDER BY peer_id',
+          ...[k.conversationId, k.sender, k.id],
+        )
+        .map(toReceipt),
+  };
+}
