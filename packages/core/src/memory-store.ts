@@ -13,9 +13,8 @@
 import {
   type AttachmentRecord,
   type ContactRecord,
-  type GroupRecord,
-  type ReceiptRecord,
   type ConversationRecord,
+  type GroupRecord,
   type InviteRecord,
   type MessageKey,
   type MessagePatch,
@@ -25,6 +24,7 @@ import {
   type ParkedRecord,
   type PrekeyRecord,
   type ReactionRecord,
+  type ReceiptRecord,
   type Store,
   StoreClosedError,
   StoreConflictError,
