@@ -90,12 +90,21 @@ export class FormatError extends CryptoError {
   }
 }
 
-/** Reasons a key is refused. */
-export type KeyErrorCode = 'bad-key-length' | 'low-order' | 'bad-signature';
+/**
+ * Reasons a key is refused. `invalid-key` is an ML-KEM-768 key that fails the FIPS 203 §7.2
+ * modulus check (encapsulation key) or §7.3 hash check (decapsulation key);
+ * `bad-ciphertext-length` an ML-KEM-768 ciphertext that is not 1,088 bytes (§7.3 type check).
+ */
+export type KeyErrorCode =
+  | 'bad-key-length'
+  | 'low-order'
+  | 'bad-signature'
+  | 'invalid-key'
+  | 'bad-ciphertext-length';
 
 /**
  * A key has the wrong length, an X25519 agreement gave the all-zero (low-order) result,
- * or a prekey signature does not verify.
+ * a prekey signature does not verify, or an ML-KEM-768 input fails the FIPS 203 input checks.
  * @example
  * expect(() => p.x25519(secret, new Uint8Array(32))).toThrow(KeyError);
  */

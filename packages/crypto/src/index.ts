@@ -1,6 +1,6 @@
 /**
- * @parley/crypto — X3DH-style handshake, Double Ratchet, contact cards, safety
- * numbers and streaming file encryption. See README.md and SPEC.md.
+ * @parley/crypto — X3DH-style handshake, Double Ratchet, Sender Keys for groups,
+ * contact cards, safety numbers and streaming file encryption. See README.md and SPEC.md.
  * On Node, pass `nodePrimitives` from `@parley/crypto/node`; elsewhere `noblePrimitives`.
  * @module
  */
@@ -64,6 +64,16 @@ export {
   PROTOCOL_VERSION,
   peekMessage,
 } from './message.ts';
+export {
+  MLKEM_MESSAGE_BYTES,
+  MLKEM_SHARED_SECRET_BYTES,
+  MLKEM768_CIPHERTEXT_BYTES,
+  MLKEM768_DECAPSULATION_KEY_BYTES,
+  MLKEM768_ENCAPSULATION_KEY_BYTES,
+  MLKEM768_SEED_BYTES,
+  type MlKemEncapsulation,
+  type MlKemKeyPair,
+} from './mlkem.ts';
 export { noblePrimitives } from './noble.ts';
 export {
   createOneTimePrekeys,
@@ -96,6 +106,28 @@ export {
   safetyNumber,
   verifySafetyNumberQr,
 } from './safety-number.ts';
+export {
+  createSenderKey,
+  MAX_SENDER_KEY_ITERATION,
+  MAX_SENDER_KEY_SKIP,
+  MAX_SENDER_KEY_STORED,
+  SenderKeyReceiver,
+  type SenderKeyReceiverFields,
+  SenderKeyState,
+  type SenderKeyStateFields,
+  senderKeyDecrypt,
+  senderKeyEncrypt,
+} from './sender-key.ts';
+export {
+  decodeSenderKeyDistribution,
+  deserializeSenderKey,
+  deserializeSenderKeyReceiver,
+  SENDER_KEY_DISTRIBUTION_BYTES,
+  senderKeyDistribution,
+  serializeSenderKey,
+  serializeSenderKeyReceiver,
+} from './sender-key-codec.ts';
+export { peekSenderKeyMessage, SENDER_KEY_VERSION } from './sender-key-message.ts';
 export {
   type AcceptedSession,
   acceptSession,

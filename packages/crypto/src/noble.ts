@@ -1,6 +1,6 @@
 /**
- * Reference backend on @noble/curves, @noble/ciphers and @noble/hashes
- * (audited, pure JS, exact-pinned). Runs in browsers and on Node.
+ * Reference backend on @noble/curves, @noble/ciphers, @noble/hashes and
+ * @noble/post-quantum (audited, pure JS, exact-pinned). Runs in browsers and on Node.
  * @module
  */
 import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -8,6 +8,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { definePrimitives, type Primitives } from './primitives.ts';
 
 function open(cipher: { decrypt(ct: Uint8Array): Uint8Array }, sealed: Uint8Array): Uint8Array | undefined {
@@ -16,6 +17,33 @@ function open(cipher: { decrypt(ct: Uint8Array): Uint8Array }, sealed: Uint8Arra
   } catch {
     return undefined; // noble throws on a bad tag; the interface reports undefined
   }
+}
+
+/**
+ * ML-KEM-768 on @noble/post-quantum, unchecked (definePrimitives adds the FIPS 203
+ * input checks). Outputs are copied: noble returns a view into a buffer it partly wipes.
+ * Shared with the node backend, since node:crypto has no ML-KEM.
+ * @example const { encapsulationKey } = nobleMlKem768.mlkem768Keygen(seed64);
+ */
+export const nobleMlKem768: Required<
+  Pick<Primitives, 'mlkem768Keygen' | 'mlkem768Encapsulate' | 'mlkem768Decapsulate'>
+> = Object.freeze({
+  mlkem768Keygen: (seed: Uint8Array) => {
+    const { publicKey, secretKey } = ml_kem768.keygen(seed);
+    return Object.freeze({ encapsulationKey: publicKey, decapsulationKey: secretKey });
+  },
+  mlkem768Encapsulate: (ek: Uint8Array, m: Uint8Array) => {
+    const { cipherText, sharedSecret } = ml_kem768.encapsulate(ek, m);
+    return Object.freeze({ ciphertext: cipherText, sharedSecret: copyAndWipe(sharedSecret) });
+  },
+  mlkem768Decapsulate: (dk: Uint8Array, ct: Uint8Array) => copyAndWipe(ml_kem768.decapsulate(ct, dk)),
+});
+
+/** A right-sized copy; the original view (into a larger noble buffer) is zeroed. */
+function copyAndWipe(view: Uint8Array): Uint8Array {
+  const out = view.slice();
+  view.fill(0);
+  return out;
 }
 
 /**
@@ -46,6 +74,7 @@ export const noblePrimitives: Primitives = definePrimitives({
   aeadOpen: (k, n, ct, ad) => open(chacha20poly1305(k, n, ad), ct),
   xaeadSeal: (k, n, pt, ad) => xchacha20poly1305(k, n, ad).encrypt(pt),
   xaeadOpen: (k, n, ct, ad) => open(xchacha20poly1305(k, n, ad), ct),
+  ...nobleMlKem768,
   hmacSha256: (k, m) => hmac(sha256, k, m),
   hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
   sha256: (m) => sha256(m),

@@ -8,6 +8,13 @@
  */
 import { isAllZero } from './bytes.ts';
 import { KeyError } from './errors.ts';
+import {
+  checkDecapsulation,
+  checkEncapsulation,
+  checkMlKemSeed,
+  type MlKemEncapsulation,
+  type MlKemKeyPair,
+} from './mlkem.ts';
 
 /** X25519 / Ed25519 key sizes (RFC 7748 §5, RFC 8032 §5.1.5), bytes. */
 export const KEY_BYTES = 32;
@@ -46,7 +53,10 @@ export interface Primitives {
   aeadSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   /** Inverse of aeadSeal; `undefined` if authentication fails. */
   aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
-  /** XChaCha20-Poly1305 (24-byte nonce), only where the backend has it. Unused by protocol v1. */
+  /**
+   * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha §2, 24-byte nonce), where the backend has it
+   * (both built-in backends do). Unused by protocol v1.
+   */
   readonly xaeadSeal?: (
     key: Uint8Array,
     nonce: Uint8Array,
@@ -60,6 +70,18 @@ export interface Primitives {
     sealed: Uint8Array,
     aad: Uint8Array,
   ) => Uint8Array | undefined;
+  /**
+   * ML-KEM-768 KeyGen from the 64-byte seed d ‖ z (FIPS 203 Alg. 16), where the backend has it
+   * (both built-in backends do). Reserved for suite 2 (PQXDH); unused by protocol v1.
+   */
+  readonly mlkem768Keygen?: (seed: Uint8Array) => MlKemKeyPair;
+  /** ML-KEM-768 Encaps with explicit 32-byte randomness m (FIPS 203 Alg. 17); ek checked per §7.2. */
+  readonly mlkem768Encapsulate?: (encapsulationKey: Uint8Array, m: Uint8Array) => MlKemEncapsulation;
+  /**
+   * ML-KEM-768 Decaps (FIPS 203 Alg. 18, implicit rejection: a wrong ciphertext of the right
+   * length yields a pseudo-random key, no error); inputs checked per §7.3.
+   */
+  readonly mlkem768Decapsulate?: (decapsulationKey: Uint8Array, ciphertext: Uint8Array) => Uint8Array;
   /** RFC 2104 HMAC-SHA256. */
   hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array;
   /** RFC 5869 HKDF-SHA256 (extract then expand); length ≤ 8160. */
@@ -84,7 +106,8 @@ function checkAead(key: Uint8Array, nonce: Uint8Array, nonceBytes: number): void
 /**
  * Wrap a raw backend with the shared input checks: exact key lengths, the
  * all-zero X25519 result refused (RFC 7748 §6.1), signature length checked
- * before verifying, HKDF length bounded. Both backends go through this.
+ * before verifying, HKDF length bounded, ML-KEM-768 inputs checked per FIPS 203
+ * §7.2/§7.3 (src/mlkem.ts). Both backends go through this.
  * @example export const noblePrimitives = definePrimitives(rawNoble);
  */
 export function definePrimitives(raw: Primitives): Primitives {
@@ -130,19 +153,44 @@ export function definePrimitives(raw: Primitives): Primitives {
     sha256: (m) => raw.sha256(m),
     sha512: (m) => raw.sha512(m),
   };
+  return Object.freeze({ ...x, ...xaead(raw), ...mlkem(raw) });
+}
+
+type XaeadMembers = Pick<Primitives, 'xaeadSeal' | 'xaeadOpen'>;
+type MlKemMembers = Pick<Primitives, 'mlkem768Keygen' | 'mlkem768Encapsulate' | 'mlkem768Decapsulate'>;
+
+/** The checked XChaCha20-Poly1305 pair, if the backend has both halves. */
+function xaead(raw: Primitives): XaeadMembers {
   const { xaeadSeal, xaeadOpen } = raw;
-  if (xaeadSeal && xaeadOpen) {
-    return Object.freeze({
-      ...x,
-      xaeadSeal: (k: Uint8Array, n: Uint8Array, pt: Uint8Array, ad: Uint8Array) => {
-        checkAead(k, n, XAEAD_NONCE_BYTES);
-        return xaeadSeal(k, n, pt, ad);
-      },
-      xaeadOpen: (k: Uint8Array, n: Uint8Array, ct: Uint8Array, ad: Uint8Array) => {
-        checkAead(k, n, XAEAD_NONCE_BYTES);
-        return ct.length < AEAD_TAG_BYTES ? undefined : xaeadOpen(k, n, ct, ad);
-      },
-    });
-  }
-  return Object.freeze(x);
+  if (!xaeadSeal || !xaeadOpen) return {};
+  return {
+    xaeadSeal: (k, n, pt, ad) => {
+      checkAead(k, n, XAEAD_NONCE_BYTES);
+      return xaeadSeal(k, n, pt, ad);
+    },
+    xaeadOpen: (k, n, ct, ad) => {
+      checkAead(k, n, XAEAD_NONCE_BYTES);
+      return ct.length < AEAD_TAG_BYTES ? undefined : xaeadOpen(k, n, ct, ad);
+    },
+  };
+}
+
+/** The checked ML-KEM-768 triple (FIPS 203 §7.2/§7.3 input checks), if the backend has all three. */
+function mlkem(raw: Primitives): MlKemMembers {
+  const { mlkem768Keygen: keygen, mlkem768Encapsulate: encaps, mlkem768Decapsulate: decaps } = raw;
+  if (!keygen || !encaps || !decaps) return {};
+  return {
+    mlkem768Keygen: (seed) => {
+      checkMlKemSeed(seed);
+      return keygen(seed);
+    },
+    mlkem768Encapsulate: (ek, m) => {
+      checkEncapsulation(ek, m);
+      return encaps(ek, m);
+    },
+    mlkem768Decapsulate: (dk, ct) => {
+      checkDecapsulation(dk, ct);
+      return decaps(dk, ct);
+    },
+  };
 }

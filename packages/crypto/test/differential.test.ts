@@ -1,8 +1,9 @@
 /** noble vs node:crypto: identical outputs on random inputs (the Wycheproof files run on both in wycheproof.test.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { noblePrimitives as a, toHex } from '../src/index.ts';
-import { nodeOnlyPrimitives as b } from '../src/node/index.ts';
+import { noblePrimitives as a, fromHex, toHex } from '../src/index.ts';
+import { nodeOnlyPrimitives as b, NATIVE_AEAD_MIN_BYTES, nodePrimitives } from '../src/node/index.ts';
+import { hchacha20 } from '../src/node/xchacha.ts';
 import { assertProperty } from './corpus.ts';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -15,10 +16,11 @@ describe('differential noble vs node', () => {
       fc.property(
         bytes(32),
         bytes(32),
-        bytes(12),
+        bytes(24),
         fc.uint8Array({ maxLength: 300 }),
         fc.uint8Array({ maxLength: 40 }),
-        (k1, k2, nonce, msg, ad) => {
+        (k1, k2, xnonce, msg, ad) => {
+          const nonce = xnonce.subarray(0, 12);
           same(a.x25519PublicKey(k1), b.x25519PublicKey(k1));
           const pub = a.x25519PublicKey(k2);
           same(a.x25519(k1, pub), b.x25519(k1, pub));
@@ -34,6 +36,12 @@ describe('differential noble vs node', () => {
           bad[0]! ^= 1;
           expect(a.aeadOpen(k2, nonce, bad, ad)).toBeUndefined();
           expect(b.aeadOpen(k2, nonce, bad, ad)).toBeUndefined();
+          const xsealed = a.xaeadSeal!(k2, xnonce, msg, ad);
+          same(xsealed, b.xaeadSeal!(k2, xnonce, msg, ad));
+          same(b.xaeadOpen!(k2, xnonce, xsealed, ad)!, msg);
+          xsealed[xsealed.length - 1]! ^= 1;
+          expect(a.xaeadOpen!(k2, xnonce, xsealed, ad)).toBeUndefined();
+          expect(b.xaeadOpen!(k2, xnonce, xsealed, ad)).toBeUndefined();
           same(a.hmacSha256(k1, msg), b.hmacSha256(k1, msg));
           same(a.hkdfSha256(msg, k1, ad, 77), b.hkdfSha256(msg, k1, ad, 77));
           same(a.sha256(msg), b.sha256(msg));
@@ -41,6 +49,50 @@ describe('differential noble vs node', () => {
         },
       ),
       30,
+    );
+  });
+
+  it('HChaCha20 matches draft-irtf-cfrg-xchacha-03 §2.2.1', () => {
+    const key = fromHex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
+    const nonce = fromHex('000000090000004a0000000031415927');
+    expect(toHex(hchacha20(key, nonce))).toBe(
+      '82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc',
+    );
+  });
+
+  it('the default node backend agrees on both sides of NATIVE_AEAD_MIN_BYTES (ChaCha20 and XChaCha20)', () => {
+    const key = new Uint8Array(32).fill(9);
+    const ad = new Uint8Array([1, 2, 3]);
+    for (const size of [0, 1, NATIVE_AEAD_MIN_BYTES - 1, NATIVE_AEAD_MIN_BYTES, 70_000]) {
+      const msg = new Uint8Array(size).map((_, i) => i * 31);
+      const n12 = new Uint8Array(12).fill(size & 0xff);
+      const n24 = new Uint8Array(24).map((_, i) => i + size);
+      const sealed = a.aeadSeal(key, n12, msg, ad);
+      same(nodePrimitives.aeadSeal(key, n12, msg, ad), sealed);
+      same(nodePrimitives.aeadOpen(key, n12, sealed, ad)!, msg);
+      const xsealed = a.xaeadSeal!(key, n24, msg, ad);
+      same(nodePrimitives.xaeadSeal!(key, n24, msg, ad), xsealed);
+      same(b.xaeadSeal!(key, n24, msg, ad), xsealed);
+      same(nodePrimitives.xaeadOpen!(key, n24, xsealed, ad)!, msg);
+      xsealed[0] = (xsealed[0] ?? 0) ^ 1;
+      expect(nodePrimitives.xaeadOpen!(key, n24, xsealed, ad)).toBeUndefined();
+    }
+  });
+
+  it('ML-KEM-768 agrees across backends (node delegates to noble) and round-trips', () => {
+    assertProperty(
+      'differential-mlkem',
+      fc.property(bytes(64), bytes(32), (seed, m) => {
+        const ka = a.mlkem768Keygen!(seed);
+        const kb = b.mlkem768Keygen!(seed);
+        same(ka.encapsulationKey, kb.encapsulationKey);
+        same(ka.decapsulationKey, kb.decapsulationKey);
+        const ea = a.mlkem768Encapsulate!(ka.encapsulationKey, m);
+        same(ea.ciphertext, nodePrimitives.mlkem768Encapsulate!(kb.encapsulationKey, m).ciphertext);
+        same(b.mlkem768Decapsulate!(kb.decapsulationKey, ea.ciphertext), ea.sharedSecret);
+        same(nodePrimitives.mlkem768Decapsulate!(kb.decapsulationKey, ea.ciphertext), ea.sharedSecret);
+      }),
+      5,
     );
   });
 

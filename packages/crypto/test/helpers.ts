@@ -54,20 +54,24 @@ export function seededRandom(seed: Uint8Array | string): RandomSource {
   };
 }
 
-/** Wrap a backend and count every primitive call. */
-export function counting(p: Primitives): { readonly p: Primitives; readonly calls: () => number } {
-  let n = 0;
+/** Wrap a backend and count every primitive call (`names()`: the primitives called, in order). */
+export function counting(p: Primitives): {
+  readonly p: Primitives;
+  readonly calls: () => number;
+  readonly names: () => readonly string[];
+} {
+  const log: string[] = [];
   const wrapped: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(p)) {
     wrapped[k] =
       typeof v === 'function'
         ? (...args: unknown[]) => {
-            n++;
+            log.push(k);
             return (v as (...a: unknown[]) => unknown)(...args);
           }
         : v;
   }
-  return { p: wrapped as unknown as Primitives, calls: () => n };
+  return { p: wrapped as unknown as Primitives, calls: () => log.length, names: () => log.slice() };
 }
 
 /** A responder with a signed prekey, one-time prekeys and a card. */

@@ -3,10 +3,13 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   createFileKey,
+  createSenderKey,
+  decodeSenderKeyDistribution,
   encrypt,
   initiateSession,
   noblePrimitives as p,
   REDACTED,
+  senderKeyDistribution,
   toHex,
 } from '../src/index.ts';
 import { makeParty, seededRandom, text, verifiedCard } from './helpers.ts';
@@ -21,12 +24,16 @@ describe('redaction', () => {
     p,
   ).session;
   const fileKey = createFileKey(rnd);
+  const senderKey = createSenderKey(rnd, p);
+  const senderKeyReceiver = decodeSenderKeyDistribution(senderKeyDistribution(senderKey));
   const cases: [string, object, Uint8Array[]][] = [
     ['identity', alice.identity, [alice.identity.signingSecret, alice.identity.agreementSecret]],
     ['signed prekey', alice.spk, [alice.spk.secretKey]],
     ['one-time prekey', alice.otpks.get(100)!, [alice.otpks.get(100)!.secretKey]],
     ['session', session, [session.rootKey, session.sendSecret, session.sendChainKey!]],
     ['file key', fileKey, [fileKey.key]],
+    ['sender key', senderKey, [senderKey.chainKey, senderKey.signingSecret]],
+    ['sender key receiver', senderKeyReceiver, [senderKeyReceiver.chainKey]],
   ];
 
   it.each(cases)('%s prints [redacted] everywhere', (_n, obj, secrets) => {

@@ -4,8 +4,9 @@
  * createCipheriv, SHA-2/HKDF/HMAC through node:crypto. noble's X25519 is ~35×
  * slower, and each change of direction in a conversation costs two X25519
  * operations, so this is the default on Node (see README "Backends").
- * XChaCha20-Poly1305 is absent: OpenSSL does not provide it (protocol v1 does
- * not use it).
+ * XChaCha20-Poly1305, which OpenSSL lacks, is HChaCha20 + native
+ * ChaCha20-Poly1305 (./xchacha.ts). ML-KEM-768 is delegated to noble
+ * (@noble/post-quantum): node:crypto has no ML-KEM in Node 24.
  * @module
  */
 import {
@@ -22,8 +23,9 @@ import {
   verify,
 } from 'node:crypto';
 import { equalBytes } from '../bytes.ts';
-import { noblePrimitives } from '../noble.ts';
+import { nobleMlKem768, noblePrimitives } from '../noble.ts';
 import { AEAD_TAG_BYTES, definePrimitives, type Primitives } from '../primitives.ts';
+import { extendNonce } from './xchacha.ts';
 
 type Curve = 'x25519' | 'ed25519';
 
@@ -128,6 +130,10 @@ export const nodeOnlyPrimitives: Primitives = definePrimitives({
   ed25519Verify: verifyStrict,
   aeadSeal: seal,
   aeadOpen: open,
+  xaeadSeal: extendNonce(seal),
+  xaeadOpen: extendNonce(open),
+  // node:crypto (Node 24) has no ML-KEM: the node backend delegates it to noble's @noble/post-quantum.
+  ...nobleMlKem768,
   hmacSha256: (k, m) => toBytes(createHmac('sha256', k).update(m).digest()),
   hkdfSha256: (ikm, salt, info, length) => new Uint8Array(hkdfSync('sha256', ikm, salt, info, length)),
   sha256: (m) => toBytes(createHash('sha256').update(m).digest()),
@@ -143,8 +149,8 @@ export const NATIVE_AEAD_MIN_BYTES = 4096;
 
 /**
  * The native backend core uses on Node: node:crypto for X25519, Ed25519 and
- * ChaCha20-Poly1305 on inputs ≥ {@link NATIVE_AEAD_MIN_BYTES}; noble for
- * HMAC/HKDF/SHA-2 and small AEAD inputs, where a native call costs more than
+ * (X)ChaCha20-Poly1305 on inputs ≥ {@link NATIVE_AEAD_MIN_BYTES}; noble for
+ * HMAC/HKDF/SHA-2, ML-KEM-768 and small AEAD inputs, where a native call costs more than
  * the work (node HMAC 13 µs vs noble 4 µs per ratchet step). Both halves pass
  * the same Wycheproof and differential tests.
  * @example
@@ -162,6 +168,15 @@ export const nodePrimitives: Primitives = definePrimitives({
     ct.length >= NATIVE_AEAD_MIN_BYTES
       ? nodeOnlyPrimitives.aeadOpen(k, n, ct, ad)
       : noblePrimitives.aeadOpen(k, n, ct, ad),
+  xaeadSeal: (k, n, pt, ad) =>
+    pt.length >= NATIVE_AEAD_MIN_BYTES
+      ? nodeOnlyPrimitives.xaeadSeal!(k, n, pt, ad)
+      : noblePrimitives.xaeadSeal!(k, n, pt, ad),
+  xaeadOpen: (k, n, ct, ad) =>
+    ct.length >= NATIVE_AEAD_MIN_BYTES
+      ? nodeOnlyPrimitives.xaeadOpen!(k, n, ct, ad)
+      : noblePrimitives.xaeadOpen!(k, n, ct, ad),
+  ...nobleMlKem768, // unchecked: definePrimitives below adds the checks once
   hmacSha256: noblePrimitives.hmacSha256,
   hkdfSha256: noblePrimitives.hkdfSha256,
   sha256: noblePrimitives.sha256,
