@@ -35,6 +35,8 @@ export const ATTACHMENT_MAX_BYTES_DEFAULT: number = 2 * 1024 ** 3;
 export const AUTO_DOWNLOAD_MAX_BYTES: number = 16 * 1024 ** 2;
 /** Progress is made durable (fsync + database) every this many chunks (1 MiB). */
 export const PROGRESS_EVERY_CHUNKS = 16;
+/** Verified chunks waiting to be written, at most (bounds memory: 16 × 64 KiB). */
+export const WRITE_AHEAD_CHUNKS = 16;
 /** A chunk that fails verification this many times fails the download. */
 export const CHUNK_MAX_FAILURES = 3;
 const TAG_BYTES = 16;
@@ -90,12 +92,15 @@ export function openManifest(ctx: Ctx, r: AttachmentRecord): FileManifest & { ke
 export function sanitizeFileName(name: string): string {
   const base = name.split(/[/\\]/).pop() ?? '';
   const clean = base
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    // Control characters, and format characters such as U+202E (a right-to-left override can make
+    // "invoice\u202Efdp.exe" look like "invoiceexe.pdf").
+    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '')
     .replace(/^[.\s]+|[.\s]+$/g, '')
     .normalize('NFC');
-  let out = clean;
-  while (utf8(out).length > 200) out = out.slice(0, -1);
+  // Truncate by code point (never leaving half a surrogate pair) to at most 200 UTF-8 bytes.
+  const points = [...clean];
+  while (utf8(points.join('')).length > 200) points.pop();
+  const out = points.join('');
   return out.length === 0 ? 'attachment' : out;
 }
 
@@ -177,16 +182,27 @@ export async function downloadFile(
   let next = record.receivedChunks;
   let failures = 0;
   await blobs.write(name, next * sealedSize(fk), new Uint8Array(0)); // drop any chunk that was not made durable
+  /** Makes progress durable; `state` undefined keeps the stored state (e.g. the user cancelled). */
   const save = async (
-    state: AttachmentRecord['state'],
+    state: AttachmentRecord['state'] | undefined,
     error: string | null = null,
   ): Promise<AttachmentRecord> => {
     await blobs.flush(name);
-    const updated = ctx.store.transaction((tx) =>
-      updateAttachment(tx, record, { receivedChunks: next, state, error }, ctx.now()),
-    );
+    const patch = state === undefined ? { receivedChunks: next } : { receivedChunks: next, state, error };
+    const updated = ctx.store.transaction((tx) => updateAttachment(tx, record, patch, ctx.now()));
     hooks.progress(updated);
     return updated;
+  };
+  let writing: Promise<void> = Promise.resolve();
+  let queued = 0;
+  // Writes are chained behind the network (at most WRITE_AHEAD_CHUNKS in memory), so the next
+  // chunk is pulled while the previous one is written; progress is saved only after they land.
+  const write = async (index: number, chunk: Uint8Array): Promise<void> => {
+    queued++;
+    writing = writing
+      .then(() => blobs.write(name, index * sealedSize(fk), chunk))
+      .finally(() => void queued--);
+    if (queued >= WRITE_AHEAD_CHUNKS) await writing;
   };
   while (next < record.chunks) {
     try {
@@ -197,16 +213,24 @@ export async function downloadFile(
       )) {
         const isFinal = next === record.chunks - 1;
         openChunk(fk, next, chunk, isFinal, ctx.primitives); // throws FileError if tampered, truncated or out of place
-        await blobs.write(name, next * sealedSize(fk), chunk);
+        await write(next, chunk);
         next++;
-        if (next % PROGRESS_EVERY_CHUNKS === 0) await save('downloading');
+        failures = 0; // the count is per chunk
+        if (next % PROGRESS_EVERY_CHUNKS === 0) {
+          await writing;
+          await save('downloading');
+        }
         if (next === record.chunks) break;
       }
+      await writing;
       if (next < record.chunks) throw new TransportError('unreachable', 'the transfer ended early');
     } catch (error) {
+      await writing.catch(() => undefined);
+      if (signal.aborted) return void (await save(undefined)); // cancelled or stopping: keep the state
       if (error instanceof FileError && ++failures < CHUNK_MAX_FAILURES) continue; // fetch it again
-      if (error instanceof FileError)
+      if (error instanceof FileError) {
         return void (await save('failed', `chunk ${next} failed verification ${failures} times`));
+      }
       if (error instanceof TransportError && error.code === 'refused') {
         return void (await save('failed', 'the sender no longer offers this file'));
       }

@@ -2,6 +2,7 @@
 import { decodeFileKey, fileChunkCount } from '@parley/crypto';
 import type { FileManifest } from './app-message.ts';
 import {
+  blobName,
   decryptFile,
   encryptFile,
   openManifest,
@@ -65,7 +66,12 @@ export function attachmentMethods(
           size: source.size,
           error: null,
         });
-      const { key, sha256: hash } = await encryptFile(ctx, blobs, id, source, progress);
+      const { key, sha256: hash } = await encryptFile(ctx, blobs, id, source, progress).catch(
+        async (error: unknown) => {
+          await blobs.delete(blobName('out', '', id)).catch(() => undefined); // no orphaned half-encrypted copy
+          throw error;
+        },
+      );
       const manifest: FileManifest = {
         id,
         name: sanitizeFileName(source.name),

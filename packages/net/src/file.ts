@@ -351,8 +351,9 @@ function createFileReader(ctx: TransportContext, stream: Stream, signal?: AbortS
   };
   const lost = (what: string): TransportError => {
     if (ctx.stopped) return new TransportError('closed', 'transport is stopped');
-    // reset before the status byte: the server refused us (not admitted, over its stream limit)
-    if (!statusSeen) return new TransportError('refused', `file request refused: ${what}`);
+    // Only an explicit 0x00 status means "no such file for you". A reset before the status may be
+    // temporary (the peer is starting or stopping, over its stream limit): the caller retries later.
+    if (!statusSeen) return new TransportError('unreachable', `file request not answered: ${what}`);
     return new TransportError('unreachable', `file transfer interrupted: ${what}`);
   };
 

@@ -125,8 +125,11 @@ export async function startApiServer(options: {
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
+  // Headers must arrive within 10 s; a body may take as long as it keeps moving (uploads of large
+  // files), but a connection idle for a minute is closed. /rpc bodies are also capped at 1 MiB.
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.requestTimeout = 0;
+  server.setTimeout(60_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

@@ -2,13 +2,27 @@
  * core's BlobStore on files: `<data dir>/attachments/<name>`, folder 0700,
  * files 0600. core only ever uses names of [a-z0-9-]; anything else is
  * refused, so nothing can be written outside the folder.
+ *
+ * File handles are kept open while a transfer runs (opening and closing the
+ * file for every 64 KiB chunk cost more than the write itself) and closed
+ * after BLOB_HANDLE_IDLE_MS without use.
  */
 import { constants, mkdirSync } from 'node:fs';
-import { open, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '@parley/core';
 
 const SAFE_NAME = /^[a-z0-9-]{1,80}$/;
+/** An open blob is closed after this long without reads or writes. */
+export const BLOB_HANDLE_IDLE_MS = 5_000;
+/** Open blobs at most (transfers in parallel, both directions). */
+export const BLOB_HANDLES_MAX = 16;
+
+interface Open {
+  readonly handle: FileHandle;
+  size: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
 
 export function createFileBlobStore(dir: string): BlobStore {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -16,40 +30,63 @@ export function createFileBlobStore(dir: string): BlobStore {
     if (!SAFE_NAME.test(name)) throw new Error(`refusing blob name ${JSON.stringify(name)}`);
     return join(dir, name);
   };
+  const handles = new Map<string, Promise<Open>>();
+
+  const close = async (name: string): Promise<void> => {
+    const opening = handles.get(name);
+    handles.delete(name);
+    const o = await opening?.catch(() => undefined);
+    if (o?.timer) clearTimeout(o.timer);
+    await o?.handle.close().catch(() => undefined);
+  };
+  const touch = (name: string, o: Open): void => {
+    if (o.timer) clearTimeout(o.timer);
+    o.timer = setTimeout(() => void close(name), BLOB_HANDLE_IDLE_MS);
+    o.timer.unref?.();
+  };
+  const get = async (name: string, create: boolean): Promise<Open | undefined> => {
+    let opening = handles.get(name);
+    if (!opening) {
+      if (!create && !(await stat(path(name)).catch(() => undefined))) return undefined;
+      if (handles.size >= BLOB_HANDLES_MAX) await close(handles.keys().next().value as string);
+      opening = open(path(name), constants.O_RDWR | constants.O_CREAT, 0o600).then(async (handle) => ({
+        handle,
+        size: (await handle.stat()).size,
+        timer: undefined,
+      }));
+      handles.set(name, opening);
+      opening.catch(() => handles.delete(name));
+    }
+    const o = await opening;
+    touch(name, o);
+    return o;
+  };
+
   return {
     async write(name, offset, bytes) {
-      const handle = await open(path(name), constants.O_WRONLY | constants.O_CREAT, 0o600);
-      try {
-        await handle.truncate(offset);
-        if (bytes.length > 0) await handle.write(bytes, 0, bytes.length, offset);
-      } finally {
-        await handle.close();
-      }
+      const o = (await get(name, true)) as Open;
+      if (offset < o.size) await o.handle.truncate(offset); // resuming: drop what was not made durable
+      if (bytes.length > 0) await o.handle.write(bytes, 0, bytes.length, offset);
+      o.size = offset + bytes.length;
     },
     async read(name, offset, length) {
-      const handle = await open(path(name), 'r').catch(() => undefined);
-      if (!handle) return new Uint8Array(0);
-      try {
-        const buffer = new Uint8Array(length);
-        const { bytesRead } = await handle.read(buffer, 0, length, offset);
-        return buffer.subarray(0, bytesRead);
-      } finally {
-        await handle.close();
-      }
+      const o = await get(name, false);
+      if (!o) return new Uint8Array(0);
+      const buffer = new Uint8Array(length);
+      const { bytesRead } = await o.handle.read(buffer, 0, length, offset);
+      return buffer.subarray(0, bytesRead);
     },
     async size(name) {
+      const o = handles.get(name);
+      if (o) return (await o).size;
       return (await stat(path(name)).catch(() => undefined))?.size ?? 0;
     },
     async flush(name) {
-      const handle = await open(path(name), 'r+').catch(() => undefined);
-      if (!handle) return;
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      const o = await get(name, false);
+      await o?.handle.sync();
     },
     async delete(name) {
+      await close(name);
       await rm(path(name), { force: true });
     },
   };
