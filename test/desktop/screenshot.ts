@@ -1,10 +1,12 @@
 /**
  * Renders docs/screenshots/desktop.png (light) and desktop-dark.png from a
- * real conversation between local daemons. Not part of CI:
+ * real conversation between local daemons, with a photo and a voice
+ * message sent through the daemon's upload route. Not part of CI:
  *   pnpm -s build && node test/desktop/screenshot.ts
  */
 import { fileURLToPath } from 'node:url';
-import { launchBrowser, openApp } from '../support/browser.ts';
+import { apiOf, launchBrowser, openApp } from '../support/browser.ts';
+import { landscapePng, voiceWav } from '../support/media.ts';
 import { eventually, ParleyWorld } from '../support/parley.ts';
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
@@ -28,6 +30,16 @@ try {
   const say = (home: string, contact: string, text: string, replyTo?: { id: string; mine: boolean }) =>
     world.rpc<{ id: string }>(home, 'messages.send', { contact, text, ...(replyTo ? { replyTo } : {}) });
   const pause = () => new Promise((r) => setTimeout(r, 250));
+  const upload = async (home: string, contact: string, body: Buffer, params: Record<string, string>) => {
+    const { port, token } = apiOf(home);
+    const q = new URLSearchParams({ contact, ...params });
+    const res = await fetch(`http://127.0.0.1:${port}/upload?${q}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: new Uint8Array(body),
+    });
+    if (!res.ok) throw new Error(`upload failed: ${await res.text()}`);
+  };
 
   await say(bob, 'Alice', 'Hey! Are we still on for the hike on Saturday?');
   await pause();
@@ -40,16 +52,35 @@ try {
   const coffee = await say(bob, 'Alice', "Yep, with a view at the top.\nI'll bring coffee ☕");
   await pause();
   await world.rpc(alice, 'messages.react', { contact: 'Bob Marsh', id: coffee.id, mine: false, emoji: '❤️' });
+  await pause();
+  await upload(bob, 'Alice', landscapePng(480, 320), {
+    name: 'ridge-loop.png',
+    mime: 'image/png',
+    caption: 'The view from the top last time',
+  });
+  await pause();
+  const voice = voiceWav(7.4);
+  await upload(alice, 'Bob Marsh', voice.wav, {
+    name: 'Voice message.wav',
+    mime: 'audio/wav',
+    durationMs: String(voice.durationMs),
+    waveform: Buffer.from(voice.waveform).toString('base64url'),
+  });
+  await pause();
   await say(alice, 'Bob Marsh', 'See you then!');
   await say(carol, 'Alice', 'Did you get the photos from last weekend?');
   await say(carol, 'Alice', 'The one by the lake is my favourite');
   await eventually(async () => {
-    const list = await world.rpc<Array<{ status: string; direction: string }>>(alice, 'messages.list', {
+    const list = await world.rpc<
+      Array<{ status: string; direction: string; attachment: { status: string } | null }>
+    >(alice, 'messages.list', {
       contact: 'Bob Marsh',
     });
-    return list
-      .filter((m) => m.direction === 'out')
-      .every((m) => m.status === 'read' || m.status === 'delivered');
+    const photo = list.find((m) => m.direction === 'in' && m.attachment?.status === 'done');
+    return (
+      photo !== undefined &&
+      list.filter((m) => m.direction === 'out').every((m) => m.status === 'read' || m.status === 'delivered')
+    );
   });
 
   const browser = await launchBrowser();
@@ -60,6 +91,10 @@ try {
     });
     await page.getByRole('button', { name: 'Bob Marsh' }).click();
     await page.getByRole('log', { name: 'Messages' }).getByText('See you then!').waitFor();
+    await page.getByRole('status', { name: /Daemon connection: Connected/ }).waitFor();
+    await page
+      .getByRole('img', { name: 'Photo: ridge-loop.png' })
+      .evaluate((img: HTMLImageElement) => img.decode());
     await page.getByRole('textbox', { name: 'Message' }).fill('Can’t wait!');
     await page.mouse.move(0, 0);
     await page.waitForTimeout(300);

@@ -7,12 +7,13 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { AddContact } from './AddContact.tsx';
 import { type EventStream, rpc, type SocketStatus } from './api.ts';
+import { summary } from './attachments.ts';
 import { ContactInfo } from './ContactInfo.tsx';
 import { Conversation } from './Conversation.tsx';
 import { preview } from './format.ts';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
-import type { ConversationView, Identity } from './types.ts';
+import type { ConversationView, Identity, MessageView } from './types.ts';
 
 /** Event bursts (history sync, bulk sends) refresh the list at most this often. */
 const LIST_REFRESH_DELAY_MS = 150;
@@ -166,11 +167,11 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
 }
 
 /** A desktop notification for an incoming message, only while the window is hidden. */
-function notify(m: { readonly from: string; readonly text: string; readonly contact: string }): void {
+function notify(m: MessageView): void {
   if (!document.hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted')
     return;
   const n = new Notification(m.from, {
-    body: preview(m.text, 120),
+    body: preview(summary(m), 120),
     tag: `parley:${m.contact}`,
     silent: false,
   });

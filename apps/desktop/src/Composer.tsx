@@ -1,12 +1,14 @@
 /**
  * Writing a message: Enter sends, Shift+Enter is a new line; emoji picker;
  * reply and edit modes; typing notifications; a hint when the message will
- * wait in the queue because the contact is offline.
+ * wait in the queue because the contact is offline. Files: the attach
+ * button, or pasting an image; voice messages: the microphone button.
  */
-import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { type ClipboardEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import { EmojiPicker } from './EmojiPicker.tsx';
 import { preview } from './format.ts';
-import { CloseIcon, SendIcon, SmileIcon } from './Icons.tsx';
+import { CloseIcon, MicIcon, PaperclipIcon, SendIcon, SmileIcon } from './Icons.tsx';
+import { type Recording, VoiceRecorder } from './VoiceRecorder.tsx';
 
 /** typing.set is re-sent at most this often while typing, and cleared after this much quiet. */
 const TYPING_REFRESH_MS = 3_000;
@@ -27,6 +29,8 @@ export function Composer({
   onCancelMode,
   onSend,
   onTyping,
+  onFiles,
+  onVoice,
 }: {
   readonly contact: string;
   readonly online: boolean;
@@ -35,9 +39,13 @@ export function Composer({
   readonly onCancelMode: () => void;
   readonly onSend: (text: string) => Promise<boolean>;
   readonly onTyping: (active: boolean) => void;
+  readonly onFiles: (files: readonly File[]) => void;
+  readonly onVoice: (recording: Recording) => void;
 }) {
   const [text, setText] = useState('');
   const [emoji, setEmoji] = useState(false);
+  const [recording, setRecording] = useState(false);
+  const picker = useRef<HTMLInputElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const typingSentAt = useRef(0);
   const idle = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -94,6 +102,14 @@ export function Composer({
     }
   };
 
+  // Pasted images (screenshots, copied photos) are sent as files; text pastes as usual.
+  const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
+    const files = Array.from(e.clipboardData.files);
+    if (files.length === 0 || blocked) return;
+    e.preventDefault();
+    onFiles(files);
+  };
+
   const insert = (value: string) => {
     const el = input.current;
     const start = el?.selectionStart ?? text.length;
@@ -132,50 +148,93 @@ export function Composer({
           {contact} is offline: messages are queued and sent when {contact} is reachable.
         </p>
       )}
-      <div className="composer">
-        <button
-          type="button"
-          className="icon-button"
-          aria-label="Emoji"
-          aria-expanded={emoji}
-          onClick={() => setEmoji((v) => !v)}
-          disabled={blocked}
-        >
-          <SmileIcon />
-        </button>
-        {emoji && (
-          <EmojiPicker
-            onPick={(e) => insert(e)}
-            onClose={() => {
-              setEmoji(false);
-              input.current?.focus();
+      {recording ? (
+        <VoiceRecorder
+          onSend={onVoice}
+          onClose={() => {
+            setRecording(false);
+            requestAnimationFrame(() => input.current?.focus());
+          }}
+        />
+      ) : (
+        <div className="composer">
+          <input
+            ref={picker}
+            type="file"
+            multiple
+            hidden
+            aria-label="Files to send"
+            onChange={(e) => {
+              const files = Array.from(e.currentTarget.files ?? []);
+              e.currentTarget.value = '';
+              if (files.length) onFiles(files);
             }}
           />
-        )}
-        <textarea
-          ref={input}
-          aria-label="Message"
-          placeholder={
-            blocked ? 'Sending is blocked until you accept the new safety number' : `Message ${contact}`
-          }
-          rows={1}
-          value={text}
-          disabled={blocked}
-          onChange={(e) => changed(e.target.value)}
-          onKeyDown={onKeyDown}
-          onBlur={stopTyping}
-        />
-        <button
-          type="button"
-          className="send-button"
-          aria-label={mode.kind === 'edit' ? 'Save edit' : 'Send'}
-          title={mode.kind === 'edit' ? 'Save edit' : 'Send (Enter)'}
-          disabled={blocked || !text.trim()}
-          onClick={() => void send()}
-        >
-          <SendIcon />
-        </button>
-      </div>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Attach file"
+            title="Attach file"
+            onClick={() => picker.current?.click()}
+            disabled={blocked || mode.kind === 'edit'}
+          >
+            <PaperclipIcon />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Emoji"
+            aria-expanded={emoji}
+            onClick={() => setEmoji((v) => !v)}
+            disabled={blocked}
+          >
+            <SmileIcon />
+          </button>
+          {emoji && (
+            <EmojiPicker
+              onPick={(e) => insert(e)}
+              onClose={() => {
+                setEmoji(false);
+                input.current?.focus();
+              }}
+            />
+          )}
+          <textarea
+            ref={input}
+            aria-label="Message"
+            placeholder={
+              blocked ? 'Sending is blocked until you accept the new safety number' : `Message ${contact}`
+            }
+            rows={1}
+            value={text}
+            disabled={blocked}
+            onChange={(e) => changed(e.target.value)}
+            onKeyDown={onKeyDown}
+            onPaste={onPaste}
+            onBlur={stopTyping}
+          />
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Record voice message"
+            title="Record voice message"
+            onClick={() => setRecording(true)}
+            disabled={blocked || mode.kind === 'edit'}
+          >
+            <MicIcon />
+          </button>
+          <button
+            type="button"
+            className="send-button"
+            aria-label={mode.kind === 'edit' ? 'Save edit' : 'Send'}
+            title={mode.kind === 'edit' ? 'Save edit' : 'Send (Enter)'}
+            disabled={blocked || !text.trim()}
+            onClick={() => void send()}
+          >
+            <SendIcon />
+          </button>
+        </div>
+      )}
     </div>
   );
 }

@@ -1,7 +1,11 @@
-/** The open conversation: header, identity-change banner, messages, composer. */
+/**
+ * The open conversation: header, identity-change banner, messages, uploads,
+ * composer. Files dropped anywhere on it are sent.
+ */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import { type EventStream, RpcError, rpc } from './api.ts';
+import { summary } from './attachments.ts';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { ConfirmDialog } from './Dialog.tsx';
 import { DISAPPEARING_CHOICES, formatDuration } from './format.ts';
@@ -10,7 +14,11 @@ import { KeyChangeBanner } from './KeyChangeBanner.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
 import { MessageList, type Row, toRows } from './MessageList.tsx';
 import { type ConversationView, type MessageView, messageKey } from './types.ts';
+import { UploadList } from './UploadList.tsx';
+import { useAttachmentProgress, withProgress } from './use-attachment-progress.ts';
 import { useConversation } from './use-conversation.ts';
+import { useFileDrop } from './use-file-drop.ts';
+import { useUploads } from './use-uploads.ts';
 
 export function Conversation({
   conversation,
@@ -28,6 +36,12 @@ export function Conversation({
   const { contact } = conversation;
   const name = contact.name;
   const history = useConversation(name, stream);
+  const progress = useAttachmentProgress(name, stream);
+  const uploads = useUploads(name, (m) => {
+    history.upsert(m);
+    onChanged();
+  });
+  const drop = useFileDrop(uploads.sendFiles, !contact.sendingBlocked);
   const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
   const [target, setTarget] = useState<MessageView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -91,7 +105,7 @@ export function Conversation({
       const q = byKey.get(key) ?? quotes.get(key);
       const author = dir === 'out' ? 'You' : name;
       if (!q) return { key, author, text: '…' };
-      return { key, author, text: q.deleted ? 'This message was deleted' : q.text };
+      return { key, author, text: q.deleted ? 'This message was deleted' : summary(q) };
     },
     [byKey, quotes, name],
   );
@@ -105,7 +119,7 @@ export function Conversation({
     () => ({
       onReply: (m) => {
         setTarget(m);
-        setMode({ kind: 'reply', author: m.direction === 'out' ? 'yourself' : name, text: m.text });
+        setMode({ kind: 'reply', author: m.direction === 'out' ? 'yourself' : name, text: summary(m) });
       },
       onEdit: (m) => {
         setTarget(m);
@@ -157,7 +171,12 @@ export function Conversation({
 
   const presence = typing ? 'typing…' : contact.online ? 'online' : 'offline';
   return (
-    <section className="conversation" aria-label={`Conversation with ${name}`}>
+    <section className="conversation" aria-label={`Conversation with ${name}`} {...drop.handlers}>
+      {drop.dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <span>{`Drop files to send them to ${name}`}</span>
+        </div>
+      )}
       <header className="conversation-header">
         <Avatar name={name} online={contact.online} />
         <div className="conversation-title">
@@ -223,6 +242,7 @@ export function Conversation({
             message={row.message}
             first={row.first}
             quote={quoteOf(row.message)}
+            attachment={withProgress(row.message, progress)}
             actions={actions}
           />
         )}
@@ -239,6 +259,7 @@ export function Conversation({
           {error}
         </p>
       )}
+      <UploadList uploads={uploads.pending} onCancel={uploads.cancel} onDismiss={uploads.dismiss} />
       {deleting && (
         <ConfirmDialog
           title="Delete for everyone?"
@@ -264,7 +285,24 @@ export function Conversation({
         }}
         onSend={send}
         onTyping={(active) => void rpc('typing.set', { contact: name, active }).catch(() => undefined)}
+        onFiles={uploads.sendFiles}
+        onVoice={(r) =>
+          uploads.sendBlob(r.blob, {
+            name: voiceFileName(r.blob.type),
+            mime: r.blob.type.split(';')[0] || 'audio/webm',
+            durationMs: r.durationMs,
+            waveform: r.waveform,
+          })
+        }
       />
     </section>
   );
+}
+
+/** "Voice message 2025-03-01 14.05.09.webm" */
+function voiceFileName(type: string): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
+  return `Voice message ${stamp}.${type.includes('ogg') ? 'ogg' : 'webm'}`;
 }

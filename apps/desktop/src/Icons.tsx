@@ -124,3 +124,40 @@ export function Ticks({ count }: { readonly count: 1 | 2 }) {
     </svg>
   );
 }
+export const PaperclipIcon = () => (
+  <Icon>
+    <path d="M20 11.5l-7.8 7.8a5 5 0 01-7.1-7.1l8.5-8.5a3.3 3.3 0 014.7 4.7l-8.5 8.5a1.7 1.7 0 01-2.4-2.4l7.8-7.8" />
+  </Icon>
+);
+export const MicIcon = () => (
+  <Icon>
+    <rect x="9" y="3" width="6" height="11" rx="3" />
+    <path d="M5.5 11a6.5 6.5 0 0013 0M12 17.5V21" />
+  </Icon>
+);
+export const PlayIcon = () => (
+  <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+    <path d="M7 4.5v15l13-7.5z" fill="currentColor" />
+  </svg>
+);
+export const PauseIcon = () => (
+  <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+    <path d="M6 4h4v16H6zM14 4h4v16h-4z" fill="currentColor" />
+  </svg>
+);
+export const StopIcon = () => (
+  <svg width="16" height="16" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+    <rect x="5" y="5" width="14" height="14" rx="2" fill="currentColor" />
+  </svg>
+);
+export const FileIcon = () => (
+  <Icon size={26}>
+    <path d="M14 3H7a2 2 0 00-2 2v14a2 2 0 002 2h10a2 2 0 002-2V8z" />
+    <path d="M14 3v5h5" />
+  </Icon>
+);
+export const DownloadIcon = () => (
+  <Icon size={16}>
+    <path d="M12 4v11M7 10l5 5 5-5M5 20h14" />
+  </Icon>
+);

@@ -4,11 +4,12 @@
  * delete for everyone). All text is rendered as React text nodes.
  */
 import { memo, useState } from 'react';
+import { AttachmentBody } from './AttachmentBody.tsx';
 import { QUICK_REACTIONS } from './emoji.ts';
 import { formatTime, preview } from './format.ts';
 import { ClockIcon, EditIcon, ReplyIcon, SmileIcon, Ticks, TimerIcon, TrashIcon } from './Icons.tsx';
 import { MessageText } from './MessageText.tsx';
-import type { MessageView, ReactionView } from './types.ts';
+import type { AttachmentView, MessageView, ReactionView } from './types.ts';
 
 export interface QuoteInfo {
   readonly key: string;
@@ -74,11 +75,14 @@ function MessageBubbleImpl({
   message: m,
   first,
   quote,
+  attachment,
   actions,
 }: {
   readonly message: MessageView;
   readonly first: boolean;
   readonly quote: QuoteInfo | null;
+  /** The message's attachment with live transfer progress. */
+  readonly attachment?: AttachmentView | null;
   readonly actions: BubbleActions;
 }) {
   const [picking, setPicking] = useState(false);
@@ -91,7 +95,7 @@ function MessageBubbleImpl({
     >
       {m.gapBefore && <p className="gap-note">Some earlier messages did not arrive.</p>}
       <div className="bubble-line">
-        <div className="bubble">
+        <div className={`bubble${attachment && !m.deleted ? ' attached' : ''}`}>
           {quote && !m.deleted && (
             <button
               type="button"
@@ -108,7 +112,10 @@ function MessageBubbleImpl({
               {mine ? 'You deleted this message' : 'This message was deleted'}
             </span>
           ) : (
-            <MessageText text={m.text} />
+            <>
+              {attachment && <AttachmentBody a={attachment} mine={mine} />}
+              {(m.text || !attachment) && <MessageText text={m.text} />}
+            </>
           )}
           <span className="meta">
             {m.expiresAt !== null && (
@@ -144,15 +151,17 @@ function MessageBubbleImpl({
             </button>
             {mine && (
               <>
-                <button
-                  type="button"
-                  className="icon-button small"
-                  aria-label="Edit"
-                  title="Edit"
-                  onClick={() => actions.onEdit(m)}
-                >
-                  <EditIcon />
-                </button>
+                {!m.attachment && (
+                  <button
+                    type="button"
+                    className="icon-button small"
+                    aria-label="Edit"
+                    title="Edit"
+                    onClick={() => actions.onEdit(m)}
+                  >
+                    <EditIcon />
+                  </button>
+                )}
                 <button
                   type="button"
                   className="icon-button small danger"

@@ -7,6 +7,7 @@
  * sticks to the bottom while the user is there.
  */
 import { type ReactNode, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { kindOf } from './attachments.ts';
 import { formatDay, startOfDay } from './format.ts';
 import { type MessageView, messageKey } from './types.ts';
 
@@ -44,11 +45,21 @@ export function toRows(messages: readonly MessageView[]): Row[] {
   return rows;
 }
 
+/** Estimated extra height of an attachment, before it is measured. */
+const ATTACHMENT_HEIGHT: Readonly<Record<string, number>> = {
+  image: 240,
+  video: 200,
+  voice: 40,
+  audio: 110,
+  file: 60,
+};
+
 function estimate(row: Row): number {
   if (row.kind !== 'message') return 44;
   const m = row.message;
   const lines = Math.max(1, Math.ceil(m.text.length / 48)) + (m.text.match(/\n/g)?.length ?? 0);
-  return 30 + lines * 21 + (m.replyTo ? 48 : 0) + (m.reactions.length ? 26 : 0) + (row.first ? 8 : 0);
+  const media = m.attachment ? (ATTACHMENT_HEIGHT[kindOf(m.attachment)] ?? 80) : 0;
+  return 30 + lines * 21 + media + (m.replyTo ? 48 : 0) + (m.reactions.length ? 26 : 0) + (row.first ? 8 : 0);
 }
 
 /** Index of the last offset <= y. */

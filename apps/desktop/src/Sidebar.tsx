@@ -2,6 +2,7 @@
 import { useMemo, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import type { SocketStatus } from './api.ts';
+import { summary } from './attachments.ts';
 import { formatListTime, preview } from './format.ts';
 import { GearIcon, PlusIcon, SearchIcon } from './Icons.tsx';
 import type { ConversationView, Identity } from './types.ts';
@@ -128,7 +129,7 @@ function ConversationItem({
     : last
       ? last.deleted
         ? 'This message was deleted'
-        : `${last.direction === 'out' ? 'You: ' : ''}${preview(last.text, 60)}`
+        : `${last.direction === 'out' ? 'You: ' : ''}${preview(summary(last), 60)}`
       : c.contact.state === 'pending'
         ? 'Waiting for the contact to come online'
         : 'No messages yet';

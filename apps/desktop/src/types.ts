@@ -48,6 +48,47 @@ export interface MessageView {
   readonly gapBefore: boolean;
   /** Present if the daemon exposes its paging cursor (messages.list `before`). */
   readonly sortKey?: number;
+  /** A photo, video, file or voice message (the text is its caption). */
+  readonly attachment?: AttachmentView | null;
+}
+
+/**
+ * Ours: `sending` (being encrypted), then `available`. Theirs: `offered` (larger than
+ * the auto-download limit: waits for the user), `downloading`, `done`, `failed`, `cancelled`.
+ */
+export type AttachmentStatus =
+  | 'sending'
+  | 'available'
+  | 'offered'
+  | 'downloading'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
+
+export interface AttachmentView {
+  readonly id: string;
+  readonly name: string;
+  readonly mime: string;
+  readonly size: number;
+  readonly status: AttachmentStatus;
+  readonly transferred: number;
+  readonly error: string | null;
+  readonly durationMs?: number;
+  /** base64url bytes, 0..255 each. */
+  readonly waveform?: string;
+  /** base64url JPEG (or other image). */
+  readonly thumbnail?: string;
+}
+
+/** Transfer progress (the `attachment` event); `encrypting` while the sender encrypts. */
+export interface AttachmentProgress {
+  readonly id: string;
+  readonly direction: 'out' | 'in';
+  readonly contact: string;
+  readonly state: AttachmentStatus | 'encrypting';
+  readonly transferred: number;
+  readonly size: number;
+  readonly error: string | null;
 }
 
 export interface ConversationView {
@@ -89,6 +130,7 @@ export type ParleyEvent =
   | { readonly type: 'conversation'; readonly data: { contact: string; disappearingMs: number | null } }
   | { readonly type: 'problem'; readonly data: { code: string; message: string; contact?: string } }
   | { readonly type: 'expired'; readonly data: { contact: string; id: string } }
+  | { readonly type: 'attachment'; readonly data: AttachmentProgress }
   | { readonly type: 'state'; readonly data: { state: DaemonState } };
 
 /** A message's identity within a conversation: ids are unique per sender. */

@@ -10,6 +10,8 @@
  *   session cookie (added to `api.sessions`), then a redirect to `/`. The
  *   ticket is consumed whether or not the exchange succeeds.
  * - `GET /ui/config` (cookie or token): the daemon's start options.
+ * - `POST /upload`, `GET /attachments/ID` (cookie or token): sending and
+ *   showing attachments (desktop-media.ts).
  * Every /rpc and /events call still needs the cookie or the token.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,6 +21,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkHostOrigin, SESSION_COOKIE, safeEqual } from './api-guard.ts';
 import type { ExtraRoutes } from './api-server.ts';
+import { handleAttachment, handleUpload } from './desktop-media.ts';
 import type { DaemonView } from './run.ts';
 
 /** A ticket is valid once, for this long. */
@@ -53,6 +56,7 @@ export function contentSecurityPolicy(port: number): string {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
     `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
     "font-src 'self'",
     "manifest-src 'self'",
@@ -201,6 +205,18 @@ export function desktopRoutes(
           reply(res, port, 200, `${JSON.stringify(options.config ?? null)}\n`, {
             'content-type': 'application/json; charset=utf-8',
           });
+        return true;
+      }
+
+      if (url.pathname === '/upload' || url.pathname.startsWith('/attachments/')) {
+        const verdict = guard();
+        const messenger = daemon.messenger();
+        const send = (status: number, body: string, headers: Record<string, string> = {}) =>
+          reply(res, port, status, body, headers);
+        if (!verdict.ok) send(verdict.status, `${verdict.reason}\n`, { connection: 'close' });
+        else if (!messenger) send(409, 'the account is locked: unlock it first\n', { connection: 'close' });
+        else if (url.pathname === '/upload') await handleUpload(req, url, { messenger, reply: send });
+        else await handleAttachment(req, res, url, { messenger, reply: send });
         return true;
       }
 

@@ -50,6 +50,8 @@ export interface DaemonOptions {
 export interface DaemonView {
   readonly api: () => ApiServer;
   readonly state: () => DaemonState;
+  /** Set once the account is unlocked (the desktop app's upload and download routes). */
+  readonly messenger: () => Messenger | undefined;
 }
 
 export interface DaemonHandle extends DaemonView {
@@ -114,7 +116,11 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       return stopping;
     };
     let apiRef: ApiServer | undefined;
-    const view: DaemonView = { api: () => apiRef as ApiServer, state: () => state };
+    const view: DaemonView = {
+      api: () => apiRef as ApiServer,
+      state: () => state,
+      messenger: () => messenger,
+    };
 
     const goOnline = async (account: Account): Promise<void> => {
       const transportFor = (listen: readonly string[]) =>
