@@ -19,6 +19,10 @@
  * - `storeFailAfterWrites` (n): after n committed write transactions, every
  *   transaction that tries to write throws (a simulated full disk) and is
  *   rolled back; read-only transactions still work.
+ * - `corruptFileChunkOnce` (n ≥ 1): the n-th file chunk this daemon serves on
+ *   `/parley/file` (counted across all requests, from 1) has its last byte
+ *   (inside the chunk's tag) flipped, once: a transient in-transit corruption
+ *   the requester must reject and re-fetch. The blob on disk is untouched.
  * - `seed` (integer): seeds the ACK-dropping coin, for reproducible runs.
  *
  * The wrappers sit between core and its Transport/Store, so core, net and
@@ -32,6 +36,7 @@ export interface FaultConfig {
   readonly corruptMsgNth?: number;
   readonly replayAfterMs?: number;
   readonly storeFailAfterWrites?: number;
+  readonly corruptFileChunkOnce?: number;
   readonly seed?: number;
 }
 
@@ -102,9 +107,13 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
   const corruptMsgNth = num(config, 'corruptMsgNth', 1, Number.MAX_SAFE_INTEGER);
   const replayAfterMs = num(config, 'replayAfterMs', 0, 3_600_000);
   const storeFailAfterWrites = num(config, 'storeFailAfterWrites', 0, Number.MAX_SAFE_INTEGER);
+  const corruptFileChunkOnce = num(config, 'corruptFileChunkOnce', 1, Number.MAX_SAFE_INTEGER);
   const seed = num(config, 'seed', 0, 2 ** 32) ?? Date.now();
   const transportActive =
-    (dropAckRatio ?? 0) > 0 || corruptMsgNth !== undefined || replayAfterMs !== undefined;
+    (dropAckRatio ?? 0) > 0 ||
+    corruptMsgNth !== undefined ||
+    replayAfterMs !== undefined ||
+    corruptFileChunkOnce !== undefined;
   const storeActive = storeFailAfterWrites !== undefined;
   const random = seededRandom(seed);
 
@@ -207,7 +216,26 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
     };
     const onFrame: Transport['onFrame'] = (handler) =>
       transport.onFrame((frame) => handler({ from: frame.from, data: restoreDigests(frame.data) }));
-    return { ...transport, send, onFrame };
+    // Chunks served on /parley/file, counted across requests; the n-th is corrupted once.
+    let servedChunks = 0;
+    const setFileServer: Transport['setFileServer'] = (server) =>
+      transport.setFileServer((peer, request) => {
+        const chunks = server(peer, request);
+        if (!chunks || corruptFileChunkOnce === undefined) return chunks;
+        return (async function* () {
+          for await (const chunk of chunks) {
+            if (++servedChunks !== corruptFileChunkOnce) {
+              yield chunk;
+              continue;
+            }
+            const bad = chunk.slice();
+            bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0x01;
+            log(`fault: corrupted served file chunk #${servedChunks} (file ${request.fileId})`);
+            yield bad;
+          }
+        })();
+      });
+    return { ...transport, send, onFrame, setFileServer };
   };
 
   return {
@@ -217,6 +245,7 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
       ...(corruptMsgNth === undefined ? {} : { corruptMsgNth }),
       ...(replayAfterMs === undefined ? {} : { replayAfterMs }),
       ...(storeFailAfterWrites === undefined ? {} : { storeFailAfterWrites }),
+      ...(corruptFileChunkOnce === undefined ? {} : { corruptFileChunkOnce }),
       ...(config.seed === undefined ? {} : { seed }),
     },
     wrapStore,

@@ -1,0 +1,203 @@
+/**
+ * `pnpm bench:files`: a 1 GiB attachment between two real `parley daemon`
+ * processes on loopback (core + net + SQLite + file blobs).
+ *
+ * - end to end: MB/s from `attachments.download` to the receiver's state
+ *   `done` (its whole-file SHA-256 check included), the file generated into a
+ *   temp file and encrypted by the sender beforehand (timed separately);
+ * - bare libp2p stream: two in-process `@parley/net` nodes, one raw stream
+ *   pumping 64 KiB writes for ~2 s (as packages/net/bench/run.ts measures
+ *   "bare stream"), measured in the same run just before and just after the
+ *   transfer (the higher is the reference);
+ * - the peak RSS growth of each daemon over its pre-transfer baseline
+ *   (/proc/PID/status VmRSS every 100 ms, encryption included for the sender).
+ *
+ * Prints ONE JSON object on stdout; progress on stderr.
+ * `--profile DIR` runs both daemons under `node --cpu-prof` (profiles in DIR).
+ * `--mib N` changes the file size (default 1024).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  createParleyTransport,
+  generatePeerKey,
+  type ParleyTransport,
+  WRITE_BATCH_MAX_BYTES,
+} from '@parley/net';
+import {
+  MiB,
+  RssSampler,
+  randomFile,
+  rssOf,
+  sendFile,
+  sha256File,
+  waitAttachment,
+} from '../support/files.ts';
+import { ParleyWorld } from '../support/parley.ts';
+
+const { values } = parseArgs({ options: { profile: { type: 'string' }, mib: { type: 'string' } } });
+const SIZE = Number(values.mib ?? 1024) * MiB;
+const BARE_SECONDS = 2;
+const progress = (msg: string): void => void process.stderr.write(`bench:files ${msg}\n`);
+const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
+
+/** Bytes/s of one raw libp2p stream between two in-process nodes: 64 KiB writes for `seconds`. */
+async function bareStream(seconds: number): Promise<number> {
+  const make = async (): Promise<ParleyTransport> =>
+    createParleyTransport({
+      privateKey: generatePeerKey(),
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      mdns: false,
+      inboundConnectionsPerIpPerSecond: 100,
+    });
+  const a = await make();
+  const b = await make();
+  try {
+    a.setAdmission((p) => p === b.peerId);
+    b.setAdmission((p) => p === a.peerId);
+    await a.connect(b.peerId, { addresses: b.addresses() });
+    let received = 0;
+    await b.node.handle(
+      '/bench/raw/1.0.0',
+      (stream) => {
+        stream.addEventListener('message', (evt) => {
+          received += evt.data.byteLength;
+        });
+        stream.addEventListener('remoteCloseWrite', () => void stream.close().catch(() => undefined));
+      },
+      { runOnLimitedConnection: true },
+    );
+    const connection = a.node.getConnections(b.node.peerId)[0];
+    if (!connection) throw new Error('no connection');
+    const stream = await connection.newStream('/bench/raw/1.0.0');
+    const block = new Uint8Array(64 * 1024).fill(6);
+    // the same write-buffer bound as the file server; 'drain' fires on any window update, so re-check
+    const room = () =>
+      new Promise<void>((done) => {
+        const fire = (): void => {
+          stream.removeEventListener('drain', fire);
+          stream.removeEventListener('idle', fire);
+          stream.removeEventListener('close', fire);
+          done();
+        };
+        stream.addEventListener('drain', fire);
+        stream.addEventListener('idle', fire);
+        stream.addEventListener('close', fire);
+      });
+    const start = performance.now();
+    const end = start + seconds * 1000;
+    let sent = 0;
+    while (performance.now() < end && stream.status === 'open') {
+      stream.send(block);
+      sent += block.length;
+      while (stream.writableNeedsDrain || stream.writeBufferLength > WRITE_BATCH_MAX_BYTES) await room();
+    }
+    while (received < sent) await new Promise((r) => setTimeout(r, 1));
+    const elapsed = (performance.now() - start) / 1000;
+    await stream.close();
+    return received / elapsed;
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const world = new ParleyWorld();
+  const scratch = mkdtempSync(join(tmpdir(), 'parley-bench-files-'));
+  const env: NodeJS.ProcessEnv = values.profile
+    ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${resolve(values.profile)}` }
+    : {};
+  try {
+    progress(`generating ${SIZE / MiB} MiB`);
+    const source = join(scratch, 'big.bin');
+    const sourceHash = await randomFile(source, SIZE);
+
+    progress('bare libp2p stream (before)');
+    const bareBefore = await bareStream(BARE_SECONDS);
+
+    progress('starting two daemons');
+    const alice = world.account('alice');
+    const bob = world.account('bob');
+    const [aliceDaemon, bobDaemon] = await Promise.all([
+      world.daemon(alice, [], env),
+      world.daemon(bob, [], env),
+    ]);
+    await world.befriend(alice, 'alice', bob, 'bob');
+    const alicePid = aliceDaemon.process.pid as number;
+    const bobPid = bobDaemon.process.pid as number;
+    const base = { receiver: rssOf(alicePid) as number, sender: rssOf(bobPid) as number };
+    const receiverRss = new RssSampler(() => alicePid);
+    const senderRss = new RssSampler(() => bobPid);
+
+    progress('sender encrypting');
+    let t = performance.now();
+    const sent = await sendFile(world, bob, 'alice', source);
+    const encryptS = (performance.now() - t) / 1000;
+    const id = sent.attachment.id;
+    await waitAttachment(world, alice, id, (a) => a.state === 'offered', 60_000);
+    const senderAfterEncrypt = senderRss.peak;
+
+    progress('downloading');
+    t = performance.now();
+    await world.rpc(alice, 'attachments.download', { id });
+    const end = await waitAttachment(world, alice, id, (a) => a.state !== 'downloading', 600_000, 20);
+    const downloadS = (performance.now() - t) / 1000;
+    receiverRss.stop();
+    senderRss.stop();
+    if (end.state !== 'done') throw new Error(`download ended ${end.state}: ${end.error}`);
+
+    progress('bare libp2p stream (after)');
+    const bareAfter = await bareStream(BARE_SECONDS);
+
+    progress('saving and checking the hash');
+    const saved = join(scratch, 'saved.bin');
+    await world.rpc(alice, 'attachments.save', { id, path: saved });
+    const verified = (await sha256File(saved)) === sourceHash;
+    rmSync(saved, { force: true });
+    if (values.profile) {
+      await world.stop(aliceDaemon);
+      await world.stop(bobDaemon);
+    }
+
+    const mbPerS = SIZE / 1e6 / downloadS;
+    const bareMbPerS = Math.max(bareBefore, bareAfter) / 1e6;
+    const growth = {
+      receiver: (receiverRss.peak - base.receiver) / 1e6,
+      sender: (senderRss.peak - base.sender) / 1e6,
+    };
+    const result = {
+      node: process.version,
+      cpus: cpus().length,
+      file_bytes: SIZE,
+      sender_encrypt_s: round(encryptS, 2),
+      download_s: round(downloadS, 2),
+      end_to_end_mb_per_s: round(mbPerS),
+      bare_libp2p_stream_mb_per_s_64KiB_writes: round(bareMbPerS),
+      bare_before_mb_per_s: round(bareBefore / 1e6),
+      bare_after_mb_per_s: round(bareAfter / 1e6),
+      ratio_vs_bare_stream: round(mbPerS / bareMbPerS, 2),
+      peak_rss_growth_mb: {
+        receiver: round(growth.receiver),
+        sender: round(growth.sender),
+        sender_during_encrypt: round((senderAfterEncrypt - base.sender) / 1e6),
+      },
+      baseline_rss_mb: { receiver: round(base.receiver / 1e6), sender: round(base.sender / 1e6) },
+      rss_samples: { receiver: receiverRss.samples, sender: senderRss.samples },
+      sha256_verified: verified,
+      targets: {
+        at_least_0_7x_bare_stream: mbPerS / bareMbPerS >= 0.7,
+        peak_rss_growth_at_most_100MB_per_side: growth.receiver <= 100 && growth.sender <= 100,
+      },
+      ...(values.profile ? { profiles: resolve(values.profile) } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await world.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+await main();
