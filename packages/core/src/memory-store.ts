@@ -457,7 +457,10 @@ function outboxOperations(
       write(t.outbox, String(seq), clone({ ...record, seq }));
       return seq;
     },
-    listOutbox: (peerId) => ofPeer(peerId).map(clone),
+    listOutbox: (peerId, afterSeq = 0) =>
+      ofPeer(peerId)
+        .filter((o) => o.seq > afterSeq)
+        .map(clone),
     getOutboxByDigest: (peerId, digest) => cloneOrUndefined(ofPeer(peerId).find((o) => o.digest === digest)),
     updateOutbox: (seq, patch) => {
       const o = t.outbox.get(String(seq));

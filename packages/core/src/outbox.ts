@@ -43,6 +43,8 @@ export class OutboxPump {
   /** Outbox seq → when to try it again. Entries never tried are due now. */
   readonly #attempts = new Map<number, Attempt>();
   readonly #sent: MessageKey[] = [];
+  /** Per peer, the highest outbox seq written to the peer at least once. */
+  readonly #sentUpTo = new Map<string, number>();
   #sentTimer: ReturnType<typeof setTimeout> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
@@ -86,13 +88,17 @@ export class OutboxPump {
   }
 
   async #flush(peerId: string, force: boolean): Promise<void> {
+    const now = this.#ctx.now();
+    // Entries already sent wait for their ACK; unless some retry is due (or the peer just
+    // connected), only entries newer than the last one sent need reading.
+    const retryDue = [...this.#attempts.values()].some((a) => a.peerId === peerId && a.nextAttemptAt <= now);
+    const after = force || retryDue ? 0 : (this.#sentUpTo.get(peerId) ?? 0);
     const { contact, entries } = this.#ctx.store.transaction((tx) => ({
       contact: tx.getContactByPeerId(peerId),
-      entries: tx.listOutbox(peerId),
+      entries: tx.listOutbox(peerId, after),
     }));
-    this.#forgetGone(peerId, entries);
+    if (after === 0) this.#forgetGone(peerId, entries);
     if (!contact) return;
-    const now = this.#ctx.now();
     const due = entries.filter((e) => force || (this.#attempts.get(e.seq)?.nextAttemptAt ?? 0) <= now);
     const intro = entries.find((e) => e.kind === 'intro');
     if (intro) {
@@ -147,6 +153,7 @@ export class OutboxPump {
       const attempts = (this.#attempts.get(e.seq)?.attempts ?? 0) + 1;
       const wait = Math.min(ACK_TIMEOUT_MS * 2 ** Math.min(attempts - 1, 2), RETRY_MAX_DELAY_MS);
       this.#attempts.set(e.seq, { peerId: contact.peerId, attempts, nextAttemptAt: now + wait });
+      this.#sentUpTo.set(contact.peerId, Math.max(this.#sentUpTo.get(contact.peerId) ?? 0, e.seq));
       if (e.message && attempts === 1) this.#sent.push(e.message);
     }
     if (this.#sent.length > 0) this.#sentTimer ??= setTimeout(() => this.#flushSent(), SENT_STATUS_FLUSH_MS);

@@ -277,8 +277,8 @@ export interface StoreTx {
 
   // Outbox (D1, D6).
   enqueueOutbox(record: NewOutboxRecord): number;
-  /** Ascending by seq; all peers when peerId is undefined. */
-  listOutbox(peerId?: string): OutboxRecord[];
+  /** Ascending by seq; all peers when peerId is undefined; only seq > afterSeq when given. */
+  listOutbox(peerId?: string, afterSeq?: number): OutboxRecord[];
   getOutboxByDigest(peerId: string, digest: string): OutboxRecord | undefined;
   updateOutbox(seq: number, patch: Pick<OutboxRecord, 'attempts' | 'nextAttemptAt' | 'lastError'>): void;
   deleteOutbox(seq: number): void;

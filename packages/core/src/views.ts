@@ -4,7 +4,7 @@
  * (the store only holds sealed bodies).
  */
 import type { MessageRef } from './app-message.ts';
-import { fromUtf8, utf8 } from './bytes.ts';
+import { fromUtf8, toHex, utf8 } from './bytes.ts';
 import type { ContactRecord, MessageKey, MessageRecord, MessageStatus, StoreTx } from './store.ts';
 import type { Vault } from './vault.ts';
 
@@ -96,13 +96,44 @@ export interface AttachmentView extends StoredAttachment {
 
 export const bodyLabel = (key: MessageKey): string => `msg:${key.conversationId}:${key.sender}:${key.id}`;
 
+/**
+ * Recently sealed or opened bodies, by their sealed bytes: a message's view is
+ * built several times (queued, sent, delivered, read…), and opening the same
+ * ciphertext again would only cost time. Bounded; keyed by the exact sealed
+ * value, so an edited body (new ciphertext) is never served stale.
+ */
+export const BODY_CACHE_ENTRIES = 4096;
+const bodyCache = new WeakMap<Vault, Map<string, StoredBody>>();
+
+function cacheOf(vault: Vault): Map<string, StoredBody> {
+  let cache = bodyCache.get(vault);
+  if (!cache) {
+    cache = new Map();
+    bodyCache.set(vault, cache);
+  }
+  return cache;
+}
+
+function remember(vault: Vault, sealed: Uint8Array, label: string, body: StoredBody): void {
+  const cache = cacheOf(vault);
+  if (cache.size >= BODY_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(label + toHex(sealed.subarray(1, 25)), body); // the random 24-byte nonce names the sealing
+}
+
 export function sealBody(vault: Vault, key: MessageKey, body: StoredBody): Uint8Array {
-  return vault.seal(bodyLabel(key), utf8(JSON.stringify(body)));
+  const sealed = vault.seal(bodyLabel(key), utf8(JSON.stringify(body)));
+  remember(vault, sealed, bodyLabel(key), body);
+  return sealed;
 }
 
 export function openBody(vault: Vault, record: MessageRecord): StoredBody {
   if (record.body.length === 0) return { text: '' };
-  return JSON.parse(fromUtf8(vault.open(bodyLabel(record), record.body))) as StoredBody;
+  const label = bodyLabel(record);
+  const cached = cacheOf(vault).get(label + toHex(record.body.subarray(1, 25)));
+  if (cached) return cached;
+  const body = JSON.parse(fromUtf8(vault.open(label, record.body))) as StoredBody;
+  remember(vault, record.body, label, body);
+  return body;
 }
 
 export function contactView(c: ContactRecord, online: boolean): ContactView {

@@ -165,6 +165,8 @@ export function outboxAndInboxTests(ctx: Ctx): void {
         { ...sampleOutbox({ digest: 'd3' }), seq: s3 },
       ]);
       expect(tx.listOutbox('nobody')).toEqual([]);
+      expect(tx.listOutbox(undefined, s1).map((o) => o.seq)).toEqual([s2, s3]);
+      expect(tx.listOutbox('peer-alice', s3)).toEqual([]);
       expect(tx.countOutbox()).toBe(3);
       expect(tx.countOutbox('peer-alice')).toBe(2);
       expect(tx.countOutbox('nobody')).toBe(0);

@@ -135,10 +135,10 @@ export function outboxOperations(s: Statements): Pick<StoreTx, OutboxOps | 'coun
         ...[o.message?.conversationId ?? null, o.message?.sender ?? null, o.message?.id ?? null],
         ...[o.createdAt, o.attempts, o.nextAttemptAt, o.lastError],
       ),
-    listOutbox: (peerId) =>
+    listOutbox: (peerId, afterSeq = 0) =>
       (peerId === undefined
-        ? s.all('SELECT * FROM outbox ORDER BY seq')
-        : s.all('SELECT * FROM outbox WHERE peer_id = ? ORDER BY seq', peerId)
+        ? s.all('SELECT * FROM outbox WHERE seq > ? ORDER BY seq', afterSeq)
+        : s.all('SELECT * FROM outbox WHERE peer_id = ? AND seq > ? ORDER BY seq', peerId, afterSeq)
       ).map(toOutbox),
     getOutboxByDigest: (peerId, digest) => {
       const row = s.get(
