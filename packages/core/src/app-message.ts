@@ -25,7 +25,9 @@ export const DISAPPEARING_MAX_MS: number = 365 * 24 * 3600 * 1000;
 export const FILE_NAME_MAX_BYTES = 255;
 export const THUMBNAIL_MAX_BYTES: number = 24 * 1024;
 export const WAVEFORM_MAX_SAMPLES = 256;
-const BYTE_FIELDS = ['card', 'key', 'thumbnail', 'waveform'] as const;
+const BYTE_FIELDS = ['card', 'key', 'thumbnail', 'waveform', 'payload'] as const;
+/** Largest group/channel control payload. */
+export const CONTROL_PAYLOAD_MAX_BYTES: number = 48 * 1024;
 const HEADER_BYTES = 1 + 1 + 16 + 4 + 8;
 
 /** A reference to an earlier message; `mine` = sent by the sender of the referring message. */
@@ -44,7 +46,11 @@ export type AppBody =
   | { readonly kind: 'timer'; readonly disappearingMs: number | null }
   | { readonly kind: 'profile'; readonly name: string; readonly card: Uint8Array }
   | { readonly kind: 'welcome'; readonly name: string }
-  | ({ readonly kind: 'attachment' } & FileManifest);
+  | ({ readonly kind: 'attachment' } & FileManifest)
+  /** Group control and sender-key distribution (groups.ts defines the payload). */
+  | { readonly kind: 'group'; readonly payload: Uint8Array }
+  /** Channel control, e.g. a private channel's key for an approved follower (channels.ts). */
+  | { readonly kind: 'channel'; readonly payload: Uint8Array };
 
 /** What a receiver needs to fetch, check and show an attachment (the `attachment` kind). */
 export interface FileManifest {
@@ -80,6 +86,8 @@ export const APP_KINDS: readonly AppKind[] = [
   'profile',
   'welcome',
   'attachment',
+  'group',
+  'channel',
 ];
 
 /** Kinds that are shown as messages in the conversation (others change state). */
@@ -162,6 +170,8 @@ function parseBody(kind: AppKind, fields: unknown): AppBody {
       'durationMs',
       'waveform',
     ],
+    group: ['payload'],
+    channel: ['payload'],
   };
   for (const key of Object.keys(f))
     if (!allowed[kind].includes(key)) throw bad(`unexpected field "${key}" in ${kind}`);
@@ -192,6 +202,9 @@ function parseBody(kind: AppKind, fields: unknown): AppBody {
       return { kind, name: str(f.name) };
     case 'attachment':
       return parseManifest(f);
+    case 'group':
+    case 'channel':
+      return { kind, payload: b64(f.payload) };
   }
 }
 
@@ -274,6 +287,11 @@ export function validateBody(body: AppBody): void {
       return;
     case 'attachment':
       validateManifest(body);
+      return;
+    case 'group':
+    case 'channel':
+      if (body.payload.length === 0 || body.payload.length > CONTROL_PAYLOAD_MAX_BYTES)
+        throw bad('bad control payload size');
       return;
     case 'profile':
     case 'welcome':

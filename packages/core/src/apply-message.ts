@@ -2,13 +2,16 @@
  * Applying an authenticated application message to the store, inside the
  * receiving transaction. Returns what changed, for events after commit.
  */
+
 import { decodeContactCard, decodeFileKey, fileChunkCount, sameIdentity } from '@parley/crypto';
 import { decodeIdentityPublic } from './account.ts';
 import type { AppMessage, FileManifest, MessageRef } from './app-message.ts';
 import { sanitizeFileName, sealManifest } from './attachments.ts';
 import { toBase64Url } from './bytes.ts';
+import { applyChannelControl } from './channels-apply.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
+import { applyGroupControl } from './groups-apply.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from './store.ts';
 import { openBody, type StoredAttachment, sealBody } from './views.ts';
 
@@ -145,6 +148,10 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
       return effects;
     case 'attachment':
       return receiveAttachment(ctx, tx, contact, app, body, effects);
+    case 'group':
+      return applyGroupControl(ctx, tx, contact, body.payload, effects);
+    case 'channel':
+      return applyChannelControl(ctx, tx, contact, body.payload, effects);
   }
 }
 

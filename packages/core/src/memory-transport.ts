@@ -17,6 +17,10 @@ import {
   type IntroductionHandler,
   type PeerEventHandler,
   type PeerIdString,
+  PUBSUB_MESSAGE_MAX_BYTES,
+  type PubsubHandler,
+  QUERY_MAX_BYTES,
+  type QueryHandler,
   type SendOptions,
   type Transport,
   TransportError,
@@ -45,6 +49,7 @@ interface Node {
   admission: AdmissionHook;
   introduction: IntroductionHandler | undefined;
   fileServer: FileServer | undefined;
+  queryHandler: QueryHandler | undefined;
   readonly frameHandlers: Set<FrameHandler>;
   readonly peerHandlers: Set<PeerEventHandler>;
   readonly connected: Set<PeerIdString>;
@@ -140,6 +145,8 @@ export function createMemoryNetwork(): MemoryNetwork {
     }
   }
 
+  const topics = new Map<string, Set<{ readonly peerId: PeerIdString; readonly handler: PubsubHandler }>>();
+
   const createTransport = (peerId: PeerIdString): Transport => {
     if (nodes.has(peerId) && !nodes.get(peerId)?.stopped) {
       throw new TransportError('refused', `peer ${peerId} already exists on this memory network`);
@@ -149,6 +156,7 @@ export function createMemoryNetwork(): MemoryNetwork {
       admission: () => false,
       introduction: undefined,
       fileServer: undefined,
+      queryHandler: undefined,
       frameHandlers: new Set(),
       peerHandlers: new Set(),
       connected: new Set(),
@@ -171,6 +179,48 @@ export function createMemoryNetwork(): MemoryNetwork {
       addresses: () => [`/memory/${peerId}/p2p/${peerId}`],
       setAdmission: (hook) => {
         self.admission = hook;
+      },
+      subscribe: (topic, handler) => {
+        let set = topics.get(topic);
+        if (!set) {
+          set = new Set();
+          topics.set(topic, set);
+        }
+        const entry = { peerId, handler };
+        set.add(entry);
+        return () => set.delete(entry);
+      },
+      publish: async (topic, data) => {
+        if (self.stopped) throw new TransportError('closed', 'transport is stopped');
+        if (data.length === 0 || data.length > PUBSUB_MESSAGE_MAX_BYTES) {
+          throw new TransportError(
+            'frame-too-large',
+            `pubsub message of ${data.length} bytes is outside 1..${PUBSUB_MESSAGE_MAX_BYTES}`,
+          );
+        }
+        for (const s of topics.get(topic) ?? []) {
+          // Like gossipsub: every reachable subscriber but the publisher itself, once.
+          if (s.peerId === peerId || !reachable(self, s.peerId)) continue;
+          const message = { topic, from: peerId, data: data.slice() };
+          queueMicrotask(() => s.handler(message));
+        }
+      },
+      setQueryHandler: (handler) => {
+        self.queryHandler = handler;
+      },
+      query: async (peer, request, options) => {
+        if (request.length === 0 || request.length > QUERY_MAX_BYTES) {
+          throw new TransportError(
+            'frame-too-large',
+            `query of ${request.length} bytes is outside 1..${QUERY_MAX_BYTES}`,
+          );
+        }
+        const target = await connect(peer, options);
+        const answer = await target.queryHandler?.(peerId, request.slice()).catch(() => undefined);
+        if (answer === undefined) throw new TransportError('refused', `peer ${peer} declined the query`);
+        if (answer.length === 0 || answer.length > QUERY_MAX_BYTES)
+          throw new TransportError('refused', 'bad answer size');
+        return answer.slice();
       },
       setFileServer: (server) => {
         self.fileServer = server;

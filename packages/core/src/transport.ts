@@ -29,6 +29,12 @@ export const INTRO_FRAME_MAX_BYTES: number = 16 * 1024;
 /** Largest frame on `/parley/file/1.0.0`: one sealed file chunk (64 KiB + tag) with room to spare. */
 export const FILE_FRAME_MAX_BYTES: number = 128 * 1024;
 
+/** Largest message published on a pubsub topic (channel posts, large-group messages). */
+export const PUBSUB_MESSAGE_MAX_BYTES: number = 64 * 1024;
+
+/** Largest request or response on `/parley/query/1.0.0` (e.g. a page of missed channel posts). */
+export const QUERY_MAX_BYTES: number = 1024 * 1024;
+
 /** A libp2p PeerId in canonical string form. */
 export type PeerIdString = string;
 
@@ -77,6 +83,26 @@ export interface FileRequest {
  */
 export type FileServer = (peer: PeerIdString, request: FileRequest) => AsyncIterable<Uint8Array> | undefined;
 export type PeerEventHandler = (event: PeerEvent) => void;
+
+/**
+ * A message received on a pubsub topic. `from` is the PeerId that signed it
+ * at the transport level (gossipsub StrictSign) — not necessarily a contact;
+ * consumers verify the content's own signature before trusting it.
+ */
+export interface PubsubMessage {
+  readonly topic: string;
+  readonly from: PeerIdString;
+  readonly data: Uint8Array;
+}
+
+export type PubsubHandler = (message: PubsubMessage) => void;
+
+/**
+ * Answers a request on `/parley/query/1.0.0`. Open to ANY peer (not only
+ * admitted contacts): the handler decides what to reveal to whom, and returns
+ * undefined to refuse. The transport bounds sizes and rates.
+ */
+export type QueryHandler = (peer: PeerIdString, request: Uint8Array) => Promise<Uint8Array | undefined>;
 
 export interface SendOptions {
   readonly signal?: AbortSignal;
@@ -143,6 +169,25 @@ export interface Transport {
    * Memory stays bounded: chunks are read as the consumer iterates.
    */
   fetchFile(peer: PeerIdString, request: FileRequest, options?: SendOptions): AsyncIterable<Uint8Array>;
+
+  /**
+   * Subscribe to a pubsub topic (gossipsub in net): best effort, unordered,
+   * possibly duplicated delivery. Returns an unsubscribe function.
+   */
+  subscribe(topic: string, handler: PubsubHandler): () => void;
+
+  /** Publish on a topic (1..PUBSUB_MESSAGE_MAX_BYTES); resolves once handed to the network. */
+  publish(topic: string, data: Uint8Array): Promise<void>;
+
+  /** Install the `/parley/query/1.0.0` handler (replaces any previous one). Until set, queries are refused. */
+  setQueryHandler(handler: QueryHandler): void;
+
+  /**
+   * Ask `peer` one question on `/parley/query/1.0.0` (1..QUERY_MAX_BYTES) and
+   * return its answer; rejects with TransportError `refused` when it declines,
+   * `unreachable`, `frame-too-large`, `closed` or `aborted`.
+   */
+  query(peer: PeerIdString, request: Uint8Array, options?: ConnectOptions): Promise<Uint8Array>;
 
   /** Close every connection and stop; pending sends reject with `closed`. */
   stop(): Promise<void>;

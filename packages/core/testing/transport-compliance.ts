@@ -12,6 +12,8 @@ import {
   INTRO_FRAME_MAX_BYTES,
   type InboundFrame,
   type PeerEvent,
+  PUBSUB_MESSAGE_MAX_BYTES,
+  QUERY_MAX_BYTES,
   type Transport,
 } from '../src/transport.ts';
 
@@ -263,6 +265,63 @@ export function transportCompliance(name: string, makeHarness: () => TransportHa
       await linked(c, b).catch(() => undefined);
       await expect(drain(c)).rejects.toMatchObject({ code: expect.stringMatching(/refused|unreachable/) });
       expect(served).toBe(1);
+    });
+
+    it('delivers pubsub messages to subscribers of the topic, tagged with the publisher', async () => {
+      const [a, b, c] = (await create(3)) as [Transport, Transport, Transport];
+      await linked(a, b);
+      await linked(a, c);
+      await linked(b, c);
+      const atB: string[] = [];
+      const atC: string[] = [];
+      b.subscribe('parley-compliance', (m) => atB.push(`${m.from}:${m.data[0]}`));
+      const offC = c.subscribe('parley-compliance', (m) => atC.push(`${m.from}:${m.data[0]}`));
+      // Gossip meshes form over a few heartbeats: publish until both have seen one.
+      await eventually(
+        () => {
+          void a.publish('parley-compliance', bytes(7)).catch(() => undefined);
+          return atB.length > 0 && atC.length > 0;
+        },
+        15_000,
+        'pubsub delivery',
+      );
+      expect(atB[0]).toBe(`${a.peerId}:7`);
+      offC();
+      const seenByC = atC.length;
+      await a.publish('parley-compliance', bytes(8));
+      await eventually(() => atB.includes(`${a.peerId}:8`), 10_000, 'the second message at b');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(atC.length).toBe(seenByC);
+      await expect(
+        a.publish('parley-compliance', new Uint8Array(PUBSUB_MESSAGE_MAX_BYTES + 1)),
+      ).rejects.toMatchObject({
+        code: 'frame-too-large',
+      });
+    });
+
+    it('answers queries from any peer through the query handler, and refuses when it declines', async () => {
+      const [a, b, c] = (await create(3)) as [Transport, Transport, Transport];
+      b.setAdmission(() => false); // queries are open to peers that are not contacts
+      await expect(a.query(b.peerId, bytes(1), { addresses: b.addresses() })).rejects.toMatchObject({
+        code: 'refused',
+      });
+      b.setQueryHandler(async (peer, request) =>
+        request[0] === 0 ? undefined : Uint8Array.of(request[0] as number, peer.length & 0xff),
+      );
+      expect([...(await a.query(b.peerId, bytes(5), { addresses: b.addresses() }))]).toEqual([
+        5,
+        a.peerId.length & 0xff,
+      ]);
+      expect([...(await c.query(b.peerId, bytes(6), { addresses: b.addresses() }))]).toEqual([
+        6,
+        c.peerId.length & 0xff,
+      ]);
+      await expect(a.query(b.peerId, bytes(0), { addresses: b.addresses() })).rejects.toMatchObject({
+        code: 'refused',
+      });
+      await expect(a.query(b.peerId, new Uint8Array(QUERY_MAX_BYTES + 1))).rejects.toMatchObject({
+        code: 'frame-too-large',
+      });
     });
   });
 }
