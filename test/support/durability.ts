@@ -81,9 +81,24 @@ export async function befriendedPair(world: ParleyWorld, options: PairOptions = 
 export const status = (world: ParleyWorld, home: string): Promise<Status> =>
   world.rpc<Status>(home, 'status');
 
-/** Every message of the conversation (the API caps one page at 1000), oldest first. */
-export const conversation = (world: ParleyWorld, home: string, contact: string): Promise<MessageView[]> =>
-  world.rpc<MessageView[]>(home, 'messages.list', { contact, limit: 1000 });
+/** Every message of the conversation, oldest first (pages of 1000 through the `before` cursor). */
+export async function conversation(
+  world: ParleyWorld,
+  home: string,
+  contact: string,
+): Promise<MessageView[]> {
+  let all: MessageView[] = [];
+  for (let before: number | undefined; ; ) {
+    const page = await world.rpc<MessageView[]>(home, 'messages.list', {
+      contact,
+      limit: 1000,
+      ...(before === undefined ? {} : { before }),
+    });
+    all = [...page, ...all];
+    if (page.length < 1000) return all;
+    before = page[0]?.sortKey;
+  }
+}
 
 /** Incoming texts of the conversation, in display order. */
 export async function receivedTexts(world: ParleyWorld, home: string, contact: string): Promise<string[]> {
