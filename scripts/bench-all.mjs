@@ -8,28 +8,33 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const results = {};
 let failed = false;
-for (const group of ['packages', 'apps']) {
-  const dir = join(root, group);
-  if (!existsSync(dir)) continue;
-  for (const name of readdirSync(dir).sort()) {
-    const pkgFile = join(dir, name, 'package.json');
-    if (!existsSync(pkgFile)) continue;
-    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
-    if (!pkg.scripts?.bench) continue;
-    console.error(`bench: ${pkg.name}…`);
-    const run = spawnSync('pnpm', ['-s', 'run', 'bench'], {
-      cwd: join(dir, name),
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    try {
-      if (run.status !== 0) throw new Error(`exit ${run.status}`);
-      results[pkg.name] = JSON.parse(run.stdout);
-    } catch (error) {
-      failed = true;
-      results[pkg.name] = { error: String(error) };
-    }
+// Every workspace package with a `bench` script (packages/*, apps/*, and test/ itself).
+const workspaces = ['packages', 'apps'].flatMap((group) =>
+  existsSync(join(root, group))
+    ? readdirSync(join(root, group))
+        .sort()
+        .map((name) => join(group, name))
+    : [],
+);
+workspaces.push('test');
+for (const rel of workspaces) {
+  const pkgFile = join(root, rel, 'package.json');
+  if (!existsSync(pkgFile)) continue;
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+  if (!pkg.scripts?.bench) continue;
+  console.error(`bench: ${pkg.name}…`);
+  const run = spawnSync('pnpm', ['-s', 'run', 'bench'], {
+    cwd: join(root, rel),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  try {
+    if (run.status !== 0) throw new Error(`exit ${run.status}`);
+    results[pkg.name] = JSON.parse(run.stdout);
+  } catch (error) {
+    failed = true;
+    results[pkg.name] = { error: String(error) };
   }
 }
 console.log(JSON.stringify(results, null, 2));
