@@ -2,13 +2,20 @@
  * State shared by the pieces of the libp2p Transport (inbound, outbound,
  * intro). Internal to the package.
  */
-import type { AdmissionHook, FileServer, FrameHandler, IntroductionHandler } from '@parley/core';
+import type {
+  AdmissionHook,
+  FileServer,
+  FrameHandler,
+  IntroductionHandler,
+  QueryHandler,
+} from '@parley/core';
 import type { TransportLimits } from './limits.ts';
 import type { ParleyLibp2p } from './node.ts';
 
 export const MSG_PROTOCOL = '/parley/msg/1.0.0';
 export const INTRO_PROTOCOL = '/parley/intro/1.0.0';
 export const FILE_PROTOCOL = '/parley/file/1.0.0';
+export const QUERY_PROTOCOL = '/parley/query/1.0.0';
 
 export interface TransportContext {
   readonly node: ParleyLibp2p;
@@ -16,6 +23,7 @@ export interface TransportContext {
   admission: AdmissionHook;
   introduction: IntroductionHandler | null;
   fileServer: FileServer | null;
+  queryHandler: QueryHandler | null;
   readonly frameHandlers: Set<FrameHandler>;
   /** Inbound connections with an introduction in progress (not closed when refused on /parley/msg). */
   readonly introducing: WeakSet<object>;

@@ -2,7 +2,7 @@
  * `@parley/net`: Parley's libp2p node and wire protocols. The only package
  * that imports libp2p; everything above it sees core's `Transport`.
  */
-export { FILE_PROTOCOL, INTRO_PROTOCOL, MSG_PROTOCOL } from './context.ts';
+export { FILE_PROTOCOL, INTRO_PROTOCOL, MSG_PROTOCOL, QUERY_PROTOCOL } from './context.ts';
 export {
   createFrameDecoder,
   encodeFrames,

@@ -97,6 +97,51 @@ export const MAX_INBOUND_FILE_STREAMS = 4;
 /** Concurrent outbound /parley/file streams per connection; further fetchFile() calls wait their turn. */
 export const MAX_OUTBOUND_FILE_STREAMS = 4;
 
+// ---- /parley/query/1.0.0 ---------------------------------------------------
+// (the request/answer cap, QUERY_MAX_BYTES = 1 MiB, is core's)
+
+/** A query server waits this long for the request frame after the stream opened, then resets. */
+export const QUERY_REQUEST_TIMEOUT_MS = 10_000;
+
+/** The handler must answer within this (else 0x00); the requester waits this + the request timeout. */
+export const QUERY_TIMEOUT_MS = 15_000;
+
+/** Queries answered per remote PeerId per QUERY_RATE_WINDOW_MS (more → reset before reading). */
+export const QUERY_MAX_PER_PEER = 30;
+
+/** Queries answered from everyone together per QUERY_RATE_WINDOW_MS. */
+export const QUERY_MAX_GLOBAL = 600;
+
+/** Length of the query rate-limit window. */
+export const QUERY_RATE_WINDOW_MS = 10_000;
+
+/** Queries being answered at once (each may hold a 1 MiB request and a 1 MiB answer). */
+export const QUERY_MAX_CONCURRENT = 16;
+
+/** Peers tracked by the query rate limiter at most (new peers beyond it are refused for the window). */
+export const QUERY_RATE_MAX_TRACKED_PEERS = 4096;
+
+/** Concurrent inbound /parley/query streams per connection. */
+export const MAX_INBOUND_QUERY_STREAMS = 2;
+
+/** Concurrent outbound /parley/query streams per connection. */
+export const MAX_OUTBOUND_QUERY_STREAMS = 4;
+
+// ---- pubsub (gossipsub) ----------------------------------------------------
+// (the message cap, PUBSUB_MESSAGE_MAX_BYTES = 64 KiB, is core's)
+
+/** Largest gossipsub RPC decoded from a peer (several messages + control; libp2p's default is 4 MiB). */
+export const PUBSUB_RPC_MAX_BYTES: number = 1024 * 1024;
+
+/** Bytes queued to one gossipsub peer before further RPCs to it are dropped. */
+export const PUBSUB_OUTBOUND_BUFFER_BYTES: number = 4 * 1024 * 1024;
+
+/** Gossipsub heartbeat (mesh maintenance, gossip emission). */
+export const PUBSUB_HEARTBEAT_MS = 700;
+
+/** Topics we accept a peer's subscriptions for, as bytes of bookkeeping (≈ 1 KiB per topic). */
+export const PUBSUB_MAX_TOPIC_BYTES_PER_PEER: number = 256 * 1024;
+
 // ---- connections -----------------------------------------------------------
 
 /** Connections kept open before libp2p prunes the least valuable ones (user node). */
@@ -174,6 +219,12 @@ export interface TransportLimits {
   readonly fileRequestTimeoutMs: number;
   readonly fileIdleTimeoutMs: number;
   readonly fileWriteStallTimeoutMs: number;
+  readonly queryRequestTimeoutMs: number;
+  readonly queryTimeoutMs: number;
+  readonly queryMaxPerPeer: number;
+  readonly queryMaxGlobal: number;
+  readonly queryRateWindowMs: number;
+  readonly queryMaxConcurrent: number;
 }
 
 export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
@@ -190,4 +241,10 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   fileRequestTimeoutMs: FILE_REQUEST_TIMEOUT_MS,
   fileIdleTimeoutMs: FILE_IDLE_TIMEOUT_MS,
   fileWriteStallTimeoutMs: FILE_WRITE_STALL_TIMEOUT_MS,
+  queryRequestTimeoutMs: QUERY_REQUEST_TIMEOUT_MS,
+  queryTimeoutMs: QUERY_TIMEOUT_MS,
+  queryMaxPerPeer: QUERY_MAX_PER_PEER,
+  queryMaxGlobal: QUERY_MAX_GLOBAL,
+  queryRateWindowMs: QUERY_RATE_WINDOW_MS,
+  queryMaxConcurrent: QUERY_MAX_CONCURRENT,
 };

@@ -35,6 +35,10 @@ import {
   MAX_INCOMING_PENDING_CONNECTIONS,
   MAX_PARALLEL_DIALS,
   PROTOCOL_NEGOTIATION_TIMEOUT_MS,
+  PUBSUB_HEARTBEAT_MS,
+  PUBSUB_MAX_TOPIC_BYTES_PER_PEER,
+  PUBSUB_OUTBOUND_BUFFER_BYTES,
+  PUBSUB_RPC_MAX_BYTES,
   RELAY_CIRCUIT_MAX_BYTES,
   RELAY_CIRCUIT_MAX_DURATION_MS,
   RELAY_MAX_CONNECTIONS,
@@ -88,6 +92,12 @@ export interface ParleyNodeOptions {
   readonly inboundConnectionsPerIpPerSecond?: number;
   /** Maximum open connections (default MAX_CONNECTIONS, RELAY_MAX_CONNECTIONS with relayServer). */
   readonly maxConnections?: number;
+  /**
+   * IP addresses exempt from gossipsub's IP-colocation penalty (more than 10
+   * peers behind one IP lose score, and with it gossip: Sybil defence). Only
+   * for many nodes on one host (tests, benchmarks: `['127.0.0.1']`).
+   */
+  readonly pubsubColocationWhitelist?: readonly string[];
 }
 
 type PeerDiscoveryFactories = NonNullable<Libp2pOptions['peerDiscovery']>;
@@ -112,8 +122,20 @@ function services(options: ParleyNodeOptions): NonNullable<Libp2pOptions<ParleyS
       clientMode: (options.dhtMode ?? 'client') === 'client',
       peerInfoMapper: (peer: PeerInfo) => mapper(peer),
     }),
-    // Channels later; StrictSign: every message signed by its author's PeerId.
-    pubsub: gossipsub({ globalSignaturePolicy: 'StrictSign', allowPublishToZeroTopicPeers: true }),
+    // Channel posts (and large groups). StrictSign: every message signed by its author's PeerId.
+    pubsub: gossipsub({
+      globalSignaturePolicy: 'StrictSign',
+      allowPublishToZeroTopicPeers: true,
+      emitSelf: false,
+      heartbeatInterval: PUBSUB_HEARTBEAT_MS,
+      runOnLimitedConnection: true,
+      maxInboundDataLength: PUBSUB_RPC_MAX_BYTES,
+      maxOutboundBufferSize: PUBSUB_OUTBOUND_BUFFER_BYTES,
+      maxTopicBytesPerPeer: PUBSUB_MAX_TOPIC_BYTES_PER_PEER,
+      ...(options.pubsubColocationWhitelist?.length
+        ? { scoreParams: { IPColocationFactorWhitelist: new Set(options.pubsubColocationWhitelist) } }
+        : {}),
+    }),
     autoNAT: autoNAT(),
     dcutr: dcutr(),
     ...(options.relayServer

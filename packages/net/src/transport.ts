@@ -1,7 +1,8 @@
 /**
  * core's `Transport` on a Parley libp2p node: `/parley/msg/1.0.0` for frames
  * between admitted peers, `/parley/intro/1.0.0` for first contact,
- * `/parley/file/1.0.0` for pulling attachment chunks, and
+ * `/parley/file/1.0.0` for pulling attachment chunks, `/parley/query/1.0.0`
+ * (open request/response), gossipsub pubsub, and
  * connection establishment by known addresses, then the DHT.
  */
 import type { PeerId } from '@libp2p/interface';
@@ -30,6 +31,8 @@ import {
 } from './limits.ts';
 import { createParleyNode, DHT_PROTOCOL, type ParleyLibp2p, type ParleyNodeOptions } from './node.ts';
 import { createOutbound } from './outbound.ts';
+import { createPubsub } from './pubsub.ts';
+import { registerQuery, sendQuery } from './query.ts';
 
 export interface TransportOptions {
   /** Override limits (tests tighten them; production keeps the defaults). */
@@ -50,6 +53,8 @@ export interface ParleyTransport extends Transport {
     /** /parley/file streams we are serving / fetches in progress. */
     fileServing: number;
     fileFetching: number;
+    /** /parley/query requests being answered. */
+    queryServing: number;
   };
 }
 
@@ -173,6 +178,7 @@ export async function createLibp2pTransport(
     admission: () => false,
     introduction: null,
     fileServer: null,
+    queryHandler: null,
     frameHandlers: new Set<FrameHandler>(),
     introducing: new WeakSet<object>(),
     stopped: false,
@@ -181,6 +187,8 @@ export async function createLibp2pTransport(
   const inbound = await registerInbound(ctx);
   await registerIntro(ctx);
   const files = await registerFile(ctx);
+  const queries = await registerQuery(ctx);
+  const pubsub = createPubsub(ctx);
   const fetchSlots = createFetchSlots();
   const ensureOpen = (): void => {
     if (ctx.stopped) throw new TransportError('closed', 'transport is stopped');
@@ -224,6 +232,19 @@ export async function createLibp2pTransport(
         peer,
         request,
         fetchOptions?.signal,
+      ),
+    subscribe: (topic, handler) => pubsub.subscribe(topic, handler),
+    publish: (topic, data) => pubsub.publish(topic, data),
+    setQueryHandler: (handler) => {
+      ctx.queryHandler = handler;
+    },
+    query: (peer, request, queryOptions) =>
+      sendQuery(
+        ctx,
+        (p, signal) => establish(ctx, p, { ...queryOptions, ...(signal ? { signal } : {}) }),
+        peer,
+        request,
+        queryOptions?.signal,
       ),
     onFrame: (handler) => {
       ctx.frameHandlers.add(handler);
@@ -271,6 +292,7 @@ export async function createLibp2pTransport(
       ctx.stopped = true;
       clearInterval(sweeper);
       outbound.close();
+      pubsub.close();
       await node.stop();
     },
     stats: () => ({
@@ -279,6 +301,7 @@ export async function createLibp2pTransport(
       outboundQueuedFrames: outbound.queuedFrames(),
       fileServing: files.servingStreams(),
       fileFetching: fetchSlots.active(),
+      queryServing: queries.serving(),
     }),
   };
 }

@@ -134,7 +134,9 @@ describe('hostile /parley/msg input', () => {
   });
 
   it('caps concurrent streams from one peer; thousands of stream opens do not pile up', async () => {
-    const { victim, friend, attacker, target, got } = await setup();
+    // The held streams each wait on a partial frame: keep the slow-frame timeout out of the way, or a
+    // loaded machine (the burst below can take >10 s) would reset them and the test would measure that.
+    const { victim, friend, attacker, target, got } = await setup(true, { frameIdleTimeoutMs: 120_000 });
     await attacker.dial(target);
     const heapBefore = process.memoryUsage().heapUsed;
     // up to the per-connection limit, streams open normally (each holding a partial frame)...
