@@ -23,6 +23,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   send: async () => (await import('./commands/messages.ts')).send,
   messages: async () => (await import('./commands/messages.ts')).messages,
   chat: async () => (await import('./commands/chat.ts')).chat,
+  group: async () => (await import('./commands/group.ts')).group,
+  channel: async () => (await import('./commands/channel.ts')).channel,
   save: async () => (await import('./commands/attachments.ts')).save,
   download: async () => (await import('./commands/attachments.ts')).download,
   relay: async () => (await import('./commands/relay.ts')).relay,
@@ -54,6 +56,16 @@ Messages:
   save ATTACHMENT_ID PATH [--overwrite]                      write a received attachment, decrypted
   messages NAME [--limit N] [--follow]                       the conversation, oldest first
   chat NAME                                                  interactive chat
+
+Groups (send, messages and chat take a group's name too):
+  group create NAME --member CONTACT...                      create a group; you are its admin
+  group add NAME CONTACT... | remove NAME CONTACT            change members (admins)
+  group rename NAME NEW | leave NAME | list | show NAME
+
+Channels (one owner posts, followers read; messages takes a channel's name too):
+  channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME]
+  channel post NAME TEXT | posts NAME [--limit N] | list | show NAME | unfollow NAME | sync [NAME]
+  channel approve NAME CONTACT | remove-follower NAME CONTACT   private channels (owner)
 
 Global options:
   --home DIR    data folder (default $PARLEY_HOME, else $XDG_DATA_HOME/parley)

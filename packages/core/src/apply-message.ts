@@ -11,7 +11,7 @@ import { toBase64Url } from './bytes.ts';
 import { applyChannelControl } from './channels-apply.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
-import { applyGroupControl } from './groups-apply.ts';
+import { applyGroupControl, type GroupEffects } from './groups-apply.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from './store.ts';
 import { openBody, type StoredAttachment, sealBody } from './views.ts';
 
@@ -22,6 +22,8 @@ export interface Effects {
   typing?: boolean;
   contactChanged?: boolean;
   timerChanged?: boolean;
+  /** Group changes, keys and problems (groups-apply.ts), handled after commit. */
+  group?: GroupEffects;
 }
 
 /** How far back an out-of-order message looks for its neighbours of the same sender. */

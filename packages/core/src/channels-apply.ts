@@ -1,23 +1,130 @@
 /**
  * Channel control messages arriving through a pairwise session (the
- * `channel` application kind). Channels are not implemented yet: the message
- * is authenticated (it came through the ratchet) but ignored, and says so.
+ * `channel` application kind, docs/CHANNELS.md): a follow request or an
+ * unfollow (at a private channel's owner), a private channel's content keys
+ * (at an approved follower), or a removal. The session authenticated the
+ * sender; here we check they have the right to say it.
  */
+
 import type { Effects } from './apply-message.ts';
+import { fromBase64Url } from './bytes.ts';
+import { type ChannelControl, decodeControl, equalBytes, openDescriptor } from './channel-codec.ts';
+import {
+  type ChannelState,
+  channelChangedLater,
+  descriptorOf,
+  getChannelState,
+  saveChannel,
+} from './channel-store.ts';
 import type { Ctx } from './context.ts';
+import { InboundError } from './errors.ts';
 import type { ContactRecord, StoreTx } from './store.ts';
 
 export function applyChannelControl(
   ctx: Ctx,
-  _tx: StoreTx,
+  tx: StoreTx,
   contact: ContactRecord,
-  _payload: Uint8Array,
+  payload: Uint8Array,
   effects: Effects,
 ): Effects {
-  ctx.events.emit('problem', {
-    code: 'unsupported',
-    contact: contact.name,
-    message: `${contact.name} sent a channel update; this version of Parley has no channels yet`,
-  });
-  return effects;
+  let control: ChannelControl;
+  try {
+    control = decodeControl(payload);
+  } catch (error) {
+    throw new InboundError('bad-message', `bad channel control: ${(error as Error).message}`);
+  }
+  const state = getChannelState(ctx, tx, control.channel);
+  const changed = (next: ChannelState): Effects => {
+    saveChannel(ctx, tx, next);
+    channelChangedLater(ctx, next.id);
+    return effects;
+  };
+  switch (control.t) {
+    case 'follow': {
+      // only the owner of a private channel takes requests; anything else is ignored (stale, or a guess)
+      if (state?.role !== 'owner' || !descriptorOf(ctx, state).isPrivate) return effects;
+      if (state.followers.includes(contact.id) || state.requests.includes(contact.id)) return effects;
+      return changed({ ...state, requests: [...state.requests, contact.id].slice(-1000) });
+    }
+    case 'unfollow': {
+      if (state?.role !== 'owner') return effects;
+      return changed({
+        ...state,
+        followers: state.followers.filter((f) => f !== contact.id),
+        requests: state.requests.filter((f) => f !== contact.id),
+      });
+    }
+    case 'keys': {
+      let descriptor: ReturnType<typeof openDescriptor>;
+      try {
+        descriptor = openDescriptor(ctx.primitives, fromBase64Url(control.descriptor));
+      } catch {
+        throw new InboundError('bad-message', 'channel keys with a bad descriptor');
+      }
+      // keys come from the channel's owner only, for the channel they name
+      if (
+        descriptor.id !== control.channel ||
+        descriptor.ownerPeerId !== contact.peerId ||
+        !descriptor.isPrivate
+      ) {
+        throw new InboundError('bad-message', 'channel keys from someone who does not own the channel');
+      }
+      const epochs = control.keys.map((k) => ({ epoch: k.epoch, key: k.key }));
+      if (!state) {
+        // approved without asking (the owner added us): follow it
+        return changed({
+          id: descriptor.id,
+          name: uniqueChannelName(ctx, tx, descriptor.name),
+          role: 'follower',
+          descriptor: control.descriptor,
+          secret: null,
+          nextSeq: 1,
+          epochs,
+          current: control.current,
+          followers: [],
+          requests: [],
+          status: 'approved',
+          contiguous: {},
+          peers: [contact.peerId],
+          createdAt: ctx.now(),
+        });
+      }
+      if (state.role === 'owner') return effects;
+      const known = descriptorOf(ctx, state);
+      if (!equalBytes(known.channelKey, descriptor.channelKey)) {
+        throw new InboundError('bad-message', 'channel keys for a different channel key');
+      }
+      const merged = new Map(state.epochs.map((e) => [e.epoch, e.key]));
+      for (const e of epochs) merged.set(e.epoch, e.key);
+      return changed({
+        ...state,
+        descriptor: descriptor.revision > known.revision ? control.descriptor : state.descriptor,
+        epochs: [...merged].map(([epoch, key]) => ({ epoch, key })).sort((a, b) => a.epoch - b.epoch),
+        current: Math.max(state.current, control.current),
+        status: 'approved',
+      });
+    }
+    case 'removed': {
+      if (!state || state.role === 'owner') return effects;
+      if (descriptorOf(ctx, state).ownerPeerId !== contact.peerId) return effects;
+      return changed({ ...state, status: 'removed' });
+    }
+  }
+}
+
+/** `wanted`, or `wanted (2)`… — not taken by another channel or a contact. */
+export function uniqueChannelName(ctx: Ctx, tx: StoreTx, wanted: string): string {
+  const taken = new Set(
+    tx.listChannels().map((r) => {
+      try {
+        return (getChannelState(ctx, tx, r.id)?.name ?? '').toLowerCase();
+      } catch {
+        return '';
+      }
+    }),
+  );
+  for (let i = 1; ; i++) {
+    const name = i === 1 ? wanted : `${wanted} (${i})`;
+    if (!taken.has(name.toLowerCase()) && !tx.getContactByName(name)) return name;
+  }
 }

@@ -63,7 +63,7 @@ export interface Invite {
 const tokenHash = (token: Uint8Array): string => toHex(sha256(token));
 
 /** Our signed card: `extension` carries the invite fields when this card is an invite. */
-function ownCard(
+export function ownCard(
   ctx: Ctx,
   tx: StoreTx,
   extras: { oneTime?: boolean; extension?: Uint8Array },
@@ -145,7 +145,7 @@ export function readInvite(
 }
 
 /** Picks `wanted`, or `wanted 2`, `wanted 3`… if taken. */
-function freeName(tx: StoreTx, wanted: string): string {
+export function freeName(tx: StoreTx, wanted: string): string {
   let name = wanted;
   for (let i = 2; tx.getContactByName(name); i++) name = `${wanted.slice(0, 60)} ${i}`;
   return name;

@@ -2,7 +2,9 @@
 import type { Primitives, RandomSource } from '@parley/crypto';
 import type { Account } from './account.ts';
 import type { AttachmentProgress } from './attachments.ts';
+import type { ChannelEvent } from './channels.ts';
 import type { Emitter } from './events.ts';
+import type { GroupView } from './group-views.ts';
 import type { Store } from './store.ts';
 import type { Transport } from './transport.ts';
 import type { ContactView, MessageView } from './views.ts';
@@ -20,6 +22,12 @@ export interface MessengerEvents extends Record<string, unknown> {
   attachment: AttachmentProgress;
   /** A disappearing message expired and was removed. */
   expired: { readonly contact: string; readonly id: string };
+  /** A group was added (we were invited), changed, or removed (we left or were removed). */
+  group: { readonly group: GroupView; readonly change: 'added' | 'changed' | 'removed' };
+  /** A channel post arrived or was published (contact = the channel's name). */
+  post: MessageView;
+  /** A channel was added (created, followed, or the owner approved us), changed or removed. */
+  channel: ChannelEvent;
   /** Something the user should see went wrong (a parked message, a refused invite…). */
   problem: { readonly code: string; readonly message: string; readonly contact?: string };
 }

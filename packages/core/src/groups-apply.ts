@@ -1,23 +1,258 @@
 /**
  * Group control messages arriving through a pairwise session (the `group`
- * application kind). Groups are not implemented yet: a control message is
- * authenticated (it came through the ratchet) but ignored, and says so.
+ * application kind; docs/GROUPS.md "Control"). Runs inside the receiving
+ * transaction and never sends anything itself: whatever must be sent in
+ * answer (our new sender key, a state owed to someone) is derived from the
+ * stored group afterwards by `syncGroup`, in a transaction of its own.
+ *
+ * Verification (by every member): a `state` for epoch e+1 must come from an
+ * admin of our current view (epoch e); the first `state` of a group we are
+ * invited to must come from an admin named in it (a contact: the ratchet
+ * authenticated them). Two admins changing the group at once both produce
+ * e+1: the state from the lower PeerId wins everywhere (docs/GROUPS.md).
  */
+import { decodeContactCard, decodeSenderKeyDistribution } from '@parley/crypto';
+import { encodeIdentityPublic } from './account.ts';
 import type { Effects } from './apply-message.ts';
+import { toHex } from './bytes.ts';
+import { freeName } from './contacts.ts';
 import type { Ctx } from './context.ts';
+import { InboundError } from './errors.ts';
+import { decodeGroupControl, type GroupMember, type GroupState } from './group-codec.ts';
+import { GroupNotReadyError } from './group-inbox.ts';
+import { dropGroupOutbox } from './group-send.ts';
+import {
+  isAdmin,
+  loadGroup,
+  loadReceivers,
+  memberOf,
+  type StoredGroup,
+  saveGroup,
+  saveReceivers,
+} from './group-store.ts';
 import type { ContactRecord, StoreTx } from './store.ts';
+
+/** What a group message or control changed, for events and follow-up sends after commit. */
+export interface GroupEffects {
+  /** Group id → what happened to it. */
+  readonly changed: Map<string, 'added' | 'changed' | 'removed'>;
+  /** Groups whose keys/states may need sending (syncGroup after commit). */
+  readonly sync: Set<string>;
+  /** Contacts the group introduced (admit them, connect to them). */
+  readonly contacts: ContactRecord[];
+  /** Refused controls, shown to the user as `problem` events. */
+  readonly problems: Array<{ readonly code: string; readonly message: string }>;
+}
+
+export const groupEffects = (effects: Effects): GroupEffects => {
+  effects.group ??= { changed: new Map(), sync: new Set(), contacts: [], problems: [] };
+  return effects.group;
+};
 
 export function applyGroupControl(
   ctx: Ctx,
-  _tx: StoreTx,
+  tx: StoreTx,
   contact: ContactRecord,
-  _payload: Uint8Array,
+  payload: Uint8Array,
   effects: Effects,
 ): Effects {
-  ctx.events.emit('problem', {
-    code: 'unsupported',
-    contact: contact.name,
-    message: `${contact.name} sent a group update; this version of Parley has no groups yet`,
+  const control = decodeGroupControl(payload);
+  const out = groupEffects(effects);
+  switch (control.type) {
+    case 'state':
+      applyState(ctx, tx, contact, control.group, out);
+      return effects;
+    case 'sender-key':
+      applySenderKey(ctx, tx, contact, control, out);
+      return effects;
+    case 'leave': {
+      const g = loadGroup(ctx, tx, control.id);
+      if (g?.status !== 'active' || !memberOf(g, contact.peerId)) return effects;
+      if (!g.leaving.includes(contact.peerId))
+        saveGroup(ctx, tx, { ...g, leaving: [...g.leaving, contact.peerId] });
+      out.sync.add(g.state.id);
+      return effects;
+    }
+  }
+}
+
+function applySenderKey(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  c: { id: string; epoch: number; key: Uint8Array },
+  out: GroupEffects,
+): void {
+  const g = loadGroup(ctx, tx, c.id);
+  // The admin's state may still be on its way (another pairwise link): not our failure, wait.
+  if (!g) throw new GroupNotReadyError(`${contact.name} sent a key for a group we do not know yet`);
+  if (g.status !== 'active' || c.epoch < g.state.epoch) return; // stale
+  if (c.epoch === g.state.epoch && !memberOf(g, contact.peerId)) return;
+  const receiver = decodeSenderKeyDistribution(c.key);
+  const keys = loadReceivers(ctx, tx, c.id, contact.peerId);
+  const same = keys.find((k) => k.epoch === c.epoch);
+  if (same && same.receiver.keyId === receiver.keyId) return; // a repeat: keep the advanced state
+  saveReceivers(ctx, tx, c.id, contact.peerId, [
+    ...keys.filter((k) => k.epoch !== c.epoch),
+    { epoch: c.epoch, receiver },
+  ]);
+  out.sync.add(c.id); // a session with them may exist now: we may owe them our key
+}
+
+function sameState(a: GroupState, b: GroupState): boolean {
+  return (
+    a.name === b.name &&
+    a.members.length === b.members.length &&
+    a.members.every((m, i) => m.peerId === b.members[i]?.peerId && m.role === b.members[i]?.role)
+  );
+}
+
+const roles = (s: GroupState): StoredGroup['prev'] =>
+  s.members.map((m) => ({ peerId: m.peerId, role: m.role }));
+
+type Verdict = 'applied' | 'ignored' | 'forged' | 'stale';
+
+function applyState(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  s: GroupState,
+  out: GroupEffects,
+): Verdict {
+  const me = ctx.account.info.peerId;
+  const from = contact.peerId;
+  const g = loadGroup(ctx, tx, s.id);
+  const adminIn = (state: GroupState): boolean =>
+    state.members.some((m) => m.peerId === from && m.role === 'admin');
+  const forged = (why: string): Verdict => {
+    out.problems.push({
+      code: 'group-forged',
+      message: `${contact.name} sent a change to group "${g?.state.name ?? s.name}" that they may not make (${why}); it was ignored`,
+    });
+    return 'forged';
+  };
+  const stale = (): Verdict => {
+    out.problems.push({
+      code: 'group-stale',
+      message: `an outdated change to group "${g?.state.name ?? s.name}" from ${contact.name} was ignored`,
+    });
+    return 'stale';
+  };
+  if (g?.status !== 'active') {
+    // Invited (or invited back): the sender must be an admin of the state, and of our last view if we had one.
+    if (!adminIn(s) || (g !== undefined && !isAdmin(g, from))) return forged('not an admin');
+    if (g && s.epoch <= g.state.epoch) return stale();
+    if (!s.members.some((m) => m.peerId === me)) return 'ignored';
+    introduceMembers(ctx, tx, s, out);
+    saveGroup(ctx, tx, {
+      state: s,
+      author: from,
+      prev: [],
+      status: 'active',
+      owed: [],
+      leaving: [],
+      createdAt: g?.createdAt ?? ctx.now(),
+    });
+    if (!tx.getConversation(s.id))
+      tx.putConversation({
+        id: s.id,
+        kind: 'group',
+        disappearingMs: null,
+        readUpTo: 0,
+        createdAt: ctx.now(),
+      });
+    out.changed.set(s.id, 'added');
+    out.sync.add(s.id);
+    return 'applied';
+  }
+  const current = g.state;
+  if (s.epoch > current.epoch + 1) {
+    if (!isAdmin(g, from)) return forged('not an admin');
+    throw new GroupNotReadyError('a group change arrived before the one it follows');
+  }
+  if (s.epoch === current.epoch + 1) {
+    if (!isAdmin(g, from)) return forged('not an admin');
+    return replaceState(ctx, tx, g, s, from, roles(current), out);
+  }
+  if (s.epoch === current.epoch && !sameState(s, current)) {
+    // Two admins changed the group at once: the lower PeerId wins, the same way on every member.
+    const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
+    if (wasAdmin && from < g.author) return replaceState(ctx, tx, g, s, from, g.prev, out);
+    if (!wasAdmin) return forged('not an admin');
+  }
+  if (s.epoch < current.epoch || (s.epoch === current.epoch && !sameState(s, current))) return stale();
+  return 'ignored'; // a repeat of the current state
+}
+
+function replaceState(
+  ctx: Ctx,
+  tx: StoreTx,
+  g: StoredGroup,
+  s: GroupState,
+  from: string,
+  prev: StoredGroup['prev'],
+  out: GroupEffects,
+): Verdict {
+  const me = ctx.account.info.peerId;
+  const stillIn = s.members.some((m) => m.peerId === me);
+  introduceMembers(ctx, tx, s, out);
+  for (const m of g.state.members)
+    if (!s.members.some((n) => n.peerId === m.peerId)) tx.deleteSenderKey(s.id, m.peerId);
+  if (!stillIn) {
+    for (const m of g.state.members) tx.deleteSenderKey(s.id, m.peerId);
+    dropGroupOutbox(tx, g);
+  }
+  saveGroup(ctx, tx, {
+    state: s,
+    author: from,
+    prev,
+    status: stillIn ? 'active' : 'removed',
+    owed: [],
+    leaving: g.leaving.filter((p) => s.members.some((m) => m.peerId === p)),
+    createdAt: g.createdAt,
   });
-  return effects;
+  out.changed.set(s.id, stillIn ? 'changed' : 'removed');
+  out.sync.add(s.id);
+  return 'applied';
+}
+
+/**
+ * Members we have no contact for become contacts, from the card the admin
+ * vouched for (named by their own display name, made unique). Every card is
+ * checked first: one bad card refuses the whole state.
+ */
+function introduceMembers(ctx: Ctx, tx: StoreTx, s: GroupState, out: GroupEffects): void {
+  const me = ctx.account.info.peerId;
+  const now = ctx.now();
+  const fresh: Array<{ m: GroupMember; card: ReturnType<typeof decodeContactCard> }> = [];
+  for (const m of s.members) {
+    if (m.peerId === me) continue;
+    let card: ReturnType<typeof decodeContactCard>;
+    try {
+      card = decodeContactCard(m.card, ctx.primitives);
+    } catch {
+      throw new InboundError('bad-message', 'a group member’s card does not verify');
+    }
+    if (card.peerId !== m.peerId) throw new InboundError('bad-message', 'a member’s card names another peer');
+    // A contact we already have keeps our own record of them: an admin cannot change whom we trust.
+    if (!tx.getContactByPeerId(m.peerId)) fresh.push({ m, card });
+  }
+  for (const { m, card } of fresh) {
+    const contact: ContactRecord = {
+      id: toHex(ctx.random(16)),
+      peerId: m.peerId,
+      name: freeName(tx, card.displayName.trim() || m.name),
+      identityKey: encodeIdentityPublic(card.identity),
+      card: m.card,
+      addresses: card.addresses,
+      verified: false,
+      state: 'active',
+      pendingIdentityKey: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    tx.putContact(contact);
+    tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+    out.contacts.push(contact);
+  }
 }

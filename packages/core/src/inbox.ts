@@ -21,6 +21,13 @@ import {
   frameDigest,
   type RejectReason,
 } from './frame.ts';
+import {
+  doneWaiting,
+  GroupNotReadyError,
+  groupAcked,
+  keepWaiting,
+  receiveGroupFrame,
+} from './group-inbox.ts';
 import { prekeyLookup } from './prekey-lookup.ts';
 import { SessionBatch } from './session-store.ts';
 import { soon } from './soon.ts';
@@ -40,21 +47,23 @@ export interface InboxHooks {
   /** ACKs or REJECTs for our own outbox. */
   acked(peerId: string, keys: readonly MessageKey[]): void;
   rejected(peerId: string, keys: readonly MessageKey[]): void;
+  /** The peer just learned who we are (HELLO): resend what they have not acknowledged. */
+  hello(peerId: string): void;
 }
 
 /** A frame waiting for the next group commit: MSGs, and ACK/REJECTs of our own outbox. */
 type Queued =
   | {
       readonly from: string;
-      readonly frame: Extract<Frame, { type: 'msg' }>;
+      readonly frame: Extract<Frame, { type: 'msg' | 'group' }>;
       readonly data: Uint8Array;
       readonly digest: string;
     }
-  | { readonly from: string; readonly frame: Extract<Frame, { type: 'ack' | 'reject' }> };
+  | { readonly from: string; readonly frame: Extract<Frame, { type: 'ack' | 'reject' | 'hello' }> };
 
 type Outcome =
   | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: Effects }
-  | { readonly kind: 'duplicate' | 'failed' | 'ignored' }
+  | { readonly kind: 'duplicate' | 'failed' | 'ignored' | 'waiting' }
   | { readonly kind: 'acked' | 'rejected'; readonly keys: readonly MessageKey[] }
   | {
       readonly kind: 'parked';
@@ -72,6 +81,8 @@ export class Inbox {
   readonly #idle: Array<() => void> = [];
   /** ACKs waiting to be sent, per peer: coalesced into frames of up to ACK_MAX_DIGESTS. */
   readonly #pendingAcks = new Map<string, string[]>();
+  /** Digests of group frames that had to wait (their wait record is cleared once processed). */
+  readonly #waiting = new Set<string>();
 
   constructor(ctx: Ctx, hooks: InboxHooks) {
     this.#ctx = ctx;
@@ -91,8 +102,14 @@ export class Inbox {
     } catch {
       return; // not ours to interpret: an authenticated contact sent garbage; nothing to store
     }
+    if (frame.type === 'hello') {
+      this.#hooks.hello(from);
+      return;
+    }
     this.#batch.push(
-      frame.type === 'msg' ? { from, frame, data, digest: frameDigest(data) } : { from, frame },
+      frame.type === 'msg' || frame.type === 'group'
+        ? { from, frame, data, digest: frameDigest(data) }
+        : { from, frame },
     );
     if (!this.#drainScheduled) {
       this.#drainScheduled = true;
@@ -133,7 +150,7 @@ export class Inbox {
     if (q.frame.type === 'reject')
       return { kind: 'rejected', keys: this.#rejected(tx, q.from, q.frame.digest) };
     const m = q as Extract<Queued, { data: Uint8Array }>;
-    return this.#receive(tx, sessions, m.from, m.digest, m.data, m.frame.message);
+    return this.#receive(tx, sessions, m.from, m.digest, m.data, m.frame);
   }
 
   /** After the batch committed: ACK, tell the UI. */
@@ -157,7 +174,7 @@ export class Inbox {
     from: string,
     digest: string,
     frame: Uint8Array,
-    message: Uint8Array,
+    decoded: Extract<Frame, { type: 'msg' | 'group' }>,
   ): Outcome {
     const contact = tx.getContactByPeerId(from);
     if (!contact) return { kind: 'ignored' };
@@ -165,16 +182,27 @@ export class Inbox {
     const now = this.#ctx.now();
     try {
       // A nested transaction (savepoint): a frame that fails leaves no partial writes in the batch.
-      const accepted = this.#ctx.store.transaction((inner) =>
-        this.#accept(inner, sessions, contact, from, digest, message, now),
-      );
-      sessions.set(contact.id, accepted.session); // only once the message's savepoint succeeded
+      const accepted = this.#ctx.store.transaction((inner) => {
+        if (this.#waiting.delete(digest)) doneWaiting(inner, from, digest);
+        if (decoded.type === 'msg')
+          return this.#accept(inner, sessions, contact, from, digest, decoded.message, now);
+        const effects = receiveGroupFrame(this.#ctx, inner, contact, decoded.groupId, decoded.message);
+        inner.markReceived(from, digest, now);
+        inner.clearFailure(from, digest);
+        return { outcome: { kind: 'applied', contact, effects } as const, session: undefined };
+      });
+      if (accepted.session) sessions.set(contact.id, accepted.session); // only once its savepoint succeeded
       return accepted.outcome;
     } catch (error) {
       // A storage error (full disk, I/O) is not the message's fault: roll back the whole batch, so
       // nothing is ACKed and the sender retries. Only errors in the message itself count (D7).
       if (isStorageError(error)) throw error;
-      const failures = tx.recordFailure(from, digest, now);
+      // A group frame whose key or state is still on its way: not ACKed (the sender retries), not a failure.
+      const waiting = error instanceof GroupNotReadyError && keepWaiting(tx, from, digest, now);
+      if (waiting) this.#waiting.add(digest);
+      if (waiting) return { kind: 'waiting' };
+      const failures =
+        error instanceof GroupNotReadyError ? MAX_PROCESSING_FAILURES : tx.recordFailure(from, digest, now);
       if (failures < MAX_PROCESSING_FAILURES) return { kind: 'failed' };
       const malformed = error instanceof InboundError && error.code === 'bad-message';
       const text = malformed
@@ -195,7 +223,7 @@ export class Inbox {
     digest: string,
     message: Uint8Array,
     now: number,
-  ): { outcome: Outcome; session: Session } {
+  ): { outcome: Outcome; session: Session | undefined } {
     const { session, newIdentity } = this.#open(tx, sessions, contact, message);
     const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
     if (newIdentity) tx.putContact(current);
@@ -245,6 +273,10 @@ export class Inbox {
       const entry = tx.getOutboxByDigest(from, digest);
       if (!entry) continue;
       tx.deleteOutbox(entry.seq);
+      if (entry.message && tx.getGroup(entry.message.conversationId)) {
+        if (groupAcked(this.#ctx, tx, from, entry.message)) out.push(entry.message);
+        continue;
+      }
       const m = entry.message && tx.getMessage(entry.message);
       if (entry.message && m && (m.status === 'queued' || m.status === 'sent')) {
         tx.updateMessage(entry.message, { status: 'delivered' });

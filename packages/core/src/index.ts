@@ -30,6 +30,9 @@ export {
   sanitizeFileName,
 } from './attachments.ts';
 export { type BlobStore, createMemoryBlobStore } from './blob-store.ts';
+export { CHANNEL_LINK_SCHEME, POST_TEXT_MAX_BYTES } from './channel-codec.ts';
+export type { ChannelRole, ChannelStatus } from './channel-store.ts';
+export { CHANNEL_SYNC_INTERVAL_MS, type ChannelEvent, type ChannelView } from './channels.ts';
 export {
   INVITE_DEFAULT_TTL_MS,
   type Invite,
@@ -39,6 +42,9 @@ export {
 export type { Limits, MessengerEvents, Settings } from './context.ts';
 export { CoreError, type CoreErrorCode, InboundError } from './errors.ts';
 export { decodeFrame, encodeFrame, type Frame, frameDigest } from './frame.ts';
+export { GROUP_MAX_MEMBERS, type GroupRole } from './group-codec.ts';
+export { GROUP_WAIT_MAX_MS } from './group-inbox.ts';
+export type { GroupMemberView, GroupView } from './group-views.ts';
 export { MAX_PROCESSING_FAILURES } from './inbox.ts';
 export { decodeInviteLink, INVITE_SCHEME } from './invite.ts';
 export { createMemoryStore } from './memory-store.ts';
@@ -54,4 +60,11 @@ export { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS } from './retry.ts';
 export * from './store.ts';
 export * from './transport.ts';
 export { SCRYPT_PARAMS, type VaultSecret } from './vault.ts';
-export type { AttachmentView, ContactView, ConversationView, MessageView, ReactionView } from './views.ts';
+export type {
+  AttachmentView,
+  ContactView,
+  ConversationView,
+  MessageView,
+  ReactionView,
+  ReceiptView,
+} from './views.ts';

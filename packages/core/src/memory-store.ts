@@ -12,6 +12,8 @@
  */
 import {
   type AttachmentRecord,
+  type ChannelPostRecord,
+  type ChannelRecord,
   type ContactRecord,
   type ConversationRecord,
   type GroupRecord,
@@ -65,6 +67,8 @@ interface Tables {
   readonly parked: Table<ParkedRecord>;
   readonly attachments: Table<AttachmentRecord>;
   readonly groups: Table<GroupRecord>;
+  readonly channels: Table<ChannelRecord>;
+  readonly posts: Table<ChannelPostRecord>;
   readonly senderKeys: Table<Uint8Array>;
   readonly receipts: Table<ReceiptRecord>;
   /** Sequences (outbox seq, message insertion order); rolled back like the rest. */
@@ -142,6 +146,8 @@ export function createMemoryStore(): Store {
     parked: new Map<string, ParkedRecord>(),
     attachments: new Map<string, AttachmentRecord>(),
     groups: new Map<string, GroupRecord>(),
+    channels: new Map<string, ChannelRecord>(),
+    posts: new Map<string, ChannelPostRecord>(),
     senderKeys: new Map<string, Uint8Array>(),
     receipts: new Map<string, ReceiptRecord>(),
     counters: new Map<string, number>(),
@@ -225,6 +231,64 @@ function createTxOperations(t: Tables, write: Write, next: (counter: string) => 
     ...inboxOperations(t, write),
     ...attachmentOperations(t, write),
     ...groupOperations(t, write),
+    ...channelOperations(t, write),
+  };
+}
+
+type ChannelOps =
+  | 'putChannel'
+  | 'getChannel'
+  | 'listChannels'
+  | 'deleteChannel'
+  | 'putPost'
+  | 'getPost'
+  | 'listPosts'
+  | 'listPostsAfter'
+  | 'maxPostSeq'
+  | 'countPosts';
+function channelOperations(t: Tables, write: Write): Pick<StoreTx, ChannelOps> {
+  const ofChannel = (id: string): ChannelPostRecord[] =>
+    [...t.posts.values()]
+      .filter((p) => p.channelId === id)
+      .sort((a, b) => a.sortKey - b.sortKey || compareText(a.publisher, b.publisher) || a.seq - b.seq);
+  return {
+    putChannel: (c) => write(t.channels, c.id, clone(c)),
+    getChannel: (id) => cloneOrUndefined(t.channels.get(id)),
+    listChannels: () => [...t.channels.values()].sort(byCreated((c) => c.id)).map(clone),
+    deleteChannel: (id) => {
+      write(t.channels, id, undefined);
+      for (const p of ofChannel(id)) write(t.posts, key(p.channelId, p.publisher, p.seq), undefined);
+    },
+    putPost: (p) => {
+      const k = key(p.channelId, p.publisher, p.seq);
+      if (t.posts.has(k)) return 'duplicate';
+      write(t.posts, k, clone(p));
+      return 'inserted';
+    },
+    getPost: (id, publisher, seq) => cloneOrUndefined(t.posts.get(key(id, publisher, seq))),
+    listPosts: (id, query = {}) => {
+      const { before, after } = query;
+      const limit = checkLimit(query.limit ?? DEFAULT_MESSAGE_LIMIT);
+      const range = ofChannel(id).filter(
+        (p) => (after === undefined || p.sortKey > after) && (before === undefined || p.sortKey < before),
+      );
+      const page =
+        after !== undefined && before === undefined
+          ? range.slice(0, limit)
+          : range.slice(Math.max(0, range.length - limit));
+      return page.map(clone);
+    },
+    listPostsAfter: (id, publisher, afterSeq, limit) =>
+      ofChannel(id)
+        .filter((p) => p.publisher === publisher && p.seq > afterSeq)
+        .sort((a, b) => a.seq - b.seq)
+        .slice(0, checkLimit(limit))
+        .map(clone),
+    maxPostSeq: (id, publisher) =>
+      [...t.posts.values()]
+        .filter((p) => p.channelId === id && p.publisher === publisher)
+        .reduce((max, p) => Math.max(max, p.seq), 0),
+    countPosts: (id) => [...t.posts.values()].filter((p) => p.channelId === id).length,
   };
 }
 

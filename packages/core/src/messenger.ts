@@ -19,6 +19,7 @@ import {
   serveFile,
 } from './attachments.ts';
 import { type BlobStore, createMemoryBlobStore } from './blob-store.ts';
+import { type ChannelMethods, channelMethods, createChannels } from './channels.ts';
 import {
   acceptIdentityChange,
   acceptInvite,
@@ -36,6 +37,9 @@ import type { Ctx, Limits, MessengerEvents, Settings } from './context.ts';
 import { Downloads } from './downloads.ts';
 import { CoreError } from './errors.ts';
 import { Emitter } from './events.ts';
+import { encodeFrame } from './frame.ts';
+import type { GroupView } from './group-views.ts';
+import { createGroups } from './groups.ts';
 import { Inbox } from './inbox.ts';
 import { attachmentMethods } from './messenger-attachments.ts';
 import { compose } from './outbound.ts';
@@ -83,7 +87,7 @@ export interface MessengerStatus {
   readonly parked: number;
 }
 
-export interface Messenger {
+export interface Messenger extends ChannelMethods {
   readonly events: Emitter<MessengerEvents>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -127,6 +131,15 @@ export interface Messenger {
   ): Promise<{ name: string; size: number }>;
   message(contact: string, key: { sender: 'self' | 'peer'; id: string }): MessageView;
   conversations(): ConversationView[];
+
+  /** Groups (docs/GROUPS.md); sending and listing take a group's name like a contact's. */
+  createGroup(name: string, members: readonly string[]): GroupView;
+  addToGroup(group: string, members: readonly string[]): GroupView;
+  removeFromGroup(group: string, member: string): GroupView;
+  leaveGroup(group: string): GroupView;
+  renameGroup(group: string, newName: string): GroupView;
+  groups(): GroupView[];
+  group(name: string): GroupView;
 }
 
 export function createMessenger(options: MessengerOptions): Messenger {
@@ -154,7 +167,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     const views = store.transaction((tx) =>
       keys.flatMap((k) => {
         const m = k && tx.getMessage(k);
-        return m ? [messageView(tx, ctx.account.vault, contact, m)] : [];
+        return m ? [groups.anyView(tx, contact, m)] : [];
       }),
     );
     for (const v of views) events.emit('message', v);
@@ -164,6 +177,19 @@ export function createMessenger(options: MessengerOptions): Messenger {
     if (contact) emitMessages(contact, keys);
   };
 
+  const admitted = new Set<string>();
+  const groups = createGroups(ctx, {
+    kick: (peer) => pump.kick(peer),
+    introduced: (c) => {
+      admitted.add(c.peerId);
+      events.emit('contact', { contact: viewOf(c), removed: false });
+      const hello = encodeFrame({ type: 'hello' }); // they may have written to us before we knew them
+      void transport
+        .connect(c.peerId, { addresses: c.addresses })
+        .then(() => transport.send(c.peerId, hello))
+        .catch(() => undefined);
+    },
+  });
   const pump = new OutboxPump(ctx, {
     introduced: (contact, accepted) => {
       const current = store.transaction((tx) => tx.getContact(contact.id));
@@ -182,10 +208,12 @@ export function createMessenger(options: MessengerOptions): Messenger {
       for (const [conversationId, ks] of byPeer) {
         const contact = store.transaction((tx) => tx.getContact(conversationId));
         if (contact) emitMessages(contact, ks);
+        else groups.emitMessages(ks);
       }
     },
   });
 
+  const channels = createChannels(ctx, { kick: (peer) => pump.kick(peer) });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
   const inbox = new Inbox(ctx, {
@@ -200,14 +228,15 @@ export function createMessenger(options: MessengerOptions): Messenger {
         const c = store.transaction((tx) => tx.getConversation(current.id));
         events.emit('conversation', { contact: current.name, disappearingMs: c?.disappearingMs ?? null });
       }
+      groups.applied(effects);
     },
     parked: (contact, error) =>
       events.emit('problem', { code: 'parked', contact: contact.name, message: error }),
     acked: emitForPeer,
     rejected: emitForPeer,
+    hello: (peer) => pump.kick(peer, true),
   });
 
-  const admitted = new Set<string>();
   const refreshAdmission = (): void => {
     admitted.clear();
     for (const c of store.transaction((tx) => tx.listContacts())) admitted.add(c.peerId);
@@ -301,6 +330,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
         }),
       );
       pump.start();
+      groups.start();
+      channels.start();
       downloads.resume();
       sweep();
       sweepTimer = setInterval(() => {
@@ -318,6 +349,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     async stop() {
       pump.stop();
+      channels.stop();
       downloads.stop();
       if (sweepTimer) clearInterval(sweepTimer);
       for (const u of unsubscribe.splice(0)) u();
@@ -370,17 +402,27 @@ export function createMessenger(options: MessengerOptions): Messenger {
     markVerified: (name, verified = true) => viewOf(markVerified(ctx, name, verified)),
     acceptIdentityChange: (name) => viewOf(acceptIdentityChange(ctx, name)),
     sendText(name, text, replyTo) {
+      const g = groups.resolve(name);
+      if (g) return groups.sendText(g, text, replyTo);
+      const ch = channels.resolve(name);
+      if (ch) return channels.post(ch, text);
       const view = send(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
       if (!view) throw new Error('unreachable: a text message is always stored');
       return view;
     },
     queueText(name, text, replyTo) {
+      const g = groups.resolve(name);
+      if (g) return Promise.resolve().then(() => groups.sendText(g, text, replyTo));
+      const ch = channels.resolve(name);
+      if (ch) return Promise.resolve().then(() => channels.post(ch, text));
       return sendQueue.enqueue(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
     },
     sendTexts(name, texts) {
       if (texts.length === 0 || texts.length > SEND_BATCH_MAX) {
         throw new CoreError('bad-input', `send 1..${SEND_BATCH_MAX} messages at a time`);
       }
+      const g = groups.resolve(name);
+      if (g) return groups.sendTexts(g, texts);
       const { contact, records } = store.transaction((tx) => {
         const c = findContact(tx, name);
         const sessions = new SessionBatch(tx, ctx.account.vault);
@@ -398,6 +440,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
       return views;
     },
     react(name, target, emoji) {
+      const g = groups.resolve(name);
+      if (g) return groups.react(g, target, emoji);
       send(name, { kind: 'reaction', target, emoji });
       const { contact } = { contact: withContact(name, (c) => c) };
       const key = {
@@ -421,19 +465,27 @@ export function createMessenger(options: MessengerOptions): Messenger {
       emitMessages(contact, [key]);
     },
     edit(name, id, text) {
+      const g = groups.resolve(name);
+      if (g) return groups.edit(g, id, text);
       const { contact, m } = ownMessage(name, id);
       send(name, { kind: 'edit', target: { id, mine: true }, text });
       return applyOwnChange(ctx, contact, m, { text }, emitMessages);
     },
     deleteForEveryone(name, id) {
+      const g = groups.resolve(name);
+      if (g) return groups.deleteForEveryone(g, id);
       const { contact, m } = ownMessage(name, id);
       send(name, { kind: 'delete', target: { id, mine: true } });
       return applyOwnChange(ctx, contact, m, null, emitMessages);
     },
     markRead(name) {
+      const g = groups.resolve(name);
+      if (g) return groups.markRead(g);
       return markConversationRead(ctx, name, send);
     },
     setTyping(name, active) {
+      const g = groups.resolve(name);
+      if (g) return groups.setTyping(g, active);
       send(name, { kind: 'typing', active });
     },
     setDisappearing(name, ms) {
@@ -446,6 +498,10 @@ export function createMessenger(options: MessengerOptions): Messenger {
       events.emit('conversation', { contact: contact.name, disappearingMs: ms });
     },
     messages(name, query = {}) {
+      const g = groups.resolve(name);
+      if (g) return groups.messages(g, query);
+      const ch = channels.resolve(name);
+      if (ch) return channels.posts(ch, query);
       return store.transaction((tx) => {
         const contact = findContact(tx, name);
         const q = {
@@ -459,6 +515,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
       });
     },
     message(name, key) {
+      const g = groups.resolve(name);
+      if (g) return groups.message(g, key);
       return store.transaction((tx) => {
         const contact = findContact(tx, name);
         const sender = key.sender === 'self' ? 'self' : contact.peerId;
@@ -471,7 +529,15 @@ export function createMessenger(options: MessengerOptions): Messenger {
         return messageView(tx, ctx.account.vault, contact, m);
       });
     },
+    ...channelMethods(channels),
     ...attachmentMethods(ctx, { blobs, downloads, kick: (peer) => pump.kick(peer) }),
+    createGroup: (name, members) => groups.createGroup(name, members),
+    addToGroup: (group, members) => groups.addToGroup(group, members),
+    removeFromGroup: (group, member) => groups.removeFromGroup(group, member),
+    leaveGroup: (group) => groups.leaveGroup(group),
+    renameGroup: (group, newName) => groups.renameGroup(group, newName),
+    groups: () => groups.groups(),
+    group: (name) => groups.group(name),
     conversations() {
       return store.transaction((tx) =>
         tx.listContacts().map((c) => {

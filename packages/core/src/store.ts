@@ -202,6 +202,31 @@ export interface GroupRecord {
 }
 
 /** One member's receipt for one of our group messages (per-member delivery/read status). */
+/** A channel we own, publish to or follow; `data` is sealed by core (keys, descriptor, state). */
+export interface ChannelRecord {
+  readonly id: string;
+  readonly data: Uint8Array;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/**
+ * One signed channel post, kept as the bytes that were signed (so it can be
+ * verified again and relayed to other followers), sealed at rest by core.
+ * Unique per (channelId, publisher, seq).
+ */
+export interface ChannelPostRecord {
+  readonly channelId: string;
+  /** The publisher's key id (hex). */
+  readonly publisher: string;
+  /** The publisher's sequence number, ≥ 1. */
+  readonly seq: number;
+  /** Display order (the publisher's timestamp, bounded by our clock); ties by publisher, seq. */
+  readonly sortKey: number;
+  readonly receivedAt: number;
+  readonly post: Uint8Array;
+}
+
 export interface ReceiptRecord extends MessageKey {
   readonly peerId: string;
   readonly status: 'delivered' | 'read';
@@ -309,6 +334,22 @@ export interface StoreTx {
   putReceipt(receipt: ReceiptRecord): void;
   /** By peerId. */
   listReceipts(key: MessageKey): ReceiptRecord[];
+
+  // Channels and their posts (sealed by core). deleteChannel deletes its posts too.
+  putChannel(channel: ChannelRecord): void;
+  getChannel(id: string): ChannelRecord | undefined;
+  listChannels(): ChannelRecord[];
+  deleteChannel(id: string): void;
+  /** 'duplicate' (and nothing changes) if (channelId, publisher, seq) exists. */
+  putPost(post: ChannelPostRecord): 'inserted' | 'duplicate';
+  getPost(channelId: string, publisher: string, seq: number): ChannelPostRecord | undefined;
+  /** By (sortKey, publisher, seq), ascending; `before`/`after` on sortKey with MessageQuery's semantics. */
+  listPosts(channelId: string, query?: MessageQuery): ChannelPostRecord[];
+  /** One publisher's posts with seq > afterSeq, ascending by seq, at most `limit`. */
+  listPostsAfter(channelId: string, publisher: string, afterSeq: number, limit: number): ChannelPostRecord[];
+  /** The highest seq stored for this publisher, 0 if none. */
+  maxPostSeq(channelId: string, publisher: string): number;
+  countPosts(channelId: string): number;
 
   // Inbox bookkeeping (D2, D5, D7).
   /** Whether a frame with this digest from this peer was already processed. */

@@ -56,6 +56,14 @@ export interface MessageView {
   readonly attachment: AttachmentView | null;
   /** Messages of this sender are missing just before this one (D4: gaps are visible). */
   readonly gapBefore: boolean;
+  /** Our own group messages: each other member's delivery/read status (docs/GROUPS.md). */
+  readonly receipts?: readonly ReceiptView[];
+}
+
+export interface ReceiptView {
+  /** The member's name (contact name, else their own display name). */
+  readonly member: string;
+  readonly status: 'pending' | 'delivered' | 'read';
 }
 
 export interface ConversationView {

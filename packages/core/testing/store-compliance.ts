@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Store, StoreClosedError, type StoreTx } from '../src/store.ts';
 import { attachmentTests } from './store-compliance-attachments.ts';
+import { channelTests } from './store-compliance-channels.ts';
 import {
   bytes,
   type Ctx,
@@ -60,6 +61,7 @@ export function storeCompliance(name: string, makeHarness: () => StoreHarness): 
     outboxAndInboxTests(ctx);
     attachmentTests(ctx);
     groupTests(ctx);
+    channelTests(ctx);
     transactionTests(ctx);
     copyAndCloseTests(ctx);
     persistenceTests(ctx);

@@ -196,8 +196,29 @@ CREATE TABLE receipts (
 ) WITHOUT ROWID;
 `;
 
+// Channels (docs/CHANNELS.md): sealed channel records and signed posts, unique per publisher seq.
+const V5 = `
+CREATE TABLE channels (
+  id TEXT PRIMARY KEY,
+  data BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX channels_by_creation ON channels (created_at, id);
+CREATE TABLE channel_posts (
+  channel_id TEXT NOT NULL,
+  publisher TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sort_key INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  post BLOB NOT NULL,
+  PRIMARY KEY (channel_id, publisher, seq)
+) WITHOUT ROWID;
+CREATE INDEX channel_posts_by_order ON channel_posts (channel_id, sort_key, publisher, seq);
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

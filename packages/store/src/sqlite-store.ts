@@ -10,6 +10,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { type Store, StoreClosedError, type StoreTx } from '@parley/core';
 import { attachmentOperations } from './attachment-operations.ts';
+import { channelOperations } from './channel-operations.ts';
 import { StoreSetupError } from './errors.ts';
 import { prepareDatabaseFile, prepareDirectory, tightenCompanionFiles } from './files.ts';
 import { groupOperations } from './group-operations.ts';
@@ -155,6 +156,7 @@ function createOperations(s: Statements): StoreTx {
     ...inboxOperations(s),
     ...attachmentOperations(s),
     ...groupOperations(s),
+    ...channelOperations(s),
   };
 }
 

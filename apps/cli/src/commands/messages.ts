@@ -3,7 +3,7 @@
  * `parley messages NAME [--limit N] [--follow]`
  */
 import { parseArgs } from 'node:util';
-import type { ContactView, MessageView } from '@parley/core';
+import type { MessageView } from '@parley/core';
 import { CliError, usageError } from '../cli-error.ts';
 import { type Client, connect } from '../client.ts';
 import { EXIT_UNAVAILABLE } from '../exit-codes.ts';
@@ -11,6 +11,7 @@ import { formatMessage, sanitize } from '../format.ts';
 import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson, readStdin, stdinLines } from '../io.ts';
 import { sendFile } from './attachments.ts';
+import { conversationOf } from './group.ts';
 
 /** Default wait for delivery receipts with --wait. */
 export const SEND_WAIT_DEFAULT_S = 60;
@@ -79,7 +80,7 @@ export async function send(argv: string[], io: Io, global: Global): Promise<numb
   const timeoutS = values.timeout === undefined ? SEND_WAIT_DEFAULT_S : Number(values.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw usageError('--timeout takes a number of seconds');
   const client = connect(resolveHome(global.home, io.env));
-  const contact = await client.call<ContactView>('contacts.get', { name });
+  const contact = await conversationOf(client, name);
   const pending = new Set<string>();
   let wakeUp = (): void => undefined;
   const subscription = values.wait
@@ -158,7 +159,7 @@ export async function messages(argv: string[], io: Io, global: Global): Promise<
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw usageError('--limit takes a whole number from 1 to 1000');
   const client = connect(resolveHome(global.home, io.env));
-  const contact = await client.call<ContactView>('contacts.get', { name });
+  const contact = await conversationOf(client, name);
   const seen = new Map<string, string>();
   const print = (m: MessageView): void => {
     const before = seen.get(m.id);

@@ -21,8 +21,10 @@ import { VERSION } from '../version.ts';
 import { setUpAccount, tryUnlock } from './account-setup.ts';
 import { type ApiServer, type ExtraRoutes, RpcFailure, startApiServer } from './api-server.ts';
 import { attachmentMethods } from './attachment-methods.ts';
+import { channelMethods } from './channel-methods.ts';
 import { faultsFromEnv } from './faults.ts';
 import { createFileBlobStore } from './file-blobs.ts';
+import { groupMethods } from './group-methods.ts';
 import { DEFAULT_LISTEN, rememberedListen, rememberListen } from './listen.ts';
 import { acquireLock } from './lock.ts';
 import { type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
@@ -72,6 +74,9 @@ export const MESSENGER_EVENTS = [
   'problem',
   'expired',
   'attachment',
+  'group',
+  'post',
+  'channel',
 ] as const;
 
 function writePrivate(path: string, text: string): void {
@@ -167,7 +172,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         fingerprint,
         stop: () => void stop(),
       };
-      methods = { ...rpcMethods(m, info), ...attachmentMethods(m) };
+      methods = { ...rpcMethods(m, info), ...attachmentMethods(m), ...channelMethods(m), ...groupMethods(m) };
       for (const type of MESSENGER_EVENTS) m.events.on(type, (event) => apiRef?.broadcast(type, event));
       messenger = m;
       state = 'ready';

@@ -1,0 +1,167 @@
+/**
+ * `parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME]
+ *  | post NAME TEXT | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT
+ *  | remove-follower NAME CONTACT | unfollow NAME | sync [NAME]`   (docs/CHANNELS.md)
+ */
+import { parseArgs } from 'node:util';
+import type { ChannelView, MessageView } from '@parley/core';
+import { usageError } from '../cli-error.ts';
+import { connect } from '../client.ts';
+import { sanitize } from '../format.ts';
+import { resolveHome } from '../home.ts';
+import { type Global, type Io, printJson } from '../io.ts';
+import { renderQr } from '../qr.ts';
+
+const USAGE =
+  'parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME] | post NAME TEXT | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT | remove-follower NAME CONTACT | unfollow NAME | sync [NAME]';
+
+function positionals(argv: string[], min: number, max: number, usage: string): string[] {
+  const { positionals: p } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
+  if (p.length < min || p.length > max) throw usageError(`usage: ${usage}`);
+  return p;
+}
+
+function format(c: ChannelView): string {
+  const kind = c.private ? 'private' : 'public';
+  const who = c.role === 'owner' ? 'owner' : c.status;
+  const extra =
+    c.role === 'owner' && c.private
+      ? `, ${c.followers.length} followers${c.requests.length ? `, requests: ${c.requests.map(sanitize).join(', ')}` : ''}`
+      : '';
+  return `${sanitize(c.name)}  ${kind}, ${who}, ${c.posts} posts${extra}\n`;
+}
+
+const printPost = (io: Io, global: Global, m: MessageView): void => {
+  if (global.json) printJson(io, m);
+  else
+    io.stdout(
+      `${new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ')}  ${sanitize(m.from)}: ${sanitize(m.text)}\n`,
+    );
+};
+
+export async function channel(argv: string[], io: Io, global: Global): Promise<number> {
+  const [verb, ...rest] = argv;
+  const client = connect(resolveHome(global.home, io.env));
+  const show = (c: ChannelView, what: string): void => {
+    if (global.json) printJson(io, c);
+    else io.stderr(`${what} ${sanitize(c.name)}\n`);
+  };
+  switch (verb) {
+    case 'create': {
+      const { values, positionals: p } = parseArgs({
+        args: rest,
+        options: { private: { type: 'boolean' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      if (p.length !== 1) throw usageError('usage: parley channel create NAME [--private]');
+      const c = await client.call<ChannelView>('channels.create', {
+        name: p[0],
+        private: values.private ?? false,
+      });
+      show(c, `created ${c.private ? 'private' : 'public'} channel`);
+      if (!global.json) io.stderr(`share it: parley channel invite ${sanitize(c.name)}\n`);
+      return 0;
+    }
+    case 'invite': {
+      const { values, positionals: p } = parseArgs({
+        args: rest,
+        options: { qr: { type: 'boolean' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      if (p.length !== 1) throw usageError('usage: parley channel invite NAME [--qr]');
+      const { link } = await client.call<{ link: string }>('channels.invite', { name: p[0] });
+      if (global.json) printJson(io, { link });
+      else {
+        if (values.qr) io.stdout(renderQr(link, io.env.NO_COLOR === undefined));
+        io.stdout(`${link}\n`);
+        io.stderr(`followers run: parley channel follow '<link>'\n`);
+      }
+      return 0;
+    }
+    case 'follow': {
+      const { values, positionals: p } = parseArgs({
+        args: rest,
+        options: { name: { type: 'string' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      if (p.length !== 1) throw usageError('usage: parley channel follow LINK [--name NAME]');
+      const c = await client.call<ChannelView>('channels.follow', {
+        link: p[0],
+        ...(values.name ? { name: values.name } : {}),
+      });
+      show(c, c.status === 'requested' ? 'asked the owner to follow' : 'following');
+      return 0;
+    }
+    case 'post': {
+      const [name, text] = positionals(rest, 2, 2, 'parley channel post NAME TEXT');
+      const m = await client.call<MessageView>('channels.post', { name, text });
+      if (global.json) printJson(io, m);
+      else io.stdout(`${m.id}\n`);
+      return 0;
+    }
+    case 'posts': {
+      const { values, positionals: p } = parseArgs({
+        args: rest,
+        options: { limit: { type: 'string' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      if (p.length !== 1) throw usageError('usage: parley channel posts NAME [--limit N]');
+      const limit = values.limit === undefined ? 50 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usageError('--limit is 1..1000');
+      for (const m of await client.call<MessageView[]>('channels.posts', { name: p[0], limit }))
+        printPost(io, global, m);
+      return 0;
+    }
+    case 'approve': {
+      const [name, contact] = positionals(rest, 2, 2, 'parley channel approve NAME CONTACT');
+      show(
+        await client.call<ChannelView>('channels.approve', { name, contact }),
+        `${sanitize(contact ?? '')} may read`,
+      );
+      return 0;
+    }
+    case 'remove-follower': {
+      const [name, contact] = positionals(rest, 2, 2, 'parley channel remove-follower NAME CONTACT');
+      show(
+        await client.call<ChannelView>('channels.removeFollower', { name, contact }),
+        `removed ${sanitize(contact ?? '')} (new key) from`,
+      );
+      return 0;
+    }
+    case 'unfollow': {
+      const [name] = positionals(rest, 1, 1, 'parley channel unfollow NAME');
+      show(await client.call<ChannelView>('channels.unfollow', { name }), 'unfollowed');
+      return 0;
+    }
+    case 'sync': {
+      const [name] = positionals(rest, 0, 1, 'parley channel sync [NAME]');
+      const r = await client.call<{ stored: number }>('channels.sync', name ? { name } : {});
+      if (global.json) printJson(io, r);
+      else io.stderr(`${r.stored} new posts\n`);
+      return 0;
+    }
+    case 'show': {
+      const [name] = positionals(rest, 1, 1, 'parley channel show NAME');
+      const c = await client.call<ChannelView>('channels.get', { name });
+      if (global.json) printJson(io, c);
+      else io.stdout(format(c));
+      return 0;
+    }
+    case 'list':
+    case undefined: {
+      positionals(rest, 0, 0, 'parley channel list');
+      const list = await client.call<ChannelView[]>('channels.list');
+      if (global.json) for (const c of list) printJson(io, c);
+      else if (list.length === 0)
+        io.stderr('no channels yet: "parley channel create NAME" or "parley channel follow LINK"\n');
+      else for (const c of list) io.stdout(format(c));
+      return 0;
+    }
+    default:
+      throw usageError(`unknown "channel ${verb}"; usage: ${USAGE}`);
+  }
+}

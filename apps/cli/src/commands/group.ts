@@ -1,0 +1,149 @@
+/**
+ * `parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT
+ *  | leave NAME | rename NAME NEW | list | show NAME`
+ * Sending and reading use `parley send NAME` and `parley messages NAME` with the group's name.
+ */
+import { parseArgs } from 'node:util';
+import type { ContactView, GroupView } from '@parley/core';
+import { CliError, usageError } from '../cli-error.ts';
+import { type Client, connect } from '../client.ts';
+import { sanitize } from '../format.ts';
+import { resolveHome } from '../home.ts';
+import { type Global, type Io, printJson } from '../io.ts';
+
+const USAGE =
+  'parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT | leave NAME | rename NAME NEW | list | show NAME';
+
+function positionals(argv: string[], min: number, max: number, usage: string): string[] {
+  const { positionals: p } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
+  if (p.length < min || p.length > max) throw usageError(`usage: ${usage}`);
+  return p;
+}
+
+/** The --json line of a group: what scripts need, stable. */
+const summary = (g: GroupView) => ({
+  id: g.id,
+  name: g.name,
+  epoch: g.epoch,
+  status: g.status,
+  admin: g.admin,
+  members: g.members.map((m) => ({ name: m.name, peerId: m.peerId, role: m.role })),
+});
+
+function format(g: GroupView): string {
+  const people = g.members
+    .map((m) => `${sanitize(m.me ? 'me' : m.name)}${m.role === 'admin' ? ' (admin)' : ''}`)
+    .join(', ');
+  const status = g.status === 'active' ? '' : ` [${g.status}]`;
+  return `${sanitize(g.name)}${status}  ${g.members.length} members: ${people}\n`;
+}
+
+export async function group(argv: string[], io: Io, global: Global): Promise<number> {
+  const [verb, ...rest] = argv;
+  const client = connect(resolveHome(global.home, io.env));
+  const show = (g: GroupView, what: string): void => {
+    if (global.json) printJson(io, summary(g));
+    else io.stderr(`${what} ${sanitize(g.name)}\n`);
+  };
+  switch (verb) {
+    case 'create': {
+      const { values, positionals: p } = parseArgs({
+        args: rest,
+        options: { member: { type: 'string', multiple: true, short: 'm' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      if (p.length !== 1 || !values.member?.length)
+        throw usageError('usage: parley group create NAME --member CONTACT [--member CONTACT]...');
+      const g = await client.call<GroupView>('groups.create', { name: p[0], members: values.member });
+      show(g, `created group (${g.members.length} members)`);
+      return 0;
+    }
+    case 'add': {
+      const [name, ...members] = positionals(
+        rest,
+        2,
+        Number.POSITIVE_INFINITY,
+        'parley group add NAME CONTACT...',
+      );
+      show(await client.call<GroupView>('groups.add', { name, members }), 'added to');
+      return 0;
+    }
+    case 'remove': {
+      const [name, member] = positionals(rest, 2, 2, 'parley group remove NAME CONTACT');
+      show(
+        await client.call<GroupView>('groups.remove', { name, member }),
+        `removed ${sanitize(member ?? '')} from`,
+      );
+      return 0;
+    }
+    case 'leave': {
+      const [name] = positionals(rest, 1, 1, 'parley group leave NAME');
+      show(await client.call<GroupView>('groups.leave', { name }), 'left');
+      return 0;
+    }
+    case 'rename': {
+      const [name, newName] = positionals(rest, 2, 2, 'parley group rename NAME NEW');
+      show(await client.call<GroupView>('groups.rename', { name, newName }), 'renamed to');
+      return 0;
+    }
+    case 'show': {
+      const [name] = positionals(rest, 1, 1, 'parley group show NAME');
+      const g = await client.call<GroupView>('groups.get', { name });
+      if (global.json) printJson(io, g);
+      else {
+        io.stdout(format(g));
+        for (const m of g.members)
+          io.stdout(
+            `  ${sanitize(m.me ? 'me' : m.name)}  ${m.role}${m.online ? '  online' : ''}${m.keyReceived ? '' : '  (key pending)'}\n`,
+          );
+      }
+      return 0;
+    }
+    case 'list':
+    case undefined: {
+      positionals(rest, 0, 0, 'parley group list');
+      const list = await client.call<GroupView[]>('groups.list');
+      if (global.json) for (const g of list) printJson(io, summary(g));
+      else if (list.length === 0) io.stderr('no groups yet: "parley group create NAME --member CONTACT"\n');
+      else for (const g of list) io.stdout(format(g));
+      return 0;
+    }
+    default:
+      throw usageError(`unknown "group ${verb}"; usage: ${USAGE}`);
+  }
+}
+
+/**
+ * What `send` and `messages` need of the conversation NAME names: a contact's,
+ * else a group's (contacts first, as the daemon resolves them).
+ */
+export async function conversationOf(
+  client: Client,
+  name: string,
+): Promise<Pick<ContactView, 'id' | 'name' | 'online'>> {
+  try {
+    return await client.call<ContactView>('contacts.get', { name });
+  } catch (error) {
+    if (!(error instanceof CliError) || error.code !== 'unknown-contact') throw error;
+  }
+  try {
+    const g = await client.call<GroupView>('groups.get', { name });
+    return { id: g.id, name: g.name, online: g.members.some((m) => !m.me && m.online) };
+  } catch (error) {
+    if (!(error instanceof CliError) || error.code !== 'unknown-contact') throw error;
+  }
+  // Channels last: contacts, then groups, then channels (the same order as core's resolution).
+  const c = await client
+    .call<{ id: string; name: string }>('channels.get', { name })
+    .catch((error: unknown) => {
+      if (error instanceof CliError && error.code === 'bad-input') {
+        throw new CliError(
+          'unknown-contact',
+          `no contact, group or channel named "${name}"; see "parley contacts list", "parley group list" and "parley channel list"`,
+        );
+      }
+      throw error;
+    });
+  return { id: c.id, name: c.name, online: true };
+}

@@ -1,0 +1,169 @@
+/**
+ * Group control payloads: what travels in the `group` application kind
+ * through the pairwise Double Ratchet sessions (docs/GROUPS.md, docs/PROTOCOL.md
+ * "Group control"). Strict, versioned UTF-8 JSON; every field is checked and
+ * unknown fields are refused.
+ *
+ *   state       {v:1, type:'state', group:{id, name, epoch, members:[{peerId, name, role, card}]}}
+ *   leave       {v:1, type:'leave', id, epoch}
+ *   sender-key  {v:1, type:'sender-key', id, epoch, key}        key = sender-key distribution (73 bytes)
+ *
+ * Byte fields (card, key) are base64url.
+ */
+import { DISPLAY_NAME_MAX_CHARS } from './account.ts';
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
+import { InboundError } from './errors.ts';
+
+export const GROUP_CONTROL_VERSION = 1;
+/** Most members of a pairwise fan-out group (the `state` must fit one control payload). */
+export const GROUP_MAX_MEMBERS = 50;
+/** Largest contact card carried for a member. */
+export const GROUP_CARD_MAX_BYTES = 1024;
+/** Epochs are u32. */
+export const GROUP_EPOCH_MAX = 0xffff_ffff;
+
+export type GroupRole = 'admin' | 'member';
+
+export interface GroupMember {
+  readonly peerId: string;
+  /** The member's own display name (from their card), not anyone's local name for them. */
+  readonly name: string;
+  readonly role: GroupRole;
+  /** Their signed contact card, so members who are not contacts can start a session. */
+  readonly card: Uint8Array;
+}
+
+/** The full group state at one epoch. */
+export interface GroupState {
+  /** 128-bit random id, 32 lowercase hex. */
+  readonly id: string;
+  readonly name: string;
+  /** +1 on every membership or name change; u32. */
+  readonly epoch: number;
+  readonly members: readonly GroupMember[];
+}
+
+export type GroupControl =
+  | { readonly type: 'state'; readonly group: GroupState }
+  | { readonly type: 'leave'; readonly id: string; readonly epoch: number }
+  | { readonly type: 'sender-key'; readonly id: string; readonly epoch: number; readonly key: Uint8Array };
+
+const bad = (why: string): InboundError => new InboundError('bad-message', `group control: ${why}`);
+
+export const isGroupId = (id: unknown): id is string => typeof id === 'string' && /^[0-9a-f]{32}$/.test(id);
+
+/** A name check that does not depend on the account module (also used on receive). */
+export function validGroupName(name: unknown): name is string {
+  return (
+    typeof name === 'string' &&
+    name.trim() === name &&
+    name.length > 0 &&
+    name.length <= DISPLAY_NAME_MAX_CHARS &&
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+    !/[\u0000-\u001f\u007f]/.test(name)
+  );
+}
+
+const epochOk = (e: unknown): e is number =>
+  typeof e === 'number' && Number.isInteger(e) && e >= 1 && e <= GROUP_EPOCH_MAX;
+
+export function encodeGroupState(g: GroupState): Record<string, unknown> {
+  return {
+    id: g.id,
+    name: g.name,
+    epoch: g.epoch,
+    members: g.members.map((m) => ({
+      peerId: m.peerId,
+      name: m.name,
+      role: m.role,
+      card: toBase64Url(m.card),
+    })),
+  };
+}
+
+export function encodeGroupControl(c: GroupControl): Uint8Array {
+  const body =
+    c.type === 'state'
+      ? { v: GROUP_CONTROL_VERSION, type: c.type, group: encodeGroupState(c.group) }
+      : c.type === 'leave'
+        ? { v: GROUP_CONTROL_VERSION, type: c.type, id: c.id, epoch: c.epoch }
+        : { v: GROUP_CONTROL_VERSION, type: c.type, id: c.id, epoch: c.epoch, key: toBase64Url(c.key) };
+  const bytes = utf8(JSON.stringify(body));
+  decodeGroupControl(bytes); // what we send must pass our own checks
+  return bytes;
+}
+
+function only(o: Record<string, unknown>, keys: readonly string[], what: string): void {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw bad(`unexpected field "${k}" in ${what}`);
+}
+
+function object(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`${what} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function bytes(v: unknown, what: string, max: number): Uint8Array {
+  if (typeof v !== 'string') throw bad(`${what} must be base64url`);
+  let out: Uint8Array;
+  try {
+    out = fromBase64Url(v);
+  } catch {
+    throw bad(`${what} must be base64url`);
+  }
+  if (out.length === 0 || out.length > max) throw bad(`${what} has a bad size`);
+  return out;
+}
+
+export function decodeGroupState(v: unknown): GroupState {
+  const g = object(v, 'group');
+  only(g, ['id', 'name', 'epoch', 'members'], 'group');
+  if (!isGroupId(g.id)) throw bad('bad group id');
+  if (!validGroupName(g.name)) throw bad('bad group name');
+  if (!epochOk(g.epoch)) throw bad('bad epoch');
+  if (!Array.isArray(g.members) || g.members.length === 0 || g.members.length > GROUP_MAX_MEMBERS)
+    throw bad(`a group has 1..${GROUP_MAX_MEMBERS} members`);
+  const seen = new Set<string>();
+  const members = g.members.map((raw): GroupMember => {
+    const m = object(raw, 'member');
+    only(m, ['peerId', 'name', 'role', 'card'], 'member');
+    if (typeof m.peerId !== 'string' || m.peerId.length === 0 || m.peerId.length > 128 || seen.has(m.peerId))
+      throw bad('bad or repeated member id');
+    seen.add(m.peerId);
+    if (!validGroupName(m.name)) throw bad('bad member name');
+    if (m.role !== 'admin' && m.role !== 'member') throw bad('bad member role');
+    return {
+      peerId: m.peerId,
+      name: m.name,
+      role: m.role,
+      card: bytes(m.card, 'card', GROUP_CARD_MAX_BYTES),
+    };
+  });
+  if (!members.some((m) => m.role === 'admin')) throw bad('a group needs an admin');
+  return { id: g.id, name: g.name, epoch: g.epoch, members };
+}
+
+export function decodeGroupControl(payload: Uint8Array): GroupControl {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fromUtf8(payload));
+  } catch {
+    throw bad('not UTF-8 JSON');
+  }
+  const o = object(parsed, 'control');
+  if (o.v !== GROUP_CONTROL_VERSION) throw bad(`unsupported version ${String(o.v)}`);
+  switch (o.type) {
+    case 'state':
+      only(o, ['v', 'type', 'group'], 'state');
+      return { type: 'state', group: decodeGroupState(o.group) };
+    case 'leave':
+      only(o, ['v', 'type', 'id', 'epoch'], 'leave');
+      if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad leave');
+      return { type: 'leave', id: o.id, epoch: o.epoch };
+    case 'sender-key':
+      only(o, ['v', 'type', 'id', 'epoch', 'key'], 'sender-key');
+      if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad sender-key');
+      return { type: 'sender-key', id: o.id, epoch: o.epoch, key: bytes(o.key, 'key', 256) };
+    default:
+      throw bad('unknown control type');
+  }
+}

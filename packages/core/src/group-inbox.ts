@@ -1,0 +1,226 @@
+/**
+ * Receiving GROUP frames (docs/GROUPS.md "Receiving"), inside the inbox's
+ * group commit: decrypt with the sender's receiver state on a copy, store the
+ * message and the advanced receiver state in the same transaction; the inbox
+ * ACKs after commit (D5) and dedupes by digest first (D2).
+ *
+ * A frame that cannot be processed YET (its sender key or the group state is
+ * still on its way over another link) throws GroupNotReadyError: the inbox
+ * leaves it un-ACKed, so the sender retries, without counting a failure
+ * (D7 counts only the message's own faults). The wait is bounded: after
+ * GROUP_WAIT_MAX_MS the frame is parked like any poison message.
+ */
+import { peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
+import { type AppMessage, decodeAppMessage, type MessageRef } from './app-message.ts';
+import { type Effects, sortKeyFor } from './apply-message.ts';
+import { fromHex } from './bytes.ts';
+import type { Ctx } from './context.ts';
+import { InboundError } from './errors.ts';
+import { GROUP_MESSAGE_KINDS } from './group-send.ts';
+import { loadGroup, loadReceivers, memberOf, type StoredGroup, saveReceivers } from './group-store.ts';
+import type { ContactRecord, MessageKey, StoreTx } from './store.ts';
+import { openBody, sealBody } from './views.ts';
+
+/** How long a GROUP frame (or group control) may wait for its key or state before it is parked. */
+export const GROUP_WAIT_MAX_MS: number = 24 * 3600 * 1000;
+
+/** Not a failure: what this frame needs has not arrived yet. */
+export class GroupNotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GroupNotReadyError';
+  }
+}
+
+const waitKey = (peer: string, digest: string): string => `group-wait:${peer}:${digest}`;
+
+/** Records the first time a frame had to wait; false once it waited longer than GROUP_WAIT_MAX_MS. */
+export function keepWaiting(tx: StoreTx, peer: string, digest: string, now: number): boolean {
+  const key = waitKey(peer, digest);
+  const since = tx.getMeta(key);
+  if (!since) {
+    tx.setMeta(key, new TextEncoder().encode(String(now)));
+    return true;
+  }
+  const first = Number(new TextDecoder().decode(since));
+  if (now - first <= GROUP_WAIT_MAX_MS) return true;
+  tx.deleteMeta(key);
+  return false;
+}
+
+/** Forgets the wait record of a frame that was finally processed. */
+export const doneWaiting = (tx: StoreTx, peer: string, digest: string): void =>
+  tx.deleteMeta(waitKey(peer, digest));
+
+export function receiveGroupFrame(
+  ctx: Ctx,
+  tx: StoreTx,
+  sender: ContactRecord,
+  groupId: string,
+  message: Uint8Array,
+): Effects {
+  const effects: Effects = { messages: [], downloads: [] };
+  const g = loadGroup(ctx, tx, groupId);
+  if (!g) throw new GroupNotReadyError('a message for a group we do not know (yet)');
+  if (g.status !== 'active') return effects; // we left: acknowledged and dropped
+  const from = sender.peerId;
+  if (!memberOf(g, from)) {
+    // Removed or left at the previous change: their late frames are dropped (and ACKed so
+    // their outbox drains). Otherwise they may be joining in a state we have not seen yet.
+    if (g.prev.some((p) => p.peerId === from)) return effects;
+    throw new GroupNotReadyError('a message from someone not (yet) in the group');
+  }
+  const { keyId } = peekSenderKeyMessage(message);
+  const keys = loadReceivers(ctx, tx, groupId, from);
+  const key = keys.find((k) => k.receiver.keyId === keyId);
+  if (!key) throw new GroupNotReadyError(`${sender.name}'s sender key has not arrived yet`);
+  const { receiver, plaintext } = senderKeyDecrypt(key.receiver, message, fromHex(groupId), ctx.primitives);
+  const app = decodeAppMessage(plaintext);
+  if (!GROUP_MESSAGE_KINDS.has(app.body.kind))
+    throw new InboundError('bad-message', `a ${app.body.kind} message cannot come through a group`);
+  applyGroupMessage(ctx, tx, g, from, app, effects);
+  saveReceivers(ctx, tx, groupId, from, [...keys.filter((k) => k !== key), { epoch: key.epoch, receiver }]);
+  return effects;
+}
+
+/**
+ * A reference in a group message: `mine` = sent by the referring message's
+ * sender; otherwise the message with that id from anyone else (us included).
+ */
+export function resolveRef(
+  tx: StoreTx,
+  g: StoredGroup,
+  refSender: string,
+  ref: MessageRef,
+  self: string,
+): MessageKey | undefined {
+  const conversationId = g.state.id;
+  const asKey = (peer: string): MessageKey => ({
+    conversationId,
+    sender: peer === self ? 'self' : peer,
+    id: ref.id,
+  });
+  if (ref.mine) return asKey(refSender);
+  const candidates = [self, ...g.state.members.map((m) => m.peerId), ...g.prev.map((p) => p.peerId)];
+  for (const peer of new Set(candidates)) {
+    if (peer === refSender) continue;
+    const k = asKey(peer);
+    if (tx.getMessage(k)) return k;
+  }
+  return undefined;
+}
+
+function applyGroupMessage(
+  ctx: Ctx,
+  tx: StoreTx,
+  g: StoredGroup,
+  from: string,
+  app: AppMessage,
+  effects: Effects,
+): void {
+  const now = ctx.now();
+  const me = ctx.account.info.peerId;
+  const body = app.body;
+  const conversationId = g.state.id;
+  switch (body.kind) {
+    case 'text': {
+      if (app.seq < 1) throw new InboundError('bad-message', 'a text message needs a sequence number');
+      const key = { conversationId, sender: from, id: app.id };
+      const stored = body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
+      const inserted = tx.insertMessage({
+        ...key,
+        senderSeq: app.seq,
+        kind: 'text',
+        body: sealBody(ctx.account.vault, key, stored),
+        sentAt: app.sentAt,
+        receivedAt: now,
+        sortKey: sortKeyFor(tx, conversationId, from, app.seq),
+        status: 'received',
+        error: null,
+        expiresAt: null,
+        editedAt: null,
+        deletedAt: null,
+      });
+      if (inserted === 'inserted') effects.messages.push(key);
+      return;
+    }
+    case 'reaction': {
+      const t = resolveRef(tx, g, from, body.target, me);
+      if (!t || !tx.getMessage(t)) return;
+      if (body.emoji === '') tx.deleteReaction(conversationId, t.sender, t.id, from);
+      else
+        tx.putReaction({
+          conversationId,
+          targetSender: t.sender,
+          targetId: t.id,
+          reactor: from,
+          emoji: body.emoji,
+          at: now,
+        });
+      effects.messages.push(t);
+      return;
+    }
+    case 'edit':
+    case 'delete': {
+      if (!body.target.mine) return; // only one's own messages
+      const t = { conversationId, sender: from, id: body.target.id };
+      const existing = tx.getMessage(t);
+      if (!existing || existing.deletedAt !== null) return;
+      if (body.kind === 'edit') {
+        const { replyTo } = openBody(ctx.account.vault, existing);
+        const stored = replyTo ? { text: body.text, replyTo } : { text: body.text };
+        tx.updateMessage(t, { body: sealBody(ctx.account.vault, t, stored), editedAt: now });
+      } else {
+        tx.updateMessage(t, { body: new Uint8Array(0), deletedAt: now });
+      }
+      effects.messages.push(t);
+      return;
+    }
+    case 'read': {
+      for (const ref of body.targets) {
+        if (ref.mine) continue;
+        const t = { conversationId, sender: 'self', id: ref.id };
+        if (tx.getMessage(t) && noteReceipt(ctx, tx, g, t, from, 'read')) effects.messages.push(t);
+      }
+      return;
+    }
+    default:
+      return; // typing: not shown for groups
+  }
+}
+
+/**
+ * One member's receipt for one of our messages; the message itself becomes
+ * `delivered` (`read`) once every current member has acknowledged (read) it.
+ * Returns whether anything visible changed.
+ */
+export function noteReceipt(
+  ctx: Ctx,
+  tx: StoreTx,
+  g: StoredGroup,
+  key: MessageKey,
+  peerId: string,
+  status: 'delivered' | 'read',
+): boolean {
+  const m = tx.getMessage(key);
+  if (!m) return false;
+  const receipts = tx.listReceipts(key);
+  const had = receipts.find((r) => r.peerId === peerId);
+  if (had?.status === 'read' || had?.status === status) return false;
+  tx.putReceipt({ ...key, peerId, status, at: ctx.now() });
+  const all = new Map(receipts.map((r) => [r.peerId, r.status]));
+  all.set(peerId, status);
+  const members = g.state.members.map((x) => x.peerId).filter((p) => p !== ctx.account.info.peerId);
+  const delivered = members.every((p) => all.has(p));
+  const read = members.every((p) => all.get(p) === 'read');
+  const next = read && ctx.settings.readReceipts ? 'read' : delivered ? 'delivered' : m.status;
+  if (next !== m.status && m.status !== 'failed' && m.status !== 'read')
+    tx.updateMessage(key, { status: next });
+  return true;
+}
+
+/** An ACK for one of our GROUP frames: the member's delivery receipt. */
+export function groupAcked(ctx: Ctx, tx: StoreTx, from: string, key: MessageKey): boolean {
+  const g = loadGroup(ctx, tx, key.conversationId);
+  return g ? noteReceipt(ctx, tx, g, key, from, 'delivered') : false;
+}

@@ -1,0 +1,303 @@
+/**
+ * Sending to a group (docs/GROUPS.md "Sending"): an application message is
+ * encrypted ONCE with our sender key and the same GROUP frame is queued in
+ * the outbox for every other member, in the same transaction as the message
+ * and the advanced sender key (D1, D6 per recipient).
+ *
+ * `syncGroup` brings what we owe the group up to date, derived from the
+ * stored state only (so a crash at any point is repaired by the next call):
+ * our sender key for the current epoch (rotated on every change), its
+ * distribution to every member we have not sent it to, states we owe, and
+ * removing members who announced they leave (first admin only).
+ */
+import {
+  type ContactCard,
+  createSenderKey,
+  decodeContactCard,
+  initiateSession,
+  senderKeyDistribution,
+  senderKeyEncrypt,
+} from '@parley/crypto';
+import {
+  type AppBody,
+  EPHEMERAL_KINDS,
+  encodeAppMessage,
+  VISIBLE_KINDS,
+  validateBody,
+} from './app-message.ts';
+import { fromHex, toHex } from './bytes.ts';
+import type { Ctx } from './context.ts';
+import { CoreError, InboundError } from './errors.ts';
+import { encodeFrame, frameDigest, GROUP_ID_BYTES } from './frame.ts';
+import { encodeGroupControl, type GroupState } from './group-codec.ts';
+import {
+  isAdmin,
+  loadOwnKey,
+  memberOf,
+  type OwnSenderKey,
+  type StoredGroup,
+  saveGroup,
+  saveOwnKey,
+} from './group-store.ts';
+import { compose, newMessageId } from './outbound.ts';
+import { saveSession } from './session-store.ts';
+import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
+import { FRAME_MAX_BYTES } from './transport.ts';
+import { type StoredBody, sealBody } from './views.ts';
+
+/** Application kinds a group message may carry. */
+export const GROUP_MESSAGE_KINDS: ReadonlySet<AppBody['kind']> = new Set<AppBody['kind']>([
+  'text',
+  'reaction',
+  'edit',
+  'delete',
+  'read',
+  'typing',
+]);
+
+export interface GroupComposed {
+  readonly record: MessageRecord | null;
+  readonly frame: Uint8Array;
+  /** The other members (the outbox holds one entry per member for non-ephemeral kinds). */
+  readonly recipients: readonly string[];
+}
+
+const others = (ctx: Ctx, g: StoredGroup): string[] =>
+  g.state.members.map((m) => m.peerId).filter((p) => p !== ctx.account.info.peerId);
+
+export function checkActive(g: StoredGroup): void {
+  if (g.status !== 'active')
+    throw new CoreError('not-allowed', `you are no longer a member of group "${g.state.name}"`);
+}
+
+/** Encrypts `body` once for the group and queues it for every other member. Inside `tx`. */
+export function composeGroup(
+  ctx: Ctx,
+  tx: StoreTx,
+  g: StoredGroup,
+  body: AppBody,
+  stored?: StoredBody,
+): GroupComposed & { readonly kicks: readonly string[] } {
+  checkActive(g);
+  if (!GROUP_MESSAGE_KINDS.has(body.kind))
+    throw new CoreError('not-allowed', `a ${body.kind} message cannot be sent to a group`);
+  try {
+    validateBody(body);
+  } catch (error) {
+    if (error instanceof InboundError) throw new CoreError('bad-input', error.message);
+    throw error;
+  }
+  const kicks = syncGroup(ctx, tx, g); // our key goes out before the first message that uses it
+  const own = loadOwnKey(ctx, tx, g.state.id) as OwnSenderKey;
+  const id = newMessageId(ctx);
+  const visible = VISIBLE_KINDS.has(body.kind);
+  const seq = visible ? tx.maxSenderSeq(g.state.id, 'self') + 1 : 0;
+  const sentAt = ctx.now();
+  const plaintext = encodeAppMessage({ id, seq, sentAt, body });
+  const { state, message } = senderKeyEncrypt(own.key, plaintext, fromHex(g.state.id), ctx.primitives);
+  const frame = encodeFrame({ type: 'group', groupId: g.state.id, message });
+  if (frame.length > FRAME_MAX_BYTES)
+    throw new CoreError('message-too-large', `the message is too large to send (${frame.length} bytes)`);
+  const digest = frameDigest(frame);
+  let record: MessageRecord | null = null;
+  const shown = stored ?? (body.kind === 'text' ? textBody(body) : undefined);
+  if (visible && shown) {
+    const key = { conversationId: g.state.id, sender: 'self', id };
+    record = {
+      ...key,
+      senderSeq: seq,
+      kind: body.kind,
+      body: sealBody(ctx.account.vault, key, shown),
+      sentAt,
+      receivedAt: sentAt,
+      sortKey: tx.maxSortKey(g.state.id) + 1,
+      status: 'queued',
+      error: null,
+      expiresAt: null,
+      editedAt: null,
+      deletedAt: null,
+    };
+    tx.insertMessage(record);
+  }
+  const recipients = others(ctx, g);
+  if (!EPHEMERAL_KINDS.has(body.kind)) {
+    for (const peerId of recipients) {
+      tx.enqueueOutbox({
+        peerId,
+        kind: 'msg',
+        frame,
+        digest,
+        message: record ? { conversationId: g.state.id, sender: 'self', id } : null,
+        createdAt: sentAt,
+        attempts: 0,
+        nextAttemptAt: sentAt,
+        lastError: null,
+      });
+    }
+  }
+  saveOwnKey(ctx, tx, g.state.id, { ...own, key: state });
+  return { record, frame, recipients, kicks: [...new Set([...kicks, ...recipients])] };
+}
+
+const textBody = (body: Extract<AppBody, { kind: 'text' }>): StoredBody =>
+  body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
+
+/**
+ * Starts a session with a member who is not (yet) a contact with a session,
+ * from the card the group carries. Only the lower PeerId does this; the other
+ * waits for the first message. The card's one-time prekey is not used: it was
+ * most likely spent by the invite the card came from.
+ */
+function startSession(ctx: Ctx, tx: StoreTx, contact: ContactRecord, cardBytes: Uint8Array): boolean {
+  try {
+    const { oneTimePrekey: _spent, ...card } = decodeContactCard(cardBytes, ctx.primitives);
+    if (card.peerId !== contact.peerId) return false;
+    const session = initiateSession(ctx.account.identity, card as ContactCard, ctx.random, ctx.primitives);
+    saveSession(tx, ctx.account.vault, contact.id, session);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A pairwise MSG to a member, if we have (or may start) a session; false = later. */
+function sendControl(ctx: Ctx, tx: StoreTx, g: StoredGroup, peerId: string, payload: Uint8Array): boolean {
+  const contact = tx.getContactByPeerId(peerId);
+  if (!contact) return false;
+  if (!tx.getSession(contact.id)) {
+    const card = memberOf(g, peerId)?.card ?? contact.card;
+    if (ctx.account.info.peerId > peerId || !startSession(ctx, tx, contact, card)) return false;
+  }
+  try {
+    compose(ctx, tx, contact, { kind: 'group', payload });
+    return true;
+  } catch (error) {
+    if (error instanceof CoreError) return false; // e.g. a verified contact's key changed: wait for the user
+    throw error;
+  }
+}
+
+/** Sends `state` to each peer; returns those it could not reach yet (owed). */
+export function sendState(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): string[] {
+  const payload = encodeGroupControl({ type: 'state', group: g.state });
+  return peers.filter((p) => !sendControl(ctx, tx, g, p, payload));
+}
+
+/** Announces that we leave (a member; an admin leaves with a new state instead). */
+export function sendLeave(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): void {
+  const payload = encodeGroupControl({ type: 'leave', id: g.state.id, epoch: g.state.epoch });
+  for (const p of peers) sendControl(ctx, tx, g, p, payload);
+}
+
+/** See the file comment. Returns the peers whose outbox got something. */
+export function syncGroup(ctx: Ctx, tx: StoreTx, start: StoredGroup): string[] {
+  let g = start;
+  const me = ctx.account.info.peerId;
+  const kicks: string[] = [];
+  if (g.status !== 'active') return flushOwed(ctx, tx, g).kicks;
+  const leavers = g.leaving.filter((p) => memberOf(g, p));
+  const firstAdmin = g.state.members
+    .filter((m) => m.role === 'admin' && !leavers.includes(m.peerId))
+    .map((m) => m.peerId)
+    .sort()[0];
+  if (leavers.length > 0 && firstAdmin === me) {
+    const next = withMembers(g.state, (ms) => ms.filter((m) => !leavers.includes(m.peerId)));
+    g = changeState(ctx, tx, g, next, leavers);
+    kicks.push(...others(ctx, g), ...leavers);
+  }
+  const flushed = flushOwed(ctx, tx, g);
+  g = flushed.g;
+  kicks.push(...flushed.kicks);
+  const stored = loadOwnKey(ctx, tx, g.state.id);
+  let dirty = !stored || stored.epoch !== g.state.epoch;
+  // Every change of epoch gets a new sender key: removed members cannot read on, new ones cannot read back.
+  let own: OwnSenderKey =
+    stored && !dirty
+      ? stored
+      : { epoch: g.state.epoch, key: createSenderKey(ctx.random, ctx.primitives), sentTo: [] };
+  const pending = others(ctx, g).filter((p) => !own.sentTo.includes(p));
+  if (pending.length > 0) {
+    const payload = encodeGroupControl({
+      type: 'sender-key',
+      id: g.state.id,
+      epoch: g.state.epoch,
+      key: senderKeyDistribution(own.key),
+    });
+    const sent = pending.filter((p) => sendControl(ctx, tx, g, p, payload));
+    if (sent.length > 0) {
+      own = { ...own, sentTo: [...own.sentTo, ...sent] };
+      dirty = true;
+      kicks.push(...sent);
+    }
+  }
+  if (dirty) saveOwnKey(ctx, tx, g.state.id, own);
+  return kicks;
+}
+
+/** Sends the states we owe to peers we now have a session with. */
+function flushOwed(ctx: Ctx, tx: StoreTx, g: StoredGroup): { g: StoredGroup; kicks: string[] } {
+  if (g.owed.length === 0) return { g, kicks: [] };
+  const owed = sendState(ctx, tx, g, g.owed);
+  const kicks = g.owed.filter((p) => !owed.includes(p));
+  if (kicks.length === 0) return { g, kicks };
+  const next = { ...g, owed };
+  saveGroup(ctx, tx, next);
+  return { g: next, kicks };
+}
+
+export function withMembers(
+  s: GroupState,
+  fn: (members: GroupState['members']) => GroupState['members'],
+  name: string = s.name,
+): GroupState {
+  let members = fn(s.members);
+  // A group never lacks an admin: if the last one goes, the longest-standing member is promoted.
+  if (members.length > 0 && !members.some((m) => m.role === 'admin'))
+    members = [{ ...(members[0] as GroupState['members'][number]), role: 'admin' }, ...members.slice(1)];
+  return { id: s.id, name, epoch: s.epoch + 1, members };
+}
+
+/**
+ * Our own change (we are an admin): store epoch e+1, send it to every member
+ * of the new state and to those it removes. Returns the stored group.
+ */
+export function changeState(
+  ctx: Ctx,
+  tx: StoreTx,
+  g: StoredGroup,
+  next: GroupState,
+  removed: readonly string[] = [],
+): StoredGroup {
+  const me = ctx.account.info.peerId;
+  if (!isAdmin(g, me)) throw new CoreError('not-allowed', `only an admin of "${g.state.name}" can do that`);
+  const stillIn = next.members.some((m) => m.peerId === me);
+  for (const p of removed) tx.deleteSenderKey(next.id, p);
+  const draft: StoredGroup = {
+    state: next,
+    author: me,
+    prev: g.state.members.map((m) => ({ peerId: m.peerId, role: m.role })),
+    status: stillIn ? 'active' : 'left',
+    owed: [],
+    leaving: g.leaving.filter((p) => next.members.some((m) => m.peerId === p)),
+    createdAt: g.createdAt,
+  };
+  const peers = [...next.members.map((m) => m.peerId), ...removed].filter((p) => p !== me);
+  const owed = sendState(ctx, tx, draft, peers);
+  const stored = { ...draft, owed };
+  saveGroup(ctx, tx, stored);
+  if (!stillIn) for (const m of g.state.members) tx.deleteSenderKey(next.id, m.peerId);
+  return stored;
+}
+
+/** Drops our queued GROUP frames of this group (we left or were removed). */
+export function dropGroupOutbox(tx: StoreTx, g: StoredGroup): void {
+  const id = fromHex(g.state.id);
+  for (const m of g.state.members) {
+    for (const e of tx.listOutbox(m.peerId)) {
+      if (e.frame[1] === 4 && e.frame.length > 2 + GROUP_ID_BYTES && sameId(e.frame.subarray(2, 18), id))
+        tx.deleteOutbox(e.seq);
+    }
+  }
+}
+
+const sameId = (a: Uint8Array, b: Uint8Array): boolean => toHex(a) === toHex(b);

@@ -1,0 +1,182 @@
+/**
+ * Groups at rest (docs/GROUPS.md "Storage"): the group state, our own sender
+ * key and the other members' sender keys, each sealed by the vault under its
+ * own label so a sealed value cannot be swapped for another.
+ *
+ *   GroupRecord.data                  label `group:<id>`              {state, author, prev, status, owed, leaving}
+ *   sender key (groupId, our PeerId)  label `sender-key:<id>:<peer>`  {own: {epoch, key, sentTo}}
+ *   sender key (groupId, member)      same label scheme               {keys: [{epoch, receiver}]}
+ *
+ * Our own key lives in the sender-key table rather than in GroupRecord.data:
+ * it advances with every message we send, and re-sealing the whole state
+ * (with every member's card) per message would cost far more.
+ */
+import {
+  deserializeSenderKey,
+  deserializeSenderKeyReceiver,
+  type SenderKeyReceiver,
+  type SenderKeyState,
+  serializeSenderKey,
+  serializeSenderKeyReceiver,
+} from '@parley/crypto';
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
+import type { Ctx } from './context.ts';
+import { CoreError } from './errors.ts';
+import {
+  decodeGroupState,
+  encodeGroupState,
+  type GroupMember,
+  type GroupRole,
+  type GroupState,
+} from './group-codec.ts';
+import type { StoreTx } from './store.ts';
+
+/** Receiver states kept per member: the current epoch's and the one before (late messages). */
+export const SENDER_KEYS_KEPT = 2;
+
+/** `active`: we are a member; `left`/`removed`: history only, nothing is sent or accepted. */
+export type GroupStatus = 'active' | 'left' | 'removed';
+
+export interface StoredGroup {
+  readonly state: GroupState;
+  /** Who issued this state (ties between concurrent changes are broken by this PeerId). */
+  readonly author: string;
+  /** Members and roles of the previous epoch: who may issue a competing state for the same epoch. */
+  readonly prev: ReadonlyArray<{ readonly peerId: string; readonly role: GroupRole }>;
+  readonly status: GroupStatus;
+  /** Peers who must get the current state from us, once we have a session with them. */
+  readonly owed: readonly string[];
+  /** Members who announced they leave; the first admin (lowest PeerId) removes them. */
+  readonly leaving: readonly string[];
+  readonly createdAt: number;
+}
+
+export interface OwnSenderKey {
+  readonly epoch: number;
+  readonly key: SenderKeyState;
+  /** Members this key was distributed to (queued in their outbox). */
+  readonly sentTo: readonly string[];
+}
+
+export interface ReceivedSenderKey {
+  readonly epoch: number;
+  readonly receiver: SenderKeyReceiver;
+}
+
+const groupLabel = (id: string): string => `group:${id}`;
+const keyLabel = (id: string, peer: string): string => `sender-key:${id}:${peer}`;
+
+export function loadGroup(ctx: Ctx, tx: StoreTx, id: string): StoredGroup | undefined {
+  const record = tx.getGroup(id);
+  if (!record) return undefined;
+  const raw = JSON.parse(fromUtf8(ctx.account.vault.open(groupLabel(id), record.data))) as Record<
+    string,
+    unknown
+  >;
+  return {
+    state: decodeGroupState(raw.state),
+    author: raw.author as string,
+    prev: raw.prev as StoredGroup['prev'],
+    status: raw.status as GroupStatus,
+    owed: raw.owed as string[],
+    leaving: raw.leaving as string[],
+    createdAt: record.createdAt,
+  };
+}
+
+export function saveGroup(ctx: Ctx, tx: StoreTx, g: StoredGroup): void {
+  const json = {
+    state: encodeGroupState(g.state),
+    author: g.author,
+    prev: g.prev,
+    status: g.status,
+    owed: g.owed,
+    leaving: g.leaving,
+  };
+  const data = ctx.account.vault.seal(groupLabel(g.state.id), utf8(JSON.stringify(json)));
+  tx.putGroup({ id: g.state.id, data, createdAt: g.createdAt, updatedAt: ctx.now() });
+}
+
+export function listGroups(ctx: Ctx, tx: StoreTx): StoredGroup[] {
+  return tx.listGroups().flatMap((r) => {
+    const g = loadGroup(ctx, tx, r.id);
+    return g ? [g] : [];
+  });
+}
+
+/**
+ * A group by id, or by name (case-insensitive; active groups first). Throws
+ * `unknown-contact` (the name names neither a contact nor a group).
+ */
+export function findGroup(ctx: Ctx, tx: StoreTx, nameOrId: string): StoredGroup {
+  const wanted = nameOrId.trim();
+  const byId = /^[0-9a-f]{32}$/.test(wanted) ? loadGroup(ctx, tx, wanted) : undefined;
+  if (byId) return byId;
+  const lower = wanted.toLowerCase();
+  const matches = listGroups(ctx, tx).filter((g) => g.state.name.toLowerCase() === lower);
+  const found = matches.find((g) => g.status === 'active') ?? matches[0];
+  if (!found)
+    throw new CoreError(
+      'unknown-contact',
+      `no contact or group named "${nameOrId}"; see "parley contacts list" and "parley group list"`,
+    );
+  return found;
+}
+
+export function memberOf(g: StoredGroup, peerId: string): GroupMember | undefined {
+  return g.state.members.find((m) => m.peerId === peerId);
+}
+
+export const isAdmin = (g: StoredGroup, peerId: string): boolean => memberOf(g, peerId)?.role === 'admin';
+
+export function loadOwnKey(ctx: Ctx, tx: StoreTx, groupId: string): OwnSenderKey | undefined {
+  const peer = ctx.account.info.peerId;
+  const sealed = tx.getSenderKey(groupId, peer);
+  if (!sealed) return undefined;
+  const raw = JSON.parse(fromUtf8(ctx.account.vault.open(keyLabel(groupId, peer), sealed))) as {
+    own: { epoch: number; key: string; sentTo: string[] };
+  };
+  return {
+    epoch: raw.own.epoch,
+    key: deserializeSenderKey(fromBase64Url(raw.own.key)),
+    sentTo: raw.own.sentTo,
+  };
+}
+
+export function saveOwnKey(ctx: Ctx, tx: StoreTx, groupId: string, own: OwnSenderKey): void {
+  const peer = ctx.account.info.peerId;
+  const json = {
+    own: { epoch: own.epoch, key: toBase64Url(serializeSenderKey(own.key)), sentTo: own.sentTo },
+  };
+  tx.putSenderKey(groupId, peer, ctx.account.vault.seal(keyLabel(groupId, peer), utf8(JSON.stringify(json))));
+}
+
+export function loadReceivers(ctx: Ctx, tx: StoreTx, groupId: string, peer: string): ReceivedSenderKey[] {
+  const sealed = tx.getSenderKey(groupId, peer);
+  if (!sealed) return [];
+  const raw = JSON.parse(fromUtf8(ctx.account.vault.open(keyLabel(groupId, peer), sealed))) as {
+    keys: Array<{ epoch: number; receiver: string }>;
+  };
+  return raw.keys.map((k) => ({
+    epoch: k.epoch,
+    receiver: deserializeSenderKeyReceiver(fromBase64Url(k.receiver)),
+  }));
+}
+
+/** Keeps the SENDER_KEYS_KEPT newest epochs. */
+export function saveReceivers(
+  ctx: Ctx,
+  tx: StoreTx,
+  groupId: string,
+  peer: string,
+  keys: readonly ReceivedSenderKey[],
+): void {
+  const kept = [...keys].sort((a, b) => b.epoch - a.epoch).slice(0, SENDER_KEYS_KEPT);
+  const json = {
+    keys: kept.map((k) => ({
+      epoch: k.epoch,
+      receiver: toBase64Url(serializeSenderKeyReceiver(k.receiver)),
+    })),
+  };
+  tx.putSenderKey(groupId, peer, ctx.account.vault.seal(keyLabel(groupId, peer), utf8(JSON.stringify(json))));
+}

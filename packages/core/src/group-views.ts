@@ -1,0 +1,95 @@
+/** What the messenger shows of groups: plain JSON-able views (docs/API.md "Groups"). */
+import type { Ctx } from './context.ts';
+import type { GroupRole } from './group-codec.ts';
+import { type GroupStatus, loadOwnKey, loadReceivers, type StoredGroup } from './group-store.ts';
+import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
+import { type MessageView, messageView, type ReceiptView } from './views.ts';
+
+export interface GroupMemberView {
+  /** Our contact name for them, else their own display name. */
+  readonly name: string;
+  readonly peerId: string;
+  readonly role: GroupRole;
+  readonly me: boolean;
+  readonly online: boolean;
+  /** We hold their sender key for the current epoch (we can read what they send now). */
+  readonly keyReceived: boolean;
+  /** Our sender key for the current epoch is queued or delivered to them. */
+  readonly keySent: boolean;
+}
+
+export interface GroupView {
+  readonly id: string;
+  readonly name: string;
+  readonly epoch: number;
+  /** `active`, or `left`/`removed` (history only). */
+  readonly status: GroupStatus;
+  /** We are an admin (may add, remove, rename). */
+  readonly admin: boolean;
+  readonly members: readonly GroupMemberView[];
+}
+
+/** How we call a member: our contact name for them, else the name the group carries. */
+export function memberName(tx: StoreTx, g: StoredGroup, peerId: string): string {
+  return (
+    tx.getContactByPeerId(peerId)?.name ??
+    g.state.members.find((m) => m.peerId === peerId)?.name ??
+    peerId.slice(0, 12)
+  );
+}
+
+export function groupView(ctx: Ctx, tx: StoreTx, g: StoredGroup): GroupView {
+  const me = ctx.account.info.peerId;
+  const own = loadOwnKey(ctx, tx, g.state.id);
+  const current = own?.epoch === g.state.epoch ? own : undefined;
+  return {
+    id: g.state.id,
+    name: g.state.name,
+    epoch: g.state.epoch,
+    status: g.status,
+    admin: g.status === 'active' && g.state.members.some((m) => m.peerId === me && m.role === 'admin'),
+    members: g.state.members.map((m) => ({
+      name: m.peerId === me ? ctx.account.info.name : memberName(tx, g, m.peerId),
+      peerId: m.peerId,
+      role: m.role,
+      me: m.peerId === me,
+      online: m.peerId === me || ctx.transport.isConnected(m.peerId),
+      keyReceived:
+        m.peerId === me ||
+        loadReceivers(ctx, tx, g.state.id, m.peerId).some((k) => k.epoch === g.state.epoch),
+      keySent: m.peerId === me || (current?.sentTo.includes(m.peerId) ?? false),
+    })),
+  };
+}
+
+/** A group conversation as the contact-shaped record messageView expects (name = the group's). */
+function asContact(g: StoredGroup): ContactRecord {
+  return {
+    id: g.state.id,
+    peerId: '',
+    name: g.state.name,
+    identityKey: new Uint8Array(0),
+    card: new Uint8Array(0),
+    addresses: [],
+    verified: false,
+    state: 'active',
+    pendingIdentityKey: null,
+    createdAt: g.createdAt,
+    updatedAt: g.createdAt,
+  };
+}
+
+export function groupMessageView(ctx: Ctx, tx: StoreTx, g: StoredGroup, m: MessageRecord): MessageView {
+  const base = messageView(tx, ctx.account.vault, asContact(g), m);
+  const reactions = tx.listReactions(m.conversationId, m.sender, m.id).map((r) => ({
+    emoji: r.emoji,
+    from: r.reactor === 'self' ? 'me' : memberName(tx, g, r.reactor),
+  }));
+  const view = { ...base, from: m.sender === 'self' ? 'me' : memberName(tx, g, m.sender), reactions };
+  if (m.sender !== 'self') return view;
+  const got = new Map(tx.listReceipts(m).map((r) => [r.peerId, r.status]));
+  const receipts: ReceiptView[] = g.state.members
+    .filter((x) => x.peerId !== ctx.account.info.peerId)
+    .map((x) => ({ member: memberName(tx, g, x.peerId), status: got.get(x.peerId) ?? 'pending' }));
+  return { ...view, receipts };
+}

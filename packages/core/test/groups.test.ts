@@ -1,0 +1,328 @@
+import { type Primitives, peekSenderKeyMessage, senderKeyDecrypt, systemRandom } from '@parley/crypto';
+import { nodePrimitives } from '@parley/crypto/node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Account, createAccount } from '../src/account.ts';
+import { fromHex } from '../src/bytes.ts';
+import type { Ctx, MessengerEvents } from '../src/context.ts';
+
+import { encodeGroupControl } from '../src/group-codec.ts';
+import { loadGroup, loadReceivers } from '../src/group-store.ts';
+import { createMemoryStore } from '../src/memory-store.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
+import { createMessenger, type Messenger } from '../src/messenger.ts';
+import { compose } from '../src/outbound.ts';
+import type { Store } from '../src/store.ts';
+import type { FrameHandler, InboundFrame, Transport } from '../src/transport.ts';
+import { befriend, eventually } from './harness.ts';
+
+/** A peer whose account is at hand (to look into its sealed store) and whose inbox we can feed directly. */
+interface GPeer {
+  readonly name: string;
+  readonly peerId: string;
+  readonly store: Store;
+  readonly transport: Transport;
+  readonly messenger: Messenger;
+  readonly ctx: Ctx;
+  readonly events: Array<{ type: keyof MessengerEvents; event: unknown }>;
+  inject(frame: InboundFrame): Promise<void>;
+}
+
+let network: MemoryNetwork;
+let peers: GPeer[] = [];
+
+async function makePeer(name: string): Promise<GPeer> {
+  const peerId = `12D3KooW${name}`;
+  const store = createMemoryStore();
+  const inner = network.createTransport(peerId);
+  const handlers: FrameHandler[] = [];
+  const transport: Transport = {
+    ...inner,
+    onFrame: (h) => {
+      handlers.push(h);
+      return inner.onFrame(h);
+    },
+  };
+  const account: Account = await createAccount(store, {
+    name,
+    secret: { keyFile: systemRandom(32) },
+    peerId,
+    peerKey: Uint8Array.of(1, 2, 3),
+    primitives: nodePrimitives,
+    random: systemRandom,
+    now: Date.now(),
+  });
+  const messenger = createMessenger({
+    store,
+    transport,
+    account,
+    primitives: nodePrimitives,
+    random: systemRandom,
+  });
+  const events: GPeer['events'] = [];
+  for (const type of ['message', 'group', 'problem', 'contact'] as const)
+    messenger.events.on(type, (event) => events.push({ type, event }));
+  await messenger.start();
+  const ctx = {
+    store,
+    account,
+    primitives: nodePrimitives,
+    random: systemRandom,
+    now: Date.now,
+  } as unknown as Ctx;
+  const inject = async (f: InboundFrame): Promise<void> => {
+    for (const h of handlers) await h(f);
+  };
+  return { name, peerId, store, transport, messenger, ctx, events, inject };
+}
+
+async function setup(...names: string[]): Promise<GPeer[]> {
+  network = createMemoryNetwork();
+  peers = await Promise.all(names.map(makePeer));
+  return peers;
+}
+
+afterEach(async () => {
+  for (const p of peers) {
+    await p.messenger.stop();
+    await p.transport.stop();
+  }
+});
+
+const texts = (p: GPeer, group: string): string[] =>
+  p.messenger.messages(group, { limit: 1000 }).map((m) => m.text);
+
+/** Every listed peer sees the group at `epoch` with every member's key both ways. */
+async function ready(group: string, epoch: number, ...ps: GPeer[]): Promise<void> {
+  await eventually(
+    () =>
+      ps.every((p) => {
+        try {
+          const g = p.messenger.group(group);
+          return (
+            g.epoch === epoch && g.status === 'active' && g.members.every((m) => m.keyReceived && m.keySent)
+          );
+        } catch {
+          return false;
+        }
+      }),
+    20_000,
+    `everyone to hold the keys of "${group}" at epoch ${epoch}`,
+  );
+}
+
+/** The friends graph: alice knows everyone; the others know only alice. */
+async function circle(...names: string[]): Promise<GPeer[]> {
+  const ps = await setup(...names);
+  const [alice, ...rest] = ps as [GPeer, ...GPeer[]];
+  for (const p of rest) await befriend(alice as never, p as never);
+  return ps;
+}
+
+describe('groups', () => {
+  it('creates a group of people who are not all contacts, and everyone sees every message once, in order', async () => {
+    const [alice, bob, carol] = (await circle('alice', 'bob', 'carol')) as [GPeer, GPeer, GPeer];
+    const created = alice.messenger.createGroup('climbing', ['bob', 'carol']);
+    expect(created.admin).toBe(true);
+    expect(created.members.map((m) => [m.name, m.role])).toEqual([
+      ['alice', 'admin'],
+      ['bob', 'member'],
+      ['carol', 'member'],
+    ]);
+    await ready('climbing', 1, alice, bob, carol);
+    // The group introduced bob and carol to each other.
+    expect(bob.messenger.contacts().map((c) => c.name)).toContain('carol');
+    expect(bob.messenger.group('climbing').admin).toBe(false);
+    for (let i = 1; i <= 5; i++)
+      for (const p of [alice, bob, carol]) p.messenger.sendText('climbing', `${p.name} ${i}`);
+    for (const p of [alice, bob, carol]) {
+      await eventually(() => texts(p, 'climbing').length === 15, 10_000, `${p.name} to see 15 messages`);
+      const seen = p.messenger.messages('climbing', { limit: 1000 });
+      expect(new Set(seen.map((m) => m.id)).size).toBe(15);
+      for (const sender of [alice, bob, carol]) {
+        const mine = seen.filter((m) => m.text.startsWith(`${sender.name} `)).map((m) => m.text);
+        expect(mine).toEqual([1, 2, 3, 4, 5].map((i) => `${sender.name} ${i}`));
+        expect(seen.filter((m) => m.text.startsWith(`${sender.name} `)).every((m) => !m.gapBefore)).toBe(
+          true,
+        );
+      }
+      const fromBob = seen.find((m) => m.text === 'bob 1');
+      expect(fromBob?.from).toBe(p === bob ? 'me' : 'bob');
+      expect(fromBob?.contact).toBe('climbing');
+    }
+  });
+
+  it('renames, adds and removes: a new member cannot read earlier messages, a removed one cannot read later ones', async () => {
+    const [alice, bob, carol, dave] = (await circle('alice', 'bob', 'carol', 'dave')) as [
+      GPeer,
+      GPeer,
+      GPeer,
+      GPeer,
+    ];
+    alice.messenger.createGroup('team', ['bob', 'carol']);
+    await ready('team', 1, alice, bob, carol);
+    bob.messenger.sendText('team', 'before dave');
+    await eventually(() => texts(carol, 'team').includes('before dave'));
+
+    alice.messenger.addToGroup('team', ['dave']);
+    await ready('team', 2, alice, bob, carol, dave);
+    expect(texts(dave, 'team')).toEqual([]);
+    carol.messenger.sendText('team', 'welcome dave');
+    await eventually(() => texts(dave, 'team').includes('welcome dave'));
+    expect(texts(dave, 'team')).toEqual(['welcome dave']);
+
+    const groupId = alice.messenger.group('team').id;
+    const carolHeldAliceKey = carol.store.transaction((tx) =>
+      loadReceivers(carol.ctx, tx, groupId, alice.peerId),
+    );
+    alice.messenger.removeFromGroup('team', 'carol');
+    await ready('team', 3, alice, bob, dave);
+    await eventually(() => carol.messenger.group('team').status === 'removed');
+
+    network.setOnline(bob.peerId, false); // keep alice's frame for bob in her outbox, to capture it
+    alice.messenger.sendText('team', 'after carol');
+    await eventually(() => texts(dave, 'team').includes('after carol'));
+    const frame = alice.store
+      .transaction((tx) => tx.listOutbox(bob.peerId))
+      .find((e) => e.frame[1] === 4)?.frame;
+    expect(frame).toBeDefined();
+    const message = (frame as Uint8Array).subarray(18);
+    const { keyId } = peekSenderKeyMessage(message);
+    expect(carolHeldAliceKey.some((k) => k.receiver.keyId === keyId)).toBe(false);
+    for (const k of carolHeldAliceKey)
+      expect(() =>
+        senderKeyDecrypt(k.receiver, message, fromHex(groupId), nodePrimitives as Primitives),
+      ).toThrow();
+    // And carol's messenger stores nothing new, even when the frame reaches her.
+    await carol.inject({ from: alice.peerId, data: frame as Uint8Array });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(texts(carol, 'team')).not.toContain('after carol');
+
+    network.setOnline(bob.peerId, true);
+    await alice.transport.connect(bob.peerId);
+    await eventually(() => texts(bob, 'team').includes('after carol'), 15_000);
+
+    alice.messenger.renameGroup('team', 'crew');
+    await ready('crew', 4, alice, bob, dave);
+    expect(() => alice.messenger.renameGroup('crew', 'bob')).toThrow(
+      expect.objectContaining({ code: 'name-taken' }),
+    );
+  });
+
+  it('refuses a membership change forged by a member who is not an admin', async () => {
+    const [alice, bob, carol] = (await circle('alice', 'bob', 'carol')) as [GPeer, GPeer, GPeer];
+    alice.messenger.createGroup('club', ['bob', 'carol']);
+    await ready('club', 1, alice, bob, carol);
+    const g = bob.store.transaction((tx) => loadGroup(bob.ctx, tx, alice.messenger.group('club').id));
+    const forged = {
+      ...g!.state,
+      epoch: 2,
+      members: g!.state.members.map((m) => ({
+        ...m,
+        role: m.peerId === bob.peerId ? ('admin' as const) : m.role,
+      })),
+    };
+    const payload = encodeGroupControl({ type: 'state', group: forged });
+    for (const target of [alice, carol]) {
+      const frame = bob.store.transaction((tx) => {
+        const contact = tx.getContactByPeerId(target.peerId)!;
+        return compose(bob.ctx, tx, contact, { kind: 'group', payload }).frame;
+      });
+      await bob.transport.send(target.peerId, frame);
+    }
+    for (const p of [alice, carol]) {
+      await eventually(() =>
+        p.events.some((e) => e.type === 'problem' && (e.event as { code: string }).code === 'group-forged'),
+      );
+      const view = p.messenger.group('club');
+      expect(view.epoch).toBe(1);
+      expect(view.members.find((m) => m.peerId === bob.peerId)?.role).toBe('member');
+    }
+  });
+
+  it('lets an offline member catch up, keeps per-member receipts, and lets members leave', async () => {
+    const [alice, bob, carol] = (await circle('alice', 'bob', 'carol')) as [GPeer, GPeer, GPeer];
+    alice.messenger.createGroup('book club', ['bob', 'carol']);
+    await ready('book club', 1, alice, bob, carol);
+    network.setOnline(carol.peerId, false);
+    const sent = alice.messenger.sendText('book club', 'chapter 1');
+    bob.messenger.sendText('book club', 'read it');
+    await eventually(() => texts(bob, 'book club').includes('chapter 1'));
+    await eventually(
+      () =>
+        alice.messenger
+          .message('book club', { sender: 'self', id: sent.id })
+          .receipts?.some((r) => r.member === 'bob' && r.status === 'delivered') === true,
+    );
+    expect(alice.messenger.message('book club', { sender: 'self', id: sent.id }).status).not.toBe(
+      'delivered',
+    );
+    network.setOnline(carol.peerId, true);
+    await carol.transport.connect(alice.peerId);
+    await carol.transport.connect(bob.peerId);
+    await eventually(() => texts(carol, 'book club').length === 2, 20_000, 'carol to catch up');
+    expect(texts(carol, 'book club')).toEqual(['chapter 1', 'read it']);
+    await eventually(
+      () => alice.messenger.message('book club', { sender: 'self', id: sent.id }).status === 'delivered',
+      20_000,
+    );
+    bob.messenger.markRead('book club');
+    carol.messenger.markRead('book club');
+    await eventually(
+      () => alice.messenger.message('book club', { sender: 'self', id: sent.id }).status === 'read',
+    );
+    expect(alice.messenger.message('book club', { sender: 'self', id: sent.id }).receipts).toEqual([
+      { member: 'bob', status: 'read' },
+      { member: 'carol', status: 'read' },
+    ]);
+
+    bob.messenger.leaveGroup('book club');
+    await ready('book club', 2, alice, carol);
+    expect(alice.messenger.group('book club').members.map((m) => m.name)).toEqual(['alice', 'carol']);
+    expect(bob.messenger.group('book club').status).toBe('left');
+  });
+
+  it('keeps a group frame whose sender key has not arrived yet waiting (not parked), then shows it once', async () => {
+    const [alice, bob] = (await circle('alice', 'bob')) as [GPeer, GPeer];
+    network.setOnline(bob.peerId, false);
+    alice.messenger.createGroup('later', ['bob']);
+    alice.messenger.sendText('later', 'early bird');
+    const frame = alice.store
+      .transaction((tx) => tx.listOutbox(bob.peerId))
+      .find((e) => e.frame[1] === 4)?.frame;
+    expect(frame).toBeDefined();
+    for (let i = 0; i < 5; i++) {
+      await bob.inject({ from: alice.peerId, data: frame as Uint8Array });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(bob.store.transaction((tx) => tx.listParked())).toEqual([]);
+    network.setOnline(bob.peerId, true);
+    await alice.transport.connect(bob.peerId);
+    await eventually(() => {
+      try {
+        return texts(bob, 'later').includes('early bird');
+      } catch {
+        return false;
+      }
+    }, 20_000);
+    expect(texts(bob, 'later')).toEqual(['early bird']);
+    expect(bob.store.transaction((tx) => tx.listParked())).toEqual([]);
+  });
+
+  it('checks names: a group may not take a contact name, and needs contacts as members', async () => {
+    const [alice] = (await circle('alice', 'bob')) as [GPeer, GPeer];
+    expect(() => alice.messenger.createGroup('bob', ['bob'])).toThrow(
+      expect.objectContaining({ code: 'name-taken' }),
+    );
+    expect(() => alice.messenger.createGroup('g', ['nobody'])).toThrow(
+      expect.objectContaining({ code: 'unknown-contact' }),
+    );
+    expect(() => alice.messenger.createGroup('g', [])).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
+    alice.messenger.createGroup('g', ['bob']);
+    expect(() => alice.messenger.createGroup('G', ['bob'])).toThrow(
+      expect.objectContaining({ code: 'name-taken' }),
+    );
+    expect(alice.messenger.groups().map((g) => g.name)).toEqual(['g']);
+  });
+});

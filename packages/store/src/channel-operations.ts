@@ -1,0 +1,116 @@
+/** Channels and their signed posts (schema V5). */
+import type { SQLInputValue } from 'node:sqlite';
+import type { ChannelPostRecord, ChannelRecord, MessageQuery, StoreTx } from '@parley/core';
+import { blob, num, type Row, text } from './rows.ts';
+import type { Statements } from './statements.ts';
+
+const DEFAULT_POST_LIMIT = 50;
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new RangeError(`limit must be an integer >= 0, got ${limit}`);
+  return limit;
+}
+
+const toChannel = (r: Row): ChannelRecord => ({
+  id: text(r.id),
+  data: blob(r.data),
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+
+const toPost = (r: Row): ChannelPostRecord => ({
+  channelId: text(r.channel_id),
+  publisher: text(r.publisher),
+  seq: num(r.seq),
+  sortKey: num(r.sort_key),
+  receivedAt: num(r.received_at),
+  post: blob(r.post),
+});
+
+type ChannelOps =
+  | 'putChannel'
+  | 'getChannel'
+  | 'listChannels'
+  | 'deleteChannel'
+  | 'putPost'
+  | 'getPost'
+  | 'listPosts'
+  | 'listPostsAfter'
+  | 'maxPostSeq'
+  | 'countPosts';
+
+export function channelOperations(s: Statements): Pick<StoreTx, ChannelOps> {
+  return {
+    putChannel: (c) =>
+      void s.run(
+        'INSERT OR REPLACE INTO channels (id, data, created_at, updated_at) VALUES (?, ?, ?, ?)',
+        ...[c.id, c.data, c.createdAt, c.updatedAt],
+      ),
+    getChannel: (id) => {
+      const r = s.get('SELECT * FROM channels WHERE id = ?', id);
+      return r === undefined ? undefined : toChannel(r);
+    },
+    listChannels: () => s.all('SELECT * FROM channels ORDER BY created_at, id').map(toChannel),
+    deleteChannel: (id) => {
+      s.run('DELETE FROM channels WHERE id = ?', id);
+      s.run('DELETE FROM channel_posts WHERE channel_id = ?', id);
+    },
+    putPost: (p) =>
+      s.run(
+        `INSERT INTO channel_posts (channel_id, publisher, seq, sort_key, received_at, post) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (channel_id, publisher, seq) DO NOTHING`,
+        ...[p.channelId, p.publisher, p.seq, p.sortKey, p.receivedAt, p.post],
+      ) === 1
+        ? 'inserted'
+        : 'duplicate',
+    getPost: (id, publisher, seq) => {
+      const r = s.get(
+        'SELECT * FROM channel_posts WHERE channel_id = ? AND publisher = ? AND seq = ?',
+        ...[id, publisher, seq],
+      );
+      return r === undefined ? undefined : toPost(r);
+    },
+    listPosts: (id, query = {}) => listPosts(s, id, query),
+    listPostsAfter: (id, publisher, afterSeq, limit) =>
+      s
+        .all(
+          'SELECT * FROM channel_posts WHERE channel_id = ? AND publisher = ? AND seq > ? ORDER BY seq LIMIT ?',
+          ...[id, publisher, afterSeq, checkLimit(limit)],
+        )
+        .map(toPost),
+    maxPostSeq: (id, publisher) =>
+      num(
+        s.get(
+          'SELECT coalesce(max(seq), 0) AS n FROM channel_posts WHERE channel_id = ? AND publisher = ?',
+          ...[id, publisher],
+        )?.n,
+      ),
+    countPosts: (id) => num(s.get('SELECT count(*) AS n FROM channel_posts WHERE channel_id = ?', id)?.n),
+  };
+}
+
+/** MessageQuery semantics: the oldest `limit` when only `after` is set, else the newest. */
+function listPosts(s: Statements, id: string, query: MessageQuery): ChannelPostRecord[] {
+  const { before, after } = query;
+  const limit = checkLimit(query.limit ?? DEFAULT_POST_LIMIT);
+  const where = ['channel_id = ?'];
+  const params: SQLInputValue[] = [id];
+  if (after !== undefined) {
+    where.push('sort_key > ?');
+    params.push(after);
+  }
+  if (before !== undefined) {
+    where.push('sort_key < ?');
+    params.push(before);
+  }
+  const oldest = after !== undefined && before === undefined;
+  const order = oldest ? 'sort_key, publisher, seq' : 'sort_key DESC, publisher DESC, seq DESC';
+  const rows = s.all(
+    `SELECT * FROM channel_posts WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
+    ...params,
+    limit,
+  );
+  const posts = rows.map(toPost);
+  return oldest ? posts : posts.reverse();
+}

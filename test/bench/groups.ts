@@ -1,0 +1,209 @@
+/**
+ * `pnpm bench:groups` (issue 9): prints ONE JSON object on stdout, progress on stderr.
+ *
+ * 1. Channel propagation: one owner + FOLLOWERS (200) in-process messengers
+ *    (memory stores, real @parley/net libp2p nodes on loopback: gossipsub for
+ *    real). Connection limits are set on purpose: the owner keeps at most
+ *    OWNER_MAX_CONNECTIONS, each follower dials FOLLOWER_DIALS random other
+ *    followers and keeps at most FOLLOWER_MAX_CONNECTIONS, so a post must hop
+ *    through the gossipsub mesh (D = 6) instead of one flood from the owner.
+ *    For each of POSTS posts: ms until 99 % and 100 % of followers stored it
+ *    (signature verified, sealed at rest).
+ * 2. Group fan-out: a 50-member group (creator + 49 contacts) on the memory
+ *    network; messages/s from the creator's sends until every member has
+ *    every message. Falls back to pairwise sends to 49 contacts if the group
+ *    API throws (reported in `group.mode`).
+ *
+ * `--followers N`, `--posts N`, `--messages N` change the sizes.
+ */
+import { parseArgs } from 'node:util';
+import {
+  createAccount,
+  createMemoryNetwork,
+  createMemoryStore,
+  createMessenger,
+  type Messenger,
+} from '@parley/core';
+import { systemRandom } from '@parley/crypto';
+import { nodePrimitives } from '@parley/crypto/node';
+import { type ChannelNode, eventually, startNode, stopNode } from '../channels/support.ts';
+
+const { values } = parseArgs({
+  options: { followers: { type: 'string' }, posts: { type: 'string' }, messages: { type: 'string' } },
+});
+const FOLLOWERS = Number(values.followers ?? 200);
+const POSTS = Number(values.posts ?? 5);
+const GROUP_MESSAGES = Number(values.messages ?? 200);
+const OWNER_MAX_CONNECTIONS = 24;
+const FOLLOWER_MAX_CONNECTIONS = 32;
+const FOLLOWER_DIALS = 6;
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((q / 100) * s.length) - 1)] as number;
+};
+
+async function channelBench() {
+  const t0 = Date.now();
+  const owner = await startNode('owner', { maxConnections: OWNER_MAX_CONNECTIONS });
+  owner.messenger.createChannel('bench');
+  const link = owner.messenger.channelInvite('bench').link;
+  const followers: ChannelNode[] = [];
+  for (let i = 0; i < FOLLOWERS; i += 20) {
+    const n = Math.min(20, FOLLOWERS - i);
+    followers.push(
+      ...(await Promise.all(
+        Array.from({ length: n }, (_, j) =>
+          startNode(`f${i + j}`, { maxConnections: FOLLOWER_MAX_CONNECTIONS }),
+        ),
+      )),
+    );
+  }
+  log(`started ${FOLLOWERS + 1} nodes in ${Date.now() - t0} ms`);
+  // a random graph among followers, then follow (which also dials the owner; it prunes to its limit)
+  await Promise.all(
+    followers.map(async (f, i) => {
+      for (let k = 0; k < FOLLOWER_DIALS; k++) {
+        const other = followers[
+          (i + 1 + Math.floor(Math.random() * (FOLLOWERS - 1))) % FOLLOWERS
+        ] as ChannelNode;
+        await f.transport
+          .connect(other.transport.peerId, { addresses: other.transport.addresses() })
+          .catch(() => undefined);
+      }
+    }),
+  );
+  for (const f of followers) f.messenger.followChannel(link);
+  log('waiting for the mesh (10 heartbeats)…');
+  await sleep(8_000);
+  const connections = followers.map((f) => f.transport.node.getConnections().length);
+  const ownerConnections = owner.transport.node.getConnections().length;
+  const runs: Array<{ p99Ms: number; p100Ms: number; reached: number }> = [];
+  for (let k = 0; k < POSTS; k++) {
+    const arrivals: number[] = [];
+    const unsub = followers.map((f) =>
+      f.messenger.events.on('post', (v) => {
+        if (v.seq === k + 1) arrivals.push(Date.now());
+      }),
+    );
+    const start = Date.now();
+    owner.messenger.post('bench', `post ${k + 1} ${'x'.repeat(200)}`);
+    await eventually(() => arrivals.length >= FOLLOWERS, 60_000, `post ${k + 1} at every follower`).catch(
+      () => undefined,
+    );
+    for (const u of unsub) u();
+    const times = arrivals.map((a) => a - start);
+    runs.push({
+      p99Ms: times.length >= Math.ceil(0.99 * FOLLOWERS) ? pct(times, 99) : -1,
+      p100Ms: times.length === FOLLOWERS ? Math.max(...times) : -1,
+      reached: times.length,
+    });
+    log(`post ${k + 1}: ${JSON.stringify(runs[k])}`);
+    await sleep(500);
+  }
+  await Promise.allSettled([owner, ...followers].map((n) => stopNode(n)));
+  const ok = runs.filter((r) => r.p100Ms >= 0);
+  return {
+    followers: FOLLOWERS,
+    ownerMaxConnections: OWNER_MAX_CONNECTIONS,
+    followerMaxConnections: FOLLOWER_MAX_CONNECTIONS,
+    followerDials: FOLLOWER_DIALS,
+    ownerConnections,
+    followerConnectionsMedian: pct(connections, 50),
+    posts: runs,
+    p99MsMedian: pct(
+      runs.map((r) => r.p99Ms),
+      50,
+    ),
+    p100MsMedian: ok.length
+      ? pct(
+          ok.map((r) => r.p100Ms),
+          50,
+        )
+      : -1,
+  };
+}
+
+async function groupBench() {
+  const network = createMemoryNetwork();
+  const make = async (name: string): Promise<Messenger> => {
+    const store = createMemoryStore();
+    const peerId = `12D3KooW${name}`;
+    const account = await createAccount(store, {
+      name,
+      secret: { keyFile: systemRandom(32) },
+      peerId,
+      peerKey: Uint8Array.of(1, 2, 3),
+      primitives: nodePrimitives,
+      random: systemRandom,
+      now: Date.now(),
+    });
+    const m = createMessenger({
+      store,
+      transport: network.createTransport(peerId),
+      account,
+      primitives: nodePrimitives,
+      random: systemRandom,
+    });
+    await m.start();
+    return m;
+  };
+  const creator = await make('creator');
+  const members = await Promise.all(Array.from({ length: 49 }, (_, i) => make(`m${i}`)));
+  for (const [i, m] of members.entries()) {
+    m.acceptInvite(creator.createInvite().link, 'creator');
+    await eventually(
+      () => creator.contacts().some((c) => c.name === `m${i}` && c.state === 'active'),
+      10_000,
+      `m${i}`,
+    ).catch(async () => {
+      // the contact's name on the creator's side is the member's own name
+      await eventually(() => creator.contacts().length === i + 1, 10_000, `contact ${i}`);
+    });
+  }
+  const names = creator.contacts().map((c) => c.name);
+  let mode = 'group';
+  let received = 0;
+  for (const m of members)
+    m.events.on('message', (v) => {
+      if (v.direction === 'in' && v.text.startsWith('bench ')) received++;
+    });
+  let send: (text: string) => void;
+  try {
+    creator.createGroup('bench', names);
+    await sleep(2_000); // sender keys distributed
+    send = (text) => void creator.sendText('bench', text);
+  } catch (error) {
+    mode = `pairwise (group API unavailable: ${(error as Error).message.slice(0, 80)})`;
+    send = (text) => {
+      for (const n of names) creator.sendText(n, text);
+    };
+  }
+  const expected = GROUP_MESSAGES * members.length;
+  const start = Date.now();
+  for (let i = 0; i < GROUP_MESSAGES; i++) send(`bench ${i}`);
+  const queuedMs = Date.now() - start;
+  await eventually(() => received >= expected, 120_000, 'every member has every message').catch(
+    () => undefined,
+  );
+  const ms = Date.now() - start;
+  for (const m of [creator, ...members]) await m.stop();
+  return {
+    mode,
+    members: members.length + 1,
+    messages: GROUP_MESSAGES,
+    deliveries: received,
+    expectedDeliveries: expected,
+    sendQueuedMs: queuedMs,
+    totalMs: ms,
+    messagesPerSecond: Math.round((GROUP_MESSAGES / ms) * 1000),
+    deliveriesPerSecond: Math.round((received / ms) * 1000),
+  };
+}
+
+const channel = await channelBench();
+log(`channel: ${JSON.stringify(channel)}`);
+const group = await groupBench();
+process.stdout.write(`${JSON.stringify({ node: process.version, channel, group })}\n`);
+process.exit(0);

@@ -1,0 +1,178 @@
+/**
+ * A group of 8 real daemons on loopback (issue 9): the creator befriends the
+ * other 7, who are NOT each other's contacts (the group introduces them).
+ * Everyone sees every message exactly once in per-sender order; a member that
+ * was offline catches up; a removed member gets nothing afterwards.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ndjson } from '../support/cli.ts';
+import { type Daemon, eventually, ParleyWorld } from '../support/parley.ts';
+
+const NAMES = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal'] as const;
+type Name = (typeof NAMES)[number];
+
+interface MemberJson {
+  readonly name: string;
+  readonly peerId: string;
+  readonly keyReceived: boolean;
+  readonly keySent: boolean;
+}
+interface GroupJson {
+  readonly id: string;
+  readonly epoch: number;
+  readonly status: string;
+  readonly members: readonly MemberJson[];
+}
+interface Msg {
+  readonly id: string;
+  readonly from: string;
+  readonly text: string;
+  readonly seq: number;
+  readonly direction: 'in' | 'out';
+}
+
+const world = new ParleyWorld();
+const homes = {} as Record<Name, string>;
+const daemons = {} as Record<Name, Daemon>;
+
+const rpc = <T>(who: Name, method: string, params: Record<string, unknown> = {}): Promise<T> =>
+  world.rpc<T>(homes[who], method, params);
+
+/** Every listed member sees the group at `epoch` holding every member's key, both ways. */
+async function ready(group: string, epoch: number, who: readonly Name[]): Promise<void> {
+  await eventually(
+    async () => {
+      const views = await Promise.all(who.map((n) => rpc<GroupJson>(n, 'groups.get', { name: group })));
+      return views.every(
+        (g) =>
+          g.epoch === epoch && g.status === 'active' && g.members.every((m) => m.keyReceived && m.keySent),
+      );
+    },
+    60_000,
+    `"${group}" at epoch ${epoch} with every key on ${who.join(', ')}`,
+  );
+}
+
+const texts = async (who: Name, group: string): Promise<Msg[]> =>
+  rpc<Msg[]>(who, 'messages.list', { contact: group, limit: 1000 });
+
+/** Sender → texts in display order, as `who` sees them (`me` resolved to who). */
+async function bySender(who: Name, group: string): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const m of await texts(who, group)) {
+    const [sender] = m.text.split(' ') as [string];
+    out.set(sender, [...(out.get(sender) ?? []), m.text]);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  for (const n of NAMES) homes[n] = world.account(n);
+  const started = await Promise.all(NAMES.map((n) => world.daemon(homes[n])));
+  for (const [i, n] of NAMES.entries()) daemons[n] = started[i] as Daemon;
+  // ann befriends everyone (invites in parallel); the others know only ann.
+  await Promise.all(
+    NAMES.slice(1).map(async (n) => {
+      const { link } = await rpc<{ link: string }>('ann', 'invite.create');
+      await rpc(n, 'contacts.add', { link, name: 'ann' });
+    }),
+  );
+  await eventually(
+    async () =>
+      (await rpc<Array<{ state: string }>>('ann', 'contacts.list')).filter((c) => c.state === 'active')
+        .length === 7,
+    60_000,
+    'ann to have 7 contacts',
+  );
+}, 120_000);
+afterAll(() => world.cleanup());
+
+describe('a group of 8 daemons', () => {
+  it('is created from the CLI and introduces members who were not contacts', async () => {
+    const r = world.run(homes.ann, [
+      '--json',
+      'group',
+      'create',
+      'crew',
+      ...NAMES.slice(1).flatMap((n) => ['--member', n]),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const [created] = ndjson<{ name: string; epoch: number; admin: boolean; members: unknown[] }>(r.stdout);
+    expect(created).toMatchObject({ name: 'crew', epoch: 1, admin: true });
+    expect(created?.members).toHaveLength(8);
+    await ready('crew', 1, NAMES);
+    const benContacts = await rpc<Array<{ name: string }>>('ben', 'contacts.list');
+    expect(benContacts.map((c) => c.name).sort()).toEqual(['ann', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal']);
+    const list = ndjson<{ name: string; admin: boolean }>(
+      world.run(homes.ben, ['--json', 'group', 'list']).stdout,
+    );
+    expect(list).toEqual([expect.objectContaining({ name: 'crew', admin: false })]);
+  }, 90_000);
+
+  it('delivers every message to everyone exactly once, in per-sender order', async () => {
+    const sent = world.run(homes.cat, ['send', 'crew', 'cat 1']);
+    expect(sent.code, sent.stderr).toBe(0);
+    await Promise.all(
+      NAMES.map(async (n) => {
+        for (let i = n === 'cat' ? 2 : 1; i <= 3; i++)
+          await rpc(n, 'messages.send', { contact: 'crew', text: `${n} ${i}` });
+      }),
+    );
+    await eventually(
+      async () => (await Promise.all(NAMES.map((n) => texts(n, 'crew')))).every((l) => l.length === 24),
+      60_000,
+      'everyone to see 24 messages',
+    );
+    for (const n of NAMES) {
+      const all = await texts(n, 'crew');
+      expect(new Set(all.map((m) => m.id)).size).toBe(24);
+      const per = await bySender(n, 'crew');
+      for (const s of NAMES) expect(per.get(s)).toEqual([1, 2, 3].map((i) => `${s} ${i}`));
+    }
+    const shown = ndjson<{ text: string }>(
+      world.run(homes.hal, ['--json', 'messages', 'crew', '--limit', '100']).stdout,
+    );
+    expect(shown).toHaveLength(24);
+  }, 90_000);
+
+  it('lets a member that was offline catch up', async () => {
+    await world.stop(daemons.hal);
+    for (const n of ['ann', 'ben', 'gus'] as const)
+      await rpc(n, 'messages.send', { contact: 'crew', text: `${n} while-hal-away` });
+    daemons.hal = await world.daemon(homes.hal);
+    await eventually(
+      async () => (await texts('hal', 'crew')).filter((m) => m.text.endsWith('while-hal-away')).length === 3,
+      60_000,
+      'hal to catch up',
+    );
+    const all = await texts('hal', 'crew');
+    expect(all).toHaveLength(27);
+    expect(new Set(all.map((m) => m.id)).size).toBe(27);
+  }, 90_000);
+
+  it('removes a member, who gets nothing afterwards', async () => {
+    const r = world.run(homes.ann, ['group', 'remove', 'crew', 'dan']);
+    expect(r.code, r.stderr).toBe(0);
+    const rest = NAMES.filter((n) => n !== 'dan');
+    await ready('crew', 2, rest);
+    await eventually(
+      async () => (await rpc<GroupJson>('dan', 'groups.get', { name: 'crew' })).status === 'removed',
+      30_000,
+    );
+    const before = (await texts('dan', 'crew')).length;
+    for (const n of ['ben', 'eve'] as const)
+      await rpc(n, 'messages.send', { contact: 'crew', text: `${n} after-dan` });
+    await eventually(
+      async () =>
+        (await Promise.all(rest.map((n) => texts(n, 'crew')))).every(
+          (l) => l.filter((m) => m.text.endsWith('after-dan')).length === 2,
+        ),
+      60_000,
+      'the others to see the messages after dan left',
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    const after = await texts('dan', 'crew');
+    expect(after).toHaveLength(before);
+    expect(after.some((m) => m.text.endsWith('after-dan'))).toBe(false);
+  }, 90_000);
+});
