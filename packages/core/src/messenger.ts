@@ -232,7 +232,10 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     parked: (contact, error) =>
       events.emit('problem', { code: 'parked', contact: contact.name, message: error }),
-    acked: emitForPeer,
+    acked: (peerId, keys) => {
+      pump.acked(keys);
+      emitForPeer(peerId, keys);
+    },
     rejected: emitForPeer,
     hello: (peer) => pump.kick(peer, true),
   });

@@ -163,6 +163,15 @@ export class OutboxPump {
     return false;
   }
 
+  /** These messages were ACKed (now "delivered"): no need to store "sent" for them any more. */
+  acked(keys: readonly MessageKey[]): void {
+    if (this.#sent.length === 0 || keys.length === 0) return;
+    const done = new Set(keys.map((k) => `${k.conversationId}/${k.sender}/${k.id}`));
+    const left = this.#sent.filter((k) => !done.has(`${k.conversationId}/${k.sender}/${k.id}`));
+    this.#sent.length = 0;
+    for (const k of left) this.#sent.push(k);
+  }
+
   /** Stores "sent" for messages written since the last flush that are still only "queued". */
   #flushSent(): void {
     this.#sentTimer = undefined;

@@ -90,7 +90,7 @@ export {
   wipePrekey,
 } from './prekeys.ts';
 export { definePrimitives, type Primitives } from './primitives.ts';
-export { type RandomSource, systemRandom } from './random.ts';
+export { bufferedRandom, RANDOM_POOL_BYTES, type RandomSource, systemRandom } from './random.ts';
 export {
   MAX_MESSAGE_NUMBER,
   MAX_OLD_RECEIVING_CHAINS,

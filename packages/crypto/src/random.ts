@@ -32,3 +32,30 @@ export function draw(random: RandomSource, length: number): Uint8Array {
   }
   return b;
 }
+
+/** Bytes drawn from the underlying source at once by {@link bufferedRandom}. */
+export const RANDOM_POOL_BYTES = 4096;
+
+/**
+ * A RandomSource that draws from `source` in blocks of `poolBytes` and hands
+ * each byte out exactly once (zeroing it as it goes), so that many small
+ * requests (ids, nonces) cost one call to the platform CSPRNG instead of one
+ * each. Requests larger than the pool go straight to `source`.
+ * @example const random = bufferedRandom(systemRandom); random(24);
+ */
+export function bufferedRandom(source: RandomSource, poolBytes: number = RANDOM_POOL_BYTES): RandomSource {
+  let pool: Uint8Array = new Uint8Array(0);
+  let used = 0;
+  return (length: number): Uint8Array => {
+    if (length > poolBytes) return draw(source, length);
+    if (pool.length - used < length) {
+      pool.fill(0);
+      pool = draw(source, poolBytes);
+      used = 0;
+    }
+    const out = pool.slice(used, used + length);
+    pool.fill(0, used, used + length);
+    used += length;
+    return out;
+  };
+}

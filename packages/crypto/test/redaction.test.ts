@@ -55,3 +55,23 @@ describe('redaction', () => {
     }
   });
 });
+
+describe('bufferedRandom', () => {
+  it('hands out every pooled byte once, in order, and goes straight to the source for large requests', async () => {
+    const { bufferedRandom } = await import('../src/random.ts');
+    let calls = 0;
+    let counter = 0;
+    const source = (n: number) => {
+      calls++;
+      return Uint8Array.from({ length: n }, () => counter++ & 0xff);
+    };
+    const random = bufferedRandom(source, 16);
+    expect([...random(4)]).toEqual([0, 1, 2, 3]);
+    expect([...random(12)]).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect(calls).toBe(1);
+    expect([...random(2)]).toEqual([16, 17]); // a fresh pool
+    expect(calls).toBe(2);
+    expect(random(32).length).toBe(32); // larger than the pool: straight from the source
+    expect(calls).toBe(3);
+  });
+});

@@ -11,7 +11,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Account, createMessenger, hasAccount, type Messenger } from '@parley/core';
-import { safetyNumber, systemRandom } from '@parley/crypto';
+import { bufferedRandom, safetyNumber, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { createParleyTransport, type ParleyTransport } from '@parley/net';
 import { openSqliteStore } from '@parley/store';
@@ -153,7 +153,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         transport,
         account,
         primitives: nodePrimitives,
-        random: systemRandom,
+        random: bufferedRandom(systemRandom), // one CSPRNG call per 4 KiB of ids and nonces
         blobs: createFileBlobStore(join(home.dir, 'attachments')),
         ...(options.attachmentMaxBytes ? { limits: { attachmentMaxBytes: options.attachmentMaxBytes } } : {}),
       });
