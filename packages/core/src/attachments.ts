@@ -19,6 +19,7 @@ import {
   type FileKey,
   fileChunkCount,
   openChunk,
+  type Sha256Hasher,
   sealChunk,
 } from '@parley/crypto';
 import type { FileManifest } from './app-message.ts';
@@ -33,8 +34,10 @@ import { type FileRequest, TransportError } from './transport.ts';
 export const ATTACHMENT_MAX_BYTES_DEFAULT: number = 2 * 1024 ** 3;
 /** Received attachments up to this size download by themselves; larger ones wait for the user. */
 export const AUTO_DOWNLOAD_MAX_BYTES: number = 16 * 1024 ** 2;
-/** Progress is made durable (fsync + database) every this many chunks (1 MiB). */
-export const PROGRESS_EVERY_CHUNKS = 16;
+/** Progress is made durable (fsync + database) every this many chunks (4 MiB): the most a restart re-fetches. */
+export const PROGRESS_EVERY_CHUNKS = 64;
+/** Chunks the sender reads ahead of the network (bounds memory: 4 × 64 KiB per transfer). */
+export const READ_AHEAD_CHUNKS = 4;
 /** Verified chunks waiting to be written, at most (bounds memory: 16 × 64 KiB). */
 export const WRITE_AHEAD_CHUNKS = 16;
 /** A chunk that fails verification this many times fails the download. */
@@ -116,7 +119,7 @@ export async function encryptFile(
 ): Promise<{ key: Uint8Array; sha256: string }> {
   const fk = createFileKey(ctx.random);
   const name = blobName('out', '', id);
-  const hash = sha256.create();
+  const hash = ctx.primitives.sha256Hasher();
   const chunks = fileChunkCount(source.size, fk.chunkSize);
   for (let i = 0; i < chunks; i++) {
     const length = i === chunks - 1 ? source.size - i * fk.chunkSize : fk.chunkSize;
@@ -154,9 +157,25 @@ export function serveFile(
       error: null,
     });
   return (async function* () {
-    for (let i = request.fromChunk; i < record.chunks; i++) {
-      yield await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
-      if ((i + 1) % PROGRESS_EVERY_CHUNKS === 0 || i + 1 === record.chunks) progress(i + 1);
+    // Read ahead a few chunks, so the disk is not idle while the network sends (bounded memory).
+    const reads: Array<Promise<Uint8Array>> = [];
+    let ahead = request.fromChunk;
+    const fill = (): void => {
+      while (ahead < record.chunks && reads.length < READ_AHEAD_CHUNKS) {
+        reads.push(blobs.read(name, ahead * sealedSize(fk), sealedSize(fk)));
+        ahead++;
+      }
+    };
+    try {
+      for (let i = request.fromChunk; i < record.chunks; i++) {
+        fill();
+        const chunk = await (reads.shift() as Promise<Uint8Array>);
+        fill();
+        yield chunk;
+        if ((i + 1) % PROGRESS_EVERY_CHUNKS === 0 || i + 1 === record.chunks) progress(i + 1);
+      }
+    } finally {
+      await Promise.allSettled(reads); // the requester went away: let pending reads finish quietly
     }
   })();
 }
@@ -204,6 +223,10 @@ export async function downloadFile(
       .finally(() => void queued--);
     if (queued >= WRITE_AHEAD_CHUNKS) await writing;
   };
+  // The whole-file hash: computed on the fly when the download runs from chunk 0 without a break,
+  // else (a resumed or retried download) in a second pass over the stored chunks.
+  let running: { hash: Sha256Hasher; at: number } | undefined =
+    next === 0 ? { hash: ctx.primitives.sha256Hasher(), at: 0 } : undefined;
   while (next < record.chunks) {
     try {
       for await (const chunk of ctx.transport.fetchFile(
@@ -212,7 +235,13 @@ export async function downloadFile(
         { signal },
       )) {
         const isFinal = next === record.chunks - 1;
-        openChunk(fk, next, chunk, isFinal, ctx.primitives); // throws FileError if tampered, truncated or out of place
+        // Throws FileError if tampered, truncated or out of place.
+        const plain = openChunk(fk, next, chunk, isFinal, ctx.primitives);
+        // Hash as we go while the whole file arrives in one unbroken run from chunk 0.
+        if (running && running.at === next) {
+          running.hash.update(plain);
+          running.at++;
+        }
         await write(next, chunk);
         next++;
         failures = 0; // the count is per chunk
@@ -238,11 +267,15 @@ export async function downloadFile(
       return;
     }
   }
-  const hash = sha256.create();
-  for (let i = 0; i < record.chunks; i++) {
-    const sealed = await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
-    hash.update(openChunk(fk, i, sealed, i === record.chunks - 1, ctx.primitives));
+  let hash = running?.at === record.chunks ? running.hash : undefined;
+  if (!hash) {
+    hash = ctx.primitives.sha256Hasher();
+    for (let i = 0; i < record.chunks; i++) {
+      const sealed = await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
+      hash.update(openChunk(fk, i, sealed, i === record.chunks - 1, ctx.primitives));
+    }
   }
+  running = undefined;
   if (toHex(hash.digest()) !== manifest.sha256) {
     next = 0;
     await blobs.delete(name);

@@ -89,7 +89,7 @@ export {
   verifySignedPrekey,
   wipePrekey,
 } from './prekeys.ts';
-export { definePrimitives, type Primitives } from './primitives.ts';
+export { definePrimitives, type Primitives, type Sha256Hasher } from './primitives.ts';
 export { bufferedRandom, RANDOM_POOL_BYTES, type RandomSource, systemRandom } from './random.ts';
 export {
   MAX_MESSAGE_NUMBER,

@@ -79,4 +79,8 @@ export const noblePrimitives: Primitives = definePrimitives({
   hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
   sha256: (m) => sha256(m),
   sha512: (m) => sha512(m),
+  sha256Hasher: () => {
+    const h = sha256.create();
+    return { update: (d) => void h.update(d), digest: () => h.digest() };
+  },
 });

@@ -30,6 +30,15 @@ export const AEAD_TAG_BYTES = 16;
 export const HKDF_SHA256_MAX_BYTES: number = 255 * 32;
 
 /**
+ * An incremental SHA-256: `update` any number of times, then `digest` once.
+ * @example const h = p.sha256Hasher(); h.update(part1); h.update(part2); h.digest();
+ */
+export interface Sha256Hasher {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+/**
  * Primitive operations used by the protocol. All inputs and outputs are bytes;
  * implementations never retain or mutate their arguments (except caching a
  * parsed key, keyed by content).
@@ -90,6 +99,8 @@ export interface Primitives {
   sha256(message: Uint8Array): Uint8Array;
   /** FIPS 180-4 SHA-512. */
   sha512(message: Uint8Array): Uint8Array;
+  /** Incremental FIPS 180-4 SHA-256, for data that arrives in pieces (files). */
+  sha256Hasher(): Sha256Hasher;
 }
 
 function keyLength(b: Uint8Array, n: number, what: string): void {
@@ -152,6 +163,7 @@ export function definePrimitives(raw: Primitives): Primitives {
     },
     sha256: (m) => raw.sha256(m),
     sha512: (m) => raw.sha512(m),
+    sha256Hasher: () => raw.sha256Hasher(),
   };
   return Object.freeze({ ...x, ...xaead(raw), ...mlkem(raw) });
 }

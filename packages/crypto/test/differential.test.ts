@@ -131,3 +131,17 @@ describe('differential noble vs node', () => {
     expect(toHex(pub1)).not.toBe(toHex(b.x25519PublicKey(k)));
   });
 });
+
+describe('incremental SHA-256 (sha256Hasher)', () => {
+  it('equals the one-shot hash on every backend, however the input is split', () => {
+    const data = new Uint8Array(200_003).map((_, i) => (i * 31 + 7) & 0xff);
+    const expected = a.sha256(data);
+    for (const p of [a, b, nodePrimitives]) {
+      for (const step of [1, 64, 65_536, 200_003]) {
+        const h = p.sha256Hasher();
+        for (let o = 0; o < data.length; o += step) h.update(data.subarray(o, o + step));
+        expect(h.digest()).toEqual(expected);
+      }
+    }
+  });
+});

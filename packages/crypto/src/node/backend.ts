@@ -138,6 +138,10 @@ export const nodeOnlyPrimitives: Primitives = definePrimitives({
   hkdfSha256: (ikm, salt, info, length) => new Uint8Array(hkdfSync('sha256', ikm, salt, info, length)),
   sha256: (m) => toBytes(createHash('sha256').update(m).digest()),
   sha512: (m) => toBytes(createHash('sha512').update(m).digest()),
+  sha256Hasher: () => {
+    const h = createHash('sha256');
+    return { update: (d) => void h.update(d), digest: () => toBytes(h.digest()) };
+  },
 });
 
 /**
@@ -181,4 +185,6 @@ export const nodePrimitives: Primitives = definePrimitives({
   hkdfSha256: noblePrimitives.hkdfSha256,
   sha256: noblePrimitives.sha256,
   sha512: noblePrimitives.sha512,
+  // Files are hashed in 64 KiB pieces: there native wins by far (noble ~300 MB/s).
+  sha256Hasher: nodeOnlyPrimitives.sha256Hasher,
 });
