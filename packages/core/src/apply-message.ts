@@ -13,7 +13,7 @@ import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
 import { applyGroupControl, type GroupEffects } from './groups-apply.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from './store.ts';
-import { openBody, type StoredAttachment, sealBody } from './views.ts';
+import { openBody, type StoredAttachment, type StoredBody, sealBody } from './views.ts';
 
 export interface Effects {
   readonly messages: MessageKey[];
@@ -45,6 +45,29 @@ export function sortKeyFor(tx: StoreTx, conversationId: string, sender: string, 
   return prev === undefined ? next - 0.5 : (prev + next) / 2;
 }
 
+/** Stores a received visible message (text or attachment) in its place (D4); 'duplicate' if seen (D2). */
+export function insertIncoming(
+  ctx: Ctx,
+  tx: StoreTx,
+  m: { key: MessageKey; seq: number; kind: string; stored: StoredBody; sentAt: number; ttl: number | null },
+): 'inserted' | 'duplicate' {
+  const now = ctx.now();
+  return tx.insertMessage({
+    ...m.key,
+    senderSeq: m.seq,
+    kind: m.kind,
+    body: sealBody(ctx.account.vault, m.key, m.stored),
+    sentAt: m.sentAt,
+    receivedAt: now,
+    sortKey: sortKeyFor(tx, m.key.conversationId, m.key.sender, m.seq),
+    status: 'received',
+    error: null,
+    expiresAt: m.ttl === null ? null : now + m.ttl,
+    editedAt: null,
+    deletedAt: null,
+  });
+}
+
 const target = (contact: ContactRecord, ref: MessageRef): MessageKey => ({
   conversationId: contact.id,
   sender: ref.mine ? contact.peerId : 'self',
@@ -59,21 +82,15 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
     case 'text': {
       if (app.seq < 1) throw new InboundError('bad-message', 'a text message needs a sequence number');
       const key = { conversationId: contact.id, sender: contact.peerId, id: app.id };
-      const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
       const stored = body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
-      const inserted = tx.insertMessage({
-        ...key,
-        senderSeq: app.seq,
+      const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
+      const inserted = insertIncoming(ctx, tx, {
+        key,
+        seq: app.seq,
         kind: 'text',
-        body: sealBody(ctx.account.vault, key, stored),
+        stored,
         sentAt: app.sentAt,
-        receivedAt: now,
-        sortKey: sortKeyFor(tx, contact.id, contact.peerId, app.seq),
-        status: 'received',
-        error: null,
-        expiresAt: ttl === null ? null : now + ttl,
-        editedAt: null,
-        deletedAt: null,
+        ttl,
       });
       if (inserted === 'inserted') effects.messages.push(key);
       return effects;
@@ -180,19 +197,14 @@ function receiveAttachment(
     ...(m.thumbnail ? { thumbnail: toBase64Url(m.thumbnail) } : {}),
   };
   const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
-  const inserted = tx.insertMessage({
-    ...key,
-    senderSeq: app.seq,
+  const stored = { text: m.caption ?? '', attachment: shown };
+  const inserted = insertIncoming(ctx, tx, {
+    key,
+    seq: app.seq,
     kind: 'attachment',
-    body: sealBody(ctx.account.vault, key, { text: m.caption ?? '', attachment: shown }),
+    stored,
     sentAt: app.sentAt,
-    receivedAt: now,
-    sortKey: sortKeyFor(tx, contact.id, contact.peerId, app.seq),
-    status: 'received',
-    error: null,
-    expiresAt: ttl === null ? null : now + ttl,
-    editedAt: null,
-    deletedAt: null,
+    ttl,
   });
   if (inserted === 'duplicate' || tx.getAttachment('in', contact.peerId, m.id)) return effects;
   const tooLarge = m.size > ctx.limits.attachmentMaxBytes;

@@ -12,7 +12,7 @@
  */
 import { peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
 import { type AppMessage, decodeAppMessage, type MessageRef } from './app-message.ts';
-import { type Effects, sortKeyFor } from './apply-message.ts';
+import { type Effects, insertIncoming } from './apply-message.ts';
 import { fromHex } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
@@ -127,19 +127,13 @@ function applyGroupMessage(
       if (app.seq < 1) throw new InboundError('bad-message', 'a text message needs a sequence number');
       const key = { conversationId, sender: from, id: app.id };
       const stored = body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
-      const inserted = tx.insertMessage({
-        ...key,
-        senderSeq: app.seq,
+      const inserted = insertIncoming(ctx, tx, {
+        key,
+        seq: app.seq,
         kind: 'text',
-        body: sealBody(ctx.account.vault, key, stored),
+        stored,
         sentAt: app.sentAt,
-        receivedAt: now,
-        sortKey: sortKeyFor(tx, conversationId, from, app.seq),
-        status: 'received',
-        error: null,
-        expiresAt: null,
-        editedAt: null,
-        deletedAt: null,
+        ttl: null,
       });
       if (inserted === 'inserted') effects.messages.push(key);
       return;
