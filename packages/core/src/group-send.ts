@@ -39,11 +39,11 @@ import {
   saveGroup,
   saveOwnKey,
 } from './group-store.ts';
-import { compose, newMessageId } from './outbound.ts';
+import { compose, newMessageId, outgoingRecord } from './outbound.ts';
 import { saveSession } from './session-store.ts';
 import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
 import { FRAME_MAX_BYTES } from './transport.ts';
-import { type StoredBody, sealBody } from './views.ts';
+import type { StoredBody } from './views.ts';
 
 /** Application kinds a group message may carry. */
 export const GROUP_MESSAGE_KINDS: ReadonlySet<AppBody['kind']> = new Set<AppBody['kind']>([
@@ -103,20 +103,7 @@ export function composeGroup(
   const shown = stored ?? (body.kind === 'text' ? textBody(body) : undefined);
   if (visible && shown) {
     const key = { conversationId: g.state.id, sender: 'self', id };
-    record = {
-      ...key,
-      senderSeq: seq,
-      kind: body.kind,
-      body: sealBody(ctx.account.vault, key, shown),
-      sentAt,
-      receivedAt: sentAt,
-      sortKey: tx.maxSortKey(g.state.id) + 1,
-      status: 'queued',
-      error: null,
-      expiresAt: null,
-      editedAt: null,
-      deletedAt: null,
-    };
+    record = outgoingRecord(ctx, tx, { key, seq, kind: body.kind, stored: shown, sentAt, ttl: null });
     tx.insertMessage(record);
   }
   const recipients = others(ctx, g);

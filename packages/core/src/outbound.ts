@@ -17,7 +17,7 @@ import type { Ctx } from './context.ts';
 import { CoreError, InboundError } from './errors.ts';
 import { encodeFrame, frameDigest } from './frame.ts';
 import { loadSession, type SessionBatch, saveSession } from './session-store.ts';
-import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
+import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from './store.ts';
 import { FRAME_MAX_BYTES } from './transport.ts';
 import { type StoredBody, sealBody } from './views.ts';
 
@@ -83,20 +83,7 @@ export function compose(
   if (visible && shown) {
     const key = { conversationId: contact.id, sender: 'self', id };
     const ttl = conversation?.disappearingMs ?? null;
-    record = {
-      ...key,
-      senderSeq: seq,
-      kind: body.kind,
-      body: sealBody(ctx.account.vault, key, shown),
-      sentAt,
-      receivedAt: sentAt,
-      sortKey: tx.maxSortKey(contact.id) + 1,
-      status: 'queued',
-      error: null,
-      expiresAt: ttl === null ? null : sentAt + ttl,
-      editedAt: null,
-      deletedAt: null,
-    };
+    record = outgoingRecord(ctx, tx, { key, seq, kind: body.kind, stored: shown, sentAt, ttl });
     tx.insertMessage(record);
   }
   if (!EPHEMERAL_KINDS.has(body.kind)) {
@@ -121,4 +108,26 @@ export function compose(
 function storedText(body: AppBody): StoredBody | undefined {
   if (body.kind !== 'text') return undefined;
   return body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
+}
+
+/** The stored form of one of our visible messages, placed last in its conversation, status queued. */
+export function outgoingRecord(
+  ctx: Ctx,
+  tx: StoreTx,
+  m: { key: MessageKey; seq: number; kind: string; stored: StoredBody; sentAt: number; ttl: number | null },
+): MessageRecord {
+  return {
+    ...m.key,
+    senderSeq: m.seq,
+    kind: m.kind,
+    body: sealBody(ctx.account.vault, m.key, m.stored),
+    sentAt: m.sentAt,
+    receivedAt: m.sentAt,
+    sortKey: tx.maxSortKey(m.key.conversationId) + 1,
+    status: 'queued',
+    error: null,
+    expiresAt: m.ttl === null ? null : m.sentAt + m.ttl,
+    editedAt: null,
+    deletedAt: null,
+  };
 }
