@@ -170,21 +170,13 @@ export function acceptInvite(ctx: Ctx, link: string, localName?: string): Contac
     const plaintext = encodeAppMessage({ id: newMessageId(ctx), seq: 0, sentAt: now, body });
     const { session: next, message } = encrypt(session, plaintext, p);
     const intro = encodeIntro(token, message);
-    const contact: ContactRecord = {
-      id: newMessageId(ctx),
+    const contact = addContact(ctx, tx, {
       peerId: card.peerId,
-      name: freeName(tx, wanted),
-      identityKey: encodeIdentityPublic(card.identity),
-      card: decodeInviteLink(link).slice(),
-      addresses: card.addresses,
-      verified: false,
+      name: wanted,
+      card,
+      cardBytes: decodeInviteLink(link).slice(),
       state: 'pending',
-      pendingIdentityKey: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    tx.putContact(contact);
-    tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+    });
     saveSession(tx, account.vault, contact.id, next);
     tx.enqueueOutbox({
       peerId: contact.peerId,
@@ -287,6 +279,37 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
     tx.markReceived(from, digest, now);
     return { accepted: true, contact, fresh: true, known: known !== undefined };
   });
+}
+
+/** Stores a new contact, with its (empty) direct conversation, from a verified card. */
+export function addContact(
+  ctx: Ctx,
+  tx: StoreTx,
+  c: {
+    peerId: string;
+    name: string;
+    card: ContactCard;
+    cardBytes: Uint8Array;
+    state: ContactRecord['state'];
+  },
+): ContactRecord {
+  const now = ctx.now();
+  const contact: ContactRecord = {
+    id: newMessageId(ctx),
+    peerId: c.peerId,
+    name: freeName(tx, c.name),
+    identityKey: encodeIdentityPublic(c.card.identity),
+    card: c.cardBytes,
+    addresses: c.card.addresses,
+    verified: false,
+    state: c.state,
+    pendingIdentityKey: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  tx.putContact(contact);
+  tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+  return contact;
 }
 
 export function findContact(tx: StoreTx, name: string): ContactRecord {

@@ -12,10 +12,8 @@
  * e+1: the state from the lower PeerId wins everywhere (docs/GROUPS.md).
  */
 import { decodeContactCard, decodeSenderKeyDistribution } from '@parley/crypto';
-import { encodeIdentityPublic } from './account.ts';
 import type { Effects } from './apply-message.ts';
-import { toHex } from './bytes.ts';
-import { freeName } from './contacts.ts';
+import { addContact } from './contacts.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
 import { decodeGroupControl, type GroupMember, type GroupState } from './group-codec.ts';
@@ -223,7 +221,7 @@ function replaceState(
  */
 function introduceMembers(ctx: Ctx, tx: StoreTx, s: GroupState, out: GroupEffects): void {
   const me = ctx.account.info.peerId;
-  const now = ctx.now();
+  const _now = ctx.now();
   const fresh: Array<{ m: GroupMember; card: ReturnType<typeof decodeContactCard> }> = [];
   for (const m of s.members) {
     if (m.peerId === me) continue;
@@ -238,21 +236,13 @@ function introduceMembers(ctx: Ctx, tx: StoreTx, s: GroupState, out: GroupEffect
     if (!tx.getContactByPeerId(m.peerId)) fresh.push({ m, card });
   }
   for (const { m, card } of fresh) {
-    const contact: ContactRecord = {
-      id: toHex(ctx.random(16)),
+    const contact = addContact(ctx, tx, {
       peerId: m.peerId,
-      name: freeName(tx, card.displayName.trim() || m.name),
-      identityKey: encodeIdentityPublic(card.identity),
-      card: m.card,
-      addresses: card.addresses,
-      verified: false,
+      name: card.displayName.trim() || m.name,
+      card,
+      cardBytes: m.card,
       state: 'active',
-      pendingIdentityKey: null,
-      createdAt: now,
-      updatedAt: now,
-    };
-    tx.putContact(contact);
-    tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+    });
     out.contacts.push(contact);
   }
 }
