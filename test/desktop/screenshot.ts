@@ -68,6 +68,12 @@ try {
   });
   await pause();
   await say(alice, 'Bob Marsh', 'See you then!');
+  await world.rpc(alice, 'groups.create', { name: 'Saturday hike', members: ['Bob Marsh', 'Carol'] });
+  await eventually(async () =>
+    (await world.rpc<Array<{ name: string }>>(carol, 'groups.list')).some((g) => g.name === 'Saturday hike'),
+  );
+  await say(carol, 'Saturday hike', 'I can drive two people from the station');
+  await pause();
   await say(carol, 'Alice', 'Did you get the photos from last weekend?');
   await say(carol, 'Alice', 'The one by the lake is my favourite');
   await eventually(async () => {

@@ -4,107 +4,86 @@
  * contact info and settings. Keeps the conversation list fresh from events
  * and raises desktop notifications while the window is hidden.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { AddContact } from './AddContact.tsx';
 import { type EventStream, rpc, type SocketStatus } from './api.ts';
 import { summary } from './attachments.ts';
+import { FollowChannel, NewChannel } from './ChannelDialogs.tsx';
+import { ChannelInfo } from './ChannelInfo.tsx';
 import { ContactInfo } from './ContactInfo.tsx';
 import { Conversation } from './Conversation.tsx';
+import { type ChatItem, channelKey, contactKey, groupKey } from './chats.ts';
 import { preview } from './format.ts';
+import { GroupInfo } from './GroupInfo.tsx';
+import { NewGroup } from './NewGroup.tsx';
+import { RoomConversation } from './RoomConversation.tsx';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
-import type { ConversationView, Identity, MessageView } from './types.ts';
+import type { Identity, MessageView } from './types.ts';
+import { type ChatList, useChatList } from './use-chat-list.ts';
 
-/** Event bursts (history sync, bulk sends) refresh the list at most this often. */
-const LIST_REFRESH_DELAY_MS = 150;
-
-type DialogName = 'add' | 'settings' | 'info' | null;
+type DialogName = 'add' | 'settings' | 'info' | 'new-group' | 'new-channel' | 'follow' | null;
 
 /** Ids of incoming messages already considered for a notification. */
 const notified = new Set<string>();
 
 export function ChatApp({ stream }: { readonly stream: EventStream }) {
   const [me, setMe] = useState<Identity | null>(null);
-  const [conversations, setConversations] = useState<readonly ConversationView[]>([]);
+  const list = useChatList(stream);
   const [selected, setSelected] = useState<string | null>(null);
   const [typing, setTyping] = useState<Readonly<Record<string, boolean>>>({});
   const [socket, setSocket] = useState<SocketStatus>(stream.status);
   const [dialog, setDialog] = useState<DialogName>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
 
-  const loadList = useCallback(async () => {
-    const list = await rpc<ConversationView[]>('conversations.list');
-    setConversations(list);
-  }, []);
-  const scheduleList = useCallback(() => {
-    if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      void loadList().catch(() => undefined);
-    }, LIST_REFRESH_DELAY_MS);
-  }, [loadList]);
-
   useEffect(() => {
     void rpc<Identity>('id').then(setMe);
-    void loadList();
-  }, [loadList]);
+  }, []);
 
   useEffect(() => {
-    const offStatus = stream.onStatus((s) => {
-      setSocket(s);
-      if (s === 'up') scheduleList();
-    });
+    const offStatus = stream.onStatus(setSocket);
     const off = stream.on((e) => {
-      switch (e.type) {
-        case 'message':
-          scheduleList();
-          // An incoming message is first seen as 'delivered' (to us, unread); later events are updates.
-          if (e.data.direction === 'in' && !notified.has(e.data.id)) {
-            notified.add(e.data.id);
-            if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted) notify(e.data);
-          }
-          break;
-        case 'contact':
-          scheduleList();
-          if (e.data.removed && selectedRef.current === e.data.contact.id) setSelected(null);
-          break;
-        case 'conversation':
-        case 'expired':
-          scheduleList();
-          break;
-        case 'typing':
-          setTyping((t) => ({ ...t, [e.data.contact]: e.data.active }));
-          break;
-        case 'problem':
-          setProblem(e.data.message);
-          break;
-        default:
-          break;
-      }
+      if (e.type === 'message' && e.data.direction === 'in' && !notified.has(e.data.id)) {
+        // An incoming message is first seen as 'delivered' (to us, unread); later events are updates.
+        notified.add(e.data.id);
+        if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted) notify(e.data);
+      } else if (
+        e.type === 'contact' &&
+        e.data.removed &&
+        selectedRef.current === contactKey(e.data.contact.id)
+      )
+        setSelected(null);
+      else if (e.type === 'typing') setTyping((t) => ({ ...t, [e.data.contact]: e.data.active }));
+      else if (e.type === 'problem') setProblem(e.data.message);
     });
     return () => {
       off();
       offStatus();
     };
-  }, [stream, scheduleList]);
+  }, [stream]);
 
-  // Selection is by contact id: a rename keeps the conversation open.
-  const current = conversations.find((c) => c.contact.id === selected) ?? null;
+  // Selection is by id: a rename keeps the conversation open.
+  const current = list.items.find((c) => c.key === selected) ?? null;
+  const close = () => setDialog(null);
 
   return (
     <div className="app">
       <Sidebar
         me={me}
-        conversations={conversations}
+        chats={list.items}
         selected={selected}
         socket={socket}
         typing={typing}
-        onSelect={setSelected}
-        onAddContact={() => setDialog('add')}
-        onSettings={() => setDialog('settings')}
+        actions={{
+          onSelect: setSelected,
+          onAddContact: () => setDialog('add'),
+          onNewGroup: () => setDialog('new-group'),
+          onNewChannel: () => setDialog('new-channel'),
+          onFollowChannel: () => setDialog('follow'),
+          onSettings: () => setDialog('settings'),
+        }}
       />
       <main className="main-pane">
         {problem && (
@@ -115,54 +94,160 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
             </button>
           </div>
         )}
-        {current ? (
-          <Conversation
-            key={current.contact.id}
-            conversation={current}
-            stream={stream}
-            typing={typing[current.contact.name] === true}
-            onInfo={() => setDialog('info')}
-            onChanged={scheduleList}
-          />
-        ) : (
-          <div className="empty-pane">
-            <h2>{conversations.length ? 'Choose a conversation' : 'No conversations yet'}</h2>
-            <p className="muted">
-              {conversations.length
-                ? 'Pick someone on the left to start writing.'
-                : 'Add a contact with an invite link to start an end-to-end encrypted conversation.'}
-            </p>
-            {!conversations.length && (
-              <button type="button" className="button primary" onClick={() => setDialog('add')}>
-                Add your first contact
-              </button>
-            )}
-          </div>
-        )}
+        <MainPane
+          current={current}
+          list={list}
+          stream={stream}
+          typing={typing}
+          onInfo={() => setDialog('info')}
+          onAdd={() => setDialog('add')}
+        />
       </main>
-      {dialog === 'add' && (
-        <AddContact
-          onClose={() => setDialog(null)}
-          onAdded={(id) => {
-            setSelected(id);
-            scheduleList();
-          }}
-        />
-      )}
-      {dialog === 'settings' && <SettingsDialog me={me} onClose={() => setDialog(null)} />}
-      {dialog === 'info' && current && (
-        <ContactInfo
-          contact={current.contact}
-          onClose={() => setDialog(null)}
-          onChanged={scheduleList}
-          onRemoved={() => {
-            setDialog(null);
-            setSelected(null);
-            scheduleList();
-          }}
-        />
+      <Dialogs
+        dialog={dialog}
+        current={current}
+        list={list}
+        me={me}
+        onClose={close}
+        onSelect={(key) => {
+          setSelected(key);
+          list.schedule();
+        }}
+      />
+    </div>
+  );
+}
+
+function MainPane({
+  current,
+  list,
+  stream,
+  typing,
+  onInfo,
+  onAdd,
+}: {
+  readonly current: ChatItem | null;
+  readonly list: ChatList;
+  readonly stream: EventStream;
+  readonly typing: Readonly<Record<string, boolean>>;
+  readonly onInfo: () => void;
+  readonly onAdd: () => void;
+}) {
+  if (current?.kind === 'contact')
+    return (
+      <Conversation
+        key={current.key}
+        conversation={current.conversation}
+        stream={stream}
+        typing={typing[current.name] === true}
+        onInfo={onInfo}
+        onChanged={list.schedule}
+      />
+    );
+  if (current)
+    return (
+      <RoomConversation
+        key={`${current.key}:${current.name}`}
+        room={current}
+        stream={stream}
+        onInfo={onInfo}
+        onChanged={list.schedule}
+      />
+    );
+  const any = list.items.length > 0;
+  return (
+    <div className="empty-pane">
+      <h2>{any ? 'Choose a conversation' : 'No conversations yet'}</h2>
+      <p className="muted">
+        {any
+          ? 'Pick someone on the left to start writing.'
+          : 'Add a contact with an invite link to start an end-to-end encrypted conversation.'}
+      </p>
+      {!any && (
+        <button type="button" className="button primary" onClick={onAdd}>
+          Add your first contact
+        </button>
       )}
     </div>
+  );
+}
+
+function Dialogs({
+  dialog,
+  current,
+  list,
+  me,
+  onClose,
+  onSelect,
+}: {
+  readonly dialog: DialogName;
+  readonly current: ChatItem | null;
+  readonly list: ChatList;
+  readonly me: Identity | null;
+  readonly onClose: () => void;
+  readonly onSelect: (key: string | null) => void;
+}) {
+  const contacts = list.contacts.map((c) => c.contact);
+  switch (dialog) {
+    case 'add':
+      return <AddContact onClose={onClose} onAdded={(id) => onSelect(contactKey(id))} />;
+    case 'settings':
+      return <SettingsDialog me={me} onClose={onClose} />;
+    case 'new-group':
+      return <NewGroup contacts={contacts} onClose={onClose} onCreated={(g) => onSelect(groupKey(g.id))} />;
+    case 'new-channel':
+      return <NewChannel onClose={onClose} onCreated={(ch) => onSelect(channelKey(ch.id))} />;
+    case 'follow':
+      return <FollowChannel onClose={onClose} onFollowed={(ch) => onSelect(channelKey(ch.id))} />;
+    case 'info':
+      return current ? (
+        <InfoDialog current={current} list={list} onClose={onClose} onSelect={onSelect} />
+      ) : null;
+    default:
+      return null;
+  }
+}
+
+function InfoDialog({
+  current,
+  list,
+  onClose,
+  onSelect,
+}: {
+  readonly current: ChatItem;
+  readonly list: ChatList;
+  readonly onClose: () => void;
+  readonly onSelect: (key: string | null) => void;
+}) {
+  const gone = () => {
+    onClose();
+    onSelect(null);
+  };
+  if (current.kind === 'group')
+    return (
+      <GroupInfo
+        group={current.group}
+        contacts={list.contacts.map((c) => c.contact)}
+        onClose={onClose}
+        onChanged={list.schedule}
+      />
+    );
+  if (current.kind === 'channel')
+    return (
+      <ChannelInfo
+        channel={current.channel}
+        onClose={onClose}
+        onChanged={list.schedule}
+        onUnfollowed={gone}
+      />
+    );
+  return (
+    <ContactInfo
+      contact={current.conversation.contact}
+      onClose={onClose}
+      onChanged={list.schedule}
+      onRemoved={gone}
+    />
   );
 }
 

@@ -31,6 +31,9 @@ export function Composer({
   onTyping,
   onFiles,
   onVoice,
+  label = 'Message',
+  sendLabel = 'Send',
+  placeholder = `Message ${contact}`,
 }: {
   readonly contact: string;
   readonly online: boolean;
@@ -39,8 +42,14 @@ export function Composer({
   readonly onCancelMode: () => void;
   readonly onSend: (text: string) => Promise<boolean>;
   readonly onTyping: (active: boolean) => void;
-  readonly onFiles: (files: readonly File[]) => void;
-  readonly onVoice: (recording: Recording) => void;
+  /** Without: no attach button, no pasted files. */
+  readonly onFiles?: (files: readonly File[]) => void;
+  /** Without: no voice messages. */
+  readonly onVoice?: (recording: Recording) => void;
+  /** The text box's accessible name. */
+  readonly label?: string;
+  readonly sendLabel?: string;
+  readonly placeholder?: string;
 }) {
   const [text, setText] = useState('');
   const [emoji, setEmoji] = useState(false);
@@ -105,7 +114,7 @@ export function Composer({
   // Pasted images (screenshots, copied photos) are sent as files; text pastes as usual.
   const onPaste = (e: ClipboardEvent<HTMLTextAreaElement>) => {
     const files = Array.from(e.clipboardData.files);
-    if (files.length === 0 || blocked) return;
+    if (files.length === 0 || blocked || !onFiles) return;
     e.preventDefault();
     onFiles(files);
   };
@@ -148,7 +157,7 @@ export function Composer({
           {contact} is offline: messages are queued and sent when {contact} is reachable.
         </p>
       )}
-      {recording ? (
+      {recording && onVoice ? (
         <VoiceRecorder
           onSend={onVoice}
           onClose={() => {
@@ -167,19 +176,21 @@ export function Composer({
             onChange={(e) => {
               const files = Array.from(e.currentTarget.files ?? []);
               e.currentTarget.value = '';
-              if (files.length) onFiles(files);
+              if (files.length) onFiles?.(files);
             }}
           />
-          <button
-            type="button"
-            className="icon-button"
-            aria-label="Attach file"
-            title="Attach file"
-            onClick={() => picker.current?.click()}
-            disabled={blocked || mode.kind === 'edit'}
-          >
-            <PaperclipIcon />
-          </button>
+          {onFiles && (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Attach file"
+              title="Attach file"
+              onClick={() => picker.current?.click()}
+              disabled={blocked || mode.kind === 'edit'}
+            >
+              <PaperclipIcon />
+            </button>
+          )}
           <button
             type="button"
             className="icon-button"
@@ -201,10 +212,8 @@ export function Composer({
           )}
           <textarea
             ref={input}
-            aria-label="Message"
-            placeholder={
-              blocked ? 'Sending is blocked until you accept the new safety number' : `Message ${contact}`
-            }
+            aria-label={label}
+            placeholder={blocked ? 'Sending is blocked until you accept the new safety number' : placeholder}
             rows={1}
             value={text}
             disabled={blocked}
@@ -213,21 +222,23 @@ export function Composer({
             onPaste={onPaste}
             onBlur={stopTyping}
           />
-          <button
-            type="button"
-            className="icon-button"
-            aria-label="Record voice message"
-            title="Record voice message"
-            onClick={() => setRecording(true)}
-            disabled={blocked || mode.kind === 'edit'}
-          >
-            <MicIcon />
-          </button>
+          {onVoice && (
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Record voice message"
+              title="Record voice message"
+              onClick={() => setRecording(true)}
+              disabled={blocked || mode.kind === 'edit'}
+            >
+              <MicIcon />
+            </button>
+          )}
           <button
             type="button"
             className="send-button"
-            aria-label={mode.kind === 'edit' ? 'Save edit' : 'Send'}
-            title={mode.kind === 'edit' ? 'Save edit' : 'Send (Enter)'}
+            aria-label={mode.kind === 'edit' ? 'Save edit' : sendLabel}
+            title={mode.kind === 'edit' ? 'Save edit' : `${sendLabel} (Enter)`}
             disabled={blocked || !text.trim()}
             onClick={() => void send()}
           >

@@ -161,3 +161,24 @@ export const DownloadIcon = () => (
     <path d="M12 4v11M7 10l5 5 5-5M5 20h14" />
   </Icon>
 );
+export const GroupIcon = ({ size = 20 }: { readonly size?: number }) => (
+  <Icon size={size}>
+    <circle cx="9" cy="8" r="3.2" />
+    <path d="M3 19.5c.6-3.2 3-5 6-5s5.4 1.8 6 5" />
+    <circle cx="17" cy="9" r="2.4" />
+    <path d="M16.5 14.3c2.3.2 3.9 1.7 4.5 4.2" />
+  </Icon>
+);
+export const ChannelIcon = ({ size = 20 }: { readonly size?: number }) => (
+  <Icon size={size}>
+    <path d="M3.5 10v4h3l7 4.5V5.5l-7 4.5z" />
+    <path d="M17 9a4 4 0 010 6" />
+    <path d="M19.5 6.5a7.5 7.5 0 010 11" />
+  </Icon>
+);
+export const LinkIcon = () => (
+  <Icon>
+    <path d="M10 14a4 4 0 005.7 0l3-3a4 4 0 00-5.7-5.7l-1 1" />
+    <path d="M14 10a4 4 0 00-5.7 0l-3 3a4 4 0 005.7 5.7l1-1" />
+  </Icon>
+);

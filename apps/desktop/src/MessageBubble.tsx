@@ -7,6 +7,7 @@ import { memo, useState } from 'react';
 import { AttachmentBody } from './AttachmentBody.tsx';
 import { QUICK_REACTIONS } from './emoji.ts';
 import { formatTime, preview } from './format.ts';
+import { GroupReceipts } from './GroupReceipts.tsx';
 import { ClockIcon, EditIcon, ReplyIcon, SmileIcon, Ticks, TimerIcon, TrashIcon } from './Icons.tsx';
 import { MessageText } from './MessageText.tsx';
 import type { AttachmentView, MessageView, ReactionView } from './types.ts';
@@ -77,9 +78,15 @@ function MessageBubbleImpl({
   quote,
   attachment,
   actions,
+  sender = null,
+  readOnly = false,
 }: {
   readonly message: MessageView;
   readonly first: boolean;
+  /** A group member's name, shown above their first bubble of a run. */
+  readonly sender?: string | null;
+  /** Channel posts: no reply, react, edit or delete. */
+  readonly readOnly?: boolean;
   readonly quote: QuoteInfo | null;
   /** The message's attachment with live transfer progress. */
   readonly attachment?: AttachmentView | null;
@@ -94,6 +101,7 @@ function MessageBubbleImpl({
       aria-label={`${mine ? 'You' : m.from}, ${formatTime(m.sentAt)}`}
     >
       {m.gapBefore && <p className="gap-note">Some earlier messages did not arrive.</p>}
+      {sender && first && <p className="sender-name">{sender}</p>}
       <div className="bubble-line">
         <div className={`bubble${attachment && !m.deleted ? ' attached' : ''}`}>
           {quote && !m.deleted && (
@@ -126,9 +134,10 @@ function MessageBubbleImpl({
             {m.edited && !m.deleted && <span className="edited">edited</span>}
             <time dateTime={new Date(m.sentAt).toISOString()}>{formatTime(m.sentAt)}</time>
             <Status m={m} />
+            {m.receipts && m.receipts.length > 0 && <GroupReceipts receipts={m.receipts} />}
           </span>
         </div>
-        {!m.deleted && (
+        {!m.deleted && !readOnly && (
           <div className="message-actions">
             <button
               type="button"

@@ -38,7 +38,8 @@ export function toRows(messages: readonly MessageView[]): Row[] {
       day = d;
       prev = undefined;
     }
-    const first = !prev || prev.direction !== m.direction || m.sentAt - prev.sentAt > 5 * 60_000;
+    const first =
+      !prev || prev.direction !== m.direction || prev.from !== m.from || m.sentAt - prev.sentAt > 5 * 60_000;
     rows.push({ kind: 'message', key: messageKey(m), message: m, first });
     prev = m;
   }

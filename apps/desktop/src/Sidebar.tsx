@@ -1,47 +1,55 @@
-/** The left pane: who I am, connection status, search, the conversation list. */
-import { useMemo, useState } from 'react';
+/** The left pane: who I am, connection status, search, the conversation list (contacts, groups, channels). */
+import { type ReactNode, useMemo, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import type { SocketStatus } from './api.ts';
 import { summary } from './attachments.ts';
-import { formatListTime, preview } from './format.ts';
-import { GearIcon, PlusIcon, SearchIcon } from './Icons.tsx';
-import type { ConversationView, Identity } from './types.ts';
+import { type ChatItem, sortChats, subtitle } from './chats.ts';
+import { formatListTime, hueOf, preview } from './format.ts';
+import { ChannelIcon, GearIcon, GroupIcon, LinkIcon, PlusIcon, SearchIcon } from './Icons.tsx';
+import type { Identity } from './types.ts';
+
+export interface SidebarActions {
+  readonly onSelect: (key: string) => void;
+  readonly onAddContact: () => void;
+  readonly onNewGroup: () => void;
+  readonly onNewChannel: () => void;
+  readonly onFollowChannel: () => void;
+  readonly onSettings: () => void;
+}
+
+function HeaderButton({
+  label,
+  onClick,
+  children,
+}: {
+  readonly label: string;
+  readonly onClick: () => void;
+  readonly children: ReactNode;
+}) {
+  return (
+    <button type="button" className="icon-button" aria-label={label} title={label} onClick={onClick}>
+      {children}
+    </button>
+  );
+}
 
 export function Sidebar({
   me,
-  conversations,
+  chats,
   selected,
   socket,
   typing,
-  onSelect,
-  onAddContact,
-  onSettings,
+  actions,
 }: {
   readonly me: Identity | null;
-  readonly conversations: readonly ConversationView[];
+  readonly chats: readonly ChatItem[];
   readonly selected: string | null;
   readonly socket: SocketStatus;
   readonly typing: Readonly<Record<string, boolean>>;
-  readonly onSelect: (contactId: string) => void;
-  readonly onAddContact: () => void;
-  readonly onSettings: () => void;
+  readonly actions: SidebarActions;
 }) {
   const [query, setQuery] = useState('');
-  const sorted = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    return conversations
-      .filter(
-        (c) =>
-          !q ||
-          c.contact.name.toLowerCase().includes(q) ||
-          (c.lastMessage?.text.toLowerCase().includes(q) ?? false),
-      )
-      .toSorted(
-        (a, b) =>
-          (b.lastMessage?.sentAt ?? 0) - (a.lastMessage?.sentAt ?? 0) ||
-          a.contact.name.localeCompare(b.contact.name),
-      );
-  }, [conversations, query]);
+  const sorted = useMemo(() => sortChats(chats, query), [chats, query]);
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -51,24 +59,21 @@ export function Sidebar({
           <span className="me-name">{me?.name ?? ''}</span>
         </div>
         <div className="header-actions">
-          <button
-            type="button"
-            className="icon-button"
-            aria-label="Add contact"
-            title="Add contact"
-            onClick={onAddContact}
-          >
+          <HeaderButton label="Add contact" onClick={actions.onAddContact}>
             <PlusIcon />
-          </button>
-          <button
-            type="button"
-            className="icon-button"
-            aria-label="Settings"
-            title="Settings"
-            onClick={onSettings}
-          >
+          </HeaderButton>
+          <HeaderButton label="New group" onClick={actions.onNewGroup}>
+            <GroupIcon />
+          </HeaderButton>
+          <HeaderButton label="New channel" onClick={actions.onNewChannel}>
+            <ChannelIcon />
+          </HeaderButton>
+          <HeaderButton label="Follow a channel" onClick={actions.onFollowChannel}>
+            <LinkIcon />
+          </HeaderButton>
+          <HeaderButton label="Settings" onClick={actions.onSettings}>
             <GearIcon />
-          </button>
+          </HeaderButton>
         </div>
       </header>
       <ConnectionStatus socket={socket} />
@@ -84,12 +89,12 @@ export function Sidebar({
       </div>
       <ul className="conversation-list" aria-label="Contacts">
         {sorted.map((c) => (
-          <li key={c.contact.id}>
+          <li key={c.key}>
             <ConversationItem
-              conversation={c}
-              active={c.contact.id === selected}
-              typing={typing[c.contact.name] === true}
-              onSelect={onSelect}
+              chat={c}
+              active={c.key === selected}
+              typing={typing[c.name] === true}
+              onSelect={actions.onSelect}
             />
           </li>
         ))}
@@ -112,47 +117,65 @@ function ConnectionStatus({ socket }: { readonly socket: SocketStatus }) {
   );
 }
 
+/** A group or channel: its icon on the name's colour. */
+export function RoomAvatar({ chat, size = 40 }: { readonly chat: ChatItem; readonly size?: number }) {
+  if (chat.kind === 'contact')
+    return <Avatar name={chat.name} online={chat.conversation.contact.online} size={size} />;
+  return (
+    <span className={`avatar room size-${size}`} data-hue={hueOf(chat.name) % 12} aria-hidden="true">
+      {chat.kind === 'group' ? <GroupIcon size={size / 2} /> : <ChannelIcon size={size / 2} />}
+    </span>
+  );
+}
+
+function lastLine(c: ChatItem, typing: boolean): string {
+  const last = c.last;
+  if (typing) return 'typing…';
+  if (!last) return subtitle(c);
+  if (last.deleted) return 'This message was deleted';
+  const who = last.direction === 'out' ? 'You: ' : c.kind === 'group' ? `${last.from}: ` : '';
+  return `${who}${preview(summary(last), 60)}`;
+}
+
+function hiddenState(c: ChatItem): string {
+  if (c.kind === 'group') return ', group';
+  if (c.kind === 'channel') return ', channel';
+  return c.conversation.contact.online ? ', online' : ', offline';
+}
+
 function ConversationItem({
-  conversation: c,
+  chat: c,
   active,
   typing,
   onSelect,
 }: {
-  readonly conversation: ConversationView;
+  readonly chat: ChatItem;
   readonly active: boolean;
   readonly typing: boolean;
-  readonly onSelect: (contactId: string) => void;
+  readonly onSelect: (key: string) => void;
 }) {
-  const last = c.lastMessage;
-  const lastText = typing
-    ? 'typing…'
-    : last
-      ? last.deleted
-        ? 'This message was deleted'
-        : `${last.direction === 'out' ? 'You: ' : ''}${preview(summary(last), 60)}`
-      : c.contact.state === 'pending'
-        ? 'Waiting for the contact to come online'
-        : 'No messages yet';
+  const last = c.last;
+  const descId = `conv-${c.key.replace(':', '-')}-desc`;
   return (
     <button
       type="button"
       className={`conversation-item${active ? ' active' : ''}`}
-      aria-label={c.contact.name}
+      aria-label={c.name}
       aria-current={active ? 'true' : undefined}
-      aria-describedby={`conv-${c.contact.id}-desc`}
-      onClick={() => onSelect(c.contact.id)}
+      aria-describedby={descId}
+      onClick={() => onSelect(c.key)}
     >
-      <Avatar name={c.contact.name} online={c.contact.online} />
+      <RoomAvatar chat={c} />
       <span className="conversation-body">
         <span className="conversation-top">
-          <span className="conversation-name">{c.contact.name}</span>
+          <span className="conversation-name">{c.name}</span>
           {last && <span className="conversation-time">{formatListTime(last.sentAt)}</span>}
         </span>
         <span className="conversation-bottom">
-          <span id={`conv-${c.contact.id}-desc`} className={`conversation-last${typing ? ' typing' : ''}`}>
-            {lastText}
+          <span id={descId} className={`conversation-last${typing ? ' typing' : ''}`}>
+            {lastLine(c, typing)}
             <span className="visually-hidden">
-              {c.contact.online ? ', online' : ', offline'}
+              {hiddenState(c)}
               {c.unread ? `, ${c.unread} unread` : ''}
             </span>
           </span>

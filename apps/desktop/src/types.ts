@@ -50,6 +50,44 @@ export interface MessageView {
   readonly sortKey?: number;
   /** A photo, video, file or voice message (the text is its caption). */
   readonly attachment?: AttachmentView | null;
+  /** Our own group messages: each other member's delivery state. */
+  readonly receipts?: readonly ReceiptView[];
+}
+
+export interface ReceiptView {
+  readonly member: string;
+  readonly status: 'pending' | 'delivered' | 'read';
+}
+
+export interface GroupMemberView {
+  readonly name: string;
+  readonly peerId: string;
+  readonly role: 'admin' | 'member';
+  readonly me: boolean;
+  readonly online: boolean;
+  readonly keyReceived: boolean;
+  readonly keySent: boolean;
+}
+
+export interface GroupView {
+  readonly id: string;
+  readonly name: string;
+  readonly epoch: number;
+  readonly status: 'active' | 'left' | 'removed';
+  readonly admin: boolean;
+  readonly members: readonly GroupMemberView[];
+}
+
+export interface ChannelView {
+  readonly id: string;
+  readonly name: string;
+  readonly role: 'owner' | 'publisher' | 'follower';
+  readonly private: boolean;
+  readonly status: 'owner' | 'following' | 'requested' | 'approved' | 'removed';
+  readonly posts: number;
+  readonly followers: readonly string[];
+  readonly requests: readonly string[];
+  readonly createdAt: number;
 }
 
 /**
@@ -131,7 +169,13 @@ export type ParleyEvent =
   | { readonly type: 'problem'; readonly data: { code: string; message: string; contact?: string } }
   | { readonly type: 'expired'; readonly data: { contact: string; id: string } }
   | { readonly type: 'attachment'; readonly data: AttachmentProgress }
-  | { readonly type: 'state'; readonly data: { state: DaemonState } };
+  | { readonly type: 'state'; readonly data: { state: DaemonState } }
+  | { readonly type: 'group'; readonly data: { group: GroupView; change: 'added' | 'changed' | 'removed' } }
+  | {
+      readonly type: 'channel';
+      readonly data: { channel: ChannelView; change: 'added' | 'changed' | 'removed' };
+    }
+  | { readonly type: 'post'; readonly data: MessageView };
 
 /** A message's identity within a conversation: ids are unique per sender. */
 export const messageKey = (m: { readonly id: string; readonly direction: 'out' | 'in' }): string =>

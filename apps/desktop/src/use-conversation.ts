@@ -71,7 +71,7 @@ export function useConversation(contact: string, stream: EventStream): Conversat
   useEffect(
     () =>
       stream.on((e) => {
-        if (e.type === 'message' && e.data.contact === contact) upsert(e.data);
+        if ((e.type === 'message' || e.type === 'post') && e.data.contact === contact) upsert(e.data);
         else if (e.type === 'expired' && e.data.contact === contact)
           setMessages((list) => list.filter((m) => m.id !== e.data.id));
       }),

@@ -1,0 +1,186 @@
+/**
+ * Channel info: the follow link as a QR code with a Copy button; for the
+ * owner of a private channel, follow requests (Approve) and followers
+ * (Remove); "Unfollow" for followers.
+ */
+import { useEffect, useState } from 'react';
+import { RpcError, rpc } from './api.ts';
+import { ConfirmDialog, Dialog } from './Dialog.tsx';
+import { Qr } from './Qr.tsx';
+import type { ChannelView } from './types.ts';
+
+type Pending = { readonly kind: 'remove'; readonly contact: string } | { readonly kind: 'unfollow' } | null;
+
+function FollowLink({ name }: { readonly name: string }) {
+  const [link, setLink] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    void rpc<{ link: string }>('channels.invite', { name }).then(
+      (r) => setLink(r.link),
+      (err: unknown) => setError(err instanceof RpcError ? err.message : 'No follow link.'),
+    );
+  }, [name]);
+  const copy = async () => {
+    if (!link) return;
+    try {
+      await navigator.clipboard.writeText(link);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      setError('Copying failed: select the link and copy it by hand.');
+    }
+  };
+  return (
+    <section aria-labelledby="follow-link-title">
+      <h3 id="follow-link-title">Follow link</h3>
+      {link ? (
+        <>
+          <Qr text={link} label={`Follow link for ${name} as a QR code`} size={180} />
+          <div className="copy-row">
+            <input readOnly aria-label="Follow link" value={link} onFocus={(e) => e.target.select()} />
+            <button type="button" className="button primary" onClick={() => void copy()}>
+              {copied ? 'Copied' : 'Copy'}
+            </button>
+          </div>
+        </>
+      ) : (
+        !error && <p className="muted">Loading…</p>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function People({
+  title,
+  names,
+  action,
+  onAction,
+}: {
+  readonly title: string;
+  readonly names: readonly string[];
+  readonly action: string;
+  readonly onAction: (name: string) => void;
+}) {
+  return (
+    <section aria-label={title}>
+      <h3>{title}</h3>
+      {names.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
+        <ul className="member-list">
+          {names.map((n) => (
+            <li key={n} className="member-row">
+              <span className="member-name">{n}</span>
+              <button
+                type="button"
+                className="button small"
+                aria-label={`${action} ${n}`}
+                onClick={() => onAction(n)}
+              >
+                {action}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function describe(ch: ChannelView): string {
+  const kind = ch.private
+    ? 'Private channel: posts are encrypted for the followers the owner approves.'
+    : 'Public channel: anyone with the link may follow. Posts are signed, not secret.';
+  const who =
+    ch.role === 'owner'
+      ? 'You own it.'
+      : ch.status === 'requested'
+        ? 'Your request to follow waits for the owner.'
+        : 'You follow it.';
+  return `${kind} ${who}`;
+}
+
+export function ChannelInfo({
+  channel,
+  onClose,
+  onChanged,
+  onUnfollowed,
+}: {
+  readonly channel: ChannelView;
+  readonly onClose: () => void;
+  readonly onChanged: () => void;
+  readonly onUnfollowed: () => void;
+}) {
+  const [pending, setPending] = useState<Pending>(null);
+  const [error, setError] = useState<string | null>(null);
+  const name = channel.name;
+  const call = (method: string, params: Record<string, unknown>, after = onChanged) =>
+    void rpc(method, params).then(after, (err: unknown) =>
+      setError(err instanceof RpcError ? err.message : 'That did not work.'),
+    );
+  const owner = channel.role === 'owner';
+  return (
+    <Dialog title={`About ${name}`} onClose={onClose}>
+      <div className="contact-info">
+        <p className="muted">{describe(channel)}</p>
+        <FollowLink name={name} />
+        {owner && channel.private && (
+          <>
+            <People
+              title="Follow requests"
+              names={channel.requests}
+              action="Approve"
+              onAction={(contact) => call('channels.approve', { name, contact })}
+            />
+            <People
+              title="Followers"
+              names={channel.followers}
+              action="Remove"
+              onAction={(contact) => setPending({ kind: 'remove', contact })}
+            />
+          </>
+        )}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        {!owner && (
+          <section className="danger-zone">
+            <button
+              type="button"
+              className="button danger-button"
+              onClick={() => setPending({ kind: 'unfollow' })}
+            >
+              Unfollow
+            </button>
+          </section>
+        )}
+      </div>
+      {pending?.kind === 'remove' && (
+        <ConfirmDialog
+          title={`Remove ${pending.contact}?`}
+          text={`${pending.contact} stops receiving new posts; the channel's key is rotated.`}
+          confirm="Remove"
+          onConfirm={() => call('channels.removeFollower', { name, contact: pending.contact })}
+          onClose={() => setPending(null)}
+        />
+      )}
+      {pending?.kind === 'unfollow' && (
+        <ConfirmDialog
+          title={`Unfollow ${name}?`}
+          text="Its posts are removed from this computer."
+          confirm="Unfollow"
+          onConfirm={() => call('channels.unfollow', { name }, onUnfollowed)}
+          onClose={() => setPending(null)}
+        />
+      )}
+    </Dialog>
+  );
+}

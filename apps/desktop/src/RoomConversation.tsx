@@ -1,0 +1,316 @@
+/**
+ * A group chat or a channel's posts: the same message list as a contact's
+ * conversation. Groups show each sender's name above their bubbles and our
+ * own messages' per-member receipts; channels are read-only for followers,
+ * the owner (and publishers) get a "Post" composer.
+ */
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { type EventStream, RpcError, rpc } from './api.ts';
+import { Composer, type ComposerMode } from './Composer.tsx';
+import type { ChatItem } from './chats.ts';
+import { ConfirmDialog } from './Dialog.tsx';
+import { InfoIcon } from './Icons.tsx';
+import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
+import { MessageList, type Row, toRows } from './MessageList.tsx';
+import { RoomAvatar } from './Sidebar.tsx';
+import type { ChannelView, GroupView, MessageView } from './types.ts';
+import { type ConversationMessages, useConversation } from './use-conversation.ts';
+
+type Room = Extract<ChatItem, { kind: 'group' | 'channel' }>;
+
+function headerLine(room: Room): string {
+  if (room.kind === 'group') {
+    const g = room.group;
+    if (g.status !== 'active') return g.status === 'left' ? 'You left this group' : 'You were removed';
+    const online = g.members.filter((m) => m.online && !m.me).length;
+    return `${g.members.length} members · ${online} online`;
+  }
+  const ch = room.channel;
+  const kind = ch.private ? 'Private channel' : 'Public channel';
+  const role = ch.role === 'owner' ? 'you own it' : ch.role === 'publisher' ? 'you publish' : 'following';
+  return `${kind} · ${ch.status === 'requested' ? 'waiting for approval' : role}`;
+}
+
+function startNote(room: Room): string {
+  return room.kind === 'group'
+    ? 'Messages in this group are end-to-end encrypted. Only its members can read them.'
+    : 'Posts are signed by the channel: followers accept nothing else.';
+}
+
+export function RoomConversation({
+  room,
+  stream,
+  onInfo,
+  onChanged,
+}: {
+  readonly room: Room;
+  readonly stream: EventStream;
+  readonly onInfo: () => void;
+  readonly onChanged: () => void;
+}) {
+  const name = room.name;
+  const history = useConversation(name, stream);
+  const [error, setError] = useState<string | null>(null);
+  const rows = useMemo(() => {
+    const r: Row[] = toRows(history.messages);
+    if (!history.hasMore && !history.loading)
+      r.unshift({ kind: 'note', key: 'note:start', label: startNote(room) });
+    return r;
+  }, [history.messages, history.hasMore, history.loading, room]);
+  const fail = useCallback(
+    (err: unknown) => setError(err instanceof RpcError ? err.message : 'Something went wrong.'),
+    [],
+  );
+  useMarkRead(room, history.messages, onChanged);
+  const info = room.kind === 'group' ? 'Group info' : 'Channel info';
+
+  return (
+    <section className="conversation" aria-label={`${room.kind === 'group' ? 'Group' : 'Channel'} ${name}`}>
+      <header className="conversation-header">
+        <RoomAvatar chat={room} />
+        <div className="conversation-title">
+          <h2>{name}</h2>
+          <span className="presence-text off">{headerLine(room)}</span>
+        </div>
+        <button type="button" className="icon-button" aria-label={info} title={info} onClick={onInfo}>
+          <InfoIcon />
+        </button>
+      </header>
+      {room.kind === 'group' ? (
+        <GroupBody group={room.group} history={history} rows={rows} fail={fail} onChanged={onChanged} />
+      ) : (
+        <ChannelBody channel={room.channel} history={history} rows={rows} fail={fail} onChanged={onChanged} />
+      )}
+      {error && (
+        <p className="form-error composer-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** Groups: mark read while on screen (channels have no read state). */
+function useMarkRead(room: Room, messages: readonly MessageView[], onChanged: () => void): void {
+  const lastIn = messages.findLast((m) => m.direction === 'in');
+  const name = room.name;
+  const isGroup = room.kind === 'group';
+  const unread = room.unread;
+  useEffect(() => {
+    if (!isGroup || (!lastIn && !unread)) return;
+    const mark = () => {
+      if (document.visibilityState !== 'visible') return;
+      void rpc('conversations.markRead', { contact: name }).then(onChanged, () => undefined);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    return () => document.removeEventListener('visibilitychange', mark);
+  }, [isGroup, name, lastIn, unread, onChanged]);
+}
+
+interface BodyProps {
+  readonly history: ConversationMessages;
+  readonly rows: readonly Row[];
+  readonly fail: (err: unknown) => void;
+  readonly onChanged: () => void;
+}
+
+function useGroupComposer(
+  name: string,
+  history: ConversationMessages,
+  fail: (e: unknown) => void,
+  onChanged: () => void,
+) {
+  const [mode, setMode] = useState<ComposerMode>(NEW);
+  const [target, setTarget] = useState<MessageView | null>(null);
+  const choose = useCallback((m: MessageView, next: ComposerMode) => {
+    setTarget(m);
+    setMode(next);
+  }, []);
+  const cancel = useCallback(() => {
+    setMode(NEW);
+    setTarget(null);
+  }, []);
+  const send = async (text: string): Promise<boolean> => {
+    try {
+      const replyTo =
+        mode.kind === 'reply' && target ? { id: target.id, mine: target.direction === 'out' } : undefined;
+      const sent =
+        mode.kind === 'edit' && target
+          ? await rpc<MessageView>('messages.edit', { contact: name, id: target.id, text })
+          : await rpc<MessageView>('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) });
+      history.upsert(sent);
+      cancel();
+      onChanged();
+      return true;
+    } catch (err) {
+      fail(err);
+      return false;
+    }
+  };
+  return { mode, choose, cancel, send };
+}
+
+function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { readonly group: GroupView }) {
+  const name = group.name;
+  const [deleting, setDeleting] = useState<MessageView | null>(null);
+  const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
+  const composer = useGroupComposer(name, history, fail, onChanged);
+  const actions = useGroupActions(name, history, fail, { setJump, choose: composer.choose, setDeleting });
+  const quoteOf = (m: MessageView): QuoteInfo | null => {
+    if (!m.replyTo) return null;
+    const q = history.messages.find((x) => x.id === m.replyTo?.id);
+    if (!q) return { key: `in:${m.replyTo.id}`, author: '…', text: '…' };
+    const author = q.direction === 'out' ? 'You' : q.from;
+    return { key: `${q.direction}:${q.id}`, author, text: q.deleted ? 'This message was deleted' : q.text };
+  };
+  return (
+    <>
+      <MessageList
+        rows={rows}
+        hasMore={history.hasMore}
+        loading={history.loading}
+        onReachTop={history.loadOlder}
+        jump={jump}
+        renderRow={(row) => (
+          <MessageBubble
+            message={row.message}
+            first={row.first}
+            sender={row.message.direction === 'in' ? row.message.from : null}
+            quote={quoteOf(row.message)}
+            actions={actions}
+          />
+        )}
+      />
+      {deleting && (
+        <ConfirmDialog
+          title="Delete for everyone?"
+          text={`The message disappears for you and for everyone in ${name}. This cannot be undone.`}
+          confirm="Delete"
+          onConfirm={() =>
+            void rpc<MessageView>('messages.delete', { contact: name, id: deleting.id }).then(
+              history.upsert,
+              fail,
+            )
+          }
+          onClose={() => setDeleting(null)}
+        />
+      )}
+      {group.status === 'active' ? (
+        <Composer
+          contact={name}
+          online
+          blocked={false}
+          mode={composer.mode}
+          onCancelMode={composer.cancel}
+          onSend={composer.send}
+          onTyping={(active) => void rpc('typing.set', { contact: name, active }).catch(() => undefined)}
+        />
+      ) : (
+        <p className="composer-note muted" role="note">
+          {`You ${group.status === 'left' ? 'left' : 'were removed from'} this group: you can read its history but no longer write.`}
+        </p>
+      )}
+    </>
+  );
+}
+
+function useGroupActions(
+  name: string,
+  history: ConversationMessages,
+  fail: (err: unknown) => void,
+  ui: {
+    readonly setJump: (j: { key: string; nonce: number }) => void;
+    readonly choose: (m: MessageView, mode: ComposerMode) => void;
+    readonly setDeleting: (m: MessageView) => void;
+  },
+): BubbleActions {
+  const { setJump, choose, setDeleting } = ui;
+  return useMemo(
+    () => ({
+      onReply: (m) =>
+        choose(m, { kind: 'reply', author: m.direction === 'out' ? 'yourself' : m.from, text: m.text }),
+      onEdit: (m) => choose(m, { kind: 'edit', text: m.text }),
+      onReact: (m, emoji) => {
+        void rpc('messages.react', { contact: name, id: m.id, mine: m.direction === 'out', emoji })
+          .then(() =>
+            rpc<MessageView>('messages.get', {
+              contact: name,
+              id: m.id,
+              sender: m.direction === 'out' ? 'self' : 'peer',
+            }),
+          )
+          .then(history.upsert, fail);
+      },
+      onDelete: setDeleting,
+      onJump: (key) => setJump({ key, nonce: Date.now() }),
+    }),
+    [name, history.upsert, fail, setJump, choose, setDeleting],
+  );
+}
+
+function ChannelBody({
+  channel,
+  history,
+  rows,
+  fail,
+  onChanged,
+}: BodyProps & { readonly channel: ChannelView }) {
+  const name = channel.name;
+  const canPost = channel.role === 'owner' || channel.role === 'publisher';
+  const post = async (text: string): Promise<boolean> => {
+    try {
+      history.upsert(await rpc<MessageView>('channels.post', { name, text }));
+      onChanged();
+      return true;
+    } catch (err) {
+      fail(err);
+      return false;
+    }
+  };
+  return (
+    <>
+      <MessageList
+        rows={rows}
+        hasMore={history.hasMore}
+        loading={history.loading}
+        onReachTop={history.loadOlder}
+        jump={null}
+        renderRow={(row) => (
+          <MessageBubble message={row.message} first={row.first} quote={null} actions={NO_ACTIONS} readOnly />
+        )}
+      />
+      {canPost ? (
+        <Composer
+          contact={name}
+          online
+          blocked={false}
+          mode={NEW}
+          onCancelMode={() => undefined}
+          onSend={post}
+          onTyping={() => undefined}
+          label="Post"
+          sendLabel="Publish"
+          placeholder={`Post to ${name}`}
+        />
+      ) : (
+        <p className="composer-note muted" role="note">
+          {channel.status === 'requested'
+            ? "Waiting for the channel's owner to approve your request."
+            : channel.status === 'removed'
+              ? 'You no longer follow this channel.'
+              : "Only the channel's publishers can post."}
+        </p>
+      )}
+    </>
+  );
+}
+
+const NEW: ComposerMode = { kind: 'new' };
+const NO_ACTIONS: BubbleActions = {
+  onReply: () => undefined,
+  onReact: () => undefined,
+  onEdit: () => undefined,
+  onDelete: () => undefined,
+  onJump: () => undefined,
+};

@@ -1,0 +1,95 @@
+/**
+ * The left pane's items: contacts' conversations (conversations.list), groups
+ * (groups.list) and channels (channels.list), merged on the client.
+ */
+import type { ChannelView, ConversationView, GroupView, MessageView } from './types.ts';
+
+interface ChatBase {
+  /** Stable across renames: `contact:<id>`, `group:<id>`, `channel:<id>`. */
+  readonly key: string;
+  readonly name: string;
+  readonly last: MessageView | null;
+  readonly unread: number;
+}
+
+export type ChatItem =
+  | (ChatBase & { readonly kind: 'contact'; readonly conversation: ConversationView })
+  | (ChatBase & { readonly kind: 'group'; readonly group: GroupView })
+  | (ChatBase & { readonly kind: 'channel'; readonly channel: ChannelView });
+
+/** Latest message and unread count of a group or channel, by name. */
+export interface Tail {
+  readonly last: MessageView | null;
+  readonly unread: number;
+}
+
+export const contactKey = (id: string): string => `contact:${id}`;
+export const groupKey = (id: string): string => `group:${id}`;
+export const channelKey = (id: string): string => `channel:${id}`;
+
+export function toChatItems(
+  conversations: readonly ConversationView[],
+  groups: readonly GroupView[],
+  channels: readonly ChannelView[],
+  tails: ReadonlyMap<string, Tail>,
+): ChatItem[] {
+  const none: Tail = { last: null, unread: 0 };
+  return [
+    ...conversations.map(
+      (c): ChatItem => ({
+        kind: 'contact',
+        key: contactKey(c.contact.id),
+        name: c.contact.name,
+        last: c.lastMessage,
+        unread: c.unread,
+        conversation: c,
+      }),
+    ),
+    ...groups.map(
+      (g): ChatItem => ({
+        kind: 'group',
+        key: groupKey(g.id),
+        name: g.name,
+        group: g,
+        ...(tails.get(g.name) ?? none),
+      }),
+    ),
+    ...channels.map(
+      (ch): ChatItem => ({
+        kind: 'channel',
+        key: channelKey(ch.id),
+        name: ch.name,
+        channel: ch,
+        ...(tails.get(ch.name) ?? none),
+      }),
+    ),
+  ];
+}
+
+/** Newest activity first, then by name. */
+export function sortChats(items: readonly ChatItem[], query: string): ChatItem[] {
+  const q = query.trim().toLowerCase();
+  return items
+    .filter(
+      (c) => !q || c.name.toLowerCase().includes(q) || (c.last?.text.toLowerCase().includes(q) ?? false),
+    )
+    .toSorted(
+      (a, b) =>
+        (b.last?.sentAt ?? (b.kind === 'channel' ? b.channel.createdAt : 0)) -
+          (a.last?.sentAt ?? (a.kind === 'channel' ? a.channel.createdAt : 0)) ||
+        a.name.localeCompare(b.name),
+    );
+}
+
+/** What the list shows under a chat's name. */
+export function subtitle(c: ChatItem): string {
+  if (c.kind === 'group') {
+    if (c.group.status === 'left') return 'You left this group';
+    if (c.group.status === 'removed') return 'You were removed from this group';
+    return `Group · ${c.group.members.length} members`;
+  }
+  if (c.kind === 'channel') return c.channel.status === 'requested' ? 'Waiting for approval' : 'Channel';
+  return c.conversation.contact.state === 'pending'
+    ? 'Waiting for the contact to come online'
+    : 'No messages yet';
+}

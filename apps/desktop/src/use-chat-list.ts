@@ -1,0 +1,99 @@
+/**
+ * The conversation list, kept fresh from events: contacts' conversations
+ * from conversations.list, plus groups and channels (with their latest
+ * message and, for groups, the unread count) merged on the client.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type EventStream, rpc } from './api.ts';
+import { type ChatItem, type Tail, toChatItems } from './chats.ts';
+import type { ChannelView, ConversationView, GroupView, MessageView } from './types.ts';
+
+/** Event bursts (history sync, bulk sends) refresh the list at most this often. */
+const LIST_REFRESH_DELAY_MS = 150;
+/** Unread group messages are counted among this many latest. */
+const UNREAD_WINDOW = 100;
+
+async function groupTail(g: GroupView): Promise<Tail> {
+  const list = await rpc<MessageView[]>('messages.list', { contact: g.name, limit: UNREAD_WINDOW });
+  return {
+    last: list.at(-1) ?? null,
+    unread: list.filter((m) => m.direction === 'in' && m.status === 'delivered' && !m.deleted).length,
+  };
+}
+
+async function channelTail(ch: ChannelView): Promise<Tail> {
+  const list = await rpc<MessageView[]>('channels.posts', { name: ch.name, limit: 1 });
+  return { last: list.at(-1) ?? null, unread: 0 };
+}
+
+const settle = async (name: string, p: Promise<Tail>): Promise<[string, Tail]> => [
+  name,
+  await p.catch(() => ({ last: null, unread: 0 })),
+];
+
+export interface ChatList {
+  readonly items: readonly ChatItem[];
+  readonly contacts: readonly ConversationView[];
+  readonly loaded: boolean;
+  /** Reload soon (coalesces bursts). */
+  readonly schedule: () => void;
+}
+
+export function useChatList(stream: EventStream): ChatList {
+  const [conversations, setConversations] = useState<readonly ConversationView[]>([]);
+  const [groups, setGroups] = useState<readonly GroupView[]>([]);
+  const [channels, setChannels] = useState<readonly ChannelView[]>([]);
+  const [tails, setTails] = useState<ReadonlyMap<string, Tail>>(new Map());
+  const [loaded, setLoaded] = useState(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const load = useCallback(async () => {
+    const [c, g, ch] = await Promise.all([
+      rpc<ConversationView[]>('conversations.list'),
+      rpc<GroupView[]>('groups.list').catch(() => []),
+      rpc<ChannelView[]>('channels.list').catch(() => []),
+    ]);
+    const t = await Promise.all([
+      ...g.map((x) => settle(x.name, groupTail(x))),
+      ...ch.map((x) => settle(x.name, channelTail(x))),
+    ]);
+    setConversations(c);
+    setGroups(g);
+    setChannels(ch);
+    setTails(new Map(t));
+    setLoaded(true);
+  }, []);
+
+  const schedule = useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      void load().catch(() => undefined);
+    }, LIST_REFRESH_DELAY_MS);
+  }, [load]);
+
+  useEffect(() => {
+    void load().catch(() => undefined);
+    return () => clearTimeout(timer.current);
+  }, [load]);
+
+  useEffect(() => {
+    const offStatus = stream.onStatus((s) => {
+      if (s === 'up') schedule();
+    });
+    const off = stream.on((e) => {
+      if (['message', 'contact', 'conversation', 'expired', 'group', 'channel', 'post'].includes(e.type))
+        schedule();
+    });
+    return () => {
+      off();
+      offStatus();
+    };
+  }, [stream, schedule]);
+
+  const items = useMemo(
+    () => toChatItems(conversations, groups, channels, tails),
+    [conversations, groups, channels, tails],
+  );
+  return { items, contacts: conversations, loaded, schedule };
+}

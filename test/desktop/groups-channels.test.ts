@@ -1,0 +1,142 @@
+/**
+ * Parley Desktop: groups and channels between three daemons on loopback
+ * (A befriends B and C through the harness). A creates a group with B and C
+ * in the UI and writes; B replies in B's UI; A sees the reply under B's
+ * name and three members in "Group info". A creates a public channel, copies
+ * its follow link, B follows it in B's UI, A posts, and B sees the post with
+ * no composer.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppPage, launchBrowser, openApp } from '../support/browser.ts';
+import { eventually, ParleyWorld } from '../support/parley.ts';
+
+const UI_TIMEOUT_MS = 20_000;
+
+const message = (page: Page, text: string) => page.getByRole('article').filter({ hasText: text }).last();
+const chat = (page: Page, name: string) =>
+  page.getByRole('list', { name: 'Contacts' }).getByRole('button', { name, exact: true });
+
+async function send(page: Page, text: string, box = 'Message'): Promise<void> {
+  const input = page.getByRole('textbox', { name: box, exact: true });
+  await input.fill(text);
+  await input.press('Enter');
+  await expect.poll(() => input.inputValue()).toBe('');
+}
+
+describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
+  const world = new ParleyWorld();
+  let browser: Browser;
+  let aHome: string;
+  let bHome: string;
+  let cHome: string;
+  let a: AppPage;
+  let b: AppPage;
+
+  beforeAll(async () => {
+    aHome = world.account('Ann');
+    bHome = world.account('Ben');
+    cHome = world.account('Cleo');
+    const [, , , br] = await Promise.all([
+      world.daemon(aHome),
+      world.daemon(bHome),
+      world.daemon(cHome),
+      launchBrowser(),
+    ]);
+    browser = br;
+    await world.befriend(aHome, 'Ann', bHome, 'Ben');
+    // befriend() expects a fresh pair; the second contact is added by hand.
+    const invite = world.run(cHome, ['invite']).stdout.trim();
+    expect(world.run(aHome, ['contacts', 'add', 'Cleo', invite]).code).toBe(0);
+    await eventually(async () =>
+      (await world.rpc<Array<{ name: string; state: string }>>(cHome, 'contacts.list')).some(
+        (c) => c.name === 'Ann' && c.state === 'active',
+      ),
+    );
+    [a, b] = await Promise.all([openApp(browser, aHome), openApp(browser, bHome)]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world.cleanup();
+  });
+
+  it('creates a group in the UI; members write to each other with names and receipts', async () => {
+    await a.page.getByRole('button', { name: 'New group' }).click();
+    const dialog = a.page.getByRole('dialog', { name: 'New group' });
+    await dialog.getByRole('textbox', { name: 'Group name' }).fill('Hikers');
+    await dialog.getByRole('checkbox', { name: 'Ben' }).check();
+    await dialog.getByRole('checkbox', { name: 'Cleo' }).check();
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+    await a.page.getByRole('region', { name: 'Group Hikers' }).waitFor();
+    await send(a.page, 'Hello hikers, this is Ann');
+
+    await chat(b.page, 'Hikers').click({ timeout: UI_TIMEOUT_MS });
+    const fromAnn = message(b.page, 'Hello hikers, this is Ann');
+    await fromAnn.waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await fromAnn.getAttribute('aria-label')).toMatch(/^Ann, /);
+    await fromAnn.getByText('Ann', { exact: true }).waitFor();
+    await send(b.page, 'Ben here, count me in');
+
+    const reply = message(a.page, 'Ben here, count me in');
+    await reply.waitFor({ timeout: UI_TIMEOUT_MS });
+    await reply.getByText('Ben', { exact: true }).waitFor();
+    // Our own message: per-member receipts in a popover.
+    const mine = message(a.page, 'Hello hikers, this is Ann');
+    await mine.getByRole('button', { name: 'Delivery details' }).click();
+    const receipts = mine.getByRole('list', { name: 'Delivery details' });
+    await receipts.getByText('Ben').waitFor();
+    await receipts.getByText('Cleo').waitFor();
+    await receipts
+      .getByText(/Read|Delivered/)
+      .first()
+      .waitFor({ timeout: UI_TIMEOUT_MS });
+
+    await a.page.getByRole('button', { name: 'Group info' }).click();
+    const members = a.page.getByRole('list', { name: 'Members' });
+    await expect.poll(() => members.getByRole('listitem').count()).toBe(3);
+    await members.getByRole('listitem', { name: /^You, Admin/ }).waitFor();
+    await members.getByRole('listitem', { name: /^Ben, Member/ }).waitFor();
+    await a.page.getByRole('button', { name: 'Remove Cleo' }).waitFor();
+    await a.page.getByRole('button', { name: 'Close' }).click();
+
+    // B is not an admin: no admin actions, but "Leave group".
+    await b.page.getByRole('button', { name: 'Group info' }).click();
+    await b.page.getByRole('button', { name: 'Leave group' }).waitFor();
+    expect(await b.page.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+    await b.page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('follows a public channel through its link; the owner posts, the follower reads', async () => {
+    await a.page.getByRole('button', { name: 'New channel' }).click();
+    const create = a.page.getByRole('dialog', { name: 'New channel' });
+    await create.getByRole('textbox', { name: 'Channel name' }).fill('Trail news');
+    await create.getByRole('button', { name: 'Create channel' }).click();
+    await a.page.getByRole('region', { name: 'Channel Trail news' }).waitFor();
+
+    await a.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await a.page.getByRole('button', { name: 'Channel info' }).click();
+    await a.page.getByRole('img', { name: 'Follow link for Trail news as a QR code' }).waitFor();
+    await a.page.getByRole('button', { name: 'Copy' }).click();
+    await a.page.getByRole('button', { name: 'Copied' }).waitFor();
+    const link = await a.page.evaluate(() => navigator.clipboard.readText());
+    expect(link).toMatch(/^parley:\/\/channel\//);
+    await a.page.getByRole('button', { name: 'Close' }).click();
+
+    await b.page.getByRole('button', { name: 'Follow a channel' }).click();
+    const follow = b.page.getByRole('dialog', { name: 'Follow a channel' });
+    await follow.getByRole('textbox', { name: 'Channel link' }).fill(link);
+    await follow.getByRole('button', { name: 'Follow', exact: true }).click();
+    const view = b.page.getByRole('region', { name: 'Channel Trail news' });
+    await view.waitFor();
+    await view.getByText("Only the channel's publishers can post.").waitFor();
+
+    await send(a.page, 'Bridge on the ridge loop is open again', 'Post');
+    await message(a.page, 'Bridge on the ridge loop is open again').waitFor();
+    await message(b.page, 'Bridge on the ridge loop is open again').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await b.page.getByRole('textbox', { name: 'Post' }).count()).toBe(0);
+    expect(await b.page.getByRole('textbox', { name: 'Message' }).count()).toBe(0);
+    await chat(b.page, 'Trail news').waitFor();
+    expect([...a.errors, ...b.errors]).toEqual([]);
+  });
+});
