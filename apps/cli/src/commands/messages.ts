@@ -94,12 +94,18 @@ export async function send(argv: string[], io: Io, global: Global): Promise<numb
     : undefined;
   try {
     let count = 0;
-    for await (const t of texts(io, text, values.stdin ?? false, values.lines ?? false)) {
-      const m = await client.call<MessageView>('messages.send', { contact: name, text: t });
+    const sent = (m: MessageView): void => {
       count++;
       if (values.wait && !DELIVERED.has(m.status)) pending.add(m.id);
       if (global.json) printJson(io, messageJson(m));
       else io.stdout(`${m.id}\n`);
+    };
+    if (values.lines) {
+      await sendLines(client, name, stdinLines(io), sent);
+    } else {
+      for await (const t of texts(io, text, values.stdin ?? false, false)) {
+        sent(await client.call<MessageView>('messages.send', { contact: name, text: t }));
+      }
     }
     if (count === 0) throw usageError('nothing to send: stdin was empty');
     if (!contact.online && !global.json) {
@@ -112,6 +118,58 @@ export async function send(argv: string[], io: Io, global: Global): Promise<numb
   } finally {
     subscription?.close();
   }
+}
+
+/** Lines sent in one request (one transaction) at most. */
+export const LINES_BATCH_MAX = 500;
+
+/**
+ * `send --lines`: lines that arrive while a request is in flight go out together in the next one
+ * (messages.sendMany: one transaction for the lot), so a bot piping thousands of lines is not
+ * limited by one commit per line. Order is kept; each id is printed once its batch is stored.
+ */
+async function sendLines(
+  client: Client,
+  contact: string,
+  lines: AsyncIterable<string>,
+  sent: (m: MessageView) => void,
+): Promise<void> {
+  const queue: string[] = [];
+  let done = false;
+  let wake: (() => void) | undefined;
+  const reading = (async () => {
+    for await (const line of lines) {
+      if (line.trim().length === 0) continue;
+      queue.push(line);
+      wake?.();
+    }
+    done = true;
+    wake?.();
+  })();
+  let batched = true; // channels take posts one by one: fall back on the first refusal
+  while (!done || queue.length > 0) {
+    if (queue.length === 0) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+      continue;
+    }
+    const batch = queue.splice(0, batched ? LINES_BATCH_MAX : 1);
+    if (batch.length > 1 && batched) {
+      try {
+        for (const m of await client.call<MessageView[]>('messages.sendMany', { contact, texts: batch }))
+          sent(m);
+        continue;
+      } catch (error) {
+        if (!(error instanceof CliError) || (error.code !== 'unknown-contact' && error.code !== 'bad-input'))
+          throw error;
+        batched = false;
+      }
+    }
+    for (const t of batch) sent(await client.call<MessageView>('messages.send', { contact, text: t }));
+  }
+  await reading;
 }
 
 async function waitDelivered(
