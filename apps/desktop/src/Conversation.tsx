@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
-import { type EventStream, RpcError, rpc } from './api.ts';
+import { type EventStream, RpcError, reactTo, rpc } from './api.ts';
 import { summary } from './attachments.ts';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { ConfirmDialog } from './Dialog.tsx';
@@ -126,15 +126,7 @@ export function Conversation({
         setMode({ kind: 'edit', text: m.text });
       },
       onReact: (m, emoji) => {
-        void rpc('messages.react', { contact: name, id: m.id, mine: m.direction === 'out', emoji })
-          .then(() =>
-            rpc<MessageView>('messages.get', {
-              contact: name,
-              id: m.id,
-              sender: m.direction === 'out' ? 'self' : 'peer',
-            }),
-          )
-          .then(history.upsert, fail);
+        void reactTo(name, m, emoji).then(history.upsert, fail);
       },
       onDelete: (m) => setDeleting(m),
       onJump: (key) => setJump({ key, nonce: Date.now() }),

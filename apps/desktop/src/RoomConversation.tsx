@@ -5,7 +5,7 @@
  * the owner (and publishers) get a "Post" composer.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { type EventStream, RpcError, rpc } from './api.ts';
+import { type EventStream, RpcError, reactTo, rpc } from './api.ts';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import type { ChatItem } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
@@ -232,15 +232,7 @@ function useGroupActions(
         choose(m, { kind: 'reply', author: m.direction === 'out' ? 'yourself' : m.from, text: m.text }),
       onEdit: (m) => choose(m, { kind: 'edit', text: m.text }),
       onReact: (m, emoji) => {
-        void rpc('messages.react', { contact: name, id: m.id, mine: m.direction === 'out', emoji })
-          .then(() =>
-            rpc<MessageView>('messages.get', {
-              contact: name,
-              id: m.id,
-              sender: m.direction === 'out' ? 'self' : 'peer',
-            }),
-          )
-          .then(history.upsert, fail);
+        void reactTo(name, m, emoji).then(history.upsert, fail);
       },
       onDelete: setDeleting,
       onJump: (key) => setJump({ key, nonce: Date.now() }),

@@ -3,7 +3,7 @@
  * /events, same origin, authenticated by the HttpOnly session cookie the
  * daemon set when it redeemed our one-time ticket.
  */
-import type { DaemonConfig, ParleyEvent } from './types.ts';
+import type { DaemonConfig, MessageView, ParleyEvent } from './types.ts';
 
 export class RpcError extends Error {
   readonly code: string;
@@ -35,6 +35,16 @@ export async function rpc<T>(method: string, params: Record<string, unknown> = {
   };
   if (body.error) throw new RpcError(body.error.data?.code ?? 'error', body.error.message);
   return body.result as T;
+}
+
+/** Reacts to a message (emoji '' removes ours) and returns the message as it now stands. */
+export async function reactTo(conversation: string, m: MessageView, emoji: string): Promise<MessageView> {
+  await rpc('messages.react', { contact: conversation, id: m.id, mine: m.direction === 'out', emoji });
+  return rpc<MessageView>('messages.get', {
+    contact: conversation,
+    id: m.id,
+    sender: m.direction === 'out' ? 'self' : 'peer',
+  });
 }
 
 export async function daemonConfig(): Promise<DaemonConfig | null> {
