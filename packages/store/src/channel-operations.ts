@@ -1,16 +1,7 @@
-/** Channels and their signed posts (schema V5). */
-import type { SQLInputValue } from 'node:sqlite';
 import type { ChannelPostRecord, ChannelRecord, MessageQuery, StoreTx } from '@parley/core';
+import { checkLimit, pageBySortKey } from './paging.ts';
 import { blob, num, type Row, text } from './rows.ts';
 import type { Statements } from './statements.ts';
-
-const DEFAULT_POST_LIMIT = 50;
-
-function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 0)
-    throw new RangeError(`limit must be an integer >= 0, got ${limit}`);
-  return limit;
-}
 
 const toChannel = (r: Row): ChannelRecord => ({
   id: text(r.id),
@@ -90,27 +81,7 @@ export function channelOperations(s: Statements): Pick<StoreTx, ChannelOps> {
   };
 }
 
-/** MessageQuery semantics: the oldest `limit` when only `after` is set, else the newest. */
 function listPosts(s: Statements, id: string, query: MessageQuery): ChannelPostRecord[] {
-  const { before, after } = query;
-  const limit = checkLimit(query.limit ?? DEFAULT_POST_LIMIT);
-  const where = ['channel_id = ?'];
-  const params: SQLInputValue[] = [id];
-  if (after !== undefined) {
-    where.push('sort_key > ?');
-    params.push(after);
-  }
-  if (before !== undefined) {
-    where.push('sort_key < ?');
-    params.push(before);
-  }
-  const oldest = after !== undefined && before === undefined;
-  const order = oldest ? 'sort_key, publisher, seq' : 'sort_key DESC, publisher DESC, seq DESC';
-  const rows = s.all(
-    `SELECT * FROM channel_posts WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
-    ...params,
-    limit,
-  );
-  const posts = rows.map(toPost);
-  return oldest ? posts : posts.reverse();
+  const table = { table: 'channel_posts', scope: 'channel_id', tieBreak: ['publisher', 'seq'] } as const;
+  return pageBySortKey(s, table, id, query).map(toPost);
 }

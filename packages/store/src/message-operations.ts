@@ -6,18 +6,12 @@
 
 import type { SQLInputValue } from 'node:sqlite';
 import type { MessageKey, MessagePatch, MessageQuery, StoreTx } from '@parley/core';
+import { checkLimit, pageBySortKey } from './paging.ts';
 import { num, toConversation, toMessage, toMessageKey, toReaction } from './rows.ts';
 import type { Statements } from './statements.ts';
 
-const DEFAULT_MESSAGE_LIMIT = 50;
 const KEY = 'conversation_id = ? AND sender = ? AND id = ?';
 const keyParams = (k: MessageKey): SQLInputValue[] => [k.conversationId, k.sender, k.id];
-
-function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit < 0)
-    throw new RangeError(`limit must be an integer >= 0, got ${limit}`);
-  return limit;
-}
 
 type ConversationOps = 'putConversation' | 'getConversation' | 'listConversations' | 'deleteConversation';
 export function conversationOperations(s: Statements): Pick<StoreTx, ConversationOps> {
@@ -129,29 +123,10 @@ function updateMessage(s: Statements, k: MessageKey, patch: MessagePatch): boole
   return s.run(`UPDATE messages SET ${set} WHERE ${KEY}`, ...values, ...keyParams(k)) === 1;
 }
 
-/** MessageQuery semantics: the oldest `limit` when only `after` is set, else the newest (see store.ts). */
 function listMessages(s: Statements, id: string, query: MessageQuery) {
-  const { before, after } = query;
-  const limit = checkLimit(query.limit ?? DEFAULT_MESSAGE_LIMIT);
-  const where = ['conversation_id = ?'];
-  const params: SQLInputValue[] = [id];
-  if (after !== undefined) {
-    where.push('sort_key > ?');
-    params.push(after);
-  }
-  if (before !== undefined) {
-    where.push('sort_key < ?');
-    params.push(before);
-  }
-  const oldest = after !== undefined && before === undefined;
-  const order = oldest ? 'sort_key, pk' : 'sort_key DESC, pk DESC';
-  const rows = s.all(
-    `SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
-    ...params,
-    limit,
+  return pageBySortKey(s, { table: 'messages', scope: 'conversation_id', tieBreak: ['pk'] }, id, query).map(
+    toMessage,
   );
-  const messages = rows.map(toMessage);
-  return oldest ? messages : messages.reverse();
 }
 
 export function reactionOperations(
