@@ -14,6 +14,7 @@
  * Prints ONE JSON object on stdout; progress on stderr.
  * `--profile DIR` runs both daemons under `node --cpu-prof` (profiles in DIR).
  * `--n N` changes the sustained count (default 5000).
+ * `--only sendMany` runs just that phase (with `--profile`, a profile of it alone).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
   options: {
     profile: { type: 'string' },
     n: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const N = Number(values.n ?? 5000);
@@ -44,6 +46,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** CPU time (user + system) a process has used so far, in µs (Linux /proc; clock ticks of 10 ms). */
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime (after pid and comm)
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** A distinct 1 KiB text. */
@@ -108,14 +121,29 @@ function receiverCounter(): {
   };
 }
 
+interface Pids {
+  readonly sender: number | undefined;
+  readonly receiver: number | undefined;
+}
+
 async function sustained(
   send: <T>(method: string, params: Record<string, unknown>) => Promise<T>,
   counter: ReturnType<typeof receiverCounter>,
   base: number,
   tag: string,
   mode: 'send' | 'sendMany',
-): Promise<{ msgs_per_s: number; submit_msgs_per_s: number; seconds: number }> {
+  pids: Pids,
+): Promise<{
+  msgs_per_s: number;
+  submit_msgs_per_s: number;
+  seconds: number;
+  sender_cpu_us_per_msg: number;
+  receiver_cpu_us_per_msg: number;
+  client_cpu_us_per_msg: number;
+}> {
   let next = 0;
+  const cpu0 = { sender: cpuMicros(pids.sender), receiver: cpuMicros(pids.receiver) };
+  const client0 = process.cpuUsage();
   const start = performance.now();
   let submitted = 0;
   if (mode === 'send') {
@@ -145,6 +173,12 @@ async function sustained(
     msgs_per_s: round(N / seconds),
     submit_msgs_per_s: round(N / ((submitted - start) / 1000)),
     seconds: round(seconds, 2),
+    // CPU each daemon spent per message in this phase: steadier than rates on a shared machine
+    // (1e6 / it is what one dedicated core would sustain).
+    sender_cpu_us_per_msg: round((cpuMicros(pids.sender) - cpu0.sender) / N),
+    receiver_cpu_us_per_msg: round((cpuMicros(pids.receiver) - cpu0.receiver) / N),
+    // this benchmark's own process (the API client: requests, and the receiver's event stream)
+    client_cpu_us_per_msg: round(((c) => c.user + c.system)(process.cpuUsage(client0)) / N),
   };
 }
 
@@ -241,16 +275,26 @@ async function main(): Promise<void> {
     const send = rpcClient(bob);
     const counter = receiverCounter();
     const aliceEvents = await events(alice, counter.onMessage);
+    const pids: Pids = { sender: bobDaemon.process.pid, receiver: aliceDaemon.process.pid };
 
     // warm-up (JIT, connections)
     for (let i = 0; i < 50; i++) await send('messages.send', { contact: 'alice', text: text1k('warm', i) });
     await counter.reached(50);
 
+    if (values.only === 'sendMany') {
+      const many = await sustained(send, counter, 50, 'many', 'sendMany', pids);
+      aliceEvents.close();
+      await world.stop(aliceDaemon);
+      await world.stop(bobDaemon);
+      process.stdout.write(`${JSON.stringify({ bench: 'core', only: 'sendMany', n: N, ...many })}\n`);
+      return;
+    }
+    if (values.only !== undefined) throw new Error('--only takes "sendMany"');
     progress(`sustained: ${N} × messages.send, 16 concurrent callers`);
-    const single = await sustained(send, counter, 50, 'sus', 'send');
+    const single = await sustained(send, counter, 50, 'sus', 'send', pids);
     progress(`sustained (messages.send): ${JSON.stringify(single)}`);
     progress(`sustained: ${N} via messages.sendMany (batches of 100, 4 callers)`);
-    const many = await sustained(send, counter, 50 + N, 'many', 'sendMany');
+    const many = await sustained(send, counter, 50 + N, 'many', 'sendMany', pids);
     progress(`sustained (messages.sendMany): ${JSON.stringify(many)}`);
     aliceEvents.close();
 

@@ -14,7 +14,10 @@
  *    every message. Falls back to pairwise sends to 49 contacts if the group
  *    API throws (reported in `group.mode`).
  *
- * `--followers N`, `--posts N`, `--messages N` change the sizes.
+ * 3. The same 50-member group in large-group mode (gossipsub topic, docs/GROUPS.md): one publish
+ *    per message instead of 49 outbox frames (`groupTopic`).
+ *
+ * `--followers N`, `--posts N`, `--messages N` change the sizes; `--groups-only` skips 1.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -29,7 +32,12 @@ import { nodePrimitives } from '@parley/crypto/node';
 import { type ChannelNode, eventually, startNode, stopNode } from '../channels/support.ts';
 
 const { values } = parseArgs({
-  options: { followers: { type: 'string' }, posts: { type: 'string' }, messages: { type: 'string' } },
+  options: {
+    followers: { type: 'string' },
+    posts: { type: 'string' },
+    messages: { type: 'string' },
+    'groups-only': { type: 'boolean' },
+  },
 });
 const FOLLOWERS = Number(values.followers ?? 200);
 const POSTS = Number(values.posts ?? 5);
@@ -125,7 +133,8 @@ async function channelBench() {
   };
 }
 
-async function groupBench() {
+/** `topicMinMembers`: the messenger's threshold for gossipsub (large-group) mode; 51 = always pairwise. */
+async function groupBench(topicMinMembers: number) {
   const network = createMemoryNetwork();
   const make = async (name: string): Promise<Messenger> => {
     const store = createMemoryStore();
@@ -145,6 +154,7 @@ async function groupBench() {
       account,
       primitives: nodePrimitives,
       random: systemRandom,
+      limits: { groupTopicMinMembers: topicMinMembers },
     });
     await m.start();
     return m;
@@ -163,7 +173,7 @@ async function groupBench() {
     });
   }
   const names = creator.contacts().map((c) => c.name);
-  let mode = 'group';
+  let mode = topicMinMembers <= members.length + 1 ? 'group (gossipsub topic)' : 'group (pairwise)';
   let received = 0;
   for (const m of members)
     m.events.on('message', (v) => {
@@ -181,6 +191,7 @@ async function groupBench() {
     };
   }
   const expected = GROUP_MESSAGES * members.length;
+  const framesBefore = network.framesSent();
   const start = Date.now();
   for (let i = 0; i < GROUP_MESSAGES; i++) send(`bench ${i}`);
   const queuedMs = Date.now() - start;
@@ -188,6 +199,9 @@ async function groupBench() {
     () => undefined,
   );
   const ms = Date.now() - start;
+  // /parley/msg frames written while the messages were delivered (GROUP frames + their ACKs);
+  // published messages are not frames.
+  const frames = network.framesSent() - framesBefore;
   for (const m of [creator, ...members]) await m.stop();
   return {
     mode,
@@ -196,14 +210,17 @@ async function groupBench() {
     deliveries: received,
     expectedDeliveries: expected,
     sendQueuedMs: queuedMs,
+    framesSent: frames,
     totalMs: ms,
     messagesPerSecond: Math.round((GROUP_MESSAGES / ms) * 1000),
     deliveriesPerSecond: Math.round((received / ms) * 1000),
   };
 }
 
-const channel = await channelBench();
+const channel = values['groups-only'] ? null : await channelBench();
 log(`channel: ${JSON.stringify(channel)}`);
-const group = await groupBench();
-process.stdout.write(`${JSON.stringify({ node: process.version, channel, group })}\n`);
+const group = await groupBench(51);
+log(`group: ${JSON.stringify(group)}`);
+const groupTopic = await groupBench(32);
+process.stdout.write(`${JSON.stringify({ node: process.version, channel, group, groupTopic })}\n`);
 process.exit(0);

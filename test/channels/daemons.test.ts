@@ -120,4 +120,39 @@ describe('channels between daemons', () => {
     await eventually(async () => (await channel('bo', 'club')).posts === 2, 30_000, 'bo stores it');
     expect((await posts('bo', 'club')).map((p) => p.text)).toEqual(['sealed 1']);
   }, 120_000);
+
+  it('publishers: the owner appoints a contact with the CLI; followers accept their posts until removed', async () => {
+    // amy (a contact of the owner since the private test) follows the public "news"
+    const appoint = cli('owner', 'channel', 'publisher', 'add', 'news', 'amy');
+    expect(appoint.code, appoint.stderr).toBe(0);
+    expect(ndjson<{ publishers: string[] }>(appoint.stdout)[0]?.publishers).toEqual(['amy']);
+    const stranger = cli('owner', 'channel', 'publisher', 'add', 'news', 'nobody');
+    expect(stranger.code).not.toBe(0);
+    expect(cli('bo', 'channel', 'publisher', 'add', 'news', 'owner').code).not.toBe(0); // not the owner
+    await eventually(
+      async () =>
+        (await world.rpc<{ role: string }>(homes.amy, 'channels.get', { name: 'news' })).role === 'publisher',
+      30_000,
+      'amy to be a publisher',
+    );
+    const posted = cli('amy', 'channel', 'post', 'news', 'amy writes');
+    expect(posted.code, posted.stderr).toBe(0);
+    for (const f of ['owner', 'bo', 'cy'] as const)
+      await eventually(
+        async () => (await posts(f, 'news')).some((p) => p.text === 'amy writes'),
+        30_000,
+        `${f} has amy's post`,
+      );
+    expect(cli('owner', 'channel', 'publisher', 'remove', 'news', 'amy').code).toBe(0);
+    await eventually(
+      async () =>
+        (await world.rpc<{ role: string }>(homes.amy, 'channels.get', { name: 'news' })).role === 'follower',
+      30_000,
+      'amy to be a follower again',
+    );
+    const denied = cli('amy', 'channel', 'post', 'news', 'not any more');
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toMatch(/followers cannot post/);
+    expect(cli('owner', 'channel', 'publisher', 'promote', 'news', 'amy').code).not.toBe(0); // usage
+  }, 120_000);
 });

@@ -28,6 +28,8 @@ export interface ChannelNode {
 export interface NodeOptions {
   /** libp2p connection limit (default MAX_CONNECTIONS). */
   readonly maxConnections?: number;
+  /** Messenger limits (e.g. groupTopicMinMembers, so a few nodes form a "large" group). */
+  readonly limits?: { readonly groupTopicMinMembers?: number };
 }
 
 async function online(node: Omit<ChannelNode, 'transport' | 'messenger'>, options: NodeOptions) {
@@ -46,6 +48,7 @@ async function online(node: Omit<ChannelNode, 'transport' | 'messenger'>, option
     account: node.account,
     primitives: nodePrimitives,
     random: systemRandom,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   messenger.events.on('post', (v) => node.seen.set(v.id, (node.seen.get(v.id) ?? 0) + 1));
   await messenger.start();

@@ -2,9 +2,10 @@
  * Parley Desktop: groups and channels between three daemons on loopback
  * (A befriends B and C through the harness). A creates a group with B and C
  * in the UI and writes; B replies in B's UI; A sees the reply under B's
- * name and three members in "Group info". A creates a public channel, copies
+ * name and three members in "Group info", sets a group picture that B sees as the group's
+ * avatar. A creates a public channel, copies
  * its follow link, B follows it in B's UI, A posts, and B sees the post with
- * no composer.
+ * no composer; A appoints B as a publisher, and B's post reaches A.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,9 @@ import { type AppPage, launchBrowser, openApp } from '../support/browser.ts';
 import { eventually, ParleyWorld } from '../support/parley.ts';
 
 const UI_TIMEOUT_MS = 20_000;
+/** A valid 1×1 PNG (the UI re-encodes pictures as JPEG). */
+const PNG_1X1 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 const message = (page: Page, text: string) => page.getByRole('article').filter({ hasText: text }).last();
 const chat = (page: Page, name: string) =>
@@ -81,6 +85,10 @@ describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
     const reply = message(a.page, 'Ben here, count me in');
     await reply.waitFor({ timeout: UI_TIMEOUT_MS });
     await reply.getByText('Ben', { exact: true }).waitFor();
+    // Typing shows in the group's header for the others.
+    await a.page.getByRole('textbox', { name: 'Message', exact: true }).fill('Let me th');
+    await b.page.getByText('Ann is typing…').waitFor({ timeout: UI_TIMEOUT_MS });
+    await a.page.getByRole('textbox', { name: 'Message', exact: true }).fill('');
     // Our own message: per-member receipts in a popover.
     const mine = message(a.page, 'Hello hikers, this is Ann');
     await mine.getByRole('button', { name: 'Delivery details' }).click();
@@ -98,7 +106,21 @@ describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
     await members.getByRole('listitem', { name: /^You, Admin/ }).waitFor();
     await members.getByRole('listitem', { name: /^Ben, Member/ }).waitFor();
     await a.page.getByRole('button', { name: 'Remove Cleo' }).waitFor();
+    // The admin sets a picture: it becomes the group's avatar for every member.
+    await a.page.getByLabel('Choose group picture').setInputFiles({
+      name: 'hikers.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(PNG_1X1, 'base64'),
+    });
+    await a.page.getByRole('img', { name: 'Picture of Hikers' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await a.page.getByRole('button', { name: 'Remove picture' }).waitFor();
     await a.page.getByRole('button', { name: 'Close' }).click();
+    await expect
+      .poll(() => chat(b.page, 'Hikers').locator('img.avatar-picture').count(), { timeout: UI_TIMEOUT_MS })
+      .toBe(1);
+    expect(await chat(b.page, 'Hikers').locator('img.avatar-picture').getAttribute('src')).toMatch(
+      /^data:image\/jpeg;base64,/,
+    );
 
     // B is not an admin: no admin actions, but "Leave group".
     await b.page.getByRole('button', { name: 'Group info' }).click();
@@ -137,6 +159,20 @@ describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
     expect(await b.page.getByRole('textbox', { name: 'Post' }).count()).toBe(0);
     expect(await b.page.getByRole('textbox', { name: 'Message' }).count()).toBe(0);
     await chat(b.page, 'Trail news').waitFor();
+
+    // The owner appoints Ben as a publisher: Ben gets the Post composer and his post reaches Ann.
+    await a.page.getByRole('button', { name: 'Channel info' }).click();
+    const appoint = a.page.getByRole('form', { name: 'Appoint a publisher' });
+    await appoint.getByRole('combobox').selectOption('Ben');
+    await appoint.getByRole('button', { name: 'Appoint' }).click();
+    await a.page
+      .getByRole('region', { name: 'Publishers' })
+      .getByRole('button', { name: 'Remove Ben' })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
+    await a.page.getByRole('button', { name: 'Close' }).click();
+    await b.page.getByRole('textbox', { name: 'Post' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await send(b.page, 'Ben posting for the trail crew', 'Post');
+    await message(a.page, 'Ben posting for the trail crew').waitFor({ timeout: UI_TIMEOUT_MS });
     expect([...a.errors, ...b.errors]).toEqual([]);
   });
 });

@@ -2,8 +2,11 @@
  * A group of 8 real daemons on loopback (issue 9): the creator befriends the
  * other 7, who are NOT each other's contacts (the group introduces them).
  * Everyone sees every message exactly once in per-sender order; a member that
- * was offline catches up; a removed member gets nothing afterwards.
+ * was offline catches up; a removed member gets nothing afterwards; the admin
+ * sets a group picture from the CLI.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson } from '../support/cli.ts';
 import { type Daemon, eventually, ParleyWorld } from '../support/parley.ts';
@@ -174,5 +177,53 @@ describe('a group of 8 daemons', () => {
     const after = await texts('dan', 'crew');
     expect(after).toHaveLength(before);
     expect(after.some((m) => m.text.endsWith('after-dan'))).toBe(false);
+  }, 90_000);
+
+  it('sets a group picture from the CLI (admins only); every member gets it, bad files are refused', async () => {
+    const dir = world.home('pictures'); // a scratch directory, removed with the test world
+    const png = join(dir, 'crew.png');
+    const bytes = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    writeFileSync(png, bytes);
+    const text = join(dir, 'notes.txt');
+    writeFileSync(text, 'not an image');
+    const big = join(dir, 'big.png');
+    writeFileSync(big, Buffer.alloc(40 * 1024, 1));
+    const set = world.run(homes.ann, ['--json', 'group', 'picture', 'crew', png]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(ndjson<{ picture: { type: string; bytes: number } }>(set.stdout)[0]?.picture).toMatchObject({
+      type: 'image/png',
+      bytes: bytes.length,
+    });
+    const rest = NAMES.filter((n) => n !== 'dan');
+    await eventually(
+      async () =>
+        (
+          await Promise.all(
+            rest.map((n) =>
+              rpc<{ type: string; data: string } | null>(n, 'groups.picture', { name: 'crew' }),
+            ),
+          )
+        ).every((p) => p?.type === 'image/png' && p.data === bytes.toString('base64')),
+      30_000,
+      'every member to have the picture',
+    );
+    const notImage = world.run(homes.ann, ['group', 'picture', 'crew', text]);
+    expect(notImage.code).not.toBe(0);
+    expect(notImage.stderr).toMatch(/PNG, JPEG, WebP or GIF/);
+    const tooBig = world.run(homes.ann, ['group', 'picture', 'crew', big]);
+    expect(tooBig.code).not.toBe(0);
+    expect(tooBig.stderr).toMatch(/at most 32 KiB/);
+    const notAdmin = world.run(homes.ben, ['group', 'picture', 'crew', png]);
+    expect(notAdmin.code).not.toBe(0);
+    expect(notAdmin.stderr).toMatch(/only an admin/);
+    expect(world.run(homes.ann, ['group', 'picture', 'crew', '--clear']).code).toBe(0);
+    await eventually(
+      async () => (await rpc<{ picture: unknown }>('gus', 'groups.get', { name: 'crew' })).picture === null,
+      30_000,
+      'the picture to be removed everywhere',
+    );
   }, 90_000);
 });

@@ -1,15 +1,63 @@
 /**
  * Channel info: the follow link as a QR code with a Copy button; for the
- * owner of a private channel, follow requests (Approve) and followers
- * (Remove); "Unfollow" for followers.
+ * owner, appointed publishers (Appoint a contact, Remove), and for a private
+ * channel follow requests (Approve) and followers (Remove); "Unfollow" for
+ * followers.
  */
 import { useEffect, useState } from 'react';
 import { RpcError, rpc } from './api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
 import { Qr } from './Qr.tsx';
-import type { ChannelView } from './types.ts';
+import type { ChannelView, ContactView } from './types.ts';
 
-type Pending = { readonly kind: 'remove'; readonly contact: string } | { readonly kind: 'unfollow' } | null;
+type Pending =
+  | { readonly kind: 'remove'; readonly contact: string }
+  | { readonly kind: 'remove-publisher'; readonly contact: string }
+  | { readonly kind: 'unfollow' }
+  | null;
+
+/** Owner: choose a contact to appoint as a publisher. */
+function AppointPublisher({
+  taken,
+  onAppoint,
+}: {
+  readonly taken: readonly string[];
+  readonly onAppoint: (contact: string) => void;
+}) {
+  const [contacts, setContacts] = useState<readonly ContactView[]>([]);
+  const [chosen, setChosen] = useState('');
+  useEffect(() => {
+    void rpc<ContactView[]>('contacts.list').then(setContacts, () => undefined);
+  }, []);
+  const candidates = contacts.filter((c) => c.state === 'active' && !taken.includes(c.name));
+  if (candidates.length === 0) return null;
+  return (
+    <form
+      className="inline-form"
+      aria-label="Appoint a publisher"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (chosen) onAppoint(chosen);
+        setChosen('');
+      }}
+    >
+      <label className="field">
+        <span>Appoint a publisher</span>
+        <select value={chosen} onChange={(e) => setChosen(e.target.value)}>
+          <option value="">Choose a contact…</option>
+          {candidates.map((c) => (
+            <option key={c.id} value={c.name}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="button" disabled={!chosen}>
+        Appoint
+      </button>
+    </form>
+  );
+}
 
 function FollowLink({ name }: { readonly name: string }) {
   const [link, setLink] = useState<string | null>(null);
@@ -100,9 +148,11 @@ function describe(ch: ChannelView): string {
   const who =
     ch.role === 'owner'
       ? 'You own it.'
-      : ch.status === 'requested'
-        ? 'Your request to follow waits for the owner.'
-        : 'You follow it.';
+      : ch.role === 'publisher'
+        ? 'The owner appointed you: you may post in it.'
+        : ch.status === 'requested'
+          ? 'Your request to follow waits for the owner.'
+          : 'You follow it.';
   return `${kind} ${who}`;
 }
 
@@ -130,6 +180,20 @@ export function ChannelInfo({
       <div className="contact-info">
         <p className="muted">{describe(channel)}</p>
         <FollowLink name={name} />
+        {owner && (
+          <>
+            <People
+              title="Publishers"
+              names={channel.publishers ?? []}
+              action="Remove"
+              onAction={(contact) => setPending({ kind: 'remove-publisher', contact })}
+            />
+            <AppointPublisher
+              taken={channel.publishers ?? []}
+              onAppoint={(contact) => call('channels.addPublisher', { name, contact })}
+            />
+          </>
+        )}
         {owner && channel.private && (
           <>
             <People
@@ -169,6 +233,15 @@ export function ChannelInfo({
           text={`${pending.contact} stops receiving new posts; the channel's key is rotated.`}
           confirm="Remove"
           onConfirm={() => call('channels.removeFollower', { name, contact: pending.contact })}
+          onClose={() => setPending(null)}
+        />
+      )}
+      {pending?.kind === 'remove-publisher' && (
+        <ConfirmDialog
+          title={`Remove ${pending.contact} as a publisher?`}
+          text={`Followers will refuse new posts from ${pending.contact}; what they posted stays.`}
+          confirm="Remove"
+          onConfirm={() => call('channels.removePublisher', { name, contact: pending.contact })}
           onClose={() => setPending(null)}
         />
       )}

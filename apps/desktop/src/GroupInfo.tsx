@@ -1,12 +1,15 @@
 /**
- * Group info: members with roles and online dots; for admins, add members,
- * remove a member and rename (each confirmed); "Leave group" for everyone.
+ * Group info: the picture, members with roles and online dots; for admins,
+ * set the picture, add members, remove a member and rename (each confirmed);
+ * "Leave group" for everyone.
  */
 import { type FormEvent, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import { RpcError, rpc } from './api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
+import { GroupPictureEditor } from './GroupPicture.tsx';
 import { ContactPicker } from './NewGroup.tsx';
+import { GroupAvatar } from './Sidebar.tsx';
 import type { ContactView, GroupMemberView, GroupView } from './types.ts';
 
 type Pending =
@@ -107,6 +110,12 @@ export function GroupInfo({
   return (
     <Dialog title={`About ${name}`} onClose={onClose}>
       <div className="contact-info">
+        {group.picture && (
+          <div className="group-picture" role="img" aria-label={`Picture of ${name}`}>
+            <GroupAvatar group={group} size={56} />
+          </div>
+        )}
+        {admin && <GroupPictureEditor group={group} onChanged={onChanged} />}
         <section aria-labelledby="members-title">
           <h3 id="members-title">{`Members (${group.members.length})`}</h3>
           <ul className="member-list" aria-label="Members">

@@ -31,6 +31,45 @@ function headerLine(room: Room): string {
   return `${kind} · ${ch.status === 'requested' ? 'waiting for approval' : role}`;
 }
 
+/** A member shown as typing is forgotten after this long without news (a lost "stopped"). */
+const TYPING_SHOWN_MS = 8_000;
+
+/** Who is typing in the group `name` now (member names), from the event stream. */
+function useGroupTyping(name: string, stream: EventStream): readonly string[] {
+  const [typing, setTyping] = useState<ReadonlyMap<string, number>>(new Map());
+  useEffect(() => {
+    setTyping(new Map());
+    const off = stream.on((e) => {
+      if (e.type !== 'typing' || e.data.contact !== name || !e.data.member) return;
+      const member = e.data.member;
+      setTyping((t) => {
+        const next = new Map(t);
+        if (e.data.active) next.set(member, Date.now());
+        else next.delete(member);
+        return next;
+      });
+    });
+    const timer = setInterval(() => {
+      setTyping((t) => {
+        const now = Date.now();
+        const fresh = [...t].filter(([, at]) => now - at < TYPING_SHOWN_MS);
+        return fresh.length === t.size ? t : new Map(fresh);
+      });
+    }, 1_000);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
+  }, [name, stream]);
+  return [...typing.keys()];
+}
+
+function typingLine(members: readonly string[]): string {
+  if (members.length === 1) return `${members[0]} is typing…`;
+  if (members.length === 2) return `${members[0]} and ${members[1]} are typing…`;
+  return 'Several people are typing…';
+}
+
 function startNote(room: Room): string {
   return room.kind === 'group'
     ? 'Messages in this group are end-to-end encrypted. Only its members can read them.'
@@ -63,6 +102,8 @@ export function RoomConversation({
   );
   useMarkRead(room, history.messages, onChanged);
   const info = room.kind === 'group' ? 'Group info' : 'Channel info';
+  const typing = useGroupTyping(name, stream);
+  const typingNow = room.kind === 'group' && typing.length > 0;
 
   return (
     <section className="conversation" aria-label={`${room.kind === 'group' ? 'Group' : 'Channel'} ${name}`}>
@@ -70,7 +111,12 @@ export function RoomConversation({
         <RoomAvatar chat={room} />
         <div className="conversation-title">
           <h2>{name}</h2>
-          <span className="presence-text off">{headerLine(room)}</span>
+          <span
+            className={`presence-text ${typingNow ? 'typing' : 'off'}`}
+            role={typingNow ? 'status' : undefined}
+          >
+            {typingNow ? typingLine(typing) : headerLine(room)}
+          </span>
         </div>
         <button type="button" className="icon-button" aria-label={info} title={info} onClick={onInfo}>
           <InfoIcon />

@@ -5,8 +5,9 @@ import type { SocketStatus } from './api.ts';
 import { summary } from './attachments.ts';
 import { type ChatItem, sortChats, subtitle } from './chats.ts';
 import { formatListTime, hueOf, preview } from './format.ts';
+import { useGroupPicture } from './GroupPicture.tsx';
 import { ChannelIcon, GearIcon, GroupIcon, LinkIcon, PlusIcon, SearchIcon } from './Icons.tsx';
-import type { Identity } from './types.ts';
+import type { GroupView, Identity } from './types.ts';
 
 export interface SidebarActions {
   readonly onSelect: (key: string) => void;
@@ -117,13 +118,24 @@ function ConnectionStatus({ socket }: { readonly socket: SocketStatus }) {
   );
 }
 
-/** A group or channel: its icon on the name's colour. */
+/** A group or channel: its picture (groups), else its icon on the name's colour. */
 export function RoomAvatar({ chat, size = 40 }: { readonly chat: ChatItem; readonly size?: number }) {
   if (chat.kind === 'contact')
     return <Avatar name={chat.name} online={chat.conversation.contact.online} size={size} />;
+  if (chat.kind === 'group' && chat.group.picture) return <GroupAvatar group={chat.group} size={size} />;
   return (
     <span className={`avatar room size-${size}`} data-hue={hueOf(chat.name) % 12} aria-hidden="true">
       {chat.kind === 'group' ? <GroupIcon size={size / 2} /> : <ChannelIcon size={size / 2} />}
+    </span>
+  );
+}
+
+/** A group's picture in the avatar circle (its icon until the picture has loaded). */
+export function GroupAvatar({ group, size = 40 }: { readonly group: GroupView; readonly size?: number }) {
+  const url = useGroupPicture(group);
+  return (
+    <span className={`avatar room size-${size}`} data-hue={hueOf(group.name) % 12} aria-hidden="true">
+      {url ? <img className="avatar-picture" src={url} alt="" /> : <GroupIcon size={size / 2} />}
     </span>
   );
 }

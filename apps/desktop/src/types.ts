@@ -76,6 +76,8 @@ export interface GroupView {
   readonly status: 'active' | 'left' | 'removed';
   readonly admin: boolean;
   readonly members: readonly GroupMemberView[];
+  /** The group picture (fetch its bytes with `groups.picture`); `id` changes with the picture. */
+  readonly picture: { readonly type: string; readonly bytes: number; readonly id: string } | null;
 }
 
 export interface ChannelView {
@@ -87,6 +89,8 @@ export interface ChannelView {
   readonly posts: number;
   readonly followers: readonly string[];
   readonly requests: readonly string[];
+  /** Owner: appointed publishers (contact names); absent from older daemons. */
+  readonly publishers?: readonly string[];
   readonly createdAt: number;
 }
 
@@ -164,7 +168,7 @@ export interface SafetyNumber {
 export type ParleyEvent =
   | { readonly type: 'message'; readonly data: MessageView }
   | { readonly type: 'contact'; readonly data: { contact: ContactView; removed?: boolean } }
-  | { readonly type: 'typing'; readonly data: { contact: string; active: boolean } }
+  | { readonly type: 'typing'; readonly data: { contact: string; active: boolean; member?: string } }
   | { readonly type: 'conversation'; readonly data: { contact: string; disappearingMs: number | null } }
   | { readonly type: 'problem'; readonly data: { code: string; message: string; contact?: string } }
   | { readonly type: 'expired'; readonly data: { contact: string; id: string } }

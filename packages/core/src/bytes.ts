@@ -8,16 +8,26 @@ export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 /** Decodes strict UTF-8; throws TypeError on invalid input. */
 export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes);
 
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function toHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number];
   return out;
 }
 
+/** Value of a lowercase hex digit's char code, or -1. */
+const hexValue = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1);
+
 export function fromHex(hex: string): Uint8Array {
-  if (!/^(?:[0-9a-f]{2})*$/.test(hex)) throw new TypeError('not lowercase hex');
+  if (hex.length % 2 !== 0) throw new TypeError('not lowercase hex');
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexValue(hex.charCodeAt(2 * i));
+    const lo = hexValue(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) throw new TypeError('not lowercase hex');
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 

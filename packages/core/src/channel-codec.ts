@@ -420,6 +420,25 @@ export function decodeSyncRequest(bytes: Uint8Array): SyncRequest | null {
   }
 }
 
+/** Query kind on /parley/query: "your newest descriptor of channel X" (appointed publishers change it). */
+export const QUERY_KIND_CHANNEL_DESCRIPTOR = 0x03;
+
+export function encodeDescriptorRequest(channelId: string): Uint8Array {
+  return new Writer()
+    .u8(CHANNEL_FORMAT_VERSION)
+    .u8(QUERY_KIND_CHANNEL_DESCRIPTOR)
+    .bytes(fromHex(channelId))
+    .done();
+}
+
+/** The channel id asked about, or null when the bytes are not a descriptor request. */
+export function decodeDescriptorRequest(bytes: Uint8Array): string | null {
+  if (bytes.length !== 2 + ID_BYTES) return null;
+  if (bytes[0] !== CHANNEL_FORMAT_VERSION || bytes[1] !== QUERY_KIND_CHANNEL_DESCRIPTOR) return null;
+  return toHex(bytes.subarray(2));
+}
+
+/** The answer is the signed descriptor itself (verified by the asker like a follow link). */
 export function encodeSyncAnswer(posts: readonly Uint8Array[]): Uint8Array {
   const w = new Writer().u8(CHANNEL_FORMAT_VERSION).u16(posts.length);
   for (const post of posts) w.u32(post.length).bytes(post);
@@ -453,7 +472,17 @@ export type ChannelControl =
       readonly current: number;
       readonly keys: ReadonlyArray<{ readonly epoch: number; readonly key: string }>;
     }
-  | { readonly t: 'removed'; readonly channel: string };
+  | { readonly t: 'removed'; readonly channel: string }
+  | {
+      /** Owner → appointed publisher: the descriptor listing its key, the key's secret seed, content keys. */
+      readonly t: 'publisher';
+      readonly channel: string;
+      readonly descriptor: string;
+      readonly secret: string; // base64url 32-byte Ed25519 seed
+      readonly current: number;
+      readonly keys: ReadonlyArray<{ readonly epoch: number; readonly key: string }>;
+    }
+  | { readonly t: 'publisher-removed'; readonly channel: string; readonly descriptor: string };
 
 /** Content-key epochs sent to a follower at most (the newest ones). */
 export const CHANNEL_MAX_EPOCHS_SENT = 256;
@@ -495,6 +524,28 @@ export function decodeControl(payload: Uint8Array): ChannelControl {
       });
       return { t: 'keys', channel: o.channel, descriptor: o.descriptor, current: o.current as number, keys };
     }
+    case 'publisher': {
+      if (typeof o.descriptor !== 'string' || typeof o.secret !== 'string' || !Number.isInteger(o.current))
+        throw new CoreError('bad-input', 'bad publisher appointment');
+      if (fromBase64Url(o.secret).length !== KEY_BYTES) throw new CoreError('bad-input', 'bad publisher key');
+      if (!Array.isArray(o.keys) || o.keys.length > CHANNEL_MAX_EPOCHS_SENT)
+        throw new CoreError('bad-input', 'bad key count');
+      const keys = o.keys.map((k: unknown) => {
+        const e = k as Record<string, unknown>;
+        if (
+          !Number.isInteger(e.epoch) ||
+          typeof e.key !== 'string' ||
+          fromBase64Url(e.key).length !== KEY_BYTES
+        )
+          throw new CoreError('bad-input', 'bad key');
+        return { epoch: e.epoch as number, key: e.key };
+      });
+      const { descriptor, secret } = o;
+      return { t: 'publisher', channel: o.channel, descriptor, secret, current: o.current as number, keys };
+    }
+    case 'publisher-removed':
+      if (typeof o.descriptor !== 'string') throw new CoreError('bad-input', 'bad publisher removal');
+      return { t: 'publisher-removed', channel: o.channel, descriptor: o.descriptor };
     default:
       throw new CoreError('bad-input', 'unknown channel control');
   }

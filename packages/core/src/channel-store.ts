@@ -36,6 +36,8 @@ export interface ChannelState {
   /** PeerIds known to have the channel's posts (publishers, relays of gossip). */
   readonly peers: readonly string[];
   readonly createdAt: number;
+  /** Owner: appointed publishers (contact id → their publisher public key, base64url). */
+  readonly appointed?: ReadonlyArray<{ readonly contact: string; readonly key: string }>;
 }
 
 /** Peers remembered per channel for sync (most recent first). */

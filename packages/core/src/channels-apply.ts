@@ -8,7 +8,13 @@
 
 import type { Effects } from './apply-message.ts';
 import { fromBase64Url } from './bytes.ts';
-import { type ChannelControl, decodeControl, equalBytes, openDescriptor } from './channel-codec.ts';
+import {
+  type ChannelControl,
+  type ChannelDescriptor,
+  decodeControl,
+  equalBytes,
+  openDescriptor,
+} from './channel-codec.ts';
 import {
   type ChannelState,
   channelChangedLater,
@@ -109,7 +115,81 @@ export function applyChannelControl(
       if (descriptorOf(ctx, state).ownerPeerId !== contact.peerId) return effects;
       return changed({ ...state, status: 'removed' });
     }
+    case 'publisher': {
+      const descriptor = fromOwner(ctx, contact, control.channel, control.descriptor);
+      const key = ctx.primitives.ed25519PublicKey(fromBase64Url(control.secret));
+      if (!descriptor.publishers.some((k) => equalBytes(k, key)))
+        throw new InboundError(
+          'bad-message',
+          'a publisher appointment whose key the descriptor does not list',
+        );
+      const status = descriptor.isPrivate ? ('approved' as const) : ('following' as const);
+      if (!state) {
+        return changed({
+          id: descriptor.id,
+          name: uniqueChannelName(ctx, tx, descriptor.name),
+          role: 'publisher',
+          descriptor: control.descriptor,
+          secret: control.secret,
+          nextSeq: 1,
+          epochs: [...control.keys],
+          current: control.current,
+          followers: [],
+          requests: [],
+          status,
+          contiguous: {},
+          peers: [contact.peerId],
+          createdAt: ctx.now(),
+        });
+      }
+      if (state.role === 'owner') return effects;
+      const known = sameChannel(ctx, state, descriptor);
+      const merged = new Map(state.epochs.map((e) => [e.epoch, e.key]));
+      for (const e of control.keys) merged.set(e.epoch, e.key);
+      return changed({
+        ...state,
+        role: 'publisher',
+        secret: control.secret,
+        nextSeq: state.secret === control.secret ? state.nextSeq : 1,
+        descriptor: descriptor.revision > known.revision ? control.descriptor : state.descriptor,
+        epochs: [...merged].map(([epoch, key]) => ({ epoch, key })).sort((a, b) => a.epoch - b.epoch),
+        current: Math.max(state.current, control.current),
+        status,
+      });
+    }
+    case 'publisher-removed': {
+      if (state?.role !== 'publisher') return effects;
+      const descriptor = fromOwner(ctx, contact, control.channel, control.descriptor);
+      const known = sameChannel(ctx, state, descriptor);
+      return changed({
+        ...state,
+        role: 'follower',
+        secret: null,
+        descriptor: descriptor.revision > known.revision ? control.descriptor : state.descriptor,
+      });
+    }
   }
+}
+
+/** A descriptor in a control: it must verify and be the channel of the contact who sent it (its owner). */
+function fromOwner(ctx: Ctx, contact: ContactRecord, channel: string, signed: string): ChannelDescriptor {
+  let descriptor: ChannelDescriptor;
+  try {
+    descriptor = openDescriptor(ctx.primitives, fromBase64Url(signed));
+  } catch {
+    throw new InboundError('bad-message', 'a channel control with a bad descriptor');
+  }
+  if (descriptor.id !== channel || descriptor.ownerPeerId !== contact.peerId)
+    throw new InboundError('bad-message', 'a channel control from someone who does not own the channel');
+  return descriptor;
+}
+
+/** The descriptor we hold, after checking `d` is signed by the same channel key. */
+function sameChannel(ctx: Ctx, s: ChannelState, d: ChannelDescriptor): ChannelDescriptor {
+  const known = descriptorOf(ctx, s);
+  if (!equalBytes(known.channelKey, d.channelKey))
+    throw new InboundError('bad-message', 'a channel control for a different channel key');
+  return known;
 }
 
 /** `wanted`, or `wanted (2)`… — not taken by another channel or a contact. */

@@ -15,11 +15,13 @@ import {
   channelTopic,
   checkChannelName,
   decodeChannelLink,
+  decodeDescriptorRequest,
   decodePost,
   decodeSyncAnswer,
   decodeSyncRequest,
   encodeChannelLink,
   encodeControl,
+  encodeDescriptorRequest,
   encodePost,
   encodeSyncAnswer,
   encodeSyncRequest,
@@ -32,6 +34,7 @@ import {
   signDescriptor,
   verifyPost,
 } from './channel-codec.ts';
+import { appoint, appointmentsOf, dismiss, newerDescriptor } from './channel-publishers.ts';
 import {
   b64,
   CHANNEL_KNOWN_PEERS_MAX,
@@ -63,6 +66,8 @@ export const CHANNEL_SYNC_MAX_PAGES = 64;
 export const POST_SEQ_GAP_MAX = 4096;
 /** A post's display time is its publisher's timestamp, but never more than this ahead of our clock. */
 export const POST_CLOCK_SKEW_MAX_MS: number = 5 * 60 * 1000;
+/** A follower asks for a newer descriptor on an unknown publisher's post at most this often. */
+export const DESCRIPTOR_REFRESH_MIN_MS = 10_000;
 
 export interface ChannelView {
   readonly id: string;
@@ -75,6 +80,8 @@ export interface ChannelView {
   /** Owner of a private channel: approved followers and pending requests (contact names). */
   readonly followers: readonly string[];
   readonly requests: readonly string[];
+  /** Owner: appointed publishers (contact names). */
+  readonly publishers: readonly string[];
   readonly createdAt: number;
 }
 
@@ -97,6 +104,9 @@ export interface Channels {
   unfollow(name: string): ChannelView;
   approveFollower(name: string, contact: string): ChannelView;
   removeFollower(name: string, contact: string): ChannelView;
+  /** Owner: appoint a contact as a publisher (a new descriptor revision), or remove one. */
+  addPublisher(name: string, contact: string): ChannelView;
+  removePublisher(name: string, contact: string): ChannelView;
   /** The channel id for a name that is not a contact's, or undefined. */
   resolve(name: string): string | undefined;
   /** Ask known peers for missed posts now; resolves with the number of new posts stored. */
@@ -112,7 +122,14 @@ interface Live {
   syncing: Promise<number> | null;
 }
 
-export function createChannels(ctx: Ctx, deps: { readonly kick: (peer: string) => void }): Channels {
+export function createChannels(
+  ctx: Ctx,
+  deps: {
+    readonly kick: (peer: string) => void;
+    /** Other /parley/query kinds (large groups' catch-up): the transport has one handler. */
+    readonly otherQuery?: (peer: string, request: Uint8Array) => Uint8Array | undefined;
+  },
+): Channels {
   const { store, transport, primitives: p } = ctx;
   const live = new Map<string, Live>();
   const byTopic = new Map<string, string>();
@@ -134,6 +151,7 @@ export function createChannels(ctx: Ctx, deps: { readonly kick: (peer: string) =
       posts: tx.countPosts(s.id),
       followers: names(s.followers),
       requests: names(s.requests),
+      publishers: names(appointmentsOf(s).map((a) => a.contact)),
       createdAt: s.createdAt,
     };
   };
@@ -198,7 +216,9 @@ export function createChannels(ctx: Ctx, deps: { readonly kick: (peer: string) =
     if (!l || bytes.length > POST_MAX_BYTES) return false;
     const post = verifyPost(p, l.descriptor, bytes);
     if (!post) {
+      if (adoptDescriptor(id, bytes)) return false; // the owner announced a new revision
       rejected++;
+      if (from) void refreshDescriptor(id, [from]); // perhaps a publisher we do not know of yet
       return false;
     }
     const outcome = store.transaction((tx) => {
@@ -235,6 +255,47 @@ export function createChannels(ctx: Ctx, deps: { readonly kick: (peer: string) =
     if (outcome.view) ctx.events.emit('post', outcome.view);
     if (outcome.gap && from) void syncChannel(id, [from]);
     return outcome.view;
+  };
+
+  // ---- descriptor revisions (appointed publishers) -----------------------------------------
+
+  /** Adopts a newer descriptor of the same channel (same channel key); true if it was one. */
+  const adoptDescriptor = (id: string, signed: Uint8Array): boolean => {
+    const l = live.get(id);
+    if (!l || l.state.role === 'owner') return false;
+    const next = store.transaction((tx) => {
+      const s = getChannelState(ctx, tx, id);
+      if (!s || !newerDescriptor(ctx, s, signed)) return undefined;
+      const adopted = { ...s, descriptor: b64(signed) };
+      saveChannel(ctx, tx, adopted);
+      return adopted;
+    });
+    if (!next) return false;
+    activate(next);
+    emitChannel(id, 'changed');
+    void syncChannel(id); // a new publisher's earlier posts
+    return true;
+  };
+
+  const refreshedAt = new Map<string, number>();
+  /** Asks peers for the channel's newest descriptor (at most every DESCRIPTOR_REFRESH_MIN_MS unless forced). */
+  const refreshDescriptor = async (id: string, peers: readonly string[], force = false): Promise<void> => {
+    const last = refreshedAt.get(id) ?? 0;
+    if (!force && ctx.now() - last < DESCRIPTOR_REFRESH_MIN_MS) return;
+    refreshedAt.set(id, ctx.now());
+    const l = live.get(id);
+    for (const peer of peers.filter((x) => x !== self).slice(0, 2)) {
+      if (!l) return;
+      try {
+        const answer = await transport.query(peer, encodeDescriptorRequest(id), {
+          addresses: addressesOf(l.descriptor, peer),
+        });
+        adoptDescriptor(id, answer);
+        return;
+      } catch {
+        // unreachable, refused, or the store is closing: the next one (never throws)
+      }
+    }
   };
 
   // ---- subscription and sync -----------------------------------------------------------
@@ -288,6 +349,7 @@ export function createChannels(ctx: Ctx, deps: { readonly kick: (peer: string) =
     const run = async (): Promise<number> => {
       let total = 0;
       const peers = [...new Set([...first, ...sourcePeers(l)])].filter((x) => x !== self);
+      await refreshDescriptor(id, peers, true); // publishers appointed or removed while we were away
       let asked = 0;
       for (const peer of peers) {
         if (asked >= CHANNEL_SYNC_PEERS_PER_ROUND || !live.has(id)) break;
@@ -320,8 +382,13 @@ export function createChannels(ctx: Ctx, deps: { readonly kick: (peer: string) =
   };
 
   const answerQuery = async (peer: string, request: Uint8Array): Promise<Uint8Array | undefined> => {
+    const wanted = decodeDescriptorRequest(request);
+    if (wanted) {
+      const l = live.get(wanted);
+      return l ? fromBase64Url(l.state.descriptor) : undefined; // only channels we own or follow
+    }
     const req = decodeSyncRequest(request);
-    if (!req) return undefined;
+    if (!req) return deps.otherQuery?.(peer, request);
     const l = live.get(req.channelId);
     if (!l) return undefined; // we neither own nor follow it: reveal nothing
     return store.transaction((tx) => {
@@ -378,6 +445,20 @@ export function createChannels(ctx: Ctx, deps: { readonly kick: (peer: string) =
       current: s.current,
       keys: s.epochs.slice(-CHANNEL_MAX_EPOCHS_SENT),
     });
+
+  /** Owner: appoint or dismiss, tell the contact, and announce the new descriptor on the topic. */
+  const changePublishers = (name: string, contactName: string, how: typeof appoint): ChannelView => {
+    const { s, peer } = store.transaction((tx) => {
+      const contact = findContact(tx, contactName);
+      const { next, payload } = how(ctx, tx, ownerState(tx, name), contact);
+      return { s: next, peer: sendControl(tx, contact.id, payload) };
+    });
+    if (peer) deps.kick(peer);
+    activate(s);
+    void transport.publish(channelTopic(p, s.id), fromBase64Url(s.descriptor)).catch(() => undefined);
+    emitChannel(s.id, 'changed');
+    return store.transaction((tx) => view(tx, s));
+  };
 
   const ownerState = (tx: StoreTx, name: string): ChannelState => {
     const s = find(tx, name);
@@ -632,6 +713,12 @@ export function createChannels(ctx: Ctx, deps: { readonly kick: (peer: string) =
       emitChannel(s.id, 'changed');
       return store.transaction((tx) => view(tx, s));
     },
+    addPublisher(name, contactName) {
+      return changePublishers(name, contactName, appoint);
+    },
+    removePublisher(name, contactName) {
+      return changePublishers(name, contactName, dismiss);
+    },
     resolve(name) {
       return store.transaction((tx) => {
         if (tx.getContactByName(name.trim())) return undefined;
@@ -664,6 +751,9 @@ export interface ChannelMethods {
   unfollow(channel: string): ChannelView;
   approveFollower(channel: string, contact: string): ChannelView;
   removeFollower(channel: string, contact: string): ChannelView;
+  /** Owner: appoint a contact as a publisher of the channel, or remove one (docs/CHANNELS.md). */
+  addPublisher(channel: string, contact: string): ChannelView;
+  removePublisher(channel: string, contact: string): ChannelView;
   /** Ask known peers for missed posts now (all channels, or one); resolves with the posts stored. */
   syncChannels(channel?: string): Promise<number>;
 }
@@ -680,6 +770,8 @@ export function channelMethods(c: Channels): ChannelMethods {
     unfollow: (name) => c.unfollow(name),
     approveFollower: (name, contact) => c.approveFollower(name, contact),
     removeFollower: (name, contact) => c.removeFollower(name, contact),
+    addPublisher: (name, contact) => c.addPublisher(name, contact),
+    removePublisher: (name, contact) => c.removePublisher(name, contact),
     syncChannels: (name) => c.sync(name),
   };
 }

@@ -182,7 +182,7 @@ export function acceptInvite(ctx: Ctx, link: string, localName?: string): Contac
       peerId: contact.peerId,
       kind: 'intro',
       frame: intro,
-      digest: frameDigest(intro),
+      digest: frameDigest(intro, ctx.primitives.sha256),
       message: null,
       createdAt: now,
       attempts: 0,
@@ -205,7 +205,7 @@ type IntroOutcome =
 export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): IntroOutcome {
   const intro = decodeIntro(data);
   if (!intro) return { accepted: false };
-  const digest = frameDigest(data);
+  const digest = frameDigest(data, ctx.primitives.sha256);
   const hash = tokenHash(intro.token);
   return ctx.store.transaction((tx): IntroOutcome => {
     const known = tx.getContactByPeerId(from);

@@ -14,8 +14,8 @@ export interface MessengerEvents extends Record<string, unknown> {
   message: MessageView;
   /** A contact was added, changed or removed. */
   contact: { readonly contact: ContactView; readonly removed: boolean };
-  /** The contact is typing (or stopped). */
-  typing: { readonly contact: string; readonly active: boolean };
+  /** The contact is typing (or stopped); in a group, `contact` is the group's name and `member` who. */
+  typing: { readonly contact: string; readonly active: boolean; readonly member?: string };
   /** A contact's conversation settings changed (disappearing timer). */
   conversation: { readonly contact: string; readonly disappearingMs: number | null };
   /** An attachment's transfer progressed or changed state. */
@@ -42,6 +42,8 @@ export interface Limits {
   readonly attachmentMaxBytes: number;
   /** Incoming attachments up to this size download without asking (default 16 MiB). */
   readonly autoDownloadMaxBytes: number;
+  /** Groups with at least this many members use gossipsub instead of pairwise fan-out (default 32). */
+  readonly groupTopicMinMembers: number;
 }
 
 export interface Ctx {

@@ -14,6 +14,11 @@ export class Emitter<Events extends Record<string, unknown>> {
     return () => set.delete(listener as Listener<never>);
   }
 
+  /** Whether anyone listens for `type` (events that cost work to build are skipped otherwise). */
+  listening(type: keyof Events): boolean {
+    return (this.#listeners.get(type)?.size ?? 0) > 0;
+  }
+
   /** Calls every listener; a throwing listener is isolated from the others and from the emitter. */
   emit<K extends keyof Events>(type: K, event: Events[K]): void {
     for (const listener of this.#listeners.get(type) ?? []) {

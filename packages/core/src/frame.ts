@@ -35,8 +35,12 @@ export type Frame =
   | { readonly type: 'ack'; readonly digests: readonly string[] }
   | { readonly type: 'reject'; readonly digest: string; readonly reason: RejectReason };
 
-/** Hex digest naming a frame (first 16 bytes of SHA-256). */
-export const frameDigest = (frame: Uint8Array): string => toHex(sha256(frame).subarray(0, DIGEST_BYTES));
+/**
+ * Hex digest naming a frame (first 16 bytes of SHA-256). Pass the backend's
+ * SHA-256 (`ctx.primitives.sha256`, native on Node) where one is at hand.
+ */
+export const frameDigest = (frame: Uint8Array, hash: (data: Uint8Array) => Uint8Array = sha256): string =>
+  toHex(hash(frame).subarray(0, DIGEST_BYTES));
 
 export function encodeFrame(frame: Frame): Uint8Array {
   switch (frame.type) {

@@ -4,15 +4,19 @@
  * "Group control"). Strict, versioned UTF-8 JSON; every field is checked and
  * unknown fields are refused.
  *
- *   state       {v:1, type:'state', group:{id, name, epoch, members:[{peerId, name, role, card}]}}
+ *   state       {v:1, type:'state', group:{id, name, epoch, members:[{peerId, name, role, card}], secret?}}
+ *               secret = the epoch's group secret (32 bytes; large groups' gossipsub topic), sent to
+ *               members only: the copy a removed member gets has none
  *   leave       {v:1, type:'leave', id, epoch}
  *   sender-key  {v:1, type:'sender-key', id, epoch, key}        key = sender-key distribution (73 bytes)
+ *   picture     {v:1, type:'picture', id, epoch, at, picture: {type, data} | null}   (group-picture.ts)
  *
  * Byte fields (card, key) are base64url.
  */
 import { DISPLAY_NAME_MAX_CHARS } from './account.ts';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
 import { InboundError } from './errors.ts';
+import { type GroupPicture, type GroupPictureType, pictureProblem } from './group-picture.ts';
 
 export const GROUP_CONTROL_VERSION = 1;
 /** Most members of a pairwise fan-out group (the `state` must fit one control payload). */
@@ -41,12 +45,30 @@ export interface GroupState {
   /** +1 on every membership or name change; u32. */
   readonly epoch: number;
   readonly members: readonly GroupMember[];
+  /**
+   * The epoch's group secret (32 random bytes chosen by the admin who issued the state): the
+   * gossipsub topic of large groups is derived from it (group-topic.ts). Absent in the copy sent
+   * to a member being removed, and in states issued before it existed.
+   */
+  readonly secret?: Uint8Array;
 }
+
+/** Size of the per-epoch group secret. */
+export const GROUP_SECRET_BYTES = 32;
 
 export type GroupControl =
   | { readonly type: 'state'; readonly group: GroupState }
   | { readonly type: 'leave'; readonly id: string; readonly epoch: number }
-  | { readonly type: 'sender-key'; readonly id: string; readonly epoch: number; readonly key: Uint8Array };
+  | { readonly type: 'sender-key'; readonly id: string; readonly epoch: number; readonly key: Uint8Array }
+  | {
+      readonly type: 'picture';
+      readonly id: string;
+      /** The epoch of the admin's view when they set it (a member waits for that state). */
+      readonly epoch: number;
+      /** When it was set (ms); the newer picture wins, ties by the setter's PeerId. */
+      readonly at: number;
+      readonly picture: GroupPicture | null;
+    };
 
 const bad = (why: string): InboundError => new InboundError('bad-message', `group control: ${why}`);
 
@@ -68,7 +90,7 @@ const epochOk = (e: unknown): e is number =>
   typeof e === 'number' && Number.isInteger(e) && e >= 1 && e <= GROUP_EPOCH_MAX;
 
 export function encodeGroupState(g: GroupState): Record<string, unknown> {
-  return {
+  const out = {
     id: g.id,
     name: g.name,
     epoch: g.epoch,
@@ -79,6 +101,13 @@ export function encodeGroupState(g: GroupState): Record<string, unknown> {
       card: toBase64Url(m.card),
     })),
   };
+  return g.secret ? { ...out, secret: toBase64Url(g.secret) } : out;
+}
+
+/** The state as a member being removed gets it: without the new epoch's secret. */
+export function withoutSecret(g: GroupState): GroupState {
+  const { secret: _secret, ...rest } = g;
+  return rest;
 }
 
 export function encodeGroupControl(c: GroupControl): Uint8Array {
@@ -87,7 +116,16 @@ export function encodeGroupControl(c: GroupControl): Uint8Array {
       ? { v: GROUP_CONTROL_VERSION, type: c.type, group: encodeGroupState(c.group) }
       : c.type === 'leave'
         ? { v: GROUP_CONTROL_VERSION, type: c.type, id: c.id, epoch: c.epoch }
-        : { v: GROUP_CONTROL_VERSION, type: c.type, id: c.id, epoch: c.epoch, key: toBase64Url(c.key) };
+        : c.type === 'picture'
+          ? {
+              v: GROUP_CONTROL_VERSION,
+              type: c.type,
+              id: c.id,
+              epoch: c.epoch,
+              at: c.at,
+              picture: c.picture && { type: c.picture.type, data: toBase64Url(c.picture.data) },
+            }
+          : { v: GROUP_CONTROL_VERSION, type: c.type, id: c.id, epoch: c.epoch, key: toBase64Url(c.key) };
   const bytes = utf8(JSON.stringify(body));
   decodeGroupControl(bytes); // what we send must pass our own checks
   return bytes;
@@ -116,7 +154,7 @@ function bytes(v: unknown, what: string, max: number): Uint8Array {
 
 export function decodeGroupState(v: unknown): GroupState {
   const g = object(v, 'group');
-  only(g, ['id', 'name', 'epoch', 'members'], 'group');
+  only(g, ['id', 'name', 'epoch', 'members', 'secret'], 'group');
   if (!isGroupId(g.id)) throw bad('bad group id');
   if (!validGroupName(g.name)) throw bad('bad group name');
   if (!epochOk(g.epoch)) throw bad('bad epoch');
@@ -139,7 +177,11 @@ export function decodeGroupState(v: unknown): GroupState {
     };
   });
   if (!members.some((m) => m.role === 'admin')) throw bad('a group needs an admin');
-  return { id: g.id, name: g.name, epoch: g.epoch, members };
+  const state = { id: g.id, name: g.name, epoch: g.epoch, members };
+  if (g.secret === undefined) return state;
+  const secret = bytes(g.secret, 'secret', GROUP_SECRET_BYTES);
+  if (secret.length !== GROUP_SECRET_BYTES) throw bad('the group secret has a bad size');
+  return { ...state, secret };
 }
 
 export function decodeGroupControl(payload: Uint8Array): GroupControl {
@@ -163,7 +205,24 @@ export function decodeGroupControl(payload: Uint8Array): GroupControl {
       only(o, ['v', 'type', 'id', 'epoch', 'key'], 'sender-key');
       if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad sender-key');
       return { type: 'sender-key', id: o.id, epoch: o.epoch, key: bytes(o.key, 'key', 256) };
+    case 'picture': {
+      only(o, ['v', 'type', 'id', 'epoch', 'at', 'picture'], 'picture');
+      if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad picture');
+      if (typeof o.at !== 'number' || !Number.isSafeInteger(o.at) || o.at < 0) throw bad('bad picture time');
+      return { type: 'picture', id: o.id, epoch: o.epoch, at: o.at, picture: decodePicture(o.picture) };
+    }
     default:
       throw bad('unknown control type');
   }
+}
+
+function decodePicture(v: unknown): GroupPicture | null {
+  if (v === null) return null;
+  const p = object(v, 'picture');
+  only(p, ['type', 'data'], 'picture');
+  if (typeof p.type !== 'string') throw bad('bad picture type');
+  const picture = { type: p.type as GroupPictureType, data: bytes(p.data, 'picture', 64 * 1024) };
+  const problem = pictureProblem(picture);
+  if (problem) throw bad(problem);
+  return picture;
 }

@@ -18,6 +18,7 @@ import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
 import { GROUP_MESSAGE_KINDS } from './group-send.ts';
 import { loadGroup, loadReceivers, memberOf, type StoredGroup, saveReceivers } from './group-store.ts';
+import { groupEffects } from './groups-apply.ts';
 import type { ContactRecord, MessageKey, StoreTx } from './store.ts';
 import { openBody, sealBody } from './views.ts';
 
@@ -110,7 +111,8 @@ export function resolveRef(
   return undefined;
 }
 
-function applyGroupMessage(
+/** Applies one decrypted group message from member `from` (pairwise frame or topic). Inside `tx`. */
+export function applyGroupMessage(
   ctx: Ctx,
   tx: StoreTx,
   g: StoredGroup,
@@ -178,8 +180,11 @@ function applyGroupMessage(
       }
       return;
     }
+    case 'typing':
+      groupEffects(effects).typing.push({ group: g.state.id, member: from, active: body.active });
+      return;
     default:
-      return; // typing: not shown for groups
+      return;
   }
 }
 

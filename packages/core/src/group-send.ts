@@ -29,7 +29,7 @@ import { fromHex, toHex } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { CoreError, InboundError } from './errors.ts';
 import { encodeFrame, frameDigest, GROUP_ID_BYTES } from './frame.ts';
-import { encodeGroupControl, type GroupState } from './group-codec.ts';
+import { encodeGroupControl, GROUP_SECRET_BYTES, type GroupState, withoutSecret } from './group-codec.ts';
 import {
   isAdmin,
   loadOwnKey,
@@ -39,6 +39,7 @@ import {
   saveGroup,
   saveOwnKey,
 } from './group-store.ts';
+import { encodeTopicMessage, logMessage, topicOf } from './group-topic.ts';
 import { compose, newMessageId, outgoingRecord } from './outbound.ts';
 import { saveSession } from './session-store.ts';
 import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
@@ -58,6 +59,8 @@ export const GROUP_MESSAGE_KINDS: ReadonlySet<AppBody['kind']> = new Set<AppBody
 export interface GroupComposed {
   readonly record: MessageRecord | null;
   readonly frame: Uint8Array;
+  /** Large groups: publish `data` on `topic` after commit (nothing was queued per member). */
+  readonly publish?: { readonly topic: string; readonly data: Uint8Array };
   /** The other members (the outbox holds one entry per member for non-ephemeral kinds). */
   readonly recipients: readonly string[];
 }
@@ -98,7 +101,7 @@ export function composeGroup(
   const frame = encodeFrame({ type: 'group', groupId: g.state.id, message });
   if (frame.length > FRAME_MAX_BYTES)
     throw new CoreError('message-too-large', `the message is too large to send (${frame.length} bytes)`);
-  const digest = frameDigest(frame);
+  const digest = frameDigest(frame, ctx.primitives.sha256);
   let record: MessageRecord | null = null;
   const shown = stored ?? (body.kind === 'text' ? textBody(body) : undefined);
   if (visible && shown) {
@@ -107,6 +110,14 @@ export function composeGroup(
     tx.insertMessage(record);
   }
   const recipients = others(ctx, g);
+  const topic = topicOf(ctx, g);
+  if (topic) {
+    // Large group: one publish instead of one frame per member; our log answers catch-up (durability).
+    if (body.kind === 'typing') throw new CoreError('not-allowed', 'typing is not sent to large groups');
+    logMessage(ctx, tx, g.state.id, ctx.account.info.peerId, message);
+    saveOwnKey(ctx, tx, g.state.id, { ...own, key: state });
+    return { record, frame, recipients, kicks, publish: { topic, data: encodeTopicMessage(message) } };
+  }
   if (!EPHEMERAL_KINDS.has(body.kind)) {
     for (const peerId of recipients) {
       tx.enqueueOutbox({
@@ -148,7 +159,13 @@ function startSession(ctx: Ctx, tx: StoreTx, contact: ContactRecord, cardBytes: 
 }
 
 /** A pairwise MSG to a member, if we have (or may start) a session; false = later. */
-function sendControl(ctx: Ctx, tx: StoreTx, g: StoredGroup, peerId: string, payload: Uint8Array): boolean {
+export function sendControl(
+  ctx: Ctx,
+  tx: StoreTx,
+  g: StoredGroup,
+  peerId: string,
+  payload: Uint8Array,
+): boolean {
   const contact = tx.getContactByPeerId(peerId);
   if (!contact) return false;
   if (!tx.getSession(contact.id)) {
@@ -164,10 +181,14 @@ function sendControl(ctx: Ctx, tx: StoreTx, g: StoredGroup, peerId: string, payl
   }
 }
 
-/** Sends `state` to each peer; returns those it could not reach yet (owed). */
+/**
+ * Sends `state` to each peer; returns those it could not reach yet (owed). A
+ * peer the state does not name (being removed) gets it without the secret.
+ */
 export function sendState(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): string[] {
-  const payload = encodeGroupControl({ type: 'state', group: g.state });
-  return peers.filter((p) => !sendControl(ctx, tx, g, p, payload));
+  const full = encodeGroupControl({ type: 'state', group: g.state });
+  const bare = encodeGroupControl({ type: 'state', group: withoutSecret(g.state) });
+  return peers.filter((p) => !sendControl(ctx, tx, g, p, memberOf(g, p) ? full : bare));
 }
 
 /** Announces that we leave (a member; an admin leaves with a new state instead). */
@@ -221,11 +242,31 @@ export function syncGroup(ctx: Ctx, tx: StoreTx, start: StoredGroup): string[] {
   return kicks;
 }
 
+/** Sends the group's picture (if it has one) to these members. */
+export function sendPicture(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): string[] {
+  if (!g.picture || peers.length === 0) return [];
+  const { at, type, data } = g.picture;
+  const payload = encodeGroupControl({
+    type: 'picture',
+    id: g.state.id,
+    epoch: g.state.epoch,
+    at,
+    picture: { type, data },
+  });
+  return peers.filter((p) => sendControl(ctx, tx, g, p, payload));
+}
+
 /** Sends the states we owe to peers we now have a session with. */
 function flushOwed(ctx: Ctx, tx: StoreTx, g: StoredGroup): { g: StoredGroup; kicks: string[] } {
   if (g.owed.length === 0) return { g, kicks: [] };
   const owed = sendState(ctx, tx, g, g.owed);
   const kicks = g.owed.filter((p) => !owed.includes(p));
+  sendPicture(
+    ctx,
+    tx,
+    g,
+    kicks.filter((p) => memberOf(g, p)),
+  );
   if (kicks.length === 0) return { g, kicks };
   const next = { ...g, owed };
   saveGroup(ctx, tx, next);
@@ -241,7 +282,7 @@ export function withMembers(
   // A group never lacks an admin: if the last one goes, the longest-standing member is promoted.
   if (members.length > 0 && !members.some((m) => m.role === 'admin'))
     members = [{ ...(members[0] as GroupState['members'][number]), role: 'admin' }, ...members.slice(1)];
-  return { id: s.id, name, epoch: s.epoch + 1, members };
+  return { id: s.id, name, epoch: s.epoch + 1, members }; // changeState adds the new secret
 }
 
 /**
@@ -252,13 +293,18 @@ export function changeState(
   ctx: Ctx,
   tx: StoreTx,
   g: StoredGroup,
-  next: GroupState,
+  nextState: GroupState,
   removed: readonly string[] = [],
 ): StoredGroup {
+  let next = nextState;
   const me = ctx.account.info.peerId;
   if (!isAdmin(g, me)) throw new CoreError('not-allowed', `only an admin of "${g.state.name}" can do that`);
+  next = withSecret(ctx, next); // a large group: every epoch gets a new topic
   const stillIn = next.members.some((m) => m.peerId === me);
-  for (const p of removed) tx.deleteSenderKey(next.id, p);
+  for (const p of removed) {
+    tx.deleteSenderKey(next.id, p);
+    tx.deleteGroupLog(next.id, p);
+  }
   const draft: StoredGroup = {
     state: next,
     author: me,
@@ -267,13 +313,34 @@ export function changeState(
     owed: [],
     leaving: g.leaving.filter((p) => next.members.some((m) => m.peerId === p)),
     createdAt: g.createdAt,
+    ...(g.picture ? { picture: g.picture } : {}),
   };
   const peers = [...next.members.map((m) => m.peerId), ...removed].filter((p) => p !== me);
   const owed = sendState(ctx, tx, draft, peers);
+  // New members get the picture right after the state that admits them (owed ones: with it, later).
+  const added = next.members
+    .map((m) => m.peerId)
+    .filter((p) => p !== me && !memberOf(g, p) && !owed.includes(p));
+  sendPicture(ctx, tx, draft, added);
   const stored = { ...draft, owed };
   saveGroup(ctx, tx, stored);
-  if (!stillIn) for (const m of g.state.members) tx.deleteSenderKey(next.id, m.peerId);
+  if (!stillIn) {
+    for (const m of g.state.members) tx.deleteSenderKey(next.id, m.peerId);
+    tx.deleteGroupLog(next.id);
+  }
   return stored;
+}
+
+/**
+ * The mode is the issuing admin's decision, carried in the state so every member agrees: a
+ * state with at least `groupTopicMinMembers` members gets a fresh group secret (gossipsub topic);
+ * a smaller one none (pairwise fan-out).
+ */
+export function withSecret(ctx: Ctx, s: GroupState): GroupState {
+  const bare = withoutSecret(s);
+  return s.members.length >= ctx.limits.groupTopicMinMembers
+    ? { ...bare, secret: ctx.random(GROUP_SECRET_BYTES) }
+    : bare;
 }
 
 /** Drops our queued GROUP frames of this group (we left or were removed). */

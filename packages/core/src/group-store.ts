@@ -3,7 +3,7 @@
  * key and the other members' sender keys, each sealed by the vault under its
  * own label so a sealed value cannot be swapped for another.
  *
- *   GroupRecord.data                  label `group:<id>`              {state, author, prev, status, owed, leaving}
+ *   GroupRecord.data                  label `group:<id>`              {state, author, prev, status, owed, leaving, picture?}
  *   sender key (groupId, our PeerId)  label `sender-key:<id>:<peer>`  {own: {epoch, key, sentTo}}
  *   sender key (groupId, member)      same label scheme               {keys: [{epoch, receiver}]}
  *
@@ -29,6 +29,7 @@ import {
   type GroupRole,
   type GroupState,
 } from './group-codec.ts';
+import type { GroupPicture, GroupPictureType } from './group-picture.ts';
 import type { StoreTx } from './store.ts';
 
 /** Receiver states kept per member: the current epoch's and the one before (late messages). */
@@ -49,6 +50,13 @@ export interface StoredGroup {
   /** Members who announced they leave; the first admin (lowest PeerId) removes them. */
   readonly leaving: readonly string[];
   readonly createdAt: number;
+  /** The group picture, when an admin set one: who set it and when (the newer one wins). */
+  readonly picture?: StoredPicture;
+}
+
+export interface StoredPicture extends GroupPicture {
+  readonly at: number;
+  readonly by: string;
 }
 
 export interface OwnSenderKey {
@@ -81,8 +89,16 @@ export function loadGroup(ctx: Ctx, tx: StoreTx, id: string): StoredGroup | unde
     owed: raw.owed as string[],
     leaving: raw.leaving as string[],
     createdAt: record.createdAt,
+    ...(raw.picture ? { picture: pictureFrom(raw.picture as Record<string, unknown>) } : {}),
   };
 }
+
+const pictureFrom = (p: Record<string, unknown>): StoredPicture => ({
+  type: p.type as GroupPictureType,
+  data: fromBase64Url(p.data as string),
+  at: p.at as number,
+  by: p.by as string,
+});
 
 export function saveGroup(ctx: Ctx, tx: StoreTx, g: StoredGroup): void {
   const json = {
@@ -92,6 +108,16 @@ export function saveGroup(ctx: Ctx, tx: StoreTx, g: StoredGroup): void {
     status: g.status,
     owed: g.owed,
     leaving: g.leaving,
+    ...(g.picture
+      ? {
+          picture: {
+            type: g.picture.type,
+            data: toBase64Url(g.picture.data),
+            at: g.picture.at,
+            by: g.picture.by,
+          },
+        }
+      : {}),
   };
   const data = ctx.account.vault.seal(groupLabel(g.state.id), utf8(JSON.stringify(json)));
   tx.putGroup({ id: g.state.id, data, createdAt: g.createdAt, updatedAt: ctx.now() });

@@ -1,6 +1,7 @@
 /** What the messenger shows of groups: plain JSON-able views (docs/API.md "Groups"). */
 import type { Ctx } from './context.ts';
 import type { GroupRole } from './group-codec.ts';
+import { pictureId } from './group-picture.ts';
 import { type GroupStatus, loadOwnKey, loadReceivers, type StoredGroup } from './group-store.ts';
 import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
 import { type MessageView, messageView, type ReceiptView } from './views.ts';
@@ -27,6 +28,8 @@ export interface GroupView {
   /** We are an admin (may add, remove, rename). */
   readonly admin: boolean;
   readonly members: readonly GroupMemberView[];
+  /** The group picture's type, size and a short id of its bytes (changes with it); fetch it with groupPicture. */
+  readonly picture: { readonly type: string; readonly bytes: number; readonly id: string } | null;
 }
 
 /** How we call a member: our contact name for them, else the name the group carries. */
@@ -59,6 +62,9 @@ export function groupView(ctx: Ctx, tx: StoreTx, g: StoredGroup): GroupView {
         loadReceivers(ctx, tx, g.state.id, m.peerId).some((k) => k.epoch === g.state.epoch),
       keySent: m.peerId === me || (current?.sentTo.includes(m.peerId) ?? false),
     })),
+    picture: g.picture
+      ? { type: g.picture.type, bytes: g.picture.data.length, id: pictureId(g.picture.data) }
+      : null,
   };
 }
 

@@ -16,7 +16,7 @@ import type { Effects } from './apply-message.ts';
 import { addContact } from './contacts.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
-import { decodeGroupControl, type GroupMember, type GroupState } from './group-codec.ts';
+import { decodeGroupControl, type GroupControl, type GroupMember, type GroupState } from './group-codec.ts';
 import { GroupNotReadyError } from './group-inbox.ts';
 import { dropGroupOutbox } from './group-send.ts';
 import {
@@ -40,10 +40,12 @@ export interface GroupEffects {
   readonly contacts: ContactRecord[];
   /** Refused controls, shown to the user as `problem` events. */
   readonly problems: Array<{ readonly code: string; readonly message: string }>;
+  /** Members who started or stopped typing (ephemeral: events only). */
+  readonly typing: Array<{ readonly group: string; readonly member: string; readonly active: boolean }>;
 }
 
 export const groupEffects = (effects: Effects): GroupEffects => {
-  effects.group ??= { changed: new Map(), sync: new Set(), contacts: [], problems: [] };
+  effects.group ??= { changed: new Map(), sync: new Set(), contacts: [], problems: [], typing: [] };
   return effects.group;
 };
 
@@ -62,6 +64,9 @@ export function applyGroupControl(
       return effects;
     case 'sender-key':
       applySenderKey(ctx, tx, contact, control, out);
+      return effects;
+    case 'picture':
+      applyPicture(ctx, tx, contact, control, out);
       return effects;
     case 'leave': {
       const g = loadGroup(ctx, tx, control.id);
@@ -95,6 +100,37 @@ function applySenderKey(
     { epoch: c.epoch, receiver },
   ]);
   out.sync.add(c.id); // a session with them may exist now: we may owe them our key
+}
+
+/**
+ * A picture from an admin of our current view; it waits for the state it was
+ * set in (a new member's invitation may still be on its way). The newer one
+ * wins (by time, then the setter's PeerId), the same way on every member.
+ */
+function applyPicture(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  c: Extract<GroupControl, { type: 'picture' }>,
+  out: GroupEffects,
+): void {
+  const g = loadGroup(ctx, tx, c.id);
+  if (!g || (g.status === 'active' && c.epoch > g.state.epoch))
+    throw new GroupNotReadyError(`${contact.name} sent a picture for a group state we do not have yet`);
+  if (g.status !== 'active') return;
+  if (!isAdmin(g, contact.peerId)) {
+    out.problems.push({
+      code: 'group-forged',
+      message: `${contact.name} tried to change the picture of group "${g.state.name}" but is not an admin; it was ignored`,
+    });
+    return;
+  }
+  const had = g.picture;
+  if (had && (had.at > c.at || (had.at === c.at && had.by <= contact.peerId))) return; // older, or a repeat
+  if (!had && c.picture === null) return;
+  const { picture: _old, ...rest } = g;
+  saveGroup(ctx, tx, c.picture ? { ...rest, picture: { ...c.picture, at: c.at, by: contact.peerId } } : rest);
+  out.changed.set(g.state.id, 'changed');
 }
 
 function sameState(a: GroupState, b: GroupState): boolean {
@@ -150,6 +186,7 @@ function applyState(
       owed: [],
       leaving: [],
       createdAt: g?.createdAt ?? ctx.now(),
+      ...(g?.picture ? { picture: g.picture } : {}),
     });
     if (!tx.getConversation(s.id))
       tx.putConversation({
@@ -194,10 +231,14 @@ function replaceState(
   const me = ctx.account.info.peerId;
   const stillIn = s.members.some((m) => m.peerId === me);
   introduceMembers(ctx, tx, s, out);
-  for (const m of g.state.members)
-    if (!s.members.some((n) => n.peerId === m.peerId)) tx.deleteSenderKey(s.id, m.peerId);
+  for (const m of g.state.members) {
+    if (s.members.some((n) => n.peerId === m.peerId)) continue;
+    tx.deleteSenderKey(s.id, m.peerId);
+    tx.deleteGroupLog(s.id, m.peerId);
+  }
   if (!stillIn) {
     for (const m of g.state.members) tx.deleteSenderKey(s.id, m.peerId);
+    tx.deleteGroupLog(s.id);
     dropGroupOutbox(tx, g);
   }
   saveGroup(ctx, tx, {
@@ -208,6 +249,7 @@ function replaceState(
     owed: [],
     leaving: g.leaving.filter((p) => s.members.some((m) => m.peerId === p)),
     createdAt: g.createdAt,
+    ...(g.picture ? { picture: g.picture } : {}),
   });
   out.changed.set(s.id, stillIn ? 'changed' : 'removed');
   out.sync.add(s.id);

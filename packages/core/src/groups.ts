@@ -16,18 +16,37 @@ import { toHex } from './bytes.ts';
 import { findContact, ownCard } from './contacts.ts';
 import type { Ctx } from './context.ts';
 import { CoreError } from './errors.ts';
-import { GROUP_MAX_MEMBERS, type GroupMember, type GroupState, validGroupName } from './group-codec.ts';
+import {
+  encodeGroupControl,
+  GROUP_MAX_MEMBERS,
+  type GroupMember,
+  type GroupState,
+  validGroupName,
+} from './group-codec.ts';
+import { type GroupPicture, pictureFromBytes } from './group-picture.ts';
 import {
   changeState,
   checkActive,
   composeGroup,
+  sendControl,
   sendLeave,
   sendState,
   syncGroup,
   withMembers,
+  withSecret,
 } from './group-send.ts';
-import { findGroup, listGroups, loadGroup, memberOf, type StoredGroup, saveGroup } from './group-store.ts';
-import { type GroupView, groupMessageView, groupView } from './group-views.ts';
+import {
+  findGroup,
+  isAdmin,
+  listGroups,
+  loadGroup,
+  memberOf,
+  type StoredGroup,
+  saveGroup,
+} from './group-store.ts';
+import { topicOf } from './group-topic.ts';
+import { createGroupTopics } from './group-topics.ts';
+import { type GroupView, groupMessageView, groupView, memberName } from './group-views.ts';
 import { isExpiredTombstone } from './own-changes.ts';
 import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from './store.ts';
 import { type MessageView, messageView, sealBody } from './views.ts';
@@ -61,6 +80,18 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
   const kickAll = (peers: Iterable<string>): void => {
     for (const p of new Set(peers)) hooks.kick(p);
   };
+  const emitKeysNow = (keys: readonly MessageKey[]): void => {
+    for (const v of store.transaction((tx) => emitKeys(tx, keys))) ctx.events.emit('message', v);
+  };
+  const topics = createGroupTopics(ctx, {
+    changed: emitKeysNow,
+    published: (key) => {
+      store.transaction((tx) => {
+        if (tx.getMessage(key)?.status === 'queued') tx.updateMessage(key, { status: 'sent' });
+      });
+      emitKeysNow([key]);
+    },
+  });
   const emitGroup = (id: string, change: GroupChange): void => {
     const view = store.transaction((tx) => {
       const g = loadGroup(ctx, tx, id);
@@ -79,6 +110,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       return { g: after, kicks: [...peers.filter((p) => p !== me), ...syncGroup(ctx, tx, after)] };
     });
     kickAll(kicks);
+    topics.refresh();
     emitGroup(g.state.id, g.status === 'active' ? 'changed' : 'removed');
     return store.transaction((tx) => groupView(ctx, tx, g));
   };
@@ -115,7 +147,12 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       const composed = composeGroup(ctx, tx, g, body);
       return { composed, view: composed.record ? groupMessageView(ctx, tx, g, composed.record) : null };
     });
-    if (body.kind === 'typing') {
+    if (composed.publish) {
+      const key = composed.record
+        ? { conversationId: g.state.id, sender: 'self', id: composed.record.id }
+        : null;
+      topics.publish(g.state.id, composed.publish.topic, composed.publish.data, key);
+    } else if (body.kind === 'typing') {
       for (const p of composed.recipients)
         if (ctx.transport.isConnected(p)) void ctx.transport.send(p, composed.frame).catch(() => undefined);
     }
@@ -165,12 +202,12 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
           role: 'admin',
           card: ownCard(ctx, tx, {}).card,
         };
-        const state: GroupState = {
+        const state: GroupState = withSecret(ctx, {
           id: toHex(ctx.random(16)),
           name: groupName,
           epoch: 1,
           members: [self, ...contacts.map((c) => memberFrom(ctx, c))],
-        };
+        });
         const now = ctx.now();
         tx.putConversation({
           id: state.id,
@@ -194,6 +231,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
         return { stored, kicks: syncGroup(ctx, tx, stored) };
       });
       kickAll([...g.stored.state.members.map((m) => m.peerId).filter((p) => p !== me), ...g.kicks]);
+      topics.refresh();
       emitGroup(g.stored.state.id, 'added');
       return store.transaction((tx) => groupView(ctx, tx, g.stored));
     },
@@ -236,6 +274,44 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       );
     },
 
+    /**
+     * An admin sets (or, with null, removes) the group picture: PNG, JPEG, WebP or GIF, at most
+     * GROUP_PICTURE_MAX_BYTES. Every member accepts it only from an admin of its current view.
+     */
+    setGroupPicture(name: string, data: Uint8Array | null): GroupView {
+      const picture = data === null ? null : pictureFromBytes(data);
+      const { g, kicks } = store.transaction((tx) => {
+        const before = findGroup(ctx, tx, name);
+        checkActive(before);
+        if (!isAdmin(before, me))
+          throw new CoreError(
+            'not-allowed',
+            `only an admin of "${before.state.name}" can change its picture`,
+          );
+        const at = Math.max(ctx.now(), (before.picture?.at ?? 0) + 1);
+        const { picture: _old, ...rest } = before;
+        const after: StoredGroup = picture ? { ...rest, picture: { ...picture, at, by: me } } : rest;
+        saveGroup(ctx, tx, after);
+        const others = after.state.members.map((m) => m.peerId).filter((p) => p !== me);
+        const payload = encodeGroupControl({
+          type: 'picture',
+          id: after.state.id,
+          epoch: after.state.epoch,
+          at,
+          picture,
+        });
+        return { g: after, kicks: others.filter((p) => sendControl(ctx, tx, after, p, payload)) };
+      });
+      kickAll(kicks);
+      emitGroup(g.state.id, 'changed');
+      return store.transaction((tx) => groupView(ctx, tx, g));
+    },
+    /** The group picture's bytes and type, or null when it has none. */
+    groupPicture(name: string): GroupPicture | null {
+      const g = store.transaction((tx) => findGroup(ctx, tx, name));
+      return g.picture ? { type: g.picture.type, data: g.picture.data } : null;
+    },
+
     /** An admin leaves with a new state (promoting someone if no admin remains); a member announces it. */
     leaveGroup(name: string): GroupView {
       return change(name, (tx, g) => {
@@ -253,6 +329,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
         sendLeave(ctx, tx, left, peers);
         saveGroup(ctx, tx, left);
         for (const m of g.state.members) tx.deleteSenderKey(g.state.id, m.peerId);
+        tx.deleteGroupLog(g.state.id);
         return left;
       });
     },
@@ -268,13 +345,21 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       return send(g, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text }) as MessageView;
     },
     sendTexts(g: StoredGroup, texts: readonly string[]): MessageView[] {
-      const { views, kicks } = store.transaction((tx) => {
+      const { views, kicks, published } = store.transaction((tx) => {
         const all = texts.map((text) => composeGroup(ctx, tx, g, { kind: 'text', text }));
         return {
           views: all.flatMap((c) => (c.record ? [groupMessageView(ctx, tx, g, c.record)] : [])),
           kicks: all.flatMap((c) => c.kicks),
+          published: all.flatMap((c) => (c.publish ? [{ ...c.publish, id: c.record?.id }] : [])),
         };
       });
+      for (const p of published)
+        topics.publish(
+          g.state.id,
+          p.topic,
+          p.data,
+          p.id ? { conversationId: g.state.id, sender: 'self', id: p.id } : null,
+        );
       kickAll(kicks);
       for (const v of views) ctx.events.emit('message', v);
       return views;
@@ -334,6 +419,9 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       return unread.length;
     },
     setTyping(g: StoredGroup, active: boolean): void {
+      // Large groups: typing is not shown in groups, and on the topic it would spend an iteration
+      // that catch-up could never fill.
+      if (store.transaction(() => topicOf(ctx, g))) return;
       send(g, { kind: 'typing', active });
     },
     messages(g: StoredGroup, query: { before?: number; limit?: number } = {}): MessageView[] {
@@ -376,6 +464,15 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       if (!e) return;
       for (const c of e.contacts) hooks.introduced(c);
       for (const p of e.problems) ctx.events.emit('problem', p);
+      for (const t of e.typing.slice(-64)) {
+        const who = store.transaction((tx) => {
+          const g = loadGroup(ctx, tx, t.group);
+          return g?.status === 'active'
+            ? { group: g.state.name, member: memberName(tx, g, t.member) }
+            : undefined;
+        });
+        if (who) ctx.events.emit('typing', { contact: who.group, member: who.member, active: t.active });
+      }
       const kicks = store.transaction((tx) =>
         [...e.sync].flatMap((id) => {
           const g = loadGroup(ctx, tx, id);
@@ -383,13 +480,23 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
         }),
       );
       kickAll(kicks);
+      topics.refresh();
+      for (const id of e.sync) void topics.sync(id); // a sender key may have arrived: fetch what it opens
       for (const [id, what] of e.changed) emitGroup(id, what);
     },
 
-    /** At start: finish whatever a crash interrupted (keys, owed states, leavers). */
+    /** At start: finish whatever a crash interrupted (keys, owed states, leavers); join large groups' topics. */
     start(): void {
       const kicks = store.transaction((tx) => listGroups(ctx, tx).flatMap((g) => syncGroup(ctx, tx, g)));
       kickAll(kicks);
+      topics.start();
+    },
+    stop(): void {
+      topics.stop();
+    },
+    /** The /parley/query part for large groups' catch-up (undefined: not ours, or refused). */
+    answerQuery(peer: string, request: Uint8Array): Uint8Array | undefined {
+      return topics.answer(peer, request);
     },
   };
 

@@ -39,16 +39,38 @@ export const MAX_PROCESSING_FAILURES = 3;
 /** Most MSG frames committed in one transaction; also the inbound queue bound. */
 export const INBOX_BATCH_MAX_FRAMES = 256;
 
-export interface InboxHooks {
-  /** After commit: messages changed, a contact changed, someone is typing… */
-  applied(contact: ContactRecord, effects: Effects): void;
+export interface InboxHooks<Seen> {
+  /**
+   * Inside the batch's transaction, once every frame is processed: read what
+   * the events will show (message views…), while the rows just written are
+   * at hand. Only reads; what it returns reaches `applied` after the commit.
+   */
+  see(tx: StoreTx, batch: ReadonlyArray<Applied>): Seen;
+  /**
+   * After the batch committed: messages changed, a contact changed, someone
+   * is typing… (in arrival order). `seen` is what `see` returned, or
+   * undefined if it failed (then only what needs no reads is reported).
+   */
+  applied(batch: ReadonlyArray<Applied>, seen: Seen | undefined): void;
   /** A message was parked (shown to the user as an error). */
   parked(contact: ContactRecord, error: string): void;
   /** ACKs or REJECTs for our own outbox. */
-  acked(peerId: string, keys: readonly MessageKey[]): void;
-  rejected(peerId: string, keys: readonly MessageKey[]): void;
+  acked(peerId: string, settled: Settled): void;
+  rejected(peerId: string, settled: Settled): void;
   /** The peer just learned who we are (HELLO): resend what they have not acknowledged. */
   hello(peerId: string): void;
+}
+
+/** Outbox entries an ACK or REJECT removed (`seqs`), and the messages whose status it changed. */
+export interface Settled {
+  readonly keys: readonly MessageKey[];
+  readonly seqs: readonly number[];
+}
+
+/** A frame the batch applied, and what it changed. */
+export interface Applied {
+  readonly contact: ContactRecord;
+  readonly effects: Effects;
 }
 
 /** A frame waiting for the next group commit: MSGs, and ACK/REJECTs of our own outbox. */
@@ -64,7 +86,7 @@ type Queued =
 type Outcome =
   | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: Effects }
   | { readonly kind: 'duplicate' | 'failed' | 'ignored' | 'waiting' }
-  | { readonly kind: 'acked' | 'rejected'; readonly keys: readonly MessageKey[] }
+  | ({ readonly kind: 'acked' | 'rejected' } & Settled)
   | {
       readonly kind: 'parked';
       readonly contact: ContactRecord;
@@ -72,9 +94,9 @@ type Outcome =
       readonly reason: RejectReason;
     };
 
-export class Inbox {
+export class Inbox<Seen> {
   readonly #ctx: Ctx;
-  readonly #hooks: InboxHooks;
+  readonly #hooks: InboxHooks<Seen>;
   /** MSG frames waiting for the next group commit. */
   readonly #batch: Queued[] = [];
   #drainScheduled = false;
@@ -84,7 +106,7 @@ export class Inbox {
   /** Digests of group frames that had to wait (their wait record is cleared once processed). */
   readonly #waiting = new Set<string>();
 
-  constructor(ctx: Ctx, hooks: InboxHooks) {
+  constructor(ctx: Ctx, hooks: InboxHooks<Seen>) {
     this.#ctx = ctx;
     this.#hooks = hooks;
   }
@@ -108,7 +130,7 @@ export class Inbox {
     }
     this.#batch.push(
       frame.type === 'msg' || frame.type === 'group'
-        ? { from, frame, data, digest: frameDigest(data) }
+        ? { from, frame, data, digest: frameDigest(data, this.#ctx.primitives.sha256) }
         : { from, frame },
     );
     if (!this.#drainScheduled) {
@@ -126,14 +148,27 @@ export class Inbox {
       this.#drainScheduled = true;
       soon(() => this.#drain());
     }
+    // Incoming messages must be on disk before they are ACKed (D3). A batch of only ACK/REJECTs of
+    // our own outbox need not be: if it is lost, the peer gets our frame again and ACKs again (D5).
+    const durable = batch.some((q) => q.frame.type === 'msg' || q.frame.type === 'group');
     let outcomes: Outcome[] = [];
+    let applied: Applied[] = [];
+    let seen: Seen | undefined;
     try {
-      outcomes = this.#ctx.store.transaction((tx) => {
-        const sessions = new SessionBatch(tx, this.#ctx.account.vault);
-        const out = batch.map((q) => this.#process(tx, q, sessions));
-        sessions.save();
-        return out;
-      });
+      ({ outcomes, applied, seen } = this.#ctx.store.transaction(
+        (tx) => {
+          const sessions = new SessionBatch(tx, this.#ctx.account.vault);
+          const out = batch.map((q) => this.#process(tx, q, sessions));
+          sessions.save();
+          const changed = out.filter((o): o is Extract<Outcome, { kind: 'applied' }> => o.kind === 'applied');
+          return {
+            outcomes: out,
+            applied: changed,
+            seen: changed.length > 0 ? this.#see(tx, changed) : undefined,
+          };
+        },
+        { durable },
+      ));
     } catch (error) {
       // Nothing was stored (a full disk…): no ACKs, so the senders will retry these frames.
       this.#ctx.events.emit('problem', {
@@ -143,25 +178,34 @@ export class Inbox {
     }
     for (const resolve of this.#idle.splice(0)) resolve();
     for (const [i, outcome] of outcomes.entries()) this.#after(batch[i] as Queued, outcome);
+    if (applied.length > 0) this.#hooks.applied(applied, seen);
+  }
+
+  /** The hook's reads; a failure to show something must not undo storing it (only storage errors do). */
+  #see(tx: StoreTx, applied: ReadonlyArray<Applied>): Seen | undefined {
+    try {
+      return this.#hooks.see(tx, applied);
+    } catch (error) {
+      if (isStorageError(error)) throw error;
+      return undefined;
+    }
   }
 
   #process(tx: StoreTx, q: Queued, sessions: SessionBatch): Outcome {
-    if (q.frame.type === 'ack') return { kind: 'acked', keys: this.#acked(tx, q.from, q.frame.digests) };
-    if (q.frame.type === 'reject')
-      return { kind: 'rejected', keys: this.#rejected(tx, q.from, q.frame.digest) };
+    if (q.frame.type === 'ack') return { kind: 'acked', ...this.#acked(tx, q.from, q.frame.digests) };
+    if (q.frame.type === 'reject') return { kind: 'rejected', ...this.#rejected(tx, q.from, q.frame.digest) };
     const m = q as Extract<Queued, { data: Uint8Array }>;
     return this.#receive(tx, sessions, m.from, m.digest, m.data, m.frame);
   }
 
-  /** After the batch committed: ACK, tell the UI. */
+  /** After the batch committed: ACK; report parked frames and our ACKed/REJECTed outbox. */
   #after(q: Queued, outcome: Outcome): void {
     if (outcome.kind === 'acked' || outcome.kind === 'rejected') {
-      if (outcome.keys.length > 0) this.#hooks[outcome.kind](q.from, outcome.keys);
+      if (outcome.seqs.length > 0) this.#hooks[outcome.kind](q.from, outcome);
       return;
     }
     const { digest } = q as Extract<Queued, { digest: string }>;
     if (outcome.kind === 'applied' || outcome.kind === 'duplicate') this.#queueAck(q.from, digest);
-    if (outcome.kind === 'applied') this.#hooks.applied(outcome.contact, outcome.effects);
     if (outcome.kind === 'parked') {
       void this.#send(q.from, { type: 'reject', digest, reason: outcome.reason });
       this.#hooks.parked(outcome.contact, outcome.error);
@@ -267,33 +311,30 @@ export class Inbox {
     };
   }
 
-  #acked(tx: StoreTx, from: string, digests: readonly string[]): MessageKey[] {
+  #acked(tx: StoreTx, from: string, digests: readonly string[]): Settled {
     const out: MessageKey[] = [];
+    const seqs: number[] = [];
     for (const digest of digests) {
-      const entry = tx.getOutboxByDigest(from, digest);
+      const entry = tx.takeOutboxByDigest(from, digest);
       if (!entry) continue;
-      tx.deleteOutbox(entry.seq);
+      seqs.push(entry.seq);
       if (entry.message && tx.getGroup(entry.message.conversationId)) {
         if (groupAcked(this.#ctx, tx, from, entry.message)) out.push(entry.message);
         continue;
       }
-      const m = entry.message && tx.getMessage(entry.message);
-      if (entry.message && m && (m.status === 'queued' || m.status === 'sent')) {
-        tx.updateMessage(entry.message, { status: 'delivered' });
+      if (entry.message && tx.updateMessageIf(entry.message, ['queued', 'sent'], { status: 'delivered' }))
         out.push(entry.message);
-      }
     }
-    return out;
+    return { keys: out, seqs };
   }
 
-  #rejected(tx: StoreTx, from: string, digest: string): MessageKey[] {
-    const entry = tx.getOutboxByDigest(from, digest);
-    if (!entry) return [];
-    tx.deleteOutbox(entry.seq);
-    if (!entry.message) return [];
+  #rejected(tx: StoreTx, from: string, digest: string): Settled {
+    const entry = tx.takeOutboxByDigest(from, digest);
+    if (!entry) return { keys: [], seqs: [] };
+    if (!entry.message) return { keys: [], seqs: [entry.seq] };
     const error = 'the recipient could not decrypt this message; send it again';
     tx.updateMessage(entry.message, { status: 'failed', error });
-    return [entry.message];
+    return { keys: [entry.message], seqs: [entry.seq] };
   }
 
   #queueAck(peer: string, digest: string): void {

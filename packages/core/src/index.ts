@@ -44,6 +44,13 @@ export { CoreError, type CoreErrorCode, InboundError } from './errors.ts';
 export { decodeFrame, encodeFrame, type Frame, frameDigest } from './frame.ts';
 export { GROUP_MAX_MEMBERS, type GroupRole } from './group-codec.ts';
 export { GROUP_WAIT_MAX_MS } from './group-inbox.ts';
+export {
+  GROUP_PICTURE_MAX_BYTES,
+  type GroupPicture,
+  type GroupPictureType,
+  sniffPicture,
+} from './group-picture.ts';
+export { GROUP_TOPIC_MIN_MEMBERS_DEFAULT, groupTopic } from './group-topic.ts';
 export type { GroupMemberView, GroupView } from './group-views.ts';
 export { MAX_PROCESSING_FAILURES } from './inbox.ts';
 export { decodeInviteLink, INVITE_SCHEME } from './invite.ts';

@@ -16,6 +16,7 @@ import {
   type ChannelRecord,
   type ContactRecord,
   type ConversationRecord,
+  type GroupLogRecord,
   type GroupRecord,
   type InviteRecord,
   type MessageKey,
@@ -70,6 +71,7 @@ interface Tables {
   readonly channels: Table<ChannelRecord>;
   readonly posts: Table<ChannelPostRecord>;
   readonly senderKeys: Table<Uint8Array>;
+  readonly groupLog: Table<GroupLogRecord>;
   readonly receipts: Table<ReceiptRecord>;
   /** Sequences (outbox seq, message insertion order); rolled back like the rest. */
   readonly counters: Table<number>;
@@ -149,6 +151,7 @@ export function createMemoryStore(): Store {
     channels: new Map<string, ChannelRecord>(),
     posts: new Map<string, ChannelPostRecord>(),
     senderKeys: new Map<string, Uint8Array>(),
+    groupLog: new Map<string, GroupLogRecord>(),
     receipts: new Map<string, ReceiptRecord>(),
     counters: new Map<string, number>(),
   };
@@ -301,9 +304,39 @@ type GroupOps =
   | 'getSenderKey'
   | 'deleteSenderKey'
   | 'putReceipt'
-  | 'listReceipts';
+  | 'listReceipts'
+  | 'putGroupLog'
+  | 'listGroupLog'
+  | 'pruneGroupLog'
+  | 'deleteGroupLog';
 function groupOperations(t: Tables, write: Write): Pick<StoreTx, GroupOps> {
+  const logOf = (groupId: string, sender?: string): GroupLogRecord[] =>
+    [...t.groupLog.values()].filter(
+      (e) => e.groupId === groupId && (sender === undefined || e.sender === sender),
+    );
+  const logKey = (e: GroupLogRecord): string => key(e.groupId, e.sender, e.keyId, e.iteration);
   return {
+    putGroupLog: (e) => {
+      if (t.groupLog.has(logKey(e))) return 'duplicate';
+      write(t.groupLog, logKey(e), clone(e));
+      return 'inserted';
+    },
+    listGroupLog: (groupId, keyId, fromIteration, limit) =>
+      logOf(groupId)
+        .filter((e) => e.keyId === keyId && e.iteration >= fromIteration)
+        .sort((a, b) => a.iteration - b.iteration || compareText(a.sender, b.sender))
+        .slice(0, Math.max(0, limit))
+        .map(clone),
+    pruneGroupLog: (groupId, sender, keep) => {
+      const old = logOf(groupId, sender)
+        .sort((a, b) => b.receivedAt - a.receivedAt || b.iteration - a.iteration)
+        .slice(Math.max(0, keep));
+      for (const e of old) write(t.groupLog, logKey(e), undefined);
+      return old.length;
+    },
+    deleteGroupLog: (groupId, sender) => {
+      for (const e of logOf(groupId, sender)) write(t.groupLog, logKey(e), undefined);
+    },
     putGroup: (g) => write(t.groups, g.id, clone(g)),
     getGroup: (id) => cloneOrUndefined(t.groups.get(id)),
     listGroups: () => [...t.groups.values()].sort(byCreated((g) => g.id)).map(clone),
@@ -311,6 +344,7 @@ function groupOperations(t: Tables, write: Write): Pick<StoreTx, GroupOps> {
       write(t.groups, id, undefined);
       for (const k of [...t.senderKeys.keys()])
         if (JSON.parse(k)[0] === id) write(t.senderKeys, k, undefined);
+      for (const k of [...t.groupLog.keys()]) if (JSON.parse(k)[0] === id) write(t.groupLog, k, undefined);
     },
     putSenderKey: (groupId, peerId, state) => write(t.senderKeys, key(groupId, peerId), clone(state)),
     getSenderKey: (groupId, peerId) => cloneOrUndefined(t.senderKeys.get(key(groupId, peerId))),
@@ -406,6 +440,7 @@ type MessageOps =
   | 'insertMessage'
   | 'getMessage'
   | 'updateMessage'
+  | 'updateMessageIf'
   | 'listMessages'
   | 'getMessageBySeq'
   | 'maxSortKey'
@@ -441,6 +476,12 @@ function messageOperations(
     updateMessage: (k, patch) => {
       const stored = t.messages.get(messageKey(k));
       if (stored === undefined) return false;
+      write(t.messages, messageKey(k), { record: applyPatch(stored.record, patch), order: stored.order });
+      return true;
+    },
+    updateMessageIf: (k, from, patch) => {
+      const stored = t.messages.get(messageKey(k));
+      if (stored === undefined || !from.includes(stored.record.status)) return false;
       write(t.messages, messageKey(k), { record: applyPatch(stored.record, patch), order: stored.order });
       return true;
     },
@@ -505,7 +546,13 @@ function selectRange(sorted: StoredMessage[], query: MessageQuery): StoredMessag
   return range.slice(Math.max(0, range.length - limit));
 }
 
-type OutboxOps = 'enqueueOutbox' | 'listOutbox' | 'getOutboxByDigest' | 'updateOutbox' | 'deleteOutbox';
+type OutboxOps =
+  | 'enqueueOutbox'
+  | 'listOutbox'
+  | 'getOutboxByDigest'
+  | 'takeOutboxByDigest'
+  | 'updateOutbox'
+  | 'deleteOutbox';
 function outboxOperations(
   t: Tables,
   write: Write,
@@ -526,6 +573,11 @@ function outboxOperations(
         .filter((o) => o.seq > afterSeq)
         .map(clone),
     getOutboxByDigest: (peerId, digest) => cloneOrUndefined(ofPeer(peerId).find((o) => o.digest === digest)),
+    takeOutboxByDigest: (peerId, digest) => {
+      const o = ofPeer(peerId).find((e) => e.digest === digest);
+      if (o) write(t.outbox, String(o.seq), undefined);
+      return cloneOrUndefined(o);
+    },
     updateOutbox: (seq, patch) => {
       const o = t.outbox.get(String(seq));
       if (o === undefined) return;

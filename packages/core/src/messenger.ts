@@ -38,6 +38,8 @@ import { Downloads } from './downloads.ts';
 import { CoreError } from './errors.ts';
 import { Emitter } from './events.ts';
 import { encodeFrame } from './frame.ts';
+import type { GroupPicture } from './group-picture.ts';
+import { GROUP_TOPIC_MIN_MEMBERS_DEFAULT } from './group-topic.ts';
 import type { GroupView } from './group-views.ts';
 import { createGroups } from './groups.ts';
 import { Inbox } from './inbox.ts';
@@ -47,7 +49,7 @@ import { OutboxPump } from './outbox.ts';
 import { applyOwnChange, EXPIRED_MARK, isExpiredTombstone, markConversationRead } from './own-changes.ts';
 import { SendQueue } from './send-queue.ts';
 import { SessionBatch } from './session-store.ts';
-import type { ContactRecord, MessageKey, Store } from './store.ts';
+import type { ContactRecord, MessageKey, Store, StoreTx } from './store.ts';
 import type { Transport } from './transport.ts';
 import {
   type ContactView,
@@ -138,6 +140,9 @@ export interface Messenger extends ChannelMethods {
   removeFromGroup(group: string, member: string): GroupView;
   leaveGroup(group: string): GroupView;
   renameGroup(group: string, newName: string): GroupView;
+  /** An admin sets (bytes: PNG/JPEG/WebP/GIF ≤ 32 KiB) or removes (null) the group picture. */
+  setGroupPicture(group: string, picture: Uint8Array | null): GroupView;
+  groupPicture(group: string): GroupPicture | null;
   groups(): GroupView[];
   group(name: string): GroupView;
 }
@@ -149,6 +154,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     limits: {
       attachmentMaxBytes: options.limits?.attachmentMaxBytes ?? ATTACHMENT_MAX_BYTES_DEFAULT,
       autoDownloadMaxBytes: options.limits?.autoDownloadMaxBytes ?? AUTO_DOWNLOAD_MAX_BYTES,
+      groupTopicMinMembers: options.limits?.groupTopicMinMembers ?? GROUP_TOPIC_MIN_MEMBERS_DEFAULT,
     },
     store: options.store,
     transport: options.transport,
@@ -163,16 +169,24 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const online = (peerId: string): boolean => transport.isConnected(peerId);
   const viewOf = (c: ContactRecord): ContactView => contactView(c, online(c.peerId));
 
+  /** Views of the changed messages: built only when someone listens for them. */
+  const viewsOf = (
+    tx: StoreTx,
+    contact: ContactRecord,
+    keys: readonly (MessageKey | null)[],
+  ): MessageView[] =>
+    events.listening('message')
+      ? keys.flatMap((k) => {
+          const m = k && tx.getMessage(k);
+          return m ? [groups.anyView(tx, contact, m)] : [];
+        })
+      : [];
   const emitMessages = (contact: ContactRecord, keys: readonly (MessageKey | null)[]): void => {
-    const views = store.transaction((tx) =>
-      keys.flatMap((k) => {
-        const m = k && tx.getMessage(k);
-        return m ? [groups.anyView(tx, contact, m)] : [];
-      }),
-    );
-    for (const v of views) events.emit('message', v);
+    if (!events.listening('message')) return;
+    for (const v of store.transaction((tx) => viewsOf(tx, contact, keys))) events.emit('message', v);
   };
   const emitForPeer = (peerId: string, keys: readonly (MessageKey | null)[]): void => {
+    if (!events.listening('message')) return;
     const contact = store.transaction((tx) => tx.getContactByPeerId(peerId));
     if (contact) emitMessages(contact, keys);
   };
@@ -213,30 +227,42 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
   });
 
-  const channels = createChannels(ctx, { kick: (peer) => pump.kick(peer) });
+  const channels = createChannels(ctx, {
+    kick: (peer) => pump.kick(peer),
+    otherQuery: (peer, request) => groups.answerQuery(peer, request),
+  });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
   const inbox = new Inbox(ctx, {
-    applied: (contact, effects) => {
-      downloads.start(effects.downloads);
-      const current = store.transaction((tx) => tx.getContact(contact.id)) ?? contact;
-      emitMessages(current, effects.messages);
-      if (effects.typing !== undefined)
-        events.emit('typing', { contact: current.name, active: effects.typing });
-      if (effects.contactChanged) events.emit('contact', { contact: viewOf(current), removed: false });
-      if (effects.timerChanged) {
-        const c = store.transaction((tx) => tx.getConversation(current.id));
-        events.emit('conversation', { contact: current.name, disappearingMs: c?.disappearingMs ?? null });
+    see: (tx, batch) =>
+      batch.map(({ contact, effects }) => {
+        const current = tx.getContact(contact.id) ?? contact;
+        const timer = effects.timerChanged ? (tx.getConversation(current.id)?.disappearingMs ?? null) : null;
+        return { current, timer, views: viewsOf(tx, current, effects.messages) };
+      }),
+    applied: (batch, seen) => {
+      for (const [i, { contact, effects }] of batch.entries()) {
+        const { current, timer, views } = seen?.[i] ?? { current: contact, timer: null, views: [] };
+        downloads.start(effects.downloads);
+        for (const v of views) events.emit('message', v);
+        if (effects.typing !== undefined)
+          events.emit('typing', { contact: current.name, active: effects.typing });
+        if (effects.contactChanged) events.emit('contact', { contact: viewOf(current), removed: false });
+        if (effects.timerChanged)
+          events.emit('conversation', { contact: current.name, disappearingMs: timer });
+        groups.applied(effects);
       }
-      groups.applied(effects);
     },
     parked: (contact, error) =>
       events.emit('problem', { code: 'parked', contact: contact.name, message: error }),
-    acked: (peerId, keys) => {
-      pump.acked(keys);
+    acked: (peerId, { keys, seqs }) => {
+      pump.settled(seqs, keys);
       emitForPeer(peerId, keys);
     },
-    rejected: emitForPeer,
+    rejected: (peerId, { keys, seqs }) => {
+      pump.settled(seqs, keys);
+      emitForPeer(peerId, keys);
+    },
     hello: (peer) => pump.kick(peer, true),
   });
 
@@ -353,6 +379,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     async stop() {
       pump.stop();
       channels.stop();
+      groups.stop();
       downloads.stop();
       if (sweepTimer) clearInterval(sweepTimer);
       for (const u of unsubscribe.splice(0)) u();
@@ -426,19 +453,20 @@ export function createMessenger(options: MessengerOptions): Messenger {
       }
       const g = groups.resolve(name);
       if (g) return groups.sendTexts(g, texts);
-      const { contact, records } = store.transaction((tx) => {
+      // The views are read in the same transaction, while the rows just written are at hand.
+      const { contact, views } = store.transaction((tx) => {
         const c = findContact(tx, name);
         const sessions = new SessionBatch(tx, ctx.account.vault);
         const records = texts.map(
           (text) => compose(ctx, tx, c, { kind: 'text', text }, undefined, sessions).record,
         );
         sessions.save();
-        return { contact: c, records };
+        return {
+          contact: c,
+          views: records.flatMap((r) => (r ? [messageView(tx, ctx.account.vault, c, r)] : [])),
+        };
       });
       pump.kick(contact.peerId);
-      const views = store.transaction((tx) =>
-        records.flatMap((r) => (r ? [messageView(tx, ctx.account.vault, contact, r)] : [])),
-      );
       for (const v of views) events.emit('message', v);
       return views;
     },
@@ -539,6 +567,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
     removeFromGroup: (group, member) => groups.removeFromGroup(group, member),
     leaveGroup: (group) => groups.leaveGroup(group),
     renameGroup: (group, newName) => groups.renameGroup(group, newName),
+    setGroupPicture: (group, picture) => groups.setGroupPicture(group, picture),
+    groupPicture: (group) => groups.groupPicture(group),
     groups: () => groups.groups(),
     group: (name) => groups.group(name),
     conversations() {

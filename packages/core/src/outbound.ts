@@ -77,7 +77,7 @@ export function compose(
       `the message is too large to send (${frame.length} bytes encrypted)`,
     );
   }
-  const digest = frameDigest(frame);
+  const digest = frameDigest(frame, ctx.primitives.sha256);
   let record: MessageRecord | null = null;
   const shown = stored ?? storedText(body);
   if (visible && shown) {

@@ -17,6 +17,8 @@ import type { Ctx } from './context.ts';
 import { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS, retryDelayMs } from './retry.ts';
 import type { ContactRecord, MessageKey, OutboxRecord } from './store.ts';
 
+const keyId = (k: MessageKey): string => `${k.conversationId}/${k.sender}/${k.id}`;
+
 /** Frames sent to one peer concurrently (the transport coalesces them into few writes). */
 export const OUTBOX_SEND_BATCH = 64;
 /** How often the "sent" status of written-but-unacknowledged messages is stored. */
@@ -42,7 +44,8 @@ export class OutboxPump {
   readonly #again = new Map<string, boolean>();
   /** Outbox seq → when to try it again. Entries never tried are due now. */
   readonly #attempts = new Map<number, Attempt>();
-  readonly #sent: MessageKey[] = [];
+  /** Messages written once and not yet ACKed, oldest first, with when they were written. */
+  readonly #sent = new Map<string, { readonly key: MessageKey; readonly at: number }>();
   /** Per peer, the highest outbox seq written to the peer at least once. */
   readonly #sentUpTo = new Map<string, number>();
   #sentTimer: ReturnType<typeof setTimeout> | undefined;
@@ -154,36 +157,49 @@ export class OutboxPump {
       const wait = Math.min(ACK_TIMEOUT_MS * 2 ** Math.min(attempts - 1, 2), RETRY_MAX_DELAY_MS);
       this.#attempts.set(e.seq, { peerId: contact.peerId, attempts, nextAttemptAt: now + wait });
       this.#sentUpTo.set(contact.peerId, Math.max(this.#sentUpTo.get(contact.peerId) ?? 0, e.seq));
-      if (e.message && attempts === 1) this.#sent.push(e.message);
+      if (e.message && attempts === 1) this.#sent.set(keyId(e.message), { key: e.message, at: now });
     }
-    if (this.#sent.length > 0) this.#sentTimer ??= setTimeout(() => this.#flushSent(), SENT_STATUS_FLUSH_MS);
+    if (this.#sent.size > 0) this.#sentTimer ??= setTimeout(() => this.#flushSent(), SENT_STATUS_FLUSH_MS);
     if (failed.length === 0) return true;
     const reason = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     this.#failed(failed, reason.reason);
     return false;
   }
 
-  /** These messages were ACKed (now "delivered"): no need to store "sent" for them any more. */
-  acked(keys: readonly MessageKey[]): void {
-    if (this.#sent.length === 0 || keys.length === 0) return;
-    const done = new Set(keys.map((k) => `${k.conversationId}/${k.sender}/${k.id}`));
-    const left = this.#sent.filter((k) => !done.has(`${k.conversationId}/${k.sender}/${k.id}`));
-    this.#sent.length = 0;
-    for (const k of left) this.#sent.push(k);
+  /**
+   * These outbox entries were ACKed or REJECTed (and removed): forget their
+   * retry state; their messages are "delivered" (or "failed") now, so no need
+   * to store "sent" for them any more.
+   */
+  settled(seqs: readonly number[], keys: readonly MessageKey[]): void {
+    for (const seq of seqs) this.#attempts.delete(seq);
+    for (const k of keys) this.#sent.delete(keyId(k));
   }
 
-  /** Stores "sent" for messages written since the last flush that are still only "queued". */
+  /**
+   * Stores "sent" for messages written at least SENT_STATUS_FLUSH_MS ago and
+   * still not ACKed (usually the ACK comes first, and nothing is written).
+   */
   #flushSent(): void {
     this.#sentTimer = undefined;
-    const keys = this.#sent.splice(0);
+    const due = this.#ctx.now() - SENT_STATUS_FLUSH_MS;
+    const keys: MessageKey[] = [];
+    for (const [id, { key, at }] of this.#sent) {
+      if (at > due) break; // oldest first: the rest are younger
+      keys.push(key);
+      this.#sent.delete(id);
+    }
+    if (this.#sent.size > 0) this.#sentTimer = setTimeout(() => this.#flushSent(), SENT_STATUS_FLUSH_MS);
     if (keys.length === 0) return;
     try {
-      const changed = this.#ctx.store.transaction((tx) =>
-        keys.filter((k) => {
-          if (tx.getMessage(k)?.status !== 'queued') return false;
-          tx.updateMessage(k, { status: 'sent' });
-          return true;
-        }),
+      const changed = this.#ctx.store.transaction(
+        (tx) =>
+          keys.filter((k) => {
+            if (tx.getMessage(k)?.status !== 'queued') return false;
+            tx.updateMessage(k, { status: 'sent' });
+            return true;
+          }),
+        { durable: false }, // a display status; after a power loss the message shows "queued" until delivered
       );
       if (changed.length > 0) this.#hooks.changed(changed);
     } catch {

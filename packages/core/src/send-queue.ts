@@ -11,7 +11,7 @@ import type { Ctx } from './context.ts';
 import { compose } from './outbound.ts';
 import { SessionBatch } from './session-store.ts';
 import { soon } from './soon.ts';
-import type { ContactRecord, MessageRecord } from './store.ts';
+import type { MessageRecord } from './store.ts';
 import { type MessageView, messageView } from './views.ts';
 
 /** Most messages composed in one transaction. */
@@ -53,7 +53,7 @@ export class SendQueue {
       this.#scheduled = true;
       soon(() => this.#flush());
     }
-    const results: Array<{ contact: ContactRecord; record: MessageRecord } | { error: unknown }> = [];
+    const results: Array<{ peerId: string; view: MessageView } | { error: unknown }> = [];
     try {
       this.#ctx.store.transaction((tx) => {
         const sessions = new SessionBatch(tx, this.#ctx.account.vault);
@@ -64,7 +64,11 @@ export class SendQueue {
                 const contact = findContact(inner, p.name);
                 const record = compose(this.#ctx, inner, contact, p.body, undefined, sessions)
                   .record as MessageRecord;
-                return { contact, record };
+                // Its view, read while the row just written is at hand.
+                return {
+                  peerId: contact.peerId,
+                  view: messageView(inner, this.#ctx.account.vault, contact, record),
+                };
               }),
             );
           } catch (error) {
@@ -79,17 +83,14 @@ export class SendQueue {
     }
     const peers = new Set<string>();
     for (const [i, p] of batch.entries()) {
-      const r = results[i];
-      if (!r || 'error' in r) {
-        p.reject(r?.error);
+      const r = results[i] as (typeof results)[number];
+      if ('error' in r) {
+        p.reject(r.error);
         continue;
       }
-      peers.add(r.contact.peerId);
-      const view = this.#ctx.store.transaction((tx) =>
-        messageView(tx, this.#ctx.account.vault, r.contact, r.record),
-      );
-      this.#ctx.events.emit('message', view);
-      p.resolve(view);
+      peers.add(r.peerId);
+      this.#ctx.events.emit('message', r.view);
+      p.resolve(r.view);
     }
     for (const peer of peers) this.#kick(peer);
   }

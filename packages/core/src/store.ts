@@ -201,6 +201,23 @@ export interface GroupRecord {
   readonly updatedAt: number;
 }
 
+/**
+ * One message of a large group (gossipsub mode, docs/GROUPS.md "Large groups"),
+ * kept so members can answer "missing iteration" catch-up queries. `message`
+ * is the sender-key message as signed by its sender, sealed at rest by core.
+ * Unique per (groupId, sender, keyId, iteration).
+ */
+export interface GroupLogRecord {
+  readonly groupId: string;
+  /** The sender's PeerId (ours for our own messages). */
+  readonly sender: string;
+  /** The sender key's id (u32) and the message's iteration in that chain. */
+  readonly keyId: number;
+  readonly iteration: number;
+  readonly receivedAt: number;
+  readonly message: Uint8Array;
+}
+
 /** One member's receipt for one of our group messages (per-member delivery/read status). */
 /** A channel we own, publish to or follow; `data` is sealed by core (keys, descriptor, state). */
 export interface ChannelRecord {
@@ -281,6 +298,8 @@ export interface StoreTx {
   getMessage(key: MessageKey): MessageRecord | undefined;
   /** Applies the patch; returns false if there is no such message. */
   updateMessage(key: MessageKey, patch: MessagePatch): boolean;
+  /** Applies the patch only if the message's status is one of `from`; returns whether it did. */
+  updateMessageIf(key: MessageKey, from: readonly MessageStatus[], patch: MessagePatch): boolean;
   /** Ascending by sortKey (see MessageQuery for which end `limit` keeps). */
   listMessages(conversationId: string, query?: MessageQuery): MessageRecord[];
   /** The message of `sender` with that sequence number, if stored. */
@@ -305,6 +324,8 @@ export interface StoreTx {
   /** Ascending by seq; all peers when peerId is undefined; only seq > afterSeq when given. */
   listOutbox(peerId?: string, afterSeq?: number): OutboxRecord[];
   getOutboxByDigest(peerId: string, digest: string): OutboxRecord | undefined;
+  /** Removes and returns what getOutboxByDigest would return (the oldest such entry). */
+  takeOutboxByDigest(peerId: string, digest: string): OutboxRecord | undefined;
   updateOutbox(seq: number, patch: Pick<OutboxRecord, 'attempts' | 'nextAttemptAt' | 'lastError'>): void;
   deleteOutbox(seq: number): void;
   countOutbox(peerId?: string): number;
@@ -329,6 +350,16 @@ export interface StoreTx {
   putSenderKey(groupId: string, peerId: string, state: Uint8Array): void;
   getSenderKey(groupId: string, peerId: string): Uint8Array | undefined;
   deleteSenderKey(groupId: string, peerId: string): void;
+
+  // Recent messages of large groups, for catch-up (deleteGroup deletes them too).
+  /** 'duplicate' (and nothing changes) if (groupId, sender, keyId, iteration) exists. */
+  putGroupLog(entry: GroupLogRecord): 'inserted' | 'duplicate';
+  /** Entries of any sender with this key id and iteration >= fromIteration, ascending, at most `limit`. */
+  listGroupLog(groupId: string, keyId: number, fromIteration: number, limit: number): GroupLogRecord[];
+  /** Keeps the `keep` newest entries of one sender (by receivedAt, then iteration); returns how many went. */
+  pruneGroupLog(groupId: string, sender: string, keep: number): number;
+  /** Deletes one sender's entries, or the whole group's when `sender` is omitted. */
+  deleteGroupLog(groupId: string, sender?: string): void;
 
   // Per-member receipts of our group messages. putReceipt replaces per (message, peerId).
   putReceipt(receipt: ReceiptRecord): void;
@@ -365,13 +396,25 @@ export interface StoreTx {
   deleteParked(peerId: string, digest: string): void;
 }
 
+export interface TransactionOptions {
+  /**
+   * `false`: the commit survives a crash of the process but need not survive
+   * a power loss (no fsync of its own; the next durable commit covers it).
+   * Only for writes whose loss is harmless because the peer repeats them:
+   * bookkeeping of ACKs (a lost one means a resend, which is deduplicated
+   * and ACKed again, D5). Ignored by an outer transaction's nested calls.
+   * Default `true`.
+   */
+  readonly durable?: boolean;
+}
+
 export interface Store {
   /**
    * Runs `fn` in one ACID transaction and returns its result. If `fn` throws,
    * everything it did is rolled back and the error propagates. A call made
    * from inside `fn` joins the outer transaction. `fn` must be synchronous.
    */
-  transaction<T>(fn: (tx: StoreTx) => T): T;
+  transaction<T>(fn: (tx: StoreTx) => T, options?: TransactionOptions): T;
   /** Flushes and closes; later calls throw StoreClosedError. */
   close(): void;
 }

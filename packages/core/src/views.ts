@@ -4,7 +4,7 @@
  * (the store only holds sealed bodies).
  */
 import type { MessageRef } from './app-message.ts';
-import { fromUtf8, toHex, utf8 } from './bytes.ts';
+import { fromUtf8, utf8 } from './bytes.ts';
 import type { ContactRecord, MessageKey, MessageRecord, MessageStatus, StoreTx } from './store.ts';
 import type { Vault } from './vault.ts';
 
@@ -105,42 +105,79 @@ export interface AttachmentView extends StoredAttachment {
 export const bodyLabel = (key: MessageKey): string => `msg:${key.conversationId}:${key.sender}:${key.id}`;
 
 /**
- * Recently sealed or opened bodies, by their sealed bytes: a message's view is
- * built several times (queued, sent, delivered, read…), and opening the same
- * ciphertext again would only cost time. Bounded; keyed by the exact sealed
- * value, so an edited body (new ciphertext) is never served stale.
+ * Recently sealed or opened bodies: a message's view is built several times
+ * (queued, sent, delivered, read…), and opening the same ciphertext again
+ * would only cost time. Keyed by the body's label and checked against the
+ * exact sealed bytes, so an edited body (new ciphertext) is never served
+ * stale. Bounded by generations: when the current map holds
+ * BODY_CACHE_ENTRIES, it becomes the previous one and the older is dropped
+ * (O(1), no scan over deleted Map entries).
  */
 export const BODY_CACHE_ENTRIES = 4096;
-const bodyCache = new WeakMap<Vault, Map<string, StoredBody>>();
 
-function cacheOf(vault: Vault): Map<string, StoredBody> {
-  let cache = bodyCache.get(vault);
+interface CachedBody {
+  /** The sealing's random nonce and its tag: they name one sealed value. */
+  readonly mark: Uint8Array;
+  readonly body: StoredBody;
+}
+
+/** nonce (bytes 1–24, after the version byte) ‖ tag (the last 16 bytes). */
+const markOf = (sealed: Uint8Array): Uint8Array => {
+  const mark = new Uint8Array(40);
+  mark.set(sealed.subarray(1, 25), 0);
+  mark.set(sealed.subarray(sealed.length - 16), 24);
+  return mark;
+};
+
+class BodyCache {
+  #current = new Map<string, CachedBody>();
+  #previous = new Map<string, CachedBody>();
+
+  get(label: string, sealed: Uint8Array): StoredBody | undefined {
+    const hit = this.#current.get(label) ?? this.#previous.get(label);
+    return hit && sameBytes(hit.mark, markOf(sealed)) ? hit.body : undefined;
+  }
+
+  set(label: string, sealed: Uint8Array, body: StoredBody): void {
+    if (this.#current.size >= BODY_CACHE_ENTRIES) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(label, { mark: markOf(sealed), body });
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const bodyCaches = new WeakMap<Vault, BodyCache>();
+
+function cacheOf(vault: Vault): BodyCache {
+  let cache = bodyCaches.get(vault);
   if (!cache) {
-    cache = new Map();
-    bodyCache.set(vault, cache);
+    cache = new BodyCache();
+    bodyCaches.set(vault, cache);
   }
   return cache;
 }
 
-function remember(vault: Vault, sealed: Uint8Array, label: string, body: StoredBody): void {
-  const cache = cacheOf(vault);
-  if (cache.size >= BODY_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(label + toHex(sealed.subarray(1, 25)), body); // the random 24-byte nonce names the sealing
-}
-
 export function sealBody(vault: Vault, key: MessageKey, body: StoredBody): Uint8Array {
-  const sealed = vault.seal(bodyLabel(key), utf8(JSON.stringify(body)));
-  remember(vault, sealed, bodyLabel(key), body);
+  const label = bodyLabel(key);
+  const sealed = vault.seal(label, utf8(JSON.stringify(body)));
+  cacheOf(vault).set(label, sealed, body);
   return sealed;
 }
 
 export function openBody(vault: Vault, record: MessageRecord): StoredBody {
   if (record.body.length === 0) return { text: '' };
   const label = bodyLabel(record);
-  const cached = cacheOf(vault).get(label + toHex(record.body.subarray(1, 25)));
+  const cached = cacheOf(vault).get(label, record.body);
   if (cached) return cached;
   const body = JSON.parse(fromUtf8(vault.open(label, record.body))) as StoredBody;
-  remember(vault, record.body, label, body);
+  cacheOf(vault).set(label, record.body, body);
   return body;
 }
 

@@ -13,9 +13,11 @@ import {
   decodeChannelLink,
   decodeSyncAnswer,
   encodeChannelLink,
+  encodeDescriptorRequest,
   encodePost,
   encodeSyncRequest,
   keyIdOf,
+  openDescriptor,
   POST_TEXT_MAX_BYTES,
   signDescriptor,
 } from '../src/channel-codec.ts';
@@ -153,6 +155,76 @@ describe('public channels', () => {
     expect(() => f.messenger.followChannel('parley://channel/AAAA')).toThrow();
     expect(() => f.messenger.followChannel('https://example.com')).toThrow(/starts with/);
     expect(() => owner.messenger.createChannel('news')).toThrow(/already/);
+  });
+});
+
+describe('appointed publishers', () => {
+  it('the owner appoints a contact: followers accept their posts (also one that was away), then not after removal', async () => {
+    const [owner, pub, f1, f2] = await nodes('owner', 'pub', 'f1', 'f2');
+    await befriend(owner, pub);
+    owner.messenger.createChannel('news');
+    const { link } = owner.messenger.channelInvite('news');
+    for (const f of [pub, f1, f2]) f.messenger.followChannel(link);
+    expect(() => pub.messenger.post('news', 'too early')).toThrow(
+      expect.objectContaining({ code: 'not-allowed' }),
+    );
+    owner.messenger.post('news', 'hello');
+    await eventually(() => texts(f2, 'news').length === 1);
+    network.setOnline(f2.peerId, false);
+
+    expect(() => owner.messenger.addPublisher('news', 'nobody')).toThrow();
+    const view = owner.messenger.addPublisher('news', 'pub');
+    expect(view.publishers).toEqual(['pub']);
+    expect(() => owner.messenger.addPublisher('news', 'pub')).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
+    await eventually(
+      () => pub.messenger.channel('news').role === 'publisher',
+      5_000,
+      'pub to be a publisher',
+    );
+    // f1 adopted the new descriptor from the owner's announcement on the topic
+    pub.messenger.post('news', 'from pub');
+    await eventually(() => texts(f1, 'news').includes('from pub'), 5_000, 'f1 to accept the post');
+    await eventually(() => texts(owner, 'news').includes('from pub'));
+    const fromPub = f1.messenger.posts('news').find((m) => m.text === 'from pub');
+    expect(fromPub?.from).toMatch(/^news \(/);
+
+    // f2 was away: its sync fetches the newer descriptor first, then the publisher's posts
+    network.setOnline(f2.peerId, true);
+    await f2.messenger.syncChannels('news');
+    await eventually(() => texts(f2, 'news').includes('from pub'), 5_000, 'f2 to catch up');
+    expect(texts(f2, 'news').filter((t) => t === 'from pub')).toHaveLength(1);
+
+    // removal: a new revision without the key; pub is a follower again and cannot post
+    const after = owner.messenger.removePublisher('news', 'pub');
+    expect(after.publishers).toEqual([]);
+    await eventually(() => pub.messenger.channel('news').role === 'follower', 5_000, 'pub to be a follower');
+    expect(() => pub.messenger.post('news', 'not any more')).toThrow(
+      expect.objectContaining({ code: 'not-allowed' }),
+    );
+    const id = f1.messenger.channel('news').id;
+    const publishersAtF1 = async (): Promise<number> =>
+      openDescriptor(p, await f2.transport.query(f1.peerId, encodeDescriptorRequest(id))).publishers.length;
+    for (let i = 0; i < 100 && (await publishersAtF1()) !== 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await publishersAtF1()).toBe(0); // f1 adopted the revision without pub's key
+    expect(() => owner.messenger.removePublisher('news', 'pub')).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
+  });
+
+  it('only the owner appoints; a descriptor query about a channel we do not have is refused', async () => {
+    const [owner, f1, f2] = await nodes('owner', 'f1', 'f2');
+    await befriend(f1, f2);
+    owner.messenger.createChannel('news');
+    f1.messenger.followChannel(owner.messenger.channelInvite('news').link);
+    expect(() => f1.messenger.addPublisher('news', 'f2')).toThrow(
+      expect.objectContaining({ code: 'not-allowed' }),
+    );
+    await expect(
+      f1.transport.query(f2.peerId, encodeDescriptorRequest(f1.messenger.channel('news').id)),
+    ).rejects.toMatchObject({ code: 'refused' });
   });
 });
 

@@ -239,6 +239,83 @@ describe('groups', () => {
     }
   });
 
+  it('shows who is typing in a group (to members online; never stored)', async () => {
+    const [alice, bob, carol] = (await circle('alice', 'bob', 'carol')) as [GPeer, GPeer, GPeer];
+    alice.messenger.createGroup('chatter', ['bob', 'carol']);
+    await ready('chatter', 1, alice, bob, carol);
+    const seen: Array<{ contact: string; member?: string; active: boolean }> = [];
+    bob.messenger.events.on('typing', (t) => seen.push(t));
+    alice.messenger.setTyping('chatter', true);
+    await eventually(() => seen.length === 1);
+    alice.messenger.setTyping('chatter', false);
+    await eventually(() => seen.length === 2);
+    expect(seen).toEqual([
+      { contact: 'chatter', member: 'alice', active: true },
+      { contact: 'chatter', member: 'alice', active: false },
+    ]);
+    expect(texts(bob, 'chatter')).toEqual([]);
+  });
+
+  it('sets a group picture (admins only, checked by every member), gives it to new members, refuses bad images', async () => {
+    const [alice, bob, carol, dave] = (await circle('alice', 'bob', 'carol', 'dave')) as [
+      GPeer,
+      GPeer,
+      GPeer,
+      GPeer,
+    ];
+    alice.messenger.createGroup('hikers', ['bob', 'carol']);
+    await ready('hikers', 1, alice, bob, carol);
+    const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
+    const view = alice.messenger.setGroupPicture('hikers', png);
+    expect(view.picture).toMatchObject({ type: 'image/png', bytes: png.length });
+    for (const p of [bob, carol]) {
+      await eventually(() => p.messenger.group('hikers').picture?.id === view.picture?.id);
+      expect([...(p.messenger.groupPicture('hikers')?.data ?? [])]).toEqual([...png]);
+    }
+    // bad input, with clear errors; a member who is not an admin may not
+    expect(() => alice.messenger.setGroupPicture('hikers', new Uint8Array(40 * 1024).fill(0xff))).toThrow(
+      expect.objectContaining({ code: 'bad-input' }),
+    );
+    expect(() => alice.messenger.setGroupPicture('hikers', Uint8Array.of(1, 2, 3))).toThrow(
+      /PNG, JPEG, WebP or GIF/,
+    );
+    expect(() => bob.messenger.setGroupPicture('hikers', png)).toThrow(
+      expect.objectContaining({ code: 'not-allowed' }),
+    );
+    // a picture control forged by a member who is not an admin is ignored by everyone
+    const id = alice.messenger.group('hikers').id;
+    const gif = Uint8Array.from([...'GIF89a'].map((c) => c.charCodeAt(0)).concat([0, 0]));
+    const payload = encodeGroupControl({
+      type: 'picture',
+      id,
+      epoch: 1,
+      at: Date.now() + 60_000,
+      picture: { type: 'image/gif', data: gif },
+    });
+    for (const target of [alice, carol]) {
+      const frame = bob.store.transaction((tx) => {
+        const contact = tx.getContactByPeerId(target.peerId)!;
+        return compose(bob.ctx, tx, contact, { kind: 'group', payload }).frame;
+      });
+      await bob.transport.send(target.peerId, frame);
+    }
+    for (const p of [alice, carol]) {
+      await eventually(() =>
+        p.events.some(
+          (e) => e.type === 'problem' && (e.event as { message: string }).message.includes('picture'),
+        ),
+      );
+      expect(p.messenger.groupPicture('hikers')?.type).toBe('image/png');
+    }
+    // a member added later gets the picture; removing it reaches everyone
+    alice.messenger.addToGroup('hikers', ['dave']);
+    await ready('hikers', 2, alice, bob, carol, dave);
+    await eventually(() => dave.messenger.group('hikers').picture?.id === view.picture?.id);
+    alice.messenger.setGroupPicture('hikers', null);
+    for (const p of [alice, bob, carol, dave])
+      await eventually(() => p.messenger.group('hikers').picture === null);
+  });
+
   it('lets an offline member catch up, keeps per-member receipts, and lets members leave', async () => {
     const [alice, bob, carol] = (await circle('alice', 'bob', 'carol')) as [GPeer, GPeer, GPeer];
     alice.messenger.createGroup('book club', ['bob', 'carol']);

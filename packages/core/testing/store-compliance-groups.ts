@@ -28,6 +28,48 @@ export function groupTests(ctx: Ctx): void {
       });
     });
 
+    it('keeps a bounded log of large-group messages per sender', () => {
+      inFresh(ctx)((tx) => {
+        const entry = (sender: string, keyId: number, iteration: number, at: number) => ({
+          groupId: gid(1),
+          sender,
+          keyId,
+          iteration,
+          receivedAt: at,
+          message: bytes(iteration),
+        });
+        expect(tx.putGroupLog(entry('peer-a', 7, 3, 30))).toBe('inserted');
+        expect(tx.putGroupLog(entry('peer-a', 7, 1, 10))).toBe('inserted');
+        expect(tx.putGroupLog(entry('peer-a', 7, 2, 20))).toBe('inserted');
+        expect(tx.putGroupLog({ ...entry('peer-a', 7, 2, 99), message: bytes(42) })).toBe('duplicate');
+        expect(tx.putGroupLog(entry('peer-b', 7, 2, 25))).toBe('inserted');
+        expect(tx.putGroupLog(entry('peer-b', 8, 1, 26))).toBe('inserted');
+        tx.putGroupLog({ ...entry('peer-a', 7, 1, 10), groupId: gid(2) });
+        const listed = tx.listGroupLog(gid(1), 7, 2, 10);
+        expect(listed.map((e) => [e.sender, e.iteration, [...e.message]])).toEqual([
+          ['peer-a', 2, [2]],
+          ['peer-b', 2, [2]],
+          ['peer-a', 3, [3]],
+        ]);
+        expect(tx.listGroupLog(gid(1), 7, 0, 2).map((e) => e.iteration)).toEqual([1, 2]);
+        expect(tx.pruneGroupLog(gid(1), 'peer-a', 2)).toBe(1);
+        expect(tx.listGroupLog(gid(1), 7, 0, 10).map((e) => [e.sender, e.iteration])).toEqual([
+          ['peer-a', 2],
+          ['peer-b', 2],
+          ['peer-a', 3],
+        ]);
+        tx.deleteGroupLog(gid(1), 'peer-b');
+        expect(tx.listGroupLog(gid(1), 8, 0, 10)).toEqual([]);
+        expect(tx.listGroupLog(gid(1), 7, 0, 10)).toHaveLength(2);
+        tx.putGroup({ id: gid(1), data: bytes(1), createdAt: 1, updatedAt: 1 });
+        tx.deleteGroup(gid(1));
+        expect(tx.listGroupLog(gid(1), 7, 0, 10)).toEqual([]);
+        expect(tx.listGroupLog(gid(2), 7, 0, 10)).toHaveLength(1);
+        tx.deleteGroupLog(gid(2));
+        expect(tx.listGroupLog(gid(2), 7, 0, 10)).toEqual([]);
+      });
+    });
+
     it('keeps one receipt per member and message, replacing it', () => {
       inFresh(ctx)((tx) => {
         tx.putReceipt({ ...key, peerId: 'peer-b', status: 'delivered', at: 1 });

@@ -15,6 +15,9 @@ import {
   bytes,
   type Ctx,
   catchError,
+  conversation,
+  keyOf,
+  mid,
   readEverything,
   sampleContact,
   sampleMessage,
@@ -156,6 +159,127 @@ function transactionTests(ctx: Ctx): void {
       bytes(1),
       undefined,
     ]);
+  });
+
+  it('reads inside a transaction see its own writes at once, and an undone savepoint undoes what they saw', () => {
+    // A store may cache reads within a transaction (the SQLite one does); this pins the semantics.
+    const store = ctx.open();
+    store.transaction((tx) => {
+      tx.putContact(sampleContact());
+      tx.putConversation(conversation('conv'));
+      tx.insertMessage(sampleMessage({ senderSeq: 1, sortKey: 1 }));
+    });
+    store.transaction((tx) => {
+      expect([tx.maxSortKey('conv'), tx.maxSenderSeq('conv', 'peer-alice')]).toEqual([1, 1]);
+      expect(tx.getConversation('conv')?.disappearingMs).toBeNull();
+      expect(tx.getContactByPeerId('peer-alice')?.name).toBe('Alice');
+      tx.insertMessage(sampleMessage({ id: mid(2), senderSeq: 2, sortKey: 2 }));
+      expect([tx.maxSortKey('conv'), tx.maxSenderSeq('conv', 'peer-alice')]).toEqual([2, 2]);
+      expect(tx.getMessage(keyOf(sampleMessage({ id: mid(2) })))?.sortKey).toBe(2);
+      const error = catchError(() =>
+        store.transaction((inner) => {
+          inner.insertMessage(sampleMessage({ id: mid(3), senderSeq: 7, sortKey: 9 }));
+          inner.putConversation(conversation('conv', { disappearingMs: 60_000 }));
+          inner.putContact(sampleContact({ name: 'Renamed' }));
+          inner.updateMessage(keyOf(sampleMessage({ id: mid(2) })), { status: 'read' });
+          expect([inner.maxSortKey('conv'), inner.maxSenderSeq('conv', 'peer-alice')]).toEqual([9, 7]);
+          expect(inner.getConversation('conv')?.disappearingMs).toBe(60_000);
+          expect(inner.getContactByPeerId('peer-alice')?.name).toBe('Renamed');
+          expect(inner.getMessage(keyOf(sampleMessage({ id: mid(2) })))?.status).toBe('read');
+          throw new Boom();
+        }),
+      );
+      expect(error).toBeInstanceOf(Boom);
+      expect([tx.maxSortKey('conv'), tx.maxSenderSeq('conv', 'peer-alice')]).toEqual([2, 2]);
+      expect(tx.getMessage(keyOf(sampleMessage({ id: mid(3) })))).toBeUndefined();
+      expect(tx.getMessage(keyOf(sampleMessage({ id: mid(2) })))?.status).toBe('received');
+      expect(tx.getConversation('conv')?.disappearingMs).toBeNull();
+      expect(tx.getContactByPeerId('peer-alice')?.name).toBe('Alice');
+      tx.deleteMessage(keyOf(sampleMessage({ id: mid(2) })));
+      expect([tx.maxSortKey('conv'), tx.maxSenderSeq('conv', 'peer-alice')]).toEqual([1, 1]);
+      tx.deleteContact('c1');
+      expect(tx.getContactByPeerId('peer-alice')).toBeUndefined();
+    });
+  });
+
+  it('getMessageBySeq keeps answering the first of a sequence number by sort key, also right after inserts', () => {
+    const store = ctx.open();
+    const first = sampleMessage({ id: mid(1), senderSeq: 3, sortKey: 5 });
+    store.transaction((tx) => tx.insertMessage(first));
+    store.transaction((tx) => {
+      expect(tx.getMessageBySeq('conv', 'peer-alice', 4)).toBeUndefined();
+      tx.insertMessage(sampleMessage({ id: mid(2), senderSeq: 4, sortKey: 6 }));
+      expect(tx.getMessageBySeq('conv', 'peer-alice', 4)?.id).toBe(mid(2));
+      expect(tx.getMessageBySeq('conv', 'peer-alice', 3)?.id).toBe(mid(1));
+      tx.insertMessage(sampleMessage({ id: mid(3), senderSeq: 3, sortKey: 1 })); // same seq, earlier place
+      expect(tx.getMessageBySeq('conv', 'peer-alice', 3)?.id).toBe(mid(3));
+      tx.insertMessage(sampleMessage({ id: mid(4), senderSeq: 3, sortKey: 9 }));
+      expect(tx.getMessageBySeq('conv', 'peer-alice', 3)?.id).toBe(mid(3));
+      tx.updateMessage(keyOf(sampleMessage({ id: mid(3) })), { status: 'read' });
+      expect(tx.getMessageBySeq('conv', 'peer-alice', 3)?.status).toBe('read');
+    });
+  });
+
+  it('takeOutboxByDigest removes and returns the oldest entry with that digest, once', () => {
+    const store = ctx.open();
+    const [a, b] = store.transaction((tx) => [
+      tx.enqueueOutbox(sampleOutbox({ digest: 'dd' })),
+      tx.enqueueOutbox(sampleOutbox({ digest: 'dd' })),
+      tx.enqueueOutbox(sampleOutbox({ digest: 'other' })),
+    ]);
+    store.transaction((tx) => {
+      expect(tx.takeOutboxByDigest('peer-other', 'dd')).toBeUndefined();
+      expect(tx.takeOutboxByDigest(sampleOutbox().peerId, 'dd')?.seq).toBe(a);
+      expect(tx.getOutboxByDigest(sampleOutbox().peerId, 'dd')?.seq).toBe(b);
+    });
+    store.transaction((tx) => {
+      expect(tx.takeOutboxByDigest(sampleOutbox().peerId, 'dd')).toMatchObject({ seq: b, digest: 'dd' });
+      expect(tx.takeOutboxByDigest(sampleOutbox().peerId, 'dd')).toBeUndefined();
+      expect(tx.listOutbox().map((o) => o.digest)).toEqual(['other']);
+    });
+  });
+
+  it('updateMessageIf changes a message only from the statuses given', () => {
+    const store = ctx.open();
+    const key = keyOf(sampleMessage());
+    store.transaction((tx) => tx.insertMessage(sampleMessage({ sender: key.sender, status: 'queued' })));
+    store.transaction((tx) => {
+      expect(tx.updateMessageIf(key, ['sent'], { status: 'delivered' })).toBe(false);
+      expect(tx.getMessage(key)?.status).toBe('queued');
+      expect(tx.updateMessageIf(key, ['queued', 'sent'], { status: 'delivered' })).toBe(true);
+      expect(tx.getMessage(key)?.status).toBe('delivered');
+      expect(tx.updateMessageIf(key, ['queued', 'sent'], { status: 'failed', error: 'x' })).toBe(false);
+      expect(tx.updateMessageIf(key, [], { status: 'failed' })).toBe(false);
+      expect(tx.updateMessageIf(keyOf(sampleMessage({ id: mid(9) })), ['queued'], { status: 'sent' })).toBe(
+        false,
+      );
+    });
+    expect(store.transaction((tx) => tx.getMessage(key))).toMatchObject({ status: 'delivered', error: null });
+  });
+
+  it('a failure recorded and cleared in one transaction is gone; clearing when there is none is a no-op', () => {
+    const store = ctx.open();
+    store.transaction((tx) => {
+      tx.clearFailure('peer-alice', 'd1');
+      expect(tx.recordFailure('peer-alice', 'd1', 1)).toBe(1);
+      tx.clearFailure('peer-alice', 'd1');
+      expect(tx.recordFailure('peer-alice', 'd1', 2)).toBe(1);
+    });
+    store.transaction((tx) => tx.clearFailure('peer-alice', 'd1'));
+    expect(store.transaction((tx) => tx.recordFailure('peer-alice', 'd1', 3))).toBe(1);
+  });
+
+  it('a transaction that need not be durable commits like any other', () => {
+    const store = ctx.open();
+    store.transaction((tx) => tx.setMeta('relaxed', bytes(1)), { durable: false });
+    store.transaction((tx) => tx.setMeta('durable', bytes(2)));
+    expect(store.transaction((tx) => [tx.getMeta('relaxed'), tx.getMeta('durable')])).toEqual([
+      bytes(1),
+      bytes(2),
+    ]);
+    if (!ctx.canReopen) return;
+    const again = ctx.reopen();
+    expect(again.transaction((tx) => tx.getMeta('relaxed'))).toEqual(bytes(1));
   });
 
   it('a conflict propagating out of a transaction rolls back its earlier writes', () => {

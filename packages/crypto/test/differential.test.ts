@@ -2,7 +2,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { noblePrimitives as a, fromHex, toHex } from '../src/index.ts';
-import { nodeOnlyPrimitives as b, NATIVE_AEAD_MIN_BYTES, nodePrimitives } from '../src/node/index.ts';
+import {
+  nodeOnlyPrimitives as b,
+  NATIVE_AEAD_MIN_BYTES,
+  NATIVE_SHA256_MIN_BYTES,
+  nodePrimitives,
+} from '../src/node/index.ts';
 import { hchacha20 } from '../src/node/xchacha.ts';
 import { assertProperty } from './corpus.ts';
 
@@ -76,6 +81,14 @@ describe('differential noble vs node', () => {
       same(nodePrimitives.xaeadOpen!(key, n24, xsealed, ad)!, msg);
       xsealed[0] = (xsealed[0] ?? 0) ^ 1;
       expect(nodePrimitives.xaeadOpen!(key, n24, xsealed, ad)).toBeUndefined();
+    }
+  });
+
+  it('the default node backend hashes the same on both sides of NATIVE_SHA256_MIN_BYTES', () => {
+    for (const size of [0, 1, NATIVE_SHA256_MIN_BYTES - 1, NATIVE_SHA256_MIN_BYTES, 1100, 70_000]) {
+      const msg = new Uint8Array(size).map((_, i) => i * 7 + size);
+      same(nodePrimitives.sha256(msg), a.sha256(msg));
+      same(nodePrimitives.sha256(msg), b.sha256(msg));
     }
   });
 

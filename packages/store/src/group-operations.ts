@@ -1,5 +1,5 @@
-/** Groups, members' sender keys and per-member receipts (schema V4). */
-import type { GroupRecord, ReceiptRecord, StoreTx } from '@parley/core';
+/** Groups, members' sender keys and per-member receipts (schema V4); large groups' message log (V6). */
+import type { GroupLogRecord, GroupRecord, ReceiptRecord, StoreTx } from '@parley/core';
 import { blob, num, type Row, text } from './rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -28,7 +28,20 @@ type GroupOps =
   | 'getSenderKey'
   | 'deleteSenderKey'
   | 'putReceipt'
-  | 'listReceipts';
+  | 'listReceipts'
+  | 'putGroupLog'
+  | 'listGroupLog'
+  | 'pruneGroupLog'
+  | 'deleteGroupLog';
+
+const toLog = (r: Row): GroupLogRecord => ({
+  groupId: text(r.group_id),
+  sender: text(r.sender),
+  keyId: num(r.key_id),
+  iteration: num(r.iteration),
+  receivedAt: num(r.received_at),
+  message: blob(r.message),
+});
 
 export function groupOperations(s: Statements): Pick<StoreTx, GroupOps> {
   return {
@@ -45,7 +58,35 @@ export function groupOperations(s: Statements): Pick<StoreTx, GroupOps> {
     deleteGroup: (id) => {
       s.run('DELETE FROM groups WHERE id = ?', id);
       s.run('DELETE FROM sender_keys WHERE group_id = ?', id);
+      s.run('DELETE FROM group_log WHERE group_id = ?', id);
     },
+    putGroupLog: (e) =>
+      s.run(
+        `INSERT INTO group_log (group_id, sender, key_id, iteration, received_at, message) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (group_id, sender, key_id, iteration) DO NOTHING`,
+        ...[e.groupId, e.sender, e.keyId, e.iteration, e.receivedAt, e.message],
+      ) === 1
+        ? 'inserted'
+        : 'duplicate',
+    listGroupLog: (groupId, keyId, fromIteration, limit) =>
+      s
+        .all(
+          `SELECT * FROM group_log WHERE group_id = ? AND key_id = ? AND iteration >= ?
+           ORDER BY iteration, sender LIMIT ?`,
+          ...[groupId, keyId, fromIteration, Math.max(0, limit)],
+        )
+        .map(toLog),
+    pruneGroupLog: (groupId, sender, keep) =>
+      s.run(
+        `DELETE FROM group_log WHERE group_id = ?1 AND sender = ?2 AND (key_id, iteration) IN (
+           SELECT key_id, iteration FROM group_log WHERE group_id = ?1 AND sender = ?2
+           ORDER BY received_at DESC, iteration DESC LIMIT -1 OFFSET ?3)`,
+        ...[groupId, sender, Math.max(0, keep)],
+      ),
+    deleteGroupLog: (groupId, sender) =>
+      void (sender === undefined
+        ? s.run('DELETE FROM group_log WHERE group_id = ?', groupId)
+        : s.run('DELETE FROM group_log WHERE group_id = ? AND sender = ?', groupId, sender)),
     putSenderKey: (groupId, peerId, state) =>
       void s.run(
         'INSERT OR REPLACE INTO sender_keys (group_id, peer_id, state) VALUES (?, ?, ?)',

@@ -5,7 +5,7 @@
  */
 
 import type { SQLInputValue } from 'node:sqlite';
-import type { MessageKey, MessagePatch, MessageQuery, StoreTx } from '@parley/core';
+import type { MessageKey, MessagePatch, MessageQuery, MessageStatus, StoreTx } from '@parley/core';
 import { checkLimit, pageBySortKey } from './paging.ts';
 import { num, toConversation, toMessage, toMessageKey, toReaction } from './rows.ts';
 import type { Statements } from './statements.ts';
@@ -42,7 +42,13 @@ const INSERT_MESSAGE = `INSERT INTO messages (conversation_id, sender, id, sende
 ON CONFLICT (conversation_id, sender, id) DO NOTHING`;
 
 type ReadOps = 'listMessages' | 'getMessageBySeq' | 'maxSortKey' | 'maxSenderSeq' | 'countMessagesAfter';
-type WriteOps = 'insertMessage' | 'getMessage' | 'updateMessage' | 'listExpired' | 'deleteMessage';
+type WriteOps =
+  | 'insertMessage'
+  | 'getMessage'
+  | 'updateMessage'
+  | 'updateMessageIf'
+  | 'listExpired'
+  | 'deleteMessage';
 export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteOps> {
   return {
     insertMessage: (m) => {
@@ -58,6 +64,7 @@ export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteO
       return row === undefined ? undefined : toMessage(row);
     },
     updateMessage: (k, patch) => updateMessage(s, k, patch),
+    updateMessageIf: (k, from, patch) => updateMessage(s, k, patch, from),
     listMessages: (id, query = {}) => listMessages(s, id, query),
     getMessageBySeq: (id, sender, seq) => {
       const row = s.get(
@@ -112,15 +119,28 @@ const PATCH_COLUMNS = {
   deletedAt: 'deleted_at',
 } as const satisfies Record<keyof MessagePatch, string>;
 
-function updateMessage(s: Statements, k: MessageKey, patch: MessagePatch): boolean {
+/** `from`: only if the status is one of these (updateMessageIf). */
+function updateMessage(
+  s: Statements,
+  k: MessageKey,
+  patch: MessagePatch,
+  from?: readonly MessageStatus[],
+): boolean {
+  if (from?.length === 0) return false;
+  const only = from ? ` AND status IN (${from.map(() => '?').join(', ')})` : '';
   const fields = (Object.keys(PATCH_COLUMNS) as Array<keyof MessagePatch>).filter(
     (f) => patch[f] !== undefined,
   );
-  if (fields.length === 0) return s.get(`SELECT 1 FROM messages WHERE ${KEY}`, ...keyParams(k)) !== undefined;
-  // The statement text depends only on which fields are set: at most 63 cached variants.
+  if (fields.length === 0)
+    return (
+      s.get(`SELECT 1 FROM messages WHERE ${KEY}${only}`, ...keyParams(k), ...(from ?? [])) !== undefined
+    );
+  // The statement text depends only on which fields are set (and how many statuses): few cached variants.
   const set = fields.map((f) => `${PATCH_COLUMNS[f]} = ?`).join(', ');
   const values = fields.map((f) => patch[f] as SQLInputValue);
-  return s.run(`UPDATE messages SET ${set} WHERE ${KEY}`, ...values, ...keyParams(k)) === 1;
+  return (
+    s.run(`UPDATE messages SET ${set} WHERE ${KEY}${only}`, ...values, ...keyParams(k), ...(from ?? [])) === 1
+  );
 }
 
 function listMessages(s: Statements, id: string, query: MessageQuery) {

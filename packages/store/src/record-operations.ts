@@ -124,7 +124,13 @@ export function inviteOperations(
   };
 }
 
-type OutboxOps = 'enqueueOutbox' | 'listOutbox' | 'getOutboxByDigest' | 'updateOutbox' | 'deleteOutbox';
+type OutboxOps =
+  | 'enqueueOutbox'
+  | 'listOutbox'
+  | 'getOutboxByDigest'
+  | 'takeOutboxByDigest'
+  | 'updateOutbox'
+  | 'deleteOutbox';
 export function outboxOperations(s: Statements): Pick<StoreTx, OutboxOps | 'countOutbox'> {
   return {
     enqueueOutbox: (o) =>
@@ -143,6 +149,15 @@ export function outboxOperations(s: Statements): Pick<StoreTx, OutboxOps | 'coun
     getOutboxByDigest: (peerId, digest) => {
       const row = s.get(
         'SELECT * FROM outbox WHERE peer_id = ? AND digest = ? ORDER BY seq LIMIT 1',
+        peerId,
+        digest,
+      );
+      return row === undefined ? undefined : toOutbox(row);
+    },
+    takeOutboxByDigest: (peerId, digest) => {
+      const row = s.get(
+        `DELETE FROM outbox WHERE seq = (SELECT seq FROM outbox WHERE peer_id = ? AND digest = ? ORDER BY seq LIMIT 1)
+         RETURNING *`,
         peerId,
         digest,
       );

@@ -217,8 +217,22 @@ CREATE TABLE channel_posts (
 CREATE INDEX channel_posts_by_order ON channel_posts (channel_id, sort_key, publisher, seq);
 `;
 
+// Large groups over gossipsub (docs/GROUPS.md): recent messages kept to answer catch-up queries.
+const V6 = `
+CREATE TABLE group_log (
+  group_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  key_id INTEGER NOT NULL,
+  iteration INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  message BLOB NOT NULL,
+  PRIMARY KEY (group_id, sender, key_id, iteration)
+) WITHOUT ROWID;
+CREATE INDEX group_log_by_key ON group_log (group_id, key_id, iteration);
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

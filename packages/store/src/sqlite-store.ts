@@ -8,7 +8,7 @@
  */
 
 import { DatabaseSync } from 'node:sqlite';
-import { type Store, StoreClosedError, type StoreTx } from '@parley/core';
+import { type Store, StoreClosedError, type StoreTx, type TransactionOptions } from '@parley/core';
 import { attachmentOperations } from './attachment-operations.ts';
 import { channelOperations } from './channel-operations.ts';
 import { StoreSetupError } from './errors.ts';
@@ -24,6 +24,7 @@ import {
 } from './record-operations.ts';
 import { migrate } from './schema.ts';
 import { createStatements, type Statements } from './statements.ts';
+import { withTxCache } from './tx-cache.ts';
 
 /** How long a write waits for another connection's lock before failing with SQLITE_BUSY. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
@@ -88,18 +89,26 @@ export function createSqliteStore(db: DatabaseSync): Store {
   const statements = createStatements(db);
   let depth = 0;
   let closed = false;
-  const tx = guardTx(createOperations(statements), () => {
+  const cache = withTxCache(createOperations(statements), {
+    anyFailure: () => statements.get('SELECT 1 AS n FROM failures LIMIT 1') !== undefined,
+  });
+  const tx = guardTx(cache.tx, () => {
     if (closed) throw new StoreClosedError();
     if (depth === 0) throw new Error('a StoreTx was used outside its transaction callback');
   });
   return {
-    transaction<T>(fn: (tx: StoreTx) => T): T {
+    transaction<T>(fn: (tx: StoreTx) => T, options: TransactionOptions = {}): T {
       if (closed) throw new StoreClosedError();
       const level = depth;
+      // Not durable: this one commit skips its fsync (WAL + NORMAL: it survives a crash of the
+      // process, and the next FULL commit's fsync covers its frames too).
+      const relaxed = level === 0 && options.durable === false;
+      if (relaxed) db.exec('PRAGMA synchronous = NORMAL');
       // Depth 0: IMMEDIATE takes the write lock up front, so the transaction
       // cannot fail half-way with SQLITE_BUSY on its first write. Nested:
       // a savepoint, so an inner callback that throws undoes only its own writes.
       db.exec(level === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT s${level}`);
+      if (level === 0) cache.clear();
       depth = level + 1;
       try {
         const result = fn(tx);
@@ -111,10 +120,13 @@ export function createSqliteStore(db: DatabaseSync): Store {
         db.exec(level === 0 ? 'COMMIT' : `RELEASE s${level}`);
         return result;
       } catch (error) {
+        cache.clear(); // the rolled-back writes may have advanced cached values
         rollback(db, level);
         throw error;
       } finally {
         depth = level;
+        if (level === 0) cache.clear();
+        if (relaxed) db.exec('PRAGMA synchronous = FULL');
       }
     },
     close(): void {

@@ -53,6 +53,42 @@ describe('openSqliteStore', () => {
     db.close();
   });
 
+  it('a transaction that need not be durable skips only its own fsync: synchronous is FULL again after it', () => {
+    const db = openDatabase(fresh());
+    const store = createSqliteStore(db);
+    const synchronous = (): unknown => Object.values(db.prepare('PRAGMA synchronous').get() ?? {})[0];
+    const seen = store.transaction(() => synchronous(), { durable: false });
+    expect(seen).toBe(1); // NORMAL while it runs
+    expect(synchronous()).toBe(2);
+    expect(() =>
+      store.transaction(
+        () => {
+          throw new Error('boom');
+        },
+        { durable: false },
+      ),
+    ).toThrow('boom');
+    expect(synchronous()).toBe(2);
+    // nested calls join the outer transaction and cannot relax it
+    expect(store.transaction(() => store.transaction(() => synchronous(), { durable: false }))).toBe(2);
+    store.close();
+  });
+
+  it('records read in a transaction are frozen (one cached copy may serve several callers)', () => {
+    const store = openSqliteStore(fresh());
+    store.transaction((tx) =>
+      tx.putConversation({ id: 'c', kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: 1 }),
+    );
+    store.transaction((tx) => {
+      const c = tx.getConversation('c') as { readUpTo: number };
+      expect(() => {
+        c.readUpTo = 5;
+      }).toThrow(TypeError);
+      expect(tx.getConversation('c')?.readUpTo).toBe(0);
+    });
+    store.close();
+  });
+
   it('refuses a database from a newer schema version, without changing it', () => {
     const path = fresh();
     openSqliteStore(path).close();

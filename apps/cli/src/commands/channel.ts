@@ -1,7 +1,8 @@
 /**
  * `parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME]
  *  | post NAME TEXT | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT
- *  | remove-follower NAME CONTACT | unfollow NAME | sync [NAME]`   (docs/CHANNELS.md)
+ *  | remove-follower NAME CONTACT | publisher add|remove NAME CONTACT | unfollow NAME | sync [NAME]`
+ *  (docs/CHANNELS.md)
  */
 import { parseArgs } from 'node:util';
 import type { ChannelView, MessageView } from '@parley/core';
@@ -13,7 +14,7 @@ import { type Global, type Io, printJson } from '../io.ts';
 import { renderQr } from '../qr.ts';
 
 const USAGE =
-  'parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME] | post NAME TEXT | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT | remove-follower NAME CONTACT | unfollow NAME | sync [NAME]';
+  'parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME] | post NAME TEXT | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT | remove-follower NAME CONTACT | publisher add|remove NAME CONTACT | unfollow NAME | sync [NAME]';
 
 function positionals(argv: string[], min: number, max: number, usage: string): string[] {
   const { positionals: p } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
@@ -25,9 +26,9 @@ function format(c: ChannelView): string {
   const kind = c.private ? 'private' : 'public';
   const who = c.role === 'owner' ? 'owner' : c.status;
   const extra =
-    c.role === 'owner' && c.private
+    (c.role === 'owner' && c.private
       ? `, ${c.followers.length} followers${c.requests.length ? `, requests: ${c.requests.map(sanitize).join(', ')}` : ''}`
-      : '';
+      : '') + (c.publishers?.length ? `, publishers: ${c.publishers.map(sanitize).join(', ')}` : '');
   return `${sanitize(c.name)}  ${kind}, ${who}, ${c.posts} posts${extra}\n`;
 }
 
@@ -129,6 +130,19 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
       show(
         await client.call<ChannelView>('channels.removeFollower', { name, contact }),
         `removed ${sanitize(contact ?? '')} (new key) from`,
+      );
+      return 0;
+    }
+    case 'publisher': {
+      const usage = 'parley channel publisher add|remove NAME CONTACT';
+      const [how, name, contact] = positionals(rest, 3, 3, usage);
+      if (how !== 'add' && how !== 'remove') throw usageError(`usage: ${usage}`);
+      const method = how === 'add' ? 'channels.addPublisher' : 'channels.removePublisher';
+      show(
+        await client.call<ChannelView>(method, { name, contact }),
+        how === 'add'
+          ? `${sanitize(contact ?? '')} may now post in`
+          : `${sanitize(contact ?? '')} no longer posts in`,
       );
       return 0;
     }

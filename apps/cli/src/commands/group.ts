@@ -1,10 +1,11 @@
 /**
  * `parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT
- *  | leave NAME | rename NAME NEW | list | show NAME`
+ *  | leave NAME | rename NAME NEW | picture NAME PATH|--clear | list | show NAME`
  * Sending and reading use `parley send NAME` and `parley messages NAME` with the group's name.
  */
+import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { ContactView, GroupView } from '@parley/core';
+import { type ContactView, GROUP_PICTURE_MAX_BYTES, type GroupView } from '@parley/core';
 import { CliError, usageError } from '../cli-error.ts';
 import { type Client, connect } from '../client.ts';
 import { sanitize } from '../format.ts';
@@ -12,7 +13,7 @@ import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 
 const USAGE =
-  'parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT | leave NAME | rename NAME NEW | list | show NAME';
+  'parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT | leave NAME | rename NAME NEW | picture NAME PATH|--clear | list | show NAME';
 
 function positionals(argv: string[], min: number, max: number, usage: string): string[] {
   const { positionals: p } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
@@ -28,6 +29,7 @@ const summary = (g: GroupView) => ({
   status: g.status,
   admin: g.admin,
   members: g.members.map((m) => ({ name: m.name, peerId: m.peerId, role: m.role })),
+  picture: g.picture,
 });
 
 function format(g: GroupView): string {
@@ -35,7 +37,8 @@ function format(g: GroupView): string {
     .map((m) => `${sanitize(m.me ? 'me' : m.name)}${m.role === 'admin' ? ' (admin)' : ''}`)
     .join(', ');
   const status = g.status === 'active' ? '' : ` [${g.status}]`;
-  return `${sanitize(g.name)}${status}  ${g.members.length} members: ${people}\n`;
+  const picture = g.picture ? `  picture: ${g.picture.type}, ${g.picture.bytes} bytes` : '';
+  return `${sanitize(g.name)}${status}  ${g.members.length} members: ${people}${picture}\n`;
 }
 
 export async function group(argv: string[], io: Io, global: Global): Promise<number> {
@@ -85,6 +88,35 @@ export async function group(argv: string[], io: Io, global: Global): Promise<num
     case 'rename': {
       const [name, newName] = positionals(rest, 2, 2, 'parley group rename NAME NEW');
       show(await client.call<GroupView>('groups.rename', { name, newName }), 'renamed to');
+      return 0;
+    }
+    case 'picture': {
+      const { values, positionals: p } = parseArgs({
+        args: rest,
+        options: { clear: { type: 'boolean' } },
+        strict: true,
+        allowPositionals: true,
+      });
+      const usage = 'usage: parley group picture NAME PATH | parley group picture NAME --clear';
+      if (p.length !== (values.clear ? 1 : 2)) throw usageError(usage);
+      const [name, path] = p as [string, string | undefined];
+      let data: string | null = null;
+      if (path !== undefined) {
+        const size = await stat(path).then(
+          (s) => s.size,
+          () => {
+            throw new CliError('bad-input', `cannot read "${sanitize(path)}"`);
+          },
+        );
+        if (size > GROUP_PICTURE_MAX_BYTES)
+          throw new CliError(
+            'bad-input',
+            `"${sanitize(path)}" is ${size} bytes; a group picture is at most ${GROUP_PICTURE_MAX_BYTES / 1024} KiB (e.g. a 256×256 JPEG)`,
+          );
+        data = (await readFile(path)).toString('base64');
+      }
+      const g = await client.call<GroupView>('groups.setPicture', { name, data });
+      show(g, data === null ? 'removed the picture of' : 'set the picture of');
       return 0;
     }
     case 'show': {

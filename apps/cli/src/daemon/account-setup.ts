@@ -12,7 +12,7 @@ import {
   type Store,
   unlockAccount,
 } from '@parley/core';
-import { systemRandom } from '@parley/crypto';
+import { bufferedRandom, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { generatePeerKey, peerIdOfKey } from '@parley/net';
 import { CliError } from '../cli-error.ts';
@@ -20,6 +20,9 @@ import type { HomePaths } from '../home.ts';
 
 /** Minimum passphrase length (scrypt makes each guess cost ~1 s, but length still matters). */
 export const PASSPHRASE_MIN_CHARS = 8;
+
+/** The account's randomness (vault nonces for every sealed body): one CSPRNG call per 4 KiB. */
+const vaultRandom = bufferedRandom(systemRandom);
 
 /** Unlocks with the key file, or with `passphrase`; undefined if a passphrase is needed but not given. */
 export async function tryUnlock(
@@ -37,10 +40,10 @@ export async function tryUnlock(
         `the account's key file ${home.keyFile} is missing; restore it from your backup`,
       );
     }
-    return unlockAccount(store, { keyFile }, nodePrimitives, systemRandom);
+    return unlockAccount(store, { keyFile }, nodePrimitives, vaultRandom);
   }
   if (passphrase === undefined) return undefined;
-  return unlockAccount(store, { passphrase }, nodePrimitives, systemRandom);
+  return unlockAccount(store, { passphrase }, nodePrimitives, vaultRandom);
 }
 
 /** Creates the account: with a passphrase, or (null) with a key file beside the database. */
@@ -69,7 +72,7 @@ export async function setUpAccount(
     peerId: peerIdOfKey(peerKey),
     peerKey,
     primitives: nodePrimitives,
-    random: systemRandom,
+    random: vaultRandom,
     now: Date.now(),
   });
 }

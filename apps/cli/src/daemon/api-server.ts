@@ -33,6 +33,10 @@ export interface ApiServer {
   readonly token: string;
   readonly sessions: Set<string>;
   broadcast(type: string, data: unknown): void;
+  /** Whether any /events client is connected (events nobody receives need not be built). */
+  listening(): boolean;
+  /** Calls `fn` whenever the number of /events clients goes from 0 to 1 or from 1 to 0. */
+  onListening(fn: (listening: boolean) => void): void;
   close(): Promise<void>;
 }
 
@@ -125,6 +129,13 @@ export async function startApiServer(options: {
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
+  const watchers: Array<(listening: boolean) => void> = [];
+  wss.on('connection', (ws: WebSocket) => {
+    if (wss.clients.size === 1) for (const fn of watchers) fn(true);
+    ws.once('close', () => {
+      if (wss.clients.size === 0) for (const fn of watchers) fn(false);
+    });
+  });
   // Headers must arrive within 10 s; a body may take as long as it keeps moving (uploads of large
   // files), but a connection idle for a minute is closed. /rpc bodies are also capped at 1 MiB.
   server.headersTimeout = 10_000;
@@ -147,6 +158,10 @@ export async function startApiServer(options: {
         if (client.bufferedAmount > EVENTS_MAX_BUFFERED_BYTES) client.terminate();
         else client.send(text);
       }
+    },
+    listening: () => wss.clients.size > 0,
+    onListening(fn) {
+      watchers.push(fn);
     },
     async close() {
       for (const client of wss.clients) client.terminate();

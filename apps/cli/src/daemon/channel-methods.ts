@@ -44,6 +44,8 @@ export function channelMethods(m: Messenger): Record<string, Method> {
     'channels.unfollow': (p) => m.unfollow(str(p, 'name')),
     'channels.approve': (p) => m.approveFollower(str(p, 'name'), str(p, 'contact')),
     'channels.removeFollower': (p) => m.removeFollower(str(p, 'name'), str(p, 'contact')),
+    'channels.addPublisher': (p) => m.addPublisher(str(p, 'name'), str(p, 'contact')),
+    'channels.removePublisher': (p) => m.removePublisher(str(p, 'name'), str(p, 'contact')),
     'channels.sync': async (p) => ({ stored: await m.syncChannels(optional(p, 'name')) }),
   };
 }

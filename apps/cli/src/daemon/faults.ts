@@ -29,7 +29,7 @@
  * store stay untouched. Each active fault is logged once at start.
  */
 import { createHash } from 'node:crypto';
-import type { Store, StoreTx, Transport } from '@parley/core';
+import type { Store, StoreTx, TransactionOptions, Transport } from '@parley/core';
 
 export interface FaultConfig {
   readonly dropAckRatio?: number;
@@ -140,13 +140,13 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
       });
     return {
       ...store,
-      transaction<T>(fn: (tx: StoreTx) => T): T {
+      transaction<T>(fn: (tx: StoreTx) => T, options?: TransactionOptions): T {
         const outer = depth === 0;
         if (outer) wrote = false;
         depth++;
         let result: T;
         try {
-          result = store.transaction((tx) => fn(guard(tx)));
+          result = store.transaction((tx) => fn(guard(tx)), options);
         } finally {
           depth--;
         }

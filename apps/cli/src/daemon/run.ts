@@ -173,7 +173,18 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         stop: () => void stop(),
       };
       methods = { ...rpcMethods(m, info), ...attachmentMethods(m), ...channelMethods(m), ...groupMethods(m) };
-      for (const type of MESSENGER_EVENTS) m.events.on(type, (event) => apiRef?.broadcast(type, event));
+      // Forward the messenger's events only while an /events client listens: message views cost
+      // work to build (and a daemon driven only by RPC, or by nobody, needs none).
+      let forwarding: Array<() => void> = [];
+      const forward = (listening: boolean): void => {
+        for (const off of forwarding.splice(0)) off();
+        if (listening)
+          forwarding = MESSENGER_EVENTS.map((type) =>
+            m.events.on(type, (event) => apiRef?.broadcast(type, event)),
+          );
+      };
+      forward(apiRef?.listening() ?? false);
+      apiRef?.onListening(forward);
       messenger = m;
       state = 'ready';
       apiRef?.broadcast('state', { state });

@@ -8,7 +8,12 @@
 import type { Primitives } from '../primitives.ts';
 import { nodePrimitives } from './backend.ts';
 
-export { NATIVE_AEAD_MIN_BYTES, nodeOnlyPrimitives, nodePrimitives } from './backend.ts';
+export {
+  NATIVE_AEAD_MIN_BYTES,
+  NATIVE_SHA256_MIN_BYTES,
+  nodeOnlyPrimitives,
+  nodePrimitives,
+} from './backend.ts';
 
 /**
  * The backend core should use on Node: node:crypto (native X25519 is ~35×
