@@ -256,7 +256,26 @@ const ref = (value: unknown): MessageRef => {
 /** A message id: 128 bits as 32 lowercase hex characters. */
 export const isMessageId = (id: string): boolean => /^[0-9a-f]{32}$/.test(id);
 
-const byteLength = (text: string): number => utf8(text).length;
+/**
+ * UTF-8 length of `text` without encoding it (lone surrogates count 3 bytes,
+ * as TextEncoder writes them as U+FFFD).
+ */
+export function byteLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
 
 /** Throws InboundError('bad-message') when a body breaks a limit (used on encode too). */
 export function validateBody(body: AppBody): void {
