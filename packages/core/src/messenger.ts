@@ -61,6 +61,11 @@ import {
 
 /** Most messages `sendTexts` accepts in one call (one transaction). */
 export const SEND_BATCH_MAX = 1000;
+
+function checkBatch(texts: readonly string[]): void {
+  if (texts.length === 0 || texts.length > SEND_BATCH_MAX)
+    throw new CoreError('bad-input', `send 1..${SEND_BATCH_MAX} messages at a time`);
+}
 /** How often disappearing messages and old inbox bookkeeping are swept. */
 export const SWEEP_INTERVAL_MS = 30_000;
 /** Digests of received frames are kept this long to recognise duplicates (D2, D5). */
@@ -112,6 +117,8 @@ export interface Messenger extends ChannelMethods {
   queueText(contact: string, text: string, replyTo?: MessageRef): Promise<MessageView>;
   /** Sends several texts in ONE transaction (group commit: one fsync for the lot). */
   sendTexts(contact: string, texts: readonly string[]): MessageView[];
+  /** Like sendTexts, but group-committed with other sends of the same moment (the API uses this). */
+  queueTexts(contact: string, texts: readonly string[]): Promise<MessageView[]>;
   react(contact: string, target: MessageRef, emoji: string): void;
   edit(contact: string, messageId: string, text: string): MessageView;
   deleteForEveryone(contact: string, messageId: string): MessageView;
@@ -447,10 +454,17 @@ export function createMessenger(options: MessengerOptions): Messenger {
       if (ch) return Promise.resolve().then(() => channels.post(ch, text));
       return sendQueue.enqueue(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
     },
+    async queueTexts(name, texts) {
+      checkBatch(texts);
+      const g = groups.resolve(name);
+      if (g) return groups.sendTexts(g, texts);
+      return sendQueue.enqueueMany(
+        name,
+        texts.map((text) => ({ kind: 'text', text })),
+      );
+    },
     sendTexts(name, texts) {
-      if (texts.length === 0 || texts.length > SEND_BATCH_MAX) {
-        throw new CoreError('bad-input', `send 1..${SEND_BATCH_MAX} messages at a time`);
-      }
+      checkBatch(texts);
       const g = groups.resolve(name);
       if (g) return groups.sendTexts(g, texts);
       // The views are read in the same transaction, while the rows just written are at hand.

@@ -1,7 +1,7 @@
 /**
  * Group commit for sending: texts submitted while a commit is pending are
- * composed in ONE transaction (one fsync for the lot), each in its own
- * savepoint so a bad one fails alone. Every caller still learns "queued"
+ * composed in ONE transaction (one fsync for the lot), each request in its
+ * own savepoint so a bad one fails alone. Every caller still learns "queued"
  * only after the commit that holds its message (D1).
  */
 
@@ -14,13 +14,13 @@ import { soon } from './soon.ts';
 import type { MessageRecord } from './store.ts';
 import { type MessageView, messageView } from './views.ts';
 
-/** Most messages composed in one transaction. */
+/** Most messages composed in one transaction (a request is never split, so one may go over). */
 export const SEND_QUEUE_BATCH_MAX = 512;
 
 interface Pending {
   readonly name: string;
-  readonly body: AppBody;
-  readonly resolve: (view: MessageView) => void;
+  readonly bodies: readonly AppBody[];
+  readonly resolve: (views: MessageView[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -36,9 +36,19 @@ export class SendQueue {
   }
 
   /** Queues a visible message; resolves with its view once committed. */
-  enqueue(name: string, body: AppBody): Promise<MessageView> {
+  async enqueue(name: string, body: AppBody): Promise<MessageView> {
+    const [view] = await this.enqueueMany(name, [body]);
+    return view as MessageView;
+  }
+
+  /**
+   * Queues visible messages to one contact, all or none (one savepoint);
+   * resolves with their views once committed. Requests that arrive while a
+   * commit is running share the next one (one fsync for all of them).
+   */
+  enqueueMany(name: string, bodies: readonly AppBody[]): Promise<MessageView[]> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ name, body, resolve, reject });
+      this.#pending.push({ name, bodies, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         soon(() => this.#flush());
@@ -46,14 +56,28 @@ export class SendQueue {
     });
   }
 
+  /** The oldest requests, up to SEND_QUEUE_BATCH_MAX messages (at least one request). */
+  #take(): Pending[] {
+    let messages = 0;
+    let n = 0;
+    while (
+      n < this.#pending.length &&
+      (n === 0 || messages + (this.#pending[n]?.bodies.length ?? 0) <= SEND_QUEUE_BATCH_MAX)
+    ) {
+      messages += this.#pending[n]?.bodies.length ?? 0;
+      n++;
+    }
+    return this.#pending.splice(0, n);
+  }
+
   #flush(): void {
     this.#scheduled = false;
-    const batch = this.#pending.splice(0, SEND_QUEUE_BATCH_MAX);
+    const batch = this.#take();
     if (this.#pending.length > 0) {
       this.#scheduled = true;
       soon(() => this.#flush());
     }
-    const results: Array<{ peerId: string; view: MessageView } | { error: unknown }> = [];
+    const results: Array<{ peerId: string; views: MessageView[] } | { error: unknown }> = [];
     try {
       this.#ctx.store.transaction((tx) => {
         const sessions = new SessionBatch(tx, this.#ctx.account.vault);
@@ -62,13 +86,13 @@ export class SendQueue {
             results.push(
               this.#ctx.store.transaction((inner) => {
                 const contact = findContact(inner, p.name);
-                const record = compose(this.#ctx, inner, contact, p.body, undefined, sessions)
-                  .record as MessageRecord;
-                // Its view, read while the row just written is at hand.
-                return {
-                  peerId: contact.peerId,
-                  view: messageView(inner, this.#ctx.account.vault, contact, record),
-                };
+                const views = p.bodies.map((body) => {
+                  const record = compose(this.#ctx, inner, contact, body, undefined, sessions)
+                    .record as MessageRecord;
+                  // Its view, read while the row just written is at hand.
+                  return messageView(inner, this.#ctx.account.vault, contact, record);
+                });
+                return { peerId: contact.peerId, views };
               }),
             );
           } catch (error) {
@@ -89,8 +113,8 @@ export class SendQueue {
         continue;
       }
       peers.add(r.peerId);
-      this.#ctx.events.emit('message', r.view);
-      p.resolve(r.view);
+      for (const view of r.views) this.#ctx.events.emit('message', view);
+      p.resolve(r.views);
     }
     for (const peer of peers) this.#kick(peer);
   }

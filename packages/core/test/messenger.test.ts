@@ -302,6 +302,68 @@ describe('group commit', () => {
   });
 });
 
+describe('queued batches (the API path)', () => {
+  it('commits requests of the same moment together, each all or nothing, and delivers them in order', async () => {
+    const inner = createMemoryStore();
+    let writes = 0; // outermost transactions that queued a frame (at any nesting level)
+    let depth = 0;
+    let queued = false;
+    const store: Store = {
+      transaction: (fn, options) => {
+        if (depth++ === 0) queued = false;
+        try {
+          return inner.transaction(
+            (tx) =>
+              fn(
+                new Proxy(tx, {
+                  get: (target, key) => {
+                    if (key === 'enqueueOutbox') queued = true;
+                    return target[key as keyof typeof target];
+                  },
+                }),
+              ),
+            options,
+          );
+        } finally {
+          depth--;
+          if (depth === 0 && queued) writes++;
+        }
+      },
+      close: () => inner.close(),
+    };
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice', { store });
+    const bob = await makePeer(network, 'bob');
+    peers = [alice, bob];
+    await befriend(alice, bob);
+    const a = Array.from({ length: 120 }, (_, i) => `a${i}`);
+    const b = Array.from({ length: 80 }, (_, i) => `b${i}`);
+    const before = writes;
+    const results = await Promise.allSettled([
+      alice.messenger.queueTexts('bob', a),
+      alice.messenger.queueTexts('bob', ['fine', '']), // an empty text: this request fails, alone
+      alice.messenger.queueTexts('bob', b),
+      alice.messenger.queueTexts('nobody', ['x']),
+      alice.messenger.queueTexts('bob', []),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+      'rejected',
+    ]);
+    expect(writes - before).toBe(1); // one transaction (one fsync) for all of them
+    const [first, , third] = results as unknown as Array<
+      PromiseFulfilledResult<Array<{ seq: number; text: string }>>
+    >;
+    expect(first?.value.map((v) => v.text)).toEqual(a);
+    expect(third?.value.map((v) => v.seq)).toEqual(b.map((_, i) => 121 + i)); // no seq taken by the failed one
+    await eventually(() => bob.messenger.messages('alice', { limit: 1000 }).length === 200, 10_000);
+    expect(bob.messenger.messages('alice', { limit: 1000 }).map((m) => m.text)).toEqual([...a, ...b]);
+  });
+});
+
 describe('signed prekey rotation', () => {
   it('rotates after 7 days and still accepts invites made with the previous signed prekey', async () => {
     let now = Date.now();

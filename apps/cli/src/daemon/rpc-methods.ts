@@ -96,7 +96,7 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
       const texts = p.texts;
       if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string'))
         throw bad('"texts" must be an array of strings');
-      return messenger.sendTexts(str(p, 'contact'), texts);
+      return messenger.queueTexts(str(p, 'contact'), texts);
     },
     'messages.list': (p) => {
       const limit = optNum(p, 'limit');
