@@ -36,6 +36,8 @@ import type { InboundFrame } from './transport.ts';
 
 /** A frame that failed this many times is parked (D7). */
 export const MAX_PROCESSING_FAILURES = 3;
+/** ACK-only batches closer together than this are merged into one transaction (see #scheduleDrain). */
+export const ACK_COALESCE_MS = 5;
 /** Most MSG frames committed in one transaction; also the inbound queue bound. */
 export const INBOX_BATCH_MAX_FRAMES = 256;
 
@@ -100,6 +102,8 @@ export class Inbox<Seen> {
   /** MSG frames waiting for the next group commit. */
   readonly #batch: Queued[] = [];
   #drainScheduled = false;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastAckDrainAt = Number.NEGATIVE_INFINITY;
   readonly #idle: Array<() => void> = [];
   /** ACKs waiting to be sent, per peer: coalesced into frames of up to ACK_MAX_DIGESTS. */
   readonly #pendingAcks = new Map<string, string[]>();
@@ -133,12 +137,31 @@ export class Inbox<Seen> {
         ? { from, frame, data, digest: frameDigest(data, this.#ctx.primitives.sha256) }
         : { from, frame },
     );
-    if (!this.#drainScheduled) {
-      this.#drainScheduled = true;
-      soon(() => this.#drain());
-    }
+    this.#scheduleDrain(frame.type === 'msg' || frame.type === 'group');
     if (this.#batch.length >= INBOX_BATCH_MAX_FRAMES)
       await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Drains right after the I/O of this round; except that ACK-only batches
+   * coming hard on each other's heels (a busy outbox) wait ACK_COALESCE_MS to
+   * go into one transaction: each batch rewrites the outbox and message pages
+   * it touches, so many small ones write the same pages again and again.
+   */
+  #scheduleDrain(urgent: boolean): void {
+    if (urgent && this.#drainTimer !== undefined) {
+      clearTimeout(this.#drainTimer);
+      this.#drainTimer = undefined;
+      this.#drainScheduled = false;
+    }
+    if (this.#drainScheduled) return;
+    this.#drainScheduled = true;
+    if (!urgent && this.#ctx.now() - this.#lastAckDrainAt < ACK_COALESCE_MS) {
+      this.#drainTimer = setTimeout(() => {
+        this.#drainTimer = undefined;
+        this.#drain();
+      }, ACK_COALESCE_MS);
+    } else soon(() => this.#drain());
   }
 
   #drain(): void {
@@ -151,6 +174,7 @@ export class Inbox<Seen> {
     // Incoming messages must be on disk before they are ACKed (D3). A batch of only ACK/REJECTs of
     // our own outbox need not be: if it is lost, the peer gets our frame again and ACKs again (D5).
     const durable = batch.some((q) => q.frame.type === 'msg' || q.frame.type === 'group');
+    if (!durable) this.#lastAckDrainAt = this.#ctx.now();
     let outcomes: Outcome[] = [];
     let applied: Applied[] = [];
     let seen: Seen | undefined;
