@@ -1,14 +1,16 @@
 /**
  * Helpers for the attachment tests (test/files) and `pnpm bench:files`:
  * random files written in streaming fashion (never held in memory), SHA-256
- * of a file, per-process RSS sampling from /proc, file-tree listings, and
- * attachment RPC polling that tolerates a daemon being down.
+ * of a file, per-process RSS and CPU time from /proc, file-tree listings,
+ * attachment RPC polling that tolerates a daemon being down, and attachment
+ * events from a daemon's /events stream.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { MessageView } from '@parley/core';
+import WebSocket from 'ws';
 import type { ParleyWorld } from './parley.ts';
 
 export const MiB = 1024 * 1024;
@@ -61,6 +63,40 @@ export function rssOf(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** CPU seconds of a live process by kind of thread (Linux /proc/PID/task); empty once it is gone. */
+export interface CpuSeconds {
+  /** All threads. */
+  readonly total: number;
+  /** The JavaScript thread. */
+  readonly main: number;
+  /** V8's worker threads: mostly the garbage collector's concurrent and parallel marking. */
+  readonly v8: number;
+  /** libuv's thread pool: file system calls. */
+  readonly libuv: number;
+}
+
+export function cpuSecondsOf(pid: number): CpuSeconds | undefined {
+  const sum = { total: 0, main: 0, v8: 0, libuv: 0 };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // fields after the parenthesised name; utime and stime are fields 14 and 15 (clock ticks)
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+      sum.total += seconds;
+      if (tid === String(pid)) sum.main += seconds;
+      else if (name.startsWith('V8Worker')) sum.v8 += seconds;
+      else if (name.startsWith('libuv-worker')) sum.libuv += seconds;
+    }
+  } catch {
+    return undefined; // gone (or a thread ended while we read)
+  }
+  return sum;
+}
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_S = 100;
 
 /**
  * Samples the RSS of one side (a daemon that may be restarted: `pid()` is read
@@ -144,4 +180,63 @@ export async function waitAttachment(
       );
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** The `attachment` events of one daemon (its /events WebSocket), to wait on without polling it. */
+export interface AttachmentEvents {
+  /**
+   * Resolves with the first attachment `id` for which `done` holds: from an
+   * event, or from an `attachments.get` every `pollMs` (a safety net).
+   */
+  until(
+    id: string,
+    done: (a: Pick<AttachmentInfo, 'state' | 'error'>) => boolean,
+    timeoutMs: number,
+    pollMs?: number,
+  ): Promise<Pick<AttachmentInfo, 'state' | 'error'>>;
+  close(): void;
+}
+
+/** Subscribes to `home`'s /events; resolves once the stream is open (so no later event is missed). */
+export async function attachmentEvents(world: ParleyWorld, home: string): Promise<AttachmentEvents> {
+  const { port } = JSON.parse(readFileSync(join(home, 'api.json'), 'utf8')) as { port: number };
+  const token = readFileSync(join(home, 'api.token'), 'utf8').trim();
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/events`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  type Seen = Pick<AttachmentInfo, 'id' | 'state' | 'error'>;
+  const listeners = new Set<(a: Seen) => void>();
+  ws.on('message', (data) => {
+    const e = JSON.parse(String(data)) as { type: string; data: Seen };
+    if (e.type === 'attachment') for (const fn of listeners) fn(e.data);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return {
+    until(id, done, timeoutMs, pollMs = 1_000) {
+      return new Promise((resolve, reject) => {
+        const finish = (a: Seen | Error): void => {
+          listeners.delete(onEvent);
+          clearInterval(poll);
+          clearTimeout(timer);
+          if (a instanceof Error) reject(a);
+          else resolve(a);
+        };
+        const onEvent = (a: Seen): void => {
+          if (a.id === id && done(a)) finish(a);
+        };
+        listeners.add(onEvent);
+        const poll = setInterval(() => {
+          void attachmentOrNothing(world, home, id).then((a) => a && onEvent(a));
+        }, pollMs);
+        const timer = setTimeout(
+          () => finish(new Error(`attachment ${id} in ${home}: timed out after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+    },
+    close: () => ws.close(),
+  };
 }

@@ -4,22 +4,21 @@
  * The sender encrypts the file with a fresh key (@parley/crypto's STREAM
  * file encryption) into a blob of sealed chunks, and sends the manifest (name,
  * type, size, SHA-256, key) inside an ordinary ratchet message. The receiver
- * pulls the sealed chunks over `/parley/file/1.0.0`, verifies each one as it
- * arrives (a tampered, truncated or reordered chunk is rejected and fetched
- * again), keeps them encrypted at rest, resumes after any disconnect or
- * restart from the last durable chunk, and finally checks the whole file's
- * hash. Memory is bounded by one chunk, whatever the file size.
+ * pulls the sealed chunks over `/parley/file/1.0.0` (downloads.ts), verifies
+ * each one as it arrives (a tampered, truncated or reordered chunk is rejected
+ * and fetched again), keeps them encrypted at rest, resumes after any
+ * disconnect or restart from the last durable chunk, and finally checks the
+ * whole file's hash. Memory is bounded by a few blocks of chunks (about 1 MiB
+ * a side per transfer), whatever the file size.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   createFileKey,
   decodeFileKey,
   encodeFileKey,
-  FileError,
   type FileKey,
   fileChunkCount,
   openChunk,
-  type Sha256Hasher,
   sealChunk,
 } from '@parley/crypto';
 import type { FileManifest } from './app-message.ts';
@@ -28,20 +27,18 @@ import { fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { CoreError } from './errors.ts';
 import type { AttachmentDirection, AttachmentRecord, StoreTx } from './store.ts';
-import { type FileRequest, TransportError } from './transport.ts';
+import type { FileRequest } from './transport.ts';
 
 /** Largest attachment sent or accepted unless configured otherwise: 2 GiB. */
 export const ATTACHMENT_MAX_BYTES_DEFAULT: number = 2 * 1024 ** 3;
 /** Received attachments up to this size download by themselves; larger ones wait for the user. */
 export const AUTO_DOWNLOAD_MAX_BYTES: number = 16 * 1024 ** 2;
-/** Progress is made durable (fsync + database) every this many chunks (4 MiB): the most a restart re-fetches. */
-export const PROGRESS_EVERY_CHUNKS = 64;
-/** Chunks the sender reads ahead of the network (bounds memory: 4 × 64 KiB per transfer). */
-export const READ_AHEAD_CHUNKS = 4;
-/** Verified chunks waiting to be written, at most (bounds memory: 16 × 64 KiB). */
-export const WRITE_AHEAD_CHUNKS = 16;
-/** A chunk that fails verification this many times fails the download. */
-export const CHUNK_MAX_FAILURES = 3;
+/** Chunks the sender reads from its blob in one call (512 KiB at 64 KiB chunks). */
+export const READ_BLOCK_CHUNKS = 8;
+/** Blocks the sender reads ahead of the network (bounds memory: 2 × 512 KiB per transfer). */
+export const READ_AHEAD_BLOCKS = 2;
+/** The sender reports its progress every this many chunks (4 MiB). */
+const SERVE_PROGRESS_EVERY_CHUNKS = 64;
 const TAG_BYTES = 16;
 
 /** A file to send: its bytes are read chunk by chunk, never all at once. */
@@ -107,7 +104,8 @@ export function sanitizeFileName(name: string): string {
   return out.length === 0 ? 'attachment' : out;
 }
 
-const sealedSize = (fk: FileKey): number => fk.chunkSize + TAG_BYTES;
+/** Bytes of a sealed chunk (all but the last): chunk size + tag. */
+export const sealedSize = (fk: FileKey): number => fk.chunkSize + TAG_BYTES;
 
 /** Encrypts `source` into the outgoing blob, chunk by chunk; returns the manifest fields. */
 export async function encryptFile(
@@ -156,133 +154,36 @@ export function serveFile(
       size: record.size,
       error: null,
     });
+  const sealed = sealedSize(fk);
   return (async function* () {
-    // Read ahead a few chunks, so the disk is not idle while the network sends (bounded memory).
+    // Read a block of chunks per call, a block or two ahead, so the disk is not idle while the
+    // network sends (bounded memory). Chunks are views into the block, which is never reused.
     const reads: Array<Promise<Uint8Array>> = [];
     let ahead = request.fromChunk;
     const fill = (): void => {
-      while (ahead < record.chunks && reads.length < READ_AHEAD_CHUNKS) {
-        reads.push(blobs.read(name, ahead * sealedSize(fk), sealedSize(fk)));
-        ahead++;
+      while (ahead < record.chunks && reads.length < READ_AHEAD_BLOCKS) {
+        const count = Math.min(READ_BLOCK_CHUNKS, record.chunks - ahead);
+        const read = blobs.read(name, ahead * sealed, count * sealed);
+        read.catch(() => undefined); // awaited in order below
+        reads.push(read);
+        ahead += count;
       }
     };
     try {
-      for (let i = request.fromChunk; i < record.chunks; i++) {
+      for (let i = request.fromChunk; i < record.chunks; ) {
         fill();
-        const chunk = await (reads.shift() as Promise<Uint8Array>);
+        const block = await (reads.shift() as Promise<Uint8Array>);
         fill();
-        yield chunk;
-        if ((i + 1) % PROGRESS_EVERY_CHUNKS === 0 || i + 1 === record.chunks) progress(i + 1);
+        const end = Math.min(i + READ_BLOCK_CHUNKS, record.chunks);
+        for (let at = 0; i < end; i++, at += sealed) {
+          yield block.subarray(at, at + sealed);
+          if ((i + 1) % SERVE_PROGRESS_EVERY_CHUNKS === 0 || i + 1 === record.chunks) progress(i + 1);
+        }
       }
     } finally {
       await Promise.allSettled(reads); // the requester went away: let pending reads finish quietly
     }
   })();
-}
-
-export interface DownloadHooks {
-  progress(record: AttachmentRecord): void;
-}
-
-/**
- * Fetches (or resumes) one incoming attachment until done, failed, or the
- * peer goes away (then it stays `downloading` and resumes later).
- */
-export async function downloadFile(
-  ctx: Ctx,
-  blobs: BlobStore,
-  record: AttachmentRecord,
-  signal: AbortSignal,
-  hooks: DownloadHooks,
-): Promise<void> {
-  const manifest = openManifest(ctx, record);
-  const fk = decodeFileKey(manifest.key);
-  const name = blobName('in', record.peerId, record.id);
-  let next = record.receivedChunks;
-  let failures = 0;
-  await blobs.write(name, next * sealedSize(fk), new Uint8Array(0)); // drop any chunk that was not made durable
-  /** Makes progress durable; `state` undefined keeps the stored state (e.g. the user cancelled). */
-  const save = async (
-    state: AttachmentRecord['state'] | undefined,
-    error: string | null = null,
-  ): Promise<AttachmentRecord> => {
-    await blobs.flush(name);
-    const patch = state === undefined ? { receivedChunks: next } : { receivedChunks: next, state, error };
-    const updated = ctx.store.transaction((tx) => updateAttachment(tx, record, patch, ctx.now()));
-    hooks.progress(updated);
-    return updated;
-  };
-  let writing: Promise<void> = Promise.resolve();
-  let queued = 0;
-  // Writes are chained behind the network (at most WRITE_AHEAD_CHUNKS in memory), so the next
-  // chunk is pulled while the previous one is written; progress is saved only after they land.
-  const write = async (index: number, chunk: Uint8Array): Promise<void> => {
-    queued++;
-    writing = writing
-      .then(() => blobs.write(name, index * sealedSize(fk), chunk))
-      .finally(() => void queued--);
-    if (queued >= WRITE_AHEAD_CHUNKS) await writing;
-  };
-  // The whole-file hash: computed on the fly when the download runs from chunk 0 without a break,
-  // else (a resumed or retried download) in a second pass over the stored chunks.
-  let running: { hash: Sha256Hasher; at: number } | undefined =
-    next === 0 ? { hash: ctx.primitives.sha256Hasher(), at: 0 } : undefined;
-  while (next < record.chunks) {
-    try {
-      for await (const chunk of ctx.transport.fetchFile(
-        record.peerId,
-        { fileId: record.id, fromChunk: next },
-        { signal },
-      )) {
-        const isFinal = next === record.chunks - 1;
-        // Throws FileError if tampered, truncated or out of place.
-        const plain = openChunk(fk, next, chunk, isFinal, ctx.primitives);
-        // Hash as we go while the whole file arrives in one unbroken run from chunk 0.
-        if (running && running.at === next) {
-          running.hash.update(plain);
-          running.at++;
-        }
-        await write(next, chunk);
-        next++;
-        failures = 0; // the count is per chunk
-        if (next % PROGRESS_EVERY_CHUNKS === 0) {
-          await writing;
-          await save('downloading');
-        }
-        if (next === record.chunks) break;
-      }
-      await writing;
-      if (next < record.chunks) throw new TransportError('unreachable', 'the transfer ended early');
-    } catch (error) {
-      await writing.catch(() => undefined);
-      if (signal.aborted) return void (await save(undefined)); // cancelled or stopping: keep the state
-      if (error instanceof FileError && ++failures < CHUNK_MAX_FAILURES) continue; // fetch it again
-      if (error instanceof FileError) {
-        return void (await save('failed', `chunk ${next} failed verification ${failures} times`));
-      }
-      if (error instanceof TransportError && error.code === 'refused') {
-        return void (await save('failed', 'the sender no longer offers this file'));
-      }
-      await save('downloading'); // offline or stopped: resume later from here
-      return;
-    }
-  }
-  let hash = running?.at === record.chunks ? running.hash : undefined;
-  if (!hash) {
-    hash = ctx.primitives.sha256Hasher();
-    for (let i = 0; i < record.chunks; i++) {
-      const sealed = await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
-      hash.update(openChunk(fk, i, sealed, i === record.chunks - 1, ctx.primitives));
-    }
-  }
-  running = undefined;
-  if (toHex(hash.digest()) !== manifest.sha256) {
-    next = 0;
-    await blobs.delete(name);
-    await save('failed', 'the file does not match the hash its sender announced');
-    return;
-  }
-  await save('done');
 }
 
 export function updateAttachment(

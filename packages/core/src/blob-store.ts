@@ -6,8 +6,12 @@
  * folder; `createMemoryBlobStore()` is for tests.
  */
 export interface BlobStore {
-  /** Writes `bytes` at `offset`, dropping anything stored after it (resume-safe). */
-  write(name: string, offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Writes `bytes` (one buffer, or several back to back: one call for a batch
+   * of chunks) at `offset`, dropping anything stored after it (resume-safe).
+   * The buffers are not kept after the promise settles.
+   */
+  write(name: string, offset: number, bytes: Uint8Array | readonly Uint8Array[]): Promise<void>;
   /** Reads up to `length` bytes at `offset` (fewer at the end). */
   read(name: string, offset: number, length: number): Promise<Uint8Array>;
   /** Size in bytes; 0 if absent. */
@@ -24,9 +28,14 @@ export function createMemoryBlobStore(): BlobStore {
       const old = blobs.get(name) ?? new Uint8Array(0);
       if (offset > old.length)
         throw new RangeError(`write at ${offset} past the end (${old.length}) of ${name}`);
-      const next = new Uint8Array(offset + bytes.length);
+      const parts = bytes instanceof Uint8Array ? [bytes] : bytes;
+      const next = new Uint8Array(offset + parts.reduce((n, b) => n + b.length, 0));
       next.set(old.subarray(0, offset));
-      next.set(bytes, offset);
+      let at = offset;
+      for (const b of parts) {
+        next.set(b, at);
+        at += b.length;
+      }
       blobs.set(name, next);
     },
     async read(name, offset, length) {

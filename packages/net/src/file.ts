@@ -9,59 +9,30 @@
  *
  * Backpressure runs end to end: the requester decodes only while its queue of
  * undelivered chunks is under FILE_READ_HIGH_WATER_BYTES and otherwise pauses
- * the stream (yamux withholds window); the server pulls the next chunk from
- * the FileServer's iterable only while its stream's write buffer is under one
- * write batch. So the server reads ahead at most about one yamux window + one
- * write batch + the requester's high-water mark.
+ * the stream (yamux withholds window); the server gathers the chunks its
+ * FileServer has ready into one write batch and pulls more only while its
+ * stream's write buffer is under one write batch. So the server reads ahead
+ * at most about one yamux window + two write batches + the requester's
+ * high-water mark. The requester side is in file-fetch.ts, the request codec
+ * in file-request.ts.
  */
-import type { Connection, Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
-import { FILE_FRAME_MAX_BYTES, type FileRequest, TransportError } from '@parley/core';
+import type { Connection, Stream } from '@libp2p/interface';
+import { FILE_FRAME_MAX_BYTES } from '@parley/core';
 import { FILE_PROTOCOL, resetStream, type TransportContext } from './context.ts';
-import { createFrameDecoder, encodeFrames } from './frame-codec.ts';
+import { decodeFileRequest, STATUS_ACCEPTED, STATUS_REFUSED } from './file-request.ts';
+import { uvarintLength, writeUvarint } from './frame-codec.ts';
 import { readOneFrame, remoteClosed } from './intro.ts';
 import {
-  DIAL_TIMEOUT_MS,
-  FILE_READ_HIGH_WATER_BYTES,
   FILE_REQUEST_MAX_BYTES,
+  FILE_SEND_SLAB_BYTES,
   INTRO_CLOSE_GRACE_MS,
   MAX_INBOUND_FILE_STREAMS,
   MAX_OUTBOUND_FILE_STREAMS,
   STREAM_MAX_WRITE_BUFFER_BYTES,
 } from './limits.ts';
-import { openProtocolStream } from './open-stream.ts';
 
-const REQUEST_VERSION = 1;
-/** version u8 ‖ fileId 16 bytes ‖ fromChunk u32 BE */
-const REQUEST_BYTES = 1 + 16 + 4;
-const STATUS_REFUSED = 0x00;
-const STATUS_ACCEPTED = 0x01;
-const FILE_ID = /^[0-9a-f]{32}$/;
-
-/** The request frame's payload (without the length prefix); throws `refused` on an invalid request. */
-export function encodeFileRequest(request: FileRequest): Uint8Array {
-  const { fileId, fromChunk } = request;
-  if (typeof fileId !== 'string' || !FILE_ID.test(fileId)) {
-    throw new TransportError('refused', 'fileId must be 32 lowercase hex characters');
-  }
-  if (!Number.isInteger(fromChunk) || fromChunk < 0 || fromChunk > 0xffff_ffff) {
-    throw new TransportError('refused', 'fromChunk must be an integer in 0..2^32-1');
-  }
-  const out = new Uint8Array(REQUEST_BYTES);
-  out[0] = REQUEST_VERSION;
-  for (let i = 0; i < 16; i++) out[1 + i] = Number.parseInt(fileId.slice(2 * i, 2 * i + 2), 16);
-  new DataView(out.buffer).setUint32(17, fromChunk, false);
-  return out;
-}
-
-/** Parses a request payload; null if it is not exactly a version-1 request. */
-export function decodeFileRequest(payload: Uint8Array): FileRequest | null {
-  if (payload.length !== REQUEST_BYTES || payload[0] !== REQUEST_VERSION) return null;
-  let fileId = '';
-  for (let i = 1; i < 17; i++) fileId += (payload[i] as number).toString(16).padStart(2, '0');
-  const fromChunk = new DataView(payload.buffer, payload.byteOffset, payload.length).getUint32(17, false);
-  return { fileId, fromChunk };
-}
+export { createFetchSlots, type FetchSlots, fetchFile } from './file-fetch.ts';
+export { decodeFileRequest, encodeFileRequest } from './file-request.ts';
 
 export interface FileSide {
   /** Files being served right now (for tests and metrics). */
@@ -137,31 +108,7 @@ async function serveFile(ctx: TransportContext, stream: Stream, peer: string): P
   let exhausted = false;
   try {
     stream.send(Uint8Array.of(STATUS_ACCEPTED));
-    const highWater = ctx.limits.writeBatchMaxBytes;
-    for (;;) {
-      if (stream.status !== 'open' || stream.writeStatus !== 'writable') return; // requester went away
-      const next = await iterator.next();
-      if (next.done) {
-        exhausted = true;
-        break;
-      }
-      if (stream.status !== 'open' || stream.writeStatus !== 'writable') return;
-      const chunk = next.value;
-      if (!(chunk instanceof Uint8Array) || chunk.length === 0 || chunk.length > FILE_FRAME_MAX_BYTES) {
-        ctx.log(`file server yielded a chunk outside 1..${FILE_FRAME_MAX_BYTES} bytes`);
-        resetStream(stream, 'bad chunk');
-        return;
-      }
-      // encodeFrames copies: the producer may reuse its buffer once next() is called again
-      const ok = stream.send(encodeFrames([chunk]));
-      if (!ok || stream.writeBufferLength > highWater) {
-        if (!(await writeRoom(stream, highWater, ctx.limits.fileWriteStallTimeoutMs))) {
-          ctx.log(`reset /parley/file stream to ${peer}: requester stalled`);
-          resetStream(stream, 'requester stalled');
-          return;
-        }
-      }
-    }
+    exhausted = await sendChunks(ctx, stream, peer, iterator);
   } finally {
     if (!exhausted) {
       try {
@@ -171,7 +118,85 @@ async function serveFile(ctx: TransportContext, stream: Stream, peer: string): P
       }
     }
   }
-  await finish(ctx, stream);
+  if (exhausted) await finish(ctx, stream);
+}
+
+const NOT_READY = Symbol('not ready');
+const writable = (stream: Stream): boolean => stream.status === 'open' && stream.writeStatus === 'writable';
+
+/**
+ * Frames the producer's chunks into write batches and sends them; true once
+ * the producer is exhausted, false if the stream went away or was reset.
+ *
+ * A batch takes the chunks the producer has ready now (those that arrive
+ * before the event loop's next turn), up to one write batch: one send (one
+ * yamux frame, a few Noise messages) per batch rather than per chunk. Frames
+ * are copied (the producer may reuse its buffer once next() is called again)
+ * into send slabs of FILE_SEND_SLAB_BYTES, each region sent once and never
+ * written again: one allocation per slab, not per chunk.
+ */
+async function sendChunks(
+  ctx: TransportContext,
+  stream: Stream,
+  peer: string,
+  iterator: AsyncIterator<Uint8Array>,
+): Promise<boolean> {
+  const highWater = ctx.limits.writeBatchMaxBytes;
+  let slab = new Uint8Array(0);
+  let used = 0;
+  let batchStart = 0;
+  /** Settles on the event loop's next turn: the producer had nothing more ready for this batch. */
+  let tick: Promise<typeof NOT_READY> | undefined;
+  const pull = (): Promise<IteratorResult<Uint8Array>> => {
+    const next = iterator.next();
+    next.catch(() => undefined); // observed below; a batch flushed on NOT_READY may leave it pending
+    return next;
+  };
+  /** Sends the batch; false if the requester stalls (then the stream is reset). */
+  const flush = async (): Promise<boolean> => {
+    tick = undefined;
+    if (used === batchStart) return true;
+    const ok = stream.send(slab.subarray(batchStart, used));
+    batchStart = used;
+    if (ok && stream.writeBufferLength <= highWater) return true;
+    if (await writeRoom(stream, highWater, ctx.limits.fileWriteStallTimeoutMs)) return true;
+    if (stream.status === 'open') {
+      ctx.log(`reset /parley/file stream to ${peer}: requester stalled`);
+      resetStream(stream, 'requester stalled');
+    }
+    return false;
+  };
+  let pending = pull();
+  for (;;) {
+    if (!writable(stream)) return false; // requester went away
+    // the first chunk of a batch is awaited; later ones only if the producer has them ready now
+    tick ??= used === batchStart ? undefined : new Promise((r) => setImmediate(r, NOT_READY));
+    const next = tick ? await Promise.race([pending, tick]) : await pending;
+    if (!writable(stream)) return false;
+    if (next === NOT_READY) {
+      if (!(await flush())) return false;
+      continue;
+    }
+    if (next.done) return (await flush()) && writable(stream);
+    const chunk = next.value;
+    if (!(chunk instanceof Uint8Array) || chunk.length === 0 || chunk.length > FILE_FRAME_MAX_BYTES) {
+      ctx.log(`file server yielded a chunk outside 1..${FILE_FRAME_MAX_BYTES} bytes`);
+      resetStream(stream, 'bad chunk');
+      return false;
+    }
+    const frameBytes = uvarintLength(chunk.length) + chunk.length;
+    if (slab.length - used < frameBytes) {
+      if (!(await flush())) return false;
+      slab = new Uint8Array(Math.max(FILE_SEND_SLAB_BYTES, frameBytes));
+      used = 0;
+      batchStart = 0;
+    }
+    used = writeUvarint(chunk.length, slab, used);
+    slab.set(chunk, used);
+    used += chunk.length;
+    pending = pull(); // only now: the chunk is copied
+    if (used - batchStart >= highWater && !(await flush())) return false;
+  }
 }
 
 /** Flush and close our write side; reset a requester that keeps its own write side open. */
@@ -217,276 +242,4 @@ function writeRoom(stream: Stream, maxBuffered: number, stallMs: number): Promis
     stream.addEventListener('idle', check);
     stream.addEventListener('close', check);
   });
-}
-
-// ---- requester ---------------------------------------------------------------
-
-/** Outbound fetches per peer, at most MAX_OUTBOUND_FILE_STREAMS at once (the rest wait their turn). */
-export interface FetchSlots {
-  acquire(peer: string, signal?: AbortSignal): Promise<() => void>;
-  /** Fetches holding a slot. */
-  active(): number;
-}
-
-export function createFetchSlots(): FetchSlots {
-  let total = 0;
-  const perPeer = new Map<string, { active: number; waiters: Array<() => void> }>();
-  return {
-    async acquire(peer, signal) {
-      let slot = perPeer.get(peer);
-      if (!slot) {
-        slot = { active: 0, waiters: [] };
-        perPeer.set(peer, slot);
-      }
-      const s = slot;
-      while (s.active >= MAX_OUTBOUND_FILE_STREAMS) {
-        await new Promise<void>((resolve, reject) => {
-          const wake = (): void => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          };
-          const onAbort = (): void => {
-            const at = s.waiters.indexOf(wake);
-            if (at >= 0) s.waiters.splice(at, 1);
-            reject(new TransportError('aborted', 'file fetch aborted'));
-          };
-          if (signal?.aborted) return onAbort();
-          signal?.addEventListener('abort', onAbort, { once: true });
-          s.waiters.push(wake);
-        });
-      }
-      s.active++;
-      total++;
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        s.active--;
-        total--;
-        const wake = s.waiters.shift();
-        if (wake) wake();
-        else if (s.active === 0) perPeer.delete(peer);
-      };
-    },
-    active: () => total,
-  };
-}
-
-/** Client side of fetchFile: `connect` establishes a connection like send() does (or throws). */
-export async function* fetchFile(
-  ctx: TransportContext,
-  slots: FetchSlots,
-  connect: (peer: string, signal?: AbortSignal) => Promise<void>,
-  peer: string,
-  request: FileRequest,
-  signal?: AbortSignal,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  if (ctx.stopped) throw new TransportError('closed', 'transport is stopped');
-  const payload = encodeFileRequest(request);
-  if (signal?.aborted) throw new TransportError('aborted', 'file fetch aborted');
-  const release = await slots.acquire(peer, signal);
-  let stream: Stream | null = null;
-  let reader: FileReader | null = null;
-  try {
-    await connect(peer, signal);
-    try {
-      const timeout = AbortSignal.timeout(DIAL_TIMEOUT_MS);
-      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      stream = await openProtocolStream(ctx.node, peerIdFromString(peer), FILE_PROTOCOL, combined);
-    } catch (err) {
-      if (signal?.aborted) throw new TransportError('aborted', 'file fetch aborted');
-      if (ctx.stopped) throw new TransportError('closed', 'transport is stopped');
-      throw new TransportError('unreachable', `cannot open ${FILE_PROTOCOL} to ${peer}`, { cause: err });
-    }
-    reader = createFileReader(ctx, stream, signal);
-    try {
-      stream.send(encodeFrames([payload]));
-      await stream.close({ signal: AbortSignal.timeout(ctx.limits.fileIdleTimeoutMs) });
-    } catch {
-      // the server reset before reading (e.g. we are not admitted): the reader reports it
-    }
-    for (;;) {
-      const chunk = await reader.next();
-      if (chunk === null) return;
-      yield chunk;
-    }
-  } finally {
-    reader?.dispose();
-    // the consumer stopped early, or we failed: tell the server to stop pulling chunks
-    if (stream && stream.status === 'open') resetStream(stream, 'file fetch ended');
-    release();
-  }
-}
-
-interface FileReader {
-  /** The next chunk, null at the end; throws TransportError. */
-  next(): Promise<Uint8Array | null>;
-  dispose(): void;
-}
-
-function createFileReader(ctx: TransportContext, stream: Stream, signal?: AbortSignal): FileReader {
-  const decoder = createFrameDecoder(FILE_FRAME_MAX_BYTES);
-  let queue: Array<Uint8Array | undefined> = [];
-  let head = 0;
-  let queuedBytes = 0;
-  let statusSeen = false;
-  let ended = false;
-  let failure: TransportError | null = null;
-  let paused = false;
-  let resuming = false;
-  /** A graceful end needs the server's FIN; a connection that just went away also "ends" the stream. */
-  let remoteFinished = false;
-  let wake: (() => void) | null = null;
-
-  const notify = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
-  const fail = (err: TransportError): void => {
-    if (failure || ended) return;
-    failure = err;
-    resetStream(stream, err.message);
-    notify();
-  };
-  const lost = (what: string): TransportError => {
-    if (ctx.stopped) return new TransportError('closed', 'transport is stopped');
-    // Only an explicit 0x00 status means "no such file for you". A reset before the status may be
-    // temporary (the peer is starting or stopping, over its stream limit): the caller retries later.
-    if (!statusSeen) return new TransportError('unreachable', `file request not answered: ${what}`);
-    return new TransportError('unreachable', `file transfer interrupted: ${what}`);
-  };
-
-  const onMessage = (evt: StreamMessageEvent): void => {
-    try {
-      let data = evt.data;
-      if (!statusSeen) {
-        const status = data instanceof Uint8Array ? data[0] : data.get(0);
-        if (status === STATUS_REFUSED) {
-          fail(new TransportError('refused', 'the peer has no such file for us'));
-          return;
-        }
-        if (status !== STATUS_ACCEPTED) {
-          fail(new TransportError('unreachable', 'malformed file response'));
-          return;
-        }
-        statusSeen = true;
-        data = data instanceof Uint8Array ? data.subarray(1) : data.sublist(1);
-      }
-      const error = decoder.push(data, (frame) => {
-        queue.push(frame);
-        queuedBytes += frame.length;
-      });
-      if (error) {
-        ctx.log(`reset /parley/file stream: ${error}`);
-        fail(new TransportError('unreachable', `malformed file frame: ${error}`));
-        return;
-      }
-      if (queuedBytes > FILE_READ_HIGH_WATER_BYTES && !paused) {
-        paused = true;
-        // inside stream.resume() (which dispatches the buffered bytes to us first and only
-        // then tells yamux to send window again) a pause here would be undone: resume() re-pauses
-        if (!resuming) pauseStream();
-      }
-      notify();
-    } catch (err) {
-      fail(new TransportError('unreachable', 'file stream error', { cause: err }));
-    }
-  };
-  const pauseStream = (): void => {
-    try {
-      stream.pause();
-    } catch {
-      // closing already
-    }
-  };
-  const onRemoteCloseWrite = (): void => {
-    remoteFinished = true;
-  };
-  // a muxer may flag FIN on the frame carrying the last bytes and deliver them right after 'end'
-  const onEndEvent = (): void => queueMicrotask(onEnd);
-  const onEnd = (): void => {
-    if (stream.status === 'reset' || stream.status === 'aborted') {
-      fail(lost('stream reset'));
-      return;
-    }
-    if (!statusSeen) fail(lost('stream ended without a status'));
-    else if (!remoteFinished) fail(lost('connection closed'));
-    else if (decoder.partial) fail(new TransportError('unreachable', 'file stream ended inside a frame'));
-    else ended = true;
-    notify();
-  };
-  const onClose = (evt: StreamCloseEvent): void => {
-    if (evt.error) fail(lost('stream reset'));
-    else notify();
-  };
-  const onAbort = (): void => fail(new TransportError('aborted', 'file fetch aborted'));
-
-  stream.addEventListener('message', onMessage);
-  stream.addEventListener('end', onEndEvent);
-  stream.addEventListener('remoteCloseWrite', onRemoteCloseWrite);
-  stream.addEventListener('close', onClose);
-  signal?.addEventListener('abort', onAbort, { once: true });
-
-  const resume = (): void => {
-    if (!paused) return;
-    paused = false;
-    resuming = true;
-    try {
-      stream.resume();
-    } catch {
-      // closing already
-    } finally {
-      resuming = false;
-    }
-    if (paused) pauseStream();
-  };
-
-  return {
-    async next() {
-      for (;;) {
-        if (signal?.aborted) fail(new TransportError('aborted', 'file fetch aborted'));
-        if (failure && (failure.code === 'aborted' || failure.code === 'closed')) throw failure;
-        if (head < queue.length) {
-          const frame = queue[head] as Uint8Array;
-          queue[head++] = undefined;
-          queuedBytes -= frame.length;
-          if (head === queue.length) {
-            queue = [];
-            head = 0;
-          } else if (head >= 256) {
-            queue = queue.slice(head);
-            head = 0;
-          }
-          if (queuedBytes <= FILE_READ_HIGH_WATER_BYTES / 2) resume();
-          return frame;
-        }
-        if (failure) throw failure;
-        if (ended) return null;
-        resume();
-        // 'end' fires once; if it passed unseen (nothing buffered is left), settle on our own
-        if (stream.readableEnded) queueMicrotask(onEnd);
-        // idle timeout: counts only while our consumer waits (our own pause is excluded)
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            wake = null;
-            fail(new TransportError('unreachable', 'file transfer idle'));
-            resolve();
-          }, ctx.limits.fileIdleTimeoutMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    },
-    dispose() {
-      stream.removeEventListener('message', onMessage);
-      stream.removeEventListener('end', onEndEvent);
-      stream.removeEventListener('remoteCloseWrite', onRemoteCloseWrite);
-      stream.removeEventListener('close', onClose);
-      signal?.removeEventListener('abort', onAbort);
-      notify();
-    },
-  };
 }

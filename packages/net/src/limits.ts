@@ -91,6 +91,18 @@ export const FILE_WRITE_STALL_TIMEOUT_MS = 60_000;
 /** Decoded chunks a requester holds (bytes) before it pauses the stream (withholds yamux window). */
 export const FILE_READ_HIGH_WATER_BYTES: number = 256 * 1024;
 
+/** Counted per queued chunk on top of its length, so a flood of tiny frames is bounded too. */
+export const FILE_QUEUED_FRAME_OVERHEAD_BYTES = 256;
+
+/**
+ * The requester assembles chunk frames into shared buffers of this size (one
+ * allocation per slab, not per chunk; a slab lives as long as any of its chunks).
+ */
+export const FILE_READ_SLAB_BYTES: number = 256 * 1024;
+
+/** A file server frames chunks into send buffers of this size (one allocation per slab, not per chunk). */
+export const FILE_SEND_SLAB_BYTES: number = 512 * 1024;
+
 /** Concurrent inbound /parley/file streams per connection (files being served to one peer). */
 export const MAX_INBOUND_FILE_STREAMS = 4;
 
