@@ -17,6 +17,11 @@
  * 3. The same 50-member group in large-group mode (gossipsub topic, docs/GROUPS.md): one publish
  *    per message instead of 49 outbox frames (`groupTopic`).
  *
+ * 4. Opt-in, `--large-group N` (e.g. 500): what one membership change of an N-member group costs
+ *    (docs/SCALE.md "Large groups: state changes"): the admin's transaction, the pairwise messages
+ *    and bytes it queues (the state in parts to every member), and how long until the running
+ *    members applied it. 3 members run; the others were befriended and then stopped.
+ *
  * `--followers N`, `--posts N`, `--messages N` change the sizes; `--groups-only` skips 1.
  */
 import { parseArgs } from 'node:util';
@@ -37,11 +42,13 @@ const { values } = parseArgs({
     posts: { type: 'string' },
     messages: { type: 'string' },
     'groups-only': { type: 'boolean' },
+    'large-group': { type: 'string' },
   },
 });
 const FOLLOWERS = Number(values.followers ?? 200);
 const POSTS = Number(values.posts ?? 5);
 const GROUP_MESSAGES = Number(values.messages ?? 200);
+const LARGE_GROUP = Number(values['large-group'] ?? 0);
 const OWNER_MAX_CONNECTIONS = 24;
 const FOLLOWER_MAX_CONNECTIONS = 32;
 const FOLLOWER_DIALS = 6;
@@ -217,10 +224,100 @@ async function groupBench(topicMinMembers: number) {
   };
 }
 
+/** One admin, `size - 1` contacts (3 running), one group created and one member removed. */
+async function largeGroupBench(size: number) {
+  const network = createMemoryNetwork();
+  const make = async (name: string) => {
+    const store = createMemoryStore();
+    const peerId = `12D3KooW${name}`;
+    const account = await createAccount(store, {
+      name,
+      secret: { keyFile: systemRandom(32) },
+      peerId,
+      peerKey: Uint8Array.of(1, 2, 3),
+      primitives: nodePrimitives,
+      random: systemRandom,
+      now: Date.now(),
+    });
+    const transport = network.createTransport(peerId);
+    const messenger = createMessenger({
+      store,
+      transport,
+      account,
+      primitives: nodePrimitives,
+      random: systemRandom,
+    });
+    await messenger.start();
+    return { name, store, transport, messenger };
+  };
+  const admin = await make('admin');
+  const others: Array<Awaited<ReturnType<typeof make>>> = [];
+  for (let i = 0; i < size - 1; i++) others.push(await make(`m${String(i).padStart(4, '0')}`));
+  for (const p of others) {
+    p.messenger.acceptInvite(admin.messenger.createInvite().link, 'admin');
+    await eventually(() => p.messenger.contacts().some((c) => c.state === 'active'), 10_000, p.name);
+  }
+  await eventually(
+    () => admin.messenger.contacts().filter((c) => c.state === 'active').length === size - 1,
+    10_000,
+    'contacts',
+  );
+  const live = others.slice(0, 3);
+  for (const p of others.slice(3)) {
+    await p.messenger.stop();
+    await p.transport.stop();
+  }
+  const queued = () => {
+    const rows = admin.store.transaction((tx) => others.flatMap((p) => tx.listOutbox(`12D3KooW${p.name}`)));
+    return { frames: rows.length, bytes: rows.reduce((n, r) => n + r.frame.length, 0) };
+  };
+  const epochOf = (p: Awaited<ReturnType<typeof make>>) => {
+    try {
+      return p.messenger.group('big').epoch;
+    } catch {
+      return 0;
+    }
+  };
+  const change = async (what: string, fn: () => void, epoch: number) => {
+    const before = queued();
+    const t = Date.now();
+    fn();
+    const transactionMs = Date.now() - t;
+    const after = queued();
+    await eventually(() => live.slice(0, 2).every((p) => epochOf(p) === epoch), 120_000, `${what} applied`);
+    return {
+      transactionMs,
+      appliedMs: Date.now() - t,
+      outboxGrowthFrames: after.frames - before.frames, // net: new rows minus those the running members ACKed
+      outboxGrowthBytes: after.bytes - before.bytes,
+    };
+  };
+  const created = await change(
+    'create',
+    () =>
+      admin.messenger.createGroup(
+        'big',
+        others.map((p) => p.name),
+      ),
+    1,
+  );
+  const removed = await change(
+    'remove',
+    () => admin.messenger.removeFromGroup('big', live[2]?.name ?? ''),
+    2,
+  );
+  for (const p of [admin, ...live]) await p.messenger.stop();
+  return { members: size, running: live.length + 1, create: created, removeOne: removed };
+}
+
 const channel = values['groups-only'] ? null : await channelBench();
 log(`channel: ${JSON.stringify(channel)}`);
 const group = await groupBench(51);
 log(`group: ${JSON.stringify(group)}`);
 const groupTopic = await groupBench(32);
-process.stdout.write(`${JSON.stringify({ node: process.version, channel, group, groupTopic })}\n`);
+log(`groupTopic: ${JSON.stringify(groupTopic)}`);
+const largeGroup = LARGE_GROUP > 0 ? await largeGroupBench(LARGE_GROUP) : null;
+process.stdout.write(
+  `${JSON.stringify({ node: process.version, channel, group, groupTopic, largeGroup })}\n`,
+);
 process.exit(0);

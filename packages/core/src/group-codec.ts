@@ -7,6 +7,9 @@
  *   state       {v:1, type:'state', group:{id, name, epoch, members:[{peerId, name, role, card}], secret?}}
  *               secret = the epoch's group secret (32 bytes; large groups' gossipsub topic), sent to
  *               members only: the copy a removed member gets has none
+ *   state-part  {v:1, type:'state-part', id, epoch, digest, index, count, members:[...], name?, secret?}
+ *               one of `count` parts of a state too large for one payload (group-state-parts.ts);
+ *               part 0 alone carries name (and secret); digest = SHA-256 of the whole `state` payload
  *   leave       {v:1, type:'leave', id, epoch}
  *   sender-key  {v:1, type:'sender-key', id, epoch, key}        key = sender-key distribution (73 bytes)
  *   picture     {v:1, type:'picture', id, epoch, at, picture: {type, data} | null}   (group-picture.ts)
@@ -19,8 +22,24 @@ import { InboundError } from './errors.ts';
 import { type GroupPicture, type GroupPictureType, pictureProblem } from './group-picture.ts';
 
 export const GROUP_CONTROL_VERSION = 1;
-/** Most members of a pairwise fan-out group (the `state` must fit one control payload). */
-export const GROUP_MAX_MEMBERS = 50;
+/** Most members of a group. A state this large is sent in parts (group-state-parts.ts). */
+export const GROUP_MAX_MEMBERS = 500;
+/**
+ * Most members of a group delivered pairwise (one frame per member per message, per-member
+ * receipts); a larger state always carries a secret, i.e. gossipsub, whatever the configured
+ * `groupTopicMinMembers`.
+ */
+export const GROUP_PAIRWISE_MAX_MEMBERS = 50;
+/** Most parts of one state (a 500-member state with the largest cards and names needs 23). */
+export const GROUP_STATE_PARTS_MAX = 32;
+/**
+ * Largest `state` or `state-part` we send. Below CONTROL_PAYLOAD_MAX_BYTES (48 KiB) because the
+ * payload travels base64url-encoded (× 4/3) inside the app message, and the encrypted frame must
+ * stay within FRAME_MAX_BYTES (64 KiB): a 40 KiB payload makes a ~55 KiB frame.
+ */
+export const GROUP_STATE_PAYLOAD_MAX_BYTES: number = 40 * 1024;
+/** SHA-256 of the whole state, binding its parts together. */
+export const GROUP_STATE_DIGEST_BYTES = 32;
 /** Largest contact card carried for a member. */
 export const GROUP_CARD_MAX_BYTES = 1024;
 /** Epochs are u32. */
@@ -56,8 +75,26 @@ export interface GroupState {
 /** Size of the per-epoch group secret. */
 export const GROUP_SECRET_BYTES = 32;
 
+/** One part of a state sent in several (docs/GROUPS.md "Large states"). */
+export interface GroupStatePart {
+  readonly type: 'state-part';
+  readonly id: string;
+  readonly epoch: number;
+  /** SHA-256 of the whole state's single-message encoding (`encodeGroupControl({type:'state'})`). */
+  readonly digest: Uint8Array;
+  /** 0..count-1; the members of all parts in index order are the state's members in order. */
+  readonly index: number;
+  readonly count: number;
+  readonly members: readonly GroupMember[];
+  /** Part 0 only. */
+  readonly name?: string;
+  /** Part 0 only, and only in a member's copy (as in `state`). */
+  readonly secret?: Uint8Array;
+}
+
 export type GroupControl =
   | { readonly type: 'state'; readonly group: GroupState }
+  | GroupStatePart
   | { readonly type: 'leave'; readonly id: string; readonly epoch: number }
   | { readonly type: 'sender-key'; readonly id: string; readonly epoch: number; readonly key: Uint8Array }
   | {
@@ -89,19 +126,36 @@ export function validGroupName(name: unknown): name is string {
 const epochOk = (e: unknown): e is number =>
   typeof e === 'number' && Number.isInteger(e) && e >= 1 && e <= GROUP_EPOCH_MAX;
 
+export const encodeGroupMember = (m: GroupMember): Record<string, unknown> => ({
+  peerId: m.peerId,
+  name: m.name,
+  role: m.role,
+  card: toBase64Url(m.card),
+});
+
 export function encodeGroupState(g: GroupState): Record<string, unknown> {
-  const out = {
-    id: g.id,
-    name: g.name,
-    epoch: g.epoch,
-    members: g.members.map((m) => ({
-      peerId: m.peerId,
-      name: m.name,
-      role: m.role,
-      card: toBase64Url(m.card),
-    })),
-  };
+  const out = { id: g.id, name: g.name, epoch: g.epoch, members: g.members.map(encodeGroupMember) };
   return g.secret ? { ...out, secret: toBase64Url(g.secret) } : out;
+}
+
+/** The body of a `state-part` (members already encoded: the splitter measures them). */
+export function statePartBody(
+  p: Omit<GroupStatePart, 'members' | 'type'>,
+  members: readonly Record<string, unknown>[],
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    v: GROUP_CONTROL_VERSION,
+    type: 'state-part',
+    id: p.id,
+    epoch: p.epoch,
+    digest: toBase64Url(p.digest),
+    index: p.index,
+    count: p.count,
+    members,
+  };
+  if (p.name !== undefined) body.name = p.name;
+  if (p.secret) body.secret = toBase64Url(p.secret);
+  return body;
 }
 
 /** The state as a member being removed gets it: without the new epoch's secret. */
@@ -111,24 +165,27 @@ export function withoutSecret(g: GroupState): GroupState {
 }
 
 export function encodeGroupControl(c: GroupControl): Uint8Array {
-  const body =
-    c.type === 'state'
-      ? { v: GROUP_CONTROL_VERSION, type: c.type, group: encodeGroupState(c.group) }
-      : c.type === 'leave'
-        ? { v: GROUP_CONTROL_VERSION, type: c.type, id: c.id, epoch: c.epoch }
-        : c.type === 'picture'
-          ? {
-              v: GROUP_CONTROL_VERSION,
-              type: c.type,
-              id: c.id,
-              epoch: c.epoch,
-              at: c.at,
-              picture: c.picture && { type: c.picture.type, data: toBase64Url(c.picture.data) },
-            }
-          : { v: GROUP_CONTROL_VERSION, type: c.type, id: c.id, epoch: c.epoch, key: toBase64Url(c.key) };
-  const bytes = utf8(JSON.stringify(body));
+  const bytes = utf8(JSON.stringify(controlBody(c)));
   decodeGroupControl(bytes); // what we send must pass our own checks
   return bytes;
+}
+
+function controlBody(c: GroupControl): Record<string, unknown> {
+  const v = GROUP_CONTROL_VERSION;
+  switch (c.type) {
+    case 'state':
+      return { v, type: c.type, group: encodeGroupState(c.group) };
+    case 'state-part':
+      return statePartBody(c, c.members.map(encodeGroupMember));
+    case 'leave':
+      return { v, type: c.type, id: c.id, epoch: c.epoch };
+    case 'picture': {
+      const picture = c.picture && { type: c.picture.type, data: toBase64Url(c.picture.data) };
+      return { v, type: c.type, id: c.id, epoch: c.epoch, at: c.at, picture };
+    }
+    case 'sender-key':
+      return { v, type: c.type, id: c.id, epoch: c.epoch, key: toBase64Url(c.key) };
+  }
 }
 
 function only(o: Record<string, unknown>, keys: readonly string[], what: string): void {
@@ -160,8 +217,23 @@ export function decodeGroupState(v: unknown): GroupState {
   if (!epochOk(g.epoch)) throw bad('bad epoch');
   if (!Array.isArray(g.members) || g.members.length === 0 || g.members.length > GROUP_MAX_MEMBERS)
     throw bad(`a group has 1..${GROUP_MAX_MEMBERS} members`);
+  const members = decodeMembers(g.members);
+  if (!members.some((m) => m.role === 'admin')) throw bad('a group needs an admin');
+  const state = { id: g.id, name: g.name, epoch: g.epoch, members };
+  if (g.secret === undefined) return state;
+  return { ...state, secret: decodeSecret(g.secret) };
+}
+
+function decodeSecret(v: unknown): Uint8Array {
+  const secret = bytes(v, 'secret', GROUP_SECRET_BYTES);
+  if (secret.length !== GROUP_SECRET_BYTES) throw bad('the group secret has a bad size');
+  return secret;
+}
+
+/** Members, in order, PeerIds unique within the list (across parts: checked once assembled). */
+function decodeMembers(list: readonly unknown[]): GroupMember[] {
   const seen = new Set<string>();
-  const members = g.members.map((raw): GroupMember => {
+  return list.map((raw): GroupMember => {
     const m = object(raw, 'member');
     only(m, ['peerId', 'name', 'role', 'card'], 'member');
     if (typeof m.peerId !== 'string' || m.peerId.length === 0 || m.peerId.length > 128 || seen.has(m.peerId))
@@ -176,12 +248,40 @@ export function decodeGroupState(v: unknown): GroupState {
       card: bytes(m.card, 'card', GROUP_CARD_MAX_BYTES),
     };
   });
-  if (!members.some((m) => m.role === 'admin')) throw bad('a group needs an admin');
-  const state = { id: g.id, name: g.name, epoch: g.epoch, members };
-  if (g.secret === undefined) return state;
-  const secret = bytes(g.secret, 'secret', GROUP_SECRET_BYTES);
-  if (secret.length !== GROUP_SECRET_BYTES) throw bad('the group secret has a bad size');
-  return { ...state, secret };
+}
+
+const indexOk = (n: unknown, below: number): n is number =>
+  typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < below;
+
+function decodeStatePart(o: Record<string, unknown>): GroupStatePart {
+  only(
+    o,
+    ['v', 'type', 'id', 'epoch', 'digest', 'index', 'count', 'members', 'name', 'secret'],
+    'state-part',
+  );
+  if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad state-part');
+  const digest = bytes(o.digest, 'digest', GROUP_STATE_DIGEST_BYTES);
+  if (digest.length !== GROUP_STATE_DIGEST_BYTES) throw bad('the state digest has a bad size');
+  // A state that fits one payload is sent whole: a split one has 2..GROUP_STATE_PARTS_MAX parts.
+  if (!indexOk(o.count, GROUP_STATE_PARTS_MAX + 1) || o.count < 2) throw bad('bad part count');
+  if (!indexOk(o.index, o.count)) throw bad('bad part index');
+  if (!Array.isArray(o.members) || o.members.length === 0 || o.members.length > GROUP_MAX_MEMBERS)
+    throw bad(`a part has 1..${GROUP_MAX_MEMBERS} members`);
+  const head = o.index === 0;
+  if (head !== (o.name !== undefined)) throw bad('only part 0 carries the group name');
+  if (!head && o.secret !== undefined) throw bad('only part 0 carries the group secret');
+  if (head && !validGroupName(o.name)) throw bad('bad group name');
+  const part = {
+    type: 'state-part' as const,
+    id: o.id,
+    epoch: o.epoch,
+    digest,
+    index: o.index,
+    count: o.count,
+    members: decodeMembers(o.members),
+  };
+  const named = head ? { ...part, name: o.name as string } : part;
+  return o.secret === undefined ? named : { ...named, secret: decodeSecret(o.secret) };
 }
 
 export function decodeGroupControl(payload: Uint8Array): GroupControl {
@@ -197,6 +297,8 @@ export function decodeGroupControl(payload: Uint8Array): GroupControl {
     case 'state':
       only(o, ['v', 'type', 'group'], 'state');
       return { type: 'state', group: decodeGroupState(o.group) };
+    case 'state-part':
+      return decodeStatePart(o);
     case 'leave':
       only(o, ['v', 'type', 'id', 'epoch'], 'leave');
       if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad leave');

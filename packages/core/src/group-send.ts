@@ -29,7 +29,14 @@ import { fromHex, toHex } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { CoreError, InboundError } from './errors.ts';
 import { encodeFrame, frameDigest, GROUP_ID_BYTES } from './frame.ts';
-import { encodeGroupControl, GROUP_SECRET_BYTES, type GroupState, withoutSecret } from './group-codec.ts';
+import {
+  encodeGroupControl,
+  GROUP_PAIRWISE_MAX_MEMBERS,
+  GROUP_SECRET_BYTES,
+  type GroupState,
+  withoutSecret,
+} from './group-codec.ts';
+import { encodeStatePayloads } from './group-state-parts.ts';
 import {
   isAdmin,
   loadOwnKey,
@@ -184,11 +191,44 @@ export function sendControl(
 /**
  * Sends `state` to each peer; returns those it could not reach yet (owed). A
  * peer the state does not name (being removed) gets it without the secret.
+ * A state too large for one payload goes as parts (group-state-parts.ts), all
+ * or none per peer.
  */
 export function sendState(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): string[] {
-  const full = encodeGroupControl({ type: 'state', group: g.state });
-  const bare = encodeGroupControl({ type: 'state', group: withoutSecret(g.state) });
-  return peers.filter((p) => !sendControl(ctx, tx, g, p, memberOf(g, p) ? full : bare));
+  const encoded = new Map<boolean, Uint8Array[]>(); // member's copy, removed member's copy
+  const payloads = (p: string): Uint8Array[] => {
+    const member = memberOf(g, p) !== undefined;
+    let list = encoded.get(member);
+    if (!list) {
+      list = encodeStatePayloads(ctx.primitives.sha256, member ? g.state : withoutSecret(g.state));
+      encoded.set(member, list);
+    }
+    return list;
+  };
+  return peers.filter((p) => !sendControls(ctx, tx, g, p, payloads(p)));
+}
+
+class Unreachable extends Error {}
+
+/** Several controls to one peer, all or none (a savepoint undoes the ones queued before a failure). */
+function sendControls(
+  ctx: Ctx,
+  tx: StoreTx,
+  g: StoredGroup,
+  peerId: string,
+  payloads: readonly Uint8Array[],
+): boolean {
+  if (payloads.length === 1) return sendControl(ctx, tx, g, peerId, payloads[0] as Uint8Array);
+  try {
+    ctx.store.transaction((inner) => {
+      for (const payload of payloads)
+        if (!sendControl(ctx, inner, g, peerId, payload)) throw new Unreachable();
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof Unreachable) return false;
+    throw error;
+  }
 }
 
 /** Announces that we leave (a member; an admin leaves with a new state instead). */
@@ -333,14 +373,14 @@ export function changeState(
 
 /**
  * The mode is the issuing admin's decision, carried in the state so every member agrees: a
- * state with at least `groupTopicMinMembers` members gets a fresh group secret (gossipsub topic);
- * a smaller one none (pairwise fan-out).
+ * state with at least `groupTopicMinMembers` members (and always one with more than
+ * GROUP_PAIRWISE_MAX_MEMBERS) gets a fresh group secret (gossipsub topic); a smaller one none
+ * (pairwise fan-out).
  */
 export function withSecret(ctx: Ctx, s: GroupState): GroupState {
   const bare = withoutSecret(s);
-  return s.members.length >= ctx.limits.groupTopicMinMembers
-    ? { ...bare, secret: ctx.random(GROUP_SECRET_BYTES) }
-    : bare;
+  const min = Math.min(ctx.limits.groupTopicMinMembers, GROUP_PAIRWISE_MAX_MEMBERS + 1);
+  return s.members.length >= min ? { ...bare, secret: ctx.random(GROUP_SECRET_BYTES) } : bare;
 }
 
 /** Drops our queued GROUP frames of this group (we left or were removed). */

@@ -19,6 +19,7 @@ import {
   serializeSenderKey,
   serializeSenderKeyReceiver,
 } from '@parley/crypto';
+import type { Account } from './account.ts';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { CoreError } from './errors.ts';
@@ -74,9 +75,43 @@ export interface ReceivedSenderKey {
 const groupLabel = (id: string): string => `group:${id}`;
 const keyLabel = (id: string, peer: string): string => `sender-key:${id}:${peer}`;
 
+/** Decoded groups kept per messenger (keyed by its account), newest last. */
+export const GROUP_CACHE_MAX = 16;
+const cache = new WeakMap<Account, Map<string, { readonly data: Uint8Array; readonly group: StoredGroup }>>();
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/**
+ * The stored group, or undefined. Opening and decoding a 500-member state
+ * takes milliseconds and happens for every incoming group message, so the
+ * result is kept for as long as the sealed record is byte-for-byte the same
+ * (every save re-seals with a fresh nonce, so any change is a miss).
+ */
 export function loadGroup(ctx: Ctx, tx: StoreTx, id: string): StoredGroup | undefined {
   const record = tx.getGroup(id);
   if (!record) return undefined;
+  let groups = cache.get(ctx.account);
+  if (!groups) {
+    groups = new Map();
+    cache.set(ctx.account, groups);
+  }
+  const hit = groups.get(id);
+  if (hit && hit.group.createdAt === record.createdAt && sameBytes(hit.data, record.data)) return hit.group;
+  const group = decodeGroup(ctx, id, record);
+  groups.delete(id);
+  groups.set(id, { data: new Uint8Array(record.data), group });
+  for (const key of groups.keys()) {
+    if (groups.size <= GROUP_CACHE_MAX) break;
+    groups.delete(key);
+  }
+  return group;
+}
+
+function decodeGroup(ctx: Ctx, id: string, record: { data: Uint8Array; createdAt: number }): StoredGroup {
   const raw = JSON.parse(fromUtf8(ctx.account.vault.open(groupLabel(id), record.data))) as Record<
     string,
     unknown

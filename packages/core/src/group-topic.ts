@@ -24,9 +24,10 @@ import type { Effects } from './apply-message.ts';
 import { concat, fromHex, toHex, utf8 } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
+import { GROUP_MAX_MEMBERS } from './group-codec.ts';
 import { applyGroupMessage } from './group-inbox.ts';
 import { GROUP_MESSAGE_KINDS } from './group-send.ts';
-import { loadReceivers, memberOf, type StoredGroup, saveReceivers } from './group-store.ts';
+import { loadReceivers, memberOf, SENDER_KEYS_KEPT, type StoredGroup, saveReceivers } from './group-store.ts';
 import type { StoreTx } from './store.ts';
 import { FRAME_MAX_BYTES, PUBSUB_MESSAGE_MAX_BYTES, QUERY_MAX_BYTES } from './transport.ts';
 
@@ -40,6 +41,9 @@ export const GROUP_TOPIC_MIN_MEMBERS_DEFAULT = 32;
 export const GROUP_LOG_PER_SENDER = 256;
 /** Ranges asked for in one catch-up request (a missing iteration, or "from here on"). */
 export const GROUP_SYNC_RANGES_MAX = 128;
+/** Ranges asked for in one catch-up page (in requests of GROUP_SYNC_RANGES_MAX): every tail, some holes. */
+export const GROUP_SYNC_ROUND_RANGES_MAX: number =
+  SENDER_KEYS_KEPT * GROUP_MAX_MEMBERS + GROUP_SYNC_RANGES_MAX;
 /** Messages in one catch-up answer at most (and bytes: under QUERY_MAX_BYTES). */
 export const GROUP_SYNC_PAGE_MAX = 64;
 
@@ -266,8 +270,9 @@ export function missingRanges(ctx: Ctx, tx: StoreTx, g: StoredGroup): SyncRange[
       for (const i of skipped) holes.push({ keyId: receiver.keyId, from: i, count: 1 });
     }
   }
-  // "Everything newer" first (at most 2 keys x 50 members fit), then the holes that still fit.
-  return [...tails, ...holes].slice(0, GROUP_SYNC_RANGES_MAX);
+  // "Everything newer" first (2 keys per member: up to 1000 at 500 members), then the holes that
+  // still fit; the caller asks in requests of GROUP_SYNC_RANGES_MAX ranges.
+  return [...tails, ...holes].slice(0, GROUP_SYNC_ROUND_RANGES_MAX);
 }
 
 /** Answers a member's catch-up request from our log (sealed posts opened); undefined = refuse. */

@@ -20,6 +20,7 @@ import {
   decodeGroupSyncRequest,
   decodeTopicMessage,
   encodeGroupSyncRequest,
+  GROUP_SYNC_RANGES_MAX,
   ingestTopicMessage,
   keyOwners,
   missingRanges,
@@ -132,17 +133,22 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
         return g && topicOf(ctx, g) ? missingRanges(ctx, tx, g) : [];
       });
       if (ranges.length === 0) return fresh;
-      let messages: Uint8Array[];
-      try {
-        const answer = await transport.query(peer, encodeGroupSyncRequest({ groupId, ranges }), {
-          addresses: addressesOf(peer),
-        });
-        messages = decodeGroupSyncAnswer(answer);
-      } catch {
-        return fresh; // unreachable, refused, or nonsense: the next member
-      }
       let now = 0;
-      for (const m of messages) if (ingest(groupId, m).result === 'fresh') now++;
+      // A large group has more member keys than one request holds: one request per slice, each
+      // answer ingested before the next is asked (one answer in memory at a time).
+      for (let i = 0; i < ranges.length; i += GROUP_SYNC_RANGES_MAX) {
+        const slice = ranges.slice(i, i + GROUP_SYNC_RANGES_MAX);
+        let messages: Uint8Array[];
+        try {
+          const answer = await transport.query(peer, encodeGroupSyncRequest({ groupId, ranges: slice }), {
+            addresses: addressesOf(peer),
+          });
+          messages = decodeGroupSyncAnswer(answer);
+        } catch {
+          return fresh + now; // unreachable, refused, or nonsense: the next member
+        }
+        for (const m of messages) if (ingest(groupId, m).result === 'fresh') now++;
+      }
       fresh += now;
       if (now === 0) return fresh;
     }

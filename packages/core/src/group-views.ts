@@ -85,17 +85,30 @@ function asContact(g: StoredGroup): ContactRecord {
   };
 }
 
-export function groupMessageView(ctx: Ctx, tx: StoreTx, g: StoredGroup, m: MessageRecord): MessageView {
+/** Every member's name as memberName gives it, looked up once (a page of views at 500 members). */
+export function memberNames(tx: StoreTx, g: StoredGroup): Map<string, string> {
+  return new Map(g.state.members.map((m) => [m.peerId, memberName(tx, g, m.peerId)]));
+}
+
+/** `names` (memberNames): pass it when making many views of one group. */
+export function groupMessageView(
+  ctx: Ctx,
+  tx: StoreTx,
+  g: StoredGroup,
+  m: MessageRecord,
+  names?: ReadonlyMap<string, string>,
+): MessageView {
+  const nameOf = (peerId: string): string => names?.get(peerId) ?? memberName(tx, g, peerId);
   const base = messageView(tx, ctx.account.vault, asContact(g), m);
   const reactions = tx.listReactions(m.conversationId, m.sender, m.id).map((r) => ({
     emoji: r.emoji,
-    from: r.reactor === 'self' ? 'me' : memberName(tx, g, r.reactor),
+    from: r.reactor === 'self' ? 'me' : nameOf(r.reactor),
   }));
-  const view = { ...base, from: m.sender === 'self' ? 'me' : memberName(tx, g, m.sender), reactions };
+  const view = { ...base, from: m.sender === 'self' ? 'me' : nameOf(m.sender), reactions };
   if (m.sender !== 'self') return view;
   const got = new Map(tx.listReceipts(m).map((r) => [r.peerId, r.status]));
   const receipts: ReceiptView[] = g.state.members
     .filter((x) => x.peerId !== ctx.account.info.peerId)
-    .map((x) => ({ member: memberName(tx, g, x.peerId), status: got.get(x.peerId) ?? 'pending' }));
+    .map((x) => ({ member: nameOf(x.peerId), status: got.get(x.peerId) ?? 'pending' }));
   return { ...view, receipts };
 }

@@ -16,9 +16,23 @@ import type { Effects } from './apply-message.ts';
 import { addContact } from './contacts.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
-import { decodeGroupControl, type GroupControl, type GroupMember, type GroupState } from './group-codec.ts';
+import {
+  decodeGroupControl,
+  type GroupControl,
+  type GroupMember,
+  type GroupState,
+  type GroupStatePart,
+} from './group-codec.ts';
 import { GroupNotReadyError } from './group-inbox.ts';
 import { dropGroupOutbox } from './group-send.ts';
+import {
+  addStatePart,
+  dropAssemblies,
+  dropAssembly,
+  finishAssembly,
+  isSettled,
+  stateDigest,
+} from './group-state-parts.ts';
 import {
   isAdmin,
   loadGroup,
@@ -42,10 +56,22 @@ export interface GroupEffects {
   readonly problems: Array<{ readonly code: string; readonly message: string }>;
   /** Members who started or stopped typing (ephemeral: events only). */
   readonly typing: Array<{ readonly group: string; readonly member: string; readonly active: boolean }>;
+  /**
+   * Admins whose split state we just applied: the parts that waited were not ACKed; a HELLO makes
+   * them resend those at once (now repeats, ACKed) instead of after the ACK timeout.
+   */
+  readonly resend: Set<string>;
 }
 
 export const groupEffects = (effects: Effects): GroupEffects => {
-  effects.group ??= { changed: new Map(), sync: new Set(), contacts: [], problems: [], typing: [] };
+  effects.group ??= {
+    changed: new Map(),
+    sync: new Set(),
+    contacts: [],
+    problems: [],
+    typing: [],
+    resend: new Set(),
+  };
   return effects.group;
 };
 
@@ -60,7 +86,11 @@ export function applyGroupControl(
   const out = groupEffects(effects);
   switch (control.type) {
     case 'state':
-      applyState(ctx, tx, contact, control.group, out);
+      if (applyState(ctx, tx, contact, control.group, out) === 'applied')
+        dropAssemblies(ctx, control.group.id, control.group.epoch);
+      return effects;
+    case 'state-part':
+      applyStatePart(ctx, tx, contact, control, payload.length, out);
       return effects;
     case 'sender-key':
       applySenderKey(ctx, tx, contact, control, out);
@@ -131,6 +161,59 @@ function applyPicture(
   const { picture: _old, ...rest } = g;
   saveGroup(ctx, tx, c.picture ? { ...rest, picture: { ...c.picture, at: c.at, by: contact.peerId } } : rest);
   out.changed.set(g.state.id, 'changed');
+}
+
+/**
+ * One part of a state too large for one payload (group-state-parts.ts). What
+ * can be checked before the whole is here is checked at once: a sender who
+ * is not an admin of our view is refused without buffering anything. Parts
+ * of a state we already have (or an older one) are the leftovers of a state
+ * that applied: ACKed silently. An incomplete state waits, un-ACKed.
+ */
+function applyStatePart(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  part: GroupStatePart,
+  bytes: number,
+  out: GroupEffects,
+): void {
+  const from = contact.peerId;
+  if (isSettled(ctx, from, part.digest)) return; // a leftover of a state we applied or refused
+  const g = loadGroup(ctx, tx, part.id);
+  if (g) {
+    if (part.epoch < g.state.epoch) return;
+    const digest = stateDigest(ctx.primitives.sha256, g.state);
+    if (part.epoch === g.state.epoch && digest.every((b, i) => b === part.digest[i])) return;
+    const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
+    const competing = g.status === 'active' && part.epoch === g.state.epoch && wasAdmin;
+    if (!isAdmin(g, from) && !competing) {
+      forgedProblem(out, contact, g.state.name);
+      finishAssembly(ctx, from, part); // its other parts: refused without another report
+      return;
+    }
+  }
+  const state = addStatePart(ctx, from, part, bytes);
+  if (!state) throw new GroupNotReadyError('the other parts of a group change are still on their way');
+  let verdict: Verdict;
+  try {
+    verdict = applyState(ctx, tx, contact, state, out);
+  } catch (error) {
+    // Waiting for an earlier epoch: the assembly stays for when a part comes again.
+    // Anything else (a card that does not verify) refuses it like a whole `state`: counted (D7).
+    if (!(error instanceof GroupNotReadyError)) dropAssembly(ctx, from, part);
+    throw error;
+  }
+  finishAssembly(ctx, from, part);
+  if (verdict === 'applied') dropAssemblies(ctx, part.id, part.epoch);
+  out.resend.add(from);
+}
+
+function forgedProblem(out: GroupEffects, contact: ContactRecord, group: string): void {
+  out.problems.push({
+    code: 'group-forged',
+    message: `${contact.name} sent a change to group "${group}" that they may not make (not an admin); it was ignored`,
+  });
 }
 
 function sameState(a: GroupState, b: GroupState): boolean {

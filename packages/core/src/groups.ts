@@ -16,6 +16,7 @@ import { toHex } from './bytes.ts';
 import { findContact, ownCard } from './contacts.ts';
 import type { Ctx } from './context.ts';
 import { CoreError } from './errors.ts';
+import { encodeFrame } from './frame.ts';
 import {
   encodeGroupControl,
   GROUP_MAX_MEMBERS,
@@ -46,12 +47,14 @@ import {
 } from './group-store.ts';
 import { topicOf } from './group-topic.ts';
 import { createGroupTopics } from './group-topics.ts';
-import { type GroupView, groupMessageView, groupView, memberName } from './group-views.ts';
+import { type GroupView, groupMessageView, groupView, memberName, memberNames } from './group-views.ts';
 import { isExpiredTombstone } from './own-changes.ts';
 import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from './store.ts';
 import { type MessageView, messageView, sealBody } from './views.ts';
 
 export type GroupChange = 'added' | 'changed' | 'removed';
+
+const HELLO = encodeFrame({ type: 'hello' });
 
 export interface GroupHooks {
   /** Flush the outbox to this peer. */
@@ -347,8 +350,9 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
     sendTexts(g: StoredGroup, texts: readonly string[]): MessageView[] {
       const { views, kicks, published } = store.transaction((tx) => {
         const all = texts.map((text) => composeGroup(ctx, tx, g, { kind: 'text', text }));
+        const names = memberNames(tx, g);
         return {
-          views: all.flatMap((c) => (c.record ? [groupMessageView(ctx, tx, g, c.record)] : [])),
+          views: all.flatMap((c) => (c.record ? [groupMessageView(ctx, tx, g, c.record, names)] : [])),
           kicks: all.flatMap((c) => c.kicks),
           published: all.flatMap((c) => (c.publish ? [{ ...c.publish, id: c.record?.id }] : [])),
         };
@@ -425,15 +429,16 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       send(g, { kind: 'typing', active });
     },
     messages(g: StoredGroup, query: { before?: number; limit?: number } = {}): MessageView[] {
-      return store.transaction((tx) =>
-        tx
+      return store.transaction((tx) => {
+        const names = memberNames(tx, g); // once per page: every own message lists every member
+        return tx
           .listMessages(g.state.id, {
             limit: Math.min(Math.max(query.limit ?? 50, 1), 1000),
             ...(query.before ? { before: query.before } : {}),
           })
           .filter((m) => !isExpiredTombstone(m))
-          .map((m) => groupMessageView(ctx, tx, g, m)),
-      );
+          .map((m) => groupMessageView(ctx, tx, g, m, names));
+      });
     },
     message(g: StoredGroup, key: { sender: 'self' | 'peer'; id: string }): MessageView {
       return store.transaction((tx) => {
@@ -464,6 +469,8 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       if (!e) return;
       for (const c of e.contacts) hooks.introduced(c);
       for (const p of e.problems) ctx.events.emit('problem', p);
+      // A split state applied: its parts that waited un-ACKed come again at once, as repeats.
+      for (const p of e.resend) void ctx.transport.send(p, HELLO).catch(() => undefined);
       for (const t of e.typing.slice(-64)) {
         const who = store.transaction((tx) => {
           const g = loadGroup(ctx, tx, t.group);
