@@ -34,9 +34,12 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     n: { type: 'string' },
     only: { type: 'string' },
+    callers: { type: 'string' },
   },
 });
 const N = Number(values.n ?? 5000);
+/** Concurrent messages.sendMany callers (batches of 100 each): enough to keep the sender busy while a commit is on disk. */
+const MANY_CALLERS = Number(values.callers ?? 4);
 const SIZE = 1024;
 const progress = (msg: string): void => {
   process.stderr.write(`bench:core ${msg}\n`);
@@ -164,7 +167,7 @@ async function sustained(
         await send('messages.sendMany', { contact: 'alice', texts });
       }
     };
-    await Promise.all(Array.from({ length: 4 }, caller));
+    await Promise.all(Array.from({ length: MANY_CALLERS }, caller));
   }
   submitted = performance.now();
   await counter.reached(base + N);
@@ -293,7 +296,7 @@ async function main(): Promise<void> {
     progress(`sustained: ${N} × messages.send, 16 concurrent callers`);
     const single = await sustained(send, counter, 50, 'sus', 'send', pids);
     progress(`sustained (messages.send): ${JSON.stringify(single)}`);
-    progress(`sustained: ${N} via messages.sendMany (batches of 100, 4 callers)`);
+    progress(`sustained: ${N} via messages.sendMany (batches of 100, ${MANY_CALLERS} callers)`);
     const many = await sustained(send, counter, 50 + N, 'many', 'sendMany', pids);
     progress(`sustained (messages.sendMany): ${JSON.stringify(many)}`);
     aliceEvents.close();
@@ -313,7 +316,7 @@ async function main(): Promise<void> {
       message_bytes: SIZE,
       durable: 'SQLite WAL, synchronous=FULL, two daemon processes on loopback',
       sustained_send: { n: N, callers: 16, ...single },
-      sustained_sendMany: { n: N, batch: 100, callers: 4, ...many },
+      sustained_sendMany: { n: N, batch: 100, callers: MANY_CALLERS, ...many },
       latency_100_per_s: lat,
       bare_msg_frames_per_s: bare,
       targets: { sustained_msgs_per_s: 5000, p50_ms: 5, p99_ms: 25 },

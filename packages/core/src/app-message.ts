@@ -260,6 +260,13 @@ export const isMessageId = (id: string): boolean => /^[0-9a-f]{32}$/.test(id);
  * UTF-8 length of `text` without encoding it (lone surrogates count 3 bytes,
  * as TextEncoder writes them as U+FFFD).
  */
+/** Whether `text` is at most `max` bytes of UTF-8 (1..3 bytes per UTF-16 unit: most texts need no count). */
+export function fitsBytes(text: string, max: number): boolean {
+  if (text.length > max) return false;
+  if (text.length * 3 <= max) return true;
+  return byteLength(text) <= max;
+}
+
 export function byteLength(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
@@ -282,12 +289,12 @@ export function validateBody(body: AppBody): void {
   switch (body.kind) {
     case 'text':
     case 'edit':
-      if (body.text.length === 0 || byteLength(body.text) > MESSAGE_TEXT_MAX_BYTES) {
+      if (body.text.length === 0 || !fitsBytes(body.text, MESSAGE_TEXT_MAX_BYTES)) {
         throw bad(`text must be 1..${MESSAGE_TEXT_MAX_BYTES} bytes`);
       }
       return;
     case 'reaction':
-      if (byteLength(body.emoji) > EMOJI_MAX_BYTES)
+      if (!fitsBytes(body.emoji, EMOJI_MAX_BYTES))
         throw bad(`a reaction is at most ${EMOJI_MAX_BYTES} bytes`);
       return;
     case 'read':
@@ -314,7 +321,7 @@ export function validateBody(body: AppBody): void {
       return;
     case 'profile':
     case 'welcome':
-      if (body.name.trim().length === 0 || byteLength(body.name) > DISPLAY_NAME_MAX_BYTES)
+      if (body.name.trim().length === 0 || !fitsBytes(body.name, DISPLAY_NAME_MAX_BYTES))
         throw bad('bad display name');
       return;
     default:
@@ -324,12 +331,11 @@ export function validateBody(body: AppBody): void {
 
 function validateManifest(m: FileManifest): void {
   if (!isMessageId(m.id)) throw bad('attachment id must be 32 lowercase hex characters');
-  if (m.name.length === 0 || byteLength(m.name) > FILE_NAME_MAX_BYTES) throw bad('bad attachment name');
+  if (m.name.length === 0 || !fitsBytes(m.name, FILE_NAME_MAX_BYTES)) throw bad('bad attachment name');
   if (!/^[\w.+-]{1,63}\/[\w.+-]{1,63}$/.test(m.mime)) throw bad('bad attachment media type');
   if (!/^[0-9a-f]{64}$/.test(m.sha256)) throw bad('bad attachment hash');
   if (m.key.length === 0 || m.key.length > 64) throw bad('bad attachment key');
-  if (m.caption !== undefined && byteLength(m.caption) > MESSAGE_TEXT_MAX_BYTES)
-    throw bad('caption too long');
+  if (m.caption !== undefined && !fitsBytes(m.caption, MESSAGE_TEXT_MAX_BYTES)) throw bad('caption too long');
   if (m.thumbnail !== undefined && m.thumbnail.length > THUMBNAIL_MAX_BYTES) throw bad('thumbnail too large');
   if (m.waveform !== undefined && m.waveform.length > WAVEFORM_MAX_SAMPLES) throw bad('waveform too long');
 }

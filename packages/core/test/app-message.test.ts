@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteLength } from '../src/app-message.ts';
+import { byteLength, fitsBytes } from '../src/app-message.ts';
 
 describe('byteLength', () => {
   it('is the UTF-8 length TextEncoder produces, for every kind of code unit (lone surrogates too)', () => {
@@ -35,5 +35,8 @@ describe('byteLength', () => {
       );
     }
     for (const s of samples) expect(byteLength(s), JSON.stringify(s)).toBe(encoder.encode(s).length);
+    for (const s of samples)
+      for (const max of [0, 1, 3, 4, 5, 8, 16, 24, 36])
+        expect(fitsBytes(s, max), `${JSON.stringify(s)} ≤ ${max}`).toBe(encoder.encode(s).length <= max);
   });
 });
