@@ -32,17 +32,19 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const B64URL_INDEX = new Map([...B64URL].map((c, i) => [c, i]));
+/** char code → 6-bit value, -1 for anything else. */
+const B64URL_VALUE: Int8Array = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < B64URL.length; i++) table[B64URL.charCodeAt(i)] = i;
+  return table;
+})();
 
-/** base64url without padding (RFC 4648 §5). */
+/** base64url without padding (RFC 4648 §5); the platform's btoa does the work. */
 export function toBase64Url(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
-    for (let j = 0; j < chars; j++) out += B64URL[(n >> (18 - 6 * j)) & 63];
-  }
-  return out;
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, Math.min(bytes.length, i + 0x8000)));
+  return btoa(binary).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
 /** Strict base64url decoding: rejects padding, other alphabets and non-canonical tails. */
@@ -52,9 +54,10 @@ export function fromBase64Url(text: string): Uint8Array {
   let acc = 0;
   let bits = 0;
   let o = 0;
-  for (const c of text) {
-    const v = B64URL_INDEX.get(c);
-    if (v === undefined) throw new TypeError('invalid base64url character');
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? (B64URL_VALUE[c] as number) : -1;
+    if (v < 0) throw new TypeError('invalid base64url character');
     acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
