@@ -12,10 +12,9 @@
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { FILE_FRAME_MAX_BYTES, type FileRequest, TransportError } from '@parley/core';
-import type { Uint8ArrayList } from 'uint8arraylist';
 import { FILE_PROTOCOL, resetStream, type TransportContext } from './context.ts';
 import { encodeFileRequest, STATUS_ACCEPTED, STATUS_REFUSED } from './file-request.ts';
-import { encodeFrames, type FrameDecodeError, uvarintLength } from './frame-codec.ts';
+import { createFrameDecoder, encodeFrames, type FrameAllocator } from './frame-codec.ts';
 import {
   DIAL_TIMEOUT_MS,
   FILE_QUEUED_FRAME_OVERHEAD_BYTES,
@@ -129,7 +128,7 @@ interface FileReader {
 }
 
 function createFileReader(ctx: TransportContext, stream: Stream, signal?: AbortSignal): FileReader {
-  const decoder = createChunkDecoder(FILE_FRAME_MAX_BYTES, FILE_READ_SLAB_BYTES);
+  const decoder = createFrameDecoder(FILE_FRAME_MAX_BYTES, slabAllocator(FILE_READ_SLAB_BYTES));
   let queue: Array<Uint8Array | undefined> = [];
   let head = 0;
   let queuedBytes = 0;
@@ -295,82 +294,20 @@ function createFileReader(ctx: TransportContext, stream: Stream, signal?: AbortS
   };
 }
 
-/** Like frame-codec's decoder (same checks, never throws), but frames are views into shared slabs. */
-interface ChunkDecoder {
-  push(chunk: Uint8Array | Uint8ArrayList, onFrame: (frame: Uint8Array) => void): FrameDecodeError | null;
-  /** Whether a frame has started but is not complete. */
-  readonly partial: boolean;
-}
-
 /**
- * Decodes `uvarint length ‖ chunk` frames of 1..maxFrameBytes. Each frame's
- * bytes go to the next free region of the current slab (a new slab of
- * `slabBytes` when it does not fit); a slab region is handed out once and
- * never written again. Nothing is allocated before the length was checked.
+ * Frame regions of shared slabs: the next free region of the current slab (a
+ * new slab of `slabBytes` when it does not fit); a region is handed out once
+ * and never written again, so frames stay valid while the slab lives.
  */
-function createChunkDecoder(maxFrameBytes: number, slabBytes: number): ChunkDecoder {
-  const maxPrefixBytes = uvarintLength(maxFrameBytes);
-  let prefixValue = 0;
-  let prefixBytes = 0;
+function slabAllocator(slabBytes: number): FrameAllocator {
   let slab = new Uint8Array(0);
-  let slabUsed = 0;
-  let body: Uint8Array | null = null;
-  let filled = 0;
-  let failed: FrameDecodeError | null = null;
-
-  const pushBytes = (buf: Uint8Array, onFrame: (frame: Uint8Array) => void): FrameDecodeError | null => {
-    let at = 0;
-    while (at < buf.length) {
-      if (body === null) {
-        const byte = buf[at++] as number;
-        // 7 bits per byte; multiplication instead of << keeps it exact past 2^31
-        prefixValue += (byte & 0x7f) * 2 ** (7 * prefixBytes);
-        prefixBytes++;
-        if (byte & 0x80) {
-          if (prefixBytes >= maxPrefixBytes) return 'frame-too-large';
-          continue;
-        }
-        const length = prefixValue;
-        prefixValue = 0;
-        prefixBytes = 0;
-        if (length > maxFrameBytes) return 'frame-too-large';
-        if (length === 0) return 'empty-frame';
-        if (slab.length - slabUsed < length) {
-          slab = new Uint8Array(Math.max(slabBytes, length));
-          slabUsed = 0;
-        }
-        body = slab.subarray(slabUsed, slabUsed + length);
-        slabUsed += length;
-        filled = 0;
-      }
-      const take = Math.min(body.length - filled, buf.length - at);
-      body.set(buf.subarray(at, at + take), filled);
-      filled += take;
-      at += take;
-      if (filled === body.length) {
-        const frame = body;
-        body = null;
-        onFrame(frame);
-      }
+  let used = 0;
+  return (length) => {
+    if (slab.length - used < length) {
+      slab = new Uint8Array(Math.max(slabBytes, length));
+      used = 0;
     }
-    return null;
-  };
-
-  return {
-    push(chunk, onFrame) {
-      if (failed) return failed;
-      if (chunk instanceof Uint8Array) {
-        failed = pushBytes(chunk, onFrame);
-        return failed;
-      }
-      for (const buf of chunk) {
-        failed = pushBytes(buf, onFrame);
-        if (failed) return failed;
-      }
-      return null;
-    },
-    get partial() {
-      return body !== null || prefixBytes > 0;
-    },
+    used += length;
+    return slab.subarray(used - length, used);
   };
 }

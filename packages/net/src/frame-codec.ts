@@ -61,8 +61,17 @@ export interface FrameDecoder {
   readonly bufferedBytes: number;
 }
 
-/** A decoder that refuses any frame longer than `maxFrameBytes`. */
-export function createFrameDecoder(maxFrameBytes: number): FrameDecoder {
+/** Where a frame's bytes go: `length` fresh bytes (or a region nobody else will write). */
+export type FrameAllocator = (length: number) => Uint8Array;
+
+const fresh: FrameAllocator = (length) => new Uint8Array(length);
+
+/**
+ * A decoder that refuses any frame longer than `maxFrameBytes`. Each frame's
+ * bytes are copied into `allocate(length)`, called only once the length was
+ * checked (default: a fresh array per frame).
+ */
+export function createFrameDecoder(maxFrameBytes: number, allocate: FrameAllocator = fresh): FrameDecoder {
   const maxPrefixBytes = uvarintLength(maxFrameBytes);
   let prefixValue = 0;
   let prefixBytes = 0;
@@ -87,13 +96,7 @@ export function createFrameDecoder(maxFrameBytes: number): FrameDecoder {
         prefixBytes = 0;
         if (length > maxFrameBytes) return 'frame-too-large';
         if (length === 0) return 'empty-frame';
-        if (buf.length - at >= length) {
-          // fast path: the whole frame is in this chunk
-          onFrame(buf.slice(at, at + length));
-          at += length;
-          continue;
-        }
-        body = new Uint8Array(length);
+        body = allocate(length);
         filled = 0;
       }
       const take = Math.min(body.length - filled, buf.length - at);
