@@ -36,6 +36,13 @@ import type { InboundFrame } from './transport.ts';
 
 /** A frame that failed this many times is parked (D7). */
 export const MAX_PROCESSING_FAILURES = 3;
+/**
+ * ACKed digests per ACK frame (of up to ACK_MAX_DIGESTS) looked up in the
+ * store when the pump does not know them (sent before a restart, or straight
+ * from a group send): a search walks the peer's outbox from its oldest entry,
+ * so a frame full of made-up digests must not make us walk it 64 times.
+ */
+export const ACK_SEARCHES_PER_FRAME = 16;
 /** ACK-only batches closer together than this are merged into one transaction (see #scheduleDrain). */
 export const ACK_COALESCE_MS = 5;
 /** Most MSG frames committed in one transaction; also the inbound queue bound. */
@@ -59,6 +66,8 @@ export interface InboxHooks<Seen> {
   /** ACKs or REJECTs for our own outbox. */
   acked(peerId: string, settled: Settled): void;
   rejected(peerId: string, settled: Settled): void;
+  /** The outbox seq of the entry with this digest we sent to the peer, if known (fast ACK lookup). */
+  locate(peerId: string, digest: string): number | undefined;
   /** The peer just learned who we are (HELLO): resend what they have not acknowledged. */
   hello(peerId: string): void;
 }
@@ -338,8 +347,15 @@ export class Inbox<Seen> {
   #acked(tx: StoreTx, from: string, digests: readonly string[]): Settled {
     const out: MessageKey[] = [];
     const seqs: number[] = [];
+    let searches = ACK_SEARCHES_PER_FRAME;
     for (const digest of digests) {
-      const entry = tx.takeOutboxByDigest(from, digest);
+      const seq = this.#hooks.locate(from, digest);
+      const entry =
+        seq !== undefined
+          ? tx.takeOutbox(seq, from, digest)
+          : searches-- > 0
+            ? tx.takeOutboxByDigest(from, digest)
+            : undefined; // not found now: the frame is sent again and ACKed again (D5)
       if (!entry) continue;
       seqs.push(entry.seq);
       if (entry.message && tx.getGroup(entry.message.conversationId)) {

@@ -551,6 +551,7 @@ type OutboxOps =
   | 'listOutbox'
   | 'getOutboxByDigest'
   | 'takeOutboxByDigest'
+  | 'takeOutbox'
   | 'updateOutbox'
   | 'deleteOutbox';
 function outboxOperations(
@@ -573,6 +574,12 @@ function outboxOperations(
         .filter((o) => o.seq > afterSeq)
         .map(clone),
     getOutboxByDigest: (peerId, digest) => cloneOrUndefined(ofPeer(peerId).find((o) => o.digest === digest)),
+    takeOutbox: (seq, peerId, digest) => {
+      const o = t.outbox.get(String(seq));
+      if (o === undefined || o.peerId !== peerId || o.digest !== digest) return undefined;
+      write(t.outbox, String(seq), undefined);
+      return clone(o);
+    },
     takeOutboxByDigest: (peerId, digest) => {
       const o = ofPeer(peerId).find((e) => e.digest === digest);
       if (o) write(t.outbox, String(o.seq), undefined);

@@ -270,6 +270,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       pump.settled(seqs, keys);
       emitForPeer(peerId, keys);
     },
+    locate: (peer, digest) => pump.locate(peer, digest),
     hello: (peer) => pump.kick(peer, true),
   });
 

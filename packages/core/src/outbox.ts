@@ -46,6 +46,9 @@ export class OutboxPump {
   readonly #attempts = new Map<number, Attempt>();
   /** Messages written once and not yet ACKed, oldest first, with when they were written. */
   readonly #sent = new Map<string, { readonly key: MessageKey; readonly at: number }>();
+  /** (peer, digest) → outbox seq of the entries handed to the transport: how an ACK finds its entry. */
+  readonly #byDigest = new Map<string, number>();
+  readonly #digestOf = new Map<number, string>();
   /** Per peer, the highest outbox seq written to the peer at least once. */
   readonly #sentUpTo = new Map<string, number>();
   #sentTimer: ReturnType<typeof setTimeout> | undefined;
@@ -114,11 +117,32 @@ export class OutboxPump {
     }
   }
 
+  /** The outbox seq of the entry with this digest that we sent to `peerId`, if we did. */
+  locate(peerId: string, digest: string): number | undefined {
+    return this.#byDigest.get(`${peerId}\u0000${digest}`);
+  }
+
+  #remember(e: OutboxRecord): void {
+    const key = `${e.peerId}\u0000${e.digest}`;
+    this.#byDigest.set(key, e.seq);
+    this.#digestOf.set(e.seq, key);
+  }
+
+  #forget(seq: number): void {
+    this.#attempts.delete(seq);
+    const key = this.#digestOf.get(seq);
+    if (key === undefined) return;
+    this.#digestOf.delete(seq);
+    if (this.#byDigest.get(key) === seq) this.#byDigest.delete(key);
+  }
+
   /** Drops retry state of entries that left the outbox (ACKed, rejected, removed). */
   #forgetGone(peerId: string, entries: readonly OutboxRecord[]): void {
     const present = new Set(entries.map((e) => e.seq));
-    for (const [seq, a] of this.#attempts)
-      if (a.peerId === peerId && !present.has(seq)) this.#attempts.delete(seq);
+    for (const [seq, a] of this.#attempts) if (a.peerId === peerId && !present.has(seq)) this.#forget(seq);
+    const prefix = `${peerId}\u0000`;
+    for (const [seq, key] of this.#digestOf)
+      if (key.startsWith(prefix) && !present.has(seq)) this.#forget(seq);
   }
 
   async #introduce(contact: ContactRecord, entry: OutboxRecord): Promise<boolean | undefined> {
@@ -136,13 +160,14 @@ export class OutboxPump {
       const current = tx.getContact(contact.id);
       if (accepted && current) tx.putContact({ ...current, state: 'active', updatedAt: this.#ctx.now() });
     });
-    this.#attempts.delete(entry.seq);
+    this.#forget(entry.seq);
     this.#hooks.introduced(contact, accepted);
     return accepted;
   }
 
   /** Sends a batch concurrently; returns false if the peer could not be reached. */
   async #sendBatch(contact: ContactRecord, batch: readonly OutboxRecord[]): Promise<boolean> {
+    for (const e of batch) this.#remember(e); // before sending: the ACK may come back at once
     const results = await Promise.allSettled(
       batch.map((e) => this.#ctx.transport.send(contact.peerId, e.frame)),
     );
@@ -172,7 +197,7 @@ export class OutboxPump {
    * to store "sent" for them any more.
    */
   settled(seqs: readonly number[], keys: readonly MessageKey[]): void {
-    for (const seq of seqs) this.#attempts.delete(seq);
+    for (const seq of seqs) this.#forget(seq);
     for (const k of keys) this.#sent.delete(keyId(k));
   }
 

@@ -326,6 +326,8 @@ export interface StoreTx {
   getOutboxByDigest(peerId: string, digest: string): OutboxRecord | undefined;
   /** Removes and returns what getOutboxByDigest would return (the oldest such entry). */
   takeOutboxByDigest(peerId: string, digest: string): OutboxRecord | undefined;
+  /** Removes and returns the entry `seq` if it is `peerId`'s with that digest; else changes nothing. */
+  takeOutbox(seq: number, peerId: string, digest: string): OutboxRecord | undefined;
   updateOutbox(seq: number, patch: Pick<OutboxRecord, 'attempts' | 'nextAttemptAt' | 'lastError'>): void;
   deleteOutbox(seq: number): void;
   countOutbox(peerId?: string): number;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoreError } from '../src/errors.ts';
-import { frameDigest } from '../src/frame.ts';
+import { ACK_MAX_DIGESTS, encodeFrame, frameDigest } from '../src/frame.ts';
+import { ACK_SEARCHES_PER_FRAME } from '../src/inbox.ts';
 import { createMemoryStore } from '../src/memory-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
 import { SENT_STATUS_FLUSH_MS } from '../src/outbox.ts';
@@ -361,6 +362,45 @@ describe('queued batches (the API path)', () => {
     expect(third?.value.map((v) => v.seq)).toEqual(b.map((_, i) => 121 + i)); // no seq taken by the failed one
     await eventually(() => bob.messenger.messages('alice', { limit: 1000 }).length === 200, 10_000);
     expect(bob.messenger.messages('alice', { limit: 1000 }).map((m) => m.text)).toEqual([...a, ...b]);
+  });
+});
+
+describe('ACKs', () => {
+  it('finds ACKed entries without searching, and searches at most a few unknown digests per ACK frame', async () => {
+    const inner = createMemoryStore();
+    let searches = 0;
+    const store: Store = {
+      transaction: (fn, options) =>
+        inner.transaction(
+          (tx) =>
+            fn(
+              new Proxy(tx, {
+                get: (target, key) => {
+                  if (key === 'takeOutboxByDigest') searches++;
+                  return target[key as keyof typeof target];
+                },
+              }),
+            ),
+          options,
+        ),
+      close: () => inner.close(),
+    };
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice', { store });
+    const bob = await makePeer(network, 'bob');
+    peers = [alice, bob];
+    await befriend(alice, bob);
+    searches = 0;
+    const sent = alice.messenger.sendTexts('bob', ['one', 'two', 'three']);
+    const status = (id: string): string => alice.messenger.message('bob', { sender: 'self', id }).status;
+    await eventually(() => sent.every((m) => status(m.id) === 'delivered'), 5_000, 'all delivered');
+    expect(searches).toBe(0); // the pump knew every digest it sent
+    // bob (hostile) ACKs a frame full of digests alice never sent
+    const bogus = Array.from({ length: ACK_MAX_DIGESTS }, (_, i) => i.toString(16).padStart(32, '0'));
+    await bob.transport.send(alice.peerId, encodeFrame({ type: 'ack', digests: bogus }));
+    await eventually(() => searches > 0, 5_000, 'the ACK frame to be processed');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(searches).toBe(ACK_SEARCHES_PER_FRAME);
   });
 });
 

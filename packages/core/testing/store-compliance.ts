@@ -239,6 +239,21 @@ function transactionTests(ctx: Ctx): void {
     });
   });
 
+  it('takeOutbox removes an entry by seq only if peer and digest match', () => {
+    const store = ctx.open();
+    const seq = store.transaction((tx) => tx.enqueueOutbox(sampleOutbox({ digest: 'dd' })));
+    const peer = sampleOutbox().peerId;
+    store.transaction((tx) => {
+      expect(tx.takeOutbox(seq, peer, 'other')).toBeUndefined();
+      expect(tx.takeOutbox(seq, 'peer-other', 'dd')).toBeUndefined();
+      expect(tx.takeOutbox(seq + 1, peer, 'dd')).toBeUndefined();
+      expect(tx.listOutbox()).toHaveLength(1);
+      expect(tx.takeOutbox(seq, peer, 'dd')).toMatchObject({ seq, digest: 'dd', peerId: peer });
+      expect(tx.takeOutbox(seq, peer, 'dd')).toBeUndefined();
+      expect(tx.listOutbox()).toEqual([]);
+    });
+  });
+
   it('updateMessageIf changes a message only from the statuses given', () => {
     const store = ctx.open();
     const key = keyOf(sampleMessage());

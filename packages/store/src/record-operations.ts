@@ -129,6 +129,7 @@ type OutboxOps =
   | 'listOutbox'
   | 'getOutboxByDigest'
   | 'takeOutboxByDigest'
+  | 'takeOutbox'
   | 'updateOutbox'
   | 'deleteOutbox';
 export function outboxOperations(s: Statements): Pick<StoreTx, OutboxOps | 'countOutbox'> {
@@ -149,6 +150,15 @@ export function outboxOperations(s: Statements): Pick<StoreTx, OutboxOps | 'coun
     getOutboxByDigest: (peerId, digest) => {
       const row = s.get(
         'SELECT * FROM outbox WHERE peer_id = ? AND digest = ? ORDER BY seq LIMIT 1',
+        peerId,
+        digest,
+      );
+      return row === undefined ? undefined : toOutbox(row);
+    },
+    takeOutbox: (seq, peerId, digest) => {
+      const row = s.get(
+        'DELETE FROM outbox WHERE seq = ? AND peer_id = ? AND digest = ? RETURNING *',
+        seq,
         peerId,
         digest,
       );

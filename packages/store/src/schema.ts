@@ -231,8 +231,19 @@ CREATE TABLE group_log (
 CREATE INDEX group_log_by_key ON group_log (group_id, key_id, iteration);
 `;
 
+// The outbox is found by (peer, digest) when an ACK comes. A separate index on the random digest
+// put every insert and delete on a random page (each rewritten at commit). ACKs come roughly in
+// sending order, so the entry is near the front of the peer's entries: one index ordered by seq
+// that also holds the digest answers it from the index alone, appending at one end and deleting
+// at the other.
+const V7 = `
+DROP INDEX outbox_by_digest;
+DROP INDEX outbox_by_peer;
+CREATE INDEX outbox_by_peer ON outbox (peer_id, seq, digest);
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

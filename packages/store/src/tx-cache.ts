@@ -36,6 +36,7 @@ const UNRELATED_WRITES: ReadonlySet<string> = new Set([
   'updateOutbox',
   'deleteOutbox',
   'takeOutboxByDigest',
+  'takeOutbox',
   'putAttachment',
   'deleteAttachment',
   'putSenderKey',
