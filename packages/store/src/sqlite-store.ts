@@ -7,7 +7,7 @@
  * "message + outbox frame + ratchet state" land together or not at all.
  */
 
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { type Store, StoreClosedError, type StoreTx, type TransactionOptions } from '@parley/core';
 import { attachmentOperations } from './attachment-operations.ts';
 import { channelOperations } from './channel-operations.ts';
@@ -89,6 +89,16 @@ export function createSqliteStore(db: DatabaseSync): Store {
   const statements = createStatements(db);
   let depth = 0;
   let closed = false;
+  // BEGIN/COMMIT/SAVEPOINT/RELEASE run for every batch and every message in it: prepared once.
+  const controls = new Map<string, StatementSync>();
+  const control = (sql: string): void => {
+    let statement = controls.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      controls.set(sql, statement);
+    }
+    statement.run();
+  };
   const cache = withTxCache(createOperations(statements), {
     anyFailure: () => statements.get('SELECT 1 AS n FROM failures LIMIT 1') !== undefined,
   });
@@ -107,7 +117,7 @@ export function createSqliteStore(db: DatabaseSync): Store {
       // Depth 0: IMMEDIATE takes the write lock up front, so the transaction
       // cannot fail half-way with SQLITE_BUSY on its first write. Nested:
       // a savepoint, so an inner callback that throws undoes only its own writes.
-      db.exec(level === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT s${level}`);
+      control(level === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT s${level}`);
       if (level === 0) cache.clear();
       depth = level + 1;
       try {
@@ -117,7 +127,7 @@ export function createSqliteStore(db: DatabaseSync): Store {
           Promise.resolve(result).catch(() => {});
           throw new TypeError('the transaction callback must be synchronous (it returned a promise)');
         }
-        db.exec(level === 0 ? 'COMMIT' : `RELEASE s${level}`);
+        control(level === 0 ? 'COMMIT' : `RELEASE s${level}`);
         return result;
       } catch (error) {
         cache.clear(); // the rolled-back writes may have advanced cached values
@@ -134,6 +144,7 @@ export function createSqliteStore(db: DatabaseSync): Store {
       if (depth > 0) throw new Error('the store cannot be closed from inside a transaction');
       closed = true;
       statements.clear();
+      controls.clear();
       try {
         // Fold the WAL into the database so the files at rest are just one.
         db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
