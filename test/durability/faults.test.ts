@@ -131,7 +131,13 @@ describe('injected faults', () => {
       faultsEnv({ storeFailAfterWrites: budget }),
     );
     const list = texts('disk-full', 20);
-    await sendAll(pair.bob, list);
+    // Each message must reach alice on its own: if bob queued them while alice was still starting,
+    // they would all arrive in one batch, one transaction, and the "disk" would never fill up.
+    await eventually(async () => (await status(world, pair.bob)).online === 1, 20_000, 'bob to see alice');
+    for (const t of list) {
+      await sendAll(pair.bob, [t]);
+      await sleep(100);
+    }
     await eventually(() => pair.aliceDaemon.log().includes('fault: disk full'), 10_000, 'disk full');
     await sleep(2_000);
     const stored = await receivedTexts(world, pair.alice, 'bob');
