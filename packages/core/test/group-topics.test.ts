@@ -8,7 +8,6 @@
 import { createSenderKey, senderKeyEncrypt, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAccount } from '../src/account.ts';
 import { encodeAppMessage } from '../src/app-message.ts';
 import { fromHex } from '../src/bytes.ts';
 import type { Ctx } from '../src/context.ts';
@@ -24,12 +23,11 @@ import {
   GROUP_SYNC_RANGES_MAX,
   groupTopic,
 } from '../src/group-topic.ts';
-import { createMemoryStore } from '../src/memory-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import { createMessenger, type Messenger } from '../src/messenger.ts';
+import type { Messenger } from '../src/messenger.ts';
 import type { Store } from '../src/store.ts';
 import type { PubsubMessage, Transport } from '../src/transport.ts';
-import { befriend, eventually } from './harness.ts';
+import { befriend, eventually, makePeer as harnessPeer } from './harness.ts';
 
 interface TPeer {
   readonly name: string;
@@ -51,55 +49,31 @@ let peers: TPeer[] = [];
 const thresholds: Record<string, number> = {};
 
 async function makePeer(name: string): Promise<TPeer> {
-  const peerId = `12D3KooW${name}`;
-  const store = createMemoryStore();
-  const inner = network.createTransport(peerId);
   const published: TPeer['published'] = [];
   const topics = new Set<string>();
-  const peer = { deaf: false } as TPeer;
-  const transport: Transport = {
-    ...inner,
-    subscribe: (topic, handler) => {
-      topics.add(topic);
-      const off = inner.subscribe(topic, (m: PubsubMessage) => {
-        if (!peer.deaf) handler(m);
-      });
-      return () => {
-        topics.delete(topic);
-        off();
-      };
-    },
-    publish: (topic, data) => {
-      published.push({ topic, data });
-      return inner.publish(topic, data);
-    },
-  };
-  const account = await createAccount(store, {
-    name,
-    secret: { keyFile: systemRandom(32) },
-    peerId,
-    peerKey: Uint8Array.of(1, 2, 3),
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now(),
-  });
-  const messenger = createMessenger({
-    store,
-    transport,
-    account,
-    primitives: nodePrimitives,
-    random: systemRandom,
+  let self: TPeer | undefined; // the peer being made: its `deaf` flag drops topic messages
+  const peer = await harnessPeer(network, name, {
     limits: { groupTopicMinMembers: thresholds[name] ?? 3 },
+    transport: (inner) => ({
+      ...inner,
+      subscribe: (topic, handler) => {
+        topics.add(topic);
+        const off = inner.subscribe(topic, (m: PubsubMessage) => {
+          if (!self?.deaf) handler(m);
+        });
+        return () => {
+          topics.delete(topic);
+          off();
+        };
+      },
+      publish: (topic, data) => {
+        published.push({ topic, data });
+        return inner.publish(topic, data);
+      },
+    }),
   });
-  await messenger.start();
-  const ctx = {
-    store,
-    account,
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now,
-  } as unknown as Ctx;
-  return Object.assign(peer, { name, peerId, store, transport, messenger, ctx, published, topics });
+  self = { ...peer, published, topics, deaf: false };
+  return self;
 }
 
 async function circle(...names: string[]): Promise<TPeer[]> {

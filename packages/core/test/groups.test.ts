@@ -1,19 +1,17 @@
-import { type Primitives, peekSenderKeyMessage, senderKeyDecrypt, systemRandom } from '@parley/crypto';
+import { type Primitives, peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Account, createAccount } from '../src/account.ts';
 import { fromHex } from '../src/bytes.ts';
 import type { Ctx, MessengerEvents } from '../src/context.ts';
 
 import { encodeGroupControl } from '../src/group-codec.ts';
 import { loadGroup, loadReceivers } from '../src/group-store.ts';
-import { createMemoryStore } from '../src/memory-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import { createMessenger, type Messenger } from '../src/messenger.ts';
+import type { Messenger } from '../src/messenger.ts';
 import { compose } from '../src/outbound.ts';
 import type { Store } from '../src/store.ts';
 import type { FrameHandler, InboundFrame, Transport } from '../src/transport.ts';
-import { befriend, eventually } from './harness.ts';
+import { befriend, eventually, makePeer as harnessPeer } from './harness.ts';
 
 /** A peer whose account is at hand (to look into its sealed store) and whose inbox we can feed directly. */
 interface GPeer {
@@ -31,48 +29,20 @@ let network: MemoryNetwork;
 let peers: GPeer[] = [];
 
 async function makePeer(name: string): Promise<GPeer> {
-  const peerId = `12D3KooW${name}`;
-  const store = createMemoryStore();
-  const inner = network.createTransport(peerId);
   const handlers: FrameHandler[] = [];
-  const transport: Transport = {
-    ...inner,
-    onFrame: (h) => {
-      handlers.push(h);
-      return inner.onFrame(h);
-    },
-  };
-  const account: Account = await createAccount(store, {
-    name,
-    secret: { keyFile: systemRandom(32) },
-    peerId,
-    peerKey: Uint8Array.of(1, 2, 3),
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now(),
+  const peer = await harnessPeer(network, name, {
+    transport: (inner) => ({
+      ...inner,
+      onFrame: (h) => {
+        handlers.push(h);
+        return inner.onFrame(h);
+      },
+    }),
   });
-  const messenger = createMessenger({
-    store,
-    transport,
-    account,
-    primitives: nodePrimitives,
-    random: systemRandom,
-  });
-  const events: GPeer['events'] = [];
-  for (const type of ['message', 'group', 'problem', 'contact'] as const)
-    messenger.events.on(type, (event) => events.push({ type, event }));
-  await messenger.start();
-  const ctx = {
-    store,
-    account,
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now,
-  } as unknown as Ctx;
   const inject = async (f: InboundFrame): Promise<void> => {
     for (const h of handlers) await h(f);
   };
-  return { name, peerId, store, transport, messenger, ctx, events, inject };
+  return { ...peer, inject };
 }
 
 async function setup(...names: string[]): Promise<GPeer[]> {

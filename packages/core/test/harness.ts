@@ -2,7 +2,7 @@
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { createAccount } from '../src/account.ts';
-import type { MessengerEvents } from '../src/context.ts';
+import type { Ctx, Limits, MessengerEvents } from '../src/context.ts';
 import { createMemoryStore } from '../src/memory-store.ts';
 import type { MemoryNetwork } from '../src/memory-transport.ts';
 import { createMessenger, type Messenger } from '../src/messenger.ts';
@@ -16,13 +16,17 @@ export interface Peer {
   readonly store: Store;
   readonly transport: Transport;
   readonly messenger: Messenger;
+  /** What core's internals need to look into this peer's sealed store (group keys, sessions…). */
+  readonly ctx: Ctx;
   readonly events: Array<{ type: keyof MessengerEvents; event: unknown }>;
 }
 
 export interface PeerOptions {
   readonly store?: Store;
   readonly now?: () => number;
-  readonly limits?: { readonly autoDownloadMaxBytes?: number };
+  readonly limits?: Partial<Limits>;
+  /** Wraps the peer's memory transport (to watch or feed what passes through it). */
+  readonly transport?: (inner: Transport) => Transport;
 }
 
 export async function makePeer(
@@ -32,7 +36,8 @@ export async function makePeer(
 ): Promise<Peer> {
   const peerId = `12D3KooW${name}`;
   const store = options.store ?? createMemoryStore();
-  const transport = network.createTransport(peerId);
+  const inner = network.createTransport(peerId);
+  const transport = options.transport ? options.transport(inner) : inner;
   const account = await createAccount(store, {
     name,
     secret: { keyFile: systemRandom(32) },
@@ -60,11 +65,19 @@ export async function makePeer(
     'problem',
     'expired',
     'attachment',
+    'group',
   ] as const) {
     messenger.events.on(type, (event) => events.push({ type, event }));
   }
   await messenger.start();
-  return { name, peerId, store, transport, messenger, events };
+  const ctx = {
+    store,
+    account,
+    primitives: nodePrimitives,
+    random: systemRandom,
+    now: options.now ?? Date.now,
+  } as unknown as Ctx;
+  return { name, peerId, store, transport, messenger, ctx, events };
 }
 
 /** a invites b; b accepts; resolves when both see each other as active contacts. */
