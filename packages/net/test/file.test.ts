@@ -6,15 +6,9 @@
 import { createHash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { identify } from '@libp2p/identify';
-import type { Stream } from '@libp2p/interface';
-import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { FILE_FRAME_MAX_BYTES, type FileServer, type Transport } from '@parley/core';
 import fc from 'fast-check';
-import { createLibp2p } from 'libp2p';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFileRequest } from '../src/file.ts';
 import {
@@ -26,7 +20,7 @@ import {
   WRITE_BATCH_MAX_BYTES,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
 } from '../src/index.ts';
-import { Cleanup, eventually, sleep, startTransport } from './helpers.ts';
+import { Cleanup, closed, eventually, rawPeer, sleep, startTransport } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -52,31 +46,6 @@ async function pair(limits = {}) {
   b.setAdmission((p) => p === a.peerId);
   await a.connect(b.peerId, { addresses: b.addresses() });
   return [a, b] as const;
-}
-
-async function rawPeer(listen: string[] = []) {
-  const node = await createLibp2p({
-    addresses: { listen },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: { identify: identify() },
-  });
-  cleanup.add(async () => {
-    await node.stop();
-  });
-  return node;
-}
-
-function closed(stream: Stream, timeoutMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (stream.status !== 'open') return resolve(stream.status);
-    const timer = setTimeout(() => reject(new Error(`stream still ${stream.status}`)), timeoutMs);
-    stream.addEventListener('close', () => {
-      clearTimeout(timer);
-      resolve(stream.status);
-    });
-  });
 }
 
 /** Chunk i: deterministic bytes, its index in the first 4 bytes. */
@@ -298,7 +267,7 @@ describe('hostile /parley/file', () => {
   async function victimWithAttacker(admitAttacker: boolean) {
     const victim = await startTransport(cleanup);
     const friend = await startTransport(cleanup);
-    const attacker = await rawPeer();
+    const attacker = await rawPeer(cleanup);
     const admitted = new Set([friend.peerId, ...(admitAttacker ? [attacker.peerId.toString()] : [])]);
     victim.setAdmission((p) => admitted.has(p));
     const { server, state } = instrumentedServer(3);
@@ -375,7 +344,7 @@ describe('hostile /parley/file', () => {
 
   it('a silent requester is reset after the request timeout', async () => {
     const victim = await startTransport(cleanup, {}, { limits: { fileRequestTimeoutMs: 300 } });
-    const attacker = await rawPeer();
+    const attacker = await rawPeer(cleanup);
     victim.setAdmission((p) => p === attacker.peerId.toString());
     const silent = await attacker.dialProtocol(multiaddr(victim.addresses()[0] as string), FILE_PROTOCOL);
     const start = Date.now();
@@ -384,7 +353,7 @@ describe('hostile /parley/file', () => {
   });
 
   it('the requester resets a server sending a malformed status or an oversized frame', async () => {
-    const server = await rawPeer(['/ip4/127.0.0.1/tcp/0']);
+    const server = await rawPeer(cleanup, ['/ip4/127.0.0.1/tcp/0']);
     let reply: Uint8Array = Uint8Array.of(7);
     await server.handle(FILE_PROTOCOL, (stream) => {
       stream.send(reply);

@@ -1,3 +1,9 @@
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { identify } from '@libp2p/identify';
+import type { Libp2p, Stream } from '@libp2p/interface';
+import { tcp } from '@libp2p/tcp';
+import { createLibp2p } from 'libp2p';
 /**
  * Test helpers: real nodes on loopback only, mDNS off, per-IP inbound
  * connection limit raised (every test node dials from 127.0.0.1), always
@@ -76,3 +82,30 @@ export async function eventually(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A vanilla libp2p node (TCP, Noise, yamux, identify), as a stranger or a hostile peer would run; stopped by `cleanup`. */
+export async function rawPeer(cleanup: Cleanup, listen: string[] = []): Promise<Libp2p> {
+  const node = await createLibp2p({
+    addresses: { listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() },
+  });
+  cleanup.add(async () => {
+    await node.stop();
+  });
+  return node;
+}
+
+/** Resolves with the stream's status once it is no longer open (rejects after `timeoutMs`). */
+export function closed(stream: Stream, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (stream.status !== 'open') return resolve(stream.status);
+    const timer = setTimeout(() => reject(new Error(`stream still ${stream.status}`)), timeoutMs);
+    stream.addEventListener('close', () => {
+      clearTimeout(timer);
+      resolve(stream.status);
+    });
+  });
+}

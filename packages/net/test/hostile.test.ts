@@ -7,18 +7,13 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { identify } from '@libp2p/identify';
 import type { Stream } from '@libp2p/interface';
-import { tcp } from '@libp2p/tcp';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import { FRAME_MAX_BYTES } from '@parley/core';
 import fc from 'fast-check';
-import { createLibp2p } from 'libp2p';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INTRO_PROTOCOL, MSG_MAX_INBOUND_STREAMS, MSG_PROTOCOL, type ParleyTransport } from '../src/index.ts';
-import { Cleanup, eventually, sleep, startTransport } from './helpers.ts';
+import { Cleanup, closed, eventually, rawPeer, sleep, startTransport } from './helpers.ts';
 
 // Memory checks measure what is RETAINED: collect garbage first, or a busy machine's
 // uncollected garbage from thousands of refused streams looks like a leak.
@@ -32,19 +27,6 @@ const retainedHeap = (): number => {
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-async function rawPeer() {
-  const node = await createLibp2p({
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: { identify: identify() },
-  });
-  cleanup.add(async () => {
-    await node.stop();
-  });
-  return node;
-}
-
 /** An unsigned varint of any size up to 2^64 (BigInt), as a hostile peer would write it. */
 function bigUvarint(value: bigint): Uint8Array {
   const out: number[] = [];
@@ -57,22 +39,11 @@ function bigUvarint(value: bigint): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function closed(stream: Stream, timeoutMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (stream.status !== 'open') return resolve(stream.status);
-    const timer = setTimeout(() => reject(new Error(`stream still ${stream.status}`)), timeoutMs);
-    stream.addEventListener('close', () => {
-      clearTimeout(timer);
-      resolve(stream.status);
-    });
-  });
-}
-
 /** A victim node, a well-behaved friend, and a raw attacker the victim admits (unless `admitAttacker` is false). */
 async function setup(admitAttacker = true, limits = {}) {
   const victim = await startTransport(cleanup, {}, { limits });
   const friend = await startTransport(cleanup);
-  const attacker = await rawPeer();
+  const attacker = await rawPeer(cleanup);
   const admitted = new Set([friend.peerId, ...(admitAttacker ? [attacker.peerId.toString()] : [])]);
   victim.setAdmission((p) => admitted.has(p));
   const got: Array<{ from: string; length: number }> = [];

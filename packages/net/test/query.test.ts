@@ -5,46 +5,15 @@
  * malformed, nothing is thrown uncaught, and a well-behaved peer is still
  * answered.
  */
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { identify } from '@libp2p/identify';
-import type { Stream } from '@libp2p/interface';
-import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
 import { QUERY_MAX_BYTES } from '@parley/core';
 import fc from 'fast-check';
-import { createLibp2p } from 'libp2p';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ParleyTransport, QUERY_PROTOCOL } from '../src/index.ts';
-import { Cleanup, eventually, sleep, startTransport } from './helpers.ts';
+import { Cleanup, closed, eventually, rawPeer, sleep, startTransport } from './helpers.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
-
-async function rawPeer(listen: string[] = []) {
-  const node = await createLibp2p({
-    addresses: { listen },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: { identify: identify() },
-  });
-  cleanup.add(async () => {
-    await node.stop();
-  });
-  return node;
-}
-
-function closed(stream: Stream, timeoutMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    if (stream.status !== 'open') return resolve(stream.status);
-    const timer = setTimeout(() => reject(new Error(`stream still ${stream.status}`)), timeoutMs);
-    stream.addEventListener('close', () => {
-      clearTimeout(timer);
-      resolve(stream.status);
-    });
-  });
-}
 
 /** A server echoing the request reversed, counting calls; refuses a request starting with 0. */
 async function server(limits = {}) {
@@ -134,7 +103,7 @@ describe('/parley/query between two nodes', () => {
 describe('hostile /parley/query', () => {
   it('resets an oversized or garbage request before the handler runs; the node keeps answering', async () => {
     const { victim, state, target } = await server();
-    const attacker = await rawPeer();
+    const attacker = await rawPeer(cleanup);
     const huge = await attacker.dialProtocol(target, QUERY_PROTOCOL);
     huge.send(Uint8Array.of(0x81, 0x80, 0x40)); // 1 MiB + 1
     huge.send(new Uint8Array(1024));
@@ -171,7 +140,7 @@ describe('hostile /parley/query', () => {
 
   it('a silent requester is reset after the request timeout', async () => {
     const { target } = await server({ queryRequestTimeoutMs: 300 });
-    const attacker = await rawPeer();
+    const attacker = await rawPeer(cleanup);
     const silent = await attacker.dialProtocol(target, QUERY_PROTOCOL);
     const start = Date.now();
     expect(await closed(silent, 3_000)).toBe('reset');
@@ -179,7 +148,7 @@ describe('hostile /parley/query', () => {
   });
 
   it('the requester rejects a malformed status, an oversized answer, trailing data and silence', async () => {
-    const hostile = await rawPeer(['/ip4/127.0.0.1/tcp/0']);
+    const hostile = await rawPeer(cleanup, ['/ip4/127.0.0.1/tcp/0']);
     let reply: Uint8Array = Uint8Array.of(7);
     await hostile.handle(QUERY_PROTOCOL, (stream) => {
       stream.send(reply);
