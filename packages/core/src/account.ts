@@ -85,7 +85,7 @@ export async function createAccount(store: Store, options: CreateAccountOptions)
   if (hasAccount(store))
     throw new CoreError('account-exists', 'an account already exists in this data folder');
   const name = checkDisplayName(options.name);
-  const { vault, header } = await createVault(options.secret, options.random);
+  const { vault, header } = await createVault(options.secret, options.random, options.primitives);
   const identity = createIdentity(options.random, options.primitives);
   const info: AccountInfo = { peerId: options.peerId, name, createdAt: options.now };
   const spk = createSignedPrekey(identity, 1, options.now, options.random, options.primitives);
@@ -116,7 +116,7 @@ export async function unlockAccount(
   if (!header || !sealedIdentity || !sealedPeerKey || !info) {
     throw new CoreError('no-account', 'no account here yet; create one with "parley init"');
   }
-  const vault = await unlockVault(header, secret, random);
+  const vault = await unlockVault(header, secret, random, primitives);
   const identity = decodeIdentity(vault.open('identity', sealedIdentity), primitives);
   const peerKey = vault.open('peer-key', sealedPeerKey);
   return Object.freeze(redact({ info, identity, vault, peerKey }));

@@ -64,7 +64,7 @@ export interface Primitives {
   aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
   /**
    * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha §2, 24-byte nonce), where the backend has it
-   * (both built-in backends do). Unused by protocol v1.
+   * (both built-in backends do). Unused by protocol v1; core seals values at rest with it.
    */
   readonly xaeadSeal?: (
     key: Uint8Array,
