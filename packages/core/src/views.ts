@@ -121,11 +121,11 @@ interface CachedBody {
   readonly body: StoredBody;
 }
 
-/** nonce (bytes 1–24, after the version byte) ‖ tag (the last 16 bytes). */
+/** Bytes 1–28 after the version byte (v2: salt ‖ nonce; v1: nonce ‖ 4 ciphertext bytes) ‖ the tag (last 16). */
 const markOf = (sealed: Uint8Array): Uint8Array => {
-  const mark = new Uint8Array(40);
-  mark.set(sealed.subarray(1, 25), 0);
-  mark.set(sealed.subarray(sealed.length - 16), 24);
+  const mark = new Uint8Array(44);
+  mark.set(sealed.subarray(1, 29), 0);
+  mark.set(sealed.subarray(sealed.length - 16), 28);
   return mark;
 };
 

@@ -144,8 +144,10 @@ export const nodeOnlyPrimitives: Primitives = definePrimitives({
   xaeadOpen: extendNonce(open),
   // node:crypto (Node 24) has no ML-KEM: the node backend delegates it to noble's @noble/post-quantum.
   ...nobleMlKem768,
-  hmacSha256: (k, m) => toBytes(createHmac('sha256', k).update(m).digest()),
-  hkdfSha256: (ikm, salt, info, length) => new Uint8Array(hkdfSync('sha256', ikm, salt, info, length)),
+  // Keys as KeyObjects here too (raw bytes: HMAC 13.8 µs; KeyObject 3.8 µs vs noble 4.6).
+  hmacSha256: (k, m) => toBytes(createHmac('sha256', createSecretKey(k)).update(m).digest()),
+  hkdfSha256: (ikm, salt, info, length) =>
+    new Uint8Array(hkdfSync('sha256', createSecretKey(ikm), salt, info, length)),
   sha256: (m) => toBytes(createHash('sha256').update(m).digest()),
   sha512: (m) => toBytes(createHash('sha512').update(m).digest()),
   sha256Hasher: () => {
@@ -173,11 +175,11 @@ export const NATIVE_SHA256_MIN_BYTES = 128;
 
 /**
  * The native backend core uses on Node: node:crypto for X25519, Ed25519,
- * (X)ChaCha20-Poly1305 on inputs ≥ {@link NATIVE_AEAD_MIN_BYTES} and SHA-256 on
- * inputs ≥ {@link NATIVE_SHA256_MIN_BYTES}; noble for HMAC/HKDF/SHA-512,
- * ML-KEM-768 and small inputs, where a native call costs more than
- * the work (node HMAC 13 µs vs noble 4 µs per ratchet step). Both halves pass
- * the same Wycheproof and differential tests.
+ * HMAC/HKDF (keys imported as KeyObjects: HMAC 3.8 vs noble 4.6 µs, HKDF 7.0
+ * vs 9.7 µs), (X)ChaCha20-Poly1305 on inputs ≥ {@link NATIVE_AEAD_MIN_BYTES}
+ * and SHA-256 on inputs ≥ {@link NATIVE_SHA256_MIN_BYTES}; noble for SHA-512,
+ * ML-KEM-768 and small inputs, where a native call costs more than the work.
+ * Both halves pass the same Wycheproof and differential tests.
  * @example
  * import { nodePrimitives } from '@parley/crypto/node';
  * const { session, message } = encrypt(s, plaintext, nodePrimitives);
@@ -202,8 +204,6 @@ export const nodePrimitives: Primitives = definePrimitives({
       ? nodeOnlyPrimitives.xaeadOpen!(k, n, ct, ad)
       : noblePrimitives.xaeadOpen!(k, n, ct, ad),
   ...nobleMlKem768, // unchecked: definePrimitives below adds the checks once
-  hmacSha256: noblePrimitives.hmacSha256,
-  hkdfSha256: noblePrimitives.hkdfSha256,
   sha256: (m) =>
     m.length >= NATIVE_SHA256_MIN_BYTES ? nodeOnlyPrimitives.sha256(m) : noblePrimitives.sha256(m),
   sha512: noblePrimitives.sha512,
