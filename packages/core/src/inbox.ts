@@ -7,7 +7,14 @@
  * so it never blocks the rest.
  */
 
-import { acceptSession, decrypt, peekMessage, type Session, sameIdentity } from '@parley/crypto';
+import {
+  acceptSession,
+  decrypt,
+  type MessageInfo,
+  peekMessage,
+  type Session,
+  sameIdentity,
+} from '@parley/crypto';
 import { decodeIdentityPublic, encodeIdentityPublic } from './account.ts';
 import { decodeAppMessage } from './app-message.ts';
 import { applyMessage, type Effects } from './apply-message.ts';
@@ -255,14 +262,26 @@ export class Inbox<Seen> {
   ): Outcome {
     const contact = tx.getContactByPeerId(from);
     if (!contact) return { kind: 'ignored' };
-    if (tx.hasReceived(from, digest)) return { kind: 'duplicate' };
+    // A ratchet message is looked up in `received` only if it fails to decrypt: one that decrypts
+    // was never stored (its message key is used once and is gone once the receiver commits), so the
+    // common case skips a lookup. Anything else is looked up first: a replayed prekey message could
+    // otherwise start a new session, and group frames have their own rules.
+    const info = decoded.type === 'msg' ? peek(decoded.message) : undefined;
+    const decryptFirst = info?.kind === 'ratchet';
+    if (!decryptFirst && tx.hasReceived(from, digest)) return { kind: 'duplicate' };
     const now = this.#ctx.now();
     try {
       // A nested transaction (savepoint): a frame that fails leaves no partial writes in the batch.
       const accepted = this.#ctx.store.transaction((inner) => {
         if (this.#waiting.delete(digest)) doneWaiting(inner, from, digest);
         if (decoded.type === 'msg')
-          return this.#accept(inner, sessions, contact, from, digest, decoded.message, now);
+          return this.#accept(
+            inner,
+            sessions,
+            contact,
+            { from, digest, message: decoded.message, info },
+            now,
+          );
         const effects = receiveGroupFrame(this.#ctx, inner, contact, decoded.groupId, decoded.message);
         inner.markReceived(from, digest, now);
         inner.clearFailure(from, digest);
@@ -274,6 +293,7 @@ export class Inbox<Seen> {
       // A storage error (full disk, I/O) is not the message's fault: roll back the whole batch, so
       // nothing is ACKed and the sender retries. Only errors in the message itself count (D7).
       if (isStorageError(error)) throw error;
+      if (decryptFirst && tx.hasReceived(from, digest)) return { kind: 'duplicate' };
       // A group frame whose key or state is still on its way: not ACKed (the sender retries), not a failure.
       const waiting = error instanceof GroupNotReadyError && keepWaiting(tx, from, digest, now);
       if (waiting) this.#waiting.add(digest);
@@ -296,12 +316,11 @@ export class Inbox<Seen> {
     tx: StoreTx,
     sessions: SessionBatch,
     contact: ContactRecord,
-    from: string,
-    digest: string,
-    message: Uint8Array,
+    frame: { from: string; digest: string; message: Uint8Array; info: MessageInfo | undefined },
     now: number,
   ): { outcome: Outcome; session: Session | undefined } {
-    const { session, newIdentity } = this.#open(tx, sessions, contact, message);
+    const { from, digest } = frame;
+    const { session, newIdentity } = this.#open(tx, sessions, contact, frame.message, frame.info);
     const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
     if (newIdentity) tx.putContact(current);
     const { plaintext } = session;
@@ -322,9 +341,10 @@ export class Inbox<Seen> {
     sessions: SessionBatch,
     contact: ContactRecord,
     message: Uint8Array,
+    peeked: MessageInfo | undefined,
   ): { session: { session: Session; plaintext: Uint8Array }; newIdentity: Uint8Array | null } {
     const { primitives: p, random, account } = this.#ctx;
-    const info = peekMessage(message);
+    const info = peeked ?? peekMessage(message);
     const current = sessions.get(contact.id);
     if (info.kind === 'ratchet' || current) {
       try {
@@ -399,6 +419,15 @@ export class Inbox<Seen> {
     } catch {
       // The peer will resend (no ACK), and we will ACK the duplicate then (D5).
     }
+  }
+}
+
+/** The message's kind, or undefined if it does not parse (then decrypting it fails, as a failure). */
+function peek(message: Uint8Array): MessageInfo | undefined {
+  try {
+    return peekMessage(message);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { toHex } from '../src/bytes.ts';
 import { CoreError } from '../src/errors.ts';
 import { ACK_MAX_DIGESTS, encodeFrame, frameDigest } from '../src/frame.ts';
 import { ACK_SEARCHES_PER_FRAME } from '../src/inbox.ts';
@@ -222,6 +223,47 @@ describe('messages', () => {
     for (const f of frames) await original(bob.peerId, f);
     await new Promise((r) => setTimeout(r, 100));
     expect(texts(bob, 'alice').filter((t) => t === 'once')).toHaveLength(1);
+  });
+
+  it('ACKs replayed prekey and ratchet frames again, and neither shows, counts nor parks them', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    const frames: Uint8Array[] = [];
+    const original = alice.transport.send.bind(alice.transport);
+    alice.transport.send = async (peer, frame, opts) => {
+      if (frame[1] === 1) frames.push(frame.slice()); // MSG frames
+      return original(peer, frame, opts);
+    };
+    const acked: string[] = [];
+    const bobSend = bob.transport.send.bind(bob.transport);
+    bob.transport.send = async (peer, frame, opts) => {
+      if (frame[1] === 2)
+        for (let i = 3; i < frame.length; i += 16) acked.push(toHex(frame.subarray(i, i + 16)));
+      return bobSend(peer, frame, opts);
+    };
+    const received = (): string[] =>
+      bob.messenger
+        .messages('alice')
+        .filter((m) => m.direction === 'in')
+        .map((m) => m.text);
+    for (let i = 0; i < 3; i++) alice.messenger.sendText('bob', `a${i}`);
+    await eventually(() => received().length === 3);
+    bob.messenger.sendText('alice', 'turn'); // a DH ratchet step: alice's next frames use a new chain
+    await eventually(() => texts(alice, 'bob').includes('turn'));
+    for (let i = 3; i < 6; i++) alice.messenger.sendText('bob', `a${i}`);
+    await eventually(() => received().length === 6);
+    await eventually(() => alice.messenger.status().outbox === 0);
+    expect(frames.length).toBeGreaterThanOrEqual(6);
+    acked.length = 0;
+    for (const f of frames) await original(bob.peerId, f);
+    const digests = frames.map((f) => frameDigest(f));
+    await eventually(() => digests.every((d) => acked.includes(d)), 5_000, 'every replay ACKed again');
+    expect(received()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5']);
+    expect(bob.messenger.status().parked).toBe(0);
+    // Counting one more failure for each gives 1: none had been counted.
+    expect(bob.store.transaction((tx) => digests.map((d) => tx.recordFailure(alice.peerId, d, 0)))).toEqual(
+      digests.map(() => 1),
+    );
   });
 
   it('refuses to send to a verified contact whose identity changed until the change is accepted', async () => {
