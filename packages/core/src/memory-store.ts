@@ -32,6 +32,7 @@ import {
   StoreClosedError,
   StoreConflictError,
   type StoreTx,
+  type TakenOutboxRecord,
 } from './store.ts';
 
 const DEFAULT_MESSAGE_LIMIT = 50;
@@ -108,6 +109,9 @@ function clone<T>(value: T): T {
   for (const [k, v] of Object.entries(value)) copy[k] = clone(v);
   return copy as T;
 }
+const taken = (o: OutboxRecord): TakenOutboxRecord =>
+  clone({ seq: o.seq, peerId: o.peerId, kind: o.kind, digest: o.digest, message: o.message });
+
 const cloneOrUndefined = <T>(value: T | undefined): T | undefined =>
   value === undefined ? undefined : clone(value);
 const copyKey = (k: MessageKey): MessageKey => ({
@@ -578,12 +582,13 @@ function outboxOperations(
       const o = t.outbox.get(String(seq));
       if (o === undefined || o.peerId !== peerId || o.digest !== digest) return undefined;
       write(t.outbox, String(seq), undefined);
-      return clone(o);
+      return taken(o);
     },
     takeOutboxByDigest: (peerId, digest) => {
       const o = ofPeer(peerId).find((e) => e.digest === digest);
-      if (o) write(t.outbox, String(o.seq), undefined);
-      return cloneOrUndefined(o);
+      if (!o) return undefined;
+      write(t.outbox, String(o.seq), undefined);
+      return taken(o);
     },
     updateOutbox: (seq, patch) => {
       const o = t.outbox.get(String(seq));

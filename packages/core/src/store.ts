@@ -154,6 +154,9 @@ export interface OutboxRecord {
 
 export type NewOutboxRecord = Omit<OutboxRecord, 'seq'>;
 
+/** What taking an entry out of the outbox (its ACK or REJECT came) returns: all but the frame. */
+export type TakenOutboxRecord = Pick<OutboxRecord, 'seq' | 'peerId' | 'kind' | 'digest' | 'message'>;
+
 export interface ParkedRecord {
   readonly peerId: string;
   readonly digest: string;
@@ -324,10 +327,10 @@ export interface StoreTx {
   /** Ascending by seq; all peers when peerId is undefined; only seq > afterSeq when given. */
   listOutbox(peerId?: string, afterSeq?: number): OutboxRecord[];
   getOutboxByDigest(peerId: string, digest: string): OutboxRecord | undefined;
-  /** Removes and returns what getOutboxByDigest would return (the oldest such entry). */
-  takeOutboxByDigest(peerId: string, digest: string): OutboxRecord | undefined;
-  /** Removes and returns the entry `seq` if it is `peerId`'s with that digest; else changes nothing. */
-  takeOutbox(seq: number, peerId: string, digest: string): OutboxRecord | undefined;
+  /** Removes the entry getOutboxByDigest would return (the oldest such) and returns it without its frame. */
+  takeOutboxByDigest(peerId: string, digest: string): TakenOutboxRecord | undefined;
+  /** Removes the entry `seq` if it is `peerId`'s with that digest, and returns it without its frame; else changes nothing. */
+  takeOutbox(seq: number, peerId: string, digest: string): TakenOutboxRecord | undefined;
   updateOutbox(seq: number, patch: Pick<OutboxRecord, 'attempts' | 'nextAttemptAt' | 'lastError'>): void;
   deleteOutbox(seq: number): void;
   countOutbox(peerId?: string): number;

@@ -233,7 +233,9 @@ function transactionTests(ctx: Ctx): void {
       expect(tx.getOutboxByDigest(sampleOutbox().peerId, 'dd')?.seq).toBe(b);
     });
     store.transaction((tx) => {
-      expect(tx.takeOutboxByDigest(sampleOutbox().peerId, 'dd')).toMatchObject({ seq: b, digest: 'dd' });
+      const taken = tx.takeOutboxByDigest(sampleOutbox().peerId, 'dd');
+      expect(taken).toMatchObject({ seq: b, digest: 'dd', message: sampleOutbox().message });
+      expect(taken).not.toHaveProperty('frame');
       expect(tx.takeOutboxByDigest(sampleOutbox().peerId, 'dd')).toBeUndefined();
       expect(tx.listOutbox().map((o) => o.digest)).toEqual(['other']);
     });
@@ -241,14 +243,22 @@ function transactionTests(ctx: Ctx): void {
 
   it('takeOutbox removes an entry by seq only if peer and digest match', () => {
     const store = ctx.open();
-    const seq = store.transaction((tx) => tx.enqueueOutbox(sampleOutbox({ digest: 'dd' })));
+    const message = { conversationId: 'conv-1', sender: 'self', id: 'm-1' };
+    const seq = store.transaction((tx) => tx.enqueueOutbox(sampleOutbox({ digest: 'dd', message })));
     const peer = sampleOutbox().peerId;
     store.transaction((tx) => {
       expect(tx.takeOutbox(seq, peer, 'other')).toBeUndefined();
       expect(tx.takeOutbox(seq, 'peer-other', 'dd')).toBeUndefined();
       expect(tx.takeOutbox(seq + 1, peer, 'dd')).toBeUndefined();
       expect(tx.listOutbox()).toHaveLength(1);
-      expect(tx.takeOutbox(seq, peer, 'dd')).toMatchObject({ seq, digest: 'dd', peerId: peer });
+      const taken = tx.takeOutbox(seq, peer, 'dd');
+      expect(taken).toEqual({
+        seq,
+        peerId: peer,
+        kind: sampleOutbox().kind,
+        digest: 'dd',
+        message,
+      }); // all but the frame
       expect(tx.takeOutbox(seq, peer, 'dd')).toBeUndefined();
       expect(tx.listOutbox()).toEqual([]);
     });

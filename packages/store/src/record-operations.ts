@@ -4,7 +4,7 @@
  * Orderings the contract leaves open match createMemoryStore() exactly.
  */
 import { StoreConflictError, type StoreTx } from '@parley/core';
-import { blob, num, toContact, toInvite, toOutbox, toParked, toPrekey } from './rows.ts';
+import { blob, num, toContact, toInvite, toOutbox, toParked, toPrekey, toTakenOutbox } from './rows.ts';
 import { bool, type Statements } from './statements.ts';
 
 /** Names are unique ignoring case; core's memory store folds names with the same function. */
@@ -124,6 +124,9 @@ export function inviteOperations(
   };
 }
 
+/** The columns of a taken outbox entry: not the frame (~1 KiB, copied for nothing). */
+const TAKEN = 'seq, peer_id, kind, digest, message_conversation_id, message_sender, message_id';
+
 type OutboxOps =
   | 'enqueueOutbox'
   | 'listOutbox'
@@ -157,21 +160,21 @@ export function outboxOperations(s: Statements): Pick<StoreTx, OutboxOps | 'coun
     },
     takeOutbox: (seq, peerId, digest) => {
       const row = s.get(
-        'DELETE FROM outbox WHERE seq = ? AND peer_id = ? AND digest = ? RETURNING *',
+        `DELETE FROM outbox WHERE seq = ? AND peer_id = ? AND digest = ? RETURNING ${TAKEN}`,
         seq,
         peerId,
         digest,
       );
-      return row === undefined ? undefined : toOutbox(row);
+      return row === undefined ? undefined : toTakenOutbox(row);
     },
     takeOutboxByDigest: (peerId, digest) => {
       const row = s.get(
         `DELETE FROM outbox WHERE seq = (SELECT seq FROM outbox WHERE peer_id = ? AND digest = ? ORDER BY seq LIMIT 1)
-         RETURNING *`,
+         RETURNING ${TAKEN}`,
         peerId,
         digest,
       );
-      return row === undefined ? undefined : toOutbox(row);
+      return row === undefined ? undefined : toTakenOutbox(row);
     },
     updateOutbox: (seq, p) => {
       s.run(

@@ -19,6 +19,7 @@ import type {
   PrekeyKind,
   PrekeyRecord,
   ReactionRecord,
+  TakenOutboxRecord,
 } from '@parley/core';
 
 export type Row = Record<string, SQLOutputValue>;
@@ -98,11 +99,10 @@ export const toReaction = (r: Row): ReactionRecord => ({
   at: num(r.at),
 });
 
-export const toOutbox = (r: Row): OutboxRecord => ({
+export const toTakenOutbox = (r: Row): TakenOutboxRecord => ({
   seq: num(r.seq),
   peerId: text(r.peer_id),
   kind: text(r.kind) as OutboxKind,
-  frame: blob(r.frame),
   digest: text(r.digest),
   message:
     r.message_id === null
@@ -112,6 +112,11 @@ export const toOutbox = (r: Row): OutboxRecord => ({
           sender: text(r.message_sender),
           id: text(r.message_id),
         },
+});
+
+export const toOutbox = (r: Row): OutboxRecord => ({
+  ...toTakenOutbox(r),
+  frame: blob(r.frame),
   createdAt: num(r.created_at),
   attempts: num(r.attempts),
   nextAttemptAt: num(r.next_attempt_at),
