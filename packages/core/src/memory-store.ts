@@ -513,8 +513,12 @@ function messageOperations(
         r.conversationId === k.conversationId && r.targetSender === k.sender && r.targetId === k.id;
       for (const rk of reactionsOf(ofMessage)) write(t.reactions, rk, undefined);
     },
-    putReaction: (r) =>
-      write(t.reactions, reactionKey(r.conversationId, r.targetSender, r.targetId, r.reactor), clone(r)),
+    // Only for a message that is there (no orphans: a message inserted later starts with none).
+    putReaction: (r) => {
+      const target = { conversationId: r.conversationId, sender: r.targetSender, id: r.targetId };
+      if (!t.messages.has(messageKey(target))) return;
+      write(t.reactions, reactionKey(r.conversationId, r.targetSender, r.targetId, r.reactor), clone(r));
+    },
     deleteReaction: (c, s, id, reactor) => write(t.reactions, reactionKey(c, s, id, reactor), undefined),
     listReactions: (c, s, id) =>
       [...t.reactions.values()]

@@ -318,6 +318,7 @@ export interface StoreTx {
   deleteMessage(key: MessageKey): void;
 
   // Reactions (one per reactor per message; putReaction replaces).
+  /** Stores nothing if the message is not there: a message inserted later starts with no reactions. */
   putReaction(reaction: ReactionRecord): void;
   deleteReaction(conversationId: string, targetSender: string, targetId: string, reactor: string): void;
   listReactions(conversationId: string, targetSender: string, targetId: string): ReactionRecord[];

@@ -175,6 +175,7 @@ export function messageTests(ctx: Ctx): void {
   it('keeps one reaction per reactor and message; deleteMessage removes its reactions', () => {
     run((tx) => {
       tx.insertMessage(sampleMessage());
+      tx.insertMessage(sampleMessage({ id: mid(5) }));
       tx.putReaction(reaction({ reactor: 'peer-bob', at: 2 }));
       tx.putReaction(reaction({ at: 3 }));
       tx.putReaction(reaction({ emoji: '❤️', at: 1 }));
@@ -188,6 +189,21 @@ export function messageTests(ctx: Ctx): void {
       tx.deleteMessage(keyOf(sampleMessage()));
       expect(tx.listReactions('conv', 'peer-alice', '0'.repeat(32))).toEqual([]);
       expect(tx.listReactions('conv', 'peer-alice', mid(5))).toHaveLength(1);
+    });
+  });
+
+  it('stores no reaction for a message that is not there: one inserted later starts with none', () => {
+    run((tx) => {
+      tx.putReaction(reaction());
+      expect(tx.listReactions('conv', 'peer-alice', '0'.repeat(32))).toEqual([]);
+      expect(tx.insertMessage(sampleMessage())).toBe('inserted');
+      expect(tx.listReactions('conv', 'peer-alice', '0'.repeat(32))).toEqual([]);
+      tx.putReaction(reaction());
+      expect(tx.listReactions('conv', 'peer-alice', '0'.repeat(32))).toEqual([reaction()]);
+      tx.deleteMessage(keyOf(sampleMessage()));
+      tx.putReaction(reaction({ emoji: 'x' }));
+      expect(tx.insertMessage(sampleMessage())).toBe('inserted');
+      expect(tx.listReactions('conv', 'peer-alice', '0'.repeat(32))).toEqual([]);
     });
   });
 

@@ -154,12 +154,15 @@ export function reactionOperations(
 ): Pick<StoreTx, 'putReaction' | 'deleteReaction' | 'listReactions'> {
   const TARGET = 'conversation_id = ? AND target_sender = ? AND target_id = ?';
   return {
+    // Only for a message that is there (no orphans: a message inserted later starts with none).
     putReaction: (r) => {
       s.run(
-        `INSERT INTO reactions (conversation_id, target_sender, target_id, reactor, emoji, at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO reactions (conversation_id, target_sender, target_id, reactor, emoji, at)
+         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE ${KEY})
          ON CONFLICT (conversation_id, target_sender, target_id, reactor)
          DO UPDATE SET emoji = excluded.emoji, at = excluded.at`,
         ...[r.conversationId, r.targetSender, r.targetId, r.reactor, r.emoji, r.at],
+        ...[r.conversationId, r.targetSender, r.targetId],
       );
     },
     deleteReaction: (c, sender, id, reactor) =>

@@ -30,8 +30,6 @@ const UNRELATED_WRITES: ReadonlySet<string> = new Set([
   'deletePrekey',
   'putInvite',
   'deleteInvite',
-  'putReaction',
-  'deleteReaction',
   'enqueueOutbox',
   'updateOutbox',
   'deleteOutbox',
@@ -99,7 +97,18 @@ export function withTxCache(ops: StoreTx, probes: TxProbes): TxCache {
   const maxSort = new Memo<number>();
   const maxSeq = new Memo<number>();
   const bySeq = new Memo<ReturnType<StoreTx['getMessageBySeq']>>();
-  const all = [conversations, contactsById, contactsByPeer, groups, messages, maxSort, maxSeq, bySeq];
+  const reactions = new Memo<ReturnType<StoreTx['listReactions']>>();
+  const all = [
+    conversations,
+    contactsById,
+    contactsByPeer,
+    groups,
+    messages,
+    maxSort,
+    maxSeq,
+    bySeq,
+    reactions,
+  ];
   /** Known: the failures table is empty (then clearing a failure has nothing to do). */
   let noFailures: boolean | undefined;
   const clear = (): void => {
@@ -117,12 +126,28 @@ export function withTxCache(ops: StoreTx, probes: TxProbes): TxCache {
       bySeq.get(`${seqId(c, sender)}\u0000${seq}`, () => ops.getMessageBySeq(c, sender, seq)),
     maxSortKey: (c) => maxSort.get(c, () => ops.maxSortKey(c)) as number,
     maxSenderSeq: (c, s) => maxSeq.get(seqId(c, s), () => ops.maxSenderSeq(c, s)) as number,
+    // Reactions of a message; a message just inserted has none (the store keeps no orphans).
+    listReactions: (c, sender, id) =>
+      reactions.get(messageId({ conversationId: c, sender, id }), () =>
+        ops.listReactions(c, sender, id),
+      ) as ReturnType<StoreTx['listReactions']>,
+    putReaction: (r) => {
+      reactions.delete(
+        messageId({ conversationId: r.conversationId, sender: r.targetSender, id: r.targetId }),
+      );
+      ops.putReaction(r);
+    },
+    deleteReaction: (c, sender, id, reactor) => {
+      reactions.delete(messageId({ conversationId: c, sender, id }));
+      ops.deleteReaction(c, sender, id, reactor);
+    },
     insertMessage: (m) => {
       const result = ops.insertMessage(m);
       messages.delete(messageId(m));
       if (result === 'inserted') {
         const row = Object.freeze({ ...m }); // exactly the row just written
         messages.set(messageId(m), row);
+        reactions.set(messageId(m), Object.freeze([]) as unknown as ReturnType<StoreTx['listReactions']>);
         const sort = maxSort.peek(m.conversationId);
         if (sort !== undefined && m.sortKey > sort) maxSort.set(m.conversationId, m.sortKey);
         const id = seqId(m.conversationId, m.sender);
@@ -150,6 +175,7 @@ export function withTxCache(ops: StoreTx, probes: TxProbes): TxCache {
     },
     deleteMessage: (k) => {
       messages.delete(messageId(k));
+      reactions.delete(messageId(k));
       bySeq.clear();
       maxSort.clear();
       maxSeq.clear();
