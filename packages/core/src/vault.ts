@@ -117,16 +117,18 @@ function vaultFromKey(key: Uint8Array, random: RandomSource, primitives: Primiti
   let sealing: Subkey | undefined;
   const derive = (salt: Uint8Array): Uint8Array =>
     primitives.hkdfSha256(current(), salt, SUBKEY_INFO, VAULT_KEY_BYTES);
+  const remember = (salt: Uint8Array, k: Uint8Array): void => {
+    if (opened.size >= OPENED_SUBKEYS) {
+      for (const old of opened.values()) old.fill(0);
+      opened.clear();
+    }
+    opened.set(toHex(salt), k);
+  };
   const subkeyFor = (salt: Uint8Array): Uint8Array => {
-    const id = toHex(salt);
-    let k = opened.get(id);
+    let k = opened.get(toHex(salt));
     if (!k) {
-      if (opened.size >= OPENED_SUBKEYS) {
-        for (const old of opened.values()) old.fill(0);
-        opened.clear();
-      }
       k = derive(salt);
-      opened.set(id, k);
+      remember(salt, k);
     }
     return k;
   };
@@ -136,6 +138,7 @@ function vaultFromKey(key: Uint8Array, random: RandomSource, primitives: Primiti
       if (!sealing || sealing.counter >= SUBKEY_MAX_SEALS) {
         const salt = random(VAULT_SALT_BYTES);
         sealing = { salt, key: derive(salt), counter: 0 };
+        remember(salt, sealing.key.slice()); // what this vault seals, it opens without an HKDF
       }
       const out = new Uint8Array(V2_HEADER_BYTES + plaintext.length + TAG_BYTES);
       out[0] = SEALED_V2;

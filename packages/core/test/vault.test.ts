@@ -44,6 +44,21 @@ describe('vault (values sealed at rest)', () => {
     expect(other.seal('label-a', utf8('x')).subarray(1, 17)).not.toEqual(salt);
   });
 
+  it('opens values from more unlocks than it keeps subkeys for, and keeps sealing after evicting them', async () => {
+    const { vault: reader, header } = await createVault({ keyFile }, systemRandom, nodePrimitives);
+    const mine = reader.seal('body:mine', utf8('mine'));
+    const sealed: Uint8Array[] = [];
+    for (let i = 0; i < 70; i++) {
+      const writer = await unlockVault(header, { keyFile }, systemRandom, nodePrimitives);
+      sealed.push(writer.seal(`body:${i}`, utf8(`value ${i}`)));
+    }
+    for (let round = 0; round < 2; round++)
+      for (const [i, value] of sealed.entries())
+        expect(reader.open(`body:${i}`, value)).toEqual(utf8(`value ${i}`));
+    expect(reader.open('body:mine', mine)).toEqual(utf8('mine'));
+    expect(reader.open('body:after', reader.seal('body:after', utf8('after')))).toEqual(utf8('after'));
+  });
+
   it('still opens version 1 values (XChaCha20-Poly1305 under the storage key)', async () => {
     const { header } = await createVault({ keyFile }, systemRandom, nodePrimitives);
     const nonce = systemRandom(24);
