@@ -18,6 +18,7 @@ import {
 import { decodeIdentityPublic, encodeIdentityPublic } from './account.ts';
 import { decodeAppMessage } from './app-message.ts';
 import { applyMessage, type Effects } from './apply-message.ts';
+import { toHex } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
 import {
@@ -269,6 +270,7 @@ export class Inbox<Seen> {
     const info = decoded.type === 'msg' ? peek(decoded.message) : undefined;
     const decryptFirst = info?.kind === 'ratchet';
     if (!decryptFirst && tx.hasReceived(from, digest)) return { kind: 'duplicate' };
+    const remembered = decryptFirst ? receivedKey(info, digest) : digest;
     const now = this.#ctx.now();
     try {
       // A nested transaction (savepoint): a frame that fails leaves no partial writes in the batch.
@@ -279,7 +281,7 @@ export class Inbox<Seen> {
             inner,
             sessions,
             contact,
-            { from, digest, message: decoded.message, info },
+            { from, digest, remembered, message: decoded.message, info },
             now,
           );
         const effects = receiveGroupFrame(this.#ctx, inner, contact, decoded.groupId, decoded.message);
@@ -293,7 +295,9 @@ export class Inbox<Seen> {
       // A storage error (full disk, I/O) is not the message's fault: roll back the whole batch, so
       // nothing is ACKed and the sender retries. Only errors in the message itself count (D7).
       if (isStorageError(error)) throw error;
-      if (decryptFirst && tx.hasReceived(from, digest)) return { kind: 'duplicate' };
+      // (by its bare digest too: how frames were remembered before keys by position)
+      if (decryptFirst && (tx.hasReceived(from, remembered) || tx.hasReceived(from, digest)))
+        return { kind: 'duplicate' };
       // A group frame whose key or state is still on its way: not ACKed (the sender retries), not a failure.
       const waiting = error instanceof GroupNotReadyError && keepWaiting(tx, from, digest, now);
       if (waiting) this.#waiting.add(digest);
@@ -307,7 +311,7 @@ export class Inbox<Seen> {
         : `a message from ${contact.name} could not be decrypted; ask them to send it again`;
       tx.park({ peerId: from, digest, frame, error: text, failures, parkedAt: now });
       tx.clearFailure(from, digest);
-      tx.markReceived(from, digest, now);
+      tx.markReceived(from, remembered, now);
       return { kind: 'parked', contact, error: text, reason: malformed ? 'malformed' : 'undecryptable' };
     }
   }
@@ -316,7 +320,13 @@ export class Inbox<Seen> {
     tx: StoreTx,
     sessions: SessionBatch,
     contact: ContactRecord,
-    frame: { from: string; digest: string; message: Uint8Array; info: MessageInfo | undefined },
+    frame: {
+      from: string;
+      digest: string;
+      remembered: string;
+      message: Uint8Array;
+      info: MessageInfo | undefined;
+    },
     now: number,
   ): { outcome: Outcome; session: Session | undefined } {
     const { from, digest } = frame;
@@ -326,7 +336,7 @@ export class Inbox<Seen> {
     const { plaintext } = session;
     const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext));
     if (newIdentity) effects.contactChanged = true;
-    tx.markReceived(from, digest, now);
+    tx.markReceived(from, frame.remembered, now);
     tx.clearFailure(from, digest);
     return { outcome: { kind: 'applied', contact: current, effects }, session: session.session };
   }
@@ -420,6 +430,22 @@ export class Inbox<Seen> {
       // The peer will resend (no ACK), and we will ACK the duplicate then (D5).
     }
   }
+}
+
+/**
+ * The key under which a ratchet message is remembered in `received`: the first 4 bytes of its
+ * ratchet key (its sending chain) and its number in that chain, then its digest. One chain's
+ * messages sort together in the order they were sent, so a batch of them appends to the table's
+ * index instead of dirtying a random page per message (the digest alone is a random key: ~20 µs
+ * of CPU per message with the commit, ~8 µs this way). The digest decides the match; the prefix
+ * only orders. Unauthenticated header fields are fine here: a frame is only ever compared with
+ * what was stored for the same bytes.
+ */
+export function receivedKey(
+  info: { readonly ratchetKey: Uint8Array; readonly n: number },
+  digest: string,
+): string {
+  return `${toHex(info.ratchetKey.subarray(0, 4))}${info.n.toString(16).padStart(8, '0')}${digest}`;
 }
 
 /** The message's kind, or undefined if it does not parse (then decrypting it fails, as a failure). */

@@ -1,8 +1,9 @@
+import { peekMessage } from '@parley/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toHex } from '../src/bytes.ts';
 import { CoreError } from '../src/errors.ts';
 import { ACK_MAX_DIGESTS, encodeFrame, frameDigest } from '../src/frame.ts';
-import { ACK_SEARCHES_PER_FRAME } from '../src/inbox.ts';
+import { ACK_SEARCHES_PER_FRAME, receivedKey } from '../src/inbox.ts';
 import { createMemoryStore } from '../src/memory-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
 import { SENT_STATUS_FLUSH_MS } from '../src/outbox.ts';
@@ -264,6 +265,48 @@ describe('messages', () => {
     expect(bob.store.transaction((tx) => digests.map((d) => tx.recordFailure(alice.peerId, d, 0)))).toEqual(
       digests.map(() => 1),
     );
+  });
+
+  it('remembers ratchet messages by chain position (one chain sorts in order), and still knows frames remembered by digest alone', async () => {
+    const key = (n: number): string =>
+      receivedKey({ ratchetKey: Uint8Array.of(9, 8, 7, 6, 5), n }, 'ab'.repeat(16));
+    expect(key(0)).toBe(`09080706${'0'.repeat(8)}${'ab'.repeat(16)}`);
+    const keys = [0, 1, 2, 15, 16, 255, 256, 4096].map(key);
+    expect([...keys].sort()).toEqual(keys);
+
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    bob.messenger.sendText('alice', 'turn'); // alice's next message is a plain ratchet message
+    await eventually(() => texts(alice, 'bob').includes('turn'));
+    let frame: Uint8Array | undefined;
+    const original = alice.transport.send.bind(alice.transport);
+    alice.transport.send = async (peer, f, opts) => {
+      if (f[1] === 1) frame ??= f.slice();
+      return original(peer, f, opts);
+    };
+    alice.messenger.sendText('bob', 'legacy');
+    await eventually(() => texts(bob, 'alice').includes('legacy'));
+    await eventually(() => alice.messenger.status().outbox === 0);
+    const digest = frameDigest(frame as Uint8Array);
+    const info = peekMessage((frame as Uint8Array).subarray(2)); // after the frame's version and type
+    expect(info.kind).toBe('ratchet');
+    expect(bob.store.transaction((tx) => tx.hasReceived(alice.peerId, receivedKey(info, digest)))).toBe(true);
+    expect(bob.store.transaction((tx) => tx.hasReceived(alice.peerId, digest))).toBe(false);
+    // As a version before keys by position would have left it: remembered under the bare digest.
+    bob.store.transaction((tx) => {
+      tx.pruneReceived(Number.MAX_SAFE_INTEGER);
+      tx.markReceived(alice.peerId, digest, Date.now());
+    });
+    const acked: string[] = [];
+    const bobSend = bob.transport.send.bind(bob.transport);
+    bob.transport.send = async (peer, f, opts) => {
+      if (f[1] === 2) for (let i = 3; i < f.length; i += 16) acked.push(toHex(f.subarray(i, i + 16)));
+      return bobSend(peer, f, opts);
+    };
+    await original(bob.peerId, frame as Uint8Array);
+    await eventually(() => acked.includes(digest), 5_000, 'the replay ACKed again');
+    expect(texts(bob, 'alice').filter((t) => t === 'legacy')).toHaveLength(1);
+    expect(bob.messenger.status().parked).toBe(0);
   });
 
   it('refuses to send to a verified contact whose identity changed until the change is accepted', async () => {

@@ -126,10 +126,19 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
  * @example const info = peekMessage(bytes); if (info.kind === 'prekey') lookup(info.remoteIdentity);
  */
 export type MessageInfo =
-  | { readonly kind: 'ratchet'; readonly version: number }
+  | {
+      readonly kind: 'ratchet';
+      readonly version: number;
+      /** The sender's ratchet public key: which sending chain the message is in. */
+      readonly ratchetKey: Uint8Array;
+      /** The message's number in that chain. */
+      readonly n: number;
+    }
   | {
       readonly kind: 'prekey';
       readonly version: number;
+      readonly ratchetKey: Uint8Array;
+      readonly n: number;
       readonly remoteIdentity: IdentityPublic;
       readonly baseKey: Uint8Array;
       readonly signedPrekeyId: number;
@@ -142,11 +151,14 @@ export type MessageInfo =
  */
 export function peekMessage(bytes: Uint8Array): MessageInfo {
   const m = parseMessage(bytes);
-  if (!m.prekey) return { kind: 'ratchet', version: PROTOCOL_VERSION };
+  const { ratchetKey, n } = m;
+  if (!m.prekey) return { kind: 'ratchet', version: PROTOCOL_VERSION, ratchetKey, n };
   const { identity, baseKey, signedPrekeyId, oneTimePrekeyId } = m.prekey;
   const base = {
     kind: 'prekey',
     version: PROTOCOL_VERSION,
+    ratchetKey,
+    n,
     remoteIdentity: identity,
     baseKey,
     signedPrekeyId,

@@ -55,6 +55,29 @@ describe.each(backends)('double ratchet (%s)', (_name, p) => {
     expect(peekMessage(encrypt(a, text('x'), p).message).kind).toBe('ratchet');
   });
 
+  it('peekMessage tells the sending chain (ratchet key) and the number in it', () => {
+    let { a, b, rnd } = start('peek-position');
+    const first = [0, 1, 2].map(() => {
+      const m = encrypt(a, text('x'), p);
+      a = m.session;
+      return peekMessage(m.message);
+    });
+    expect(first.map((i) => i.kind)).toEqual(['prekey', 'prekey', 'prekey']);
+    const n0 = first[0]?.n ?? -1;
+    expect(first.map((i) => i.n)).toEqual([n0, n0 + 1, n0 + 2]); // consecutive in one chain
+    expect(first[1]?.ratchetKey).toEqual(first[0]?.ratchetKey);
+    // a reply, then a's next chain starts again at 0 under another ratchet key
+    const again = encrypt(a, text('y'), p);
+    a = again.session;
+    b = decrypt(b, again.message, rnd, p).session;
+    const reply = encrypt(b, text('reply'), p);
+    a = decrypt(a, reply.message, rnd, p).session;
+    const next = peekMessage(encrypt(a, text('z'), p).message);
+    expect(next.kind).toBe('ratchet');
+    expect(next.n).toBe(0);
+    expect(next.ratchetKey).not.toEqual(first[0]?.ratchetKey);
+  });
+
   it('decrypts out of order with skipped keys, each once', () => {
     let { a, b, rnd } = start('out-of-order');
     const msgs: Uint8Array[] = [];
