@@ -15,7 +15,7 @@
  * `--profile DIR` runs both daemons under `node --cpu-prof` (profiles in DIR).
  * `--n N` changes the sustained counts (default 5,000 single sends, ~3 s; 20,000 through
  * sendMany, ~4 s: one second of a fast phase says more about start-up than about a sustained rate).
- * `--only sendMany` runs just that phase (with `--profile`, a profile of it alone).
+ * `--only sendMany` (or `send`) runs just that phase (with `--profile`, a profile of it alone).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -287,15 +287,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < 50; i++) await send('messages.send', { contact: 'alice', text: text1k('warm', i) });
     await counter.reached(50);
 
-    if (values.only === 'sendMany') {
-      const many = await sustained(send, counter, 50, 'many', 'sendMany', pids, N_MANY);
+    if (values.only === 'sendMany' || values.only === 'send') {
+      const mode = values.only;
+      const n = mode === 'send' ? N : N_MANY;
+      const result = await sustained(send, counter, 50, 'only', mode, pids, n);
       aliceEvents.close();
       await world.stop(aliceDaemon);
       await world.stop(bobDaemon);
-      process.stdout.write(`${JSON.stringify({ bench: 'core', only: 'sendMany', n: N_MANY, ...many })}\n`);
+      process.stdout.write(`${JSON.stringify({ bench: 'core', only: mode, n, ...result })}\n`);
       return;
     }
-    if (values.only !== undefined) throw new Error('--only takes "sendMany"');
+    if (values.only !== undefined) throw new Error('--only takes "sendMany" or "send"');
     progress(`sustained: ${N} × messages.send, 16 concurrent callers`);
     const single = await sustained(send, counter, 50, 'sus', 'send', pids, N);
     progress(`sustained (messages.send): ${JSON.stringify(single)}`);

@@ -180,16 +180,17 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
     });
 
   return {
-    /** The group a name means, when it is not a contact's name (contacts first). */
-    resolve(name: string): StoredGroup | undefined {
-      return store.transaction((tx) => {
-        if (tx.getContactByName(name.trim())) return undefined;
+    /** The group a name means, when it is not a contact's name (contacts first); in `tx` if given. */
+    resolve(name: string, tx?: StoreTx): StoredGroup | undefined {
+      const resolveIn = (t: StoreTx): StoredGroup | undefined => {
+        if (t.getContactByName(name.trim())) return undefined;
         try {
-          return findGroup(ctx, tx, name);
+          return findGroup(ctx, t, name);
         } catch {
           return undefined;
         }
-      });
+      };
+      return tx ? resolveIn(tx) : store.transaction(resolveIn);
     },
 
     createGroup(name: string, memberNames: readonly string[]): GroupView {

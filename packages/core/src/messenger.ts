@@ -240,6 +240,22 @@ export function createMessenger(options: MessengerOptions): Messenger {
   });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
+  /**
+   * What a name to send to means, in ONE transaction: a contact's (nothing: the send path finds
+   * it), else a group's or a channel's (contacts first, as everywhere). A send per API request
+   * used to pay a transaction for each of the three questions.
+   */
+  /** After a send to `name` failed: the group or channel it means, if the failure was "no such contact". */
+  const otherTarget = (error: unknown, name: string): ReturnType<typeof sendTarget> =>
+    error instanceof CoreError && error.code === 'unknown-contact' ? sendTarget(name) : {};
+  const sendTarget = (name: string): { group?: ReturnType<typeof groups.resolve>; channel?: string } =>
+    store.transaction((tx) => {
+      if (tx.getContactByName(name.trim())) return {};
+      const group = groups.resolve(name, tx);
+      if (group) return { group };
+      const channel = channels.resolve(name, tx);
+      return channel ? { channel } : {};
+    });
   const inbox = new Inbox(ctx, {
     see: (tx, batch) =>
       batch.map(({ contact, effects }) => {
@@ -440,33 +456,37 @@ export function createMessenger(options: MessengerOptions): Messenger {
     markVerified: (name, verified = true) => viewOf(markVerified(ctx, name, verified)),
     acceptIdentityChange: (name) => viewOf(acceptIdentityChange(ctx, name)),
     sendText(name, text, replyTo) {
-      const g = groups.resolve(name);
+      const { group: g, channel: ch } = sendTarget(name);
       if (g) return groups.sendText(g, text, replyTo);
-      const ch = channels.resolve(name);
       if (ch) return channels.post(ch, text);
       const view = send(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
       if (!view) throw new Error('unreachable: a text message is always stored');
       return view;
     },
+    // A contact's name (the common case) costs no lookup of its own: the send queue finds the
+    // contact inside its shared commit. Any other name comes back as unknown-contact, and only
+    // then is it looked up as a group's or a channel's (contacts still come first).
     queueText(name, text, replyTo) {
-      const g = groups.resolve(name);
-      if (g) return Promise.resolve().then(() => groups.sendText(g, text, replyTo));
-      const ch = channels.resolve(name);
-      if (ch) return Promise.resolve().then(() => channels.post(ch, text));
-      return sendQueue.enqueue(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
+      const body: AppBody = replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text };
+      return sendQueue.enqueue(name, body).catch((error: unknown) => {
+        const { group: g, channel: ch } = otherTarget(error, name);
+        if (g) return groups.sendText(g, text, replyTo);
+        if (ch) return channels.post(ch, text);
+        throw error;
+      });
     },
     async queueTexts(name, texts) {
       checkBatch(texts);
-      const g = groups.resolve(name);
-      if (g) return groups.sendTexts(g, texts);
-      return sendQueue.enqueueMany(
-        name,
-        texts.map((text) => ({ kind: 'text', text })),
-      );
+      const bodies = texts.map((text): AppBody => ({ kind: 'text', text }));
+      return sendQueue.enqueueMany(name, bodies).catch((error: unknown) => {
+        const g = otherTarget(error, name).group;
+        if (g) return groups.sendTexts(g, texts);
+        throw error;
+      });
     },
     sendTexts(name, texts) {
       checkBatch(texts);
-      const g = groups.resolve(name);
+      const g = sendTarget(name).group;
       if (g) return groups.sendTexts(g, texts);
       // The views are read in the same transaction, while the rows just written are at hand.
       const { contact, views } = store.transaction((tx) => {

@@ -58,17 +58,34 @@ describe('public channels', () => {
     }
     for (let i = 1; i <= 5; i++) owner.messenger.post('news', `post ${i}`);
     owner.messenger.sendText('news', 'post 6'); // sendText resolves a channel name too
+    // so does the API's queueText (a channel's name is tried as a contact's first, then resolved)
+    expect(await owner.messenger.queueText('news', 'post 7')).toMatchObject({
+      text: 'post 7',
+      direction: 'out',
+    });
+    await expect(owner.messenger.queueText('nobody', 'x')).rejects.toMatchObject({ code: 'unknown-contact' });
+    await expect(owner.messenger.queueTexts('news', ['x'])).rejects.toMatchObject({
+      code: 'unknown-contact',
+    });
     for (const f of followers) {
-      await eventually(() => texts(f, 'news').length === 6, 5_000, `${f.name} has 6 posts`);
-      expect(texts(f, 'news')).toEqual(['post 1', 'post 2', 'post 3', 'post 4', 'post 5', 'post 6']);
-      expect(seen.get(f.name)?.length).toBe(6);
+      await eventually(() => texts(f, 'news').length === 7, 5_000, `${f.name} has 7 posts`);
+      expect(texts(f, 'news')).toEqual([
+        'post 1',
+        'post 2',
+        'post 3',
+        'post 4',
+        'post 5',
+        'post 6',
+        'post 7',
+      ]);
+      expect(seen.get(f.name)?.length).toBe(7);
       const [first] = f.messenger.messages('news');
       expect(first).toMatchObject({ contact: 'news', from: 'news', direction: 'in', text: 'post 1', seq: 1 });
     }
     expect(owner.messenger.messages('news').map((m) => [m.from, m.direction])[0]).toEqual(['me', 'out']);
     // a second sync asks for nothing new: duplicates are dropped
     expect(await followers[0]?.messenger.syncChannels('news')).toBe(0);
-    expect(followers[0]?.messenger.channel('news').posts).toBe(6);
+    expect(followers[0]?.messenger.channel('news').posts).toBe(7);
   });
 
   it('a follower that was offline fetches what it missed from the owner when back', async () => {

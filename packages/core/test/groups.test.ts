@@ -132,6 +132,11 @@ describe('groups', () => {
     await ready('team', 1, alice, bob, carol);
     bob.messenger.sendText('team', 'before dave');
     await eventually(() => texts(carol, 'team').includes('before dave'));
+    // the API's queued sends take a group's name too
+    await bob.messenger.queueText('team', 'queued one');
+    await bob.messenger.queueTexts('team', ['queued two', 'queued three']);
+    await eventually(() => texts(carol, 'team').includes('queued three'));
+    expect(texts(carol, 'team').slice(-3)).toEqual(['queued one', 'queued two', 'queued three']);
 
     alice.messenger.addToGroup('team', ['dave']);
     await ready('team', 2, alice, bob, carol, dave);

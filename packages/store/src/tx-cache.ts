@@ -92,6 +92,7 @@ export function withTxCache(ops: StoreTx, probes: TxProbes): TxCache {
   const conversations = new Memo<ReturnType<StoreTx['getConversation']>>();
   const contactsById = new Memo<ReturnType<StoreTx['getContact']>>();
   const contactsByPeer = new Memo<ReturnType<StoreTx['getContactByPeerId']>>();
+  const contactsByName = new Memo<ReturnType<StoreTx['getContactByName']>>();
   const groups = new Memo<ReturnType<StoreTx['getGroup']>>();
   const messages = new Memo<ReturnType<StoreTx['getMessage']>>();
   const maxSort = new Memo<number>();
@@ -102,6 +103,7 @@ export function withTxCache(ops: StoreTx, probes: TxProbes): TxCache {
     conversations,
     contactsById,
     contactsByPeer,
+    contactsByName,
     groups,
     messages,
     maxSort,
@@ -120,6 +122,7 @@ export function withTxCache(ops: StoreTx, probes: TxProbes): TxCache {
     getConversation: (id) => conversations.get(id, () => ops.getConversation(id)),
     getContact: (id) => contactsById.get(id, () => ops.getContact(id)),
     getContactByPeerId: (peerId) => contactsByPeer.get(peerId, () => ops.getContactByPeerId(peerId)),
+    getContactByName: (name) => contactsByName.get(name, () => ops.getContactByName(name)),
     getGroup: (id) => groups.get(id, () => ops.getGroup(id)),
     getMessage: (k) => messages.get(messageId(k), () => ops.getMessage(k)),
     getMessageBySeq: (c, sender, seq) =>
@@ -188,6 +191,7 @@ export function withTxCache(ops: StoreTx, probes: TxProbes): TxCache {
     putContact: (c) => {
       contactsById.clear();
       contactsByPeer.clear();
+      contactsByName.clear();
       ops.putContact(c);
     },
     // Every received frame clears its failure count; almost always there is none at all.
