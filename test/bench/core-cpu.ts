@@ -14,13 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  createAccount,
   createMemoryBlobStore,
   createMemoryNetwork,
   createMessenger,
   type Messenger,
   type Store,
 } from '@parley/core';
+import { createTestAccount, testPeerId } from '@parley/core/testing';
 import { bufferedRandom, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { openSqliteStore } from '@parley/store';
@@ -37,16 +37,8 @@ const network = createMemoryNetwork();
 
 async function peer(name: string): Promise<{ messenger: Messenger; store: Store }> {
   const store = openSqliteStore(join(dir, `${name}.db`));
-  const peerId = `12D3KooW${name}`;
-  const account = await createAccount(store, {
-    name,
-    secret: { keyFile: systemRandom(32) },
-    peerId,
-    peerKey: Uint8Array.of(1, 2, 3),
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now(),
-  });
+  const peerId = testPeerId(name);
+  const account = await createTestAccount(store, name, nodePrimitives);
   const messenger = createMessenger({
     store,
     transport: network.createTransport(peerId),

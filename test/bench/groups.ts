@@ -25,13 +25,8 @@
  * `--followers N`, `--posts N`, `--messages N` change the sizes; `--groups-only` skips 1.
  */
 import { parseArgs } from 'node:util';
-import {
-  createAccount,
-  createMemoryNetwork,
-  createMemoryStore,
-  createMessenger,
-  type Messenger,
-} from '@parley/core';
+import { createMemoryNetwork, createMemoryStore, createMessenger, type Messenger } from '@parley/core';
+import { createTestAccount, testPeerId } from '@parley/core/testing';
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { type ChannelNode, eventually, startNode, stopNode } from '../channels/support.ts';
@@ -145,16 +140,8 @@ async function groupBench(topicMinMembers: number) {
   const network = createMemoryNetwork();
   const make = async (name: string): Promise<Messenger> => {
     const store = createMemoryStore();
-    const peerId = `12D3KooW${name}`;
-    const account = await createAccount(store, {
-      name,
-      secret: { keyFile: systemRandom(32) },
-      peerId,
-      peerKey: Uint8Array.of(1, 2, 3),
-      primitives: nodePrimitives,
-      random: systemRandom,
-      now: Date.now(),
-    });
+    const peerId = testPeerId(name);
+    const account = await createTestAccount(store, name, nodePrimitives);
     const m = createMessenger({
       store,
       transport: network.createTransport(peerId),
@@ -229,16 +216,8 @@ async function largeGroupBench(size: number) {
   const network = createMemoryNetwork();
   const make = async (name: string) => {
     const store = createMemoryStore();
-    const peerId = `12D3KooW${name}`;
-    const account = await createAccount(store, {
-      name,
-      secret: { keyFile: systemRandom(32) },
-      peerId,
-      peerKey: Uint8Array.of(1, 2, 3),
-      primitives: nodePrimitives,
-      random: systemRandom,
-      now: Date.now(),
-    });
+    const peerId = testPeerId(name);
+    const account = await createTestAccount(store, name, nodePrimitives);
     const transport = network.createTransport(peerId);
     const messenger = createMessenger({
       store,

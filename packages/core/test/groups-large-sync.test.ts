@@ -12,7 +12,6 @@ import {
 } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { expect, it } from 'vitest';
-import { createAccount } from '../src/account.ts';
 import type { Ctx } from '../src/context.ts';
 import type { GroupState } from '../src/group-codec.ts';
 import { saveGroup, saveReceivers } from '../src/group-store.ts';
@@ -25,21 +24,14 @@ import {
 import { createGroupTopics } from '../src/group-topics.ts';
 import { createMemoryStore } from '../src/memory-store.ts';
 import type { Transport } from '../src/transport.ts';
+import { createTestAccount, testPeerId } from '../testing/accounts.ts';
 
 const MEMBERS = 150;
 
 it('asks for every member key, in requests of at most GROUP_SYNC_RANGES_MAX ranges', async () => {
   const store = createMemoryStore();
-  const me = '12D3KooWme';
-  const account = await createAccount(store, {
-    name: 'me',
-    secret: { keyFile: systemRandom(32) },
-    peerId: me,
-    peerKey: Uint8Array.of(1, 2, 3),
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now(),
-  });
+  const me = testPeerId('me');
+  const account = await createTestAccount(store, 'me', nodePrimitives);
   const asked: Array<{ peer: string; ranges: readonly SyncRange[] }> = [];
   const transport = {
     subscribe: () => () => undefined,

@@ -10,7 +10,7 @@
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Account, createAccount } from '../src/account.ts';
+import type { Account } from '../src/account.ts';
 import type { Ctx, MessengerEvents } from '../src/context.ts';
 import { encodeFrame } from '../src/frame.ts';
 import {
@@ -28,6 +28,7 @@ import { createMessenger, type Messenger } from '../src/messenger.ts';
 import { compose } from '../src/outbound.ts';
 import type { Store } from '../src/store.ts';
 import type { FrameHandler, InboundFrame, Transport } from '../src/transport.ts';
+import { createTestAccount, testPeerId } from '../testing/accounts.ts';
 import { befriend, eventually } from './harness.ts';
 
 const GROUP_SIZE = Number(process.env.PARLEY_LARGE_GROUP_SIZE ?? 200);
@@ -49,7 +50,7 @@ let network: MemoryNetwork;
 const all: LPeer[] = [];
 
 async function makePeer(name: string): Promise<LPeer> {
-  const peerId = `12D3KooW${name}`;
+  const peerId = testPeerId(name);
   const store = createMemoryStore();
   const inner = network.createTransport(peerId);
   const handlers = new Set<FrameHandler>();
@@ -68,15 +69,7 @@ async function makePeer(name: string): Promise<LPeer> {
       };
     },
   };
-  const account: Account = await createAccount(store, {
-    name,
-    secret: { keyFile: systemRandom(32) },
-    peerId,
-    peerKey: Uint8Array.of(1, 2, 3),
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now(),
-  });
+  const account: Account = await createTestAccount(store, name, nodePrimitives);
   const deliver = async (f: InboundFrame): Promise<void> => {
     for (const h of handlers) await h(f);
   };

@@ -1,13 +1,13 @@
 /** Test harness: messengers over the in-memory network and store. */
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
-import { createAccount } from '../src/account.ts';
 import type { Ctx, Limits, MessengerEvents } from '../src/context.ts';
 import { createMemoryStore } from '../src/memory-store.ts';
 import type { MemoryNetwork } from '../src/memory-transport.ts';
 import { createMessenger, type Messenger } from '../src/messenger.ts';
 import type { Store } from '../src/store.ts';
 import type { Transport } from '../src/transport.ts';
+import { createTestAccount, testPeerId } from '../testing/accounts.ts';
 import { eventually } from '../testing/transport-compliance.ts';
 
 export interface Peer {
@@ -34,19 +34,11 @@ export async function makePeer(
   name: string,
   options: PeerOptions = {},
 ): Promise<Peer> {
-  const peerId = `12D3KooW${name}`;
+  const peerId = testPeerId(name);
   const store = options.store ?? createMemoryStore();
   const inner = network.createTransport(peerId);
   const transport = options.transport ? options.transport(inner) : inner;
-  const account = await createAccount(store, {
-    name,
-    secret: { keyFile: systemRandom(32) },
-    peerId,
-    peerKey: Uint8Array.of(1, 2, 3),
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now(),
-  });
+  const account = await createTestAccount(store, name, nodePrimitives);
   const messenger = createMessenger({
     store,
     transport,
