@@ -241,21 +241,19 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
   /**
-   * What a name to send to means, in ONE transaction: a contact's (nothing: the send path finds
-   * it), else a group's or a channel's (contacts first, as everywhere). A send per API request
-   * used to pay a transaction for each of the three questions.
+   * What a name means, in ONE transaction: a group's or a channel's, or neither (a contact's, or
+   * unknown: the caller tells). Contacts come first, as everywhere.
    */
-  /** After a send to `name` failed: the group or channel it means, if the failure was "no such contact". */
-  const otherTarget = (error: unknown, name: string): ReturnType<typeof sendTarget> =>
-    error instanceof CoreError && error.code === 'unknown-contact' ? sendTarget(name) : {};
-  const sendTarget = (name: string): { group?: ReturnType<typeof groups.resolve>; channel?: string } =>
+  const groupOrChannel = (name: string): { group?: ReturnType<typeof groups.resolve>; channel?: string } =>
     store.transaction((tx) => {
-      if (tx.getContactByName(name.trim())) return {};
       const group = groups.resolve(name, tx);
       if (group) return { group };
       const channel = channels.resolve(name, tx);
       return channel ? { channel } : {};
     });
+  /** After a send to `name` failed: the group or channel it means, if the failure was "no such contact". */
+  const otherTarget = (error: unknown, name: string): ReturnType<typeof groupOrChannel> =>
+    error instanceof CoreError && error.code === 'unknown-contact' ? groupOrChannel(name) : {};
   const inbox = new Inbox(ctx, {
     see: (tx, batch) =>
       batch.map(({ contact, effects }) => {
@@ -456,7 +454,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     markVerified: (name, verified = true) => viewOf(markVerified(ctx, name, verified)),
     acceptIdentityChange: (name) => viewOf(acceptIdentityChange(ctx, name)),
     sendText(name, text, replyTo) {
-      const { group: g, channel: ch } = sendTarget(name);
+      const { group: g, channel: ch } = groupOrChannel(name);
       if (g) return groups.sendText(g, text, replyTo);
       if (ch) return channels.post(ch, text);
       const view = send(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
@@ -486,7 +484,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     sendTexts(name, texts) {
       checkBatch(texts);
-      const g = sendTarget(name).group;
+      const g = groupOrChannel(name).group;
       if (g) return groups.sendTexts(g, texts);
       // The views are read in the same transaction, while the rows just written are at hand.
       const { contact, views } = store.transaction((tx) => {
@@ -564,9 +562,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
       events.emit('conversation', { contact: contact.name, disappearingMs: ms });
     },
     messages(name, query = {}) {
-      const g = groups.resolve(name);
+      const { group: g, channel: ch } = groupOrChannel(name);
       if (g) return groups.messages(g, query);
-      const ch = channels.resolve(name);
       if (ch) return channels.posts(ch, query);
       return store.transaction((tx) => {
         const contact = findContact(tx, name);
