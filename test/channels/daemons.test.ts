@@ -19,6 +19,7 @@ interface Post {
 interface Channel {
   readonly name: string;
   readonly status: string;
+  readonly role: string;
   readonly posts: number;
   readonly followers: readonly string[];
   readonly requests: readonly string[];
@@ -130,8 +131,7 @@ describe('channels between daemons', () => {
     expect(stranger.code).not.toBe(0);
     expect(cli('bo', 'channel', 'publisher', 'add', 'news', 'owner').code).not.toBe(0); // not the owner
     await eventually(
-      async () =>
-        (await world.rpc<{ role: string }>(homes.amy, 'channels.get', { name: 'news' })).role === 'publisher',
+      async () => (await channel('amy', 'news')).role === 'publisher',
       30_000,
       'amy to be a publisher',
     );
@@ -145,8 +145,7 @@ describe('channels between daemons', () => {
       );
     expect(cli('owner', 'channel', 'publisher', 'remove', 'news', 'amy').code).toBe(0);
     await eventually(
-      async () =>
-        (await world.rpc<{ role: string }>(homes.amy, 'channels.get', { name: 'news' })).role === 'follower',
+      async () => (await channel('amy', 'news')).role === 'follower',
       30_000,
       'amy to be a follower again',
     );
