@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, ParleyWorld } from './support/parley.ts';
+import { eventually, ParleyWorld, printLogsOnFailure } from './support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 afterAll(() => world.cleanup());
 
 describe('two real daemons on loopback', () => {

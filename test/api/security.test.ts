@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apiOf } from '../support/cli.ts';
-import { type Daemon, ParleyWorld } from '../support/parley.ts';
+import { type Daemon, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 let home = '';
 let daemon: Daemon;
 let port = 0;

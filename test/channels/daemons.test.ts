@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson } from '../support/cli.ts';
-import { type Daemon, eventually, ParleyWorld } from '../support/parley.ts';
+import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const NAMES = ['owner', 'amy', 'bo', 'cy'] as const;
 type Name = (typeof NAMES)[number];
@@ -26,6 +26,8 @@ interface Channel {
 }
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 const homes = {} as Record<Name, string>;
 const daemons = {} as Record<Name, Daemon>;
 const cli = (who: Name, ...args: string[]) => world.run(homes[who], ['--json', ...args]);

@@ -7,9 +7,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MessageJson, ndjson, sleep } from '../support/cli.ts';
-import { eventually, PARLEY_BIN, ParleyWorld } from '../support/parley.ts';
+import { eventually, PARLEY_BIN, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 const SOCKET = `parley-test-${process.pid}`;
 const SESSION = 'chat';
 let alice = '';

@@ -5,9 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderQr } from '../../apps/cli/src/qr.ts';
 import { ndjson } from '../support/cli.ts';
-import { eventually, ParleyWorld } from '../support/parley.ts';
+import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 let alice = '';
 let bob = '';
 let alicePeer = '';

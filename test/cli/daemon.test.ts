@@ -7,9 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exited, lineReader, ndjson } from '../support/cli.ts';
-import { type Daemon, ParleyWorld } from '../support/parley.ts';
+import { type Daemon, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 afterAll(() => world.cleanup());
 
 const FILES = ['api.json', 'api.token', 'daemon.lock'];

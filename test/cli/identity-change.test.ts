@@ -12,9 +12,11 @@ import {
   EXIT_USAGE,
 } from '../../apps/cli/src/exit-codes.ts';
 import { ndjson, reinstallKeepingPeerKey } from '../support/cli.ts';
-import { type Daemon, eventually, ParleyWorld } from '../support/parley.ts';
+import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 let alice = '';
 let bob = '';
 let bobD: Daemon;

@@ -5,9 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MessageJson, ndjson, sleep } from '../support/cli.ts';
-import { type Daemon, eventually, ParleyWorld } from '../support/parley.ts';
+import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 let alice = '';
 let bob = '';
 let aliceD: Daemon;

@@ -12,7 +12,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppPage, apiOf, CHROMIUM_ARGS, CHROMIUM_PATH, openApp } from '../support/browser.ts';
 import { gradientPng } from '../support/media.ts';
-import { eventually, ParleyWorld } from '../support/parley.ts';
+import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const MEDIA_ARGS = [
   '--use-fake-device-for-media-stream',
@@ -59,6 +59,7 @@ function raw(
 
 describe('Parley Desktop: photos, voice messages and files', { timeout: 90_000 }, () => {
   const world = new ParleyWorld();
+  printLogsOnFailure(world);
   let browser: Browser;
   let aliceHome: string;
   let bobHome: string;

@@ -8,7 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppPage, launchBrowser, openApp } from '../support/browser.ts';
-import { type Daemon, ParleyWorld } from '../support/parley.ts';
+import { type Daemon, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const UI_TIMEOUT_MS = 20_000;
 
@@ -23,6 +23,7 @@ async function send(page: Page, text: string): Promise<void> {
 
 describe('Parley Desktop: a conversation between two windows', { timeout: 60_000 }, () => {
   const world = new ParleyWorld();
+  printLogsOnFailure(world);
   let browser: Browser;
   let aliceHome: string;
   let bobHome: string;

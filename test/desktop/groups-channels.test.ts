@@ -10,7 +10,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppPage, launchBrowser, openApp } from '../support/browser.ts';
-import { eventually, ParleyWorld } from '../support/parley.ts';
+import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const UI_TIMEOUT_MS = 20_000;
 /** A valid 1×1 PNG (the UI re-encodes pictures as JPEG). */
@@ -30,6 +30,7 @@ async function send(page: Page, text: string, box = 'Message'): Promise<void> {
 
 describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
   const world = new ParleyWorld();
+  printLogsOnFailure(world);
   let browser: Browser;
   let aHome: string;
   let bHome: string;

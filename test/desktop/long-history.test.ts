@@ -7,7 +7,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openApp } from '../support/browser.ts';
-import { ParleyWorld } from '../support/parley.ts';
+import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const MESSAGES = 10_000;
 const SEND_CONCURRENCY = 50;
@@ -16,6 +16,7 @@ const DOM_MAX_ELEMENTS = 1_500;
 
 describe('Parley Desktop with a 10,000-message conversation', { timeout: 150_000 }, () => {
   const world = new ParleyWorld();
+  printLogsOnFailure(world);
   let browser: Browser;
   let aliceHome: string;
 

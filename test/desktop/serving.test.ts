@@ -8,10 +8,11 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ParleyWorld } from '../support/parley.ts';
+import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 describe('parley ui and the desktop routes', { timeout: 60_000 }, () => {
   const world = new ParleyWorld();
+  printLogsOnFailure(world);
   let home: string;
   let url: URL;
 

@@ -7,7 +7,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppPage, launchBrowser, openApp } from '../support/browser.ts';
-import { ParleyWorld } from '../support/parley.ts';
+import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 import { NAME_PAYLOADS, xssPayloads } from './xss-payloads.ts';
 
 const MESSAGE_PAYLOADS = 470;
@@ -49,6 +49,7 @@ async function collectTexts(app: AppPage): Promise<{ texts: string[]; quotes: st
 
 describe('Parley Desktop renders hostile content as text', { timeout: 120_000 }, () => {
   const world = new ParleyWorld();
+  printLogsOnFailure(world);
   const payloads = xssPayloads(MESSAGE_PAYLOADS);
   let browser: Browser;
   let alice: AppPage;

@@ -8,9 +8,11 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { befriendedPair, receivedCount, sendText } from '../support/durability.ts';
-import { ParleyWorld } from '../support/parley.ts';
+import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 afterAll(() => world.cleanup());
 
 function filesUnder(dir: string): string[] {

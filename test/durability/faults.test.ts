@@ -19,9 +19,11 @@ import {
   sleep,
   status,
 } from '../support/durability.ts';
-import { eventually, ParleyWorld } from '../support/parley.ts';
+import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 afterAll(() => world.cleanup());
 
 const texts = (prefix: string, n: number): string[] =>

@@ -16,9 +16,11 @@ import {
   sendText,
   sleep,
 } from '../support/durability.ts';
-import { ParleyWorld } from '../support/parley.ts';
+import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 afterAll(() => world.cleanup());
 
 const SEED = Number(process.env.PARLEY_TEST_SEED ?? 0x5eed);

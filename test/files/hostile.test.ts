@@ -17,10 +17,12 @@ import { createParleyTransport, generatePeerKey } from '@parley/net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { befriendedPair } from '../support/durability.ts';
 import { type AttachmentInfo, listTree, sendFile, waitAttachment } from '../support/files.ts';
-import { eventually, ParleyWorld } from '../support/parley.ts';
+import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 import { type InProcessPeer, inProcessPeer, replaceBytes } from '../support/peer.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 const scratch = mkdtempSync(join(tmpdir(), 'parley-hostile-'));
 const peers: InProcessPeer[] = [];
 afterAll(async () => {

@@ -22,9 +22,11 @@ import {
   sha256File,
   waitAttachment,
 } from '../support/files.ts';
-import { ParleyWorld } from '../support/parley.ts';
+import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 const scratch = mkdtempSync(join(tmpdir(), 'parley-files-'));
 afterAll(async () => {
   await world.cleanup();

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson } from '../support/cli.ts';
-import { type Daemon, eventually, ParleyWorld } from '../support/parley.ts';
+import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const NAMES = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal'] as const;
 type Name = (typeof NAMES)[number];
@@ -35,6 +35,8 @@ interface Msg {
 }
 
 const world = new ParleyWorld();
+
+printLogsOnFailure(world);
 const homes = {} as Record<Name, string>;
 const daemons = {} as Record<Name, Daemon>;
 

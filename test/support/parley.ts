@@ -7,6 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 
 export const PARLEY_BIN: string = new URL('../../apps/cli/bin/parley.js', import.meta.url).pathname;
 
@@ -29,6 +30,13 @@ export interface Daemon {
 export class ParleyWorld {
   readonly #homes: string[] = [];
   readonly #processes: ChildProcess[] = [];
+  readonly #daemons: Daemon[] = [];
+  #trace = false;
+
+  /** Daemons started from now on trace every frame and peer event in their log (PARLEY_TRACE, no content). */
+  trace(): void {
+    this.#trace = true;
+  }
 
   /** A fresh empty data folder. */
   home(label = 'parley'): string {
@@ -85,7 +93,7 @@ export class ParleyWorld {
       '--private-addresses',
       ...extraArgs,
     ];
-    const child = this.spawn(home, args, env);
+    const child = this.spawn(home, args, this.#trace ? { PARLEY_TRACE: '1', ...env } : env);
     let stderr = '';
     child.stderr?.on('data', (d) => {
       stderr += String(d);
@@ -111,7 +119,20 @@ export class ParleyWorld {
         });
       },
     );
-    return { home, process: child, ...ready, log: () => stderr };
+    const daemon: Daemon = { home, process: child, ...ready, log: () => stderr };
+    this.#daemons.push(daemon);
+    return daemon;
+  }
+
+  /** Every daemon's log so far (the last `maxChars` of each), headed by its folder and PeerId. */
+  logs(maxChars = 20_000): string {
+    return this.#daemons
+      .map((d) => {
+        const log = d.log();
+        const tail = log.length > maxChars ? `…${log.slice(-maxChars)}` : log;
+        return `----- daemon ${d.home} (${d.peerId}, pid ${d.process.pid}) -----\n${tail}`;
+      })
+      .join('\n');
   }
 
   /** JSON-RPC call to a home's running daemon. */
@@ -166,6 +187,17 @@ export class ParleyWorld {
     for (const h of this.#homes.splice(0)) rmSync(h, { recursive: true, force: true });
     this.#processes.length = 0;
   }
+}
+
+/**
+ * Turns on the world's tracing and registers an afterEach that prints the logs of every daemon it
+ * started (those already stopped included) when a test failed.
+ */
+export function printLogsOnFailure(world: ParleyWorld): void {
+  world.trace();
+  afterEach((context) => {
+    if (context.task.result?.state === 'fail') console.error(world.logs());
+  });
 }
 
 /** Polls an async predicate until true, or throws after `timeoutMs`. */

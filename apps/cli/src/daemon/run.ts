@@ -28,6 +28,7 @@ import { groupMethods } from './group-methods.ts';
 import { DEFAULT_LISTEN, rememberedListen, rememberListen } from './listen.ts';
 import { acquireLock } from './lock.ts';
 import { type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
+import { tracerFromEnv } from './trace.ts';
 
 export type DaemonState = 'no-account' | 'locked' | 'ready';
 
@@ -102,6 +103,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   };
   try {
     const faults = faultsFromEnv(process.env, options.log);
+    const tracer = tracerFromEnv(process.env, options.log);
     const store = faults.wrapStore(openSqliteStore(home.database));
     cleanups.push(() => store.close());
     let state: DaemonState = hasAccount(store) ? 'locked' : 'no-account';
@@ -146,7 +148,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         unwrapped = await transportFor(rememberedListen(home.dir)).catch(() => transportFor(DEFAULT_LISTEN));
         rememberListen(home.dir, unwrapped.addresses());
       }
-      const transport = faults.wrapTransport(unwrapped);
+      const transport = tracer.wrapTransport(faults.wrapTransport(unwrapped));
       cleanups.push(() => transport.stop());
       const m = createMessenger({
         store,
@@ -157,6 +159,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         blobs: createFileBlobStore(join(home.dir, 'attachments')),
         ...(options.attachmentMaxBytes ? { limits: { attachmentMaxBytes: options.attachmentMaxBytes } } : {}),
       });
+      if (tracer.active) m.events.on('problem', (p) => tracer.note(`problem ${p.code}: ${p.message}`));
       await m.start();
       cleanups.push(() => m.stop());
       const fingerprint = (): string => {
