@@ -38,7 +38,7 @@ export function Conversation({
   const history = useConversation(name, stream);
   const progress = useAttachmentProgress(name, stream);
   const uploads = useUploads(name, (m) => {
-    history.upsert(m);
+    history.add(m);
     onChanged();
   });
   const drop = useFileDrop(uploads.sendFiles, !contact.sendingBlocked);
@@ -126,23 +126,23 @@ export function Conversation({
         setMode({ kind: 'edit', text: m.text });
       },
       onReact: (m, emoji) => {
-        void reactTo(name, m, emoji).then(history.upsert, fail);
+        void reactTo(name, m, emoji).then(history.add, fail);
       },
       onDelete: (m) => setDeleting(m),
       onJump: (key) => setJump({ key, nonce: Date.now() }),
     }),
-    [name, history.upsert, fail],
+    [name, history.add, fail],
   );
 
   const send = async (text: string): Promise<boolean> => {
     setError(null);
     try {
       if (mode.kind === 'edit' && target) {
-        history.upsert(await rpc<MessageView>('messages.edit', { contact: name, id: target.id, text }));
+        history.add(await rpc<MessageView>('messages.edit', { contact: name, id: target.id, text }));
       } else {
         const replyTo =
           mode.kind === 'reply' && target ? { id: target.id, mine: target.direction === 'out' } : undefined;
-        history.upsert(
+        history.add(
           await rpc<MessageView>('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) }),
         );
       }
@@ -259,7 +259,7 @@ export function Conversation({
           confirm="Delete"
           onConfirm={() =>
             void rpc<MessageView>('messages.delete', { contact: name, id: deleting.id }).then(
-              history.upsert,
+              history.add,
               fail,
             )
           }

@@ -185,7 +185,7 @@ function useGroupComposer(
         mode.kind === 'edit' && target
           ? await rpc<MessageView>('messages.edit', { contact: name, id: target.id, text })
           : await rpc<MessageView>('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) });
-      history.upsert(sent);
+      history.add(sent);
       cancel();
       onChanged();
       return true;
@@ -235,7 +235,7 @@ function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { read
           confirm="Delete"
           onConfirm={() =>
             void rpc<MessageView>('messages.delete', { contact: name, id: deleting.id }).then(
-              history.upsert,
+              history.add,
               fail,
             )
           }
@@ -278,12 +278,12 @@ function useGroupActions(
         choose(m, { kind: 'reply', author: m.direction === 'out' ? 'yourself' : m.from, text: m.text }),
       onEdit: (m) => choose(m, { kind: 'edit', text: m.text }),
       onReact: (m, emoji) => {
-        void reactTo(name, m, emoji).then(history.upsert, fail);
+        void reactTo(name, m, emoji).then(history.add, fail);
       },
       onDelete: setDeleting,
       onJump: (key) => setJump({ key, nonce: Date.now() }),
     }),
-    [name, history.upsert, fail, setJump, choose, setDeleting],
+    [name, history.add, fail, setJump, choose, setDeleting],
   );
 }
 
@@ -298,7 +298,7 @@ function ChannelBody({
   const canPost = channel.role === 'owner' || channel.role === 'publisher';
   const post = async (text: string): Promise<boolean> => {
     try {
-      history.upsert(await rpc<MessageView>('channels.post', { name, text }));
+      history.add(await rpc<MessageView>('channels.post', { name, text }));
       onChanged();
       return true;
     } catch (err) {

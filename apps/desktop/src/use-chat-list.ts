@@ -46,8 +46,12 @@ export function useChatList(stream: EventStream): ChatList {
   const [tails, setTails] = useState<ReadonlyMap<string, Tail>>(new Map());
   const [loaded, setLoaded] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** Loads started, and the newest one shown: a slow load must not land over a later one. */
+  const started = useRef(0);
+  const shown = useRef(0);
 
   const load = useCallback(async () => {
+    const mine = ++started.current;
     const [c, g, ch] = await Promise.all([
       rpc<ConversationView[]>('conversations.list'),
       rpc<GroupView[]>('groups.list').catch(() => []),
@@ -57,6 +61,8 @@ export function useChatList(stream: EventStream): ChatList {
       ...g.map((x) => settle(x.name, groupTail(x))),
       ...ch.map((x) => settle(x.name, channelTail(x))),
     ]);
+    if (mine < shown.current) return;
+    shown.current = mine;
     setConversations(c);
     setGroups(g);
     setChannels(ch);

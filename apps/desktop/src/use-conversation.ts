@@ -2,6 +2,15 @@
  * One conversation's messages: the newest page first, older pages on demand
  * (infinite scroll), kept current by the event stream (new messages, status,
  * edits, reactions, deletions and expiry all arrive as full MessageViews).
+ *
+ * Which view of a message wins: the event stream's. Its events come in the
+ * order the daemon made them, and every change makes one; an RPC answer (a
+ * page of history, the message just sent) travels on another connection and
+ * may overtake them: "queued" could land after "delivered" and undo it. So
+ * an answer only adds messages not shown yet (or stands in while the stream
+ * is down), and a page of history never replaces what events said during its
+ * load. After the stream was down (events lost), the newest page is fetched
+ * again.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type EventStream, rpc } from './api.ts';
@@ -19,12 +28,24 @@ export interface ConversationMessages {
   /** The daemon cannot page further back (no cursor in its views). */
   readonly capped: boolean;
   loadOlder(): void;
-  upsert(m: MessageView): void;
+  /** A view an RPC call answered with: shown at once if it is new; the event stream brings its changes. */
+  add(m: MessageView): void;
 }
 
 function merge(older: readonly MessageView[], current: readonly MessageView[]): MessageView[] {
   const seen = new Set(current.map(messageKey));
   return [...older.filter((m) => !seen.has(messageKey(m))), ...current];
+}
+
+/** `list` with `m` in it: replacing its older view, or appended if it is newer than what is loaded. */
+function upsertInto(list: readonly MessageView[], m: MessageView, replace: boolean): readonly MessageView[] {
+  const key = messageKey(m);
+  const i = list.findLastIndex((x) => messageKey(x) === key);
+  if (i >= 0) return replace ? list.with(i, m) : list;
+  const oldest = list[0];
+  // An update to a message older than what is loaded: it shows when paged in.
+  if (oldest && m.sentAt < oldest.sentAt && m.status !== 'queued') return list;
+  return [...list, m];
 }
 
 export function useConversation(contact: string, stream: EventStream): ConversationMessages {
@@ -36,46 +57,79 @@ export function useConversation(contact: string, stream: EventStream): Conversat
   const busy = useRef(false);
   const latest = useRef(messages);
   latest.current = messages;
+  /** While the newest page loads: what events said meanwhile (it wins over the page), by key; null = expired. */
+  const during = useRef<Map<string, MessageView | null> | null>(null);
+  /** Bumped when the stream comes back after being down: the newest page is fetched again. */
+  const [reconnects, setReconnects] = useState(0);
+  /** The conversation whose pages `messages` holds. */
+  const loadedFor = useRef<string | null>(null);
 
   useEffect(() => {
+    let down = false;
+    return stream.onStatus((status) => {
+      if (status === 'down') down = true;
+      else if (status === 'up' && down) {
+        down = false;
+        setReconnects((n) => n + 1);
+      }
+    });
+  }, [stream]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reconnects is the trigger to fetch again
+  useEffect(() => {
     let live = true;
+    const first = loadedFor.current !== contact;
+    const seen = new Map<string, MessageView | null>();
+    during.current = seen;
     busy.current = true;
-    limit.current = PAGE_SIZE;
+    if (first) limit.current = PAGE_SIZE;
     void rpc<MessageView[]>('messages.list', { contact, limit: PAGE_SIZE })
-      .then((list) => {
+      .then((page) => {
         if (!live) return;
-        setMessages(list);
-        setHasMore(list.length === PAGE_SIZE);
+        loadedFor.current = contact;
+        setMessages((current) => {
+          // after a reconnect, keep the older pages already loaded
+          let list: readonly MessageView[] = first ? page : merge(current, page);
+          for (const [key, m] of seen)
+            list = m ? upsertInto(list, m, true) : list.filter((x) => messageKey(x) !== key);
+          return list;
+        });
+        if (first) setHasMore(page.length === PAGE_SIZE);
       })
       .finally(() => {
+        if (during.current === seen) during.current = null;
         busy.current = false;
         if (live) setLoading(false);
       });
     return () => {
       live = false;
     };
-  }, [contact]);
+  }, [contact, reconnects]);
 
-  const upsert = useCallback((m: MessageView) => {
-    setMessages((list) => {
-      const key = messageKey(m);
-      const i = list.findLastIndex((x) => messageKey(x) === key);
-      if (i >= 0) return list.with(i, m);
-      const oldest = list[0];
-      // An update to a message older than what is loaded: it shows when paged in.
-      if (oldest && m.sentAt < oldest.sentAt && m.status !== 'queued') return list;
-      return [...list, m];
-    });
-  }, []);
+  const add = useCallback(
+    (m: MessageView) => {
+      // while the stream is down no event will bring this view: it stands in
+      const replace = stream.status !== 'up';
+      setMessages((list) => upsertInto(list, m, replace));
+    },
+    [stream],
+  );
 
   useEffect(
     () =>
       stream.on((e) => {
-        if ((e.type === 'message' || e.type === 'post') && e.data.contact === contact) upsert(e.data);
-        else if (e.type === 'expired' && e.data.contact === contact)
-          setMessages((list) => list.filter((m) => m.id !== e.data.id));
+        if ((e.type === 'message' || e.type === 'post') && e.data.contact === contact) {
+          const m = e.data;
+          during.current?.set(messageKey(m), m);
+          setMessages((list) => upsertInto(list, m, true));
+        } else if (e.type === 'expired' && e.data.contact === contact) {
+          const id = e.data.id;
+          for (const direction of ['in', 'out'] as const)
+            during.current?.set(messageKey({ id, direction }), null);
+          setMessages((list) => list.filter((m) => m.id !== id));
+        }
       }),
-    [stream, contact, upsert],
+    [stream, contact],
   );
 
   const loadOlder = useCallback(() => {
@@ -110,5 +164,5 @@ export function useConversation(contact: string, stream: EventStream): Conversat
       });
   }, [contact, hasMore]);
 
-  return { messages, loading, hasMore, capped, loadOlder, upsert };
+  return { messages, loading, hasMore, capped, loadOlder, add };
 }
