@@ -227,13 +227,38 @@ export async function messages(argv: string[], io: Io, global: Global): Promise<
     if (global.json) printJson(io, messageJson(m));
     else if (before === undefined) io.stdout(formatMessage(m));
   };
+  // Events that arrive while the history loads wait for it (see catchUp).
+  let waiting: Map<string, MessageView> | null = new Map();
   const subscription = values.follow
     ? await client.events((e) => {
         const m = e.data as MessageView;
-        if (e.type === 'message' && m.conversationId === contact.id) print(m);
+        if (e.type !== 'message' || m.conversationId !== contact.id) return;
+        if (waiting) waiting.set(m.id, m);
+        else print(m);
       })
     : undefined;
-  for (const m of await client.call<MessageView[]>('messages.list', { contact: name, limit })) print(m);
+  const history = await client.call<MessageView[]>('messages.list', { contact: name, limit });
+  const newer = waiting;
+  waiting = null;
+  for (const m of catchUp(history, newer)) print(m);
   if (subscription) await subscription.closed;
   return 0;
+}
+
+/**
+ * What `messages --follow` prints once the history arrived: each message of the history in
+ * place, but as the newest event about it said if one came while the history loaded (the list's
+ * view may be older: docs/API.md, "Order"; --json must never step a status back), then the
+ * messages new in those events, in the order they first came. `events` maps id → newest view,
+ * in the order the ids first came.
+ */
+export function catchUp(
+  history: readonly MessageView[],
+  events: ReadonlyMap<string, MessageView>,
+): MessageView[] {
+  const inHistory = new Set(history.map((m) => m.id));
+  return [
+    ...history.map((m) => events.get(m.id) ?? m),
+    ...[...events.values()].filter((m) => !inHistory.has(m.id)),
+  ];
 }
