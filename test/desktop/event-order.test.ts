@@ -9,7 +9,7 @@
  * Each test holds an answer back with page.route until the page has shown
  * the newer event, then lets it through: deterministic, not a timing bet.
  */
-import type { Browser, Page, Route, WebSocketRoute } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, ticketUrl } from '../support/browser.ts';
 import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
@@ -55,7 +55,7 @@ describe('Parley Desktop: answers that arrive after newer events', { timeout: 90
   });
 
   /** Alice's window, with hooks installed before the app loads. */
-  async function aliceWindow(before: (page: Page) => Promise<void> = async () => {}): Promise<Page> {
+  async function aliceWindow(before: (page: Page) => Promise<unknown> = async () => {}): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
@@ -109,31 +109,37 @@ describe('Parley Desktop: answers that arrive after newer events', { timeout: 90
   });
 
   it('catches up on what happened while the event stream was down', async () => {
-    let connections = 0;
-    let open = true;
-    let server: WebSocketRoute | undefined;
-    let client: WebSocketRoute | undefined;
+    // The app's event socket, under the test's control: closed on demand, and while "blocked" a new
+    // one asks for a path the daemon refuses, so the app stays disconnected and keeps retrying.
     const page = await aliceWindow((p) =>
-      p.routeWebSocket(/\/events$/, (ws) => {
-        connections++;
-        if (!open) {
-          void ws.close(); // "the daemon is unreachable": the page keeps retrying
-          return;
-        }
-        client = ws;
-        server = ws.connectToServer();
+      p.addInitScript(() => {
+        const Real = window.WebSocket;
+        const control = { blocked: false, opened: 0, sockets: [] as WebSocket[] };
+        Object.assign(window, { __events: control });
+        window.WebSocket = class extends Real {
+          constructor(url: string | URL, protocols?: string | string[]) {
+            const target = control.blocked ? String(url).replace(/\/events$/, '/unreachable') : url;
+            super(target, protocols);
+            control.opened++;
+            control.sockets.push(this);
+          }
+        } as typeof WebSocket;
       }),
     );
+    type Control = { blocked: boolean; opened: number; sockets: WebSocket[] };
+    const control = <T>(fn: (c: Control) => T) =>
+      page.evaluate(`(${fn.toString()})(window.__events)`) as Promise<T>;
     await page.getByRole('button', { name: 'Bob' }).click();
     await message(page, 'Written during the load').waitFor({ timeout: UI_TIMEOUT_MS });
-    const status = page.getByRole('status', { name: /Daemon connection: Connected/ });
-    await status.waitFor();
+    const connected = page.getByRole('status', { name: /Daemon connection: Connected/ });
+    await connected.waitFor({ timeout: UI_TIMEOUT_MS });
 
-    open = false;
-    const seen = connections;
-    await server?.close();
-    await client?.close();
-    await page.getByRole('status', { name: /Daemon connection: (?!Connected)/ }).waitFor();
+    const opened = await control((c) => {
+      c.blocked = true;
+      for (const s of c.sockets) s.close();
+      return c.opened;
+    });
+    await page.getByRole('status', { name: /Daemon connection: Disconnected/ }).waitFor();
     await world.rpc(bobHome, 'messages.send', { contact: 'Alice', text: 'Sent while the stream was down' });
     await expect
       .poll(async () =>
@@ -142,11 +148,13 @@ describe('Parley Desktop: answers that arrive after newer events', { timeout: 90
         ),
       )
       .toBe(true);
-    await expect.poll(() => connections, { timeout: UI_TIMEOUT_MS }).toBeGreaterThan(seen); // it retried
+    await expect.poll(() => control((c) => c.opened), { timeout: UI_TIMEOUT_MS }).toBeGreaterThan(opened);
     expect(await message(page, 'Sent while the stream was down').count()).toBe(0); // no event reached it
 
-    open = true;
-    await status.waitFor({ timeout: UI_TIMEOUT_MS });
+    await control((c) => {
+      c.blocked = false;
+    });
+    await connected.waitFor({ timeout: UI_TIMEOUT_MS });
     await message(page, 'Sent while the stream was down').waitFor({ timeout: UI_TIMEOUT_MS });
     await message(page, 'Overtaken answer').waitFor(); // older messages are still there
     await page.context().close();

@@ -71,12 +71,9 @@ export function createTracer(active: boolean, log: (line: string) => void): Trac
         note(`recv ${describe(frame.data)} ← ${short(frame.from)}`);
         return handler(frame);
       });
-    const onPeer: Transport['onPeer'] = (handler) =>
-      transport.onPeer((event) => {
-        note(`peer ${short(event.peer)} ${event.type}`);
-        handler(event);
-      });
-    return { ...transport, send, introduce, connect, onFrame, onPeer };
+    // one line per peer event, however many parts of the messenger listen
+    transport.onPeer((event) => note(`peer ${short(event.peer)} ${event.type}`));
+    return { ...transport, send, introduce, connect, onFrame };
   };
   return { active, wrapTransport, note };
 }
