@@ -4,6 +4,8 @@
  * contact is back, and everything survives restarting both daemons.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../apps/cli/src/client.ts';
+import { resolveHome } from '../../apps/cli/src/home.ts';
 import { type MessageJson, ndjson, sleep } from '../support/cli.ts';
 import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
@@ -73,6 +75,11 @@ describe('a contact that is offline', () => {
   });
 
   it('delivers the queued messages exactly once when the contact is back', async () => {
+    // alice's API tells the outbox draining as `outbox` events
+    const outbox: number[] = [];
+    const events = await connect(resolveHome(alice, {})).events((e) => {
+      if (e.type === 'outbox') outbox.push((e.data as { size: number }).size);
+    });
     bobD = await world.daemon(bob);
     await eventually(
       () => {
@@ -99,6 +106,8 @@ describe('a contact that is offline', () => {
       ).toHaveLength(1);
     expect(got.filter((m) => m.id === waitedId)).toHaveLength(1);
     expect(ndjson<{ outbox: number }>(world.run(alice, ['--json', 'status']).stdout)[0]?.outbox).toBe(0);
+    await eventually(() => outbox.at(-1) === 0, 5_000, 'an outbox event saying 0');
+    events.close();
   });
 });
 

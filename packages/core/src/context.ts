@@ -30,6 +30,11 @@ export interface MessengerEvents extends Record<string, unknown> {
   channel: ChannelEvent;
   /** Something the user should see went wrong (a parked message, a refused invite…). */
   problem: { readonly code: string; readonly message: string; readonly contact?: string };
+  /**
+   * The number of frames waiting in the outbox for their ACK (status().outbox) changed; told at
+   * most every OUTBOX_EVENT_MS, and only while someone listens (ask status() for the size now).
+   */
+  outbox: { readonly size: number };
 }
 
 export interface Settings {

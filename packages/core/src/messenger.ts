@@ -70,6 +70,8 @@ function checkBatch(texts: readonly string[]): void {
 export const SWEEP_INTERVAL_MS = 30_000;
 /** Digests of received frames are kept this long to recognise duplicates (D2, D5). */
 export const RECEIVED_RETENTION_MS: number = 90 * 24 * 3600 * 1000;
+/** The outbox size is counted and told at most this often (one COUNT, only while someone listens). */
+export const OUTBOX_EVENT_MS = 250;
 
 export interface MessengerOptions {
   /** Where attachment bytes (encrypted) are kept; default in memory (tests). */
@@ -211,7 +213,31 @@ export function createMessenger(options: MessengerOptions): Messenger {
         .catch(() => undefined);
     },
   });
+  /** The last size told in an `outbox` event (-1: none since nobody listened). */
+  let outboxTold = -1;
+  let outboxTimer: ReturnType<typeof setTimeout> | undefined;
+  const tellOutbox = (): void => {
+    outboxTimer = undefined;
+    if (!events.listening('outbox')) return;
+    let size: number;
+    try {
+      size = store.transaction((tx) => tx.countOutbox());
+    } catch {
+      return; // a failing store says so elsewhere; the next change tries again
+    }
+    if (size === outboxTold) return;
+    outboxTold = size;
+    events.emit('outbox', { size });
+  };
+  const outboxMayHaveChanged = (): void => {
+    if (!events.listening('outbox')) {
+      outboxTold = -1;
+      return;
+    }
+    outboxTimer ??= setTimeout(tellOutbox, OUTBOX_EVENT_MS);
+  };
   const pump = new OutboxPump(ctx, {
+    sizeMayHaveChanged: outboxMayHaveChanged,
     introduced: (contact, accepted) => {
       const current = store.transaction((tx) => tx.getContact(contact.id));
       if (current) events.emit('contact', { contact: viewOf(current), removed: false });
@@ -404,6 +430,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
       groups.stop();
       downloads.stop();
       if (sweepTimer) clearInterval(sweepTimer);
+      if (outboxTimer) clearTimeout(outboxTimer);
+      outboxTimer = undefined;
       for (const u of unsubscribe.splice(0)) u();
     },
     status() {
@@ -446,6 +474,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     removeContact(name) {
       const removed = removeContact(ctx, name);
       admitted.delete(removed.peerId);
+      outboxMayHaveChanged(); // its queued frames went with it
       const view = viewOf(removed);
       events.emit('contact', { contact: view, removed: true });
       return view;

@@ -29,6 +29,8 @@ export interface OutboxHooks {
   introduced(contact: ContactRecord, accepted: boolean): void;
   /** Statuses of these messages changed (queued → sent). */
   changed(keys: readonly MessageKey[]): void;
+  /** Entries may have been added (a kick follows every enqueue) or removed (ACKed, refused). */
+  sizeMayHaveChanged(): void;
 }
 
 interface Attempt {
@@ -75,6 +77,7 @@ export class OutboxPump {
   /** Flush a peer's outbox now; `force` ignores backoff (the peer just connected). */
   kick(peerId: string, force = false): void {
     if (this.#stopped) return;
+    this.#hooks.sizeMayHaveChanged();
     if (this.#busy.has(peerId)) {
       this.#again.set(peerId, force || (this.#again.get(peerId) ?? false));
       return;
@@ -161,6 +164,7 @@ export class OutboxPump {
       if (accepted && current) tx.putContact({ ...current, state: 'active', updatedAt: this.#ctx.now() });
     });
     this.#forget(entry.seq);
+    this.#hooks.sizeMayHaveChanged();
     this.#hooks.introduced(contact, accepted);
     return accepted;
   }
@@ -199,6 +203,7 @@ export class OutboxPump {
   settled(seqs: readonly number[], keys: readonly MessageKey[]): void {
     for (const seq of seqs) this.#forget(seq);
     for (const k of keys) this.#sent.delete(keyId(k));
+    this.#hooks.sizeMayHaveChanged();
   }
 
   /**

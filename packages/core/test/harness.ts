@@ -58,6 +58,7 @@ export async function makePeer(
     'expired',
     'attachment',
     'group',
+    'outbox',
   ] as const) {
     messenger.events.on(type, (event) => events.push({ type, event }));
   }

@@ -6,6 +6,7 @@ import { ACK_MAX_DIGESTS, encodeFrame, frameDigest } from '../src/frame.ts';
 import { ACK_SEARCHES_PER_FRAME, receivedKey } from '../src/inbox.ts';
 import { createMemoryStore } from '../src/memory-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
+import { OUTBOX_EVENT_MS } from '../src/messenger.ts';
 import { SENT_STATUS_FLUSH_MS } from '../src/outbox.ts';
 import { ACK_TIMEOUT_MS } from '../src/retry.ts';
 import type { Store } from '../src/store.ts';
@@ -176,6 +177,28 @@ describe('messages', () => {
     await eventually(() => texts(bob, 'alice').length === 20, 10_000, '20 messages');
     expect(texts(bob, 'alice')).toEqual(Array.from({ length: 20 }, (_, i) => `m${i + 1}`));
     await eventually(() => alice.messenger.status().outbox === 0, 10_000, 'outbox to drain');
+  });
+
+  it('tells the outbox size as it changes: one event per burst, 0 once everything is ACKed', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    await eventually(() => alice.messenger.status().outbox === 0, 5_000, 'the welcome to drain');
+    const sizes = (): number[] =>
+      alice.events.filter((e) => e.type === 'outbox').map((e) => (e.event as { size: number }).size);
+    await new Promise((r) => setTimeout(r, OUTBOX_EVENT_MS * 2)); // what befriending told
+    const before = sizes().length;
+    network.setOnline(bob.peerId, false);
+    for (let i = 1; i <= 20; i++) alice.messenger.sendText('bob', `m${i}`);
+    await eventually(() => sizes().length > before, 5_000, 'an outbox event');
+    expect(sizes().slice(before)).toEqual([20]); // twenty sends in one burst: one event
+    expect(alice.messenger.status().outbox).toBe(20);
+    network.setOnline(bob.peerId, true);
+    await alice.transport.connect(bob.peerId);
+    await eventually(() => sizes().at(-1) === 0, 10_000, 'the outbox to drain');
+    expect(alice.messenger.status().outbox).toBe(0);
+    const told = sizes().slice(before);
+    expect(told.length).toBeLessThan(20); // not one per ACK
+    for (const [i, size] of told.entries()) if (i > 0) expect(size).not.toBe(told[i - 1]); // changes only
   });
 
   it('replies, reactions, edits and delete-for-everyone reach the other side', async () => {

@@ -78,6 +78,7 @@ export const MESSENGER_EVENTS = [
   'group',
   'post',
   'channel',
+  'outbox',
 ] as const;
 
 function writePrivate(path: string, text: string): void {
