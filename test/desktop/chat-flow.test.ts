@@ -164,6 +164,8 @@ describe('Parley Desktop: a conversation between two windows', { timeout: 60_000
     await chat.getByText('Bob is offline: messages are queued').waitFor();
     await send(alice.page, 'Sent while you were away');
     await message(alice.page, 'Sent while you were away').getByRole('img', { name: 'Queued' }).waitFor();
+    const waiting = alice.page.getByRole('status').filter({ hasText: /^\d+ waiting to send$/ });
+    await waiting.waitFor({ timeout: UI_TIMEOUT_MS }); // the sidebar counts the daemon's outbox
     bobDaemon = await world.daemon(bobHome);
     await bob.context.close();
     bob = await openApp(browser, bobHome);
@@ -173,6 +175,7 @@ describe('Parley Desktop: a conversation between two windows', { timeout: 60_000
     await bob.page.getByRole('log', { name: 'Messages' }).getByText('This message was deleted').waitFor();
     // The queued message goes out once Bob is back.
     await message(bob.page, 'Sent while you were away').waitFor({ timeout: UI_TIMEOUT_MS });
+    await waiting.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
     await chat
       .getByRole('status')
       .filter({ hasText: /^online$/ })

@@ -41,6 +41,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
   useEffect(() => {
     void rpc<Identity>('id').then(setMe);
   }, []);
+  const outbox = useOutboxSize(stream);
 
   useEffect(() => {
     const offStatus = stream.onStatus(setSocket);
@@ -75,6 +76,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
         chats={list.items}
         selected={selected}
         socket={socket}
+        outbox={outbox}
         typing={typing}
         actions={{
           onSelect: setSelected,
@@ -264,4 +266,39 @@ function notify(m: MessageView): void {
     window.focus();
     n.close();
   };
+}
+
+/**
+ * How many frames wait in the daemon's outbox (messages, receipts… not yet ACKed): asked when
+ * the event stream (re)connects, then told by `outbox` events, which win over a slower answer.
+ */
+function useOutboxSize(stream: EventStream): number {
+  const [size, setSize] = useState(0);
+  useEffect(() => {
+    let asked = 0;
+    let told = 0;
+    const ask = (): void => {
+      const mine = ++asked;
+      const toldBefore = told;
+      void rpc<{ outbox: number }>('status')
+        .then((s) => {
+          if (mine === asked && told === toldBefore) setSize(s.outbox);
+        })
+        .catch(() => undefined);
+    };
+    ask();
+    const offStatus = stream.onStatus((s) => {
+      if (s === 'up') ask();
+    });
+    const off = stream.on((e) => {
+      if (e.type !== 'outbox') return;
+      told++;
+      setSize(e.data.size);
+    });
+    return () => {
+      off();
+      offStatus();
+    };
+  }, [stream]);
+  return size;
 }

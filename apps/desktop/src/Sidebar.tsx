@@ -39,6 +39,7 @@ export function Sidebar({
   chats,
   selected,
   socket,
+  outbox,
   typing,
   actions,
 }: {
@@ -46,6 +47,8 @@ export function Sidebar({
   readonly chats: readonly ChatItem[];
   readonly selected: string | null;
   readonly socket: SocketStatus;
+  /** Frames waiting in the daemon's outbox. */
+  readonly outbox: number;
   readonly typing: Readonly<Record<string, boolean>>;
   readonly actions: SidebarActions;
 }) {
@@ -77,7 +80,7 @@ export function Sidebar({
           </HeaderButton>
         </div>
       </header>
-      <ConnectionStatus socket={socket} />
+      <ConnectionStatus socket={socket} outbox={outbox} />
       <div className="search">
         <SearchIcon />
         <input
@@ -107,13 +110,22 @@ export function Sidebar({
   );
 }
 
-function ConnectionStatus({ socket }: { readonly socket: SocketStatus }) {
+function ConnectionStatus({ socket, outbox }: { readonly socket: SocketStatus; readonly outbox: number }) {
   const label =
     socket === 'up' ? 'Connected' : socket === 'connecting' ? 'Connecting…' : 'Disconnected: reconnecting…';
   return (
     <div className={`connection ${socket}`} role="status" aria-label={`Daemon connection: ${label}`}>
       <span className="dot" aria-hidden="true" />
       {label}
+      {outbox > 0 && (
+        <span
+          className="outbox-size"
+          role="status"
+          title="Messages and receipts not delivered yet: they go out when the people they are for come online"
+        >
+          {`${outbox} waiting to send`}
+        </span>
+      )}
     </div>
   );
 }

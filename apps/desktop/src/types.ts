@@ -179,7 +179,8 @@ export type ParleyEvent =
       readonly type: 'channel';
       readonly data: { channel: ChannelView; change: 'added' | 'changed' | 'removed' };
     }
-  | { readonly type: 'post'; readonly data: MessageView };
+  | { readonly type: 'post'; readonly data: MessageView }
+  | { readonly type: 'outbox'; readonly data: { size: number } };
 
 /** A message's identity within a conversation: ids are unique per sender. */
 export const messageKey = (m: { readonly id: string; readonly direction: 'out' | 'in' }): string =>
