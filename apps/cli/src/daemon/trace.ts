@@ -32,40 +32,42 @@ export function createTracer(active: boolean, log: (line: string) => void): Trac
   const note = (line: string): void => {
     if (active) log(`trace +${((performance.now() - started) / 1000).toFixed(3)}s ${line}`);
   };
+  /** Runs `run`, then logs `what`, how it ended and how long it took. */
+  const timed = async <R>(
+    what: string,
+    run: () => Promise<R>,
+    outcome: (result: R) => string,
+  ): Promise<R> => {
+    const at = performance.now();
+    try {
+      const result = await run();
+      note(`${what} ${outcome(result)} in ${ms(at)}`);
+      return result;
+    } catch (error) {
+      note(`${what} FAILED in ${ms(at)}: ${String(error)}`);
+      throw error;
+    }
+  };
   const wrapTransport = <T extends Transport>(transport: T): T => {
     if (!active) return transport;
-    const send: Transport['send'] = async (peer, frame, options) => {
-      const at = performance.now();
-      const what = `send ${describe(frame)} → ${short(peer)}`;
-      try {
-        await transport.send(peer, frame, options);
-        note(`${what} written in ${ms(at)}`);
-      } catch (error) {
-        note(`${what} FAILED in ${ms(at)}: ${String(error)}`);
-        throw error;
-      }
-    };
-    const introduce: Transport['introduce'] = async (peer, frame, options) => {
-      const at = performance.now();
-      try {
-        const accepted = await transport.introduce(peer, frame, options);
-        note(`introduce → ${short(peer)}: ${accepted ? 'accepted' : 'refused'} in ${ms(at)}`);
-        return accepted;
-      } catch (error) {
-        note(`introduce → ${short(peer)} FAILED in ${ms(at)}: ${String(error)}`);
-        throw error;
-      }
-    };
-    const connect: Transport['connect'] = async (peer, options) => {
-      const at = performance.now();
-      try {
-        await transport.connect(peer, options);
-        note(`connect → ${short(peer)} ok in ${ms(at)}`);
-      } catch (error) {
-        note(`connect → ${short(peer)} FAILED in ${ms(at)}: ${String(error)}`);
-        throw error;
-      }
-    };
+    const send: Transport['send'] = (peer, frame, options) =>
+      timed(
+        `send ${describe(frame)} → ${short(peer)}`,
+        () => transport.send(peer, frame, options),
+        () => 'written',
+      );
+    const introduce: Transport['introduce'] = (peer, frame, options) =>
+      timed(
+        `introduce → ${short(peer)}`,
+        () => transport.introduce(peer, frame, options),
+        (accepted) => (accepted ? 'accepted' : 'refused'),
+      );
+    const connect: Transport['connect'] = (peer, options) =>
+      timed(
+        `connect → ${short(peer)}`,
+        () => transport.connect(peer, options),
+        () => 'ok',
+      );
     const onFrame: Transport['onFrame'] = (handler) =>
       transport.onFrame((frame) => {
         note(`recv ${describe(frame.data)} ← ${short(frame.from)}`);
