@@ -45,6 +45,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
 
   useEffect(() => {
     const offStatus = stream.onStatus(setSocket);
+    setSocket(stream.status); // it may have changed between the first render and now
     const off = stream.on((e) => {
       if (e.type === 'message' && e.data.direction === 'in' && !notified.has(e.data.id)) {
         // An incoming message is first seen as 'delivered' (to us, unread); later events are updates.

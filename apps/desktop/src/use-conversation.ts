@@ -65,7 +65,8 @@ export function useConversation(contact: string, stream: EventStream): Conversat
   const loadedFor = useRef<string | null>(null);
 
   useEffect(() => {
-    let down = false;
+    // not up yet (or no more): events may be missed until it is, so its coming up fetches again
+    let down = stream.status !== 'up';
     return stream.onStatus((status) => {
       if (status === 'down') down = true;
       else if (status === 'up' && down) {
