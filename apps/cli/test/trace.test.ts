@@ -4,7 +4,7 @@ import { createTracer, tracerFromEnv } from '../src/daemon/trace.ts';
 
 const SECRET = new TextEncoder().encode('the plaintext-looking payload that must not be logged');
 
-async function pair(lines: string[]): Promise<{ a: Transport; b: Transport; received: Uint8Array[] }> {
+function pair(lines: string[]): { a: Transport; b: Transport; received: Uint8Array[] } {
   const network = createMemoryNetwork();
   const tracer = createTracer(true, (line) => lines.push(line));
   const a = tracer.wrapTransport(network.createTransport('peer-aaaaaa'));
@@ -34,7 +34,7 @@ describe('PARLEY_TRACE', () => {
 
   it('logs each frame by type, size and short digest, and the frames still pass unchanged', async () => {
     const lines: string[] = [];
-    const { a, b, received } = await pair(lines);
+    const { a, b, received } = pair(lines);
     await a.connect('peer-bbbbbb');
     const msg = encodeFrame({ type: 'msg', message: SECRET });
     await a.send('peer-bbbbbb', msg);
@@ -53,7 +53,7 @@ describe('PARLEY_TRACE', () => {
 
   it('logs a failed send and passes the error on', async () => {
     const lines: string[] = [];
-    const { a } = await pair(lines);
+    const { a } = pair(lines);
     await expect(a.send('peer-nobody', encodeFrame({ type: 'hello' }))).rejects.toThrow();
     expect(lines.join('\n')).toMatch(/send hello 3B → …nobody FAILED in [\d.]+ms: /);
   });

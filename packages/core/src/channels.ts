@@ -107,8 +107,8 @@ export interface Channels {
   /** Owner: appoint a contact as a publisher (a new descriptor revision), or remove one. */
   addPublisher(name: string, contact: string): ChannelView;
   removePublisher(name: string, contact: string): ChannelView;
-  /** The channel id for a name that is not a contact's, or undefined; in `tx` if given. */
-  resolve(name: string, tx?: StoreTx): string | undefined;
+  /** The channel id for a name that is not a contact's, or undefined (looked up in `tx`). */
+  resolve(name: string, tx: StoreTx): string | undefined;
   /** Ask known peers for missed posts now; resolves with the number of new posts stored. */
   sync(name?: string): Promise<number>;
   /** Counters for tests and diagnostics. */
@@ -720,15 +720,12 @@ export function createChannels(
       return changePublishers(name, contactName, dismiss);
     },
     resolve(name, tx) {
-      const resolveIn = (t: StoreTx): string | undefined => {
-        if (t.getContactByName(name.trim())) return undefined;
-        try {
-          return find(t, name).id;
-        } catch {
-          return undefined;
-        }
-      };
-      return tx ? resolveIn(tx) : store.transaction(resolveIn);
+      if (tx.getContactByName(name.trim())) return undefined;
+      try {
+        return find(tx, name).id;
+      } catch {
+        return undefined;
+      }
     },
     async sync(name) {
       const ids = name ? [store.transaction((tx) => find(tx, name).id)] : [...live.keys()];

@@ -513,7 +513,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     sendTexts(name, texts) {
       checkBatch(texts);
-      const g = groupOrChannel(name).group;
+      const g = groups.resolve(name);
       if (g) return groups.sendTexts(g, texts);
       // The views are read in the same transaction, while the rows just written are at hand.
       const { contact, views } = store.transaction((tx) => {
