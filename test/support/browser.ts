@@ -3,11 +3,20 @@
  * Chromium (never `playwright install`). Pages are opened through the same
  * one-time ticket `parley ui` uses, so the session cookie path is exercised.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
-export const CHROMIUM_PATH = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+/** PARLEY_CHROMIUM, else Debian's path, else the first Chromium on PATH (scripts/system-deps.mjs checks the same). */
+export const CHROMIUM_PATH: string =
+  process.env.PARLEY_CHROMIUM ??
+  [
+    '/usr/bin/chromium',
+    ...(process.env.PATH ?? '')
+      .split(':')
+      .flatMap((d) => (d ? [`${d}/chromium`, `${d}/chromium-browser`] : [])),
+  ].find((p) => existsSync(p)) ??
+  '/usr/bin/chromium';
 
 export const CHROMIUM_ARGS: readonly string[] = [
   '--headless',
