@@ -1,7 +1,7 @@
 /**
- * D1, D2, D5, D7 under injected faults (PARLEY_FAULTS, apps/cli/src/daemon/faults.ts):
- * lost ACKs, replayed ciphertexts, a poison message, a full disk. Real
- * daemons and SQLite files on loopback.
+ * D1, D2, D4, D5, D7 under injected faults (PARLEY_FAULTS, apps/cli/src/daemon/faults.ts):
+ * lost ACKs, replayed ciphertexts, frames overtaken by their successors, a poison message, a full
+ * disk. Real daemons and SQLite files on loopback.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -91,6 +91,23 @@ describe('injected faults', () => {
     expect((await status(world, pair.bob)).outbox).toBe(0);
     expect((await status(world, pair.alice)).parked).toBe(0);
   }, 60_000);
+
+  it('a run of 70 MSG frames overtaken by its successors: shown in the sender’s order (D4)', async () => {
+    const pair = await befriendedPair(world);
+    await world.stop(pair.bobDaemon);
+    // Frames #41…#110 reach alice only after #130: a resend overtaken after a reconnect, as when
+    // a receiver is killed mid-stream (kills.test.ts), but on purpose and every time.
+    const hold = { holdMsgFrom: 41, holdMsgCount: 70, holdMsgUntil: 130 };
+    pair.bobDaemon = await world.daemon(pair.bob, [], faultsEnv(hold));
+    const list = texts('overtaken', 150);
+    await world.rpc(pair.bob, 'messages.sendMany', { contact: 'alice', texts: list });
+    await receivedCount(world, pair.alice, 'bob', 150, 20_000);
+    expect(count(pair.bobDaemon.log(), 'fault: sending 70 held MSG frames after #130')).toBe(1);
+    const shown = await conversation(world, pair.alice, 'bob');
+    expect(shown.map((m) => m.text)).toEqual(list);
+    expect(shown.filter((m) => m.gapBefore)).toEqual([]);
+    await outboxDrains(world, pair.bob, 20_000);
+  }, 90_000);
 
   it('one poison message: parked at the receiver, failed with an error at the sender, the rest delivered', async () => {
     const alicePort = await freePort();

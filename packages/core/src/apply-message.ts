@@ -5,6 +5,7 @@
 
 import { decodeContactCard, decodeFileKey, fileChunkCount, sameIdentity } from '@parley/crypto';
 import { decodeIdentityPublic } from './account.ts';
+import { vouchedAddresses } from './address-scope.ts';
 import type { AppMessage, FileManifest, MessageRef } from './app-message.ts';
 import { sanitizeFileName, sealManifest } from './attachments.ts';
 import { toBase64Url } from './bytes.ts';
@@ -26,23 +27,38 @@ export interface Effects {
   group?: GroupEffects;
 }
 
-/** How far back an out-of-order message looks for its neighbours of the same sender. */
-const ORDER_LOOKAROUND = 64;
+/**
+ * Most display slots one message sets aside for its sender's missing messages (see sortKeyFor).
+ * `seq` is a u32: without a bound one message could push the conversation's sort keys up by 2^32,
+ * and a few such jumps past 2^53, where numbers stop being exact.
+ */
+export const MAX_RESERVED_SLOTS = 65_536;
 
-/** D4: place a late message between its sender's neighbours, else at the end. */
+/**
+ * D4: the display position of an incoming message, from its sender's sequence number alone, so
+ * the order is the same whatever order messages arrive and commit in (a resend overtaken by its
+ * successors, frames of two connections interleaved, catch-up from a group log).
+ *
+ * A message newer than any of its sender's goes last, one slot further per message still missing
+ * before it: `seq` after `highest` gets maxSortKey + (seq − highest), and the free slots below it
+ * belong to highest+1 … seq−1. A late message takes its slot, counted back from the nearest stored
+ * successor `n`: n.sortKey − (n.senderSeq − seq). Slots are whole numbers, one per sequence
+ * number, so no run of late messages, however long and in whatever order, can collide with its
+ * successor (halving the gap between neighbours ran out of precision after ~45 late messages, and
+ * a neighbour more than 64 numbers away was not looked for at all: the message went last).
+ */
 export function sortKeyFor(tx: StoreTx, conversationId: string, sender: string, seq: number): number {
-  const end = tx.maxSortKey(conversationId) + 1;
-  if (tx.maxSenderSeq(conversationId, sender) < seq) return end;
-  let next: number | undefined;
-  for (let s = seq + 1; s <= seq + ORDER_LOOKAROUND && next === undefined; s++) {
-    next = tx.getMessageBySeq(conversationId, sender, s)?.sortKey;
-  }
-  if (next === undefined) return end;
-  let prev: number | undefined;
-  for (let s = seq - 1; s >= Math.max(1, seq - ORDER_LOOKAROUND) && prev === undefined; s--) {
-    prev = tx.getMessageBySeq(conversationId, sender, s)?.sortKey;
-  }
-  return prev === undefined ? next - 0.5 : (prev + next) / 2;
+  const highest = tx.maxSenderSeq(conversationId, sender);
+  const end = tx.maxSortKey(conversationId);
+  if (highest < seq) return end + Math.min(seq - highest, MAX_RESERVED_SLOTS);
+  const next = tx.getNextMessageBySeq(conversationId, sender, seq);
+  if (!next) return end + 1; // `seq` was seen already (a sender reusing it): last
+  const slot = next.sortKey - (next.senderSeq - seq);
+  const prev = tx.getPreviousMessageBySeq(conversationId, sender, seq);
+  // D4: strictly between the sender's previous and next message, whatever else is stored.
+  if (!prev || prev.sortKey < slot) return slot;
+  // No slot was set aside (rows stored before slots existed, or a jump over MAX_RESERVED_SLOTS).
+  return (prev.sortKey + next.sortKey) / 2;
 }
 
 /** Stores a received visible message (text or attachment) in its place (D4); 'duplicate' if seen (D2). */
@@ -157,12 +173,17 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
       ) {
         throw new InboundError('bad-message', 'a profile update must carry the sender’s own card');
       }
-      tx.putContact({ ...contact, card: body.card, addresses: card.addresses, updatedAt: now });
+      // A member we know only through a group keeps to the networks its admin vouched for: a newer card
+      // may name private addresses only where the ones we hold already reach (address-scope.ts).
+      const addresses =
+        contact.state === 'introduced' ? vouchedAddresses(card.addresses, contact.addresses) : card.addresses;
+      tx.putContact({ ...contact, card: body.card, addresses, updatedAt: now });
       effects.contactChanged = true;
       return effects;
     }
     case 'welcome':
-      if (contact.state !== 'active') tx.putContact({ ...contact, state: 'active', updatedAt: now });
+      // Only our own pending introduction is confirmed this way (a group's member stays `introduced`).
+      if (contact.state === 'pending') tx.putContact({ ...contact, state: 'active', updatedAt: now });
       effects.contactChanged = true;
       return effects;
     case 'attachment':

@@ -26,6 +26,7 @@ import {
 } from './store-compliance-fixtures.ts';
 import { groupTests } from './store-compliance-groups.ts';
 import { messageTests } from './store-compliance-messages.ts';
+import { orderTests } from './store-compliance-order.ts';
 import { keyMaterialTests, metaAndContactTests, outboxAndInboxTests } from './store-compliance-records.ts';
 
 export interface StoreHarness {
@@ -61,6 +62,7 @@ export function storeCompliance(name: string, makeHarness: () => StoreHarness): 
     metaAndContactTests(ctx);
     keyMaterialTests(ctx);
     messageTests(ctx);
+    orderTests(ctx);
     outboxAndInboxTests(ctx);
     attachmentTests(ctx);
     groupTests(ctx);

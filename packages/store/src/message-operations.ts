@@ -11,6 +11,7 @@ import { num, toConversation, toMessage, toMessageKey, toReaction } from './rows
 import type { Statements } from './statements.ts';
 
 const KEY = 'conversation_id = ? AND sender = ? AND id = ?';
+const BY_SENDER = 'conversation_id = ? AND sender = ?';
 const keyParams = (k: MessageKey): SQLInputValue[] => [k.conversationId, k.sender, k.id];
 
 type ConversationOps = 'putConversation' | 'getConversation' | 'listConversations' | 'deleteConversation';
@@ -41,7 +42,14 @@ const INSERT_MESSAGE = `INSERT INTO messages (conversation_id, sender, id, sende
   sort_key, status, error, expires_at, edited_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (conversation_id, sender, id) DO NOTHING`;
 
-type ReadOps = 'listMessages' | 'getMessageBySeq' | 'maxSortKey' | 'maxSenderSeq' | 'countMessagesAfter';
+type ReadOps =
+  | 'listMessages'
+  | 'getMessageBySeq'
+  | 'getNextMessageBySeq'
+  | 'getPreviousMessageBySeq'
+  | 'maxSortKey'
+  | 'maxSenderSeq'
+  | 'countMessagesAfter';
 type WriteOps =
   | 'insertMessage'
   | 'getMessage'
@@ -71,6 +79,23 @@ export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteO
         // INDEXED BY: without it the planner walks messages_by_order to skip the sort, scanning the
         // whole conversation for every lookup (O(n²) over a conversation).
         'SELECT * FROM messages INDEXED BY messages_by_seq_sort WHERE conversation_id = ? AND sender = ? AND sender_seq = ? ORDER BY sort_key, pk LIMIT 1',
+        ...[id, sender, seq],
+      );
+      return row === undefined ? undefined : toMessage(row);
+    },
+    // One index step each (messages_by_seq_sort, rowid last): no scan however far the neighbour is.
+    getNextMessageBySeq: (id, sender, seq) => {
+      const row = s.get(
+        `SELECT * FROM messages INDEXED BY messages_by_seq_sort WHERE ${BY_SENDER} AND sender_seq > ?
+         ORDER BY sender_seq, sort_key, pk LIMIT 1`,
+        ...[id, sender, seq],
+      );
+      return row === undefined ? undefined : toMessage(row);
+    },
+    getPreviousMessageBySeq: (id, sender, seq) => {
+      const row = s.get(
+        `SELECT * FROM messages INDEXED BY messages_by_seq_sort WHERE ${BY_SENDER} AND sender_seq < ?
+         ORDER BY sender_seq DESC, sort_key DESC, pk DESC LIMIT 1`,
         ...[id, sender, seq],
       );
       return row === undefined ? undefined : toMessage(row);

@@ -23,6 +23,11 @@
  *   `/parley/file` (counted across all requests, from 1) has its last byte
  *   (inside the chunk's tag) flipped, once: a transient in-transit corruption
  *   the requester must reject and re-fetch. The blob on disk is untouched.
+ * - `holdMsgFrom`, `holdMsgCount`, `holdMsgUntil` (n ≥ 1, k ≥ 1, m ≥ n + k): the
+ *   n-th … (n+k−1)-th distinct outbound MSG frames are swallowed on their first send (`send`
+ *   resolves, as if they were written to a connection that then died) and sent, in order, right
+ *   after the first send of the m-th: the receiver gets a run of k frames after their successors,
+ *   as it does when a resend is overtaken after a reconnect (D4).
  * - `seed` (integer): seeds the ACK-dropping coin, for reproducible runs.
  *
  * The wrappers sit between core and its Transport/Store, so core, net and
@@ -37,6 +42,9 @@ export interface FaultConfig {
   readonly replayAfterMs?: number;
   readonly storeFailAfterWrites?: number;
   readonly corruptFileChunkOnce?: number;
+  readonly holdMsgFrom?: number;
+  readonly holdMsgCount?: number;
+  readonly holdMsgUntil?: number;
   readonly seed?: number;
 }
 
@@ -102,6 +110,19 @@ function num(config: FaultConfig, key: keyof FaultConfig, min: number, max: numb
   return v;
 }
 
+/** The `holdMsg*` knobs: all three or none. */
+function holdRange(config: FaultConfig): { from: number; count: number; until: number } | undefined {
+  const from = num(config, 'holdMsgFrom', 1, Number.MAX_SAFE_INTEGER);
+  const count = num(config, 'holdMsgCount', 1, Number.MAX_SAFE_INTEGER);
+  const until = num(config, 'holdMsgUntil', 1, Number.MAX_SAFE_INTEGER);
+  if (from === undefined && count === undefined && until === undefined) return undefined;
+  if (from === undefined || count === undefined || until === undefined || until < from + count)
+    throw new Error(
+      'PARLEY_FAULTS.holdMsgFrom/holdMsgCount/holdMsgUntil go together, with holdMsgUntil ≥ holdMsgFrom + holdMsgCount',
+    );
+  return { from, count, until };
+}
+
 export function createFaults(config: FaultConfig, log: (line: string) => void = () => {}): Faults {
   const dropAckRatio = num(config, 'dropAckRatio', 0, 1);
   const corruptMsgNth = num(config, 'corruptMsgNth', 1, Number.MAX_SAFE_INTEGER);
@@ -109,11 +130,13 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
   const storeFailAfterWrites = num(config, 'storeFailAfterWrites', 0, Number.MAX_SAFE_INTEGER);
   const corruptFileChunkOnce = num(config, 'corruptFileChunkOnce', 1, Number.MAX_SAFE_INTEGER);
   const seed = num(config, 'seed', 0, 2 ** 32) ?? Date.now();
+  const hold = holdRange(config);
   const transportActive =
     (dropAckRatio ?? 0) > 0 ||
     corruptMsgNth !== undefined ||
     replayAfterMs !== undefined ||
-    corruptFileChunkOnce !== undefined;
+    corruptFileChunkOnce !== undefined ||
+    hold !== undefined;
   const storeActive = storeFailAfterWrites !== undefined;
   const random = seededRandom(seed);
 
@@ -160,6 +183,8 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
   const wrapTransport = <T extends Transport>(transport: T): T => {
     if (!transportActive) return transport;
     const msgIndex = new Map<string, number>();
+    /** Frames held back by `holdMsg*`, in the order they were first sent. */
+    const held: Uint8Array[] = [];
     /** Digest of a corrupted frame → digest of the original (the one in our outbox). */
     const corruptedDigests = new Map<string, string>();
     const digest16 = (frame: Uint8Array): Uint8Array =>
@@ -199,7 +224,16 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
         }, replayAfterMs);
         timer.unref();
       }
-      return realSend(peer, out, options);
+      if (first && hold && index >= hold.from && index < hold.from + hold.count) {
+        if (held.push(out.slice()) === 1) log(`fault: holding MSG frames back from #${index}`);
+        return;
+      }
+      const sent = realSend(peer, out, options);
+      if (first && hold && index === hold.until) {
+        log(`fault: sending ${held.length} held MSG frames after #${index}`);
+        for (const frame of held.splice(0)) realSend(peer, frame).catch(() => undefined);
+      }
+      return sent;
     };
     // The receiver names the corrupted frame by ITS digest in ACK/REJECT; map
     // it back to the digest in our outbox, as if the poison had been stored there.
@@ -246,6 +280,9 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
       ...(replayAfterMs === undefined ? {} : { replayAfterMs }),
       ...(storeFailAfterWrites === undefined ? {} : { storeFailAfterWrites }),
       ...(corruptFileChunkOnce === undefined ? {} : { corruptFileChunkOnce }),
+      ...(hold === undefined
+        ? {}
+        : { holdMsgFrom: hold.from, holdMsgCount: hold.count, holdMsgUntil: hold.until }),
       ...(config.seed === undefined ? {} : { seed }),
     },
     wrapStore,
