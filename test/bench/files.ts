@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     const sent = await sendFile(world, bob, 'alice', source);
     const encryptS = (performance.now() - t) / 1000;
     const id = sent.attachment.id;
-    await waitAttachment(world, alice, id, (a) => a.state === 'offered', 60_000);
+    await waitAttachment(world, alice, 'bob', id, (a) => a.state === 'offered', 60_000);
     const senderAfterEncrypt = senderRss.peak;
 
     progress('downloading');
@@ -166,8 +166,8 @@ async function main(): Promise<void> {
     const loadBefore = loadavg()[0] as number;
     const cpuBefore = { receiver: cpuSecondsOf(alicePid), sender: cpuSecondsOf(bobPid) };
     t = performance.now();
-    await world.rpc(alice, 'attachments.download', { id });
-    const end = await aliceEvents.until(id, (a) => a.state !== 'downloading', 600_000);
+    await world.rpc(alice, 'attachments.download', { contact: 'bob', id });
+    const end = await aliceEvents.until('bob', id, (a) => a.state !== 'downloading', 600_000);
     const downloadS = (performance.now() - t) / 1000;
     aliceEvents.close();
     const cpuS = {
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
 
     progress('saving and checking the hash');
     const saved = join(scratch, 'saved.bin');
-    await world.rpc(alice, 'attachments.save', { id, path: saved });
+    await world.rpc(alice, 'attachments.save', { contact: 'bob', id, path: saved });
     const verified = (await sha256File(saved)) === sourceHash;
     rmSync(saved, { force: true });
     if (values.profile) {

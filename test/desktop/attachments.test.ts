@@ -103,11 +103,13 @@ describe('Parley Desktop: photos, voice messages and files', { timeout: 90_000 }
     const list = await world.rpc<Listed[]>(bobHome, 'messages.list', { contact: 'Alice' });
     const id = list.find((m) => m.attachment?.name === 'sunset.png')?.attachment?.id as string;
     const { port, token } = apiOf(bobHome);
-    const whole = await raw(port, 'GET', `/attachments/${id}`, { authorization: `Bearer ${token}` });
+    const whole = await raw(port, 'GET', `/attachments/${id}?contact=Alice`, {
+      authorization: `Bearer ${token}`,
+    });
     expect(whole.status).toBe(200);
     expect(whole.headers['content-type']).toBe('image/png');
     expect(whole.body.equals(picture)).toBe(true);
-    const part = await raw(port, 'GET', `/attachments/${id}`, {
+    const part = await raw(port, 'GET', `/attachments/${id}?contact=Alice`, {
       authorization: `Bearer ${token}`,
       range: 'bytes=100-',
     });
@@ -185,7 +187,7 @@ describe('Parley Desktop: photos, voice messages and files', { timeout: 90_000 }
       return a?.status === 'done';
     });
     const bobApi = apiOf(bobHome);
-    const download = await raw(bobApi.port, 'GET', `/attachments/${id}`, {
+    const download = await raw(bobApi.port, 'GET', `/attachments/${id}?contact=Alice`, {
       authorization: `Bearer ${bobApi.token}`,
     });
     expect(download.status).toBe(200);
@@ -195,6 +197,7 @@ describe('Parley Desktop: photos, voice messages and files', { timeout: 90_000 }
     );
     expect(download.headers['x-content-type-options']).toBe('nosniff');
     expect(download.headers['content-security-policy']).toBe("default-src 'none'; sandbox");
+    expect(download.headers['cross-origin-resource-policy']).toBe('same-origin');
     expect(download.body.toString()).toContain('<script>');
   });
 
@@ -202,9 +205,9 @@ describe('Parley Desktop: photos, voice messages and files', { timeout: 90_000 }
     const list = await world.rpc<Listed[]>(bobHome, 'messages.list', { contact: 'Alice' });
     const id = list.find((m) => m.attachment?.name === 'sunset.png')?.attachment?.id as string;
     const { port, token } = apiOf(bobHome);
-    const path = `/attachments/${id}`;
+    const path = `/attachments/${id}?contact=Alice`;
     expect((await raw(port, 'GET', path, {})).status).toBe(401);
-    expect((await raw(port, 'GET', path, { cookie: 'parley_session=forged' })).status).toBe(401);
+    expect((await raw(port, 'GET', path, { cookie: '__Host-parley_session=forged' })).status).toBe(401);
     expect(
       (await raw(port, 'GET', path, { authorization: `Bearer ${token}`, origin: 'http://evil.example' }))
         .status,

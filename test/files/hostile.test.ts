@@ -49,12 +49,13 @@ function expectOnlyBlobs(added: readonly string[]): void {
   }
 }
 
-/** Saves attachment `id` into a fresh folder; checks it wrote exactly `<folder>/<sanitized name>`. */
-async function saveIntoFolder(home: string, id: string, label: string): Promise<string> {
+/** Saves `contact`'s attachment `id` into a fresh folder; checks it wrote exactly `<folder>/<sanitized name>`. */
+async function saveIntoFolder(home: string, contact: string, id: string, label: string): Promise<string> {
   const folder = join(scratch, `save-${label}`);
   mkdirSync(folder);
-  const info = await world.rpc<AttachmentInfo>(home, 'attachments.get', { id });
+  const info = await world.rpc<AttachmentInfo>(home, 'attachments.get', { contact, id });
   const saved = await world.rpc<{ path: string; name: string }>(home, 'attachments.save', {
+    contact,
     id,
     path: folder,
   });
@@ -120,13 +121,20 @@ describe('hostile file names', () => {
       ids.push((await sendFile(world, pair.bob, 'alice', path)).attachment.id);
     }
     for (const id of ids) {
-      const end = await waitAttachment(world, pair.alice, id, (a) => a.state !== 'downloading', 20_000);
+      const end = await waitAttachment(
+        world,
+        pair.alice,
+        'bob',
+        id,
+        (a) => a.state !== 'downloading',
+        20_000,
+      );
       expect(end.state).toBe('done');
     }
     expectOnlyBlobs(newFiles(pair.alice, before.alice));
     expectOnlyBlobs(newFiles(pair.bob, before.bob));
     for (const [i, id] of ids.entries()) {
-      const name = await saveIntoFolder(pair.alice, id, `d${i}`);
+      const name = await saveIntoFolder(pair.alice, 'bob', id, `d${i}`);
       expectSafeName(name);
       expect(name).toBe(sanitizeFileName(names[i] as string));
     }
@@ -161,7 +169,8 @@ describe('hostile file names', () => {
       'daemon',
       memorySource('sentinel.txt', new Uint8Array(10)),
     );
-    await waitAttachment(world, alice, sentinel.attachment?.id as string, (a) => a.state === 'done', 20_000);
+    const sentinelId = sentinel.attachment?.id as string;
+    await waitAttachment(world, alice, 'mallory', sentinelId, (a) => a.state === 'done', 20_000);
 
     const shown = await world.rpc<MessageView[]>(alice, 'messages.list', { contact: 'mallory', limit: 100 });
     for (const [i, id] of sent.entries()) {
@@ -173,8 +182,8 @@ describe('hostile file names', () => {
         continue;
       }
       expect(message, `hostile name ${JSON.stringify(raw)} was not shown`).toBeDefined();
-      await waitAttachment(world, alice, id, (a) => a.state === 'done', 20_000);
-      const name = await saveIntoFolder(alice, id, `m${i}`);
+      await waitAttachment(world, alice, 'mallory', id, (a) => a.state === 'done', 20_000);
+      const name = await saveIntoFolder(alice, 'mallory', id, `m${i}`);
       expectSafeName(name);
       expect(name).toBe(sanitizeFileName(raw));
     }
@@ -189,7 +198,7 @@ describe('a peer asking for chunks of a file it was not sent', () => {
     const src = join(scratch, 'for-alice.txt');
     writeFileSync(src, 'only for alice '.repeat(10_000));
     const { attachment } = await sendFile(world, pair.bob, 'alice', src);
-    await waitAttachment(world, pair.alice, attachment.id, (a) => a.state === 'done', 20_000);
+    await waitAttachment(world, pair.alice, 'bob', attachment.id, (a) => a.state === 'done', 20_000);
 
     const drain = async (peer: { transport: InProcessPeer['transport'] }, fromChunk: number) => {
       let chunks = 0;

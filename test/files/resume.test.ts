@@ -63,15 +63,15 @@ describe('200 MB attachment under kill -9', () => {
       report(`sender encrypted + queued in ${Math.round(performance.now() - t)} ms`);
 
       // > 16 MiB: offered, waits for the user
-      const offered = await waitAttachment(world, pair.alice, id, () => true, 30_000);
+      const offered = await waitAttachment(world, pair.alice, 'bob', id, () => true, 30_000);
       expect(offered.state).toBe('offered');
       expect(offered.size).toBe(SIZE);
       t = performance.now();
-      await world.rpc(pair.alice, 'attachments.download', { id });
+      await world.rpc(pair.alice, 'attachments.download', { contact: 'bob', id });
 
       const seen: Array<{ at: string; transferred: number }> = [];
       const observe = async (at: string): Promise<AttachmentInfo | undefined> => {
-        const a = await attachmentOrNothing(world, pair.alice, id);
+        const a = await attachmentOrNothing(world, pair.alice, 'bob', id);
         if (a) seen.push({ at, transferred: a.transferred });
         return a;
       };
@@ -113,6 +113,7 @@ describe('200 MB attachment under kill -9', () => {
       const done = await waitAttachment(
         world,
         pair.alice,
+        'bob',
         id,
         (a) => {
           seen.push({ at: 'after', transferred: a.transferred });
@@ -132,7 +133,7 @@ describe('200 MB attachment under kill -9', () => {
       }
 
       const saved = join(scratch, 'saved.bin');
-      await world.rpc(pair.alice, 'attachments.save', { id, path: saved });
+      await world.rpc(pair.alice, 'attachments.save', { contact: 'bob', id, path: saved });
       expect(await sha256File(saved)).toBe(sourceHash);
     } finally {
       aliceRss.stop();

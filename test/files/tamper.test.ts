@@ -41,7 +41,7 @@ describe('tampered chunks', () => {
     await randomFile(source, 17 * MiB); // > 16 MiB: waits for attachments.download
     const { attachment } = await sendFile(world, pair.bob, 'alice', source);
     const id = attachment.id;
-    expect((await waitAttachment(world, pair.alice, id, () => true, 20_000)).state).toBe('offered');
+    expect((await waitAttachment(world, pair.alice, 'bob', id, () => true, 20_000)).state).toBe('offered');
 
     // corrupt chunk 5 of bob's stored (sealed) copy
     const blob = join(pair.bob, 'attachments', `out-${id}`);
@@ -49,8 +49,8 @@ describe('tampered chunks', () => {
     await handle.write(Uint8Array.of(0xde, 0xad, 0xbe, 0xef), 0, 4, 5 * SEALED_CHUNK_BYTES + 100);
     await handle.close();
 
-    await world.rpc(pair.alice, 'attachments.download', { id });
-    const end = await waitAttachment(world, pair.alice, id, (a) => a.state !== 'downloading', 30_000);
+    await world.rpc(pair.alice, 'attachments.download', { contact: 'bob', id });
+    const end = await waitAttachment(world, pair.alice, 'bob', id, (a) => a.state !== 'downloading', 30_000);
     expect(end.state).toBe('failed');
     expect(end.error).toBe('chunk 5 failed verification 3 times');
     // only the chunks before the bad one were kept (durable every 16 chunks: none yet)
@@ -59,12 +59,12 @@ describe('tampered chunks', () => {
     // nothing partial is offered for saving: refused, and no file (not even a temp one) appears
     const out = join(scratch, 'save-here');
     mkdirSync(out);
-    await expect(world.rpc(pair.alice, 'attachments.save', { id, path: join(out, 'x.bin') })).rejects.toThrow(
-      /not been downloaded/,
-    );
-    await expect(world.rpc(pair.alice, 'attachments.save', { id, path: out })).rejects.toThrow(
-      /not been downloaded/,
-    );
+    await expect(
+      world.rpc(pair.alice, 'attachments.save', { contact: 'bob', id, path: join(out, 'x.bin') }),
+    ).rejects.toThrow(/not been downloaded/);
+    await expect(
+      world.rpc(pair.alice, 'attachments.save', { contact: 'bob', id, path: out }),
+    ).rejects.toThrow(/not been downloaded/);
     expect(listTree(out)).toEqual([]);
     expect(existsSync(join(out, 'x.bin.parley-partial'))).toBe(false);
   }, 60_000);
@@ -83,6 +83,7 @@ describe('tampered chunks', () => {
       const end = await waitAttachment(
         world,
         alice,
+        'bob',
         attachment.id,
         (a) => a.state === 'done' || a.state === 'failed',
         30_000,
@@ -91,7 +92,7 @@ describe('tampered chunks', () => {
       expect(end.state).toBe('done');
       expect(bobDaemon.log()).toContain('fault: corrupted served file chunk #5');
       const saved = join(scratch, 'transient.saved');
-      await world.rpc(alice, 'attachments.save', { id: attachment.id, path: saved });
+      await world.rpc(alice, 'attachments.save', { contact: 'bob', id: attachment.id, path: saved });
       expect(await sha256File(saved)).toBe(hash);
     });
   }, 60_000);

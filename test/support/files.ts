@@ -147,14 +147,18 @@ export async function sendFile(
   return m as MessageView & { attachment: { id: string } };
 }
 
-/** attachments.get, or undefined when the daemon is down or does not know the id (yet). */
+/**
+ * attachments.get of `contact`'s file `id` (its conversation in `home`), or undefined when the
+ * daemon is down or does not know the file (yet).
+ */
 export async function attachmentOrNothing(
   world: ParleyWorld,
   home: string,
+  contact: string,
   id: string,
 ): Promise<AttachmentInfo | undefined> {
   try {
-    return await world.rpc<AttachmentInfo>(home, 'attachments.get', { id });
+    return await world.rpc<AttachmentInfo>(home, 'attachments.get', { contact, id });
   } catch {
     return undefined;
   }
@@ -164,6 +168,7 @@ export async function attachmentOrNothing(
 export async function waitAttachment(
   world: ParleyWorld,
   home: string,
+  contact: string,
   id: string,
   done: (a: AttachmentInfo) => boolean,
   timeoutMs: number,
@@ -172,7 +177,7 @@ export async function waitAttachment(
   const deadline = Date.now() + timeoutMs;
   let last: AttachmentInfo | undefined;
   for (;;) {
-    last = (await attachmentOrNothing(world, home, id)) ?? last;
+    last = (await attachmentOrNothing(world, home, contact, id)) ?? last;
     if (last && done(last)) return last;
     if (Date.now() > deadline)
       throw new Error(
@@ -185,10 +190,11 @@ export async function waitAttachment(
 /** The `attachment` events of one daemon (its /events WebSocket), to wait on without polling it. */
 export interface AttachmentEvents {
   /**
-   * Resolves with the first attachment `id` for which `done` holds: from an
-   * event, or from an `attachments.get` every `pollMs` (a safety net).
+   * Resolves with the first attachment `id` (of `contact`'s conversation) for which `done` holds:
+   * from an event, or from an `attachments.get` every `pollMs` (a safety net).
    */
   until(
+    contact: string,
     id: string,
     done: (a: Pick<AttachmentInfo, 'state' | 'error'>) => boolean,
     timeoutMs: number,
@@ -204,7 +210,7 @@ export async function attachmentEvents(world: ParleyWorld, home: string): Promis
   const ws = new WebSocket(`ws://127.0.0.1:${port}/events`, {
     headers: { authorization: `Bearer ${token}` },
   });
-  type Seen = Pick<AttachmentInfo, 'id' | 'state' | 'error'>;
+  type Seen = Pick<AttachmentInfo, 'id' | 'contact' | 'state' | 'error'>;
   const listeners = new Set<(a: Seen) => void>();
   ws.on('message', (data) => {
     const e = JSON.parse(String(data)) as { type: string; data: Seen };
@@ -215,7 +221,7 @@ export async function attachmentEvents(world: ParleyWorld, home: string): Promis
     ws.once('error', reject);
   });
   return {
-    until(id, done, timeoutMs, pollMs = 1_000) {
+    until(contact, id, done, timeoutMs, pollMs = 1_000) {
       return new Promise((resolve, reject) => {
         const finish = (a: Seen | Error): void => {
           listeners.delete(onEvent);
@@ -225,11 +231,11 @@ export async function attachmentEvents(world: ParleyWorld, home: string): Promis
           else resolve(a);
         };
         const onEvent = (a: Seen): void => {
-          if (a.id === id && done(a)) finish(a);
+          if (a.id === id && a.contact === contact && done(a)) finish(a);
         };
         listeners.add(onEvent);
         const poll = setInterval(() => {
-          void attachmentOrNothing(world, home, id).then((a) => a && onEvent(a));
+          void attachmentOrNothing(world, home, contact, id).then((a) => a && onEvent(a));
         }, pollMs);
         const timer = setTimeout(
           () => finish(new Error(`attachment ${id} in ${home}: timed out after ${timeoutMs} ms`)),

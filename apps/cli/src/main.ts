@@ -52,8 +52,8 @@ Contacts:
 Messages:
   send NAME [TEXT] [--stdin | --lines] [--wait]              send; prints message ids
   send NAME --file PATH [--caption TEXT] [--wait]            send a photo, video, voice message or file
-  download ATTACHMENT_ID [--wait]                            fetch a large attachment you were offered
-  save ATTACHMENT_ID PATH [--overwrite]                      write a received attachment, decrypted
+  download NAME ATTACHMENT_ID [--wait]                       fetch a large attachment NAME offered you
+  save NAME ATTACHMENT_ID PATH [--overwrite]                 write an attachment of NAME's conversation, decrypted
   messages NAME [--limit N] [--follow]                       the conversation, oldest first
   chat NAME                                                  interactive chat
 

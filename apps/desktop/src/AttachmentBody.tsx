@@ -3,13 +3,19 @@
  * full image once it is here), a video player, a voice message, or a file
  * card; with the transfer's state and a progress bar. Names are text nodes.
  */
-import { attachmentUrl, formatBytes, isReady, kindOf, thumbnailUrl } from './attachments.ts';
+import {
+  attachmentUrl,
+  formatBytes,
+  isReady,
+  kindOf,
+  type MessageAttachment,
+  thumbnailUrl,
+} from './attachments.ts';
 import { FileIcon } from './Icons.tsx';
 import { Transfer } from './Transfer.tsx';
-import type { AttachmentView } from './types.ts';
 import { VoiceMessage } from './VoiceMessage.tsx';
 
-function SaveLink({ a }: { readonly a: AttachmentView }) {
+function SaveLink({ a }: { readonly a: MessageAttachment }) {
   return (
     <a className="save-link" href={attachmentUrl(a, true)} download={a.name} title={`Save ${a.name}`}>
       Save
@@ -17,7 +23,7 @@ function SaveLink({ a }: { readonly a: AttachmentView }) {
   );
 }
 
-function ImagePreview({ a, mine }: { readonly a: AttachmentView; readonly mine: boolean }) {
+function ImagePreview({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
   const ready = isReady(a);
   const thumb = thumbnailUrl(a.thumbnail);
   const src = ready ? attachmentUrl(a) : thumb;
@@ -42,7 +48,7 @@ function ImagePreview({ a, mine }: { readonly a: AttachmentView; readonly mine: 
   );
 }
 
-function VideoPreview({ a, mine }: { readonly a: AttachmentView; readonly mine: boolean }) {
+function VideoPreview({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
   const ready = isReady(a);
   const poster = thumbnailUrl(a.thumbnail);
   return (
@@ -69,7 +75,7 @@ function FileCard({
   mine,
   audio,
 }: {
-  readonly a: AttachmentView;
+  readonly a: MessageAttachment;
   readonly mine: boolean;
   readonly audio: boolean;
 }) {
@@ -101,7 +107,7 @@ function FileCard({
   );
 }
 
-export function AttachmentBody({ a, mine }: { readonly a: AttachmentView; readonly mine: boolean }) {
+export function AttachmentBody({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
   switch (kindOf(a)) {
     case 'image':
       return <ImagePreview a={a} mine={mine} />;

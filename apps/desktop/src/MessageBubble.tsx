@@ -5,12 +5,13 @@
  */
 import { memo, useState } from 'react';
 import { AttachmentBody } from './AttachmentBody.tsx';
+import type { MessageAttachment } from './attachments.ts';
 import { QUICK_REACTIONS } from './emoji.ts';
 import { formatTime, preview } from './format.ts';
 import { GroupReceipts } from './GroupReceipts.tsx';
 import { ClockIcon, EditIcon, ReplyIcon, SmileIcon, Ticks, TimerIcon, TrashIcon } from './Icons.tsx';
 import { MessageText } from './MessageText.tsx';
-import type { AttachmentView, MessageView, ReactionView } from './types.ts';
+import type { MessageView, ReactionView } from './types.ts';
 
 export interface QuoteInfo {
   readonly key: string;
@@ -89,7 +90,7 @@ function MessageBubbleImpl({
   readonly readOnly?: boolean;
   readonly quote: QuoteInfo | null;
   /** The message's attachment with live transfer progress. */
-  readonly attachment?: AttachmentView | null;
+  readonly attachment?: MessageAttachment | null;
   readonly actions: BubbleActions;
 }) {
   const [picking, setPicking] = useState(false);

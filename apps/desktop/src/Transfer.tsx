@@ -1,18 +1,18 @@
 /** An attachment's transfer: progress bar, Download / Cancel / Retry, and errors. */
 import { type ReactNode, useState } from 'react';
 import { RpcError, rpc } from './api.ts';
-import { formatBytes } from './attachments.ts';
+import { formatBytes, type MessageAttachment } from './attachments.ts';
 import { DownloadIcon } from './Icons.tsx';
 import type { AttachmentView } from './types.ts';
 
 const percent = (a: AttachmentView): number =>
   a.size > 0 ? Math.floor((a.transferred / a.size) * 100) : 100;
 
-export function Transfer({ a, mine }: { readonly a: AttachmentView; readonly mine: boolean }) {
+export function Transfer({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
   const [problem, setProblem] = useState<string | null>(null);
   const call = (method: 'attachments.download' | 'attachments.cancel') => {
     setProblem(null);
-    void rpc(method, { id: a.id }).catch((e: unknown) =>
+    void rpc(method, { contact: a.contact, id: a.id }).catch((e: unknown) =>
       setProblem(e instanceof RpcError ? e.message : 'That did not work.'),
     );
   };

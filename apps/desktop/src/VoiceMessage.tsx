@@ -4,10 +4,9 @@
  * draft, from a blob: URL.
  */
 import { type MouseEvent, useMemo, useRef, useState } from 'react';
-import { attachmentUrl, formatClock, fromBase64Url, isReady } from './attachments.ts';
+import { attachmentUrl, formatClock, fromBase64Url, isReady, type MessageAttachment } from './attachments.ts';
 import { PauseIcon, PlayIcon } from './Icons.tsx';
 import { Transfer } from './Transfer.tsx';
-import type { AttachmentView } from './types.ts';
 
 const FLAT = new Uint8Array(48).fill(24);
 
@@ -114,7 +113,7 @@ export function VoicePlayer({
   );
 }
 
-export function VoiceMessage({ a, mine }: { readonly a: AttachmentView; readonly mine: boolean }) {
+export function VoiceMessage({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
   const samples = useMemo(() => {
     try {
       return a.waveform ? fromBase64Url(a.waveform) : new Uint8Array(0);

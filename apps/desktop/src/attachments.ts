@@ -1,6 +1,6 @@
 /**
  * Attachments in the app: what kind of preview a file gets, sizes and
- * durations as text, the daemon's /attachments/ID URL, and uploading a file
+ * durations as text, the daemon's /attachments/ID?contact=NAME URL, and uploading a file
  * to POST /upload (XHR, for upload progress).
  */
 import type { AttachmentView, MessageView } from './types.ts';
@@ -21,11 +21,19 @@ export function kindOf(a: Pick<AttachmentView, 'mime' | 'waveform' | 'durationMs
   return 'file';
 }
 
+/**
+ * A message's attachment with the contact of its conversation: the daemon looks an attachment id
+ * up only among that contact's files (another contact can name the same id).
+ */
+export interface MessageAttachment extends AttachmentView {
+  readonly contact: string;
+}
+
 /** True once the decrypted file can be fetched from /attachments/ID. */
 export const isReady = (a: AttachmentView): boolean => a.status === 'available' || a.status === 'done';
 
-export const attachmentUrl = (a: Pick<AttachmentView, 'id'>, download = false): string =>
-  `/attachments/${encodeURIComponent(a.id)}${download ? '?download=1' : ''}`;
+export const attachmentUrl = (a: Pick<MessageAttachment, 'id' | 'contact'>, download = false): string =>
+  `/attachments/${encodeURIComponent(a.id)}?contact=${encodeURIComponent(a.contact)}${download ? '&download=1' : ''}`;
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -5,7 +5,8 @@
  */
 import { useEffect, useState } from 'react';
 import type { EventStream } from './api.ts';
-import type { AttachmentProgress, AttachmentView, MessageView } from './types.ts';
+import type { MessageAttachment } from './attachments.ts';
+import type { AttachmentProgress, MessageView } from './types.ts';
 
 export type ProgressMap = ReadonlyMap<string, AttachmentProgress>;
 
@@ -25,9 +26,9 @@ export function useAttachmentProgress(contact: string, stream: EventStream): Pro
   return progress;
 }
 
-/** The message's attachment with the latest progress applied. */
-export function withProgress(m: MessageView, progress: ProgressMap): AttachmentView | null {
-  const a = m.attachment ?? null;
+/** The message's attachment (named by its conversation's contact) with the latest progress applied. */
+export function withProgress(m: MessageView, progress: ProgressMap): MessageAttachment | null {
+  const a = m.attachment ? { ...m.attachment, contact: m.contact } : null;
   if (!a) return null;
   const p = progress.get(keyOf(m.direction, a.id));
   if (!p) return a;

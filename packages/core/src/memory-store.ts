@@ -129,6 +129,9 @@ const reactionKey = (
 ): string => key(conversationId, targetSender, targetId, reactor);
 const byOrder = (a: StoredMessage, b: StoredMessage): number =>
   a.record.sortKey - b.record.sortKey || a.order - b.order;
+/** One sender's messages by sequence number (`sorted`: already byOrder, which breaks the ties). */
+const bySenderSeq = (sorted: readonly StoredMessage[], sender: string): StoredMessage[] =>
+  sorted.filter((m) => m.record.sender === sender).sort((a, b) => a.record.senderSeq - b.record.senderSeq);
 const byCreated =
   <T extends { readonly createdAt: number }>(id: (x: T) => string) =>
   (a: T, b: T) =>
@@ -377,7 +380,7 @@ function attachmentOperations(t: Tables, write: Write): Pick<StoreTx, Attachment
   return {
     putAttachment: (a) => write(t.attachments, key(a.direction, a.peerId, a.id), clone(a)),
     getAttachment: (direction, peerId, id) => cloneOrUndefined(t.attachments.get(key(direction, peerId, id))),
-    findAttachments: (id) => sorted((a) => a.id === id),
+    findAttachments: (peerId, id) => sorted((a) => a.peerId === peerId && a.id === id),
     listAttachments: (state) => sorted((a) => state === undefined || a.state === state),
     deleteAttachment: (direction, peerId, id) => write(t.attachments, key(direction, peerId, id), undefined),
   };
@@ -447,6 +450,8 @@ type MessageOps =
   | 'updateMessageIf'
   | 'listMessages'
   | 'getMessageBySeq'
+  | 'getNextMessageBySeq'
+  | 'getPreviousMessageBySeq'
   | 'maxSortKey'
   | 'maxSenderSeq'
   | 'countMessagesAfter'
@@ -493,6 +498,13 @@ function messageOperations(
     getMessageBySeq: (id, sender, seq) =>
       cloneOrUndefined(
         inConversation(id).find((m) => m.record.sender === sender && m.record.senderSeq === seq)?.record,
+      ),
+    // By (senderSeq, sortKey, insertion order), as SQLite's index on (…, sender_seq, sort_key) + rowid.
+    getNextMessageBySeq: (id, sender, seq) =>
+      cloneOrUndefined(bySenderSeq(inConversation(id), sender).find((m) => m.record.senderSeq > seq)?.record),
+    getPreviousMessageBySeq: (id, sender, seq) =>
+      cloneOrUndefined(
+        bySenderSeq(inConversation(id), sender).findLast((m) => m.record.senderSeq < seq)?.record,
       ),
     maxSortKey: (id) => inConversation(id).reduce((max, m) => Math.max(max, m.record.sortKey), 0),
     maxSenderSeq: (id, sender) =>

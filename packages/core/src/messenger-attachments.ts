@@ -34,14 +34,18 @@ export function attachmentMethods(
   const { blobs, downloads } = deps;
   const withContact = <T>(name: string, fn: (c: ReturnType<typeof findContact>) => T): T =>
     fn(store.transaction((tx) => findContact(tx, name)));
-  const findAny = (id: string): AttachmentRecord => {
-    const [record] = store.transaction((tx) => tx.findAttachments(id));
-    if (!record) throw new CoreError('unknown-message', `no attachment ${id}`);
-    return record;
-  };
-  const findIncoming = (id: string): AttachmentRecord => {
-    const record = store.transaction((tx) => tx.findAttachments(id)).find((r) => r.direction === 'in');
-    if (!record) throw new CoreError('unknown-message', `no received attachment ${id}`);
+  /** Only among the files exchanged with this contact: any contact can name any id in its manifests. */
+  const find = (name: string, id: string, direction?: 'in'): AttachmentRecord => {
+    const { contact, records } = store.transaction((tx) => {
+      const c = findContact(tx, name);
+      return { contact: c, records: tx.findAttachments(c.peerId, id) };
+    });
+    const record = records.find((r) => direction === undefined || r.direction === direction);
+    if (!record)
+      throw new CoreError(
+        'unknown-message',
+        `no ${direction === 'in' ? 'received ' : ''}attachment ${id} in the conversation with ${contact.name}`,
+      );
     return record;
   };
 
@@ -49,6 +53,12 @@ export function attachmentMethods(
     async sendFile(name, source, extras = {}) {
       const contact = withContact(name, (c) => c);
       checkCanSend(contact);
+      // They could not fetch it: a member we know only through a group is admitted on /parley/msg alone.
+      if (contact.state === 'introduced')
+        throw new CoreError(
+          'not-allowed',
+          `you know ${contact.name} only through a group; accept an invite from them to send them files`,
+        );
       if (source.size > ctx.limits.attachmentMaxBytes) {
         throw new CoreError(
           'message-too-large',
@@ -118,8 +128,8 @@ export function attachmentMethods(
       events.emit('message', view);
       return view;
     },
-    downloadAttachment(id) {
-      const record = findIncoming(id);
+    downloadAttachment(name, id) {
+      const record = find(name, id, 'in');
       if (record.state === 'done') return progressOf(ctx, record);
       const updated = store.transaction((tx) =>
         updateAttachment(tx, record, { state: 'downloading', error: null }, ctx.now()),
@@ -127,8 +137,8 @@ export function attachmentMethods(
       downloads.start([updated]);
       return progressOf(ctx, updated);
     },
-    cancelAttachment(id) {
-      const record = findAny(id);
+    cancelAttachment(name, id) {
+      const record = find(name, id);
       downloads.cancel(record);
       const updated = store.transaction((tx) =>
         updateAttachment(tx, record, { state: 'cancelled' }, ctx.now()),
@@ -136,13 +146,13 @@ export function attachmentMethods(
       events.emit('attachment', progressOf(ctx, updated));
       return progressOf(ctx, updated);
     },
-    attachment(id) {
-      const record = findAny(id);
+    attachment(name, id) {
+      const record = find(name, id);
       const m = openManifest(ctx, record);
       return { ...progressOf(ctx, record), name: m.name, mime: m.mime };
     },
-    async saveAttachment(id, sink) {
-      const record = findAny(id);
+    async saveAttachment(name, id, sink) {
+      const record = find(name, id);
       await decryptFile(ctx, blobs, record, sink);
       return { name: openManifest(ctx, record).name, size: record.size };
     },

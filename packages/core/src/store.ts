@@ -16,7 +16,13 @@
  * not change the store.
  */
 
-export type ContactState = 'pending' | 'active';
+/**
+ * `pending` until the other side confirmed our introduction; `active`: one of the user's contacts;
+ * `introduced`: a member of a group we are in whom we know only through its admin's word (their card
+ * in a state we accepted; docs/GROUPS.md "Members who are not contacts"): admitted on
+ * `/parley/msg` only, marked as such, never added to groups or sent files by us.
+ */
+export type ContactState = 'pending' | 'active' | 'introduced';
 
 export interface ContactRecord {
   /** Local id, random hex. */
@@ -33,7 +39,7 @@ export interface ContactRecord {
   readonly addresses: readonly string[];
   /** The user compared safety numbers and marked this contact verified. */
   readonly verified: boolean;
-  /** `pending` until the other side confirmed the introduction. */
+  /** `pending` until the other side confirmed the introduction; `introduced`: known through a group. */
   readonly state: ContactState;
   /** A new identity key seen for this contact, awaiting the user's acceptance; null if none. */
   readonly pendingIdentityKey: Uint8Array | null;
@@ -307,6 +313,17 @@ export interface StoreTx {
   listMessages(conversationId: string, query?: MessageQuery): MessageRecord[];
   /** The message of `sender` with that sequence number, if stored. */
   getMessageBySeq(conversationId: string, sender: string, senderSeq: number): MessageRecord | undefined;
+  /**
+   * The stored message of `sender` with the lowest sequence number above `senderSeq`, however far
+   * (of several with that number, the first by sortKey): a late message's successor (D4).
+   */
+  getNextMessageBySeq(conversationId: string, sender: string, senderSeq: number): MessageRecord | undefined;
+  /** Likewise the one with the highest sequence number below `senderSeq` (the last by sortKey). */
+  getPreviousMessageBySeq(
+    conversationId: string,
+    sender: string,
+    senderSeq: number,
+  ): MessageRecord | undefined;
   /** Highest sortKey in the conversation, or 0 if empty. */
   maxSortKey(conversationId: string): number;
   /** Highest senderSeq of `sender` in the conversation, or 0. */
@@ -340,8 +357,12 @@ export interface StoreTx {
   /** Inserts or replaces by (direction, peerId, id). */
   putAttachment(record: AttachmentRecord): void;
   getAttachment(direction: AttachmentDirection, peerId: string, id: string): AttachmentRecord | undefined;
-  /** Every attachment with this id (normally one), by createdAt. */
-  findAttachments(id: string): AttachmentRecord[];
+  /**
+   * The attachments with this id exchanged with `peerId` (sent and received; normally one), by
+   * createdAt. Never across peers: a contact can put any id in its manifests, so an id means
+   * something only within the conversation it came in.
+   */
+  findAttachments(peerId: string, id: string): AttachmentRecord[];
   /** All attachments, or those in `state`, by createdAt. */
   listAttachments(state?: AttachmentState): AttachmentRecord[];
   deleteAttachment(direction: AttachmentDirection, peerId: string, id: string): void;

@@ -1,6 +1,9 @@
+import { createFileKey, encodeFileKey, systemRandom } from '@parley/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sanitizeFileName } from '../src/attachments.ts';
+import { findContact } from '../src/contacts.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
+import { compose } from '../src/outbound.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
 let peers: Peer[] = [];
@@ -32,9 +35,9 @@ const randomBytes = (n: number): Uint8Array => {
   return out;
 };
 
-async function saved(p: Peer, id: string): Promise<Uint8Array> {
+async function saved(p: Peer, contact: string, id: string): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  await p.messenger.saveAttachment(id, async (b) => {
+  await p.messenger.saveAttachment(contact, id, async (b) => {
     parts.push(b.slice());
   });
   const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
@@ -66,7 +69,7 @@ describe('attachments', () => {
     const got = bob.messenger.messages('alice').find((m) => m.attachment?.id === id);
     expect(got?.text).toBe('the view');
     expect(got?.attachment?.transferred).toBe(300_000);
-    expect(await saved(bob, id)).toEqual(file);
+    expect(await saved(bob, 'alice', id)).toEqual(file);
     expect(bob.events.some((e) => e.type === 'attachment')).toBe(true);
   });
 
@@ -79,7 +82,7 @@ describe('attachments', () => {
     );
     const id = attachment?.id as string;
     await eventually(() => bob.messenger.messages('alice').some((m) => m.attachment?.id === id));
-    expect(bob.messenger.attachment(id).state).toBe('offered');
+    expect(bob.messenger.attachment('alice', id).state).toBe('offered');
     // Cut the link after some chunks, then bring it back: the download resumes where it stopped.
     const fetch = bob.transport.fetchFile.bind(bob.transport);
     let cut = false;
@@ -94,13 +97,21 @@ describe('attachments', () => {
           yield chunk;
         }
       })();
-    bob.messenger.downloadAttachment(id);
-    await eventually(() => cut && bob.messenger.attachment(id).transferred > 0, 10_000, 'a partial download');
-    expect(bob.messenger.attachment(id).state).toBe('downloading');
+    bob.messenger.downloadAttachment('alice', id);
+    await eventually(
+      () => cut && bob.messenger.attachment('alice', id).transferred > 0,
+      10_000,
+      'a partial download',
+    );
+    expect(bob.messenger.attachment('alice', id).state).toBe('downloading');
     network.setOnline(alice.peerId, true);
     await bob.transport.connect(alice.peerId);
-    await eventually(() => bob.messenger.attachment(id).state === 'done', 10_000, 'the resumed download');
-    expect(await saved(bob, id)).toEqual(file);
+    await eventually(
+      () => bob.messenger.attachment('alice', id).state === 'done',
+      10_000,
+      'the resumed download',
+    );
+    expect(await saved(bob, 'alice', id)).toEqual(file);
   });
 
   it('rejects a tampered chunk and fetches it again', async () => {
@@ -129,7 +140,7 @@ describe('attachments', () => {
       10_000,
     );
     expect(tampered).toBe(1);
-    expect(await saved(bob, id)).toEqual(file);
+    expect(await saved(bob, 'alice', id)).toEqual(file);
   });
 
   it('serves a file only to the contact it was sent to', async () => {
@@ -147,6 +158,41 @@ describe('attachments', () => {
       }
     };
     await expect(drain()).rejects.toMatchObject({ code: 'refused' });
+  });
+
+  it('looks an attachment id up only in its own conversation: another contact naming it gets its own', async () => {
+    const [alice, bob] = await pair();
+    const carol = await makePeer(network, 'carol');
+    peers.push(carol);
+    await befriend(carol, bob);
+    const file = randomBytes(10_000);
+    const { attachment } = await alice.messenger.sendFile('bob', source(file, 'alice.jpg'));
+    const id = attachment?.id as string;
+    await eventually(() => bob.messenger.messages('alice').some((m) => m.attachment?.status === 'done'));
+    // carol learned the id and offers bob a file under it: a manifest any contact can write.
+    carol.store.transaction((tx) =>
+      compose(carol.ctx, tx, findContact(tx, 'bob'), {
+        kind: 'attachment',
+        id,
+        name: 'carol.bin',
+        mime: 'application/octet-stream',
+        size: 20_000_000, // over the automatic download limit: it waits, offered
+        sha256: '0'.repeat(64),
+        key: encodeFileKey(createFileKey(systemRandom)),
+      }),
+    );
+    carol.messenger.sendText('bob', 'see above'); // sends the outbox, in order
+    await eventually(() => bob.messenger.messages('carol').some((m) => m.text === 'see above'));
+
+    expect(bob.messenger.attachment('carol', id)).toMatchObject({ name: 'carol.bin', state: 'offered' });
+    expect(bob.messenger.attachment('alice', id)).toMatchObject({ name: 'alice.jpg', state: 'done' });
+    // What the user does with carol's file touches carol's alone, and alice's is alice's.
+    expect(bob.messenger.cancelAttachment('carol', id).state).toBe('cancelled');
+    expect(bob.messenger.attachment('alice', id).state).toBe('done');
+    expect(await saved(bob, 'alice', id)).toEqual(file);
+    await expect(saved(bob, 'carol', id)).rejects.toMatchObject({ code: 'not-allowed' });
+    expect(() => bob.messenger.attachment('carol', 'a'.repeat(32))).toThrow(/no attachment/);
+    expect(bob.messenger.attachment('alice', id).contact).toBe('alice');
   });
 
   it('sanitizes hostile file names', async () => {

@@ -37,11 +37,15 @@ export function attachmentTests(ctx: Ctx): void {
         expect(tx.getAttachment('in', 'peer-2', 'f'.repeat(32))).toBeUndefined();
         tx.putAttachment(attachment({ receivedChunks: 3, updatedAt: 12 }));
         expect(tx.getAttachment('in', 'peer-1', 'f'.repeat(32))?.receivedChunks).toBe(3);
-        expect(tx.findAttachments('f'.repeat(32)).map((a) => a.direction)).toEqual(['in', 'out']);
+        tx.putAttachment(attachment({ direction: 'out', createdAt: 9 }));
+        // Only the peer's own: the same id with another peer is another conversation's file.
+        expect(tx.findAttachments('peer-1', 'f'.repeat(32)).map((a) => a.direction)).toEqual(['out', 'in']);
+        expect(tx.findAttachments('peer-2', 'f'.repeat(32)).map((a) => a.direction)).toEqual(['out']);
+        expect(tx.findAttachments('peer-3', 'f'.repeat(32))).toEqual([]);
         expect(tx.listAttachments('available').map((a) => a.peerId)).toEqual(['peer-2']);
-        expect(tx.listAttachments()).toHaveLength(2);
+        expect(tx.listAttachments()).toHaveLength(3);
         tx.deleteAttachment('in', 'peer-1', 'f'.repeat(32));
-        expect(tx.findAttachments('f'.repeat(32))).toHaveLength(1);
+        expect(tx.findAttachments('peer-1', 'f'.repeat(32))).toHaveLength(1);
       });
     });
 

@@ -58,7 +58,8 @@ export function attachmentOperations(s: Statements): Pick<StoreTx, AttachmentOps
       );
       return r === undefined ? undefined : toAttachment(r);
     },
-    findAttachments: (id) => s.all(`SELECT * FROM attachments WHERE id = ? ${ORDER}`, id).map(toAttachment),
+    findAttachments: (peerId, id) =>
+      s.all(`SELECT * FROM attachments WHERE id = ? AND peer_id = ? ${ORDER}`, id, peerId).map(toAttachment),
     listAttachments: (state) =>
       (state === undefined
         ? s.all(`SELECT * FROM attachments ${ORDER}`)

@@ -1,6 +1,7 @@
 /**
  * `parley send NAME --file PATH [--caption TEXT] [--wait]` (called from send),
- * `parley save ATTACHMENT_ID PATH [--overwrite]`, `parley download ATTACHMENT_ID [--wait]`
+ * `parley save NAME ATTACHMENT_ID PATH [--overwrite]`, `parley download NAME ATTACHMENT_ID [--wait]`
+ * (an attachment id is looked up only in the conversation with NAME: any contact can name any id)
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -82,10 +83,12 @@ export async function save(argv: string[], io: Io, global: Global): Promise<numb
     strict: true,
     allowPositionals: true,
   });
-  const [id, path, ...extra] = positionals;
-  if (!id || !path || extra.length > 0) throw usageError('usage: parley save ATTACHMENT_ID PATH');
+  const [contact, id, path, ...extra] = positionals;
+  if (!contact || !id || !path || extra.length > 0)
+    throw usageError('usage: parley save NAME ATTACHMENT_ID PATH');
   const client = connect(resolveHome(global.home, io.env));
   const saved = await client.call<{ path: string; name: string; size: number }>('attachments.save', {
+    contact,
     id,
     path: resolve(path),
     overwrite: values.overwrite ?? false,
@@ -102,8 +105,9 @@ export async function download(argv: string[], io: Io, global: Global): Promise<
     strict: true,
     allowPositionals: true,
   });
-  const [id, ...extra] = positionals;
-  if (!id || extra.length > 0) throw usageError('usage: parley download ATTACHMENT_ID [--wait]');
+  const [contact, id, ...extra] = positionals;
+  if (!contact || !id || extra.length > 0)
+    throw usageError('usage: parley download NAME ATTACHMENT_ID [--wait]');
   const client = connect(resolveHome(global.home, io.env));
   const bar = progressBar(io, isTTY());
   let state: string | undefined;
@@ -111,16 +115,17 @@ export async function download(argv: string[], io: Io, global: Global): Promise<
     ? await client.events((e) => {
         const p = e.data as AttachmentProgress;
         if (e.type !== 'attachment' || p.id !== id || p.direction !== 'in') return;
+        if (p.contact.toLowerCase() !== contact.trim().toLowerCase()) return; // another conversation's file
         bar.update(p.transferred, p.size, 'downloading');
         state = p.state;
       })
     : undefined;
   try {
-    const started = await client.call<AttachmentProgress>('attachments.download', { id });
+    const started = await client.call<AttachmentProgress>('attachments.download', { contact, id });
     state = started.state;
     while (values.wait && state === 'downloading') await new Promise((r) => setTimeout(r, 100));
     bar.done();
-    const final = await client.call<AttachmentProgress>('attachments.get', { id });
+    const final = await client.call<AttachmentProgress>('attachments.get', { contact, id });
     if (global.json) printJson(io, final);
     else io.stderr(`${final.state}${final.error ? `: ${final.error}` : ''}\n`);
     return final.state === 'failed' ? 1 : 0;

@@ -65,9 +65,14 @@ export async function sendFileFromPath(
   }
 }
 
-/** Decrypts attachment `id` to `path` (a file, or a folder to put it in under its sanitized name). */
-export async function saveToPath(messenger: Messenger, id: string, path: string, overwrite: boolean) {
-  const info = messenger.attachment(id);
+/** Decrypts `contact`'s attachment `id` to `path` (a file, or a folder to put it in under its sanitized name). */
+export async function saveToPath(
+  messenger: Messenger,
+  file: { readonly contact: string; readonly id: string },
+  path: string,
+  overwrite: boolean,
+) {
+  const info = messenger.attachment(file.contact, file.id);
   const target = (await stat(path).catch(() => undefined))?.isDirectory()
     ? join(path, sanitizeFileName(info.name))
     : path;
@@ -77,7 +82,7 @@ export async function saveToPath(messenger: Messenger, id: string, path: string,
   const temp = `${target}.parley-partial`;
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
   try {
-    const saved = await messenger.saveAttachment(id, async (bytes) => {
+    const saved = await messenger.saveAttachment(file.contact, file.id, async (bytes) => {
       await handle.write(bytes);
     });
     await handle.sync();
@@ -91,6 +96,13 @@ export async function saveToPath(messenger: Messenger, id: string, path: string,
   }
 }
 
+/**
+ * The methods that read or write a file by its path. Only token callers (the CLI, scripts) may
+ * use them; browser sessions are refused (rpc-methods.ts). Every new method that takes a path
+ * belongs here.
+ */
+export const PATH_METHODS: ReadonlySet<string> = new Set(['messages.sendFile', 'attachments.save']);
+
 export function attachmentMethods(messenger: Messenger): Record<string, Method> {
   return {
     'messages.sendFile': (p) =>
@@ -98,9 +110,16 @@ export function attachmentMethods(messenger: Messenger): Record<string, Method> 
         ...(typeof p.caption === 'string' ? { caption: p.caption } : {}),
         ...(typeof p.mime === 'string' ? { mime: p.mime } : {}),
       }),
-    'attachments.get': (p) => messenger.attachment(param(p, 'id')),
-    'attachments.download': (p) => messenger.downloadAttachment(param(p, 'id')),
-    'attachments.cancel': (p) => messenger.cancelAttachment(param(p, 'id')),
-    'attachments.save': (p) => saveToPath(messenger, param(p, 'id'), param(p, 'path'), p.overwrite === true),
+    // An attachment id is looked up only in its conversation (`contact`): any contact can name any id.
+    'attachments.get': (p) => messenger.attachment(param(p, 'contact'), param(p, 'id')),
+    'attachments.download': (p) => messenger.downloadAttachment(param(p, 'contact'), param(p, 'id')),
+    'attachments.cancel': (p) => messenger.cancelAttachment(param(p, 'contact'), param(p, 'id')),
+    'attachments.save': (p) =>
+      saveToPath(
+        messenger,
+        { contact: param(p, 'contact'), id: param(p, 'id') },
+        param(p, 'path'),
+        p.overwrite === true,
+      ),
   };
 }

@@ -9,11 +9,15 @@
  *   streamed straight into core's chunked encryption — it is read in order,
  *   one chunk at a time, so memory stays bounded and the plaintext never
  *   touches the disk. Answers the MessageView.
- * - `GET|HEAD /attachments/ID[?download=1]`: the decrypted file. Inline only
+ * - `GET|HEAD /attachments/ID?contact=NAME[&download=1]`: the decrypted file of
+ *   the conversation with NAME (an id is never looked up across contacts: any
+ *   contact can name any id in what it sends). Inline only
  *   for an allow-list of image/video/audio types, else a download as
  *   application/octet-stream; always nosniff and a sandboxing CSP, so an SVG
- *   or HTML file can never run. Single `Range` requests are served (the file
- *   is decrypted from its start; bytes before the range are skipped).
+ *   or HTML file can never run, and Cross-Origin-Resource-Policy: same-origin,
+ *   so no other page (another port on 127.0.0.1 included) can embed it.
+ *   Single `Range` requests are served (the file is decrypted from its start;
+ *   bytes before the range are skipped).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ATTACHMENT_MAX_BYTES_DEFAULT, CoreError, type Messenger, sanitizeFileName } from '@parley/core';
@@ -207,13 +211,15 @@ export function parseRange(
   return start >= size || start > end ? 'bad' : { start, end };
 }
 
-function attachmentHeaders(name: string, mime: string, download: boolean): Record<string, string> {
+export function attachmentHeaders(name: string, mime: string, download: boolean): Record<string, string> {
   const inline = INLINE_TYPES.has(normalizeMime(mime)) && !download;
   return {
     'content-type': inline ? normalizeMime(mime) : 'application/octet-stream',
     'content-disposition': `${inline ? 'inline' : 'attachment'}; filename*=${dispositionName(name)}`,
     'content-security-policy': "default-src 'none'; sandbox",
     'x-content-type-options': 'nosniff',
+    // No other origin may embed it (<img>, <video>, no-cors fetch), not even another local port.
+    'cross-origin-resource-policy': 'same-origin',
     'cache-control': 'no-store',
     'accept-ranges': 'bytes',
   };
@@ -231,10 +237,12 @@ export async function handleAttachment(
   if (req.method !== 'GET' && req.method !== 'HEAD')
     return reply(405, 'method not allowed\n', { allow: 'GET, HEAD' });
   const id = url.pathname.slice('/attachments/'.length);
-  if (!ID.test(id)) return fail(reply, 404, 'unknown-message', 'no such attachment');
+  const contact = url.searchParams.get('contact');
+  if (!ID.test(id) || !contact) return fail(reply, 404, 'unknown-message', 'no such attachment');
+  const file = { contact, id };
   let info: ReturnType<Messenger['attachment']>;
   try {
-    info = messenger.attachment(id);
+    info = messenger.attachment(contact, id);
   } catch {
     return fail(reply, 404, 'unknown-message', 'no such attachment');
   }
@@ -251,19 +259,19 @@ export async function handleAttachment(
     ...(range ? { 'content-range': `bytes ${start}-${end}/${info.size}` } : {}),
   });
   if (req.method === 'HEAD' || info.size === 0) return void res.end();
-  await streamRange(res, messenger, id, start, end);
+  await streamRange(res, messenger, file, start, end);
 }
 
 async function streamRange(
   res: ServerResponse,
   messenger: Messenger,
-  id: string,
+  file: { readonly contact: string; readonly id: string },
   start: number,
   end: number,
 ) {
   let position = 0;
   try {
-    await messenger.saveAttachment(id, async (bytes) => {
+    await messenger.saveAttachment(file.contact, file.id, async (bytes) => {
       const from = position;
       position += bytes.length;
       if (position > start) {
