@@ -2,13 +2,17 @@
  * The daemon's local API refuses everything that is not our own client:
  * token (401), Host (421, DNS rebinding) and Origin (403) are checked before
  * any handler runs, for POST /rpc and for the /events WebSocket upgrade.
+ * Parley Desktop's session: its ticket only ever lives in a 0600 launch
+ * file, works once, and neither it nor the cookie it becomes works for
+ * another user of the machine; a session cannot touch files by path.
  */
 
-import { statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apiOf } from '../support/cli.ts';
@@ -249,4 +253,137 @@ describe('api.json, api.token and the listening address', () => {
       expect(outcome).not.toBe('connected');
     },
   );
+});
+
+describe('Parley Desktop sessions', () => {
+  const origin = () => `http://127.0.0.1:${port}`;
+  const rpcBody = (method: string, params: Record<string, unknown> = {}) =>
+    JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+  /** POST /ui/launch with the token: the launch file's path, and the ticket read from inside it. */
+  async function launch(): Promise<{ file: string; ticket: string; answer: string }> {
+    const r = await http({ path: '/ui/launch', headers: auth(), body: '' });
+    expect(r.status).toBe(200);
+    const { file } = JSON.parse(r.body) as { file: string };
+    const ticket = /name="ticket" value="([A-Za-z0-9_-]+)"/.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
+    expect(ticket).not.toBe('');
+    return { file, ticket, answer: r.body };
+  }
+
+  /** Runs a Node script as another user (nobody, uid 65534); resolves with what it printed. */
+  function asNobody(script: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', script], { uid: 65534, gid: 65534, cwd: '/' });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += String(d);
+      });
+      child.stderr.on('data', (d) => {
+        out += String(d);
+      });
+      child.once('error', reject);
+      child.once('exit', () => resolve(out.trim()));
+    });
+  }
+
+  it('POST /ui/launch needs the token and answers a path; the ticket is only inside the 0600 file', async () => {
+    expect((await http({ path: '/ui/launch', body: '' })).status).toBe(401);
+    const { file, ticket, answer } = await launch();
+    expect(answer).not.toContain(ticket);
+    expect(dirname(file)).toBe(join(home, 'launch'));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+    // The old way, a ticket in the URL, redeems nothing.
+    const viaUrl = await http({ path: `/?ticket=${ticket}`, method: 'GET' });
+    expect(viaUrl.status).not.toBe(303);
+    const redeemed = await fetch(`${origin()}/ui/session`, {
+      method: 'POST',
+      headers: form,
+      body: `ticket=${ticket}`,
+      redirect: 'manual',
+    });
+    expect(redeemed.status).toBe(303); // GET did not use it up
+    expect(redeemed.headers.get('set-cookie')).toMatch(
+      /^__Host-parley_session=[A-Za-z0-9_-]{43}; Secure; HttpOnly; SameSite=Strict; Path=\/$/,
+    );
+    expect(existsSync(file)).toBe(false);
+    const again = await fetch(`${origin()}/ui/session`, {
+      method: 'POST',
+      headers: form,
+      body: `ticket=${ticket}`,
+      redirect: 'manual',
+    });
+    expect(again.status).toBe(403);
+    expect(again.headers.get('set-cookie')).toBeNull();
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'another local user can neither redeem a ticket nor use a session cookie (uid 65534)',
+    async () => {
+      const { ticket } = await launch();
+      const post = (path: string, headers: Record<string, string>, body: string) =>
+        `fetch(${JSON.stringify(`${origin()}${path}`)}, { method: 'POST', redirect: 'manual', headers: ${JSON.stringify(headers)}, body: ${JSON.stringify(body)} }).then((r) => console.log(r.status, r.headers.get('set-cookie')), (e) => console.log('error', e.message))`;
+      expect(await asNobody(post('/ui/session', form, `ticket=${ticket}`))).toBe('403 null');
+      // Refused before the ticket was looked at: our own browser can still use it.
+      const mine = await fetch(`${origin()}/ui/session`, {
+        method: 'POST',
+        headers: form,
+        body: `ticket=${ticket}`,
+        redirect: 'manual',
+      });
+      expect(mine.status).toBe(303);
+      const cookie = (mine.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      const status = post('/rpc', { cookie, 'content-type': 'application/json' }, rpcBody('status'));
+      expect(await asNobody(status)).toBe('403 null');
+      expect((await http({ headers: { cookie }, body: rpcBody('status') })).status).toBe(200);
+    },
+  );
+
+  it('a browser session may not call a method that takes a filesystem path; the token may', async () => {
+    const { ticket } = await launch();
+    const redeemed = await fetch(`${origin()}/ui/session`, {
+      method: 'POST',
+      headers: { ...form, origin: 'null' }, // as the launch page (a file: URL) posts it
+      body: `ticket=${ticket}`,
+      redirect: 'manual',
+    });
+    const cookie = (redeemed.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect(cookie).toMatch(/^__Host-parley_session=/);
+    const withCookie = { cookie, origin: origin() };
+    for (const [method, params] of [
+      ['messages.sendFile', { contact: 'anyone', path: '/etc/passwd' }],
+      [
+        'attachments.save',
+        { contact: 'anyone', id: 'a'.repeat(32), path: '/tmp/parley-owned', overwrite: true },
+      ],
+    ] as const) {
+      const r = await http({ headers: withCookie, body: rpcBody(method, params) });
+      expect(r.status).toBe(200);
+      const { error } = JSON.parse(r.body) as {
+        error: { code: number; message: string; data: { code: string } };
+      };
+      expect(error.data.code, method).toBe('token-required');
+      expect(error.message).toContain('API token');
+      // The token still may (and fails further on, for want of such a contact or attachment).
+      const t = JSON.parse((await http({ headers: auth(), body: rpcBody(method, params) })).body) as {
+        error: { data: { code: string } };
+      };
+      expect(t.error.data.code, method).not.toBe('token-required');
+    }
+    expect(existsSync('/tmp/parley-owned')).toBe(false);
+    // Everything else works with the cookie.
+    const status = JSON.parse((await http({ headers: withCookie, body: rpcBody('status') })).body) as {
+      result: { peerId: string };
+    };
+    expect(status.result.peerId).toBe(daemon.peerId);
+  });
+});
+
+describe("the daemon's log", () => {
+  it('names our PeerId only by its last 6 characters', () => {
+    const log = daemon.log();
+    expect(log).toContain(`online as api (…${daemon.peerId.slice(-6)})`);
+    expect(log).not.toContain(daemon.peerId);
+  });
 });

@@ -11,7 +11,7 @@
  */
 import type { Browser, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, ticketUrl } from '../support/browser.ts';
+import { launchBrowser, signIn } from '../support/browser.ts';
 import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const UI_TIMEOUT_MS = 20_000;
@@ -60,7 +60,7 @@ describe('Parley Desktop: answers that arrive after newer events', { timeout: 90
     context.setDefaultTimeout(15_000);
     const page = await context.newPage();
     await before(page);
-    await page.goto(await ticketUrl(aliceHome));
+    await signIn(page, aliceHome);
     return page;
   }
 

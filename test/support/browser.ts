@@ -1,10 +1,12 @@
 /**
  * Parley Desktop in a real browser: playwright-core driving Debian's
  * Chromium (never `playwright install`). Pages are opened through the same
- * one-time ticket `parley ui` uses, so the session cookie path is exercised.
+ * launch file `parley ui` opens (a 0600 page that POSTs a one-time ticket),
+ * so the session cookie path is exercised.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** PARLEY_CHROMIUM, else Debian's path, else the first Chromium on PATH (scripts/system-deps.mjs checks the same). */
@@ -39,16 +41,23 @@ export function apiOf(home: string): { port: number; token: string } {
   return { port, token: readFileSync(join(home, 'api.token'), 'utf8').trim() };
 }
 
-/** A fresh one-time ticket URL, as `parley ui --no-open` prints it. */
-export async function ticketUrl(home: string): Promise<string> {
+/** A fresh one-time launch file's file: URL, as `parley ui` opens it. */
+export async function launchUrl(home: string): Promise<string> {
   const { port, token } = apiOf(home);
-  const res = await fetch(`http://127.0.0.1:${port}/ui/ticket`, {
+  const res = await fetch(`http://127.0.0.1:${port}/ui/launch`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
   });
-  if (!res.ok) throw new Error(`ticket refused: HTTP ${res.status}`);
-  const { ticket } = (await res.json()) as { ticket: string };
-  return `http://127.0.0.1:${port}/?ticket=${ticket}`;
+  if (!res.ok) throw new Error(`launch file refused: HTTP ${res.status}`);
+  const { file } = (await res.json()) as { file: string };
+  return pathToFileURL(file).href;
+}
+
+/** Signs `page` in as `parley ui` does: opens a launch file, waits for the app's own origin. */
+export async function signIn(page: Page, home: string): Promise<void> {
+  const { port } = apiOf(home);
+  await page.goto(await launchUrl(home));
+  await page.waitForURL(`http://127.0.0.1:${port}/`);
 }
 
 export interface AppPage {
@@ -75,6 +84,6 @@ export async function openApp(
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  await page.goto(await ticketUrl(home));
+  await signIn(page, home);
   return { context, page, errors };
 }

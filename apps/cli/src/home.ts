@@ -19,8 +19,10 @@ export interface HomePaths {
   readonly tokenFile: string;
   /** Held while a daemon runs (pid inside). */
   readonly lockFile: string;
-  /** The daemon's log (no message contents, no keys). */
+  /** The daemon's log (no message contents, no keys; PeerIds shortened). */
   readonly logFile: string;
+  /** Parley Desktop's launch files (0700; each 0600, one-time, deleted after use or 60 s). */
+  readonly launchDir: string;
 }
 
 export function resolveHome(
@@ -40,6 +42,7 @@ export function resolveHome(
     tokenFile: join(dir, 'api.token'),
     lockFile: join(dir, 'daemon.lock'),
     logFile: join(dir, 'daemon.log'),
+    launchDir: join(dir, 'launch'),
   };
 }
 

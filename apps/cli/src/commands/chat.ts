@@ -55,7 +55,8 @@ export async function chat(argv: string[], io: Io, global: Global): Promise<numb
       try {
         show(await client.call<MessageView>('messages.send', { contact: name, text }));
       } catch (error) {
-        process.stdout.write(`! ${(error as Error).message}\n`);
+        // The daemon's message may quote untrusted names: one line, no controls.
+        process.stdout.write(`! ${sanitize((error as Error).message)}\n`);
       }
     }
     rl.prompt();

@@ -60,7 +60,10 @@ export async function daemon(argv: string[], io: Io, global: Global): Promise<nu
     privateAddresses: values['private-addresses'] ?? false,
     ...(passphrase === undefined ? {} : { passphrase }),
     ...(values['allow-locked'] ? { allowLocked: true } : {}),
-    extraRoutes: desktopRoutes({ config: { listen: listen ?? rememberedListen(home.dir), bootstrap, mdns } }),
+    extraRoutes: desktopRoutes({
+      launchDir: home.launchDir,
+      config: { listen: listen ?? rememberedListen(home.dir), bootstrap, mdns },
+    }),
     log: (line) => io.stderr(`${line}\n`),
   }).catch((error: unknown) => {
     process.off('SIGINT', onSignal);

@@ -1,15 +1,17 @@
 /**
  * `parley ui [--no-open]`: opens Parley Desktop. Starts the daemon in the
- * background if it is not running (`daemon --allow-locked`, logging to the
- * data folder's daemon.log), asks it for a one-time ticket and opens
- * `http://127.0.0.1:PORT/?ticket=T` in a Chromium app window (else the
- * default browser); `--no-open` prints the URL instead. The daemon trades the
- * ticket for an HttpOnly session cookie, once (desktop-routes.ts).
+ * background if it is not running (`daemon --allow-locked`, its log in the
+ * data folder's daemon.log), asks it for a launch file — a 0600 page in the
+ * data folder holding a one-time ticket — and opens that file in a Chromium
+ * app window (else the default browser); `--no-open` prints its path instead.
+ * The page POSTs the ticket, which the daemon trades for an HttpOnly session
+ * cookie, once (desktop-launch.ts). No secret is ever put in a command line
+ * (/proc/PID/cmdline is readable by every local user), a URL or the terminal.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CliError } from '../cli-error.ts';
 import { connect, daemonAddress } from '../client.ts';
@@ -36,9 +38,10 @@ async function isRunning(home: HomePaths): Promise<boolean> {
 function startDaemonInBackground(home: HomePaths): void {
   const log = openSync(home.logFile, 'a', 0o600);
   try {
+    // stderr (the log) only: stdout's "running as NAME (PEERID)" is for a terminal, not a file.
     const child = spawn(process.execPath, [PARLEY_BIN, '--home', home.dir, 'daemon', '--allow-locked'], {
       detached: true,
-      stdio: ['ignore', log, log],
+      stdio: ['ignore', 'ignore', log],
       env: process.env,
     });
     child.unref();
@@ -60,17 +63,17 @@ async function waitForDaemon(home: HomePaths): Promise<void> {
   );
 }
 
-/** Asks the running daemon for a one-time ticket; returns the URL that redeems it. */
-export async function ticketUrl(home: HomePaths): Promise<string> {
+/** Asks the running daemon for a launch file (its one-time ticket stays inside); returns its path. */
+export async function launchFile(home: HomePaths): Promise<string> {
   const { port, token } = daemonAddress(home);
-  const res = await fetch(`http://127.0.0.1:${port}/ui/ticket`, {
+  const res = await fetch(`http://127.0.0.1:${port}/ui/launch`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}` },
   });
   if (!res.ok)
-    throw new CliError('ticket-refused', `the daemon refused a desktop ticket (HTTP ${res.status})`);
-  const { ticket } = (await res.json()) as { ticket: string };
-  return `http://127.0.0.1:${port}/?ticket=${encodeURIComponent(ticket)}`;
+    throw new CliError('ticket-refused', `the daemon refused a desktop launch file (HTTP ${res.status})`);
+  const { file } = (await res.json()) as { file: string };
+  return file;
 }
 
 function onPath(command: string, env: Io['env']): string | undefined {
@@ -82,12 +85,13 @@ function onPath(command: string, env: Io['env']): string | undefined {
   return undefined;
 }
 
-function openUrl(url: string, env: Io['env']): string | undefined {
+/** Opens the launch file: its path (no secret) is all that goes on the command line. */
+function openLaunchFile(file: string, env: Io['env']): string | undefined {
   const browser = BROWSERS.map((b) => onPath(b, env)).find((p) => p !== undefined);
   const [command, args] = browser
-    ? [browser, [`--app=${url}`]]
+    ? [browser, [`--app=${pathToFileURL(file).href}`]]
     : onPath('xdg-open', env)
-      ? ['xdg-open', [url]]
+      ? ['xdg-open', [file]]
       : [undefined, []];
   if (!command) return undefined;
   const child = spawn(command, args, { detached: true, stdio: 'ignore' });
@@ -112,16 +116,18 @@ export async function ui(argv: string[], io: Io, global: Global): Promise<number
     started = true;
     await waitForDaemon(home);
   }
-  const url = await ticketUrl(home);
-  // No graphical session: print the link (e.g. over SSH with a forwarded port).
+  const file = await launchFile(home);
+  // No graphical session: print the file's path (not its secret); docs/CLI.md says how to use it.
   const noOpen = values['no-open'] || !hasDisplay(io.env);
-  const opener = noOpen ? undefined : openUrl(url, io.env);
-  if (global.json) printJson(io, { url, opened: opener !== undefined, daemonStarted: started });
-  else if (opener) io.stderr(`opened Parley Desktop (${opener}); the link works once, for 60 s\n`);
+  const opener = noOpen ? undefined : openLaunchFile(file, io.env);
+  if (global.json) printJson(io, { launchFile: file, opened: opener !== undefined, daemonStarted: started });
+  else if (opener) io.stderr(`opened Parley Desktop (${opener}); the launch page works once, for 60 s\n`);
   else {
-    if (!values['no-open'])
-      io.stderr('no display or browser found; open this link (it works once, for 60 s):\n');
-    io.stdout(`${url}\n`);
+    if (!values['no-open']) io.stderr('no display or browser found; ');
+    io.stderr(
+      'open this file in a browser on this machine, as this user (it works once, for 60 s; keep it private):\n',
+    );
+    io.stdout(`${file}\n`);
   }
   return 0;
 }

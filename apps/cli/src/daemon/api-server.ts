@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { checkRequest, type GuardVerdict } from './api-guard.ts';
+import { type Caller, checkRequest, type GuardVerdict } from './api-guard.ts';
 
 /** Largest JSON-RPC request body accepted. */
 export const RPC_BODY_MAX_BYTES = 1024 * 1024;
@@ -19,7 +19,8 @@ export interface RpcError {
   readonly data?: { readonly code: string };
 }
 
-export type RpcHandler = (method: string, params: unknown) => Promise<unknown>;
+/** Runs one call; `caller` says how the request authenticated (api-guard.ts). */
+export type RpcHandler = (method: string, params: unknown, caller: Caller) => Promise<unknown>;
 
 /** Serves extra routes (the desktop app); returns true if it handled the request. */
 export type ExtraRoutes = (
@@ -54,6 +55,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
+    'cross-origin-resource-policy': 'same-origin',
   });
   res.end(text);
 }
@@ -69,7 +71,12 @@ async function readBody(req: IncomingMessage): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function handleRpc(req: IncomingMessage, res: ServerResponse, rpc: RpcHandler): Promise<void> {
+async function handleRpc(
+  req: IncomingMessage,
+  res: ServerResponse,
+  rpc: RpcHandler,
+  caller: Caller,
+): Promise<void> {
   const text = await readBody(req);
   if (text === undefined)
     return send(res, 413, {
@@ -88,7 +95,7 @@ async function handleRpc(req: IncomingMessage, res: ServerResponse, rpc: RpcHand
     return send(res, 200, { jsonrpc: '2.0', id, error: { code: -32600, message: 'invalid request' } });
   }
   try {
-    const result = await rpc(request.method, request.params ?? {});
+    const result = await rpc(request.method, request.params ?? {}, caller);
     send(res, 200, { jsonrpc: '2.0', id, result: result ?? null });
   } catch (error) {
     const rpcError: RpcError =
@@ -115,7 +122,8 @@ export async function startApiServer(options: {
       if (options.extra && (await options.extra(req, res, guard))) return;
       const verdict = guard();
       if (!verdict.ok) return send(res, verdict.status, { error: verdict.reason });
-      if (req.method === 'POST' && req.url === '/rpc') return handleRpc(req, res, options.rpc);
+      if (req.method === 'POST' && req.url === '/rpc')
+        return handleRpc(req, res, options.rpc, verdict.caller);
       send(res, 404, { error: 'not found' });
     })().catch(() => {
       if (!res.headersSent) send(res, 500, { error: 'internal error' });

@@ -4,34 +4,46 @@
  *
  * - Static files: any request whose Host/Origin are ours (the app is public
  *   code); GET/HEAD only, no directory traversal, strict CSP on every reply.
- * - `POST /ui/ticket` (token only, not the cookie): a random 128-bit ticket,
- *   valid once for TICKET_TTL_MS. `parley ui` opens `/?ticket=T`.
- * - `GET /?ticket=T`: a valid ticket becomes an HttpOnly, SameSite=Strict
- *   session cookie (added to `api.sessions`), then a redirect to `/`. The
- *   ticket is consumed whether or not the exchange succeeds.
+ * - `POST /ui/launch` (token only, not the cookie): a one-time ticket in a
+ *   0600 launch file; answers the file's path (desktop-launch.ts).
+ * - `POST /ui/session` (a form with the ticket, from our own user): an
+ *   HttpOnly, Secure, SameSite=Strict `__Host-` session cookie (added to
+ *   `api.sessions`), then a redirect to `/`. A ticket is used up when first
+ *   presented (another user's attempt is refused before the ticket is looked
+ *   at). Tickets are never taken from a URL.
  * - `GET /ui/config` (cookie or token): the daemon's start options.
  * - `POST /upload`, `GET /attachments/ID` (cookie or token): sending and
  *   showing attachments (desktop-media.ts).
- * Every /rpc and /events call still needs the cookie or the token.
+ * Every /rpc and /events call still needs the cookie or the token; methods
+ * that take a filesystem path need the token (rpc-methods.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkHostOrigin, SESSION_COOKIE, safeEqual } from './api-guard.ts';
+import {
+  allowedOrigins,
+  checkHost,
+  checkHostOrigin,
+  type GuardVerdict,
+  SESSION_COOKIE,
+  sameUserAsDaemon,
+} from './api-guard.ts';
 import type { ExtraRoutes } from './api-server.ts';
+import {
+  launchOriginAllowed,
+  readTicket,
+  TICKET_TTL_MS,
+  type TicketBook,
+  ticketBook,
+} from './desktop-launch.ts';
 import { handleAttachment, handleUpload } from './desktop-media.ts';
 import type { DaemonView } from './run.ts';
 
-/** A ticket is valid once, for this long. */
-export const TICKET_TTL_MS = 60_000;
-/** Tickets waiting to be used; older ones are dropped beyond this. */
-export const MAX_PENDING_TICKETS = 16;
 /** Desktop sessions kept; the oldest is forgotten beyond this. */
 export const MAX_SESSIONS = 32;
-/** 128-bit tickets, 256-bit session cookies. */
-const TICKET_BYTES = 16;
+/** 256-bit session cookies. */
 const SESSION_BYTES = 32;
 
 export const DEFAULT_DESKTOP_DIST: string = fileURLToPath(new URL('../../../desktop/dist/', import.meta.url));
@@ -93,33 +105,6 @@ function reply(
   res.end(body);
 }
 
-export interface TicketBook {
-  issue(now?: number): string;
-  /** True once per issued, unexpired ticket. */
-  redeem(ticket: string, now?: number): boolean;
-}
-
-export function ticketBook(): TicketBook {
-  const pending = new Map<string, number>(); // ticket → expiresAt
-  return {
-    issue(now = Date.now()) {
-      for (const [t, expires] of pending) if (expires <= now) pending.delete(t);
-      while (pending.size >= MAX_PENDING_TICKETS) pending.delete(pending.keys().next().value as string);
-      const ticket = randomBytes(TICKET_BYTES).toString('base64url');
-      pending.set(ticket, now + TICKET_TTL_MS);
-      return ticket;
-    },
-    redeem(ticket, now = Date.now()) {
-      for (const [t, expires] of pending) {
-        if (!safeEqual(t, ticket)) continue;
-        pending.delete(t);
-        return expires > now;
-      }
-      return false;
-    },
-  };
-}
-
 /** Resolves a URL path inside `root`, or undefined if it tries to leave it. */
 export function resolveStatic(root: string, urlPath: string): string | undefined {
   let decoded: string;
@@ -157,7 +142,6 @@ function newSession(sessions: Set<string>): string {
   return session;
 }
 
-/** The `extraRoutes` factory for startDaemon. */
 /** What the daemon was started with, shown (read-only) in the app's settings. */
 export interface DaemonConfig {
   readonly listen: readonly string[];
@@ -165,46 +149,84 @@ export interface DaemonConfig {
   readonly mdns: boolean;
 }
 
-export function desktopRoutes(
-  options: { readonly dist?: string; readonly config?: DaemonConfig } = {},
-): (daemon: DaemonView) => ExtraRoutes {
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
+
+/** `POST /ui/launch`: the token (never a cookie) gets a launch file's path. */
+function handleLaunch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  verdict: GuardVerdict,
+  tickets: TicketBook,
+): void {
+  // Only the token mints tickets (a page holding a cookie has no use for one).
+  if (!verdict.ok || verdict.caller !== 'token')
+    reply(res, port, verdict.ok ? 401 : verdict.status, '{"error":"token required"}\n', JSON_TYPE);
+  else if (req.method !== 'POST') reply(res, port, 405, 'method not allowed\n', { allow: 'POST' });
+  else {
+    const file = tickets.issue(port);
+    reply(res, port, 200, `${JSON.stringify({ file, expiresInMs: TICKET_TTL_MS })}\n`, JSON_TYPE);
+  }
+}
+
+/** `POST /ui/session`: a launch page's ticket becomes the session cookie. */
+async function handleSession(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  tickets: TicketBook,
+  sessions: Set<string>,
+): Promise<void> {
+  const refuse = (status: number, text: string): void =>
+    reply(res, port, status, `${text}\n`, { connection: 'close' });
+  if (req.method !== 'POST') return reply(res, port, 405, 'method not allowed\n', { allow: 'POST' });
+  const host = checkHost(req, port);
+  if (!host.ok) return refuse(host.status, host.reason);
+  if (!launchOriginAllowed(req.headers.origin, allowedOrigins(port))) return refuse(403, 'foreign Origin');
+  // Checked before the ticket is touched: another user's attempt does not use it up.
+  if (!sameUserAsDaemon(req))
+    return refuse(
+      403,
+      'this connection belongs to another user of this machine; run "parley ui" as yourself',
+    );
+  const ticket = await readTicket(req);
+  if (ticket === undefined || !tickets.redeem(ticket))
+    return refuse(403, 'this Parley launch page was already used or has expired: run "parley ui" again');
+  const session = newSession(sessions);
+  reply(res, port, 303, 'see /\n', {
+    location: '/',
+    'set-cookie': `${SESSION_COOKIE}=${session}; Secure; HttpOnly; SameSite=Strict; Path=/`,
+  });
+}
+
+/** The `extraRoutes` factory for startDaemon; launch files go to `launchDir` (0700). */
+export function desktopRoutes(options: {
+  readonly launchDir: string;
+  readonly dist?: string;
+  readonly config?: DaemonConfig;
+}): (daemon: DaemonView) => ExtraRoutes {
   const root = options.dist ?? DEFAULT_DESKTOP_DIST;
   return (daemon) => {
-    const tickets = ticketBook();
+    const tickets = ticketBook(options.launchDir);
     return async (req, res, guard) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (url.pathname === '/rpc' || url.pathname === '/events') return false;
       const api = daemon.api();
       const port = api.port;
 
-      if (url.pathname === '/ui/ticket') {
-        const verdict = guard();
-        // Only the token mints tickets (a page holding a cookie has no use for one).
-        const viaToken = (req.headers.authorization ?? '').startsWith('Bearer ');
-        if (!verdict.ok || !viaToken) {
-          reply(res, port, verdict.ok ? 401 : verdict.status, '{"error":"token required"}\n', {
-            'content-type': 'application/json; charset=utf-8',
-          });
-          return true;
-        }
-        if (req.method !== 'POST') {
-          reply(res, port, 405, 'method not allowed\n', { allow: 'POST' });
-          return true;
-        }
-        const ticket = tickets.issue();
-        reply(res, port, 200, `${JSON.stringify({ ticket, expiresInMs: TICKET_TTL_MS })}\n`, {
-          'content-type': 'application/json; charset=utf-8',
-        });
+      if (url.pathname === '/ui/launch') {
+        handleLaunch(req, res, port, guard(), tickets);
+        return true;
+      }
+      if (url.pathname === '/ui/session') {
+        await handleSession(req, res, port, tickets, api.sessions);
         return true;
       }
 
       if (url.pathname === '/ui/config') {
         const verdict = guard();
         if (!verdict.ok) reply(res, port, verdict.status, `${verdict.reason}\n`);
-        else
-          reply(res, port, 200, `${JSON.stringify(options.config ?? null)}\n`, {
-            'content-type': 'application/json; charset=utf-8',
-          });
+        else reply(res, port, 200, `${JSON.stringify(options.config ?? null)}\n`, JSON_TYPE);
         return true;
       }
 
@@ -220,43 +242,32 @@ export function desktopRoutes(
         return true;
       }
 
-      const hostOrigin = checkHostOrigin(req, port);
-      if (!hostOrigin.ok) {
-        reply(res, port, hostOrigin.status, `${hostOrigin.reason}\n`);
-        return true;
-      }
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        reply(res, port, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
-        return true;
-      }
-
-      const ticket = url.searchParams.get('ticket');
-      if (url.pathname === '/' && ticket !== null) {
-        const headers: Record<string, string> = { location: '/' };
-        if (tickets.redeem(ticket)) {
-          const session = newSession(api.sessions);
-          headers['set-cookie'] = `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`;
-        }
-        reply(res, port, 303, 'see /\n', headers);
-        return true;
-      }
-
-      const file = resolveStatic(root, url.pathname);
-      if (!file) {
-        reply(res, port, 404, 'not found\n');
-        return true;
-      }
-      if (url.pathname === '/' && !(await stat(file).catch(() => undefined))) {
-        reply(
-          res,
-          port,
-          503,
-          'Parley Desktop is not built yet: run "pnpm build" in the Parley folder, then "parley ui" again.\n',
-        );
-        return true;
-      }
-      await serveFile(req, res, port, file);
+      await serveStatic(req, res, port, root, url);
       return true;
     };
   };
+}
+
+/** The app's public files, for our Host and Origin only; GET/HEAD. */
+async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  root: string,
+  url: URL,
+): Promise<void> {
+  const hostOrigin = checkHostOrigin(req, port);
+  if (!hostOrigin.ok) return reply(res, port, hostOrigin.status, `${hostOrigin.reason}\n`);
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    return reply(res, port, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
+  const file = resolveStatic(root, url.pathname);
+  if (!file) return reply(res, port, 404, 'not found\n');
+  if (url.pathname === '/' && !(await stat(file).catch(() => undefined)))
+    return reply(
+      res,
+      port,
+      503,
+      'Parley Desktop is not built yet: run "pnpm build" in the Parley folder, then "parley ui" again.\n',
+    );
+  await serveFile(req, res, port, file);
 }

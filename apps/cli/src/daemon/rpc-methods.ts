@@ -3,6 +3,7 @@
  * core's Messenger: validate params, call, return JSON.
  */
 import { CoreError, type Messenger } from '@parley/core';
+import type { Caller } from './api-guard.ts';
 import { RpcFailure } from './api-server.ts';
 
 type Params = Record<string, unknown>;
@@ -141,9 +142,27 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
   };
 }
 
-/** Dispatches a call; maps CoreError to a JSON-RPC error whose data.code is stable. */
-export function rpcDispatcher(lookup: (method: string) => Method | undefined) {
-  return async (method: string, params: unknown): Promise<unknown> => {
+/** A JSON-RPC error: a browser session called a method only the token may call. */
+export const TOKEN_REQUIRED_CODE = -32002;
+
+const tokenRequired = (method: string): RpcFailure =>
+  new RpcFailure({
+    code: TOKEN_REQUIRED_CODE,
+    message: `"${method}" reads or writes a file on this machine by its path, which a browser session may not do: use the API token (the parley command); Parley Desktop sends files through /upload and saves them through /attachments/ID`,
+    data: { code: 'token-required' },
+  });
+
+/**
+ * Dispatches a call; maps CoreError to a JSON-RPC error whose data.code is stable. Methods in
+ * `tokenOnly` (those that take a filesystem path) are refused to browser sessions before lookup:
+ * a page that got hold of a session must not be able to read or write the user's files.
+ */
+export function rpcDispatcher(
+  lookup: (method: string) => Method | undefined,
+  tokenOnly: ReadonlySet<string>,
+) {
+  return async (method: string, params: unknown, caller: Caller): Promise<unknown> => {
+    if (caller !== 'token' && tokenOnly.has(method)) throw tokenRequired(method);
     const fn = lookup(method);
     if (!fn)
       throw new RpcFailure({

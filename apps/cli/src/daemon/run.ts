@@ -20,13 +20,14 @@ import type { HomePaths } from '../home.ts';
 import { VERSION } from '../version.ts';
 import { setUpAccount, tryUnlock } from './account-setup.ts';
 import { type ApiServer, type ExtraRoutes, RpcFailure, startApiServer } from './api-server.ts';
-import { attachmentMethods } from './attachment-methods.ts';
+import { attachmentMethods, PATH_METHODS } from './attachment-methods.ts';
 import { channelMethods } from './channel-methods.ts';
 import { faultsFromEnv } from './faults.ts';
 import { createFileBlobStore } from './file-blobs.ts';
 import { groupMethods } from './group-methods.ts';
 import { DEFAULT_LISTEN, rememberedListen, rememberListen } from './listen.ts';
 import { acquireLock } from './lock.ts';
+import { redactPeerIds, shortPeerId } from './log-redaction.ts';
 import { type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
 import { tracerFromEnv } from './trace.ts';
 
@@ -45,6 +46,7 @@ export interface DaemonOptions {
   readonly attachmentMaxBytes?: number;
   /** Start even without a usable account (the desktop app onboards through the API). */
   readonly allowLocked?: boolean;
+  /** Where log lines go (PeerIds in them are shortened first: log-redaction.ts). */
   readonly log: (line: string) => void;
   /** Extra HTTP routes: the desktop app. */
   readonly extraRoutes?: (daemon: DaemonView) => ExtraRoutes;
@@ -97,14 +99,15 @@ const stateError = (state: DaemonState): RpcFailure =>
 
 export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle> {
   const { home } = options;
+  const log = (line: string): void => options.log(redactPeerIds(line));
   const release = acquireLock(home.lockFile, home.dir);
   const cleanups: Array<() => Promise<void> | void> = [release];
   const cleanup = async (): Promise<void> => {
     for (const fn of cleanups.reverse().splice(0)) await Promise.resolve(fn()).catch(() => undefined);
   };
   try {
-    const faults = faultsFromEnv(process.env, options.log);
-    const tracer = tracerFromEnv(process.env, options.log);
+    const faults = faultsFromEnv(process.env, log);
+    const tracer = tracerFromEnv(process.env, log);
     const store = faults.wrapStore(openSqliteStore(home.database));
     cleanups.push(() => store.close());
     let state: DaemonState = hasAccount(store) ? 'locked' : 'no-account';
@@ -140,7 +143,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
             mdns: options.mdns,
             dhtAllowPrivateAddresses: options.privateAddresses ?? false,
           },
-          { log: options.log },
+          { log },
         );
       let unwrapped: ParleyTransport;
       if (options.listen) unwrapped = await transportFor(options.listen);
@@ -192,7 +195,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       messenger = m;
       state = 'ready';
       apiRef?.broadcast('state', { state });
-      options.log(`online as ${account.info.name} (${account.info.peerId})`);
+      log(`online as ${account.info.name} (${shortPeerId(account.info.peerId)})`);
       resolveOnline(m);
     };
 
@@ -235,6 +238,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     const lockedMethod: Method = () => Promise.reject(stateError(state));
     const dispatch = rpcDispatcher(
       (method) => own(setupMethods)(method) ?? (methods ? own(methods)(method) : lockedMethod),
+      PATH_METHODS,
     );
     const extra = options.extraRoutes?.(view);
     const api = await startApiServer({ rpc: dispatch, ...(extra ? { extra } : {}) });

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Transport } from '@parley/core';
+import { shortPeerId as short } from './log-redaction.ts';
 
 const TYPES = ['?', 'msg', 'ack', 'reject', 'group', 'hello'] as const;
 const DIGEST_BYTES = 16;
@@ -99,5 +100,4 @@ function describe(frame: Uint8Array): string {
   return `${type} ${size}`;
 }
 
-const short = (peer: string): string => `…${peer.slice(-6)}`;
 const ms = (since: number): string => `${(performance.now() - since).toFixed(1)}ms`;
