@@ -11,13 +11,13 @@
  *               one of `count` parts of a state too large for one payload (group-state-parts.ts);
  *               part 0 alone carries name (and secret); digest = SHA-256 of the whole `state` payload
  *   leave       {v:1, type:'leave', id, epoch}
- *   sender-key  {v:1, type:'sender-key', id, epoch, key}        key = sender-key distribution (73 bytes)
+ *   sender-key  {v:1, type:'sender-key', id, epoch, key}        key = sender-key distribution (137 bytes)
  *   picture     {v:1, type:'picture', id, epoch, at, picture: {type, data} | null}   (group-picture.ts)
  *
  * Byte fields (card, key) are base64url.
  */
 import { DISPLAY_NAME_MAX_CHARS } from './account.ts';
-import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
+import { concat, fromBase64Url, fromHex, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
 import { InboundError } from './errors.ts';
 import { type GroupPicture, type GroupPictureType, pictureProblem } from './group-picture.ts';
 
@@ -74,6 +74,33 @@ export interface GroupState {
 
 /** Size of the per-epoch group secret. */
 export const GROUP_SECRET_BYTES = 32;
+
+/**
+ * Most a sender-chosen time that decides "the newer wins" (a picture's `at`) may be ahead of our
+ * clock: devices' clocks differ by seconds, not minutes. A time further ahead is refused, so no
+ * one can date a change in the future to make it win over every later one.
+ */
+export const GROUP_CLOCK_AHEAD_MAX_MS: number = 5 * 60_000;
+
+/** Whether a sender-chosen time is further ahead of `now` than GROUP_CLOCK_AHEAD_MAX_MS allows. */
+export const aheadOfClock = (at: number, now: number): boolean => at > now + GROUP_CLOCK_AHEAD_MAX_MS;
+
+/**
+ * The time of a change we make that must win over the one we hold (`previous`): now, or just
+ * after `previous`; but never after a `previous` that is itself ahead of our clock (one stored
+ * before such times were refused), which would date ours ahead too.
+ */
+export const nextChangeTime = (now: number, previous: number | undefined): number =>
+  previous === undefined || aheadOfClock(previous, now) ? now : Math.max(now, previous + 1);
+
+/**
+ * What binds a sender key and its messages to their owner (crypto SPEC.md §12.1, §12.3): the
+ * associated data of every sender-key message and distribution, group id (16 bytes) ‖ UTF-8
+ * of the owner's PeerId. A message is only ever opened with the context of the member it is
+ * attributed to, so it verifies only if that member's key signed it for that member.
+ */
+export const senderKeyContext = (groupId: string, owner: string): Uint8Array =>
+  concat(fromHex(groupId), utf8(owner));
 
 /** One part of a state sent in several (docs/GROUPS.md "Large states"). */
 export interface GroupStatePart {

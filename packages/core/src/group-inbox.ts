@@ -13,9 +13,9 @@
 import { peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
 import { type AppMessage, decodeAppMessage, type MessageRef } from './app-message.ts';
 import { type Effects, insertIncoming } from './apply-message.ts';
-import { fromHex } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
+import { senderKeyContext } from './group-codec.ts';
 import { GROUP_MESSAGE_KINDS } from './group-send.ts';
 import { loadGroup, loadReceivers, memberOf, type StoredGroup, saveReceivers } from './group-store.ts';
 import { groupEffects } from './groups-apply.ts';
@@ -75,7 +75,10 @@ export function receiveGroupFrame(
   const keys = loadReceivers(ctx, tx, groupId, from);
   const key = keys.find((k) => k.receiver.keyId === keyId);
   if (!key) throw new GroupNotReadyError(`${sender.name}'s sender key has not arrived yet`);
-  const { receiver, plaintext } = senderKeyDecrypt(key.receiver, message, fromHex(groupId), ctx.primitives);
+  // Opened in the context of the member Noise authenticated: a frame relayed by someone else, or
+  // signed with a key registered to another member, does not verify (crypto SPEC.md §12.3).
+  const context = senderKeyContext(groupId, from);
+  const { receiver, plaintext } = senderKeyDecrypt(key.receiver, message, context, ctx.primitives);
   const app = decodeAppMessage(plaintext);
   if (!GROUP_MESSAGE_KINDS.has(app.body.kind))
     throw new InboundError('bad-message', `a ${app.body.kind} message cannot come through a group`);

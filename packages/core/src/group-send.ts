@@ -10,14 +10,7 @@
  * distribution to every member we have not sent it to, states we owe, and
  * removing members who announced they leave (first admin only).
  */
-import {
-  type ContactCard,
-  createSenderKey,
-  decodeContactCard,
-  initiateSession,
-  senderKeyDistribution,
-  senderKeyEncrypt,
-} from '@parley/crypto';
+import { createSenderKey, senderKeyDistribution, senderKeyEncrypt } from '@parley/crypto';
 import {
   type AppBody,
   EPHEMERAL_KINDS,
@@ -34,8 +27,10 @@ import {
   GROUP_PAIRWISE_MAX_MEMBERS,
   GROUP_SECRET_BYTES,
   type GroupState,
+  senderKeyContext,
   withoutSecret,
 } from './group-codec.ts';
+import { memberSession } from './group-sessions.ts';
 import { encodeStatePayloads } from './group-state-parts.ts';
 import {
   isAdmin,
@@ -48,8 +43,7 @@ import {
 } from './group-store.ts';
 import { encodeTopicMessage, logMessage, topicOf } from './group-topic.ts';
 import { compose, newMessageId, outgoingRecord } from './outbound.ts';
-import { saveSession } from './session-store.ts';
-import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
+import type { MessageRecord, StoreTx } from './store.ts';
 import { FRAME_MAX_BYTES } from './transport.ts';
 import type { StoredBody } from './views.ts';
 
@@ -104,7 +98,13 @@ export function composeGroup(
   const seq = visible ? tx.maxSenderSeq(g.state.id, 'self') + 1 : 0;
   const sentAt = ctx.now();
   const plaintext = encodeAppMessage({ id, seq, sentAt, body });
-  const { state, message } = senderKeyEncrypt(own.key, plaintext, fromHex(g.state.id), ctx.primitives);
+  const me = ctx.account.info.peerId;
+  const { state, message } = senderKeyEncrypt(
+    own.key,
+    plaintext,
+    senderKeyContext(g.state.id, me),
+    ctx.primitives,
+  );
   const frame = encodeFrame({ type: 'group', groupId: g.state.id, message });
   if (frame.length > FRAME_MAX_BYTES)
     throw new CoreError('message-too-large', `the message is too large to send (${frame.length} bytes)`);
@@ -121,7 +121,7 @@ export function composeGroup(
   if (topic) {
     // Large group: one publish instead of one frame per member; our log answers catch-up (durability).
     if (body.kind === 'typing') throw new CoreError('not-allowed', 'typing is not sent to large groups');
-    logMessage(ctx, tx, g.state.id, ctx.account.info.peerId, message);
+    logMessage(ctx, tx, g.state.id, me, message);
     saveOwnKey(ctx, tx, g.state.id, { ...own, key: state });
     return { record, frame, recipients, kicks, publish: { topic, data: encodeTopicMessage(message) } };
   }
@@ -147,24 +147,6 @@ export function composeGroup(
 const textBody = (body: Extract<AppBody, { kind: 'text' }>): StoredBody =>
   body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
 
-/**
- * Starts a session with a member who is not (yet) a contact with a session,
- * from the card the group carries. Only the lower PeerId does this; the other
- * waits for the first message. The card's one-time prekey is not used: it was
- * most likely spent by the invite the card came from.
- */
-function startSession(ctx: Ctx, tx: StoreTx, contact: ContactRecord, cardBytes: Uint8Array): boolean {
-  try {
-    const { oneTimePrekey: _spent, ...card } = decodeContactCard(cardBytes, ctx.primitives);
-    if (card.peerId !== contact.peerId) return false;
-    const session = initiateSession(ctx.account.identity, card as ContactCard, ctx.random, ctx.primitives);
-    saveSession(tx, ctx.account.vault, contact.id, session);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** A pairwise MSG to a member, if we have (or may start) a session; false = later. */
 export function sendControl(
   ctx: Ctx,
@@ -174,11 +156,7 @@ export function sendControl(
   payload: Uint8Array,
 ): boolean {
   const contact = tx.getContactByPeerId(peerId);
-  if (!contact) return false;
-  if (!tx.getSession(contact.id)) {
-    const card = memberOf(g, peerId)?.card ?? contact.card;
-    if (ctx.account.info.peerId > peerId || !startSession(ctx, tx, contact, card)) return false;
-  }
+  if (!contact || !memberSession(ctx, tx, g, contact)) return false;
   try {
     compose(ctx, tx, contact, { kind: 'group', payload });
     return true;
@@ -269,7 +247,7 @@ export function syncGroup(ctx: Ctx, tx: StoreTx, start: StoredGroup): string[] {
       type: 'sender-key',
       id: g.state.id,
       epoch: g.state.epoch,
-      key: senderKeyDistribution(own.key),
+      key: senderKeyDistribution(own.key, senderKeyContext(g.state.id, me), ctx.primitives),
     });
     const sent = pending.filter((p) => sendControl(ctx, tx, g, p, payload));
     if (sent.length > 0) {

@@ -12,9 +12,13 @@
  *   answer    = version u8 (1) ‖ kind u8 (0x02) ‖ count u16 ‖ count × (length u32 ‖ sender-key message)
  *
  * No field names the sender: a message is matched to the current member
- * whose sender key has its key id AND whose signing key verifies it, so a
- * relaying peer (or a member answering a query) can neither forge nor
- * misattribute anything. Replays are refused by the receiver state itself.
+ * whose sender key has its key id AND whose signing key verifies it in that
+ * member's own context (group id ‖ PeerId, signed by the sender: crypto
+ * SPEC.md §12.3). The sender is the owner the key is registered to, never a
+ * claimed field, and a member who registered another member's key as theirs
+ * still cannot have that member's posts verify as theirs; so a relaying peer
+ * (or a member answering a query) can neither forge nor misattribute anything.
+ * Replays are refused by the receiver state itself.
  */
 
 import type { Primitives } from '@parley/crypto';
@@ -24,7 +28,7 @@ import type { Effects } from './apply-message.ts';
 import { concat, fromHex, toHex, utf8 } from './bytes.ts';
 import type { Ctx } from './context.ts';
 import { InboundError } from './errors.ts';
-import { GROUP_MAX_MEMBERS } from './group-codec.ts';
+import { GROUP_MAX_MEMBERS, senderKeyContext } from './group-codec.ts';
 import { applyGroupMessage } from './group-inbox.ts';
 import { GROUP_MESSAGE_KINDS } from './group-send.ts';
 import { loadReceivers, memberOf, SENDER_KEYS_KEPT, type StoredGroup, saveReceivers } from './group-store.ts';
@@ -223,7 +227,7 @@ export function ingestTopicMessage(
     if (!key) continue;
     let opened: ReturnType<typeof senderKeyDecrypt>;
     try {
-      opened = senderKeyDecrypt(key.receiver, message, fromHex(g.state.id), ctx.primitives);
+      opened = senderKeyDecrypt(key.receiver, message, senderKeyContext(g.state.id, peer), ctx.primitives);
     } catch (error) {
       if (error instanceof DecryptError || error instanceof LimitError) continue; // another member's key id?
       throw error;

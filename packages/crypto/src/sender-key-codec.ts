@@ -3,16 +3,27 @@
  * member sends to each other member over the pairwise sessions, and the
  * versioned persistence of both states. Every length is checked before it is
  * read; malformed input raises {@link FormatError}.
+ *
+ * A distribution carries a proof of possession: the sender key's own
+ * signature over its key id and signing public key in the owner's context
+ * (the caller's associated data; core: group id ‖ owner PeerId). A member who
+ * forwards another member's distribution as their own cannot produce it, so
+ * a signing key can only be registered to the member who holds it.
  * @module
  */
-import { failFormat, Reader, Writer } from './bytes.ts';
-import { FormatError } from './errors.ts';
-import { KEY_BYTES } from './primitives.ts';
+import { failFormat, Reader, utf8, Writer } from './bytes.ts';
+import { FormatError, KeyError } from './errors.ts';
+import { KEY_BYTES, type Primitives, SIGNATURE_BYTES } from './primitives.ts';
 import { MAX_SENDER_KEY_STORED, SenderKeyReceiver, SenderKeyState } from './sender-key.ts';
 import { SENDER_KEY_VERSION } from './sender-key-message.ts';
 
-/** version u8 ‖ key id u32 ‖ iteration u32 ‖ chain key 32 ‖ signing public key 32, bytes. */
-export const SENDER_KEY_DISTRIBUTION_BYTES: number = 1 + 4 + 4 + 2 * KEY_BYTES;
+/**
+ * version u8 ‖ key id u32 ‖ iteration u32 ‖ chain key 32 ‖ signing public key 32 ‖ proof of
+ * possession 64, bytes.
+ */
+export const SENDER_KEY_DISTRIBUTION_BYTES: number = 1 + 4 + 4 + 2 * KEY_BYTES + SIGNATURE_BYTES;
+/** Domain of the distribution's proof of possession (distinct from message signatures). */
+const POSSESSION_LABEL: Uint8Array = utf8('Parley_SenderKey_v2_Distribution');
 /** Version byte of the stored sender-key states. */
 export const SENDER_KEY_ENCODING_VERSION = 1;
 /** Kind byte of a stored state: our own sending state. */
@@ -21,26 +32,57 @@ const KIND_OWN = 1;
 const KIND_RECEIVER = 2;
 
 /**
+ * What the proof of possession signs (SPEC.md §12.1):
+ * `"Parley_SenderKey_v2_Distribution" ‖ u32 len(ad) ‖ ad ‖ u32 keyId ‖ signingPublic`.
+ */
+function possessionBytes(associatedData: Uint8Array, keyId: number, signingPublic: Uint8Array): Uint8Array {
+  const w = new Writer(POSSESSION_LABEL.length + 8 + associatedData.length + KEY_BYTES);
+  w.bytes(POSSESSION_LABEL);
+  w.u32(associatedData.length);
+  w.bytes(associatedData);
+  w.u32(keyId);
+  w.bytes(signingPublic);
+  return w.finish();
+}
+
+/**
  * The distribution message of our sender key (contains the chain key: send it
  * only inside a pairwise Double Ratchet session, to current members).
- * @example for (const m of members) send(m, senderKeyDistribution(mine));
+ * `associatedData` names the owner in its group (core: group id ‖ our PeerId),
+ * the same bytes our messages are encrypted with.
+ * @example for (const m of members) send(m, senderKeyDistribution(mine, groupAndMe, p));
  */
-export function senderKeyDistribution(state: SenderKeyState): Uint8Array {
+export function senderKeyDistribution(
+  state: SenderKeyState,
+  associatedData: Uint8Array,
+  p: Primitives,
+): Uint8Array {
   const w = new Writer(SENDER_KEY_DISTRIBUTION_BYTES);
   w.u8(SENDER_KEY_VERSION);
   w.u32(state.keyId);
   w.u32(state.iteration);
   w.bytes(state.chainKey);
   w.bytes(state.signingPublic);
+  w.bytes(
+    p.ed25519Sign(state.signingSecret, possessionBytes(associatedData, state.keyId, state.signingPublic)),
+  );
   return w.finish();
 }
 
 /**
  * Inverse of {@link senderKeyDistribution}: a receiving state with no skipped
- * keys, able to read messages from the distributed iteration on.
- * @example const receiver = decodeSenderKeyDistribution(plaintextFromPairwiseSession);
+ * keys, able to read messages from the distributed iteration on. Pass the
+ * context of the member it came from (core: group id ‖ the PeerId of the
+ * pairwise session it arrived on). Malformed → FormatError; a proof of
+ * possession that does not verify in that context (another member's key,
+ * another group) → KeyError('bad-signature').
+ * @example const receiver = decodeSenderKeyDistribution(plaintextFromPairwiseSession, groupAndSender, p);
  */
-export function decodeSenderKeyDistribution(bytes: Uint8Array): SenderKeyReceiver {
+export function decodeSenderKeyDistribution(
+  bytes: Uint8Array,
+  associatedData: Uint8Array,
+  p: Primitives,
+): SenderKeyReceiver {
   const r = new Reader(bytes, failFormat);
   if (r.u8('distribution version') !== SENDER_KEY_VERSION)
     throw new FormatError('bad-version', 'sender key distribution version');
@@ -48,7 +90,13 @@ export function decodeSenderKeyDistribution(bytes: Uint8Array): SenderKeyReceive
   const iteration = r.u32('iteration');
   const chainKey = r.bytesN(KEY_BYTES, 'chain key');
   const signingPublic = r.bytesN(KEY_BYTES, 'signing public key');
+  const proof = r.bytesN(SIGNATURE_BYTES, 'proof of possession');
   r.end('sender key distribution');
+  if (!p.ed25519Verify(proof, possessionBytes(associatedData, keyId, signingPublic), signingPublic))
+    throw new KeyError(
+      'bad-signature',
+      'the sender key distribution is not signed by its own key for this sender',
+    );
   return new SenderKeyReceiver({ keyId, iteration, chainKey, signingPublic, skipped: new Map() });
 }
 

@@ -14,7 +14,12 @@ import { MAX_PLAINTEXT_BYTES } from './message.ts';
 import { AEAD_NONCE_BYTES, KEY_BYTES, type Primitives, SIGNATURE_BYTES } from './primitives.ts';
 import { draw, type RandomSource } from './random.ts';
 import { Redacted } from './redact.ts';
-import { parseSenderKeyMessage, SENDER_KEY_HEADER_BYTES, senderKeyHeader } from './sender-key-message.ts';
+import {
+  parseSenderKeyMessage,
+  SENDER_KEY_HEADER_BYTES,
+  senderKeyHeader,
+  senderKeySignedBytes,
+} from './sender-key-message.ts';
 
 /** Most message keys derived and kept for one gap in a sender chain (as MAX_SKIP). */
 export const MAX_SENDER_KEY_SKIP = 1000;
@@ -128,7 +133,7 @@ function messageKey(p: Primitives, seed: Uint8Array): [key: Uint8Array, nonce: U
   return pair;
 }
 
-/** AEAD associated data: the 9-byte header ‖ the caller's associated data (e.g. the group id). */
+/** AEAD associated data: the 9-byte header ‖ the caller's associated data (core: group id ‖ sender). */
 function aeadAd(header: Uint8Array, associatedData: Uint8Array): Uint8Array {
   const ad = new Uint8Array(SENDER_KEY_HEADER_BYTES + associatedData.length);
   ad.set(header);
@@ -139,8 +144,11 @@ function aeadAd(header: Uint8Array, associatedData: Uint8Array): Uint8Array {
 /**
  * Encrypt one group message (SPEC.md §12.3). Pure: returns the next state
  * (iteration + 1, next chain key) and the message; `state` is unchanged.
+ * `associatedData` is bound by the AEAD and the signature, never sent: pass
+ * what identifies the sender in its group (core: group id ‖ sender PeerId),
+ * the same bytes the receiver will pass to {@link senderKeyDecrypt}.
  * Throws LimitError('counter-overflow') once iteration 2^32 − 2 was sent.
- * @example const { state: next, message } = senderKeyEncrypt(state, utf8('hi all'), groupId, p);
+ * @example const { state: next, message } = senderKeyEncrypt(state, utf8('hi all'), groupAndSender, p);
  */
 export function senderKeyEncrypt(
   state: SenderKeyState,
@@ -156,11 +164,12 @@ export function senderKeyEncrypt(
   const header = senderKeyHeader(state.keyId, state.iteration);
   const sealed = p.aeadSeal(key, nonce, plaintext, aeadAd(header, associatedData));
   wipe(seed, key);
-  const signedLength = SENDER_KEY_HEADER_BYTES + sealed.length;
-  const message = new Uint8Array(signedLength + SIGNATURE_BYTES);
+  const bodyLength = SENDER_KEY_HEADER_BYTES + sealed.length;
+  const message = new Uint8Array(bodyLength + SIGNATURE_BYTES);
   message.set(header);
   message.set(sealed, SENDER_KEY_HEADER_BYTES);
-  message.set(p.ed25519Sign(state.signingSecret, message.subarray(0, signedLength)), signedLength);
+  const signed = senderKeySignedBytes(associatedData, message.subarray(0, bodyLength));
+  message.set(p.ed25519Sign(state.signingSecret, signed), bodyLength);
   return { state: new SenderKeyState({ ...state, iteration: state.iteration + 1, chainKey }), message };
 }
 
@@ -193,7 +202,9 @@ function checkLimits(r: SenderKeyReceiver, iteration: number): void {
 /**
  * Decrypt one group message from the member whose sender key `receiver` holds
  * (SPEC.md §12.4). Order: length, version and key id checked before anything
- * is read; the Ed25519 signature verified (strict) before any key is derived;
+ * is read; the Ed25519 signature over the caller's associated data and the
+ * message verified (strict) before any key is derived: with the wrong
+ * associated data (another group, another sender) it never verifies;
  * replay/duplicate refused; limits checked; keys derived forward on a copy,
  * skipped seeds kept. Any forged, tampered, truncated, replayed or foreign
  * message throws the one generic DecryptError; a genuine message beyond a
@@ -210,7 +221,8 @@ export function senderKeyDecrypt(
 ): { readonly receiver: SenderKeyReceiver; readonly plaintext: Uint8Array } {
   const m = parseSenderKeyMessage(message);
   if (m.keyId !== receiver.keyId) throw new DecryptError();
-  if (!p.ed25519Verify(m.signature, m.signed, receiver.signingPublic)) throw new DecryptError();
+  const signed = senderKeySignedBytes(associatedData, m.body);
+  if (!p.ed25519Verify(m.signature, signed, receiver.signingPublic)) throw new DecryptError();
   if (m.iteration < receiver.iteration) {
     const seed = receiver.skipped.get(m.iteration);
     if (seed === undefined) throw new DecryptError(); // replay, duplicate, or older than the distribution

@@ -25,7 +25,11 @@ describe('redaction', () => {
   ).session;
   const fileKey = createFileKey(rnd);
   const senderKey = createSenderKey(rnd, p);
-  const senderKeyReceiver = decodeSenderKeyDistribution(senderKeyDistribution(senderKey));
+  const senderKeyReceiver = decodeSenderKeyDistribution(
+    senderKeyDistribution(senderKey, text('g'), p),
+    text('g'),
+    p,
+  );
   const cases: [string, object, Uint8Array[]][] = [
     ['identity', alice.identity, [alice.identity.signingSecret, alice.identity.agreementSecret]],
     ['signed prekey', alice.spk, [alice.spk.secretKey]],

@@ -33,11 +33,28 @@ import { backends, counting, seededRandom, str, text } from './helpers.ts';
 import { runSenderKeyGroup, type SenderKeyVectors } from './vectors/sender-key-group.ts';
 
 const golden: SenderKeyVectors = JSON.parse(
-  readFileSync(new URL('./vectors/sender-key-v1.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./vectors/sender-key-v2.json', import.meta.url), 'utf8'),
 );
-const GROUP = text('group-1');
+/** Version 1 (superseded): its stored states must still be what version 2 reaches. */
+const goldenV1: {
+  distributionToBob: string;
+  messages: { bytes: string }[];
+  final: SenderKeyVectors['final'];
+} = JSON.parse(readFileSync(new URL('./vectors/sender-key-v1.json', import.meta.url), 'utf8'));
+/** The caller's associated data, as core passes it: group id ‖ sender id. */
+const GROUP = text('group-1/alice');
+/** Another member's context (same group): what Alice's key must never verify under. */
+const AS_MALLORY = text('group-1/mallory');
+const fromHexString = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
 /** Primitives that derive keys or decrypt: none may run before the signature and limits pass. */
 const DERIVING = ['hmacSha256', 'hkdfSha256', 'aeadOpen', 'aeadSeal'];
+
+/** What a message signature covers (SPEC.md §12.3), spelled out independently of the code. */
+function signedBytes(ad: Uint8Array, body: Uint8Array): Uint8Array {
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, ad.length);
+  return new Uint8Array([...text('Parley_SenderKey_v2_Message'), ...length, ...ad, ...body]);
+}
 
 /** The chain key `steps` iterations ahead (SPEC.md §12.2: ck' = HMAC(ck, 0x02)). */
 function advance(p: Primitives, state: SenderKeyState, steps: number): SenderKeyState {
@@ -50,7 +67,7 @@ describe.each(backends)('sender keys (%s)', (name, p) => {
   const setup = (seed: string) => {
     const rnd = seededRandom(`sender-key-${name}-${seed}`);
     const alice = createSenderKey(rnd, p);
-    return { rnd, alice, bob: decodeSenderKeyDistribution(senderKeyDistribution(alice)) };
+    return { rnd, alice, bob: decodeSenderKeyDistribution(senderKeyDistribution(alice, GROUP, p), GROUP, p) };
   };
   const send = (state: SenderKeyState, count: number): [SenderKeyState, Uint8Array[]] => {
     const out: Uint8Array[] = [];
@@ -65,10 +82,11 @@ describe.each(backends)('sender keys (%s)', (name, p) => {
   const expectUnchanged = (before: SenderKeyReceiver, snapshot: string) =>
     expect(toHex(serializeSenderKeyReceiver(before))).toBe(snapshot);
 
-  it('round trip; encrypt is pure; the distribution is 73 bytes', () => {
+  it('round trip; encrypt is pure; the distribution is 137 bytes', () => {
     const { alice, bob } = setup('round-trip');
-    const dist = senderKeyDistribution(alice);
+    const dist = senderKeyDistribution(alice, GROUP, p);
     expect(dist.length).toBe(SENDER_KEY_DISTRIBUTION_BYTES);
+    expect(dist.length).toBe(137);
     const aliceBefore = serializeSenderKey(alice);
     const r = senderKeyEncrypt(alice, text('hello group'), GROUP, p);
     expect(toHex(serializeSenderKey(alice))).toBe(toHex(aliceBefore));
@@ -131,9 +149,57 @@ describe.each(backends)('sender keys (%s)', (name, p) => {
     for (const m of [badSig, forged, otherKey.message]) {
       expect(() => senderKeyDecrypt(bob, m, GROUP, p)).toThrow(DecryptError);
     }
-    expect(() => senderKeyDecrypt(bob, genuine, text('group-2'), p)).toThrow(DecryptError);
+    expect(() => senderKeyDecrypt(bob, genuine, text('group-2/alice'), p)).toThrow(DecryptError);
     expectUnchanged(bob, snapshot);
     expect(str(senderKeyDecrypt(bob, genuine, GROUP, p).plaintext)).toBe('genuine');
+  });
+
+  it("binds the sender: a member who holds Alice's whole key (chain and signing public key) as hers cannot have Alice's messages attributed to her", () => {
+    const { alice, bob } = setup('binding');
+    const genuine = senderKeyEncrypt(alice, text('from alice'), GROUP, p).message;
+    // Mallory registered Alice's key as her own: the receiver state is identical, only the context differs.
+    const c = counting(p);
+    expect(() => senderKeyDecrypt(bob, genuine, AS_MALLORY, c.p)).toThrow(DecryptError);
+    expect(c.names()).toEqual(['ed25519Verify']); // refused by the signature, before any key is derived
+    // Nor can she re-sign it (she has no signing secret), nor replay it with Alice's context under her key id.
+    expect(str(senderKeyDecrypt(bob, genuine, GROUP, p).plaintext)).toBe('from alice');
+    // The length prefix: moving bytes between the associated data and the message does not verify.
+    const shifted = text('group-1/alic');
+    const moved = new Uint8Array([
+      ...genuine.subarray(0, genuine.length - 64),
+      0x65,
+      ...genuine.subarray(-64),
+    ]);
+    expect(() => senderKeyDecrypt(bob, moved, shifted, p)).toThrow(DecryptError);
+  });
+
+  it("distribution: a proof of possession binds the key to its owner's context; another member cannot pass it off as hers", () => {
+    const { rnd, alice } = setup('possession');
+    const dist = senderKeyDistribution(alice, GROUP, p);
+    const r = decodeSenderKeyDistribution(dist, GROUP, p);
+    expect([r.keyId, r.iteration, toHex(r.signingPublic)]).toEqual([
+      alice.keyId,
+      0,
+      toHex(alice.signingPublic),
+    ]);
+    // Mallory forwards Alice's distribution as her own (her context), or changes the key id or key.
+    const badProof = expect.objectContaining({ name: 'KeyError', code: 'bad-signature' });
+    expect(() => decodeSenderKeyDistribution(dist, AS_MALLORY, p)).toThrow(badProof);
+    expect(() => decodeSenderKeyDistribution(dist, text('group-2/alice'), p)).toThrow(badProof);
+    for (const at of [1, 4, 9 + 32, 9 + 63, dist.length - 1]) {
+      const t = dist.slice();
+      t[at]! ^= 1;
+      expect(() => decodeSenderKeyDistribution(t, GROUP, p)).toThrow(badProof);
+    }
+    // Mallory's own key with Alice's key id: valid for Mallory, useless against Alice's messages.
+    const mallory = new SenderKeyState({ ...createSenderKey(rnd, p), keyId: alice.keyId });
+    const asHers = decodeSenderKeyDistribution(senderKeyDistribution(mallory, AS_MALLORY, p), AS_MALLORY, p);
+    const genuine = senderKeyEncrypt(alice, text('x'), GROUP, p).message;
+    for (const ad of [GROUP, AS_MALLORY])
+      expect(() => senderKeyDecrypt(asHers, genuine, ad, p)).toThrow(DecryptError);
+    // The chain key and iteration are not covered (the pairwise session authenticates them).
+    const later = senderKeyDistribution(new SenderKeyState({ ...alice, iteration: 5 }), GROUP, p);
+    expect(decodeSenderKeyDistribution(later, GROUP, p).iteration).toBe(5);
   });
 
   it('tampering any byte, truncating or extending: the same generic error, state and input unchanged', () => {
@@ -177,7 +243,10 @@ describe.each(backends)('sender keys (%s)', (name, p) => {
     // A genuinely signed message claiming iteration 2^32-1.
     const m = senderKeyEncrypt(alice, text('x'), GROUP, p).message;
     new DataView(m.buffer).setUint32(5, MAX_SENDER_KEY_ITERATION);
-    m.set(p.ed25519Sign(alice.signingSecret, m.subarray(0, m.length - 64)), m.length - 64);
+    m.set(
+      p.ed25519Sign(alice.signingSecret, signedBytes(GROUP, m.subarray(0, m.length - 64))),
+      m.length - 64,
+    );
     const c = counting(p);
     expect(() => senderKeyDecrypt(bob, m, GROUP, c.p)).toThrow(LimitError);
     expect(c.names()).toEqual(['ed25519Verify']);
@@ -237,7 +306,7 @@ describe.each(backends)('sender keys (%s)', (name, p) => {
     expect(() => deserializeSenderKeyReceiver(bad)).toThrow(expect.objectContaining({ code: 'bad-version' }));
     for (const input of decoderInputs()) {
       for (const decode of [
-        decodeSenderKeyDistribution,
+        (b: Uint8Array) => decodeSenderKeyDistribution(b, GROUP, p),
         deserializeSenderKey,
         deserializeSenderKeyReceiver,
       ]) {
@@ -247,13 +316,33 @@ describe.each(backends)('sender keys (%s)', (name, p) => {
     }
   });
 
-  it('golden vector sender-key-v1.json: the seeded scenario reproduces every byte', () => {
+  it('golden vector sender-key-v2.json: the seeded scenario reproduces every byte', () => {
     expect(JSON.parse(JSON.stringify(runSenderKeyGroup(p)))).toEqual(golden);
     const replay = runSenderKeyGroup(
       p,
       golden.messages.map((m) => m.bytes),
     );
     expect(replay.final).toEqual(golden.final);
+  });
+
+  it('golden vector sender-key-v1.json (superseded): the same chain and stored states; its wire bytes are refused', () => {
+    // Same seed and draws: version 2 changed the signatures and distributions, not the chain or storage.
+    expect(golden.final).toEqual(goldenV1.final);
+    for (const hex of Object.values(goldenV1.final)) {
+      const bytes = fromHexString(hex);
+      const again =
+        hex === goldenV1.final.alice
+          ? serializeSenderKey(deserializeSenderKey(bytes))
+          : serializeSenderKeyReceiver(deserializeSenderKeyReceiver(bytes));
+      expect(toHex(again)).toBe(hex);
+    }
+    const ad = fromHexString(golden.associatedData);
+    expect(() => decodeSenderKeyDistribution(fromHexString(goldenV1.distributionToBob), ad, p)).toThrow(
+      expect.objectContaining({ name: 'FormatError', code: 'bad-version' }),
+    );
+    const bob = decodeSenderKeyDistribution(fromHexString(golden.distributionToBob), ad, p);
+    for (const m of goldenV1.messages)
+      expect(() => senderKeyDecrypt(bob, fromHexString(m.bytes), ad, p)).toThrow(DecryptError);
   });
 
   it('property: any delivery order with duplicates decrypts each message exactly once', () => {
@@ -294,12 +383,11 @@ describe('sender keys: differential noble vs node', () => {
     const b = make(nodePrimitives);
     expect(toHex(serializeSenderKey(a.alice))).toBe(toHex(serializeSenderKey(b.alice)));
     expect(toHex(a.message)).toBe(toHex(b.message));
-    const dist = senderKeyDistribution(a.alice);
-    expect(
-      str(senderKeyDecrypt(decodeSenderKeyDistribution(dist), a.message, GROUP, nodePrimitives).plaintext),
-    ).toBe('same bytes');
-    expect(
-      str(senderKeyDecrypt(decodeSenderKeyDistribution(dist), b.message, GROUP, noblePrimitives).plaintext),
-    ).toBe('same bytes');
+    const dist = senderKeyDistribution(a.alice, GROUP, noblePrimitives);
+    expect(toHex(senderKeyDistribution(b.alice, GROUP, nodePrimitives))).toBe(toHex(dist));
+    const onNode = decodeSenderKeyDistribution(dist, GROUP, nodePrimitives);
+    const onNoble = decodeSenderKeyDistribution(dist, GROUP, noblePrimitives);
+    expect(str(senderKeyDecrypt(onNode, a.message, GROUP, nodePrimitives).plaintext)).toBe('same bytes');
+    expect(str(senderKeyDecrypt(onNoble, b.message, GROUP, noblePrimitives).plaintext)).toBe('same bytes');
   });
 });

@@ -1,9 +1,13 @@
 /**
- * The golden group scenario behind sender-key-v1.json: Alice creates a sender
+ * The golden group scenario behind sender-key-v2.json: Alice creates a sender
  * key, distributes it to Bob (from iteration 0) and, after two messages, to a
  * late-joining Carol; Bob receives out of order (skipped keys), Carol only from
  * her distribution on. All randomness from the seeded RNG of ../helpers.ts.
  * `stored` replays delivery from the committed messages instead of fresh ones.
+ *
+ * The same seed and draws as version 1 (sender-key-v1.json): only the message
+ * signatures and the distributions changed (SPEC.md §12), so the chain and the
+ * stored states it ends with are byte-for-byte those of version 1.
  */
 import {
   createSenderKey,
@@ -20,8 +24,9 @@ import {
 import { seededRandom, str, text } from '../helpers.ts';
 
 export const SENDER_KEY_SEED = 'parley sender key v1';
-/** The caller's associated data: the group id. */
+/** The caller's associated data is the group id ‖ the sender's id (as core binds them). */
 export const GROUP_ID = 'parley-golden-group';
+export const SENDER = 'alice';
 
 const TEXTS: readonly string[] = [
   'hello group',
@@ -35,10 +40,13 @@ const BOB_ORDER: readonly number[] = [0, 2, 3, 1, 4];
 const CAROL_ORDER: readonly number[] = [2, 3, 4];
 
 export interface SenderKeyVectors {
-  readonly version: 1;
+  readonly version: 2;
   readonly seed: string;
   readonly rng: string;
   readonly groupId: string;
+  readonly sender: string;
+  /** Hex of what both the AEAD and the signatures bind: utf8(groupId) ‖ utf8(sender). */
+  readonly associatedData: string;
   readonly kdf: string;
   readonly distributionToBob: string;
   readonly distributionToCarol: string;
@@ -49,13 +57,13 @@ export interface SenderKeyVectors {
 
 export function runSenderKeyGroup(p: Primitives, stored?: readonly string[]): SenderKeyVectors {
   const rnd = seededRandom(SENDER_KEY_SEED);
-  const ad = text(GROUP_ID);
+  const ad = new Uint8Array([...text(GROUP_ID), ...text(SENDER)]);
   let alice = createSenderKey(rnd, p);
-  const distributionToBob = senderKeyDistribution(alice);
+  const distributionToBob = senderKeyDistribution(alice, ad, p);
   let distributionToCarol: Uint8Array = new Uint8Array(0);
   const messages: SenderKeyVectors['messages'] = [];
   for (const [i, t] of TEXTS.entries()) {
-    if (i === 2) distributionToCarol = senderKeyDistribution(alice);
+    if (i === 2) distributionToCarol = senderKeyDistribution(alice, ad, p);
     const r = senderKeyEncrypt(alice, text(t), ad, p);
     alice = r.state;
     messages.push({ iteration: i, plaintext: t, bytes: toHex(r.message) });
@@ -70,13 +78,15 @@ export function runSenderKeyGroup(p: Primitives, stored?: readonly string[]): Se
     }
     return r;
   };
-  const bob = receive(decodeSenderKeyDistribution(distributionToBob), BOB_ORDER);
-  const carol = receive(decodeSenderKeyDistribution(distributionToCarol), CAROL_ORDER);
+  const bob = receive(decodeSenderKeyDistribution(distributionToBob, ad, p), BOB_ORDER);
+  const carol = receive(decodeSenderKeyDistribution(distributionToCarol, ad, p), CAROL_ORDER);
   return {
-    version: 1,
+    version: 2,
     seed: SENDER_KEY_SEED,
     rng: 'block i = SHA-256(utf8(seed) || u32be(i)); output = block0 || block1 || ... consumed in order',
     groupId: GROUP_ID,
+    sender: SENDER,
+    associatedData: toHex(ad),
     kdf: 'seed = HMAC(ck, 01), ck\' = HMAC(ck, 02); key || nonce = HKDF(seed, 00*32, "Parley_SenderKey_v1_ChaCha20Poly1305", 44)',
     distributionToBob: toHex(distributionToBob),
     distributionToCarol: toHex(distributionToCarol),
