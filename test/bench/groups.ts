@@ -135,6 +135,20 @@ async function channelBench() {
   };
 }
 
+/** Members join every group they are invited to, at once (an invitation is a request: docs/GROUPS.md). */
+function acceptInvitations(m: Messenger): void {
+  m.events.on('group', (e) => {
+    if (e.change !== 'invited') return;
+    queueMicrotask(() => {
+      try {
+        m.acceptGroup(e.group.id);
+      } catch {
+        // withdrawn or replaced meanwhile: the newer invitation comes with its own event
+      }
+    });
+  });
+}
+
 /** `topicMinMembers`: the messenger's threshold for gossipsub (large-group) mode; 51 = always pairwise. */
 async function groupBench(topicMinMembers: number) {
   const network = createMemoryNetwork();
@@ -151,6 +165,7 @@ async function groupBench(topicMinMembers: number) {
       limits: { groupTopicMinMembers: topicMinMembers },
     });
     await m.start();
+    acceptInvitations(m);
     return m;
   };
   const creator = await make('creator');
@@ -227,6 +242,7 @@ async function largeGroupBench(size: number) {
       random: systemRandom,
     });
     await messenger.start();
+    acceptInvitations(messenger);
     return { name, store, transport, messenger };
   };
   const admin = await make('admin');

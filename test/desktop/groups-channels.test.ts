@@ -1,7 +1,7 @@
 /**
  * Parley Desktop: groups and channels between three daemons on loopback
  * (A befriends B and C through the harness). A creates a group with B and C
- * in the UI and writes; B replies in B's UI; A sees the reply under B's
+ * in the UI; B joins it from the invitation banner (C through the API); A writes; B replies in B's UI; A sees the reply under B's
  * name and three members in "Group info", sets a group picture that B sees as the group's
  * avatar. A creates a public channel, copies
  * its follow link, B follows it in B's UI, A posts, and B sees the post with
@@ -74,9 +74,22 @@ describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
     await dialog.getByRole('checkbox', { name: 'Cleo' }).check();
     await dialog.getByRole('button', { name: 'Create group' }).click();
     await a.page.getByRole('region', { name: 'Group Hikers' }).waitFor();
-    await send(a.page, 'Hello hikers, this is Ann');
 
+    // For B it is an invitation, a request: B joins in the UI, Cleo through the API.
     await chat(b.page, 'Hikers').click({ timeout: UI_TIMEOUT_MS });
+    const invitation = b.page.getByRole('region', { name: 'Group invitation' });
+    await invitation.getByText('Ann invited you to Hikers').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await b.page.getByRole('textbox', { name: 'Message', exact: true }).count()).toBe(0);
+    await invitation.getByRole('button', { name: 'Join group' }).click();
+    await b.page.getByRole('textbox', { name: 'Message', exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await eventually(async () =>
+      (await world.rpc<Array<{ name: string; status: string }>>(cHome, 'groups.list')).some(
+        (g) => g.name === 'Hikers' && g.status === 'invited',
+      ),
+    );
+    await world.rpc(cHome, 'groups.accept', { group: 'Hikers' });
+
+    await send(a.page, 'Hello hikers, this is Ann');
     const fromAnn = message(b.page, 'Hello hikers, this is Ann');
     await fromAnn.waitFor({ timeout: UI_TIMEOUT_MS });
     expect(await fromAnn.getAttribute('aria-label')).toMatch(/^Ann, /);

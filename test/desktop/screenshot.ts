@@ -69,9 +69,15 @@ try {
   await pause();
   await say(alice, 'Bob Marsh', 'See you then!');
   await world.rpc(alice, 'groups.create', { name: 'Saturday hike', members: ['Bob Marsh', 'Carol'] });
-  await eventually(async () =>
-    (await world.rpc<Array<{ name: string }>>(carol, 'groups.list')).some((g) => g.name === 'Saturday hike'),
-  );
+  // An invitation is a request (docs/GROUPS.md "Invitations"): Bob and Carol join.
+  for (const who of [bob, carol]) {
+    await eventually(async () =>
+      (await world.rpc<Array<{ name: string; status: string }>>(who, 'groups.list')).some(
+        (g) => g.name === 'Saturday hike' && g.status === 'invited',
+      ),
+    );
+    await world.rpc(who, 'groups.accept', { group: 'Saturday hike' });
+  }
   await say(carol, 'Saturday hike', 'I can drive two people from the station');
   await pause();
   await say(carol, 'Alice', 'Did you get the photos from last weekend?');

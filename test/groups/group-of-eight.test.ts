@@ -105,13 +105,46 @@ describe('a group of 8 daemons', () => {
     const [created] = ndjson<{ name: string; epoch: number; admin: boolean; members: unknown[] }>(r.stdout);
     expect(created).toMatchObject({ name: 'crew', epoch: 1, admin: true });
     expect(created?.members).toHaveLength(8);
+    // An invitation is a request: until ben accepts it, nobody is introduced to him.
+    await eventually(
+      async () => (await rpc<GroupJson>('ben', 'groups.get', { name: 'crew' })).status === 'invited',
+      30_000,
+      'ben to be invited',
+    );
+    const invited = ndjson<{ name: string; status: string; invitedBy: string }>(
+      world.run(homes.ben, ['--json', 'group', 'list']).stdout,
+    );
+    expect(invited).toEqual([expect.objectContaining({ name: 'crew', status: 'invited', invitedBy: 'ann' })]);
+    expect((await rpc<Array<{ name: string }>>('ben', 'contacts.list')).map((c) => c.name)).toEqual(['ann']);
+    const joined = world.run(homes.ben, ['--json', 'group', 'accept', 'crew']);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(ndjson<{ status: string }>(joined.stdout)[0]?.status).toBe('active');
+    const again = world.run(homes.ben, ['--json', 'group', 'accept', 'crew']);
+    expect(again.code).toBe(1); // no pending invitation any more
+    await Promise.all(
+      NAMES.slice(2).map(async (n) => {
+        await eventually(
+          async () => (await rpc<GroupJson>(n, 'groups.get', { name: 'crew' })).status === 'invited',
+          30_000,
+          `${n} to be invited`,
+        );
+        await rpc(n, 'groups.accept', { group: 'crew' });
+      }),
+    );
     await ready('crew', 1, NAMES);
-    const benContacts = await rpc<Array<{ name: string }>>('ben', 'contacts.list');
+    const benContacts = await rpc<Array<{ name: string; state: string }>>('ben', 'contacts.list');
     expect(benContacts.map((c) => c.name).sort()).toEqual(['ann', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal']);
+    // the members ben knows only through the group are marked so
+    expect(
+      benContacts
+        .filter((c) => c.state === 'introduced')
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['cat', 'dan', 'eve', 'fay', 'gus', 'hal']);
     const list = ndjson<{ name: string; admin: boolean }>(
       world.run(homes.ben, ['--json', 'group', 'list']).stdout,
     );
-    expect(list).toEqual([expect.objectContaining({ name: 'crew', admin: false })]);
+    expect(list).toEqual([expect.objectContaining({ name: 'crew', admin: false, status: 'active' })]);
   }, 90_000);
 
   it('delivers every message to everyone exactly once, in per-sender order', async () => {

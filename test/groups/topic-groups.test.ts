@@ -56,6 +56,15 @@ beforeAll(async () => {
     'crowd',
     rest.map((n) => n.name),
   );
+  // A group invitation is a request: each member accepts it (docs/GROUPS.md "Invitations").
+  for (const n of rest) {
+    await eventually(
+      () => n.messenger.groups().some((g) => g.name === 'crowd' && g.status === 'invited'),
+      60_000,
+      `${n.name} to be invited`,
+    );
+    n.messenger.acceptGroup('crowd');
+  }
   await ready(1, nodes);
 }, 120_000);
 

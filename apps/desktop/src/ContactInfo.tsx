@@ -44,6 +44,7 @@ export function ContactInfo({
             <div className="muted">
               {contact.online ? 'online' : 'offline'}
               {contact.state === 'pending' ? ' · waiting to connect' : ''}
+              {contact.state === 'introduced' ? ' · known through a group' : ''}
             </div>
           </div>
         </div>

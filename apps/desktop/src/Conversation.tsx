@@ -217,6 +217,12 @@ export function Conversation({
         </button>
       </header>
       {contact.identityChanged && <KeyChangeBanner contact={contact} onChanged={onChanged} onInfo={onInfo} />}
+      {contact.state === 'introduced' && (
+        <p className="banner info" role="status">
+          You know {name} only through a group you are in: its admin vouched for them, you did not add them.
+          Compare safety numbers before you trust them.
+        </p>
+      )}
       {contact.state === 'pending' && (
         <p className="banner info" role="status">
           Waiting for {name} to come online to finish adding each other. You can already write: messages wait

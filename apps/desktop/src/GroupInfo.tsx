@@ -132,7 +132,11 @@ export function GroupInfo({
         {admin && <AdminTools group={group} contacts={contacts} onPending={setPending} />}
         {!active && (
           <p className="muted">
-            {group.status === 'left' ? 'You left this group.' : 'You were removed from this group.'}
+            {group.status === 'invited'
+              ? `${group.invitedBy ?? 'A contact'} invited you; you have not joined yet.`
+              : group.status === 'left'
+                ? 'You left this group.'
+                : 'You were removed from this group.'}
           </p>
         )}
         {error && (

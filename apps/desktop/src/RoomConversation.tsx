@@ -9,6 +9,7 @@ import { type EventStream, RpcError, reactTo, rpc } from './api.ts';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import type { ChatItem } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
+import { GroupInvitation } from './GroupInvitation.tsx';
 import { InfoIcon } from './Icons.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
 import { MessageList, type Row, toRows } from './MessageList.tsx';
@@ -21,6 +22,8 @@ type Room = Extract<ChatItem, { kind: 'group' | 'channel' }>;
 function headerLine(room: Room): string {
   if (room.kind === 'group') {
     const g = room.group;
+    if (g.status === 'invited')
+      return `Invited by ${g.invitedBy ?? 'a contact'} · ${g.members.length} members`;
     if (g.status !== 'active') return g.status === 'left' ? 'You left this group' : 'You were removed';
     const online = g.members.filter((m) => m.online && !m.me).length;
     return `${g.members.length} members · ${online} online`;
@@ -242,7 +245,9 @@ function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { read
           onClose={() => setDeleting(null)}
         />
       )}
-      {group.status === 'active' ? (
+      {group.status === 'invited' ? (
+        <GroupInvitation group={group} onChanged={onChanged} />
+      ) : group.status === 'active' ? (
         <Composer
           contact={name}
           online

@@ -84,6 +84,8 @@ export function sortChats(items: readonly ChatItem[], query: string): ChatItem[]
 /** What the list shows under a chat's name. */
 export function subtitle(c: ChatItem): string {
   if (c.kind === 'group') {
+    if (c.group.status === 'invited')
+      return `Invitation from ${c.group.invitedBy ?? 'a contact'} · ${c.group.members.length} members`;
     if (c.group.status === 'left') return 'You left this group';
     if (c.group.status === 'removed') return 'You were removed from this group';
     return `Group · ${c.group.members.length} members`;

@@ -11,7 +11,8 @@ export interface ContactView {
   readonly name: string;
   readonly peerId: string;
   readonly verified: boolean;
-  readonly state: 'pending' | 'active';
+  /** `introduced`: a member of one of our groups we know only through its admin (not added by us). */
+  readonly state: 'pending' | 'active' | 'introduced';
   readonly identityChanged: boolean;
   readonly sendingBlocked: boolean;
   readonly online: boolean;
@@ -73,7 +74,10 @@ export interface GroupView {
   readonly id: string;
   readonly name: string;
   readonly epoch: number;
-  readonly status: 'active' | 'left' | 'removed';
+  /** `invited`: a pending invitation the user accepts (groups.accept) or declines (groups.decline). */
+  readonly status: 'active' | 'invited' | 'left' | 'removed';
+  /** `invited` only: who added us. */
+  readonly invitedBy: string | null;
   readonly admin: boolean;
   readonly members: readonly GroupMemberView[];
   /** The group picture (fetch its bytes with `groups.picture`); `id` changes with the picture. */
@@ -174,7 +178,10 @@ export type ParleyEvent =
   | { readonly type: 'expired'; readonly data: { contact: string; id: string } }
   | { readonly type: 'attachment'; readonly data: AttachmentProgress }
   | { readonly type: 'state'; readonly data: { state: DaemonState } }
-  | { readonly type: 'group'; readonly data: { group: GroupView; change: 'added' | 'changed' | 'removed' } }
+  | {
+      readonly type: 'group';
+      readonly data: { group: GroupView; change: 'added' | 'invited' | 'changed' | 'removed' };
+    }
   | {
       readonly type: 'channel';
       readonly data: { channel: ChannelView; change: 'added' | 'changed' | 'removed' };

@@ -151,13 +151,18 @@ export function freeName(tx: StoreTx, wanted: string): string {
   return name;
 }
 
-/** Accepts an invite: the new contact is 'pending' until the inviter accepts our introduction. */
+/**
+ * Accepts an invite: the new contact is 'pending' until the inviter accepts our introduction. An
+ * invite from someone we know only through a group makes them one of our contacts on our side.
+ */
 export function acceptInvite(ctx: Ctx, link: string, localName?: string): ContactRecord {
   const { card, token } = readInvite(ctx, link);
   const { account, primitives: p } = ctx;
   const session = initiateSession(account.identity, card, ctx.random, p);
   return ctx.store.transaction((tx) => {
-    if (tx.getContactByPeerId(card.peerId)) {
+    const known = tx.getContactByPeerId(card.peerId);
+    if (known?.state === 'introduced') return keepIntroduced(ctx, tx, known, card, localName);
+    if (known) {
       throw new CoreError('contact-exists', `${card.displayName} is already one of your contacts`);
     }
     const wanted = checkDisplayName(localName ?? card.displayName);
@@ -191,6 +196,38 @@ export function acceptInvite(ctx: Ctx, link: string, localName?: string): Contac
     });
     return contact;
   });
+}
+
+/**
+ * A member we know through a group, whose own invite the user accepted: now one of their contacts,
+ * with the invite's card and addresses (their own). The session the group started stays (messages
+ * may be on their way in it); nothing is sent: their side marks us as they choose.
+ */
+function keepIntroduced(
+  ctx: Ctx,
+  tx: StoreTx,
+  known: ContactRecord,
+  card: ContactCard,
+  localName: string | undefined,
+): ContactRecord {
+  if (!equalBytes(known.identityKey, encodeIdentityPublic(card.identity)))
+    throw new CoreError(
+      'identity-changed',
+      `this invite from ${card.displayName} carries another key than the one their group gave you; check it with them`,
+    );
+  const name = localName === undefined ? known.name : checkDisplayName(localName);
+  const other = tx.getContactByName(name);
+  if (other && other.id !== known.id)
+    throw new CoreError('name-taken', `you already have a contact named "${name}"; choose another name`);
+  const kept: ContactRecord = {
+    ...known,
+    name,
+    state: 'active',
+    addresses: card.addresses,
+    updatedAt: ctx.now(),
+  };
+  tx.putContact(kept);
+  return kept;
 }
 
 type IntroOutcome =
@@ -243,6 +280,7 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
     const contact: ContactRecord = known
       ? {
           ...known,
+          state: known.state === 'introduced' ? 'active' : known.state, // they hold our invite
           card: cardBytes,
           addresses: card.addresses,
           pendingIdentityKey: equalBytes(known.identityKey, identityKey)
@@ -291,6 +329,8 @@ export function addContact(
     card: ContactCard;
     cardBytes: Uint8Array;
     state: ContactRecord['state'];
+    /** The addresses we may dial (default: the card's; a vouched card's are filtered, address-scope.ts). */
+    addresses?: readonly string[];
   },
 ): ContactRecord {
   const now = ctx.now();
@@ -300,7 +340,7 @@ export function addContact(
     name: freeName(tx, c.name),
     identityKey: encodeIdentityPublic(c.card.identity),
     card: c.cardBytes,
-    addresses: c.card.addresses,
+    addresses: c.addresses ?? c.card.addresses,
     verified: false,
     state: c.state,
     pendingIdentityKey: null,

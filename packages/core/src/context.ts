@@ -22,8 +22,12 @@ export interface MessengerEvents extends Record<string, unknown> {
   attachment: AttachmentProgress;
   /** A disappearing message expired and was removed. */
   expired: { readonly contact: string; readonly id: string };
-  /** A group was added (we were invited), changed, or removed (we left or were removed). */
-  group: { readonly group: GroupView; readonly change: 'added' | 'changed' | 'removed' };
+  /**
+   * A group: `invited` (a pending invitation arrived or was replaced by a newer one: accept or
+   * decline it), `added` (we joined: accepted an invitation or created it), `changed`, or `removed`
+   * (we left, declined or were removed, or an invitation was withdrawn or dropped).
+   */
+  group: { readonly group: GroupView; readonly change: 'added' | 'invited' | 'changed' | 'removed' };
   /** A channel post arrived or was published (contact = the channel's name). */
   post: MessageView;
   /** A channel was added (created, followed, or the owner approved us), changed or removed. */

@@ -3,7 +3,7 @@
  * key and the other members' sender keys, each sealed by the vault under its
  * own label so a sealed value cannot be swapped for another.
  *
- *   GroupRecord.data                  label `group:<id>`              {state, author, prev, status, owed, leaving, picture?}
+ *   GroupRecord.data                  label `group:<id>`              {state, author, prev, status, owed, leaving, picture?, invitedAt?}
  *   sender key (groupId, our PeerId)  label `sender-key:<id>:<peer>`  {own: {epoch, key, sentTo}}
  *   sender key (groupId, member)      same label scheme               {keys: [{epoch, receiver}]}
  *
@@ -36,8 +36,12 @@ import type { StoreTx } from './store.ts';
 /** Receiver states kept per member: the current epoch's and the one before (late messages). */
 export const SENDER_KEYS_KEPT = 2;
 
-/** `active`: we are a member; `left`/`removed`: history only, nothing is sent or accepted. */
-export type GroupStatus = 'active' | 'left' | 'removed';
+/**
+ * `active`: we are a member; `invited`: an admin added us and the user has not accepted yet
+ * (nothing is sent, nobody is introduced; docs/GROUPS.md "Invitations"); `left`/`removed`:
+ * history only, nothing is sent or accepted.
+ */
+export type GroupStatus = 'active' | 'invited' | 'left' | 'removed';
 
 export interface StoredGroup {
   readonly state: GroupState;
@@ -53,6 +57,8 @@ export interface StoredGroup {
   readonly createdAt: number;
   /** The group picture, when an admin set one: who set it and when (the newer one wins). */
   readonly picture?: StoredPicture;
+  /** `invited` only: when the invitation first arrived (the oldest go first beyond the bound). */
+  readonly invitedAt?: number;
 }
 
 export interface StoredPicture extends GroupPicture {
@@ -125,6 +131,7 @@ function decodeGroup(ctx: Ctx, id: string, record: { data: Uint8Array; createdAt
     leaving: raw.leaving as string[],
     createdAt: record.createdAt,
     ...(raw.picture ? { picture: pictureFrom(raw.picture as Record<string, unknown>) } : {}),
+    ...(typeof raw.invitedAt === 'number' ? { invitedAt: raw.invitedAt } : {}),
   };
 }
 
@@ -153,6 +160,7 @@ export function saveGroup(ctx: Ctx, tx: StoreTx, g: StoredGroup): void {
           },
         }
       : {}),
+    ...(g.invitedAt !== undefined ? { invitedAt: g.invitedAt } : {}),
   };
   const data = ctx.account.vault.seal(groupLabel(g.state.id), utf8(JSON.stringify(json)));
   tx.putGroup({ id: g.state.id, data, createdAt: g.createdAt, updatedAt: ctx.now() });
@@ -212,7 +220,9 @@ export function saveOwnKey(ctx: Ctx, tx: StoreTx, groupId: string, own: OwnSende
   tx.putSenderKey(groupId, peer, ctx.account.vault.seal(keyLabel(groupId, peer), utf8(JSON.stringify(json))));
 }
 
+/** A member's receiver states; none for us (our row holds our own key: loadOwnKey). */
 export function loadReceivers(ctx: Ctx, tx: StoreTx, groupId: string, peer: string): ReceivedSenderKey[] {
+  if (peer === ctx.account.info.peerId) return [];
   const sealed = tx.getSenderKey(groupId, peer);
   if (!sealed) return [];
   const raw = JSON.parse(fromUtf8(ctx.account.vault.open(keyLabel(groupId, peer), sealed))) as {

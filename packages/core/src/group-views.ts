@@ -23,8 +23,13 @@ export interface GroupView {
   readonly id: string;
   readonly name: string;
   readonly epoch: number;
-  /** `active`, or `left`/`removed` (history only). */
+  /**
+   * `active`; `invited`: a pending invitation (accept or decline it: nothing is sent and nobody
+   * is introduced before); or `left`/`removed` (history only).
+   */
   readonly status: GroupStatus;
+  /** `invited` only: the name of the contact (an admin) who added us; else null. */
+  readonly invitedBy: string | null;
   /** We are an admin (may add, remove, rename). */
   readonly admin: boolean;
   readonly members: readonly GroupMemberView[];
@@ -50,6 +55,7 @@ export function groupView(ctx: Ctx, tx: StoreTx, g: StoredGroup): GroupView {
     name: g.state.name,
     epoch: g.state.epoch,
     status: g.status,
+    invitedBy: g.status === 'invited' ? memberName(tx, g, g.author) : null,
     admin: g.status === 'active' && g.state.members.some((m) => m.peerId === me && m.role === 'admin'),
     members: g.state.members.map((m) => ({
       name: m.peerId === me ? ctx.account.info.name : memberName(tx, g, m.peerId),

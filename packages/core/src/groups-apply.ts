@@ -8,22 +8,27 @@
  * Verification (by every member): a `state` for epoch e+1 must come from an
  * admin of our current view (epoch e); the first `state` of a group we are
  * invited to must come from an admin named in it (a contact: the ratchet
- * authenticated them). Two admins changing the group at once both produce
+ * authenticated them), and is only kept as a pending invitation until the
+ * user accepts it (group-invites.ts). Two admins changing the group at once both produce
  * e+1: the state from the lower PeerId wins everywhere (docs/GROUPS.md).
  */
-import { decodeContactCard, decodeSenderKeyDistribution } from '@parley/crypto';
 import type { Effects } from './apply-message.ts';
-import { addContact } from './contacts.ts';
 import type { Ctx } from './context.ts';
-import { InboundError } from './errors.ts';
 import {
+  aheadOfClock,
   decodeGroupControl,
   type GroupControl,
-  type GroupMember,
   type GroupState,
   type GroupStatePart,
 } from './group-codec.ts';
 import { GroupNotReadyError } from './group-inbox.ts';
+import {
+  introduceChanged,
+  keepKeyWhileInvited,
+  keepPictureWhileInvited,
+  storeInvitation,
+} from './group-invites.ts';
+import { checkDistribution, registerOwner } from './group-key-owners.ts';
 import { dropGroupOutbox } from './group-send.ts';
 import {
   addStatePart,
@@ -42,12 +47,13 @@ import {
   saveGroup,
   saveReceivers,
 } from './group-store.ts';
+import type { GroupView } from './group-views.ts';
 import type { ContactRecord, StoreTx } from './store.ts';
 
 /** What a group message or control changed, for events and follow-up sends after commit. */
 export interface GroupEffects {
-  /** Group id → what happened to it. */
-  readonly changed: Map<string, 'added' | 'changed' | 'removed'>;
+  /** Group id → what happened to it (`invited`: a pending invitation arrived or changed). */
+  readonly changed: Map<string, 'added' | 'invited' | 'changed' | 'removed'>;
   /** Groups whose keys/states may need sending (syncGroup after commit). */
   readonly sync: Set<string>;
   /** Contacts the group introduced (admit them, connect to them). */
@@ -61,6 +67,8 @@ export interface GroupEffects {
    * them resend those at once (now repeats, ACKed) instead of after the ACK timeout.
    */
   readonly resend: Set<string>;
+  /** Pending invitations withdrawn or dropped (their record is gone): told as `removed`. */
+  readonly gone: GroupView[];
 }
 
 export const groupEffects = (effects: Effects): GroupEffects => {
@@ -71,6 +79,7 @@ export const groupEffects = (effects: Effects): GroupEffects => {
     problems: [],
     typing: [],
     resend: new Set(),
+    gone: [],
   };
   return effects.group;
 };
@@ -93,10 +102,11 @@ export function applyGroupControl(
       applyStatePart(ctx, tx, contact, control, payload.length, out);
       return effects;
     case 'sender-key':
-      applySenderKey(ctx, tx, contact, control, out);
+      // A group we are only invited to: the key waits for the user's answer (group-invites.ts).
+      if (!keepKeyWhileInvited(ctx, tx, contact, control)) applySenderKey(ctx, tx, contact, control, out);
       return effects;
     case 'picture':
-      applyPicture(ctx, tx, contact, control, out);
+      if (!keepPictureWhileInvited(ctx, tx, contact, control)) applyPicture(ctx, tx, contact, control, out);
       return effects;
     case 'leave': {
       const g = loadGroup(ctx, tx, control.id);
@@ -121,21 +131,33 @@ function applySenderKey(
   if (!g) throw new GroupNotReadyError(`${contact.name} sent a key for a group we do not know yet`);
   if (g.status !== 'active' || c.epoch < g.state.epoch) return; // stale
   if (c.epoch === g.state.epoch && !memberOf(g, contact.peerId)) return;
-  const receiver = decodeSenderKeyDistribution(c.key);
-  const keys = loadReceivers(ctx, tx, c.id, contact.peerId);
+  const from = contact.peerId;
+  // Bound to its owner: its own proof of possession for `from`, and no one else's key (group-key-owners.ts).
+  const receiver = checkDistribution(ctx, tx, g, from, c.key);
+  if ('refused' in receiver) {
+    out.problems.push({
+      code: 'group-forged',
+      message: `${contact.name} sent a sender key for group "${g.state.name}" that ${receiver.refused}; it was ignored`,
+    });
+    return;
+  }
+  const keys = loadReceivers(ctx, tx, c.id, from);
   const same = keys.find((k) => k.epoch === c.epoch);
   if (same && same.receiver.keyId === receiver.keyId) return; // a repeat: keep the advanced state
-  saveReceivers(ctx, tx, c.id, contact.peerId, [
+  saveReceivers(ctx, tx, c.id, from, [
     ...keys.filter((k) => k.epoch !== c.epoch),
     { epoch: c.epoch, receiver },
   ]);
+  registerOwner(ctx, tx, g, from, receiver.signingPublic);
   out.sync.add(c.id); // a session with them may exist now: we may owe them our key
 }
 
 /**
  * A picture from an admin of our current view; it waits for the state it was
  * set in (a new member's invitation may still be on its way). The newer one
- * wins (by time, then the setter's PeerId), the same way on every member.
+ * wins (by time, then the setter's PeerId), the same way on every member. A
+ * time more than GROUP_CLOCK_AHEAD_MAX_MS ahead of our clock is refused: the
+ * setter chooses it, and a picture dated far ahead would win over every later one.
  */
 function applyPicture(
   ctx: Ctx,
@@ -155,8 +177,19 @@ function applyPicture(
     });
     return;
   }
+  const now = ctx.now();
+  if (aheadOfClock(c.at, now)) {
+    out.problems.push({
+      code: 'group-clock',
+      message: `${contact.name} changed the picture of group "${g.state.name}" with a time ahead of this device's clock; it was ignored (check both devices' clocks)`,
+    });
+    return;
+  }
   const had = g.picture;
-  if (had && (had.at > c.at || (had.at === c.at && had.by <= contact.peerId))) return; // older, or a repeat
+  // The one we hold wins if newer (or a repeat); not if dated ahead (stored before that was refused).
+  const older =
+    had && !aheadOfClock(had.at, now) && (had.at > c.at || (had.at === c.at && had.by <= contact.peerId));
+  if (older) return;
   if (!had && c.picture === null) return;
   const { picture: _old, ...rest } = g;
   saveGroup(ctx, tx, c.picture ? { ...rest, picture: { ...c.picture, at: c.at, by: contact.peerId } } : rest);
@@ -236,7 +269,6 @@ function applyState(
   s: GroupState,
   out: GroupEffects,
 ): Verdict {
-  const me = ctx.account.info.peerId;
   const from = contact.peerId;
   const g = loadGroup(ctx, tx, s.id);
   const adminIn = (state: GroupState): boolean =>
@@ -256,32 +288,13 @@ function applyState(
     return 'stale';
   };
   if (g?.status !== 'active') {
-    // Invited (or invited back): the sender must be an admin of the state, and of our last view if we had one.
+    // An invitation (or a newer one, or one back into a group we left): the sender must be an admin
+    // of the state, and of the pending invitation or our last view if we have one. It is only stored:
+    // the user accepts or declines it (group-invites.ts).
     if (!adminIn(s) || (g !== undefined && !isAdmin(g, from))) return forged('not an admin');
+    if (g?.status === 'invited' && s.epoch === g.state.epoch && sameState(s, g.state)) return 'ignored';
     if (g && s.epoch <= g.state.epoch) return stale();
-    if (!s.members.some((m) => m.peerId === me)) return 'ignored';
-    introduceMembers(ctx, tx, s, out);
-    saveGroup(ctx, tx, {
-      state: s,
-      author: from,
-      prev: [],
-      status: 'active',
-      owed: [],
-      leaving: [],
-      createdAt: g?.createdAt ?? ctx.now(),
-      ...(g?.picture ? { picture: g.picture } : {}),
-    });
-    if (!tx.getConversation(s.id))
-      tx.putConversation({
-        id: s.id,
-        kind: 'group',
-        disappearingMs: null,
-        readUpTo: 0,
-        createdAt: ctx.now(),
-      });
-    out.changed.set(s.id, 'added');
-    out.sync.add(s.id);
-    return 'applied';
+    return storeInvitation(ctx, tx, contact, s, g, out);
   }
   const current = g.state;
   if (s.epoch > current.epoch + 1) {
@@ -293,13 +306,34 @@ function applyState(
     return replaceState(ctx, tx, g, s, from, roles(current), out);
   }
   if (s.epoch === current.epoch && !sameState(s, current)) {
-    // Two admins changed the group at once: the lower PeerId wins, the same way on every member.
+    // Two children of the same parent (epoch e−1, whose roles are g.prev): only an admin of that
+    // parent may compete, and one rule picks the same winner on every member (competingWins).
     const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
-    if (wasAdmin && from < g.author) return replaceState(ctx, tx, g, s, from, g.prev, out);
     if (!wasAdmin) return forged('not an admin');
+    if (from !== g.author && competingWins(s, from, current, g.author))
+      return replaceState(ctx, tx, g, s, from, g.prev, out);
   }
   if (s.epoch < current.epoch || (s.epoch === current.epoch && !sameState(s, current))) return stale();
   return 'ignored'; // a repeat of the current state
+}
+
+/**
+ * Whether state `s` by `by` beats `current` by `currentBy`, two states of the
+ * same epoch issued by admins of the same parent (docs/GROUPS.md "Concurrent
+ * changes"). A state that ousts the other's author (removes or demotes them)
+ * wins: so an admin removed at epoch e cannot take it back with a competing
+ * e of its own, however low its PeerId; and a state issued at e+1 is never
+ * in competition (its parent is e, where the ousted admin is not an admin).
+ * Otherwise (neither ousts the other, or both do) the lower PeerId wins. The
+ * rule depends on the two states only, so every member picks the same one
+ * whichever it applied first.
+ */
+function competingWins(s: GroupState, by: string, current: GroupState, currentBy: string): boolean {
+  const ousts = (state: GroupState, peer: string): boolean =>
+    !state.members.some((m) => m.peerId === peer && m.role === 'admin');
+  const mine = ousts(s, currentBy);
+  const theirs = ousts(current, by);
+  return mine === theirs ? by < currentBy : mine;
 }
 
 function replaceState(
@@ -313,7 +347,9 @@ function replaceState(
 ): Verdict {
   const me = ctx.account.info.peerId;
   const stillIn = s.members.some((m) => m.peerId === me);
-  introduceMembers(ctx, tx, s, out);
+  // Its new members we do not know become `introduced` contacts, a bounded number per change.
+  const introducer = tx.getContactByPeerId(from);
+  if (stillIn && (!introducer || !introduceChanged(ctx, tx, s, introducer, out))) return 'forged';
   for (const m of g.state.members) {
     if (s.members.some((n) => n.peerId === m.peerId)) continue;
     tx.deleteSenderKey(s.id, m.peerId);
@@ -337,37 +373,4 @@ function replaceState(
   out.changed.set(s.id, stillIn ? 'changed' : 'removed');
   out.sync.add(s.id);
   return 'applied';
-}
-
-/**
- * Members we have no contact for become contacts, from the card the admin
- * vouched for (named by their own display name, made unique). Every card is
- * checked first: one bad card refuses the whole state.
- */
-function introduceMembers(ctx: Ctx, tx: StoreTx, s: GroupState, out: GroupEffects): void {
-  const me = ctx.account.info.peerId;
-  const _now = ctx.now();
-  const fresh: Array<{ m: GroupMember; card: ReturnType<typeof decodeContactCard> }> = [];
-  for (const m of s.members) {
-    if (m.peerId === me) continue;
-    let card: ReturnType<typeof decodeContactCard>;
-    try {
-      card = decodeContactCard(m.card, ctx.primitives);
-    } catch {
-      throw new InboundError('bad-message', 'a group member’s card does not verify');
-    }
-    if (card.peerId !== m.peerId) throw new InboundError('bad-message', 'a member’s card names another peer');
-    // A contact we already have keeps our own record of them: an admin cannot change whom we trust.
-    if (!tx.getContactByPeerId(m.peerId)) fresh.push({ m, card });
-  }
-  for (const { m, card } of fresh) {
-    const contact = addContact(ctx, tx, {
-      peerId: m.peerId,
-      name: card.displayName.trim() || m.name,
-      card,
-      cardBytes: m.card,
-      state: 'active',
-    });
-    out.contacts.push(contact);
-  }
 }

@@ -4,7 +4,8 @@
  * change. This is the part of the Messenger API that deals with groups; the
  * Messenger routes a name that is not a contact but a group here.
  *
- *   messenger.createGroup('climbing', ['bob', 'carol']);
+ *   messenger.createGroup('climbing', ['bob', 'carol']);   // bob and carol are invited
+ *   bob.acceptGroup('climbing');                             // (on bob's side) he joins
  *   messenger.sendText('climbing', 'Saturday?');
  *   messenger.removeFromGroup('climbing', 'carol');
  */
@@ -22,8 +23,10 @@ import {
   GROUP_MAX_MEMBERS,
   type GroupMember,
   type GroupState,
+  nextChangeTime,
   validGroupName,
 } from './group-codec.ts';
+import { acceptInvitation, forgetInvitation, GROUP_INTRODUCE_MAX } from './group-invites.ts';
 import { type GroupPicture, pictureFromBytes } from './group-picture.ts';
 import {
   changeState,
@@ -52,14 +55,15 @@ import { isExpiredTombstone } from './own-changes.ts';
 import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from './store.ts';
 import { type MessageView, messageView, sealBody } from './views.ts';
 
-export type GroupChange = 'added' | 'changed' | 'removed';
+/** `invited`: a pending invitation arrived (or a newer one replaced it); `added`: we joined. */
+export type GroupChange = 'added' | 'invited' | 'changed' | 'removed';
 
 const HELLO = encodeFrame({ type: 'hello' });
 
 export interface GroupHooks {
   /** Flush the outbox to this peer. */
   kick(peerId: string): void;
-  /** A member we had no contact for became a contact: admit and reach them. */
+  /** A member we had no contact for became an `introduced` contact: admit (on msg) and reach them. */
   introduced(contact: ContactRecord): void;
 }
 
@@ -75,6 +79,31 @@ function memberFrom(ctx: Ctx, contact: ContactRecord): GroupMember {
     // keep our name for them; the card itself is checked by every member
   }
   return { peerId: contact.peerId, name, role: 'member', card: contact.card };
+}
+
+/** Refuses what only a member may do in a group we are only invited to, saying how to join. */
+function checkJoined(g: StoredGroup): void {
+  if (g.status === 'invited')
+    throw new CoreError(
+      'not-allowed',
+      `you are invited to group "${g.state.name}" but have not joined it; accept or decline the invitation first`,
+    );
+  checkActive(g);
+}
+
+/** The pending invitation a name or id means (invitations only: an active group of that name is not one). */
+function findInvitation(ctx: Ctx, tx: StoreTx, nameOrId: string): StoredGroup {
+  const wanted = nameOrId.trim();
+  const lower = wanted.toLowerCase();
+  const found = listGroups(ctx, tx).find(
+    (g) => g.status === 'invited' && (g.state.id === wanted || g.state.name.toLowerCase() === lower),
+  );
+  if (!found)
+    throw new CoreError(
+      'unknown-contact',
+      `no pending group invitation named "${nameOrId}"; see "parley group list"`,
+    );
+  return found;
 }
 
 export function createGroups(ctx: Ctx, hooks: GroupHooks) {
@@ -107,7 +136,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
   const change = (name: string, fn: (tx: StoreTx, g: StoredGroup) => StoredGroup): GroupView => {
     const { g, kicks } = store.transaction((tx) => {
       const before = findGroup(ctx, tx, name);
-      checkActive(before);
+      checkJoined(before);
       const after = fn(tx, before);
       const peers = [...before.state.members, ...after.state.members].map((m) => m.peerId);
       return { g: after, kicks: [...peers.filter((p) => p !== me), ...syncGroup(ctx, tx, after)] };
@@ -134,9 +163,16 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
 
   const contactsFor = (tx: StoreTx, names: readonly string[]): ContactRecord[] => {
     const contacts = [...new Map(names.map((n) => findContact(tx, n)).map((c) => [c.id, c])).values()];
-    for (const c of contacts)
+    for (const c of contacts) {
+      // We vouch for the cards we put in a state: only for contacts the user added themselves.
+      if (c.state === 'introduced')
+        throw new CoreError(
+          'not-allowed',
+          `you know ${c.name} only through a group; accept an invite from them before adding them to a group`,
+        );
       if (c.state !== 'active')
         throw new CoreError('not-allowed', `${c.name} has not confirmed your invite yet; try again later`);
+    }
     return contacts;
   };
 
@@ -146,6 +182,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
   };
 
   const send = (g: StoredGroup, body: AppBody): MessageView | null => {
+    checkJoined(g);
     const { composed, view } = store.transaction((tx) => {
       const composed = composeGroup(ctx, tx, g, body);
       return { composed, view: composed.record ? groupMessageView(ctx, tx, g, composed.record) : null };
@@ -178,6 +215,36 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       const g = m && loadGroup(ctx, tx, m.conversationId);
       return m && g ? [groupMessageView(ctx, tx, g, m)] : [];
     });
+
+  /** After the inbox committed (or an invitation was accepted): admit introduced members, send what we owe, tell the UI. */
+  const applied = (effects: Effects): void => {
+    const e = effects.group;
+    if (!e) return;
+    for (const c of e.contacts) hooks.introduced(c);
+    for (const p of e.problems) ctx.events.emit('problem', p);
+    // A split state applied: its parts that waited un-ACKed come again at once, as repeats.
+    for (const p of e.resend) void ctx.transport.send(p, HELLO).catch(() => undefined);
+    for (const t of e.typing.slice(-64)) {
+      const who = store.transaction((tx) => {
+        const g = loadGroup(ctx, tx, t.group);
+        return g?.status === 'active'
+          ? { group: g.state.name, member: memberName(tx, g, t.member) }
+          : undefined;
+      });
+      if (who) ctx.events.emit('typing', { contact: who.group, member: who.member, active: t.active });
+    }
+    const kicks = store.transaction((tx) =>
+      [...e.sync].flatMap((id) => {
+        const g = loadGroup(ctx, tx, id);
+        return g ? syncGroup(ctx, tx, g) : [];
+      }),
+    );
+    kickAll(kicks);
+    topics.refresh();
+    for (const id of e.sync) void topics.sync(id); // a sender key may have arrived: fetch what it opens
+    for (const [id, what] of e.changed) emitGroup(id, what);
+    for (const group of e.gone) ctx.events.emit('group', { group, change: 'removed' });
+  };
 
   return {
     /** The group a name means, when it is not a contact's name (contacts first); in `tx` if given. */
@@ -244,6 +311,9 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       return change(name, (tx, g) => {
         const adding = contactsFor(tx, names).filter((c) => !memberOf(g, c.peerId));
         if (adding.length === 0) throw new CoreError('bad-input', 'they are all members already');
+        // Every member refuses a change that introduces more people they do not know (group-invites.ts).
+        if (adding.length > GROUP_INTRODUCE_MAX)
+          throw new CoreError('bad-input', `add at most ${GROUP_INTRODUCE_MAX} members at a time`);
         tooMany(g.state.members.length + adding.length);
         const next = withMembers(g.state, (ms) => [
           ...ms.map((m) => (m.peerId === me ? { ...m, card: ownCard(ctx, tx, {}).card } : m)),
@@ -286,13 +356,13 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       const picture = data === null ? null : pictureFromBytes(data);
       const { g, kicks } = store.transaction((tx) => {
         const before = findGroup(ctx, tx, name);
-        checkActive(before);
+        checkJoined(before);
         if (!isAdmin(before, me))
           throw new CoreError(
             'not-allowed',
             `only an admin of "${before.state.name}" can change its picture`,
           );
-        const at = Math.max(ctx.now(), (before.picture?.at ?? 0) + 1);
+        const at = nextChangeTime(ctx.now(), before.picture?.at);
         const { picture: _old, ...rest } = before;
         const after: StoredGroup = picture ? { ...rest, picture: { ...picture, at, by: me } } : rest;
         saveGroup(ctx, tx, after);
@@ -343,6 +413,40 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
     },
     group(name: string): GroupView {
       return store.transaction((tx) => groupView(ctx, tx, findGroup(ctx, tx, name)));
+    },
+
+    /**
+     * The user accepts a pending invitation (by the group's name or id): checked again, then the
+     * members we do not know are introduced, admitted and reached, and we send our sender key.
+     */
+    acceptGroup(name: string): GroupView {
+      const { effects, id } = store.transaction((tx) => {
+        const g = findInvitation(ctx, tx, name);
+        return { effects: acceptInvitation(ctx, tx, g), id: g.state.id };
+      });
+      applied(effects);
+      return store.transaction((tx) => groupView(ctx, tx, loadGroup(ctx, tx, id) as StoredGroup));
+    },
+
+    /**
+     * The user declines a pending invitation. The members who are our contacts (the inviter is one)
+     * are told we leave, so the group's first admin removes us as for any member who leaves and
+     * nobody keeps messages queued for us; nobody else is contacted. The invitation is forgotten.
+     */
+    declineGroup(name: string): GroupView {
+      const { view, peers } = store.transaction((tx) => {
+        const g = findInvitation(ctx, tx, name);
+        const view = groupView(ctx, tx, g);
+        const peers = g.state.members
+          .map((m) => m.peerId)
+          .filter((p) => p !== me && tx.getContactByPeerId(p) !== undefined);
+        sendLeave(ctx, tx, g, peers);
+        forgetInvitation(ctx, tx, g);
+        return { view: { ...view, status: 'left' as const, invitedBy: null }, peers };
+      });
+      kickAll(peers);
+      ctx.events.emit('group', { group: view, change: 'removed' });
+      return view;
     },
 
     sendText(g: StoredGroup, text: string, replyTo?: MessageRef): MessageView {
@@ -466,31 +570,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
 
     /** After the inbox committed: admit introduced members, send what we owe, tell the UI. */
     applied(effects: Effects): void {
-      const e = effects.group;
-      if (!e) return;
-      for (const c of e.contacts) hooks.introduced(c);
-      for (const p of e.problems) ctx.events.emit('problem', p);
-      // A split state applied: its parts that waited un-ACKed come again at once, as repeats.
-      for (const p of e.resend) void ctx.transport.send(p, HELLO).catch(() => undefined);
-      for (const t of e.typing.slice(-64)) {
-        const who = store.transaction((tx) => {
-          const g = loadGroup(ctx, tx, t.group);
-          return g?.status === 'active'
-            ? { group: g.state.name, member: memberName(tx, g, t.member) }
-            : undefined;
-        });
-        if (who) ctx.events.emit('typing', { contact: who.group, member: who.member, active: t.active });
-      }
-      const kicks = store.transaction((tx) =>
-        [...e.sync].flatMap((id) => {
-          const g = loadGroup(ctx, tx, id);
-          return g ? syncGroup(ctx, tx, g) : [];
-        }),
-      );
-      kickAll(kicks);
-      topics.refresh();
-      for (const id of e.sync) void topics.sync(id); // a sender key may have arrived: fetch what it opens
-      for (const [id, what] of e.changed) emitGroup(id, what);
+      applied(effects);
     },
 
     /** At start: finish whatever a crash interrupted (keys, owed states, leavers); join large groups' topics. */

@@ -49,8 +49,8 @@ import { OutboxPump } from './outbox.ts';
 import { applyOwnChange, EXPIRED_MARK, isExpiredTombstone, markConversationRead } from './own-changes.ts';
 import { SendQueue } from './send-queue.ts';
 import { SessionBatch } from './session-store.ts';
-import type { ContactRecord, MessageKey, Store, StoreTx } from './store.ts';
-import type { Transport } from './transport.ts';
+import type { ContactRecord, ContactState, MessageKey, Store, StoreTx } from './store.ts';
+import type { AdmissionProtocol, Transport } from './transport.ts';
 import {
   type ContactView,
   type ConversationView,
@@ -131,12 +131,18 @@ export interface Messenger extends ChannelMethods {
 
   /** Encrypts and sends a file (read chunk by chunk); resolves once it is queued. */
   sendFile(contact: string, source: FileSource, extras?: SendFileExtras): Promise<MessageView>;
-  /** Starts (or resumes) downloading an incoming attachment the user asked for. */
-  downloadAttachment(id: string): AttachmentProgress;
-  cancelAttachment(id: string): AttachmentProgress;
-  attachment(id: string): AttachmentProgress & { name: string; mime: string };
+  /**
+   * Attachments are named by the contact of their conversation and their id: the sender chose the
+   * id, so another contact can name it too, and it is looked up only among `contact`'s files.
+   *
+   * Starts (or resumes) downloading an incoming attachment the user asked for.
+   */
+  downloadAttachment(contact: string, id: string): AttachmentProgress;
+  cancelAttachment(contact: string, id: string): AttachmentProgress;
+  attachment(contact: string, id: string): AttachmentProgress & { name: string; mime: string };
   /** Decrypts a stored attachment into `sink`, chunk by chunk. */
   saveAttachment(
+    contact: string,
     id: string,
     sink: (bytes: Uint8Array) => Promise<void>,
   ): Promise<{ name: string; size: number }>;
@@ -154,6 +160,13 @@ export interface Messenger extends ChannelMethods {
   groupPicture(group: string): GroupPicture | null;
   groups(): GroupView[];
   group(name: string): GroupView;
+  /**
+   * A group invitation (status `invited`) is a request: accepting it (by the group's name or id)
+   * joins the group — only then are its members we do not know introduced and reached.
+   */
+  acceptGroup(group: string): GroupView;
+  /** Declines a pending invitation: the members who are our contacts are told we leave. */
+  declineGroup(group: string): GroupView;
 }
 
 export function createMessenger(options: MessengerOptions): Messenger {
@@ -200,11 +213,21 @@ export function createMessenger(options: MessengerOptions): Messenger {
     if (contact) emitMessages(contact, keys);
   };
 
-  const admitted = new Set<string>();
+  /**
+   * Who may talk to us, as what: contacts on every protocol; members we know only through a group
+   * (`introduced`) on `/parley/msg` alone — what the group needs (docs/GROUPS.md).
+   */
+  const admitted = new Map<string, ContactState>();
+  const admit = (c: ContactRecord): void => void admitted.set(c.peerId, c.state);
+  const admits = (peer: string, protocol?: AdmissionProtocol): boolean => {
+    const state = admitted.get(peer);
+    return state !== undefined && (state !== 'introduced' || protocol === 'msg');
+  };
   const groups = createGroups(ctx, {
     kick: (peer) => pump.kick(peer),
+    // c.addresses are only those the introducing admin could reach itself (address-scope.ts).
     introduced: (c) => {
-      admitted.add(c.peerId);
+      admit(c);
       events.emit('contact', { contact: viewOf(c), removed: false });
       const hello = encodeFrame({ type: 'hello' }); // they may have written to us before we knew them
       void transport
@@ -263,6 +286,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const channels = createChannels(ctx, {
     kick: (peer) => pump.kick(peer),
     otherQuery: (peer, request) => groups.answerQuery(peer, request),
+    isContact: (peer) => admitted.has(peer), // /parley/query admission (channels.ts admitsQueries)
   });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
@@ -316,7 +340,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
 
   const refreshAdmission = (): void => {
     admitted.clear();
-    for (const c of store.transaction((tx) => tx.listContacts())) admitted.add(c.peerId);
+    for (const c of store.transaction((tx) => tx.listContacts())) admit(c);
   };
 
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -383,11 +407,11 @@ export function createMessenger(options: MessengerOptions): Messenger {
     events,
     async start() {
       refreshAdmission();
-      transport.setAdmission((peer) => admitted.has(peer));
+      transport.setAdmission(admits);
       transport.setIntroductionHandler(async (frame) => {
         const outcome = receiveIntroduction(ctx, frame);
         if (!outcome.accepted) return false;
-        admitted.add(outcome.contact.peerId);
+        admit(outcome.contact);
         if (outcome.fresh) {
           events.emit('contact', { contact: viewOf(outcome.contact), removed: false });
           send(outcome.contact.name, { kind: 'welcome', name: ctx.account.info.name });
@@ -458,7 +482,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     createInvite: (opts) => createInvite(ctx, opts),
     acceptInvite(link, name) {
       const contact = acceptInvite(ctx, link, name);
-      admitted.add(contact.peerId);
+      admit(contact);
       pump.kick(contact.peerId, true);
       const view = viewOf(contact);
       events.emit('contact', { contact: view, removed: false });
@@ -632,11 +656,15 @@ export function createMessenger(options: MessengerOptions): Messenger {
     groupPicture: (group) => groups.groupPicture(group),
     groups: () => groups.groups(),
     group: (name) => groups.group(name),
+    acceptGroup: (group) => groups.acceptGroup(group),
+    declineGroup: (group) => groups.declineGroup(group),
     conversations() {
       return store.transaction((tx) =>
-        tx.listContacts().map((c) => {
+        tx.listContacts().flatMap((c) => {
           const conv = tx.getConversation(c.id);
           const [last] = tx.listMessages(c.id, { limit: 1 });
+          // Members known only through a group are not listed until there is something to show.
+          if (c.state === 'introduced' && !last) return [];
           return {
             id: c.id,
             contact: viewOf(c),

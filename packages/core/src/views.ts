@@ -13,7 +13,12 @@ export interface ContactView {
   readonly name: string;
   readonly peerId: string;
   readonly verified: boolean;
-  readonly state: 'pending' | 'active';
+  /**
+   * `pending` (our introduction not confirmed yet), `active`, or `introduced`: a member of a group
+   * we are in, known only through its admin (not one of the user's contacts until they accept an
+   * invite from them; docs/GROUPS.md "Members who are not contacts").
+   */
+  readonly state: 'pending' | 'active' | 'introduced';
   /** The contact's identity key changed and the user has not accepted it yet. */
   readonly identityChanged: boolean;
   /** Sending is refused until the change is accepted (verified contacts only). */

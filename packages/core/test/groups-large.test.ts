@@ -157,8 +157,9 @@ beforeAll(async () => {
   await eventually(
     () => stored(bob)?.epoch === 1 && stored(carol)?.epoch === 1,
     60_000,
-    'bob and carol to join',
+    'bob and carol to be invited',
   );
+  for (const p of [bob, carol]) p.messenger.acceptGroup(groupId); // an invitation is a request
   timings.joinMs = performance.now() - t;
 }, 180_000);
 
@@ -203,6 +204,7 @@ describe(`a group of ${GROUP_SIZE} members`, () => {
     await dave.deliver(missing);
     await eventually(() => stored(dave)?.epoch === 1, 10_000, 'dave to apply the state');
     expect(stored(dave)).toEqual(stored(admin));
+    dave.messenger.acceptGroup(groupId);
     expect(assemblyStats(dave.ctx).count).toBe(0);
     // The parts that waited un-ACKed come again (HELLO) as repeats and are ACKed: nothing stays queued.
     await eventually(

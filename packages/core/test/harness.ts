@@ -87,3 +87,16 @@ export async function befriend(a: Peer, b: Peer): Promise<void> {
 }
 
 export { eventually };
+
+/**
+ * `p` accepts its invitation to `group` once it has arrived (a group invitation is a request:
+ * docs/GROUPS.md "Invitations").
+ */
+export async function join(p: Peer, group: string, timeoutMs = 20_000): Promise<void> {
+  await eventually(
+    () => p.messenger.groups().some((g) => g.name === group && g.status === 'invited'),
+    timeoutMs,
+    `${p.name} to be invited to "${group}"`,
+  );
+  p.messenger.acceptGroup(group);
+}

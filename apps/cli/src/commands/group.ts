@@ -1,6 +1,7 @@
 /**
  * `parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT
- *  | leave NAME | rename NAME NEW | picture NAME PATH|--clear | list | show NAME`
+ *  | leave NAME | rename NAME NEW | picture NAME PATH|--clear | accept NAME|ID | decline NAME|ID
+ *  | list | show NAME`
  * Sending and reading use `parley send NAME` and `parley messages NAME` with the group's name.
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 
 const USAGE =
-  'parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT | leave NAME | rename NAME NEW | picture NAME PATH|--clear | list | show NAME';
+  'parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT | leave NAME | rename NAME NEW | picture NAME PATH|--clear | accept NAME|ID | decline NAME|ID | list | show NAME';
 
 function positionals(argv: string[], min: number, max: number, usage: string): string[] {
   const { positionals: p } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
@@ -27,6 +28,7 @@ const summary = (g: GroupView) => ({
   name: g.name,
   epoch: g.epoch,
   status: g.status,
+  invitedBy: g.invitedBy,
   admin: g.admin,
   members: g.members.map((m) => ({ name: m.name, peerId: m.peerId, role: m.role })),
   picture: g.picture,
@@ -36,7 +38,12 @@ function format(g: GroupView): string {
   const people = g.members
     .map((m) => `${sanitize(m.me ? 'me' : m.name)}${m.role === 'admin' ? ' (admin)' : ''}`)
     .join(', ');
-  const status = g.status === 'active' ? '' : ` [${g.status}]`;
+  const status =
+    g.status === 'invited'
+      ? ` [invited by ${sanitize(g.invitedBy ?? '?')}: parley group accept ${g.id}]`
+      : g.status === 'active'
+        ? ''
+        : ` [${g.status}]`;
   const picture = g.picture ? `  picture: ${g.picture.type}, ${g.picture.bytes} bytes` : '';
   return `${sanitize(g.name)}${status}  ${g.members.length} members: ${people}${picture}\n`;
 }
@@ -117,6 +124,17 @@ export async function group(argv: string[], io: Io, global: Global): Promise<num
       }
       const g = await client.call<GroupView>('groups.setPicture', { name, data });
       show(g, data === null ? 'removed the picture of' : 'set the picture of');
+      return 0;
+    }
+    case 'accept': {
+      const [name] = positionals(rest, 1, 1, 'parley group accept NAME|ID');
+      const g = await client.call<GroupView>('groups.accept', { group: name });
+      show(g, `joined group (${g.members.length} members)`);
+      return 0;
+    }
+    case 'decline': {
+      const [name] = positionals(rest, 1, 1, 'parley group decline NAME|ID');
+      show(await client.call<GroupView>('groups.decline', { group: name }), 'declined the invitation to');
       return 0;
     }
     case 'show': {

@@ -38,6 +38,9 @@ export function groupMethods(m: Messenger): Record<string, Method> {
     'groups.leave': (p) => m.leaveGroup(str(p, 'name')),
     'groups.rename': (p) => m.renameGroup(str(p, 'name'), str(p, 'newName')),
     'groups.setPicture': (p) => m.setGroupPicture(str(p, 'name'), picture(p)),
+    // A group invitation is a request (docs/GROUPS.md "Invitations"): `group` is its name or id.
+    'groups.accept': (p) => m.acceptGroup(str(p, 'group')),
+    'groups.decline': (p) => m.declineGroup(str(p, 'group')),
     'groups.picture': (p) => {
       const pic = m.groupPicture(str(p, 'name'));
       return pic ? { type: pic.type, data: Buffer.from(pic.data).toString('base64') } : null;
