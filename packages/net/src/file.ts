@@ -74,7 +74,7 @@ export async function registerFile(ctx: TransportContext): Promise<FileSide> {
 
 function safeAdmit(ctx: TransportContext, peer: string): boolean {
   try {
-    return ctx.admission(peer) === true;
+    return ctx.admission(peer, 'file') === true;
   } catch {
     return false;
   }

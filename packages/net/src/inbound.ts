@@ -1,7 +1,8 @@
 /**
  * The receiving side of `/parley/msg/1.0.0`.
  *
- * Order of checks for every inbound stream (DESIGN.md §4):
+ * Order of checks for every inbound stream (DESIGN.md §4; the connection
+ * itself passed connection-gate.ts, which asks the same admission hook):
  *  1. admission hook on the Noise-authenticated remote PeerId, before a single
  *     byte is read: refused → stream reset (and, for an inbound connection
  *     with no introduction in progress, the connection closed);
@@ -110,6 +111,10 @@ export async function registerInbound(ctx: TransportContext): Promise<InboundSid
     maxInboundStreams: MSG_MAX_INBOUND_STREAMS,
     maxOutboundStreams: MSG_MAX_OUTBOUND_STREAMS,
   });
+  // The same decision one level down (connection-gate.ts): a peer admitted here
+  // may use the connection slots kept for admitted peers, and is never closed as
+  // an idle stranger.
+  ctx.node.services.gate.setAdmission((peer) => safeAdmit(ctx, peer));
 
   return {
     sweep(now) {
@@ -129,7 +134,7 @@ export async function registerInbound(ctx: TransportContext): Promise<InboundSid
 
 function safeAdmit(ctx: TransportContext, peer: string): boolean {
   try {
-    return ctx.admission(peer) === true;
+    return ctx.admission(peer, 'msg') === true;
   } catch {
     return false;
   }

@@ -6,50 +6,91 @@
  *   us → introducer:  0x01 (accepted) or 0x00 (refused), then close
  *
  * Anything else (a second frame, an oversized prefix, silence past
- * INTRO_TIMEOUT_MS, too many introductions from one host) resets the stream.
+ * INTRO_TIMEOUT_MS, a source over its budget) resets the stream.
+ *
+ * Budget (limits.ts, INTRO_*): per source (source.ts) and window, an accepted
+ * introduction costs 1 and a refused one INTRO_REFUSED_COST. The charge is
+ * settled after the handler's verdict: the handler checks the token first
+ * (core: SHA-256 and a lookup), so telling a bogus token from a valid one is
+ * cheap, and a source that has not failed is always served — a real invitee
+ * is not locked out by others' bogus tokens, from any number of relayed
+ * PeerIds. The global cap (INTRO_MAX_GLOBAL) then only takes second chances
+ * away from sources that failed; INTRO_RATE_MAX_TRACKED_SOURCES bounds memory.
  */
 import type { Connection, Stream, StreamMessageEvent } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { INTRO_FRAME_MAX_BYTES, TransportError } from '@parley/core';
 import { INTRO_PROTOCOL, resetStream, type TransportContext } from './context.ts';
 import { createFrameDecoder, encodeFrames } from './frame-codec.ts';
-import { DIAL_TIMEOUT_MS, INTRO_CLOSE_GRACE_MS, INTRO_RATE_MAX_TRACKED_HOSTS } from './limits.ts';
+import {
+  DIAL_TIMEOUT_MS,
+  INTRO_CLOSE_GRACE_MS,
+  INTRO_RATE_MAX_TRACKED_SOURCES,
+  INTRO_REFUSED_COST,
+  type TransportLimits,
+} from './limits.ts';
 import { openProtocolStream } from './open-stream.ts';
+import { sourceOf } from './source.ts';
 
 const VERDICT_ACCEPTED = 0x01;
 const VERDICT_REFUSED = 0x00;
 
-/** Fixed-window counters per host and overall; bounded number of tracked hosts. */
-function createIntroRateLimiter(ctx: TransportContext): (host: string) => boolean {
-  let windowStart = 0;
-  let global = 0;
-  const perHost = new Map<string, number>();
-  return (host) => {
-    const now = Date.now();
-    if (now - windowStart >= ctx.limits.introRateWindowMs) {
-      windowStart = now;
-      global = 0;
-      perHost.clear();
-    }
-    const count = perHost.get(host) ?? 0;
-    if (global >= ctx.limits.introMaxGlobal || count >= ctx.limits.introMaxPerHost) return false;
-    if (perHost.size >= INTRO_RATE_MAX_TRACKED_HOSTS && count === 0) return false;
-    global++;
-    perHost.set(host, count + 1);
-    return true;
-  };
+interface SourceBudget {
+  /** Introductions charged in this window (accepted 1, refused INTRO_REFUSED_COST). */
+  spent: number;
+  /** Had one refused in this window. */
+  refused: boolean;
 }
 
-/**
- * The host an introduction is counted against: the remote IP for a direct
- * connection, the remote PeerId for a relayed one (all strangers behind a relay
- * share the relay's IP).
- */
-function hostOf(connection: Connection): string {
-  if (connection.limits !== undefined || connection.remoteAddr.toString().includes('/p2p-circuit')) {
-    return `peer:${connection.remotePeer.toString()}`;
-  }
-  return connection.remoteAddr.toString().split('/')[2] ?? 'unknown';
+export interface IntroBudget {
+  /** Charges 1 for an introduction about to be read; false: reset it unread. */
+  begin(source: string): boolean;
+  /** After the verdict: a refused (or broken) introduction costs INTRO_REFUSED_COST in all. */
+  settle(source: string, accepted: boolean): void;
+}
+
+/** Fixed-window budgets per source and overall (see the file comment); bounded number of tracked sources. */
+export function createIntroBudget(
+  limits: Pick<TransportLimits, 'introMaxPerSource' | 'introMaxGlobal' | 'introRateWindowMs'>,
+): IntroBudget {
+  let windowStart = 0;
+  let globalSpent = 0;
+  const sources = new Map<string, SourceBudget>();
+  const roll = (): void => {
+    const now = Date.now();
+    if (now - windowStart < limits.introRateWindowMs) return;
+    windowStart = now;
+    globalSpent = 0;
+    sources.clear();
+  };
+  const budgetOf = (source: string): SourceBudget | undefined => {
+    let budget = sources.get(source);
+    if (!budget && sources.size < INTRO_RATE_MAX_TRACKED_SOURCES) {
+      budget = { spent: 0, refused: false };
+      sources.set(source, budget);
+    }
+    return budget;
+  };
+  return {
+    begin(source) {
+      roll();
+      const budget = budgetOf(source);
+      if (!budget || budget.spent >= limits.introMaxPerSource) return false;
+      if (budget.refused && globalSpent >= limits.introMaxGlobal) return false;
+      budget.spent++;
+      globalSpent++;
+      return true;
+    },
+    settle(source, accepted) {
+      if (accepted) return;
+      roll();
+      const budget = budgetOf(source);
+      if (!budget) return;
+      budget.spent += INTRO_REFUSED_COST - 1;
+      budget.refused = true;
+      globalSpent += INTRO_REFUSED_COST - 1;
+    },
+  };
 }
 
 /**
@@ -94,16 +135,17 @@ export function readOneFrame(
   });
 }
 
+/** Reads the frame, asks the handler, answers; resolves whether the introduction was accepted. */
 async function answerIntroduction(
   ctx: TransportContext,
   stream: Stream,
   connection: Connection,
-): Promise<void> {
+): Promise<boolean> {
   const from = connection.remotePeer.toString();
   const frame = await readOneFrame(stream, ctx.limits.introTimeoutMs, INTRO_FRAME_MAX_BYTES);
   if (frame === null) {
     resetStream(stream, 'bad introduction');
-    return;
+    return false;
   }
   let accepted = false;
   const handler = ctx.introduction;
@@ -114,11 +156,16 @@ async function answerIntroduction(
       ctx.log(`introduction handler failed: ${(err as Error).name}`);
     }
   }
-  stream.send(Uint8Array.of(accepted ? VERDICT_ACCEPTED : VERDICT_REFUSED));
-  await stream.close({ signal: AbortSignal.timeout(ctx.limits.introTimeoutMs) });
-  // the introducer closes its write side after its frame; one that keeps the
-  // stream half-open would hold the connection's only intro stream slot
-  if (!(await remoteClosed(stream, INTRO_CLOSE_GRACE_MS))) resetStream(stream, 'introducer did not close');
+  try {
+    stream.send(Uint8Array.of(accepted ? VERDICT_ACCEPTED : VERDICT_REFUSED));
+    await stream.close({ signal: AbortSignal.timeout(ctx.limits.introTimeoutMs) });
+    // the introducer closes its write side after its frame; one that keeps the
+    // stream half-open would hold the connection's only intro stream slot
+    if (!(await remoteClosed(stream, INTRO_CLOSE_GRACE_MS))) resetStream(stream, 'introducer did not close');
+  } catch {
+    resetStream(stream, 'introduction failed');
+  }
+  return accepted;
 }
 
 /** Resolves true once the remote closed its write side (or the stream ended), false after `ms`. */
@@ -139,17 +186,23 @@ export function remoteClosed(stream: Stream, ms: number): Promise<boolean> {
 }
 
 export async function registerIntro(ctx: TransportContext): Promise<void> {
-  const allow = createIntroRateLimiter(ctx);
+  const budget = createIntroBudget(ctx.limits);
   await ctx.node.handle(
     INTRO_PROTOCOL,
     (stream, connection) => {
-      if (ctx.stopped || !allow(hostOf(connection))) {
+      const source = sourceOf(connection.remoteAddr).key;
+      if (ctx.stopped || !budget.begin(source)) {
         resetStream(stream, 'introduction rate limit');
         return;
       }
+      ctx.node.services.gate.touch(connection); // an invitee is a stranger until this succeeds
       ctx.introducing.add(connection);
       answerIntroduction(ctx, stream, connection)
-        .catch(() => resetStream(stream, 'introduction failed'))
+        .catch(() => {
+          resetStream(stream, 'introduction failed');
+          return false;
+        })
+        .then((accepted) => budget.settle(source, accepted))
         .finally(() => ctx.introducing.delete(connection));
     },
     { runOnLimitedConnection: true, maxInboundStreams: 1, maxOutboundStreams: 1 },

@@ -54,17 +54,40 @@ export const INTRO_TIMEOUT_MS = 15_000;
 /** After our verdict, how long the introducer has to close its write side before we reset the stream. */
 export const INTRO_CLOSE_GRACE_MS = 1_000;
 
-/** Introductions accepted per remote IP address per INTRO_RATE_WINDOW_MS. */
-export const INTRO_MAX_PER_HOST = 10;
+/**
+ * Introduction budget of one source (source.ts: a remote IP, an IPv6 /56, or
+ * relay + remote PeerId) per INTRO_RATE_WINDOW_MS, in introductions: an
+ * accepted one costs 1, a refused one INTRO_REFUSED_COST. So 10 accepted, or
+ * 2 refused, per source and window; beyond it the source's streams are reset
+ * unread.
+ */
+export const INTRO_MAX_PER_SOURCE = 10;
 
-/** Introductions accepted from everyone together per INTRO_RATE_WINDOW_MS. */
+/**
+ * What a refused introduction (unknown token, malformed, timed out) costs its
+ * source, in introductions. Guessing tokens is what a budget is for; invitees
+ * with a valid token rarely fail.
+ */
+export const INTRO_REFUSED_COST = 5;
+
+/**
+ * Introductions (same units) everyone together may spend per
+ * INTRO_RATE_WINDOW_MS before sources that already had one refused in the
+ * window are reset unread. A source with no refusal is still served: bogus
+ * tokens from others can no longer lock a real invitee out (the handler
+ * checks the token first, which is cheap next to the Noise handshake every
+ * new source costs us).
+ */
 export const INTRO_MAX_GLOBAL = 120;
 
 /** Length of the intro rate-limit window. */
 export const INTRO_RATE_WINDOW_MS = 60_000;
 
-/** Hosts tracked by the intro rate limiter at most (older entries are dropped first). */
-export const INTRO_RATE_MAX_TRACKED_HOSTS = 4096;
+/**
+ * Sources the introduction budget tracks per window at most (~100 B each);
+ * the last resort: once full, new sources are reset unread until the window ends.
+ */
+export const INTRO_RATE_MAX_TRACKED_SOURCES = 16_384;
 
 // ---- /parley/file/1.0.0 ----------------------------------------------------
 // (the chunk cap, FILE_FRAME_MAX_BYTES, is core's)
@@ -165,8 +188,52 @@ export const RELAY_MAX_CONNECTIONS = 1000;
 /** New inbound connections per second from one IP before further ones are refused. */
 export const INBOUND_CONNECTIONS_PER_IP_PER_SECOND = 5;
 
-/** Inbound connections still in the Noise/yamux upgrade at the same time. */
-export const MAX_INCOMING_PENDING_CONNECTIONS = 16;
+/**
+ * Inbound connections still in the Noise/yamux upgrade at the same time, from
+ * everyone (libp2p's own cap; each costs a socket and a few KiB). Raised from
+ * 16 so that it takes 16 sources at MAX_PENDING_INBOUND_PER_IP to fill it.
+ */
+export const MAX_INCOMING_PENDING_CONNECTIONS = 64;
+
+/**
+ * Inbound connections still upgrading from one source (source.ts) at once;
+ * more are closed on arrival. A host or a NAT rarely has more than one or two
+ * handshakes with us in flight; idle sockets from one IP can hold at most this
+ * many of the MAX_INCOMING_PENDING_CONNECTIONS slots.
+ */
+export const MAX_PENDING_INBOUND_PER_IP = 4;
+
+/**
+ * Open inbound connections of strangers (peers not admitted: not a contact or
+ * group member) from one source; more are refused after Noise. Admitted peers
+ * do not count and are never refused by it (a NAT full of contacts is fine).
+ * go-libp2p's resource manager allows 8 connections per IP too.
+ */
+export const MAX_STRANGER_CONNECTIONS_PER_IP = 8;
+
+/** The same cap on a relay node, where everyone is a stranger (carrier-grade NAT puts many users behind one IP). */
+export const RELAY_MAX_CONNECTIONS_PER_IP = 32;
+
+/**
+ * Connections kept for admitted peers: a stranger's inbound connection is
+ * refused once the node has maxConnections minus this open (at most a quarter
+ * of maxConnections when that is lower than 200), and an admitted peer that
+ * arrives beyond that line evicts one stranger (unused ones first). A node
+ * without an admission hook (a relay) keeps no reserve.
+ */
+export const ADMITTED_RESERVED_CONNECTIONS = 50;
+
+/**
+ * A stranger's inbound connection that has opened no stream on an open
+ * protocol (introduction, query, pubsub, DHT, relay, autoNAT, DCUtR) this long
+ * after it opened is closed: a Noise handshake alone does not buy a connection
+ * slot. Legitimate strangers open theirs within milliseconds (gossipsub right
+ * after identify, an invitee's introduction right after connecting).
+ */
+export const STRANGER_IDLE_TIMEOUT_MS = 5_000;
+
+/** IPv6 sources are counted per prefix of this many bits (a home or a server usually holds a whole /56). */
+export const IPV6_SOURCE_PREFIX_BITS = 56;
 
 /** Parallel outbound dials. */
 export const MAX_PARALLEL_DIALS = 32;
@@ -174,8 +241,13 @@ export const MAX_PARALLEL_DIALS = 32;
 /** A complete dial (all addresses) must succeed within this. */
 export const DIAL_TIMEOUT_MS = 10_000;
 
-/** Inbound connection upgrade (Noise handshake + muxer negotiation) must finish within this. */
-export const INBOUND_UPGRADE_TIMEOUT_MS = 10_000;
+/**
+ * Inbound connection upgrade (multistream-select, Noise XX, multistream-select
+ * for yamux: about 4 round trips) must finish within this; an idle socket holds
+ * a pending slot no longer. 4 round trips of 600 ms (a slow relayed path) take
+ * 2.4 s: twice that is left (libp2p's default is 10 s).
+ */
+export const INBOUND_UPGRADE_TIMEOUT_MS = 5_000;
 
 /** Protocol negotiation (multistream-select) on a new stream must finish within this. */
 export const PROTOCOL_NEGOTIATION_TIMEOUT_MS = 10_000;
@@ -225,7 +297,7 @@ export interface TransportLimits {
   readonly sendStreamIdleCloseMs: number;
   readonly inboundQueueHighWaterBytes: number;
   readonly introTimeoutMs: number;
-  readonly introMaxPerHost: number;
+  readonly introMaxPerSource: number;
   readonly introMaxGlobal: number;
   readonly introRateWindowMs: number;
   readonly fileRequestTimeoutMs: number;
@@ -247,7 +319,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   sendStreamIdleCloseMs: SEND_STREAM_IDLE_CLOSE_MS,
   inboundQueueHighWaterBytes: INBOUND_QUEUE_HIGH_WATER_BYTES,
   introTimeoutMs: INTRO_TIMEOUT_MS,
-  introMaxPerHost: INTRO_MAX_PER_HOST,
+  introMaxPerSource: INTRO_MAX_PER_SOURCE,
   introMaxGlobal: INTRO_MAX_GLOBAL,
   introRateWindowMs: INTRO_RATE_WINDOW_MS,
   fileRequestTimeoutMs: FILE_REQUEST_TIMEOUT_MS,

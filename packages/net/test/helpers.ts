@@ -1,8 +1,10 @@
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { identify } from '@libp2p/identify';
 import type { Libp2p, Stream } from '@libp2p/interface';
-import { tcp } from '@libp2p/tcp';
+import { type TCPSocketOptions, tcp } from '@libp2p/tcp';
+import type { Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 /**
  * Test helpers: real nodes on loopback only, mDNS off, per-IP inbound
@@ -12,7 +14,9 @@ import { createLibp2p } from 'libp2p';
 import {
   createLibp2pTransport,
   createParleyNode,
+  encodeFrames,
   generatePeerKey,
+  INTRO_PROTOCOL,
   type ParleyNodeOptions,
   type ParleyTransport,
   type TransportOptions,
@@ -96,6 +100,47 @@ export async function rawPeer(cleanup: Cleanup, listen: string[] = []): Promise<
     await node.stop();
   });
   return node;
+}
+
+/**
+ * A vanilla libp2p node that can also dial through relays, its TCP dials
+ * leaving from `localAddress` (a net.connect option @libp2p/tcp passes
+ * through): another loopback address (Linux routes all of 127/8 to lo) makes
+ * it a source of its own for the per-IP limits.
+ */
+export async function rawPeerFrom(cleanup: Cleanup, localAddress: string): Promise<Libp2p> {
+  const node = await createLibp2p({
+    transports: [tcp({ dialOpts: { localAddress } as unknown as TCPSocketOptions }), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: { identify: identify() },
+  });
+  cleanup.add(async () => {
+    await node.stop();
+  });
+  return node;
+}
+
+/** One introduction on a new /parley/intro stream: the verdict byte, or 'reset'. */
+export async function rawIntroduction(
+  peer: Libp2p,
+  target: Multiaddr,
+  payload: Uint8Array,
+): Promise<number | string> {
+  try {
+    const s = await peer.dialProtocol(target, INTRO_PROTOCOL, { runOnLimitedConnection: true });
+    const verdict = new Promise<number | string>((resolve) => {
+      s.addEventListener('message', (e) =>
+        resolve(e.data instanceof Uint8Array ? (e.data[0] as number) : e.data.get(0)),
+      );
+      s.addEventListener('close', () => resolve('reset'));
+    });
+    s.send(encodeFrames([payload]));
+    await s.close();
+    return await verdict;
+  } catch {
+    return 'reset';
+  }
 }
 
 /** Resolves with the stream's status once it is no longer open (rejects after `timeoutMs`). */

@@ -132,8 +132,8 @@ describe('/parley/msg between two nodes', () => {
     expect(a.isConnected(b.peerId)).toBe(true);
   });
 
-  it('rate-limits introductions per host', async () => {
-    const b = await startTransport(cleanup, {}, { limits: { introMaxPerHost: 3 } });
+  it('rate-limits introductions per source (accepted ones cost 1)', async () => {
+    const b = await startTransport(cleanup, {}, { limits: { introMaxPerSource: 3 } });
     const c = await startTransport(cleanup);
     b.setIntroductionHandler(async () => true);
     await c.connect(b.peerId, { addresses: b.addresses() });
