@@ -107,8 +107,9 @@ describe('channels between daemons', () => {
     for (const f of ['amy', 'bo'] as const) expect(cli(f, 'channel', 'follow', link).code).toBe(0);
     await eventually(async () => (await channel('owner', 'club')).requests.length === 2, 30_000, 'requests');
     expect(cli('owner', 'channel', 'post', 'club', 'sealed 1').code).toBe(0);
-    await eventually(async () => (await channel('amy', 'club')).posts === 1, 30_000, 'amy stored it');
-    expect(await posts('amy', 'club')).toEqual([]); // not readable before approval
+    await new Promise((r) => setTimeout(r, 1_000));
+    // before approval: no key, so no topic, and the owner answers no query: nothing at all
+    expect((await channel('amy', 'club')).posts).toBe(0);
     for (const f of ['amy', 'bo'] as const)
       expect(cli('owner', 'channel', 'approve', 'club', f).code).toBe(0);
     for (const f of ['amy', 'bo'] as const) {
@@ -120,7 +121,9 @@ describe('channels between daemons', () => {
     await new Promise((r) => setTimeout(r, 500)); // amy applies the new epoch key
     expect(cli('owner', 'channel', 'post', 'club', 'sealed 2').code).toBe(0);
     await eventually(async () => (await posts('amy', 'club')).length === 2, 30_000, 'amy reads epoch 2');
-    await eventually(async () => (await channel('bo', 'club')).posts === 2, 30_000, 'bo stores it');
+    await new Promise((r) => setTimeout(r, 1_000));
+    // epoch 2 travels on a topic bo cannot derive: he does not even store the sealed post
+    expect((await channel('bo', 'club')).posts).toBe(1);
     expect((await posts('bo', 'club')).map((p) => p.text)).toEqual(['sealed 1']);
   }, 120_000);
 

@@ -12,7 +12,6 @@ import { fromBase64Url, toHex } from './bytes.ts';
 import {
   CHANNEL_MAX_EPOCHS_SENT,
   type ChannelDescriptor,
-  channelTopic,
   checkChannelName,
   decodeChannelLink,
   decodeDescriptorRequest,
@@ -49,6 +48,13 @@ import {
   saveChannel,
   setChannelHook,
 } from './channel-store.ts';
+import {
+  type ChannelTopic,
+  openEnvelope,
+  privateChannelTopic,
+  publicChannelTopic,
+  sealEnvelope,
+} from './channel-topic.ts';
 import { uniqueChannelName } from './channels-apply.ts';
 import { findContact } from './contacts.ts';
 import type { Ctx } from './context.ts';
@@ -118,6 +124,14 @@ export interface Channels {
 interface Live {
   state: ChannelState;
   descriptor: ChannelDescriptor;
+  /** The topic we subscribe to now (a private channel's changes with its epoch), if any. */
+  topic: ChannelTopic | null;
+  /**
+   * Who may share this channel with us (its topic, sync and descriptor queries): undefined for a
+   * public channel (anyone); for a private one the owner's approved followers and publishers (at
+   * the owner), or the owner and the peers that proved they hold the content key (elsewhere).
+   */
+  allowed: ReadonlySet<string> | undefined;
   unsubscribe: (() => void) | null;
   syncing: Promise<number> | null;
 }
@@ -128,11 +142,12 @@ export function createChannels(
     readonly kick: (peer: string) => void;
     /** Other /parley/query kinds (large groups' catch-up): the transport has one handler. */
     readonly otherQuery?: (peer: string, request: Uint8Array) => Uint8Array | undefined;
+    /** Whether `peer` is a contact (a set lookup): contacts may always ask on /parley/query. */
+    readonly isContact?: (peer: string) => boolean;
   },
 ): Channels {
   const { store, transport, primitives: p } = ctx;
   const live = new Map<string, Live>();
-  const byTopic = new Map<string, string>();
   let started = false;
   let timer: ReturnType<typeof setInterval> | undefined;
   let rejected = 0;
@@ -210,7 +225,11 @@ export function createChannels(
 
   // ---- storing posts ---------------------------------------------------------------
 
-  /** Verifies and stores one post; true if it was new. `from` is remembered as a peer to sync from. */
+  /**
+   * Verifies and stores one post; true if it was new. `from` (the gossip author of a new post) is
+   * remembered as a peer to sync from: it had the post (a private channel's: under the content
+   * key). A peer that only asks us is never remembered (a stranger could fill the list).
+   */
   const ingest = (id: string, bytes: Uint8Array, from?: string): MessageView | null | false => {
     const l = live.get(id);
     if (!l || bytes.length > POST_MAX_BYTES) return false;
@@ -240,12 +259,14 @@ export function createChannels(
       if (inserted === 'inserted') {
         while (tx.getPost(id, post.publisher, contiguous + 1)) contiguous++;
         next = { ...next, contiguous: { ...next.contiguous, [post.publisher]: contiguous } };
-      }
-      if (from && from !== self && !next.peers.includes(from)) {
-        next = { ...next, peers: [from, ...next.peers].slice(0, CHANNEL_KNOWN_PEERS_MAX) };
+        if (from && from !== self && !next.peers.includes(from)) {
+          next = { ...next, peers: [from, ...next.peers].slice(0, CHANNEL_KNOWN_PEERS_MAX) };
+        }
       }
       if (next !== s) saveChannel(ctx, tx, next);
       l.state = next;
+      if (next.peers !== s.peers && l.descriptor.isPrivate && next.role !== 'owner')
+        l.allowed = new Set([l.descriptor.ownerPeerId, ...next.peers]);
       if (inserted !== 'inserted') return false;
       const record = tx.getPost(id, post.publisher, post.seq);
       return record ? { view: postView(next, l.descriptor, record), gap: contiguous < post.seq } : false;
@@ -300,25 +321,68 @@ export function createChannels(
 
   // ---- subscription and sync -----------------------------------------------------------
 
-  const activate = (s: ChannelState): void => {
-    const existing = live.get(s.id);
-    const descriptor = descriptorOf(ctx, s);
-    if (existing) {
-      existing.state = s;
-      existing.descriptor = descriptor;
+  /**
+   * The topic of `s` now: a public channel's own; a private channel's current epoch's, for its
+   * owner and the members holding that epoch's key (approved followers, publishers); else none.
+   */
+  const topicOf = (s: ChannelState, d: ChannelDescriptor): ChannelTopic | null => {
+    if (!d.isPrivate) return publicChannelTopic(p, s.id);
+    if (s.role !== 'owner' && s.status !== 'approved') return null;
+    const key = epochKey(s, s.current);
+    return key ? privateChannelTopic(p, key, s.id, s.current) : null;
+  };
+
+  /** Live.allowed for `s` (see there). */
+  const allowedOf = (s: ChannelState, d: ChannelDescriptor): ReadonlySet<string> | undefined => {
+    if (!d.isPrivate) return undefined;
+    if (s.role !== 'owner') return s.status === 'approved' ? new Set([d.ownerPeerId, ...s.peers]) : new Set();
+    const contacts = [...s.followers, ...appointmentsOf(s).map((a) => a.contact)];
+    return new Set(store.transaction((tx) => contacts.flatMap((c) => tx.getContact(c)?.peerId ?? [])));
+  };
+
+  /** Whether `peer` may share channel `l` with us (its topic, and our answers about it). */
+  const mayShare = (l: Live, peer: string): boolean =>
+    peer !== self && (l.allowed === undefined || l.allowed.has(peer));
+
+  const onTopic = (id: string, t: ChannelTopic, data: Uint8Array, from: string): void => {
+    const inner = openEnvelope(p, t, data);
+    if (!inner) {
+      rejected++; // not sealed under this epoch's key: not from a member
       return;
     }
-    const l: Live = { state: s, descriptor, unsubscribe: null, syncing: null };
-    live.set(s.id, l);
+    ingest(id, inner, from);
+  };
+
+  const activate = (s: ChannelState): void => {
+    const descriptor = descriptorOf(ctx, s);
+    let l = live.get(s.id);
+    if (l) {
+      l.state = s;
+      l.descriptor = descriptor;
+    } else {
+      l = { state: s, descriptor, topic: null, allowed: new Set(), unsubscribe: null, syncing: null };
+      live.set(s.id, l);
+    }
+    l.allowed = allowedOf(s, descriptor);
     if (!started) return;
-    const topic = channelTopic(p, s.id);
-    byTopic.set(topic, s.id);
-    l.unsubscribe = transport.subscribe(topic, (m) => {
-      ingest(s.id, m.data, m.from);
-    });
-    // reach the publishers, so gossip has a path to us
-    const publishers = [descriptor.ownerPeerId, ...sourcePeers(l)].filter((x) => x !== self);
-    for (const peer of [...new Set(publishers)].slice(0, CHANNEL_SYNC_PEERS_PER_ROUND)) {
+    const wanted = topicOf(s, descriptor);
+    if (wanted?.topic === l.topic?.topic) return;
+    l.unsubscribe?.(); // a private channel's previous epoch (or none)
+    l.unsubscribe = null;
+    l.topic = wanted;
+    if (!wanted) return;
+    const id = s.id;
+    const admit = (peer: string): boolean => {
+      const now = live.get(id);
+      return now !== undefined && mayShare(now, peer);
+    };
+    l.unsubscribe = transport.subscribe(
+      wanted.topic,
+      (m) => onTopic(id, wanted, m.data, m.from),
+      descriptor.isPrivate ? { admit } : {},
+    );
+    // reach the owner and known sources, so gossip has a path to us
+    for (const peer of sourcePeers(l).slice(0, CHANNEL_SYNC_PEERS_PER_ROUND)) {
       void transport.connect(peer, { addresses: addressesOf(descriptor, peer) }).catch(() => undefined);
     }
   };
@@ -327,28 +391,35 @@ export function createChannels(
     if (!l) return;
     l.unsubscribe?.();
     live.delete(id);
-    byTopic.delete(channelTopic(p, id));
   };
 
   const addressesOf = (d: ChannelDescriptor, peer: string): string[] =>
     d.addresses.filter((a) => a.endsWith(`/p2p/${peer}`));
-  const sourcePeers = (l: Live): string[] => {
+  /**
+   * Whom to ask for missed posts, best first: the owner ALWAYS first (it has every post of its
+   * own, and no one can push it out), then `first` (e.g. whoever revealed a gap), then the peers
+   * that brought us new posts (at most CHANNEL_KNOWN_PEERS_MAX, in random order: spreads the load),
+   * then the other peers of the descriptor's addresses.
+   */
+  const sourcePeers = (l: Live, first: readonly string[] = []): string[] => {
     const fromAddresses = l.descriptor.addresses.flatMap((a) => {
       const at = a.lastIndexOf('/p2p/');
       return at >= 0 ? [a.slice(at + 5)] : [];
     });
-    // learnt peers first, in random order (spreads sync load off the owner), the owner's last
     const learnt = [...l.state.peers].sort(() => Math.random() - 0.5);
-    return [...new Set([...learnt, l.descriptor.ownerPeerId, ...fromAddresses])].filter((x) => x !== self);
+    const all = [l.descriptor.ownerPeerId, ...first, ...learnt, ...fromAddresses];
+    return [...new Set(all)].filter((x) => x !== self);
   };
 
   const syncChannel = (id: string, first: readonly string[] = []): Promise<number> => {
     const l = live.get(id);
     if (!l || !started || l.state.role === 'owner') return Promise.resolve(0);
+    // a private channel's posts are for approved members only: no one answers anyone else
+    if (l.descriptor.isPrivate && l.state.status !== 'approved') return Promise.resolve(0);
     if (l.syncing) return l.syncing;
     const run = async (): Promise<number> => {
       let total = 0;
-      const peers = [...new Set([...first, ...sourcePeers(l)])].filter((x) => x !== self);
+      const peers = sourcePeers(l, first);
       await refreshDescriptor(id, peers, true); // publishers appointed or removed while we were away
       let asked = 0;
       for (const peer of peers) {
@@ -381,25 +452,22 @@ export function createChannels(
     return l.syncing;
   };
 
+  /**
+   * /parley/query for channels. A channel we do not have and one the peer may not see get the
+   * same refusal (undefined), decided before the store is read: the asker learns nothing about
+   * which channels we have. The asker is not remembered (see ingest).
+   */
   const answerQuery = async (peer: string, request: Uint8Array): Promise<Uint8Array | undefined> => {
     const wanted = decodeDescriptorRequest(request);
     if (wanted) {
       const l = live.get(wanted);
-      return l ? fromBase64Url(l.state.descriptor) : undefined; // only channels we own or follow
+      return l && mayShare(l, peer) ? fromBase64Url(l.state.descriptor) : undefined;
     }
     const req = decodeSyncRequest(request);
     if (!req) return deps.otherQuery?.(peer, request);
     const l = live.get(req.channelId);
-    if (!l) return undefined; // we neither own nor follow it: reveal nothing
+    if (!l || !mayShare(l, peer)) return undefined;
     return store.transaction((tx) => {
-      // whoever asks about a channel follows it: a peer to sync from later
-      if (l.state.role !== 'owner' && peer !== self && !l.state.peers.includes(peer)) {
-        const s = getChannelState(ctx, tx, req.channelId);
-        if (s) {
-          l.state = { ...s, peers: [peer, ...s.peers].slice(0, CHANNEL_KNOWN_PEERS_MAX) };
-          saveChannel(ctx, tx, l.state);
-        }
-      }
       const out: Uint8Array[] = [];
       let bytes = 8;
       for (const pub of publisherKeys(p, l.descriptor).keys()) {
@@ -414,6 +482,24 @@ export function createChannels(
       }
       return encodeSyncAnswer(out);
     });
+  };
+
+  /**
+   * Who may open a /parley/query stream at all (before a byte is read): contacts (large groups'
+   * members are), anyone while we have a public channel (its followers are strangers to us), and
+   * the peers a private channel admits. Everyone else is reset unread.
+   */
+  const admitsQueries = (peer: string): boolean => {
+    if (deps.isContact?.(peer)) return true;
+    for (const l of live.values()) if (mayShare(l, peer)) return true;
+    return false;
+  };
+
+  /** Publishes a post or a descriptor on the channel's topic now (sealed on a private one). */
+  const publishOn = (s: ChannelState, bytes: Uint8Array): void => {
+    const t = topicOf(s, descriptorOf(ctx, s));
+    if (!t) return;
+    void transport.publish(t.topic, sealEnvelope(p, ctx.random, t, bytes)).catch(() => undefined);
   };
 
   // ---- owner helpers -----------------------------------------------------------------
@@ -455,7 +541,7 @@ export function createChannels(
     });
     if (peer) deps.kick(peer);
     activate(s);
-    void transport.publish(channelTopic(p, s.id), fromBase64Url(s.descriptor)).catch(() => undefined);
+    publishOn(s, fromBase64Url(s.descriptor));
     emitChannel(s.id, 'changed');
     return store.transaction((tx) => view(tx, s));
   };
@@ -478,7 +564,7 @@ export function createChannels(
         emitChannel(id, fresh ? 'added' : 'changed');
         void syncChannel(id);
       });
-      transport.setQueryHandler(answerQuery);
+      transport.setQueryHandler(answerQuery, admitsQueries);
       for (const s of store.transaction((tx) => tx.listChannels().map((r) => loadChannel(ctx, r))))
         activate(s);
       for (const id of live.keys()) void syncChannel(id);
@@ -633,7 +719,7 @@ export function createChannels(
       });
       const l = live.get(s.id);
       if (l) l.state = s;
-      void transport.publish(channelTopic(p, s.id), bytes).catch(() => undefined);
+      publishOn(s, bytes);
       const v = postView(s, descriptorOf(ctx, s), record) as MessageView;
       ctx.events.emit('post', v);
       return v;
@@ -705,7 +791,10 @@ export function createChannels(
         };
         saveChannel(ctx, tx, next);
         const peers = [sendControl(tx, contact.id, encodeControl({ t: 'removed', channel: s.id }))];
-        if (rotated) for (const f of next.followers) peers.push(sendControl(tx, f, keysFor(next)));
+        // the new epoch's key (and with it the new topic) to every remaining member
+        const members = new Set([...next.followers, ...appointmentsOf(next).map((a) => a.contact)]);
+        members.delete(contact.id);
+        if (rotated) for (const f of members) peers.push(sendControl(tx, f, keysFor(next)));
         return { s: next, peers };
       });
       for (const peer of peers) if (peer) deps.kick(peer);

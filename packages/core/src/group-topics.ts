@@ -68,6 +68,8 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
   const unpublished = new Map<string, Array<{ topic: string; data: Uint8Array; key: MessageKey | null }>>();
   /** Per group: key id → members holding it; dropped on every refresh (keys and members change). */
   const owners = new Map<string, Map<number, string[]>>();
+  /** Per group: its current members, the only peers its topic is shared with (topic admission). */
+  const admitted = new Map<string, ReadonlySet<string>>();
   const triggered = new Map<string, number>();
   let started = false;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -208,9 +210,12 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
     owners.clear();
     if (!started) return;
     const wanted = new Map<string, string>();
+    admitted.clear();
     for (const g of store.transaction((tx) => listGroups(ctx, tx))) {
       const topic = topicOf(ctx, g);
-      if (topic) wanted.set(topic, g.state.id);
+      if (!topic) continue;
+      wanted.set(topic, g.state.id);
+      admitted.set(g.state.id, new Set(g.state.members.map((m) => m.peerId).filter((p) => p !== me)));
     }
     for (const [topic, s] of subscribed) {
       if (wanted.get(topic) === s.groupId) continue;
@@ -219,7 +224,9 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
     }
     for (const [topic, groupId] of wanted) {
       if (subscribed.has(topic)) continue;
-      const off = transport.subscribe(topic, (m) => onTopic(groupId, m.data, m.from));
+      const off = transport.subscribe(topic, (m) => onTopic(groupId, m.data, m.from), {
+        admit: (peer) => admitted.get(groupId)?.has(peer) === true, // non-members learn nothing of it
+      });
       subscribed.set(topic, { groupId, off });
       void sync(groupId);
     }

@@ -22,6 +22,7 @@ import {
   QUERY_MAX_BYTES,
   type QueryHandler,
   type SendOptions,
+  type TopicAdmission,
   type Transport,
   TransportError,
 } from './transport.ts';
@@ -36,6 +37,11 @@ export interface MemoryNetwork {
   setOnline(peerId: PeerIdString, online: boolean): void;
   /** Number of frames written on the wire so far (all peers). */
   framesSent(): number;
+  /**
+   * The topics `peer` subscribes to that `observer` would be told about (gossipsub announces
+   * subscriptions to connected peers): open topics, and those whose admission admits `observer`.
+   */
+  topicsSeenBy(observer: PeerIdString, peer: PeerIdString): string[];
 }
 
 interface Link {
@@ -50,6 +56,7 @@ interface Node {
   introduction: IntroductionHandler | undefined;
   fileServer: FileServer | undefined;
   queryHandler: QueryHandler | undefined;
+  queryAdmission: AdmissionHook;
   readonly frameHandlers: Set<FrameHandler>;
   readonly peerHandlers: Set<PeerEventHandler>;
   readonly connected: Set<PeerIdString>;
@@ -108,7 +115,7 @@ export function createMemoryNetwork(): MemoryNetwork {
         if (!target?.connected.has(from.peerId)) break;
         const data = l.queue.shift() as Uint8Array;
         for (const w of l.waiters.splice(0)) w();
-        if (!target.admission(from.peerId)) continue; // refused: the frame is never read
+        if (!target.admission(from.peerId, 'msg')) continue; // refused: the frame is never read
         for (const h of target.frameHandlers) {
           try {
             await h({ from: from.peerId, data });
@@ -133,7 +140,9 @@ export function createMemoryNetwork(): MemoryNetwork {
     const target = reachable(self, peer);
     if (!target) throw new TransportError('unreachable', `peer ${peer} is not reachable`);
     link(self, target);
-    const chunks = target.admission(self.peerId) ? target.fileServer?.(self.peerId, request) : undefined;
+    const chunks = target.admission(self.peerId, 'file')
+      ? target.fileServer?.(self.peerId, request)
+      : undefined;
     if (!chunks) throw new TransportError('refused', `peer ${peer} has no file ${request.fileId} for us`);
     for await (const chunk of chunks) {
       if (signal?.aborted) throw new TransportError('aborted', 'file transfer aborted');
@@ -145,7 +154,41 @@ export function createMemoryNetwork(): MemoryNetwork {
     }
   }
 
-  const topics = new Map<string, Set<{ readonly peerId: PeerIdString; readonly handler: PubsubHandler }>>();
+  interface Subscription {
+    readonly peerId: PeerIdString;
+    readonly handler: PubsubHandler;
+    readonly admit: TopicAdmission | undefined;
+  }
+  const topics = new Map<string, Set<Subscription>>();
+  /** Whether `peer`'s subscriptions to `topic` admit `other` (an open one admits everyone). */
+  const admits = (topic: string, peer: PeerIdString, other: PeerIdString): boolean => {
+    const mine = [...(topics.get(topic) ?? [])].filter((s) => s.peerId === peer);
+    return mine.some((s) => s.admit === undefined || s.admit(other));
+  };
+
+  /**
+   * Like gossipsub behind Parley's topic admission (net's pubsub-guard.ts): the message spreads
+   * from its publisher along links whose two ends subscribe and admit each other, each reachable
+   * subscriber getting it once; a publisher that does not subscribe reaches no one.
+   */
+  const flood = (publisher: Node, topic: string, data: Uint8Array): void => {
+    const holders = [publisher.peerId];
+    const reached = new Set(holders);
+    const subscribers = [...(topics.get(topic) ?? [])];
+    while (holders.length > 0) {
+      const from = nodes.get(holders.shift() as PeerIdString) as Node;
+      for (const s of subscribers) {
+        if (reached.has(s.peerId) || !reachable(from, s.peerId)) continue;
+        if (!admits(topic, from.peerId, s.peerId) || !admits(topic, s.peerId, from.peerId)) continue;
+        reached.add(s.peerId);
+        holders.push(s.peerId);
+        for (const each of subscribers.filter((x) => x.peerId === s.peerId)) {
+          const message = { topic, from: publisher.peerId, data: data.slice() };
+          queueMicrotask(() => each.handler(message));
+        }
+      }
+    }
+  };
 
   const createTransport = (peerId: PeerIdString): Transport => {
     if (nodes.has(peerId) && !nodes.get(peerId)?.stopped) {
@@ -157,6 +200,7 @@ export function createMemoryNetwork(): MemoryNetwork {
       introduction: undefined,
       fileServer: undefined,
       queryHandler: undefined,
+      queryAdmission: () => false,
       frameHandlers: new Set(),
       peerHandlers: new Set(),
       connected: new Set(),
@@ -180,13 +224,13 @@ export function createMemoryNetwork(): MemoryNetwork {
       setAdmission: (hook) => {
         self.admission = hook;
       },
-      subscribe: (topic, handler) => {
+      subscribe: (topic, handler, options) => {
         let set = topics.get(topic);
         if (!set) {
           set = new Set();
           topics.set(topic, set);
         }
-        const entry = { peerId, handler };
+        const entry: Subscription = { peerId, handler, admit: options?.admit };
         set.add(entry);
         return () => set.delete(entry);
       },
@@ -198,15 +242,11 @@ export function createMemoryNetwork(): MemoryNetwork {
             `pubsub message of ${data.length} bytes is outside 1..${PUBSUB_MESSAGE_MAX_BYTES}`,
           );
         }
-        for (const s of topics.get(topic) ?? []) {
-          // Like gossipsub: every reachable subscriber but the publisher itself, once.
-          if (s.peerId === peerId || !reachable(self, s.peerId)) continue;
-          const message = { topic, from: peerId, data: data.slice() };
-          queueMicrotask(() => s.handler(message));
-        }
+        flood(self, topic, data);
       },
-      setQueryHandler: (handler) => {
+      setQueryHandler: (handler, admission) => {
         self.queryHandler = handler;
+        self.queryAdmission = admission;
       },
       query: async (peer, request, options) => {
         if (request.length === 0 || request.length > QUERY_MAX_BYTES) {
@@ -216,7 +256,11 @@ export function createMemoryNetwork(): MemoryNetwork {
           );
         }
         const target = await connect(peer, options);
-        const answer = await target.queryHandler?.(peerId, request.slice()).catch(() => undefined);
+        // not admitted: reset before a byte is read (net), the same refusal as a declined query
+        const admitted = target.queryAdmission(peerId);
+        const answer = admitted
+          ? await target.queryHandler?.(peerId, request.slice()).catch(() => undefined)
+          : undefined;
         if (answer === undefined) throw new TransportError('refused', `peer ${peer} declined the query`);
         if (answer.length === 0 || answer.length > QUERY_MAX_BYTES)
           throw new TransportError('refused', 'bad answer size');
@@ -303,5 +347,11 @@ export function createMemoryNetwork(): MemoryNetwork {
       if (node) for (const peer of [...node.connected]) unlink(node, peer);
     },
     framesSent: () => wireFrames,
+    topicsSeenBy: (observer, peer) =>
+      [...topics.keys()].filter((t) =>
+        [...(topics.get(t) ?? [])].some(
+          (s) => s.peerId === peer && (s.admit === undefined || s.admit(observer)),
+        ),
+      ),
   };
 }

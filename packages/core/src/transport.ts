@@ -50,12 +50,18 @@ export interface PeerEvent {
   readonly peer: PeerIdString;
 }
 
+/** The protocols the admission hook is asked about: `/parley/msg/1.0.0` and `/parley/file/1.0.0`. */
+export type AdmissionProtocol = 'msg' | 'file';
+
 /**
- * Answers "may this PeerId talk to us on `/parley/msg`?". Consulted for every
+ * Answers "may this PeerId talk to us on `/parley/msg`?" (or, with `protocol`
+ * 'file', fetch from us on `/parley/file`). Consulted for every
  * inbound connection/stream before any application byte is read; a `false`
- * resets the stream. Must be cheap (a set lookup).
+ * resets the stream. Must be cheap (a set lookup). A peer may be admitted on
+ * one protocol only: a group member we know only through a group's admin is
+ * admitted on 'msg' alone (docs/GROUPS.md "Members who are not contacts").
  */
-export type AdmissionHook = (peer: PeerIdString) => boolean;
+export type AdmissionHook = (peer: PeerIdString, protocol?: AdmissionProtocol) => boolean;
 
 /**
  * Handles one introduction frame from a peer that is not (yet) admitted: the
@@ -98,9 +104,28 @@ export interface PubsubMessage {
 export type PubsubHandler = (message: PubsubMessage) => void;
 
 /**
- * Answers a request on `/parley/query/1.0.0`. Open to ANY peer (not only
- * admitted contacts): the handler decides what to reveal to whom, and returns
- * undefined to refuse. The transport bounds sizes and rates.
+ * Who may share a topic with us (docs/THREAT-MODEL.md "What strangers can
+ * learn"). Consulted for every peer we would tell about our subscription,
+ * send a message or gossip of the topic to, or take them from; a peer it
+ * refuses never learns that we subscribe, and nothing of the topic travels
+ * between us in either direction. Must be cheap (a set lookup). The answer
+ * may change over time (a member added or removed): the transport asks again
+ * within PUBSUB_ADMISSION_RECHECK_MS and tells the peer, or stops.
+ */
+export type TopicAdmission = (peer: PeerIdString) => boolean;
+
+export interface SubscribeOptions {
+  /** Without it the topic is open: any peer may see the subscription and exchange its messages. */
+  readonly admit?: TopicAdmission;
+}
+
+/** A subscription's admission is asked again at most this long after it may have changed. */
+export const PUBSUB_ADMISSION_RECHECK_MS = 1000;
+
+/**
+ * Answers a request on `/parley/query/1.0.0` from a peer that its admission
+ * hook let in (see `setQueryHandler`): the handler decides what to reveal to
+ * whom, and returns undefined to refuse. The transport bounds sizes and rates.
  */
 export type QueryHandler = (peer: PeerIdString, request: Uint8Array) => Promise<Uint8Array | undefined>;
 
@@ -173,14 +198,24 @@ export interface Transport {
   /**
    * Subscribe to a pubsub topic (gossipsub in net): best effort, unordered,
    * possibly duplicated delivery. Returns an unsubscribe function.
+   * `options.admit` restricts the topic to the peers it admits (see
+   * TopicAdmission); a message reaches us only through admitted peers, but
+   * its `from` (its author) may be a peer the admission does not name.
    */
-  subscribe(topic: string, handler: PubsubHandler): () => void;
+  subscribe(topic: string, handler: PubsubHandler, options?: SubscribeOptions): () => void;
 
-  /** Publish on a topic (1..PUBSUB_MESSAGE_MAX_BYTES); resolves once handed to the network. */
+  /**
+   * Publish on a topic we subscribe to (1..PUBSUB_MESSAGE_MAX_BYTES); resolves once handed to
+   * the network. It reaches only peers the subscription admits (none if we do not subscribe).
+   */
   publish(topic: string, data: Uint8Array): Promise<void>;
 
-  /** Install the `/parley/query/1.0.0` handler (replaces any previous one). Until set, queries are refused. */
-  setQueryHandler(handler: QueryHandler): void;
+  /**
+   * Install the `/parley/query/1.0.0` handler (replaces any previous one). Until set, queries are
+   * refused. `admission` is consulted for the remote PeerId before any byte of a query is read; a
+   * peer it refuses is reset (a stranger learns nothing but that we refuse it).
+   */
+  setQueryHandler(handler: QueryHandler, admission: AdmissionHook): void;
 
   /**
    * Ask `peer` one question on `/parley/query/1.0.0` (1..QUERY_MAX_BYTES) and

@@ -27,7 +27,7 @@ import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport
 import type { Messenger } from '../src/messenger.ts';
 import type { Store } from '../src/store.ts';
 import type { PubsubMessage, Transport } from '../src/transport.ts';
-import { befriend, eventually, makePeer as harnessPeer } from './harness.ts';
+import { befriend, eventually, makePeer as harnessPeer, join } from './harness.ts';
 
 interface TPeer {
   readonly name: string;
@@ -122,6 +122,7 @@ async function bigGroup(): Promise<[TPeer, TPeer, TPeer, TPeer, string]> {
     TPeer,
   ];
   const { id } = alice.messenger.createGroup('crowd', ['bob', 'carol', 'dave']);
+  for (const p of [bob, carol, dave]) await join(p as never, 'crowd');
   await ready('crowd', 1, alice, bob, carol, dave);
   return [alice, bob, carol, dave, id];
 }

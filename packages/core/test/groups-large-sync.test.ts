@@ -13,7 +13,7 @@ import {
 import { nodePrimitives } from '@parley/crypto/node';
 import { expect, it } from 'vitest';
 import type { Ctx } from '../src/context.ts';
-import type { GroupState } from '../src/group-codec.ts';
+import { type GroupState, senderKeyContext } from '../src/group-codec.ts';
 import { saveGroup, saveReceivers } from '../src/group-store.ts';
 import {
   decodeGroupSyncRequest,
@@ -72,8 +72,11 @@ it('asks for every member key, in requests of at most GROUP_SYNC_RANGES_MAX rang
       createdAt: 1,
     });
     for (const m of members.slice(1)) {
+      const context = senderKeyContext(state.id, m.peerId);
       const receiver = decodeSenderKeyDistribution(
-        senderKeyDistribution(createSenderKey(systemRandom, nodePrimitives)),
+        senderKeyDistribution(createSenderKey(systemRandom, nodePrimitives), context, nodePrimitives),
+        context,
+        nodePrimitives,
       );
       keyIds.add(receiver.keyId);
       saveReceivers(ctx, tx, state.id, m.peerId, [{ epoch: state.epoch, receiver }]);

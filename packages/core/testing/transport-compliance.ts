@@ -12,6 +12,7 @@ import {
   INTRO_FRAME_MAX_BYTES,
   type InboundFrame,
   type PeerEvent,
+  PUBSUB_ADMISSION_RECHECK_MS,
   PUBSUB_MESSAGE_MAX_BYTES,
   QUERY_MAX_BYTES,
   type Transport,
@@ -274,6 +275,7 @@ export function transportCompliance(name: string, makeHarness: () => TransportHa
       await linked(b, c);
       const atB: string[] = [];
       const atC: string[] = [];
+      a.subscribe('parley-compliance', () => undefined); // one publishes on a topic it subscribes to
       b.subscribe('parley-compliance', (m) => atB.push(`${m.from}:${m.data[0]}`));
       const offC = c.subscribe('parley-compliance', (m) => atC.push(`${m.from}:${m.data[0]}`));
       // Gossip meshes form over a few heartbeats: publish until both have seen one.
@@ -299,14 +301,76 @@ export function transportCompliance(name: string, makeHarness: () => TransportHa
       });
     });
 
-    it('answers queries from any peer through the query handler, and refuses when it declines', async () => {
+    it('shares a topic with an admission only with the peers it admits, in both directions', async () => {
       const [a, b, c] = (await create(3)) as [Transport, Transport, Transport];
-      b.setAdmission(() => false); // queries are open to peers that are not contacts
+      await linked(a, b);
+      await linked(a, c);
+      await linked(b, c);
+      const topic = 'parley-compliance-admitted';
+      const admittedAtA = new Set([b.peerId]);
+      const at = { a: [] as string[], b: [] as string[], c: [] as string[] };
+      a.subscribe(topic, (m) => at.a.push(`${m.from}:${m.data[0]}`), { admit: (p) => admittedAtA.has(p) });
+      b.subscribe(topic, (m) => at.b.push(`${m.from}:${m.data[0]}`), { admit: (p) => p === a.peerId });
+      c.subscribe(topic, (m) => at.c.push(`${m.from}:${m.data[0]}`)); // c knows the topic, open
+      await eventually(
+        () => {
+          void a.publish(topic, bytes(1)).catch(() => undefined);
+          void c.publish(topic, bytes(2)).catch(() => undefined);
+          return at.b.includes(`${a.peerId}:1`);
+        },
+        15_000,
+        'delivery to the admitted peer',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      expect(at.c).toEqual([]); // a refuses c: nothing of the topic reaches c from a
+      expect(at.a.filter((x) => x.startsWith(c.peerId))).toEqual([]); // ...nor from c reaches a
+      expect(at.b.filter((x) => x.startsWith(c.peerId))).toEqual([]); // b admits only a
+      // admission changes: c is admitted from now on (told within PUBSUB_ADMISSION_RECHECK_MS)
+      admittedAtA.add(c.peerId);
+      await eventually(
+        () => {
+          void a.publish(topic, bytes(3)).catch(() => undefined);
+          return at.c.includes(`${a.peerId}:3`);
+        },
+        15_000 + PUBSUB_ADMISSION_RECHECK_MS,
+        'delivery once admitted',
+      );
+      // and revoked again: what a publishes after that no longer reaches c
+      admittedAtA.delete(c.peerId);
+      await new Promise((r) => setTimeout(r, 3 * PUBSUB_ADMISSION_RECHECK_MS));
+      const before = at.c.length;
+      for (let i = 0; i < 5; i++) await a.publish(topic, bytes(4));
+      await eventually(() => at.b.includes(`${a.peerId}:4`), 10_000, 'b still gets them');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(at.c.length).toBe(before);
+    });
+
+    it('refuses a query from a peer its admission refuses before the handler runs', async () => {
+      const [a, b] = (await create(2)) as [Transport, Transport];
+      let asked = 0;
+      b.setQueryHandler(
+        async () => {
+          asked++;
+          return bytes(1);
+        },
+        (peer) => peer !== a.peerId,
+      );
       await expect(a.query(b.peerId, bytes(1), { addresses: b.addresses() })).rejects.toMatchObject({
         code: 'refused',
       });
-      b.setQueryHandler(async (peer, request) =>
-        request[0] === 0 ? undefined : Uint8Array.of(request[0] as number, peer.length & 0xff),
+      expect(asked).toBe(0);
+    });
+
+    it('answers queries from peers that are not contacts through the query handler, and refuses when it declines', async () => {
+      const [a, b, c] = (await create(3)) as [Transport, Transport, Transport];
+      b.setAdmission(() => false); // queries have their own admission: not only contacts
+      await expect(a.query(b.peerId, bytes(1), { addresses: b.addresses() })).rejects.toMatchObject({
+        code: 'refused',
+      });
+      b.setQueryHandler(
+        async (peer, request) =>
+          request[0] === 0 ? undefined : Uint8Array.of(request[0] as number, peer.length & 0xff),
+        () => true,
       );
       expect([...(await a.query(b.peerId, bytes(5), { addresses: b.addresses() }))]).toEqual([
         5,

@@ -24,6 +24,8 @@ export interface TransportContext {
   introduction: IntroductionHandler | null;
   fileServer: FileServer | null;
   queryHandler: QueryHandler | null;
+  /** Who may ask on /parley/query (checked before a byte is read). Until set, no one. */
+  queryAdmission: AdmissionHook;
   readonly frameHandlers: Set<FrameHandler>;
   /** Inbound connections with an introduction in progress (not closed when refused on /parley/msg). */
   readonly introducing: WeakSet<object>;

@@ -2,6 +2,8 @@
  * `@parley/net`: Parley's libp2p node and wire protocols. The only package
  * that imports libp2p; everything above it sees core's `Transport`.
  */
+
+export type { ConnectionGate } from './connection-gate.ts';
 export { FILE_PROTOCOL, INTRO_PROTOCOL, MSG_PROTOCOL, QUERY_PROTOCOL } from './context.ts';
 export {
   createFrameDecoder,

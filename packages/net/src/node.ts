@@ -15,10 +15,12 @@ import {
   type CircuitRelayService,
   circuitRelayServer,
   circuitRelayTransport,
+  RELAY_V2_HOP_CODEC,
+  RELAY_V2_STOP_CODEC,
 } from '@libp2p/circuit-relay-v2';
 import { privateKeyFromProtobuf } from '@libp2p/crypto/keys';
 import { dcutr } from '@libp2p/dcutr';
-import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
+import type { GossipSub } from '@libp2p/gossipsub';
 import { type Identify, type IdentifyPush, identify, identifyPush } from '@libp2p/identify';
 import type { Libp2p, PeerInfo } from '@libp2p/interface';
 import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from '@libp2p/kad-dht';
@@ -27,6 +29,8 @@ import { type Ping, ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { webSockets } from '@libp2p/websockets';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
+import { type ConnectionGate, type ConnectionGateParts, createConnectionGate } from './connection-gate.ts';
+import { INTRO_PROTOCOL, QUERY_PROTOCOL } from './context.ts';
 import {
   DIAL_TIMEOUT_MS,
   INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
@@ -34,6 +38,7 @@ import {
   MAX_CONNECTIONS,
   MAX_INCOMING_PENDING_CONNECTIONS,
   MAX_PARALLEL_DIALS,
+  MAX_STRANGER_CONNECTIONS_PER_IP,
   PROTOCOL_NEGOTIATION_TIMEOUT_MS,
   PUBSUB_HEARTBEAT_MS,
   PUBSUB_MAX_TOPIC_BYTES_PER_PEER,
@@ -42,11 +47,13 @@ import {
   RELAY_CIRCUIT_MAX_BYTES,
   RELAY_CIRCUIT_MAX_DURATION_MS,
   RELAY_MAX_CONNECTIONS,
+  RELAY_MAX_CONNECTIONS_PER_IP,
   RELAY_MAX_RESERVATIONS,
   RELAY_RESERVATION_TTL_MS,
   YAMUX_MAX_STREAM_WINDOW_BYTES,
   YAMUX_MAX_STREAMS_PER_CONNECTION,
 } from './limits.ts';
+import { guardedGossipsub } from './pubsub-guard.ts';
 
 /** Parley's private Kademlia protocol id (libp2p kad-dht spec with a custom protocol id). */
 export const DHT_PROTOCOL = '/parley/kad/1.0.0';
@@ -54,8 +61,29 @@ export const DHT_PROTOCOL = '/parley/kad/1.0.0';
 /** Default listen addresses: TCP and WebSockets on every interface, ephemeral ports. */
 export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
 
+/**
+ * Protocols a stranger may use (connection-gate.ts: a stranger that opens no
+ * stream on one is closed): gossipsub (+ floodsub fallback), the DHT, circuit
+ * relay, autoNAT, DCUtR, and Parley's introduction and query.
+ */
+const STRANGER_PROTOCOLS: readonly string[] = [
+  '/meshsub/1.2.0',
+  '/meshsub/1.1.0',
+  '/meshsub/1.0.0',
+  '/floodsub/1.0.0',
+  DHT_PROTOCOL,
+  RELAY_V2_HOP_CODEC,
+  RELAY_V2_STOP_CODEC,
+  '/libp2p/autonat/1.0.0',
+  '/libp2p/dcutr',
+  INTRO_PROTOCOL,
+  QUERY_PROTOCOL,
+];
+
 /** The libp2p services every Parley node runs. */
 export interface ParleyServices extends Record<string, unknown> {
+  /** Per-source connection caps, the reserve for admitted peers, idle strangers (connection-gate.ts). */
+  gate: ConnectionGate;
   identify: Identify;
   identifyPush: IdentifyPush;
   ping: Ping;
@@ -93,6 +121,12 @@ export interface ParleyNodeOptions {
   /** Maximum open connections (default MAX_CONNECTIONS, RELAY_MAX_CONNECTIONS with relayServer). */
   readonly maxConnections?: number;
   /**
+   * Apply the per-IP caps (MAX_PENDING_INBOUND_PER_IP, MAX_STRANGER_CONNECTIONS_PER_IP)
+   * to loopback addresses too. Default false: many nodes on one host (tests,
+   * several accounts) share 127.0.0.1. Tests of those caps set it.
+   */
+  readonly perIpLimitsOnLoopback?: boolean;
+  /**
    * IP addresses exempt from gossipsub's IP-colocation penalty (more than 10
    * peers behind one IP lose score, and with it gossip: Sybil defence). Only
    * for many nodes on one host (tests, benchmarks: `['127.0.0.1']`).
@@ -111,9 +145,13 @@ function peerDiscovery(options: ParleyNodeOptions): PeerDiscoveryFactories {
   return out;
 }
 
-function services(options: ParleyNodeOptions): NonNullable<Libp2pOptions<ParleyServices>['services']> {
+function services(
+  options: ParleyNodeOptions,
+  gate: ConnectionGateParts['service'],
+): NonNullable<Libp2pOptions<ParleyServices>['services']> {
   const mapper = options.dhtAllowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper;
   return {
+    gate,
     identify: identify(),
     identifyPush: identifyPush(),
     ping: ping(),
@@ -123,7 +161,8 @@ function services(options: ParleyNodeOptions): NonNullable<Libp2pOptions<ParleyS
       peerInfoMapper: (peer: PeerInfo) => mapper(peer),
     }),
     // Channel posts (and large groups). StrictSign: every message signed by its author's PeerId.
-    pubsub: gossipsub({
+    // Guarded: a topic is shared only with the peers core admits for it (pubsub-guard.ts).
+    pubsub: guardedGossipsub({
       globalSignaturePolicy: 'StrictSign',
       allowPublishToZeroTopicPeers: true,
       emitSelf: false,
@@ -158,6 +197,17 @@ function services(options: ParleyNodeOptions): NonNullable<Libp2pOptions<ParleyS
 export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<ParleyServices> {
   const listen = [...(options.listen ?? DEFAULT_LISTEN_ADDRESSES)];
   for (const relay of options.relays ?? []) listen.push(`${relay}/p2p-circuit`);
+  const maxConnections =
+    options.maxConnections ?? (options.relayServer ? RELAY_MAX_CONNECTIONS : MAX_CONNECTIONS);
+  const gate = createConnectionGate({
+    maxConnections,
+    openProtocols: STRANGER_PROTOCOLS,
+    maxStrangerConnectionsPerIp: options.relayServer
+      ? RELAY_MAX_CONNECTIONS_PER_IP
+      : MAX_STRANGER_CONNECTIONS_PER_IP,
+    perIpLimitsOnLoopback: options.perIpLimitsOnLoopback ?? false,
+    relayServer: options.relayServer ?? false,
+  });
   return {
     privateKey: privateKeyFromProtobuf(options.privateKey),
     addresses: { listen, ...(options.announce ? { announce: [...options.announce] } : {}) },
@@ -171,9 +221,9 @@ export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<P
       }),
     ],
     peerDiscovery: peerDiscovery(options),
+    connectionGater: gate.gater,
     connectionManager: {
-      maxConnections:
-        options.maxConnections ?? (options.relayServer ? RELAY_MAX_CONNECTIONS : MAX_CONNECTIONS),
+      maxConnections,
       inboundConnectionThreshold:
         options.inboundConnectionsPerIpPerSecond ?? INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
@@ -183,7 +233,7 @@ export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<P
       inboundStreamProtocolNegotiationTimeout: PROTOCOL_NEGOTIATION_TIMEOUT_MS,
       outboundStreamProtocolNegotiationTimeout: PROTOCOL_NEGOTIATION_TIMEOUT_MS,
     },
-    services: services(options),
+    services: services(options, gate.service),
   };
 }
 

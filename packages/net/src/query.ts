@@ -1,14 +1,16 @@
 /**
- * `/parley/query/1.0.0`: one question, one answer, open to ANY peer (not only
- * admitted contacts; the QueryHandler decides what to reveal). Used e.g. to
- * fetch missed channel posts from whoever has them.
+ * `/parley/query/1.0.0`: one question, one answer, to the peers core's query
+ * admission lets in (contacts, and anyone while we hold a public channel: see
+ * docs/PROTOCOL.md); the QueryHandler then decides what to reveal. Used e.g.
+ * to fetch missed channel posts from whoever has them.
  *
  *   requester → server:  uvarint length (1..QUERY_MAX_BYTES) ‖ request, then close-write
  *   server → requester:  status u8: 0x00 refused, then close
  *                                   0x01 answered, then uvarint length (1..QUERY_MAX_BYTES) ‖ response, then close
  *
- * The server checks the per-peer and global rate limits and the concurrency
- * cap before reading a byte (over a limit → reset), reads exactly one frame
+ * The server checks the admission, the per-peer and global rate limits and the
+ * concurrency cap before reading a byte (refused or over a limit → reset; a
+ * refused peer is not counted against the others), reads exactly one frame
  * within QUERY_REQUEST_TIMEOUT_MS (any other byte → reset), and answers within
  * QUERY_TIMEOUT_MS. Lengths are checked before anything is allocated.
  */
@@ -63,7 +65,11 @@ export async function registerQuery(ctx: TransportContext): Promise<QuerySide> {
   let serving = 0;
   const onStream = (stream: Stream, connection: Connection): void => {
     const peer = connection.remotePeer.toString();
-    if (ctx.stopped || serving >= ctx.limits.queryMaxConcurrent || !allow(peer)) {
+    if (ctx.stopped || !admitted(ctx, peer)) {
+      resetStream(stream, 'not admitted');
+      return;
+    }
+    if (serving >= ctx.limits.queryMaxConcurrent || !allow(peer)) {
       resetStream(stream, 'query limit');
       return;
     }
@@ -83,6 +89,15 @@ export async function registerQuery(ctx: TransportContext): Promise<QuerySide> {
     maxOutboundStreams: MAX_OUTBOUND_QUERY_STREAMS,
   });
   return { serving: () => serving };
+}
+
+function admitted(ctx: TransportContext, peer: string): boolean {
+  try {
+    return ctx.queryAdmission(peer) === true;
+  } catch (err) {
+    ctx.log(`query admission failed: ${(err as Error).name}`);
+    return false;
+  }
 }
 
 async function answerQuery(ctx: TransportContext, stream: Stream, peer: string): Promise<void> {

@@ -2,7 +2,8 @@
  * core's `Transport` on a Parley libp2p node: `/parley/msg/1.0.0` for frames
  * between admitted peers, `/parley/intro/1.0.0` for first contact,
  * `/parley/file/1.0.0` for pulling attachment chunks, `/parley/query/1.0.0`
- * (open request/response), gossipsub pubsub, and
+ * (request/response with its own admission), gossipsub pubsub behind topic
+ * admission (pubsub-guard.ts), and
  * connection establishment by known addresses, then the DHT.
  */
 import type { PeerId } from '@libp2p/interface';
@@ -179,6 +180,7 @@ export async function createLibp2pTransport(
     introduction: null,
     fileServer: null,
     queryHandler: null,
+    queryAdmission: () => false,
     frameHandlers: new Set<FrameHandler>(),
     introducing: new WeakSet<object>(),
     stopped: false,
@@ -233,10 +235,11 @@ export async function createLibp2pTransport(
         request,
         fetchOptions?.signal,
       ),
-    subscribe: (topic, handler) => pubsub.subscribe(topic, handler),
+    subscribe: (topic, handler, subscribeOptions) => pubsub.subscribe(topic, handler, subscribeOptions),
     publish: (topic, data) => pubsub.publish(topic, data),
-    setQueryHandler: (handler) => {
+    setQueryHandler: (handler, admission) => {
       ctx.queryHandler = handler;
+      ctx.queryAdmission = admission;
     },
     query: (peer, request, queryOptions) =>
       sendQuery(

@@ -20,10 +20,13 @@ async function server(limits = {}) {
   const victim = await startTransport(cleanup, {}, { limits });
   victim.setAdmission(() => false);
   const state = { calls: 0 };
-  victim.setQueryHandler(async (_peer, request) => {
-    state.calls++;
-    return request[0] === 0 ? undefined : request.slice().reverse();
-  });
+  victim.setQueryHandler(
+    async (_peer, request) => {
+      state.calls++;
+      return request[0] === 0 ? undefined : request.slice().reverse();
+    },
+    () => true,
+  );
   return { victim, state, target: multiaddr(victim.addresses()[0] as string) };
 }
 
@@ -48,12 +51,15 @@ describe('/parley/query between two nodes', () => {
 
   it('a handler answering too much or too late is a refusal; a throwing one too', async () => {
     const victim = await startTransport(cleanup, {}, { limits: { queryTimeoutMs: 300 } });
-    victim.setQueryHandler(async (_peer, request) => {
-      if (request[0] === 1) return new Uint8Array(QUERY_MAX_BYTES + 1);
-      if (request[0] === 2)
-        return new Promise<Uint8Array>((r) => setTimeout(() => r(Uint8Array.of(1)), 2_000));
-      throw new Error('boom');
-    });
+    victim.setQueryHandler(
+      async (_peer, request) => {
+        if (request[0] === 1) return new Uint8Array(QUERY_MAX_BYTES + 1);
+        if (request[0] === 2)
+          return new Promise<Uint8Array>((r) => setTimeout(() => r(Uint8Array.of(1)), 2_000));
+        throw new Error('boom');
+      },
+      () => true,
+    );
     const a = await startTransport(cleanup);
     const ask = (b: number) => a.query(victim.peerId, Uint8Array.of(b), { addresses: victim.addresses() });
     await expect(ask(1)).rejects.toMatchObject({ code: 'refused' });
