@@ -8,10 +8,10 @@
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -89,6 +89,20 @@ function upgrade(headers: Record<string, string>, host?: string): Promise<number
     });
     ws.once('error', (e) => reject(e));
   });
+}
+
+/**
+ * A copy of this Node binary that another user may run: the repo's own may sit in a folder only
+ * we can enter (a fresh clone under a 0700 mktemp folder).
+ */
+function nodeForOtherUsers(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-node-'));
+  chmodSync(dir, 0o755);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const copy = join(dir, 'node');
+  copyFileSync(process.execPath, copy);
+  chmodSync(copy, 0o755);
+  return copy;
 }
 
 describe('POST /rpc', () => {
@@ -271,10 +285,12 @@ describe('Parley Desktop sessions', () => {
     return { file, ticket, answer: r.body };
   }
 
+  let otherUsersNode: string | undefined;
   /** Runs a Node script as another user (nobody, uid 65534); resolves with what it printed. */
   function asNobody(script: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', script], { uid: 65534, gid: 65534, cwd: '/' });
+      otherUsersNode ??= nodeForOtherUsers();
+      const child = spawn(otherUsersNode, ['-e', script], { uid: 65534, gid: 65534, cwd: '/' });
       let out = '';
       child.stdout.on('data', (d) => {
         out += String(d);

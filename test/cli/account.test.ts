@@ -3,7 +3,7 @@
  * that fail before (or without) a daemon. Real processes, loopback only.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { daemonWithInput, ndjson } from '../support/cli.ts';
@@ -61,10 +61,12 @@ describe('a passphrase-protected account', () => {
   const home = world.home('pass');
   const fingerprint = (): Record<string, string> => {
     const out: Record<string, string> = {};
+    // Files only: launch/ holds the desktop's launch files, if any.
     for (const f of readdirSync(home).sort())
-      out[f] = createHash('sha256')
-        .update(readFileSync(join(home, f)))
-        .digest('hex');
+      if (statSync(join(home, f)).isFile())
+        out[f] = createHash('sha256')
+          .update(readFileSync(join(home, f)))
+          .digest('hex');
     return out;
   };
 
@@ -78,9 +80,13 @@ describe('a passphrase-protected account', () => {
   });
 
   it('the daemon without a passphrase exits 1 with a clear message', () => {
-    const r = world.run(home, ['daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], {
-      env: { PARLEY_PASSPHRASE: undefined },
-    });
+    const r = world.run(
+      home,
+      ['daemon', '--network', 'private', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'],
+      {
+        env: { PARLEY_PASSPHRASE: undefined },
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('this account has a passphrase');
     expect(r.stderr).toContain('--passphrase-stdin');
@@ -91,7 +97,15 @@ describe('a passphrase-protected account', () => {
     const before = fingerprint();
     const r = world.run(
       home,
-      ['daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--passphrase-stdin'],
+      [
+        'daemon',
+        '--network',
+        'private',
+        '--listen',
+        '/ip4/127.0.0.1/tcp/0',
+        '--no-mdns',
+        '--passphrase-stdin',
+      ],
       { input: 'not the passphrase\n' },
     );
     expect(r.code).toBe(1);

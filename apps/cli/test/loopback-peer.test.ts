@@ -4,8 +4,10 @@
  * other-user case against a real daemon).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   decodeProcAddress,
@@ -20,6 +22,20 @@ const row = (local: string, remote: string, state: string, uid: number) =>
   `   7: ${local} ${remote} ${state} 00000000:00000000 00:00000000 00000000  ${uid}        0 4242 1 0 20 4 30 10 -1\n`;
 
 const ENDS = { remoteAddress: '127.0.0.1', remotePort: 0xa1b2, localAddress: '127.0.0.1', localPort: 0x1f90 };
+
+/**
+ * A copy of this Node binary that another user may run: the repo's own may sit in a folder only
+ * we can enter (a fresh clone under a 0700 mktemp folder).
+ */
+function nodeForOtherUsers(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-node-'));
+  chmodSync(dir, 0o755);
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const copy = join(dir, 'node');
+  copyFileSync(process.execPath, copy);
+  chmodSync(copy, 0o755);
+  return copy;
+}
 
 describe('ownerInTable', () => {
   it('finds the client end of the connection (little-endian words, as on x86 and arm64)', () => {
@@ -88,7 +104,7 @@ describe.skipIf(!linux)('a live loopback connection (Linux)', () => {
       let child: ReturnType<typeof spawn> | undefined;
       const r = await ownerOfConnection((port) => {
         child = spawn(
-          process.execPath,
+          nodeForOtherUsers(),
           ['-e', `require('node:net').connect(${port}, '127.0.0.1'); setTimeout(() => {}, 5000)`],
           { uid: 65534, gid: 65534, stdio: 'ignore' },
         );
