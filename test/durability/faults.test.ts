@@ -110,10 +110,16 @@ describe('injected faults', () => {
   }, 90_000);
 
   it('one poison message: parked at the receiver, failed with an error at the sender, the rest delivered', async () => {
+    // Both on fixed ports: a restarted alice dials bob at once, and that reconnect (not bob's
+    // retry clock, which backs off while alice is away) is what makes bob resend.
     const alicePort = await freePort();
-    const pair = await befriendedPair(world, { aliceArgs: fixedListen(alicePort) });
+    const bobPort = await freePort();
+    const pair = await befriendedPair(world, {
+      aliceArgs: fixedListen(alicePort),
+      bobArgs: fixedListen(bobPort),
+    });
     await world.stop(pair.bobDaemon);
-    pair.bobDaemon = await world.daemon(pair.bob, [], faultsEnv({ corruptMsgNth: 3 }));
+    pair.bobDaemon = await world.daemon(pair.bob, fixedListen(bobPort), faultsEnv({ corruptMsgNth: 3 }));
     const list = texts('poison', 10);
     const sent = await sendAll(pair.bob, list);
     await receivedCount(world, pair.alice, 'bob', 9, 20_000);
