@@ -8,6 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Caller, checkRequest, type GuardVerdict } from './api-guard.ts';
 
+/** How long an idle keep-alive connection to the API stays open. */
+export const API_KEEP_ALIVE_MS = 30_000;
+
 /** Largest JSON-RPC request body accepted. */
 export const RPC_BODY_MAX_BYTES = 1024 * 1024;
 /** A WebSocket client that falls this far behind is disconnected. */
@@ -149,6 +152,10 @@ export async function startApiServer(options: {
   server.headersTimeout = 10_000;
   server.requestTimeout = 0;
   server.setTimeout(60_000);
+  // An idle keep-alive connection is closed after 30 s, not Node's 5 s: a client that reuses it
+  // just as the daemon closes it gets "other side closed" for a request the daemon never read,
+  // and a busy client (a script, the CLI under load) is late by more than Node's 1 s margin.
+  server.keepAliveTimeout = API_KEEP_ALIVE_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
