@@ -22,7 +22,7 @@ import {
   FILE_READ_SLAB_BYTES,
   MAX_OUTBOUND_FILE_STREAMS,
 } from './limits.ts';
-import { openProtocolStream } from './open-stream.ts';
+import { openBulkStream } from './open-stream.ts';
 
 /** Outbound fetches per peer, at most MAX_OUTBOUND_FILE_STREAMS at once (the rest wait their turn). */
 export interface FetchSlots {
@@ -93,12 +93,14 @@ export async function* fetchFile(
   try {
     await connect(peer, signal);
     try {
-      const timeout = AbortSignal.timeout(DIAL_TIMEOUT_MS);
+      const wait = ctx.limits.fileDirectWaitMs;
+      const timeout = AbortSignal.timeout(DIAL_TIMEOUT_MS + wait);
       const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      stream = await openProtocolStream(ctx.node, peerIdFromString(peer), FILE_PROTOCOL, combined);
+      stream = await openBulkStream(ctx.node, peerIdFromString(peer), FILE_PROTOCOL, combined, wait);
     } catch (err) {
       if (signal?.aborted) throw new TransportError('aborted', 'file fetch aborted');
       if (ctx.stopped) throw new TransportError('closed', 'transport is stopped');
+      if (err instanceof TransportError) throw err;
       throw new TransportError('unreachable', `cannot open ${FILE_PROTOCOL} to ${peer}`, { cause: err });
     }
     reader = createFileReader(ctx, stream, signal);

@@ -15,17 +15,28 @@ export {
 } from './frame-codec.ts';
 export * from './limits.ts';
 export {
+  bootstrapList,
   createParleyNode,
   createRelayNode,
   DEFAULT_LISTEN_ADDRESSES,
   DHT_PROTOCOL,
   type ParleyLibp2p,
+  type ParleyNetwork,
   type ParleyNodeOptions,
   type ParleyServices,
+  PUBLIC_BOOTSTRAP,
+  PUBLIC_DHT_PROTOCOL,
   parleyLibp2pOptions,
   type RelayNodeOptions,
 } from './node.ts';
 export { generatePeerKey, loadOrCreatePeerKey, peerIdOfKey } from './peer-key.ts';
+export {
+  type ConnectionKind,
+  connectionKindOf,
+  type NatKind,
+  quicFirstAddressSorter,
+  type Reachability,
+} from './reachability.ts';
 export {
   createLibp2pTransport,
   createParleyTransport,

@@ -288,6 +288,25 @@ export const RELAY_MAX_RESERVATIONS = 512;
 /** How long a reservation lasts before the reserving peer must refresh it. */
 export const RELAY_RESERVATION_TTL_MS: number = 60 * 60 * 1000;
 
+/**
+ * Reservations a user's node holds on relays it finds among connected peers (DESIGN.md §4: at
+ * least two, so losing one relay leaves us reachable), on top of any pinned with `--relay`.
+ */
+export const RELAY_DISCOVERED_RESERVATIONS = 2;
+
+/**
+ * How long a file transfer waits for a direct connection (DCUtR) when the only
+ * connection to the peer is a limited relayed one too small for it.
+ */
+export const FILE_DIRECT_WAIT_MS = 15_000;
+
+/**
+ * A relayed connection with at least this many bytes left may carry files: a
+ * Parley relay (RELAY_CIRCUIT_MAX_BYTES per circuit) is, the public network's
+ * relays (128 KiB, 2 min per circuit) are not.
+ */
+export const FILE_RELAYED_MIN_BYTES: bigint = 16n * 1024n * 1024n;
+
 /** The per-transport limits tests may tighten (production uses the defaults). */
 export interface TransportLimits {
   readonly sendQueueMaxFrames: number;
@@ -303,6 +322,8 @@ export interface TransportLimits {
   readonly fileRequestTimeoutMs: number;
   readonly fileIdleTimeoutMs: number;
   readonly fileWriteStallTimeoutMs: number;
+  /** FILE_DIRECT_WAIT_MS: how long a file fetch waits for a direct connection over a limited relay. */
+  readonly fileDirectWaitMs: number;
   readonly queryRequestTimeoutMs: number;
   readonly queryTimeoutMs: number;
   readonly queryMaxPerPeer: number;
@@ -325,6 +346,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = {
   fileRequestTimeoutMs: FILE_REQUEST_TIMEOUT_MS,
   fileIdleTimeoutMs: FILE_IDLE_TIMEOUT_MS,
   fileWriteStallTimeoutMs: FILE_WRITE_STALL_TIMEOUT_MS,
+  fileDirectWaitMs: FILE_DIRECT_WAIT_MS,
   queryRequestTimeoutMs: QUERY_REQUEST_TIMEOUT_MS,
   queryTimeoutMs: QUERY_TIMEOUT_MS,
   queryMaxPerPeer: QUERY_MAX_PER_PEER,

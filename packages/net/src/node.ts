@@ -1,15 +1,22 @@
 /**
  * The libp2p node factory: the one place Parley's libp2p stack is assembled.
  *
- * Standard libp2p all the way down (TCP + WebSockets, Noise, yamux, identify,
- * ping), so any conforming implementation can connect, identify and ping a
- * Parley node. Parley-specific pieces: the Kademlia DHT runs under a private
- * protocol id (`/parley/kad/1.0.0`) so we neither pollute nor depend on the
- * IPFS DHT, and every limit is set on purpose (see limits.ts).
+ * Standard libp2p all the way down (QUIC, TCP + WebSockets, Noise, yamux,
+ * identify, ping), so any conforming implementation can connect, identify and
+ * ping a Parley node. Two networks (DESIGN.md §4):
+ * - `public`: the Amino DHT (`/ipfs/kad/1.0.0`, the IPFS network's) entered
+ *   through the standard libp2p bootstrap list, and its relays;
+ * - `private` (the default here; the daemon defaults to public): a closed DHT
+ *   under `/parley/kad/1.0.0` with only the given bootstrap peers.
+ * Reachability (reachability.ts): AutoNAT v1 + v2, UPnP, reservations on
+ * RELAY_DISCOVERED_RESERVATIONS discovered relays plus pinned ones, DCUtR.
+ * Every limit is set on purpose (see limits.ts).
  */
 import { noise } from '@chainsafe/libp2p-noise';
+import { quic } from '@chainsafe/libp2p-quic';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { autoNAT } from '@libp2p/autonat';
+import { autoNATv2 } from '@libp2p/autonat-v2';
 import { bootstrap } from '@libp2p/bootstrap';
 import {
   type CircuitRelayService,
@@ -27,6 +34,7 @@ import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } 
 import { mdns } from '@libp2p/mdns';
 import { type Ping, ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
+import { uPnPNAT } from '@libp2p/upnp-nat';
 import { webSockets } from '@libp2p/websockets';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { type ConnectionGate, type ConnectionGateParts, createConnectionGate } from './connection-gate.ts';
@@ -46,6 +54,7 @@ import {
   PUBSUB_RPC_MAX_BYTES,
   RELAY_CIRCUIT_MAX_BYTES,
   RELAY_CIRCUIT_MAX_DURATION_MS,
+  RELAY_DISCOVERED_RESERVATIONS,
   RELAY_MAX_CONNECTIONS,
   RELAY_MAX_CONNECTIONS_PER_IP,
   RELAY_MAX_RESERVATIONS,
@@ -54,12 +63,49 @@ import {
   YAMUX_MAX_STREAMS_PER_CONNECTION,
 } from './limits.ts';
 import { guardedGossipsub } from './pubsub-guard.ts';
+import { type AddressView, addressView, quicFirstAddressSorter } from './reachability.ts';
 
 /** Parley's private Kademlia protocol id (libp2p kad-dht spec with a custom protocol id). */
 export const DHT_PROTOCOL = '/parley/kad/1.0.0';
 
-/** Default listen addresses: TCP and WebSockets on every interface, ephemeral ports. */
-export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
+/** The Amino DHT's protocol id: the public libp2p/IPFS network (`--network public`). */
+export const PUBLIC_DHT_PROTOCOL = '/ipfs/kad/1.0.0';
+
+/** `public`: the Amino DHT and the standard bootstrap list; `private`: `/parley/kad/1.0.0`, given peers only. */
+export type ParleyNetwork = 'public' | 'private';
+
+/**
+ * The standard libp2p bootstrap list (as in kubo and js-libp2p's examples): the
+ * entry points of the public network, dialled only with `network: 'public'`
+ * and no `bootstrap` of one's own.
+ */
+export const PUBLIC_BOOTSTRAP: readonly string[] = [
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmQCU2EcMqAqQPR2i9bChDtGNJchTbq5TbXJJ16u19uLTa',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmbLHAnMoJPWSCR5Zhtx6BHJX9KiKNN6tpvbUcqanj75Nb',
+  '/dnsaddr/bootstrap.libp2p.io/p2p/QmcZf59bWwK5XFi76CZX8cbJ4BhTzzA3gU1ZjYZcYW3dwt',
+  '/dnsaddr/va1.bootstrap.libp2p.io/p2p/12D3KooWKnDdG3iXw9eTFijk3EWSunZcFi54Zka4wmtqtt6rPxc8',
+  '/ip4/104.131.131.82/tcp/4001/p2p/QmaCpDMGvV2BGHeYERUEnRQAwe3N8SzbUtfsmvsqQLuvuJ',
+];
+
+/**
+ * Default listen addresses: QUIC (the transport hole punching needs), TCP and
+ * WebSockets on every interface, ephemeral ports.
+ */
+export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = [
+  '/ip4/0.0.0.0/udp/0/quic-v1',
+  '/ip4/0.0.0.0/tcp/0',
+  '/ip4/0.0.0.0/tcp/0/ws',
+];
+
+/** The bootstrap peers a node dials: its own list, else the public one on the public network. */
+export function bootstrapList(
+  network: ParleyNetwork,
+  given: readonly string[] | undefined,
+): readonly string[] {
+  if (given !== undefined && given.length > 0) return given;
+  return network === 'public' ? PUBLIC_BOOTSTRAP : [];
+}
 
 /**
  * Protocols a stranger may use (connection-gate.ts: a stranger that opens no
@@ -72,9 +118,12 @@ const STRANGER_PROTOCOLS: readonly string[] = [
   '/meshsub/1.0.0',
   '/floodsub/1.0.0',
   DHT_PROTOCOL,
+  PUBLIC_DHT_PROTOCOL,
   RELAY_V2_HOP_CODEC,
   RELAY_V2_STOP_CODEC,
   '/libp2p/autonat/1.0.0',
+  '/libp2p/autonat/2/dial-request',
+  '/libp2p/autonat/2/dial-back',
   '/libp2p/dcutr',
   INTRO_PROTOCOL,
   QUERY_PROTOCOL,
@@ -90,6 +139,11 @@ export interface ParleyServices extends Record<string, unknown> {
   dht: KadDHT;
   pubsub: GossipSub;
   autoNAT: unknown;
+  autoNATv2: unknown;
+  /** The address manager's view, for reachability (reachability.ts). */
+  addressView: AddressView;
+  /** UPnP/NAT-PMP port mapping; absent on relays (they need a public address anyway). */
+  upnp?: unknown;
   dcutr: unknown;
   relay?: CircuitRelayService;
 }
@@ -104,10 +158,22 @@ export interface ParleyNodeOptions {
   readonly listen?: readonly string[];
   /** Addresses to announce instead of the listen addresses (e.g. a public IP behind port forwarding). */
   readonly announce?: readonly string[];
-  /** Bootstrap peers (multiaddrs ending in /p2p/<id>), dialled at start: DHT entry points and relays. */
+  /** Default 'private' (tests and libraries never join the public network by accident). */
+  readonly network?: ParleyNetwork;
+  /**
+   * Bootstrap peers (multiaddrs ending in /p2p/<id>), dialled at start: DHT entry points and
+   * relays. Given, it replaces PUBLIC_BOOTSTRAP on the public network.
+   */
   readonly bootstrap?: readonly string[];
   /** Relays to hold a reservation on (multiaddrs ending in /p2p/<relayId>), making us reachable through them. */
   readonly relays?: readonly string[];
+  /**
+   * Reservations to hold on relays found among connected peers (bootstrap peers,
+   * DHT peers, contacts in relay mode). Default RELAY_DISCOVERED_RESERVATIONS; 0 for relays.
+   */
+  readonly discoveredRelays?: number;
+  /** UPnP/NAT-PMP port mapping on the home router (default true; relays never). */
+  readonly upnp?: boolean;
   /** Local-network discovery via mDNS (default true). */
   readonly mdns?: boolean;
   /** DHT mode: 'client' (default, user machines), 'server' (relays, always-on nodes). */
@@ -138,9 +204,8 @@ type PeerDiscoveryFactories = NonNullable<Libp2pOptions['peerDiscovery']>;
 
 function peerDiscovery(options: ParleyNodeOptions): PeerDiscoveryFactories {
   const out: PeerDiscoveryFactories = [];
-  if (options.bootstrap !== undefined && options.bootstrap.length > 0) {
-    out.push(bootstrap({ list: [...options.bootstrap], timeout: 0 }));
-  }
+  const list = bootstrapList(options.network ?? 'private', options.bootstrap);
+  if (list.length > 0) out.push(bootstrap({ list: [...list], timeout: 0 }));
   if (options.mdns ?? true) out.push(mdns());
   return out;
 }
@@ -156,7 +221,7 @@ function services(
     identifyPush: identifyPush(),
     ping: ping(),
     dht: kadDHT({
-      protocol: DHT_PROTOCOL,
+      protocol: (options.network ?? 'private') === 'public' ? PUBLIC_DHT_PROTOCOL : DHT_PROTOCOL,
       clientMode: (options.dhtMode ?? 'client') === 'client',
       peerInfoMapper: (peer: PeerInfo) => mapper(peer),
     }),
@@ -176,6 +241,10 @@ function services(
         : {}),
     }),
     autoNAT: autoNAT(),
+    autoNATv2: autoNATv2(),
+    addressView: addressView(),
+    // Quiet where there is no UPnP gateway (the SSDP search just finds nothing).
+    ...((options.upnp ?? true) && !options.relayServer ? { upnp: uPnPNAT() } : {}),
     dcutr: dcutr(),
     ...(options.relayServer
       ? {
@@ -197,6 +266,10 @@ function services(
 export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<ParleyServices> {
   const listen = [...(options.listen ?? DEFAULT_LISTEN_ADDRESSES)];
   for (const relay of options.relays ?? []) listen.push(`${relay}/p2p-circuit`);
+  // Each bare `/p2p-circuit` asks circuit-relay-v2 for one reservation on a relay it finds among
+  // connected peers that speak the hop protocol (transport/discovery.ts, reservation-store.ts).
+  const discovered = options.discoveredRelays ?? (options.relayServer ? 0 : RELAY_DISCOVERED_RESERVATIONS);
+  for (let i = 0; i < discovered; i++) listen.push('/p2p-circuit');
   const maxConnections =
     options.maxConnections ?? (options.relayServer ? RELAY_MAX_CONNECTIONS : MAX_CONNECTIONS);
   const gate = createConnectionGate({
@@ -211,7 +284,9 @@ export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<P
   return {
     privateKey: privateKeyFromProtobuf(options.privateKey),
     addresses: { listen, ...(options.announce ? { announce: [...options.announce] } : {}) },
-    transports: [tcp(), webSockets(), circuitRelayTransport()],
+    // QUIC first: one UDP socket per side is what a hole punch needs (Node's TCP cannot dial
+    // from its listening port); quicFirstAddressSorter makes dials prefer it too.
+    transports: [quic(), tcp(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [
       yamux({
@@ -228,6 +303,7 @@ export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<P
         options.inboundConnectionsPerIpPerSecond ?? INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
       maxIncomingPendingConnections: MAX_INCOMING_PENDING_CONNECTIONS,
       maxParallelDials: MAX_PARALLEL_DIALS,
+      addressSorter: quicFirstAddressSorter,
       dialTimeout: DIAL_TIMEOUT_MS,
       inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT_MS,
       inboundStreamProtocolNegotiationTimeout: PROTOCOL_NEGOTIATION_TIMEOUT_MS,
@@ -247,7 +323,9 @@ export interface RelayNodeOptions {
   /** Default DEFAULT_LISTEN_ADDRESSES; a relay needs a publicly reachable one. */
   readonly listen?: readonly string[];
   readonly announce?: readonly string[];
-  /** Other relays/bootstrap nodes to join the DHT through. */
+  /** Default 'private'. On 'public' the relay is an Amino DHT server and a relay for anyone. */
+  readonly network?: ParleyNetwork;
+  /** Other relays/bootstrap nodes to join the DHT through (replaces PUBLIC_BOOTSTRAP). */
   readonly bootstrap?: readonly string[];
   readonly dhtAllowPrivateAddresses?: boolean;
   readonly inboundConnectionsPerIpPerSecond?: number;
@@ -260,5 +338,5 @@ export interface RelayNodeOptions {
  * bytes between peers; it never holds a key that could decrypt them.
  */
 export async function createRelayNode(options: RelayNodeOptions): Promise<ParleyLibp2p> {
-  return createParleyNode({ ...options, mdns: false, dhtMode: 'server', relayServer: true });
+  return createParleyNode({ ...options, mdns: false, dhtMode: 'server', relayServer: true, upnp: false });
 }

@@ -30,22 +30,37 @@ import {
   INBOUND_CONNECTION_GRACE_MS,
   type TransportLimits,
 } from './limits.ts';
-import { createParleyNode, DHT_PROTOCOL, type ParleyLibp2p, type ParleyNodeOptions } from './node.ts';
+import {
+  createParleyNode,
+  DHT_PROTOCOL,
+  type ParleyLibp2p,
+  type ParleyNodeOptions,
+  PUBLIC_DHT_PROTOCOL,
+} from './node.ts';
 import { createOutbound } from './outbound.ts';
 import { createPubsub } from './pubsub.ts';
 import { registerQuery, sendQuery } from './query.ts';
+import { advertisedAddresses, connectionKindOf, type Reachability, reachabilityOf } from './reachability.ts';
 
 export interface TransportOptions {
   /** Override limits (tests tighten them; production keeps the defaults). */
   readonly limits?: Partial<TransportLimits>;
   /** Diagnostics sink; receives no frame contents and no keys. Default: silent. */
   readonly log?: (message: string) => void;
+  /**
+   * Count private (non-loopback) addresses as public in `reachability()` and
+   * in the addresses invites carry: the namespace lab, whose whole range
+   * (198.18.0.0/15) libp2p calls private. Same switch as dhtAllowPrivateAddresses.
+   */
+  readonly privateAddressesArePublic?: boolean;
 }
 
 /** core's Transport plus what a daemon and the tests need on top. */
 export interface ParleyTransport extends Transport {
   /** The libp2p node (owned: `stop()` stops it). */
   readonly node: ParleyLibp2p;
+  /** Public/NAT/UPnP/relays/addresses as libp2p sees them now (reachability.ts). */
+  reachability(): Reachability;
   /** Bytes buffered for inbound frames (decoded-undelivered and partial), frames queued outbound. */
   stats(): {
     inboundBufferedBytes: number;
@@ -85,7 +100,7 @@ async function hasDhtPeers(node: ParleyLibp2p): Promise<boolean> {
   for (const connection of node.getConnections()) {
     try {
       const info = await node.peerStore.get(connection.remotePeer);
-      if (info.protocols.includes(DHT_PROTOCOL)) return true;
+      if (info.protocols.includes(DHT_PROTOCOL) || info.protocols.includes(PUBLIC_DHT_PROTOCOL)) return true;
     } catch {
       // unknown peer
     }
@@ -216,7 +231,7 @@ export async function createLibp2pTransport(
   return {
     node,
     peerId: node.peerId.toString(),
-    addresses: () => node.getMultiaddrs().map((ma) => ma.toString()),
+    addresses: () => advertisedAddresses(node.getMultiaddrs(), options.privateAddressesArePublic ?? false),
     setAdmission: (hook) => {
       ctx.admission = hook;
     },
@@ -268,6 +283,14 @@ export async function createLibp2pTransport(
         return false;
       }
     },
+    connectionKind: (peer) => {
+      try {
+        return connectionKindOf(node.getConnections(peerIdFromString(peer)));
+      } catch {
+        return null;
+      }
+    },
+    reachability: () => reachabilityOf(node, options.privateAddressesArePublic ?? false),
     send: async (peer, frame, sendOptions) => {
       ensureOpen();
       if (frame.length === 0 || frame.length > FRAME_MAX_BYTES) {

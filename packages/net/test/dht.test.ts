@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DHT_PROTOCOL, type ParleyTransport } from '../src/index.ts';
+import { DHT_PROTOCOL, type ParleyTransport, PUBLIC_DHT_PROTOCOL } from '../src/index.ts';
 import { Cleanup, startTransport, withTimeout } from './helpers.ts';
 
 const cleanup = new Cleanup();
@@ -52,5 +52,34 @@ describe('DHT (/parley/kad/1.0.0)', () => {
     await withTimeout(seeker.connect(target.peerId), 15_000); // no addresses given: DHT lookup
     expect(seeker.isConnected(target.peerId)).toBe(true);
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
+
+describe('DHT on the public network’s protocol (/ipfs/kad/1.0.0), on loopback', () => {
+  it('a client finds a peer through servers speaking the Amino protocol; nothing else is dialled', async () => {
+    // `bootstrap` is given, so PUBLIC_BOOTSTRAP is never dialled (bootstrapList).
+    const server = await startTransport(cleanup, { network: 'public', dhtMode: 'server' });
+    const bootstrap = [server.addresses()[0] as string];
+    const [seeker, target] = await Promise.all([
+      startTransport(cleanup, { network: 'public', bootstrap }),
+      startTransport(cleanup, { network: 'public', bootstrap }),
+    ]);
+    await withTimeout(
+      (async () => {
+        for (;;) {
+          const info = await seeker.node.peerStore.get(server.node.peerId).catch(() => null);
+          const known = await server.node.peerStore.get(target.node.peerId).catch(() => null);
+          if (info?.protocols.includes(PUBLIC_DHT_PROTOCOL) && (known?.addresses.length ?? 0) > 0) return;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      10_000,
+    );
+    const info = await seeker.node.peerStore.get(server.node.peerId);
+    expect(info.protocols).not.toContain(DHT_PROTOCOL);
+    await withTimeout(seeker.connect(target.peerId), 15_000); // no addresses given: DHT lookup
+    expect(seeker.isConnected(target.peerId)).toBe(true);
+    const peers = seeker.node.getPeers().map((p) => p.toString());
+    expect(peers.every((p) => [server.peerId, target.peerId].includes(p))).toBe(true);
   });
 });
