@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // No test joins the public network: every daemon and relay a test starts (directly, or
+    // through `parley ui`) inherits this default; the helpers also pass --network private.
+    env: { PARLEY_NETWORK: 'private' },
     reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
   },
 });

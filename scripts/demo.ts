@@ -21,7 +21,19 @@ function parley(home: string, ...args: string[]): string {
 async function daemon(home: string): Promise<void> {
   const child = spawn(
     process.execPath,
-    [bin, '--home', home, '--json', 'daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'],
+    // A closed network: the demo never dials the public bootstrap list.
+    [
+      bin,
+      '--home',
+      home,
+      '--json',
+      'daemon',
+      '--network',
+      'private',
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--no-mdns',
+    ],
     {
       stdio: ['ignore', 'pipe', 'ignore'],
     },

@@ -80,9 +80,13 @@ describe('a passphrase-protected account', () => {
   });
 
   it('the daemon without a passphrase exits 1 with a clear message', () => {
-    const r = world.run(home, ['daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'], {
-      env: { PARLEY_PASSPHRASE: undefined },
-    });
+    const r = world.run(
+      home,
+      ['daemon', '--network', 'private', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'],
+      {
+        env: { PARLEY_PASSPHRASE: undefined },
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('this account has a passphrase');
     expect(r.stderr).toContain('--passphrase-stdin');
@@ -93,7 +97,15 @@ describe('a passphrase-protected account', () => {
     const before = fingerprint();
     const r = world.run(
       home,
-      ['daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--passphrase-stdin'],
+      [
+        'daemon',
+        '--network',
+        'private',
+        '--listen',
+        '/ip4/127.0.0.1/tcp/0',
+        '--no-mdns',
+        '--passphrase-stdin',
+      ],
       { input: 'not the passphrase\n' },
     );
     expect(r.code).toBe(1);

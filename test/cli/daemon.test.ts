@@ -3,11 +3,18 @@
  * and `daemon --stop` (api.json, api.token and daemon.lock removed, exit 0),
  * and recovery from a kill -9.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exited, lineReader, ndjson } from '../support/cli.ts';
-import { type Daemon, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+import {
+  assertPrivateNetwork,
+  type Daemon,
+  PARLEY_BIN,
+  ParleyWorld,
+  printLogsOnFailure,
+} from '../support/parley.ts';
 
 const world = new ParleyWorld();
 
@@ -16,7 +23,7 @@ afterAll(() => world.cleanup());
 
 const FILES = ['api.json', 'api.token', 'daemon.lock'];
 const present = (home: string): string[] => FILES.filter((f) => existsSync(join(home, f)));
-const listen = ['--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'];
+const listen = ['--network', 'private', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns'];
 
 /** Stops with a signal; returns the exit code and the NDJSON the daemon printed after ready. */
 async function signal(d: Daemon, sig: NodeJS.Signals): Promise<{ code: number | string; lines: string[] }> {
@@ -107,5 +114,38 @@ describe('parley daemon', () => {
     expect(world.run(home, ['status']).code).toBe(0);
     await world.stop(again);
     expect(present(home)).toEqual([]);
+  });
+
+  it('daemon --help and relay --help list the network flags', () => {
+    const home = world.home('help');
+    const daemonHelp = world.run(home, ['daemon', '--help']);
+    expect(daemonHelp.code).toBe(0);
+    for (const flag of ['--network public|private', '--bootstrap MA', '--relay MA', '--listen MA'])
+      expect(daemonHelp.stdout).toContain(flag);
+    const relayHelp = world.run(home, ['relay', '--help']);
+    expect(relayHelp.code).toBe(0);
+    for (const flag of ['--network public|private', '--bootstrap MA', '--announce MA', '--listen MA'])
+      expect(relayHelp.stdout).toContain(flag);
+    // Past the helpers' guard (a bad value starts nothing): a usage error.
+    const bad = spawnSync(
+      process.execPath,
+      [PARLEY_BIN, '--home', home, '--json', 'daemon', '--network', 'x'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(bad.status).toBe(2);
+    expect(ndjson(bad.stdout)[0]).toMatchObject({ error: { code: 'usage' } });
+  });
+
+  it('tests never start a daemon or relay that could dial the default bootstrap list', () => {
+    expect(process.env.PARLEY_NETWORK).toBe('private'); // vitest.config.ts: inherited by every child
+    expect(() => assertPrivateNetwork(['--json', 'daemon', '--listen', '/ip4/127.0.0.1/tcp/0'])).toThrow(
+      /without --network private/,
+    );
+    expect(() => assertPrivateNetwork(['relay', '--network', 'public'])).toThrow(/without --network private/);
+    expect(() => assertPrivateNetwork(['daemon', '--network', 'private'])).not.toThrow();
+    expect(() => assertPrivateNetwork(['send', 'relay', 'hi'])).not.toThrow(); // a contact named relay
+    expect(() => world.run(world.home('guard'), ['daemon'])).toThrow(/without --network private/);
   });
 });

@@ -94,7 +94,16 @@ export async function daemonWithInput(
   input: string,
   extraArgs: readonly string[] = [],
 ): Promise<Daemon> {
-  const args = ['--json', 'daemon', '--listen', '/ip4/127.0.0.1/tcp/0', '--no-mdns', '--private-addresses'];
+  const args = [
+    '--json',
+    'daemon',
+    '--network',
+    'private',
+    '--listen',
+    '/ip4/127.0.0.1/tcp/0',
+    '--no-mdns',
+    '--private-addresses',
+  ];
   const child = world.spawn(home, [...args, ...extraArgs]);
   child.stdin?.end(input);
   let stderr = '';

@@ -23,7 +23,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Daemon, PARLEY_BIN } from './parley.ts';
+import { type Daemon, PARLEY_BIN, TEST_ENV } from './parley.ts';
 
 export type Nat = 'cone' | 'symmetric' | 'none';
 export type HostRole = 'public' | 'router' | 'home';
@@ -561,8 +561,8 @@ export interface LabDaemonOptions {
   /** Default: /ip4/0.0.0.0/tcp/0, as a user's daemon listens. */
   readonly listen?: readonly string[];
   /**
-   * `private` (default) passes `--network private` once the CLI has it; `public` (the public
-   * DHT's protocols) needs a lab bootstrap peer, so the default list is never dialled.
+   * `--network`: `private` (default); `public` (the Amino DHT's protocol) needs a lab bootstrap
+   * peer, so the default list is never dialled.
    */
   readonly network?: 'private' | 'public';
   /**
@@ -576,14 +576,6 @@ export interface LabDaemonOptions {
   readonly trace?: boolean;
 }
 
-let parleyHelp: string | undefined;
-
-/** Whether `parley --help` mentions a flag (so the helper can follow the CLI as flags land). */
-export function parleyHasFlag(flag: string): boolean {
-  parleyHelp ??= spawnSync(process.execPath, [PARLEY_BIN, '--help'], { encoding: 'utf8' }).stdout ?? '';
-  return parleyHelp.includes(flag);
-}
-
 /** Starts `parley daemon` inside a host and waits for its ready line. */
 export async function startLabDaemon(lab: Lab, host: string, options: LabDaemonOptions): Promise<LabDaemon> {
   const network = options.network ?? 'private';
@@ -592,10 +584,10 @@ export async function startLabDaemon(lab: Lab, host: string, options: LabDaemonO
   const args = [PARLEY_BIN, '--home', options.home, '--json', 'daemon'];
   for (const listen of options.listen ?? ['/ip4/0.0.0.0/tcp/0']) args.push('--listen', listen);
   for (const peer of options.bootstrap) args.push('--bootstrap', peer);
-  if (parleyHasFlag('--network')) args.push('--network', network);
+  args.push('--network', network);
   if (options.privateAddresses ?? true) args.push('--private-addresses');
   args.push(...(options.args ?? []));
-  const env = { NO_COLOR: '1', ...(options.trace ? { PARLEY_TRACE: '1' } : {}), ...options.env };
+  const env = { NO_COLOR: '1', ...TEST_ENV, ...(options.trace ? { PARLEY_TRACE: '1' } : {}), ...options.env };
   const child = lab.spawn(host, [process.execPath, ...args], { env });
   const ready = await readyLine(child, `daemon on ${host}`);
   const info = JSON.parse(ready.line) as { peerId: string; apiPort: number; addresses: string[] };
@@ -624,16 +616,27 @@ export async function startLabDaemon(lab: Lab, host: string, options: LabDaemonO
   };
 }
 
-/** Starts `parley relay` on a public host, listening on its lab address. */
+/** Starts `parley relay --network private` on a public host, listening on its lab address (TCP + QUIC). */
 export async function startLabRelay(
   lab: Lab,
   host: string,
-  options: { port?: number; args?: readonly string[] } = {},
+  options: {
+    port?: number;
+    /** Also listen on QUIC (UDP, same port number). Default true. */
+    quic?: boolean;
+    args?: readonly string[];
+    bootstrap?: readonly string[];
+  } = {},
 ): Promise<{ readonly process: ChildProcess; readonly peerId: string; readonly addresses: string[] }> {
   const home = join(lab.dir, `relay-${host}`);
-  const listen = `/ip4/${lab.addressOf(host)}/tcp/${options.port ?? 4001}`;
-  const argv = [process.execPath, PARLEY_BIN, '--home', home, '--json', 'relay', '--listen', listen];
-  const child = lab.spawn(host, [...argv, ...(options.args ?? [])], { env: { NO_COLOR: '1' } });
+  const port = options.port ?? 4001;
+  const argv = [process.execPath, PARLEY_BIN, '--home', home, '--json', 'relay'];
+  argv.push('--listen', `/ip4/${lab.addressOf(host)}/tcp/${port}`);
+  if (options.quic ?? true) argv.push('--listen', `/ip4/${lab.addressOf(host)}/udp/${port}/quic-v1`);
+  // Lab addresses are 198.18.0.0/15, private to libp2p: keep them in DHT records.
+  argv.push('--network', 'private', '--private-addresses');
+  for (const peer of options.bootstrap ?? []) argv.push('--bootstrap', peer);
+  const child = lab.spawn(host, [...argv, ...(options.args ?? [])], { env: { NO_COLOR: '1', ...TEST_ENV } });
   const ready = await readyLine(child, `relay on ${host}`);
   const info = JSON.parse(ready.line) as { peerId: string; addresses: string[] };
   return { process: child, ...info };

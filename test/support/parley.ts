@@ -11,6 +11,25 @@ import { afterEach } from 'vitest';
 
 export const PARLEY_BIN: string = new URL('../../apps/cli/bin/parley.js', import.meta.url).pathname;
 
+/**
+ * Tests never join the public network (issue 15): every process they start gets
+ * PARLEY_NETWORK=private, and a daemon or relay started without `--network private`
+ * is refused here before it could dial the default bootstrap list.
+ */
+export const TEST_ENV: NodeJS.ProcessEnv = { PARLEY_NETWORK: 'private' };
+
+/** Throws unless a `parley daemon`/`parley relay` command line stays on the private network. */
+export function assertPrivateNetwork(args: readonly string[]): void {
+  const rest = [...args];
+  while (rest[0] === '--json' || rest[0] === '--home') rest.splice(0, rest[0] === '--home' ? 2 : 1);
+  const command = rest[0];
+  if ((command !== 'daemon' && command !== 'relay') || rest.includes('--stop') || rest.includes('--help'))
+    return;
+  const i = args.indexOf('--network');
+  if (i < 0 || args[i + 1] !== 'private')
+    throw new Error(`a test started "parley ${command}" without --network private: ${args.join(' ')}`);
+}
+
 export interface RunResult {
   readonly code: number | null;
   readonly stdout: string;
@@ -51,10 +70,11 @@ export class ParleyWorld {
     args: readonly string[],
     options: { input?: string; env?: NodeJS.ProcessEnv } = {},
   ): RunResult {
+    assertPrivateNetwork(args);
     const r = spawnSync(process.execPath, [PARLEY_BIN, '--home', home, ...args], {
       encoding: 'utf8',
       input: options.input ?? '',
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: { ...process.env, NO_COLOR: '1', ...TEST_ENV, ...options.env },
       timeout: 60_000,
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -62,8 +82,9 @@ export class ParleyWorld {
 
   /** Runs a client command asynchronously (for --follow, --wait…). */
   spawn(home: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+    assertPrivateNetwork(args);
     const child = spawn(process.execPath, [PARLEY_BIN, '--home', home, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      env: { ...process.env, NO_COLOR: '1', ...TEST_ENV, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.#processes.push(child);
@@ -87,6 +108,8 @@ export class ParleyWorld {
     const args = [
       '--json',
       'daemon',
+      '--network',
+      'private',
       '--listen',
       '/ip4/127.0.0.1/tcp/0',
       '--no-mdns',

@@ -69,7 +69,7 @@ export function formatMessage(m: MessageView): string {
 
 export function formatContact(c: ContactView): string {
   const tags = [
-    c.online ? 'online' : 'offline',
+    c.online ? (c.connection === 'relayed' ? 'online via relay' : 'online') : 'offline',
     c.verified ? 'verified' : 'not verified',
     c.state === 'pending' ? 'pending' : '',
     c.state === 'introduced' ? 'met in a group' : '',

@@ -148,6 +148,7 @@ describe('formatContact', () => {
     identityChanged: false,
     sendingBlocked: false,
     online: false,
+    connection: null,
     addresses: [],
     ...over,
   });

@@ -19,7 +19,7 @@ import { NewGroup } from './NewGroup.tsx';
 import { RoomConversation } from './RoomConversation.tsx';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
-import type { Identity, MessageView } from './types.ts';
+import type { Identity, MessageView, Reachability } from './types.ts';
 import { type ChatList, useChatList } from './use-chat-list.ts';
 
 type DialogName = 'add' | 'settings' | 'info' | 'new-group' | 'new-channel' | 'follow' | null;
@@ -42,6 +42,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
     void rpc<Identity>('id').then(setMe);
   }, []);
   const outbox = useOutboxSize(stream);
+  const reachability = useReachability(stream);
 
   useEffect(() => {
     const offStatus = stream.onStatus(setSocket);
@@ -78,6 +79,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
         selected={selected}
         socket={socket}
         outbox={outbox}
+        reachability={reachability}
         typing={typing}
         actions={{
           onSelect: setSelected,
@@ -267,6 +269,31 @@ function notify(m: MessageView): void {
     window.focus();
     n.close();
   };
+}
+
+/** How often the sidebar asks whether this device is reachable (relays come and go). */
+const REACHABILITY_POLL_MS = 15_000;
+
+/** This device's reachability (`status.reachability`): asked on (re)connect and every REACHABILITY_POLL_MS. */
+function useReachability(stream: EventStream): Reachability | null {
+  const [reachability, setReachability] = useState<Reachability | null>(null);
+  useEffect(() => {
+    const ask = (): void => {
+      void rpc<{ reachability?: Reachability }>('status')
+        .then((s) => setReachability(s.reachability ?? null))
+        .catch(() => undefined);
+    };
+    ask();
+    const timer = setInterval(ask, REACHABILITY_POLL_MS);
+    const offStatus = stream.onStatus((s) => {
+      if (s === 'up') ask();
+    });
+    return () => {
+      clearInterval(timer);
+      offStatus();
+    };
+  }, [stream]);
+  return reachability;
 }
 
 /**

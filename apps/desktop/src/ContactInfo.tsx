@@ -42,7 +42,11 @@ export function ContactInfo({
           <div>
             <div className="contact-name">{name}</div>
             <div className="muted">
-              {contact.online ? 'online' : 'offline'}
+              {contact.online
+                ? contact.connection === 'relayed'
+                  ? 'online via relay'
+                  : 'online, direct'
+                : 'offline'}
               {contact.state === 'pending' ? ' · waiting to connect' : ''}
               {contact.state === 'introduced' ? ' · known through a group' : ''}
             </div>

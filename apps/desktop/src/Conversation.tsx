@@ -161,7 +161,13 @@ export function Conversation({
     void rpc('conversations.setDisappearing', { contact: name, ms }).then(onChanged, fail);
   };
 
-  const presence = typing ? 'typing…' : contact.online ? 'online' : 'offline';
+  const presence = typing
+    ? 'typing…'
+    : contact.online
+      ? contact.connection === 'relayed'
+        ? 'online via relay'
+        : 'online'
+      : 'offline';
   return (
     <section className="conversation" aria-label={`Conversation with ${name}`} {...drop.handlers}>
       {drop.dragging && (

@@ -7,7 +7,7 @@ import { type ChatItem, sortChats, subtitle } from './chats.ts';
 import { formatListTime, hueOf, preview } from './format.ts';
 import { useGroupPicture } from './GroupPicture.tsx';
 import { ChannelIcon, GearIcon, GroupIcon, LinkIcon, PlusIcon, SearchIcon } from './Icons.tsx';
-import type { GroupView, Identity } from './types.ts';
+import type { GroupView, Identity, Reachability } from './types.ts';
 
 export interface SidebarActions {
   readonly onSelect: (key: string) => void;
@@ -40,6 +40,7 @@ export function Sidebar({
   selected,
   socket,
   outbox,
+  reachability = null,
   typing,
   actions,
 }: {
@@ -49,6 +50,8 @@ export function Sidebar({
   readonly socket: SocketStatus;
   /** Frames waiting in the daemon's outbox. */
   readonly outbox: number;
+  /** How others reach this device; null until the daemon said. */
+  readonly reachability?: Reachability | null;
   readonly typing: Readonly<Record<string, boolean>>;
   readonly actions: SidebarActions;
 }) {
@@ -81,6 +84,7 @@ export function Sidebar({
         </div>
       </header>
       <ConnectionStatus socket={socket} outbox={outbox} />
+      <ReachabilityStatus reachability={reachability} />
       <div className="search">
         <SearchIcon />
         <input
@@ -128,6 +132,25 @@ function ConnectionStatus({ socket, outbox }: { readonly socket: SocketStatus; r
       )}
     </div>
   );
+}
+
+/** Whether contacts can reach this device, and if not, why (shown only when it matters). */
+function ReachabilityStatus({ reachability: r }: { readonly reachability: Reachability | null }) {
+  if (r === null || r.public === true) return null;
+  if (r.relays.length > 0)
+    return (
+      <p className="reachability relayed" role="status">
+        {`Behind NAT: reachable through ${r.relays.length} relay${r.relays.length > 1 ? 's' : ''}`}
+      </p>
+    );
+  if (r.public === false)
+    return (
+      <p className="reachability unreachable" role="alert">
+        Unreachable: this device is behind NAT and holds no relay reservation, so contacts cannot reach it.
+        Check the network, or start the daemon with --relay or --bootstrap.
+      </p>
+    );
+  return null;
 }
 
 /** A group or channel: its picture (groups), else its icon on the name's colour. */

@@ -16,6 +16,17 @@ export interface ContactView {
   readonly identityChanged: boolean;
   readonly sendingBlocked: boolean;
   readonly online: boolean;
+  /** How the connection runs now: straight, through a relay (limited: files wait), or none. */
+  readonly connection?: 'direct' | 'relayed' | null;
+  readonly addresses: readonly string[];
+}
+
+/** `status.reachability`: how others can reach this device (packages/net reachability.ts). */
+export interface Reachability {
+  readonly public: boolean | null;
+  readonly nat: 'none' | 'cone' | 'symmetric' | 'unknown';
+  readonly upnp: boolean;
+  readonly relays: readonly string[];
   readonly addresses: readonly string[];
 }
 

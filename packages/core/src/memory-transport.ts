@@ -285,6 +285,9 @@ export function createMemoryNetwork(): MemoryNetwork {
         await connect(peer, options);
       },
       isConnected: (peer) => self.connected.has(peer) && reachable(self, peer) !== undefined,
+      // The memory network has no relays: a connection is always direct.
+      connectionKind: (peer) =>
+        self.connected.has(peer) && reachable(self, peer) !== undefined ? 'direct' : null,
       send: async (peer, frame, options?: SendOptions) => {
         if (frame.length === 0 || frame.length > FRAME_MAX_BYTES) {
           throw new TransportError(

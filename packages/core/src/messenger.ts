@@ -189,7 +189,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
   };
   const { store, transport } = ctx;
   const online = (peerId: string): boolean => transport.isConnected(peerId);
-  const viewOf = (c: ContactRecord): ContactView => contactView(c, online(c.peerId));
+  const viewOf = (c: ContactRecord): ContactView =>
+    contactView(c, online(c.peerId), transport.connectionKind(c.peerId));
 
   /** Views of the changed messages: built only when someone listens for them. */
   const viewsOf = (

@@ -139,6 +139,9 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How a connection to a peer runs (Transport.connectionKind). */
+export type ConnectionKind = 'direct' | 'relayed' | null;
+
 export interface Transport {
   /** Our own PeerId. */
   readonly peerId: PeerIdString;
@@ -167,6 +170,13 @@ export interface Transport {
 
   /** Whether a connection to `peer` is open right now. */
   isConnected(peer: PeerIdString): boolean;
+
+  /**
+   * How we are connected to `peer` right now: `direct` (some connection runs
+   * straight to it), `relayed` (only through a relay, which may limit time and
+   * bytes), or null (not connected).
+   */
+  connectionKind(peer: PeerIdString): ConnectionKind;
 
   /**
    * Send one frame on `/parley/msg/1.0.0`, dialling if needed. Resolves once

@@ -6,6 +6,7 @@
 import type { MessageRef } from './app-message.ts';
 import { fromUtf8, utf8 } from './bytes.ts';
 import type { ContactRecord, MessageKey, MessageRecord, MessageStatus, StoreTx } from './store.ts';
+import type { ConnectionKind } from './transport.ts';
 import type { Vault } from './vault.ts';
 
 export interface ContactView {
@@ -24,6 +25,8 @@ export interface ContactView {
   /** Sending is refused until the change is accepted (verified contacts only). */
   readonly sendingBlocked: boolean;
   readonly online: boolean;
+  /** How the connection to the contact runs now: straight, through a relay, or none. */
+  readonly connection: ConnectionKind;
   readonly addresses: readonly string[];
 }
 
@@ -186,7 +189,11 @@ export function openBody(vault: Vault, record: MessageRecord): StoredBody {
   return body;
 }
 
-export function contactView(c: ContactRecord, online: boolean): ContactView {
+export function contactView(
+  c: ContactRecord,
+  online: boolean,
+  connection: ConnectionKind = online ? 'direct' : null,
+): ContactView {
   const identityChanged = c.pendingIdentityKey !== null;
   return {
     id: c.id,
@@ -197,6 +204,7 @@ export function contactView(c: ContactRecord, online: boolean): ContactView {
     identityChanged,
     sendingBlocked: identityChanged && c.verified,
     online,
+    connection: online ? connection : null,
     addresses: c.addresses,
   };
 }

@@ -179,6 +179,7 @@ export function transportCompliance(name: string, makeHarness: () => TransportHa
       await linked(a, b);
       await eventually(() => a.isConnected(b.peerId), 10_000, 'connection');
       await eventually(() => events.some((e) => e.type === 'connected' && e.peer === b.peerId));
+      expect(a.connectionKind(b.peerId)).toBe('direct'); // both suites connect without a relay
       await b.stop();
       await eventually(
         () => events.some((e) => e.type === 'disconnected' && e.peer === b.peerId),
@@ -186,6 +187,7 @@ export function transportCompliance(name: string, makeHarness: () => TransportHa
         'disconnect',
       );
       expect(a.isConnected(b.peerId)).toBe(false);
+      expect(a.connectionKind(b.peerId)).toBe(null);
     });
 
     it('rejects sends to a peer that is gone with "unreachable"', async () => {

@@ -14,7 +14,11 @@ const noArgs = (argv: string[]): void => {
 export async function status(argv: string[], io: Io, global: Global): Promise<number> {
   noArgs(argv);
   const s = await connect(resolveHome(global.home, io.env)).call<
-    MessengerStatus & { pid: number; version: string }
+    MessengerStatus & {
+      pid: number;
+      version: string;
+      reachability?: { public: boolean | null; nat: string; upnp: boolean; relays: string[] };
+    }
   >('status');
   if (global.json) printJson(io, { running: true, ...s });
   else {
@@ -22,9 +26,25 @@ export async function status(argv: string[], io: Io, global: Global): Promise<nu
     io.stdout(`account: ${s.name} (${s.peerId})\n`);
     io.stdout(`contacts: ${s.contacts} (${s.online} online)\n`);
     io.stdout(`outbox: ${s.outbox} message(s) waiting\n`);
+    if (s.reachability) io.stdout(`reachability: ${describeReachability(s.reachability)}\n`);
     if (s.parked > 0) io.stdout(`parked: ${s.parked} message(s) could not be processed\n`);
   }
   return 0;
+}
+
+/** One line a person reads: can others reach this device, and how. */
+export function describeReachability(r: {
+  public: boolean | null;
+  nat: string;
+  upnp: boolean;
+  relays: readonly string[];
+}): string {
+  const via = r.relays.length > 0 ? `through ${r.relays.length} relay(s)` : '';
+  if (r.public === true) return `public (directly reachable${r.upnp ? ', UPnP port mapping' : ''})`;
+  if (r.relays.length > 0) return `behind NAT (${r.nat}), reachable ${via}`;
+  return r.public === false
+    ? `UNREACHABLE: behind NAT (${r.nat}) with no relay reservation; contacts cannot reach this device until a relay is found (check --bootstrap / --relay)`
+    : 'not known yet (no AutoNAT result, no relay reservation yet)';
 }
 
 export async function id(argv: string[], io: Io, global: Global): Promise<number> {

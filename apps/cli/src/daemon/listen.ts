@@ -1,14 +1,21 @@
 /**
  * Listen addresses that survive restarts: with no --listen, the daemon binds
- * the same TCP/WebSocket ports as last time (remembered in `listen.json`), so
+ * the same QUIC/TCP/WebSocket ports as last time (remembered in `listen.json`), so
  * contacts who know our old address can still reach us after a restart. If
  * those ports are taken, it falls back to fresh random ports.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Default listen addresses: every interface, TCP and WebSocket, random ports. */
-export const DEFAULT_LISTEN: readonly string[] = ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/tcp/0/ws'];
+/** Default listen addresses: every interface, QUIC, TCP and WebSocket, random ports. */
+export const DEFAULT_LISTEN: readonly string[] = [
+  '/ip4/0.0.0.0/udp/0/quic-v1',
+  '/ip4/0.0.0.0/tcp/0',
+  '/ip4/0.0.0.0/tcp/0/ws',
+];
+
+const QUIC_ANY = '/ip4/0.0.0.0/udp/0/quic-v1';
+const REMEMBERED = /^\/ip4\/0\.0\.0\.0\/(tcp\/\d+(\/ws)?|udp\/\d+\/quic-v1)$/;
 
 const file = (dir: string): string => join(dir, 'listen.json');
 
@@ -19,9 +26,11 @@ export function rememberedListen(dir: string): readonly string[] {
     if (
       Array.isArray(saved) &&
       saved.length > 0 &&
-      saved.every((a) => typeof a === 'string' && a.startsWith('/ip4/0.0.0.0/tcp/'))
+      saved.every((a) => typeof a === 'string' && REMEMBERED.test(a))
     ) {
-      return saved as string[];
+      // A file from before QUIC (issue 15) gains a QUIC listener on a fresh port.
+      const listen = saved as string[];
+      return listen.some((a) => a.includes('/quic-v1')) ? listen : [QUIC_ANY, ...listen];
     }
   } catch {
     // first start, or an unreadable file: use the defaults
@@ -37,7 +46,14 @@ export function rememberListen(dir: string, addresses: readonly string[]): void 
       .find((m) => m !== null && Boolean(m[2]) === ws)?.[1];
   const tcp = ports(false);
   const ws = ports(true);
-  const listen = [tcp && `/ip4/0.0.0.0/tcp/${tcp}`, ws && `/ip4/0.0.0.0/tcp/${ws}/ws`].filter(Boolean);
+  const quic = addresses
+    .map((a) => /^\/ip[46]\/[^/]+\/udp\/(\d+)\/quic-v1(\/p2p\/.*)?$/.exec(a))
+    .find((m) => m !== null)?.[1];
+  const listen = [
+    quic && `/ip4/0.0.0.0/udp/${quic}/quic-v1`,
+    tcp && `/ip4/0.0.0.0/tcp/${tcp}`,
+    ws && `/ip4/0.0.0.0/tcp/${ws}/ws`,
+  ].filter(Boolean);
   if (listen.length === 0) return;
   const tmp = `${file(dir)}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(listen)}\n`, { mode: 0o600 });

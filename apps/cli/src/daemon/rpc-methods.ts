@@ -21,6 +21,8 @@ export interface DaemonInfo {
   readonly startedAt: number;
   readonly fingerprint: () => string;
   readonly stop: () => void;
+  /** How this node can be reached (net's Reachability: public, nat, upnp, relays, addresses). */
+  readonly reachability?: () => unknown;
 }
 
 const bad = (message: string): RpcFailure =>
@@ -57,6 +59,7 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
       version: info.version,
       pid: info.pid,
       startedAt: info.startedAt,
+      ...(info.reachability ? { reachability: info.reachability() } : {}),
     }),
     id: () => {
       const s = messenger.status();

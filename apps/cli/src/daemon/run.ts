@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type Account, createMessenger, hasAccount, type Messenger } from '@parley/core';
 import { bufferedRandom, safetyNumber, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
-import { createParleyTransport, type ParleyTransport } from '@parley/net';
+import { createParleyTransport, type ParleyNetwork, type ParleyTransport } from '@parley/net';
 import { openSqliteStore } from '@parley/store';
 import { CliError } from '../cli-error.ts';
 import type { HomePaths } from '../home.ts';
@@ -37,7 +37,12 @@ export interface DaemonOptions {
   readonly home: HomePaths;
   /** Listen multiaddrs; undefined = the ports of the last run (listen.ts), else random ones. */
   readonly listen?: readonly string[];
+  /** 'public': the Amino DHT and (without `bootstrap`) the standard bootstrap list; 'private': closed. */
+  readonly network: ParleyNetwork;
+  /** Replaces the network's default bootstrap list when not empty. */
   readonly bootstrap: readonly string[];
+  /** Relays to hold a reservation on, besides the ones found (`--relay`). */
+  readonly relays?: readonly string[];
   readonly mdns: boolean;
   readonly passphrase?: string;
   /** Keep loopback/private addresses in DHT records (LAN and tests). */
@@ -139,18 +144,26 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
           {
             privateKey: account.peerKey,
             listen,
+            network: options.network,
             bootstrap: options.bootstrap,
+            relays: options.relays ?? [],
             mdns: options.mdns,
+            // A private network is a closed deployment or a test: its node asks no router for a
+            // port mapping (UPnP's search is multicast on every interface).
+            upnp: options.network === 'public',
             dhtAllowPrivateAddresses: options.privateAddresses ?? false,
           },
-          { log },
+          { log, privateAddressesArePublic: options.privateAddresses ?? false },
         );
       let unwrapped: ParleyTransport;
       if (options.listen) unwrapped = await transportFor(options.listen);
       else {
         // Last run's ports if they are still free, else fresh ones; then remember what we got.
         unwrapped = await transportFor(rememberedListen(home.dir)).catch(() => transportFor(DEFAULT_LISTEN));
-        rememberListen(home.dir, unwrapped.addresses());
+        rememberListen(
+          home.dir,
+          unwrapped.node.getMultiaddrs().map((ma) => ma.toString()),
+        );
       }
       const transport = tracer.wrapTransport(faults.wrapTransport(unwrapped));
       cleanups.push(() => transport.stop());
@@ -178,6 +191,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         startedAt: Date.now(),
         fingerprint,
         stop: () => void stop(),
+        reachability: () => unwrapped.reachability(),
       };
       methods = { ...rpcMethods(m, info), ...attachmentMethods(m), ...channelMethods(m), ...groupMethods(m) };
       // Forward the messenger's events only while an /events client listens: message views cost

@@ -1,0 +1,194 @@
+/**
+ * Reachability (issue 15) in the namespace lab: two homes behind NAT, one public host running
+ * `parley relay --network private`, both daemons started with `--network private --bootstrap
+ * <relay>` and nothing else. Alice invites Bob, Bob accepts, messages flow both ways — through a
+ * relay reservation each daemon takes by itself — and `status`/`contacts list` say how.
+ *
+ * Lab addresses: the whole lab lives in 198.18.0.0/15, which libp2p counts as private. The
+ * daemons and the relay run with `--private-addresses` (startLabDaemon/startLabRelay), which
+ * keeps those addresses in DHT records and makes the daemon count non-loopback private
+ * addresses as public in invites and `reachability` — as a LAN-only deployment would. The
+ * homes' 10.x addresses are then "public" to the daemon too, but unreachable from the other
+ * home: the invite still carries the relay addresses, which is what the test checks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createLab,
+  type Lab,
+  type LabDaemon,
+  labAvailable,
+  type Nat,
+  startLabDaemon,
+  startLabRelay,
+} from '../support/netlab.ts';
+import { eventually, ParleyWorld } from '../support/parley.ts';
+
+const available = labAvailable();
+if (!available.ok) console.warn(`test/net-lab/reach skipped: ${available.reason}`);
+const skipNote = available.ok ? '' : ` (skipped: ${available.reason})`;
+
+const MESSAGES_EACH_WAY = 10;
+
+interface Reachability {
+  public: boolean | null;
+  nat: string;
+  upnp: boolean;
+  relays: string[];
+  addresses: string[];
+}
+interface ContactJson {
+  name: string;
+  online: boolean;
+  connection: 'direct' | 'relayed' | null;
+  state: string;
+}
+interface MessageJson {
+  text?: string;
+  direction: 'in' | 'out';
+}
+
+async function reservations(d: LabDaemon, atLeast: number): Promise<Reachability> {
+  let last: Reachability | undefined;
+  await eventually(
+    async () => {
+      last = (await d.rpc<{ reachability: Reachability }>('status')).reachability;
+      return last.relays.length >= atLeast;
+    },
+    30_000,
+    `${d.host} to hold ${atLeast} relay reservation(s) (last: ${JSON.stringify(last?.relays)})`,
+  );
+  return last as Reachability;
+}
+
+async function received(d: LabDaemon, contact: string, prefix: string): Promise<number> {
+  const list = await d.rpc<MessageJson[]>('messages.list', { contact, limit: 200 });
+  return list.filter((m) => m.direction === 'in' && m.text?.startsWith(prefix)).length;
+}
+
+async function contact(d: LabDaemon, name: string): Promise<ContactJson | undefined> {
+  return (await d.rpc<ContactJson[]>('contacts.list')).find((c) => c.name === name);
+}
+
+/** Alice invites Bob, Bob accepts; 10 messages each way. Returns when all 20 arrived. */
+async function inviteAndChat(alice: LabDaemon, bob: LabDaemon, tag: string): Promise<number> {
+  const started = Date.now();
+  const invite = await alice.run(['invite']);
+  expect(invite.code, invite.stderr).toBe(0);
+  const link = invite.stdout.trim();
+  const accept = await bob.run(['contacts', 'add', 'alice', link]);
+  expect(accept.code, accept.stderr).toBe(0);
+  await eventually(
+    async () => (await contact(alice, 'bob'))?.state === 'active',
+    30_000,
+    'Bob to become Alice’s contact',
+  );
+  for (let i = 0; i < MESSAGES_EACH_WAY; i++) {
+    await alice.rpc('messages.send', { contact: 'bob', text: `${tag} a→b ${i}` });
+    await bob.rpc('messages.send', { contact: 'alice', text: `${tag} b→a ${i}` });
+  }
+  await eventually(
+    async () =>
+      (await received(bob, 'alice', `${tag} a→b`)) === MESSAGES_EACH_WAY &&
+      (await received(alice, 'bob', `${tag} b→a`)) === MESSAGES_EACH_WAY,
+    30_000,
+    `${MESSAGES_EACH_WAY} messages each way`,
+  );
+  return Date.now() - started;
+}
+
+function reachSuite(nat: Exclude<Nat, 'none'>): void {
+  describe.skipIf(!available.ok)(`reachability, ${nat} NAT on both homes${skipNote}`, () => {
+    let lab: Lab;
+    const world = new ParleyWorld();
+    let alice: LabDaemon;
+    let bob: LabDaemon;
+
+    beforeAll(async () => {
+      lab = await createLab({
+        name: `reach-${nat}`,
+        homes: [
+          { name: 'alice', nat },
+          { name: 'bob', nat },
+        ],
+        publicHosts: ['relay1', 'relay2'],
+      });
+      const [relay1, relay2] = await Promise.all([
+        startLabRelay(lab, 'relay1'),
+        startLabRelay(lab, 'relay2'),
+      ]);
+      const bootstrap = [...relay1.addresses, ...relay2.addresses];
+      const [aliceHome, bobHome] = [world.account('alice'), world.account('bob')];
+      const listen = ['/ip4/0.0.0.0/udp/0/quic-v1', '/ip4/0.0.0.0/tcp/0'];
+      [alice, bob] = await Promise.all([
+        startLabDaemon(lab, 'alice', { home: aliceHome, bootstrap, listen, trace: true }),
+        startLabDaemon(lab, 'bob', { home: bobHome, bootstrap, listen, trace: true }),
+      ]);
+    }, 90_000);
+
+    afterAll(async () => {
+      await Promise.all([alice?.stop(), bob?.stop()]);
+      await world.cleanup();
+      await lab?.destroy();
+    });
+
+    it('each daemon takes reservations on both relays by itself and says it is reachable through them', async () => {
+      for (const d of [alice, bob]) {
+        const r = await reservations(d, 2);
+        expect(r.addresses.some((a) => a.includes('/p2p-circuit/'))).toBe(true);
+        expect(r.upnp).toBe(false); // no UPnP gateway in the lab, and no noise about it
+        const status = await d.run(['status']);
+        expect(status.stdout).toMatch(/reachability: .*through 2 relay/);
+      }
+    }, 45_000);
+
+    it('the invite carries the relay address, and 10 messages each way arrive', async () => {
+      const invite = await alice.rpc<{ link: string; addresses?: string[] }>('invite.create', {});
+      expect(typeof invite.link).toBe('string');
+      const status = await alice.rpc<{ addresses: string[] }>('status');
+      expect(status.addresses.some((a) => a.includes('/p2p-circuit/'))).toBe(true);
+      const ms = await inviteAndChat(alice, bob, nat);
+      console.log(`${nat} NAT: invite → 20 messages delivered in ${ms} ms`);
+      const [ab, ba] = await Promise.all([contact(alice, 'bob'), contact(bob, 'alice')]);
+      expect(ab?.online).toBe(true);
+      expect(ba?.online).toBe(true);
+      // Through the relay unless a hole punch already made it direct.
+      expect(['relayed', 'direct']).toContain(ab?.connection);
+      console.log(`${nat} NAT: alice→bob connection ${ab?.connection}, bob→alice ${ba?.connection}`);
+    }, 90_000);
+
+    it('one relay of two goes away: the daemons stay reachable through the other, messages still flow', async () => {
+      await lab.stopHost('relay1');
+      const relay2 = lab.addressOf('relay2');
+      // A fresh connection (as after a restart or a network change) can only go through relay2.
+      for (const d of [alice, bob]) {
+        await eventually(
+          async () => {
+            const r = (await d.rpc<{ reachability: Reachability }>('status')).reachability;
+            return (
+              r.addresses.some((a) => a.includes('/p2p-circuit/')) &&
+              r.addresses
+                .filter((a) => a.includes('/p2p-circuit/'))
+                .every((a) => a.includes(`/ip4/${relay2}/`))
+            );
+          },
+          30_000,
+          `${d.host} to drop relay1's circuit addresses`,
+        );
+      }
+      for (let i = 0; i < 3; i++) {
+        await alice.rpc('messages.send', { contact: 'bob', text: `${nat} after a→b ${i}` });
+        await bob.rpc('messages.send', { contact: 'alice', text: `${nat} after b→a ${i}` });
+      }
+      await eventually(
+        async () =>
+          (await received(bob, 'alice', `${nat} after a→b`)) === 3 &&
+          (await received(alice, 'bob', `${nat} after b→a`)) === 3,
+        45_000,
+        '3 messages each way after relay1 went away',
+      );
+    }, 90_000);
+  });
+}
+
+reachSuite('cone');
+reachSuite('symmetric');
