@@ -11,7 +11,7 @@ import { createAccount, unlockAccount } from '@parley/core';
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { openSqliteStore } from '@parley/store';
-import type { Daemon, ParleyWorld } from './parley.ts';
+import { type Daemon, type ParleyWorld, TEST_DAEMON_ARGS } from './parley.ts';
 
 /** The contract's message fields (issue 6). */
 export interface MessageJson {
@@ -94,17 +94,7 @@ export async function daemonWithInput(
   input: string,
   extraArgs: readonly string[] = [],
 ): Promise<Daemon> {
-  const args = [
-    '--json',
-    'daemon',
-    '--network',
-    'private',
-    '--listen',
-    '/ip4/127.0.0.1/tcp/0',
-    '--no-mdns',
-    '--private-addresses',
-  ];
-  const child = world.spawn(home, [...args, ...extraArgs]);
+  const child = world.spawn(home, [...TEST_DAEMON_ARGS, ...extraArgs]);
   child.stdin?.end(input);
   let stderr = '';
   child.stderr?.on('data', (d) => {

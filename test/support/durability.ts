@@ -38,17 +38,7 @@ export const faultsEnv = (faults: Record<string, number>): NodeJS.ProcessEnv => 
   PARLEY_FAULTS: JSON.stringify(faults),
 });
 
-/** mulberry32: seeded randomness, so a failing kill schedule can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from '@parley/core/testing';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -18,6 +18,18 @@ export const PARLEY_BIN: string = new URL('../../apps/cli/bin/parley.js', import
  */
 export const TEST_ENV: NodeJS.ProcessEnv = { PARLEY_NETWORK: 'private' };
 
+/** `parley daemon` as every test starts it: closed network, loopback, no mDNS. */
+export const TEST_DAEMON_ARGS: readonly string[] = [
+  '--json',
+  'daemon',
+  '--network',
+  'private',
+  '--listen',
+  '/ip4/127.0.0.1/tcp/0',
+  '--no-mdns',
+  '--private-addresses',
+];
+
 /** Throws unless a `parley daemon`/`parley relay` command line stays on the private network. */
 export function assertPrivateNetwork(args: readonly string[]): void {
   const rest = [...args];
@@ -105,17 +117,7 @@ export class ParleyWorld {
     extraArgs: readonly string[] = [],
     env: NodeJS.ProcessEnv = {},
   ): Promise<Daemon> {
-    const args = [
-      '--json',
-      'daemon',
-      '--network',
-      'private',
-      '--listen',
-      '/ip4/127.0.0.1/tcp/0',
-      '--no-mdns',
-      '--private-addresses',
-      ...extraArgs,
-    ];
+    const args = [...TEST_DAEMON_ARGS, ...extraArgs];
     const child = this.spawn(home, args, this.#trace ? { PARLEY_TRACE: '1', ...env } : env);
     let stderr = '';
     child.stderr?.on('data', (d) => {

@@ -8,6 +8,7 @@
 import { expect, it } from 'vitest';
 import { sortKeyFor } from '../src/apply-message.ts';
 import type { Store, StoreTx } from '../src/store.ts';
+import { seeded } from './seeded.ts';
 import { type Ctx, inFresh, mid, sampleMessage } from './store-compliance-fixtures.ts';
 
 /** An arrival: a message of `sender` ('self': one of ours, placed last as outbound.ts does). */
@@ -22,18 +23,6 @@ const BATCH = 7;
 
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-/** mulberry32: the same shuffles on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffled(seqs: readonly number[], seed: number): number[] {
   const random = seeded(seed);
