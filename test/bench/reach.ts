@@ -9,7 +9,9 @@
  *   (polled every POLL_MS over the daemon's local API, so ± POLL_MS).
  * Needs root (network namespaces); prints {skipped: reason} otherwise.
  *
- *   pnpm bench:reach            (DIRECT_WAIT_MS=60000 LATENCY_RUNS=20 by default)
+ *   pnpm bench:reach            (DIRECT_WAIT_MS=60000 LATENCY_RUNS=20 by default;
+ *                                BENCH_REACH_LOG=1 prints the daemons' hole-punch lines,
+ *                                BENCH_REACH_NATS=cone measures one NAT type)
  */
 import {
   createLab,
@@ -97,6 +99,10 @@ async function measure(nat: Exclude<Nat, 'none'>): Promise<Record<string, unknow
     const all: Record<string, number[]> = {};
     for (const [k, v] of [...Object.entries(relayedLatency), ...Object.entries(lateLatency)])
       all[k] = [...(all[k] ?? []), ...v];
+    if (process.env.BENCH_REACH_LOG)
+      for (const d of [alice, bob])
+        for (const line of d.log().split('\n'))
+          if (/punch/.test(line)) process.stderr.write(`${d.host}: ${line}\n`);
     await Promise.all([alice.stop(), bob.stop()]);
     return {
       firstMessageMs,
@@ -116,7 +122,8 @@ if (!available.ok) {
   process.stdout.write(`${JSON.stringify({ skipped: available.reason })}\n`);
 } else {
   const results: Record<string, unknown> = {};
-  for (const nat of ['cone', 'symmetric'] as const) {
+  const nats = (process.env.BENCH_REACH_NATS ?? 'cone,symmetric').split(',') as Array<Exclude<Nat, 'none'>>;
+  for (const nat of nats) {
     process.stderr.write(`bench:reach ${nat}…\n`);
     results[nat] = await measure(nat);
   }

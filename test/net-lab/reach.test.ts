@@ -102,6 +102,7 @@ function reachSuite(nat: Exclude<Nat, 'none'>): void {
     const world = new ParleyWorld();
     let alice: LabDaemon;
     let bob: LabDaemon;
+    let chatStarted = 0;
 
     beforeAll(async () => {
       lab = await createLab({
@@ -136,8 +137,10 @@ function reachSuite(nat: Exclude<Nat, 'none'>): void {
         const r = await reservations(d, 2);
         expect(r.addresses.some((a) => a.includes('/p2p-circuit/'))).toBe(true);
         expect(r.upnp).toBe(false); // no UPnP gateway in the lab, and no noise about it
+        // two relays saw our QUIC socket: one external port (cone) or one per relay (symmetric)
+        expect(r.nat).toBe(nat);
         const status = await d.run(['status']);
-        expect(status.stdout).toMatch(/reachability: .*through 2 relay/);
+        expect(status.stdout).toMatch(new RegExp(`reachability: behind a ${nat} NAT .*through 2 relay`));
       }
     }, 45_000);
 
@@ -146,6 +149,7 @@ function reachSuite(nat: Exclude<Nat, 'none'>): void {
       expect(typeof invite.link).toBe('string');
       const status = await alice.rpc<{ addresses: string[] }>('status');
       expect(status.addresses.some((a) => a.includes('/p2p-circuit/'))).toBe(true);
+      chatStarted = Date.now();
       const ms = await inviteAndChat(alice, bob, nat);
       console.log(`${nat} NAT: invite → 20 messages delivered in ${ms} ms`);
       const [ab, ba] = await Promise.all([contact(alice, 'bob'), contact(bob, 'alice')]);
@@ -155,6 +159,37 @@ function reachSuite(nat: Exclude<Nat, 'none'>): void {
       expect(['relayed', 'direct']).toContain(ab?.connection);
       console.log(`${nat} NAT: alice→bob connection ${ab?.connection}, bob→alice ${ba?.connection}`);
     }, 90_000);
+
+    if (nat === 'cone') {
+      it('the relayed connection becomes direct within 30 s (hole punch)', async () => {
+        const deadline = chatStarted + 30_000;
+        await eventually(
+          async () =>
+            (await contact(alice, 'bob'))?.connection === 'direct' &&
+            (await contact(bob, 'alice'))?.connection === 'direct',
+          Math.max(1_000, deadline - Date.now()),
+          'a direct connection between Alice and Bob within 30 s of the invite',
+        ).catch((err) => {
+          // what each side's puncher said (hole-punch.ts logs each attempt's end)
+          for (const d of [alice, bob])
+            console.log(
+              d.host,
+              d
+                .log()
+                .split('\n')
+                .filter((l) => /punch/.test(l)),
+            );
+          throw err;
+        });
+        console.log(`cone NAT: direct ${Date.now() - chatStarted} ms after the invite`);
+      }, 45_000);
+    } else {
+      it('the connection stays relayed (a symmetric NAT defeats the punch) and says so', async () => {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, chatStarted + 20_000 - Date.now())));
+        expect((await contact(alice, 'bob'))?.connection).toBe('relayed');
+        expect((await contact(bob, 'alice'))?.connection).toBe('relayed');
+      }, 45_000);
+    }
 
     it('one relay of two goes away: the daemons stay reachable through the other, messages still flow', async () => {
       await lab.stopHost('relay1');
@@ -187,6 +222,24 @@ function reachSuite(nat: Exclude<Nat, 'none'>): void {
         '3 messages each way after relay1 went away',
       );
     }, 90_000);
+
+    if (nat === 'cone') {
+      it('with every relay gone, the punched connection keeps messages flowing', async () => {
+        await lab.stopHost('relay2');
+        for (let i = 0; i < 3; i++) {
+          await alice.rpc('messages.send', { contact: 'bob', text: `${nat} direct a→b ${i}` });
+          await bob.rpc('messages.send', { contact: 'alice', text: `${nat} direct b→a ${i}` });
+        }
+        await eventually(
+          async () =>
+            (await received(bob, 'alice', `${nat} direct a→b`)) === 3 &&
+            (await received(alice, 'bob', `${nat} direct b→a`)) === 3,
+          30_000,
+          '3 messages each way with no relay left',
+        );
+        expect((await contact(alice, 'bob'))?.connection).toBe('direct');
+      }, 60_000);
+    }
   });
 }
 

@@ -13,6 +13,12 @@ export {
   uvarintLength,
   writeUvarint,
 } from './frame-codec.ts';
+export {
+  decodeConnect,
+  encodeConnect,
+  PUNCH_PROTOCOL,
+  type PunchStats,
+} from './hole-punch.ts';
 export * from './limits.ts';
 export {
   bootstrapList,

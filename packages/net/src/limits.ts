@@ -274,8 +274,9 @@ export const YAMUX_MAX_STREAM_WINDOW_BYTES: number = 2 * 1024 * 1024;
 
 /**
  * A relayed connection lives at most this long (libp2p's default, 2 minutes,
- * is too short for chat). Peers upgrade to a direct connection via DCUtR when
- * they can; otherwise the circuit is re-established after expiry.
+ * is too short for chat). Contacts upgrade to a direct connection by hole
+ * punching (hole-punch.ts) when their NATs allow; otherwise the circuit is
+ * re-established after expiry.
  */
 export const RELAY_CIRCUIT_MAX_DURATION_MS: number = 60 * 60 * 1000;
 
@@ -295,7 +296,7 @@ export const RELAY_RESERVATION_TTL_MS: number = 60 * 60 * 1000;
 export const RELAY_DISCOVERED_RESERVATIONS = 2;
 
 /**
- * How long a file transfer waits for a direct connection (DCUtR) when the only
+ * How long a file transfer waits for a direct connection (a hole punch) when the only
  * connection to the peer is a limited relayed one too small for it.
  */
 export const FILE_DIRECT_WAIT_MS = 15_000;
@@ -306,6 +307,31 @@ export const FILE_DIRECT_WAIT_MS = 15_000;
  * relays (128 KiB, 2 min per circuit) are not.
  */
 export const FILE_RELAYED_MIN_BYTES: bigint = 16n * 1024n * 1024n;
+
+/** How often the hole puncher looks for contacts reachable only through a relay (hole-punch.ts). */
+export const PUNCH_CHECK_INTERVAL_MS = 5_000;
+
+/** After a relayed connection to a contact opens, wait this long (identify, admission) before punching. */
+export const PUNCH_START_DELAY_MS = 1_000;
+
+/** One punch attempt (exchange + simultaneous dial) gives up after this. */
+export const PUNCH_ATTEMPT_TIMEOUT_MS = 10_000;
+
+/** After a failed punch, wait this long before the next for that peer; doubles up to PUNCH_MAX_BACKOFF_MS. */
+export const PUNCH_FIRST_BACKOFF_MS = 30_000;
+export const PUNCH_MAX_BACKOFF_MS: number = 30 * 60 * 1000;
+
+/** Peers whose punch history is kept (the oldest are forgotten first). */
+export const PUNCH_MAX_TRACKED_PEERS = 1024;
+
+/** Punches in progress at once (each holds a stream and a dial). */
+export const PUNCH_MAX_CONCURRENT = 8;
+
+/** Public IPv4 addresses others observed for us (identify) that we keep and a punch offers. */
+export const OBSERVED_MAX_IPS = 4;
+
+/** Peers whose observation of our address we keep (for the NAT kind, observed.ts). */
+export const OBSERVED_MAX_PEERS = 16;
 
 /** The per-transport limits tests may tighten (production uses the defaults). */
 export interface TransportLimits {

@@ -39,6 +39,7 @@ import { webSockets } from '@libp2p/websockets';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { type ConnectionGate, type ConnectionGateParts, createConnectionGate } from './connection-gate.ts';
 import { INTRO_PROTOCOL, QUERY_PROTOCOL } from './context.ts';
+import { type PunchDialer, punchDialer } from './hole-punch.ts';
 import {
   DIAL_TIMEOUT_MS,
   INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
@@ -89,8 +90,9 @@ export const PUBLIC_BOOTSTRAP: readonly string[] = [
 ];
 
 /**
- * Default listen addresses: QUIC (the transport hole punching needs), TCP and
- * WebSockets on every interface, ephemeral ports.
+ * Default listen addresses: QUIC (preferred: one handshake, no head-of-line
+ * blocking), TCP (also what a hole punch uses, hole-punch.ts) and WebSockets on
+ * every interface, ephemeral ports.
  */
 export const DEFAULT_LISTEN_ADDRESSES: readonly string[] = [
   '/ip4/0.0.0.0/udp/0/quic-v1',
@@ -110,7 +112,7 @@ export function bootstrapList(
 /**
  * Protocols a stranger may use (connection-gate.ts: a stranger that opens no
  * stream on one is closed): gossipsub (+ floodsub fallback), the DHT, circuit
- * relay, autoNAT, DCUtR, and Parley's introduction and query.
+ * relay, autoNAT, DCUtR, and Parley's introduction and query (not /parley/punch: contacts only).
  */
 const STRANGER_PROTOCOLS: readonly string[] = [
   '/meshsub/1.2.0',
@@ -145,6 +147,8 @@ export interface ParleyServices extends Record<string, unknown> {
   /** UPnP/NAT-PMP port mapping; absent on relays (they need a public address anyway). */
   upnp?: unknown;
   dcutr: unknown;
+  /** Dials a hole punch's one address from a chosen port (hole-punch.ts). */
+  punchDialer: PunchDialer;
   relay?: CircuitRelayService;
 }
 
@@ -246,6 +250,7 @@ function services(
     // Quiet where there is no UPnP gateway (the SSDP search just finds nothing).
     ...((options.upnp ?? true) && !options.relayServer ? { upnp: uPnPNAT() } : {}),
     dcutr: dcutr(),
+    punchDialer: punchDialer(),
     ...(options.relayServer
       ? {
           relay: circuitRelayServer({
@@ -284,8 +289,8 @@ export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<P
   return {
     privateKey: privateKeyFromProtobuf(options.privateKey),
     addresses: { listen, ...(options.announce ? { announce: [...options.announce] } : {}) },
-    // QUIC first: one UDP socket per side is what a hole punch needs (Node's TCP cannot dial
-    // from its listening port); quicFirstAddressSorter makes dials prefer it too.
+    // QUIC first (quicFirstAddressSorter makes dials prefer it too); a hole punch runs over TCP,
+    // whose dials can start from a chosen port (hole-punch.ts explains why not QUIC).
     transports: [quic(), tcp(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [

@@ -32,7 +32,7 @@ function bulkCapable(c: Connection): boolean {
 /**
  * A stream for bulk data (files). Over a limited relayed connection too small
  * for it (the public network's relays) it waits up to `waitMs` for a direct
- * connection (DCUtR upgrades relayed ones), then fails with a TransportError
+ * connection (hole-punch.ts upgrades relayed ones), then fails with a TransportError
  * that says so, instead of a transfer cut off at the relay's byte limit.
  */
 export async function openBulkStream(

@@ -2,9 +2,10 @@
  * How this node can be reached: the dial order that prefers QUIC, and the
  * reachability a daemon reports (`parley status --json`).
  *
- * libp2p's default sorter puts TCP first (`reliableTransportsFirst`); a hole
- * punch only works over QUIC here, because @libp2p/tcp cannot dial from its
- * listening port, so Parley sorts QUIC ahead of TCP among equally ranked addresses.
+ * libp2p's default sorter puts TCP first (`reliableTransportsFirst`); Parley
+ * sorts QUIC ahead of TCP among equally ranked addresses (one round trip less to
+ * set up, no head-of-line blocking between streams). Hole punching is TCP's job
+ * (hole-punch.ts).
  */
 import type { Address, Connection } from '@libp2p/interface';
 import {
@@ -100,11 +101,14 @@ const ipPort = (ma: Multiaddr): { ip: string; port: string; transport: string } 
  * `--announce`), false once relay addresses are all we have, else null. The
  * NAT kind comes from observed addresses (identify): one external port per
  * transport is a cone NAT, several a symmetric one; a listen address seen as
- * is means no NAT. `privateAddressesArePublic`: the lab (198.18.0.0/15).
+ * is means no NAT. `observedNat` (observed.ts, from QUIC observations) answers
+ * where libp2p's observed addresses do not (it drops TCP ones and, in the lab,
+ * private ones). `privateAddressesArePublic`: the lab (198.18.0.0/15).
  */
 export function reachabilityOf(
   node: { getMultiaddrs(): Multiaddr[]; services: { addressView: AddressView } },
   privateAddressesArePublic = false,
+  observedNat: NatKind = 'unknown',
 ): Reachability {
   const all = node.services.addressView.addresses();
   const isPublic = (ma: Multiaddr): boolean =>
@@ -115,7 +119,7 @@ export function reachabilityOf(
   const upnp = all.some((a) => a.type === 'ip-mapping' && a.verified);
   return {
     public: verifiedPublic ? true : relayed ? false : null,
-    nat: natKind(all, verifiedPublic),
+    nat: combinedNat(natKind(all, verifiedPublic), observedNat),
     upnp,
     relays: relayPeers(addresses),
     addresses: addresses.map((ma) => ma.toString()),
@@ -145,7 +149,7 @@ function isLan(ip: string): boolean {
  * private (@libp2p/utils private-ip.ts); with `privateAddressesArePublic` (the
  * lab's 198.18.0.0/15, a LAN-only deployment) only loopback and LAN ranges do not count.
  */
-function isPublicIp(ma: Multiaddr, privateAddressesArePublic: boolean): boolean {
+export function isPublicIp(ma: Multiaddr, privateAddressesArePublic: boolean): boolean {
   if (!isPrivate(ma)) return true;
   const ip = ma.getComponents()[0]?.value ?? '';
   return privateAddressesArePublic && !isLoopback(ma) && !isLan(ip);
@@ -163,6 +167,12 @@ function natKind(all: readonly NodeAddress[], verifiedPublic: boolean): NatKind 
   if (verifiedPublic && all.some((a) => a.type === 'transport' && a.verified)) return 'none';
   if (ports.size > 0) return 'cone';
   return 'unknown';
+}
+
+/** libp2p's view, unless it knows nothing or ours saw a symmetric NAT (one port per peer). */
+function combinedNat(libp2p: NatKind, observed: NatKind): NatKind {
+  if (observed === 'symmetric' || libp2p === 'unknown') return observed;
+  return libp2p;
 }
 
 function relayPeers(addresses: readonly Multiaddr[]): string[] {

@@ -6,7 +6,7 @@
  * admission (pubsub-guard.ts), and
  * connection establishment by known addresses, then the DHT.
  */
-import type { PeerId } from '@libp2p/interface';
+import type { IdentifyResult, PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import {
@@ -20,6 +20,7 @@ import {
 } from '@parley/core';
 import type { TransportContext } from './context.ts';
 import { createFetchSlots, fetchFile, registerFile } from './file.ts';
+import { type PunchStats, registerHolePunch } from './hole-punch.ts';
 import { registerInbound } from './inbound.ts';
 import { registerIntro, sendIntroduction } from './intro.ts';
 import {
@@ -37,6 +38,7 @@ import {
   type ParleyNodeOptions,
   PUBLIC_DHT_PROTOCOL,
 } from './node.ts';
+import { createObservedAddresses } from './observed.ts';
 import { createOutbound } from './outbound.ts';
 import { createPubsub } from './pubsub.ts';
 import { registerQuery, sendQuery } from './query.ts';
@@ -71,6 +73,8 @@ export interface ParleyTransport extends Transport {
     fileFetching: number;
     /** /parley/query requests being answered. */
     queryServing: number;
+    /** Hole punches to relayed contacts (hole-punch.ts). */
+    holePunch: PunchStats;
   };
 }
 
@@ -205,6 +209,11 @@ export async function createLibp2pTransport(
   await registerIntro(ctx);
   const files = await registerFile(ctx);
   const queries = await registerQuery(ctx);
+  const privateAddressesArePublic = options.privateAddressesArePublic ?? false;
+  const observed = createObservedAddresses(privateAddressesArePublic);
+  const onIdentify = (evt: CustomEvent<IdentifyResult>): void => observed.add(evt.detail);
+  node.addEventListener('peer:identify', onIdentify);
+  const punch = await registerHolePunch(ctx, { privateAddressesArePublic, observed });
   const pubsub = createPubsub(ctx);
   const fetchSlots = createFetchSlots();
   const ensureOpen = (): void => {
@@ -231,7 +240,7 @@ export async function createLibp2pTransport(
   return {
     node,
     peerId: node.peerId.toString(),
-    addresses: () => advertisedAddresses(node.getMultiaddrs(), options.privateAddressesArePublic ?? false),
+    addresses: () => advertisedAddresses(node.getMultiaddrs(), privateAddressesArePublic),
     setAdmission: (hook) => {
       ctx.admission = hook;
     },
@@ -290,7 +299,7 @@ export async function createLibp2pTransport(
         return null;
       }
     },
-    reachability: () => reachabilityOf(node, options.privateAddressesArePublic ?? false),
+    reachability: () => reachabilityOf(node, privateAddressesArePublic, observed.nat()),
     send: async (peer, frame, sendOptions) => {
       ensureOpen();
       if (frame.length === 0 || frame.length > FRAME_MAX_BYTES) {
@@ -317,6 +326,8 @@ export async function createLibp2pTransport(
       if (ctx.stopped) return;
       ctx.stopped = true;
       clearInterval(sweeper);
+      punch.close();
+      node.removeEventListener('peer:identify', onIdentify);
       outbound.close();
       pubsub.close();
       await node.stop();
@@ -328,6 +339,7 @@ export async function createLibp2pTransport(
       fileServing: files.servingStreams(),
       fileFetching: fetchSlots.active(),
       queryServing: queries.serving(),
+      holePunch: punch.stats(),
     }),
   };
 }

@@ -40,10 +40,16 @@ export function describeReachability(r: {
   relays: readonly string[];
 }): string {
   const via = r.relays.length > 0 ? `through ${r.relays.length} relay(s)` : '';
+  const nat =
+    r.nat === 'cone'
+      ? 'behind a cone NAT (contacts switch to a direct connection by hole punching)'
+      : r.nat === 'symmetric'
+        ? 'behind a symmetric NAT (hole punching fails: contacts stay on the relay)'
+        : 'behind NAT (its kind is not known yet)';
   if (r.public === true) return `public (directly reachable${r.upnp ? ', UPnP port mapping' : ''})`;
-  if (r.relays.length > 0) return `behind NAT (${r.nat}), reachable ${via}`;
+  if (r.relays.length > 0) return `${nat}, reachable ${via}`;
   return r.public === false
-    ? `UNREACHABLE: behind NAT (${r.nat}) with no relay reservation; contacts cannot reach this device until a relay is found (check --bootstrap / --relay)`
+    ? `UNREACHABLE: ${nat} with no relay reservation; contacts cannot reach this device until a relay is found (check --bootstrap / --relay)`
     : 'not known yet (no AutoNAT result, no relay reservation yet)';
 }
 
