@@ -13,6 +13,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  contactOf as contact,
+  exchange,
+  inviteAndChat,
+  type LabReachability as Reachability,
+  reservations,
+} from '../support/lab-chat.ts';
+import {
   createLab,
   type Lab,
   type LabDaemon,
@@ -26,75 +33,6 @@ import { eventually, ParleyWorld } from '../support/parley.ts';
 const available = labAvailable();
 if (!available.ok) console.warn(`test/net-lab/reach skipped: ${available.reason}`);
 const skipNote = available.ok ? '' : ` (skipped: ${available.reason})`;
-
-const MESSAGES_EACH_WAY = 10;
-
-interface Reachability {
-  public: boolean | null;
-  nat: string;
-  upnp: boolean;
-  relays: string[];
-  addresses: string[];
-}
-interface ContactJson {
-  name: string;
-  online: boolean;
-  connection: 'direct' | 'relayed' | null;
-  state: string;
-}
-interface MessageJson {
-  text?: string;
-  direction: 'in' | 'out';
-}
-
-async function reservations(d: LabDaemon, atLeast: number): Promise<Reachability> {
-  let last: Reachability | undefined;
-  await eventually(
-    async () => {
-      last = (await d.rpc<{ reachability: Reachability }>('status')).reachability;
-      return last.relays.length >= atLeast;
-    },
-    30_000,
-    `${d.host} to hold ${atLeast} relay reservation(s) (last: ${JSON.stringify(last?.relays)})`,
-  );
-  return last as Reachability;
-}
-
-async function received(d: LabDaemon, contact: string, prefix: string): Promise<number> {
-  const list = await d.rpc<MessageJson[]>('messages.list', { contact, limit: 200 });
-  return list.filter((m) => m.direction === 'in' && m.text?.startsWith(prefix)).length;
-}
-
-async function contact(d: LabDaemon, name: string): Promise<ContactJson | undefined> {
-  return (await d.rpc<ContactJson[]>('contacts.list')).find((c) => c.name === name);
-}
-
-/** Alice invites Bob, Bob accepts; 10 messages each way. Returns when all 20 arrived. */
-async function inviteAndChat(alice: LabDaemon, bob: LabDaemon, tag: string): Promise<number> {
-  const started = Date.now();
-  const invite = await alice.run(['invite']);
-  expect(invite.code, invite.stderr).toBe(0);
-  const link = invite.stdout.trim();
-  const accept = await bob.run(['contacts', 'add', 'alice', link]);
-  expect(accept.code, accept.stderr).toBe(0);
-  await eventually(
-    async () => (await contact(alice, 'bob'))?.state === 'active',
-    30_000,
-    'Bob to become Alice’s contact',
-  );
-  for (let i = 0; i < MESSAGES_EACH_WAY; i++) {
-    await alice.rpc('messages.send', { contact: 'bob', text: `${tag} a→b ${i}` });
-    await bob.rpc('messages.send', { contact: 'alice', text: `${tag} b→a ${i}` });
-  }
-  await eventually(
-    async () =>
-      (await received(bob, 'alice', `${tag} a→b`)) === MESSAGES_EACH_WAY &&
-      (await received(alice, 'bob', `${tag} b→a`)) === MESSAGES_EACH_WAY,
-    30_000,
-    `${MESSAGES_EACH_WAY} messages each way`,
-  );
-  return Date.now() - started;
-}
 
 function reachSuite(nat: Exclude<Nat, 'none'>): void {
   describe.skipIf(!available.ok)(`reachability, ${nat} NAT on both homes${skipNote}`, () => {
@@ -210,33 +148,13 @@ function reachSuite(nat: Exclude<Nat, 'none'>): void {
           `${d.host} to drop relay1's circuit addresses`,
         );
       }
-      for (let i = 0; i < 3; i++) {
-        await alice.rpc('messages.send', { contact: 'bob', text: `${nat} after a→b ${i}` });
-        await bob.rpc('messages.send', { contact: 'alice', text: `${nat} after b→a ${i}` });
-      }
-      await eventually(
-        async () =>
-          (await received(bob, 'alice', `${nat} after a→b`)) === 3 &&
-          (await received(alice, 'bob', `${nat} after b→a`)) === 3,
-        45_000,
-        '3 messages each way after relay1 went away',
-      );
+      await exchange(alice, bob, `${nat} after`, 3, 45_000);
     }, 90_000);
 
     if (nat === 'cone') {
       it('with every relay gone, the punched connection keeps messages flowing', async () => {
         await lab.stopHost('relay2');
-        for (let i = 0; i < 3; i++) {
-          await alice.rpc('messages.send', { contact: 'bob', text: `${nat} direct a→b ${i}` });
-          await bob.rpc('messages.send', { contact: 'alice', text: `${nat} direct b→a ${i}` });
-        }
-        await eventually(
-          async () =>
-            (await received(bob, 'alice', `${nat} direct a→b`)) === 3 &&
-            (await received(alice, 'bob', `${nat} direct b→a`)) === 3,
-          30_000,
-          '3 messages each way with no relay left',
-        );
+        await exchange(alice, bob, `${nat} direct`, 3);
         expect((await contact(alice, 'bob'))?.connection).toBe('direct');
       }, 60_000);
     }

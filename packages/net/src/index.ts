@@ -34,6 +34,7 @@ export {
   PUBLIC_DHT_PROTOCOL,
   parleyLibp2pOptions,
   type RelayNodeOptions,
+  type RelayServerLimits,
 } from './node.ts';
 export { generatePeerKey, loadOrCreatePeerKey, peerIdOfKey } from './peer-key.ts';
 export {
@@ -43,6 +44,7 @@ export {
   quicFirstAddressSorter,
   type Reachability,
 } from './reachability.ts';
+export { type RelayStatus, type RelayStatusSource, relayStatus } from './relay-status.ts';
 export {
   createLibp2pTransport,
   createParleyTransport,

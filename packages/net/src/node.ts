@@ -186,6 +186,8 @@ export interface ParleyNodeOptions {
   readonly dhtAllowPrivateAddresses?: boolean;
   /** Run the circuit relay v2 server (relay mode). Default false. */
   readonly relayServer?: boolean;
+  /** The relay server's limits (with relayServer); each one absent is its limits.ts default. */
+  readonly relayLimits?: RelayServerLimits;
   /** New inbound connections per second per IP (default INBOUND_CONNECTIONS_PER_IP_PER_SECOND). */
   readonly inboundConnectionsPerIpPerSecond?: number;
   /** Maximum open connections (default MAX_CONNECTIONS, RELAY_MAX_CONNECTIONS with relayServer). */
@@ -255,11 +257,11 @@ function services(
       ? {
           relay: circuitRelayServer({
             reservations: {
-              maxReservations: RELAY_MAX_RESERVATIONS,
+              maxReservations: options.relayLimits?.maxReservations ?? RELAY_MAX_RESERVATIONS,
               reservationTtl: RELAY_RESERVATION_TTL_MS,
               applyDefaultLimit: true,
-              defaultDurationLimit: RELAY_CIRCUIT_MAX_DURATION_MS,
-              defaultDataLimit: RELAY_CIRCUIT_MAX_BYTES,
+              defaultDurationLimit: options.relayLimits?.circuitDurationMs ?? RELAY_CIRCUIT_MAX_DURATION_MS,
+              defaultDataLimit: options.relayLimits?.circuitBytes ?? RELAY_CIRCUIT_MAX_BYTES,
             },
           }),
         }
@@ -281,7 +283,7 @@ export function parleyLibp2pOptions(options: ParleyNodeOptions): Libp2pOptions<P
     maxConnections,
     openProtocols: STRANGER_PROTOCOLS,
     maxStrangerConnectionsPerIp: options.relayServer
-      ? RELAY_MAX_CONNECTIONS_PER_IP
+      ? (options.relayLimits?.maxConnectionsPerIp ?? RELAY_MAX_CONNECTIONS_PER_IP)
       : MAX_STRANGER_CONNECTIONS_PER_IP,
     perIpLimitsOnLoopback: options.perIpLimitsOnLoopback ?? false,
     relayServer: options.relayServer ?? false,
@@ -323,7 +325,19 @@ export async function createParleyNode(options: ParleyNodeOptions): Promise<Parl
   return createLibp2p(parleyLibp2pOptions(options));
 }
 
-export interface RelayNodeOptions {
+/** What a relay server allows (`parley relay` options); the defaults are in limits.ts. */
+export interface RelayServerLimits {
+  /** Reservations held at once (default RELAY_MAX_RESERVATIONS). */
+  readonly maxReservations?: number;
+  /** How long one relayed connection may live (default RELAY_CIRCUIT_MAX_DURATION_MS). */
+  readonly circuitDurationMs?: number;
+  /** Bytes one relayed connection may carry per direction (default RELAY_CIRCUIT_MAX_BYTES). */
+  readonly circuitBytes?: bigint;
+  /** Open inbound connections per source IP (default RELAY_MAX_CONNECTIONS_PER_IP). */
+  readonly maxConnectionsPerIp?: number;
+}
+
+export interface RelayNodeOptions extends RelayServerLimits {
   readonly privateKey: Uint8Array;
   /** Default DEFAULT_LISTEN_ADDRESSES; a relay needs a publicly reachable one. */
   readonly listen?: readonly string[];
@@ -343,5 +357,19 @@ export interface RelayNodeOptions {
  * bytes between peers; it never holds a key that could decrypt them.
  */
 export async function createRelayNode(options: RelayNodeOptions): Promise<ParleyLibp2p> {
-  return createParleyNode({ ...options, mdns: false, dhtMode: 'server', relayServer: true, upnp: false });
+  const { maxReservations, circuitDurationMs, circuitBytes, maxConnectionsPerIp, ...rest } = options;
+  const relayLimits: RelayServerLimits = {
+    ...(maxReservations === undefined ? {} : { maxReservations }),
+    ...(circuitDurationMs === undefined ? {} : { circuitDurationMs }),
+    ...(circuitBytes === undefined ? {} : { circuitBytes }),
+    ...(maxConnectionsPerIp === undefined ? {} : { maxConnectionsPerIp }),
+  };
+  return createParleyNode({
+    ...rest,
+    relayLimits,
+    mdns: false,
+    dhtMode: 'server',
+    relayServer: true,
+    upnp: false,
+  });
 }

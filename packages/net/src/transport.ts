@@ -130,15 +130,29 @@ async function dialAny(
  * asked the one server that knows the peer (routing tables still filling), so
  * a miss is retried while the DHT_LOOKUP_TIMEOUT_MS budget lasts.
  */
-async function lookUpAndDial(node: ParleyLibp2p, id: PeerId, signal?: AbortSignal): Promise<boolean> {
+async function lookUpAndDial(
+  node: ParleyLibp2p,
+  id: PeerId,
+  log: (message: string) => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const budget = AbortSignal.timeout(DHT_LOOKUP_TIMEOUT_MS);
   const lookup = signal ? AbortSignal.any([signal, budget]) : budget;
   for (let attempt = 0; attempt < DHT_LOOKUP_ATTEMPTS && !lookup.aborted; attempt++) {
     try {
       const found = await node.peerRouting.findPeer(id, { signal: lookup, useCache: attempt === 0 });
-      if (found.multiaddrs.length > 0 && (await dialAny(node, found.multiaddrs, signal))) return true;
+      if (found.multiaddrs.length > 0 && (await dialAny(node, found.multiaddrs, signal))) {
+        log(`reached …${id.toString().slice(-6)} through the DHT (${found.multiaddrs.length} addresses)`);
+        return true;
+      }
     } catch {
       // not found (yet) or timed out
+    }
+    // The lookup itself may have connected: a server answers with the peer, and the query then
+    // dials it (a DHT client refuses the query, so findPeer fails, but the connection stands).
+    if (node.getConnections(id).some((c) => c.status === 'open')) {
+      log(`reached …${id.toString().slice(-6)} through the DHT (its lookup connected)`);
+      return true;
     }
     await new Promise((r) => setTimeout(r, DHT_LOOKUP_RETRY_DELAY_MS * (attempt + 1)));
   }
@@ -161,7 +175,7 @@ async function establish(ctx: TransportContext, peer: string, options?: ConnectO
     if (await dialAny(node, id, signal)) return;
   }
   if (signal?.aborted) throw new TransportError('aborted', 'connect aborted');
-  if ((await hasDhtPeers(node)) && (await lookUpAndDial(node, id, signal))) return;
+  if ((await hasDhtPeers(node)) && (await lookUpAndDial(node, id, ctx.log, signal))) return;
   if (signal?.aborted) throw new TransportError('aborted', 'connect aborted');
   // The peer may be dialling us right now (the responder finishes the Noise
   // handshake after the initiator does): give an inbound connection a moment.
