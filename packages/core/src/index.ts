@@ -10,68 +10,80 @@ export {
   checkDisplayName,
   createAccount,
   hasAccount,
+  SCRYPT_PARAMS,
   unlockAccount,
-} from './account.ts';
-export {
-  type AppBody,
-  type AppKind,
-  type AppMessage,
-  decodeAppMessage,
-  encodeAppMessage,
-  MESSAGE_TEXT_MAX_BYTES,
-  type MessageRef,
-} from './app-message.ts';
+  type VaultSecret,
+} from './account/index.ts';
 export {
   ATTACHMENT_MAX_BYTES_DEFAULT,
-  type AttachmentProgress,
   AUTO_DOWNLOAD_MAX_BYTES,
   type FileSource,
   type SendFileExtras,
   sanitizeFileName,
-} from './attachments.ts';
-export { type BlobStore, createMemoryBlobStore } from './blob-store.ts';
-export { CHANNEL_LINK_SCHEME, POST_TEXT_MAX_BYTES } from './channel-codec.ts';
-export type { ChannelRole, ChannelStatus } from './channel-store.ts';
-export { CHANNEL_SYNC_INTERVAL_MS, type ChannelEvent, type ChannelView } from './channels.ts';
+} from './attachments/index.ts';
+export {
+  ACK_TIMEOUT_MS,
+  CoreError,
+  type CoreErrorCode,
+  InboundError,
+  RETRY_MAX_DELAY_MS,
+} from './base/index.ts';
+export { CHANNEL_LINK_SCHEME, CHANNEL_SYNC_INTERVAL_MS, POST_TEXT_MAX_BYTES } from './channels/index.ts';
 export {
   INVITE_DEFAULT_TTL_MS,
   type Invite,
   type InviteOptions,
   REUSABLE_INVITE_DEFAULT_TTL_MS,
-} from './contacts.ts';
-export type { Limits, MessengerEvents, Settings } from './context.ts';
-export { CoreError, type CoreErrorCode, InboundError } from './errors.ts';
-export { decodeFrame, encodeFrame, type Frame, frameDigest } from './frame.ts';
-export { GROUP_MAX_MEMBERS, type GroupRole } from './group-codec.ts';
-export { GROUP_WAIT_MAX_MS } from './group-inbox.ts';
+} from './contacts/index.ts';
+export type { Limits, MessengerEvents, Settings } from './context/index.ts';
 export {
+  GROUP_MAX_MEMBERS,
   GROUP_PICTURE_MAX_BYTES,
+  GROUP_TOPIC_MIN_MEMBERS_DEFAULT,
+  GROUP_WAIT_MAX_MS,
   type GroupPicture,
   type GroupPictureType,
+  groupTopic,
   sniffPicture,
-} from './group-picture.ts';
-export { GROUP_TOPIC_MIN_MEMBERS_DEFAULT, groupTopic } from './group-topic.ts';
-export type { GroupMemberView, GroupView } from './group-views.ts';
-export { MAX_PROCESSING_FAILURES } from './inbox.ts';
-export { decodeInviteLink, INVITE_SCHEME } from './invite.ts';
-export { createMemoryStore } from './memory-store.ts';
-export { createMemoryNetwork, type MemoryNetwork } from './memory-transport.ts';
+} from './groups/index.ts';
+export { MAX_PROCESSING_FAILURES } from './inbound/index.ts';
 export {
   createMessenger,
   type Messenger,
   type MessengerOptions,
   type MessengerStatus,
   RECEIVED_RETENTION_MS,
-} from './messenger.ts';
-export { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS } from './retry.ts';
-export * from './store.ts';
-export * from './transport.ts';
-export { SCRYPT_PARAMS, type VaultSecret } from './vault.ts';
+} from './messenger/index.ts';
+export * from './ports/index.ts';
+export { createMemoryNetwork, createMemoryStore, type MemoryNetwork } from './testing/index.ts';
 export type {
+  AttachmentProgress,
   AttachmentView,
+  ChannelEvent,
+  ChannelRole,
+  ChannelStatus,
+  ChannelView,
   ContactView,
   ConversationView,
+  GroupMemberView,
+  GroupRole,
+  GroupView,
   MessageView,
   ReactionView,
   ReceiptView,
-} from './views.ts';
+} from './views/index.ts';
+export {
+  type AppBody,
+  type AppKind,
+  type AppMessage,
+  decodeAppMessage,
+  decodeFrame,
+  decodeInviteLink,
+  encodeAppMessage,
+  encodeFrame,
+  type Frame,
+  frameDigest,
+  INVITE_SCHEME,
+  MESSAGE_TEXT_MAX_BYTES,
+  type MessageRef,
+} from './wire/index.ts';

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { type AddressScope, addressScope, vouchedAddresses } from '../src/address-scope.ts';
+import { type AddressScope, addressScope, vouchedAddresses } from '../src/contacts/address-scope.ts';
 
 const P = '/tcp/4001/p2p/12D3KooWQ9rGkDzYVQz4rN6kHf1z7qf9hD1W4sJ3T8VbGx2vE5cA';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteLength, fitsBytes } from '../src/app-message.ts';
+import { byteLength, fitsBytes } from '../src/wire/app-message.ts';
 
 describe('byteLength', () => {
   it('is the UTF-8 length TextEncoder produces, for every kind of code unit (lone surrogates too)', () => {

@@ -1,9 +1,9 @@
 import { createFileKey, encodeFileKey, systemRandom } from '@parley/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sanitizeFileName } from '../src/attachments.ts';
-import { findContact } from '../src/contacts.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import { compose } from '../src/outbound.ts';
+import { sanitizeFileName } from '../src/attachments/attachments.ts';
+import { findContact } from '../src/contacts/contacts.ts';
+import { compose } from '../src/messaging/outbound.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
 let peers: Peer[] = [];

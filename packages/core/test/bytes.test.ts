@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromBase64Url, fromHex, toBase64Url, toHex } from '../src/bytes.ts';
+import { fromBase64Url, fromHex, toBase64Url, toHex } from '../src/base/bytes.ts';
 
 describe('byte codecs', () => {
   it('base64url and hex match the platform encoders and round-trip, for every length up to 200 and a large array', () => {

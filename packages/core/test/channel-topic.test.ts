@@ -1,19 +1,19 @@
 /**
- * channel-topic.ts (docs/PROTOCOL.md §5 "Topics", format v2): a private
+ * channels/topic.ts (docs/PROTOCOL.md §5 "Topics", format v2): a private
  * channel's topic and envelope key per epoch, and the envelope itself.
  */
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives as p } from '@parley/crypto/node';
 import { describe, expect, it } from 'vitest';
-import { toHex } from '../src/bytes.ts';
-import { channelTopic } from '../src/channel-codec.ts';
+import { toHex } from '../src/base/bytes.ts';
+import { channelTopic } from '../src/channels/codec.ts';
 import {
   CHANNEL_ENVELOPE_OVERHEAD_BYTES,
   openEnvelope,
   privateChannelTopic,
   publicChannelTopic,
   sealEnvelope,
-} from '../src/channel-topic.ts';
+} from '../src/channels/topic.ts';
 
 const id = 'ab'.repeat(16);
 const contentKey = new Uint8Array(32).fill(7);

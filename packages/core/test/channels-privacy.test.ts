@@ -7,7 +7,7 @@
  */
 import { nodePrimitives as p } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromBase64Url, fromHex } from '../src/bytes.ts';
+import { fromBase64Url, fromHex } from '../src/base/bytes.ts';
 import {
   channelTopic,
   decodeChannelLink,
@@ -15,11 +15,11 @@ import {
   encodeDescriptorRequest,
   encodeSyncRequest,
   keyIdOf,
-} from '../src/channel-codec.ts';
-import { getChannelState } from '../src/channel-store.ts';
-import { openEnvelope, privateChannelTopic } from '../src/channel-topic.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import type { Transport } from '../src/transport.ts';
+} from '../src/channels/codec.ts';
+import { getChannelState } from '../src/channels/store.ts';
+import { openEnvelope, privateChannelTopic } from '../src/channels/topic.ts';
+import type { Transport } from '../src/ports/transport.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { testPeerId } from '../testing/accounts.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 

@@ -6,7 +6,7 @@
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives as p } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromBase64Url, toHex } from '../src/bytes.ts';
+import { fromBase64Url, toHex } from '../src/base/bytes.ts';
 import {
   CHANNEL_LINK_SCHEME,
   channelTopic,
@@ -20,9 +20,9 @@ import {
   openDescriptor,
   POST_TEXT_MAX_BYTES,
   signDescriptor,
-} from '../src/channel-codec.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import type { MessageView } from '../src/views.ts';
+} from '../src/channels/codec.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import type { MessageView } from '../src/views/messages.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
 let network: MemoryNetwork;

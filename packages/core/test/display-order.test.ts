@@ -7,9 +7,9 @@
  * mid-stream saw in test/durability/kills.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { frameDigest } from '../src/frame.ts';
-import { createMemoryNetwork } from '../src/memory-transport.ts';
-import type { MessageView } from '../src/views.ts';
+import { createMemoryNetwork } from '../src/testing/memory-transport.ts';
+import type { MessageView } from '../src/views/messages.ts';
+import { frameDigest } from '../src/wire/frame.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
 let peers: Peer[] = [];

@@ -7,23 +7,19 @@
  */
 import { decodeContactCard, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
-import { encodeIdentityPublic } from '../src/account.ts';
-import type { Effects } from '../src/apply-message.ts';
-import { toHex } from '../src/bytes.ts';
-import { ownCard } from '../src/contacts.ts';
-import type { Ctx, MessengerEvents } from '../src/context.ts';
-import { Emitter } from '../src/events.ts';
-import {
-  encodeGroupControl,
-  type GroupControl,
-  type GroupRole,
-  type GroupState,
-} from '../src/group-codec.ts';
-import { loadGroup, type StoredGroup, saveGroup } from '../src/group-store.ts';
-import { applyGroupControl, type GroupEffects } from '../src/groups-apply.ts';
-import { createMemoryStore } from '../src/memory-store.ts';
-import type { ContactRecord, Store } from '../src/store.ts';
-import type { Transport } from '../src/transport.ts';
+import { encodeIdentityPublic } from '../src/account/account.ts';
+import { toHex } from '../src/base/bytes.ts';
+import { Emitter } from '../src/base/events.ts';
+import { ownCard } from '../src/contacts/contacts.ts';
+import type { Ctx, MessengerEvents } from '../src/context/context.ts';
+import { applyGroupControl } from '../src/groups/apply.ts';
+import { encodeGroupControl, type GroupControl, type GroupState } from '../src/groups/codec.ts';
+import { loadGroup, type StoredGroup, saveGroup } from '../src/groups/store.ts';
+import type { Effects, GroupEffects } from '../src/messaging/incoming.ts';
+import type { ContactRecord, Store } from '../src/ports/store.ts';
+import type { Transport } from '../src/ports/transport.ts';
+import { createMemoryStore } from '../src/testing/memory-store.ts';
+import type { GroupRole } from '../src/views/groups.ts';
 import { createTestAccount, testPeerId } from '../testing/accounts.ts';
 
 export interface Member {

@@ -1,18 +1,18 @@
 /**
  * Group invitations are requests (docs/GROUPS.md "Invitations"); members we do not know are
  * admitted on /parley/msg only, a bounded number per change, and dialled only at the addresses
- * their introducer could reach anyway ("Members who are not contacts", address-scope.ts).
+ * their introducer could reach anyway ("Members who are not contacts", contacts/address-scope.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ownCard } from '../src/contacts.ts';
-import type { Ctx } from '../src/context.ts';
-import { encodeGroupControl } from '../src/group-codec.ts';
-import { GROUP_INTRODUCE_MAX, GROUP_INVITES_PER_INVITER_MAX } from '../src/group-invites.ts';
-import { loadGroup } from '../src/group-store.ts';
-import type { GroupView } from '../src/group-views.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import { compose } from '../src/outbound.ts';
-import type { AdmissionHook, Transport } from '../src/transport.ts';
+import { ownCard } from '../src/contacts/contacts.ts';
+import type { Ctx } from '../src/context/context.ts';
+import { encodeGroupControl } from '../src/groups/codec.ts';
+import { GROUP_INTRODUCE_MAX, GROUP_INVITES_PER_INVITER_MAX } from '../src/groups/invites.ts';
+import { loadGroup } from '../src/groups/store.ts';
+import { compose } from '../src/messaging/outbound.ts';
+import type { AdmissionHook, Transport } from '../src/ports/transport.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import type { GroupView } from '../src/views/groups.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
 interface WatchedPeer extends Peer {

@@ -6,8 +6,8 @@
  * refused instead of winning over every later change.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GROUP_CLOCK_AHEAD_MAX_MS, type GroupState, nextChangeTime } from '../src/group-codec.ts';
-import { saveGroup } from '../src/group-store.ts';
+import { GROUP_CLOCK_AHEAD_MAX_MS, type GroupState, nextChangeTime } from '../src/groups/codec.ts';
+import { saveGroup } from '../src/groups/store.ts';
 import { deliver, GROUP_ID, holds, type Member, members, state, viewOf } from './group-fixture.ts';
 
 let alice: Member; // an admin with the lowest PeerId

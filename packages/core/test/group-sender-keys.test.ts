@@ -18,13 +18,13 @@ import {
 } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { encodeAppMessage } from '../src/app-message.ts';
-import type { Effects } from '../src/apply-message.ts';
-import { toHex } from '../src/bytes.ts';
-import { senderKeyContext } from '../src/group-codec.ts';
-import { receiveGroupFrame } from '../src/group-inbox.ts';
-import { loadReceivers, saveReceivers } from '../src/group-store.ts';
-import { ingestTopicMessage, keyOwners } from '../src/group-topic.ts';
+import { toHex } from '../src/base/bytes.ts';
+import { senderKeyContext } from '../src/groups/codec.ts';
+import { receiveGroupFrame } from '../src/groups/inbox.ts';
+import { loadReceivers, saveReceivers } from '../src/groups/store.ts';
+import { ingestTopicMessage, keyOwners } from '../src/groups/topic.ts';
+import type { Effects } from '../src/messaging/incoming.ts';
+import { encodeAppMessage } from '../src/wire/app-message.ts';
 import { deliver, GROUP_ID, holds, know, type Member, members, state, viewOf } from './group-fixture.ts';
 
 let alice: Member; // the admin, and the member whose view we check
@@ -55,7 +55,7 @@ const keysOf = (m: Member, of: Member) =>
 const authors = (): string[] =>
   alice.store.transaction((tx) => tx.listMessages(GROUP_ID, { limit: 100 })).map((m) => m.sender);
 
-/** alice takes a post from the topic, as group-topics.ts does. */
+/** alice takes a post from the topic, as groups/topics.ts does. */
 function fromTopic(message: Uint8Array): ReturnType<typeof ingestTopicMessage> {
   const effects: Effects = { messages: [], downloads: [] };
   return alice.store.transaction((tx) => {

@@ -5,8 +5,8 @@
  * refused and reported, and our record is left as it was.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { encodeGroupControl } from '../src/group-codec.ts';
-import { sendControl } from '../src/group-send.ts';
+import { encodeGroupControl } from '../src/groups/codec.ts';
+import { sendControl } from '../src/groups/send.ts';
 import { GROUP_ID, holds, know, type Member, member, members, state, viewOf } from './group-fixture.ts';
 
 let alice: Member; // the admin, who vouches for the cards

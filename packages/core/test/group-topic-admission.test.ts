@@ -1,12 +1,12 @@
 /**
  * A large group's gossipsub topic is shared only with its current members
- * (group-topics.ts passes their PeerIds as the topic's admission; the memory
+ * (groups/topics.ts passes their PeerIds as the topic's admission; the memory
  * network behaves like net's pubsub guard): a stranger and a contact outside
  * the group see none of its subscriptions, and a removed member stops seeing
  * the group's new topic.
  */
 import { afterEach, expect, it } from 'vitest';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { testPeerId } from '../testing/accounts.ts';
 import { befriend, eventually, join, makePeer, type Peer } from './harness.ts';
 

@@ -8,10 +8,9 @@
 import { createSenderKey, senderKeyEncrypt, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeAppMessage } from '../src/app-message.ts';
-import { fromHex } from '../src/bytes.ts';
-import type { Ctx } from '../src/context.ts';
-import { loadGroup } from '../src/group-store.ts';
+import { fromHex } from '../src/base/bytes.ts';
+import type { Ctx } from '../src/context/context.ts';
+import { loadGroup } from '../src/groups/store.ts';
 import {
   decodeGroupSyncAnswer,
   decodeGroupSyncRequest,
@@ -22,11 +21,12 @@ import {
   GROUP_SYNC_PAGE_MAX,
   GROUP_SYNC_RANGES_MAX,
   groupTopic,
-} from '../src/group-topic.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import type { Messenger } from '../src/messenger.ts';
-import type { Store } from '../src/store.ts';
-import type { PubsubMessage, Transport } from '../src/transport.ts';
+} from '../src/groups/topic.ts';
+import type { Messenger } from '../src/messenger/messenger.ts';
+import type { Store } from '../src/ports/store.ts';
+import type { PubsubMessage, Transport } from '../src/ports/transport.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import { encodeAppMessage } from '../src/wire/app-message.ts';
 import { befriend, eventually, makePeer as harnessPeer, join } from './harness.ts';
 
 interface TPeer {

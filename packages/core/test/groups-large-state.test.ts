@@ -7,9 +7,8 @@
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { describe, expect, it } from 'vitest';
-import { encodeAppMessage } from '../src/app-message.ts';
-import type { Ctx } from '../src/context.ts';
-import { InboundError } from '../src/errors.ts';
+import { InboundError } from '../src/base/errors.ts';
+import type { Ctx } from '../src/context/context.ts';
 import {
   decodeGroupControl,
   encodeGroupControl,
@@ -21,8 +20,8 @@ import {
   type GroupState,
   type GroupStatePart,
   withoutSecret,
-} from '../src/group-codec.ts';
-import { withSecret } from '../src/group-send.ts';
+} from '../src/groups/codec.ts';
+import { withSecret } from '../src/groups/send.ts';
 import {
   addStatePart,
   assemblyStats,
@@ -35,8 +34,9 @@ import {
   GROUP_ASSEMBLY_MAX_AGE_MS,
   isSettled,
   stateDigest,
-} from '../src/group-state-parts.ts';
-import { FRAME_MAX_BYTES } from '../src/transport.ts';
+} from '../src/groups/state-parts.ts';
+import { FRAME_MAX_BYTES } from '../src/ports/transport.ts';
+import { encodeAppMessage } from '../src/wire/app-message.ts';
 
 const sha256 = nodePrimitives.sha256;
 /** A card as large as a real one (~400 bytes) or as the codec allows (1 KiB). */

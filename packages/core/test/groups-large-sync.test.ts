@@ -12,18 +12,18 @@ import {
 } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { expect, it } from 'vitest';
-import type { Ctx } from '../src/context.ts';
-import { type GroupState, senderKeyContext } from '../src/group-codec.ts';
-import { saveGroup, saveReceivers } from '../src/group-store.ts';
+import type { Ctx } from '../src/context/context.ts';
+import { type GroupState, senderKeyContext } from '../src/groups/codec.ts';
+import { saveGroup, saveReceivers } from '../src/groups/store.ts';
 import {
   decodeGroupSyncRequest,
   encodeGroupSyncAnswer,
   GROUP_SYNC_RANGES_MAX,
   type SyncRange,
-} from '../src/group-topic.ts';
-import { createGroupTopics } from '../src/group-topics.ts';
-import { createMemoryStore } from '../src/memory-store.ts';
-import type { Transport } from '../src/transport.ts';
+} from '../src/groups/topic.ts';
+import { createGroupTopics } from '../src/groups/topics.ts';
+import type { Transport } from '../src/ports/transport.ts';
+import { createMemoryStore } from '../src/testing/memory-store.ts';
 import { createTestAccount, testPeerId } from '../testing/accounts.ts';
 
 const MEMBERS = 150;

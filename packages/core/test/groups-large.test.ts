@@ -10,24 +10,24 @@
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Account } from '../src/account.ts';
-import type { Ctx, MessengerEvents } from '../src/context.ts';
-import { encodeFrame } from '../src/frame.ts';
+import type { Account } from '../src/account/account.ts';
+import type { Ctx, MessengerEvents } from '../src/context/context.ts';
 import {
   decodeGroupControl,
   encodeGroupControl,
   GROUP_STATE_PAYLOAD_MAX_BYTES,
   type GroupState,
   type GroupStatePart,
-} from '../src/group-codec.ts';
-import { assemblyStats, encodeStatePayloads } from '../src/group-state-parts.ts';
-import { loadGroup } from '../src/group-store.ts';
-import { createMemoryStore } from '../src/memory-store.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import { createMessenger, type Messenger } from '../src/messenger.ts';
-import { compose } from '../src/outbound.ts';
-import type { Store } from '../src/store.ts';
-import type { FrameHandler, InboundFrame, Transport } from '../src/transport.ts';
+} from '../src/groups/codec.ts';
+import { assemblyStats, encodeStatePayloads } from '../src/groups/state-parts.ts';
+import { loadGroup } from '../src/groups/store.ts';
+import { compose } from '../src/messaging/outbound.ts';
+import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
+import type { Store } from '../src/ports/store.ts';
+import type { FrameHandler, InboundFrame, Transport } from '../src/ports/transport.ts';
+import { createMemoryStore } from '../src/testing/memory-store.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import { encodeFrame } from '../src/wire/frame.ts';
 import { createTestAccount, testPeerId } from '../testing/accounts.ts';
 import { befriend, eventually } from './harness.ts';
 

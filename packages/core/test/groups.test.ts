@@ -1,16 +1,16 @@
 import { type Primitives, peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fromHex } from '../src/bytes.ts';
-import type { Ctx, MessengerEvents } from '../src/context.ts';
+import { fromHex } from '../src/base/bytes.ts';
+import type { Ctx, MessengerEvents } from '../src/context/context.ts';
 
-import { encodeGroupControl } from '../src/group-codec.ts';
-import { loadGroup, loadReceivers } from '../src/group-store.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import type { Messenger } from '../src/messenger.ts';
-import { compose } from '../src/outbound.ts';
-import type { Store } from '../src/store.ts';
-import type { FrameHandler, InboundFrame, Transport } from '../src/transport.ts';
+import { encodeGroupControl } from '../src/groups/codec.ts';
+import { loadGroup, loadReceivers } from '../src/groups/store.ts';
+import { compose } from '../src/messaging/outbound.ts';
+import type { Messenger } from '../src/messenger/messenger.ts';
+import type { Store } from '../src/ports/store.ts';
+import type { FrameHandler, InboundFrame, Transport } from '../src/ports/transport.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { befriend, eventually, makePeer as harnessPeer, join as joinOne } from './harness.ts';
 
 /** A peer whose account is at hand (to look into its sealed store) and whose inbox we can feed directly. */

@@ -1,12 +1,12 @@
 /** Test harness: messengers over the in-memory network and store. */
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
-import type { Ctx, Limits, MessengerEvents } from '../src/context.ts';
-import { createMemoryStore } from '../src/memory-store.ts';
-import type { MemoryNetwork } from '../src/memory-transport.ts';
-import { createMessenger, type Messenger } from '../src/messenger.ts';
-import type { Store } from '../src/store.ts';
-import type { Transport } from '../src/transport.ts';
+import type { Ctx, Limits, MessengerEvents } from '../src/context/context.ts';
+import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
+import type { Store } from '../src/ports/store.ts';
+import type { Transport } from '../src/ports/transport.ts';
+import { createMemoryStore } from '../src/testing/memory-store.ts';
+import type { MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { createTestAccount, testPeerId } from '../testing/accounts.ts';
 import { eventually } from '../testing/transport-compliance.ts';
 

@@ -1,4 +1,4 @@
-import { createMemoryStore } from '../src/memory-store.ts';
+import { createMemoryStore } from '../src/testing/memory-store.ts';
 import { storeCompliance } from '../testing/store-compliance.ts';
 
 storeCompliance('memory', () => ({ open: () => createMemoryStore() }));

@@ -1,5 +1,5 @@
-import { createMemoryNetwork } from '../src/memory-transport.ts';
-import type { Transport } from '../src/transport.ts';
+import type { Transport } from '../src/ports/transport.ts';
+import { createMemoryNetwork } from '../src/testing/memory-transport.ts';
 import { transportCompliance } from '../testing/transport-compliance.ts';
 
 transportCompliance('memory', () => {

@@ -1,15 +1,15 @@
 import { peekMessage } from '@parley/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { toHex } from '../src/bytes.ts';
-import { CoreError } from '../src/errors.ts';
-import { ACK_MAX_DIGESTS, encodeFrame, frameDigest } from '../src/frame.ts';
-import { ACK_SEARCHES_PER_FRAME, receivedKey } from '../src/inbox.ts';
-import { createMemoryStore } from '../src/memory-store.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import { OUTBOX_EVENT_MS } from '../src/messenger.ts';
-import { SENT_STATUS_FLUSH_MS } from '../src/outbox.ts';
-import { ACK_TIMEOUT_MS } from '../src/retry.ts';
-import type { Store } from '../src/store.ts';
+import { toHex } from '../src/base/bytes.ts';
+import { CoreError } from '../src/base/errors.ts';
+import { ACK_TIMEOUT_MS } from '../src/base/retry.ts';
+import { ACK_SEARCHES_PER_FRAME, receivedKey } from '../src/inbound/inbox.ts';
+import { SENT_STATUS_FLUSH_MS } from '../src/messaging/outbox.ts';
+import { OUTBOX_EVENT_MS } from '../src/messenger/messenger.ts';
+import type { Store } from '../src/ports/store.ts';
+import { createMemoryStore } from '../src/testing/memory-store.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import { ACK_MAX_DIGESTS, encodeFrame, frameDigest } from '../src/wire/frame.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
 let peers: Peer[] = [];

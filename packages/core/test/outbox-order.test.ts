@@ -8,14 +8,14 @@
  * take the entry out of the store, then `settled()`.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Ctx } from '../src/context.ts';
-import { frameDigest } from '../src/frame.ts';
-import { createMemoryStore } from '../src/memory-store.ts';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/memory-transport.ts';
-import { OUTBOX_SEND_BATCH, OutboxPump } from '../src/outbox.ts';
-import { RETRY_MAX_DELAY_MS } from '../src/retry.ts';
-import type { Store } from '../src/store.ts';
-import type { Transport } from '../src/transport.ts';
+import { RETRY_MAX_DELAY_MS } from '../src/base/retry.ts';
+import type { Ctx } from '../src/context/context.ts';
+import { OUTBOX_SEND_BATCH, OutboxPump } from '../src/messaging/outbox.ts';
+import type { Store } from '../src/ports/store.ts';
+import type { Transport } from '../src/ports/transport.ts';
+import { createMemoryStore } from '../src/testing/memory-store.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import { frameDigest } from '../src/wire/frame.ts';
 
 const ALICE = 'alice-peer';
 const BOB = 'bob-peer';

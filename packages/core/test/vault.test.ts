@@ -4,8 +4,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { noblePrimitives, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { describe, expect, it } from 'vitest';
-import { concat, utf8 } from '../src/bytes.ts';
-import { createVault, unlockVault } from '../src/vault.ts';
+import { createVault, unlockVault } from '../src/account/vault.ts';
+import { concat, utf8 } from '../src/base/bytes.ts';
 
 const keyFile = systemRandom(32);
 

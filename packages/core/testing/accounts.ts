@@ -3,8 +3,8 @@
  * placeholder PeerId key; for tests and benchmarks that run messengers without a real node.
  */
 import { type Primitives, systemRandom } from '@parley/crypto';
-import { type Account, createAccount } from '../src/account.ts';
-import type { Store } from '../src/store.ts';
+import { type Account, createAccount } from '../src/account/account.ts';
+import type { Store } from '../src/ports/store.ts';
 
 /** The PeerId a test peer called `name` has on the memory network. */
 export const testPeerId = (name: string): string => `12D3KooW${name}`;

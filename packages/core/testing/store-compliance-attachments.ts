@@ -1,6 +1,6 @@
 /** Store compliance: attachment records. */
 import { describe, expect, it } from 'vitest';
-import type { AttachmentRecord } from '../src/store.ts';
+import type { AttachmentRecord } from '../src/ports/store.ts';
 import { bytes, type Ctx, inFresh } from './store-compliance-fixtures.ts';
 
 const attachment = (over: Partial<AttachmentRecord> = {}): AttachmentRecord => ({

@@ -1,6 +1,6 @@
 /** Store compliance: channels and their signed posts (unique per publisher seq). */
 import { describe, expect, it } from 'vitest';
-import type { ChannelPostRecord } from '../src/store.ts';
+import type { ChannelPostRecord } from '../src/ports/store.ts';
 import { bytes, type Ctx, inFresh } from './store-compliance-fixtures.ts';
 
 const cid = (n: number): string => n.toString(16).padStart(32, '0');

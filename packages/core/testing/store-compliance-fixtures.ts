@@ -10,7 +10,7 @@ import type {
   ReactionRecord,
   Store,
   StoreTx,
-} from '../src/store.ts';
+} from '../src/ports/store.ts';
 
 export interface Ctx {
   readonly open: () => Store;

@@ -1,6 +1,6 @@
 /** Store compliance: conversations, messages and reactions. */
 import { expect, it } from 'vitest';
-import type { MessageRecord, StoreTx } from '../src/store.ts';
+import type { MessageRecord, StoreTx } from '../src/ports/store.ts';
 import {
   bytes,
   type Ctx,

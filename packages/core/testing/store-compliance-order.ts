@@ -1,17 +1,17 @@
 /**
  * Store compliance: what D4 (display order follows each sender's sequence) asks of a store. The
- * neighbour lookups by sequence number, and core's placement (apply-message.ts sortKeyFor) run on
+ * neighbour lookups by sequence number, and core's placement (messaging/incoming.ts sortKeyFor) run on
  * this store, its per-transaction cache included, for arrival orders a network produces: a run of
  * resends overtaken by its successors (the kill -9 failure of a fresh-clone CI run), reversed,
  * shuffled.
  */
 import { expect, it } from 'vitest';
-import { sortKeyFor } from '../src/apply-message.ts';
-import type { Store, StoreTx } from '../src/store.ts';
+import { sortKeyFor } from '../src/messaging/incoming.ts';
+import type { Store, StoreTx } from '../src/ports/store.ts';
 import { seeded } from './seeded.ts';
 import { type Ctx, inFresh, mid, sampleMessage } from './store-compliance-fixtures.ts';
 
-/** An arrival: a message of `sender` ('self': one of ours, placed last as outbound.ts does). */
+/** An arrival: a message of `sender` ('self': one of ours, placed last as messaging/outbound.ts does). */
 interface Arrival {
   readonly sender: string;
   readonly seq: number;

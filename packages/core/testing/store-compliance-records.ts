@@ -1,6 +1,6 @@
 /** Store compliance: accounts, contacts, key material, outbox and inbox bookkeeping. */
 import { expect, it } from 'vitest';
-import { StoreConflictError } from '../src/store.ts';
+import { StoreConflictError } from '../src/ports/store.ts';
 import {
   bytes,
   type Ctx,

@@ -1,14 +1,14 @@
 /**
  * The Store compliance suite: every implementation of core's Store (the
  * in-memory one and `@parley/store` on SQLite) must pass it, so core relies on
- * the contract in store.ts rather than on one implementation. In the spirit of
+ * the contract in ports/store.ts rather than on one implementation. In the spirit of
  * js-libp2p's interface compliance tests.
  *
  * Usage (inside a vitest file):
  *   storeCompliance('memory', () => ({ open: () => createMemoryStore() }));
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Store, StoreClosedError, type StoreTx } from '../src/store.ts';
+import { type Store, StoreClosedError, type StoreTx } from '../src/ports/store.ts';
 import { attachmentTests } from './store-compliance-attachments.ts';
 import { channelTests } from './store-compliance-channels.ts';
 import {

@@ -16,7 +16,7 @@ import {
   PUBSUB_MESSAGE_MAX_BYTES,
   QUERY_MAX_BYTES,
   type Transport,
-} from '../src/transport.ts';
+} from '../src/ports/transport.ts';
 
 export interface TransportHarness {
   /** Create `count` started transports that can reach each other by their addresses. */

@@ -24,10 +24,8 @@ import {
   planSignedPrekeyRotation,
   type RandomSource,
 } from '@parley/crypto';
-import { concat, fromUtf8, utf8 } from './bytes.ts';
-import { CoreError } from './errors.ts';
-import { redact } from './redact.ts';
-import type { Store, StoreTx } from './store.ts';
+import { CoreError, concat, fromUtf8, redact, utf8 } from '../base/index.ts';
+import type { Store, StoreTx } from '../ports/index.ts';
 import { createVault, unlockVault, type Vault, type VaultSecret, vaultKdf } from './vault.ts';
 
 export const DISPLAY_NAME_MAX_CHARS = 64;

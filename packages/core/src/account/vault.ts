@@ -27,9 +27,7 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import type { Primitives, RandomSource } from '@parley/crypto';
-import { concat, fromUtf8, toHex, utf8 } from './bytes.ts';
-import { CoreError } from './errors.ts';
-import { redact } from './redact.ts';
+import { CoreError, concat, fromUtf8, redact, toHex, utf8 } from '../base/index.ts';
 
 export const VAULT_KEY_BYTES = 32;
 export const VAULT_SALT_BYTES = 16;

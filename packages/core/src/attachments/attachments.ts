@@ -4,7 +4,7 @@
  * The sender encrypts the file with a fresh key (@parley/crypto's STREAM
  * file encryption) into a blob of sealed chunks, and sends the manifest (name,
  * type, size, SHA-256, key) inside an ordinary ratchet message. The receiver
- * pulls the sealed chunks over `/parley/file/1.0.0` (downloads.ts), verifies
+ * pulls the sealed chunks over `/parley/file/1.0.0` (attachments/downloads.ts), verifies
  * each one as it arrives (a tampered, truncated or reordered chunk is rejected
  * and fetched again), keeps them encrypted at rest, resumes after any
  * disconnect or restart from the last durable chunk, and finally checks the
@@ -21,13 +21,16 @@ import {
   openChunk,
   sealChunk,
 } from '@parley/crypto';
-import type { FileManifest } from './app-message.ts';
-import type { BlobStore } from './blob-store.ts';
-import { fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { CoreError } from './errors.ts';
-import type { AttachmentDirection, AttachmentRecord, StoreTx } from './store.ts';
-import type { FileRequest } from './transport.ts';
+import { CoreError, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type {
+  AttachmentDirection,
+  AttachmentRecord,
+  BlobStore,
+  FileRequest,
+  StoreTx,
+} from '../ports/index.ts';
+import type { FileManifest } from '../wire/index.ts';
 
 /** Largest attachment sent or accepted unless configured otherwise: 2 GiB. */
 export const ATTACHMENT_MAX_BYTES_DEFAULT: number = 2 * 1024 ** 3;
@@ -54,16 +57,6 @@ export interface SendFileExtras {
   readonly thumbnail?: Uint8Array;
   readonly durationMs?: number;
   readonly waveform?: Uint8Array;
-}
-
-export interface AttachmentProgress {
-  readonly id: string;
-  readonly direction: AttachmentDirection;
-  readonly contact: string;
-  readonly state: AttachmentRecord['state'] | 'encrypting';
-  readonly transferred: number;
-  readonly size: number;
-  readonly error: string | null;
 }
 
 export const blobName = (direction: AttachmentDirection, peerId: string, id: string): string =>

@@ -11,18 +11,11 @@
  * runs is skipped).
  */
 import { decodeFileKey, FileError, openChunk, type Sha256Hasher } from '@parley/crypto';
-import {
-  type AttachmentProgress,
-  blobName,
-  openManifest,
-  sealedSize,
-  updateAttachment,
-} from './attachments.ts';
-import type { BlobStore } from './blob-store.ts';
-import { toHex } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import type { AttachmentRecord } from './store.ts';
-import { TransportError } from './transport.ts';
+import { toHex } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { type AttachmentRecord, type BlobStore, TransportError } from '../ports/index.ts';
+import type { AttachmentProgress } from '../views/index.ts';
+import { blobName, openManifest, sealedSize, updateAttachment } from './attachments.ts';
 
 /**
  * Progress is made durable (fsync + database) at most every this many chunks

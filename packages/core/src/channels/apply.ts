@@ -6,25 +6,24 @@
  * sender; here we check they have the right to say it.
  */
 
-import type { Effects } from './apply-message.ts';
-import { fromBase64Url } from './bytes.ts';
+import { fromBase64Url, InboundError } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { Effects } from '../messaging/index.ts';
+import type { ContactRecord, StoreTx } from '../ports/index.ts';
 import {
   type ChannelControl,
   type ChannelDescriptor,
   decodeControl,
   equalBytes,
   openDescriptor,
-} from './channel-codec.ts';
+} from './codec.ts';
 import {
   type ChannelState,
   channelChangedLater,
   descriptorOf,
   getChannelState,
   saveChannel,
-} from './channel-store.ts';
-import type { Ctx } from './context.ts';
-import { InboundError } from './errors.ts';
-import type { ContactRecord, StoreTx } from './store.ts';
+} from './store.ts';
 
 export function applyChannelControl(
   ctx: Ctx,

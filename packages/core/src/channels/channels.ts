@@ -8,7 +8,13 @@
  * hands to approved followers through the pairwise sessions and rotates when
  * one is removed.
  */
-import { fromBase64Url, toHex } from './bytes.ts';
+import { CoreError, fromBase64Url, toHex } from '../base/index.ts';
+import { findContact } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { compose } from '../messaging/index.ts';
+import type { ChannelPostRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelEvent, ChannelView, MessageView } from '../views/index.ts';
+import { uniqueChannelName } from './apply.ts';
 import {
   CHANNEL_MAX_EPOCHS_SENT,
   type ChannelDescriptor,
@@ -32,14 +38,12 @@ import {
   SYNC_PAGE_MAX_POSTS,
   signDescriptor,
   verifyPost,
-} from './channel-codec.ts';
-import { appoint, appointmentsOf, dismiss, newerDescriptor } from './channel-publishers.ts';
+} from './codec.ts';
+import { appoint, appointmentsOf, dismiss, newerDescriptor } from './publishers.ts';
 import {
   b64,
   CHANNEL_KNOWN_PEERS_MAX,
-  type ChannelRole,
   type ChannelState,
-  type ChannelStatus,
   descriptorOf,
   epochKey,
   getChannelState,
@@ -47,21 +51,14 @@ import {
   postLabel,
   saveChannel,
   setChannelHook,
-} from './channel-store.ts';
+} from './store.ts';
 import {
   type ChannelTopic,
   openEnvelope,
   privateChannelTopic,
   publicChannelTopic,
   sealEnvelope,
-} from './channel-topic.ts';
-import { uniqueChannelName } from './channels-apply.ts';
-import { findContact } from './contacts.ts';
-import type { Ctx } from './context.ts';
-import { CoreError } from './errors.ts';
-import { compose } from './outbound.ts';
-import type { ChannelPostRecord, StoreTx } from './store.ts';
-import type { MessageView } from './views.ts';
+} from './topic.ts';
 
 /** A follower asks known peers for missed posts this often (plus on start, on follow, on a gap). */
 export const CHANNEL_SYNC_INTERVAL_MS = 60_000;
@@ -74,27 +71,6 @@ export const POST_SEQ_GAP_MAX = 4096;
 export const POST_CLOCK_SKEW_MAX_MS: number = 5 * 60 * 1000;
 /** A follower asks for a newer descriptor on an unknown publisher's post at most this often. */
 export const DESCRIPTOR_REFRESH_MIN_MS = 10_000;
-
-export interface ChannelView {
-  readonly id: string;
-  readonly name: string;
-  readonly role: ChannelRole;
-  readonly private: boolean;
-  readonly status: ChannelStatus;
-  /** Posts stored (readable or not). */
-  readonly posts: number;
-  /** Owner of a private channel: approved followers and pending requests (contact names). */
-  readonly followers: readonly string[];
-  readonly requests: readonly string[];
-  /** Owner: appointed publishers (contact names). */
-  readonly publishers: readonly string[];
-  readonly createdAt: number;
-}
-
-export interface ChannelEvent {
-  readonly channel: ChannelView;
-  readonly change: 'added' | 'changed' | 'removed';
-}
 
 export interface Channels {
   start(): void;

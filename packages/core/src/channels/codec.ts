@@ -9,8 +9,16 @@
  * through the crypto package's Primitives).
  */
 import type { Primitives } from '@parley/crypto';
-import { concat, equalBytes, fromBase64Url, fromHex, toBase64Url, toHex, utf8 } from './bytes.ts';
-import { CoreError } from './errors.ts';
+import {
+  CoreError,
+  concat,
+  equalBytes,
+  fromBase64Url,
+  fromHex,
+  toBase64Url,
+  toHex,
+  utf8,
+} from '../base/index.ts';
 
 export const CHANNEL_FORMAT_VERSION = 1;
 export const CHANNEL_LINK_SCHEME = 'parley://channel/';

@@ -3,9 +3,11 @@
  * lists a publisher's Ed25519 key in a new descriptor revision, signed by the
  * channel key, and hands the key to the publisher through the pairwise
  * session; followers adopt a newer descriptor only if the same channel key
- * signed it. Inside-a-transaction helpers; channels.ts does the I/O.
+ * signed it. Inside-a-transaction helpers; channels/channels.ts does the I/O.
  */
-import { fromBase64Url } from './bytes.ts';
+import { CoreError, fromBase64Url } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, StoreTx } from '../ports/index.ts';
 import {
   CHANNEL_MAX_EPOCHS_SENT,
   CHANNEL_MAX_PUBLISHERS,
@@ -14,11 +16,8 @@ import {
   equalBytes,
   openDescriptor,
   signDescriptor,
-} from './channel-codec.ts';
-import { b64, type ChannelState, descriptorOf, saveChannel } from './channel-store.ts';
-import type { Ctx } from './context.ts';
-import { CoreError } from './errors.ts';
-import type { ContactRecord, StoreTx } from './store.ts';
+} from './codec.ts';
+import { b64, type ChannelState, descriptorOf, saveChannel } from './store.ts';
 
 /** The owner's record of who holds which publisher key (contact id → public key, base64url). */
 export interface Appointment {

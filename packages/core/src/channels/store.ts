@@ -1,16 +1,13 @@
 /**
  * A channel's local state, sealed at rest in the Store's channel record
  * (vault label `channel:<id>`), and its posts (sealed, label
- * `channel-post:<id>`). Shared by channels.ts and channels-apply.ts.
+ * `channel-post:<id>`). Shared by channels/channels.ts and channels/apply.ts.
  */
-import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
-import { type ChannelDescriptor, openDescriptor } from './channel-codec.ts';
-import type { Ctx } from './context.ts';
-import type { ChannelRecord, StoreTx } from './store.ts';
-
-export type ChannelRole = 'owner' | 'publisher' | 'follower';
-/** owner; following (public); requested / approved / removed (private follower). */
-export type ChannelStatus = 'owner' | 'following' | 'requested' | 'approved' | 'removed';
+import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ChannelRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelRole, ChannelStatus } from '../views/index.ts';
+import { type ChannelDescriptor, openDescriptor } from './codec.ts';
 
 export interface ChannelState {
   readonly id: string;

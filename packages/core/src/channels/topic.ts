@@ -21,9 +21,9 @@
  * follower removed) is a new topic: a removed follower cannot even see when posts are made.
  */
 import type { Primitives } from '@parley/crypto';
-import { concat, fromHex, toHex, utf8 } from './bytes.ts';
-import { channelTopic } from './channel-codec.ts';
-import { PUBSUB_MESSAGE_MAX_BYTES } from './transport.ts';
+import { concat, fromHex, toHex, utf8 } from '../base/index.ts';
+import { PUBSUB_MESSAGE_MAX_BYTES } from '../ports/index.ts';
+import { channelTopic } from './codec.ts';
 
 export const CHANNEL_ENVELOPE_VERSION = 2;
 const TOPIC_INFO = 'Parley_ChannelTopic_v2';

@@ -21,27 +21,31 @@ import {
   safetyNumber,
   sameIdentity,
 } from '@parley/crypto';
-import { checkDisplayName, currentSignedPrekey, encodeIdentityPublic, newOneTimePrekey } from './account.ts';
-import { decodeAppMessage, encodeAppMessage } from './app-message.ts';
-import { equalBytes, toHex } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { CoreError } from './errors.ts';
-import { frameDigest } from './frame.ts';
 import {
+  checkDisplayName,
+  currentSignedPrekey,
+  encodeIdentityPublic,
+  newOneTimePrekey,
+} from '../account/index.ts';
+import { CoreError, equalBytes, toHex } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, InboundFrame, StoreTx } from '../ports/index.ts';
+import { saveSession } from '../sessions/index.ts';
+import {
+  decodeAppMessage,
   decodeIntro,
   decodeInviteExtension,
   decodeInviteLink,
+  encodeAppMessage,
   encodeIntro,
   encodeInviteExtension,
   encodeInviteLink,
+  frameDigest,
   INVITE_MAX_ADDRESSES,
   INVITE_TOKEN_BYTES,
-} from './invite.ts';
-import { newMessageId } from './outbound.ts';
+  newMessageId,
+} from '../wire/index.ts';
 import { prekeyLookup } from './prekey-lookup.ts';
-import { saveSession } from './session-store.ts';
-import type { ContactRecord, StoreTx } from './store.ts';
-import type { InboundFrame } from './transport.ts';
 
 /** Default lifetime of a single-use invite. */
 export const INVITE_DEFAULT_TTL_MS: number = 30 * 24 * 3600 * 1000;

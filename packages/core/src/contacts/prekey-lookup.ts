@@ -1,8 +1,7 @@
 /** The responder's prekeys, read from the store inside a transaction. */
 import type { PrekeyLookup, Primitives } from '@parley/crypto';
-import { loadPrekey } from './account.ts';
-import type { StoreTx } from './store.ts';
-import type { Vault } from './vault.ts';
+import { loadPrekey, type Vault } from '../account/index.ts';
+import type { StoreTx } from '../ports/index.ts';
 
 export function prekeyLookup(tx: StoreTx, vault: Vault, primitives: Primitives): PrekeyLookup {
   return {

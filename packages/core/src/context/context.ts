@@ -1,13 +1,15 @@
 /** What every part of the messenger shares: its dependencies and its events. */
 import type { Primitives, RandomSource } from '@parley/crypto';
-import type { Account } from './account.ts';
-import type { AttachmentProgress } from './attachments.ts';
-import type { ChannelEvent } from './channels.ts';
-import type { Emitter } from './events.ts';
-import type { GroupView } from './group-views.ts';
-import type { Store } from './store.ts';
-import type { Transport } from './transport.ts';
-import type { ContactView, MessageView } from './views.ts';
+import type { Account } from '../account/index.ts';
+import type { Emitter } from '../base/index.ts';
+import type { Store, Transport } from '../ports/index.ts';
+import type {
+  AttachmentProgress,
+  ChannelEvent,
+  ContactView,
+  GroupView,
+  MessageView,
+} from '../views/index.ts';
 
 export interface MessengerEvents extends Record<string, unknown> {
   /** A message was added or changed (status, edit, reaction, delete). */

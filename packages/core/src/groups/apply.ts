@@ -9,27 +9,29 @@
  * admin of our current view (epoch e); the first `state` of a group we are
  * invited to must come from an admin named in it (a contact: the ratchet
  * authenticated them), and is only kept as a pending invitation until the
- * user accepts it (group-invites.ts). Two admins changing the group at once both produce
+ * user accepts it (groups/invites.ts). Two admins changing the group at once both produce
  * e+1: the state from the lower PeerId wins everywhere (docs/GROUPS.md).
  */
-import type { Effects } from './apply-message.ts';
-import type { Ctx } from './context.ts';
+
+import type { Ctx } from '../context/index.ts';
+import { type Effects, type GroupEffects, groupEffects } from '../messaging/index.ts';
+import type { ContactRecord, StoreTx } from '../ports/index.ts';
 import {
   aheadOfClock,
   decodeGroupControl,
   type GroupControl,
+  GroupNotReadyError,
   type GroupState,
   type GroupStatePart,
-} from './group-codec.ts';
-import { GroupNotReadyError } from './group-inbox.ts';
+} from './codec.ts';
 import {
   introduceChanged,
   keepKeyWhileInvited,
   keepPictureWhileInvited,
   storeInvitation,
-} from './group-invites.ts';
-import { checkDistribution, registerOwner } from './group-key-owners.ts';
-import { dropGroupOutbox } from './group-send.ts';
+} from './invites.ts';
+import { checkDistribution, registerOwner } from './key-owners.ts';
+import { dropGroupOutbox } from './send.ts';
 import {
   addStatePart,
   dropAssemblies,
@@ -37,7 +39,7 @@ import {
   finishAssembly,
   isSettled,
   stateDigest,
-} from './group-state-parts.ts';
+} from './state-parts.ts';
 import {
   isAdmin,
   loadGroup,
@@ -46,43 +48,7 @@ import {
   type StoredGroup,
   saveGroup,
   saveReceivers,
-} from './group-store.ts';
-import type { GroupView } from './group-views.ts';
-import type { ContactRecord, StoreTx } from './store.ts';
-
-/** What a group message or control changed, for events and follow-up sends after commit. */
-export interface GroupEffects {
-  /** Group id → what happened to it (`invited`: a pending invitation arrived or changed). */
-  readonly changed: Map<string, 'added' | 'invited' | 'changed' | 'removed'>;
-  /** Groups whose keys/states may need sending (syncGroup after commit). */
-  readonly sync: Set<string>;
-  /** Contacts the group introduced (admit them, connect to them). */
-  readonly contacts: ContactRecord[];
-  /** Refused controls, shown to the user as `problem` events. */
-  readonly problems: Array<{ readonly code: string; readonly message: string }>;
-  /** Members who started or stopped typing (ephemeral: events only). */
-  readonly typing: Array<{ readonly group: string; readonly member: string; readonly active: boolean }>;
-  /**
-   * Admins whose split state we just applied: the parts that waited were not ACKed; a HELLO makes
-   * them resend those at once (now repeats, ACKed) instead of after the ACK timeout.
-   */
-  readonly resend: Set<string>;
-  /** Pending invitations withdrawn or dropped (their record is gone): told as `removed`. */
-  readonly gone: GroupView[];
-}
-
-export const groupEffects = (effects: Effects): GroupEffects => {
-  effects.group ??= {
-    changed: new Map(),
-    sync: new Set(),
-    contacts: [],
-    problems: [],
-    typing: [],
-    resend: new Set(),
-    gone: [],
-  };
-  return effects.group;
-};
+} from './store.ts';
 
 export function applyGroupControl(
   ctx: Ctx,
@@ -102,7 +68,7 @@ export function applyGroupControl(
       applyStatePart(ctx, tx, contact, control, payload.length, out);
       return effects;
     case 'sender-key':
-      // A group we are only invited to: the key waits for the user's answer (group-invites.ts).
+      // A group we are only invited to: the key waits for the user's answer (groups/invites.ts).
       if (!keepKeyWhileInvited(ctx, tx, contact, control)) applySenderKey(ctx, tx, contact, control, out);
       return effects;
     case 'picture':
@@ -132,7 +98,7 @@ function applySenderKey(
   if (g.status !== 'active' || c.epoch < g.state.epoch) return; // stale
   if (c.epoch === g.state.epoch && !memberOf(g, contact.peerId)) return;
   const from = contact.peerId;
-  // Bound to its owner: its own proof of possession for `from`, and no one else's key (group-key-owners.ts).
+  // Bound to its owner: its own proof of possession for `from`, and no one else's key (groups/key-owners.ts).
   const receiver = checkDistribution(ctx, tx, g, from, c.key);
   if ('refused' in receiver) {
     out.problems.push({
@@ -197,7 +163,7 @@ function applyPicture(
 }
 
 /**
- * One part of a state too large for one payload (group-state-parts.ts). What
+ * One part of a state too large for one payload (groups/state-parts.ts). What
  * can be checked before the whole is here is checked at once: a sender who
  * is not an admin of our view is refused without buffering anything. Parts
  * of a state we already have (or an older one) are the leftovers of a state
@@ -290,7 +256,7 @@ function applyState(
   if (g?.status !== 'active') {
     // An invitation (or a newer one, or one back into a group we left): the sender must be an admin
     // of the state, and of the pending invitation or our last view if we have one. It is only stored:
-    // the user accepts or declines it (group-invites.ts).
+    // the user accepts or declines it (groups/invites.ts).
     if (!adminIn(s) || (g !== undefined && !isAdmin(g, from))) return forged('not an admin');
     if (g?.status === 'invited' && s.epoch === g.state.epoch && sameState(s, g.state)) return 'ignored';
     if (g && s.epoch <= g.state.epoch) return stale();

@@ -8,21 +8,22 @@
  *               secret = the epoch's group secret (32 bytes; large groups' gossipsub topic), sent to
  *               members only: the copy a removed member gets has none
  *   state-part  {v:1, type:'state-part', id, epoch, digest, index, count, members:[...], name?, secret?}
- *               one of `count` parts of a state too large for one payload (group-state-parts.ts);
+ *               one of `count` parts of a state too large for one payload (groups/state-parts.ts);
  *               part 0 alone carries name (and secret); digest = SHA-256 of the whole `state` payload
  *   leave       {v:1, type:'leave', id, epoch}
  *   sender-key  {v:1, type:'sender-key', id, epoch, key}        key = sender-key distribution (137 bytes)
- *   picture     {v:1, type:'picture', id, epoch, at, picture: {type, data} | null}   (group-picture.ts)
+ *   picture     {v:1, type:'picture', id, epoch, at, picture: {type, data} | null}   (groups/picture.ts)
  *
  * Byte fields (card, key) are base64url.
  */
-import { DISPLAY_NAME_MAX_CHARS } from './account.ts';
-import { concat, fromBase64Url, fromHex, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
-import { InboundError } from './errors.ts';
-import { type GroupPicture, type GroupPictureType, pictureProblem } from './group-picture.ts';
+import { DISPLAY_NAME_MAX_CHARS } from '../account/index.ts';
+import { concat, fromBase64Url, fromHex, fromUtf8, InboundError, toBase64Url, utf8 } from '../base/index.ts';
+import type { GroupRole } from '../views/index.ts';
+import type { AppBody } from '../wire/index.ts';
+import { type GroupPicture, type GroupPictureType, pictureProblem } from './picture.ts';
 
 export const GROUP_CONTROL_VERSION = 1;
-/** Most members of a group. A state this large is sent in parts (group-state-parts.ts). */
+/** Most members of a group. A state this large is sent in parts (groups/state-parts.ts). */
 export const GROUP_MAX_MEMBERS = 500;
 /**
  * Most members of a group delivered pairwise (one frame per member per message, per-member
@@ -45,8 +46,6 @@ export const GROUP_CARD_MAX_BYTES = 1024;
 /** Epochs are u32. */
 export const GROUP_EPOCH_MAX = 0xffff_ffff;
 
-export type GroupRole = 'admin' | 'member';
-
 export interface GroupMember {
   readonly peerId: string;
   /** The member's own display name (from their card), not anyone's local name for them. */
@@ -66,7 +65,7 @@ export interface GroupState {
   readonly members: readonly GroupMember[];
   /**
    * The epoch's group secret (32 random bytes chosen by the admin who issued the state): the
-   * gossipsub topic of large groups is derived from it (group-topic.ts). Absent in the copy sent
+   * gossipsub topic of large groups is derived from it (groups/topic.ts). Absent in the copy sent
    * to a member being removed, and in states issued before it existed.
    */
   readonly secret?: Uint8Array;
@@ -355,3 +354,21 @@ function decodePicture(v: unknown): GroupPicture | null {
   if (problem) throw bad(problem);
   return picture;
 }
+
+/** Not a failure: what this frame needs has not arrived yet. */
+export class GroupNotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GroupNotReadyError';
+  }
+}
+
+/** Application kinds a group message may carry. */
+export const GROUP_MESSAGE_KINDS: ReadonlySet<AppBody['kind']> = new Set<AppBody['kind']>([
+  'text',
+  'reaction',
+  'edit',
+  'delete',
+  'read',
+  'typing',
+]);

@@ -10,14 +10,15 @@
  *   messenger.removeFromGroup('climbing', 'carol');
  */
 import { decodeContactCard } from '@parley/crypto';
-import { checkDisplayName } from './account.ts';
-import type { AppBody, MessageRef } from './app-message.ts';
-import type { Effects } from './apply-message.ts';
-import { toHex } from './bytes.ts';
-import { findContact, ownCard } from './contacts.ts';
-import type { Ctx } from './context.ts';
-import { CoreError } from './errors.ts';
-import { encodeFrame } from './frame.ts';
+import { checkDisplayName } from '../account/index.ts';
+import { CoreError, toHex } from '../base/index.ts';
+import { findContact, ownCard } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { type Effects, isExpiredTombstone } from '../messaging/index.ts';
+import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from '../ports/index.ts';
+import { type GroupView, type MessageView, messageView, sealBody } from '../views/index.ts';
+import { type AppBody, encodeFrame, type MessageRef } from '../wire/index.ts';
+import { acceptInvitation } from './accept.ts';
 import {
   encodeGroupControl,
   GROUP_MAX_MEMBERS,
@@ -25,9 +26,9 @@ import {
   type GroupState,
   nextChangeTime,
   validGroupName,
-} from './group-codec.ts';
-import { acceptInvitation, forgetInvitation, GROUP_INTRODUCE_MAX } from './group-invites.ts';
-import { type GroupPicture, pictureFromBytes } from './group-picture.ts';
+} from './codec.ts';
+import { forgetInvitation, GROUP_INTRODUCE_MAX } from './invites.ts';
+import { type GroupPicture, pictureFromBytes } from './picture.ts';
 import {
   changeState,
   checkActive,
@@ -38,22 +39,11 @@ import {
   syncGroup,
   withMembers,
   withSecret,
-} from './group-send.ts';
-import {
-  findGroup,
-  isAdmin,
-  listGroups,
-  loadGroup,
-  memberOf,
-  type StoredGroup,
-  saveGroup,
-} from './group-store.ts';
-import { topicOf } from './group-topic.ts';
-import { createGroupTopics } from './group-topics.ts';
-import { type GroupView, groupMessageView, groupView, memberName, memberNames } from './group-views.ts';
-import { isExpiredTombstone } from './own-changes.ts';
-import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from './store.ts';
-import { type MessageView, messageView, sealBody } from './views.ts';
+} from './send.ts';
+import { findGroup, isAdmin, listGroups, loadGroup, memberOf, type StoredGroup, saveGroup } from './store.ts';
+import { topicOf } from './topic.ts';
+import { createGroupTopics } from './topics.ts';
+import { groupMessageView, groupView, memberName, memberNames } from './views.ts';
 
 /** `invited`: a pending invitation arrived (or a newer one replaced it); `added`: we joined. */
 export type GroupChange = 'added' | 'invited' | 'changed' | 'removed';
@@ -311,7 +301,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
       return change(name, (tx, g) => {
         const adding = contactsFor(tx, names).filter((c) => !memberOf(g, c.peerId));
         if (adding.length === 0) throw new CoreError('bad-input', 'they are all members already');
-        // Every member refuses a change that introduces more people they do not know (group-invites.ts).
+        // Every member refuses a change that introduces more people they do not know (groups/invites.ts).
         if (adding.length > GROUP_INTRODUCE_MAX)
           throw new CoreError('bad-input', `add at most ${GROUP_INTRODUCE_MAX} members at a time`);
         tooMany(g.state.members.length + adding.length);

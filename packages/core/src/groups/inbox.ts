@@ -11,27 +11,17 @@
  * GROUP_WAIT_MAX_MS the frame is parked like any poison message.
  */
 import { peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
-import { type AppMessage, decodeAppMessage, type MessageRef } from './app-message.ts';
-import { type Effects, insertIncoming } from './apply-message.ts';
-import type { Ctx } from './context.ts';
-import { InboundError } from './errors.ts';
-import { senderKeyContext } from './group-codec.ts';
-import { GROUP_MESSAGE_KINDS } from './group-send.ts';
-import { loadGroup, loadReceivers, memberOf, type StoredGroup, saveReceivers } from './group-store.ts';
-import { groupEffects } from './groups-apply.ts';
-import type { ContactRecord, MessageKey, StoreTx } from './store.ts';
-import { openBody, sealBody } from './views.ts';
+import { InboundError } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { type Effects, groupEffects, insertIncoming } from '../messaging/index.ts';
+import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
+import { openBody, sealBody } from '../views/index.ts';
+import { type AppMessage, decodeAppMessage, type MessageRef } from '../wire/index.ts';
+import { GROUP_MESSAGE_KINDS, GroupNotReadyError, senderKeyContext } from './codec.ts';
+import { loadGroup, loadReceivers, memberOf, type StoredGroup, saveReceivers } from './store.ts';
 
 /** How long a GROUP frame (or group control) may wait for its key or state before it is parked. */
 export const GROUP_WAIT_MAX_MS: number = 24 * 3600 * 1000;
-
-/** Not a failure: what this frame needs has not arrived yet. */
-export class GroupNotReadyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GroupNotReadyError';
-  }
-}
 
 const waitKey = (peer: string, digest: string): string => `group-wait:${peer}:${digest}`;
 

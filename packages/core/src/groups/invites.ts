@@ -5,27 +5,26 @@
  * else happens — nobody is introduced, admitted or dialled — until the user
  * accepts it. Accepting introduces the members we do not know (from the cards
  * the inviting admin vouched for) as `introduced` contacts, with only the
- * addresses that admin could reach anyway (address-scope.ts).
+ * addresses that admin could reach anyway (contacts/address-scope.ts).
  *
  * Bounds: GROUP_INVITES_MAX pending invitations (GROUP_INVITES_PER_INVITER_MAX
  * from one contact), the oldest dropped; one change of a group we are in may
  * introduce at most GROUP_INTRODUCE_MAX members we do not know.
  */
 import { type ContactCard, decodeContactCard } from '@parley/crypto';
-import { vouchedAddresses } from './address-scope.ts';
-import type { Effects } from './apply-message.ts';
-import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
-import { addContact } from './contacts.ts';
-import type { Ctx } from './context.ts';
-import { CoreError, InboundError } from './errors.ts';
+import { fromBase64Url, fromUtf8, InboundError, toBase64Url, utf8 } from '../base/index.ts';
+import { addContact, vouchedAddresses } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { GroupEffects } from '../messaging/index.ts';
+import type { ContactRecord, StoreTx } from '../ports/index.ts';
 import {
   aheadOfClock,
   encodeGroupControl,
   type GroupControl,
   type GroupMember,
+  GroupNotReadyError,
   type GroupState,
-} from './group-codec.ts';
-import { GroupNotReadyError } from './group-inbox.ts';
+} from './codec.ts';
 import {
   isAdmin,
   listGroups,
@@ -34,10 +33,8 @@ import {
   SENDER_KEYS_KEPT,
   type StoredGroup,
   saveGroup,
-} from './group-store.ts';
-import { groupView } from './group-views.ts';
-import { applyGroupControl, type GroupEffects, groupEffects } from './groups-apply.ts';
-import type { ContactRecord, StoreTx } from './store.ts';
+} from './store.ts';
+import { groupView } from './views.ts';
 
 /** Pending invitations kept; one more drops the oldest (docs/GROUPS.md "Invitations"). */
 export const GROUP_INVITES_MAX = 50;
@@ -191,55 +188,11 @@ function dropInvitation(ctx: Ctx, tx: StoreTx, g: StoredGroup, out: GroupEffects
   else out.changed.set(g.state.id, 'removed');
 }
 
-/**
- * The user accepts a pending invitation: checked again now (the inviter is still our contact and
- * an admin of the state, which still names us, every card verifies), then the members we do not
- * know are introduced, the group becomes active and the keys that waited are applied. Inside
- * `tx`; what to do after commit (admit and reach the introduced, send our key) is in the effects.
- */
-export function acceptInvitation(ctx: Ctx, tx: StoreTx, g: StoredGroup): Effects {
-  const inviter = tx.getContactByPeerId(g.author);
-  const invalid = (why: string): CoreError =>
-    new CoreError(
-      'not-allowed',
-      `the invitation to "${g.state.name}" is no longer valid (${why}); decline it and ask a member to add you again`,
-    );
-  if (!inviter || inviter.state === 'introduced') throw invalid('its sender is not your contact any more');
-  if (!isAdmin(g, inviter.peerId) || !memberOf(g, ctx.account.info.peerId))
-    throw invalid('it does not add you');
-  let contacts: ContactRecord[];
-  try {
-    contacts = introduceMembers(ctx, tx, g.state, inviter) ?? [];
-  } catch (error) {
-    if (error instanceof InboundError) throw invalid('a member’s card does not verify');
-    throw error;
-  }
-  const { invitedAt: _invited, ...rest } = g;
-  const group: StoredGroup = { ...rest, status: 'active', prev: [], owed: [], leaving: [] };
-  saveGroup(ctx, tx, group);
-  if (!tx.getConversation(g.state.id))
-    tx.putConversation({
-      id: g.state.id,
-      kind: 'group',
-      disappearingMs: null,
-      readUpTo: 0,
-      createdAt: ctx.now(),
-    });
-  const effects: Effects = { messages: [], downloads: [] };
-  const out = groupEffects(effects);
-  out.contacts.push(...contacts);
-  applyWaitingKeys(ctx, tx, group, effects);
-  applyWaitingPicture(ctx, tx, group, effects);
-  out.changed.set(g.state.id, 'added');
-  out.sync.add(g.state.id);
-  return effects;
-}
-
 /** Where a key that came while we were only invited waits: its own row, never read as a receiver. */
-const waitingPeer = (peer: string): string => `invited:${peer}`;
+export const waitingPeer = (peer: string): string => `invited:${peer}`;
 const waitingLabel = (id: string, peer: string): string => `invited-key:${id}:${peer}`;
 
-function loadWaitingKeys(ctx: Ctx, tx: StoreTx, id: string, peer: string): WaitingKey[] {
+export function loadWaitingKeys(ctx: Ctx, tx: StoreTx, id: string, peer: string): WaitingKey[] {
   const sealed = tx.getSenderKey(id, waitingPeer(peer));
   if (!sealed) return [];
   const raw = JSON.parse(fromUtf8(ctx.account.vault.open(waitingLabel(id, peer), sealed))) as {
@@ -248,7 +201,7 @@ function loadWaitingKeys(ctx: Ctx, tx: StoreTx, id: string, peer: string): Waiti
   return raw.keys.map((k) => ({ epoch: k.epoch, key: fromBase64Url(k.key) }));
 }
 
-interface WaitingKey {
+export interface WaitingKey {
   readonly epoch: number;
   readonly key: Uint8Array;
 }
@@ -280,20 +233,6 @@ export function keepKeyWhileInvited(
   return true;
 }
 
-/** The keys that waited for the acceptance, applied now through the usual checks (then gone). */
-function applyWaitingKeys(ctx: Ctx, tx: StoreTx, g: StoredGroup, effects: Effects): void {
-  for (const m of g.state.members) {
-    const keys = loadWaitingKeys(ctx, tx, g.state.id, m.peerId);
-    tx.deleteSenderKey(g.state.id, waitingPeer(m.peerId));
-    const contact = tx.getContactByPeerId(m.peerId);
-    if (!contact) continue;
-    for (const k of [...keys].reverse()) {
-      const payload = encodeGroupControl({ type: 'sender-key', id: g.state.id, epoch: k.epoch, key: k.key });
-      applyGroupControl(ctx, tx, contact, payload, effects);
-    }
-  }
-}
-
 /** Forgets the keys kept for members a newer invitation (or a forgotten one) no longer names. */
 function dropWaitingKeys(tx: StoreTx, g: StoredGroup, keep: GroupState | undefined): void {
   for (const m of g.state.members)
@@ -302,10 +241,10 @@ function dropWaitingKeys(tx: StoreTx, g: StoredGroup, keep: GroupState | undefin
 }
 
 /** The newest picture an admin set while we were only invited: kept as it came, like keys. */
-const PICTURE_ROW = 'invited:picture';
+export const PICTURE_ROW = 'invited:picture';
 const pictureLabel = (id: string): string => `invited-picture:${id}`;
 
-function loadWaitingPicture(
+export function loadWaitingPicture(
   ctx: Ctx,
   tx: StoreTx,
   id: string,
@@ -343,12 +282,4 @@ export function keepPictureWhileInvited(
   const json = { from: contact.peerId, at: c.at, payload: toBase64Url(encodeGroupControl(c)) };
   tx.putSenderKey(c.id, PICTURE_ROW, ctx.account.vault.seal(pictureLabel(c.id), utf8(JSON.stringify(json))));
   return true;
-}
-
-/** The picture that waited for the acceptance, applied now through the usual checks (then gone). */
-function applyWaitingPicture(ctx: Ctx, tx: StoreTx, g: StoredGroup, effects: Effects): void {
-  const waiting = loadWaitingPicture(ctx, tx, g.state.id);
-  tx.deleteSenderKey(g.state.id, PICTURE_ROW);
-  const admin = waiting && tx.getContactByPeerId(waiting.from);
-  if (waiting && admin) applyGroupControl(ctx, tx, admin, waiting.payload, effects);
 }

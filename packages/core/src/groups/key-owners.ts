@@ -19,12 +19,12 @@
  * can only refuse that same signing key for another member: a forgery anyway.
  */
 import { decodeSenderKeyDistribution, KeyError, type SenderKeyReceiver } from '@parley/crypto';
-import type { Account } from './account.ts';
-import { toHex } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { GROUP_MAX_MEMBERS, senderKeyContext } from './group-codec.ts';
-import { loadOwnKey, loadReceivers, SENDER_KEYS_KEPT, type StoredGroup } from './group-store.ts';
-import type { StoreTx } from './store.ts';
+import type { Account } from '../account/index.ts';
+import { toHex } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { StoreTx } from '../ports/index.ts';
+import { GROUP_MAX_MEMBERS, senderKeyContext } from './codec.ts';
+import { loadOwnKey, loadReceivers, SENDER_KEYS_KEPT, type StoredGroup } from './store.ts';
 
 /** Groups whose index is kept per account (the least recently used goes first). */
 const GROUPS_KEPT = 16;

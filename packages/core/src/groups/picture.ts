@@ -9,8 +9,7 @@
  * signature (PNG, JPEG, WebP, GIF) and must match.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex } from './bytes.ts';
-import { CoreError } from './errors.ts';
+import { CoreError, toHex } from '../base/index.ts';
 
 /** Largest picture: it must fit one control payload (48 KiB) once base64-encoded. */
 export const GROUP_PICTURE_MAX_BYTES: number = 32 * 1024;

@@ -11,27 +11,33 @@
  * removing members who announced they leave (first admin only).
  */
 import { createSenderKey, senderKeyDistribution, senderKeyEncrypt } from '@parley/crypto';
+import { CoreError, fromHex, InboundError, toHex } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { compose, outgoingRecord } from '../messaging/index.ts';
+import { FRAME_MAX_BYTES, type MessageRecord, type StoreTx } from '../ports/index.ts';
+import type { StoredBody } from '../views/index.ts';
 import {
   type AppBody,
   EPHEMERAL_KINDS,
   encodeAppMessage,
+  encodeFrame,
+  frameDigest,
+  GROUP_ID_BYTES,
+  newMessageId,
   VISIBLE_KINDS,
   validateBody,
-} from './app-message.ts';
-import { fromHex, toHex } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { CoreError, InboundError } from './errors.ts';
-import { encodeFrame, frameDigest, GROUP_ID_BYTES } from './frame.ts';
+} from '../wire/index.ts';
 import {
   encodeGroupControl,
+  GROUP_MESSAGE_KINDS,
   GROUP_PAIRWISE_MAX_MEMBERS,
   GROUP_SECRET_BYTES,
   type GroupState,
   senderKeyContext,
   withoutSecret,
-} from './group-codec.ts';
-import { memberSession } from './group-sessions.ts';
-import { encodeStatePayloads } from './group-state-parts.ts';
+} from './codec.ts';
+import { memberSession } from './sessions.ts';
+import { encodeStatePayloads } from './state-parts.ts';
 import {
   isAdmin,
   loadOwnKey,
@@ -40,22 +46,8 @@ import {
   type StoredGroup,
   saveGroup,
   saveOwnKey,
-} from './group-store.ts';
-import { encodeTopicMessage, logMessage, topicOf } from './group-topic.ts';
-import { compose, newMessageId, outgoingRecord } from './outbound.ts';
-import type { MessageRecord, StoreTx } from './store.ts';
-import { FRAME_MAX_BYTES } from './transport.ts';
-import type { StoredBody } from './views.ts';
-
-/** Application kinds a group message may carry. */
-export const GROUP_MESSAGE_KINDS: ReadonlySet<AppBody['kind']> = new Set<AppBody['kind']>([
-  'text',
-  'reaction',
-  'edit',
-  'delete',
-  'read',
-  'typing',
-]);
+} from './store.ts';
+import { encodeTopicMessage, logMessage, topicOf } from './topic.ts';
 
 export interface GroupComposed {
   readonly record: MessageRecord | null;
@@ -169,7 +161,7 @@ export function sendControl(
 /**
  * Sends `state` to each peer; returns those it could not reach yet (owed). A
  * peer the state does not name (being removed) gets it without the secret.
- * A state too large for one payload goes as parts (group-state-parts.ts), all
+ * A state too large for one payload goes as parts (groups/state-parts.ts), all
  * or none per peer.
  */
 export function sendState(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): string[] {

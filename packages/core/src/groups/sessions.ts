@@ -8,12 +8,12 @@
  * our record stays, and the user is told.
  */
 import { type ContactCard, decodeContactCard, initiateSession, sameIdentity } from '@parley/crypto';
-import { type Account, decodeIdentityPublic } from './account.ts';
-import type { Ctx } from './context.ts';
-import { memberOf, type StoredGroup } from './group-store.ts';
-import { saveSession } from './session-store.ts';
-import { soon } from './soon.ts';
-import type { ContactRecord, StoreTx } from './store.ts';
+import { type Account, decodeIdentityPublic } from '../account/index.ts';
+import { soon } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import { saveSession } from '../sessions/index.ts';
+import { memberOf, type StoredGroup } from './store.ts';
 
 /**
  * Starts a session with a member who is a contact without a session yet, from

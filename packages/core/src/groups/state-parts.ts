@@ -19,10 +19,9 @@
  * an assembly older than GROUP_ASSEMBLY_MAX_AGE_MS is dropped; all of a
  * group's older epochs are dropped when a state of that group applies.
  */
-import type { Account } from './account.ts';
-import { toHex, utf8 } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { InboundError } from './errors.ts';
+import type { Account } from '../account/index.ts';
+import { InboundError, toHex, utf8 } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
 import {
   decodeGroupControl,
   encodeGroupControl,
@@ -32,7 +31,7 @@ import {
   type GroupState,
   type GroupStatePart,
   statePartBody,
-} from './group-codec.ts';
+} from './codec.ts';
 
 /** Incomplete assemblies kept from one sender (an admin has at most a change or two in flight). */
 export const GROUP_ASSEMBLIES_PER_SENDER = 3;

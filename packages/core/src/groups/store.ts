@@ -19,29 +19,16 @@ import {
   serializeSenderKey,
   serializeSenderKeyReceiver,
 } from '@parley/crypto';
-import type { Account } from './account.ts';
-import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { CoreError } from './errors.ts';
-import {
-  decodeGroupState,
-  encodeGroupState,
-  type GroupMember,
-  type GroupRole,
-  type GroupState,
-} from './group-codec.ts';
-import type { GroupPicture, GroupPictureType } from './group-picture.ts';
-import type { StoreTx } from './store.ts';
+import type { Account } from '../account/index.ts';
+import { CoreError, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { StoreTx } from '../ports/index.ts';
+import type { GroupRole, GroupStatus } from '../views/index.ts';
+import { decodeGroupState, encodeGroupState, type GroupMember, type GroupState } from './codec.ts';
+import type { GroupPicture, GroupPictureType } from './picture.ts';
 
 /** Receiver states kept per member: the current epoch's and the one before (late messages). */
 export const SENDER_KEYS_KEPT = 2;
-
-/**
- * `active`: we are a member; `invited`: an admin added us and the user has not accepted yet
- * (nothing is sent, nobody is introduced; docs/GROUPS.md "Invitations"); `left`/`removed`:
- * history only, nothing is sent or accepted.
- */
-export type GroupStatus = 'active' | 'invited' | 'left' | 'removed';
 
 export interface StoredGroup {
   readonly state: GroupState;

@@ -21,19 +21,21 @@
  * Replays are refused by the receiver state itself.
  */
 
-import type { Primitives } from '@parley/crypto';
-import { DecryptError, LimitError, peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
-import { decodeAppMessage } from './app-message.ts';
-import type { Effects } from './apply-message.ts';
-import { concat, fromHex, toHex, utf8 } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { InboundError } from './errors.ts';
-import { GROUP_MAX_MEMBERS, senderKeyContext } from './group-codec.ts';
-import { applyGroupMessage } from './group-inbox.ts';
-import { GROUP_MESSAGE_KINDS } from './group-send.ts';
-import { loadReceivers, memberOf, SENDER_KEYS_KEPT, type StoredGroup, saveReceivers } from './group-store.ts';
-import type { StoreTx } from './store.ts';
-import { FRAME_MAX_BYTES, PUBSUB_MESSAGE_MAX_BYTES, QUERY_MAX_BYTES } from './transport.ts';
+import {
+  DecryptError,
+  LimitError,
+  type Primitives,
+  peekSenderKeyMessage,
+  senderKeyDecrypt,
+} from '@parley/crypto';
+import { concat, fromHex, InboundError, toHex, utf8 } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { Effects } from '../messaging/index.ts';
+import { FRAME_MAX_BYTES, PUBSUB_MESSAGE_MAX_BYTES, QUERY_MAX_BYTES, type StoreTx } from '../ports/index.ts';
+import { decodeAppMessage } from '../wire/index.ts';
+import { GROUP_MAX_MEMBERS, GROUP_MESSAGE_KINDS, senderKeyContext } from './codec.ts';
+import { applyGroupMessage } from './inbox.ts';
+import { loadReceivers, memberOf, SENDER_KEYS_KEPT, type StoredGroup, saveReceivers } from './store.ts';
 
 export const GROUP_TOPIC_VERSION = 1;
 export const GROUP_TOPIC_INFO = 'Parley_GroupTopic_v1';
@@ -64,7 +66,7 @@ export function groupTopic(p: Primitives, secret: Uint8Array, groupId: string, e
 /**
  * The topic a group uses now, or undefined when it is delivered pairwise. The
  * state says: the admin who issued it included a secret only for a large
- * group (group-send.ts `withSecret`), so every member agrees on the mode.
+ * group (groups/send.ts `withSecret`), so every member agrees on the mode.
  */
 export function topicOf(ctx: Ctx, g: StoredGroup): string | undefined {
   if (g.status !== 'active' || !g.state.secret) return undefined;

@@ -11,9 +11,11 @@
  * connects, when a message reveals a gap (the sender-key chain's skipped iterations), and every
  * GROUP_SYNC_INTERVAL_MS (a lost last message has no successor to reveal it).
  */
-import type { Effects } from './apply-message.ts';
-import type { Ctx } from './context.ts';
-import { listGroups, loadGroup, type StoredGroup } from './group-store.ts';
+
+import type { Ctx } from '../context/index.ts';
+import type { Effects } from '../messaging/index.ts';
+import type { MessageKey } from '../ports/index.ts';
+import { listGroups, loadGroup, type StoredGroup } from './store.ts';
 import {
   answerGroupSync,
   decodeGroupSyncAnswer,
@@ -26,8 +28,7 @@ import {
   missingRanges,
   type TopicOutcome,
   topicOf,
-} from './group-topic.ts';
-import type { MessageKey } from './store.ts';
+} from './topic.ts';
 
 /** How often every large group asks for what it misses (a lost last message has no successor). */
 export const GROUP_SYNC_INTERVAL_MS = 60_000;

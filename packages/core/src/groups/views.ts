@@ -1,41 +1,9 @@
 /** What the messenger shows of groups: plain JSON-able views (docs/API.md "Groups"). */
-import type { Ctx } from './context.ts';
-import type { GroupRole } from './group-codec.ts';
-import { pictureId } from './group-picture.ts';
-import { type GroupStatus, loadOwnKey, loadReceivers, type StoredGroup } from './group-store.ts';
-import type { ContactRecord, MessageRecord, StoreTx } from './store.ts';
-import { type MessageView, messageView, type ReceiptView } from './views.ts';
-
-export interface GroupMemberView {
-  /** Our contact name for them, else their own display name. */
-  readonly name: string;
-  readonly peerId: string;
-  readonly role: GroupRole;
-  readonly me: boolean;
-  readonly online: boolean;
-  /** We hold their sender key for the current epoch (we can read what they send now). */
-  readonly keyReceived: boolean;
-  /** Our sender key for the current epoch is queued or delivered to them. */
-  readonly keySent: boolean;
-}
-
-export interface GroupView {
-  readonly id: string;
-  readonly name: string;
-  readonly epoch: number;
-  /**
-   * `active`; `invited`: a pending invitation (accept or decline it: nothing is sent and nobody
-   * is introduced before); or `left`/`removed` (history only).
-   */
-  readonly status: GroupStatus;
-  /** `invited` only: the name of the contact (an admin) who added us; else null. */
-  readonly invitedBy: string | null;
-  /** We are an admin (may add, remove, rename). */
-  readonly admin: boolean;
-  readonly members: readonly GroupMemberView[];
-  /** The group picture's type, size and a short id of its bytes (changes with it); fetch it with groupPicture. */
-  readonly picture: { readonly type: string; readonly bytes: number; readonly id: string } | null;
-}
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, MessageRecord, StoreTx } from '../ports/index.ts';
+import { type GroupView, type MessageView, messageView, type ReceiptView } from '../views/index.ts';
+import { pictureId } from './picture.ts';
+import { loadOwnKey, loadReceivers, type StoredGroup } from './store.ts';
 
 /** How we call a member: our contact name for them, else the name the group carries. */
 export function memberName(tx: StoreTx, g: StoredGroup, peerId: string): string {

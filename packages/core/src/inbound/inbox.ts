@@ -15,32 +15,36 @@ import {
   type Session,
   sameIdentity,
 } from '@parley/crypto';
-import { decodeIdentityPublic, encodeIdentityPublic } from './account.ts';
-import { decodeAppMessage } from './app-message.ts';
-import { applyMessage, type Effects } from './apply-message.ts';
-import { toHex } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { InboundError } from './errors.ts';
-import {
-  ACK_MAX_DIGESTS,
-  decodeFrame,
-  encodeFrame,
-  type Frame,
-  frameDigest,
-  type RejectReason,
-} from './frame.ts';
+import { decodeIdentityPublic, encodeIdentityPublic } from '../account/index.ts';
+import { InboundError, soon, toHex } from '../base/index.ts';
+import { prekeyLookup } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
 import {
   doneWaiting,
   GroupNotReadyError,
   groupAcked,
   keepWaiting,
   receiveGroupFrame,
-} from './group-inbox.ts';
-import { prekeyLookup } from './prekey-lookup.ts';
-import { SessionBatch } from './session-store.ts';
-import { soon } from './soon.ts';
-import { type ContactRecord, type MessageKey, StoreClosedError, type StoreTx } from './store.ts';
-import type { InboundFrame } from './transport.ts';
+} from '../groups/index.ts';
+import type { Effects } from '../messaging/index.ts';
+import {
+  type ContactRecord,
+  type InboundFrame,
+  type MessageKey,
+  StoreClosedError,
+  type StoreTx,
+} from '../ports/index.ts';
+import { SessionBatch } from '../sessions/index.ts';
+import {
+  ACK_MAX_DIGESTS,
+  decodeAppMessage,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  frameDigest,
+  type RejectReason,
+} from '../wire/index.ts';
+import { applyMessage } from './apply-message.ts';
 
 /** A frame that failed this many times is parked (D7). */
 export const MAX_PROCESSING_FAILURES = 3;
@@ -188,7 +192,7 @@ export class Inbox<Seen> {
       this.#drainScheduled = true;
       soon(() => this.#drain());
     }
-    // Incoming messages must be on disk before they are ACKed (D3). A batch of only ACK/REJECTs of
+    // Incoming messages must be on disk before they are ACKed (D5, which keeps D1). A batch of only ACK/REJECTs of
     // our own outbox need not be: if it is lost, the peer gets our frame again and ACKs again (D5).
     const durable = batch.some((q) => q.frame.type === 'msg' || q.frame.type === 'group');
     if (!durable) this.#lastAckDrainAt = this.#ctx.now();

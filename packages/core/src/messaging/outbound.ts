@@ -5,21 +5,27 @@
  * resends the very same bytes (D6).
  */
 import { encrypt } from '@parley/crypto';
+import { CoreError, InboundError } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import {
+  type ContactRecord,
+  FRAME_MAX_BYTES,
+  type MessageKey,
+  type MessageRecord,
+  type StoreTx,
+} from '../ports/index.ts';
+import { loadSession, type SessionBatch, saveSession } from '../sessions/index.ts';
+import { type StoredBody, sealBody } from '../views/index.ts';
 import {
   type AppBody,
   EPHEMERAL_KINDS,
   encodeAppMessage,
+  encodeFrame,
+  frameDigest,
+  newMessageId,
   VISIBLE_KINDS,
   validateBody,
-} from './app-message.ts';
-import { toHex } from './bytes.ts';
-import type { Ctx } from './context.ts';
-import { CoreError, InboundError } from './errors.ts';
-import { encodeFrame, frameDigest } from './frame.ts';
-import { loadSession, type SessionBatch, saveSession } from './session-store.ts';
-import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from './store.ts';
-import { FRAME_MAX_BYTES } from './transport.ts';
-import { type StoredBody, sealBody } from './views.ts';
+} from '../wire/index.ts';
 
 export interface Composed {
   /** The stored message, for visible kinds. */
@@ -27,25 +33,6 @@ export interface Composed {
   readonly frame: Uint8Array;
   readonly digest: string;
 }
-
-/**
- * A new message id: 16 bytes, the first 6 the time in ms (big-endian), the
- * other 10 random (80 bits: no collision in practice, even within one ms).
- * Time-ordered ids append to the end of the stores' (conversation, sender,
- * id) index instead of landing on a random page of it, which is what every
- * commit has to write back (only the recipient and we ever see an id, and
- * the message carries its sending time anyway).
- */
-export const newMessageId = (ctx: Ctx): string => {
-  const id = new Uint8Array(16);
-  let t = Math.max(0, Math.floor(ctx.now()));
-  for (let i = 5; i >= 0; i--) {
-    id[i] = t % 256;
-    t = Math.floor(t / 256);
-  }
-  id.set(ctx.random(10), 6);
-  return toHex(id);
-};
 
 /** Throws if the user must not send to this contact right now. */
 export function checkCanSend(contact: ContactRecord): void {

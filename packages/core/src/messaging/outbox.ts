@@ -24,9 +24,10 @@
  * written lazily, at most once per SENT_STATUS_FLUSH_MS, for all messages
  * written meanwhile (an ACK usually makes them "delivered" first).
  */
-import type { Ctx } from './context.ts';
-import { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS, retryDelayMs } from './retry.ts';
-import type { ContactRecord, MessageKey, OutboxRecord } from './store.ts';
+
+import { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS, retryDelayMs } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, MessageKey, OutboxRecord } from '../ports/index.ts';
 
 const keyId = (k: MessageKey): string => `${k.conversationId}/${k.sender}/${k.id}`;
 

@@ -1,11 +1,10 @@
 /** Local effects of the user's own edits, deletions and reads. */
 
-import type { AppBody } from './app-message.ts';
-import { READ_RECEIPT_MAX_TARGETS } from './app-message.ts';
-import { findContact } from './contacts.ts';
-import type { Ctx } from './context.ts';
-import type { ContactRecord, MessageKey, MessageRecord } from './store.ts';
-import { type MessageView, messageView, openBody, sealBody } from './views.ts';
+import { findContact } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, MessageKey, MessageRecord } from '../ports/index.ts';
+import { type MessageView, messageView, openBody, sealBody } from '../views/index.ts';
+import { type AppBody, READ_RECEIPT_MAX_TARGETS } from '../wire/index.ts';
 
 /** Marker in MessageRecord.error for a disappeared message kept as a tombstone (so no false gap shows). */
 export const EXPIRED_MARK = 'expired';

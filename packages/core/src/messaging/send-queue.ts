@@ -5,14 +5,14 @@
  * only after the commit that holds its message (D1).
  */
 
-import type { AppBody } from './app-message.ts';
-import { findContact } from './contacts.ts';
-import type { Ctx } from './context.ts';
+import { soon } from '../base/index.ts';
+import { findContact } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { MessageRecord } from '../ports/index.ts';
+import { SessionBatch } from '../sessions/index.ts';
+import { type MessageView, messageView } from '../views/index.ts';
+import type { AppBody } from '../wire/index.ts';
 import { compose } from './outbound.ts';
-import { SessionBatch } from './session-store.ts';
-import { soon } from './soon.ts';
-import type { MessageRecord } from './store.ts';
-import { type MessageView, messageView } from './views.ts';
 
 /** Most messages composed in one transaction (a request is never split, so one may go over). */
 export const SEND_QUEUE_BATCH_MAX = 512;

@@ -1,30 +1,52 @@
-/** The messenger's attachment methods (see attachments.ts for the transfer itself). */
+/** The messenger's attachment methods (see attachments/attachments.ts for the transfer itself). */
+
 import { decodeFileKey, fileChunkCount } from '@parley/crypto';
-import type { FileManifest } from './app-message.ts';
 import {
   blobName,
+  type Downloads,
   decryptFile,
   encryptFile,
+  type FileSource,
   openManifest,
+  progressOf,
+  type SendFileExtras,
   sanitizeFileName,
   sealManifest,
   updateAttachment,
-} from './attachments.ts';
-import type { BlobStore } from './blob-store.ts';
-import { toBase64Url } from './bytes.ts';
-import { findContact } from './contacts.ts';
-import type { Ctx } from './context.ts';
-import { type Downloads, progressOf } from './downloads.ts';
-import { CoreError } from './errors.ts';
-import type { Messenger } from './messenger.ts';
-import { checkCanSend, compose, newMessageId } from './outbound.ts';
-import type { AttachmentRecord, MessageRecord } from './store.ts';
-import { messageView, type StoredAttachment } from './views.ts';
+} from '../attachments/index.ts';
+import { CoreError, toBase64Url } from '../base/index.ts';
+import { findContact } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { checkCanSend, compose } from '../messaging/index.ts';
+import type { AttachmentRecord, BlobStore, MessageRecord } from '../ports/index.ts';
+import {
+  type AttachmentProgress,
+  type MessageView,
+  messageView,
+  type StoredAttachment,
+} from '../views/index.ts';
+import { type FileManifest, newMessageId } from '../wire/index.ts';
 
-type AttachmentMethods = Pick<
-  Messenger,
-  'sendFile' | 'downloadAttachment' | 'cancelAttachment' | 'attachment' | 'saveAttachment'
->;
+/** What the Messenger offers for files: sending, downloading, cancelling, reading. */
+export interface AttachmentMethods {
+  /** Encrypts and sends a file (read chunk by chunk); resolves once it is queued. */
+  sendFile(contact: string, source: FileSource, extras?: SendFileExtras): Promise<MessageView>;
+  /**
+   * Attachments are named by the contact of their conversation and their id: the sender chose the
+   * id, so another contact can name it too, and it is looked up only among `contact`'s files.
+   *
+   * Starts (or resumes) downloading an incoming attachment the user asked for.
+   */
+  downloadAttachment(contact: string, id: string): AttachmentProgress;
+  cancelAttachment(contact: string, id: string): AttachmentProgress;
+  attachment(contact: string, id: string): AttachmentProgress & { name: string; mime: string };
+  /** Decrypts a stored attachment into `sink`, chunk by chunk. */
+  saveAttachment(
+    contact: string,
+    id: string,
+    sink: (bytes: Uint8Array) => Promise<void>,
+  ): Promise<{ name: string; size: number }>;
+}
 
 export function attachmentMethods(
   ctx: Ctx,

@@ -8,18 +8,15 @@
  *   await messenger.sendText('bob', 'hello');
  */
 import type { Primitives, RandomSource } from '@parley/crypto';
-import { type Account, rotateSignedPrekeys } from './account.ts';
-import type { AppBody, MessageRef } from './app-message.ts';
+import { type Account, rotateSignedPrekeys } from '../account/index.ts';
 import {
   ATTACHMENT_MAX_BYTES_DEFAULT,
-  type AttachmentProgress,
   AUTO_DOWNLOAD_MAX_BYTES,
-  type FileSource,
-  type SendFileExtras,
+  Downloads,
   serveFile,
-} from './attachments.ts';
-import { type BlobStore, createMemoryBlobStore } from './blob-store.ts';
-import { type ChannelMethods, channelMethods, createChannels } from './channels.ts';
+} from '../attachments/index.ts';
+import { CoreError, Emitter } from '../base/index.ts';
+import { type ChannelMethods, channelMethods, createChannels } from '../channels/index.ts';
 import {
   acceptIdentityChange,
   acceptInvite,
@@ -32,32 +29,41 @@ import {
   receiveIntroduction,
   removeContact,
   renameContact,
-} from './contacts.ts';
-import type { Ctx, Limits, MessengerEvents, Settings } from './context.ts';
-import { Downloads } from './downloads.ts';
-import { CoreError } from './errors.ts';
-import { Emitter } from './events.ts';
-import { encodeFrame } from './frame.ts';
-import type { GroupPicture } from './group-picture.ts';
-import { GROUP_TOPIC_MIN_MEMBERS_DEFAULT } from './group-topic.ts';
-import type { GroupView } from './group-views.ts';
-import { createGroups } from './groups.ts';
-import { Inbox } from './inbox.ts';
-import { attachmentMethods } from './messenger-attachments.ts';
-import { compose } from './outbound.ts';
-import { OutboxPump } from './outbox.ts';
-import { applyOwnChange, EXPIRED_MARK, isExpiredTombstone, markConversationRead } from './own-changes.ts';
-import { SendQueue } from './send-queue.ts';
-import { SessionBatch } from './session-store.ts';
-import type { ContactRecord, ContactState, MessageKey, Store, StoreTx } from './store.ts';
-import type { AdmissionProtocol, Transport } from './transport.ts';
+} from '../contacts/index.ts';
+import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
+import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from '../groups/index.ts';
+import { Inbox } from '../inbound/index.ts';
+import {
+  applyOwnChange,
+  compose,
+  EXPIRED_MARK,
+  isExpiredTombstone,
+  markConversationRead,
+  OutboxPump,
+  SendQueue,
+} from '../messaging/index.ts';
+import {
+  type AdmissionProtocol,
+  type BlobStore,
+  type ContactRecord,
+  type ContactState,
+  createMemoryBlobStore,
+  type MessageKey,
+  type Store,
+  type StoreTx,
+  type Transport,
+} from '../ports/index.ts';
+import { SessionBatch } from '../sessions/index.ts';
 import {
   type ContactView,
   type ConversationView,
   contactView,
+  type GroupView,
   type MessageView,
   messageView,
-} from './views.ts';
+} from '../views/index.ts';
+import { type AppBody, encodeFrame, type MessageRef } from '../wire/index.ts';
+import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 
 /** Most messages `sendTexts` accepts in one call (one transaction). */
 export const SEND_BATCH_MAX = 1000;
@@ -96,7 +102,7 @@ export interface MessengerStatus {
   readonly parked: number;
 }
 
-export interface Messenger extends ChannelMethods {
+export interface Messenger extends ChannelMethods, AttachmentMethods {
   readonly events: Emitter<MessengerEvents>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -129,23 +135,6 @@ export interface Messenger extends ChannelMethods {
   setDisappearing(contact: string, ms: number | null): void;
   messages(contact: string, query?: { before?: number; limit?: number }): MessageView[];
 
-  /** Encrypts and sends a file (read chunk by chunk); resolves once it is queued. */
-  sendFile(contact: string, source: FileSource, extras?: SendFileExtras): Promise<MessageView>;
-  /**
-   * Attachments are named by the contact of their conversation and their id: the sender chose the
-   * id, so another contact can name it too, and it is looked up only among `contact`'s files.
-   *
-   * Starts (or resumes) downloading an incoming attachment the user asked for.
-   */
-  downloadAttachment(contact: string, id: string): AttachmentProgress;
-  cancelAttachment(contact: string, id: string): AttachmentProgress;
-  attachment(contact: string, id: string): AttachmentProgress & { name: string; mime: string };
-  /** Decrypts a stored attachment into `sink`, chunk by chunk. */
-  saveAttachment(
-    contact: string,
-    id: string,
-    sink: (bytes: Uint8Array) => Promise<void>,
-  ): Promise<{ name: string; size: number }>;
   message(contact: string, key: { sender: 'self' | 'peer'; id: string }): MessageView;
   conversations(): ConversationView[];
 
@@ -226,7 +215,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   };
   const groups = createGroups(ctx, {
     kick: (peer) => pump.kick(peer),
-    // c.addresses are only those the introducing admin could reach itself (address-scope.ts).
+    // c.addresses are only those the introducing admin could reach itself (contacts/address-scope.ts).
     introduced: (c) => {
       admit(c);
       events.emit('contact', { contact: viewOf(c), removed: false });
@@ -287,7 +276,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const channels = createChannels(ctx, {
     kick: (peer) => pump.kick(peer),
     otherQuery: (peer, request) => groups.answerQuery(peer, request),
-    isContact: (peer) => admitted.has(peer), // /parley/query admission (channels.ts admitsQueries)
+    isContact: (peer) => admitted.has(peer), // /parley/query admission (channels/channels.ts admitsQueries)
   });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));

@@ -11,7 +11,7 @@
  * half-done transaction.
  *
  * The store is deliberately dumb: it never interprets bytes. Secrets and
- * message bodies arrive already encrypted by core (see vault.ts); the store
+ * message bodies arrive already encrypted by core (see account/vault.ts); the store
  * sees opaque `Uint8Array`s. Records returned are copies: mutating them does
  * not change the store.
  */

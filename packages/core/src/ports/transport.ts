@@ -2,7 +2,7 @@
  * The Transport interface: what core needs from the network.
  *
  * core defines it; `@parley/net` implements it on libp2p and
- * `createMemoryNetwork()` (memory-transport.ts) implements it in memory for
+ * `createMemoryNetwork()` (testing/memory-transport.ts) implements it in memory for
  * tests. Both pass the same compliance suite (`@parley/core/testing`).
  *
  * Peers are named by their libp2p PeerId in its canonical string form

@@ -1,7 +1,7 @@
 /** Ratchet sessions at rest: serialized by @parley/crypto, sealed by the vault. */
 import { deserializeSession, type Session, serializeSession } from '@parley/crypto';
-import type { StoreTx } from './store.ts';
-import type { Vault } from './vault.ts';
+import type { Vault } from '../account/index.ts';
+import type { StoreTx } from '../ports/index.ts';
 
 const label = (contactId: string): string => `session:${contactId}`;
 

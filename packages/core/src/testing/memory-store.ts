@@ -1,5 +1,5 @@
 /**
- * An in-memory Store: the reference implementation of store.ts, used by
+ * An in-memory Store: the reference implementation of ports/store.ts, used by
  * core's tests and anywhere persistence is not wanted. It passes the same
  * compliance suite as `@parley/store` (SQLite), so behaviour — including
  * orderings the interface leaves open — matches it exactly.
@@ -33,7 +33,7 @@ import {
   StoreConflictError,
   type StoreTx,
   type TakenOutboxRecord,
-} from './store.ts';
+} from '../ports/index.ts';
 
 const DEFAULT_MESSAGE_LIMIT = 50;
 

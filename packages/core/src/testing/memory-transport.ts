@@ -25,7 +25,7 @@ import {
   type TopicAdmission,
   type Transport,
   TransportError,
-} from './transport.ts';
+} from '../ports/index.ts';
 
 /** Frames a sender may have in flight to one peer before `send()` waits. */
 export const MEMORY_SEND_QUEUE_MAX_FRAMES = 256;

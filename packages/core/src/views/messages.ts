@@ -3,11 +3,18 @@
  * and messages, for the daemon's API and the UI. Bodies are decrypted here
  * (the store only holds sealed bodies).
  */
-import type { MessageRef } from './app-message.ts';
-import { fromUtf8, utf8 } from './bytes.ts';
-import type { ContactRecord, MessageKey, MessageRecord, MessageStatus, StoreTx } from './store.ts';
-import type { ConnectionKind } from './transport.ts';
-import type { Vault } from './vault.ts';
+
+import type { Vault } from '../account/index.ts';
+import { fromUtf8, utf8 } from '../base/index.ts';
+import type {
+  ConnectionKind,
+  ContactRecord,
+  MessageKey,
+  MessageRecord,
+  MessageStatus,
+  StoreTx,
+} from '../ports/index.ts';
+import type { MessageRef } from '../wire/index.ts';
 
 export interface ContactView {
   readonly id: string;

@@ -11,8 +11,36 @@
  *   sentAt   u64  sender's clock, epoch ms (< 2^53)
  *   body     UTF-8 JSON object, shape fixed per kind, validated strictly
  */
-import { concat, fromBase64Url, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.ts';
-import { InboundError } from './errors.ts';
+import type { RandomSource } from '@parley/crypto';
+import {
+  concat,
+  fromBase64Url,
+  fromHex,
+  fromUtf8,
+  InboundError,
+  toBase64Url,
+  toHex,
+  utf8,
+} from '../base/index.ts';
+
+/**
+ * A new message id: 16 bytes, the first 6 the time in ms (big-endian), the
+ * other 10 random (80 bits: no collision in practice, even within one ms).
+ * Time-ordered ids append to the end of the stores' (conversation, sender,
+ * id) index instead of landing on a random page of it, which is what every
+ * commit has to write back (only the recipient and we ever see an id, and
+ * the message carries its sending time anyway).
+ */
+export const newMessageId = (ctx: { readonly now: () => number; readonly random: RandomSource }): string => {
+  const id = new Uint8Array(16);
+  let t = Math.max(0, Math.floor(ctx.now()));
+  for (let i = 5; i >= 0; i--) {
+    id[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  id.set(ctx.random(10), 6);
+  return toHex(id);
+};
 
 export const APP_MESSAGE_VERSION = 1;
 /** Maximum UTF-8 size of a text message; keeps every frame far below FRAME_MAX_BYTES. */
@@ -47,9 +75,9 @@ export type AppBody =
   | { readonly kind: 'profile'; readonly name: string; readonly card: Uint8Array }
   | { readonly kind: 'welcome'; readonly name: string }
   | ({ readonly kind: 'attachment' } & FileManifest)
-  /** Group control and sender-key distribution (groups.ts defines the payload). */
+  /** Group control and sender-key distribution (groups/groups.ts defines the payload). */
   | { readonly kind: 'group'; readonly payload: Uint8Array }
-  /** Channel control, e.g. a private channel's key for an approved follower (channels.ts). */
+  /** Channel control, e.g. a private channel's key for an approved follower (channels/channels.ts). */
   | { readonly kind: 'channel'; readonly payload: Uint8Array };
 
 /** What a receiver needs to fetch, check and show an attachment (the `attachment` kind). */

@@ -17,8 +17,7 @@
  * transport already authenticates and encrypts them (Noise) to the peer.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, fromHex, toHex } from './bytes.ts';
-import { InboundError } from './errors.ts';
+import { concat, fromHex, InboundError, toHex } from '../base/index.ts';
 
 export const FRAME_VERSION = 1;
 export const DIGEST_BYTES = 16;

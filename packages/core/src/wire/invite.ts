@@ -18,8 +18,7 @@
  * The inviter checks the token (by its SHA-256, against stored invites)
  * before parsing anything else.
  */
-import { concat, fromBase64Url, toBase64Url } from './bytes.ts';
-import { CoreError } from './errors.ts';
+import { CoreError, concat, fromBase64Url, toBase64Url } from '../base/index.ts';
 
 export const INVITE_SCHEME = 'parley://invite/';
 export const INVITE_VERSION = 1;

@@ -1,0 +1,21 @@
+/**
+ * The account (identity, prekeys, display name) and the vault that seals everything at rest.
+ * Imports base, ports and wire.
+ */
+export {
+  type Account,
+  type AccountInfo,
+  accountProtection,
+  checkDisplayName,
+  createAccount,
+  currentSignedPrekey,
+  DISPLAY_NAME_MAX_CHARS,
+  decodeIdentityPublic,
+  encodeIdentityPublic,
+  hasAccount,
+  loadPrekey,
+  newOneTimePrekey,
+  rotateSignedPrekeys,
+  unlockAccount,
+} from './account.ts';
+export { SCRYPT_PARAMS, type Vault, type VaultSecret } from './vault.ts';

@@ -1,0 +1,20 @@
+/**
+ * Attachments: encrypting, storing, offering and downloading files. Imports base … messaging;
+ * never groups or channels.
+ */
+export {
+  ATTACHMENT_MAX_BYTES_DEFAULT,
+  AUTO_DOWNLOAD_MAX_BYTES,
+  blobName,
+  decryptFile,
+  encryptFile,
+  type FileSource,
+  openManifest,
+  type SendFileExtras,
+  sanitizeFileName,
+  sealManifest,
+  serveFile,
+  updateAttachment,
+} from './attachments.ts';
+export { Downloads, progressOf } from './downloads.ts';
+export { receiveAttachment } from './receive.ts';

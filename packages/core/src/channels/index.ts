@@ -1,0 +1,7 @@
+/**
+ * Channels: signed descriptors, publishers, posts over a topic. Imports base … messaging;
+ * never attachments or groups.
+ */
+export { applyChannelControl } from './apply.ts';
+export { CHANNEL_SYNC_INTERVAL_MS, type ChannelMethods, channelMethods, createChannels } from './channels.ts';
+export { CHANNEL_LINK_SCHEME, POST_TEXT_MAX_BYTES } from './codec.ts';

@@ -1,0 +1,22 @@
+/**
+ * Contacts: invites, introductions, prekey lookup, address scope. Imports base … sessions.
+ */
+export { vouchedAddresses } from './address-scope.ts';
+export {
+  acceptIdentityChange,
+  acceptInvite,
+  addContact,
+  contactSafetyNumber,
+  createInvite,
+  findContact,
+  INVITE_DEFAULT_TTL_MS,
+  type Invite,
+  type InviteOptions,
+  markVerified,
+  ownCard,
+  REUSABLE_INVITE_DEFAULT_TTL_MS,
+  receiveIntroduction,
+  removeContact,
+  renameContact,
+} from './contacts.ts';
+export { prekeyLookup } from './prekey-lookup.ts';

@@ -1,0 +1,15 @@
+/**
+ * Groups (docs/GROUPS.md): state, sender keys, invitations, fan-out and gossipsub topics.
+ * Imports base … messaging; never attachments or channels.
+ */
+export { applyGroupControl } from './apply.ts';
+export { GROUP_MAX_MEMBERS, GroupNotReadyError } from './codec.ts';
+export { createGroups } from './groups.ts';
+export { doneWaiting, GROUP_WAIT_MAX_MS, groupAcked, keepWaiting, receiveGroupFrame } from './inbox.ts';
+export {
+  GROUP_PICTURE_MAX_BYTES,
+  type GroupPicture,
+  type GroupPictureType,
+  sniffPicture,
+} from './picture.ts';
+export { GROUP_TOPIC_MIN_MEMBERS_DEFAULT, groupTopic } from './topic.ts';

@@ -1,0 +1,5 @@
+/**
+ * In-memory Store and Transport for tests and benchmarks (`@parley/core/testing`). Imports ports.
+ */
+export { createMemoryStore } from './memory-store.ts';
+export { createMemoryNetwork, type MemoryNetwork } from './memory-transport.ts';

@@ -1,0 +1,21 @@
+/**
+ * What the messenger shows: plain JSON-able views (contacts, messages, groups, channels,
+ * attachments), and message bodies sealed at rest. Imports base … account.
+ */
+export type { AttachmentProgress } from './attachments.ts';
+export type { ChannelEvent, ChannelRole, ChannelStatus, ChannelView } from './channels.ts';
+export type { GroupMemberView, GroupRole, GroupStatus, GroupView } from './groups.ts';
+export {
+  type AttachmentView,
+  type ContactView,
+  type ConversationView,
+  contactView,
+  type MessageView,
+  messageView,
+  openBody,
+  type ReactionView,
+  type ReceiptView,
+  type StoredAttachment,
+  type StoredBody,
+  sealBody,
+} from './messages.ts';
