@@ -39,13 +39,3 @@ export function acquireLock(path: string, dir: string): () => void {
     `could not take the daemon lock ${path}; remove it if no daemon is running`,
   );
 }
-
-/** The pid in the lock file if that process is alive. */
-export function runningDaemonPid(path: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,12 +1,9 @@
-/** Small byte helpers for core's codecs (no Node Buffer: core runs in browsers too). */
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-export const utf8 = (text: string): Uint8Array => encoder.encode(text);
-
-/** Decodes strict UTF-8; throws TypeError on invalid input. */
-export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes);
+/**
+ * Byte helpers for core's codecs (no Node Buffer: core runs in browsers too). UTF-8 and
+ * constant-time equality are crypto's own (one implementation); hex here is core's stricter
+ * parser (lowercase only, as core writes ids) with a table encoder, base64url is core's.
+ */
+export { equalBytes, fromUtf8, utf8 } from '@parley/crypto';
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
@@ -79,12 +76,4 @@ export function concat(...parts: readonly Uint8Array[]): Uint8Array {
     offset += p.length;
   }
   return out;
-}
-
-/** Constant-time equality for secrets of equal public length. */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
 }

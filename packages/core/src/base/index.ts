@@ -1,5 +1,6 @@
 /**
- * The base of core: named errors, the event emitter, timing (retry, soon), bytes and redaction.
+ * The base of core: named errors, the event emitter, timing (retry, soon), bytes, redaction and
+ * an unbiased shuffle.
  * Imports nothing of core.
  */
 export { concat, equalBytes, fromBase64Url, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.ts';
@@ -7,4 +8,5 @@ export { CoreError, type CoreErrorCode, InboundError } from './errors.ts';
 export { Emitter } from './events.ts';
 export { redact } from './redact.ts';
 export { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS, retryDelayMs } from './retry.ts';
+export { type RandomBytes, shuffled, uniformInt } from './shuffle.ts';
 export { soon } from './soon.ts';

@@ -8,7 +8,7 @@
  * hands to approved followers through the pairwise sessions and rotates when
  * one is removed.
  */
-import { CoreError, fromBase64Url, toHex } from '../base/index.ts';
+import { CoreError, fromBase64Url, shuffled, toHex } from '../base/index.ts';
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { compose } from '../messaging/index.ts';
@@ -382,7 +382,7 @@ export function createChannels(
       const at = a.lastIndexOf('/p2p/');
       return at >= 0 ? [a.slice(at + 5)] : [];
     });
-    const learnt = [...l.state.peers].sort(() => Math.random() - 0.5);
+    const learnt = shuffled([...l.state.peers], ctx.random);
     const all = [l.descriptor.ownerPeerId, ...first, ...learnt, ...fromAddresses];
     return [...new Set(all)].filter((x) => x !== self);
   };
@@ -638,7 +638,7 @@ export function createChannels(
           nextSeq: 1,
           followers: [],
           requests: [],
-          status: descriptor.isPrivate ? (existing ? 'requested' : 'requested') : 'following',
+          status: descriptor.isPrivate ? 'requested' : 'following',
           peers: existing?.peers ?? [],
         };
         saveChannel(ctx, tx, state);

@@ -12,6 +12,7 @@
  * GROUP_SYNC_INTERVAL_MS (a lost last message has no successor to reveal it).
  */
 
+import { shuffled } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Effects } from '../messaging/index.ts';
 import type { MessageKey } from '../ports/index.ts';
@@ -118,10 +119,10 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
 
   const members = (g: StoredGroup): string[] => {
     const all = g.state.members.map((m) => m.peerId).filter((p) => p !== me);
-    const shuffled = all.sort(() => Math.random() - 0.5); // spreads the load over the group
+    const order = shuffled(all, ctx.random); // spreads the load over the group
     return [
-      ...shuffled.filter((p) => transport.isConnected(p)),
-      ...shuffled.filter((p) => !transport.isConnected(p)),
+      ...order.filter((p) => transport.isConnected(p)),
+      ...order.filter((p) => !transport.isConnected(p)),
     ];
   };
 

@@ -550,7 +550,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       const g = groups.resolve(name);
       if (g) return groups.react(g, target, emoji);
       send(name, { kind: 'reaction', target, emoji });
-      const { contact } = { contact: withContact(name, (c) => c) };
+      const contact = withContact(name, (c) => c);
       const key = {
         conversationId: contact.id,
         sender: target.mine ? 'self' : contact.peerId,
