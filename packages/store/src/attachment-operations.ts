@@ -1,5 +1,5 @@
 /** Attachment records (schema V2). */
-import type { AttachmentDirection, AttachmentRecord, AttachmentState, StoreTx } from '@parley/core';
+import type { AttachmentDirection, AttachmentRecord, AttachmentState, AttachmentsTx } from '@parley/core';
 import { blob, num, type Row, text, textOrNull } from './rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -24,13 +24,7 @@ const toAttachment = (r: Row): AttachmentRecord => ({
 
 const ORDER = 'ORDER BY created_at, direction, peer_id, id';
 
-type AttachmentOps =
-  | 'putAttachment'
-  | 'getAttachment'
-  | 'findAttachments'
-  | 'listAttachments'
-  | 'deleteAttachment';
-export function attachmentOperations(s: Statements): Pick<StoreTx, AttachmentOps> {
+export function attachmentOperations(s: Statements): AttachmentsTx {
   return {
     putAttachment: (a) => {
       s.run(

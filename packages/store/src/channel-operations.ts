@@ -1,4 +1,4 @@
-import type { ChannelPostRecord, ChannelRecord, MessageQuery, StoreTx } from '@parley/core';
+import type { ChannelPostRecord, ChannelRecord, ChannelsTx, MessageQuery } from '@parley/core';
 import { checkLimit, pageBySortKey } from './paging.ts';
 import { blob, num, type Row, text } from './rows.ts';
 import type { Statements } from './statements.ts';
@@ -19,19 +19,7 @@ const toPost = (r: Row): ChannelPostRecord => ({
   post: blob(r.post),
 });
 
-type ChannelOps =
-  | 'putChannel'
-  | 'getChannel'
-  | 'listChannels'
-  | 'deleteChannel'
-  | 'putPost'
-  | 'getPost'
-  | 'listPosts'
-  | 'listPostsAfter'
-  | 'maxPostSeq'
-  | 'countPosts';
-
-export function channelOperations(s: Statements): Pick<StoreTx, ChannelOps> {
+export function channelOperations(s: Statements): ChannelsTx {
   return {
     putChannel: (c) =>
       void s.run(

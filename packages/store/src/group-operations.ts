@@ -1,5 +1,5 @@
 /** Groups, members' sender keys and per-member receipts (schema V4); large groups' message log (V6). */
-import type { GroupLogRecord, GroupRecord, ReceiptRecord, StoreTx } from '@parley/core';
+import type { GroupLogRecord, GroupRecord, GroupsTx, ReceiptRecord } from '@parley/core';
 import { blob, num, type Row, text } from './rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -19,21 +19,6 @@ const toReceipt = (r: Row): ReceiptRecord => ({
   at: num(r.at),
 });
 
-type GroupOps =
-  | 'putGroup'
-  | 'getGroup'
-  | 'listGroups'
-  | 'deleteGroup'
-  | 'putSenderKey'
-  | 'getSenderKey'
-  | 'deleteSenderKey'
-  | 'putReceipt'
-  | 'listReceipts'
-  | 'putGroupLog'
-  | 'listGroupLog'
-  | 'pruneGroupLog'
-  | 'deleteGroupLog';
-
 const toLog = (r: Row): GroupLogRecord => ({
   groupId: text(r.group_id),
   sender: text(r.sender),
@@ -43,7 +28,7 @@ const toLog = (r: Row): GroupLogRecord => ({
   message: blob(r.message),
 });
 
-export function groupOperations(s: Statements): Pick<StoreTx, GroupOps> {
+export function groupOperations(s: Statements): GroupsTx {
   return {
     putGroup: (g) =>
       void s.run(

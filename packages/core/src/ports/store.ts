@@ -259,13 +259,28 @@ export interface ReceiptRecord extends MessageKey {
   readonly at: number;
 }
 
-/** The operations available inside a transaction. */
-export interface StoreTx {
+/**
+ * The operations available inside a transaction, in named parts (one per feature that owns the
+ * records), joined in StoreTx below.
+ */
+
+/** Account-level key/value and prekeys: account/. */
+export interface AccountTx {
   // Account-level key/value (identity, settings, counters).
   getMeta(key: string): Uint8Array | undefined;
   setMeta(key: string, value: Uint8Array): void;
   deleteMeta(key: string): void;
 
+  // Prekeys.
+  putPrekey(prekey: PrekeyRecord): void;
+  getPrekey(kind: PrekeyKind, id: number): PrekeyRecord | undefined;
+  deletePrekey(kind: PrekeyKind, id: number): void;
+  /** Ids and creation times, ascending by id. */
+  listPrekeys(kind: PrekeyKind): Array<{ readonly id: number; readonly createdAt: number }>;
+}
+
+/** Contacts and the invites that make them: contacts/. */
+export interface ContactsTx {
   // Contacts. putContact inserts or replaces by id; throws StoreConflictError
   // if another contact already has the same peerId or (case-insensitive) name.
   putContact(contact: ContactRecord): void;
@@ -276,24 +291,23 @@ export interface StoreTx {
   /** Deletes the contact and its session; messages and conversation stay unless deleted separately. */
   deleteContact(id: string): void;
 
-  // Ratchet sessions, one per contact, encrypted at rest by core.
-  getSession(contactId: string): Uint8Array | undefined;
-  putSession(contactId: string, state: Uint8Array): void;
-  deleteSession(contactId: string): void;
-
-  // Prekeys.
-  putPrekey(prekey: PrekeyRecord): void;
-  getPrekey(kind: PrekeyKind, id: number): PrekeyRecord | undefined;
-  deletePrekey(kind: PrekeyKind, id: number): void;
-  /** Ids and creation times, ascending by id. */
-  listPrekeys(kind: PrekeyKind): Array<{ readonly id: number; readonly createdAt: number }>;
-
   // Invites.
   putInvite(invite: InviteRecord): void;
   getInvite(tokenHash: string): InviteRecord | undefined;
   deleteInvite(tokenHash: string): void;
   listInvites(): InviteRecord[];
+}
 
+/** Ratchet sessions, one per contact: sessions/. */
+export interface SessionsTx {
+  // Ratchet sessions, one per contact, encrypted at rest by core.
+  getSession(contactId: string): Uint8Array | undefined;
+  putSession(contactId: string, state: Uint8Array): void;
+  deleteSession(contactId: string): void;
+}
+
+/** Conversations, messages and reactions: messaging/, inbound/. */
+export interface MessagesTx {
   // Conversations.
   putConversation(conversation: ConversationRecord): void;
   getConversation(id: string): ConversationRecord | undefined;
@@ -339,7 +353,10 @@ export interface StoreTx {
   putReaction(reaction: ReactionRecord): void;
   deleteReaction(conversationId: string, targetSender: string, targetId: string, reactor: string): void;
   listReactions(conversationId: string, targetSender: string, targetId: string): ReactionRecord[];
+}
 
+/** The outbox: messaging/ (DESIGN.md §5.3 D1, D6). */
+export interface OutboxTx {
   // Outbox (D1, D6).
   enqueueOutbox(record: NewOutboxRecord): number;
   /** Ascending by seq; all peers when peerId is undefined; only seq > afterSeq when given. */
@@ -352,7 +369,10 @@ export interface StoreTx {
   updateOutbox(seq: number, patch: Pick<OutboxRecord, 'attempts' | 'nextAttemptAt' | 'lastError'>): void;
   deleteOutbox(seq: number): void;
   countOutbox(peerId?: string): number;
+}
 
+/** Attachment records: attachments/. */
+export interface AttachmentsTx {
   // Attachments (the encrypted bytes live outside the store, in core's BlobStore).
   /** Inserts or replaces by (direction, peerId, id). */
   putAttachment(record: AttachmentRecord): void;
@@ -366,7 +386,10 @@ export interface StoreTx {
   /** All attachments, or those in `state`, by createdAt. */
   listAttachments(state?: AttachmentState): AttachmentRecord[];
   deleteAttachment(direction: AttachmentDirection, peerId: string, id: string): void;
+}
 
+/** Groups, sender keys, the catch-up log and receipts: groups/. */
+export interface GroupsTx {
   // Groups and their members' sender keys (sealed by core).
   putGroup(group: GroupRecord): void;
   getGroup(id: string): GroupRecord | undefined;
@@ -392,7 +415,10 @@ export interface StoreTx {
   putReceipt(receipt: ReceiptRecord): void;
   /** By peerId. */
   listReceipts(key: MessageKey): ReceiptRecord[];
+}
 
+/** Channels and their posts: channels/. */
+export interface ChannelsTx {
   // Channels and their posts (sealed by core). deleteChannel deletes its posts too.
   putChannel(channel: ChannelRecord): void;
   getChannel(id: string): ChannelRecord | undefined;
@@ -408,7 +434,10 @@ export interface StoreTx {
   /** The highest seq stored for this publisher, 0 if none. */
   maxPostSeq(channelId: string, publisher: string): number;
   countPosts(channelId: string): number;
+}
 
+/** Inbox bookkeeping: inbound/ (D2, D5, D7). */
+export interface InboxTx {
   // Inbox bookkeeping (D2, D5, D7).
   /** Whether a frame with this digest from this peer was already processed. */
   hasReceived(peerId: string, digest: string): boolean;
@@ -422,6 +451,21 @@ export interface StoreTx {
   listParked(): ParkedRecord[];
   deleteParked(peerId: string, digest: string): void;
 }
+
+/**
+ * The operations available inside a transaction: the named parts above, defined once here. Both stores
+ * implement every part; code that needs only some can ask for those (e.g. `OutboxTx`).
+ */
+export interface StoreTx
+  extends AccountTx,
+    ContactsTx,
+    SessionsTx,
+    MessagesTx,
+    OutboxTx,
+    AttachmentsTx,
+    GroupsTx,
+    ChannelsTx,
+    InboxTx {}
 
 export interface TransactionOptions {
   /**
