@@ -12,10 +12,7 @@ import type {
 import type { TransportLimits } from './limits.ts';
 import type { ParleyLibp2p } from './node.ts';
 
-export const MSG_PROTOCOL = '/parley/msg/1.0.0';
-export const INTRO_PROTOCOL = '/parley/intro/1.0.0';
-export const FILE_PROTOCOL = '/parley/file/1.0.0';
-export const QUERY_PROTOCOL = '/parley/query/1.0.0';
+export { FILE_PROTOCOL, INTRO_PROTOCOL, MSG_PROTOCOL, QUERY_PROTOCOL } from './protocols.ts';
 
 export interface TransportContext {
   readonly node: ParleyLibp2p;

@@ -38,8 +38,6 @@ import { uPnPNAT } from '@libp2p/upnp-nat';
 import { webSockets } from '@libp2p/websockets';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { type ConnectionGate, type ConnectionGateParts, createConnectionGate } from './connection-gate.ts';
-import { INTRO_PROTOCOL, QUERY_PROTOCOL } from './context.ts';
-import { type PunchDialer, punchDialer } from './hole-punch.ts';
 import {
   DIAL_TIMEOUT_MS,
   INBOUND_CONNECTIONS_PER_IP_PER_SECOND,
@@ -63,7 +61,9 @@ import {
   YAMUX_MAX_STREAM_WINDOW_BYTES,
   YAMUX_MAX_STREAMS_PER_CONNECTION,
 } from './limits.ts';
+import { INTRO_PROTOCOL, QUERY_PROTOCOL } from './protocols.ts';
 import { guardedGossipsub } from './pubsub-guard.ts';
+import { type PunchDialer, punchDialer } from './punch-dialer.ts';
 import { type AddressView, addressView, quicFirstAddressSorter } from './reachability.ts';
 
 /** Parley's private Kademlia protocol id (libp2p kad-dht spec with a custom protocol id). */
