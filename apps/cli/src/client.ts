@@ -4,6 +4,7 @@
  * client commands start fast.
  */
 import { readFileSync } from 'node:fs';
+import { createClient, RpcError, TransportError } from '@parley/client/http';
 import WebSocket from 'ws';
 import { CliError, exitCodeFor } from './cli-error.ts';
 import { EXIT_UNAVAILABLE } from './exit-codes.ts';
@@ -37,6 +38,16 @@ export function daemonAddress(home: HomePaths): DaemonAddress {
   }
 }
 
+/** @parley/client's errors as the CLI's own, with their exit codes. */
+function cliError(error: unknown, home: HomePaths): unknown {
+  if (error instanceof RpcError) return new CliError(error.code, error.message, exitCodeFor(error.code));
+  if (!(error instanceof TransportError)) return error;
+  if (error.code === 'unreachable') return notRunning(home);
+  if (error.code === 'unauthorized')
+    return new CliError('unauthorized', 'the daemon refused our token; restart the daemon');
+  return new CliError('error', error.message);
+}
+
 export interface Client {
   call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T>;
   /** Opens the event stream; resolves once subscribed. */
@@ -46,30 +57,14 @@ export interface Client {
 export function connect(home: HomePaths): Client {
   const address = daemonAddress(home);
   const base = `127.0.0.1:${address.port}`;
-  let nextId = 1;
+  const api = createClient({ port: address.port, token: address.token });
   return {
     async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-      let response: Response;
       try {
-        response = await fetch(`http://${base}/rpc`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${address.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
-        });
-      } catch {
-        throw notRunning(home);
+        return (await api.request(method, params)) as T;
+      } catch (error) {
+        throw cliError(error, home);
       }
-      if (response.status === 401)
-        throw new CliError('unauthorized', 'the daemon refused our token; restart the daemon');
-      const body = (await response.json()) as {
-        result?: T;
-        error?: { message: string; data?: { code?: string } };
-      };
-      if (body.error) {
-        const code = body.error.data?.code ?? 'error';
-        throw new CliError(code, body.error.message, exitCodeFor(code));
-      }
-      return body.result as T;
     },
     events(onEvent) {
       const ws = new WebSocket(`ws://${base}/events`, {

@@ -3,6 +3,14 @@
  * /events, same origin, authenticated by the HttpOnly session cookie the
  * daemon set when it redeemed our one-time ticket.
  */
+import {
+  RpcError as ApiError,
+  createClient,
+  type MethodName,
+  type ParamsArgs,
+  type ResultOf,
+  TransportError,
+} from '@parley/client';
 import type { DaemonConfig, MessageView, ParleyEvent } from './types.ts';
 
 export class RpcError extends Error {
@@ -13,34 +21,44 @@ export class RpcError extends Error {
   }
 }
 
-let nextId = 1;
+const api = createClient({
+  url: '/rpc',
+  // The session cookie is the credential: same origin only.
+  fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }),
+});
 
-export async function rpc<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-  let res: Response;
+/** @parley/client's errors in the words this app shows. */
+function appError(error: unknown): unknown {
+  if (error instanceof ApiError) return new RpcError(error.code, error.message);
+  if (!(error instanceof TransportError)) return error;
+  if (error.code === 'unreachable')
+    return new RpcError('offline', 'The Parley daemon is not reachable. Is it still running?');
+  if (error.code === 'unauthorized') return new RpcError('unauthorized', 'This window has no valid session.');
+  return new RpcError('http', `The daemon answered HTTP ${error.status ?? '?'}.`);
+}
+
+/** Calls a method, typed by the API schema (@parley/client). */
+export async function call<M extends MethodName>(method: M, ...params: ParamsArgs<M>): Promise<ResultOf<M>> {
   try {
-    res = await fetch('/rpc', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }),
-    });
-  } catch {
-    throw new RpcError('offline', 'The Parley daemon is not reachable. Is it still running?');
+    return await api.call(method, ...params);
+  } catch (error) {
+    throw appError(error);
   }
-  if (res.status === 401) throw new RpcError('unauthorized', 'This window has no valid session.');
-  if (!res.ok) throw new RpcError('http', `The daemon answered HTTP ${res.status}.`);
-  const body = (await res.json()) as {
-    result?: T;
-    error?: { message: string; data?: { code?: string } };
-  };
-  if (body.error) throw new RpcError(body.error.data?.code ?? 'error', body.error.message);
-  return body.result as T;
+}
+
+/** Calls a method chosen at run time; the caller names the result type. */
+export async function rpc<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return (await api.request(method, params)) as T;
+  } catch (error) {
+    throw appError(error);
+  }
 }
 
 /** Reacts to a message (emoji '' removes ours) and returns the message as it now stands. */
 export async function reactTo(conversation: string, m: MessageView, emoji: string): Promise<MessageView> {
-  await rpc('messages.react', { contact: conversation, id: m.id, mine: m.direction === 'out', emoji });
-  return rpc<MessageView>('messages.get', {
+  await call('messages.react', { contact: conversation, id: m.id, mine: m.direction === 'out', emoji });
+  return call('messages.get', {
     contact: conversation,
     id: m.id,
     sender: m.direction === 'out' ? 'self' : 'peer',

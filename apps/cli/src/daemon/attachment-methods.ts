@@ -2,8 +2,9 @@
 import { constants } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
+import { METHOD_NAMES, METHODS } from '@parley/client';
 import { CoreError, type Messenger, sanitizeFileName } from '@parley/core';
-import type { Method } from './rpc-methods.ts';
+import { handlers, type Method } from './rpc-methods.ts';
 
 const MIME_BY_EXTENSION: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -28,14 +29,6 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 export const mimeOf = (path: string): string =>
   MIME_BY_EXTENSION[extname(path).toLowerCase()] ?? 'application/octet-stream';
 
-const bad = (message: string): CoreError => new CoreError('bad-input', message);
-
-function param(p: Record<string, unknown>, key: string): string {
-  const v = p[key];
-  if (typeof v !== 'string' || v.length === 0) throw bad(`"${key}" must be a non-empty string`);
-  return v;
-}
-
 export async function sendFileFromPath(
   messenger: Messenger,
   contact: string,
@@ -43,7 +36,7 @@ export async function sendFileFromPath(
   extras: { caption?: string; mime?: string; name?: string },
 ) {
   const info = await stat(path).catch(() => undefined);
-  if (!info?.isFile()) throw bad(`${path} is not a readable file`);
+  if (!info?.isFile()) throw new CoreError('bad-input', `${path} is not a readable file`);
   const handle = await open(path, 'r');
   try {
     return await messenger.sendFile(
@@ -97,29 +90,26 @@ export async function saveToPath(
 }
 
 /**
- * The methods that read or write a file by its path. Only token callers (the CLI, scripts) may
- * use them; browser sessions are refused (rpc-methods.ts). Every new method that takes a path
- * belongs here.
+ * The methods that read or write a file by its path: those the schema (@parley/client) marks
+ * `tokenOnly`. Only token callers (the CLI, scripts) may use them; browser sessions are refused
+ * (rpc-methods.ts). Every new method that takes a path must be marked so.
  */
-export const PATH_METHODS: ReadonlySet<string> = new Set(['messages.sendFile', 'attachments.save']);
+export const PATH_METHODS: ReadonlySet<string> = new Set(
+  METHOD_NAMES.filter((m) => 'tokenOnly' in METHODS[m]),
+);
 
 export function attachmentMethods(messenger: Messenger): Record<string, Method> {
-  return {
+  return handlers({
     'messages.sendFile': (p) =>
-      sendFileFromPath(messenger, param(p, 'contact'), param(p, 'path'), {
-        ...(typeof p.caption === 'string' ? { caption: p.caption } : {}),
-        ...(typeof p.mime === 'string' ? { mime: p.mime } : {}),
+      sendFileFromPath(messenger, p.contact, p.path, {
+        ...(p.caption === undefined ? {} : { caption: p.caption }),
+        ...(p.mime === undefined ? {} : { mime: p.mime }),
       }),
     // An attachment id is looked up only in its conversation (`contact`): any contact can name any id.
-    'attachments.get': (p) => messenger.attachment(param(p, 'contact'), param(p, 'id')),
-    'attachments.download': (p) => messenger.downloadAttachment(param(p, 'contact'), param(p, 'id')),
-    'attachments.cancel': (p) => messenger.cancelAttachment(param(p, 'contact'), param(p, 'id')),
+    'attachments.get': (p) => messenger.attachment(p.contact, p.id),
+    'attachments.download': (p) => messenger.downloadAttachment(p.contact, p.id),
+    'attachments.cancel': (p) => messenger.cancelAttachment(p.contact, p.id),
     'attachments.save': (p) =>
-      saveToPath(
-        messenger,
-        { contact: param(p, 'contact'), id: param(p, 'id') },
-        param(p, 'path'),
-        p.overwrite === true,
-      ),
-  };
+      saveToPath(messenger, { contact: p.contact, id: p.id }, p.path, p.overwrite === true),
+  });
 }

@@ -1,13 +1,27 @@
 /**
  * The JSON-RPC methods of the local API (docs/API.md), a thin layer over
- * core's Messenger: validate params, call, return JSON.
+ * core's Messenger: the params arrive checked against @parley/client's schema
+ * (rpcDispatcher), each method calls the Messenger and returns JSON.
  */
+import { type CheckedParams, checkParams, isMethodName, type MethodName } from '@parley/client';
+import { openRpcDocument } from '@parley/client/openrpc';
 import { CoreError, type Messenger } from '@parley/core';
+import { VERSION } from '../version.ts';
 import type { Caller } from './api-guard.ts';
 import { RpcFailure } from './api-server.ts';
 
 type Params = Record<string, unknown>;
 export type Method = (p: Params) => unknown;
+
+/** A table of methods, each given its params as the schema's output type. */
+export type Handlers<K extends MethodName> = { readonly [M in K]: (p: CheckedParams<M>) => unknown };
+
+/**
+ * Forgets each handler's param type so the table can be looked up by name. Sound because
+ * rpcDispatcher calls a handler only with what `validate` returned for that same method.
+ */
+export const handlers = <K extends MethodName>(table: Handlers<K>): Record<string, Method> =>
+  table as unknown as Record<string, Method>;
 
 /** Own-property lookup (never Object.prototype's members). */
 export const own =
@@ -25,35 +39,19 @@ export interface DaemonInfo {
   readonly reachability?: () => unknown;
 }
 
-const bad = (message: string): RpcFailure =>
+/** The one error for a malformed call: JSON-RPC -32602, data.code `bad-input`, naming the parameter. */
+export const badInput = (message: string): RpcFailure =>
   new RpcFailure({ code: -32602, message, data: { code: 'bad-input' } });
 
-function str(p: Params, key: string): string {
-  const v = p[key];
-  if (typeof v !== 'string' || v.length === 0) throw bad(`"${key}" must be a non-empty string`);
-  return v;
-}
-
-function optStr(p: Params, key: string): string | undefined {
-  return p[key] === undefined || p[key] === null ? undefined : str(p, key);
-}
-
-function optNum(p: Params, key: string): number | undefined {
-  const v = p[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`"${key}" must be a number`);
-  return v;
-}
-
-function bool(p: Params, key: string, fallback: boolean): boolean {
-  const v = p[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'boolean') throw bad(`"${key}" must be true or false`);
-  return v;
+/** `params` checked against `method`'s schema (@parley/client), or the bad-input RpcFailure. */
+export function validate<M extends MethodName>(method: M, params: unknown): CheckedParams<M> {
+  const checked = checkParams(method, params);
+  if (!checked.ok) throw badInput(checked.message);
+  return checked.params;
 }
 
 export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<string, Method> {
-  return {
+  return handlers({
     status: () => ({
       ...messenger.status(),
       version: info.version,
@@ -65,84 +63,51 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
       const s = messenger.status();
       return { peerId: s.peerId, name: s.name, fingerprint: info.fingerprint(), addresses: s.addresses };
     },
-    'invite.create': (p) => {
-      const ttlMs = optNum(p, 'ttlMs');
-      return messenger.createInvite({
-        reusable: bool(p, 'reusable', false),
-        ...(ttlMs === undefined ? {} : { ttlMs }),
-      });
-    },
+    'invite.create': (p) =>
+      messenger.createInvite({ reusable: p.reusable, ...(p.ttlMs == null ? {} : { ttlMs: p.ttlMs }) }),
     'contacts.list': () => messenger.contacts(),
-    'contacts.get': (p) => messenger.contact(str(p, 'name')),
-    'contacts.add': (p) => messenger.acceptInvite(str(p, 'link'), optStr(p, 'name')),
-    'contacts.rename': (p) => messenger.renameContact(str(p, 'name'), str(p, 'newName')),
-    'contacts.remove': (p) => messenger.removeContact(str(p, 'name')),
+    'contacts.get': (p) => messenger.contact(p.name),
+    'contacts.add': (p) => messenger.acceptInvite(p.link, p.name ?? undefined),
+    'contacts.rename': (p) => messenger.renameContact(p.name, p.newName),
+    'contacts.remove': (p) => messenger.removeContact(p.name),
     'contacts.safetyNumber': (p) => {
-      const n = messenger.safetyNumber(str(p, 'name'));
+      const n = messenger.safetyNumber(p.name);
       return { digits: n.digits, groups: n.groups, qr: Buffer.from(n.qrPayload).toString('base64url') };
     },
-    'contacts.verify': (p) => messenger.markVerified(str(p, 'name'), bool(p, 'verified', true)),
-    'contacts.acceptKey': (p) => messenger.acceptIdentityChange(str(p, 'name')),
-    'messages.send': (p) => {
-      const replyTo = p.replyTo as { id?: unknown; mine?: unknown } | undefined;
-      if (replyTo !== undefined && (typeof replyTo?.id !== 'string' || typeof replyTo.mine !== 'boolean')) {
-        throw bad('"replyTo" must be {id, mine}');
-      }
-      const text = p.text;
-      if (typeof text !== 'string') throw bad('"text" must be a string');
-      return messenger.queueText(
-        str(p, 'contact'),
-        text,
-        replyTo as { id: string; mine: boolean } | undefined,
-      );
-    },
-    'messages.sendMany': (p) => {
-      const texts = p.texts;
-      if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string'))
-        throw bad('"texts" must be an array of strings');
-      return messenger.queueTexts(str(p, 'contact'), texts);
-    },
-    'messages.list': (p) => {
-      const limit = optNum(p, 'limit');
-      const before = optNum(p, 'before');
-      return messenger.messages(str(p, 'contact'), {
-        ...(limit ? { limit } : {}),
-        ...(before ? { before } : {}),
-      });
-    },
-    'messages.get': (p) =>
-      messenger.message(str(p, 'contact'), {
-        id: str(p, 'id'),
-        sender: p.sender === 'peer' ? 'peer' : 'self',
+    'contacts.verify': (p) => messenger.markVerified(p.name, p.verified),
+    'contacts.acceptKey': (p) => messenger.acceptIdentityChange(p.name),
+    'messages.send': (p) => messenger.queueText(p.contact, p.text, p.replyTo),
+    'messages.sendMany': (p) => messenger.queueTexts(p.contact, p.texts),
+    'messages.list': (p) =>
+      messenger.messages(p.contact, {
+        ...(p.limit ? { limit: p.limit } : {}),
+        ...(p.before ? { before: p.before } : {}),
       }),
+    'messages.get': (p) => messenger.message(p.contact, { id: p.id, sender: p.sender ?? 'self' }),
     'messages.react': (p) => {
-      messenger.react(
-        str(p, 'contact'),
-        { id: str(p, 'id'), mine: bool(p, 'mine', false) },
-        typeof p.emoji === 'string' ? p.emoji : '',
-      );
+      messenger.react(p.contact, { id: p.id, mine: p.mine }, p.emoji ?? '');
       return null;
     },
-    'messages.edit': (p) => messenger.edit(str(p, 'contact'), str(p, 'id'), str(p, 'text')),
-    'messages.delete': (p) => messenger.deleteForEveryone(str(p, 'contact'), str(p, 'id')),
+    'messages.edit': (p) => messenger.edit(p.contact, p.id, p.text),
+    'messages.delete': (p) => messenger.deleteForEveryone(p.contact, p.id),
     'conversations.list': () => messenger.conversations(),
-    'conversations.markRead': (p) => ({ read: messenger.markRead(str(p, 'contact')) }),
+    'conversations.markRead': (p) => ({ read: messenger.markRead(p.contact) }),
     'conversations.setDisappearing': (p) => {
-      messenger.setDisappearing(str(p, 'contact'), optNum(p, 'ms') ?? null);
+      messenger.setDisappearing(p.contact, p.ms ?? null);
       return null;
     },
     'typing.set': (p) => {
-      messenger.setTyping(str(p, 'contact'), bool(p, 'active', true));
+      messenger.setTyping(p.contact, p.active);
       return null;
     },
     'settings.get': () => messenger.settings(),
     'settings.update': (p) =>
-      messenger.updateSettings({ readReceipts: bool(p, 'readReceipts', messenger.settings().readReceipts) }),
+      messenger.updateSettings({ readReceipts: p.readReceipts ?? messenger.settings().readReceipts }),
     'daemon.stop': () => {
       setTimeout(info.stop, 10);
       return { stopping: true };
     },
-  };
+  });
 }
 
 /** A JSON-RPC error: a browser session called a method only the token may call. */
@@ -155,10 +120,18 @@ const tokenRequired = (method: string): RpcFailure =>
     data: { code: 'token-required' },
   });
 
+/** rpc.discover: the OpenRPC document, built once, in any daemon state. */
+let document: unknown;
+const discover: Method = () => {
+  document ??= openRpcDocument(VERSION);
+  return document;
+};
+
 /**
- * Dispatches a call; maps CoreError to a JSON-RPC error whose data.code is stable. Methods in
- * `tokenOnly` (those that take a filesystem path) are refused to browser sessions before lookup:
- * a page that got hold of a session must not be able to read or write the user's files.
+ * Dispatches a call: checks its params against the schema (`validate`), runs the method, and maps
+ * CoreError to a JSON-RPC error whose data.code is stable. Methods in `tokenOnly` (those that take
+ * a filesystem path) are refused to browser sessions before lookup: a page that got hold of a
+ * session must not be able to read or write the user's files.
  */
 export function rpcDispatcher(
   lookup: (method: string) => Method | undefined,
@@ -166,17 +139,17 @@ export function rpcDispatcher(
 ) {
   return async (method: string, params: unknown, caller: Caller): Promise<unknown> => {
     if (caller !== 'token' && tokenOnly.has(method)) throw tokenRequired(method);
-    const fn = lookup(method);
-    if (!fn)
+    // Only the schema's methods are served, so rpc.discover lists every one (test: discover.test.ts).
+    const fn = isMethodName(method) ? (method === 'rpc.discover' ? discover : lookup(method)) : undefined;
+    if (!fn || !isMethodName(method))
       throw new RpcFailure({
         code: -32601,
         message: `unknown method "${method}"`,
         data: { code: 'unknown-method' },
       });
-    if (typeof params !== 'object' || params === null || Array.isArray(params))
-      throw bad('params must be an object');
+    const checked = validate(method, params);
     try {
-      return await fn(params as Params);
+      return await fn(checked);
     } catch (error) {
       if (error instanceof RpcFailure) throw error;
       if (error instanceof CoreError)
