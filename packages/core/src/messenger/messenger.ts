@@ -22,7 +22,6 @@ import {
   acceptInvite,
   contactSafetyNumber,
   createInvite,
-  findContact,
   type Invite,
   type InviteOptions,
   markVerified,
@@ -33,15 +32,7 @@ import {
 import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
 import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
-import {
-  applyOwnChange,
-  compose,
-  EXPIRED_MARK,
-  isExpiredTombstone,
-  markConversationRead,
-  OutboxPump,
-  SendQueue,
-} from '../messaging/index.ts';
+import { EXPIRED_MARK, OutboxPump, SendQueue } from '../messaging/index.ts';
 import {
   type AdmissionProtocol,
   type BlobStore,
@@ -53,7 +44,6 @@ import {
   type StoreTx,
   type Transport,
 } from '../ports/index.ts';
-import { SessionBatch } from '../sessions/index.ts';
 import {
   type ContactView,
   type ConversationView,
@@ -64,6 +54,8 @@ import {
 } from '../views/index.ts';
 import { type AppBody, encodeFrame, type MessageRef } from '../wire/index.ts';
 import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
+import { resolveConversation } from './conversation.ts';
+import { createDirectConversations } from './direct.ts';
 
 /** Most messages `sendTexts` accepts in one call (one transaction). */
 export const SEND_BATCH_MAX = 1000;
@@ -280,20 +272,23 @@ export function createMessenger(options: MessengerOptions): Messenger {
   });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
-  /**
-   * What a name means, in ONE transaction: a group's or a channel's, or neither (a contact's, or
-   * unknown: the caller tells). Contacts come first, as everywhere.
-   */
-  const groupOrChannel = (name: string): { group?: ReturnType<typeof groups.resolve>; channel?: string } =>
-    store.transaction((tx) => {
-      const group = groups.resolve(name, tx);
-      if (group) return { group };
-      const channel = channels.resolve(name, tx);
-      return channel ? { channel } : {};
-    });
+  /** What a name means (conversation.ts), in ONE transaction. */
+  const resolvers = {
+    group: (name: string, tx: StoreTx) => groups.resolve(name, tx),
+    channel: (name: string, tx: StoreTx) => channels.resolve(name, tx),
+  };
+  const conversationOf = (name: string, withChannels = true) =>
+    store.transaction((tx) => resolveConversation(tx, name, resolvers, withChannels));
   /** After a send to `name` failed: the group or channel it means, if the failure was "no such contact". */
-  const otherTarget = (error: unknown, name: string): ReturnType<typeof groupOrChannel> =>
-    error instanceof CoreError && error.code === 'unknown-contact' ? groupOrChannel(name) : {};
+  const otherTarget = (error: unknown, name: string) =>
+    error instanceof CoreError && error.code === 'unknown-contact'
+      ? conversationOf(name)
+      : ({ kind: 'direct', name } as const);
+  const direct = createDirectConversations(ctx, {
+    kick: (peer) => pump.kick(peer),
+    online,
+    emitMessages,
+  });
   const inbox = new Inbox(ctx, {
     see: (tx, batch) =>
       batch.map(({ contact, effects }) => {
@@ -361,37 +356,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     }
   };
 
-  const withContact = <T>(name: string, fn: (contact: ContactRecord) => T): T =>
-    fn(store.transaction((tx) => findContact(tx, name)));
-
-  const send = (name: string, body: AppBody): MessageView | null => {
-    const { contact, composed } = store.transaction((tx) => {
-      const c = findContact(tx, name);
-      return { contact: c, composed: compose(ctx, tx, c, body) };
-    });
-    if (body.kind === 'typing') {
-      if (online(contact.peerId)) void transport.send(contact.peerId, composed.frame).catch(() => undefined);
-    } else {
-      pump.kick(contact.peerId);
-    }
-    if (!composed.record) return null;
-    const view = store.transaction((tx) => messageView(tx, ctx.account.vault, contact, composed.record!));
-    events.emit('message', view);
-    return view;
-  };
-
-  const ownMessage = (name: string, id: string) =>
-    store.transaction((tx) => {
-      const contact = findContact(tx, name);
-      const m = tx.getMessage({ conversationId: contact.id, sender: 'self', id });
-      if (!m)
-        throw new CoreError(
-          'unknown-message',
-          `no message ${id} of yours in the conversation with ${contact.name}`,
-        );
-      if (m.deletedAt !== null) throw new CoreError('not-allowed', 'that message was deleted');
-      return { contact, m };
-    });
+  const { send, withContact } = direct;
 
   return {
     events,
@@ -497,12 +462,10 @@ export function createMessenger(options: MessengerOptions): Messenger {
     markVerified: (name, verified = true) => viewOf(markVerified(ctx, name, verified)),
     acceptIdentityChange: (name) => viewOf(acceptIdentityChange(ctx, name)),
     sendText(name, text, replyTo) {
-      const { group: g, channel: ch } = groupOrChannel(name);
-      if (g) return groups.sendText(g, text, replyTo);
-      if (ch) return channels.post(ch, text);
-      const view = send(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
-      if (!view) throw new Error('unreachable: a text message is always stored');
-      return view;
+      const c = conversationOf(name);
+      if (c.kind === 'group') return groups.sendText(c.group, text, replyTo);
+      if (c.kind === 'channel') return channels.post(c.channel, text);
+      return direct.sendText(name, text, replyTo);
     },
     // A contact's name (the common case) costs no lookup of its own: the send queue finds the
     // contact inside its shared commit. Any other name comes back as unknown-contact, and only
@@ -510,9 +473,9 @@ export function createMessenger(options: MessengerOptions): Messenger {
     queueText(name, text, replyTo) {
       const body: AppBody = replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text };
       return sendQueue.enqueue(name, body).catch((error: unknown) => {
-        const { group: g, channel: ch } = otherTarget(error, name);
-        if (g) return groups.sendText(g, text, replyTo);
-        if (ch) return channels.post(ch, text);
+        const c = otherTarget(error, name);
+        if (c.kind === 'group') return groups.sendText(c.group, text, replyTo);
+        if (c.kind === 'channel') return channels.post(c.channel, text);
         throw error;
       });
     },
@@ -520,120 +483,46 @@ export function createMessenger(options: MessengerOptions): Messenger {
       checkBatch(texts);
       const bodies = texts.map((text): AppBody => ({ kind: 'text', text }));
       return sendQueue.enqueueMany(name, bodies).catch((error: unknown) => {
-        const g = otherTarget(error, name).group;
-        if (g) return groups.sendTexts(g, texts);
+        const c = otherTarget(error, name);
+        if (c.kind === 'group') return groups.sendTexts(c.group, texts);
         throw error;
       });
     },
     sendTexts(name, texts) {
       checkBatch(texts);
-      const g = groups.resolve(name);
-      if (g) return groups.sendTexts(g, texts);
-      // The views are read in the same transaction, while the rows just written are at hand.
-      const { contact, views } = store.transaction((tx) => {
-        const c = findContact(tx, name);
-        const sessions = new SessionBatch(tx, ctx.account.vault);
-        const records = texts.map(
-          (text) => compose(ctx, tx, c, { kind: 'text', text }, undefined, sessions).record,
-        );
-        sessions.save();
-        return {
-          contact: c,
-          views: records.flatMap((r) => (r ? [messageView(tx, ctx.account.vault, c, r)] : [])),
-        };
-      });
-      pump.kick(contact.peerId);
-      for (const v of views) events.emit('message', v);
-      return views;
+      const c = conversationOf(name, false);
+      return c.kind === 'group' ? groups.sendTexts(c.group, texts) : direct.sendTexts(name, texts);
     },
     react(name, target, emoji) {
-      const g = groups.resolve(name);
-      if (g) return groups.react(g, target, emoji);
-      send(name, { kind: 'reaction', target, emoji });
-      const contact = withContact(name, (c) => c);
-      const key = {
-        conversationId: contact.id,
-        sender: target.mine ? 'self' : contact.peerId,
-        id: target.id,
-      };
-      store.transaction((tx) => {
-        if (!tx.getMessage(key)) return;
-        if (emoji === '') tx.deleteReaction(key.conversationId, key.sender, key.id, 'self');
-        else
-          tx.putReaction({
-            conversationId: key.conversationId,
-            targetSender: key.sender,
-            targetId: key.id,
-            reactor: 'self',
-            emoji,
-            at: ctx.now(),
-          });
-      });
-      emitMessages(contact, [key]);
+      const c = conversationOf(name, false);
+      return c.kind === 'group' ? groups.react(c.group, target, emoji) : direct.react(name, target, emoji);
     },
     edit(name, id, text) {
-      const g = groups.resolve(name);
-      if (g) return groups.edit(g, id, text);
-      const { contact, m } = ownMessage(name, id);
-      send(name, { kind: 'edit', target: { id, mine: true }, text });
-      return applyOwnChange(ctx, contact, m, { text }, emitMessages);
+      const c = conversationOf(name, false);
+      return c.kind === 'group' ? groups.edit(c.group, id, text) : direct.edit(name, id, text);
     },
     deleteForEveryone(name, id) {
-      const g = groups.resolve(name);
-      if (g) return groups.deleteForEveryone(g, id);
-      const { contact, m } = ownMessage(name, id);
-      send(name, { kind: 'delete', target: { id, mine: true } });
-      return applyOwnChange(ctx, contact, m, null, emitMessages);
+      const c = conversationOf(name, false);
+      return c.kind === 'group' ? groups.deleteForEveryone(c.group, id) : direct.deleteForEveryone(name, id);
     },
     markRead(name) {
-      const g = groups.resolve(name);
-      if (g) return groups.markRead(g);
-      return markConversationRead(ctx, name, send);
+      const c = conversationOf(name, false);
+      return c.kind === 'group' ? groups.markRead(c.group) : direct.markRead(name);
     },
     setTyping(name, active) {
-      const g = groups.resolve(name);
-      if (g) return groups.setTyping(g, active);
-      send(name, { kind: 'typing', active });
+      const c = conversationOf(name, false);
+      return c.kind === 'group' ? groups.setTyping(c.group, active) : direct.setTyping(name, active);
     },
-    setDisappearing(name, ms) {
-      send(name, { kind: 'timer', disappearingMs: ms });
-      const contact = withContact(name, (c) => c);
-      store.transaction((tx) => {
-        const c = tx.getConversation(contact.id);
-        if (c) tx.putConversation({ ...c, disappearingMs: ms });
-      });
-      events.emit('conversation', { contact: contact.name, disappearingMs: ms });
-    },
+    setDisappearing: (name, ms) => direct.setDisappearing(name, ms),
     messages(name, query = {}) {
-      const { group: g, channel: ch } = groupOrChannel(name);
-      if (g) return groups.messages(g, query);
-      if (ch) return channels.posts(ch, query);
-      return store.transaction((tx) => {
-        const contact = findContact(tx, name);
-        const q = {
-          limit: Math.min(Math.max(query.limit ?? 50, 1), 1000),
-          ...(query.before ? { before: query.before } : {}),
-        };
-        return tx
-          .listMessages(contact.id, q)
-          .filter((m) => !isExpiredTombstone(m))
-          .map((m) => messageView(tx, ctx.account.vault, contact, m));
-      });
+      const c = conversationOf(name);
+      if (c.kind === 'group') return groups.messages(c.group, query);
+      if (c.kind === 'channel') return channels.posts(c.channel, query);
+      return direct.messages(name, query);
     },
     message(name, key) {
-      const g = groups.resolve(name);
-      if (g) return groups.message(g, key);
-      return store.transaction((tx) => {
-        const contact = findContact(tx, name);
-        const sender = key.sender === 'self' ? 'self' : contact.peerId;
-        const m = tx.getMessage({ conversationId: contact.id, sender, id: key.id });
-        if (!m)
-          throw new CoreError(
-            'unknown-message',
-            `no message ${key.id} in the conversation with ${contact.name}`,
-          );
-        return messageView(tx, ctx.account.vault, contact, m);
-      });
+      const c = conversationOf(name, false);
+      return c.kind === 'group' ? groups.message(c.group, key) : direct.message(name, key);
     },
     ...channelMethods(channels),
     ...attachmentMethods(ctx, { blobs, downloads, kick: (peer) => pump.kick(peer) }),

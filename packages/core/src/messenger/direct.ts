@@ -1,0 +1,176 @@
+/**
+ * The 1:1 conversation: what the Messenger does for a name that is a contact's (groups/ and
+ * channels/ do the same for theirs; conversation.ts decides which a name is). Sending composes
+ * and stores in one transaction (DESIGN.md §5.2, D1) and kicks the outbox pump; every change
+ * emits the views of what changed.
+ */
+import { CoreError } from '../base/index.ts';
+import { findContact } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { applyOwnChange, compose, isExpiredTombstone, markConversationRead } from '../messaging/index.ts';
+import type { ContactRecord, MessageKey } from '../ports/index.ts';
+import { SessionBatch } from '../sessions/index.ts';
+import { type MessageView, messageView } from '../views/index.ts';
+import type { AppBody, MessageRef } from '../wire/index.ts';
+
+export interface DirectDeps {
+  /** Wakes the outbox pump for a peer. */
+  readonly kick: (peerId: string) => void;
+  readonly online: (peerId: string) => boolean;
+  /** Emits `message` events for the messages at these keys. */
+  readonly emitMessages: (contact: ContactRecord, keys: readonly (MessageKey | null)[]) => void;
+}
+
+export interface DirectConversations {
+  /** Composes, stores and queues one message; its view, or null for a body that is not stored. */
+  send(name: string, body: AppBody): MessageView | null;
+  withContact<T>(name: string, fn: (contact: ContactRecord) => T): T;
+  sendText(name: string, text: string, replyTo?: MessageRef): MessageView;
+  sendTexts(name: string, texts: readonly string[]): MessageView[];
+  react(name: string, target: MessageRef, emoji: string): void;
+  edit(name: string, id: string, text: string): MessageView;
+  deleteForEveryone(name: string, id: string): MessageView;
+  markRead(name: string): number;
+  setTyping(name: string, active: boolean): void;
+  setDisappearing(name: string, ms: number | null): void;
+  messages(name: string, query: { before?: number; limit?: number }): MessageView[];
+  message(name: string, key: { sender: 'self' | 'peer'; id: string }): MessageView;
+}
+
+export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectConversations {
+  const { store, transport, events } = ctx;
+
+  const withContact = <T>(name: string, fn: (contact: ContactRecord) => T): T =>
+    fn(store.transaction((tx) => findContact(tx, name)));
+
+  const send = (name: string, body: AppBody): MessageView | null => {
+    const { contact, composed } = store.transaction((tx) => {
+      const c = findContact(tx, name);
+      return { contact: c, composed: compose(ctx, tx, c, body) };
+    });
+    if (body.kind === 'typing') {
+      if (deps.online(contact.peerId))
+        void transport.send(contact.peerId, composed.frame).catch(() => undefined);
+    } else {
+      deps.kick(contact.peerId);
+    }
+    if (!composed.record) return null;
+    const record = composed.record;
+    const view = store.transaction((tx) => messageView(tx, ctx.account.vault, contact, record));
+    events.emit('message', view);
+    return view;
+  };
+
+  const ownMessage = (name: string, id: string) =>
+    store.transaction((tx) => {
+      const contact = findContact(tx, name);
+      const m = tx.getMessage({ conversationId: contact.id, sender: 'self', id });
+      if (!m)
+        throw new CoreError(
+          'unknown-message',
+          `no message ${id} of yours in the conversation with ${contact.name}`,
+        );
+      if (m.deletedAt !== null) throw new CoreError('not-allowed', 'that message was deleted');
+      return { contact, m };
+    });
+
+  return {
+    send,
+    withContact,
+    sendText(name, text, replyTo) {
+      const view = send(name, replyTo ? { kind: 'text', text, replyTo } : { kind: 'text', text });
+      if (!view) throw new Error('unreachable: a text message is always stored');
+      return view;
+    },
+    sendTexts(name, texts) {
+      // The views are read in the same transaction, while the rows just written are at hand.
+      const { contact, views } = store.transaction((tx) => {
+        const c = findContact(tx, name);
+        const sessions = new SessionBatch(tx, ctx.account.vault);
+        const records = texts.map(
+          (text) => compose(ctx, tx, c, { kind: 'text', text }, undefined, sessions).record,
+        );
+        sessions.save();
+        return {
+          contact: c,
+          views: records.flatMap((r) => (r ? [messageView(tx, ctx.account.vault, c, r)] : [])),
+        };
+      });
+      deps.kick(contact.peerId);
+      for (const v of views) events.emit('message', v);
+      return views;
+    },
+    react(name, target, emoji) {
+      send(name, { kind: 'reaction', target, emoji });
+      const contact = withContact(name, (c) => c);
+      const key = {
+        conversationId: contact.id,
+        sender: target.mine ? 'self' : contact.peerId,
+        id: target.id,
+      };
+      store.transaction((tx) => {
+        if (!tx.getMessage(key)) return;
+        if (emoji === '') tx.deleteReaction(key.conversationId, key.sender, key.id, 'self');
+        else
+          tx.putReaction({
+            conversationId: key.conversationId,
+            targetSender: key.sender,
+            targetId: key.id,
+            reactor: 'self',
+            emoji,
+            at: ctx.now(),
+          });
+      });
+      deps.emitMessages(contact, [key]);
+    },
+    edit(name, id, text) {
+      const { contact, m } = ownMessage(name, id);
+      send(name, { kind: 'edit', target: { id, mine: true }, text });
+      return applyOwnChange(ctx, contact, m, { text }, deps.emitMessages);
+    },
+    deleteForEveryone(name, id) {
+      const { contact, m } = ownMessage(name, id);
+      send(name, { kind: 'delete', target: { id, mine: true } });
+      return applyOwnChange(ctx, contact, m, null, deps.emitMessages);
+    },
+    markRead: (name) => markConversationRead(ctx, name, send),
+    setTyping(name, active) {
+      send(name, { kind: 'typing', active });
+    },
+    setDisappearing(name, ms) {
+      send(name, { kind: 'timer', disappearingMs: ms });
+      const contact = withContact(name, (c) => c);
+      store.transaction((tx) => {
+        const c = tx.getConversation(contact.id);
+        if (c) tx.putConversation({ ...c, disappearingMs: ms });
+      });
+      events.emit('conversation', { contact: contact.name, disappearingMs: ms });
+    },
+    messages(name, query) {
+      return store.transaction((tx) => {
+        const contact = findContact(tx, name);
+        const q = {
+          limit: Math.min(Math.max(query.limit ?? 50, 1), 1000),
+          ...(query.before ? { before: query.before } : {}),
+        };
+        return tx
+          .listMessages(contact.id, q)
+          .filter((m) => !isExpiredTombstone(m))
+          .map((m) => messageView(tx, ctx.account.vault, contact, m));
+      });
+    },
+    message(name, key) {
+      return store.transaction((tx) => {
+        const contact = findContact(tx, name);
+        const sender = key.sender === 'self' ? 'self' : contact.peerId;
+        const m = tx.getMessage({ conversationId: contact.id, sender, id: key.id });
+        if (!m)
+          throw new CoreError(
+            'unknown-message',
+            `no message ${key.id} in the conversation with ${contact.name}`,
+          );
+        return messageView(tx, ctx.account.vault, contact, m);
+      });
+    },
+  };
+}
