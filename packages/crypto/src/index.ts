@@ -4,7 +4,7 @@
  * On Node, pass `nodePrimitives` from `@parley/crypto/node`; elsewhere `noblePrimitives`.
  * @module
  */
-export { equalBytes, fromHex, fromUtf8, toHex, utf8, wipe } from './bytes.ts';
+export { concat, equalBytes, fromHex, fromUtf8, toHex, utf8, wipe } from './bytes.ts';
 export {
   CARD_ADDRESS_MAX_BYTES,
   CARD_EXTENSION_MAX_BYTES,

@@ -1,9 +1,9 @@
 /**
- * Byte helpers for core's codecs (no Node Buffer: core runs in browsers too). UTF-8 and
+ * Byte helpers for core's codecs (no Node Buffer: core runs in browsers too). UTF-8, concat and
  * constant-time equality are crypto's own (one implementation); hex here is core's stricter
  * parser (lowercase only, as core writes ids) with a table encoder, base64url is core's.
  */
-export { equalBytes, fromUtf8, utf8 } from '@parley/crypto';
+export { concat, equalBytes, fromUtf8, utf8 } from '@parley/crypto';
 
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
@@ -63,17 +63,5 @@ export function fromBase64Url(text: string): Uint8Array {
     }
   }
   if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) throw new TypeError('non-canonical base64url');
-  return out;
-}
-
-export function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
   return out;
 }

@@ -14,7 +14,7 @@ import { checkDisplayName } from '../account/index.ts';
 import { CoreError, toHex } from '../base/index.ts';
 import { findContact, ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { type Effects, isExpiredTombstone } from '../messaging/index.ts';
+import { type Effects, isExpiredTombstone, setOwnReaction } from '../messaging/index.ts';
 import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from '../ports/index.ts';
 import { type GroupView, type MessageView, messageView, sealBody } from '../views/index.ts';
 import { type AppBody, encodeFrame, type MessageRef } from '../wire/index.ts';
@@ -469,17 +469,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks) {
         const key = target.mine
           ? { conversationId: g.state.id, sender: 'self', id: target.id }
           : findIncoming(tx, g, target.id);
-        if (!key || !tx.getMessage(key)) return [];
-        if (emoji === '') tx.deleteReaction(key.conversationId, key.sender, key.id, 'self');
-        else
-          tx.putReaction({
-            conversationId: key.conversationId,
-            targetSender: key.sender,
-            targetId: key.id,
-            reactor: 'self',
-            emoji,
-            at: ctx.now(),
-          });
+        if (!key || !setOwnReaction(tx, key, emoji, ctx.now())) return [];
         return emitKeys(tx, [key]);
       });
       for (const v of views) ctx.events.emit('message', v);

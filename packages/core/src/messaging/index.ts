@@ -5,5 +5,11 @@
 export { type Effects, type GroupEffects, groupEffects, insertIncoming } from './incoming.ts';
 export { checkCanSend, compose, outgoingRecord } from './outbound.ts';
 export { OutboxPump } from './outbox.ts';
-export { applyOwnChange, EXPIRED_MARK, isExpiredTombstone, markConversationRead } from './own-changes.ts';
+export {
+  applyOwnChange,
+  EXPIRED_MARK,
+  isExpiredTombstone,
+  markConversationRead,
+  setOwnReaction,
+} from './own-changes.ts';
 export { SendQueue } from './send-queue.ts';

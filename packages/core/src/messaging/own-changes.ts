@@ -1,8 +1,8 @@
-/** Local effects of the user's own edits, deletions and reads. */
+/** Local effects of the user's own edits, deletions, reactions and reads. */
 
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, MessageKey, MessageRecord } from '../ports/index.ts';
+import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from '../ports/index.ts';
 import { type MessageView, messageView, openBody, sealBody } from '../views/index.ts';
 import { type AppBody, READ_RECEIPT_MAX_TARGETS } from '../wire/index.ts';
 
@@ -11,6 +11,25 @@ export const EXPIRED_MARK = 'expired';
 
 export const isExpiredTombstone = (m: MessageRecord): boolean =>
   m.error === EXPIRED_MARK && m.deletedAt !== null;
+
+/**
+ * Stores our own reaction to the message at `key` ('' removes it), in 1:1 conversations and
+ * groups alike; nothing if the message is not stored. Returns whether it was.
+ */
+export function setOwnReaction(tx: StoreTx, key: MessageKey, emoji: string, at: number): boolean {
+  if (!tx.getMessage(key)) return false;
+  if (emoji === '') tx.deleteReaction(key.conversationId, key.sender, key.id, 'self');
+  else
+    tx.putReaction({
+      conversationId: key.conversationId,
+      targetSender: key.sender,
+      targetId: key.id,
+      reactor: 'self',
+      emoji,
+      at,
+    });
+  return true;
+}
 
 /** Applies our own edit (text) or delete-for-everyone (null) to the stored message. */
 export function applyOwnChange(

@@ -7,7 +7,13 @@
 import { CoreError } from '../base/index.ts';
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { applyOwnChange, compose, isExpiredTombstone, markConversationRead } from '../messaging/index.ts';
+import {
+  applyOwnChange,
+  compose,
+  isExpiredTombstone,
+  markConversationRead,
+  setOwnReaction,
+} from '../messaging/index.ts';
 import type { ContactRecord, MessageKey } from '../ports/index.ts';
 import { SessionBatch } from '../sessions/index.ts';
 import { type MessageView, messageView } from '../views/index.ts';
@@ -108,19 +114,7 @@ export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectCon
         sender: target.mine ? 'self' : contact.peerId,
         id: target.id,
       };
-      store.transaction((tx) => {
-        if (!tx.getMessage(key)) return;
-        if (emoji === '') tx.deleteReaction(key.conversationId, key.sender, key.id, 'self');
-        else
-          tx.putReaction({
-            conversationId: key.conversationId,
-            targetSender: key.sender,
-            targetId: key.id,
-            reactor: 'self',
-            emoji,
-            at: ctx.now(),
-          });
-      });
+      store.transaction((tx) => setOwnReaction(tx, key, emoji, ctx.now()));
       deps.emitMessages(contact, [key]);
     },
     edit(name, id, text) {
