@@ -28,6 +28,7 @@ export const RANKS = {
   attachments: 9,
   groups: 9,
   channels: 9,
+  mailbox: 9, // mailboxes: the protocol, the envelope, the server, pairing and depositing
   inbound: 10, // the one dispatcher of incoming frames and messages
   messenger: 11, // the composition root
   testing: 12, // in-memory Store and Transport (`@parley/core/testing`): imported by nothing in src

@@ -71,7 +71,8 @@ export function openDatabase(path: string, options: SqliteStoreOptions = {}): Da
   return db;
 }
 
-function configure(db: DatabaseSync, onDisk: boolean): void {
+/** WAL with synchronous=FULL and foreign keys: the durable settings every Parley database uses. */
+export function configure(db: DatabaseSync, onDisk: boolean): void {
   if (onDisk) {
     const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
     if (mode.journal_mode !== 'wal') {

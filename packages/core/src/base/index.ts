@@ -3,7 +3,9 @@
  * an unbiased shuffle.
  * Imports nothing of core.
  */
+
 export { concat, equalBytes, fromBase64Url, fromHex, fromUtf8, toBase64Url, toHex, utf8 } from './bytes.ts';
+export { Reader, utf8Text, Writer } from './codec.ts';
 export { CoreError, type CoreErrorCode, InboundError } from './errors.ts';
 export { Emitter } from './events.ts';
 export { redact } from './redact.ts';

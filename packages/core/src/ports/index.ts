@@ -3,5 +3,6 @@
  * implement. Imports base only.
  */
 export { type BlobStore, createMemoryBlobStore } from './blob-store.ts';
+export type { MailItem, MailQueue, MailStore, MailUsage } from './mail-store.ts';
 export * from './store.ts';
 export * from './transport.ts';
