@@ -14,7 +14,7 @@ import { nodePrimitives } from '@parley/crypto/node';
 import { expect, it } from 'vitest';
 import type { Ctx } from '../src/context/context.ts';
 import { type GroupState, senderKeyContext } from '../src/groups/codec.ts';
-import { saveGroup, saveReceivers } from '../src/groups/store.ts';
+import { activeGroup, saveGroup, saveReceivers } from '../src/groups/store.ts';
 import {
   decodeGroupSyncRequest,
   encodeGroupSyncAnswer,
@@ -62,15 +62,7 @@ it('asks for every member key, in requests of at most GROUP_SYNC_RANGES_MAX rang
   const state: GroupState = { id: 'ef'.repeat(16), name: 'big', epoch: 3, members, secret: systemRandom(32) };
   const keyIds = new Set<number>();
   store.transaction((tx) => {
-    saveGroup(ctx, tx, {
-      state,
-      author: me,
-      prev: [],
-      status: 'active',
-      owed: [],
-      leaving: [],
-      createdAt: 1,
-    });
+    saveGroup(ctx, tx, activeGroup(state, me, 1));
     for (const m of members.slice(1)) {
       const context = senderKeyContext(state.id, m.peerId);
       const receiver = decodeSenderKeyDistribution(

@@ -53,6 +53,16 @@ export interface StoredPicture extends GroupPicture {
   readonly by: string;
 }
 
+/** A group we hold `state` of as an active member, issued by `author`: nothing owed, nobody leaving. */
+export function activeGroup(
+  state: GroupState,
+  author: string,
+  createdAt: number,
+  prev: StoredGroup['prev'] = [],
+): StoredGroup {
+  return { state, author, prev, status: 'active', owed: [], leaving: [], createdAt };
+}
+
 export interface OwnSenderKey {
   readonly epoch: number;
   readonly key: SenderKeyState;

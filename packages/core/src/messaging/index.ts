@@ -1,15 +1,19 @@
 /**
  * Messaging shared by every conversation kind: composing, the outbox pump, the send queue,
- * own changes, and what every incoming message shares (Effects, its place D4). Imports base … contacts.
+ * own changes, paging, and what every incoming message shares (Effects, its place D4). Imports base … contacts.
  */
+export type { ConversationActions } from './conversation-actions.ts';
 export { type Effects, type GroupEffects, groupEffects, insertIncoming } from './incoming.ts';
 export { checkCanSend, compose, outgoingRecord } from './outbound.ts';
 export { OutboxPump } from './outbox.ts';
 export {
-  applyOwnChange,
+  deleteOwnMessage,
   EXPIRED_MARK,
+  editOwnMessage,
   isExpiredTombstone,
   markConversationRead,
+  type OwnConversation,
   setOwnReaction,
 } from './own-changes.ts';
+export { MESSAGE_PAGE_DEFAULT, MESSAGE_PAGE_MAX, type MessagePageQuery, messagePage } from './page.ts';
 export { SendQueue } from './send-queue.ts';

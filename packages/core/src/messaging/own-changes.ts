@@ -1,9 +1,12 @@
-/** Local effects of the user's own edits, deletions, reactions and reads. */
+/**
+ * Local effects of the user's own edits, deletions, reactions and reads, in 1:1 conversations
+ * (messenger/direct.ts) and groups (groups/conversation.ts) alike.
+ */
 
-import { findContact } from '../contacts/index.ts';
+import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from '../ports/index.ts';
-import { type MessageView, messageView, openBody, sealBody } from '../views/index.ts';
+import type { MessageKey, MessageRecord, StoreTx } from '../ports/index.ts';
+import { type MessageView, openBody, sealBody } from '../views/index.ts';
 import { type AppBody, READ_RECEIPT_MAX_TARGETS } from '../wire/index.ts';
 
 /** Marker in MessageRecord.error for a disappeared message kept as a tombstone (so no false gap shows). */
@@ -11,6 +14,21 @@ export const EXPIRED_MARK = 'expired';
 
 export const isExpiredTombstone = (m: MessageRecord): boolean =>
   m.error === EXPIRED_MARK && m.deletedAt !== null;
+
+/** How many received messages one markConversationRead reads (and acknowledges) at most. */
+const READ_MARK_MAX = 1000;
+
+/** A conversation as the user's own changes reach it: a contact's or a group's. */
+export interface OwnConversation {
+  /** The conversationId of its messages. */
+  readonly id: string;
+  /** How an error names it: `the conversation with bob`, `group "climbing"`. */
+  readonly label: string;
+  /** Composes, stores and queues a body to it: the edit, the delete, a read receipt. */
+  readonly send: (body: AppBody) => unknown;
+  /** The view of one of its messages. */
+  readonly view: (tx: StoreTx, m: MessageRecord) => MessageView;
+}
 
 /**
  * Stores our own reaction to the message at `key` ('' removes it), in 1:1 conversations and
@@ -31,13 +49,36 @@ export function setOwnReaction(tx: StoreTx, key: MessageKey, emoji: string, at: 
   return true;
 }
 
-/** Applies our own edit (text) or delete-for-everyone (null) to the stored message. */
-export function applyOwnChange(
+/** Our own message `id` in the conversation, which must not be deleted yet. */
+function ownMessage(ctx: Ctx, c: OwnConversation, id: string): MessageRecord {
+  return ctx.store.transaction((tx) => {
+    const m = tx.getMessage({ conversationId: c.id, sender: 'self', id });
+    if (!m) throw new CoreError('unknown-message', `no message ${id} of yours in ${c.label}`);
+    if (m.deletedAt !== null) throw new CoreError('not-allowed', 'that message was deleted');
+    return m;
+  });
+}
+
+/** Edits our own message: sends the edit, then stores the new text (keeping what it replied to). */
+export function editOwnMessage(ctx: Ctx, c: OwnConversation, id: string, text: string): MessageView {
+  const m = ownMessage(ctx, c, id);
+  c.send({ kind: 'edit', target: { id, mine: true }, text });
+  return applyOwnChange(ctx, c, m, { text });
+}
+
+/** Deletes our own message for everyone: sends the delete, then empties the stored body. */
+export function deleteOwnMessage(ctx: Ctx, c: OwnConversation, id: string): MessageView {
+  const m = ownMessage(ctx, c, id);
+  c.send({ kind: 'delete', target: { id, mine: true } });
+  return applyOwnChange(ctx, c, m, null);
+}
+
+/** Applies our own edit (text) or delete-for-everyone (null) to the stored message; emits its view. */
+function applyOwnChange(
   ctx: Ctx,
-  contact: ContactRecord,
+  c: OwnConversation,
   m: MessageRecord,
   edit: { text: string } | null,
-  emit: (contact: ContactRecord, keys: readonly MessageKey[]) => void,
 ): MessageView {
   const now = ctx.now();
   const view = ctx.store.transaction((tx) => {
@@ -52,37 +93,33 @@ export function applyOwnChange(
     } else {
       tx.updateMessage(m, { body: new Uint8Array(0), deletedAt: now });
     }
-    return messageView(tx, ctx.account.vault, contact, tx.getMessage(m) ?? m);
+    return c.view(tx, tx.getMessage(m) ?? m);
   });
-  emit(contact, []);
   ctx.events.emit('message', view);
   return view;
 }
 
 /**
- * Marks every received message of the conversation as read, and (if read
- * receipts are on) tells the sender. Returns how many were unread.
+ * Marks every received message of the conversation as read and, if read receipts are on and
+ * `receipts` allows it (a group we left sends none), tells the senders. Returns how many were unread.
  */
 export function markConversationRead(
   ctx: Ctx,
-  name: string,
-  send: (name: string, body: AppBody) => unknown,
+  c: Pick<OwnConversation, 'id' | 'send'>,
+  receipts: boolean,
 ): number {
-  const { unread } = ctx.store.transaction((tx) => {
-    const contact = findContact(tx, name);
-    const conversation = tx.getConversation(contact.id);
-    if (!conversation) return { unread: [] as MessageRecord[] };
+  const unread = ctx.store.transaction((tx) => {
+    const conversation = tx.getConversation(c.id);
+    if (!conversation) return [];
     const after = conversation.readUpTo;
-    const list = tx.listMessages(contact.id, { after, limit: 1000 }).filter((m) => m.sender !== 'self');
-    const top = tx.maxSortKey(contact.id);
-    tx.putConversation({ ...conversation, readUpTo: Math.max(after, top) });
-    return { unread: list };
+    const list = tx.listMessages(c.id, { after, limit: READ_MARK_MAX }).filter((m) => m.sender !== 'self');
+    tx.putConversation({ ...conversation, readUpTo: Math.max(after, tx.maxSortKey(c.id)) });
+    return list;
   });
-  if (ctx.settings.readReceipts) {
+  if (ctx.settings.readReceipts && receipts) {
     const targets = unread.filter((m) => m.deletedAt === null).map((m) => ({ id: m.id, mine: false }));
-    for (let i = 0; i < targets.length; i += READ_RECEIPT_MAX_TARGETS) {
-      send(name, { kind: 'read', targets: targets.slice(i, i + READ_RECEIPT_MAX_TARGETS) });
-    }
+    for (let i = 0; i < targets.length; i += READ_RECEIPT_MAX_TARGETS)
+      c.send({ kind: 'read', targets: targets.slice(i, i + READ_RECEIPT_MAX_TARGETS) });
   }
   return unread.length;
 }

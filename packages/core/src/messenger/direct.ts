@@ -8,16 +8,19 @@ import { CoreError } from '../base/index.ts';
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import {
-  applyOwnChange,
+  type ConversationActions,
   compose,
-  isExpiredTombstone,
+  deleteOwnMessage,
+  editOwnMessage,
   markConversationRead,
+  messagePage,
+  type OwnConversation,
   setOwnReaction,
 } from '../messaging/index.ts';
 import type { ContactRecord, MessageKey } from '../ports/index.ts';
 import { SessionBatch } from '../sessions/index.ts';
 import { type MessageView, messageView } from '../views/index.ts';
-import type { AppBody, MessageRef } from '../wire/index.ts';
+import type { AppBody } from '../wire/index.ts';
 
 export interface DirectDeps {
   /** Wakes the outbox pump for a peer. */
@@ -27,20 +30,11 @@ export interface DirectDeps {
   readonly emitMessages: (contact: ContactRecord, keys: readonly (MessageKey | null)[]) => void;
 }
 
-export interface DirectConversations {
+export interface DirectConversations extends ConversationActions<string> {
   /** Composes, stores and queues one message; its view, or null for a body that is not stored. */
   send(name: string, body: AppBody): MessageView | null;
   withContact<T>(name: string, fn: (contact: ContactRecord) => T): T;
-  sendText(name: string, text: string, replyTo?: MessageRef): MessageView;
-  sendTexts(name: string, texts: readonly string[]): MessageView[];
-  react(name: string, target: MessageRef, emoji: string): void;
-  edit(name: string, id: string, text: string): MessageView;
-  deleteForEveryone(name: string, id: string): MessageView;
-  markRead(name: string): number;
-  setTyping(name: string, active: boolean): void;
   setDisappearing(name: string, ms: number | null): void;
-  messages(name: string, query: { before?: number; limit?: number }): MessageView[];
-  message(name: string, key: { sender: 'self' | 'peer'; id: string }): MessageView;
 }
 
 export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectConversations {
@@ -67,18 +61,13 @@ export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectCon
     return view;
   };
 
-  const ownMessage = (name: string, id: string) =>
-    store.transaction((tx) => {
-      const contact = findContact(tx, name);
-      const m = tx.getMessage({ conversationId: contact.id, sender: 'self', id });
-      if (!m)
-        throw new CoreError(
-          'unknown-message',
-          `no message ${id} of yours in the conversation with ${contact.name}`,
-        );
-      if (m.deletedAt !== null) throw new CoreError('not-allowed', 'that message was deleted');
-      return { contact, m };
-    });
+  /** The conversation with the contact `name` means, as the own-change helpers reach it. */
+  const own = (name: string, contact: ContactRecord): OwnConversation => ({
+    id: contact.id,
+    label: `the conversation with ${contact.name}`,
+    send: (body) => send(name, body),
+    view: (tx, m) => messageView(tx, ctx.account.vault, contact, m),
+  });
 
   return {
     send,
@@ -117,17 +106,9 @@ export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectCon
       store.transaction((tx) => setOwnReaction(tx, key, emoji, ctx.now()));
       deps.emitMessages(contact, [key]);
     },
-    edit(name, id, text) {
-      const { contact, m } = ownMessage(name, id);
-      send(name, { kind: 'edit', target: { id, mine: true }, text });
-      return applyOwnChange(ctx, contact, m, { text }, deps.emitMessages);
-    },
-    deleteForEveryone(name, id) {
-      const { contact, m } = ownMessage(name, id);
-      send(name, { kind: 'delete', target: { id, mine: true } });
-      return applyOwnChange(ctx, contact, m, null, deps.emitMessages);
-    },
-    markRead: (name) => markConversationRead(ctx, name, send),
+    edit: (name, id, text) => withContact(name, (c) => editOwnMessage(ctx, own(name, c), id, text)),
+    deleteForEveryone: (name, id) => withContact(name, (c) => deleteOwnMessage(ctx, own(name, c), id)),
+    markRead: (name) => withContact(name, (c) => markConversationRead(ctx, own(name, c), true)),
     setTyping(name, active) {
       send(name, { kind: 'typing', active });
     },
@@ -143,14 +124,7 @@ export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectCon
     messages(name, query) {
       return store.transaction((tx) => {
         const contact = findContact(tx, name);
-        const q = {
-          limit: Math.min(Math.max(query.limit ?? 50, 1), 1000),
-          ...(query.before ? { before: query.before } : {}),
-        };
-        return tx
-          .listMessages(contact.id, q)
-          .filter((m) => !isExpiredTombstone(m))
-          .map((m) => messageView(tx, ctx.account.vault, contact, m));
+        return messagePage(tx, contact.id, query, (m) => messageView(tx, ctx.account.vault, contact, m));
       });
     },
     message(name, key) {

@@ -1,0 +1,88 @@
+/**
+ * What an admin changes (docs/GROUPS.md): members added or removed, the name, the picture. Each
+ * change of members or name is a new state (changeState); every member checks it was an admin's.
+ */
+import { CoreError } from '../base/index.ts';
+import { ownCard } from '../contacts/index.ts';
+import type { GroupView } from '../views/index.ts';
+import { encodeGroupControl, nextChangeTime } from './codec.ts';
+import { GROUP_INTRODUCE_MAX } from './invites.ts';
+import { checkJoined, type GroupLocal } from './local.ts';
+import { checkGroupName, checkMemberCount, contactsToAdd, memberFrom } from './members.ts';
+import { pictureFromBytes } from './picture.ts';
+import { changeState, sendControl, withMembers } from './send.ts';
+import { findGroup, isAdmin, memberOf, type StoredGroup, saveGroup } from './store.ts';
+import { groupView } from './views.ts';
+
+export function addToGroup(local: GroupLocal, name: string, names: readonly string[]): GroupView {
+  const { ctx, me } = local;
+  return local.change(name, (tx, g) => {
+    const adding = contactsToAdd(tx, names).filter((c) => !memberOf(g, c.peerId));
+    if (adding.length === 0) throw new CoreError('bad-input', 'they are all members already');
+    // Every member refuses a change that introduces more people they do not know (groups/invites.ts).
+    if (adding.length > GROUP_INTRODUCE_MAX)
+      throw new CoreError('bad-input', `add at most ${GROUP_INTRODUCE_MAX} members at a time`);
+    checkMemberCount(g.state.members.length + adding.length);
+    const next = withMembers(g.state, (ms) => [
+      ...ms.map((m) => (m.peerId === me ? { ...m, card: ownCard(ctx, tx, {}).card } : m)),
+      ...adding.map((c) => memberFrom(ctx, c)),
+    ]);
+    return changeState(ctx, tx, g, next);
+  });
+}
+
+export function removeFromGroup(local: GroupLocal, name: string, memberName: string): GroupView {
+  return local.change(name, (tx, g) => {
+    const contact = tx.getContactByName(memberName.trim());
+    const target =
+      (contact && memberOf(g, contact.peerId)) ??
+      g.state.members.find((m) => m.name.toLowerCase() === memberName.trim().toLowerCase());
+    if (!target) throw new CoreError('unknown-contact', `${memberName} is not a member of "${g.state.name}"`);
+    if (target.peerId === local.me) throw new CoreError('bad-input', 'to leave the group, use leave');
+    const next = withMembers(g.state, (ms) => ms.filter((m) => m.peerId !== target.peerId));
+    return changeState(local.ctx, tx, g, next, [target.peerId]);
+  });
+}
+
+export function renameGroup(local: GroupLocal, name: string, newName: string): GroupView {
+  const { ctx } = local;
+  return local.change(name, (tx, g) =>
+    changeState(
+      ctx,
+      tx,
+      g,
+      withMembers(g.state, (ms) => ms, checkGroupName(ctx, tx, newName, g.state.id)),
+    ),
+  );
+}
+
+/**
+ * An admin sets (or, with null, removes) the group picture: PNG, JPEG, WebP or GIF, at most
+ * GROUP_PICTURE_MAX_BYTES. Every member accepts it only from an admin of its current view.
+ */
+export function setGroupPicture(local: GroupLocal, name: string, data: Uint8Array | null): GroupView {
+  const { ctx, me } = local;
+  const picture = data === null ? null : pictureFromBytes(data);
+  const { g, kicks } = ctx.store.transaction((tx) => {
+    const before = findGroup(ctx, tx, name);
+    checkJoined(before);
+    if (!isAdmin(before, me))
+      throw new CoreError('not-allowed', `only an admin of "${before.state.name}" can change its picture`);
+    const at = nextChangeTime(ctx.now(), before.picture?.at);
+    const { picture: _old, ...rest } = before;
+    const after: StoredGroup = picture ? { ...rest, picture: { ...picture, at, by: me } } : rest;
+    saveGroup(ctx, tx, after);
+    const others = after.state.members.map((m) => m.peerId).filter((p) => p !== me);
+    const payload = encodeGroupControl({
+      type: 'picture',
+      id: after.state.id,
+      epoch: after.state.epoch,
+      at,
+      picture,
+    });
+    return { g: after, kicks: others.filter((p) => sendControl(ctx, tx, after, p, payload)) };
+  });
+  local.kickAll(kicks);
+  local.emitGroup(g.state.id, 'changed');
+  return ctx.store.transaction((tx) => groupView(ctx, tx, g));
+}

@@ -1,0 +1,112 @@
+/**
+ * What every local group operation shares (groups.ts composes them): reaching the members (the
+ * outbox flushed to them), telling the UI, the large groups' topics, and `change`, a local change
+ * of the state run with its follow-up sync in one transaction.
+ */
+import { CoreError } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
+import type { GroupView, MessageView } from '../views/index.ts';
+import { checkActive, syncGroup } from './send.ts';
+import { findGroup, loadGroup, type StoredGroup } from './store.ts';
+import { createGroupTopics, type GroupTopics } from './topics.ts';
+import { groupMessageView, groupView } from './views.ts';
+
+/** `invited`: a pending invitation arrived (or a newer one replaced it); `added`: we joined. */
+export type GroupChange = 'added' | 'invited' | 'changed' | 'removed';
+
+export interface GroupHooks {
+  /** Flush the outbox to this peer. */
+  kick(peerId: string): void;
+  /** A member we had no contact for became an `introduced` contact: admit (on msg) and reach them. */
+  introduced(contact: ContactRecord): void;
+}
+
+export interface GroupLocal {
+  readonly ctx: Ctx;
+  /** Our own peer id. */
+  readonly me: string;
+  readonly hooks: GroupHooks;
+  readonly topics: GroupTopics;
+  /** Flushes the outbox to each of these peers, once. */
+  kickAll(peers: Iterable<string>): void;
+  /** Emits `group` with the group's view, if it is still stored. */
+  emitGroup(id: string, change: GroupChange): void;
+  /** The views of the group messages stored at these keys, in `tx`. */
+  messageViews(tx: StoreTx, keys: readonly (MessageKey | null)[]): MessageView[];
+  /** Emits `message` for the group messages stored at these keys. */
+  emitMessages(keys: readonly (MessageKey | null)[]): void;
+  /** A local change: runs `fn` and the follow-up sync in one transaction, then flushes and tells. */
+  change(name: string, fn: (tx: StoreTx, g: StoredGroup) => StoredGroup): GroupView;
+}
+
+/** Refuses what only a member may do in a group we are only invited to, saying how to join. */
+export function checkJoined(g: StoredGroup): void {
+  if (g.status === 'invited')
+    throw new CoreError(
+      'not-allowed',
+      `you are invited to group "${g.state.name}" but have not joined it; accept or decline the invitation first`,
+    );
+  checkActive(g);
+}
+
+export function createGroupLocal(ctx: Ctx, hooks: GroupHooks): GroupLocal {
+  const { store } = ctx;
+  const messageViews = (tx: StoreTx, keys: readonly (MessageKey | null)[]): MessageView[] =>
+    keys.flatMap((k) => {
+      const m = k && tx.getMessage(k);
+      const g = m && loadGroup(ctx, tx, m.conversationId);
+      return m && g ? [groupMessageView(ctx, tx, g, m)] : [];
+    });
+  const emitMessages = (keys: readonly (MessageKey | null)[]): void => {
+    for (const v of store.transaction((tx) => messageViews(tx, keys))) ctx.events.emit('message', v);
+  };
+  const topics = createGroupTopics(ctx, {
+    changed: emitMessages,
+    published: (key) => {
+      store.transaction((tx) => {
+        if (tx.getMessage(key)?.status === 'queued') tx.updateMessage(key, { status: 'sent' });
+      });
+      emitMessages([key]);
+    },
+  });
+  const local: GroupLocal = {
+    ctx,
+    me: ctx.account.info.peerId,
+    hooks,
+    topics,
+    kickAll(peers) {
+      for (const p of new Set(peers)) hooks.kick(p);
+    },
+    emitGroup(id, change) {
+      const view = store.transaction((tx) => {
+        const g = loadGroup(ctx, tx, id);
+        return g ? groupView(ctx, tx, g) : undefined;
+      });
+      if (view) ctx.events.emit('group', { group: view, change });
+    },
+    messageViews,
+    emitMessages,
+    change: (name, fn) => runChange(local, name, fn),
+  };
+  return local;
+}
+
+function runChange(
+  local: GroupLocal,
+  name: string,
+  fn: (tx: StoreTx, g: StoredGroup) => StoredGroup,
+): GroupView {
+  const { ctx, me } = local;
+  const { g, kicks } = ctx.store.transaction((tx) => {
+    const before = findGroup(ctx, tx, name);
+    checkJoined(before);
+    const after = fn(tx, before);
+    const peers = [...before.state.members, ...after.state.members].map((m) => m.peerId);
+    return { g: after, kicks: [...peers.filter((p) => p !== me), ...syncGroup(ctx, tx, after)] };
+  });
+  local.kickAll(kicks);
+  local.topics.refresh();
+  local.emitGroup(g.state.id, g.status === 'active' ? 'changed' : 'removed');
+  return ctx.store.transaction((tx) => groupView(ctx, tx, g));
+}
