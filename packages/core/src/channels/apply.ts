@@ -3,7 +3,8 @@
  * `channel` application kind, docs/CHANNELS.md): a follow request or an
  * unfollow (at a private channel's owner), a private channel's content keys
  * (at an approved follower), or a removal. The session authenticated the
- * sender; here we check they have the right to say it.
+ * sender; here we check they have the right to say it. A saved change is
+ * recorded in the effects (channels/effects.ts) and acted on after commit.
  */
 
 import { fromBase64Url, InboundError } from '../base/index.ts';
@@ -17,157 +18,185 @@ import {
   equalBytes,
   openDescriptor,
 } from './codec.ts';
-import {
-  type ChannelState,
-  channelChangedLater,
-  descriptorOf,
-  getChannelState,
-  saveChannel,
-} from './store.ts';
+import { channelEffects, type WithChannelEffects } from './effects.ts';
+import { uniqueChannelName } from './names.ts';
+import { type ChannelState, descriptorOf, getChannelState, saveChannel } from './store.ts';
 
 export function applyChannelControl(
   ctx: Ctx,
   tx: StoreTx,
   contact: ContactRecord,
   payload: Uint8Array,
-  effects: Effects,
-): Effects {
+  effects: Effects & WithChannelEffects,
+): Effects & WithChannelEffects {
   let control: ChannelControl;
   try {
     control = decodeControl(payload);
   } catch (error) {
     throw new InboundError('bad-message', `bad channel control: ${(error as Error).message}`);
   }
-  const state = getChannelState(ctx, tx, control.channel);
-  const changed = (next: ChannelState): Effects => {
+  const next = nextState(ctx, tx, contact, control, getChannelState(ctx, tx, control.channel));
+  if (next) {
     saveChannel(ctx, tx, next);
-    channelChangedLater(ctx, next.id);
-    return effects;
-  };
+    channelEffects(effects).changed.add(next.id);
+  }
+  return effects;
+}
+
+type Control<T extends ChannelControl['t']> = Extract<ChannelControl, { readonly t: T }>;
+
+/** The channel's state after `control` from `contact`; undefined if it changes nothing. */
+function nextState(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  control: ChannelControl,
+  state: ChannelState | undefined,
+): ChannelState | undefined {
   switch (control.t) {
     case 'follow': {
       // only the owner of a private channel takes requests; anything else is ignored (stale, or a guess)
-      if (state?.role !== 'owner' || !descriptorOf(ctx, state).isPrivate) return effects;
-      if (state.followers.includes(contact.id) || state.requests.includes(contact.id)) return effects;
-      return changed({ ...state, requests: [...state.requests, contact.id].slice(-1000) });
+      if (state?.role !== 'owner' || !descriptorOf(ctx, state).isPrivate) return undefined;
+      if (state.followers.includes(contact.id) || state.requests.includes(contact.id)) return undefined;
+      return { ...state, requests: [...state.requests, contact.id].slice(-1000) };
     }
     case 'unfollow': {
-      if (state?.role !== 'owner') return effects;
-      return changed({
+      if (state?.role !== 'owner') return undefined;
+      return {
         ...state,
         followers: state.followers.filter((f) => f !== contact.id),
         requests: state.requests.filter((f) => f !== contact.id),
-      });
+      };
     }
-    case 'keys': {
-      let descriptor: ReturnType<typeof openDescriptor>;
-      try {
-        descriptor = openDescriptor(ctx.primitives, fromBase64Url(control.descriptor));
-      } catch {
-        throw new InboundError('bad-message', 'channel keys with a bad descriptor');
-      }
-      // keys come from the channel's owner only, for the channel they name
-      if (
-        descriptor.id !== control.channel ||
-        descriptor.ownerPeerId !== contact.peerId ||
-        !descriptor.isPrivate
-      ) {
-        throw new InboundError('bad-message', 'channel keys from someone who does not own the channel');
-      }
-      const epochs = control.keys.map((k) => ({ epoch: k.epoch, key: k.key }));
-      if (!state) {
-        // approved without asking (the owner added us): follow it
-        return changed({
-          id: descriptor.id,
-          name: uniqueChannelName(ctx, tx, descriptor.name),
-          role: 'follower',
-          descriptor: control.descriptor,
-          secret: null,
-          nextSeq: 1,
-          epochs,
-          current: control.current,
-          followers: [],
-          requests: [],
-          status: 'approved',
-          contiguous: {},
-          peers: [contact.peerId],
-          createdAt: ctx.now(),
-        });
-      }
-      if (state.role === 'owner') return effects;
-      const known = descriptorOf(ctx, state);
-      if (!equalBytes(known.channelKey, descriptor.channelKey)) {
-        throw new InboundError('bad-message', 'channel keys for a different channel key');
-      }
-      const merged = new Map(state.epochs.map((e) => [e.epoch, e.key]));
-      for (const e of epochs) merged.set(e.epoch, e.key);
-      return changed({
-        ...state,
-        descriptor: descriptor.revision > known.revision ? control.descriptor : state.descriptor,
-        epochs: [...merged].map(([epoch, key]) => ({ epoch, key })).sort((a, b) => a.epoch - b.epoch),
-        current: Math.max(state.current, control.current),
-        status: 'approved',
-      });
-    }
+    case 'keys':
+      return afterKeys(ctx, tx, contact, control, state);
     case 'removed': {
-      if (!state || state.role === 'owner') return effects;
-      if (descriptorOf(ctx, state).ownerPeerId !== contact.peerId) return effects;
-      return changed({ ...state, status: 'removed' });
+      if (!state || state.role === 'owner') return undefined;
+      if (descriptorOf(ctx, state).ownerPeerId !== contact.peerId) return undefined;
+      return { ...state, status: 'removed' };
     }
-    case 'publisher': {
-      const descriptor = fromOwner(ctx, contact, control.channel, control.descriptor);
-      const key = ctx.primitives.ed25519PublicKey(fromBase64Url(control.secret));
-      if (!descriptor.publishers.some((k) => equalBytes(k, key)))
-        throw new InboundError(
-          'bad-message',
-          'a publisher appointment whose key the descriptor does not list',
-        );
-      const status = descriptor.isPrivate ? ('approved' as const) : ('following' as const);
-      if (!state) {
-        return changed({
-          id: descriptor.id,
-          name: uniqueChannelName(ctx, tx, descriptor.name),
-          role: 'publisher',
-          descriptor: control.descriptor,
-          secret: control.secret,
-          nextSeq: 1,
-          epochs: [...control.keys],
-          current: control.current,
-          followers: [],
-          requests: [],
-          status,
-          contiguous: {},
-          peers: [contact.peerId],
-          createdAt: ctx.now(),
-        });
-      }
-      if (state.role === 'owner') return effects;
-      const known = sameChannel(ctx, state, descriptor);
-      const merged = new Map(state.epochs.map((e) => [e.epoch, e.key]));
-      for (const e of control.keys) merged.set(e.epoch, e.key);
-      return changed({
-        ...state,
-        role: 'publisher',
-        secret: control.secret,
-        nextSeq: state.secret === control.secret ? state.nextSeq : 1,
-        descriptor: descriptor.revision > known.revision ? control.descriptor : state.descriptor,
-        epochs: [...merged].map(([epoch, key]) => ({ epoch, key })).sort((a, b) => a.epoch - b.epoch),
-        current: Math.max(state.current, control.current),
-        status,
-      });
-    }
+    case 'publisher':
+      return afterAppointment(ctx, tx, contact, control, state);
     case 'publisher-removed': {
-      if (state?.role !== 'publisher') return effects;
+      if (state?.role !== 'publisher') return undefined;
       const descriptor = fromOwner(ctx, contact, control.channel, control.descriptor);
       const known = sameChannel(ctx, state, descriptor);
-      return changed({
+      return {
         ...state,
         role: 'follower',
         secret: null,
         descriptor: descriptor.revision > known.revision ? control.descriptor : state.descriptor,
-      });
+      };
     }
   }
+}
+
+/** A private channel's content keys from its owner: approved (followed, if we were added directly). */
+function afterKeys(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  control: Control<'keys'>,
+  state: ChannelState | undefined,
+): ChannelState | undefined {
+  let descriptor: ReturnType<typeof openDescriptor>;
+  try {
+    descriptor = openDescriptor(ctx.primitives, fromBase64Url(control.descriptor));
+  } catch {
+    throw new InboundError('bad-message', 'channel keys with a bad descriptor');
+  }
+  // keys come from the channel's owner only, for the channel they name
+  if (
+    descriptor.id !== control.channel ||
+    descriptor.ownerPeerId !== contact.peerId ||
+    !descriptor.isPrivate
+  ) {
+    throw new InboundError('bad-message', 'channel keys from someone who does not own the channel');
+  }
+  const epochs = control.keys.map((k) => ({ epoch: k.epoch, key: k.key }));
+  if (!state) {
+    // approved without asking (the owner added us): follow it
+    return {
+      id: descriptor.id,
+      name: uniqueChannelName(ctx, tx, descriptor.name),
+      role: 'follower',
+      descriptor: control.descriptor,
+      secret: null,
+      nextSeq: 1,
+      epochs,
+      current: control.current,
+      followers: [],
+      requests: [],
+      status: 'approved',
+      contiguous: {},
+      peers: [contact.peerId],
+      createdAt: ctx.now(),
+    };
+  }
+  if (state.role === 'owner') return undefined;
+  const known = descriptorOf(ctx, state);
+  if (!equalBytes(known.channelKey, descriptor.channelKey)) {
+    throw new InboundError('bad-message', 'channel keys for a different channel key');
+  }
+  return {
+    ...state,
+    descriptor: descriptor.revision > known.revision ? control.descriptor : state.descriptor,
+    epochs: mergeEpochs(state.epochs, epochs),
+    current: Math.max(state.current, control.current),
+    status: 'approved',
+  };
+}
+
+/** The owner appointed us a publisher: its key's secret, the descriptor listing it, content keys. */
+function afterAppointment(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  control: Control<'publisher'>,
+  state: ChannelState | undefined,
+): ChannelState | undefined {
+  const descriptor = fromOwner(ctx, contact, control.channel, control.descriptor);
+  const key = ctx.primitives.ed25519PublicKey(fromBase64Url(control.secret));
+  if (!descriptor.publishers.some((k) => equalBytes(k, key)))
+    throw new InboundError('bad-message', 'a publisher appointment whose key the descriptor does not list');
+  const status = descriptor.isPrivate ? ('approved' as const) : ('following' as const);
+  if (!state) {
+    return {
+      id: descriptor.id,
+      name: uniqueChannelName(ctx, tx, descriptor.name),
+      role: 'publisher',
+      descriptor: control.descriptor,
+      secret: control.secret,
+      nextSeq: 1,
+      epochs: [...control.keys],
+      current: control.current,
+      followers: [],
+      requests: [],
+      status,
+      contiguous: {},
+      peers: [contact.peerId],
+      createdAt: ctx.now(),
+    };
+  }
+  if (state.role === 'owner') return undefined;
+  const known = sameChannel(ctx, state, descriptor);
+  return {
+    ...state,
+    role: 'publisher',
+    secret: control.secret,
+    nextSeq: state.secret === control.secret ? state.nextSeq : 1,
+    descriptor: descriptor.revision > known.revision ? control.descriptor : state.descriptor,
+    epochs: mergeEpochs(state.epochs, control.keys),
+    current: Math.max(state.current, control.current),
+    status,
+  };
+}
+
+/** `held` and `received` by epoch (a received key wins), in epoch order. */
+function mergeEpochs(held: ChannelState['epochs'], received: ChannelState['epochs']): ChannelState['epochs'] {
+  const merged = new Map(held.map((e) => [e.epoch, e.key]));
+  for (const e of received) merged.set(e.epoch, e.key);
+  return [...merged].map(([epoch, key]) => ({ epoch, key })).sort((a, b) => a.epoch - b.epoch);
 }
 
 /** A descriptor in a control: it must verify and be the channel of the contact who sent it (its owner). */
@@ -189,21 +218,4 @@ function sameChannel(ctx: Ctx, s: ChannelState, d: ChannelDescriptor): ChannelDe
   if (!equalBytes(known.channelKey, d.channelKey))
     throw new InboundError('bad-message', 'a channel control for a different channel key');
   return known;
-}
-
-/** `wanted`, or `wanted (2)`… — not taken by another channel or a contact. */
-export function uniqueChannelName(ctx: Ctx, tx: StoreTx, wanted: string): string {
-  const taken = new Set(
-    tx.listChannels().map((r) => {
-      try {
-        return (getChannelState(ctx, tx, r.id)?.name ?? '').toLowerCase();
-      } catch {
-        return '';
-      }
-    }),
-  );
-  for (let i = 1; ; i++) {
-    const name = i === 1 ? wanted : `${wanted} (${i})`;
-    if (!taken.has(name.toLowerCase()) && !tx.getContactByName(name)) return name;
-  }
 }

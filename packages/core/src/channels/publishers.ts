@@ -3,7 +3,7 @@
  * lists a publisher's Ed25519 key in a new descriptor revision, signed by the
  * channel key, and hands the key to the publisher through the pairwise
  * session; followers adopt a newer descriptor only if the same channel key
- * signed it. Inside-a-transaction helpers; channels/channels.ts does the I/O.
+ * signed it. Inside-a-transaction helpers; owner.ts and descriptors.ts do the I/O.
  */
 import { CoreError, fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';

@@ -1,7 +1,7 @@
 /**
  * A channel's local state, sealed at rest in the Store's channel record
  * (vault label `channel:<id>`), and its posts (sealed, label
- * `channel-post:<id>`). Shared by channels/channels.ts and channels/apply.ts.
+ * `channel-post:<id>`). Shared by every part of channels/.
  */
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
@@ -71,17 +71,3 @@ export function epochKey(state: ChannelState, epoch: number): Uint8Array | undef
 }
 
 export const b64: (bytes: Uint8Array) => string = toBase64Url;
-
-/** What channels-apply tells the running Channels module (after the transaction commits). */
-export type ChannelHook = (id: string) => void;
-const hooks = new WeakMap<Ctx, ChannelHook>();
-
-export function setChannelHook(ctx: Ctx, hook: ChannelHook | undefined): void {
-  if (hook) hooks.set(ctx, hook);
-  else hooks.delete(ctx);
-}
-
-/** Called inside a transaction: runs the hook once the (synchronous) transaction is over. */
-export function channelChangedLater(ctx: Ctx, id: string): void {
-  queueMicrotask(() => hooks.get(ctx)?.(id));
-}

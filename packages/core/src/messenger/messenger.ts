@@ -268,7 +268,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const channels = createChannels(ctx, {
     kick: (peer) => pump.kick(peer),
     otherQuery: (peer, request) => groups.answerQuery(peer, request),
-    isContact: (peer) => admitted.has(peer), // /parley/query admission (channels/channels.ts admitsQueries)
+    isContact: (peer) => admitted.has(peer), // /parley/query admission (channels/query.ts admitsQueries)
   });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
@@ -307,6 +307,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
         if (effects.timerChanged)
           events.emit('conversation', { contact: current.name, disappearingMs: timer });
         groups.applied(effects);
+        channels.applied(effects);
       }
     },
     parked: (contact, error) =>

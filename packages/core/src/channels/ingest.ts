@@ -1,0 +1,93 @@
+/**
+ * Storing a channel's posts as they arrive (gossip, sync answers): verified against the
+ * descriptor's publisher keys, stored once, and the per-publisher contiguous seq kept so sync
+ * knows what to ask for.
+ */
+import type { Ctx } from '../context/index.ts';
+import type { StoreTx } from '../ports/index.ts';
+import type { MessageView } from '../views/index.ts';
+import { type DecodedPost, POST_MAX_BYTES, verifyPost } from './codec.ts';
+import type { ChannelRuntime, Live } from './live.ts';
+import { CHANNEL_KNOWN_PEERS_MAX, getChannelState, postLabel, saveChannel } from './store.ts';
+import { postView } from './views.ts';
+
+/** A post more than this far ahead of what we have from its publisher is dropped (sync fills in first). */
+export const POST_SEQ_GAP_MAX = 4096;
+/** A post's display time is its publisher's timestamp, but never more than this ahead of our clock. */
+export const POST_CLOCK_SKEW_MAX_MS: number = 5 * 60 * 1000;
+
+type Parts = Pick<
+  ChannelRuntime,
+  'ctx' | 'self' | 'live' | 'rejected' | 'stored' | 'adoptDescriptor' | 'refreshDescriptor' | 'syncChannel'
+>;
+
+/**
+ * Verifies and stores one post; its view if it was new (null: not readable to us), else false.
+ * `from` (the gossip author of a new post) is remembered as a peer to sync from: it had the post
+ * (a private channel's: under the content key). A peer that only asks us is never remembered (a
+ * stranger could fill the list).
+ */
+export function ingestPost(
+  rt: Parts,
+  id: string,
+  bytes: Uint8Array,
+  from?: string,
+): MessageView | null | false {
+  const l = rt.live.get(id);
+  if (!l || bytes.length > POST_MAX_BYTES) return false;
+  const post = verifyPost(rt.ctx.primitives, l.descriptor, bytes);
+  if (!post) {
+    if (rt.adoptDescriptor(id, bytes)) return false; // the owner announced a new revision
+    rt.rejected++;
+    if (from) void rt.refreshDescriptor(id, [from]); // perhaps a publisher we do not know of yet
+    return false;
+  }
+  const outcome = rt.ctx.store.transaction((tx) => storePost(rt.ctx, tx, rt.self, l, post, bytes, from));
+  if (!outcome) return false;
+  rt.stored++;
+  if (outcome.view) rt.ctx.events.emit('post', outcome.view);
+  if (outcome.gap && from) void rt.syncChannel(id, [from]);
+  return outcome.view;
+}
+
+/** Inside the transaction: stores `post` and advances the channel's state (and `l`'s). */
+function storePost(
+  ctx: Ctx,
+  tx: StoreTx,
+  self: string,
+  l: Live,
+  post: DecodedPost,
+  bytes: Uint8Array,
+  from: string | undefined,
+): { readonly view: MessageView | null; readonly gap: boolean } | false {
+  const id = l.state.id;
+  const s = getChannelState(ctx, tx, id);
+  if (!s) return false;
+  let contiguous = s.contiguous[post.publisher] ?? 0;
+  if (post.seq > contiguous + POST_SEQ_GAP_MAX) return false;
+  const now = ctx.now();
+  const at = Math.min(post.timestamp, now + POST_CLOCK_SKEW_MAX_MS);
+  const inserted = tx.putPost({
+    channelId: id,
+    publisher: post.publisher,
+    seq: post.seq,
+    sortKey: at * 1000 + (post.seq % 1000),
+    receivedAt: now,
+    post: ctx.account.vault.seal(postLabel(id), bytes),
+  });
+  let next = s;
+  if (inserted === 'inserted') {
+    while (tx.getPost(id, post.publisher, contiguous + 1)) contiguous++;
+    next = { ...next, contiguous: { ...next.contiguous, [post.publisher]: contiguous } };
+    if (from && from !== self && !next.peers.includes(from)) {
+      next = { ...next, peers: [from, ...next.peers].slice(0, CHANNEL_KNOWN_PEERS_MAX) };
+    }
+  }
+  if (next !== s) saveChannel(ctx, tx, next);
+  l.state = next;
+  if (next.peers !== s.peers && l.descriptor.isPrivate && next.role !== 'owner')
+    l.allowed = new Set([l.descriptor.ownerPeerId, ...next.peers]);
+  if (inserted !== 'inserted') return false;
+  const record = tx.getPost(id, post.publisher, post.seq);
+  return record ? { view: postView(ctx, next, l.descriptor, record), gap: contiguous < post.seq } : false;
+}

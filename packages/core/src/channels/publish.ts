@@ -1,0 +1,95 @@
+/**
+ * Posting (owner and appointed publishers): a post signed with our publisher key, stored as ours,
+ * and published on the channel's topic (sealed under the current epoch's key on a private one);
+ * and listing a channel's posts.
+ */
+import { CoreError, fromBase64Url } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ChannelPostRecord, StoreTx } from '../ports/index.ts';
+import type { MessageView } from '../views/index.ts';
+import { decodePost, encodePost, keyIdOf } from './codec.ts';
+import { type ChannelRuntime, topicOf } from './live.ts';
+import { findChannel } from './names.ts';
+import { type ChannelState, descriptorOf, epochKey, postLabel, saveChannel } from './store.ts';
+import { sealEnvelope } from './topic.ts';
+import { postView } from './views.ts';
+
+/** Posts `text` in the channel named `name` (owner or publisher only); its view. */
+export function post(rt: Pick<ChannelRuntime, 'ctx' | 'live'>, name: string, text: string): MessageView {
+  const { ctx } = rt;
+  const { s, bytes, record } = ctx.store.transaction((tx) => writePost(ctx, tx, name, text));
+  const l = rt.live.get(s.id);
+  if (l) l.state = s;
+  publishOn(ctx, s, bytes);
+  const v = postView(ctx, s, descriptorOf(ctx, s), record) as MessageView;
+  ctx.events.emit('post', v);
+  return v;
+}
+
+/** Inside the transaction: signs and stores our next post; the channel's next state. */
+function writePost(
+  ctx: Ctx,
+  tx: StoreTx,
+  name: string,
+  text: string,
+): { readonly s: ChannelState; readonly bytes: Uint8Array; readonly record: ChannelPostRecord } {
+  const p = ctx.primitives;
+  const s = findChannel(ctx, tx, name);
+  if (s.secret === null || (s.role !== 'owner' && s.role !== 'publisher')) {
+    throw new CoreError(
+      'not-allowed',
+      `followers cannot post in "${s.name}"; only its owner and publishers can`,
+    );
+  }
+  const d = descriptorOf(ctx, s);
+  const secret = fromBase64Url(s.secret);
+  const seq = s.nextSeq;
+  const bytes = encodePost(
+    p,
+    ctx.random,
+    { channelId: s.id, seq, timestamp: ctx.now(), publisher: keyIdOf(p, p.ed25519PublicKey(secret)) },
+    text,
+    secret,
+    d.isPrivate ? { epoch: s.current, key: epochKey(s, s.current) as Uint8Array } : undefined,
+  );
+  const publisher = decodePost(bytes).publisher;
+  const now = ctx.now();
+  const contiguous = Math.max(s.contiguous[publisher] ?? 0, seq);
+  const next = { ...s, nextSeq: seq + 1, contiguous: { ...s.contiguous, [publisher]: contiguous } };
+  const record: ChannelPostRecord = {
+    channelId: s.id,
+    publisher,
+    seq,
+    sortKey: now * 1000 + (seq % 1000),
+    receivedAt: now,
+    post: ctx.account.vault.seal(postLabel(s.id), bytes),
+  };
+  tx.putPost(record);
+  saveChannel(ctx, tx, next);
+  return { s: next, bytes, record };
+}
+
+/** Publishes a post or a descriptor on the channel's topic now (sealed on a private one). */
+export function publishOn(ctx: Ctx, s: ChannelState, bytes: Uint8Array): void {
+  const t = topicOf(ctx, s, descriptorOf(ctx, s));
+  if (!t) return;
+  void ctx.transport
+    .publish(t.topic, sealEnvelope(ctx.primitives, ctx.random, t, bytes))
+    .catch(() => undefined);
+}
+
+/** The channel's posts readable to us, in display order (at most 1000 per call; `before` pages back). */
+export function listPosts(
+  ctx: Ctx,
+  name: string,
+  query: { readonly limit?: number; readonly before?: number },
+): MessageView[] {
+  return ctx.store.transaction((tx) => {
+    const s = findChannel(ctx, tx, name);
+    const d = descriptorOf(ctx, s);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
+    return tx
+      .listPosts(s.id, { limit, ...(query.before ? { before: query.before } : {}) })
+      .flatMap((r) => postView(ctx, s, d, r) ?? []);
+  });
+}

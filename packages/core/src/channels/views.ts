@@ -1,0 +1,74 @@
+/**
+ * What the messenger shows of a channel and of its posts (views/channels.ts, views/messages.ts),
+ * read from the channel's state at rest; and the `channel` event.
+ */
+import { fromBase64Url } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ChannelPostRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelEvent, ChannelView, MessageView } from '../views/index.ts';
+import { type ChannelDescriptor, decodePost, keyIdOf, openPostText } from './codec.ts';
+import { appointmentsOf } from './publishers.ts';
+import { type ChannelState, descriptorOf, epochKey, getChannelState, postLabel } from './store.ts';
+
+export function channelView(ctx: Ctx, tx: StoreTx, s: ChannelState): ChannelView {
+  const d = descriptorOf(ctx, s);
+  const names = (ids: readonly string[]) => ids.flatMap((id) => tx.getContact(id)?.name ?? []);
+  return {
+    id: s.id,
+    name: s.name,
+    role: s.role,
+    private: d.isPrivate,
+    status: s.status,
+    posts: tx.countPosts(s.id),
+    followers: names(s.followers),
+    requests: names(s.requests),
+    publishers: names(appointmentsOf(s).map((a) => a.contact)),
+    createdAt: s.createdAt,
+  };
+}
+
+/** Emits the `channel` event for channel `id` as it is stored now (nothing if it is gone). */
+export function emitChannel(ctx: Ctx, id: string, change: ChannelEvent['change']): void {
+  const v = ctx.store.transaction((tx) => {
+    const s = getChannelState(ctx, tx, id);
+    return s ? channelView(ctx, tx, s) : undefined;
+  });
+  if (v) ctx.events.emit('channel', { channel: v, change });
+}
+
+/** A stored post as a message, or null if it is sealed under a content key we do not have. */
+export function postView(
+  ctx: Ctx,
+  s: ChannelState,
+  d: ChannelDescriptor,
+  r: ChannelPostRecord,
+): MessageView | null {
+  const p = ctx.primitives;
+  const post = decodePost(ctx.account.vault.open(postLabel(s.id), r.post));
+  const text = openPostText(p, post, (e) => epochKey(s, e));
+  if (text === undefined) return null; // sealed under a key we do not have: nothing readable
+  const mine =
+    s.secret !== null && post.publisher === keyIdOf(p, p.ed25519PublicKey(fromBase64Url(s.secret)));
+  const isOwner = post.publisher === keyIdOf(p, d.channelKey);
+  return {
+    id: `${post.publisher}${post.seq.toString(16).padStart(8, '0')}`,
+    conversationId: s.id,
+    contact: s.name,
+    direction: mine ? 'out' : 'in',
+    from: mine ? 'me' : isOwner ? s.name : `${s.name} (${post.publisher.slice(0, 8)})`,
+    seq: post.seq,
+    sortKey: r.sortKey,
+    text,
+    replyTo: null,
+    sentAt: post.timestamp,
+    receivedAt: r.receivedAt,
+    status: mine ? 'sent' : 'delivered',
+    error: null,
+    edited: false,
+    deleted: false,
+    expiresAt: null,
+    reactions: [],
+    attachment: null,
+    gapBefore: false,
+  };
+}
