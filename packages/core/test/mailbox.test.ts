@@ -96,7 +96,7 @@ describe('mailbox envelope', () => {
   it('refuses a tampered envelope, a stranger, and a sender that is not who the header says', () => {
     const env = sealed();
     const tampered = env.slice();
-    tampered[tampered.length - 5] ^= 1;
+    tampered[tampered.length - 5] = (tampered[tampered.length - 5] as number) ^ 1;
     const senderKey = (peer: string) => (peer === 'alice' ? alice.pub : undefined);
     expect(() => openEnvelope(p, bob.secret, tampered, senderKey)).toThrow(InboundError);
     expect(() => openEnvelope(p, bob.secret, env, () => undefined)).toThrow(/not a contact/);
