@@ -4,7 +4,9 @@
  * client commands start fast.
  */
 import { readFileSync } from 'node:fs';
-import { createClient, RpcError, TransportError } from '@parley/client/http';
+// Types only: the schema's validators stay out of the command's start-up.
+import type { MethodName, ResultOf } from '@parley/client';
+import { createClient, type ParamsArgs, RpcError, TransportError } from '@parley/client/http';
 import WebSocket from 'ws';
 import { CliError, exitCodeFor } from './cli-error.ts';
 import { EXIT_UNAVAILABLE } from './exit-codes.ts';
@@ -49,7 +51,8 @@ function cliError(error: unknown, home: HomePaths): unknown {
 }
 
 export interface Client {
-  call<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T>;
+  /** Calls a method, typed by the API schema (@parley/client). */
+  call<M extends MethodName>(method: M, ...params: ParamsArgs<M>): Promise<ResultOf<M>>;
   /** Opens the event stream; resolves once subscribed. */
   events(onEvent: (event: EventMessage) => void): Promise<{ close(): void; closed: Promise<void> }>;
 }
@@ -59,9 +62,9 @@ export function connect(home: HomePaths): Client {
   const base = `127.0.0.1:${address.port}`;
   const api = createClient({ port: address.port, token: address.token });
   return {
-    async call<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    async call(method, ...params) {
       try {
-        return (await api.request(method, params)) as T;
+        return await api.call(method, ...params);
       } catch (error) {
         throw cliError(error, home);
       }

@@ -1,5 +1,5 @@
 /** Human-readable rendering of API results (text mode). Never used for --json. */
-import type { ContactView, MessageView } from '@parley/core';
+import type { ContactView, MessageView } from '@parley/client';
 
 const STATUS_MARK: Record<string, string> = {
   queued: '… queued',

@@ -1,15 +1,9 @@
 /** Add contact: my invite (QR + copy) for the other person, or paste theirs. */
 import { type FormEvent, useEffect, useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { Dialog } from './Dialog.tsx';
 import { Qr } from './Qr.tsx';
-import type { ContactView } from './types.ts';
-
-interface Invite {
-  readonly link: string;
-  readonly reusable: boolean;
-  readonly expiresAt: number;
-}
+import type { Invite } from './types.ts';
 
 export function AddContact({
   onClose,
@@ -26,7 +20,7 @@ export function AddContact({
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    void rpc<Invite>('invite.create').then(setInvite, (err: unknown) =>
+    void call('invite.create').then(setInvite, (err: unknown) =>
       setError(err instanceof RpcError ? err.message : 'Could not create an invite.'),
     );
   }, []);
@@ -49,7 +43,7 @@ export function AddContact({
     if (!trimmed) return setError('Paste the invite link your contact sent you.');
     setBusy(true);
     try {
-      const contact = await rpc<ContactView>('contacts.add', {
+      const contact = await call('contacts.add', {
         link: trimmed,
         ...(name.trim() ? { name: name.trim() } : {}),
       });

@@ -4,7 +4,7 @@
  * stream lives here, for the app's whole life.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { EventStream, RpcError, rpc } from './api.ts';
+import { call, EventStream, RpcError } from './api.ts';
 import { ChatApp } from './ChatApp.tsx';
 import { Onboarding } from './Onboarding.tsx';
 import type { DaemonState } from './types.ts';
@@ -17,7 +17,7 @@ export function App() {
 
   const refresh = useCallback(async () => {
     try {
-      const { state } = await rpc<{ state: DaemonState }>('daemon.state');
+      const { state } = await call('daemon.state');
       setPhase(state);
     } catch (error) {
       setPhase(error instanceof RpcError && error.code === 'unauthorized' ? 'unauthorized' : 'offline');

@@ -1,6 +1,6 @@
 /** "New channel" (name, public or private) and "Follow a channel" (paste a parley://channel/ link). */
 import { type FormEvent, useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { Dialog } from './Dialog.tsx';
 import type { ChannelView } from './types.ts';
 
@@ -42,7 +42,7 @@ export function NewChannel({
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!name.trim()) return setError('Give the channel a name.');
-    void run(() => rpc<ChannelView>('channels.create', { name: name.trim(), private: priv }));
+    void run(() => call('channels.create', { name: name.trim(), private: priv }));
   };
   return (
     <Dialog title="New channel" onClose={onClose}>
@@ -85,7 +85,7 @@ export function FollowChannel({
     const trimmed = link.trim();
     if (!trimmed.startsWith('parley://channel/'))
       return setError('Paste a channel link: it starts with parley://channel/');
-    void run(() => rpc<ChannelView>('channels.follow', { link: trimmed }));
+    void run(() => call('channels.follow', { link: trimmed }));
   };
   return (
     <Dialog title="Follow a channel" onClose={onClose}>

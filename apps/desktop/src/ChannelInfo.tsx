@@ -5,7 +5,7 @@
  * followers.
  */
 import { useEffect, useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
 import { Qr } from './Qr.tsx';
 import type { ChannelView, ContactView } from './types.ts';
@@ -27,7 +27,7 @@ function AppointPublisher({
   const [contacts, setContacts] = useState<readonly ContactView[]>([]);
   const [chosen, setChosen] = useState('');
   useEffect(() => {
-    void rpc<ContactView[]>('contacts.list').then(setContacts, () => undefined);
+    void call('contacts.list').then(setContacts, () => undefined);
   }, []);
   const candidates = contacts.filter((c) => c.state === 'active' && !taken.includes(c.name));
   if (candidates.length === 0) return null;
@@ -64,7 +64,7 @@ function FollowLink({ name }: { readonly name: string }) {
   const [copied, setCopied] = useState(false);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    void rpc<{ link: string }>('channels.invite', { name }).then(
+    void call('channels.invite', { name }).then(
       (r) => setLink(r.link),
       (err: unknown) => setError(err instanceof RpcError ? err.message : 'No follow link.'),
     );
@@ -170,8 +170,9 @@ export function ChannelInfo({
   const [pending, setPending] = useState<Pending>(null);
   const [error, setError] = useState<string | null>(null);
   const name = channel.name;
-  const call = (method: string, params: Record<string, unknown>, after = onChanged) =>
-    void rpc(method, params).then(after, (err: unknown) =>
+  /** Shows what became of a change: `after` on success, else the daemon's reason. */
+  const act = (change: Promise<unknown>, after = onChanged) =>
+    void change.then(after, (err: unknown) =>
       setError(err instanceof RpcError ? err.message : 'That did not work.'),
     );
   const owner = channel.role === 'owner';
@@ -190,7 +191,7 @@ export function ChannelInfo({
             />
             <AppointPublisher
               taken={channel.publishers ?? []}
-              onAppoint={(contact) => call('channels.addPublisher', { name, contact })}
+              onAppoint={(contact) => act(call('channels.addPublisher', { name, contact }))}
             />
           </>
         )}
@@ -200,7 +201,7 @@ export function ChannelInfo({
               title="Follow requests"
               names={channel.requests}
               action="Approve"
-              onAction={(contact) => call('channels.approve', { name, contact })}
+              onAction={(contact) => act(call('channels.approve', { name, contact }))}
             />
             <People
               title="Followers"
@@ -232,7 +233,7 @@ export function ChannelInfo({
           title={`Remove ${pending.contact}?`}
           text={`${pending.contact} stops receiving new posts; the channel's key is rotated.`}
           confirm="Remove"
-          onConfirm={() => call('channels.removeFollower', { name, contact: pending.contact })}
+          onConfirm={() => act(call('channels.removeFollower', { name, contact: pending.contact }))}
           onClose={() => setPending(null)}
         />
       )}
@@ -241,7 +242,7 @@ export function ChannelInfo({
           title={`Remove ${pending.contact} as a publisher?`}
           text={`Followers will refuse new posts from ${pending.contact}; what they posted stays.`}
           confirm="Remove"
-          onConfirm={() => call('channels.removePublisher', { name, contact: pending.contact })}
+          onConfirm={() => act(call('channels.removePublisher', { name, contact: pending.contact }))}
           onClose={() => setPending(null)}
         />
       )}
@@ -250,7 +251,7 @@ export function ChannelInfo({
           title={`Unfollow ${name}?`}
           text="Its posts are removed from this computer."
           confirm="Unfollow"
-          onConfirm={() => call('channels.unfollow', { name }, onUnfollowed)}
+          onConfirm={() => act(call('channels.unfollow', { name }), onUnfollowed)}
           onClose={() => setPending(null)}
         />
       )}

@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { AddContact } from './AddContact.tsx';
-import { type EventStream, rpc, type SocketStatus } from './api.ts';
+import { call, type EventStream, type SocketStatus } from './api.ts';
 import { summary } from './attachments.ts';
 import { FollowChannel, NewChannel } from './ChannelDialogs.tsx';
 import { ChannelInfo } from './ChannelInfo.tsx';
@@ -39,7 +39,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
   selectedRef.current = selected;
 
   useEffect(() => {
-    void rpc<Identity>('id').then(setMe);
+    void call('id').then(setMe);
   }, []);
   const outbox = useOutboxSize(stream);
   const reachability = useReachability(stream);
@@ -279,7 +279,7 @@ function useReachability(stream: EventStream): Reachability | null {
   const [reachability, setReachability] = useState<Reachability | null>(null);
   useEffect(() => {
     const ask = (): void => {
-      void rpc<{ reachability?: Reachability }>('status')
+      void call('status')
         .then((s) => setReachability(s.reachability ?? null))
         .catch(() => undefined);
     };
@@ -308,7 +308,7 @@ function useOutboxSize(stream: EventStream): number {
     const ask = (): void => {
       const mine = ++asked;
       const toldBefore = told;
-      void rpc<{ outbox: number }>('status')
+      void call('status')
         .then((s) => {
           if (mine === asked && told === toldBefore) setSize(s.outbox);
         })

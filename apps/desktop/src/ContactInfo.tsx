@@ -1,7 +1,7 @@
 /** Contact info: safety number (digits + QR), verification, key change, rename, remove. */
 import { useEffect, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
 import { ShieldIcon } from './Icons.tsx';
 import { Qr } from './Qr.tsx';
@@ -24,13 +24,14 @@ export function ContactInfo({
   const name = contact.name;
 
   useEffect(() => {
-    void rpc<SafetyNumber>('contacts.safetyNumber', { name }).then(setNumber, (err: unknown) =>
+    void call('contacts.safetyNumber', { name }).then(setNumber, (err: unknown) =>
       setError(err instanceof RpcError ? err.message : 'No safety number yet.'),
     );
   }, [name]);
 
-  const call = (method: string, params: Record<string, unknown>, after = onChanged) =>
-    void rpc(method, params).then(after, (err: unknown) =>
+  /** Shows what became of a change: `after` on success, else the daemon's reason. */
+  const act = (change: Promise<unknown>, after = onChanged) =>
+    void change.then(after, (err: unknown) =>
       setError(err instanceof RpcError ? err.message : 'That did not work.'),
     );
 
@@ -61,7 +62,7 @@ export function ContactInfo({
             <button
               type="button"
               className="button warning-button"
-              onClick={() => call('contacts.acceptKey', { name })}
+              onClick={() => act(call('contacts.acceptKey', { name }))}
             >
               Accept new safety number
             </button>
@@ -94,7 +95,7 @@ export function ContactInfo({
               <button
                 type="button"
                 className="button"
-                onClick={() => call('contacts.verify', { name, verified: false })}
+                onClick={() => act(call('contacts.verify', { name, verified: false }))}
               >
                 Clear verification
               </button>
@@ -104,7 +105,7 @@ export function ContactInfo({
               type="button"
               className="button primary"
               disabled={!number || contact.identityChanged}
-              onClick={() => call('contacts.verify', { name, verified: true })}
+              onClick={() => act(call('contacts.verify', { name, verified: true }))}
             >
               Mark as verified
             </button>
@@ -126,7 +127,7 @@ export function ContactInfo({
           title={`Remove ${name}?`}
           text={`${name} and your conversation are deleted from this computer.`}
           confirm="Remove"
-          onConfirm={() => call('contacts.remove', { name }, onRemoved)}
+          onConfirm={() => act(call('contacts.remove', { name }), onRemoved)}
           onClose={() => setRemoving(false)}
         />
       )}

@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
-import { type EventStream, RpcError, reactTo, rpc } from './api.ts';
+import { call, type EventStream, RpcError, reactTo } from './api.ts';
 import { summary } from './attachments.ts';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { ConfirmDialog } from './Dialog.tsx';
@@ -70,7 +70,7 @@ export function Conversation({
     if (!lastIn && !unread) return;
     const mark = () => {
       if (document.visibilityState !== 'visible') return;
-      void rpc('conversations.markRead', { contact: name }).then(onChanged, () => undefined);
+      void call('conversations.markRead', { contact: name }).then(onChanged, () => undefined);
     };
     mark();
     document.addEventListener('visibilitychange', mark);
@@ -86,7 +86,7 @@ export function Conversation({
       const key = `${dir}:${m.replyTo.id}`;
       if (byKey.has(key) || wanted.current.has(key)) continue;
       wanted.current.add(key);
-      void rpc<MessageView>('messages.get', {
+      void call('messages.get', {
         contact: name,
         id: m.replyTo.id,
         sender: dir === 'out' ? 'self' : 'peer',
@@ -138,13 +138,11 @@ export function Conversation({
     setError(null);
     try {
       if (mode.kind === 'edit' && target) {
-        history.add(await rpc<MessageView>('messages.edit', { contact: name, id: target.id, text }));
+        history.add(await call('messages.edit', { contact: name, id: target.id, text }));
       } else {
         const replyTo =
           mode.kind === 'reply' && target ? { id: target.id, mine: target.direction === 'out' } : undefined;
-        history.add(
-          await rpc<MessageView>('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) }),
-        );
+        history.add(await call('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) }));
       }
       setMode({ kind: 'new' });
       setTarget(null);
@@ -158,7 +156,7 @@ export function Conversation({
 
   const setDisappearing = (value: string) => {
     const ms = value === 'off' ? null : Number(value);
-    void rpc('conversations.setDisappearing', { contact: name, ms }).then(onChanged, fail);
+    void call('conversations.setDisappearing', { contact: name, ms }).then(onChanged, fail);
   };
 
   const presence = typing
@@ -270,10 +268,7 @@ export function Conversation({
           text={`The message disappears for you and for ${name}. This cannot be undone.`}
           confirm="Delete"
           onConfirm={() =>
-            void rpc<MessageView>('messages.delete', { contact: name, id: deleting.id }).then(
-              history.add,
-              fail,
-            )
+            void call('messages.delete', { contact: name, id: deleting.id }).then(history.add, fail)
           }
           onClose={() => setDeleting(null)}
         />
@@ -288,7 +283,7 @@ export function Conversation({
           setTarget(null);
         }}
         onSend={send}
-        onTyping={(active) => void rpc('typing.set', { contact: name, active }).catch(() => undefined)}
+        onTyping={(active) => void call('typing.set', { contact: name, active }).catch(() => undefined)}
         onFiles={uploads.sendFiles}
         onVoice={(r) =>
           uploads.sendBlob(r.blob, {

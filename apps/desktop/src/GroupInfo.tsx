@@ -5,7 +5,7 @@
  */
 import { type FormEvent, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
 import { GroupPictureEditor } from './GroupPicture.tsx';
 import { ContactPicker } from './NewGroup.tsx';
@@ -94,15 +94,15 @@ export function GroupInfo({
 
   const apply = (p: Pending) => {
     setError(null);
-    const call =
+    const change =
       p.kind === 'remove'
-        ? rpc('groups.remove', { name, member: p.member })
+        ? call('groups.remove', { name, member: p.member })
         : p.kind === 'rename'
-          ? rpc('groups.rename', { name, newName: p.to })
+          ? call('groups.rename', { name, newName: p.to })
           : p.kind === 'add'
-            ? rpc('groups.add', { name, members: p.members })
-            : rpc('groups.leave', { name });
-    void call.then(onChanged, (err: unknown) =>
+            ? call('groups.add', { name, members: [...p.members] })
+            : call('groups.leave', { name });
+    void change.then(onChanged, (err: unknown) =>
       setError(err instanceof RpcError ? err.message : 'That did not work.'),
     );
   };

@@ -3,7 +3,7 @@
  * of its members we do not know is contacted, until the user accepts. Declining tells the inviter.
  */
 import { useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import type { GroupView } from './types.ts';
 
 export function GroupInvitation({
@@ -18,7 +18,7 @@ export function GroupInvitation({
   const answer = (method: 'groups.accept' | 'groups.decline') => {
     setBusy(true);
     setError(null);
-    void rpc(method, { group: group.id }).then(onChanged, (err: unknown) => {
+    void call(method, { group: group.id }).then(onChanged, (err: unknown) => {
       setBusy(false);
       setError(err instanceof RpcError ? err.message : 'That did not work.');
     });

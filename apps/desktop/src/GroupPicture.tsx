@@ -4,7 +4,7 @@
  * at most 256×256 JPEG so it fits the 32 KiB limit every member enforces.
  */
 import { type ChangeEvent, useEffect, useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import type { GroupView } from './types.ts';
 
 /** Pictures by id; bounded (oldest dropped first). */
@@ -28,7 +28,7 @@ export function useGroupPicture(group: Pick<GroupView, 'name' | 'picture'>): str
       return;
     }
     let live = true;
-    void rpc<{ type: string; data: string } | null>('groups.picture', { name: group.name }).then(
+    void call('groups.picture', { name: group.name }).then(
       (p) => {
         if (!p || !/^image\/(png|jpeg|webp|gif)$/.test(p.type)) return;
         const next = `data:${p.type};base64,${p.data}`;
@@ -78,7 +78,7 @@ export function GroupPictureEditor({
   const set = (data: string | null) => {
     setBusy(true);
     setError(null);
-    void rpc('groups.setPicture', { name: group.name, data })
+    void call('groups.setPicture', { name: group.name, data })
       .then(onChanged, (err: unknown) =>
         setError(err instanceof RpcError ? err.message : 'That did not work.'),
       )

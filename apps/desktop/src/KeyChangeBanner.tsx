@@ -1,6 +1,6 @@
 /** Shown when a contact's identity key changed; sending to a verified contact stays blocked until accepted. */
 import { useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { WarningIcon } from './Icons.tsx';
 import type { ContactView } from './types.ts';
 
@@ -16,7 +16,7 @@ export function KeyChangeBanner({
   const [error, setError] = useState<string | null>(null);
   const accept = async () => {
     try {
-      await rpc('contacts.acceptKey', { name: contact.name });
+      await call('contacts.acceptKey', { name: contact.name });
       onChanged();
     } catch (err) {
       setError(err instanceof RpcError ? err.message : 'Could not accept the new key.');

@@ -1,6 +1,6 @@
 /** "New group": a name and members picked from contacts → groups.create. */
 import { type FormEvent, useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { Dialog } from './Dialog.tsx';
 import type { ContactView, GroupView } from './types.ts';
 
@@ -61,7 +61,7 @@ export function NewGroup({
     if (chosen.size === 0) return setError('Pick at least one member.');
     setBusy(true);
     try {
-      const group = await rpc<GroupView>('groups.create', { name: name.trim(), members: [...chosen] });
+      const group = await call('groups.create', { name: name.trim(), members: [...chosen] });
       onCreated(group);
       onClose();
     } catch (err) {

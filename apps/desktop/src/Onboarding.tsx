@@ -1,6 +1,6 @@
 /** First run (create an account) and unlock (passphrase). */
 import { type FormEvent, useId, useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { ShieldIcon } from './Icons.tsx';
 
 /** Longest display name accepted in the form (the daemon checks too). */
@@ -45,7 +45,7 @@ function CreateAccount({ onDone }: { readonly onDone: () => void }) {
     if (usePassphrase && passphrase !== confirm) return setError('The two passphrases differ.');
     setBusy(true);
     try {
-      await rpc('account.create', { name: name.trim(), ...(usePassphrase ? { passphrase } : {}) });
+      await call('account.create', { name: name.trim(), ...(usePassphrase ? { passphrase } : {}) });
       onDone();
     } catch (err) {
       setError(err instanceof RpcError ? err.message : 'Could not create the account.');
@@ -141,7 +141,7 @@ function Unlock({ onDone }: { readonly onDone: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const { state } = await rpc<{ state: string }>('account.unlock', { passphrase });
+      const { state } = await call('account.unlock', { passphrase });
       if (state === 'ready') onDone();
       else setError('That passphrase did not unlock the account. Try again.');
     } catch (err) {

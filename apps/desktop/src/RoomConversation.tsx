@@ -5,7 +5,7 @@
  * the owner (and publishers) get a "Post" composer.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { type EventStream, RpcError, reactTo, rpc } from './api.ts';
+import { call, type EventStream, RpcError, reactTo } from './api.ts';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import type { ChatItem } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
@@ -149,7 +149,7 @@ function useMarkRead(room: Room, messages: readonly MessageView[], onChanged: ()
     if (!isGroup || (!lastIn && !unread)) return;
     const mark = () => {
       if (document.visibilityState !== 'visible') return;
-      void rpc('conversations.markRead', { contact: name }).then(onChanged, () => undefined);
+      void call('conversations.markRead', { contact: name }).then(onChanged, () => undefined);
     };
     mark();
     document.addEventListener('visibilitychange', mark);
@@ -186,8 +186,8 @@ function useGroupComposer(
         mode.kind === 'reply' && target ? { id: target.id, mine: target.direction === 'out' } : undefined;
       const sent =
         mode.kind === 'edit' && target
-          ? await rpc<MessageView>('messages.edit', { contact: name, id: target.id, text })
-          : await rpc<MessageView>('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) });
+          ? await call('messages.edit', { contact: name, id: target.id, text })
+          : await call('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) });
       history.add(sent);
       cancel();
       onChanged();
@@ -237,10 +237,7 @@ function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { read
           text={`The message disappears for you and for everyone in ${name}. This cannot be undone.`}
           confirm="Delete"
           onConfirm={() =>
-            void rpc<MessageView>('messages.delete', { contact: name, id: deleting.id }).then(
-              history.add,
-              fail,
-            )
+            void call('messages.delete', { contact: name, id: deleting.id }).then(history.add, fail)
           }
           onClose={() => setDeleting(null)}
         />
@@ -255,7 +252,7 @@ function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { read
           mode={composer.mode}
           onCancelMode={composer.cancel}
           onSend={composer.send}
-          onTyping={(active) => void rpc('typing.set', { contact: name, active }).catch(() => undefined)}
+          onTyping={(active) => void call('typing.set', { contact: name, active }).catch(() => undefined)}
         />
       ) : (
         <p className="composer-note muted" role="note">
@@ -303,7 +300,7 @@ function ChannelBody({
   const canPost = channel.role === 'owner' || channel.role === 'publisher';
   const post = async (text: string): Promise<boolean> => {
     try {
-      history.add(await rpc<MessageView>('channels.post', { name, text }));
+      history.add(await call('channels.post', { name, text }));
       onChanged();
       return true;
     } catch (err) {

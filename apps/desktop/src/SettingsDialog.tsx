@@ -3,7 +3,7 @@
  * receipts); the rest says honestly where it is set.
  */
 import { useEffect, useState } from 'react';
-import { daemonConfig, RpcError, rpc } from './api.ts';
+import { call, daemonConfig, RpcError } from './api.ts';
 import { Dialog } from './Dialog.tsx';
 import type { DaemonConfig, Identity, Settings } from './types.ts';
 
@@ -22,12 +22,12 @@ export function SettingsDialog({
   );
 
   useEffect(() => {
-    void rpc<Settings>('settings.get').then(setSettings, () => undefined);
+    void call('settings.get').then(setSettings, () => undefined);
     void daemonConfig().then(setConfig);
   }, []);
 
   const setReceipts = (readReceipts: boolean) =>
-    void rpc<Settings>('settings.update', { readReceipts }).then(setSettings, (err: unknown) =>
+    void call('settings.update', { readReceipts }).then(setSettings, (err: unknown) =>
       setError(err instanceof RpcError ? err.message : 'Could not save.'),
     );
 

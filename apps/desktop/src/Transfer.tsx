@@ -1,6 +1,6 @@
 /** An attachment's transfer: progress bar, Download / Cancel / Retry, and errors. */
 import { type ReactNode, useState } from 'react';
-import { RpcError, rpc } from './api.ts';
+import { call, RpcError } from './api.ts';
 import { formatBytes, type MessageAttachment } from './attachments.ts';
 import { DownloadIcon } from './Icons.tsx';
 import type { AttachmentView } from './types.ts';
@@ -10,9 +10,9 @@ const percent = (a: AttachmentView): number =>
 
 export function Transfer({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
   const [problem, setProblem] = useState<string | null>(null);
-  const call = (method: 'attachments.download' | 'attachments.cancel') => {
+  const transfer = (method: 'attachments.download' | 'attachments.cancel') => {
     setProblem(null);
-    void rpc(method, { contact: a.contact, id: a.id }).catch((e: unknown) =>
+    void call(method, { contact: a.contact, id: a.id }).catch((e: unknown) =>
       setProblem(e instanceof RpcError ? e.message : 'That did not work.'),
     );
   };
@@ -29,7 +29,7 @@ export function Transfer({ a, mine }: { readonly a: MessageAttachment; readonly 
     body = (
       <>
         {bar('Downloading')}
-        <button type="button" className="link-button" onClick={() => call('attachments.cancel')}>
+        <button type="button" className="link-button" onClick={() => transfer('attachments.cancel')}>
           Cancel download
         </button>
       </>
@@ -39,7 +39,7 @@ export function Transfer({ a, mine }: { readonly a: MessageAttachment; readonly 
       <>
         {a.status === 'failed' && <span className="transfer-error">{a.error ?? 'The download failed.'}</span>}
         {a.status === 'cancelled' && <span className="transfer-text">Download cancelled.</span>}
-        <button type="button" className="button small" onClick={() => call('attachments.download')}>
+        <button type="button" className="button small" onClick={() => transfer('attachments.download')}>
           <DownloadIcon />
           {a.status === 'failed' ? 'Retry' : 'Download'}
           <span className="transfer-size">{formatBytes(a.size)}</span>

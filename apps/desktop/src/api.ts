@@ -46,15 +46,6 @@ export async function call<M extends MethodName>(method: M, ...params: ParamsArg
   }
 }
 
-/** Calls a method chosen at run time; the caller names the result type. */
-export async function rpc<T>(method: string, params: Record<string, unknown> = {}): Promise<T> {
-  try {
-    return (await api.request(method, params)) as T;
-  } catch (error) {
-    throw appError(error);
-  }
-}
-
 /** Reacts to a message (emoji '' removes ours) and returns the message as it now stands. */
 export async function reactTo(conversation: string, m: MessageView, emoji: string): Promise<MessageView> {
   await call('messages.react', { contact: conversation, id: m.id, mine: m.direction === 'out', emoji });

@@ -22,6 +22,7 @@ export type {
   GroupMemberView,
   GroupView,
   Identity,
+  Invite,
   MessageRef,
   MessageView,
   Reachability,

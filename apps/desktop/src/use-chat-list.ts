@@ -4,9 +4,9 @@
  * message and, for groups, the unread count) merged on the client.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { type EventStream, rpc } from './api.ts';
+import { call, type EventStream } from './api.ts';
 import { type ChatItem, type Tail, toChatItems } from './chats.ts';
-import type { ChannelView, ConversationView, GroupView, MessageView } from './types.ts';
+import type { ChannelView, ConversationView, GroupView } from './types.ts';
 
 /** Event bursts (history sync, bulk sends) refresh the list at most this often. */
 const LIST_REFRESH_DELAY_MS = 150;
@@ -14,7 +14,7 @@ const LIST_REFRESH_DELAY_MS = 150;
 const UNREAD_WINDOW = 100;
 
 async function groupTail(g: GroupView): Promise<Tail> {
-  const list = await rpc<MessageView[]>('messages.list', { contact: g.name, limit: UNREAD_WINDOW });
+  const list = await call('messages.list', { contact: g.name, limit: UNREAD_WINDOW });
   return {
     last: list.at(-1) ?? null,
     unread: list.filter((m) => m.direction === 'in' && m.status === 'delivered' && !m.deleted).length,
@@ -22,7 +22,7 @@ async function groupTail(g: GroupView): Promise<Tail> {
 }
 
 async function channelTail(ch: ChannelView): Promise<Tail> {
-  const list = await rpc<MessageView[]>('channels.posts', { name: ch.name, limit: 1 });
+  const list = await call('channels.posts', { name: ch.name, limit: 1 });
   return { last: list.at(-1) ?? null, unread: 0 };
 }
 
@@ -53,9 +53,9 @@ export function useChatList(stream: EventStream): ChatList {
   const load = useCallback(async () => {
     const mine = ++started.current;
     const [c, g, ch] = await Promise.all([
-      rpc<ConversationView[]>('conversations.list'),
-      rpc<GroupView[]>('groups.list').catch(() => []),
-      rpc<ChannelView[]>('channels.list').catch(() => []),
+      call('conversations.list'),
+      call('groups.list').catch(() => []),
+      call('channels.list').catch(() => []),
     ]);
     const t = await Promise.all([
       ...g.map((x) => settle(x.name, groupTail(x))),

@@ -13,7 +13,7 @@
  * again.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { type EventStream, rpc } from './api.ts';
+import { call, type EventStream } from './api.ts';
 import { type MessageView, messageKey } from './types.ts';
 
 /** Messages fetched when a conversation opens, and per scroll to the top. */
@@ -84,7 +84,7 @@ export function useConversation(contact: string, stream: EventStream): Conversat
     during.current = seen;
     busy.current = true;
     if (first) limit.current = PAGE_SIZE;
-    void rpc<MessageView[]>('messages.list', { contact, limit: PAGE_SIZE })
+    void call('messages.list', { contact, limit: PAGE_SIZE })
       .then((page) => {
         if (!live) return;
         loadedFor.current = contact;
@@ -141,12 +141,12 @@ export function useConversation(contact: string, stream: EventStream): Conversat
     const cursor = oldest?.sortKey;
     const request =
       cursor !== undefined
-        ? rpc<MessageView[]>('messages.list', { contact, limit: PAGE_SIZE, before: cursor }).then((older) => {
+        ? call('messages.list', { contact, limit: PAGE_SIZE, before: cursor }).then((older) => {
             setHasMore(older.length === PAGE_SIZE);
             return older;
           })
         : // No cursor in the views yet: ask for a longer tail (the daemon caps it at LIST_MAX).
-          rpc<MessageView[]>('messages.list', {
+          call('messages.list', {
             contact,
             limit: Math.min(limit.current + PAGE_SIZE * 3, LIST_MAX),
           }).then((tail) => {

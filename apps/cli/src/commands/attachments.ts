@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { AttachmentProgress, MessageView } from '@parley/core';
+import type { AttachmentProgress, MessageView } from '@parley/client';
 import { CliError, usageError } from '../cli-error.ts';
 import { type Client, connect } from '../client.ts';
 import { EXIT_UNAVAILABLE } from '../exit-codes.ts';
@@ -38,7 +38,7 @@ export async function sendFile(
     bar.update(p.transferred, p.size, p.state === 'encrypting' ? 'encrypting' : 'sending');
   });
   try {
-    const m = await client.call<MessageView>('messages.sendFile', {
+    const m = await client.call('messages.sendFile', {
       contact: options.contact,
       path: resolve(options.path),
       ...(options.caption === undefined ? {} : { caption: options.caption }),
@@ -50,7 +50,7 @@ export async function sendFile(
       while (!delivered && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
         if (!delivered) {
-          const now = await client.call<MessageView>('messages.get', {
+          const now = await client.call('messages.get', {
             contact: options.contact,
             id: m.id,
             sender: 'self',
@@ -87,7 +87,7 @@ export async function save(argv: string[], io: Io, global: Global): Promise<numb
   if (!contact || !id || !path || extra.length > 0)
     throw usageError('usage: parley save NAME ATTACHMENT_ID PATH');
   const client = connect(resolveHome(global.home, io.env));
-  const saved = await client.call<{ path: string; name: string; size: number }>('attachments.save', {
+  const saved = await client.call('attachments.save', {
     contact,
     id,
     path: resolve(path),
@@ -121,11 +121,11 @@ export async function download(argv: string[], io: Io, global: Global): Promise<
       })
     : undefined;
   try {
-    const started = await client.call<AttachmentProgress>('attachments.download', { contact, id });
+    const started = await client.call('attachments.download', { contact, id });
     state = started.state;
     while (values.wait && state === 'downloading') await new Promise((r) => setTimeout(r, 100));
     bar.done();
-    const final = await client.call<AttachmentProgress>('attachments.get', { contact, id });
+    const final = await client.call('attachments.get', { contact, id });
     if (global.json) printJson(io, final);
     else io.stderr(`${final.state}${final.error ? `: ${final.error}` : ''}\n`);
     return final.state === 'failed' ? 1 : 0;

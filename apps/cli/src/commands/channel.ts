@@ -5,7 +5,8 @@
  *  (docs/CHANNELS.md)
  */
 import { parseArgs } from 'node:util';
-import type { ChannelView, MessageView } from '@parley/core';
+import type { ChannelView, MessageView } from '@parley/client';
+import { positionals } from '../args.ts';
 import { usageError } from '../cli-error.ts';
 import { connect } from '../client.ts';
 import { sanitize } from '../format.ts';
@@ -15,12 +16,6 @@ import { renderQr } from '../qr.ts';
 
 const USAGE =
   'parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME] | post NAME TEXT | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT | remove-follower NAME CONTACT | publisher add|remove NAME CONTACT | unfollow NAME | sync [NAME]';
-
-function positionals(argv: string[], min: number, max: number, usage: string): string[] {
-  const { positionals: p } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
-  if (p.length < min || p.length > max) throw usageError(`usage: ${usage}`);
-  return p;
-}
 
 function format(c: ChannelView): string {
   const kind = c.private ? 'private' : 'public';
@@ -56,8 +51,8 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
         allowPositionals: true,
       });
       if (p.length !== 1) throw usageError('usage: parley channel create NAME [--private]');
-      const c = await client.call<ChannelView>('channels.create', {
-        name: p[0],
+      const c = await client.call('channels.create', {
+        name: p[0] as string,
         private: values.private ?? false,
       });
       show(c, `created ${c.private ? 'private' : 'public'} channel`);
@@ -72,7 +67,7 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
         allowPositionals: true,
       });
       if (p.length !== 1) throw usageError('usage: parley channel invite NAME [--qr]');
-      const { link } = await client.call<{ link: string }>('channels.invite', { name: p[0] });
+      const { link } = await client.call('channels.invite', { name: p[0] as string });
       if (global.json) printJson(io, { link });
       else {
         if (values.qr) io.stdout(renderQr(link, io.env.NO_COLOR === undefined));
@@ -89,8 +84,8 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
         allowPositionals: true,
       });
       if (p.length !== 1) throw usageError('usage: parley channel follow LINK [--name NAME]');
-      const c = await client.call<ChannelView>('channels.follow', {
-        link: p[0],
+      const c = await client.call('channels.follow', {
+        link: p[0] as string,
         ...(values.name ? { name: values.name } : {}),
       });
       show(c, c.status === 'requested' ? 'asked the owner to follow' : 'following');
@@ -98,7 +93,7 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
     }
     case 'post': {
       const [name, text] = positionals(rest, 2, 2, 'parley channel post NAME TEXT');
-      const m = await client.call<MessageView>('channels.post', { name, text });
+      const m = await client.call('channels.post', { name, text });
       if (global.json) printJson(io, m);
       else io.stdout(`${m.id}\n`);
       return 0;
@@ -113,23 +108,20 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
       if (p.length !== 1) throw usageError('usage: parley channel posts NAME [--limit N]');
       const limit = values.limit === undefined ? 50 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw usageError('--limit is 1..1000');
-      for (const m of await client.call<MessageView[]>('channels.posts', { name: p[0], limit }))
+      for (const m of await client.call('channels.posts', { name: p[0] as string, limit }))
         printPost(io, global, m);
       return 0;
     }
     case 'approve': {
       const [name, contact] = positionals(rest, 2, 2, 'parley channel approve NAME CONTACT');
-      show(
-        await client.call<ChannelView>('channels.approve', { name, contact }),
-        `${sanitize(contact ?? '')} may read`,
-      );
+      show(await client.call('channels.approve', { name, contact }), `${sanitize(contact)} may read`);
       return 0;
     }
     case 'remove-follower': {
       const [name, contact] = positionals(rest, 2, 2, 'parley channel remove-follower NAME CONTACT');
       show(
-        await client.call<ChannelView>('channels.removeFollower', { name, contact }),
-        `removed ${sanitize(contact ?? '')} (new key) from`,
+        await client.call('channels.removeFollower', { name, contact }),
+        `removed ${sanitize(contact)} (new key) from`,
       );
       return 0;
     }
@@ -139,28 +131,26 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
       if (how !== 'add' && how !== 'remove') throw usageError(`usage: ${usage}`);
       const method = how === 'add' ? 'channels.addPublisher' : 'channels.removePublisher';
       show(
-        await client.call<ChannelView>(method, { name, contact }),
-        how === 'add'
-          ? `${sanitize(contact ?? '')} may now post in`
-          : `${sanitize(contact ?? '')} no longer posts in`,
+        await client.call(method, { name, contact }),
+        how === 'add' ? `${sanitize(contact)} may now post in` : `${sanitize(contact)} no longer posts in`,
       );
       return 0;
     }
     case 'unfollow': {
       const [name] = positionals(rest, 1, 1, 'parley channel unfollow NAME');
-      show(await client.call<ChannelView>('channels.unfollow', { name }), 'unfollowed');
+      show(await client.call('channels.unfollow', { name }), 'unfollowed');
       return 0;
     }
     case 'sync': {
       const [name] = positionals(rest, 0, 1, 'parley channel sync [NAME]');
-      const r = await client.call<{ stored: number }>('channels.sync', name ? { name } : {});
+      const r = await client.call('channels.sync', name ? { name } : {});
       if (global.json) printJson(io, r);
       else io.stderr(`${r.stored} new posts\n`);
       return 0;
     }
     case 'show': {
       const [name] = positionals(rest, 1, 1, 'parley channel show NAME');
-      const c = await client.call<ChannelView>('channels.get', { name });
+      const c = await client.call('channels.get', { name });
       if (global.json) printJson(io, c);
       else io.stdout(format(c));
       return 0;
@@ -168,7 +158,7 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
     case 'list':
     case undefined: {
       positionals(rest, 0, 0, 'parley channel list');
-      const list = await client.call<ChannelView[]>('channels.list');
+      const list = await client.call('channels.list');
       if (global.json) for (const c of list) printJson(io, c);
       else if (list.length === 0)
         io.stderr('no channels yet: "parley channel create NAME" or "parley channel follow LINK"\n');

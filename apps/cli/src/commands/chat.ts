@@ -1,7 +1,7 @@
 /** `parley chat NAME` — an interactive chat in the terminal. */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { ContactView, MessageView } from '@parley/core';
+import type { MessageView } from '@parley/client';
 import { usageError } from '../cli-error.ts';
 import { connect } from '../client.ts';
 import { formatMessage, sanitize } from '../format.ts';
@@ -13,7 +13,7 @@ export async function chat(argv: string[], io: Io, global: Global): Promise<numb
   if (positionals.length !== 1) throw usageError('usage: parley chat NAME');
   const name = positionals[0] as string;
   const client = connect(resolveHome(global.home, io.env));
-  const contact = await client.call<ContactView>('contacts.get', { name });
+  const contact = await client.call('contacts.get', { name });
   const rl = createInterface({
     input: io.stdin ?? process.stdin,
     output: process.stdout,
@@ -44,7 +44,7 @@ export async function chat(argv: string[], io: Io, global: Global): Promise<numb
   io.stdout(
     `Chat with ${sanitize(contact.name)} (${contact.online ? 'online' : 'offline: messages will be queued'}). /quit to leave.\n`,
   );
-  for (const m of await client.call<MessageView[]>('messages.list', { contact: name, limit: 20 })) show(m);
+  for (const m of await client.call('messages.list', { contact: name, limit: 20 })) show(m);
   await client.call('conversations.markRead', { contact: name }).catch(() => undefined);
   rl.setPrompt('> ');
   rl.prompt();
@@ -53,7 +53,7 @@ export async function chat(argv: string[], io: Io, global: Global): Promise<numb
     if (text === '/quit' || text === '/exit') break;
     if (text.length > 0) {
       try {
-        show(await client.call<MessageView>('messages.send', { contact: name, text }));
+        show(await client.call('messages.send', { contact: name, text }));
       } catch (error) {
         // The daemon's message may quote untrusted names: one line, no controls.
         process.stdout.write(`! ${sanitize((error as Error).message)}\n`);

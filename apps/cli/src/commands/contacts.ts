@@ -3,7 +3,8 @@
  * `parley verify NAME [--confirm]`
  */
 import { parseArgs } from 'node:util';
-import type { ContactView } from '@parley/core';
+import type { ContactView } from '@parley/client';
+import { positionals } from '../args.ts';
 import { CliError, usageError } from '../cli-error.ts';
 import { connect } from '../client.ts';
 import { EXIT_IDENTITY_CHANGED } from '../exit-codes.ts';
@@ -11,12 +12,6 @@ import { formatContact, sanitize } from '../format.ts';
 import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 import { renderQr } from '../qr.ts';
-
-function positionals(argv: string[], count: number, usage: string): string[] {
-  const { positionals: p } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
-  if (p.length !== count) throw usageError(`usage: ${usage}`);
-  return p;
-}
 
 export async function contacts(argv: string[], io: Io, global: Global): Promise<number> {
   const [verb, ...rest] = argv;
@@ -27,8 +22,8 @@ export async function contacts(argv: string[], io: Io, global: Global): Promise<
   };
   switch (verb) {
     case 'add': {
-      const [name, link] = positionals(rest, 2, "parley contacts add NAME 'parley://invite/…'");
-      const c = await client.call<ContactView>('contacts.add', { name, link });
+      const [name, link] = positionals(rest, 2, 2, "parley contacts add NAME 'parley://invite/…'");
+      const c = await client.call('contacts.add', { name, link });
       show(c, 'added');
       if (!global.json)
         io.stderr(`${sanitize(c.name)} will see you as a contact as soon as their Parley is reachable\n`);
@@ -36,8 +31,8 @@ export async function contacts(argv: string[], io: Io, global: Global): Promise<
     }
     case 'list':
     case undefined: {
-      positionals(rest, 0, 'parley contacts list');
-      const list = await client.call<ContactView[]>('contacts.list');
+      positionals(rest, 0, 0, 'parley contacts list');
+      const list = await client.call('contacts.list');
       if (global.json) for (const c of list) printJson(io, c);
       else if (list.length === 0)
         io.stderr('no contacts yet: "parley invite" makes an invite link to send to someone\n');
@@ -45,18 +40,18 @@ export async function contacts(argv: string[], io: Io, global: Global): Promise<
       return 0;
     }
     case 'rename': {
-      const [name, newName] = positionals(rest, 2, 'parley contacts rename OLD NEW');
-      show(await client.call<ContactView>('contacts.rename', { name, newName }), 'renamed to');
+      const [name, newName] = positionals(rest, 2, 2, 'parley contacts rename OLD NEW');
+      show(await client.call('contacts.rename', { name, newName }), 'renamed to');
       return 0;
     }
     case 'remove': {
-      const [name] = positionals(rest, 1, 'parley contacts remove NAME');
-      show(await client.call<ContactView>('contacts.remove', { name }), 'removed');
+      const [name] = positionals(rest, 1, 1, 'parley contacts remove NAME');
+      show(await client.call('contacts.remove', { name }), 'removed');
       return 0;
     }
     case 'accept-key': {
-      const [name] = positionals(rest, 1, 'parley contacts accept-key NAME');
-      show(await client.call<ContactView>('contacts.acceptKey', { name }), 'accepted the new key of');
+      const [name] = positionals(rest, 1, 1, 'parley contacts accept-key NAME');
+      show(await client.call('contacts.acceptKey', { name }), 'accepted the new key of');
       if (!global.json) io.stderr(`compare the new safety number with "parley verify ${name}"\n`);
       return 0;
     }
@@ -75,10 +70,8 @@ export async function verify(argv: string[], io: Io, global: Global): Promise<nu
   if (p.length !== 1) throw usageError('usage: parley verify NAME [--confirm]');
   const name = p[0] as string;
   const client = connect(resolveHome(global.home, io.env));
-  const contact = await client.call<ContactView>('contacts.get', { name });
-  const sn = await client.call<{ digits: string; groups: string[]; qr: string }>('contacts.safetyNumber', {
-    name,
-  });
+  const contact = await client.call('contacts.get', { name });
+  const sn = await client.call('contacts.safetyNumber', { name });
   if (values.confirm) {
     if (contact.identityChanged) {
       throw new CliError(

@@ -6,7 +6,9 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { type ContactView, GROUP_PICTURE_MAX_BYTES, type GroupView } from '@parley/core';
+import type { ContactView, GroupView } from '@parley/client';
+import { GROUP_PICTURE_MAX_BYTES } from '@parley/core';
+import { positionals } from '../args.ts';
 import { CliError, usageError } from '../cli-error.ts';
 import { type Client, connect } from '../client.ts';
 import { sanitize } from '../format.ts';
@@ -15,12 +17,6 @@ import { type Global, type Io, printJson } from '../io.ts';
 
 const USAGE =
   'parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT | leave NAME | rename NAME NEW | picture NAME PATH|--clear | accept NAME|ID | decline NAME|ID | list | show NAME';
-
-function positionals(argv: string[], min: number, max: number, usage: string): string[] {
-  const { positionals: p } = parseArgs({ args: argv, options: {}, strict: true, allowPositionals: true });
-  if (p.length < min || p.length > max) throw usageError(`usage: ${usage}`);
-  return p;
-}
 
 /** The --json line of a group: what scripts need, stable. */
 const summary = (g: GroupView) => ({
@@ -65,7 +61,7 @@ export async function group(argv: string[], io: Io, global: Global): Promise<num
       });
       if (p.length !== 1 || !values.member?.length)
         throw usageError('usage: parley group create NAME --member CONTACT [--member CONTACT]...');
-      const g = await client.call<GroupView>('groups.create', { name: p[0], members: values.member });
+      const g = await client.call('groups.create', { name: p[0] as string, members: values.member });
       show(g, `created group (${g.members.length} members)`);
       return 0;
     }
@@ -76,25 +72,22 @@ export async function group(argv: string[], io: Io, global: Global): Promise<num
         Number.POSITIVE_INFINITY,
         'parley group add NAME CONTACT...',
       );
-      show(await client.call<GroupView>('groups.add', { name, members }), 'added to');
+      show(await client.call('groups.add', { name, members }), 'added to');
       return 0;
     }
     case 'remove': {
       const [name, member] = positionals(rest, 2, 2, 'parley group remove NAME CONTACT');
-      show(
-        await client.call<GroupView>('groups.remove', { name, member }),
-        `removed ${sanitize(member ?? '')} from`,
-      );
+      show(await client.call('groups.remove', { name, member }), `removed ${sanitize(member)} from`);
       return 0;
     }
     case 'leave': {
       const [name] = positionals(rest, 1, 1, 'parley group leave NAME');
-      show(await client.call<GroupView>('groups.leave', { name }), 'left');
+      show(await client.call('groups.leave', { name }), 'left');
       return 0;
     }
     case 'rename': {
       const [name, newName] = positionals(rest, 2, 2, 'parley group rename NAME NEW');
-      show(await client.call<GroupView>('groups.rename', { name, newName }), 'renamed to');
+      show(await client.call('groups.rename', { name, newName }), 'renamed to');
       return 0;
     }
     case 'picture': {
@@ -122,24 +115,24 @@ export async function group(argv: string[], io: Io, global: Global): Promise<num
           );
         data = (await readFile(path)).toString('base64');
       }
-      const g = await client.call<GroupView>('groups.setPicture', { name, data });
+      const g = await client.call('groups.setPicture', { name, data });
       show(g, data === null ? 'removed the picture of' : 'set the picture of');
       return 0;
     }
     case 'accept': {
       const [name] = positionals(rest, 1, 1, 'parley group accept NAME|ID');
-      const g = await client.call<GroupView>('groups.accept', { group: name });
+      const g = await client.call('groups.accept', { group: name });
       show(g, `joined group (${g.members.length} members)`);
       return 0;
     }
     case 'decline': {
       const [name] = positionals(rest, 1, 1, 'parley group decline NAME|ID');
-      show(await client.call<GroupView>('groups.decline', { group: name }), 'declined the invitation to');
+      show(await client.call('groups.decline', { group: name }), 'declined the invitation to');
       return 0;
     }
     case 'show': {
       const [name] = positionals(rest, 1, 1, 'parley group show NAME');
-      const g = await client.call<GroupView>('groups.get', { name });
+      const g = await client.call('groups.get', { name });
       if (global.json) printJson(io, g);
       else {
         io.stdout(format(g));
@@ -153,7 +146,7 @@ export async function group(argv: string[], io: Io, global: Global): Promise<num
     case 'list':
     case undefined: {
       positionals(rest, 0, 0, 'parley group list');
-      const list = await client.call<GroupView[]>('groups.list');
+      const list = await client.call('groups.list');
       if (global.json) for (const g of list) printJson(io, summary(g));
       else if (list.length === 0) io.stderr('no groups yet: "parley group create NAME --member CONTACT"\n');
       else for (const g of list) io.stdout(format(g));
@@ -173,27 +166,25 @@ export async function conversationOf(
   name: string,
 ): Promise<Pick<ContactView, 'id' | 'name' | 'online'>> {
   try {
-    return await client.call<ContactView>('contacts.get', { name });
+    return await client.call('contacts.get', { name });
   } catch (error) {
     if (!(error instanceof CliError) || error.code !== 'unknown-contact') throw error;
   }
   try {
-    const g = await client.call<GroupView>('groups.get', { name });
+    const g = await client.call('groups.get', { name });
     return { id: g.id, name: g.name, online: g.members.some((m) => !m.me && m.online) };
   } catch (error) {
     if (!(error instanceof CliError) || error.code !== 'unknown-contact') throw error;
   }
   // Channels last: contacts, then groups, then channels (the same order as core's resolution).
-  const c = await client
-    .call<{ id: string; name: string }>('channels.get', { name })
-    .catch((error: unknown) => {
-      if (error instanceof CliError && error.code === 'bad-input') {
-        throw new CliError(
-          'unknown-contact',
-          `no contact, group or channel named "${name}"; see "parley contacts list", "parley group list" and "parley channel list"`,
-        );
-      }
-      throw error;
-    });
+  const c = await client.call('channels.get', { name }).catch((error: unknown) => {
+    if (error instanceof CliError && error.code === 'bad-input') {
+      throw new CliError(
+        'unknown-contact',
+        `no contact, group or channel named "${name}"; see "parley contacts list", "parley group list" and "parley channel list"`,
+      );
+    }
+    throw error;
+  });
   return { id: c.id, name: c.name, online: true };
 }

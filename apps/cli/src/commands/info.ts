@@ -1,6 +1,5 @@
 /** `parley status`, `parley id`, `parley invite [--qr] [--reusable] [--ttl DURATION]` */
 import { parseArgs } from 'node:util';
-import type { MessengerStatus } from '@parley/core';
 import { usageError } from '../cli-error.ts';
 import { connect } from '../client.ts';
 import { resolveHome } from '../home.ts';
@@ -13,13 +12,7 @@ const noArgs = (argv: string[]): void => {
 
 export async function status(argv: string[], io: Io, global: Global): Promise<number> {
   noArgs(argv);
-  const s = await connect(resolveHome(global.home, io.env)).call<
-    MessengerStatus & {
-      pid: number;
-      version: string;
-      reachability?: { public: boolean | null; nat: string; upnp: boolean; relays: string[] };
-    }
-  >('status');
+  const s = await connect(resolveHome(global.home, io.env)).call('status');
   if (global.json) printJson(io, { running: true, ...s });
   else {
     io.stdout(`running: yes (pid ${s.pid}, version ${s.version})\n`);
@@ -55,12 +48,7 @@ export function describeReachability(r: {
 
 export async function id(argv: string[], io: Io, global: Global): Promise<number> {
   noArgs(argv);
-  const me = await connect(resolveHome(global.home, io.env)).call<{
-    peerId: string;
-    name: string;
-    fingerprint: string;
-    addresses: string[];
-  }>('id');
+  const me = await connect(resolveHome(global.home, io.env)).call('id');
   if (global.json) printJson(io, me);
   else {
     io.stdout(`name: ${me.name}\npeer id: ${me.peerId}\nfingerprint: ${me.fingerprint}\n`);
@@ -88,11 +76,7 @@ export async function invite(argv: string[], io: Io, global: Global): Promise<nu
     reusable: values.reusable ?? false,
     ...(values.ttl ? { ttlMs: parseDuration(values.ttl) } : {}),
   };
-  const inv = await connect(resolveHome(global.home, io.env)).call<{
-    link: string;
-    expiresAt: number;
-    reusable: boolean;
-  }>('invite.create', params);
+  const inv = await connect(resolveHome(global.home, io.env)).call('invite.create', params);
   if (global.json) printJson(io, inv);
   else {
     if (values.qr) io.stdout(renderQr(inv.link, io.env.NO_COLOR === undefined));

@@ -3,7 +3,7 @@
  * `parley messages NAME [--limit N] [--follow]`
  */
 import { parseArgs } from 'node:util';
-import type { MessageView } from '@parley/core';
+import type { MessageView } from '@parley/client';
 import { CliError, usageError } from '../cli-error.ts';
 import { type Client, connect } from '../client.ts';
 import { EXIT_UNAVAILABLE } from '../exit-codes.ts';
@@ -104,7 +104,7 @@ export async function send(argv: string[], io: Io, global: Global): Promise<numb
       await sendLines(client, name, stdinLines(io), sent);
     } else {
       for await (const t of texts(io, text, values.stdin ?? false, false)) {
-        sent(await client.call<MessageView>('messages.send', { contact: name, text: t }));
+        sent(await client.call('messages.send', { contact: name, text: t }));
       }
     }
     if (count === 0) throw usageError('nothing to send: stdin was empty');
@@ -158,8 +158,7 @@ async function sendLines(
     const batch = queue.splice(0, batched ? LINES_BATCH_MAX : 1);
     if (batch.length > 1 && batched) {
       try {
-        for (const m of await client.call<MessageView[]>('messages.sendMany', { contact, texts: batch }))
-          sent(m);
+        for (const m of await client.call('messages.sendMany', { contact, texts: batch })) sent(m);
         continue;
       } catch (error) {
         if (!(error instanceof CliError) || (error.code !== 'unknown-contact' && error.code !== 'bad-input'))
@@ -167,7 +166,7 @@ async function sendLines(
         batched = false;
       }
     }
-    for (const t of batch) sent(await client.call<MessageView>('messages.send', { contact, text: t }));
+    for (const t of batch) sent(await client.call('messages.send', { contact, text: t }));
   }
   await reading;
 }
@@ -181,7 +180,7 @@ async function waitDelivered(
 ): Promise<void> {
   // Catch receipts that arrived between send and subscribe.
   for (const id of [...pending]) {
-    const m = await client.call<MessageView>('messages.get', { contact, id, sender: 'self' });
+    const m = await client.call('messages.get', { contact, id, sender: 'self' });
     if (DELIVERED.has(m.status)) pending.delete(id);
   }
   const deadline = Date.now() + timeoutS * 1000;
@@ -237,7 +236,7 @@ export async function messages(argv: string[], io: Io, global: Global): Promise<
         else print(m);
       })
     : undefined;
-  const history = await client.call<MessageView[]>('messages.list', { contact: name, limit });
+  const history = await client.call('messages.list', { contact: name, limit });
   const newer = waiting;
   waiting = null;
   for (const m of catchUp(history, newer)) print(m);

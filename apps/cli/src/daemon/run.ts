@@ -28,7 +28,7 @@ import { groupMethods } from './group-methods.ts';
 import { DEFAULT_LISTEN, rememberedListen, rememberListen } from './listen.ts';
 import { acquireLock } from './lock.ts';
 import { redactPeerIds, shortPeerId } from './log-redaction.ts';
-import { type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
+import { handlers, type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
 import { tracerFromEnv } from './trace.ts';
 
 export type DaemonState = 'no-account' | 'locked' | 'ready';
@@ -213,7 +213,9 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       resolveOnline(m);
     };
 
-    const setupMethods: Record<string, Method> = {
+    // The params are the schema's (rpcDispatcher validates them first): `name` and `passphrase`
+    // are strings here, and a wrong type never reaches these handlers (-32602 bad-input).
+    const setupMethods = handlers({
       'daemon.state': () => ({ state, version: VERSION, pid: process.pid }),
       'daemon.stop': () => {
         setTimeout(() => void stop(), 10);
@@ -226,29 +228,18 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
             message: 'an account already exists',
             data: { code: 'account-exists' },
           });
-        if (typeof p.name !== 'string')
-          throw new RpcFailure({
-            code: -32602,
-            message: '"name" must be a string',
-            data: { code: 'bad-input' },
-          });
-        const passphrase = typeof p.passphrase === 'string' && p.passphrase.length > 0 ? p.passphrase : null;
+        // An empty passphrase, like none, means a key file beside the database.
+        const passphrase = p.passphrase || null;
         await goOnline(await setUpAccount(store, home, p.name, passphrase));
         return { state };
       },
       'account.unlock': async (p) => {
         if (state !== 'locked') throw stateError(state);
-        if (typeof p.passphrase !== 'string')
-          throw new RpcFailure({
-            code: -32602,
-            message: '"passphrase" must be a string',
-            data: { code: 'bad-input' },
-          });
         const account = await tryUnlock(store, home, p.passphrase);
         if (account) await goOnline(account);
         return { state };
       },
-    };
+    });
     const lockedMethod: Method = () => Promise.reject(stateError(state));
     const dispatch = rpcDispatcher(
       (method) => own(setupMethods)(method) ?? (methods ? own(methods)(method) : lockedMethod),
