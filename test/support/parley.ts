@@ -34,9 +34,9 @@ export const TEST_DAEMON_ARGS: readonly string[] = [
 export function assertPrivateNetwork(args: readonly string[]): void {
   const rest = [...args];
   while (rest[0] === '--json' || rest[0] === '--home') rest.splice(0, rest[0] === '--home' ? 2 : 1);
-  const command = rest[0];
-  if ((command !== 'daemon' && command !== 'relay') || rest.includes('--stop') || rest.includes('--help'))
-    return;
+  const command = rest[0] === 'mailbox' && rest[1] === 'run' ? 'mailbox run' : rest[0];
+  const nodes = ['daemon', 'relay', 'mailbox run'];
+  if (!nodes.includes(command ?? '') || rest.includes('--stop') || rest.includes('--help')) return;
   const i = args.indexOf('--network');
   if (i < 0 || args[i + 1] !== 'private')
     throw new Error(`a test started "parley ${command}" without --network private: ${args.join(' ')}`);
@@ -46,6 +46,17 @@ export interface RunResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** A `parley mailbox run` node started by a test. */
+export interface MailboxNode {
+  readonly home: string;
+  readonly process: ChildProcess;
+  readonly peerId: string;
+  readonly addresses: readonly string[];
+  /** The pairing link (a secret). */
+  readonly link: string;
+  log(): string;
 }
 
 export interface Daemon {
@@ -147,6 +158,53 @@ export class ParleyWorld {
     const daemon: Daemon = { home, process: child, ...ready, log: () => stderr };
     this.#daemons.push(daemon);
     return daemon;
+  }
+
+  /**
+   * Starts `parley mailbox run` on loopback in `home` (a new one by default) and waits for its
+   * ready line. `port` fixes its TCP port (so a restarted mailbox keeps its address).
+   */
+  async mailbox(
+    home = this.home('mailbox'),
+    port = 0,
+    extraArgs: readonly string[] = [],
+  ): Promise<MailboxNode> {
+    const args = [
+      '--json',
+      'mailbox',
+      'run',
+      '--network',
+      'private',
+      '--listen',
+      `/ip4/127.0.0.1/tcp/${port}`,
+    ];
+    const child = this.spawn(home, [...args, '--private-addresses', ...extraArgs]);
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += String(d);
+    });
+    const ready = await new Promise<{ peerId: string; addresses: string[]; link: string }>(
+      (resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(
+          () => reject(new Error(`mailbox in ${home} did not start:\n${stderr}`)),
+          30_000,
+        );
+        child.stdout?.on('data', (d) => {
+          out += String(d);
+          const line = out.split('\n').find((l) => l.includes('"ready"'));
+          if (line) {
+            clearTimeout(timer);
+            resolve(JSON.parse(line));
+          }
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`mailbox in ${home} exited with ${code}:\n${stderr}`));
+        });
+      },
+    );
+    return { home, process: child, ...ready, log: () => stderr };
   }
 
   /** Every daemon's log so far (the last `maxChars` of each), headed by its folder and PeerId. */

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   save: async () => (await import('./commands/attachments.ts')).save,
   download: async () => (await import('./commands/attachments.ts')).download,
   relay: async () => (await import('./commands/relay.ts')).relay,
+  mailbox: async () => (await import('./commands/mailbox.ts')).mailbox,
   ui: async () => (await import('./commands/ui.ts')).ui,
 };
 
@@ -43,6 +44,8 @@ Account and daemon:
   status                                                     is the daemon up, contacts, outbox
   id                                                         peer id, fingerprint, addresses
   relay [--listen MA]...                                     run a relay/bootstrap node (no account)
+  mailbox run [--listen MA]... | link                        run a mailbox for accounts away (no account)
+  mailbox add LINK | list | remove ID | offer CONTACT        mailboxes that hold your mail while you are away
 
 Contacts:
   invite [--qr] [--reusable] [--ttl 7d]                      print an invite link

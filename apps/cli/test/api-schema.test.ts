@@ -11,10 +11,9 @@ import type { Messenger } from '@parley/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonAddress } from '../src/client.ts';
 import { RpcFailure } from '../src/daemon/api-server.ts';
-import { attachmentMethods, PATH_METHODS } from '../src/daemon/attachment-methods.ts';
-import { channelMethods } from '../src/daemon/channel-methods.ts';
-import { groupMethods } from '../src/daemon/group-methods.ts';
-import { type DaemonInfo, type Method, own, rpcDispatcher, rpcMethods } from '../src/daemon/rpc-methods.ts';
+import { PATH_METHODS } from '../src/daemon/attachment-methods.ts';
+import { readyMethods } from '../src/daemon/methods.ts';
+import { type DaemonInfo, type Method, own, rpcDispatcher } from '../src/daemon/rpc-methods.ts';
 import { type DaemonHandle, startDaemon } from '../src/daemon/run.ts';
 import { resolveHome } from '../src/home.ts';
 
@@ -27,12 +26,7 @@ const info: DaemonInfo = { version: 'test', pid: 1, startedAt: 0, fingerprint: (
 
 /** The method tables of a ready daemon; the messenger is only called when a method runs. */
 function tables(messenger: Messenger): Record<string, Method> {
-  return {
-    ...rpcMethods(messenger, info),
-    ...attachmentMethods(messenger),
-    ...channelMethods(messenger),
-    ...groupMethods(messenger),
-  };
+  return readyMethods(messenger, info);
 }
 
 interface OpenRpcDocument {

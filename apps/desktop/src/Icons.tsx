@@ -124,6 +124,21 @@ export function Ticks({ count }: { readonly count: 1 | 2 }) {
     </svg>
   );
 }
+/** "Stored": held by one of the recipient's mailboxes until they come back (a tick in a tray). */
+export function StoredIcon() {
+  return (
+    <svg width="18" height="12" viewBox="0 0 18 12" aria-hidden="true" focusable="false">
+      <path
+        d="M2 6.5v4h14v-4M2 6.5h4l1 2h4l1-2h4M6 3.5l2.2 2L12.5 1"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.6"
+        strokeLinecap="round"
+        strokeLinejoin="round"
+      />
+    </svg>
+  );
+}
 export const PaperclipIcon = () => (
   <Icon>
     <path d="M20 11.5l-7.8 7.8a5 5 0 01-7.1-7.1l8.5-8.5a3.3 3.3 0 014.7 4.7l-8.5 8.5a1.7 1.7 0 01-2.4-2.4l7.8-7.8" />

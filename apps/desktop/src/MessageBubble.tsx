@@ -9,7 +9,16 @@ import type { MessageAttachment } from './attachments.ts';
 import { QUICK_REACTIONS } from './emoji.ts';
 import { formatTime, preview } from './format.ts';
 import { GroupReceipts } from './GroupReceipts.tsx';
-import { ClockIcon, EditIcon, ReplyIcon, SmileIcon, Ticks, TimerIcon, TrashIcon } from './Icons.tsx';
+import {
+  ClockIcon,
+  EditIcon,
+  ReplyIcon,
+  SmileIcon,
+  StoredIcon,
+  Ticks,
+  TimerIcon,
+  TrashIcon,
+} from './Icons.tsx';
 import { MessageText } from './MessageText.tsx';
 import type { MessageView, ReactionView } from './types.ts';
 
@@ -30,6 +39,7 @@ export interface BubbleActions {
 const STATUS_LABEL: Readonly<Record<string, string>> = {
   queued: 'Queued',
   sent: 'Sent',
+  stored: 'Stored in their mailbox until they are back',
   delivered: 'Delivered',
   read: 'Read',
   failed: 'Failed',
@@ -49,6 +59,8 @@ function Status({ m }: { readonly m: MessageView }) {
         <ClockIcon />
       ) : m.status === 'failed' ? (
         '!'
+      ) : m.status === 'stored' ? (
+        <StoredIcon />
       ) : (
         <Ticks count={m.status === 'sent' ? 1 : 2} />
       )}

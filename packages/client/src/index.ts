@@ -27,6 +27,7 @@ export type {
   GroupView,
   Identity,
   Invite,
+  MailboxView,
   MessageRef,
   MessageView,
   Reachability,

@@ -298,6 +298,26 @@ export const METHODS = {
     v.object({ name: v.optional(required()) }),
     v.object({ stored: v.number() }),
   ),
+  'mailboxes.list': method(
+    'The mailboxes that hold our mail while we are away.',
+    none,
+    list(views.mailboxView),
+  ),
+  'mailboxes.add': method(
+    'Pairs with the mailbox of a parley://mailbox/ link (a secret); contacts learn it from our card.',
+    v.object({ link: required() }),
+    views.mailboxView,
+  ),
+  'mailboxes.remove': method(
+    'Stops using a mailbox (its PeerId or a unique prefix).',
+    v.object({ id: required() }),
+    v.object({ removed: v.string() }),
+  ),
+  'mailboxes.drain': method(
+    'Fetches what our mailboxes hold now.',
+    none,
+    v.object({ envelopes: v.number(), frames: v.number() }),
+  ),
 } satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof METHODS;

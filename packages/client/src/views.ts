@@ -85,7 +85,7 @@ export const messageView = described(
     sentAt: v.number(),
     receivedAt: v.number(),
     /** Ours: queued → sent → delivered → read (or failed). Theirs: delivered (unread) or read. */
-    status: v.picklist(['queued', 'sent', 'delivered', 'read', 'failed']),
+    status: v.picklist(['queued', 'sent', 'stored', 'delivered', 'read', 'failed']),
     error: v.nullable(v.string()),
     edited: v.boolean(),
     deleted: v.boolean(),
@@ -161,6 +161,24 @@ export const channelView = described(
   }),
   'ChannelView',
   'A channel.',
+);
+
+export const mailboxView = described(
+  v.object({
+    id: v.string(),
+    kind: v.picklist(['node', 'friend']),
+    contact: v.nullable(v.string()),
+    addresses: list(v.string()),
+    addedAt: v.number(),
+    quota: v.nullable(
+      v.pipe(v.object({ maxBytes: v.number(), maxItems: v.number(), expiryMs: v.number() }), v.readonly()),
+    ),
+    online: v.boolean(),
+    lastDrainAt: v.nullable(v.number()),
+    lastError: v.nullable(v.string()),
+  }),
+  'MailboxView',
+  'A mailbox that holds our mail while we are away (docs/PROTOCOL.md "Mailboxes").',
 );
 
 export const attachmentProgress = described(
@@ -242,6 +260,7 @@ export type ConversationView = v.InferOutput<typeof conversationView>;
 export type GroupMemberView = v.InferOutput<typeof groupMemberView>;
 export type GroupView = v.InferOutput<typeof groupView>;
 export type ChannelView = v.InferOutput<typeof channelView>;
+export type MailboxView = v.InferOutput<typeof mailboxView>;
 export type AttachmentProgress = v.InferOutput<typeof attachmentProgress>;
 export type Settings = v.InferOutput<typeof settings>;
 export type DaemonState = v.InferOutput<typeof daemonState>;

@@ -48,6 +48,18 @@ export {
 } from './groups/index.ts';
 export { MAX_PROCESSING_FAILURES } from './inbound/index.ts';
 export {
+  createMailboxServer,
+  DEFAULT_MAILBOX_LIMITS,
+  decodeMailboxLink,
+  encodeMailboxLink,
+  isMailRequest,
+  MAILBOX_LINK_SCHEME,
+  MailboxError,
+  type MailboxLimits,
+  type MailboxServer,
+  type MailboxView,
+} from './mailbox/index.ts';
+export {
   createMessenger,
   type Messenger,
   type MessengerOptions,
@@ -55,7 +67,12 @@ export {
   RECEIVED_RETENTION_MS,
 } from './messenger/index.ts';
 export * from './ports/index.ts';
-export { createMemoryNetwork, createMemoryStore, type MemoryNetwork } from './testing/index.ts';
+export {
+  createMemoryMailStore,
+  createMemoryNetwork,
+  createMemoryStore,
+  type MemoryNetwork,
+} from './testing/index.ts';
 export type {
   AttachmentProgress,
   AttachmentView,

@@ -161,8 +161,8 @@ export function outboxAndInboxTests(ctx: Ctx): void {
       expect(s3).toBeGreaterThan(s2);
       expect(tx.listOutbox().map((o) => o.seq)).toEqual([s1, s2, s3]);
       expect(tx.listOutbox('peer-alice')).toEqual([
-        { ...sampleOutbox({ message }), seq: s1 },
-        { ...sampleOutbox({ digest: 'd3' }), seq: s3 },
+        { ...sampleOutbox({ message }), seq: s1, depositedAt: null },
+        { ...sampleOutbox({ digest: 'd3' }), seq: s3, depositedAt: null },
       ]);
       expect(tx.listOutbox('nobody')).toEqual([]);
       expect(tx.listOutbox(undefined, s1).map((o) => o.seq)).toEqual([s2, s3]);
@@ -183,12 +183,27 @@ export function outboxAndInboxTests(ctx: Ctx): void {
       expect(tx.getOutboxByDigest('peer-alice', 'd1')).toEqual({
         ...sampleOutbox({ attempts: 2, nextAttemptAt: 99, lastError: 'timeout' }),
         seq: s1,
+        depositedAt: null,
       });
       tx.updateOutbox(999, { attempts: 1, nextAttemptAt: 1, lastError: null });
       tx.deleteOutbox(s2);
       tx.deleteOutbox(999);
       expect(tx.listOutbox().map((o) => o.seq)).toEqual([s1]);
       expect(tx.enqueueOutbox(sampleOutbox({ digest: 'd3' }))).toBeGreaterThan(s2);
+    });
+  });
+
+  it('marks outbox records deposited at a mailbox, keeping them until their ACK', () => {
+    run((tx) => {
+      const s1 = tx.enqueueOutbox(sampleOutbox());
+      const s2 = tx.enqueueOutbox(sampleOutbox({ digest: 'd2' }));
+      tx.markOutboxDeposited([s2, 999], 1234);
+      expect(tx.listOutbox('peer-alice').map((o) => [o.seq, o.depositedAt])).toEqual([
+        [s1, null],
+        [s2, 1234],
+      ]);
+      expect(tx.takeOutbox(s2, 'peer-alice', 'd2')?.seq).toBe(s2);
+      expect(tx.countOutbox('peer-alice')).toBe(1);
     });
   });
 

@@ -134,7 +134,8 @@ type OutboxOps =
   | 'takeOutboxByDigest'
   | 'takeOutbox'
   | 'updateOutbox'
-  | 'deleteOutbox';
+  | 'deleteOutbox'
+  | 'markOutboxDeposited';
 export function outboxOperations(s: Statements): Pick<StoreTx, OutboxOps | 'countOutbox'> {
   return {
     enqueueOutbox: (o) =>
@@ -183,6 +184,9 @@ export function outboxOperations(s: Statements): Pick<StoreTx, OutboxOps | 'coun
       );
     },
     deleteOutbox: (seq) => void s.run('DELETE FROM outbox WHERE seq = ?', seq),
+    markOutboxDeposited: (seqs, at) => {
+      for (const seq of seqs) s.run('UPDATE outbox SET deposited_at = ? WHERE seq = ?', at, seq);
+    },
     countOutbox: (peerId) =>
       num(
         peerId === undefined

@@ -121,6 +121,7 @@ export const toOutbox = (r: Row): OutboxRecord => ({
   attempts: num(r.attempts),
   nextAttemptAt: num(r.next_attempt_at),
   lastError: textOrNull(r.last_error),
+  depositedAt: r.deposited_at === null || r.deposited_at === undefined ? null : num(r.deposited_at),
 });
 
 export const toParked = (r: Row): ParkedRecord => ({

@@ -242,8 +242,14 @@ DROP INDEX outbox_by_peer;
 CREATE INDEX outbox_by_peer ON outbox (peer_id, seq, digest);
 `;
 
+// Mailboxes (issue 17): an outbox entry deposited at one of the peer's mailboxes stays until its
+// ACK; the time of the deposit keeps it from being deposited again (also after a restart).
+const V8 = `
+ALTER TABLE outbox ADD COLUMN deposited_at INTEGER;
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -32,6 +32,7 @@ const UNRELATED_WRITES: ReadonlySet<string> = new Set([
   'deleteInvite',
   'enqueueOutbox',
   'updateOutbox',
+  'markOutboxDeposited',
   'deleteOutbox',
   'takeOutboxByDigest',
   'takeOutbox',

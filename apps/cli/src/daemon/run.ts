@@ -28,6 +28,7 @@ import { groupMethods } from './group-methods.ts';
 import { DEFAULT_LISTEN, rememberedListen, rememberListen } from './listen.ts';
 import { acquireLock } from './lock.ts';
 import { redactPeerIds, shortPeerId } from './log-redaction.ts';
+import { readyMethods } from './methods.ts';
 import { handlers, type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
 import { tracerFromEnv } from './trace.ts';
 
@@ -193,7 +194,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         stop: () => void stop(),
         reachability: () => unwrapped.reachability(),
       };
-      methods = { ...rpcMethods(m, info), ...attachmentMethods(m), ...channelMethods(m), ...groupMethods(m) };
+      methods = readyMethods(m, info);
       // Forward the messenger's events only while an /events client listens: message views cost
       // work to build (and a daemon driven only by RPC, or by nobody, needs none).
       let forwarding: Array<() => void> = [];

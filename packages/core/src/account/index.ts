@@ -18,4 +18,5 @@ export {
   rotateSignedPrekeys,
   unlockAccount,
 } from './account.ts';
+export { loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from './mailboxes.ts';
 export { SCRYPT_PARAMS, type Vault, type VaultSecret } from './vault.ts';

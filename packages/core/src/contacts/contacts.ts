@@ -25,6 +25,7 @@ import {
   checkDisplayName,
   currentSignedPrekey,
   encodeIdentityPublic,
+  loadOwnMailboxes,
   newOneTimePrekey,
 } from '../account/index.ts';
 import { CoreError, equalBytes, toHex } from '../base/index.ts';
@@ -37,6 +38,7 @@ import {
   decodeInviteExtension,
   decodeInviteLink,
   encodeAppMessage,
+  encodeCardExtension,
   encodeIntro,
   encodeInviteExtension,
   encodeInviteLink,
@@ -70,7 +72,7 @@ const tokenHash = (token: Uint8Array): string => toHex(sha256(token));
 export function ownCard(
   ctx: Ctx,
   tx: StoreTx,
-  extras: { oneTime?: boolean; extension?: Uint8Array },
+  extras: { oneTime?: boolean; invite?: Uint8Array },
 ): {
   card: Uint8Array;
   oneTimePrekeyId: number | null;
@@ -78,6 +80,11 @@ export function ownCard(
   const { account, primitives: p } = ctx;
   const spk = currentSignedPrekey(tx, account.vault, p);
   const otpk = extras.oneTime ? newOneTimePrekey(tx, account.vault, ctx.random, p) : undefined;
+  // The invite record (if any) and the mailboxes contacts may deposit our mail at (card-extension.ts).
+  const extension = encodeCardExtension({
+    ...(extras.invite ? { invite: extras.invite } : {}),
+    mailboxes: loadOwnMailboxes(tx, account.vault),
+  });
   const fields = {
     peerId: account.info.peerId,
     displayName: account.info.name,
@@ -90,7 +97,7 @@ export function ownCard(
     },
     issuedAt: ctx.now(),
     ...(otpk ? { oneTimePrekey: { id: otpk.id, publicKey: otpk.publicKey } } : {}),
-    ...(extras.extension ? { extension: extras.extension } : {}),
+    ...(extension.length > 0 ? { extension } : {}),
   };
   return { card: createContactCard(account.identity, fields, p), oneTimePrekeyId: otpk?.id ?? null };
 }
@@ -104,9 +111,9 @@ export function createInvite(ctx: Ctx, options: InviteOptions = {}): Invite {
   const token = ctx.random(INVITE_TOKEN_BYTES);
   const now = ctx.now();
   const expiresAt = now + ttl;
-  const extension = encodeInviteExtension({ reusable, token, expiresAt });
+  const invite = encodeInviteExtension({ reusable, token, expiresAt });
   const card = ctx.store.transaction((tx) => {
-    const made = ownCard(ctx, tx, { oneTime: !reusable, extension });
+    const made = ownCard(ctx, tx, { oneTime: !reusable, invite });
     tx.putInvite({
       tokenHash: tokenHash(token),
       createdAt: now,

@@ -129,6 +129,8 @@ export class Inbox<Seen> {
   readonly #pendingAcks = new Map<string, string[]>();
   /** Digests of group frames that had to wait (their wait record is cleared once processed). */
   readonly #waiting = new Set<string>();
+  /** Waiting for the queue to empty (whenDrained): each learns whether every batch committed. */
+  readonly #drainedWaiters: Array<{ readonly resolve: (ok: boolean) => void; ok: boolean }> = [];
 
   constructor(ctx: Ctx, hooks: InboxHooks<Seen>) {
     this.#ctx = ctx;
@@ -223,6 +225,19 @@ export class Inbox<Seen> {
     for (const resolve of this.#idle.splice(0)) resolve();
     for (const [i, outcome] of outcomes.entries()) this.#after(batch[i] as Queued, outcome);
     if (applied.length > 0) this.#hooks.applied(applied, seen);
+    if (outcomes.length < batch.length) for (const w of this.#drainedWaiters) w.ok = false;
+    if (this.#batch.length === 0) for (const w of this.#drainedWaiters.splice(0)) w.resolve(w.ok);
+  }
+
+  /**
+   * Resolves once every frame queued so far has been through a commit: true if each batch
+   * committed (its frames are stored, seen before, or parked), false if a batch could not be
+   * stored (then nothing of it was, and the frames must be offered again). Mailbox draining waits
+   * for this before deleting what it fetched.
+   */
+  whenDrained(): Promise<boolean> {
+    if (this.#batch.length === 0 && !this.#drainScheduled) return Promise.resolve(true);
+    return new Promise((resolve) => this.#drainedWaiters.push({ resolve, ok: true }));
   }
 
   /** The hook's reads; a failure to show something must not undo storing it (only storage errors do). */
@@ -395,7 +410,10 @@ export class Inbox<Seen> {
         if (groupAcked(this.#ctx, tx, from, entry.message)) out.push(entry.message);
         continue;
       }
-      if (entry.message && tx.updateMessageIf(entry.message, ['queued', 'sent'], { status: 'delivered' }))
+      if (
+        entry.message &&
+        tx.updateMessageIf(entry.message, ['queued', 'sent', 'stored'], { status: 'delivered' })
+      )
         out.push(entry.message);
     }
     return { keys: out, seqs };

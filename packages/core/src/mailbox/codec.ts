@@ -20,31 +20,31 @@
  * The version/kind pair shares its first two bytes with the channel (0x01 0x01, 0x01 0x03) and
  * group (0x01 0x02) queries, so one query handler tells them apart by the kind.
  */
-import {
-  CoreError,
-  concat,
-  fromBase64Url,
-  Reader,
-  toBase64Url,
-  toHex,
-  utf8,
-  utf8Text,
-  Writer,
-} from '../base/index.ts';
+import { CoreError, concat, fromBase64Url, Reader, toBase64Url, toHex, utf8, Writer } from '../base/index.ts';
 import { QUERY_MAX_BYTES } from '../ports/index.ts';
+import {
+  MAILBOX_TOKEN_BYTES,
+  readAddresses,
+  readPeerId,
+  writeAddresses,
+  writePeerId,
+} from '../wire/index.ts';
+
+export {
+  decodeMailboxAddresses,
+  encodeMailboxAddresses,
+  MAILBOX_MAX_ADDRESSES,
+  MAILBOX_PEER_ID_MAX_BYTES,
+  MAILBOX_TOKEN_BYTES,
+  MAILBOXES_PER_ACCOUNT_MAX,
+  type MailboxAddress,
+} from '../wire/index.ts';
 
 export const MAILBOX_LINK_SCHEME = 'parley://mailbox/';
 const LINK_VERSION = 1;
 export const MAILBOX_SECRET_BYTES = 32;
-export const MAILBOX_TOKEN_BYTES = 16;
 /** A link is refused before decoding past this length. */
 export const MAILBOX_LINK_MAX_CHARS = 4096;
-/** Addresses in a link or a card entry. */
-export const MAILBOX_MAX_ADDRESSES = 4;
-export const MAILBOX_ADDRESS_MAX_BYTES = 256;
-export const MAILBOX_PEER_ID_MAX_BYTES = 128;
-/** Mailboxes one account pairs with (and names in its card). */
-export const MAILBOXES_PER_ACCOUNT_MAX = 3;
 
 const QUERY_VERSION = 0x01;
 export const MAIL_KIND = { pair: 0x10, deposit: 0x11, fetch: 0x12, delete: 0x13, unpair: 0x14 } as const;
@@ -75,41 +75,7 @@ export interface MailboxLink {
   readonly addresses: readonly string[];
 }
 
-/** A mailbox as a contact card names it: where to deposit, and the token that lets us. */
-export interface MailboxAddress {
-  readonly peerId: string;
-  readonly token: Uint8Array;
-  readonly addresses: readonly string[];
-}
-
 // ---- the link ---------------------------------------------------------------
-
-function writeAddresses(w: Writer, addresses: readonly string[]): void {
-  const list = addresses
-    .filter((a) => utf8(a).length <= MAILBOX_ADDRESS_MAX_BYTES)
-    .slice(0, MAILBOX_MAX_ADDRESSES);
-  w.u8(list.length);
-  for (const a of list) w.short(utf8(a));
-}
-
-function readAddresses(r: Reader): string[] {
-  const n = r.u8();
-  if (n > MAILBOX_MAX_ADDRESSES)
-    throw new CoreError('bad-input', `more than ${MAILBOX_MAX_ADDRESSES} addresses`);
-  return Array.from({ length: n }, () => utf8Text(r.short(MAILBOX_ADDRESS_MAX_BYTES)));
-}
-
-function writePeerId(w: Writer, peerId: string): void {
-  const b = utf8(peerId);
-  if (b.length === 0 || b.length > MAILBOX_PEER_ID_MAX_BYTES) throw new RangeError('bad PeerId length');
-  w.u8(b.length).bytes(b);
-}
-
-function readPeerId(r: Reader): string {
-  const n = r.u8();
-  if (n === 0 || n > MAILBOX_PEER_ID_MAX_BYTES) throw new CoreError('bad-input', 'bad PeerId length');
-  return utf8Text(r.take(n));
-}
 
 export function encodeMailboxLink(link: MailboxLink): string {
   const w = new Writer().u8(LINK_VERSION);
@@ -337,35 +303,6 @@ export const decodeFetchAnswer = (bytes: Uint8Array): FetchAnswer =>
 export const decodeDeleteAnswer = (bytes: Uint8Array): number => parse(bytes, (r) => r.u16());
 
 export const decodeUnpairAnswer = (bytes: Uint8Array): void => parse(bytes, () => undefined);
-
-// ---- mailboxes in a contact card ----------------------------------------------
-
-/** The card extension record that lists the owner's mailboxes (wire/invite.ts has the layout). */
-export function encodeMailboxAddresses(list: readonly MailboxAddress[]): Uint8Array {
-  if (list.length > MAILBOXES_PER_ACCOUNT_MAX)
-    throw new RangeError(`at most ${MAILBOXES_PER_ACCOUNT_MAX} mailboxes`);
-  const w = new Writer().u8(list.length);
-  for (const m of list) {
-    writePeerId(w, m.peerId);
-    w.bytes(m.token);
-    writeAddresses(w, m.addresses);
-  }
-  return w.done();
-}
-
-export function decodeMailboxAddresses(bytes: Uint8Array): MailboxAddress[] {
-  const r = new Reader(bytes, 'mailbox list');
-  const n = r.u8();
-  if (n > MAILBOXES_PER_ACCOUNT_MAX)
-    throw new CoreError('bad-input', `more than ${MAILBOXES_PER_ACCOUNT_MAX} mailboxes`);
-  const list = Array.from({ length: n }, () => ({
-    peerId: readPeerId(r),
-    token: r.take(MAILBOX_TOKEN_BYTES).slice(),
-    addresses: readAddresses(r),
-  }));
-  r.end();
-  return list;
-}
 
 /** A stable id for a mailbox entry: its PeerId (one entry per mailbox). */
 export const mailboxKey = (m: { readonly peerId: string }): string => m.peerId;

@@ -80,6 +80,8 @@ export interface MailboxServer {
   revoke(owner: string): boolean;
   /** Deletes expired mail now; returns how many items went. */
   expire(): number;
+  /** Whether any queue is open (someone may deposit). */
+  hosting(): boolean;
 }
 
 export function createMailboxServer(options: MailboxServerOptions): MailboxServer {
@@ -192,5 +194,6 @@ export function createMailboxServer(options: MailboxServerOptions): MailboxServe
       return true;
     },
     expire,
+    hosting: () => store.totals().queues > 0,
   };
 }

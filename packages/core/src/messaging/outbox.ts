@@ -43,6 +43,12 @@ export interface OutboxHooks {
   changed(keys: readonly MessageKey[]): void;
   /** Entries may have been added (a kick follows every enqueue) or removed (ACKed, refused). */
   sizeMayHaveChanged(): void;
+  /**
+   * The peer could not be reached (a send failed, or it is backing off and something new is
+   * queued): what waits for it may go to its mailboxes (mailbox/mailboxes.ts). The entries stay
+   * here until the peer ACKs them.
+   */
+  unreachable?(peerId: string): void;
 }
 
 /** A peer whose last send failed: nothing more goes to it before `retryAt` (unless it connects). */
@@ -139,7 +145,10 @@ export class OutboxPump {
     // While the peer backs off, nothing is sent: a newer entry would overtake the older ones
     // waiting for the retry. A connect ends the backoff and resends everything unACKed.
     if (force) this.#backoff.delete(peerId);
-    else if (backoff && backoff.retryAt > now) return;
+    else if (backoff && backoff.retryAt > now) {
+      this.#hooks.unreachable?.(peerId); // newly queued entries may go to its mailboxes meanwhile
+      return;
+    }
     // Written entries wait for their ACK; unless a retry or an ACK timeout is due (or the peer just
     // connected), every entry up to #sentUpTo was written, and only newer ones need reading.
     const resend = force || backoff !== undefined || this.#ackOverdue(peerId, now);
@@ -252,6 +261,7 @@ export class OutboxPump {
     if (this.#sent.size > 0) this.#sentTimer ??= setTimeout(() => this.#flushSent(), SENT_STATUS_FLUSH_MS);
     if (written.length === batch.length) return true;
     this.#failed(peerId);
+    this.#hooks.unreachable?.(peerId);
     return false;
   }
 

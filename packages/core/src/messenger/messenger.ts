@@ -32,6 +32,7 @@ import {
 import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
 import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
+import { createMailboxes } from '../mailbox/index.ts';
 import { EXPIRED_MARK, OutboxPump, SendQueue } from '../messaging/index.ts';
 import {
   type AdmissionProtocol,
@@ -39,6 +40,7 @@ import {
   type ContactRecord,
   type ContactState,
   createMemoryBlobStore,
+  type MailStore,
   type MessageKey,
   type Store,
   type StoreTx,
@@ -56,6 +58,7 @@ import { type AppBody, encodeFrame, type MessageRef } from '../wire/index.ts';
 import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
 import { createDirectConversations } from './direct.ts';
+import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
 
 /** Most messages `sendTexts` accepts in one call (one transaction). */
 export const SEND_BATCH_MAX = 1000;
@@ -74,6 +77,8 @@ export const OUTBOX_EVENT_MS = 250;
 export interface MessengerOptions {
   /** Where attachment bytes (encrypted) are kept; default in memory (tests). */
   readonly blobs?: BlobStore;
+  /** Where mail we hold for friends is kept (mailbox/); opened on first use. Without it we hold none. */
+  readonly mailStore?: () => MailStore;
   readonly limits?: Partial<Limits>;
   readonly store: Store;
   readonly transport: Transport;
@@ -94,7 +99,7 @@ export interface MessengerStatus {
   readonly parked: number;
 }
 
-export interface Messenger extends ChannelMethods, AttachmentMethods {
+export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMethods {
   readonly events: Emitter<MessengerEvents>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -254,21 +259,36 @@ export function createMessenger(options: MessengerOptions): Messenger {
         });
       }
     },
-    changed: (keys) => {
-      const byPeer = new Map<string, MessageKey[]>();
-      for (const k of keys) if (k) byPeer.set(k.conversationId, [...(byPeer.get(k.conversationId) ?? []), k]);
-      for (const [conversationId, ks] of byPeer) {
-        const contact = store.transaction((tx) => tx.getContact(conversationId));
-        if (contact) emitMessages(contact, ks);
-        else groups.emitMessages(ks);
-      }
+    changed: (keys) => statusChanged(keys),
+    unreachable: (peer) => mailboxes.unreachable(peer),
+  });
+  /** Our messages' statuses changed (sent, stored): tell whoever shows them. */
+  const statusChanged = (keys: readonly MessageKey[]): void => {
+    const byPeer = new Map<string, MessageKey[]>();
+    for (const k of keys) if (k) byPeer.set(k.conversationId, [...(byPeer.get(k.conversationId) ?? []), k]);
+    for (const [conversationId, ks] of byPeer) {
+      const contact = store.transaction((tx) => tx.getContact(conversationId));
+      if (contact) emitMessages(contact, ks);
+      else groups.emitMessages(ks);
+    }
+  };
+  const mailboxes = createMailboxes(ctx, {
+    kick: (peer) => pump.kick(peer),
+    // Frames from a mailbox take the same path as frames from the peer (D2–D5).
+    deliver: async (from, frames) => {
+      for (const data of frames) await inbox.onFrame({ from, data });
+      return inbox.whenDrained();
     },
+    changed: statusChanged,
+    ...(options.mailStore ? { mailStore: options.mailStore } : {}),
   });
 
   const channels = createChannels(ctx, {
     kick: (peer) => pump.kick(peer),
-    otherQuery: (peer, request) => groups.answerQuery(peer, request),
-    isContact: (peer) => admitted.has(peer), // /parley/query admission (channels/query.ts admitsQueries)
+    otherQuery: (peer, request) => mailboxes.answer(peer, request) ?? groups.answerQuery(peer, request),
+    // /parley/query admission (channels/query.ts admitsQueries): contacts; and anyone while we hold
+    // mail for a friend (their contacts deposit it; the deposit token decides, mailbox/server.ts).
+    isContact: (peer) => admitted.has(peer) || mailboxes.hosting(),
   });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
@@ -389,6 +409,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       pump.start();
       groups.start();
       channels.start();
+      mailboxes.start();
       downloads.resume();
       sweep();
       sweepTimer = setInterval(() => {
@@ -405,6 +426,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       }
     },
     async stop() {
+      mailboxes.stop();
       pump.stop();
       channels.stop();
       groups.stop();
@@ -527,6 +549,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     ...channelMethods(channels),
     ...attachmentMethods(ctx, { blobs, downloads, kick: (peer) => pump.kick(peer) }),
+    ...mailboxMethods(mailboxes),
     createGroup: (name, members) => groups.createGroup(name, members),
     addToGroup: (group, members) => groups.addToGroup(group, members),
     removeFromGroup: (group, member) => groups.removeFromGroup(group, member),

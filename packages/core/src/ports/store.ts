@@ -83,7 +83,11 @@ export interface ConversationRecord {
   readonly createdAt: number;
 }
 
-export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | 'received';
+/**
+ * Our messages: queued → sent (written to the peer) or stored (held by one of its mailboxes) →
+ * delivered (the peer ACKed after storing it) → read; or failed. Theirs: received.
+ */
+export type MessageStatus = 'queued' | 'sent' | 'stored' | 'delivered' | 'read' | 'failed' | 'received';
 
 /** `sender` is the literal 'self' for our own messages, else the sender's PeerId. */
 export interface MessageKey {
@@ -156,9 +160,11 @@ export interface OutboxRecord {
   readonly attempts: number;
   readonly nextAttemptAt: number;
   readonly lastError: string | null;
+  /** When the frame was deposited at one of the peer's mailboxes (it stays here until the ACK), or null. */
+  readonly depositedAt: number | null;
 }
 
-export type NewOutboxRecord = Omit<OutboxRecord, 'seq'>;
+export type NewOutboxRecord = Omit<OutboxRecord, 'seq' | 'depositedAt'>;
 
 /** What taking an entry out of the outbox (its ACK or REJECT came) returns: all but the frame. */
 export type TakenOutboxRecord = Pick<OutboxRecord, 'seq' | 'peerId' | 'kind' | 'digest' | 'message'>;
@@ -368,6 +374,8 @@ export interface OutboxTx {
   takeOutbox(seq: number, peerId: string, digest: string): TakenOutboxRecord | undefined;
   updateOutbox(seq: number, patch: Pick<OutboxRecord, 'attempts' | 'nextAttemptAt' | 'lastError'>): void;
   deleteOutbox(seq: number): void;
+  /** These entries were deposited at a mailbox at `at` (entries gone meanwhile are skipped). */
+  markOutboxDeposited(seqs: readonly number[], at: number): void;
   countOutbox(peerId?: string): number;
 }
 

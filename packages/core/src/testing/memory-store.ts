@@ -573,7 +573,8 @@ type OutboxOps =
   | 'takeOutboxByDigest'
   | 'takeOutbox'
   | 'updateOutbox'
-  | 'deleteOutbox';
+  | 'deleteOutbox'
+  | 'markOutboxDeposited';
 function outboxOperations(
   t: Tables,
   write: Write,
@@ -586,7 +587,7 @@ function outboxOperations(
   return {
     enqueueOutbox: (record) => {
       const seq = next('outbox');
-      write(t.outbox, String(seq), clone({ ...record, seq }));
+      write(t.outbox, String(seq), clone({ ...record, seq, depositedAt: null }));
       return seq;
     },
     listOutbox: (peerId, afterSeq = 0) =>
@@ -613,6 +614,12 @@ function outboxOperations(
       write(t.outbox, String(seq), { ...o, attempts, nextAttemptAt, lastError });
     },
     deleteOutbox: (seq) => write(t.outbox, String(seq), undefined),
+    markOutboxDeposited: (seqs, at) => {
+      for (const seq of seqs) {
+        const o = t.outbox.get(String(seq));
+        if (o !== undefined) write(t.outbox, String(seq), { ...o, depositedAt: at });
+      }
+    },
     countOutbox: (peerId) => ofPeer(peerId).length,
   };
 }

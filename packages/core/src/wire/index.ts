@@ -18,6 +18,23 @@ export {
   validateBody,
 } from './app-message.ts';
 export {
+  type CardExtension,
+  decodeCardExtension,
+  decodeMailboxAddresses,
+  encodeCardExtension,
+  encodeMailboxAddresses,
+  MAILBOX_ADDRESS_MAX_BYTES,
+  MAILBOX_MAX_ADDRESSES,
+  MAILBOX_PEER_ID_MAX_BYTES,
+  MAILBOX_TOKEN_BYTES,
+  MAILBOXES_PER_ACCOUNT_MAX,
+  type MailboxAddress,
+  readAddresses,
+  readPeerId,
+  writeAddresses,
+  writePeerId,
+} from './card-extension.ts';
+export {
   ACK_MAX_DIGESTS,
   decodeFrame,
   encodeFrame,

@@ -4,11 +4,11 @@
  *
  *   payload = version u8 (= 1) || contact card (@parley/crypto, signed)
  *
- * The invite's own fields travel in the card's signed `extension`, so any
- * change to the link breaks the card signature:
+ * The invite's own fields travel in the card's signed `extension` (its first
+ * record; card-extension.ts), so any change to the link breaks the card signature:
  *
- *   extension = type u8 (= 1, invite) || flags u8 (bit 0: reusable)
- *               || token (16 bytes) || expiresAt u64 (epoch ms, 0 = never)
+ *   invite record = type u8 (= 1, invite) || flags u8 (bit 0: reusable)
+ *                   || token (16 bytes) || expiresAt u64 (epoch ms, 0 = never)
  *
  * Whoever accepts the invite sends one introduction frame on
  * `/parley/intro/1.0.0`:
@@ -19,6 +19,7 @@
  * before parsing anything else.
  */
 import { CoreError, concat, fromBase64Url, toBase64Url } from '../base/index.ts';
+import { decodeCardExtension } from './card-extension.ts';
 
 export const INVITE_SCHEME = 'parley://invite/';
 export const INVITE_VERSION = 1;
@@ -50,8 +51,19 @@ export function encodeInviteExtension(ext: InviteExtension): Uint8Array {
   return out;
 }
 
-export function decodeInviteExtension(ext: Uint8Array): InviteExtension {
-  if (ext.length !== EXTENSION_BYTES || ext[0] !== EXTENSION_TYPE_INVITE || ((ext[1] as number) & ~1) !== 0) {
+/** The invite record of a card's extension (card-extension.ts), which may carry mailboxes too. */
+export function decodeInviteExtension(extension: Uint8Array): InviteExtension {
+  let ext: Uint8Array | undefined;
+  try {
+    ext = decodeCardExtension(extension).invite;
+  } catch {
+    ext = undefined;
+  }
+  if (
+    ext?.length !== EXTENSION_BYTES ||
+    ext[0] !== EXTENSION_TYPE_INVITE ||
+    ((ext[1] as number) & ~1) !== 0
+  ) {
     throw new CoreError('bad-invite', 'this contact card is not an invite');
   }
   const view = new DataView(ext.buffer, ext.byteOffset, ext.byteLength);

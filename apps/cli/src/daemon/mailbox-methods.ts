@@ -1,0 +1,16 @@
+/** JSON-RPC methods for mailboxes (docs/API.md "Mailboxes"): a thin layer over the Messenger's. */
+import type { Messenger } from '@parley/core';
+import { handlers, type Method } from './rpc-methods.ts';
+
+export function mailboxMethods(m: Messenger): Record<string, Method> {
+  return handlers({
+    'mailboxes.list': () => m.listMailboxes(),
+    'mailboxes.add': (p) => m.addMailbox(p.link),
+    'mailboxes.remove': async (p) => {
+      const id = m.listMailboxes().find((b) => b.id === p.id || b.id.startsWith(p.id))?.id ?? p.id;
+      await m.removeMailbox(p.id);
+      return { removed: id };
+    },
+    'mailboxes.drain': () => m.drainMailboxes(),
+  });
+}

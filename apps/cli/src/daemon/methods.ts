@@ -1,0 +1,17 @@
+/** Every method table of a ready daemon (an unlocked account): what run.ts serves after setup. */
+import type { Messenger } from '@parley/core';
+import { attachmentMethods } from './attachment-methods.ts';
+import { channelMethods } from './channel-methods.ts';
+import { groupMethods } from './group-methods.ts';
+import { mailboxMethods } from './mailbox-methods.ts';
+import { type DaemonInfo, type Method, rpcMethods } from './rpc-methods.ts';
+
+export function readyMethods(m: Messenger, info: DaemonInfo): Record<string, Method> {
+  return {
+    ...rpcMethods(m, info),
+    ...attachmentMethods(m),
+    ...channelMethods(m),
+    ...groupMethods(m),
+    ...mailboxMethods(m),
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Offline delivery through a mailbox (issue 17), on the in-memory network: Bob pairs a mailbox
+ * and goes away; Alice's messages go to it sealed, show `stored`, and reach Bob exactly once and
+ * in order when he comes back, though Alice is gone by then; Alice sees them `delivered` later.
+ */
+import { systemRandom } from '@parley/crypto';
+import { nodePrimitives } from '@parley/crypto/node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMailboxServer, encodeMailboxLink, isMailRequest } from '../src/mailbox/index.ts';
+import type { Transport } from '../src/ports/index.ts';
+import { createMemoryMailStore, createMemoryNetwork, type MemoryNetwork } from '../src/testing/index.ts';
+import { testPeerId } from '../testing/accounts.ts';
+import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+
+let network: MemoryNetwork;
+const peers: Peer[] = [];
+afterEach(async () => {
+  for (const p of peers.splice(0)) await p.messenger.stop();
+});
+
+function startMailbox(net: MemoryNetwork, name = 'mailbox') {
+  const transport: Transport = net.createTransport(testPeerId(name));
+  const store = createMemoryMailStore();
+  const server = createMailboxServer({
+    store,
+    primitives: nodePrimitives,
+    random: systemRandom,
+    now: Date.now,
+    pairing: true,
+  });
+  transport.setQueryHandler(
+    async (peer, req) => (isMailRequest(req) ? server.answer(peer, req) : undefined),
+    () => true,
+  );
+  const link = encodeMailboxLink({ peerId: transport.peerId, secret: server.pairingSecret(), addresses: [] });
+  return { transport, store, server, link };
+}
+
+const texts = (p: Peer, contact: string) =>
+  p.messenger
+    .messages(contact, { limit: 1000 })
+    .filter((m) => m.direction === 'in')
+    .map((m) => m.text);
+const statuses = (p: Peer, contact: string) =>
+  new Set(
+    p.messenger
+      .messages(contact, { limit: 1000 })
+      .filter((m) => m.direction === 'out')
+      .map((m) => m.status),
+  );
+
+describe('mailbox delivery', () => {
+  it('holds Alice’s messages for Bob while he is away, and delivers them once, in order', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    const mailbox = startMailbox(network);
+
+    const view = await bob.messenger.addMailbox(mailbox.link);
+    expect(view.id).toBe(mailbox.transport.peerId);
+    expect(bob.messenger.listMailboxes().map((m) => m.id)).toEqual([mailbox.transport.peerId]);
+    // Alice learns Bob's mailbox from his new card.
+    await eventually(
+      () =>
+        alice.store.transaction((tx) => tx.getContactByPeerId(bob.peerId)?.card.length ?? 0) > 0 &&
+        alice.ctx.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
+        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
+      5_000,
+      'Bob’s card to reach Alice',
+    );
+
+    network.setOnline(bob.peerId, false);
+    const sent = Array.from({ length: 30 }, (_, i) => `while you slept ${i}`);
+    alice.messenger.sendTexts('bob', sent);
+    await eventually(
+      () => statuses(alice, 'bob').size === 1 && statuses(alice, 'bob').has('stored'),
+      10_000,
+      'stored',
+    );
+    expect(mailbox.store.totals().items).toBeGreaterThan(0);
+    // The mailbox holds nothing readable: no text, no sender.
+    for (const item of mailbox.store.listItems(mailbox.store.listQueues()[0]?.id ?? '', 0, 100)) {
+      expect(Buffer.from(item.envelope).includes(Buffer.from('while you slept'))).toBe(false);
+      expect(Buffer.from(item.envelope).includes(Buffer.from(alice.peerId))).toBe(false);
+    }
+
+    network.setOnline(alice.peerId, false); // Alice closes her laptop
+    network.setOnline(bob.peerId, true);
+    const got = await bob.messenger.drainMailboxes();
+    expect(got.frames).toBeGreaterThanOrEqual(30);
+    expect(texts(bob, 'alice')).toEqual(sent);
+    expect(mailbox.store.totals().items).toBe(0); // deleted once committed
+
+    // Draining again (or a replayed envelope) shows nothing twice.
+    await bob.messenger.drainMailboxes();
+    expect(texts(bob, 'alice')).toEqual(sent);
+
+    network.setOnline(alice.peerId, true); // Alice is back: her outbox resends, Bob ACKs the duplicates
+    await eventually(
+      () => statuses(alice, 'bob').size === 1 && statuses(alice, 'bob').has('delivered'),
+      20_000,
+      'delivered',
+    );
+    expect(texts(bob, 'alice')).toEqual(sent);
+  });
+
+  it('keeps messages queued when no mailbox takes them, and refuses a bad link clearly', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    await expect(bob.messenger.addMailbox('parley://mailbox/AAAA')).rejects.toThrow(/not a mailbox link/);
+    const mailbox = startMailbox(network);
+    await bob.messenger.addMailbox(mailbox.link);
+    await eventually(
+      () =>
+        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
+        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
+      5_000,
+      'cards exchanged',
+    );
+    network.setOnline(bob.peerId, false);
+    network.setOnline(mailbox.transport.peerId, false);
+    alice.messenger.sendTexts('bob', ['one', 'two']);
+    await eventually(
+      () =>
+        alice.events.some((e) => e.type === 'problem' && (e.event as { code: string }).code === 'mailbox'),
+      10_000,
+      'a mailbox problem',
+    );
+    expect([...statuses(alice, 'bob')].every((s) => s === 'queued' || s === 'sent')).toBe(true);
+    expect(alice.store.transaction((tx) => tx.countOutbox(bob.peerId))).toBe(2);
+  });
+});
