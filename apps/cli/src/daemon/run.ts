@@ -20,16 +20,14 @@ import type { HomePaths } from '../home.ts';
 import { VERSION } from '../version.ts';
 import { setUpAccount, tryUnlock } from './account-setup.ts';
 import { type ApiServer, type ExtraRoutes, RpcFailure, startApiServer } from './api-server.ts';
-import { attachmentMethods, PATH_METHODS } from './attachment-methods.ts';
-import { channelMethods } from './channel-methods.ts';
+import { PATH_METHODS } from './attachment-methods.ts';
 import { faultsFromEnv } from './faults.ts';
 import { createFileBlobStore } from './file-blobs.ts';
-import { groupMethods } from './group-methods.ts';
 import { DEFAULT_LISTEN, rememberedListen, rememberListen } from './listen.ts';
 import { acquireLock } from './lock.ts';
 import { redactPeerIds, shortPeerId } from './log-redaction.ts';
 import { readyMethods } from './methods.ts';
-import { handlers, type Method, own, rpcDispatcher, rpcMethods } from './rpc-methods.ts';
+import { handlers, type Method, own, rpcDispatcher } from './rpc-methods.ts';
 import { tracerFromEnv } from './trace.ts';
 
 export type DaemonState = 'no-account' | 'locked' | 'ready';
