@@ -25,7 +25,13 @@
  * `--followers N`, `--posts N`, `--messages N` change the sizes; `--groups-only` skips 1.
  */
 import { parseArgs } from 'node:util';
-import { createMemoryNetwork, createMemoryStore, createMessenger, type Messenger } from '@parley/core';
+import {
+  createMemoryBlobStore,
+  createMemoryNetwork,
+  createMemoryStore,
+  createMessenger,
+  type Messenger,
+} from '@parley/core';
 import { createTestAccount, testPeerId } from '@parley/core/testing';
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
@@ -160,6 +166,7 @@ async function groupBench(topicMinMembers: number) {
       store,
       transport: network.createTransport(peerId),
       account,
+      blobs: createMemoryBlobStore(),
       primitives: nodePrimitives,
       random: systemRandom,
       limits: { groupTopicMinMembers: topicMinMembers },
@@ -238,6 +245,7 @@ async function largeGroupBench(size: number) {
       store,
       transport,
       account,
+      blobs: createMemoryBlobStore(),
       primitives: nodePrimitives,
       random: systemRandom,
     });

@@ -6,6 +6,7 @@
 import {
   type Account,
   createAccount,
+  createMemoryBlobStore,
   createMemoryStore,
   createMessenger,
   type Messenger,
@@ -46,6 +47,7 @@ async function online(node: Omit<ChannelNode, 'transport' | 'messenger'>, option
     store: node.store,
     transport,
     account: node.account,
+    blobs: createMemoryBlobStore(),
     primitives: nodePrimitives,
     random: systemRandom,
     ...(options.limits ? { limits: options.limits } : {}),

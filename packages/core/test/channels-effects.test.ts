@@ -1,6 +1,6 @@
 /**
  * Channel controls that arrive through a pairwise session are acted on after the receiving
- * transaction commits (channels/effects.ts): applying one only records the channel in the
+ * transaction commits (messaging's ChannelEffects): applying one only records the channel in the
  * effects, and the messenger hands those to Channels.applied once the inbox committed.
  */
 import { systemRandom } from '@parley/crypto';
@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Emitter } from '../src/base/index.ts';
 import type { Channels } from '../src/channels/channels.ts';
 import { encodeControl } from '../src/channels/codec.ts';
-import { applyChannelControl, createChannels, type WithChannelEffects } from '../src/channels/index.ts';
+import { applyChannelControl, createChannels } from '../src/channels/index.ts';
 import { getChannelState } from '../src/channels/store.ts';
 import type { Ctx, MessengerEvents } from '../src/context/index.ts';
 import type { Effects } from '../src/messaging/index.ts';
@@ -31,7 +31,7 @@ afterEach(async () => {
 
 const follower = { id: 'contact-1', peerId: testPeerId('follower') } as ContactRecord;
 const follow = (channel: string): Uint8Array => encodeControl({ t: 'follow', channel });
-const noEffects = (): Effects & WithChannelEffects => ({ messages: [], downloads: [] });
+const noEffects = (): Effects => ({ messages: [], downloads: [] });
 
 /** A running Channels on its own context (no messenger), to call `applied` by hand. */
 async function channelsAlone(name: string): Promise<{ readonly ctx: Ctx; readonly channels: Channels }> {
@@ -77,7 +77,7 @@ describe('channel controls take effect after commit', () => {
     const { id } = channels.createChannel('club', { private: true });
     const told: ChannelEvent[] = [];
     ctx.events.on('channel', (e) => told.push(e));
-    const apply = (): Effects & WithChannelEffects =>
+    const apply = (): Effects =>
       ctx.store.transaction((tx) => applyChannelControl(ctx, tx, follower, follow(id), noEffects()));
     const requests = () => ctx.store.transaction((tx) => getChannelState(ctx, tx, id)?.requests);
 

@@ -14,7 +14,7 @@ import { ownCard } from '../src/contacts/contacts.ts';
 import type { Ctx, MessengerEvents } from '../src/context/context.ts';
 import { applyGroupControl } from '../src/groups/apply.ts';
 import { encodeGroupControl, type GroupControl, type GroupState } from '../src/groups/codec.ts';
-import { loadGroup, type StoredGroup, saveGroup } from '../src/groups/store.ts';
+import { activeGroup, loadGroup, type StoredGroup, saveGroup } from '../src/groups/store.ts';
 import type { Effects, GroupEffects } from '../src/messaging/incoming.ts';
 import type { ContactRecord, Store } from '../src/ports/store.ts';
 import type { Transport } from '../src/ports/transport.ts';
@@ -103,17 +103,7 @@ export function state(
 
 /** `m` holds `s` as its current, active view, issued by `author`. */
 export function holds(m: Member, s: GroupState, author: Member, prev: StoredGroup['prev'] = []): void {
-  m.store.transaction((tx) =>
-    saveGroup(m.ctx, tx, {
-      state: s,
-      author: author.peerId,
-      prev,
-      status: 'active',
-      owed: [],
-      leaving: [],
-      createdAt: 1,
-    }),
-  );
+  m.store.transaction((tx) => saveGroup(m.ctx, tx, activeGroup(s, author.peerId, 1, prev)));
 }
 
 /** `to` receives `control` from `from` (through their pairwise session); returns its group effects. */

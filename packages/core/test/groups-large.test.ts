@@ -23,6 +23,7 @@ import { assemblyStats, encodeStatePayloads } from '../src/groups/state-parts.ts
 import { loadGroup } from '../src/groups/store.ts';
 import { compose } from '../src/messaging/outbound.ts';
 import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
+import { createMemoryBlobStore } from '../src/ports/blob-store.ts';
 import type { Store } from '../src/ports/store.ts';
 import type { FrameHandler, InboundFrame, Transport } from '../src/ports/transport.ts';
 import { createMemoryStore } from '../src/testing/memory-store.ts';
@@ -86,6 +87,7 @@ async function startMessenger(peer: LPeer, account: Account): Promise<void> {
     store,
     transport,
     account,
+    blobs: createMemoryBlobStore(),
     primitives: nodePrimitives,
     random: systemRandom,
   });

@@ -3,6 +3,7 @@ import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import type { Ctx, Limits, MessengerEvents } from '../src/context/context.ts';
 import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
+import { createMemoryBlobStore } from '../src/ports/blob-store.ts';
 import type { Store } from '../src/ports/store.ts';
 import type { Transport } from '../src/ports/transport.ts';
 import { createMemoryStore } from '../src/testing/memory-store.ts';
@@ -43,6 +44,7 @@ export async function makePeer(
     store,
     transport,
     account,
+    blobs: createMemoryBlobStore(),
     primitives: nodePrimitives,
     random: systemRandom,
     ...(options.now ? { now: options.now } : {}),

@@ -4,12 +4,12 @@
  * unfollow (at a private channel's owner), a private channel's content keys
  * (at an approved follower), or a removal. The session authenticated the
  * sender; here we check they have the right to say it. A saved change is
- * recorded in the effects (channels/effects.ts) and acted on after commit.
+ * recorded in the effects (messaging's ChannelEffects) and acted on after commit.
  */
 
 import { fromBase64Url, InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { Effects } from '../messaging/index.ts';
+import { channelEffects, type Effects } from '../messaging/index.ts';
 import type { ContactRecord, StoreTx } from '../ports/index.ts';
 import {
   type ChannelControl,
@@ -18,7 +18,6 @@ import {
   equalBytes,
   openDescriptor,
 } from './codec.ts';
-import { channelEffects, type WithChannelEffects } from './effects.ts';
 import { uniqueChannelName } from './names.ts';
 import { type ChannelState, descriptorOf, getChannelState, saveChannel } from './store.ts';
 
@@ -27,8 +26,8 @@ export function applyChannelControl(
   tx: StoreTx,
   contact: ContactRecord,
   payload: Uint8Array,
-  effects: Effects & WithChannelEffects,
-): Effects & WithChannelEffects {
+  effects: Effects,
+): Effects {
   let control: ChannelControl;
   try {
     control = decodeControl(payload);

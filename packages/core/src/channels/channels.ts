@@ -13,10 +13,10 @@
  * (answering them), descriptors.ts (revisions), subscription.ts (topics), over live.ts's runtime.
  */
 import type { Ctx } from '../context/index.ts';
+import type { Effects } from '../messaging/index.ts';
 import type { StoreTx } from '../ports/index.ts';
 import type { ChannelView, MessageView } from '../views/index.ts';
 import { adoptDescriptor, refreshDescriptor } from './descriptors.ts';
-import type { WithChannelEffects } from './effects.ts';
 import { followChannel, unfollow } from './follow.ts';
 import { ingestPost } from './ingest.ts';
 import type { ChannelRuntime } from './live.ts';
@@ -55,10 +55,10 @@ export interface Channels {
   /** Ask known peers for missed posts now; resolves with the number of new posts stored. */
   sync(name?: string): Promise<number>;
   /**
-   * After an incoming transaction committed: the channels its controls changed (channels/effects.ts)
+   * After an incoming transaction committed: the channels its controls changed (`effects.channel`)
    * go live as stored now, are told as `channel` events, and sync. Nothing while stopped.
    */
-  applied(effects: WithChannelEffects): void;
+  applied(effects: Effects): void;
   /** Counters for tests and diagnostics. */
   stats(): { readonly rejected: number; readonly stored: number };
 }
@@ -146,7 +146,7 @@ function start(rt: ChannelRuntime, deps: ChannelsDeps): void {
   for (const id of rt.live.keys()) void rt.syncChannel(id);
 }
 
-function applied(rt: ChannelRuntime, effects: WithChannelEffects): void {
+function applied(rt: ChannelRuntime, effects: Effects): void {
   if (!rt.started) return;
   for (const id of effects.channel?.changed ?? []) {
     const s = rt.ctx.store.transaction((tx) => getChannelState(rt.ctx, tx, id));

@@ -5,5 +5,4 @@
 export { applyChannelControl } from './apply.ts';
 export { CHANNEL_SYNC_INTERVAL_MS, createChannels } from './channels.ts';
 export { CHANNEL_LINK_SCHEME, POST_TEXT_MAX_BYTES } from './codec.ts';
-export type { ChannelEffects, WithChannelEffects } from './effects.ts';
 export { type ChannelMethods, channelMethods } from './methods.ts';

@@ -5,6 +5,7 @@
  */
 import { CoreError, fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { type MessagePageQuery, pageLimit } from '../messaging/index.ts';
 import type { ChannelPostRecord, StoreTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import { decodePost, encodePost, keyIdOf } from './codec.ts';
@@ -78,18 +79,13 @@ export function publishOn(ctx: Ctx, s: ChannelState, bytes: Uint8Array): void {
     .catch(() => undefined);
 }
 
-/** The channel's posts readable to us, in display order (at most 1000 per call; `before` pages back). */
-export function listPosts(
-  ctx: Ctx,
-  name: string,
-  query: { readonly limit?: number; readonly before?: number },
-): MessageView[] {
+/** The channel's posts readable to us, in display order (a page as pageLimit sizes it; `before` pages back). */
+export function listPosts(ctx: Ctx, name: string, query: MessagePageQuery): MessageView[] {
   return ctx.store.transaction((tx) => {
     const s = findChannel(ctx, tx, name);
     const d = descriptorOf(ctx, s);
-    const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
     return tx
-      .listPosts(s.id, { limit, ...(query.before ? { before: query.before } : {}) })
+      .listPosts(s.id, { limit: pageLimit(query.limit), ...(query.before ? { before: query.before } : {}) })
       .flatMap((r) => postView(ctx, s, d, r) ?? []);
   });
 }

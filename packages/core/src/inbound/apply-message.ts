@@ -7,7 +7,7 @@ import { decodeContactCard, sameIdentity } from '@parley/crypto';
 import { decodeIdentityPublic } from '../account/index.ts';
 import { receiveAttachment } from '../attachments/index.ts';
 import { InboundError } from '../base/index.ts';
-import { applyChannelControl, type WithChannelEffects } from '../channels/index.ts';
+import { applyChannelControl } from '../channels/index.ts';
 import { vouchedAddresses } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { applyGroupControl } from '../groups/index.ts';
@@ -22,11 +22,8 @@ const target = (contact: ContactRecord, ref: MessageRef): MessageKey => ({
   id: ref.id,
 });
 
-/** What an incoming message leaves for after commit: messaging's effects and the channel part. */
-export type InboundEffects = Effects & WithChannelEffects;
-
-export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessage): InboundEffects {
-  const effects: InboundEffects = { messages: [], downloads: [] };
+export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessage): Effects {
+  const effects: Effects = { messages: [], downloads: [] };
   const now = ctx.now();
   const body = app.body;
   switch (body.kind) {

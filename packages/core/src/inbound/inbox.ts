@@ -26,6 +26,7 @@ import {
   keepWaiting,
   receiveGroupFrame,
 } from '../groups/index.ts';
+import type { Effects } from '../messaging/index.ts';
 import {
   type ContactRecord,
   type InboundFrame,
@@ -43,7 +44,7 @@ import {
   frameDigest,
   type RejectReason,
 } from '../wire/index.ts';
-import { applyMessage, type InboundEffects } from './apply-message.ts';
+import { applyMessage } from './apply-message.ts';
 
 /** A frame that failed this many times is parked (D7). */
 export const MAX_PROCESSING_FAILURES = 3;
@@ -92,7 +93,7 @@ export interface Settled {
 /** A frame the batch applied, and what it changed. */
 export interface Applied {
   readonly contact: ContactRecord;
-  readonly effects: InboundEffects;
+  readonly effects: Effects;
 }
 
 /** A frame waiting for the next group commit: MSGs, and ACK/REJECTs of our own outbox. */
@@ -106,7 +107,7 @@ type Queued =
   | { readonly from: string; readonly frame: Extract<Frame, { type: 'ack' | 'reject' | 'hello' }> };
 
 type Outcome =
-  | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: InboundEffects }
+  | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: Effects }
   | { readonly kind: 'duplicate' | 'failed' | 'ignored' | 'waiting' }
   | ({ readonly kind: 'acked' | 'rejected' } & Settled)
   | {

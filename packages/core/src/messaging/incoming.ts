@@ -15,6 +15,8 @@ export interface Effects {
   timerChanged?: boolean;
   /** Group changes, keys and problems (groups/apply.ts), handled after commit. */
   group?: GroupEffects;
+  /** Channels whose state an incoming control saved (channels/apply.ts), handled after commit. */
+  channel?: ChannelEffects;
 }
 
 /** What a group message or control changed, for events and follow-up sends after commit. */
@@ -50,6 +52,22 @@ export const groupEffects = (effects: Effects): GroupEffects => {
     gone: [],
   };
   return effects.group;
+};
+
+/**
+ * What incoming channel controls changed inside the receiving transaction (channels/apply.ts),
+ * acted on only after it commits: the messenger hands the effects to Channels.applied, as it does
+ * to Groups.applied. A rolled-back transaction so tells nothing.
+ */
+export interface ChannelEffects {
+  /** Ids of the channels whose state was saved (activate, emit `channel`, sync after commit). */
+  readonly changed: Set<string>;
+}
+
+/** The channel part of `effects`, made on first use. */
+export const channelEffects = (effects: Effects): ChannelEffects => {
+  effects.channel ??= { changed: new Set() };
+  return effects.channel;
 };
 
 /**

@@ -3,7 +3,14 @@
  * own changes, paging, and what every incoming message shares (Effects, its place D4). Imports base … contacts.
  */
 export type { ConversationActions } from './conversation-actions.ts';
-export { type Effects, type GroupEffects, groupEffects, insertIncoming } from './incoming.ts';
+export {
+  type ChannelEffects,
+  channelEffects,
+  type Effects,
+  type GroupEffects,
+  groupEffects,
+  insertIncoming,
+} from './incoming.ts';
 export { checkCanSend, compose, outgoingRecord } from './outbound.ts';
 export { OutboxPump } from './outbox.ts';
 export {
@@ -15,5 +22,11 @@ export {
   type OwnConversation,
   setOwnReaction,
 } from './own-changes.ts';
-export { MESSAGE_PAGE_DEFAULT, MESSAGE_PAGE_MAX, type MessagePageQuery, messagePage } from './page.ts';
+export {
+  MESSAGE_PAGE_DEFAULT,
+  MESSAGE_PAGE_MAX,
+  type MessagePageQuery,
+  messagePage,
+  pageLimit,
+} from './page.ts';
 export { SendQueue } from './send-queue.ts';

@@ -9,6 +9,10 @@ export const MESSAGE_PAGE_DEFAULT = 50;
 /** Messages in a page at most (a larger limit is cut to this). */
 export const MESSAGE_PAGE_MAX = 1000;
 
+/** How many items a page asked for `limit` holds: MESSAGE_PAGE_DEFAULT if unnamed, 1 … MESSAGE_PAGE_MAX. */
+export const pageLimit = (limit: number | undefined): number =>
+  Math.min(Math.max(limit ?? MESSAGE_PAGE_DEFAULT, 1), MESSAGE_PAGE_MAX);
+
 export interface MessagePageQuery {
   /** Only messages with a sortKey below this. */
   readonly before?: number;
@@ -27,7 +31,7 @@ export function messagePage(
 ): MessageView[] {
   return tx
     .listMessages(conversationId, {
-      limit: Math.min(Math.max(query.limit ?? MESSAGE_PAGE_DEFAULT, 1), MESSAGE_PAGE_MAX),
+      limit: pageLimit(query.limit),
       ...(query.before ? { before: query.before } : {}),
     })
     .filter((m) => !isExpiredTombstone(m))

@@ -2,7 +2,7 @@
  * The messenger: one unlocked account, wired to a Store and a Transport.
  * This is the API the daemon exposes (docs/API.md).
  *
- *   const messenger = createMessenger({ store, transport, account, primitives, random: systemRandom });
+ *   const messenger = createMessenger({ store, transport, account, blobs, primitives, random: systemRandom });
  *   await messenger.start();
  *   const { link } = messenger.createInvite();
  *   await messenger.sendText('bob', 'hello');
@@ -34,17 +34,16 @@ import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
 import { EXPIRED_MARK, OutboxPump, SendQueue } from '../messaging/index.ts';
-import {
-  type AdmissionProtocol,
-  type BlobStore,
-  type ContactRecord,
-  type ContactState,
-  createMemoryBlobStore,
-  type MailStore,
-  type MessageKey,
-  type Store,
-  type StoreTx,
-  type Transport,
+import type {
+  AdmissionProtocol,
+  BlobStore,
+  ContactRecord,
+  ContactState,
+  MailStore,
+  MessageKey,
+  Store,
+  StoreTx,
+  Transport,
 } from '../ports/index.ts';
 import {
   type ContactView,
@@ -75,8 +74,8 @@ export const RECEIVED_RETENTION_MS: number = 90 * 24 * 3600 * 1000;
 export const OUTBOX_EVENT_MS = 250;
 
 export interface MessengerOptions {
-  /** Where attachment bytes (encrypted) are kept; default in memory (tests). */
-  readonly blobs?: BlobStore;
+  /** Where attachment bytes (encrypted) are kept (tests: `createMemoryBlobStore()`). */
+  readonly blobs: BlobStore;
   /** Where mail we hold for friends is kept (mailbox/); opened on first use. Without it we hold none. */
   readonly mailStore?: () => MailStore;
   readonly limits?: Partial<Limits>;
@@ -157,7 +156,7 @@ export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMet
 
 export function createMessenger(options: MessengerOptions): Messenger {
   const events = new Emitter<MessengerEvents>();
-  const blobs = options.blobs ?? createMemoryBlobStore();
+  const { blobs } = options;
   const ctx: Ctx = {
     limits: {
       attachmentMaxBytes: options.limits?.attachmentMaxBytes ?? ATTACHMENT_MAX_BYTES_DEFAULT,

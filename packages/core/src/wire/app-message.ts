@@ -75,9 +75,9 @@ export type AppBody =
   | { readonly kind: 'profile'; readonly name: string; readonly card: Uint8Array }
   | { readonly kind: 'welcome'; readonly name: string }
   | ({ readonly kind: 'attachment' } & FileManifest)
-  /** Group control and sender-key distribution (groups/groups.ts defines the payload). */
+  /** Group control and sender-key distribution (groups/codec.ts defines the payload). */
   | { readonly kind: 'group'; readonly payload: Uint8Array }
-  /** Channel control, e.g. a private channel's key for an approved follower (channels/channels.ts). */
+  /** Channel control, e.g. a private channel's key for an approved follower (channels/codec.ts). */
   | { readonly kind: 'channel'; readonly payload: Uint8Array };
 
 /** What a receiver needs to fetch, check and show an attachment (the `attachment` kind). */
