@@ -55,6 +55,9 @@ import { createMailboxServer, type MailboxServer } from './server.ts';
 
 /** How often our mailboxes are asked for mail while we run. */
 export const DRAIN_INTERVAL_MS = 60_000;
+/** A deposit no mailbox took is tried again after this, doubling up to DEPOSIT_RETRY_MAX_MS. */
+export const DEPOSIT_RETRY_MIN_MS = 2_000;
+export const DEPOSIT_RETRY_MAX_MS = 60_000;
 
 /** What the API shows of one of our mailboxes. */
 export interface MailboxView {
@@ -158,6 +161,8 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
   const drains = new Map<string, { at: number; error: string | null }>();
   const depositing = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  /** Per peer whose deposit failed: how many times in a row, and the timer of the next try. */
+  const retries = new Map<string, { failures: number; timer: ReturnType<typeof setTimeout> }>();
   let draining: Promise<{ envelopes: number; frames: number }> | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -245,17 +250,18 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
 
   // ---- depositing ------------------------------------------------------------------
 
-  const depositFor = async (peerId: string): Promise<void> => {
+  /** Deposits what waits for `peerId`; false when a batch found no mailbox that took it. */
+  const depositFor = async (peerId: string): Promise<boolean> => {
     const { contact, entries } = store.transaction((tx) => ({
       contact: tx.getContactByPeerId(peerId),
       entries: tx.listOutbox(peerId).filter((e) => e.kind === 'msg' && e.depositedAt === null),
     }));
-    if (contact?.state !== 'active' || entries.length === 0) return;
+    if (contact?.state !== 'active' || entries.length === 0) return true;
     const boxes = contactMailboxes(ctx, contact);
-    if (boxes.length === 0) return;
+    if (boxes.length === 0) return true;
     const recipientKey = decodeIdentityPublic(contact.identityKey).agreementKey;
     for (const batch of batches(entries)) {
-      if (stopped || transport.isConnected(peerId)) return; // they are back: the pump sends directly
+      if (stopped || transport.isConnected(peerId)) return true; // they are back: the pump sends directly
       const envelope = sealEnvelope(p, ctx.random, {
         senderPeerId: account.info.peerId,
         senderSecret: account.identity.agreementSecret,
@@ -269,7 +275,7 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
           contact: contact.name,
           message: `could not leave messages at ${contact.name}'s mailboxes (${taken}); they stay queued`,
         });
-        return;
+        return false;
       }
       const keys = store.transaction((tx) => {
         tx.markOutboxDeposited(
@@ -286,6 +292,7 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
       });
       if (keys.length > 0) deps.changed(keys);
     }
+    return true;
   };
 
   /** true once a mailbox took the envelope, else why none did. */
@@ -312,14 +319,28 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
       return;
     }
     const run = depositFor(peerId)
-      .catch((error: unknown) =>
-        ctx.events.emit('problem', { code: 'mailbox', message: `depositing failed: ${String(error)}` }),
-      )
+      .catch((error: unknown) => {
+        ctx.events.emit('problem', { code: 'mailbox', message: `depositing failed: ${String(error)}` });
+        return false;
+      })
+      .then((done) => retryLater(peerId, done))
       .finally(() => {
         depositing.delete(peerId);
         if (again.delete(peerId)) unreachable(peerId);
       });
     depositing.set(peerId, run);
+  };
+
+  /** A failed deposit is tried again on its own (the pump's backoff may be a minute away). */
+  const retryLater = (peerId: string, done: boolean): void => {
+    const previous = retries.get(peerId);
+    if (previous) clearTimeout(previous.timer);
+    retries.delete(peerId);
+    if (done || stopped) return;
+    const failures = (previous?.failures ?? 0) + 1;
+    const delay = Math.min(DEPOSIT_RETRY_MIN_MS * 2 ** (failures - 1), DEPOSIT_RETRY_MAX_MS);
+    const timer = setTimeout(() => unreachable(peerId), delay);
+    retries.set(peerId, { failures, timer });
   };
 
   // ---- draining ------------------------------------------------------------------
@@ -411,6 +432,8 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
       unsubscribe = undefined;
       if (timer) clearInterval(timer);
       timer = undefined;
+      for (const r of retries.values()) clearTimeout(r.timer);
+      retries.clear();
     },
     add,
     remove,
