@@ -313,6 +313,25 @@ export const METHODS = {
     v.object({ id: required() }),
     v.object({ removed: v.string() }),
   ),
+  'mailboxes.offer': method(
+    'Offers to hold a contact’s mail on this daemon while they are away.',
+    contact,
+    v.object({ contact: v.string() }),
+  ),
+  'mailboxes.revoke': method(
+    'Stops holding a contact’s mail (what is held is deleted; they are told).',
+    contact,
+    v.object({ contact: v.string(), revoked: v.boolean() }),
+  ),
+  'mailboxes.accept': method('Accepts a contact’s offer to hold our mail.', contact, views.mailboxView),
+  'mailboxes.offers': method(
+    'Offers from contacts not answered yet, and the contacts we hold mail for.',
+    none,
+    v.object({
+      offers: list(v.pipe(v.object({ contact: v.string(), receivedAt: v.number() }), v.readonly())),
+      hosting: list(v.string()),
+    }),
+  ),
   'mailboxes.drain': method(
     'Fetches what our mailboxes hold now.',
     none,

@@ -4,6 +4,7 @@ import { nodePrimitives } from '@parley/crypto/node';
 import type { Ctx, Limits, MessengerEvents } from '../src/context/context.ts';
 import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
 import { createMemoryBlobStore } from '../src/ports/blob-store.ts';
+import type { MailStore } from '../src/ports/mail-store.ts';
 import type { Store } from '../src/ports/store.ts';
 import type { Transport } from '../src/ports/transport.ts';
 import { createMemoryStore } from '../src/testing/memory-store.ts';
@@ -28,6 +29,8 @@ export interface PeerOptions {
   readonly limits?: Partial<Limits>;
   /** Wraps the peer's memory transport (to watch or feed what passes through it). */
   readonly transport?: (inner: Transport) => Transport;
+  /** Where it keeps mail it holds for friends (mailbox/offers.ts). */
+  readonly mailStore?: () => MailStore;
 }
 
 export async function makePeer(
@@ -49,6 +52,7 @@ export async function makePeer(
     random: systemRandom,
     ...(options.now ? { now: options.now } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.mailStore ? { mailStore: options.mailStore } : {}),
   });
   const events: Peer['events'] = [];
   for (const type of [

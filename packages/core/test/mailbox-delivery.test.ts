@@ -134,4 +134,50 @@ describe('mailbox delivery', () => {
     expect([...statuses(alice, 'bob')].every((s) => s === 'queued' || s === 'sent')).toBe(true);
     expect(alice.store.transaction((tx) => tx.countOutbox(bob.peerId))).toBe(2);
   });
+
+  it('through a friend: Carol’s daemon holds Bob’s mail, and nobody else’s', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    const carolMail = createMemoryMailStore();
+    const carol = await makePeer(network, 'carol', { mailStore: () => carolMail });
+    peers.push(alice, bob, carol);
+    await befriend(alice, bob);
+    await befriend(carol, bob);
+    expect(() => bob.messenger.acceptMailbox('carol')).toThrow(/has not offered/);
+    carol.messenger.offerMailbox('bob');
+    await eventually(() => bob.messenger.mailboxOffers().offers.length === 1, 5_000, 'the offer');
+    expect(bob.messenger.mailboxOffers().offers[0]?.contact).toBe('carol');
+    expect(carol.messenger.mailboxOffers().hosting).toEqual(['bob']);
+    const view = bob.messenger.acceptMailbox('carol');
+    expect([view.kind, view.contact, view.id]).toEqual(['friend', 'carol', carol.peerId]);
+    await eventually(
+      () =>
+        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
+        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
+      5_000,
+      'Bob’s card to reach Alice',
+    );
+
+    network.setOnline(bob.peerId, false);
+    const sent = ['one', 'two', 'three'];
+    alice.messenger.sendTexts('bob', sent);
+    await eventually(
+      () => statuses(alice, 'bob').size === 1 && statuses(alice, 'bob').has('stored'),
+      10_000,
+      'stored',
+    );
+    expect(carolMail.totals().items).toBeGreaterThan(0);
+    // Alice is no contact of Carol's: she could deposit (the token), but cannot fetch.
+    network.setOnline(alice.peerId, false);
+    network.setOnline(bob.peerId, true);
+    await bob.messenger.drainMailboxes();
+    expect(texts(bob, 'alice')).toEqual(sent);
+    expect(carolMail.totals().items).toBe(0);
+
+    // Carol stops: Bob is told, drops the mailbox and tells his contacts.
+    expect(carol.messenger.revokeMailbox('bob').revoked).toBe(true);
+    await eventually(() => bob.messenger.listMailboxes().length === 0, 5_000, 'Bob drops Carol’s mailbox');
+    expect(carol.messenger.mailboxOffers().hosting).toEqual([]);
+  });
 });

@@ -1,5 +1,6 @@
 /**
- * `parley mailbox add LINK | add - | list | remove ID | drain`: the account's mailboxes, through
+ * `parley mailbox add LINK | add - | list | remove ID | drain | offer CONTACT | revoke CONTACT
+ * | accept CONTACT | offers`: the account's mailboxes, and friends' daemons as mailboxes, through
  * the daemon (docs/CLI.md "Mailboxes"). The link is a secret: `add -` reads it from stdin, so it
  * stays off the command line and out of shell history.
  */
@@ -62,6 +63,50 @@ export async function mailboxClient(verb: string, rest: string[], io: Io, global
       const got = await client.call('mailboxes.drain', {});
       if (global.json) printJson(io, got);
       else io.stderr(`fetched ${got.frames} messages in ${got.envelopes} envelopes\n`);
+      return 0;
+    }
+    case 'offer':
+    case 'revoke':
+    case 'accept': {
+      if (rest.length !== 1) throw usageError(`usage: parley mailbox ${verb} CONTACT`);
+      const name = rest[0] as string;
+      if (verb === 'accept') {
+        const m = await client.call('mailboxes.accept', { contact: name });
+        if (global.json) printJson(io, m);
+        else io.stderr(`${sanitize(name)}'s daemon now holds your mail while you are away\n`);
+        return 0;
+      }
+      if (verb === 'offer') {
+        const r = await client.call('mailboxes.offer', { contact: name });
+        if (global.json) printJson(io, r);
+        else
+          io.stderr(
+            `offered to hold ${sanitize(r.contact)}'s mail; they accept with: parley mailbox accept <your name>\n`,
+          );
+        return 0;
+      }
+      const r = await client.call('mailboxes.revoke', { contact: name });
+      if (global.json) printJson(io, r);
+      else
+        io.stderr(
+          r.revoked
+            ? `no longer holding ${sanitize(r.contact)}'s mail (what was held is deleted)\n`
+            : `you were not holding ${sanitize(r.contact)}'s mail\n`,
+        );
+      return 0;
+    }
+    case 'offers': {
+      if (rest.length !== 0) throw usageError('usage: parley mailbox offers');
+      const r = await client.call('mailboxes.offers', {});
+      if (global.json) printJson(io, r);
+      else {
+        for (const o of r.offers)
+          io.stdout(
+            `${sanitize(o.contact)} offers to hold your mail (parley mailbox accept ${sanitize(o.contact)})\n`,
+          );
+        for (const c of r.hosting) io.stdout(`you hold mail for ${sanitize(c)}\n`);
+        if (r.offers.length + r.hosting.length === 0) io.stderr('no offers, and you hold mail for nobody\n');
+      }
       return 0;
     }
     default:

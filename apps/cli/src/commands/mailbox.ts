@@ -6,7 +6,9 @@
  *   mailbox add LINK | add -                 pair your account with a mailbox (- reads the link from stdin)
  *   mailbox list                             your mailboxes, and friends' offers
  *   mailbox remove ID                        stop using a mailbox
+ *   mailbox drain                            fetch what the mailboxes hold now
  *   mailbox offer CONTACT | revoke CONTACT   hold mail for a contact on this daemon (or stop)
+ *   mailbox accept CONTACT | offers          use a contact's offer; list offers and whom we hold for
  */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -30,8 +32,13 @@ Use mailboxes (talks to your daemon):
   add LINK | add -          pair your account with a mailbox (- reads the link from stdin)
   list                      your mailboxes and what they hold for you
   remove ID                 stop using a mailbox (its PeerId, or a prefix of it)
+  drain                     fetch what your mailboxes hold now (also done on start and every minute)
+
+Friends as mailboxes (a daemon that is often online holds mail for chosen contacts):
   offer CONTACT             hold mail for a contact on this daemon while they are away
   revoke CONTACT            stop holding mail for them (what is held is deleted)
+  accept CONTACT            use a contact's offer to hold your mail
+  offers                    offers waiting for your answer, and whom you hold mail for
 
 Options of run:
   --network public|private  public (default) or private (/parley/kad/1.0.0, --bootstrap peers only)

@@ -12,5 +12,9 @@ export function mailboxMethods(m: Messenger): Record<string, Method> {
       return { removed: id };
     },
     'mailboxes.drain': () => m.drainMailboxes(),
+    'mailboxes.offer': (p) => m.offerMailbox(p.contact),
+    'mailboxes.revoke': (p) => m.revokeMailbox(p.contact),
+    'mailboxes.accept': (p) => m.acceptMailbox(p.contact),
+    'mailboxes.offers': () => m.mailboxOffers(),
   });
 }

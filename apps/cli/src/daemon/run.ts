@@ -14,7 +14,7 @@ import { type Account, createMessenger, hasAccount, type Messenger } from '@parl
 import { bufferedRandom, safetyNumber, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { createParleyTransport, type ParleyNetwork, type ParleyTransport } from '@parley/net';
-import { openSqliteStore } from '@parley/store';
+import { openMailStore, openSqliteStore } from '@parley/store';
 import { CliError } from '../cli-error.ts';
 import type { HomePaths } from '../home.ts';
 import { VERSION } from '../version.ts';
@@ -173,6 +173,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         primitives: nodePrimitives,
         random: bufferedRandom(systemRandom), // one CSPRNG call per 4 KiB of ids and nonces
         blobs: createFileBlobStore(join(home.dir, 'attachments')),
+        // Mail we hold for friends (parley mailbox offer): its own file, opened on first use.
+        mailStore: () => openMailStore(join(home.dir, 'mailbox.db')),
         ...(options.attachmentMaxBytes ? { limits: { attachmentMaxBytes: options.attachmentMaxBytes } } : {}),
       });
       if (tracer.active) m.events.on('problem', (p) => tracer.note(`problem ${p.code}: ${p.message}`));

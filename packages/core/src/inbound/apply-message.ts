@@ -11,6 +11,7 @@ import { applyChannelControl } from '../channels/index.ts';
 import { vouchedAddresses } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { applyGroupControl } from '../groups/index.ts';
+import { applyMailboxControl } from '../mailbox/index.ts';
 import { type Effects, insertIncoming } from '../messaging/index.ts';
 import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
@@ -124,5 +125,7 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
       return applyGroupControl(ctx, tx, contact, body.payload, effects);
     case 'channel':
       return applyChannelControl(ctx, tx, contact, body.payload, effects);
+    case 'mailbox':
+      return applyMailboxControl(ctx, tx, contact, body.payload, effects);
   }
 }

@@ -6,4 +6,5 @@
 export * from './codec.ts';
 export * from './envelope.ts';
 export * from './mailboxes.ts';
+export { applyMailboxControl, decodeMailboxControl, encodeMailboxControl } from './offers.ts';
 export * from './server.ts';

@@ -26,8 +26,8 @@ import {
 import { CoreError } from '../base/index.ts';
 import { ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { compose } from '../messaging/index.ts';
-import type { ContactRecord, MailStore, MessageKey, OutboxRecord } from '../ports/index.ts';
+import { compose, type Effects } from '../messaging/index.ts';
+import type { ContactRecord, MailStore, MessageKey, OutboxRecord, StoreTx } from '../ports/index.ts';
 import { decodeCardExtension, MAILBOXES_PER_ACCOUNT_MAX, type MailboxAddress } from '../wire/index.ts';
 import {
   decodeDeleteAnswer,
@@ -51,6 +51,7 @@ import {
   openEnvelope,
   sealEnvelope,
 } from './envelope.ts';
+import { acceptOffer, encodeMailboxControl, loadHosted, loadOffers, saveHosted } from './offers.ts';
 import { createMailboxServer, type MailboxServer } from './server.ts';
 
 /** How often our mailboxes are asked for mail while we run. */
@@ -109,10 +110,18 @@ export interface Mailboxes {
   answer(peer: string, request: Uint8Array): Uint8Array | undefined;
   /** Whether we hold mail for anyone (then strangers may deposit: query admission). */
   hosting(): boolean;
-  /** Hold mail for a contact (friend mailbox); returns the token we gave them. */
-  hostFor(contact: ContactRecord): Uint8Array;
-  /** Stop holding mail for a contact; what we hold for them is deleted. */
-  stopHostingFor(contact: ContactRecord): boolean;
+  /** Offer to hold a contact's mail on this daemon (they accept it like a paired mailbox). */
+  offer(contact: ContactRecord): void;
+  /** Stop holding mail for a contact: what we hold for them is deleted, and they are told. */
+  revoke(contact: ContactRecord): boolean;
+  /** Accept a contact's offer to hold our mail. */
+  accept(contact: ContactRecord): MailboxView;
+  /** Offers from contacts we have not answered. */
+  offers(): MailboxOfferView[];
+  /** Contacts (names) we hold mail for. */
+  hostedFor(): string[];
+  /** After an incoming `mailbox` message committed (offers.ts): tell contacts our new card. */
+  applied(effects: Effects): void;
 }
 
 const mailboxCards = new Map<string, { readonly card: Uint8Array; readonly list: MailboxAddress[] }>();
@@ -193,8 +202,9 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
   };
 
   /** Our card changed (its mailboxes): every contact gets it, now or with the rest of its outbox. */
-  const announce = (save: (boxes: OwnMailbox[]) => OwnMailbox[]): void => {
+  const announce = (save: (boxes: OwnMailbox[]) => OwnMailbox[], first?: (tx: StoreTx) => void): void => {
     const peers = store.transaction((tx) => {
+      first?.(tx);
       saveOwnMailboxes(tx, account.vault, save(loadOwnMailboxes(tx, account.vault)));
       const { card } = ownCard(ctx, tx, {});
       const active = tx.listContacts().filter((c) => c.state === 'active');
@@ -404,6 +414,9 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
 
   // ---- holding mail for friends ------------------------------------------------------
 
+  const contactNames = (): Map<string, string> =>
+    store.transaction((tx) => new Map(tx.listContacts().map((c) => [c.peerId, c.name])));
+
   const hostServer = (): MailboxServer | undefined => {
     if (server || !deps.mailStore) return server;
     server = createMailboxServer({
@@ -448,19 +461,61 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
       return hostServer()?.answer(peer, request);
     },
     hosting() {
-      hostingCache ??= deps.mailStore !== undefined && (hostServer()?.hosting() ?? false);
+      hostingCache ??= store.transaction((tx) => loadHosted(ctx, tx)).length > 0;
       return hostingCache;
     },
-    hostFor(contact) {
+    offer(contact) {
       const s = hostServer();
-      if (!s) throw new CoreError('not-allowed', 'this daemon cannot hold mail for others (no mail store)');
+      if (!s)
+        throw new CoreError('not-allowed', 'this daemon cannot hold mail for others (it has no mail store)');
+      if (contact.state !== 'active')
+        throw new CoreError('not-allowed', `${contact.name} is not a contact yet`);
+      const { token } = s.offer(contact.peerId);
+      const payload = encodeMailboxControl({ op: 'offer', token, addresses: transport.addresses() });
+      store.transaction((tx) => {
+        saveHosted(ctx, tx, [...loadHosted(ctx, tx), contact.peerId]);
+        compose(ctx, tx, contact, { kind: 'mailbox', payload });
+      });
       hostingCache = true;
-      return s.offer(contact.peerId).token;
+      deps.kick(contact.peerId);
     },
-    stopHostingFor(contact) {
-      const gone = hostServer()?.revoke(contact.peerId) ?? false;
+    revoke(contact) {
+      const hosted = store.transaction((tx) => loadHosted(ctx, tx));
+      if (!hosted.includes(contact.peerId)) return false;
+      hostServer()?.revoke(contact.peerId);
+      store.transaction((tx) => {
+        saveHosted(
+          ctx,
+          tx,
+          hosted.filter((p) => p !== contact.peerId),
+        );
+        compose(ctx, tx, contact, { kind: 'mailbox', payload: encodeMailboxControl({ op: 'withdrawn' }) });
+      });
       hostingCache = undefined;
-      return gone;
+      deps.kick(contact.peerId);
+      return true;
+    },
+    accept(contact) {
+      announce(
+        (boxes) => boxes,
+        (tx) => acceptOffer(ctx, tx, contact),
+      );
+      const box = own().find((m) => m.peerId === contact.peerId) as OwnMailbox;
+      void drainOne(box);
+      return viewOf(box, contactNames());
+    },
+    offers() {
+      const names = contactNames();
+      return store
+        .transaction((tx) => loadOffers(ctx, tx))
+        .map((o) => ({ contact: names.get(o.peerId) ?? o.peerId, receivedAt: o.receivedAt }));
+    },
+    hostedFor() {
+      const names = contactNames();
+      return store.transaction((tx) => loadHosted(ctx, tx)).map((p) => names.get(p) ?? p);
+    },
+    applied(effects) {
+      if (effects.mailbox?.announce) announce((boxes) => boxes);
     },
   };
 }

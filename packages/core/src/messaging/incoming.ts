@@ -17,6 +17,16 @@ export interface Effects {
   group?: GroupEffects;
   /** Channels whose state an incoming control saved (channels/apply.ts), handled after commit. */
   channel?: ChannelEffects;
+  /** A friend's mailbox offer arrived, or one we use was withdrawn (mailbox/offers.ts). */
+  mailbox?: MailboxEffects;
+}
+
+/** What a mailbox offer or withdrawal changed, handled after commit. */
+export interface MailboxEffects {
+  /** Our mailboxes changed: contacts must get our new card. */
+  announce: boolean;
+  /** Contacts whose offer arrived (shown to the user). */
+  readonly offers: string[];
 }
 
 /** What a group message or control changed, for events and follow-up sends after commit. */

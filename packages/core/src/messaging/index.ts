@@ -10,6 +10,7 @@ export {
   type GroupEffects,
   groupEffects,
   insertIncoming,
+  type MailboxEffects,
 } from './incoming.ts';
 export { checkCanSend, compose, outgoingRecord } from './outbound.ts';
 export { OutboxPump } from './outbox.ts';

@@ -1,5 +1,7 @@
 /** The messenger's mailbox methods (see mailbox/mailboxes.ts for what they do). */
-import type { Mailboxes, MailboxView } from '../mailbox/index.ts';
+import { findContact } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { Mailboxes, MailboxOfferView, MailboxView } from '../mailbox/index.ts';
 
 /** What the Messenger offers for mailboxes: pairing, listing, removing, draining now. */
 export interface MailboxMethods {
@@ -12,10 +14,30 @@ export interface MailboxMethods {
   drainMailboxes(): Promise<{ readonly envelopes: number; readonly frames: number }>;
   /** Resolves once no deposit at a contact's mailbox is in progress (tests and benchmarks). */
   mailboxesIdle(): Promise<void>;
+  /** Offer to hold a contact's mail on this daemon while they are away. */
+  offerMailbox(contact: string): { readonly contact: string };
+  /** Stop holding a contact's mail (what is held is deleted; they are told). */
+  revokeMailbox(contact: string): { readonly contact: string; readonly revoked: boolean };
+  /** Accept a contact's offer to hold our mail. */
+  acceptMailbox(contact: string): MailboxView;
+  /** Offers from contacts not answered yet, and the contacts we hold mail for. */
+  mailboxOffers(): { readonly offers: readonly MailboxOfferView[]; readonly hosting: readonly string[] };
 }
 
-export function mailboxMethods(m: Mailboxes): MailboxMethods {
+export function mailboxMethods(ctx: Ctx, m: Mailboxes): MailboxMethods {
+  const contact = (name: string) => ctx.store.transaction((tx) => findContact(tx, name));
   return {
+    offerMailbox(name) {
+      const c = contact(name);
+      m.offer(c);
+      return { contact: c.name };
+    },
+    revokeMailbox(name) {
+      const c = contact(name);
+      return { contact: c.name, revoked: m.revoke(c) };
+    },
+    acceptMailbox: (name) => m.accept(contact(name)),
+    mailboxOffers: () => ({ offers: m.offers(), hosting: m.hostedFor() }),
     addMailbox: (link) => m.add(link),
     removeMailbox: (id) => m.remove(id),
     listMailboxes: () => m.list(),

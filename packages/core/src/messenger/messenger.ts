@@ -327,6 +327,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
           events.emit('conversation', { contact: current.name, disappearingMs: timer });
         groups.applied(effects);
         channels.applied(effects);
+        mailboxes.applied(effects);
       }
     },
     parked: (contact, error) =>
@@ -548,7 +549,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     ...channelMethods(channels),
     ...attachmentMethods(ctx, { blobs, downloads, kick: (peer) => pump.kick(peer) }),
-    ...mailboxMethods(mailboxes),
+    ...mailboxMethods(ctx, mailboxes),
     createGroup: (name, members) => groups.createGroup(name, members),
     addToGroup: (group, members) => groups.addToGroup(group, members),
     removeFromGroup: (group, member) => groups.removeFromGroup(group, member),

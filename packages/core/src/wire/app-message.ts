@@ -78,7 +78,9 @@ export type AppBody =
   /** Group control and sender-key distribution (groups/codec.ts defines the payload). */
   | { readonly kind: 'group'; readonly payload: Uint8Array }
   /** Channel control, e.g. a private channel's key for an approved follower (channels/codec.ts). */
-  | { readonly kind: 'channel'; readonly payload: Uint8Array };
+  | { readonly kind: 'channel'; readonly payload: Uint8Array }
+  /** A contact's offer to hold our mail on their daemon, or its withdrawal (mailbox/offers.ts). */
+  | { readonly kind: 'mailbox'; readonly payload: Uint8Array };
 
 /** What a receiver needs to fetch, check and show an attachment (the `attachment` kind). */
 export interface FileManifest {
@@ -116,6 +118,7 @@ export const APP_KINDS: readonly AppKind[] = [
   'attachment',
   'group',
   'channel',
+  'mailbox',
 ];
 
 /** Kinds that are shown as messages in the conversation (others change state). */
@@ -200,6 +203,7 @@ function parseBody(kind: AppKind, fields: unknown): AppBody {
     ],
     group: ['payload'],
     channel: ['payload'],
+    mailbox: ['payload'],
   };
   for (const key of Object.keys(f))
     if (!allowed[kind].includes(key)) throw bad(`unexpected field "${key}" in ${kind}`);
@@ -232,6 +236,7 @@ function parseBody(kind: AppKind, fields: unknown): AppBody {
       return parseManifest(f);
     case 'group':
     case 'channel':
+    case 'mailbox':
       return { kind, payload: b64(f.payload) };
   }
 }
@@ -344,6 +349,7 @@ export function validateBody(body: AppBody): void {
       return;
     case 'group':
     case 'channel':
+    case 'mailbox':
       if (body.payload.length === 0 || body.payload.length > CONTROL_PAYLOAD_MAX_BYTES)
         throw bad('bad control payload size');
       return;
