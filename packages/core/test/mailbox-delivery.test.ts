@@ -106,6 +106,45 @@ describe('mailbox delivery', () => {
     expect(texts(bob, 'alice')).toEqual(sent);
   });
 
+  it('Bob’s ACKs reach Alice through her mailbox: she sees "delivered" while he is away', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    const mailbox = startMailbox(network);
+    await bob.messenger.addMailbox(mailbox.link);
+    await alice.messenger.addMailbox(mailbox.link);
+    await eventually(
+      () =>
+        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
+        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
+      5_000,
+      'cards exchanged',
+    );
+    network.setOnline(bob.peerId, false);
+    alice.messenger.sendTexts('bob', ['a', 'b', 'c']);
+    await eventually(
+      () => statuses(alice, 'bob').has('stored') && statuses(alice, 'bob').size === 1,
+      10_000,
+      'stored',
+    );
+    network.setOnline(alice.peerId, false);
+    network.setOnline(bob.peerId, true);
+    await bob.messenger.drainMailboxes();
+    expect(texts(bob, 'alice')).toEqual(['a', 'b', 'c']);
+    await eventually(() => mailbox.store.totals().items > 0, 5_000, 'Bob’s ACKs left at Alice’s mailbox');
+    network.setOnline(bob.peerId, false);
+    network.setOnline(alice.peerId, true);
+    await alice.messenger.drainMailboxes();
+    await eventually(
+      () => statuses(alice, 'bob').has('delivered') && statuses(alice, 'bob').size === 1,
+      5_000,
+      'delivered',
+    );
+    expect(alice.store.transaction((tx) => tx.countOutbox(bob.peerId))).toBe(0);
+  });
+
   it('keeps messages queued when no mailbox takes them, and refuses a bad link clearly', async () => {
     network = createMemoryNetwork();
     const alice = await makePeer(network, 'alice');

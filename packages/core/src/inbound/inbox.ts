@@ -82,6 +82,8 @@ export interface InboxHooks<Seen> {
   locate(peerId: string, digest: string): number | undefined;
   /** The peer just learned who we are (HELLO): resend what they have not acknowledged. */
   hello(peerId: string): void;
+  /** An ACK frame could not be sent to the peer (it is away): it may go to its mailboxes. */
+  undelivered?(peerId: string, frame: Uint8Array): void;
 }
 
 /** Outbox entries an ACK or REJECT removed (`seqs`), and the messages whose status it changed. */
@@ -446,10 +448,13 @@ export class Inbox<Seen> {
   }
 
   async #send(peer: string, frame: Frame): Promise<void> {
+    const bytes = encodeFrame(frame);
     try {
-      await this.#ctx.transport.send(peer, encodeFrame(frame));
+      await this.#ctx.transport.send(peer, bytes);
     } catch {
-      // The peer will resend (no ACK), and we will ACK the duplicate then (D5).
+      // The peer will resend (no ACK), and we will ACK the duplicate then (D5); meanwhile an ACK
+      // may reach it through its mailbox, so that it learns "delivered" without us online.
+      if (frame.type === 'ack') this.#hooks.undelivered?.(peer, bytes);
     }
   }
 }

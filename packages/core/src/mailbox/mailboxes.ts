@@ -54,6 +54,10 @@ import {
 import { acceptOffer, encodeMailboxControl, loadHosted, loadOffers, saveHosted } from './offers.ts';
 import { createMailboxServer, type MailboxServer } from './server.ts';
 
+/** ACKs for a peer that is away are gathered this long, then deposited in one envelope. */
+export const ACK_DEPOSIT_DELAY_MS = 500;
+/** At most this many ACK frames (64 digests each) wait per peer; more are dropped (the peer resends, D5). */
+export const ACK_DEPOSIT_MAX_FRAMES = 256;
 /** How often our mailboxes are asked for mail while we run. */
 export const DRAIN_INTERVAL_MS = 60_000;
 /** A deposit no mailbox took is tried again after this, doubling up to DEPOSIT_RETRY_MAX_MS. */
@@ -104,6 +108,8 @@ export interface Mailboxes {
   drain(): Promise<{ readonly envelopes: number; readonly frames: number }>;
   /** The outbox pump could not reach `peerId`: deposit what waits for it. */
   unreachable(peerId: string): void;
+  /** An ACK for `peerId` could not be sent: leave it at its mailboxes (best effort, batched). */
+  undelivered(peerId: string, frame: Uint8Array): void;
   /** Deposits for `peerId` in progress (tests, benchmarks). */
   idle(): Promise<void>;
   /** Answers a mailbox request made to us (we hold mail for friends); undefined if not one. */
@@ -341,6 +347,34 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
     depositing.set(peerId, run);
   };
 
+  /** ACK frames waiting to be deposited, per peer. */
+  const acks = new Map<string, Uint8Array[]>();
+  const depositAcks = async (peerId: string): Promise<void> => {
+    const frames = acks.get(peerId) ?? [];
+    acks.delete(peerId);
+    const contact = store.transaction((tx) => tx.getContactByPeerId(peerId));
+    if (stopped || !contact || contact.state !== 'active' || frames.length === 0) return;
+    const boxes = contactMailboxes(ctx, contact);
+    if (boxes.length === 0) return;
+    const envelope = sealEnvelope(p, ctx.random, {
+      senderPeerId: account.info.peerId,
+      senderSecret: account.identity.agreementSecret,
+      recipientKey: decodeIdentityPublic(contact.identityKey).agreementKey,
+      frames,
+    });
+    await depositAnywhere(boxes, envelope); // best effort: without it, the peer resends and we ACK again
+  };
+  const undelivered = (peerId: string, frame: Uint8Array): void => {
+    if (stopped) return;
+    const pending = acks.get(peerId);
+    if (pending) {
+      if (pending.length < ACK_DEPOSIT_MAX_FRAMES) pending.push(frame);
+      return;
+    }
+    acks.set(peerId, [frame]);
+    setTimeout(() => void depositAcks(peerId).catch(() => undefined), ACK_DEPOSIT_DELAY_MS);
+  };
+
   /** A failed deposit is tried again on its own (the pump's backoff may be a minute away). */
   const retryLater = (peerId: string, done: boolean): void => {
     const previous = retries.get(peerId);
@@ -453,6 +487,7 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
     list,
     drain,
     unreachable,
+    undelivered,
     async idle() {
       while (depositing.size > 0) await Promise.all(depositing.values());
     },

@@ -342,6 +342,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     locate: (peer, digest) => pump.locate(peer, digest),
     hello: (peer) => pump.kick(peer, true),
+    undelivered: (peer, frame) => mailboxes.undelivered(peer, frame),
   });
 
   const refreshAdmission = (): void => {
