@@ -62,6 +62,10 @@ describe('a mailbox holds mail for an account that is away', () => {
     expect(ndjson<{ id: string }>(r.stdout)[0]?.id).toBe(mailbox.peerId);
     const list = ndjson<{ id: string; kind: string }>(world.run(bob, ['--json', 'mailbox', 'list']).stdout);
     expect(list.map((m) => [m.id, m.kind])).toEqual([[mailbox.peerId, 'node']]);
+    // `parley mailbox link` prints the same link again (from the mailbox's folder).
+    const again = world.run(mailbox.home, ['--json', 'mailbox', 'link']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(ndjson<{ link: string }>(again.stdout)[0]?.link).toBe(mailbox.link);
     // Alice gets Bob's new card (it names the mailbox) with the next frames between them.
     await eventually(() => outbox(bob) === 0 && outbox(alice) === 0, 20_000, 'cards exchanged');
   }, 60_000);

@@ -4,6 +4,7 @@ import type { ContactView, MessageView } from '@parley/client';
 const STATUS_MARK: Record<string, string> = {
   queued: '… queued',
   sent: '✓ sent',
+  stored: '✓ stored in their mailbox',
   delivered: '✓✓ delivered',
   read: '✓✓ read',
   failed: '✗ failed',

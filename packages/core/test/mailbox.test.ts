@@ -175,6 +175,19 @@ describe('mailbox server', () => {
     expect(decodeFetchAnswer(ask(server, 'bob', { kind: 'fetch', after: 0 })).items).toHaveLength(2);
   });
 
+  it('a new pairing secret stops the old link; accounts already paired stay paired', () => {
+    const { server } = make();
+    const old = server.pairingSecret();
+    const { token } = decodePairAnswer(ask(server, 'bob', { kind: 'pair', secret: old }));
+    const fresh = server.newPairingSecret();
+    expect(fresh).not.toEqual(old);
+    expect(() => decodePairAnswer(ask(server, 'carol', { kind: 'pair', secret: old }))).toThrow(
+      expect.objectContaining({ status: 'bad-secret' }),
+    );
+    decodePairAnswer(ask(server, 'carol', { kind: 'pair', secret: fresh }));
+    decodeDepositAnswer(ask(server, 'alice', { kind: 'deposit', token, envelope: utf8('still works') }));
+  });
+
   it('enforces quotas per account and per depositor, and expires old mail', () => {
     const { server, tick } = make({ maxItemsPerAccount: 3, maxItemsPerDepositor: 2, expiryMs: 10_000 });
     const { token } = decodePairAnswer(ask(server, 'bob', { kind: 'pair', secret: server.pairingSecret() }));

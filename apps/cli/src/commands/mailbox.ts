@@ -26,7 +26,8 @@ export const MAILBOX_USAGE = `Usage: parley mailbox <command>
 
 Run a mailbox (on an always-on machine; needs no account):
   run [options]             hold sealed mail for the accounts paired with this mailbox
-  link [--qr]               print the pairing link of the mailbox in --home again
+  link [--qr] [--new]       print the pairing link of the mailbox in --home again;
+                            --new replaces it (a leaked link stops working)
 
 Use mailboxes (talks to your daemon):
   add LINK | add -          pair your account with a mailbox (- reads the link from stdin)
@@ -108,15 +109,16 @@ async function run(argv: string[], io: Io, global: Global): Promise<number> {
     ),
     expiryMs: parseWholeNumber('expiry-days', values['expiry-days'], d.expiryMs / DAY_MS, 1, 365) * DAY_MS,
   };
-  // One depositor may fill at most a quarter of a queue (at least what the defaults allow).
+  // One depositor may fill a quarter of a queue, or what the defaults allow if that is more (never
+  // more than the queue): one contact cannot take all of it with the defaults.
   const perDepositor = {
     maxBytesPerDepositor: Math.min(
       limits.maxBytesPerAccount,
-      Math.max(d.maxBytesPerDepositor, limits.maxBytesPerAccount / 4),
+      Math.max(d.maxBytesPerDepositor, Math.floor(limits.maxBytesPerAccount / 4)),
     ),
     maxItemsPerDepositor: Math.min(
       limits.maxItemsPerAccount,
-      Math.max(d.maxItemsPerDepositor, limits.maxItemsPerAccount / 4),
+      Math.max(d.maxItemsPerDepositor, Math.floor(limits.maxItemsPerAccount / 4)),
     ),
   };
   const statusS = parseWholeNumber('status-interval', values['status-interval'], 60, 0, 86_400);
@@ -165,7 +167,11 @@ async function run(argv: string[], io: Io, global: Global): Promise<number> {
 async function link(argv: string[], io: Io, global: Global): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { qr: { type: 'boolean' }, announce: { type: 'string', multiple: true } },
+    options: {
+      qr: { type: 'boolean' },
+      new: { type: 'boolean' },
+      announce: { type: 'string', multiple: true },
+    },
     strict: true,
     allowPositionals: false,
   });
@@ -181,7 +187,10 @@ async function link(argv: string[], io: Io, global: Global): Promise<number> {
   const { peerId, link: text } = await mailboxLink(
     home.dir,
     values.announce ?? rememberedAddresses(home.dir),
+    values.new === true,
   );
+  if (values.new && !global.json)
+    io.stderr('a new pairing link: the old one no longer pairs (accounts already paired stay paired)\n');
   if (global.json) printJson(io, { peerId, link: text });
   else {
     io.stdout(`${text}\n`);

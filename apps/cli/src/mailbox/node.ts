@@ -85,6 +85,7 @@ const serverOver = (store: MailStore, limits?: Partial<MailboxLimits>): MailboxS
 export async function mailboxLink(
   dir: string,
   addresses: readonly string[],
+  fresh = false,
 ): Promise<{ peerId: string; link: string }> {
   const { peerIdOfKey } = await import('@parley/net');
   const paths = mailboxPaths(dir);
@@ -92,7 +93,8 @@ export async function mailboxLink(
   const store = openMailStore(paths.db);
   try {
     const server = serverOver(store);
-    return { peerId, link: encodeMailboxLink({ peerId, secret: server.pairingSecret(), addresses }) };
+    const secret = fresh ? server.newPairingSecret() : server.pairingSecret();
+    return { peerId, link: encodeMailboxLink({ peerId, secret, addresses }) };
   } finally {
     store.close();
   }

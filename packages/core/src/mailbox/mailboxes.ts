@@ -391,7 +391,9 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
 
   const senderKey = (peerId: string): Uint8Array | undefined => {
     const c = store.transaction((tx) => tx.getContactByPeerId(peerId));
-    return c && c.state !== 'pending' ? decodeIdentityPublic(c.identityKey).agreementKey : undefined;
+    // Any contact, also one whose introduction is still pending (its `welcome` may come this way)
+    // and a group member we know through its admin: the inbox decides what it accepts from whom.
+    return c ? decodeIdentityPublic(c.identityKey).agreementKey : undefined;
   };
 
   const drainOne = async (box: OwnMailbox): Promise<{ envelopes: number; frames: number }> => {

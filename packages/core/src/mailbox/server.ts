@@ -72,6 +72,8 @@ export interface MailboxServer {
   readonly limits: MailboxLimits;
   /** The pairing secret (made on first use, kept in the store). */
   pairingSecret(): Uint8Array;
+  /** Replaces the pairing secret: links given out so far stop working; pairings made stay. */
+  newPairingSecret(): Uint8Array;
   /** Answers a mailbox request from `peer` (an authenticated PeerId); undefined for a non-request. */
   answer(peer: string, request: Uint8Array): Uint8Array | undefined;
   /** Opens (or re-keys) a queue for `owner` without a link: a daemon holding a friend's mail. */
@@ -180,6 +182,11 @@ export function createMailboxServer(options: MailboxServerOptions): MailboxServe
   return {
     limits,
     pairingSecret: () => metaSecret(META_SECRET, MAILBOX_SECRET_BYTES),
+    newPairingSecret() {
+      const secret = random(MAILBOX_SECRET_BYTES);
+      store.setMeta(META_SECRET, secret);
+      return secret;
+    },
     answer(peer, request) {
       const req = decodeMailRequest(request);
       if (!req) return request.length >= 2 ? encodeMailError('bad-request') : undefined;
