@@ -3,8 +3,9 @@
  * daemon` processes and a `parley mailbox run` node on loopback, durable settings (WAL,
  * synchronous=FULL everywhere).
  *
- * 1. deposit: Bob is paired with the mailbox and stopped; Alice queues N 1 KiB messages (1,000
- *    per call) and her daemon deposits them. Rate = N / (first send → last message `stored`).
+ * 1. deposit: Bob is paired with the mailbox and stopped; the mailbox is stopped too; Alice queues
+ *    N 1 KiB messages (1,000 per call). The mailbox comes back on its port; Alice sends one more,
+ *    and her daemon deposits everything. Rate = (N + 1) / (that send → the last one `stored`).
  * 2. catch-up: Alice stops; Bob starts with N envelopes' worth of mail waiting. Time from his
  *    daemon's ready line to the last message visible through his API (all decrypted, stored in
  *    his database and ACKed in the same commits), and the same from spawning the process.
@@ -12,6 +13,7 @@
  *
  * Prints ONE JSON object on stdout; progress on stderr. `--messages N` (default 10000).
  */
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +34,14 @@ const dirBytes = (dir: string): number =>
   readdirSync(dir)
     .filter((f) => f.startsWith('mailbox.db'))
     .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+
+/** SIGTERM, and wait for the exit. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
 
 async function main(): Promise<void> {
   const world = new ParleyWorld();
@@ -55,30 +65,39 @@ async function main(): Promise<void> {
     }, 30_000);
     const bobPort = tcpPort(bobD0);
     await world.stop(bobD0);
-    const mailboxPid = mailbox.process.pid as number;
-    const mailboxRssBefore = rssOf(mailboxPid) as number;
     const diskBefore = dirBytes(mailbox.home);
 
-    progress(`alice queues ${N} messages of 1 KiB`);
+    progress(`alice queues ${N} messages of 1 KiB while the mailbox is down`);
+    const mailboxPort = /\/tcp\/(\d+)/.exec(mailbox.addresses.join(' '))?.[1] ?? '0';
+    await stopProcess(mailbox.process);
     const filler = 'x'.repeat(1024 - 12);
     const t0 = performance.now();
-    let last = '';
     for (let i = 0; i < N; i += BATCH) {
       const texts = Array.from(
         { length: Math.min(BATCH, N - i) },
         (_, j) => `${String(i + j).padStart(8, '0')} ${filler}`,
       );
-      const sent = await world.rpc<MessageView[]>(alice, 'messages.sendMany', { contact: 'bob', texts });
-      last = sent.at(-1)?.id ?? last;
+      await world.rpc<MessageView[]>(alice, 'messages.sendMany', { contact: 'bob', texts });
     }
     const queuedS = (performance.now() - t0) / 1000;
+    progress('the mailbox is back: alice deposits everything');
+    const mailbox2 = await world.mailbox(mailbox.home, Number(mailboxPort));
+    const mailboxPid = mailbox2.process.pid as number;
+    const mailboxRssBefore = rssOf(mailboxPid) as number;
+    const t1 = performance.now();
+    // One more message: the pump, backing off for Bob, hands everything waiting to the mailbox now.
+    const lastSent = await world.rpc<MessageView>(alice, 'messages.send', {
+      contact: 'bob',
+      text: 'the last one',
+    });
+    const last = lastSent.id;
     await eventually(
       async () =>
         (await world.rpc<MessageView>(alice, 'messages.get', { contact: 'bob', id: last })).status ===
         'stored',
       600_000,
     );
-    const depositS = (performance.now() - t0) / 1000;
+    const depositS = (performance.now() - t1) / 1000;
     const first = await world.rpc<MessageView[]>(alice, 'messages.list', { contact: 'bob', limit: 1 });
     progress(`stored in ${round(depositS, 2)} s`);
     const mailboxRss = rssOf(mailboxPid) as number;
@@ -99,7 +118,9 @@ async function main(): Promise<void> {
       }
     }, 600_000);
     const visible = performance.now();
-    const page = await world.rpc<MessageView[]>(bob, 'messages.list', { contact: 'alice', limit: 1000 });
+    const page = (
+      await world.rpc<MessageView[]>(bob, 'messages.list', { contact: 'alice', limit: 1000 })
+    ).slice(0, -1);
     const inOrder = page.every((m, i) => i === 0 || (page[i - 1] as MessageView).text < m.text);
     const bobRss = rssOf(bobD.process.pid as number) as number;
     const catchUpS = (visible - ready) / 1000;
@@ -110,15 +131,18 @@ async function main(): Promise<void> {
       messages: N,
       message_bytes: 1024,
       deposit: {
-        queue_s: round(queuedS, 2),
+        // queuing N messages at the sender (encrypt + commit), the mailbox down meanwhile
+        sender_queue_s: round(queuedS, 2),
+        sender_queue_msgs_per_s: Math.round(N / queuedS),
+        // the mailbox back: from the next send to all N + 1 stored (sealed, deposited, marked)
         all_stored_s: round(depositS, 2),
-        msgs_per_s: Math.round(N / depositS),
+        msgs_per_s: Math.round((N + 1) / depositS),
         first_status: first[0]?.status ?? null,
       },
       catch_up: {
         ready_to_all_visible_s: round(catchUpS, 2),
         spawn_to_all_visible_s: round((visible - spawned) / 1000, 2),
-        msgs_per_s: Math.round(N / catchUpS),
+        msgs_per_s: Math.round((N + 1) / catchUpS),
         last_page_in_order: inOrder,
         receiver_rss_mb: round(bobRss / 1e6),
       },
@@ -130,7 +154,7 @@ async function main(): Promise<void> {
       },
       targets: {
         deposit_at_least_5000_per_s: N / depositS >= 5000,
-        catch_up_10000_within_5_s: catchUpS * (10_000 / N) <= 5,
+        catch_up_10000_within_5_s: catchUpS * (10_000 / (N + 1)) <= 5,
       },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
