@@ -6,7 +6,12 @@
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMailboxServer, encodeMailboxLink, isMailRequest } from '../src/mailbox/index.ts';
+import {
+  createMailboxServer,
+  encodeMailboxLink,
+  isMailRequest,
+  type MailboxLimits,
+} from '../src/mailbox/index.ts';
 import type { Transport } from '../src/ports/index.ts';
 import { createMemoryMailStore, createMemoryNetwork, type MemoryNetwork } from '../src/testing/index.ts';
 import { testPeerId } from '../testing/accounts.ts';
@@ -18,7 +23,7 @@ afterEach(async () => {
   for (const p of peers.splice(0)) await p.messenger.stop();
 });
 
-function startMailbox(net: MemoryNetwork, name = 'mailbox') {
+function startMailbox(net: MemoryNetwork, name = 'mailbox', limits: Partial<MailboxLimits> = {}) {
   const transport: Transport = net.createTransport(testPeerId(name));
   const store = createMemoryMailStore();
   const server = createMailboxServer({
@@ -27,6 +32,7 @@ function startMailbox(net: MemoryNetwork, name = 'mailbox') {
     random: systemRandom,
     now: Date.now,
     pairing: true,
+    limits,
   });
   transport.setQueryHandler(
     async (peer, req) => (isMailRequest(req) ? server.answer(peer, req) : undefined),
@@ -143,6 +149,39 @@ describe('mailbox delivery', () => {
       'delivered',
     );
     expect(alice.store.transaction((tx) => tx.countOutbox(bob.peerId))).toBe(0);
+  });
+
+  it('a full mailbox refuses, and the next of the contact’s mailboxes takes the mail', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    const small = startMailbox(network, 'small', { maxItemsPerAccount: 1 });
+    const big = startMailbox(network, 'big');
+    await bob.messenger.addMailbox(small.link);
+    await bob.messenger.addMailbox(big.link);
+    await eventually(
+      () =>
+        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
+        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
+      5_000,
+      'cards exchanged',
+    );
+    network.setOnline(bob.peerId, false);
+    alice.messenger.sendTexts('bob', ['first']);
+    await eventually(() => small.store.totals().items === 1, 10_000, 'the small mailbox takes the first');
+    alice.messenger.sendTexts('bob', ['second', 'third']);
+    await eventually(() => big.store.totals().items === 1, 10_000, 'the big one takes the rest');
+    await eventually(
+      () => statuses(alice, 'bob').size === 1 && statuses(alice, 'bob').has('stored'),
+      10_000,
+      'stored',
+    );
+    network.setOnline(alice.peerId, false);
+    network.setOnline(bob.peerId, true);
+    await bob.messenger.drainMailboxes();
+    expect(texts(bob, 'alice')).toEqual(['first', 'second', 'third']);
   });
 
   it('keeps messages queued when no mailbox takes them, and refuses a bad link clearly', async () => {
