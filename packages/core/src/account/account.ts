@@ -25,7 +25,7 @@ import {
   type RandomSource,
 } from '@parley/crypto';
 import { CoreError, concat, fromUtf8, redact, utf8 } from '../base/index.ts';
-import type { Store, StoreTx } from '../ports/index.ts';
+import type { AccountTx, Store } from '../ports/index.ts';
 import { createVault, unlockVault, type Vault, type VaultSecret, vaultKdf } from './vault.ts';
 
 export const DISPLAY_NAME_MAX_CHARS = 64;
@@ -120,14 +120,14 @@ export async function unlockAccount(
   return Object.freeze(redact({ info, identity, vault, peerKey }));
 }
 
-export function readInfo(tx: StoreTx): AccountInfo | undefined {
+export function readInfo(tx: AccountTx): AccountInfo | undefined {
   const raw = tx.getMeta('account');
   if (!raw) return undefined;
   if (raw[0] !== 1) throw new CoreError('bad-input', 'unsupported account record version');
   return JSON.parse(fromUtf8(raw.subarray(1))) as AccountInfo;
 }
 
-export function writeInfo(tx: StoreTx, info: AccountInfo): void {
+export function writeInfo(tx: AccountTx, info: AccountInfo): void {
   tx.setMeta('account', concat(Uint8Array.of(1), utf8(JSON.stringify(info))));
 }
 
@@ -135,7 +135,7 @@ export function writeInfo(tx: StoreTx, info: AccountInfo): void {
 
 const prekeyLabel = (p: Pick<PrekeyPair, 'kind' | 'id'>): string => `prekey:${p.kind}:${p.id}`;
 
-export function putPrekey(tx: StoreTx, vault: Vault, pair: PrekeyPair): void {
+export function putPrekey(tx: AccountTx, vault: Vault, pair: PrekeyPair): void {
   tx.putPrekey({
     kind: pair.kind,
     id: pair.id,
@@ -145,7 +145,7 @@ export function putPrekey(tx: StoreTx, vault: Vault, pair: PrekeyPair): void {
 }
 
 export function loadPrekey(
-  tx: StoreTx,
+  tx: AccountTx,
   vault: Vault,
   kind: PrekeyPair['kind'],
   id: number,
@@ -157,7 +157,7 @@ export function loadPrekey(
 }
 
 /** The newest signed prekey (the one to publish). */
-export function currentSignedPrekey(tx: StoreTx, vault: Vault, primitives: Primitives): PrekeyPair {
+export function currentSignedPrekey(tx: AccountTx, vault: Vault, primitives: Primitives): PrekeyPair {
   const ids = tx.listPrekeys('signed');
   const newest = ids[ids.length - 1];
   const pair = newest && loadPrekey(tx, vault, 'signed', newest.id, primitives);
@@ -167,7 +167,7 @@ export function currentSignedPrekey(tx: StoreTx, vault: Vault, primitives: Primi
 
 /** Creates and stores one new one-time prekey (for a single-use invite). */
 export function newOneTimePrekey(
-  tx: StoreTx,
+  tx: AccountTx,
   vault: Vault,
   random: RandomSource,
   primitives: Primitives,
@@ -179,14 +179,14 @@ export function newOneTimePrekey(
   return pair;
 }
 
-export function nextCounter(tx: StoreTx, key: string): number {
+export function nextCounter(tx: AccountTx, key: string): number {
   const raw = tx.getMeta(key);
   const value = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(0) : 1;
   setCounter(tx, key, value + 1);
   return value;
 }
 
-function setCounter(tx: StoreTx, key: string, value: number): void {
+function setCounter(tx: AccountTx, key: string, value: number): void {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, value);
   tx.setMeta(key, out);
@@ -206,7 +206,7 @@ export const decodeIdentityPublic = (bytes: Uint8Array): IdentityPublic => ({
  * built from older invites still open. Returns whether a new one was made.
  */
 export function rotateSignedPrekeys(
-  tx: StoreTx,
+  tx: AccountTx,
   account: Pick<Account, 'identity' | 'vault'>,
   now: number,
   random: RandomSource,

@@ -26,9 +26,9 @@ import type { Ctx } from '../context/index.ts';
 import type {
   AttachmentDirection,
   AttachmentRecord,
+  AttachmentsTx,
   BlobStore,
   FileRequest,
-  StoreTx,
 } from '../ports/index.ts';
 import type { FileManifest } from '../wire/index.ts';
 
@@ -180,7 +180,7 @@ export function serveFile(
 }
 
 export function updateAttachment(
-  tx: StoreTx,
+  tx: AttachmentsTx,
   record: AttachmentRecord,
   patch: Partial<Pick<AttachmentRecord, 'receivedChunks' | 'state' | 'error'>>,
   now: number,

@@ -3,7 +3,7 @@ import { decodeFileKey, fileChunkCount } from '@parley/crypto';
 import { InboundError, toBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type Effects, insertIncoming } from '../messaging/index.ts';
-import type { AttachmentRecord, ContactRecord, StoreTx } from '../ports/index.ts';
+import type { AttachmentRecord, AttachmentsTx, ContactRecord, MessagesTx } from '../ports/index.ts';
 import type { StoredAttachment } from '../views/index.ts';
 import type { AppMessage, FileManifest } from '../wire/index.ts';
 import { sanitizeFileName, sealManifest } from './attachments.ts';
@@ -11,7 +11,7 @@ import { sanitizeFileName, sealManifest } from './attachments.ts';
 /** Stores an incoming attachment's message and record; small ones download at once (after commit). */
 export function receiveAttachment(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MessagesTx & AttachmentsTx,
   contact: ContactRecord,
   app: AppMessage,
   m: FileManifest & { kind: 'attachment' },

@@ -10,7 +10,7 @@
 import { fromBase64Url, InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { channelEffects, type Effects } from '../messaging/index.ts';
-import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelsTx, ContactRecord, ContactsTx } from '../ports/index.ts';
 import {
   type ChannelControl,
   type ChannelDescriptor,
@@ -23,7 +23,7 @@ import { type ChannelState, descriptorOf, getChannelState, saveChannel } from '.
 
 export function applyChannelControl(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & ChannelsTx,
   contact: ContactRecord,
   payload: Uint8Array,
   effects: Effects,
@@ -47,7 +47,7 @@ type Control<T extends ChannelControl['t']> = Extract<ChannelControl, { readonly
 /** The channel's state after `control` from `contact`; undefined if it changes nothing. */
 function nextState(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & ChannelsTx,
   contact: ContactRecord,
   control: ChannelControl,
   state: ChannelState | undefined,
@@ -93,7 +93,7 @@ function nextState(
 /** A private channel's content keys from its owner: approved (followed, if we were added directly). */
 function afterKeys(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & ChannelsTx,
   contact: ContactRecord,
   control: Control<'keys'>,
   state: ChannelState | undefined,
@@ -149,7 +149,7 @@ function afterKeys(
 /** The owner appointed us a publisher: its key's secret, the descriptor listing it, content keys. */
 function afterAppointment(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & ChannelsTx,
   contact: ContactRecord,
   control: Control<'publisher'>,
   state: ChannelState | undefined,

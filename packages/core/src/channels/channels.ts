@@ -14,7 +14,7 @@
  */
 import type { Ctx } from '../context/index.ts';
 import type { Effects } from '../messaging/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { ChannelsTx, ContactsTx } from '../ports/index.ts';
 import type { ChannelView, MessageView } from '../views/index.ts';
 import { adoptDescriptor, refreshDescriptor } from './descriptors.ts';
 import { followChannel, unfollow } from './follow.ts';
@@ -51,7 +51,7 @@ export interface Channels {
   addPublisher(name: string, contact: string): ChannelView;
   removePublisher(name: string, contact: string): ChannelView;
   /** The channel id for a name that is not a contact's, or undefined (looked up in `tx`). */
-  resolve(name: string, tx: StoreTx): string | undefined;
+  resolve(name: string, tx: ContactsTx & ChannelsTx): string | undefined;
   /** Ask known peers for missed posts now; resolves with the number of new posts stored. */
   sync(name?: string): Promise<number>;
   /**

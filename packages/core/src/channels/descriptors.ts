@@ -5,7 +5,7 @@
  */
 import { fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { ChannelsTx } from '../ports/index.ts';
 import { encodeDescriptorRequest, signDescriptor } from './codec.ts';
 import { addressesOf, type ChannelRuntime } from './live.ts';
 import { newerDescriptor } from './publishers.ts';
@@ -65,7 +65,7 @@ export async function refreshDescriptor(
 }
 
 /** Owner: a new revision of the descriptor if our addresses changed since it was signed; else `s`. */
-export function resign(ctx: Ctx, tx: StoreTx, s: ChannelState): ChannelState {
+export function resign(ctx: Ctx, tx: ChannelsTx, s: ChannelState): ChannelState {
   const d = descriptorOf(ctx, s);
   if (s.role !== 'owner' || s.secret === null) return s;
   const addresses = ctx.transport.addresses();

@@ -4,7 +4,7 @@
  */
 import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelsTx, ContactRecord, ContactsTx } from '../ports/index.ts';
 import type { ChannelView } from '../views/index.ts';
 import { type ChannelDescriptor, checkChannelName, decodeChannelLink, encodeControl } from './codec.ts';
 import type { ChannelRuntime } from './live.ts';
@@ -41,7 +41,7 @@ export function followChannel(
 /** Inside the transaction: our follower state of the channel, and its owner if we must ask it. */
 function following(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & ChannelsTx,
   signed: Uint8Array,
   descriptor: ChannelDescriptor,
   name: string | undefined,

@@ -4,7 +4,7 @@
  * knows what to ask for.
  */
 import type { Ctx } from '../context/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { ChannelsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import { type DecodedPost, POST_MAX_BYTES, verifyPost } from './codec.ts';
 import type { ChannelRuntime, Live } from './live.ts';
@@ -53,7 +53,7 @@ export function ingestPost(
 /** Inside the transaction: stores `post` and advances the channel's state (and `l`'s). */
 function storePost(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ChannelsTx,
   self: string,
   l: Live,
   post: DecodedPost,

@@ -4,11 +4,11 @@
  */
 import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { ChannelsTx, ContactsTx } from '../ports/index.ts';
 import { type ChannelState, getChannelState, loadChannel } from './store.ts';
 
 /** The channel named `name` (or with that id); a `bad-input` error if there is none. */
-export function findChannel(ctx: Ctx, tx: StoreTx, name: string): ChannelState {
+export function findChannel(ctx: Ctx, tx: ChannelsTx, name: string): ChannelState {
   const wanted = name.trim().toLowerCase();
   for (const r of tx.listChannels()) {
     const s = loadChannel(ctx, r);
@@ -18,14 +18,14 @@ export function findChannel(ctx: Ctx, tx: StoreTx, name: string): ChannelState {
 }
 
 /** The channel named `name` if we own it; else a `not-allowed` error. */
-export function ownedChannel(ctx: Ctx, tx: StoreTx, name: string): ChannelState {
+export function ownedChannel(ctx: Ctx, tx: ChannelsTx, name: string): ChannelState {
   const s = findChannel(ctx, tx, name);
   if (s.role !== 'owner') throw new CoreError('not-allowed', `only the owner of "${s.name}" can do that`);
   return s;
 }
 
 /** The channel id for a name that is not a contact's, or undefined. */
-export function resolveChannel(ctx: Ctx, tx: StoreTx, name: string): string | undefined {
+export function resolveChannel(ctx: Ctx, tx: ContactsTx & ChannelsTx, name: string): string | undefined {
   if (tx.getContactByName(name.trim())) return undefined;
   try {
     return findChannel(ctx, tx, name).id;
@@ -34,12 +34,12 @@ export function resolveChannel(ctx: Ctx, tx: StoreTx, name: string): string | un
   }
 }
 
-export const nameTaken = (ctx: Ctx, tx: StoreTx, name: string): boolean =>
+export const nameTaken = (ctx: Ctx, tx: ContactsTx & ChannelsTx, name: string): boolean =>
   tx.getContactByName(name) !== undefined ||
   tx.listChannels().some((r) => loadChannel(ctx, r).name.toLowerCase() === name.toLowerCase());
 
 /** `wanted`, or `wanted (2)`… — not taken by another channel or a contact. */
-export function uniqueChannelName(ctx: Ctx, tx: StoreTx, wanted: string): string {
+export function uniqueChannelName(ctx: Ctx, tx: ContactsTx & ChannelsTx, wanted: string): string {
   const taken = new Set(
     tx.listChannels().map((r) => {
       try {

@@ -6,7 +6,7 @@
 import { CoreError, fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type MessagePageQuery, pageLimit } from '../messaging/index.ts';
-import type { ChannelPostRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import { decodePost, encodePost, keyIdOf } from './codec.ts';
 import { type ChannelRuntime, topicOf } from './live.ts';
@@ -30,7 +30,7 @@ export function post(rt: Pick<ChannelRuntime, 'ctx' | 'live'>, name: string, tex
 /** Inside the transaction: signs and stores our next post; the channel's next state. */
 function writePost(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ChannelsTx,
   name: string,
   text: string,
 ): { readonly s: ChannelState; readonly bytes: Uint8Array; readonly record: ChannelPostRecord } {

@@ -7,7 +7,7 @@
  */
 import { CoreError, fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelsTx, ContactRecord } from '../ports/index.ts';
 import {
   CHANNEL_MAX_EPOCHS_SENT,
   CHANNEL_MAX_PUBLISHERS,
@@ -63,7 +63,7 @@ function resigned(ctx: Ctx, s: ChannelState, publishers: readonly Uint8Array[]):
 /** Owner: appoint `contact`; returns the saved state and the control to send them. */
 export function appoint(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ChannelsTx,
   s: ChannelState,
   contact: ContactRecord,
 ): { readonly next: ChannelState; readonly payload: Uint8Array } {
@@ -98,7 +98,7 @@ export function appoint(
 /** Owner: remove `contact`'s publisher key; returns the saved state and the control to send them. */
 export function dismiss(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ChannelsTx,
   s: ChannelState,
   contact: ContactRecord,
 ): { readonly next: ChannelState; readonly payload: Uint8Array } {

@@ -5,7 +5,7 @@
  */
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ChannelRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelRecord, ChannelsTx } from '../ports/index.ts';
 import type { ChannelRole, ChannelStatus } from '../views/index.ts';
 import { type ChannelDescriptor, openDescriptor } from './codec.ts';
 
@@ -47,12 +47,12 @@ export function loadChannel(ctx: Ctx, record: ChannelRecord): ChannelState {
   return JSON.parse(fromUtf8(ctx.account.vault.open(label(record.id), record.data))) as ChannelState;
 }
 
-export function getChannelState(ctx: Ctx, tx: StoreTx, id: string): ChannelState | undefined {
+export function getChannelState(ctx: Ctx, tx: ChannelsTx, id: string): ChannelState | undefined {
   const record = tx.getChannel(id);
   return record ? loadChannel(ctx, record) : undefined;
 }
 
-export function saveChannel(ctx: Ctx, tx: StoreTx, state: ChannelState): void {
+export function saveChannel(ctx: Ctx, tx: ChannelsTx, state: ChannelState): void {
   tx.putChannel({
     id: state.id,
     data: ctx.account.vault.seal(label(state.id), utf8(JSON.stringify(state))),

@@ -4,13 +4,13 @@
  */
 import { fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ChannelPostRecord, StoreTx } from '../ports/index.ts';
+import type { ChannelPostRecord, ChannelsTx, ContactsTx } from '../ports/index.ts';
 import type { ChannelEvent, ChannelView, MessageView } from '../views/index.ts';
 import { type ChannelDescriptor, decodePost, keyIdOf, openPostText } from './codec.ts';
 import { appointmentsOf } from './publishers.ts';
 import { type ChannelState, descriptorOf, epochKey, getChannelState, postLabel } from './store.ts';
 
-export function channelView(ctx: Ctx, tx: StoreTx, s: ChannelState): ChannelView {
+export function channelView(ctx: Ctx, tx: ContactsTx & ChannelsTx, s: ChannelState): ChannelView {
   const d = descriptorOf(ctx, s);
   const names = (ids: readonly string[]) => ids.flatMap((id) => tx.getContact(id)?.name ?? []);
   return {

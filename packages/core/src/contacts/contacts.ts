@@ -30,7 +30,7 @@ import {
 } from '../account/index.ts';
 import { CoreError, equalBytes, toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, InboundFrame, StoreTx } from '../ports/index.ts';
+import type { AccountTx, ContactRecord, ContactsTx, InboundFrame, MessagesTx } from '../ports/index.ts';
 import { saveSession } from '../sessions/index.ts';
 import {
   decodeAppMessage,
@@ -71,7 +71,7 @@ const tokenHash = (token: Uint8Array): string => toHex(sha256(token));
 /** Our signed card: `extension` carries the invite fields when this card is an invite. */
 export function ownCard(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: AccountTx,
   extras: { oneTime?: boolean; invite?: Uint8Array },
 ): {
   card: Uint8Array;
@@ -156,7 +156,7 @@ export function readInvite(
 }
 
 /** Picks `wanted`, or `wanted 2`, `wanted 3`… if taken. */
-export function freeName(tx: StoreTx, wanted: string): string {
+export function freeName(tx: ContactsTx, wanted: string): string {
   let name = wanted;
   for (let i = 2; tx.getContactByName(name); i++) name = `${wanted.slice(0, 60)} ${i}`;
   return name;
@@ -216,7 +216,7 @@ export function acceptInvite(ctx: Ctx, link: string, localName?: string): Contac
  */
 function keepIntroduced(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx,
   known: ContactRecord,
   card: ContactCard,
   localName: string | undefined,
@@ -333,7 +333,7 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
 /** Stores a new contact, with its (empty) direct conversation, from a verified card. */
 export function addContact(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & MessagesTx,
   c: {
     peerId: string;
     name: string;
@@ -363,7 +363,7 @@ export function addContact(
   return contact;
 }
 
-export function findContact(tx: StoreTx, name: string): ContactRecord {
+export function findContact(tx: ContactsTx, name: string): ContactRecord {
   const contact = tx.getContactByName(name.trim());
   if (!contact)
     throw new CoreError('unknown-contact', `no contact named "${name}"; see "parley contacts list"`);

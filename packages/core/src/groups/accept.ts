@@ -6,7 +6,7 @@
 import { CoreError, InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type Effects, groupEffects } from '../messaging/index.ts';
-import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import type { ContactRecord } from '../ports/index.ts';
 import { applyGroupControl } from './apply.ts';
 import { encodeGroupControl } from './codec.ts';
 import {
@@ -17,6 +17,7 @@ import {
   waitingPeer,
 } from './invites.ts';
 import { isAdmin, memberOf, type StoredGroup, saveGroup } from './store.ts';
+import type { GroupApplyTx } from './tx.ts';
 
 /**
  * The user accepts a pending invitation: checked again now (the inviter is still our contact and
@@ -24,7 +25,7 @@ import { isAdmin, memberOf, type StoredGroup, saveGroup } from './store.ts';
  * know are introduced, the group becomes active and the keys that waited are applied. Inside
  * `tx`; what to do after commit (admit and reach the introduced, send our key) is in the effects.
  */
-export function acceptInvitation(ctx: Ctx, tx: StoreTx, g: StoredGroup): Effects {
+export function acceptInvitation(ctx: Ctx, tx: GroupApplyTx, g: StoredGroup): Effects {
   const inviter = tx.getContactByPeerId(g.author);
   const invalid = (why: string): CoreError =>
     new CoreError(
@@ -63,7 +64,7 @@ export function acceptInvitation(ctx: Ctx, tx: StoreTx, g: StoredGroup): Effects
 }
 
 /** The keys that waited for the acceptance, applied now through the usual checks (then gone). */
-function applyWaitingKeys(ctx: Ctx, tx: StoreTx, g: StoredGroup, effects: Effects): void {
+function applyWaitingKeys(ctx: Ctx, tx: GroupApplyTx, g: StoredGroup, effects: Effects): void {
   for (const m of g.state.members) {
     const keys = loadWaitingKeys(ctx, tx, g.state.id, m.peerId);
     tx.deleteSenderKey(g.state.id, waitingPeer(m.peerId));
@@ -77,7 +78,7 @@ function applyWaitingKeys(ctx: Ctx, tx: StoreTx, g: StoredGroup, effects: Effect
 }
 
 /** The picture that waited for the acceptance, applied now through the usual checks (then gone). */
-function applyWaitingPicture(ctx: Ctx, tx: StoreTx, g: StoredGroup, effects: Effects): void {
+function applyWaitingPicture(ctx: Ctx, tx: GroupApplyTx, g: StoredGroup, effects: Effects): void {
   const waiting = loadWaitingPicture(ctx, tx, g.state.id);
   tx.deleteSenderKey(g.state.id, PICTURE_ROW);
   const admin = waiting && tx.getContactByPeerId(waiting.from);

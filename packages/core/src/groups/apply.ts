@@ -15,7 +15,7 @@
 
 import type { Ctx } from '../context/index.ts';
 import { type Effects, type GroupEffects, groupEffects } from '../messaging/index.ts';
-import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import type { ContactRecord, GroupsTx } from '../ports/index.ts';
 import {
   aheadOfClock,
   decodeGroupControl,
@@ -49,10 +49,11 @@ import {
   saveGroup,
   saveReceivers,
 } from './store.ts';
+import type { GroupApplyTx } from './tx.ts';
 
 export function applyGroupControl(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupApplyTx,
   contact: ContactRecord,
   payload: Uint8Array,
   effects: Effects,
@@ -87,7 +88,7 @@ export function applyGroupControl(
 
 function applySenderKey(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   contact: ContactRecord,
   c: { id: string; epoch: number; key: Uint8Array },
   out: GroupEffects,
@@ -127,7 +128,7 @@ function applySenderKey(
  */
 function applyPicture(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   contact: ContactRecord,
   c: Extract<GroupControl, { type: 'picture' }>,
   out: GroupEffects,
@@ -171,7 +172,7 @@ function applyPicture(
  */
 function applyStatePart(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupApplyTx,
   contact: ContactRecord,
   part: GroupStatePart,
   bytes: number,
@@ -230,7 +231,7 @@ type Verdict = 'applied' | 'ignored' | 'forged' | 'stale';
 
 function applyState(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupApplyTx,
   contact: ContactRecord,
   s: GroupState,
   out: GroupEffects,
@@ -304,7 +305,7 @@ function competingWins(s: GroupState, by: string, current: GroupState, currentBy
 
 function replaceState(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupApplyTx,
   g: StoredGroup,
   s: GroupState,
   from: string,

@@ -10,7 +10,7 @@ import {
   type OwnConversation,
   setOwnReaction,
 } from '../messaging/index.ts';
-import type { MessageKey, StoreTx } from '../ports/index.ts';
+import type { MessageKey, MessagesTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import type { AppBody, MessageRef } from '../wire/index.ts';
 import { checkJoined, type GroupLocal } from './local.ts';
@@ -130,7 +130,7 @@ export function message(
 }
 
 /** The key of the received message `id`, whichever member sent it. */
-function findIncoming(local: GroupLocal, tx: StoreTx, g: StoredGroup, id: string): MessageKey | undefined {
+function findIncoming(local: GroupLocal, tx: MessagesTx, g: StoredGroup, id: string): MessageKey | undefined {
   for (const m of g.state.members) {
     const k = { conversationId: g.state.id, sender: m.peerId, id };
     if (m.peerId !== local.me && tx.getMessage(k)) return k;

@@ -2,13 +2,14 @@
 import { CoreError, toHex } from '../base/index.ts';
 import { ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { AccountTx, ContactsTx, GroupsTx, MessagesTx } from '../ports/index.ts';
 import type { GroupView } from '../views/index.ts';
 import type { GroupMember, GroupState } from './codec.ts';
 import type { GroupLocal } from './local.ts';
 import { checkGroupName, checkMemberCount, contactsToAdd, memberFrom } from './members.ts';
 import { sendState, syncGroup, withSecret } from './send.ts';
 import { activeGroup, type StoredGroup, saveGroup } from './store.ts';
+import type { GroupSendTx } from './tx.ts';
 import { groupView } from './views.ts';
 
 export function createGroup(local: GroupLocal, name: string, memberNames: readonly string[]): GroupView {
@@ -24,7 +25,12 @@ export function createGroup(local: GroupLocal, name: string, memberNames: readon
 }
 
 /** The new group and its conversation, stored; its first state not sent yet. */
-function newGroup(ctx: Ctx, tx: StoreTx, name: string, memberNames: readonly string[]): StoredGroup {
+function newGroup(
+  ctx: Ctx,
+  tx: AccountTx & ContactsTx & MessagesTx & GroupsTx,
+  name: string,
+  memberNames: readonly string[],
+): StoredGroup {
   const me = ctx.account.info.peerId;
   const groupName = checkGroupName(ctx, tx, name);
   const contacts = contactsToAdd(tx, memberNames);
@@ -50,7 +56,7 @@ function newGroup(ctx: Ctx, tx: StoreTx, name: string, memberNames: readonly str
 }
 
 /** changeState needs a previous view; the first state is sent as is. */
-function sendFirstState(ctx: Ctx, tx: StoreTx, g: StoredGroup): StoredGroup {
+function sendFirstState(ctx: Ctx, tx: GroupSendTx, g: StoredGroup): StoredGroup {
   const peers = g.state.members.map((m) => m.peerId).filter((p) => p !== ctx.account.info.peerId);
   const owed = sendState(ctx, tx, g, peers);
   const stored = { ...g, owed };

@@ -20,7 +20,7 @@ import {
   editOwnMessage,
   markConversationRead,
 } from '../messaging/index.ts';
-import type { ContactRecord, MessageKey, MessageRecord, StoreTx } from '../ports/index.ts';
+import type { ContactRecord, ContactsTx, GroupsTx, MessageKey, MessageRecord } from '../ports/index.ts';
 import type { GroupView, MessageView } from '../views/index.ts';
 import { addToGroup, removeFromGroup, renameGroup, setGroupPicture } from './admin.ts';
 import * as conversation from './conversation.ts';
@@ -32,13 +32,14 @@ import type { GroupPicture } from './picture.ts';
 import { anyView, group, groupPicture, groups, resolveGroup } from './queries.ts';
 import { syncGroup } from './send.ts';
 import { listGroups, type StoredGroup } from './store.ts';
+import type { GroupViewTx } from './tx.ts';
 
 export type { GroupChange, GroupHooks } from './local.ts';
 
 /** The group part of the Messenger API; a group's conversation is reached by its stored group. */
 export interface Groups extends ConversationActions<StoredGroup> {
   /** The group a name means, when it is not a contact's name (contacts first); in `tx` if given. */
-  resolve(name: string, tx?: StoreTx): StoredGroup | undefined;
+  resolve(name: string, tx?: ContactsTx & GroupsTx): StoredGroup | undefined;
   createGroup(name: string, memberNames: readonly string[]): GroupView;
   addToGroup(name: string, names: readonly string[]): GroupView;
   removeFromGroup(name: string, memberName: string): GroupView;
@@ -56,7 +57,7 @@ export interface Groups extends ConversationActions<StoredGroup> {
   /** The user declines a pending invitation; the invitation is forgotten (membership.ts). */
   declineGroup(name: string): GroupView;
   /** The view of any stored message: a group's, or a contact's. */
-  anyView(tx: StoreTx, contact: ContactRecord, m: MessageRecord): MessageView;
+  anyView(tx: GroupViewTx, contact: ContactRecord, m: MessageRecord): MessageView;
   /** Emits `message` for group messages whose status changed (the outbox's "sent"). */
   emitMessages(keys: readonly (MessageKey | null)[]): void;
   /** After the inbox committed: admit introduced members, send what we owe, tell the UI. */

@@ -14,7 +14,7 @@ import { peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
 import { InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type Effects, groupEffects, insertIncoming } from '../messaging/index.ts';
-import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
+import type { AccountTx, ContactRecord, GroupsTx, MessageKey, MessagesTx } from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
 import { type AppMessage, decodeAppMessage, type MessageRef } from '../wire/index.ts';
 import { GROUP_MESSAGE_KINDS, GroupNotReadyError, senderKeyContext } from './codec.ts';
@@ -26,7 +26,7 @@ export const GROUP_WAIT_MAX_MS: number = 24 * 3600 * 1000;
 const waitKey = (peer: string, digest: string): string => `group-wait:${peer}:${digest}`;
 
 /** Records the first time a frame had to wait; false once it waited longer than GROUP_WAIT_MAX_MS. */
-export function keepWaiting(tx: StoreTx, peer: string, digest: string, now: number): boolean {
+export function keepWaiting(tx: AccountTx, peer: string, digest: string, now: number): boolean {
   const key = waitKey(peer, digest);
   const since = tx.getMeta(key);
   if (!since) {
@@ -40,12 +40,12 @@ export function keepWaiting(tx: StoreTx, peer: string, digest: string, now: numb
 }
 
 /** Forgets the wait record of a frame that was finally processed. */
-export const doneWaiting = (tx: StoreTx, peer: string, digest: string): void =>
+export const doneWaiting = (tx: AccountTx, peer: string, digest: string): void =>
   tx.deleteMeta(waitKey(peer, digest));
 
 export function receiveGroupFrame(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MessagesTx & GroupsTx,
   sender: ContactRecord,
   groupId: string,
   message: Uint8Array,
@@ -82,7 +82,7 @@ export function receiveGroupFrame(
  * sender; otherwise the message with that id from anyone else (us included).
  */
 export function resolveRef(
-  tx: StoreTx,
+  tx: MessagesTx,
   g: StoredGroup,
   refSender: string,
   ref: MessageRef,
@@ -107,7 +107,7 @@ export function resolveRef(
 /** Applies one decrypted group message from member `from` (pairwise frame or topic). Inside `tx`. */
 export function applyGroupMessage(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MessagesTx & GroupsTx,
   g: StoredGroup,
   from: string,
   app: AppMessage,
@@ -188,7 +188,7 @@ export function applyGroupMessage(
  */
 export function noteReceipt(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MessagesTx & GroupsTx,
   g: StoredGroup,
   key: MessageKey,
   peerId: string,
@@ -212,7 +212,7 @@ export function noteReceipt(
 }
 
 /** An ACK for one of our GROUP frames: the member's delivery receipt. */
-export function groupAcked(ctx: Ctx, tx: StoreTx, from: string, key: MessageKey): boolean {
+export function groupAcked(ctx: Ctx, tx: MessagesTx & GroupsTx, from: string, key: MessageKey): boolean {
   const g = loadGroup(ctx, tx, key.conversationId);
   return g ? noteReceipt(ctx, tx, g, key, from, 'delivered') : false;
 }

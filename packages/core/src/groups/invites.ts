@@ -16,7 +16,7 @@ import { fromBase64Url, fromUtf8, InboundError, toBase64Url, utf8 } from '../bas
 import { addContact, vouchedAddresses } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { GroupEffects } from '../messaging/index.ts';
-import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import type { ContactRecord, ContactsTx, GroupsTx, MessagesTx } from '../ports/index.ts';
 import {
   aheadOfClock,
   encodeGroupControl,
@@ -74,7 +74,7 @@ function memberCards(ctx: Ctx, s: GroupState): Array<{ m: GroupMember; card: Con
  */
 export function introduceMembers(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & MessagesTx,
   s: GroupState,
   introducer: ContactRecord,
   max: number = Number.POSITIVE_INFINITY,
@@ -96,7 +96,7 @@ export function introduceMembers(
 /** A change of a group we are in: its new members, at most GROUP_INTRODUCE_MAX strangers. */
 export function introduceChanged(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & MessagesTx,
   s: GroupState,
   from: ContactRecord,
   out: GroupEffects,
@@ -121,7 +121,7 @@ export function introduceChanged(
  */
 export function storeInvitation(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: ContactsTx & MessagesTx & GroupsTx,
   from: ContactRecord,
   s: GroupState,
   g: StoredGroup | undefined,
@@ -155,7 +155,7 @@ export function storeInvitation(
 }
 
 /** The pending invitations beyond the bounds: the inviter's oldest, then everyone's oldest. */
-function overBound(ctx: Ctx, tx: StoreTx, inviter: string): StoredGroup[] {
+function overBound(ctx: Ctx, tx: GroupsTx, inviter: string): StoredGroup[] {
   const pending = listGroups(ctx, tx)
     .filter((g) => g.status === 'invited')
     .sort((a, b) => (a.invitedAt ?? a.createdAt) - (b.invitedAt ?? b.createdAt));
@@ -169,7 +169,7 @@ function overBound(ctx: Ctx, tx: StoreTx, inviter: string): StoredGroup[] {
  * Forgets a pending invitation: the keys kept for it go; the record too, unless it was an
  * invitation back into a group whose history we keep (then it is `left` again).
  */
-export function forgetInvitation(ctx: Ctx, tx: StoreTx, g: StoredGroup): 'deleted' | 'left' {
+export function forgetInvitation(ctx: Ctx, tx: MessagesTx & GroupsTx, g: StoredGroup): 'deleted' | 'left' {
   dropWaitingKeys(tx, g, undefined);
   tx.deleteSenderKey(g.state.id, PICTURE_ROW);
   if (tx.getConversation(g.state.id)) {
@@ -181,7 +181,12 @@ export function forgetInvitation(ctx: Ctx, tx: StoreTx, g: StoredGroup): 'delete
   return 'deleted';
 }
 
-function dropInvitation(ctx: Ctx, tx: StoreTx, g: StoredGroup, out: GroupEffects): void {
+function dropInvitation(
+  ctx: Ctx,
+  tx: ContactsTx & MessagesTx & GroupsTx,
+  g: StoredGroup,
+  out: GroupEffects,
+): void {
   const view = groupView(ctx, tx, g);
   out.changed.delete(g.state.id);
   if (forgetInvitation(ctx, tx, g) === 'deleted') out.gone.push(view);
@@ -192,7 +197,7 @@ function dropInvitation(ctx: Ctx, tx: StoreTx, g: StoredGroup, out: GroupEffects
 export const waitingPeer = (peer: string): string => `invited:${peer}`;
 const waitingLabel = (id: string, peer: string): string => `invited-key:${id}:${peer}`;
 
-export function loadWaitingKeys(ctx: Ctx, tx: StoreTx, id: string, peer: string): WaitingKey[] {
+export function loadWaitingKeys(ctx: Ctx, tx: GroupsTx, id: string, peer: string): WaitingKey[] {
   const sealed = tx.getSenderKey(id, waitingPeer(peer));
   if (!sealed) return [];
   const raw = JSON.parse(fromUtf8(ctx.account.vault.open(waitingLabel(id, peer), sealed))) as {
@@ -214,7 +219,7 @@ export interface WaitingKey {
  */
 export function keepKeyWhileInvited(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   contact: ContactRecord,
   c: { readonly id: string; readonly epoch: number; readonly key: Uint8Array },
 ): boolean {
@@ -234,7 +239,7 @@ export function keepKeyWhileInvited(
 }
 
 /** Forgets the keys kept for members a newer invitation (or a forgotten one) no longer names. */
-function dropWaitingKeys(tx: StoreTx, g: StoredGroup, keep: GroupState | undefined): void {
+function dropWaitingKeys(tx: GroupsTx, g: StoredGroup, keep: GroupState | undefined): void {
   for (const m of g.state.members)
     if (!keep?.members.some((n) => n.peerId === m.peerId))
       tx.deleteSenderKey(g.state.id, waitingPeer(m.peerId));
@@ -246,7 +251,7 @@ const pictureLabel = (id: string): string => `invited-picture:${id}`;
 
 export function loadWaitingPicture(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   id: string,
 ): { readonly from: string; readonly at: number; readonly payload: Uint8Array } | undefined {
   const sealed = tx.getSenderKey(id, PICTURE_ROW);
@@ -266,7 +271,7 @@ export function loadWaitingPicture(
  */
 export function keepPictureWhileInvited(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   contact: ContactRecord,
   c: Extract<GroupControl, { type: 'picture' }>,
 ): boolean {

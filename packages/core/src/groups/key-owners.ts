@@ -22,7 +22,7 @@ import { decodeSenderKeyDistribution, KeyError, type SenderKeyReceiver } from '@
 import type { Account } from '../account/index.ts';
 import { toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { GroupsTx } from '../ports/index.ts';
 import { GROUP_MAX_MEMBERS, senderKeyContext } from './codec.ts';
 import { loadOwnKey, loadReceivers, SENDER_KEYS_KEPT, type StoredGroup } from './store.ts';
 
@@ -34,7 +34,7 @@ const ENTRIES_MAX: number = 2 * SENDER_KEYS_KEPT * GROUP_MAX_MEMBERS;
 /** group id → hex(signing public key) → owner PeerId. */
 const indexes = new WeakMap<Account, Map<string, Map<string, string>>>();
 
-function indexOf(ctx: Ctx, tx: StoreTx, g: StoredGroup): Map<string, string> {
+function indexOf(ctx: Ctx, tx: GroupsTx, g: StoredGroup): Map<string, string> {
   let groups = indexes.get(ctx.account);
   if (!groups) {
     groups = new Map();
@@ -65,7 +65,7 @@ function indexOf(ctx: Ctx, tx: StoreTx, g: StoredGroup): Map<string, string> {
  */
 export function otherOwner(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   g: StoredGroup,
   claimant: string,
   signingPublic: Uint8Array,
@@ -80,7 +80,7 @@ export function otherOwner(
 /** Records that `owner`'s distribution with this signing key was accepted in group `g`. */
 export function registerOwner(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   g: StoredGroup,
   owner: string,
   signingPublic: Uint8Array,
@@ -98,7 +98,7 @@ export function registerOwner(
  */
 export function checkDistribution(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   g: StoredGroup,
   from: string,
   key: Uint8Array,

@@ -10,6 +10,7 @@ import type { GroupView, MessageView } from '../views/index.ts';
 import { checkActive, syncGroup } from './send.ts';
 import { findGroup, loadGroup, type StoredGroup } from './store.ts';
 import { createGroupTopics, type GroupTopics } from './topics.ts';
+import type { GroupViewTx } from './tx.ts';
 import { groupMessageView, groupView } from './views.ts';
 
 /** `invited`: a pending invitation arrived (or a newer one replaced it); `added`: we joined. */
@@ -33,7 +34,7 @@ export interface GroupLocal {
   /** Emits `group` with the group's view, if it is still stored. */
   emitGroup(id: string, change: GroupChange): void;
   /** The views of the group messages stored at these keys, in `tx`. */
-  messageViews(tx: StoreTx, keys: readonly (MessageKey | null)[]): MessageView[];
+  messageViews(tx: GroupViewTx, keys: readonly (MessageKey | null)[]): MessageView[];
   /** Emits `message` for the group messages stored at these keys. */
   emitMessages(keys: readonly (MessageKey | null)[]): void;
   /** A local change: runs `fn` and the follow-up sync in one transaction, then flushes and tells. */
@@ -52,7 +53,7 @@ export function checkJoined(g: StoredGroup): void {
 
 export function createGroupLocal(ctx: Ctx, hooks: GroupHooks): GroupLocal {
   const { store } = ctx;
-  const messageViews = (tx: StoreTx, keys: readonly (MessageKey | null)[]): MessageView[] =>
+  const messageViews = (tx: GroupViewTx, keys: readonly (MessageKey | null)[]): MessageView[] =>
     keys.flatMap((k) => {
       const m = k && tx.getMessage(k);
       const g = m && loadGroup(ctx, tx, m.conversationId);

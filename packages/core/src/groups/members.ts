@@ -7,7 +7,7 @@ import { checkDisplayName } from '../account/index.ts';
 import { CoreError } from '../base/index.ts';
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import type { ContactRecord, ContactsTx, GroupsTx } from '../ports/index.ts';
 import { GROUP_MAX_MEMBERS, type GroupMember, validGroupName } from './codec.ts';
 import { listGroups } from './store.ts';
 
@@ -24,7 +24,7 @@ export function memberFrom(ctx: Ctx, contact: ContactRecord): GroupMember {
 }
 
 /** `wanted` as a group name, unless a contact or another active group (not `except`) has it. */
-export function checkGroupName(ctx: Ctx, tx: StoreTx, wanted: string, except?: string): string {
+export function checkGroupName(ctx: Ctx, tx: ContactsTx & GroupsTx, wanted: string, except?: string): string {
   const name = checkDisplayName(wanted);
   if (tx.getContactByName(name))
     throw new CoreError('name-taken', `"${name}" is a contact's name; choose another name for the group`);
@@ -39,7 +39,7 @@ export function checkGroupName(ctx: Ctx, tx: StoreTx, wanted: string, except?: s
 }
 
 /** The contacts these names mean (each once); all must be active contacts the user added. */
-export function contactsToAdd(tx: StoreTx, names: readonly string[]): ContactRecord[] {
+export function contactsToAdd(tx: ContactsTx, names: readonly string[]): ContactRecord[] {
   const contacts = [...new Map(names.map((n) => findContact(tx, n)).map((c) => [c.id, c])).values()];
   for (const c of contacts) {
     // We vouch for the cards we put in a state: only for contacts the user added themselves.

@@ -3,7 +3,7 @@
  */
 import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { GroupsTx } from '../ports/index.ts';
 import type { GroupView } from '../views/index.ts';
 import { acceptInvitation } from './accept.ts';
 import { applyEffects } from './effects.ts';
@@ -14,7 +14,7 @@ import { listGroups, loadGroup, memberOf, type StoredGroup, saveGroup } from './
 import { groupView } from './views.ts';
 
 /** The pending invitation a name or id means (invitations only: an active group of that name is not one). */
-function findInvitation(ctx: Ctx, tx: StoreTx, nameOrId: string): StoredGroup {
+function findInvitation(ctx: Ctx, tx: GroupsTx, nameOrId: string): StoredGroup {
   const wanted = nameOrId.trim();
   const lower = wanted.toLowerCase();
   const found = listGroups(ctx, tx).find(

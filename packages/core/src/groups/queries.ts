@@ -1,14 +1,15 @@
 /** What the rest of the Messenger asks of groups without changing them: which group a name means, views. */
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, MessageRecord, StoreTx } from '../ports/index.ts';
+import type { ContactRecord, ContactsTx, GroupsTx, MessageRecord } from '../ports/index.ts';
 import { type GroupView, type MessageView, messageView } from '../views/index.ts';
 import type { GroupPicture } from './picture.ts';
 import { findGroup, listGroups, loadGroup, type StoredGroup } from './store.ts';
+import type { GroupViewTx } from './tx.ts';
 import { groupMessageView, groupView } from './views.ts';
 
 /** The group a name means, when it is not a contact's name (contacts first); in `tx` if given. */
-export function resolveGroup(ctx: Ctx, name: string, tx?: StoreTx): StoredGroup | undefined {
-  const resolveIn = (t: StoreTx): StoredGroup | undefined => {
+export function resolveGroup(ctx: Ctx, name: string, tx?: ContactsTx & GroupsTx): StoredGroup | undefined {
+  const resolveIn = (t: ContactsTx & GroupsTx): StoredGroup | undefined => {
     if (t.getContactByName(name.trim())) return undefined;
     try {
       return findGroup(ctx, t, name);
@@ -34,7 +35,7 @@ export function groupPicture(ctx: Ctx, name: string): GroupPicture | null {
 }
 
 /** The view of any stored message: a group's, or a contact's. */
-export function anyView(ctx: Ctx, tx: StoreTx, contact: ContactRecord, m: MessageRecord): MessageView {
+export function anyView(ctx: Ctx, tx: GroupViewTx, contact: ContactRecord, m: MessageRecord): MessageView {
   if (m.conversationId === contact.id) return messageView(tx, ctx.account.vault, contact, m);
   const g = loadGroup(ctx, tx, m.conversationId);
   return g ? groupMessageView(ctx, tx, g, m) : messageView(tx, ctx.account.vault, contact, m);

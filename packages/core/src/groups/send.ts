@@ -14,7 +14,7 @@ import { createSenderKey, senderKeyDistribution, senderKeyEncrypt } from '@parle
 import { CoreError, fromHex, InboundError, toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { compose, outgoingRecord } from '../messaging/index.ts';
-import { FRAME_MAX_BYTES, type MessageRecord, type StoreTx } from '../ports/index.ts';
+import { FRAME_MAX_BYTES, type MessageRecord, type OutboxTx } from '../ports/index.ts';
 import type { StoredBody } from '../views/index.ts';
 import {
   type AppBody,
@@ -48,6 +48,7 @@ import {
   saveOwnKey,
 } from './store.ts';
 import { encodeTopicMessage, logMessage, topicOf } from './topic.ts';
+import type { GroupSendTx, MemberSendTx } from './tx.ts';
 
 export interface GroupComposed {
   readonly record: MessageRecord | null;
@@ -69,7 +70,7 @@ export function checkActive(g: StoredGroup): void {
 /** Encrypts `body` once for the group and queues it for every other member. Inside `tx`. */
 export function composeGroup(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupSendTx,
   g: StoredGroup,
   body: AppBody,
   stored?: StoredBody,
@@ -142,7 +143,7 @@ const textBody = (body: Extract<AppBody, { kind: 'text' }>): StoredBody =>
 /** A pairwise MSG to a member, if we have (or may start) a session; false = later. */
 export function sendControl(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MemberSendTx,
   g: StoredGroup,
   peerId: string,
   payload: Uint8Array,
@@ -164,7 +165,7 @@ export function sendControl(
  * A state too large for one payload goes as parts (groups/state-parts.ts), all
  * or none per peer.
  */
-export function sendState(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): string[] {
+export function sendState(ctx: Ctx, tx: MemberSendTx, g: StoredGroup, peers: readonly string[]): string[] {
   const encoded = new Map<boolean, Uint8Array[]>(); // member's copy, removed member's copy
   const payloads = (p: string): Uint8Array[] => {
     const member = memberOf(g, p) !== undefined;
@@ -183,7 +184,7 @@ class Unreachable extends Error {}
 /** Several controls to one peer, all or none (a savepoint undoes the ones queued before a failure). */
 function sendControls(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MemberSendTx,
   g: StoredGroup,
   peerId: string,
   payloads: readonly Uint8Array[],
@@ -202,13 +203,13 @@ function sendControls(
 }
 
 /** Announces that we leave (a member; an admin leaves with a new state instead). */
-export function sendLeave(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): void {
+export function sendLeave(ctx: Ctx, tx: MemberSendTx, g: StoredGroup, peers: readonly string[]): void {
   const payload = encodeGroupControl({ type: 'leave', id: g.state.id, epoch: g.state.epoch });
   for (const p of peers) sendControl(ctx, tx, g, p, payload);
 }
 
 /** See the file comment. Returns the peers whose outbox got something. */
-export function syncGroup(ctx: Ctx, tx: StoreTx, start: StoredGroup): string[] {
+export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string[] {
   let g = start;
   const me = ctx.account.info.peerId;
   const kicks: string[] = [];
@@ -253,7 +254,7 @@ export function syncGroup(ctx: Ctx, tx: StoreTx, start: StoredGroup): string[] {
 }
 
 /** Sends the group's picture (if it has one) to these members. */
-export function sendPicture(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readonly string[]): string[] {
+export function sendPicture(ctx: Ctx, tx: MemberSendTx, g: StoredGroup, peers: readonly string[]): string[] {
   if (!g.picture || peers.length === 0) return [];
   const { at, type, data } = g.picture;
   const payload = encodeGroupControl({
@@ -267,7 +268,7 @@ export function sendPicture(ctx: Ctx, tx: StoreTx, g: StoredGroup, peers: readon
 }
 
 /** Sends the states we owe to peers we now have a session with. */
-function flushOwed(ctx: Ctx, tx: StoreTx, g: StoredGroup): { g: StoredGroup; kicks: string[] } {
+function flushOwed(ctx: Ctx, tx: GroupSendTx, g: StoredGroup): { g: StoredGroup; kicks: string[] } {
   if (g.owed.length === 0) return { g, kicks: [] };
   const owed = sendState(ctx, tx, g, g.owed);
   const kicks = g.owed.filter((p) => !owed.includes(p));
@@ -301,7 +302,7 @@ export function withMembers(
  */
 export function changeState(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupSendTx,
   g: StoredGroup,
   nextState: GroupState,
   removed: readonly string[] = [],
@@ -354,7 +355,7 @@ export function withSecret(ctx: Ctx, s: GroupState): GroupState {
 }
 
 /** Drops our queued GROUP frames of this group (we left or were removed). */
-export function dropGroupOutbox(tx: StoreTx, g: StoredGroup): void {
+export function dropGroupOutbox(tx: OutboxTx, g: StoredGroup): void {
   const id = fromHex(g.state.id);
   for (const m of g.state.members) {
     for (const e of tx.listOutbox(m.peerId)) {

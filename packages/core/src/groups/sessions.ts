@@ -11,7 +11,7 @@ import { type ContactCard, decodeContactCard, initiateSession, sameIdentity } fr
 import { type Account, decodeIdentityPublic } from '../account/index.ts';
 import { soon } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, StoreTx } from '../ports/index.ts';
+import type { ContactRecord, SessionsTx } from '../ports/index.ts';
 import { saveSession } from '../sessions/index.ts';
 import { memberOf, type StoredGroup } from './store.ts';
 
@@ -23,7 +23,7 @@ import { memberOf, type StoredGroup } from './store.ts';
  * the other waits for the first message. The card's one-time prekey is not
  * used: it was most likely spent by the invite the card came from.
  */
-function startSession(ctx: Ctx, tx: StoreTx, contact: ContactRecord, vouched?: ContactCard): boolean {
+function startSession(ctx: Ctx, tx: SessionsTx, contact: ContactRecord, vouched?: ContactCard): boolean {
   try {
     const ours = decodeContactCard(contact.card, ctx.primitives);
     if (ours.peerId !== contact.peerId || !isIdentityOf(contact, ours)) return false;
@@ -74,7 +74,7 @@ function reportMismatch(ctx: Ctx, g: StoredGroup, contact: ContactRecord): void 
  * Whether we have a session with `contact` (a member of `g`), starting one if
  * it is ours to start; false = later (they start it, or it cannot be started).
  */
-export function memberSession(ctx: Ctx, tx: StoreTx, g: StoredGroup, contact: ContactRecord): boolean {
+export function memberSession(ctx: Ctx, tx: SessionsTx, g: StoredGroup, contact: ContactRecord): boolean {
   if (tx.getSession(contact.id)) return true;
   if (ctx.account.info.peerId > contact.peerId) return false; // they start it
   const carried = memberOf(g, contact.peerId)?.card;

@@ -22,7 +22,7 @@ import {
 import type { Account } from '../account/index.ts';
 import { CoreError, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { GroupsTx } from '../ports/index.ts';
 import type { GroupRole, GroupStatus } from '../views/index.ts';
 import { decodeGroupState, encodeGroupState, type GroupMember, type GroupState } from './codec.ts';
 import type { GroupPicture, GroupPictureType } from './picture.ts';
@@ -94,7 +94,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
  * result is kept for as long as the sealed record is byte-for-byte the same
  * (every save re-seals with a fresh nonce, so any change is a miss).
  */
-export function loadGroup(ctx: Ctx, tx: StoreTx, id: string): StoredGroup | undefined {
+export function loadGroup(ctx: Ctx, tx: GroupsTx, id: string): StoredGroup | undefined {
   const record = tx.getGroup(id);
   if (!record) return undefined;
   let groups = cache.get(ctx.account);
@@ -139,7 +139,7 @@ const pictureFrom = (p: Record<string, unknown>): StoredPicture => ({
   by: p.by as string,
 });
 
-export function saveGroup(ctx: Ctx, tx: StoreTx, g: StoredGroup): void {
+export function saveGroup(ctx: Ctx, tx: GroupsTx, g: StoredGroup): void {
   const json = {
     state: encodeGroupState(g.state),
     author: g.author,
@@ -163,7 +163,7 @@ export function saveGroup(ctx: Ctx, tx: StoreTx, g: StoredGroup): void {
   tx.putGroup({ id: g.state.id, data, createdAt: g.createdAt, updatedAt: ctx.now() });
 }
 
-export function listGroups(ctx: Ctx, tx: StoreTx): StoredGroup[] {
+export function listGroups(ctx: Ctx, tx: GroupsTx): StoredGroup[] {
   return tx.listGroups().flatMap((r) => {
     const g = loadGroup(ctx, tx, r.id);
     return g ? [g] : [];
@@ -174,7 +174,7 @@ export function listGroups(ctx: Ctx, tx: StoreTx): StoredGroup[] {
  * A group by id, or by name (case-insensitive; active groups first). Throws
  * `unknown-contact` (the name names neither a contact nor a group).
  */
-export function findGroup(ctx: Ctx, tx: StoreTx, nameOrId: string): StoredGroup {
+export function findGroup(ctx: Ctx, tx: GroupsTx, nameOrId: string): StoredGroup {
   const wanted = nameOrId.trim();
   const byId = /^[0-9a-f]{32}$/.test(wanted) ? loadGroup(ctx, tx, wanted) : undefined;
   if (byId) return byId;
@@ -195,7 +195,7 @@ export function memberOf(g: StoredGroup, peerId: string): GroupMember | undefine
 
 export const isAdmin = (g: StoredGroup, peerId: string): boolean => memberOf(g, peerId)?.role === 'admin';
 
-export function loadOwnKey(ctx: Ctx, tx: StoreTx, groupId: string): OwnSenderKey | undefined {
+export function loadOwnKey(ctx: Ctx, tx: GroupsTx, groupId: string): OwnSenderKey | undefined {
   const peer = ctx.account.info.peerId;
   const sealed = tx.getSenderKey(groupId, peer);
   if (!sealed) return undefined;
@@ -209,7 +209,7 @@ export function loadOwnKey(ctx: Ctx, tx: StoreTx, groupId: string): OwnSenderKey
   };
 }
 
-export function saveOwnKey(ctx: Ctx, tx: StoreTx, groupId: string, own: OwnSenderKey): void {
+export function saveOwnKey(ctx: Ctx, tx: GroupsTx, groupId: string, own: OwnSenderKey): void {
   const peer = ctx.account.info.peerId;
   const json = {
     own: { epoch: own.epoch, key: toBase64Url(serializeSenderKey(own.key)), sentTo: own.sentTo },
@@ -218,7 +218,7 @@ export function saveOwnKey(ctx: Ctx, tx: StoreTx, groupId: string, own: OwnSende
 }
 
 /** A member's receiver states; none for us (our row holds our own key: loadOwnKey). */
-export function loadReceivers(ctx: Ctx, tx: StoreTx, groupId: string, peer: string): ReceivedSenderKey[] {
+export function loadReceivers(ctx: Ctx, tx: GroupsTx, groupId: string, peer: string): ReceivedSenderKey[] {
   if (peer === ctx.account.info.peerId) return [];
   const sealed = tx.getSenderKey(groupId, peer);
   if (!sealed) return [];
@@ -234,7 +234,7 @@ export function loadReceivers(ctx: Ctx, tx: StoreTx, groupId: string, peer: stri
 /** Keeps the SENDER_KEYS_KEPT newest epochs. */
 export function saveReceivers(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   groupId: string,
   peer: string,
   keys: readonly ReceivedSenderKey[],

@@ -31,7 +31,13 @@ import {
 import { concat, fromHex, InboundError, toHex, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Effects } from '../messaging/index.ts';
-import { FRAME_MAX_BYTES, PUBSUB_MESSAGE_MAX_BYTES, QUERY_MAX_BYTES, type StoreTx } from '../ports/index.ts';
+import {
+  FRAME_MAX_BYTES,
+  type GroupsTx,
+  type MessagesTx,
+  PUBSUB_MESSAGE_MAX_BYTES,
+  QUERY_MAX_BYTES,
+} from '../ports/index.ts';
 import { decodeAppMessage } from '../wire/index.ts';
 import { GROUP_MAX_MEMBERS, GROUP_MESSAGE_KINDS, senderKeyContext } from './codec.ts';
 import { applyGroupMessage } from './inbox.ts';
@@ -166,7 +172,7 @@ export function decodeGroupSyncAnswer(bytes: Uint8Array): Uint8Array[] {
 /** Keeps one message for catch-up (sealed), bounded per sender. */
 export function logMessage(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   groupId: string,
   sender: string,
   message: Uint8Array,
@@ -189,7 +195,7 @@ export type TopicOutcome =
   | { readonly result: 'rejected' };
 
 /** Which members hold a sender key with each key id (an index so a message is not tried against all). */
-export function keyOwners(ctx: Ctx, tx: StoreTx, g: StoredGroup): Map<number, string[]> {
+export function keyOwners(ctx: Ctx, tx: GroupsTx, g: StoredGroup): Map<number, string[]> {
   const out = new Map<number, string[]>();
   for (const m of g.state.members) {
     if (m.peerId === ctx.account.info.peerId) continue;
@@ -207,7 +213,7 @@ export function keyOwners(ctx: Ctx, tx: StoreTx, g: StoredGroup): Map<number, st
  */
 export function ingestTopicMessage(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MessagesTx & GroupsTx,
   g: StoredGroup,
   message: Uint8Array,
   owners: ReadonlyMap<number, readonly string[]>,
@@ -254,7 +260,7 @@ export function ingestTopicMessage(
 }
 
 /** Whether a message we could not open is one we already logged (a second copy, not a forgery). */
-function isReplay(ctx: Ctx, tx: StoreTx, g: StoredGroup, keyId: number, message: Uint8Array): boolean {
+function isReplay(ctx: Ctx, tx: GroupsTx, g: StoredGroup, keyId: number, message: Uint8Array): boolean {
   const { iteration } = peekSenderKeyMessage(message);
   return tx.listGroupLog(g.state.id, keyId, iteration, 4).some((e) => {
     if (e.iteration !== iteration) return false;
@@ -264,7 +270,7 @@ function isReplay(ctx: Ctx, tx: StoreTx, g: StoredGroup, keyId: number, message:
 }
 
 /** What we are missing, per member key: each skipped iteration, and everything after the newest. */
-export function missingRanges(ctx: Ctx, tx: StoreTx, g: StoredGroup): SyncRange[] {
+export function missingRanges(ctx: Ctx, tx: GroupsTx, g: StoredGroup): SyncRange[] {
   const me = ctx.account.info.peerId;
   const tails: SyncRange[] = [];
   const holes: SyncRange[] = [];
@@ -284,7 +290,7 @@ export function missingRanges(ctx: Ctx, tx: StoreTx, g: StoredGroup): SyncRange[
 /** Answers a member's catch-up request from our log (sealed posts opened); undefined = refuse. */
 export function answerGroupSync(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupsTx,
   g: StoredGroup | undefined,
   peer: string,
   req: GroupSyncRequest,

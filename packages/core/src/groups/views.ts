@@ -1,12 +1,13 @@
 /** What the messenger shows of groups: plain JSON-able views (docs/API.md "Groups"). */
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, MessageRecord, StoreTx } from '../ports/index.ts';
+import type { ContactRecord, ContactsTx, GroupsTx, MessageRecord } from '../ports/index.ts';
 import { type GroupView, type MessageView, messageView, type ReceiptView } from '../views/index.ts';
 import { pictureId } from './picture.ts';
 import { loadOwnKey, loadReceivers, type StoredGroup } from './store.ts';
+import type { GroupViewTx } from './tx.ts';
 
 /** How we call a member: our contact name for them, else the name the group carries. */
-export function memberName(tx: StoreTx, g: StoredGroup, peerId: string): string {
+export function memberName(tx: ContactsTx, g: StoredGroup, peerId: string): string {
   return (
     tx.getContactByPeerId(peerId)?.name ??
     g.state.members.find((m) => m.peerId === peerId)?.name ??
@@ -14,7 +15,7 @@ export function memberName(tx: StoreTx, g: StoredGroup, peerId: string): string 
   );
 }
 
-export function groupView(ctx: Ctx, tx: StoreTx, g: StoredGroup): GroupView {
+export function groupView(ctx: Ctx, tx: ContactsTx & GroupsTx, g: StoredGroup): GroupView {
   const me = ctx.account.info.peerId;
   const own = loadOwnKey(ctx, tx, g.state.id);
   const current = own?.epoch === g.state.epoch ? own : undefined;
@@ -60,14 +61,14 @@ function asContact(g: StoredGroup): ContactRecord {
 }
 
 /** Every member's name as memberName gives it, looked up once (a page of views at 500 members). */
-export function memberNames(tx: StoreTx, g: StoredGroup): Map<string, string> {
+export function memberNames(tx: ContactsTx, g: StoredGroup): Map<string, string> {
   return new Map(g.state.members.map((m) => [m.peerId, memberName(tx, g, m.peerId)]));
 }
 
 /** `names` (memberNames): pass it when making many views of one group. */
 export function groupMessageView(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: GroupViewTx,
   g: StoredGroup,
   m: MessageRecord,
   names?: ReadonlyMap<string, string>,

@@ -28,9 +28,16 @@ import {
 } from '../groups/index.ts';
 import type { Effects } from '../messaging/index.ts';
 import {
+  type AccountTx,
+  type AttachmentsTx,
   type ContactRecord,
+  type ContactsTx,
+  type GroupsTx,
   type InboundFrame,
+  type InboxTx,
   type MessageKey,
+  type MessagesTx,
+  type OutboxTx,
   StoreClosedError,
   type StoreTx,
 } from '../ports/index.ts';
@@ -66,7 +73,7 @@ export interface InboxHooks<Seen> {
    * the events will show (message views…), while the rows just written are
    * at hand. Only reads; what it returns reaches `applied` after the commit.
    */
-  see(tx: StoreTx, batch: ReadonlyArray<Applied>): Seen;
+  see(tx: ContactsTx & MessagesTx & AttachmentsTx & GroupsTx, batch: ReadonlyArray<Applied>): Seen;
   /**
    * After the batch committed: messages changed, a contact changed, someone
    * is typing… (in arrival order). `seen` is what `see` returned, or
@@ -244,7 +251,10 @@ export class Inbox<Seen> {
   }
 
   /** The hook's reads; a failure to show something must not undo storing it (only storage errors do). */
-  #see(tx: StoreTx, applied: ReadonlyArray<Applied>): Seen | undefined {
+  #see(
+    tx: ContactsTx & MessagesTx & AttachmentsTx & GroupsTx,
+    applied: ReadonlyArray<Applied>,
+  ): Seen | undefined {
     try {
       return this.#hooks.see(tx, applied);
     } catch (error) {
@@ -275,7 +285,7 @@ export class Inbox<Seen> {
   }
 
   #receive(
-    tx: StoreTx,
+    tx: AccountTx & ContactsTx & InboxTx,
     sessions: SessionBatch,
     from: string,
     digest: string,
@@ -368,7 +378,7 @@ export class Inbox<Seen> {
    * its identity must be the contact's, or it is recorded as a key change.
    */
   #open(
-    tx: StoreTx,
+    tx: AccountTx,
     sessions: SessionBatch,
     contact: ContactRecord,
     message: Uint8Array,
@@ -395,7 +405,7 @@ export class Inbox<Seen> {
     };
   }
 
-  #acked(tx: StoreTx, from: string, digests: readonly string[]): Settled {
+  #acked(tx: MessagesTx & OutboxTx & GroupsTx, from: string, digests: readonly string[]): Settled {
     const out: MessageKey[] = [];
     const seqs: number[] = [];
     let searches = ACK_SEARCHES_PER_FRAME;
@@ -422,7 +432,7 @@ export class Inbox<Seen> {
     return { keys: out, seqs };
   }
 
-  #rejected(tx: StoreTx, from: string, digest: string): Settled {
+  #rejected(tx: MessagesTx & OutboxTx, from: string, digest: string): Settled {
     const entry = tx.takeOutboxByDigest(from, digest);
     if (!entry) return { keys: [], seqs: [] };
     if (!entry.message) return { keys: [], seqs: [entry.seq] };

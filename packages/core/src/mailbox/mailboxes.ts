@@ -27,7 +27,7 @@ import { CoreError } from '../base/index.ts';
 import { ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { compose, type Effects } from '../messaging/index.ts';
-import type { ContactRecord, MailStore, MessageKey, OutboxRecord, StoreTx } from '../ports/index.ts';
+import type { AccountTx, ContactRecord, MailStore, MessageKey, OutboxRecord } from '../ports/index.ts';
 import { decodeCardExtension, MAILBOXES_PER_ACCOUNT_MAX, type MailboxAddress } from '../wire/index.ts';
 import {
   decodeDeleteAnswer,
@@ -208,7 +208,7 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
   };
 
   /** Our card changed (its mailboxes): every contact gets it, now or with the rest of its outbox. */
-  const announce = (save: (boxes: OwnMailbox[]) => OwnMailbox[], first?: (tx: StoreTx) => void): void => {
+  const announce = (save: (boxes: OwnMailbox[]) => OwnMailbox[], first?: (tx: AccountTx) => void): void => {
     const peers = store.transaction((tx) => {
       first?.(tx);
       saveOwnMailboxes(tx, account.vault, save(loadOwnMailboxes(tx, account.vault)));

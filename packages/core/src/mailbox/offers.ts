@@ -23,7 +23,7 @@ import {
 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Effects, MailboxEffects } from '../messaging/index.ts';
-import type { AccountTx, ContactRecord, StoreTx } from '../ports/index.ts';
+import type { AccountTx, ContactRecord } from '../ports/index.ts';
 import {
   MAILBOX_TOKEN_BYTES,
   MAILBOXES_PER_ACCOUNT_MAX,
@@ -115,7 +115,7 @@ const mailboxEffects = (effects: Effects): MailboxEffects => {
 /** Applies a contact's `mailbox` message (inside the inbox's transaction). */
 export function applyMailboxControl(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: AccountTx,
   contact: ContactRecord,
   payload: Uint8Array,
   effects: Effects,
@@ -161,7 +161,7 @@ export function applyMailboxControl(
 }
 
 /** Moves a contact's pending offer to our mailboxes (inside `tx`); throws if there is none. */
-export function acceptOffer(ctx: Ctx, tx: StoreTx, contact: ContactRecord): void {
+export function acceptOffer(ctx: Ctx, tx: AccountTx, contact: ContactRecord): void {
   const offers = loadOffers(ctx, tx);
   const offer = offers.find((o) => o.peerId === contact.peerId);
   if (!offer)

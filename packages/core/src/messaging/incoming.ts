@@ -3,7 +3,7 @@
  * the effects it leaves for after commit, and its place in the conversation (D4).
  */
 import type { Ctx } from '../context/index.ts';
-import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
+import type { AttachmentRecord, ContactRecord, MessageKey, MessagesTx } from '../ports/index.ts';
 import { type GroupView, type StoredBody, sealBody } from '../views/index.ts';
 
 export interface Effects {
@@ -100,7 +100,7 @@ export const MAX_RESERVED_SLOTS = 65_536;
  * successor (halving the gap between neighbours ran out of precision after ~45 late messages, and
  * a neighbour more than 64 numbers away was not looked for at all: the message went last).
  */
-export function sortKeyFor(tx: StoreTx, conversationId: string, sender: string, seq: number): number {
+export function sortKeyFor(tx: MessagesTx, conversationId: string, sender: string, seq: number): number {
   const highest = tx.maxSenderSeq(conversationId, sender);
   const end = tx.maxSortKey(conversationId);
   if (highest < seq) return end + Math.min(seq - highest, MAX_RESERVED_SLOTS);
@@ -117,7 +117,7 @@ export function sortKeyFor(tx: StoreTx, conversationId: string, sender: string, 
 /** Stores a received visible message (text or attachment) in its place (D4); 'duplicate' if seen (D2). */
 export function insertIncoming(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MessagesTx,
   m: { key: MessageKey; seq: number; kind: string; stored: StoredBody; sentAt: number; ttl: number | null },
 ): 'inserted' | 'duplicate' {
   const now = ctx.now();

@@ -12,7 +12,9 @@ import {
   FRAME_MAX_BYTES,
   type MessageKey,
   type MessageRecord,
-  type StoreTx,
+  type MessagesTx,
+  type OutboxTx,
+  type SessionsTx,
 } from '../ports/index.ts';
 import { loadSession, type SessionBatch, saveSession } from '../sessions/index.ts';
 import { type StoredBody, sealBody } from '../views/index.ts';
@@ -51,7 +53,7 @@ export function checkCanSend(contact: ContactRecord): void {
  */
 export function compose(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: SessionsTx & MessagesTx & OutboxTx,
   contact: ContactRecord,
   body: AppBody,
   stored?: StoredBody,
@@ -117,7 +119,7 @@ function storedText(body: AppBody): StoredBody | undefined {
 /** The stored form of one of our visible messages, placed last in its conversation, status queued. */
 export function outgoingRecord(
   ctx: Ctx,
-  tx: StoreTx,
+  tx: MessagesTx,
   m: { key: MessageKey; seq: number; kind: string; stored: StoredBody; sentAt: number; ttl: number | null },
 ): MessageRecord {
   return {

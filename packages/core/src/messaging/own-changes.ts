@@ -5,7 +5,14 @@
 
 import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { MessageKey, MessageRecord, StoreTx } from '../ports/index.ts';
+import type {
+  AttachmentsTx,
+  ContactsTx,
+  GroupsTx,
+  MessageKey,
+  MessageRecord,
+  MessagesTx,
+} from '../ports/index.ts';
 import { type MessageView, openBody, sealBody } from '../views/index.ts';
 import { type AppBody, READ_RECEIPT_MAX_TARGETS } from '../wire/index.ts';
 
@@ -27,14 +34,14 @@ export interface OwnConversation {
   /** Composes, stores and queues a body to it: the edit, the delete, a read receipt. */
   readonly send: (body: AppBody) => unknown;
   /** The view of one of its messages. */
-  readonly view: (tx: StoreTx, m: MessageRecord) => MessageView;
+  readonly view: (tx: ContactsTx & MessagesTx & AttachmentsTx & GroupsTx, m: MessageRecord) => MessageView;
 }
 
 /**
  * Stores our own reaction to the message at `key` ('' removes it), in 1:1 conversations and
  * groups alike; nothing if the message is not stored. Returns whether it was.
  */
-export function setOwnReaction(tx: StoreTx, key: MessageKey, emoji: string, at: number): boolean {
+export function setOwnReaction(tx: MessagesTx, key: MessageKey, emoji: string, at: number): boolean {
   if (!tx.getMessage(key)) return false;
   if (emoji === '') tx.deleteReaction(key.conversationId, key.sender, key.id, 'self');
   else

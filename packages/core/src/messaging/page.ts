@@ -1,6 +1,6 @@
 /** One page of a conversation's messages, newest last, as 1:1 conversations and groups list them. */
 
-import type { MessageRecord, StoreTx } from '../ports/index.ts';
+import type { MessageRecord, MessagesTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import { isExpiredTombstone } from './own-changes.ts';
 
@@ -24,7 +24,7 @@ export interface MessagePageQuery {
  * disappeared messages, each shown by `view`. Runs in the caller's transaction.
  */
 export function messagePage(
-  tx: StoreTx,
+  tx: MessagesTx,
   conversationId: string,
   query: MessagePageQuery,
   view: (m: MessageRecord) => MessageView,

@@ -5,7 +5,7 @@
  * first two, and a name that is none of them is a direct conversation whose lookup then fails
  * with `unknown-contact`.
  */
-import type { StoreTx } from '../ports/index.ts';
+import type { ChannelsTx, ContactsTx, GroupsTx } from '../ports/index.ts';
 
 export type Conversation<Group> =
   | { readonly kind: 'direct'; readonly name: string }
@@ -14,14 +14,14 @@ export type Conversation<Group> =
 
 export interface Resolvers<Group> {
   /** The group `name` means (not when it is a contact's name), if any. */
-  readonly group: (name: string, tx: StoreTx) => Group | undefined;
+  readonly group: (name: string, tx: ContactsTx & GroupsTx) => Group | undefined;
   /** The channel id `name` means, if any. */
-  readonly channel: (name: string, tx: StoreTx) => string | undefined;
+  readonly channel: (name: string, tx: ContactsTx & ChannelsTx) => string | undefined;
 }
 
 /** Resolves `name` in `tx`; `withChannels: false` for what only contacts and groups do. */
 export function resolveConversation<Group>(
-  tx: StoreTx,
+  tx: ContactsTx & GroupsTx & ChannelsTx,
   name: string,
   resolvers: Resolvers<Group>,
   withChannels = true,

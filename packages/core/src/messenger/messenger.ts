@@ -36,13 +36,17 @@ import { createMailboxes } from '../mailbox/index.ts';
 import { EXPIRED_MARK, OutboxPump, SendQueue } from '../messaging/index.ts';
 import type {
   AdmissionProtocol,
+  AttachmentsTx,
   BlobStore,
+  ChannelsTx,
   ContactRecord,
   ContactState,
+  ContactsTx,
+  GroupsTx,
   MailStore,
   MessageKey,
+  MessagesTx,
   Store,
-  StoreTx,
   Transport,
 } from '../ports/index.ts';
 import {
@@ -179,7 +183,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
 
   /** Views of the changed messages: built only when someone listens for them. */
   const viewsOf = (
-    tx: StoreTx,
+    tx: ContactsTx & MessagesTx & AttachmentsTx & GroupsTx,
     contact: ContactRecord,
     keys: readonly (MessageKey | null)[],
   ): MessageView[] =>
@@ -293,8 +297,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
   /** What a name means (conversation.ts), in ONE transaction. */
   const resolvers = {
-    group: (name: string, tx: StoreTx) => groups.resolve(name, tx),
-    channel: (name: string, tx: StoreTx) => channels.resolve(name, tx),
+    group: (name: string, tx: ContactsTx & GroupsTx) => groups.resolve(name, tx),
+    channel: (name: string, tx: ContactsTx & ChannelsTx) => channels.resolve(name, tx),
   };
   const conversationOf = (name: string, withChannels = true) =>
     store.transaction((tx) => resolveConversation(tx, name, resolvers, withChannels));

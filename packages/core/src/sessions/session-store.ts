@@ -1,16 +1,16 @@
 /** Ratchet sessions at rest: serialized by @parley/crypto, sealed by the vault. */
 import { deserializeSession, type Session, serializeSession } from '@parley/crypto';
 import type { Vault } from '../account/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import type { SessionsTx } from '../ports/index.ts';
 
 const label = (contactId: string): string => `session:${contactId}`;
 
-export function loadSession(tx: StoreTx, vault: Vault, contactId: string): Session | undefined {
+export function loadSession(tx: SessionsTx, vault: Vault, contactId: string): Session | undefined {
   const sealed = tx.getSession(contactId);
   return sealed ? deserializeSession(vault.open(label(contactId), sealed)) : undefined;
 }
 
-export function saveSession(tx: StoreTx, vault: Vault, contactId: string, session: Session): void {
+export function saveSession(tx: SessionsTx, vault: Vault, contactId: string, session: Session): void {
   tx.putSession(contactId, vault.seal(label(contactId), serializeSession(session)));
 }
 
@@ -21,12 +21,12 @@ export function saveSession(tx: StoreTx, vault: Vault, contactId: string, sessio
  * cached one as it was.)
  */
 export class SessionBatch {
-  readonly #tx: StoreTx;
+  readonly #tx: SessionsTx;
   readonly #vault: Vault;
   readonly #sessions = new Map<string, Session | undefined>();
   readonly #dirty = new Set<string>();
 
-  constructor(tx: StoreTx, vault: Vault) {
+  constructor(tx: SessionsTx, vault: Vault) {
     this.#tx = tx;
     this.#vault = vault;
   }

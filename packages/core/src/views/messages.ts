@@ -7,12 +7,13 @@
 import type { Vault } from '../account/index.ts';
 import { fromUtf8, utf8 } from '../base/index.ts';
 import type {
+  AttachmentsTx,
   ConnectionKind,
   ContactRecord,
   MessageKey,
   MessageRecord,
   MessageStatus,
-  StoreTx,
+  MessagesTx,
 } from '../ports/index.ts';
 import type { MessageRef } from '../wire/index.ts';
 
@@ -217,7 +218,7 @@ export function contactView(
 }
 
 export function messageView(
-  tx: StoreTx,
+  tx: MessagesTx & AttachmentsTx,
   vault: Vault,
   contact: ContactRecord,
   m: MessageRecord,
@@ -260,7 +261,7 @@ export function messageView(
 }
 
 function attachmentView(
-  tx: StoreTx,
+  tx: AttachmentsTx,
   contact: ContactRecord,
   m: MessageRecord,
   a: StoredAttachment,
