@@ -1,11 +1,11 @@
 /**
  * Offline delivery through a mailbox (issue 17), with real processes, SQLite and libp2p on
  * loopback: Bob pairs with a `parley mailbox run` node and stops; Alice sends 100 messages (texts,
- * a reply, a reaction), sees them `stored`, and stops too; Bob starts and has all of them exactly
+ * a reply, a reaction, a small photo), sees them `stored`, and stops too; Bob starts and has all of them exactly
  * once, in order, though Alice is away; Alice starts later and sees them `delivered`. Nothing of
  * the texts is in any file of the mailbox's data folder.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessageView } from '@parley/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,9 +92,18 @@ describe('a mailbox holds mail for an account that is away', () => {
       replyTo: { id: target, mine: false },
     });
     await world.rpc(alice, 'messages.react', { contact: 'bob', id: target, mine: false, emoji: '👍' });
+    // A small photo: it travels inline with its manifest (Alice is gone when Bob downloads it).
+    const photoPath = join(world.home('photo'), 'cat.jpg');
+    const photo = Buffer.alloc(120_000, 7);
+    writeFileSync(photoPath, photo);
+    const sentPhoto = await world.rpc<MessageView>(alice, 'messages.sendFile', {
+      contact: 'bob',
+      path: photoPath,
+      caption: 'a small photo',
+    });
     const rest = world.run(alice, ['send', 'bob', '--lines'], { input: `${texts.slice(60).join('\n')}\n` });
     expect(rest.code, rest.stderr).toBe(0);
-    const expected = [...texts.slice(0, 60), 'my reply', ...texts.slice(60)];
+    const expected = [...texts.slice(0, 60), 'my reply', 'a small photo', ...texts.slice(60)];
 
     await eventually(
       () => {
@@ -121,6 +130,13 @@ describe('a mailbox holds mail for an account that is away', () => {
     const got = messagesOf(bob, 'alice').filter((m) => m.direction === 'in');
     expect(got.map((m) => m.text)).toEqual(expected);
     expect(got.find((m) => m.id === reply.id)?.replyTo?.id).toBe(target);
+    await eventually(
+      () =>
+        messagesOf(bob, 'alice').find((m) => m.attachment?.id === sentPhoto.attachment?.id)?.attachment
+          ?.status === 'done',
+      30_000,
+      'the photo, inline, downloaded with Alice away',
+    );
     const reacted = messagesOf(bob, 'alice').find((m) => m.id === target);
     expect(reacted?.reactions.map((x) => x.emoji)).toEqual(['👍']);
 

@@ -184,6 +184,48 @@ describe('mailbox delivery', () => {
     expect(texts(bob, 'alice')).toEqual(['first', 'second', 'third']);
   });
 
+  it('a small photo travels inline: Bob has it, verified, though Alice was gone before he came back', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    const mailbox = startMailbox(network);
+    await bob.messenger.addMailbox(mailbox.link);
+    await eventually(
+      () =>
+        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
+        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
+      5_000,
+      'cards exchanged',
+    );
+    network.setOnline(bob.peerId, false);
+    const photo = new Uint8Array(150_000).map((_, i) => (i * 7) % 251);
+    const read = async (o: number, n: number) => photo.slice(o, o + n);
+    const sent = await alice.messenger.sendFile('bob', {
+      name: 'cat.jpg',
+      mime: 'image/jpeg',
+      size: photo.length,
+      read,
+    });
+    await eventually(() => statuses(alice, 'bob').has('stored'), 10_000, 'stored');
+    network.setOnline(alice.peerId, false);
+    network.setOnline(bob.peerId, true);
+    await bob.messenger.drainMailboxes();
+    const id = sent.attachment?.id as string;
+    await eventually(
+      () =>
+        bob.messenger
+          .messages('alice')
+          .some((m) => m.attachment?.id === id && m.attachment.status === 'done'),
+      10_000,
+      'the photo downloaded from what came inline',
+    );
+    const parts: Uint8Array[] = [];
+    await bob.messenger.saveAttachment('alice', id, async (b) => void parts.push(b.slice()));
+    expect(Buffer.concat(parts)).toEqual(Buffer.from(photo));
+  });
+
   it('keeps messages queued when no mailbox takes them, and refuses a bad link clearly', async () => {
     network = createMemoryNetwork();
     const alice = await makePeer(network, 'alice');

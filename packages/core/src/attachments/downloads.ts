@@ -16,6 +16,7 @@ import type { Ctx } from '../context/index.ts';
 import { type AttachmentRecord, type BlobStore, TransportError } from '../ports/index.ts';
 import type { AttachmentProgress } from '../views/index.ts';
 import { blobName, openManifest, sealedSize, updateAttachment } from './attachments.ts';
+import { InlineChunks } from './inline.ts';
 
 /**
  * Progress is made durable (fsync + database) at most every this many chunks
@@ -47,6 +48,8 @@ export class Downloads {
   readonly #blobs: BlobStore;
   readonly #active = new Map<string, AbortController>();
   readonly #waiting: AttachmentRecord[] = [];
+  /** Chunks that came inline through a mailbox (inline.ts), used instead of fetching. */
+  readonly #inline = new InlineChunks();
 
   constructor(ctx: Ctx, blobs: BlobStore) {
     this.#ctx = ctx;
@@ -84,12 +87,20 @@ export class Downloads {
     this.#waiting.length = 0;
   }
 
+  /** A sealed chunk of `peerId`'s file that came inline through a mailbox (verified when used). */
+  offerInline(peerId: string, fileId: string, index: number, chunk: Uint8Array): void {
+    this.#inline.add(peerId, fileId, index, chunk);
+  }
+
   #pump(): void {
     while (this.#active.size < DOWNLOADS_MAX_PARALLEL && this.#waiting.length > 0) {
       const record = this.#waiting.shift() as AttachmentRecord;
       const controller = new AbortController();
       this.#active.set(keyOf(record), controller);
-      void downloadFile(this.#ctx, this.#blobs, record, controller.signal, { progress: (r) => this.#emit(r) })
+      void downloadFile(this.#ctx, this.#blobs, record, controller.signal, {
+        progress: (r) => this.#emit(r),
+        cached: (r, from) => this.#inline.get(r.peerId, r.id, from, r.chunks),
+      })
         .catch((error: unknown) => {
           this.#ctx.events.emit('problem', {
             code: 'download',
@@ -98,6 +109,7 @@ export class Downloads {
         })
         .finally(() => {
           this.#active.delete(keyOf(record));
+          this.#inline.delete(record.peerId, record.id);
           this.#pump();
         });
     }
@@ -125,6 +137,8 @@ export function progressOf(ctx: Ctx, r: AttachmentRecord): AttachmentProgress {
 
 export interface DownloadHooks {
   progress(record: AttachmentRecord): void;
+  /** The chunks from `from` on if they are at hand (inline through a mailbox), else undefined. */
+  cached?(record: AttachmentRecord, from: number): Iterable<Uint8Array> | undefined;
 }
 
 /**
@@ -166,11 +180,10 @@ export async function downloadFile(
     next === 0 ? { hash: ctx.primitives.sha256Hasher(), at: 0 } : undefined;
   while (next < record.chunks) {
     try {
-      for await (const chunk of ctx.transport.fetchFile(
-        record.peerId,
-        { fileId: record.id, fromChunk: next },
-        { signal },
-      )) {
+      const source =
+        hooks.cached?.(record, next) ??
+        ctx.transport.fetchFile(record.peerId, { fileId: record.id, fromChunk: next }, { signal });
+      for await (const chunk of source) {
         const isFinal = next === record.chunks - 1;
         // Throws FileError if tampered, truncated or out of place.
         const plain = openChunk(fk, next, chunk, isFinal, ctx.primitives);

@@ -17,4 +17,5 @@ export {
   updateAttachment,
 } from './attachments.ts';
 export { Downloads, progressOf } from './downloads.ts';
+export { INLINE_ATTACHMENT_MAX_BYTES, type InlineFile, inlineFiles } from './inline.ts';
 export { receiveAttachment } from './receive.ts';

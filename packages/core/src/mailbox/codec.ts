@@ -20,7 +20,17 @@
  * The version/kind pair shares its first two bytes with the channel (0x01 0x01, 0x01 0x03) and
  * group (0x01 0x02) queries, so one query handler tells them apart by the kind.
  */
-import { CoreError, concat, fromBase64Url, Reader, toBase64Url, toHex, utf8, Writer } from '../base/index.ts';
+import {
+  CoreError,
+  concat,
+  fromBase64Url,
+  fromHex,
+  Reader,
+  toBase64Url,
+  toHex,
+  utf8,
+  Writer,
+} from '../base/index.ts';
 import { QUERY_MAX_BYTES } from '../ports/index.ts';
 import {
   MAILBOX_TOKEN_BYTES,
@@ -310,4 +320,30 @@ export const mailboxKey = (m: { readonly peerId: string }): string => m.peerId;
 /** Hex of a token's SHA-256: how a mailbox stores and finds a deposit token. */
 export function tokenHashHex(sha256: (b: Uint8Array) => Uint8Array, token: Uint8Array): string {
   return toHex(sha256(concat(utf8('Parley_MailboxToken_v1'), token)));
+}
+
+// ---- inline attachment chunks inside an envelope -----------------------------------
+
+/**
+ * An attachment chunk carried in an envelope beside its manifest (attachments/inline.ts):
+ *   record = 0xFC ‖ fileId (16) ‖ index u32 ‖ sealed chunk
+ * Frames (wire/frame.ts) start with their version byte 0x01, so the two never mix.
+ */
+const CHUNK_RECORD = 0xfc;
+const FILE_ID_BYTES = 16;
+
+export function encodeChunkRecord(fileId: string, index: number, chunk: Uint8Array): Uint8Array {
+  return new Writer().u8(CHUNK_RECORD).bytes(fromHex(fileId)).u32(index).bytes(chunk).done();
+}
+
+/** The chunk record's parts, or null when `bytes` is not one (then it is a frame). */
+export function decodeChunkRecord(
+  bytes: Uint8Array,
+): { readonly fileId: string; readonly index: number; readonly chunk: Uint8Array } | null {
+  if (bytes[0] !== CHUNK_RECORD || bytes.length <= 1 + FILE_ID_BYTES + 4) return null;
+  const r = new Reader(bytes, 'chunk record');
+  r.u8();
+  const fileId = toHex(r.take(FILE_ID_BYTES));
+  const index = r.u32();
+  return { fileId, index, chunk: r.rest() };
 }

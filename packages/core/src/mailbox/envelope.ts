@@ -20,7 +20,7 @@
  */
 import type { Primitives, RandomSource } from '@parley/crypto';
 import { concat, InboundError, Reader, utf8, utf8Text, Writer } from '../base/index.ts';
-import { FRAME_MAX_BYTES } from '../ports/index.ts';
+import { FILE_FRAME_MAX_BYTES } from '../ports/index.ts';
 import { MAILBOX_PEER_ID_MAX_BYTES } from './codec.ts';
 
 const VERSION = 0x01;
@@ -134,7 +134,8 @@ function readFrames(plain: Uint8Array): Uint8Array[] {
     if (n === 0 || n > ENVELOPE_MAX_FRAMES) throw bad('bad frame count');
     const frames = Array.from({ length: n }, () => {
       const len = r.u32();
-      if (len === 0 || len > FRAME_MAX_BYTES) throw bad('bad frame length');
+      // a frame (≤ FRAME_MAX_BYTES) or an inline attachment chunk (a sealed file chunk and its header)
+      if (len === 0 || len > FILE_FRAME_MAX_BYTES) throw bad('bad frame length');
       return r.take(len).slice();
     });
     for (const byte of r.rest()) if (byte !== 0) throw bad('bad padding');

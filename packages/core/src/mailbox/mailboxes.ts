@@ -30,12 +30,14 @@ import { compose, type Effects } from '../messaging/index.ts';
 import type { AccountTx, ContactRecord, MailStore, MessageKey, OutboxRecord } from '../ports/index.ts';
 import { decodeCardExtension, MAILBOXES_PER_ACCOUNT_MAX, type MailboxAddress } from '../wire/index.ts';
 import {
+  decodeChunkRecord,
   decodeDeleteAnswer,
   decodeDepositAnswer,
   decodeFetchAnswer,
   decodeMailboxLink,
   decodePairAnswer,
   decodeUnpairAnswer,
+  encodeChunkRecord,
   encodeMailRequest,
   isMailRequest,
   MAIL_DELETE_MAX,
@@ -96,6 +98,16 @@ export interface MailboxesDeps {
   changed(keys: readonly MessageKey[]): void;
   /** Where mail we hold for friends is kept (opened on first use). */
   mailStore?: () => MailStore;
+  /** The sealed chunks of small attachments among these messages to `peerId` (by message id). */
+  inlineFiles?(peerId: string, keys: readonly MessageKey[]): Promise<ReadonlyMap<string, InlineFile>>;
+  /** A sealed attachment chunk that came inline from `peerId` through a mailbox. */
+  inlineChunk?(peerId: string, fileId: string, index: number, chunk: Uint8Array): void;
+}
+
+/** What travels inline with an attachment's manifest (attachments/inline.ts). */
+export interface InlineFile {
+  readonly fileId: string;
+  readonly chunks: readonly Uint8Array[];
 }
 
 export interface Mailboxes {
@@ -151,24 +163,48 @@ export function contactMailboxes(ctx: Ctx, contact: ContactRecord): MailboxAddre
   return list;
 }
 
+/** An outbox entry and what travels with it (the inline chunks of a small attachment). */
+interface Item {
+  readonly entry: OutboxRecord;
+  readonly records: readonly Uint8Array[];
+}
+
 /** Envelope batches: outbox order, each within the envelope's frame and byte bounds. */
-function batches(entries: readonly OutboxRecord[]): OutboxRecord[][] {
+function batches(items: readonly Item[]): Item[][] {
   const room = MAIL_ENVELOPE_MAX_BYTES - ENVELOPE_OVERHEAD_BYTES - ENVELOPE_PAD_BYTES;
-  const out: OutboxRecord[][] = [];
-  let current: OutboxRecord[] = [];
+  const out: Item[][] = [];
+  let current: Item[] = [];
   let bytes = 0;
-  for (const e of entries) {
-    const size = envelopeFrameBytes(e.frame);
-    if (current.length > 0 && (bytes + size > room || current.length >= ENVELOPE_MAX_FRAMES)) {
+  let frames = 0;
+  for (const item of items) {
+    const size = item.records.reduce((n, r) => n + envelopeFrameBytes(r), 0);
+    if (current.length > 0 && (bytes + size > room || frames + item.records.length > ENVELOPE_MAX_FRAMES)) {
       out.push(current);
       current = [];
       bytes = 0;
+      frames = 0;
     }
-    current.push(e);
+    current.push(item);
     bytes += size;
+    frames += item.records.length;
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+/** The records of an entry: its frame, then the inline chunks of its attachment, if any. */
+async function itemsOf(
+  entries: readonly OutboxRecord[],
+  inline: MailboxesDeps['inlineFiles'],
+  peerId: string,
+): Promise<Item[]> {
+  const keys = entries.flatMap((e) => (e.message ? [e.message] : []));
+  const files = inline && keys.length > 0 ? await inline(peerId, keys) : new Map<string, InlineFile>();
+  return entries.map((entry) => {
+    const file = entry.message ? files.get(entry.message.id) : undefined;
+    const chunks = file?.chunks.map((c, i) => encodeChunkRecord(file.fileId, i, c)) ?? [];
+    return { entry, records: [entry.frame, ...chunks] };
+  });
 }
 
 export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
@@ -276,13 +312,14 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
     const boxes = contactMailboxes(ctx, contact);
     if (boxes.length === 0) return true;
     const recipientKey = decodeIdentityPublic(contact.identityKey).agreementKey;
-    for (const batch of batches(entries)) {
+    for (const items of batches(await itemsOf(entries, deps.inlineFiles, peerId))) {
       if (stopped || transport.isConnected(peerId)) return true; // they are back: the pump sends directly
+      const batch = items.map((i) => i.entry);
       const envelope = sealEnvelope(p, ctx.random, {
         senderPeerId: account.info.peerId,
         senderSecret: account.identity.agreementSecret,
         recipientKey,
-        frames: batch.map((e) => e.frame),
+        frames: items.flatMap((i) => i.records),
       });
       const taken = await depositAnywhere(boxes, envelope);
       if (taken !== true) {
@@ -413,10 +450,17 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
             done.push(item.id); // not for us, forged, damaged, or from a stranger: nothing to keep
             continue;
           }
-          if (!(await deps.deliver(opened.senderPeerId, opened.frames))) break; // not stored: keep it there
+          // Inline chunks first: the downloads their manifests start find them at hand.
+          const frameList: Uint8Array[] = [];
+          for (const f of opened.frames) {
+            const chunk = decodeChunkRecord(f);
+            if (chunk) deps.inlineChunk?.(opened.senderPeerId, chunk.fileId, chunk.index, chunk.chunk);
+            else frameList.push(f);
+          }
+          if (!(await deps.deliver(opened.senderPeerId, frameList))) break; // not stored: keep it there
           done.push(item.id);
           envelopes++;
-          frames += opened.frames.length;
+          frames += frameList.length;
         }
         for (let i = 0; i < done.length; i += MAIL_DELETE_MAX)
           decodeDeleteAnswer(await ask(box, { kind: 'delete', ids: done.slice(i, i + MAIL_DELETE_MAX) }));

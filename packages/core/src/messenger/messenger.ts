@@ -13,6 +13,7 @@ import {
   ATTACHMENT_MAX_BYTES_DEFAULT,
   AUTO_DOWNLOAD_MAX_BYTES,
   Downloads,
+  inlineFiles,
   serveFile,
 } from '../attachments/index.ts';
 import { CoreError, Emitter } from '../base/index.ts';
@@ -283,6 +284,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
       return inbox.whenDrained();
     },
     changed: statusChanged,
+    inlineFiles: (peer, keys) => inlineFiles(ctx, blobs, peer, keys),
+    inlineChunk: (peer, fileId, index, chunk) => downloads.offerInline(peer, fileId, index, chunk),
     ...(options.mailStore ? { mailStore: options.mailStore } : {}),
   });
 
