@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MessageView } from '@parley/core';
 import { rssOf } from '../support/files.ts';
-import { type Daemon, eventually, ParleyWorld } from '../support/parley.ts';
+import { eventually, outboxesEmpty, ParleyWorld, tcpPort } from '../support/parley.ts';
 
 const { values } = parseArgs({ options: { messages: { type: 'string' } } });
 const N = Number(values.messages ?? 10_000);
@@ -28,8 +28,6 @@ const BATCH = 1000;
 const progress = (msg: string): void => void process.stderr.write(`bench:mailbox ${msg}\n`);
 const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
 
-const tcpPort = (d: Daemon): string =>
-  /\/ip4\/127\.0\.0\.1\/tcp\/(\d+)\//.exec(d.addresses.join(' '))?.[1] ?? '0';
 const dirBytes = (dir: string): number =>
   readdirSync(dir)
     .filter((f) => f.startsWith('mailbox.db'))
@@ -56,13 +54,7 @@ async function main(): Promise<void> {
     ]);
     await world.befriend(alice, 'alice', bob, 'bob');
     await world.rpc(bob, 'mailboxes.add', { link: mailbox.link });
-    await eventually(async () => {
-      const [a, b] = await Promise.all([
-        world.rpc<{ outbox: number }>(alice, 'status'),
-        world.rpc<{ outbox: number }>(bob, 'status'),
-      ]);
-      return a.outbox === 0 && b.outbox === 0;
-    }, 30_000);
+    await outboxesEmpty(world, [alice, bob], 30_000);
     const bobPort = tcpPort(bobD0);
     await world.stop(bobD0);
     const diskBefore = dirBytes(mailbox.home);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../apps/cli/src/client.ts';
 import { resolveHome } from '../../apps/cli/src/home.ts';
 import { type MessageJson, ndjson, sleep } from '../support/cli.ts';
-import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+import { type Daemon, eventually, ParleyWorld, printLogsOnFailure, tcpPort } from '../support/parley.ts';
 
 const world = new ParleyWorld();
 
@@ -17,12 +17,6 @@ let bob = '';
 let aliceD: Daemon;
 let bobD: Daemon;
 const firstPort = { alice: '', bob: '' };
-const tcpPort = (d: Daemon): string => {
-  const port = /\/ip4\/127\.0\.0\.1\/tcp\/(\d+)\//.exec(d.addresses.join(' '))?.[1];
-  if (!port) throw new Error(`no loopback TCP address in ${d.addresses.join(' ')}`);
-  return port;
-};
-
 beforeAll(async () => {
   alice = world.account('alice');
   bob = world.account('bob');

@@ -7,7 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson } from '../support/cli.ts';
 import { receivedTexts } from '../support/durability.ts';
-import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+import {
+  type Daemon,
+  eventually,
+  outboxesEmpty,
+  ParleyWorld,
+  printLogsOnFailure,
+  tcpPort,
+} from '../support/parley.ts';
 
 const world = new ParleyWorld();
 printLogsOnFailure(world);
@@ -18,16 +25,8 @@ let carol = '';
 let aliceD: Daemon;
 let bobD: Daemon;
 
-const tcpPort = (d: Daemon): string =>
-  /\/ip4\/127\.0\.0\.1\/tcp\/(\d+)\//.exec(d.addresses.join(' '))?.[1] ?? '0';
 const restart = (home: string, d: Daemon): Promise<Daemon> =>
   world.daemon(home, ['--listen', `/ip4/127.0.0.1/tcp/${tcpPort(d)}`]);
-const outboxes = async (...homes: string[]): Promise<number> =>
-  (await Promise.all(homes.map((h) => world.rpc<{ outbox: number }>(h, 'status')))).reduce(
-    (n, s) => n + s.outbox,
-    0,
-  );
-
 beforeAll(async () => {
   alice = world.account('alice');
   bob = world.account('bob');
@@ -68,7 +67,7 @@ describe('a friend’s daemon holds mail', () => {
       kind: 'friend',
       contact: 'carol',
     });
-    await eventually(async () => (await outboxes(alice, bob, carol)) === 0, 20_000, 'cards exchanged');
+    await outboxesEmpty(world, [alice, bob, carol]);
 
     await world.stop(bobD);
     const texts = Array.from({ length: 40 }, (_, i) => `held by carol ${i}`);

@@ -7,7 +7,13 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { duplicates, freePort, receivedTexts, seeded, sendText, sleep } from '../support/durability.ts';
-import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+import {
+  type Daemon,
+  eventually,
+  outboxesEmpty,
+  ParleyWorld,
+  printLogsOnFailure,
+} from '../support/parley.ts';
 
 const world = new ParleyWorld();
 printLogsOnFailure(world);
@@ -38,13 +44,7 @@ async function setUp() {
   ]);
   await world.befriend(alice, 'alice', bob, 'bob');
   await world.rpc(bob, 'mailboxes.add', { link: mailbox.link });
-  await eventually(async () => {
-    const [a, b] = await Promise.all([
-      world.rpc<{ outbox: number }>(alice, 'status'),
-      world.rpc<{ outbox: number }>(bob, 'status'),
-    ]);
-    return a.outbox === 0 && b.outbox === 0;
-  }, 20_000);
+  await outboxesEmpty(world, [alice, bob]);
   return { alice, bob, ports, mailboxHome, aliceD, bobD, mailbox };
 }
 

@@ -14,8 +14,10 @@ import {
   type Daemon,
   eventually,
   type MailboxNode,
+  outboxesEmpty,
   ParleyWorld,
   printLogsOnFailure,
+  tcpPort,
 } from '../support/parley.ts';
 
 const world = new ParleyWorld();
@@ -33,16 +35,8 @@ const messagesOf = (home: string, name: string): MessageView[] => {
   expect(r.code, r.stderr).toBe(0);
   return ndjson<MessageView>(r.stdout);
 };
-/** The daemon's loopback TCP port: a restart listens there again, so contacts find it. */
-const tcpPort = (d: Daemon): string => {
-  const port = /\/ip4\/127\.0\.0\.1\/tcp\/(\d+)\//.exec(d.addresses.join(' '))?.[1];
-  if (!port) throw new Error(`no loopback TCP address in ${d.addresses.join(' ')}`);
-  return port;
-};
 const restart = (home: string, d: Daemon): Promise<Daemon> =>
   world.daemon(home, ['--listen', `/ip4/127.0.0.1/tcp/${tcpPort(d)}`]);
-const outbox = (home: string): number =>
-  ndjson<{ outbox: number }>(world.run(home, ['--json', 'status']).stdout)[0]?.outbox ?? -1;
 
 beforeAll(async () => {
   alice = world.account('alice');
@@ -67,7 +61,7 @@ describe('a mailbox holds mail for an account that is away', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(ndjson<{ link: string }>(again.stdout)[0]?.link).toBe(mailbox.link);
     // Alice gets Bob's new card (it names the mailbox) with the next frames between them.
-    await eventually(() => outbox(bob) === 0 && outbox(alice) === 0, 20_000, 'cards exchanged');
+    await outboxesEmpty(world, [bob, alice]);
   }, 60_000);
 
   it('stores 100 messages while Bob is away; Bob gets them exactly once, in order, with Alice away', async () => {

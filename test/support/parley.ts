@@ -134,26 +134,10 @@ export class ParleyWorld {
     child.stderr?.on('data', (d) => {
       stderr += String(d);
     });
-    const ready = await new Promise<{ peerId: string; apiPort: number; addresses: string[] }>(
-      (resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(
-          () => reject(new Error(`daemon in ${home} did not start:\n${stderr}`)),
-          30_000,
-        );
-        child.stdout?.on('data', (d) => {
-          out += String(d);
-          const line = out.split('\n').find((l) => l.includes('"ready"'));
-          if (line) {
-            clearTimeout(timer);
-            resolve(JSON.parse(line));
-          }
-        });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`daemon in ${home} exited with ${code}:\n${stderr}`));
-        });
-      },
+    const ready = await readyLine<{ peerId: string; apiPort: number; addresses: string[] }>(
+      child,
+      `daemon in ${home}`,
+      () => stderr,
     );
     const daemon: Daemon = { home, process: child, ...ready, log: () => stderr };
     this.#daemons.push(daemon);
@@ -183,26 +167,10 @@ export class ParleyWorld {
     child.stderr?.on('data', (d) => {
       stderr += String(d);
     });
-    const ready = await new Promise<{ peerId: string; addresses: string[]; link: string }>(
-      (resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(
-          () => reject(new Error(`mailbox in ${home} did not start:\n${stderr}`)),
-          30_000,
-        );
-        child.stdout?.on('data', (d) => {
-          out += String(d);
-          const line = out.split('\n').find((l) => l.includes('"ready"'));
-          if (line) {
-            clearTimeout(timer);
-            resolve(JSON.parse(line));
-          }
-        });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`mailbox in ${home} exited with ${code}:\n${stderr}`));
-        });
-      },
+    const ready = await readyLine<{ peerId: string; addresses: string[]; link: string }>(
+      child,
+      `mailbox in ${home}`,
+      () => stderr,
     );
     return { home, process: child, ...ready, log: () => stderr };
   }
@@ -270,6 +238,49 @@ export class ParleyWorld {
     for (const h of this.#homes.splice(0)) rmSync(h, { recursive: true, force: true });
     this.#processes.length = 0;
   }
+}
+
+/** Waits for a node's `{"event":"ready",…}` line on stdout (30 s), or fails with its stderr. */
+function readyLine<T>(child: ChildProcess, what: string, stderr: () => string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start:\n${stderr()}`)), 30_000);
+    child.stdout?.on('data', (d) => {
+      out += String(d);
+      const line = out.split('\n').find((l) => l.includes('"ready"'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as T);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code}:\n${stderr()}`));
+    });
+  });
+}
+
+/** A daemon's loopback TCP port: a restart that listens there again is found by its contacts. */
+export function tcpPort(d: { readonly addresses: readonly string[] }): string {
+  const port = /\/ip4\/127\.0\.0\.1\/tcp\/(\d+)\//.exec(d.addresses.join(' '))?.[1];
+  if (!port) throw new Error(`no loopback TCP address in ${d.addresses.join(' ')}`);
+  return port;
+}
+
+/** Resolves once every one of these homes' daemons reports an empty outbox. */
+export async function outboxesEmpty(
+  world: ParleyWorld,
+  homes: readonly string[],
+  timeoutMs = 20_000,
+): Promise<void> {
+  await eventually(
+    async () =>
+      (await Promise.all(homes.map((h) => world.rpc<{ outbox: number }>(h, 'status')))).every(
+        (s) => s.outbox === 0,
+      ),
+    timeoutMs,
+    'outboxes to empty',
+  );
 }
 
 /**

@@ -42,6 +42,26 @@ function startMailbox(net: MemoryNetwork, name = 'mailbox', limits: Partial<Mail
   return { transport, store, server, link };
 }
 
+/** Alice and Bob, contacts on a fresh memory network. */
+async function friends(): Promise<{ alice: Peer; bob: Peer }> {
+  network = createMemoryNetwork();
+  const alice = await makePeer(network, 'alice');
+  const bob = await makePeer(network, 'bob');
+  peers.push(alice, bob);
+  await befriend(alice, bob);
+  return { alice, bob };
+}
+
+/** Waits until neither has anything queued for the other (Bob's new card reached Alice). */
+const cardsExchanged = (alice: Peer, bob: Peer): Promise<void> =>
+  eventually(
+    () =>
+      alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
+      bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
+    5_000,
+    'cards exchanged',
+  );
+
 const texts = (p: Peer, contact: string) =>
   p.messenger
     .messages(contact, { limit: 1000 })
@@ -57,11 +77,7 @@ const statuses = (p: Peer, contact: string) =>
 
 describe('mailbox delivery', () => {
   it('holds Alice’s messages for Bob while he is away, and delivers them once, in order', async () => {
-    network = createMemoryNetwork();
-    const alice = await makePeer(network, 'alice');
-    const bob = await makePeer(network, 'bob');
-    peers.push(alice, bob);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends();
     const mailbox = startMailbox(network);
 
     const view = await bob.messenger.addMailbox(mailbox.link);
@@ -113,21 +129,11 @@ describe('mailbox delivery', () => {
   });
 
   it('Bob’s ACKs reach Alice through her mailbox: she sees "delivered" while he is away', async () => {
-    network = createMemoryNetwork();
-    const alice = await makePeer(network, 'alice');
-    const bob = await makePeer(network, 'bob');
-    peers.push(alice, bob);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends();
     const mailbox = startMailbox(network);
     await bob.messenger.addMailbox(mailbox.link);
     await alice.messenger.addMailbox(mailbox.link);
-    await eventually(
-      () =>
-        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
-        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
-      5_000,
-      'cards exchanged',
-    );
+    await cardsExchanged(alice, bob);
     network.setOnline(bob.peerId, false);
     alice.messenger.sendTexts('bob', ['a', 'b', 'c']);
     await eventually(
@@ -152,22 +158,12 @@ describe('mailbox delivery', () => {
   });
 
   it('a full mailbox refuses, and the next of the contact’s mailboxes takes the mail', async () => {
-    network = createMemoryNetwork();
-    const alice = await makePeer(network, 'alice');
-    const bob = await makePeer(network, 'bob');
-    peers.push(alice, bob);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends();
     const small = startMailbox(network, 'small', { maxItemsPerAccount: 1 });
     const big = startMailbox(network, 'big');
     await bob.messenger.addMailbox(small.link);
     await bob.messenger.addMailbox(big.link);
-    await eventually(
-      () =>
-        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
-        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
-      5_000,
-      'cards exchanged',
-    );
+    await cardsExchanged(alice, bob);
     network.setOnline(bob.peerId, false);
     alice.messenger.sendTexts('bob', ['first']);
     await eventually(() => small.store.totals().items === 1, 10_000, 'the small mailbox takes the first');
@@ -185,20 +181,10 @@ describe('mailbox delivery', () => {
   });
 
   it('a small photo travels inline: Bob has it, verified, though Alice was gone before he came back', async () => {
-    network = createMemoryNetwork();
-    const alice = await makePeer(network, 'alice');
-    const bob = await makePeer(network, 'bob');
-    peers.push(alice, bob);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends();
     const mailbox = startMailbox(network);
     await bob.messenger.addMailbox(mailbox.link);
-    await eventually(
-      () =>
-        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
-        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
-      5_000,
-      'cards exchanged',
-    );
+    await cardsExchanged(alice, bob);
     network.setOnline(bob.peerId, false);
     const photo = new Uint8Array(150_000).map((_, i) => (i * 7) % 251);
     const read = async (o: number, n: number) => photo.slice(o, o + n);
@@ -227,21 +213,11 @@ describe('mailbox delivery', () => {
   });
 
   it('keeps messages queued when no mailbox takes them, and refuses a bad link clearly', async () => {
-    network = createMemoryNetwork();
-    const alice = await makePeer(network, 'alice');
-    const bob = await makePeer(network, 'bob');
-    peers.push(alice, bob);
-    await befriend(alice, bob);
+    const { alice, bob } = await friends();
     await expect(bob.messenger.addMailbox('parley://mailbox/AAAA')).rejects.toThrow(/not a mailbox link/);
     const mailbox = startMailbox(network);
     await bob.messenger.addMailbox(mailbox.link);
-    await eventually(
-      () =>
-        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
-        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
-      5_000,
-      'cards exchanged',
-    );
+    await cardsExchanged(alice, bob);
     network.setOnline(bob.peerId, false);
     network.setOnline(mailbox.transport.peerId, false);
     alice.messenger.sendTexts('bob', ['one', 'two']);
@@ -271,13 +247,7 @@ describe('mailbox delivery', () => {
     expect(carol.messenger.mailboxOffers().hosting).toEqual(['bob']);
     const view = bob.messenger.acceptMailbox('carol');
     expect([view.kind, view.contact, view.id]).toEqual(['friend', 'carol', carol.peerId]);
-    await eventually(
-      () =>
-        alice.store.transaction((tx) => tx.countOutbox(bob.peerId)) === 0 &&
-        bob.store.transaction((tx) => tx.countOutbox(alice.peerId)) === 0,
-      5_000,
-      'Bob’s card to reach Alice',
-    );
+    await cardsExchanged(alice, bob);
 
     network.setOnline(bob.peerId, false);
     const sent = ['one', 'two', 'three'];

@@ -17,7 +17,7 @@ import { usageError } from '../cli-error.ts';
 import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 import { parseNetwork } from './daemon.ts';
-import { parseWholeNumber } from './relay.ts';
+import { NODE_NETWORK_OPTIONS, parseWholeNumber } from './relay.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MIB = 1024 * 1024;
@@ -80,11 +80,7 @@ async function run(argv: string[], io: Io, global: Global): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      network: { type: 'string' },
-      listen: { type: 'string', multiple: true },
-      announce: { type: 'string', multiple: true },
-      bootstrap: { type: 'string', multiple: true },
-      'private-addresses': { type: 'boolean' },
+      ...NODE_NETWORK_OPTIONS,
       'max-accounts': { type: 'string' },
       'quota-mib': { type: 'string' },
       'quota-messages': { type: 'string' },

@@ -23,6 +23,15 @@ import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 import { parseNetwork } from './daemon.ts';
 
+/** The network options every node without an account takes (`relay`, `mailbox run`). */
+export const NODE_NETWORK_OPTIONS = {
+  network: { type: 'string' },
+  listen: { type: 'string', multiple: true },
+  announce: { type: 'string', multiple: true },
+  bootstrap: { type: 'string', multiple: true },
+  'private-addresses': { type: 'boolean' },
+} as const;
+
 /** Default of `--status-interval`. */
 export const RELAY_STATUS_INTERVAL_S = 60;
 
@@ -73,11 +82,7 @@ export async function relay(argv: string[], io: Io, global: Global): Promise<num
   const { values } = parseArgs({
     args: joinNegativeValues(argv),
     options: {
-      network: { type: 'string' },
-      listen: { type: 'string', multiple: true },
-      announce: { type: 'string', multiple: true },
-      bootstrap: { type: 'string', multiple: true },
-      'private-addresses': { type: 'boolean' },
+      ...NODE_NETWORK_OPTIONS,
       'max-reservations': { type: 'string' },
       'max-connections': { type: 'string' },
       'max-connections-per-ip': { type: 'string' },

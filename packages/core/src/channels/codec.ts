@@ -15,9 +15,12 @@ import {
   equalBytes,
   fromBase64Url,
   fromHex,
+  Reader,
   toBase64Url,
   toHex,
   utf8,
+  utf8Text,
+  Writer,
 } from '../base/index.ts';
 
 export const CHANNEL_FORMAT_VERSION = 1;
@@ -71,84 +74,10 @@ export function channelTopic(p: Primitives, id: string): string {
   return `parley/channel/${toHex(p.sha256(concat(TOPIC_DOMAIN, fromHex(id))).subarray(0, 16))}`;
 }
 
-class Writer {
-  readonly parts: Uint8Array[] = [];
-  u8(v: number): this {
-    this.parts.push(Uint8Array.of(v));
-    return this;
-  }
-  u16(v: number): this {
-    this.parts.push(Uint8Array.of(v >>> 8, v & 0xff));
-    return this;
-  }
-  u32(v: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v, false);
-    this.parts.push(b);
-    return this;
-  }
-  u64(v: number): this {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt(Math.max(0, Math.floor(v))), false);
-    this.parts.push(b);
-    return this;
-  }
-  bytes(b: Uint8Array): this {
-    this.parts.push(b);
-    return this;
-  }
-  short(b: Uint8Array): this {
-    return this.u16(b.length).bytes(b);
-  }
-  done(): Uint8Array {
-    return concat(...this.parts);
-  }
-}
+/** Channel data's reader: base's, its errors naming "channel data". */
+const channelReader = (bytes: Uint8Array): Reader => new Reader(bytes, 'channel data');
 
-/** A bounds-checked reader: any overrun throws `bad-input`. */
-class Reader {
-  at = 0;
-  readonly buf: Uint8Array;
-  constructor(buf: Uint8Array) {
-    this.buf = buf;
-  }
-  take(n: number): Uint8Array {
-    if (n < 0 || this.at + n > this.buf.length) throw new CoreError('bad-input', 'truncated channel data');
-    const out = this.buf.subarray(this.at, this.at + n);
-    this.at += n;
-    return out;
-  }
-  u8(): number {
-    return this.take(1)[0] as number;
-  }
-  u16(): number {
-    const b = this.take(2);
-    return ((b[0] as number) << 8) | (b[1] as number);
-  }
-  u32(): number {
-    const b = this.take(4);
-    return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, false);
-  }
-  u64(): number {
-    const b = this.take(8);
-    const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CoreError('bad-input', 'timestamp out of range');
-    return Number(v);
-  }
-  short(max: number): Uint8Array {
-    const n = this.u16();
-    if (n > max) throw new CoreError('bad-input', 'channel field too long');
-    return this.take(n);
-  }
-  rest(): Uint8Array {
-    return this.take(this.buf.length - this.at);
-  }
-  end(): void {
-    if (this.at !== this.buf.length) throw new CoreError('bad-input', 'trailing channel data');
-  }
-}
-
-const text = (b: Uint8Array): string => new TextDecoder('utf-8', { fatal: true }).decode(b);
+const text = utf8Text;
 
 export function checkChannelName(name: string): string {
   const trimmed = name.trim();
@@ -197,7 +126,7 @@ export function openDescriptor(p: Primitives, signed: Uint8Array): ChannelDescri
   if (signed.length < SIGNATURE_BYTES + 1) throw new CoreError('bad-input', 'channel descriptor truncated');
   const body = signed.subarray(0, signed.length - SIGNATURE_BYTES);
   const signature = signed.subarray(signed.length - SIGNATURE_BYTES);
-  const r = new Reader(body);
+  const r = channelReader(body);
   const version = r.u8();
   if (version !== CHANNEL_FORMAT_VERSION)
     throw new CoreError('bad-input', `channel format ${version} is not supported; update Parley`);
@@ -329,7 +258,7 @@ export function encodePost(
 export function decodePost(bytes: Uint8Array): DecodedPost {
   if (bytes.length > POST_MAX_BYTES || bytes.length < 40 + SIGNATURE_BYTES)
     throw new CoreError('bad-input', 'post size out of range');
-  const r = new Reader(bytes.subarray(0, bytes.length - SIGNATURE_BYTES));
+  const r = channelReader(bytes.subarray(0, bytes.length - SIGNATURE_BYTES));
   if (r.u8() !== CHANNEL_FORMAT_VERSION) throw new CoreError('bad-input', 'unknown post version');
   const flags = r.u8();
   if (flags > 1) throw new CoreError('bad-input', 'unknown post flags');
@@ -414,7 +343,7 @@ export function encodeSyncRequest(req: SyncRequest): Uint8Array {
 
 export function decodeSyncRequest(bytes: Uint8Array): SyncRequest | null {
   try {
-    const r = new Reader(bytes);
+    const r = channelReader(bytes);
     if (r.u8() !== CHANNEL_FORMAT_VERSION || r.u8() !== QUERY_KIND_CHANNEL_SYNC) return null;
     const channelId = toHex(r.take(ID_BYTES));
     const n = r.u8();
@@ -454,7 +383,7 @@ export function encodeSyncAnswer(posts: readonly Uint8Array[]): Uint8Array {
 }
 
 export function decodeSyncAnswer(bytes: Uint8Array): Uint8Array[] {
-  const r = new Reader(bytes);
+  const r = channelReader(bytes);
   if (r.u8() !== CHANNEL_FORMAT_VERSION) throw new CoreError('bad-input', 'unknown sync answer version');
   const n = r.u16();
   if (n > SYNC_PAGE_MAX_POSTS) throw new CoreError('bad-input', 'sync answer has too many posts');
