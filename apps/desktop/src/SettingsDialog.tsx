@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { call, daemonConfig, RpcError } from './api.ts';
 import { Dialog } from './Dialog.tsx';
+import { MailboxSettings } from './MailboxSettings.tsx';
 import type { DaemonConfig, Identity, Settings } from './types.ts';
 
 export function SettingsDialog({
@@ -88,6 +89,7 @@ export function SettingsDialog({
             </button>
           )}
         </section>
+        <MailboxSettings />
         <section>
           <h3>Network</h3>
           <p className="note">

@@ -23,6 +23,7 @@ export type {
   GroupView,
   Identity,
   Invite,
+  MailboxView,
   MessageRef,
   MessageView,
   Reachability,
@@ -32,7 +33,7 @@ export type {
   Settings,
 } from '@parley/client';
 
-/** Ours: queued → sent → delivered → read (or failed). Theirs: delivered (unread) or read. */
+/** Ours: queued → sent or stored (held by their mailbox) → delivered → read (or failed). Theirs: delivered (unread) or read. */
 export type MessageStatus = MessageView['status'];
 
 export interface DaemonConfig {
