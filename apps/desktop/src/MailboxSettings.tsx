@@ -29,7 +29,7 @@ export function MailboxSettings() {
       () => setOffers([]),
     );
   }, []);
-  useEffect(refresh, []);
+  useEffect(refresh, [refresh]);
 
   const run = (work: Promise<unknown>) => {
     setBusy(true);
