@@ -3,8 +3,10 @@
  * reply and edit modes; typing notifications; a hint when the message will
  * wait in the queue because the contact is offline. Files: the attach
  * button, or pasting an image; voice messages: the microphone button.
+ * Unsent text is kept as the conversation's draft (drafts.ts).
  */
 import { type ClipboardEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { draftOf, setDraft } from './drafts.ts';
 import { EmojiPicker } from './EmojiPicker.tsx';
 import { preview } from './format.ts';
 import { CloseIcon, MicIcon, PaperclipIcon, SendIcon, SmileIcon } from './Icons.tsx';
@@ -23,6 +25,7 @@ export type ComposerMode =
 
 export function Composer({
   contact,
+  draftKey,
   online,
   blocked,
   mode,
@@ -36,6 +39,8 @@ export function Composer({
   placeholder = `Message ${contact}`,
 }: {
   readonly contact: string;
+  /** The conversation's key in the chat list: its unsent text is kept under it. */
+  readonly draftKey: string;
   readonly online: boolean;
   readonly blocked: boolean;
   readonly mode: ComposerMode;
@@ -51,7 +56,7 @@ export function Composer({
   readonly sendLabel?: string;
   readonly placeholder?: string;
 }) {
-  const [text, setText] = useState('');
+  const [text, setText] = useState(() => draftOf(draftKey));
   const [emoji, setEmoji] = useState(false);
   const [recording, setRecording] = useState(false);
   const picker = useRef<HTMLInputElement>(null);
@@ -80,8 +85,16 @@ export function Composer({
     typingSentAt.current = 0;
   };
 
-  const changed = (value: string) => {
+  /** New text in the box; outside edit mode it is also the draft. */
+  const write = (value: string) => {
     setText(value);
+    if (mode.kind !== 'edit') setDraft(draftKey, value);
+  };
+  /** Leaving edit mode brings back what was being written before. */
+  const restoreDraft = () => setText(draftOf(draftKey));
+
+  const changed = (value: string) => {
+    write(value);
     if (mode.kind === 'edit') return;
     const now = Date.now();
     if (value && now - typingSentAt.current > TYPING_REFRESH_MS) {
@@ -96,7 +109,10 @@ export function Composer({
     const body = text.trim();
     if (!body || blocked) return;
     stopTyping();
-    if (await onSend(text)) setText('');
+    if (await onSend(text)) {
+      if (mode.kind === 'edit') restoreDraft();
+      else write('');
+    }
     input.current?.focus();
   };
 
@@ -106,7 +122,7 @@ export function Composer({
       void send();
     } else if (e.key === 'Escape' && mode.kind !== 'new') {
       e.preventDefault();
-      if (mode.kind === 'edit') setText('');
+      if (mode.kind === 'edit') restoreDraft();
       onCancelMode();
     }
   };
@@ -124,7 +140,7 @@ export function Composer({
     const start = el?.selectionStart ?? text.length;
     const end = el?.selectionEnd ?? text.length;
     const next = text.slice(0, start) + value + text.slice(end);
-    setText(next);
+    write(next);
     requestAnimationFrame(() => {
       el?.focus();
       el?.setSelectionRange(start + value.length, start + value.length);
@@ -144,7 +160,7 @@ export function Composer({
             className="icon-button small"
             aria-label={mode.kind === 'reply' ? 'Cancel reply' : 'Cancel edit'}
             onClick={() => {
-              if (mode.kind === 'edit') setText('');
+              if (mode.kind === 'edit') restoreDraft();
               onCancelMode();
             }}
           >

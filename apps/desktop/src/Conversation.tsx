@@ -7,6 +7,7 @@ import { Avatar } from './Avatar.tsx';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
 import { summary } from './attachments.ts';
 import { Composer, type ComposerMode } from './Composer.tsx';
+import { contactKey } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
 import { DISAPPEARING_CHOICES, formatDuration } from './format.ts';
 import { InfoIcon, ShieldIcon } from './Icons.tsx';
@@ -37,8 +38,11 @@ export function Conversation({
   const name = contact.name;
   const history = useConversation(name, stream);
   const progress = useAttachmentProgress(name, stream);
+  /** Messages and files sent from this window: each one scrolls the list down to it. */
+  const [sent, setSent] = useState(0);
   const uploads = useUploads(name, (m) => {
     history.add(m);
+    setSent((n) => n + 1);
     onChanged();
   });
   const drop = useFileDrop(uploads.sendFiles, !contact.sendingBlocked);
@@ -143,6 +147,7 @@ export function Conversation({
         const replyTo =
           mode.kind === 'reply' && target ? { id: target.id, mine: target.direction === 'out' } : undefined;
         history.add(await call('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) }));
+        setSent((n) => n + 1);
       }
       setMode({ kind: 'new' });
       setTarget(null);
@@ -239,6 +244,7 @@ export function Conversation({
         loading={history.loading}
         onReachTop={history.loadOlder}
         jump={jump}
+        toBottom={sent}
         renderRow={(row) => (
           <MessageBubble
             message={row.message}
@@ -275,6 +281,7 @@ export function Conversation({
       )}
       <Composer
         contact={name}
+        draftKey={contactKey(contact.id)}
         online={contact.online}
         blocked={contact.sendingBlocked}
         mode={mode}

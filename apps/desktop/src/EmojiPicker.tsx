@@ -10,14 +10,18 @@ export function EmojiPicker({
   readonly onClose: () => void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
+  // The parent passes a new onClose on every render: the listener reads the latest one through a
+  // ref, so the effect (and its focus) runs only when the picker opens, not after each keystroke.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     ref.current?.querySelector('button')?.focus();
     const onDown = (e: MouseEvent) => {
-      if (ref.current && !ref.current.contains(e.target as Node)) onClose();
+      if (ref.current && !ref.current.contains(e.target as Node)) close.current();
     };
     document.addEventListener('mousedown', onDown);
     return () => document.removeEventListener('mousedown', onDown);
-  }, [onClose]);
+  }, []);
   return (
     <div
       ref={ref}

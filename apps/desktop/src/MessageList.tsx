@@ -4,7 +4,7 @@
  * 30-message one does. Rows have variable heights: each starts with an
  * estimate and is measured once rendered; an anchor row keeps the view
  * still while heights settle or older pages are prepended, and the list
- * sticks to the bottom while the user is there.
+ * sticks to the bottom while the user is there, or once they send a message.
  */
 import { type ReactNode, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { kindOf } from './attachments.ts';
@@ -83,9 +83,19 @@ export interface MessageListProps {
   readonly renderRow: (row: Row & { kind: 'message' }) => ReactNode;
   /** Set to a row key (with a fresh nonce) to scroll it into view. */
   readonly jump?: { readonly key: string; readonly nonce: number } | null;
+  /** Changed (to any new value) to scroll to the bottom and stick there: the user just sent a message. */
+  readonly toBottom?: number;
 }
 
-export function MessageList({ rows, hasMore, loading, onReachTop, renderRow, jump }: MessageListProps) {
+export function MessageList({
+  rows,
+  hasMore,
+  loading,
+  onReachTop,
+  renderRow,
+  jump,
+  toBottom,
+}: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
   const elements = useRef(new Map<string, HTMLElement>());
@@ -146,6 +156,12 @@ export function MessageList({ rows, hasMore, loading, onReachTop, renderRow, jum
     setView({ top: el.scrollTop, height: el.clientHeight });
     if (el.scrollTop < LOAD_OLDER_THRESHOLD_PX && hasMore && !loading) onReachTop();
   }, [remember, hasMore, loading, onReachTop]);
+
+  // Before the effect below (layout effects run in order), so it scrolls down in the same frame.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when toBottom changes, by design
+  useLayoutEffect(() => {
+    stick.current = true;
+  }, [toBottom]);
 
   // After each render: keep the view where the user was, then measure what is rendered.
   useLayoutEffect(() => {

@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
 import { Composer, type ComposerMode } from './Composer.tsx';
-import type { ChatItem } from './chats.ts';
+import { type ChatItem, channelKey, groupKey } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
 import { GroupInvitation } from './GroupInvitation.tsx';
 import { InfoIcon } from './Icons.tsx';
@@ -172,6 +172,8 @@ function useGroupComposer(
 ) {
   const [mode, setMode] = useState<ComposerMode>(NEW);
   const [target, setTarget] = useState<MessageView | null>(null);
+  /** Messages sent from this window: each one scrolls the list down to it. */
+  const [sends, setSends] = useState(0);
   const choose = useCallback((m: MessageView, next: ComposerMode) => {
     setTarget(m);
     setMode(next);
@@ -189,6 +191,7 @@ function useGroupComposer(
           ? await call('messages.edit', { contact: name, id: target.id, text })
           : await call('messages.send', { contact: name, text, ...(replyTo ? { replyTo } : {}) });
       history.add(sent);
+      if (mode.kind !== 'edit') setSends((n) => n + 1);
       cancel();
       onChanged();
       return true;
@@ -197,7 +200,7 @@ function useGroupComposer(
       return false;
     }
   };
-  return { mode, choose, cancel, send };
+  return { mode, choose, cancel, send, sends };
 }
 
 function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { readonly group: GroupView }) {
@@ -221,6 +224,7 @@ function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { read
         loading={history.loading}
         onReachTop={history.loadOlder}
         jump={jump}
+        toBottom={composer.sends}
         renderRow={(row) => (
           <MessageBubble
             message={row.message}
@@ -247,6 +251,7 @@ function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { read
       ) : group.status === 'active' ? (
         <Composer
           contact={name}
+          draftKey={groupKey(group.id)}
           online
           blocked={false}
           mode={composer.mode}
@@ -298,9 +303,12 @@ function ChannelBody({
 }: BodyProps & { readonly channel: ChannelView }) {
   const name = channel.name;
   const canPost = channel.role === 'owner' || channel.role === 'publisher';
+  /** Posts made from this window: each one scrolls the list down to it. */
+  const [posted, setPosted] = useState(0);
   const post = async (text: string): Promise<boolean> => {
     try {
       history.add(await call('channels.post', { name, text }));
+      setPosted((n) => n + 1);
       onChanged();
       return true;
     } catch (err) {
@@ -316,6 +324,7 @@ function ChannelBody({
         loading={history.loading}
         onReachTop={history.loadOlder}
         jump={null}
+        toBottom={posted}
         renderRow={(row) => (
           <MessageBubble message={row.message} first={row.first} quote={null} actions={NO_ACTIONS} readOnly />
         )}
@@ -323,6 +332,7 @@ function ChannelBody({
       {canPost ? (
         <Composer
           contact={name}
+          draftKey={channelKey(channel.id)}
           online
           blocked={false}
           mode={NEW}

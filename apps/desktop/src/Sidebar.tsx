@@ -4,6 +4,7 @@ import { Avatar } from './Avatar.tsx';
 import type { SocketStatus } from './api.ts';
 import { summary } from './attachments.ts';
 import { type ChatItem, sortChats, subtitle } from './chats.ts';
+import { useDrafts } from './drafts.ts';
 import { formatListTime, hueOf, preview } from './format.ts';
 import { useGroupPicture } from './GroupPicture.tsx';
 import { ChannelIcon, GearIcon, GroupIcon, LinkIcon, PlusIcon, SearchIcon } from './Icons.tsx';
@@ -57,6 +58,7 @@ export function Sidebar({
 }) {
   const [query, setQuery] = useState('');
   const sorted = useMemo(() => sortChats(chats, query), [chats, query]);
+  const drafts = useDrafts();
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -102,6 +104,7 @@ export function Sidebar({
               chat={c}
               active={c.key === selected}
               typing={typing[c.name] === true}
+              draft={drafts.get(c.key) ?? ''}
               onSelect={actions.onSelect}
             />
           </li>
@@ -175,9 +178,10 @@ export function GroupAvatar({ group, size = 40 }: { readonly group: GroupView; r
   );
 }
 
-function lastLine(c: ChatItem, typing: boolean): string {
+function lastLine(c: ChatItem, typing: boolean, draft: string): string {
   const last = c.last;
   if (typing) return 'typing…';
+  if (draft) return `Draft: ${preview(draft, 60)}`;
   if (!last) return subtitle(c);
   if (last.deleted) return 'This message was deleted';
   const who = last.direction === 'out' ? 'You: ' : c.kind === 'group' ? `${last.from}: ` : '';
@@ -194,11 +198,14 @@ function ConversationItem({
   chat: c,
   active,
   typing,
+  draft,
   onSelect,
 }: {
   readonly chat: ChatItem;
   readonly active: boolean;
   readonly typing: boolean;
+  /** Unsent text in this conversation's composer, or ''. */
+  readonly draft: string;
   readonly onSelect: (key: string) => void;
 }) {
   const last = c.last;
@@ -219,8 +226,8 @@ function ConversationItem({
           {last && <span className="conversation-time">{formatListTime(last.sentAt)}</span>}
         </span>
         <span className="conversation-bottom">
-          <span id={descId} className={`conversation-last${typing ? ' typing' : ''}`}>
-            {lastLine(c, typing)}
+          <span id={descId} className={`conversation-last${typing ? ' typing' : draft ? ' draft' : ''}`}>
+            {lastLine(c, typing, draft)}
             <span className="visually-hidden">
               {hiddenState(c)}
               {c.unread ? `, ${c.unread} unread` : ''}

@@ -5,7 +5,8 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { call, type EventStream } from './api.ts';
-import { type ChatItem, type Tail, toChatItems } from './chats.ts';
+import { type ChatItem, channelKey, contactKey, groupKey, type Tail, toChatItems } from './chats.ts';
+import { pruneDrafts } from './drafts.ts';
 import type { ChannelView, ConversationView, GroupView } from './types.ts';
 
 /** Event bursts (history sync, bulk sends) refresh the list at most this often. */
@@ -52,17 +53,28 @@ export function useChatList(stream: EventStream): ChatList {
 
   const load = useCallback(async () => {
     const mine = ++started.current;
-    const [c, g, ch] = await Promise.all([
+    const [c, gOrNull, chOrNull] = await Promise.all([
       call('conversations.list'),
-      call('groups.list').catch(() => []),
-      call('channels.list').catch(() => []),
+      call('groups.list').catch(() => null),
+      call('channels.list').catch(() => null),
     ]);
+    const g = gOrNull ?? [];
+    const ch = chOrNull ?? [];
     const t = await Promise.all([
       ...g.map((x) => settle(x.name, groupTail(x))),
       ...ch.map((x) => settle(x.name, channelTail(x))),
     ]);
     if (mine < shown.current) return;
     shown.current = mine;
+    // Only a complete list tells which conversations are gone.
+    if (gOrNull && chOrNull)
+      pruneDrafts(
+        new Set([
+          ...c.map((x) => contactKey(x.contact.id)),
+          ...g.map((x) => groupKey(x.id)),
+          ...ch.map((x) => channelKey(x.id)),
+        ]),
+      );
     setConversations(c);
     setGroups(g);
     setChannels(ch);

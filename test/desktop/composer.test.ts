@@ -1,0 +1,135 @@
+/**
+ * The composer's typing loop in Parley Desktop (issue #20), with real daemons:
+ * typing after picking an emoji lands in the text box, a draft is kept per
+ * conversation (across chat switches, in memory only; shown as "Draft:" in
+ * the list, gone once sent), and a message sent while scrolled up comes
+ * into view.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppPage, launchBrowser, openApp } from '../support/browser.ts';
+import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+
+/** Enough messages from Bob that the log scrolls several screens. */
+const HISTORY_MESSAGES = 60;
+
+const box = (page: Page) => page.getByRole('textbox', { name: 'Message' });
+const chat = (page: Page, name: string) =>
+  page.getByRole('list', { name: 'Contacts' }).getByRole('button', { name, exact: true });
+
+async function open(page: Page, name: string): Promise<void> {
+  await chat(page, name).click();
+  await page.getByRole('heading', { name, level: 2 }).waitFor();
+}
+
+/** Whether a bubble with exactly this text is rendered and at least partly inside the log's viewport. */
+function inView(page: Page, text: string): Promise<boolean> {
+  return page.evaluate((t) => {
+    const log = document.querySelector('[role="log"][aria-label="Messages"]');
+    if (!log) return false;
+    const frame = log.getBoundingClientRect();
+    return Array.from(log.querySelectorAll('article')).some((a) => {
+      if (!a.textContent?.includes(t)) return false;
+      const r = a.getBoundingClientRect();
+      return r.height > 0 && r.bottom > frame.top && r.top < frame.bottom;
+    });
+  }, text);
+}
+
+describe('Parley Desktop: the composer', { timeout: 90_000 }, () => {
+  const world = new ParleyWorld();
+  printLogsOnFailure(world);
+  let browser: Browser;
+  let aliceHome: string;
+  let alice: AppPage;
+
+  beforeAll(async () => {
+    aliceHome = world.account('Alice');
+    const bobHome = world.account('Bob');
+    const carolHome = world.account('Carol');
+    const [, , , br] = await Promise.all([
+      world.daemon(aliceHome),
+      world.daemon(bobHome),
+      world.daemon(carolHome),
+      launchBrowser(),
+    ]);
+    browser = br;
+    await world.befriend(aliceHome, 'Alice', bobHome, 'Bob');
+    // befriend() expects a fresh pair; the second contact is added by hand.
+    const invite = world.run(carolHome, ['invite']).stdout.trim();
+    expect(world.run(aliceHome, ['contacts', 'add', 'Carol', invite]).code).toBe(0);
+    await eventually(async () =>
+      (await world.rpc<Array<{ name: string; state: string }>>(carolHome, 'contacts.list')).some(
+        (c) => c.name === 'Alice' && c.state === 'active',
+      ),
+    );
+    await world.rpc(bobHome, 'messages.sendMany', {
+      contact: 'Alice',
+      texts: Array.from(
+        { length: HISTORY_MESSAGES },
+        (_, i) => `History line ${i + 1} of ${HISTORY_MESSAGES}`,
+      ),
+    });
+    alice = await openApp(browser, aliceHome);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await world.cleanup();
+  });
+
+  it('keeps the focus in the text box after picking an emoji', async () => {
+    const { page } = alice;
+    await open(page, 'Bob');
+    await page.getByRole('button', { name: 'Emoji', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Emoji' }).getByRole('button', { name: '🎉' }).click();
+    await expect.poll(() => box(page).evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.type('abc', { delay: 30 });
+    expect(await box(page).inputValue()).toBe('🎉abc');
+    await box(page).fill('');
+  });
+
+  it('keeps a draft per conversation across chat switches, in memory only, and drops it once sent', async () => {
+    const { page } = alice;
+    await open(page, 'Bob');
+    await box(page).fill('Half-written thought');
+    await open(page, 'Carol');
+    expect(await box(page).inputValue()).toBe('');
+    await chat(page, 'Bob').getByText('Draft: Half-written thought').waitFor();
+    await open(page, 'Bob');
+    expect(await box(page).inputValue()).toBe('Half-written thought');
+
+    // Never written to the browser's storage (a plain file on disk): drafts live in memory.
+    expect(await page.evaluate(() => JSON.stringify(localStorage).includes('Half-written'))).toBe(false);
+
+    await box(page).press('Enter');
+    await expect.poll(() => box(page).inputValue()).toBe('');
+    await page.getByRole('log', { name: 'Messages' }).getByText('Half-written thought').first().waitFor();
+    await open(page, 'Carol');
+    await chat(page, 'Bob').getByText('You: Half-written thought').waitFor();
+    expect(await chat(page, 'Bob').textContent()).not.toContain('Draft:');
+    await open(page, 'Bob');
+    expect(await box(page).inputValue()).toBe('');
+  });
+
+  it('brings a message sent while scrolled up into view', async () => {
+    const { page } = alice;
+    await open(page, 'Bob');
+    const log = page.getByRole('log', { name: 'Messages' });
+    await log.getByText(`History line ${HISTORY_MESSAGES} of ${HISTORY_MESSAGES}`, { exact: true }).waitFor();
+    // Scroll to the very top (older pages load on the way), and stay there.
+    for (let i = 0; i < 10; i++) {
+      await log.evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await page.waitForTimeout(50);
+    }
+    await log.getByText(`History line 1 of ${HISTORY_MESSAGES}`, { exact: true }).waitFor();
+    expect(await inView(page, `History line ${HISTORY_MESSAGES} of ${HISTORY_MESSAGES}`)).toBe(false);
+
+    await box(page).fill('Sent from far up the history');
+    await box(page).press('Enter');
+    await expect.poll(() => box(page).inputValue()).toBe('');
+    await expect.poll(() => inView(page, 'Sent from far up the history'), { timeout: 5_000 }).toBe(true);
+  });
+});
