@@ -78,6 +78,13 @@ describe('Parley Desktop: the composer', { timeout: 90_000 }, () => {
     await world.cleanup();
   });
 
+  it('shows the unread count in the window title, gone once read', async () => {
+    const { page } = alice;
+    await expect.poll(() => page.title(), { timeout: 15_000 }).toBe(`(${HISTORY_MESSAGES}) Parley`);
+    await open(page, 'Bob');
+    await expect.poll(() => page.title(), { timeout: 15_000 }).toBe('Parley');
+  });
+
   it('keeps the focus in the text box after picking an emoji', async () => {
     const { page } = alice;
     await open(page, 'Bob');

@@ -37,6 +37,11 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
   const [problem, setProblem] = useState<string | null>(null);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
+  // The unread count in the window title (and so in the taskbar and the browser tab).
+  const unread = list.items.reduce((n, c) => n + c.unread, 0);
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
+  }, [unread]);
 
   useEffect(() => {
     void call('id').then(setMe);
