@@ -7,7 +7,7 @@ import { memo, useState } from 'react';
 import { AttachmentBody } from './AttachmentBody.tsx';
 import type { MessageAttachment } from './attachments.ts';
 import { QUICK_REACTIONS } from './emoji.ts';
-import { formatTime, preview } from './format.ts';
+import { formatTime, memberColour, preview } from './format.ts';
 import { GroupReceipts } from './GroupReceipts.tsx';
 import {
   ClockIcon,
@@ -114,7 +114,11 @@ function MessageBubbleImpl({
       aria-label={`${mine ? 'You' : m.from}, ${formatTime(m.sentAt)}`}
     >
       {m.gapBefore && <p className="gap-note">Some earlier messages did not arrive.</p>}
-      {sender && first && <p className="sender-name">{sender}</p>}
+      {sender && first && (
+        <p className="sender-name" style={{ color: memberColour(sender) }}>
+          {sender}
+        </p>
+      )}
       <div className="bubble-line">
         <div className={`bubble${attachment && !m.deleted ? ' attached' : ''}`}>
           {quote && !m.deleted && (
