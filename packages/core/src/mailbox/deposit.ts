@@ -109,13 +109,16 @@ export function cancelRetries(d: Deposits): void {
 /** Deposits what waits for `peerId`; false when a batch found no mailbox that took it. */
 async function depositFor(rt: MailboxRuntime, peerId: string): Promise<boolean> {
   const { ctx } = rt;
-  const { contact, entries } = ctx.store.transaction((tx) => ({
-    contact: tx.getContactByPeerId(peerId),
-    entries: tx.listOutbox(peerId).filter((e) => e.kind === 'msg' && e.depositedAt === null),
-  }));
-  if (contact?.state !== 'active' || entries.length === 0) return true;
+  // The pump calls this on every kick while the peer backs off: a contact without mailboxes (the
+  // common case) must cost one lookup, not a read of its whole outbox.
+  const contact = ctx.store.transaction((tx) => tx.getContactByPeerId(peerId));
+  if (contact?.state !== 'active') return true;
   const boxes = contactMailboxes(ctx, contact);
   if (boxes.length === 0) return true;
+  const entries = ctx.store.transaction((tx) =>
+    tx.listOutbox(peerId).filter((e) => e.kind === 'msg' && e.depositedAt === null),
+  );
+  if (entries.length === 0) return true;
   const recipientKey = decodeIdentityPublic(contact.identityKey).agreementKey;
   for (const items of batches(await itemsOf(entries, rt.deps.inlineFiles, peerId))) {
     if (rt.stopped || ctx.transport.isConnected(peerId)) return true; // they are back: the pump sends directly
