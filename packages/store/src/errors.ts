@@ -28,3 +28,14 @@ export class StoreSetupError extends Error {
     this.name = 'StoreSetupError';
   }
 }
+
+/** The database could not be decrypted: the key is wrong, or the file is encrypted and no key was given (or it is damaged). */
+export class StoreKeyError extends Error {
+  readonly code = 'store-key' as const;
+  constructor(path: string) {
+    super(
+      `the database ${path} cannot be read with this key (wrong key, or the file is damaged); nothing was changed`,
+    );
+    this.name = 'StoreKeyError';
+  }
+}

@@ -63,10 +63,10 @@ export function groupOperations(s: Statements): GroupsTx {
         .map(toLog),
     pruneGroupLog: (groupId, sender, keep) =>
       s.run(
-        `DELETE FROM group_log WHERE group_id = ?1 AND sender = ?2 AND (key_id, iteration) IN (
-           SELECT key_id, iteration FROM group_log WHERE group_id = ?1 AND sender = ?2
-           ORDER BY received_at DESC, iteration DESC LIMIT -1 OFFSET ?3)`,
-        ...[groupId, sender, Math.max(0, keep)],
+        `DELETE FROM group_log WHERE group_id = ? AND sender = ? AND (key_id, iteration) IN (
+           SELECT key_id, iteration FROM group_log WHERE group_id = ? AND sender = ?
+           ORDER BY received_at DESC, iteration DESC LIMIT -1 OFFSET ?)`,
+        ...[groupId, sender, groupId, sender, Math.max(0, keep)],
       ),
     deleteGroupLog: (groupId, sender) =>
       void (sender === undefined

@@ -1,4 +1,9 @@
-export { StoreSetupError, StoreVersionError } from './errors.ts';
+export { StoreKeyError, StoreSetupError, StoreVersionError } from './errors.ts';
 export { openMailStore } from './mail-store.ts';
 export { SCHEMA_VERSION } from './schema.ts';
-export { DEFAULT_BUSY_TIMEOUT_MS, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
+export {
+  DATABASE_KEY_BYTES,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  openSqliteStore,
+  type SqliteStoreOptions,
+} from './sqlite-store.ts';

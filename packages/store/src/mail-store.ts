@@ -6,8 +6,8 @@
  * free pages. Nothing in it is readable: envelopes are sealed to their recipients, and
  * depositors are keyed hashes.
  */
-import { DatabaseSync } from 'node:sqlite';
 import type { MailItem, MailQueue, MailStore, MailUsage } from '@parley/core';
+import { openDb } from './driver.ts';
 import { StoreVersionError } from './errors.ts';
 import { prepareDatabaseFile, prepareDirectory, tightenCompanionFiles } from './files.ts';
 import { blob, num, type Row, text } from './rows.ts';
@@ -63,7 +63,7 @@ const usageOf = (r: Row | undefined): MailUsage => ({ items: num(r?.n ?? 0), byt
 export function openMailStore(path: string): MailStore {
   prepareDirectory(path);
   prepareDatabaseFile(path);
-  const db = new DatabaseSync(path, { timeout: DEFAULT_BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
+  const db = openDb(path, { timeout: DEFAULT_BUSY_TIMEOUT_MS });
   try {
     configure(db, true);
     db.exec('PRAGMA secure_delete = ON');
@@ -77,7 +77,7 @@ export function openMailStore(path: string): MailStore {
     db.exec('COMMIT');
     tightenCompanionFiles(path);
   } catch (error) {
-    if (db.isTransaction) db.exec('ROLLBACK');
+    if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
     throw error;
   }
@@ -89,7 +89,7 @@ export function openMailStore(path: string): MailStore {
       db.exec('COMMIT');
       return out;
     } catch (error) {
-      if (db.isTransaction) db.exec('ROLLBACK');
+      if (db.inTransaction) db.exec('ROLLBACK');
       throw error;
     }
   };

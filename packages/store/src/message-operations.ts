@@ -4,15 +4,15 @@
  * createMemoryStore().
  */
 
-import type { SQLInputValue } from 'node:sqlite';
 import type { MessageKey, MessagePatch, MessageQuery, MessageStatus, StoreTx } from '@parley/core';
+import type { SqlValue } from './driver.ts';
 import { checkLimit, pageBySortKey } from './paging.ts';
 import { num, toConversation, toMessage, toMessageKey, toReaction } from './rows.ts';
 import type { Statements } from './statements.ts';
 
 const KEY = 'conversation_id = ? AND sender = ? AND id = ?';
 const BY_SENDER = 'conversation_id = ? AND sender = ?';
-const keyParams = (k: MessageKey): SQLInputValue[] => [k.conversationId, k.sender, k.id];
+const keyParams = (k: MessageKey): SqlValue[] => [k.conversationId, k.sender, k.id];
 
 type ConversationOps = 'putConversation' | 'getConversation' | 'listConversations' | 'deleteConversation';
 export function conversationOperations(s: Statements): Pick<StoreTx, ConversationOps> {
@@ -162,7 +162,7 @@ function updateMessage(
     );
   // The statement text depends only on which fields are set (and how many statuses): few cached variants.
   const set = fields.map((f) => `${PATCH_COLUMNS[f]} = ?`).join(', ');
-  const values = fields.map((f) => patch[f] as SQLInputValue);
+  const values = fields.map((f) => patch[f] as SqlValue);
   return (
     s.run(`UPDATE messages SET ${set} WHERE ${KEY}${only}`, ...values, ...keyParams(k), ...(from ?? [])) === 1
   );

@@ -1,7 +1,6 @@
 /** Paging by sort key, shared by messages and channel posts (MessageQuery semantics, store.ts). */
-import type { SQLInputValue } from 'node:sqlite';
 import type { MessageQuery } from '@parley/core';
-import type { Row } from './rows.ts';
+import type { Row, SqlValue } from './driver.ts';
 import type { Statements } from './statements.ts';
 
 /** Rows returned when a query gives no limit. */
@@ -29,7 +28,7 @@ export function pageBySortKey(s: Statements, t: PagedTable, id: string, query: M
   const { before, after } = query;
   const limit = checkLimit(query.limit ?? DEFAULT_PAGE_LIMIT);
   const where = [`${t.scope} = ?`];
-  const params: SQLInputValue[] = [id];
+  const params: SqlValue[] = [id];
   if (after !== undefined) {
     where.push('sort_key > ?');
     params.push(after);

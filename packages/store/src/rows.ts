@@ -1,9 +1,9 @@
 /**
- * Row ⇄ record conversion. node:sqlite returns BLOBs as Uint8Array views we
+ * Row ⇄ record conversion. The driver returns BLOBs as Buffers over memory we
  * do not own; every one is copied into a fresh plain Uint8Array so callers can
  * mutate what they get (store.ts: "Records returned are copies").
  */
-import type { SQLOutputValue } from 'node:sqlite';
+
 import type {
   ContactRecord,
   ContactState,
@@ -21,15 +21,16 @@ import type {
   ReactionRecord,
   TakenOutboxRecord,
 } from '@parley/core';
+import type { Row, SqlOut } from './driver.ts';
 
-export type Row = Record<string, SQLOutputValue>;
+export type { Row };
 
-export const text = (v: SQLOutputValue | undefined): string => v as string;
-export const num = (v: SQLOutputValue | undefined): number => v as number;
-export const blob = (v: SQLOutputValue | undefined): Uint8Array => new Uint8Array(v as Uint8Array);
-export const textOrNull = (v: SQLOutputValue | undefined): string | null => (v === null ? null : text(v));
-const numOrNull = (v: SQLOutputValue | undefined): number | null => (v === null ? null : num(v));
-const blobOrNull = (v: SQLOutputValue | undefined): Uint8Array | null => (v === null ? null : blob(v));
+export const text = (v: SqlOut | undefined): string => v as string;
+export const num = (v: SqlOut | undefined): number => v as number;
+export const blob = (v: SqlOut | undefined): Uint8Array => new Uint8Array(v as Uint8Array);
+export const textOrNull = (v: SqlOut | undefined): string | null => (v === null ? null : text(v));
+const numOrNull = (v: SqlOut | undefined): number | null => (v === null ? null : num(v));
+const blobOrNull = (v: SqlOut | undefined): Uint8Array | null => (v === null ? null : blob(v));
 
 export const toContact = (r: Row): ContactRecord => ({
   id: text(r.id),

@@ -9,7 +9,7 @@
  * accepts them too. Cascades the contract asks for (deleteContact,
  * deleteConversation, deleteMessage) are explicit statements.
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { Db } from './driver.ts';
 import { StoreVersionError } from './errors.ts';
 
 const V1 = `
@@ -254,12 +254,12 @@ const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8];
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;
 
-export function readSchemaVersion(db: DatabaseSync): number {
+export function readSchemaVersion(db: Db): number {
   return Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
 }
 
 /** Brings the database up to SCHEMA_VERSION, or throws StoreVersionError (changing nothing) if it is newer. */
-export function migrate(db: DatabaseSync, path: string): void {
+export function migrate(db: Db, path: string): void {
   // IMMEDIATE takes the write lock before reading the version, so two
   // processes opening the same new file cannot both run a migration.
   db.exec('BEGIN IMMEDIATE');
@@ -272,7 +272,7 @@ export function migrate(db: DatabaseSync, path: string): void {
     }
     db.exec('COMMIT');
   } catch (error) {
-    if (db.isTransaction) db.exec('ROLLBACK');
+    if (db.inTransaction) db.exec('ROLLBACK');
     throw error;
   }
 }

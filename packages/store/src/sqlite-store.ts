@@ -1,5 +1,5 @@
 /**
- * core's Store on SQLite (node:sqlite, built into Node 24).
+ * core's Store on SQLite (driver.ts), its pages encrypted when a key is given.
  *
  * Durability (DESIGN.md §5): WAL journal with synchronous=FULL, so a
  * transaction that returned has been fsynced to the WAL and survives a crash
@@ -7,11 +7,11 @@
  * "message + outbox frame + ratchet state" land together or not at all.
  */
 
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { type Store, StoreClosedError, type StoreTx, type TransactionOptions } from '@parley/core';
 import { attachmentOperations } from './attachment-operations.ts';
 import { channelOperations } from './channel-operations.ts';
-import { StoreSetupError } from './errors.ts';
+import { type Db, openDb, type Row, type SqlValue, type Statement, sqliteCode } from './driver.ts';
+import { StoreKeyError, StoreSetupError } from './errors.ts';
 import { prepareDatabaseFile, prepareDirectory, tightenCompanionFiles } from './files.ts';
 import { groupOperations } from './group-operations.ts';
 import { conversationOperations, messageOperations, reactionOperations } from './message-operations.ts';
@@ -30,9 +30,19 @@ import { withTxCache } from './tx-cache.ts';
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 const IN_MEMORY = ':memory:';
 
+/** Bytes of a database key. */
+export const DATABASE_KEY_BYTES = 32;
+
 export interface SqliteStoreOptions {
   /** Busy timeout in ms (default DEFAULT_BUSY_TIMEOUT_MS). */
   readonly busyTimeoutMs?: number;
+  /**
+   * The database key (32 bytes): every page of the database and its WAL is
+   * encrypted under it (ChaCha20-Poly1305, SQLite3 Multiple Ciphers' `chacha20`
+   * cipher). Without a key the file is plain SQLite (tests, benchmarks'
+   * baseline); an encrypted file opened without its key throws StoreKeyError.
+   */
+  readonly key?: Uint8Array;
 }
 
 /**
@@ -50,17 +60,16 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 }
 
 /** Opens, configures and migrates the database (internal; exported for the tests that read PRAGMAs back). */
-export function openDatabase(path: string, options: SqliteStoreOptions = {}): DatabaseSync {
+export function openDatabase(path: string, options: SqliteStoreOptions = {}): Db {
   const onDisk = path !== IN_MEMORY;
   if (onDisk) {
     prepareDirectory(path);
     prepareDatabaseFile(path);
   }
-  const db = new DatabaseSync(path, {
-    timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
-    enableForeignKeyConstraints: true,
-  });
+  const db = openDb(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   try {
+    if (options.key) applyKey(db, options.key, path);
+    else checkReadable(db, path);
     configure(db, onDisk);
     migrate(db, path);
     if (onDisk) tightenCompanionFiles(path);
@@ -71,8 +80,39 @@ export function openDatabase(path: string, options: SqliteStoreOptions = {}): Da
   return db;
 }
 
+/**
+ * Selects the cipher and applies the key before anything is read, then reads
+ * the schema: a wrong key (or a damaged first page) fails here with
+ * StoreKeyError, before a byte is written.
+ */
+function applyKey(db: Db, key: Uint8Array, path: string): void {
+  if (key.length !== DATABASE_KEY_BYTES)
+    throw new RangeError(`a database key is ${DATABASE_KEY_BYTES} bytes`);
+  // chacha20: ChaCha20 page encryption with a Poly1305 tag per page (sqleet's scheme), a random
+  // 16-byte salt per database in its first bytes, the key run through PBKDF2-SHA256 (64,007
+  // rounds, the cipher's default) with that salt.
+  db.pragma("cipher = 'chacha20'");
+  const buffer = Buffer.from(key);
+  try {
+    db.key(buffer);
+  } finally {
+    buffer.fill(0);
+  }
+  checkReadable(db, path);
+}
+
+/** Reads the schema once: SQLITE_NOTADB means the key is wrong, or the file is encrypted and we have none. */
+function checkReadable(db: Db, path: string): void {
+  try {
+    db.prepare('SELECT count(*) AS n FROM sqlite_schema').get();
+  } catch (error) {
+    if (sqliteCode(error) === 'SQLITE_NOTADB') throw new StoreKeyError(path);
+    throw error;
+  }
+}
+
 /** WAL with synchronous=FULL and foreign keys: the durable settings every Parley database uses. */
-export function configure(db: DatabaseSync, onDisk: boolean): void {
+export function configure(db: Db, onDisk: boolean): void {
   if (onDisk) {
     const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
     if (mode.journal_mode !== 'wal') {
@@ -83,19 +123,21 @@ export function configure(db: DatabaseSync, onDisk: boolean): void {
   // lose the last commits on power loss, which would break D1.
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');
+  // A deleted row's bytes are overwritten with zeros, not left in a free page or cell.
+  db.exec('PRAGMA secure_delete = ON');
 }
 
 /** The Store over an open, migrated connection (internal; see openSqliteStore). */
-export function createSqliteStore(db: DatabaseSync): Store {
+export function createSqliteStore(db: Db): Store {
   const statements = createStatements(db);
   let depth = 0;
   let closed = false;
   // BEGIN/COMMIT/SAVEPOINT/RELEASE run for every batch and every message in it: prepared once.
-  const controls = new Map<string, StatementSync>();
+  const controls = new Map<string, Statement>();
   const control = (sql: string): void => {
     let statement = controls.get(sql);
     if (!statement) {
-      statement = db.prepare(sql);
+      statement = db.prepare<SqlValue[], Row>(sql);
       controls.set(sql, statement);
     }
     statement.run();
@@ -157,9 +199,9 @@ export function createSqliteStore(db: DatabaseSync): Store {
 }
 
 /** Undoes a failed (nested) transaction; never hides the error that caused it. */
-function rollback(db: DatabaseSync, level: number): void {
+function rollback(db: Db, level: number): void {
   // Some errors (SQLITE_FULL, IOERR) already rolled the whole transaction back.
-  if (!db.isTransaction) return;
+  if (!db.inTransaction) return;
   try {
     if (level === 0) db.exec('ROLLBACK');
     else db.exec(`ROLLBACK TO s${level}; RELEASE s${level}`);

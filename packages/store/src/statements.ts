@@ -2,26 +2,25 @@
  * Prepared statements, compiled once per connection and reused: `sql` is the
  * cache key, so every distinct statement text is prepared exactly once.
  */
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { Row } from './rows.ts';
+import type { Db, Row, SqlValue, Statement } from './driver.ts';
 
 export interface Statements {
   /** Runs a write; returns the number of rows changed. */
-  run(sql: string, ...params: SQLInputValue[]): number;
-  get(sql: string, ...params: SQLInputValue[]): Row | undefined;
-  all(sql: string, ...params: SQLInputValue[]): Row[];
+  run(sql: string, ...params: SqlValue[]): number;
+  get(sql: string, ...params: SqlValue[]): Row | undefined;
+  all(sql: string, ...params: SqlValue[]): Row[];
   /** Runs an INSERT and returns the new rowid. */
-  insert(sql: string, ...params: SQLInputValue[]): number;
+  insert(sql: string, ...params: SqlValue[]): number;
   /** Forgets every statement (before the connection closes). */
   clear(): void;
 }
 
-export function createStatements(db: DatabaseSync): Statements {
-  const cache = new Map<string, StatementSync>();
-  const prepared = (sql: string): StatementSync => {
+export function createStatements(db: Db): Statements {
+  const cache = new Map<string, Statement>();
+  const prepared = (sql: string): Statement => {
     let statement = cache.get(sql);
     if (statement === undefined) {
-      statement = db.prepare(sql);
+      statement = db.prepare<SqlValue[], Row>(sql);
       cache.set(sql, statement);
     }
     return statement;

@@ -146,8 +146,8 @@ describe('openSqliteStore', () => {
       if (!/^\s*(SELECT|UPDATE|DELETE)/i.test(sql)) continue;
       const plan = db
         .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all()
-        .map((r) => String(r.detail));
+        .all(...new Array<null>(sql.split('?').length - 1).fill(null))
+        .map((r) => String((r as { detail: unknown }).detail));
       const scans = plan.some((d) => /^SCAN \w+$/.test(d)) && /\bWHERE\b/i.test(sql);
       if (scans || plan.some((d) => d.includes('TEMP B-TREE'))) bad.push(`${sql}\n  ${plan.join('\n  ')}`);
     }

@@ -55,10 +55,9 @@ export interface Faults {
   wrapTransport<T extends Transport>(transport: T): T;
 }
 
-/** The error a "full disk" transaction throws (shaped like node:sqlite's). */
+/** The error a "full disk" transaction throws (shaped like the SQLite driver's). */
 export class SimulatedDiskFullError extends Error {
-  readonly code = 'ERR_SQLITE_ERROR';
-  readonly errcode = 13; // SQLITE_FULL
+  readonly code = 'SQLITE_FULL';
   constructor() {
     super('database or disk is full (simulated by PARLEY_FAULTS)');
     this.name = 'SimulatedDiskFullError';

@@ -494,9 +494,9 @@ function peek(message: Uint8Array): MessageInfo | undefined {
   }
 }
 
-/** node:sqlite errors (code ERR_SQLITE_*) and a closed store are storage failures, not bad messages. */
+/** SQLite errors (code SQLITE_*, or node:sqlite's ERR_SQLITE_*) and a closed store are storage failures, not bad messages. */
 export function isStorageError(error: unknown): boolean {
   if (error instanceof StoreClosedError) return true;
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_SQLITE');
+  return typeof code === 'string' && (code.startsWith('SQLITE_') || code.startsWith('ERR_SQLITE'));
 }
