@@ -7,10 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createAccount, unlockAccount } from '@parley/core';
+import { createAccount, openAccount } from '@parley/core';
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
-import { openSqliteStore } from '@parley/store';
+import { createAccountDatabase, unlockAccountDatabase } from '@parley/store';
 import { type Daemon, type ParleyWorld, TEST_DAEMON_ARGS } from './parley.ts';
 
 /** The contract's message fields (issue 6). */
@@ -121,34 +121,36 @@ export async function reinstallKeepingPeerKey(
   newHome: string,
   name: string,
 ): Promise<string> {
-  const oldStore = openSqliteStore(join(oldHome, 'parley.db'));
+  const files = (home: string) => ({ database: join(home, 'parley.db'), vault: join(home, 'account.vault') });
+  const crypto = { primitives: nodePrimitives, random: systemRandom };
+  const keyFile = new Uint8Array(readFileSync(join(oldHome, 'account.key')));
+  const old = await unlockAccountDatabase(files(oldHome), { keyFile }, crypto);
   let peerKey: Uint8Array;
   let peerId: string;
   try {
-    const keyFile = new Uint8Array(readFileSync(join(oldHome, 'account.key')));
-    const old = await unlockAccount(oldStore, { keyFile }, nodePrimitives, systemRandom);
-    peerKey = old.peerKey;
-    peerId = old.info.peerId;
-    old.vault.lock();
+    const account = openAccount(old.store, old.vault, nodePrimitives);
+    peerKey = account.peerKey;
+    peerId = account.info.peerId;
   } finally {
-    oldStore.close();
+    old.vault.lock();
+    old.store.close();
   }
-  const store = openSqliteStore(join(newHome, 'parley.db'));
+  const key = new Uint8Array(randomBytes(32));
+  writeFileSync(join(newHome, 'account.key'), key, { mode: 0o600, flag: 'wx' });
+  const fresh = await createAccountDatabase(files(newHome), { keyFile: key }, crypto);
   try {
-    const key = new Uint8Array(randomBytes(32));
-    writeFileSync(join(newHome, 'account.key'), key, { mode: 0o600, flag: 'wx' });
-    const account = await createAccount(store, {
+    await createAccount(fresh.store, {
       name,
-      secret: { keyFile: key },
+      vault: fresh.vault,
       peerId,
       peerKey,
       primitives: nodePrimitives,
       random: systemRandom,
       now: Date.now(),
     });
-    account.vault.lock();
   } finally {
-    store.close();
+    fresh.vault.lock();
+    fresh.store.close();
   }
   return peerId;
 }

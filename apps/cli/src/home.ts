@@ -9,8 +9,12 @@ import { join, resolve } from 'node:path';
 
 export interface HomePaths {
   readonly dir: string;
-  /** The SQLite database (messages, contacts, sealed keys). */
+  /** The SQLite database (messages, contacts, sealed keys), every page encrypted. */
   readonly database: string;
+  /** The vault header (scrypt salt and parameters, a check value): needed to open the database. */
+  readonly vaultFile: string;
+  /** The mail this account holds for friends (`parley mailbox offer`), encrypted like the database. */
+  readonly mailboxDatabase: string;
   /** The key file of an account created without a passphrase. */
   readonly keyFile: string;
   /** The running daemon's API address: JSON {pid, port}. */
@@ -37,6 +41,8 @@ export function resolveHome(
   return {
     dir,
     database: join(dir, 'parley.db'),
+    vaultFile: join(dir, 'account.vault'),
+    mailboxDatabase: join(dir, 'mailbox.db'),
     keyFile: join(dir, 'account.key'),
     apiFile: join(dir, 'api.json'),
     tokenFile: join(dir, 'api.token'),

@@ -9,10 +9,16 @@ export {
   accountProtection,
   checkDisplayName,
   createAccount,
+  createVault,
   hasAccount,
+  openAccount,
   SCRYPT_PARAMS,
   unlockAccount,
+  unlockVault,
+  type Vault,
+  type VaultKdf,
   type VaultSecret,
+  vaultKdf,
 } from './account/index.ts';
 export {
   ATTACHMENT_MAX_BYTES_DEFAULT,

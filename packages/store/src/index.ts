@@ -1,3 +1,15 @@
+export {
+  type AccountCrypto,
+  type AccountFiles,
+  accountFilesProtection,
+  accountFilesState,
+  createAccountDatabase,
+  mailboxDatabaseKey,
+  type UnlockedDatabase,
+  type UnlockOptions,
+  unlockAccountDatabase,
+} from './account-database.ts';
+export { databaseFileKind, type EncryptProgress } from './encrypt.ts';
 export { StoreKeyError, StoreSetupError, StoreVersionError } from './errors.ts';
 export { openMailStore } from './mail-store.ts';
 export { SCHEMA_VERSION } from './schema.ts';

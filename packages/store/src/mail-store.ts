@@ -7,12 +7,11 @@
  * depositors are keyed hashes.
  */
 import type { MailItem, MailQueue, MailStore, MailUsage } from '@parley/core';
-import { openDb } from './driver.ts';
+import type { Db } from './driver.ts';
 import { StoreVersionError } from './errors.ts';
-import { prepareDatabaseFile, prepareDirectory, tightenCompanionFiles } from './files.ts';
 import { blob, num, type Row, text } from './rows.ts';
 import { readSchemaVersion } from './schema.ts';
-import { configure, DEFAULT_BUSY_TIMEOUT_MS } from './sqlite-store.ts';
+import { openConfigured, type SqliteStoreOptions } from './sqlite-store.ts';
 import { createStatements } from './statements.ts';
 
 const MAIL_V1 = `
@@ -57,30 +56,12 @@ const toItem = (r: Row): MailItem => ({
 const usageOf = (r: Row | undefined): MailUsage => ({ items: num(r?.n ?? 0), bytes: num(r?.bytes ?? 0) });
 
 /**
- * Opens (creating if needed) a mailbox's database at `path`.
+ * Opens (creating if needed) a mailbox's database at `path`; with `key`, its pages are encrypted
+ * as the account store's are (a daemon's mailbox.db uses a key from the account's vault).
  * @example const mail = openMailStore(join(home, 'mailbox.db'));
  */
-export function openMailStore(path: string): MailStore {
-  prepareDirectory(path);
-  prepareDatabaseFile(path);
-  const db = openDb(path, { timeout: DEFAULT_BUSY_TIMEOUT_MS });
-  try {
-    configure(db, true);
-    db.exec('PRAGMA secure_delete = ON');
-    db.exec('BEGIN IMMEDIATE');
-    const found = readSchemaVersion(db);
-    if (found > MAIL_MIGRATIONS.length) throw new StoreVersionError(path, found, MAIL_MIGRATIONS.length);
-    for (let v = found; v < MAIL_MIGRATIONS.length; v++) {
-      db.exec(MAIL_MIGRATIONS[v] as string);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-    }
-    db.exec('COMMIT');
-    tightenCompanionFiles(path);
-  } catch (error) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    db.close();
-    throw error;
-  }
+export function openMailStore(path: string, options: SqliteStoreOptions = {}): MailStore {
+  const db = openMailDatabase(path, options);
   const s = createStatements(db);
   const atomically = <T>(fn: () => T): T => {
     db.exec('BEGIN IMMEDIATE');
@@ -162,4 +143,25 @@ export function openMailStore(path: string): MailStore {
       db.close();
     },
   };
+}
+
+/** The mailbox's connection, migrated to the current mail schema (also used to encrypt an old file). */
+export function openMailDatabase(path: string, options: SqliteStoreOptions = {}): Db {
+  return openConfigured(path, options, migrateMail);
+}
+
+function migrateMail(db: Db, path: string): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const found = readSchemaVersion(db);
+    if (found > MAIL_MIGRATIONS.length) throw new StoreVersionError(path, found, MAIL_MIGRATIONS.length);
+    for (let v = found; v < MAIL_MIGRATIONS.length; v++) {
+      db.exec(MAIL_MIGRATIONS[v] as string);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
 }

@@ -61,6 +61,18 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
 
 /** Opens, configures and migrates the database (internal; exported for the tests that read PRAGMAs back). */
 export function openDatabase(path: string, options: SqliteStoreOptions = {}): Db {
+  return openConfigured(path, options, migrate);
+}
+
+/**
+ * Opens `path` (creating it 0600 in a 0700 folder if needed), applies the key, sets the durable
+ * PRAGMAs and runs `migrateDb`; closes the connection again if any step fails.
+ */
+export function openConfigured(
+  path: string,
+  options: SqliteStoreOptions,
+  migrateDb: (db: Db, path: string) => void,
+): Db {
   const onDisk = path !== IN_MEMORY;
   if (onDisk) {
     prepareDirectory(path);
@@ -71,7 +83,7 @@ export function openDatabase(path: string, options: SqliteStoreOptions = {}): Db
     if (options.key) applyKey(db, options.key, path);
     else checkReadable(db, path);
     configure(db, onDisk);
-    migrate(db, path);
+    migrateDb(db, path);
     if (onDisk) tightenCompanionFiles(path);
   } catch (error) {
     db.close();

@@ -1,9 +1,7 @@
 /** `parley init --name NAME [--passphrase-stdin | --no-passphrase]` */
 import { parseArgs } from 'node:util';
-import { hasAccount } from '@parley/core';
-import { openSqliteStore } from '@parley/store';
 import { CliError, usageError } from '../cli-error.ts';
-import { PASSPHRASE_MIN_CHARS, setUpAccount } from '../daemon/account-setup.ts';
+import { homeHasAccount, PASSPHRASE_MIN_CHARS, setUpAccount } from '../daemon/account-setup.ts';
 import { ensureHome, resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 import { readPassphrase } from './passphrase.ts';
@@ -25,36 +23,29 @@ export async function init(argv: string[], io: Io, global: Global): Promise<numb
   }
   const home = resolveHome(global.home, io.env);
   ensureHome(home);
-  const store = openSqliteStore(home.database);
-  try {
-    if (hasAccount(store))
-      throw new CliError('account-exists', `an account already exists in ${home.dir}; use another --home`);
-    let passphrase: string | null = null;
-    if (!values['no-passphrase']) {
-      passphrase = await readPassphrase(io, values['passphrase-stdin'] ?? false, true);
-      if (passphrase.length < PASSPHRASE_MIN_CHARS) {
-        throw new CliError(
-          'weak-passphrase',
-          `a passphrase needs at least ${PASSPHRASE_MIN_CHARS} characters`,
-        );
-      }
+  if (homeHasAccount(home))
+    throw new CliError('account-exists', `an account already exists in ${home.dir}; use another --home`);
+  let passphrase: string | null = null;
+  if (!values['no-passphrase']) {
+    passphrase = await readPassphrase(io, values['passphrase-stdin'] ?? false, true);
+    if (passphrase.length < PASSPHRASE_MIN_CHARS) {
+      throw new CliError('weak-passphrase', `a passphrase needs at least ${PASSPHRASE_MIN_CHARS} characters`);
     }
-    const account = await setUpAccount(store, home, values.name, passphrase);
-    const peerId = account.info.peerId;
-    account.vault.lock();
-    const protection = values['no-passphrase'] ? 'keyfile' : 'passphrase';
-    if (global.json) printJson(io, { peerId, name: account.info.name, home: home.dir, protection });
-    else {
-      io.stdout(`Created ${account.info.name} (${peerId}) in ${home.dir}\n`);
-      io.stderr(
-        protection === 'keyfile'
-          ? `No passphrase: the key is in ${home.keyFile}; anyone who can read that file can read your messages.\n`
-          : 'Protected by your passphrase: you will need it to start the daemon.\n',
-      );
-      io.stderr('Next: "parley daemon" to go online, then "parley invite" to add a contact.\n');
-    }
-    return 0;
-  } finally {
-    store.close();
   }
+  const { account, store } = await setUpAccount(home, values.name, passphrase);
+  store.close();
+  const peerId = account.info.peerId;
+  account.vault.lock();
+  const protection = values['no-passphrase'] ? 'keyfile' : 'passphrase';
+  if (global.json) printJson(io, { peerId, name: account.info.name, home: home.dir, protection });
+  else {
+    io.stdout(`Created ${account.info.name} (${peerId}) in ${home.dir}\n`);
+    io.stderr(
+      protection === 'keyfile'
+        ? `No passphrase: the key is in ${home.keyFile}; anyone who can read that file can read your messages.\n`
+        : 'Protected by your passphrase: you will need it to start the daemon.\n',
+    );
+    io.stderr('Next: "parley daemon" to go online, then "parley invite" to add a contact.\n');
+  }
+  return 0;
 }

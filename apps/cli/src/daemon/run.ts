@@ -10,15 +10,21 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Account, createMessenger, hasAccount, type Messenger } from '@parley/core';
+import { createMessenger, type Messenger } from '@parley/core';
 import { bufferedRandom, safetyNumber, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { createParleyTransport, type ParleyNetwork, type ParleyTransport } from '@parley/net';
-import { openMailStore, openSqliteStore } from '@parley/store';
+import { mailboxDatabaseKey, openMailStore } from '@parley/store';
 import { CliError } from '../cli-error.ts';
 import type { HomePaths } from '../home.ts';
 import { VERSION } from '../version.ts';
-import { setUpAccount, tryUnlock } from './account-setup.ts';
+import {
+  homeHasAccount,
+  type OpenAccount,
+  setUpAccount,
+  tryUnlock,
+  type UpgradeProgress,
+} from './account-setup.ts';
 import { type ApiServer, type ExtraRoutes, RpcFailure, startApiServer } from './api-server.ts';
 import { PATH_METHODS } from './attachment-methods.ts';
 import { faultsFromEnv } from './faults.ts';
@@ -112,9 +118,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
   try {
     const faults = faultsFromEnv(process.env, log);
     const tracer = tracerFromEnv(process.env, log);
-    const store = faults.wrapStore(openSqliteStore(home.database));
-    cleanups.push(() => store.close());
-    let state: DaemonState = hasAccount(store) ? 'locked' : 'no-account';
+    let state: DaemonState = homeHasAccount(home) ? 'locked' : 'no-account';
     let messenger: Messenger | undefined;
     let methods: Record<string, Method> | undefined;
     let resolveOnline!: (m: Messenger) => void;
@@ -137,7 +141,18 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       messenger: () => messenger,
     };
 
-    const goOnline = async (account: Account): Promise<void> => {
+    // The first unlock of an account from before page encryption encrypts its database: say how far.
+    let lastPercent = -1;
+    const upgradeProgress: UpgradeProgress = ({ done, total }) => {
+      const percent = total === 0 ? 100 : Math.floor((done * 100) / total);
+      if (percent === lastPercent || (percent % 10 !== 0 && percent !== 100)) return;
+      lastPercent = percent;
+      log(`encrypting the database (first start of this version): ${percent}% of ${total} rows`);
+    };
+
+    const goOnline = async ({ account, store: openStore }: OpenAccount): Promise<void> => {
+      const store = faults.wrapStore(openStore);
+      cleanups.push(() => store.close());
       const transportFor = (listen: readonly string[]) =>
         createParleyTransport(
           {
@@ -174,7 +189,14 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         random: bufferedRandom(systemRandom), // one CSPRNG call per 4 KiB of ids and nonces
         blobs: createFileBlobStore(join(home.dir, 'attachments')),
         // Mail we hold for friends (parley mailbox offer): its own file, opened on first use.
-        mailStore: () => openMailStore(join(home.dir, 'mailbox.db')),
+        mailStore: () => {
+          const key = mailboxDatabaseKey(account.vault);
+          try {
+            return openMailStore(home.mailboxDatabase, { key });
+          } finally {
+            key.fill(0);
+          }
+        },
         ...(options.attachmentMaxBytes ? { limits: { attachmentMaxBytes: options.attachmentMaxBytes } } : {}),
       });
       if (tracer.active) m.events.on('problem', (p) => tracer.note(`problem ${p.code}: ${p.message}`));
@@ -231,13 +253,13 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
           });
         // An empty passphrase, like none, means a key file beside the database.
         const passphrase = p.passphrase || null;
-        await goOnline(await setUpAccount(store, home, p.name, passphrase));
+        await goOnline(await setUpAccount(home, p.name, passphrase));
         return { state };
       },
       'account.unlock': async (p) => {
         if (state !== 'locked') throw stateError(state);
-        const account = await tryUnlock(store, home, p.passphrase);
-        if (account) await goOnline(account);
+        const opened = await tryUnlock(home, p.passphrase, upgradeProgress);
+        if (opened) await goOnline(opened);
         return { state };
       },
     });
@@ -258,8 +280,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     });
 
     if (state === 'locked') {
-      const account = await tryUnlock(store, home, options.passphrase);
-      if (account) await goOnline(account);
+      const opened = await tryUnlock(home, options.passphrase, upgradeProgress);
+      if (opened) await goOnline(opened);
     }
     if ((state as DaemonState) !== 'ready' && !options.allowLocked) {
       throw state === 'no-account'

@@ -3,7 +3,8 @@
  * prekeys, sealed at rest by the vault (DESIGN.md §2, §5 "At rest").
  *
  * Meta keys (store.setMeta):
- *   vault            the vault header (kdf, salt, check) — not secret
+ *   vault            the vault header (kdf, salt, check) — not secret; only when
+ *                    the caller keeps no header of its own (createAccount without `vault`)
  *   account          version u8 ‖ JSON {peerId, name, createdAt} — not secret
  *   identity         sealed encodeIdentity(identity)
  *   peer-key         sealed libp2p private key (protobuf bytes, owned by net)
@@ -47,7 +48,13 @@ export interface Account {
 
 export interface CreateAccountOptions {
   readonly name: string;
-  readonly secret: VaultSecret;
+  /**
+   * The vault, when the caller created it (createVault) and keeps its header itself — the
+   * daemon does, beside the database the vault's key encrypts. Otherwise `secret`: a new
+   * vault is made and its header kept in the store's meta.
+   */
+  readonly vault?: Vault;
+  readonly secret?: VaultSecret;
   readonly peerId: string;
   readonly peerKey: Uint8Array;
   readonly primitives: Primitives;
@@ -83,12 +90,17 @@ export async function createAccount(store: Store, options: CreateAccountOptions)
   if (hasAccount(store))
     throw new CoreError('account-exists', 'an account already exists in this data folder');
   const name = checkDisplayName(options.name);
-  const { vault, header } = await createVault(options.secret, options.random, options.primitives);
+  let vault = options.vault;
+  let header: Uint8Array | undefined;
+  if (!vault) {
+    if (!options.secret) throw new TypeError('createAccount needs a vault or a secret');
+    ({ vault, header } = await createVault(options.secret, options.random, options.primitives));
+  }
   const identity = createIdentity(options.random, options.primitives);
   const info: AccountInfo = { peerId: options.peerId, name, createdAt: options.now };
   const spk = createSignedPrekey(identity, 1, options.now, options.random, options.primitives);
   store.transaction((tx) => {
-    tx.setMeta('vault', header);
+    if (header) tx.setMeta('vault', header);
     tx.setMeta('identity', vault.seal('identity', encodeIdentity(identity)));
     tx.setMeta('peer-key', vault.seal('peer-key', options.peerKey));
     putPrekey(tx, vault, spk);
@@ -98,23 +110,31 @@ export async function createAccount(store: Store, options: CreateAccountOptions)
   return Object.freeze(redact({ info, identity, vault, peerKey: options.peerKey.slice() }));
 }
 
-/** Unlocks; a wrong passphrase throws CoreError('wrong-passphrase') and changes nothing. */
+/**
+ * Unlocks an account whose vault header is in the store's meta; a wrong passphrase throws
+ * CoreError('wrong-passphrase') and changes nothing.
+ */
 export async function unlockAccount(
   store: Store,
   secret: VaultSecret,
   primitives: Primitives,
   random: RandomSource,
 ): Promise<Account> {
-  const { header, sealedIdentity, sealedPeerKey, info } = store.transaction((tx) => ({
-    header: tx.getMeta('vault'),
+  const header = store.transaction((tx) => tx.getMeta('vault'));
+  if (!header) throw new CoreError('no-account', 'no account here yet; create one with "parley init"');
+  return openAccount(store, await unlockVault(header, secret, random, primitives), primitives);
+}
+
+/** The account in `store`, read with an unlocked vault (whose header the caller kept). */
+export function openAccount(store: Store, vault: Vault, primitives: Primitives): Account {
+  const { sealedIdentity, sealedPeerKey, info } = store.transaction((tx) => ({
     sealedIdentity: tx.getMeta('identity'),
     sealedPeerKey: tx.getMeta('peer-key'),
     info: readInfo(tx),
   }));
-  if (!header || !sealedIdentity || !sealedPeerKey || !info) {
+  if (!sealedIdentity || !sealedPeerKey || !info) {
     throw new CoreError('no-account', 'no account here yet; create one with "parley init"');
   }
-  const vault = await unlockVault(header, secret, random, primitives);
   const identity = decodeIdentity(vault.open('identity', sealedIdentity), primitives);
   const peerKey = vault.open('peer-key', sealedPeerKey);
   return Object.freeze(redact({ info, identity, vault, peerKey }));

@@ -15,8 +15,17 @@ export {
   hasAccount,
   loadPrekey,
   newOneTimePrekey,
+  openAccount,
   rotateSignedPrekeys,
   unlockAccount,
 } from './account.ts';
 export { loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from './mailboxes.ts';
-export { SCRYPT_PARAMS, type Vault, type VaultSecret } from './vault.ts';
+export {
+  createVault,
+  SCRYPT_PARAMS,
+  unlockVault,
+  type Vault,
+  type VaultKdf,
+  type VaultSecret,
+  vaultKdf,
+} from './vault.ts';

@@ -22,7 +22,14 @@
  * Version 1, still opened: 0x01 || nonce (24) || XChaCha20-Poly1305 ciphertext || tag (16)
  * under the storage key itself, with a random nonce.
  * The vault header (kdf parameters, salt, a sealed check value that tells a
- * wrong passphrase from a right one) is stored unencrypted in the store's meta.
+ * wrong passphrase from a right one) is not secret: the daemon keeps it in a
+ * file beside the database (the database itself is encrypted under a key the
+ * vault derives, so the header must be readable first); the in-memory store
+ * and databases from before page encryption keep it in the store's meta.
+ *
+ * Keys for other purposes come from the storage key by HKDF with a label:
+ *   key(purpose) = HKDF-SHA256(ikm = storage key, salt = "", info = "Parley_Key_v1:" ‖ purpose, 32)
+ * e.g. purpose "database" is the page-encryption key of the account's SQLite file.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
@@ -40,6 +47,9 @@ const V2_NONCE_BYTES = 12;
 /** version || salt || nonce */
 const V2_HEADER_BYTES = 1 + VAULT_SALT_BYTES + V2_NONCE_BYTES;
 const SUBKEY_INFO: Uint8Array = utf8('Parley_Vault_v2');
+const PURPOSE_INFO = 'Parley_Key_v1:';
+/** Purposes are short ASCII labels (they are HKDF info, and part of the format). */
+const PURPOSE = /^[a-z][a-z0-9-]{0,31}$/;
 /** Seals under one subkey before a fresh salt is drawn (the nonce counter never wraps). */
 const SUBKEY_MAX_SEALS = 2 ** 32;
 /** Subkeys kept for opening (one per salt: a salt per unlock, so few). */
@@ -71,6 +81,8 @@ export interface Vault {
   seal(label: string, plaintext: Uint8Array): Uint8Array;
   /** Throws CoreError('locked') after lock(); a tampered value throws CoreError('bad-input'). */
   open(label: string, sealed: Uint8Array): Uint8Array;
+  /** A 32-byte key for `purpose` (e.g. "database"), derived from the storage key; the caller wipes it. */
+  deriveKey(purpose: string): Uint8Array;
   /** Wipes the key (best effort: JS cannot guarantee no copies remain). */
   lock(): void;
 }
@@ -162,6 +174,15 @@ function vaultFromKey(key: Uint8Array, random: RandomSource, primitives: Primiti
       }
       if (plaintext) return plaintext;
       throw new CoreError('bad-input', `stored value "${label}" is damaged or was sealed with another key`);
+    },
+    deriveKey(purpose) {
+      if (!PURPOSE.test(purpose)) throw new RangeError(`bad key purpose "${purpose}"`);
+      return primitives.hkdfSha256(
+        current(),
+        new Uint8Array(0),
+        utf8(PURPOSE_INFO + purpose),
+        VAULT_KEY_BYTES,
+      );
     },
     lock() {
       live?.fill(0);
