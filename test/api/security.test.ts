@@ -399,7 +399,7 @@ describe('Parley Desktop sessions', () => {
 describe("the daemon's log", () => {
   it('names our PeerId only by its last 6 characters', () => {
     const log = daemon.log();
-    expect(log).toContain(`online as api (…${daemon.peerId.slice(-6)})`);
+    expect(log).toContain(`online (…${daemon.peerId.slice(-6)})`);
     expect(log).not.toContain(daemon.peerId);
   });
 });

@@ -197,12 +197,13 @@ describe('parley ui and the desktop routes', { timeout: 60_000 }, () => {
     expect(foreign.status).toBe(403);
   });
 
-  it('the daemon it started logs our PeerId only by its suffix (daemon.log)', async () => {
+  it('the daemon it started logs our PeerId only by its suffix, and not our name (daemon.log)', async () => {
     await world.rpc(home, 'account.create', { name: 'Uma' });
     const { peerId } = await world.rpc<{ peerId: string }>(home, 'status');
-    await eventually(() => readFileSync(join(home, 'daemon.log'), 'utf8').includes('online as'), 10_000);
+    await eventually(() => readFileSync(join(home, 'daemon.log'), 'utf8').includes('online ('), 10_000);
     const log = readFileSync(join(home, 'daemon.log'), 'utf8');
-    expect(log).toContain(`online as Uma (…${peerId.slice(-6)})`);
+    expect(log).toContain(`online (…${peerId.slice(-6)})`);
     expect(log).not.toContain(peerId);
+    expect(log).not.toContain('Uma');
   });
 });

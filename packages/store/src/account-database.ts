@@ -28,6 +28,7 @@ import {
   removeDatabaseFiles,
 } from './encrypt.ts';
 import { StoreSetupError } from './errors.ts';
+import { prepareDirectory } from './files.ts';
 import { openMailDatabase } from './mail-store.ts';
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
@@ -204,6 +205,7 @@ function legacyHeader(path: string): Uint8Array | undefined {
 
 /** Writes a small file atomically and durably (temporary file, fsync, rename, fsync the folder). */
 function writeFileDurably(path: string, bytes: Uint8Array): void {
+  prepareDirectory(path);
   const tmp = `${path}.tmp`;
   rmSync(tmp, { force: true });
   const fd = openSync(tmp, 'wx', 0o600);

@@ -232,7 +232,8 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
       messenger = m;
       state = 'ready';
       apiRef?.broadcast('state', { state });
-      log(`online as ${account.info.name} (${shortPeerId(account.info.peerId)})`);
+      // No name in the log: `parley ui` keeps it in the data folder (daemon.log), which holds nothing readable.
+      log(`online (${shortPeerId(account.info.peerId)})`);
       resolveOnline(m);
     };
 
