@@ -31,6 +31,7 @@ export function conversationOperations(s: Statements): Pick<StoreTx, Conversatio
     },
     listConversations: () => s.all('SELECT * FROM conversations ORDER BY created_at, id').map(toConversation),
     deleteConversation: (id) => {
+      s.scrub();
       s.run('DELETE FROM messages WHERE conversation_id = ?', id);
       s.run('DELETE FROM reactions WHERE conversation_id = ?', id);
       s.run('DELETE FROM conversations WHERE id = ?', id);
@@ -125,6 +126,7 @@ export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteO
         )
         .map(toMessageKey),
     deleteMessage: (k) => {
+      s.scrub();
       s.run(`DELETE FROM messages WHERE ${KEY}`, ...keyParams(k));
       s.run(
         'DELETE FROM reactions WHERE conversation_id = ? AND target_sender = ? AND target_id = ?',
@@ -160,6 +162,8 @@ function updateMessage(
     return (
       s.get(`SELECT 1 FROM messages WHERE ${KEY}${only}`, ...keyParams(k), ...(from ?? [])) !== undefined
     );
+  // An edit or a delete for everyone replaces what was written: leave no copy of the old bytes.
+  if (patch.body !== undefined || patch.deletedAt !== undefined) s.scrub();
   // The statement text depends only on which fields are set (and how many statuses): few cached variants.
   const set = fields.map((f) => `${PATCH_COLUMNS[f]} = ?`).join(', ');
   const values = fields.map((f) => patch[f] as SqlValue);
@@ -190,8 +194,10 @@ export function reactionOperations(
         ...[r.conversationId, r.targetSender, r.targetId],
       );
     },
-    deleteReaction: (c, sender, id, reactor) =>
-      void s.run(`DELETE FROM reactions WHERE ${TARGET} AND reactor = ?`, ...[c, sender, id, reactor]),
+    deleteReaction: (c, sender, id, reactor) => {
+      s.scrub();
+      s.run(`DELETE FROM reactions WHERE ${TARGET} AND reactor = ?`, ...[c, sender, id, reactor]);
+    },
     listReactions: (c, sender, id) =>
       s
         .all(`SELECT * FROM reactions WHERE ${TARGET} ORDER BY at, reactor`, ...[c, sender, id])

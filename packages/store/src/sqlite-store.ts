@@ -183,9 +183,12 @@ export function createSqliteStore(db: Db): Store {
           throw new TypeError('the transaction callback must be synchronous (it returned a promise)');
         }
         control(level === 0 ? 'COMMIT' : `RELEASE s${level}`);
+        // Something the user wrote was deleted or replaced: its old pages leave the WAL now.
+        if (level === 0 && statements.takeScrub()) db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
         return result;
       } catch (error) {
         cache.clear(); // the rolled-back writes may have advanced cached values
+        if (level === 0) statements.takeScrub();
         rollback(db, level);
         throw error;
       } finally {

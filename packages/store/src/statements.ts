@@ -13,10 +13,19 @@ export interface Statements {
   insert(sql: string, ...params: SqlValue[]): number;
   /** Forgets every statement (before the connection closes). */
   clear(): void;
+  /**
+   * Notes that this transaction removed or replaced what a user wrote (a message, an edit, a
+   * reaction): after its commit the store folds the WAL into the database and truncates it, so
+   * the old bytes are left neither in the WAL nor (secure_delete) in the database's free space.
+   */
+  scrub(): void;
+  /** Whether scrub() was called since the last call; resets the note. */
+  takeScrub(): boolean;
 }
 
 export function createStatements(db: Db): Statements {
   const cache = new Map<string, Statement>();
+  let scrubbing = false;
   const prepared = (sql: string): Statement => {
     let statement = cache.get(sql);
     if (statement === undefined) {
@@ -31,6 +40,14 @@ export function createStatements(db: Db): Statements {
     all: (sql, ...params) => prepared(sql).all(...params),
     insert: (sql, ...params) => Number(prepared(sql).run(...params).lastInsertRowid),
     clear: () => cache.clear(),
+    scrub: () => {
+      scrubbing = true;
+    },
+    takeScrub: () => {
+      const was = scrubbing;
+      scrubbing = false;
+      return was;
+    },
   };
 }
 
