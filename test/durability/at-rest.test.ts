@@ -9,7 +9,7 @@
  * canary, and the same needles are found in a plain copy of what the
  * daemons say over the API (so the needles are the real strings).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databaseFileKind } from '@parley/store';
@@ -156,5 +156,16 @@ describe('nothing readable at rest', () => {
     writeFileSync(join(logs, 'bob.log'), bobDaemon.log());
     expect(scan([logs], needles).hits).toEqual([]);
     for (const home of homes) expect(databaseFileKind(join(home, 'parley.db'))).toBe('encrypted');
+    // File names say nothing either: no needle, and no unkeyed hash of a PeerId (received files
+    // were named after sha256(PeerId) before; a list of suspects' PeerIds would have matched).
+    const tagOf = (peerId: string): string => createHash('sha256').update(peerId).digest('hex').slice(0, 16);
+    const names = homes.flatMap((h) => readdirSync(h, { recursive: true, encoding: 'utf8' }));
+    expect(names.some((f) => f.startsWith(join('attachments', 'in-')))).toBe(true);
+    const badNames = names.filter(
+      (f) =>
+        [...needles.values()].some((needle) => f.includes(needle)) ||
+        [aliceDaemon.peerId, bobDaemon.peerId].some((p) => f.includes(tagOf(p))),
+    );
+    expect(badNames).toEqual([]);
   }, 150_000);
 });

@@ -59,8 +59,44 @@ export interface SendFileExtras {
   readonly waveform?: Uint8Array;
 }
 
-export const blobName = (direction: AttachmentDirection, peerId: string, id: string): string =>
-  direction === 'out' ? `out-${id}` : `in-${toHex(sha256(utf8(peerId)).subarray(0, 8))}-${id}`;
+/** Our own files: `out-<id>` (ids are ours, random). */
+export const outBlobName = (id: string): string => `out-${id}`;
+
+/**
+ * A received file: `in-<tag>-<id>`, the tag a keyed hash of the sender's PeerId (HMAC-SHA256 under
+ * a vault key, 8 bytes), so that two senders' ids never meet and the folder's file names say
+ * nothing about who sent what to someone who holds a list of PeerIds (an unkeyed hash did).
+ */
+export function inBlobName(ctx: Ctx, peerId: string, id: string): string {
+  return `in-${toHex(ctx.primitives.hmacSha256(blobNameKey(ctx), utf8(peerId)).subarray(0, 8))}-${id}`;
+}
+
+const blobNameKeys = new WeakMap<Ctx['account'], Uint8Array>();
+function blobNameKey(ctx: Ctx): Uint8Array {
+  let key = blobNameKeys.get(ctx.account);
+  if (!key) {
+    key = ctx.account.vault.deriveKey('blob-names');
+    blobNameKeys.set(ctx.account, key);
+  }
+  return key;
+}
+
+/** Before version 0.9, an unkeyed hash: still read, and still resumed into, where such a file exists. */
+const legacyInBlobName = (peerId: string, id: string): string =>
+  `in-${toHex(sha256(utf8(peerId)).subarray(0, 8))}-${id}`;
+
+/** Where a record's bytes are: its file under today's name, or under the name of before 0.9. */
+export async function blobNameOf(
+  ctx: Ctx,
+  blobs: BlobStore,
+  record: Pick<AttachmentRecord, 'direction' | 'peerId' | 'id'>,
+): Promise<string> {
+  if (record.direction === 'out') return outBlobName(record.id);
+  const name = inBlobName(ctx, record.peerId, record.id);
+  if ((await blobs.size(name)) > 0) return name;
+  const legacy = legacyInBlobName(record.peerId, record.id);
+  return (await blobs.size(legacy)) > 0 ? legacy : name;
+}
 
 const manifestLabel = (r: Pick<AttachmentRecord, 'direction' | 'peerId' | 'id'>): string =>
   `attachment:${r.direction}:${r.peerId}:${r.id}`;
@@ -109,7 +145,7 @@ export async function encryptFile(
   progress: (done: number) => void,
 ): Promise<{ key: Uint8Array; sha256: string }> {
   const fk = createFileKey(ctx.random);
-  const name = blobName('out', '', id);
+  const name = outBlobName(id);
   const hash = ctx.primitives.sha256Hasher();
   const chunks = fileChunkCount(source.size, fk.chunkSize);
   for (let i = 0; i < chunks; i++) {
@@ -135,7 +171,7 @@ export function serveFile(
   const record = ctx.store.transaction((tx) => tx.getAttachment('out', peer, request.fileId));
   if (record?.state !== 'available' || request.fromChunk >= record.chunks) return undefined;
   const fk = decodeFileKey(openManifest(ctx, record).key);
-  const name = blobName('out', '', record.id);
+  const name = outBlobName(record.id);
   const contact = ctx.store.transaction((tx) => tx.getContactByPeerId(peer))?.name ?? peer;
   const progress = (chunk: number): void =>
     ctx.events.emit('attachment', {
@@ -201,7 +237,7 @@ export async function decryptFile(
   const ready = record.direction === 'out' ? record.state === 'available' : record.state === 'done';
   if (!ready) throw new CoreError('not-allowed', 'this attachment has not been downloaded yet');
   const fk = decodeFileKey(openManifest(ctx, record).key);
-  const name = blobName(record.direction, record.peerId, record.id);
+  const name = await blobNameOf(ctx, blobs, record);
   for (let i = 0; i < record.chunks; i++) {
     const sealed = await blobs.read(name, i * sealedSize(fk), sealedSize(fk));
     await sink(openChunk(fk, i, sealed, i === record.chunks - 1, ctx.primitives));

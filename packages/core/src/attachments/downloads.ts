@@ -15,7 +15,7 @@ import { toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type AttachmentRecord, type BlobStore, TransportError } from '../ports/index.ts';
 import type { AttachmentProgress } from '../views/index.ts';
-import { blobName, openManifest, sealedSize, updateAttachment } from './attachments.ts';
+import { blobNameOf, openManifest, sealedSize, updateAttachment } from './attachments.ts';
 import { InlineChunks } from './inline.ts';
 
 /**
@@ -154,7 +154,7 @@ export async function downloadFile(
 ): Promise<void> {
   const manifest = openManifest(ctx, record);
   const fk = decodeFileKey(manifest.key);
-  const name = blobName('in', record.peerId, record.id);
+  const name = await blobNameOf(ctx, blobs, record);
   let next = record.receivedChunks;
   let failures = 0;
   await blobs.write(name, next * sealedSize(fk), new Uint8Array(0)); // drop any chunk that was not made durable

@@ -10,7 +10,7 @@ import { decodeFileKey } from '@parley/crypto';
 import type { Ctx } from '../context/index.ts';
 import type { BlobStore, MessageKey } from '../ports/index.ts';
 import { openBody } from '../views/index.ts';
-import { blobName, openManifest, sealedSize } from './attachments.ts';
+import { openManifest, outBlobName, sealedSize } from './attachments.ts';
 
 /** Attachments up to this size travel inline in mailbox deposits. */
 export const INLINE_ATTACHMENT_MAX_BYTES: number = 256 * 1024;
@@ -47,7 +47,7 @@ export async function inlineFiles(
   const out = new Map<string, InlineFile>();
   for (const { key, record } of records) {
     const size = sealedSize(decodeFileKey(openManifest(ctx, record).key));
-    const all = await blobs.read(blobName('out', '', record.id), 0, size * record.chunks);
+    const all = await blobs.read(outBlobName(record.id), 0, size * record.chunks);
     const chunks = Array.from({ length: record.chunks }, (_, i) => all.subarray(i * size, (i + 1) * size));
     out.set(key.id, { fileId: record.id, chunks });
   }

@@ -2,12 +2,12 @@
 
 import { decodeFileKey, fileChunkCount } from '@parley/crypto';
 import {
-  blobName,
   type Downloads,
   decryptFile,
   encryptFile,
   type FileSource,
   openManifest,
+  outBlobName,
   progressOf,
   type SendFileExtras,
   sanitizeFileName,
@@ -100,7 +100,7 @@ export function attachmentMethods(
         });
       const { key, sha256: hash } = await encryptFile(ctx, blobs, id, source, progress).catch(
         async (error: unknown) => {
-          await blobs.delete(blobName('out', '', id)).catch(() => undefined); // no orphaned half-encrypted copy
+          await blobs.delete(outBlobName(id)).catch(() => undefined); // no orphaned half-encrypted copy
           throw error;
         },
       );
