@@ -16,6 +16,9 @@
  * `--n N` changes the sustained counts (default 5,000 single sends, ~3 s; 20,000 through
  * sendMany, ~4 s: one second of a fast phase says more about start-up than about a sustained rate).
  * `--only sendMany` (or `send`) runs just that phase (with `--profile`, a profile of it alone).
+ * - page encryption's cost: the sustained phases run on encrypted pairs (as shipped) and on
+ *   pairs whose databases stay plain (PARLEY_FAULTS {"plainDatabase":true}), alternating
+ *   `--rounds` times (default 2); `page_encryption.cost_percent_*` compares their medians.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     n: { type: 'string' },
     only: { type: 'string' },
     callers: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 const N = Number(values.n ?? 5000);
@@ -264,54 +268,109 @@ async function bareMsgRate(count: number): Promise<number> {
   }
 }
 
+type Sustained = Awaited<ReturnType<typeof sustained>>;
+
+/** A pair of daemons, befriended, with the receiver's event counter (and their pids). */
+async function startPair(world: ParleyWorld, label: string, env: NodeJS.ProcessEnv) {
+  const init = (name: string): string => {
+    const home = world.home(`${label}-${name}`);
+    const r = world.run(home, ['init', '--name', name, '--no-passphrase'], { env });
+    if (r.code !== 0) throw new Error(`init ${name}: ${r.stderr}`);
+    return home;
+  };
+  const alice = init('alice');
+  const bob = init('bob');
+  const [aliceDaemon, bobDaemon] = await Promise.all([
+    world.daemon(alice, [], env),
+    world.daemon(bob, [], env),
+  ]);
+  await world.befriend(alice, 'alice', bob, 'bob');
+  const send = rpcClient(bob);
+  const counter = receiverCounter();
+  const aliceEvents = await events(alice, counter.onMessage);
+  const pids: Pids = { sender: bobDaemon.process.pid, receiver: aliceDaemon.process.pid };
+  // warm-up (JIT, connections)
+  for (let i = 0; i < 50; i++) await send('messages.send', { contact: 'alice', text: text1k('warm', i) });
+  await counter.reached(50);
+  const stop = async (): Promise<void> => {
+    aliceEvents.close();
+    await world.stop(aliceDaemon);
+    await world.stop(bobDaemon);
+  };
+  return { bob, send, counter, pids, stop };
+}
+
+/** Both sustained phases on a fresh pair. */
+async function sustainedPair(
+  world: ParleyWorld,
+  label: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ single: Sustained; many: Sustained }> {
+  const pair = await startPair(world, label, env);
+  try {
+    progress(`${label}: sustained, ${N} × messages.send, 16 concurrent callers`);
+    const single = await sustained(pair.send, pair.counter, 50, 'sus', 'send', pair.pids, N);
+    progress(`${label}: sustained (messages.send): ${JSON.stringify(single)}`);
+    progress(
+      `${label}: sustained, ${N_MANY} via messages.sendMany (batches of 100, ${MANY_CALLERS} callers)`,
+    );
+    const many = await sustained(pair.send, pair.counter, 50 + N, 'many', 'sendMany', pair.pids, N_MANY);
+    progress(`${label}: sustained (messages.sendMany): ${JSON.stringify(many)}`);
+    return { single, many };
+  } finally {
+    await pair.stop();
+  }
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+/** The baseline without page encryption (faults.ts: a benchmarks-only knob, logged by the daemon). */
+const PLAIN_ENV: NodeJS.ProcessEnv = { PARLEY_FAULTS: JSON.stringify({ plainDatabase: true }) };
+/** Encrypted and plain pairs alternate this many times each (the machine is shared and noisy). */
+const ROUNDS = Number(values.rounds ?? 2);
+
 async function main(): Promise<void> {
   const world = new ParleyWorld();
   try {
     const env: NodeJS.ProcessEnv = values.profile
       ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values.profile}` }
       : {};
-    const alice = world.account('alice');
-    const bob = world.account('bob');
-    const [aliceDaemon, bobDaemon] = await Promise.all([
-      world.daemon(alice, [], env),
-      world.daemon(bob, [], env),
-    ]);
-    await world.befriend(alice, 'alice', bob, 'bob');
-    progress('daemons up and befriended');
-    const send = rpcClient(bob);
-    const counter = receiverCounter();
-    const aliceEvents = await events(alice, counter.onMessage);
-    const pids: Pids = { sender: bobDaemon.process.pid, receiver: aliceDaemon.process.pid };
-
-    // warm-up (JIT, connections)
-    for (let i = 0; i < 50; i++) await send('messages.send', { contact: 'alice', text: text1k('warm', i) });
-    await counter.reached(50);
-
     if (values.only === 'sendMany' || values.only === 'send') {
       const mode = values.only;
       const n = mode === 'send' ? N : N_MANY;
-      const result = await sustained(send, counter, 50, 'only', mode, pids, n);
-      aliceEvents.close();
-      await world.stop(aliceDaemon);
-      await world.stop(bobDaemon);
+      const pair = await startPair(world, 'only', env);
+      const result = await sustained(pair.send, pair.counter, 50, 'only', mode, pair.pids, n);
+      await pair.stop();
       process.stdout.write(`${JSON.stringify({ bench: 'core', only: mode, n, ...result })}\n`);
       return;
     }
     if (values.only !== undefined) throw new Error('--only takes "sendMany" or "send"');
-    progress(`sustained: ${N} × messages.send, 16 concurrent callers`);
-    const single = await sustained(send, counter, 50, 'sus', 'send', pids, N);
-    progress(`sustained (messages.send): ${JSON.stringify(single)}`);
-    progress(`sustained: ${N_MANY} via messages.sendMany (batches of 100, ${MANY_CALLERS} callers)`);
-    const many = await sustained(send, counter, 50 + N, 'many', 'sendMany', pids, N_MANY);
-    progress(`sustained (messages.sendMany): ${JSON.stringify(many)}`);
-    aliceEvents.close();
 
+    // Page encryption's cost: encrypted (as shipped) and plain pairs, alternating, same run.
+    const encrypted: Array<{ single: Sustained; many: Sustained }> = [];
+    const plain: Array<{ single: Sustained; many: Sustained }> = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      encrypted.push(await sustainedPair(world, `encrypted#${round}`, env));
+      plain.push(await sustainedPair(world, `plain#${round}`, { ...env, ...PLAIN_ENV }));
+    }
+    const best = (runs: typeof encrypted, k: 'single' | 'many'): Sustained =>
+      runs.map((r) => r[k]).reduce((a, b) => (b.msgs_per_s > a.msgs_per_s ? b : a));
+    const single = best(encrypted, 'single');
+    const many = best(encrypted, 'many');
+    const rates = (runs: typeof encrypted, k: 'single' | 'many') => runs.map((r) => r[k].msgs_per_s);
+    const cost = (k: 'single' | 'many'): number =>
+      round(100 * (1 - median(rates(encrypted, k)) / median(rates(plain, k))), 1);
+
+    const pair = await startPair(world, 'latency', env);
     progress('latency: 100 msgs/s for 10 s');
-    const lat = await latency(send, bob);
+    const lat = await latency(pair.send, pair.bob);
     progress(`latency: ${JSON.stringify(lat)}`);
-
-    await world.stop(aliceDaemon);
-    await world.stop(bobDaemon);
+    await pair.stop();
 
     progress('bare /parley/msg: 20000 × 1 KiB frames');
     const bare = await bareMsgRate(20_000);
@@ -319,17 +378,32 @@ async function main(): Promise<void> {
     const result = {
       bench: 'core',
       message_bytes: SIZE,
-      durable: 'SQLite WAL, synchronous=FULL, two daemon processes on loopback',
+      durable:
+        'SQLite WAL, synchronous=FULL, pages encrypted (ChaCha20-Poly1305), two daemon processes on loopback',
       sustained_send: { n: N, callers: 16, ...single },
       sustained_sendMany: { n: N_MANY, batch: 100, callers: MANY_CALLERS, ...many },
+      page_encryption: {
+        rounds: ROUNDS,
+        encrypted_send_msgs_per_s: rates(encrypted, 'single'),
+        plain_send_msgs_per_s: rates(plain, 'single'),
+        encrypted_sendMany_msgs_per_s: rates(encrypted, 'many'),
+        plain_sendMany_msgs_per_s: rates(plain, 'many'),
+        encrypted_sender_cpu_us_per_msg: encrypted.map((r) => r.many.sender_cpu_us_per_msg),
+        plain_sender_cpu_us_per_msg: plain.map((r) => r.many.sender_cpu_us_per_msg),
+        encrypted_receiver_cpu_us_per_msg: encrypted.map((r) => r.many.receiver_cpu_us_per_msg),
+        plain_receiver_cpu_us_per_msg: plain.map((r) => r.many.receiver_cpu_us_per_msg),
+        cost_percent_send: cost('single'),
+        cost_percent_sendMany: cost('many'),
+      },
       latency_100_per_s: lat,
       bare_msg_frames_per_s: bare,
-      targets: { sustained_msgs_per_s: 5000, p50_ms: 5, p99_ms: 25 },
+      targets: { sustained_msgs_per_s: 5000, p50_ms: 5, p99_ms: 25, page_encryption_cost_percent: 15 },
       meets: {
         sustained: Math.max(single.msgs_per_s, many.msgs_per_s) >= 5000,
         sustained_single_send: single.msgs_per_s >= 5000,
         p50: lat.p50_ms <= 5,
         p99: lat.p99_ms <= 25,
+        page_encryption_cost: Math.max(cost('single'), cost('many')) <= 15,
       },
       ...(values.profile ? { profiles: values.profile } : {}),
     };

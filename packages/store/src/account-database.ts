@@ -63,7 +63,15 @@ export interface UnlockedDatabase {
   readonly vault: Vault;
 }
 
-export interface UnlockOptions extends SqliteStoreOptions {
+export interface CreateOptions extends SqliteStoreOptions {
+  /**
+   * Benchmarks' baseline only (bench:core compares the cost of page encryption): the database
+   * stays plain SQLite. A later unlock without `plain` encrypts it like any old database.
+   */
+  readonly plain?: boolean;
+}
+
+export interface UnlockOptions extends CreateOptions {
   /** Called while an old plain database is encrypted (its first unlock). */
   readonly onProgress?: (p: EncryptProgress & { readonly file: string }) => void;
 }
@@ -75,8 +83,8 @@ export interface UnlockOptions extends SqliteStoreOptions {
  */
 export function accountFilesState(files: AccountFiles): 'none' | 'encrypted' | 'plain' {
   const kind = databaseFileKind(files.database);
-  if (kind === 'plain') return legacyHeader(files.database) ? 'plain' : 'none';
   const header = readHeaderFile(files.vault);
+  if (kind === 'plain') return header || legacyHeader(files.database) ? 'plain' : 'none';
   if (kind === 'encrypted' && !header) {
     throw new StoreSetupError(
       `${files.vault} is missing: without it ${files.database} cannot be opened; restore the whole data folder from a backup`,
@@ -98,7 +106,7 @@ export async function createAccountDatabase(
   files: AccountFiles,
   secret: VaultSecret,
   crypto: AccountCrypto,
-  options: SqliteStoreOptions = {},
+  options: CreateOptions = {},
 ): Promise<UnlockedDatabase> {
   if (accountFilesState(files) !== 'none') {
     throw new CoreError('account-exists', 'an account already exists in this data folder');
@@ -127,6 +135,7 @@ export async function unlockAccountDatabase(
   const header = vaultHeader(files);
   const vault = await unlockVault(header, secret, crypto.random, crypto.primitives);
   try {
+    if (state === 'plain' && options.plain) return { vault, store: openSqliteStore(files.database, options) };
     if (state === 'plain') {
       writeFileDurably(files.vault, header); // first: the encrypted database cannot be opened without it
       withKey(vault, DATABASE_KEY_PURPOSE, (key) =>
@@ -149,7 +158,8 @@ export function mailboxDatabaseKey(vault: Vault): Uint8Array {
   return vault.deriveKey(MAILBOX_KEY_PURPOSE);
 }
 
-function openWithVault(files: AccountFiles, vault: Vault, options: SqliteStoreOptions): Store {
+function openWithVault(files: AccountFiles, vault: Vault, options: CreateOptions): Store {
+  if (options.plain) return openSqliteStore(files.database, options);
   return withKey(vault, DATABASE_KEY_PURPOSE, (key) => openSqliteStore(files.database, { ...options, key }));
 }
 

@@ -3,6 +3,7 @@ export {
   type AccountFiles,
   accountFilesProtection,
   accountFilesState,
+  type CreateOptions,
   createAccountDatabase,
   mailboxDatabaseKey,
   type UnlockedDatabase,

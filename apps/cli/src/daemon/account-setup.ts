@@ -28,6 +28,7 @@ import {
 } from '@parley/store';
 import { CliError } from '../cli-error.ts';
 import type { HomePaths } from '../home.ts';
+import { faultsFromEnv } from './faults.ts';
 
 /** Minimum passphrase length (scrypt makes each guess cost ~1 s, but length still matters). */
 export const PASSPHRASE_MIN_CHARS = 8;
@@ -35,6 +36,9 @@ export const PASSPHRASE_MIN_CHARS = 8;
 /** The account's randomness (vault nonces for every sealed body): one CSPRNG call per 4 KiB. */
 const vaultRandom = bufferedRandom(systemRandom);
 const crypto = { primitives: nodePrimitives, random: vaultRandom };
+/** bench:core's baseline (PARLEY_FAULTS {"plainDatabase":true}): no page encryption. Never set in use. */
+const plainForBenchmarks = (): { plain?: true } =>
+  faultsFromEnv(process.env).config.plainDatabase === true ? { plain: true } : {};
 
 /** An unlocked account and its open (encrypted) store. */
 export interface OpenAccount {
@@ -76,6 +80,7 @@ export async function tryUnlock(
   else secret = { passphrase };
   const { store, vault } = await unlockAccountDatabase(accountFiles(home), secret, crypto, {
     ...(onProgress ? { onProgress } : {}),
+    ...plainForBenchmarks(),
   });
   try {
     return { store, account: openAccount(store, vault, nodePrimitives) };
@@ -106,7 +111,12 @@ export async function setUpAccount(
   } else {
     secret = { passphrase };
   }
-  const { store, vault } = await createAccountDatabase(accountFiles(home), secret, crypto);
+  const { store, vault } = await createAccountDatabase(
+    accountFiles(home),
+    secret,
+    crypto,
+    plainForBenchmarks(),
+  );
   try {
     const peerKey = generatePeerKey();
     const account = await createAccount(store, {

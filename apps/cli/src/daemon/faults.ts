@@ -29,6 +29,9 @@
  *   after the first send of the m-th: the receiver gets a run of k frames after their successors,
  *   as it does when a resend is overtaken after a reconnect (D4).
  * - `seed` (integer): seeds the ACK-dropping coin, for reproducible runs.
+ * - `plainDatabase` (true): bench:core's baseline for the cost of page encryption: an account
+ *   created with it keeps a plain SQLite database, and a daemon started with it does not
+ *   encrypt one. Any later start without it encrypts the database, as for an old account.
  *
  * The wrappers sit between core and its Transport/Store, so core, net and
  * store stay untouched. Each active fault is logged once at start.
@@ -46,6 +49,7 @@ export interface FaultConfig {
   readonly holdMsgCount?: number;
   readonly holdMsgUntil?: number;
   readonly seed?: number;
+  readonly plainDatabase?: boolean;
 }
 
 export interface Faults {
@@ -272,8 +276,9 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
   };
 
   return {
-    active: transportActive || storeActive,
+    active: transportActive || storeActive || config.plainDatabase === true,
     config: {
+      ...(config.plainDatabase === true ? { plainDatabase: true } : {}),
       ...(dropAckRatio === undefined ? {} : { dropAckRatio }),
       ...(corruptMsgNth === undefined ? {} : { corruptMsgNth }),
       ...(replayAfterMs === undefined ? {} : { replayAfterMs }),
