@@ -85,7 +85,7 @@ function blobNameKey(ctx: Ctx): Uint8Array {
 const legacyInBlobName = (peerId: string, id: string): string =>
   `in-${toHex(sha256(utf8(peerId)).subarray(0, 8))}-${id}`;
 
-/** Where a record's bytes are: its file under today's name, or under the name of before 0.9. */
+/** Where a record's bytes are: its file under today's name, or under the name of before page encryption. */
 export async function blobNameOf(
   ctx: Ctx,
   blobs: BlobStore,
