@@ -81,7 +81,7 @@ function blobNameKey(ctx: Ctx): Uint8Array {
   return key;
 }
 
-/** Before version 0.9, an unkeyed hash: still read, and still resumed into, where such a file exists. */
+/** Before page encryption, an unkeyed hash: still read, and still resumed into, where such a file exists. */
 const legacyInBlobName = (peerId: string, id: string): string =>
   `in-${toHex(sha256(utf8(peerId)).subarray(0, 8))}-${id}`;
 
