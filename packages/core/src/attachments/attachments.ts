@@ -24,7 +24,6 @@ import {
 import { CoreError, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type {
-  AttachmentDirection,
   AttachmentRecord,
   AttachmentsTx,
   BlobStore,
