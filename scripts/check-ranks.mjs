@@ -19,6 +19,7 @@ export const RANKS = {
   base: 0, // errors, events, timing, bytes, redaction: imports nothing of core
   ports: 1, // Store, Transport, BlobStore: the interfaces the other packages implement
   wire: 2, // frames, application messages, invites: pure codecs
+  search: 2, // search text: index tokens, query terms, highlights, snippets (pure)
   account: 3, // the account and its vault
   views: 4, // what the messenger shows (JSON-able view types), message bodies sealed at rest
   context: 5, // Ctx: what every part shares (no feature types)

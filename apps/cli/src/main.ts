@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('./commands/contacts.ts')).verify,
   send: async () => (await import('./commands/messages.ts')).send,
   messages: async () => (await import('./commands/messages.ts')).messages,
+  search: async () => (await import('./commands/search.ts')).search,
   chat: async () => (await import('./commands/chat.ts')).chat,
   group: async () => (await import('./commands/group.ts')).group,
   channel: async () => (await import('./commands/channel.ts')).channel,
@@ -58,6 +59,7 @@ Messages:
   download NAME ATTACHMENT_ID [--wait]                       fetch a large attachment NAME offered you
   save NAME ATTACHMENT_ID PATH [--overwrite]                 write an attachment of NAME's conversation, decrypted
   messages NAME [--limit N] [--follow]                       the conversation, oldest first
+  search TEXT [--in NAME] [--limit N]                        find messages in every conversation (or one)
   chat NAME                                                  interactive chat
 
 Groups (send, messages and chat take a group's name too):

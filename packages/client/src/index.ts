@@ -34,5 +34,6 @@ export type {
   ReactionView,
   ReceiptView,
   SafetyNumber,
+  SearchHit,
   Settings,
 } from './views.ts';

@@ -46,6 +46,8 @@ const PICTURE = 'must be the picture in base64, or null to remove it';
 const LIMIT = 'must be 1..1000';
 const INTEGER = 'must be an integer';
 const TEXTS = 'must be an array of strings';
+const SEARCH_QUERY = 'must be 1..256 characters of text to search for';
+const SEARCH_LIMIT = 'must be an integer from 1 to 100';
 
 /** A readonly array, as core hands out. */
 const list = <S extends v.GenericSchema>(item: S) => v.pipe(v.array(item), v.readonly());
@@ -157,6 +159,28 @@ export const METHODS = {
     'A page of messages, newest last; `before` is a `sortKey` to page back from.',
     v.object({ contact: required(), limit: nullishNumber(), before: nullishNumber() }),
     list(views.messageView),
+  ),
+  'messages.search': method(
+    'Full-text search over every conversation (or one), newest first: case- and accent-insensitive, each word a prefix, CJK and emoji runs as phrases. Pass `next` as `before` for the next page.',
+    v.object({
+      query: v.pipe(
+        v.string(SEARCH_QUERY),
+        v.trim(),
+        v.minLength(1, SEARCH_QUERY),
+        v.maxLength(256, SEARCH_QUERY),
+      ),
+      conversation: nullishString(),
+      limit: v.nullish(
+        v.pipe(
+          v.number(SEARCH_LIMIT),
+          v.integer(SEARCH_LIMIT),
+          v.minValue(1, SEARCH_LIMIT),
+          v.maxValue(100, SEARCH_LIMIT),
+        ),
+      ),
+      before: nullishString(),
+    }),
+    v.pipe(v.object({ hits: list(views.searchHit), next: v.nullable(v.string()) }), v.readonly()),
   ),
   'messages.get': method(
     'One message, by the id its sender gave it.',

@@ -100,6 +100,26 @@ export const messageView = described(
   'A message, or a channel post.',
 );
 
+/** A UTF-16 [start, end) range of a snippet. */
+const highlight = v.pipe(v.tuple([v.number(), v.number()]), v.readonly());
+
+export const searchHit = described(
+  v.object({
+    kind: v.picklist(['direct', 'group', 'channel']),
+    conversationId: v.string(),
+    /** The contact's, group's or channel's name. */
+    conversation: v.string(),
+    /** The message exactly as messages.list (or channels.posts) shows it. */
+    message: messageView,
+    /** ≤ 160 characters of its text (and file name) around the first match, '…' where cut. */
+    snippet: v.string(),
+    /** The matched ranges of `snippet`, sorted, UTF-16 [start, end). */
+    highlights: list(highlight),
+  }),
+  'SearchHit',
+  'A message or channel post a search found, with a snippet and the matched ranges.',
+);
+
 export const conversationView = described(
   v.object({
     id: v.string(),
@@ -257,6 +277,7 @@ export type AttachmentStatus = v.InferOutput<typeof attachmentStatus>;
 export type ReceiptView = v.InferOutput<typeof receiptView>;
 export type ReactionView = v.InferOutput<typeof reactionView>;
 export type ConversationView = v.InferOutput<typeof conversationView>;
+export type SearchHit = v.InferOutput<typeof searchHit>;
 export type GroupMemberView = v.InferOutput<typeof groupMemberView>;
 export type GroupView = v.InferOutput<typeof groupView>;
 export type ChannelView = v.InferOutput<typeof channelView>;

@@ -71,8 +71,26 @@ export {
   type MessengerOptions,
   type MessengerStatus,
   RECEIVED_RETENTION_MS,
+  SEARCH_BACKFILL_BATCH,
+  SEARCH_BACKFILL_META,
+  SEARCH_LIMIT_DEFAULT,
+  SEARCH_LIMIT_MAX,
+  type SearchHit,
+  type SearchParams,
+  type SearchResult,
 } from './messenger/index.ts';
 export * from './ports/index.ts';
+export {
+  type Highlight,
+  highlights,
+  indexText,
+  parseQuery,
+  SEARCH_QUERY_MAX_CHARS,
+  SNIPPET_MAX_CHARS,
+  type Snippet,
+  snippet,
+  tokenize,
+} from './search/index.ts';
 export {
   createMemoryMailStore,
   createMemoryNetwork,

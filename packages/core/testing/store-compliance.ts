@@ -28,6 +28,7 @@ import { groupTests } from './store-compliance-groups.ts';
 import { messageTests } from './store-compliance-messages.ts';
 import { orderTests } from './store-compliance-order.ts';
 import { keyMaterialTests, metaAndContactTests, outboxAndInboxTests } from './store-compliance-records.ts';
+import { searchTests } from './store-compliance-search.ts';
 
 export interface StoreHarness {
   /** A fresh, empty store. Called once per harness; create resources (temp dirs) here, not in the factory. */
@@ -67,6 +68,7 @@ export function storeCompliance(name: string, makeHarness: () => StoreHarness): 
     attachmentTests(ctx);
     groupTests(ctx);
     channelTests(ctx);
+    searchTests(ctx);
     transactionTests(ctx);
     copyAndCloseTests(ctx);
     persistenceTests(ctx);

@@ -19,7 +19,8 @@ const toPost = (r: Row): ChannelPostRecord => ({
   post: blob(r.post),
 });
 
-export function channelOperations(s: Statements): ChannelsTx {
+/** All of ChannelsTx but indexPost (search-operations.ts). */
+export function channelOperations(s: Statements): Omit<ChannelsTx, 'indexPost'> {
   return {
     putChannel: (c) =>
       void s.run(

@@ -248,8 +248,50 @@ const V8 = `
 ALTER TABLE outbox ADD COLUMN deposited_at INTEGER;
 `;
 
+// Full-text search (issue 18, docs/DESIGN.md §5.6): an FTS5 index of messages and channel posts.
+// Tokens come normalized from core (search/normalize.ts: no case, no marks, CJK characters and
+// emoji one per token); `scope` holds the conversation or channel id as one token. search_docs
+// numbers the documents (the FTS rowid) and keeps each one's tokens, because FTS5's secure-delete
+// can only take out of the index pages what a 'delete' names (a contentless_delete table leaves
+// a deleted row's tokens in place behind a tombstone until a merge: test/search.test.ts). With
+// PRAGMA secure_delete the freed bytes are zeroed too. The triggers take a message or post out of
+// the index whatever removes it (deleteMessage, deleteConversation, deleteChannel, deleted for
+// everyone or expired), so no caller can forget to. All of it sits inside the encrypted database.
+const V9 = `
+CREATE TABLE search_docs (
+  doc INTEGER PRIMARY KEY, -- the FTS rowid; about the time (ms) × 1024: higher is newer
+  message_pk INTEGER, -- messages.pk, or NULL for a post
+  channel_id TEXT,
+  publisher TEXT,
+  seq INTEGER,
+  text TEXT NOT NULL, -- the normalized tokens, as indexed
+  scope TEXT NOT NULL -- the scope token, as indexed
+);
+CREATE UNIQUE INDEX search_docs_by_message ON search_docs (message_pk);
+CREATE UNIQUE INDEX search_docs_by_post ON search_docs (channel_id, publisher, seq);
+CREATE VIRTUAL TABLE search_index USING fts5(
+  text, scope,
+  tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co So Sk'",
+  content = '', prefix = '2 3'
+);
+INSERT INTO search_index (search_index, rank) VALUES ('secure-delete', 1);
+CREATE TRIGGER search_docs_unindex AFTER DELETE ON search_docs BEGIN
+  INSERT INTO search_index (search_index, rowid, text, scope) VALUES ('delete', old.doc, old.text, old.scope);
+END;
+CREATE TRIGGER messages_unindex AFTER DELETE ON messages BEGIN
+  DELETE FROM search_docs WHERE message_pk = old.pk;
+END;
+CREATE TRIGGER messages_unindex_deleted AFTER UPDATE OF deleted_at ON messages
+WHEN new.deleted_at IS NOT NULL BEGIN
+  DELETE FROM search_docs WHERE message_pk = new.pk;
+END;
+CREATE TRIGGER channel_posts_unindex AFTER DELETE ON channel_posts BEGIN
+  DELETE FROM search_docs WHERE channel_id = old.channel_id AND publisher = old.publisher AND seq = old.seq;
+END;
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -23,6 +23,7 @@ import {
   outboxOperations,
 } from './record-operations.ts';
 import { migrate } from './schema.ts';
+import { searchOperations } from './search-operations.ts';
 import { createStatements, type Statements } from './statements.ts';
 import { withTxCache } from './tx-cache.ts';
 
@@ -238,6 +239,7 @@ function createOperations(s: Statements): StoreTx {
     ...attachmentOperations(s),
     ...groupOperations(s),
     ...channelOperations(s),
+    ...searchOperations(s),
   };
 }
 

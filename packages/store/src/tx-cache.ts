@@ -45,6 +45,8 @@ const UNRELATED_WRITES: ReadonlySet<string> = new Set([
   'deleteGroupLog',
   'putReceipt',
   'putPost',
+  'indexMessage',
+  'indexPost',
   'markReceived',
   'pruneReceived',
   'park',

@@ -216,6 +216,15 @@ function exerciseEverything(tx: Tx): void {
   tx.putReaction({ conversationId: 'c', targetSender: 's', targetId: 'i', reactor: 'r', emoji: 'x', at: 1 });
   tx.listReactions('c', 's', 'i');
   tx.deleteReaction('c', 's', 'i', 'r');
+  tx.indexMessage(key, 'word', 1);
+  tx.indexMessage(key, 'again', 1);
+  const match = { terms: [{ tokens: ['wo'], prefix: true }] };
+  tx.findMessages({ match, limit: 5 });
+  tx.findMessages({ match, scope: 'c', before: 1e15, limit: 5 });
+  tx.putPost({ channelId: 'ch', publisher: 'p', seq: 1, sortKey: 1, receivedAt: 1, post: bytes() });
+  tx.indexPost('ch', 'p', 1, 'word', 1);
+  tx.indexPost('ch', 'p', 1, 'again', 1);
+  tx.deleteChannel('ch');
   tx.deleteMessage(key);
   tx.deleteConversation('c');
   const seq = tx.enqueueOutbox({

@@ -83,6 +83,13 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
         ...(p.limit ? { limit: p.limit } : {}),
         ...(p.before ? { before: p.before } : {}),
       }),
+    'messages.search': (p) =>
+      messenger.search({
+        query: p.query,
+        ...(p.conversation ? { conversation: p.conversation } : {}),
+        ...(p.limit ? { limit: p.limit } : {}),
+        ...(p.before ? { before: p.before } : {}),
+      }),
     'messages.get': (p) => messenger.message(p.contact, { id: p.id, sender: p.sender ?? 'self' }),
     'messages.react': (p) => {
       messenger.react(p.contact, { id: p.id, mine: p.mine }, p.emoji ?? '');

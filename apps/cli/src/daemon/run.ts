@@ -91,6 +91,7 @@ export const MESSENGER_EVENTS = [
   'post',
   'channel',
   'outbox',
+  'searchIndex',
 ] as const;
 
 function writePrivate(path: string, text: string): void {
@@ -200,6 +201,15 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         ...(options.attachmentMaxBytes ? { limits: { attachmentMaxBytes: options.attachmentMaxBytes } } : {}),
       });
       if (tracer.active) m.events.on('problem', (p) => tracer.note(`problem ${p.code}: ${p.message}`));
+      // Messages stored before search existed are indexed in the background (docs/DESIGN.md §5.6).
+      let searchLogged = 0;
+      m.events.on('searchIndex', ({ indexed, done }) => {
+        if (done && indexed > 0) log(`search: indexed ${indexed} earlier messages`);
+        else if (!done && (searchLogged === 0 || indexed - searchLogged >= 10_000)) {
+          searchLogged = indexed;
+          log(`search: indexing earlier messages (${indexed} so far)`);
+        }
+      });
       await m.start();
       cleanups.push(() => m.stop());
       const fingerprint = (): string => {

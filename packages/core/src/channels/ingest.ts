@@ -4,10 +4,11 @@
  * knows what to ask for.
  */
 import type { Ctx } from '../context/index.ts';
-import type { ChannelsTx } from '../ports/index.ts';
+import type { ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import { type DecodedPost, POST_MAX_BYTES, verifyPost } from './codec.ts';
 import type { ChannelRuntime, Live } from './live.ts';
+import { indexPost } from './search.ts';
 import { CHANNEL_KNOWN_PEERS_MAX, getChannelState, postLabel, saveChannel } from './store.ts';
 import { postView } from './views.ts';
 
@@ -67,16 +68,18 @@ function storePost(
   if (post.seq > contiguous + POST_SEQ_GAP_MAX) return false;
   const now = ctx.now();
   const at = Math.min(post.timestamp, now + POST_CLOCK_SKEW_MAX_MS);
-  const inserted = tx.putPost({
+  const stored: ChannelPostRecord = {
     channelId: id,
     publisher: post.publisher,
     seq: post.seq,
     sortKey: at * 1000 + (post.seq % 1000),
     receivedAt: now,
     post: ctx.account.vault.seal(postLabel(id), bytes),
-  });
+  };
+  const inserted = tx.putPost(stored);
   let next = s;
   if (inserted === 'inserted') {
+    indexPost(ctx, tx, s, stored, post);
     while (tx.getPost(id, post.publisher, contiguous + 1)) contiguous++;
     next = { ...next, contiguous: { ...next.contiguous, [post.publisher]: contiguous } };
     if (from && from !== self && !next.peers.includes(from)) {

@@ -11,6 +11,7 @@ import type { MessageView } from '../views/index.ts';
 import { decodePost, encodePost, keyIdOf } from './codec.ts';
 import { type ChannelRuntime, topicOf } from './live.ts';
 import { findChannel } from './names.ts';
+import { indexPost } from './search.ts';
 import { type ChannelState, descriptorOf, epochKey, postLabel, saveChannel } from './store.ts';
 import { sealEnvelope } from './topic.ts';
 import { postView } from './views.ts';
@@ -65,7 +66,7 @@ function writePost(
     receivedAt: now,
     post: ctx.account.vault.seal(postLabel(s.id), bytes),
   };
-  tx.putPost(record);
+  if (tx.putPost(record) === 'inserted') indexPost(ctx, tx, next, record, decodePost(bytes));
   saveChannel(ctx, tx, next);
   return { s: next, bytes, record };
 }

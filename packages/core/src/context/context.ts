@@ -41,6 +41,11 @@ export interface MessengerEvents extends Record<string, unknown> {
    * most every OUTBOX_EVENT_MS, and only while someone listens (ask status() for the size now).
    */
   outbox: { readonly size: number };
+  /**
+   * Indexing messages stored before search existed (an upgraded database) progressed: how many
+   * so far in this run, and whether it is done (docs/DESIGN.md §5.6).
+   */
+  searchIndex: { readonly indexed: number; readonly done: boolean };
 }
 
 export interface Settings {

@@ -13,7 +13,7 @@
 import { peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
 import { InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { type Effects, groupEffects, insertIncoming } from '../messaging/index.ts';
+import { type Effects, groupEffects, indexBody, insertIncoming } from '../messaging/index.ts';
 import type { AccountTx, ContactRecord, GroupsTx, MessageKey, MessagesTx } from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
 import { type AppMessage, decodeAppMessage, type MessageRef } from '../wire/index.ts';
@@ -159,6 +159,7 @@ export function applyGroupMessage(
         const { replyTo } = openBody(ctx.account.vault, existing);
         const stored = replyTo ? { text: body.text, replyTo } : { text: body.text };
         tx.updateMessage(t, { body: sealBody(ctx.account.vault, t, stored), editedAt: now });
+        indexBody(tx, t, stored, existing.receivedAt);
       } else {
         tx.updateMessage(t, { body: new Uint8Array(0), deletedAt: now });
       }

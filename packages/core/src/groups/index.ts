@@ -12,4 +12,5 @@ export {
   type GroupPictureType,
   sniffPicture,
 } from './picture.ts';
+export { groupHit } from './search.ts';
 export { GROUP_TOPIC_MIN_MEMBERS_DEFAULT, groupTopic } from './topic.ts';

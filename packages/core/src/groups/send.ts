@@ -13,7 +13,7 @@
 import { createSenderKey, senderKeyDistribution, senderKeyEncrypt } from '@parley/crypto';
 import { CoreError, fromHex, InboundError, toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { compose, outgoingRecord } from '../messaging/index.ts';
+import { compose, indexBody, outgoingRecord } from '../messaging/index.ts';
 import { FRAME_MAX_BYTES, type MessageRecord, type OutboxTx } from '../ports/index.ts';
 import type { StoredBody } from '../views/index.ts';
 import {
@@ -107,7 +107,7 @@ export function composeGroup(
   if (visible && shown) {
     const key = { conversationId: g.state.id, sender: 'self', id };
     record = outgoingRecord(ctx, tx, { key, seq, kind: body.kind, stored: shown, sentAt, ttl: null });
-    tx.insertMessage(record);
+    if (tx.insertMessage(record) === 'inserted') indexBody(tx, key, shown, sentAt);
   }
   const recipients = others(ctx, g);
   const topic = topicOf(ctx, g);

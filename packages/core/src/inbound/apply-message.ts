@@ -12,7 +12,7 @@ import { vouchedAddresses } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { applyGroupControl } from '../groups/index.ts';
 import { applyMailboxControl } from '../mailbox/index.ts';
-import { type Effects, insertIncoming } from '../messaging/index.ts';
+import { type Effects, indexBody, insertIncoming } from '../messaging/index.ts';
 import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
 import type { AppMessage, MessageRef } from '../wire/index.ts';
@@ -70,6 +70,7 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
         const { replyTo } = openBody(ctx.account.vault, existing);
         const stored = replyTo ? { text: body.text, replyTo } : { text: body.text };
         tx.updateMessage(t, { body: sealBody(ctx.account.vault, t, stored), editedAt: now });
+        indexBody(tx, t, stored, existing.receivedAt);
       } else {
         tx.updateMessage(t, { body: new Uint8Array(0), deletedAt: now });
       }

@@ -5,6 +5,7 @@
 import type { Ctx } from '../context/index.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, MessagesTx } from '../ports/index.ts';
 import { type GroupView, type StoredBody, sealBody } from '../views/index.ts';
+import { indexBody } from './searchable.ts';
 
 export interface Effects {
   readonly messages: MessageKey[];
@@ -121,7 +122,7 @@ export function insertIncoming(
   m: { key: MessageKey; seq: number; kind: string; stored: StoredBody; sentAt: number; ttl: number | null },
 ): 'inserted' | 'duplicate' {
   const now = ctx.now();
-  return tx.insertMessage({
+  const inserted = tx.insertMessage({
     ...m.key,
     senderSeq: m.seq,
     kind: m.kind,
@@ -135,4 +136,6 @@ export function insertIncoming(
     editedAt: null,
     deletedAt: null,
   });
+  if (inserted === 'inserted') indexBody(tx, m.key, m.stored, now);
+  return inserted;
 }

@@ -30,4 +30,5 @@ export {
   messagePage,
   pageLimit,
 } from './page.ts';
+export { bodyText, indexBody } from './searchable.ts';
 export { SendQueue } from './send-queue.ts';

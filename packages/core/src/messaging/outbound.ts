@@ -28,6 +28,7 @@ import {
   VISIBLE_KINDS,
   validateBody,
 } from '../wire/index.ts';
+import { indexBody } from './searchable.ts';
 
 export interface Composed {
   /** The stored message, for visible kinds. */
@@ -90,7 +91,7 @@ export function compose(
     const key = { conversationId: contact.id, sender: 'self', id };
     const ttl = conversation?.disappearingMs ?? null;
     record = outgoingRecord(ctx, tx, { key, seq, kind: body.kind, stored: shown, sentAt, ttl });
-    tx.insertMessage(record);
+    if (tx.insertMessage(record) === 'inserted') indexBody(tx, key, shown, sentAt);
   }
   if (!EPHEMERAL_KINDS.has(body.kind)) {
     tx.enqueueOutbox({

@@ -15,6 +15,7 @@ import type {
 } from '../ports/index.ts';
 import { type MessageView, openBody, sealBody } from '../views/index.ts';
 import { type AppBody, READ_RECEIPT_MAX_TARGETS } from '../wire/index.ts';
+import { indexBody } from './searchable.ts';
 
 /** Marker in MessageRecord.error for a disappeared message kept as a tombstone (so no false gap shows). */
 export const EXPIRED_MARK = 'expired';
@@ -97,6 +98,7 @@ function applyOwnChange(
         replyTo ? { text: edit.text, replyTo } : { text: edit.text },
       );
       tx.updateMessage(m, { body, editedAt: now });
+      indexBody(tx, m, { text: edit.text }, m.receivedAt);
     } else {
       tx.updateMessage(m, { body: new Uint8Array(0), deletedAt: now });
     }

@@ -63,6 +63,8 @@ import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
 import { createDirectConversations } from './direct.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
+import { type SearchParams, type SearchResult, search } from './search.ts';
+import { type SearchBackfill, startSearchBackfill } from './search-backfill.ts';
 
 /** Most messages `sendTexts` accepts in one call (one transaction). */
 export const SEND_BATCH_MAX = 1000;
@@ -135,6 +137,8 @@ export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMet
   setTyping(contact: string, active: boolean): void;
   setDisappearing(contact: string, ms: number | null): void;
   messages(contact: string, query?: { before?: number; limit?: number }): MessageView[];
+  /** Full-text search over every conversation, or one (docs/API.md `messages.search`), newest first. */
+  search(params: SearchParams): SearchResult;
 
   message(contact: string, key: { sender: 'self' | 'peer'; id: string }): MessageView;
   conversations(): ConversationView[];
@@ -358,6 +362,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   };
 
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
+  let backfill: SearchBackfill | undefined;
   const unsubscribe: Array<() => void> = [];
 
   const sweep = (): void => {
@@ -420,6 +425,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       mailboxes.start();
       downloads.resume();
       sweep();
+      backfill = startSearchBackfill(ctx);
       sweepTimer = setInterval(() => {
         try {
           sweep();
@@ -439,6 +445,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
       channels.stop();
       groups.stop();
       downloads.stop();
+      backfill?.stop();
+      backfill = undefined;
       if (sweepTimer) clearInterval(sweepTimer);
       if (outboxTimer) clearTimeout(outboxTimer);
       outboxTimer = undefined;
@@ -551,6 +559,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       if (c.kind === 'channel') return channels.posts(c.channel, query);
       return direct.messages(name, query);
     },
+    search: (params) => search(ctx, resolvers, (g) => g.state.id, params),
     message(name, key) {
       const c = conversationOf(name, false);
       return c.kind === 'group' ? groups.message(c.group, key) : direct.message(name, key);

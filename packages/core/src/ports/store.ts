@@ -353,6 +353,14 @@ export interface MessagesTx {
   /** Keys of messages with expiresAt <= now (at most `limit`). */
   listExpired(now: number, limit: number): MessageKey[];
   deleteMessage(key: MessageKey): void;
+  /**
+   * Puts the message in the full-text index (SearchTx), or replaces its tokens if it is there
+   * (keeping its place). `tokens`: what core's `indexText` makes of its plaintext; `at` (epoch ms)
+   * orders it among results. Does nothing for a message that is not stored or was deleted for
+   * everyone. Every way a message is removed (deleteMessage, deleteConversation, updateMessage
+   * with `deletedAt`) takes it out of the index in the same operation.
+   */
+  indexMessage(key: MessageKey, tokens: string, at: number): void;
 
   // Reactions (one per reactor per message; putReaction replaces).
   /** Stores nothing if the message is not there: a message inserted later starts with no reactions. */
@@ -442,6 +450,8 @@ export interface ChannelsTx {
   /** The highest seq stored for this publisher, 0 if none. */
   maxPostSeq(channelId: string, publisher: string): number;
   countPosts(channelId: string): number;
+  /** Like indexMessage, for a stored post; deleteChannel takes its posts out of the index. */
+  indexPost(channelId: string, publisher: string, seq: number, tokens: string, at: number): void;
 }
 
 /** Inbox bookkeeping: inbound/ (D2, D5, D7). */
@@ -461,6 +471,53 @@ export interface InboxTx {
 }
 
 /**
+ * A search term (core's search/query.ts makes them): one normalized token, or a phrase of
+ * CJK/emoji unigrams. `prefix`: the last token matches any token that starts with it.
+ */
+export interface SearchTerm {
+  readonly tokens: readonly string[];
+  readonly prefix: boolean;
+}
+
+/** Every term must occur in the document (AND). */
+export interface SearchQuery {
+  readonly terms: readonly SearchTerm[];
+}
+
+/** What a search found: a message or a channel post, by its document number (the order). */
+export type SearchDocRef =
+  | { readonly doc: number; readonly kind: 'message'; readonly key: MessageKey }
+  | {
+      readonly doc: number;
+      readonly kind: 'post';
+      readonly channelId: string;
+      readonly publisher: string;
+      readonly seq: number;
+    };
+
+export interface SearchFind {
+  readonly match: SearchQuery;
+  /** Only documents of this conversation or channel id. */
+  readonly scope?: string;
+  /** Only documents with doc < before (paging). */
+  readonly before?: number;
+  readonly limit: number;
+}
+
+/**
+ * Searching the full-text index of messages and channel posts (docs/DESIGN.md §5.6): the
+ * messenger's search. Documents go in with the records they index (MessagesTx.indexMessage,
+ * ChannelsTx.indexPost) — tokens of the normalized plaintext (core's `indexText`), never the text
+ * as written — and out with them: nothing of a removed one stays readable in the store's files.
+ * A document's number orders results: the store derives it from `at` (epoch ms; unique, about
+ * at × 1024), so results come newest first whatever order they were indexed in.
+ */
+export interface SearchTx {
+  /** Documents matching the query, highest number (newest) first, at most `limit`. */
+  findMessages(find: SearchFind): SearchDocRef[];
+}
+
+/**
  * The operations available inside a transaction: the named parts above, defined once here. Both stores
  * implement every part; code that needs only some can ask for those (e.g. `OutboxTx`).
  */
@@ -473,7 +530,8 @@ export interface StoreTx
     AttachmentsTx,
     GroupsTx,
     ChannelsTx,
-    InboxTx {}
+    InboxTx,
+    SearchTx {}
 
 export interface TransactionOptions {
   /**

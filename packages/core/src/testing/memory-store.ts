@@ -34,6 +34,7 @@ import {
   type StoreTx,
   type TakenOutboxRecord,
 } from '../ports/index.ts';
+import { type SearchDoc, searchOperations, unindexMessage, unindexPost } from './memory-search.ts';
 
 const DEFAULT_MESSAGE_LIMIT = 50;
 
@@ -76,6 +77,9 @@ interface Tables {
   readonly receipts: Table<ReceiptRecord>;
   /** Sequences (outbox seq, message insertion order); rolled back like the rest. */
   readonly counters: Table<number>;
+  /** The search index (memory-search.ts). */
+  readonly searchDocs: Table<SearchDoc>;
+  readonly searchRefs: Table<number>;
 }
 
 /** Unambiguous composite key (components may contain any character). */
@@ -161,6 +165,8 @@ export function createMemoryStore(): Store {
     groupLog: new Map<string, GroupLogRecord>(),
     receipts: new Map<string, ReceiptRecord>(),
     counters: new Map<string, number>(),
+    searchDocs: new Map<string, SearchDoc>(),
+    searchRefs: new Map<string, number>(),
   };
   const undo: UndoEntry[] = [];
   let depth = 0;
@@ -242,6 +248,10 @@ function createTxOperations(t: Tables, write: Write, next: (counter: string) => 
     ...attachmentOperations(t, write),
     ...groupOperations(t, write),
     ...channelOperations(t, write),
+    ...searchOperations(t, write, {
+      message: (k) => t.messages.get(messageKey(k))?.record.deletedAt === null,
+      post: (c, publisher, seq) => t.posts.has(key(c, publisher, seq)),
+    }),
   };
 }
 
@@ -267,7 +277,10 @@ function channelOperations(t: Tables, write: Write): Pick<StoreTx, ChannelOps> {
     listChannels: () => [...t.channels.values()].sort(byCreated((c) => c.id)).map(clone),
     deleteChannel: (id) => {
       write(t.channels, id, undefined);
-      for (const p of ofChannel(id)) write(t.posts, key(p.channelId, p.publisher, p.seq), undefined);
+      for (const p of ofChannel(id)) {
+        write(t.posts, key(p.channelId, p.publisher, p.seq), undefined);
+        unindexPost(t, write, p.channelId, p.publisher, p.seq);
+      }
     },
     putPost: (p) => {
       const k = key(p.channelId, p.publisher, p.seq);
@@ -473,7 +486,10 @@ function messageOperations(
     listConversations: () => [...t.conversations.values()].sort(byCreated((c) => c.id)).map(clone),
     deleteConversation: (id) => {
       write(t.conversations, id, undefined);
-      for (const m of inConversation(id)) write(t.messages, messageKey(m.record), undefined);
+      for (const m of inConversation(id)) {
+        write(t.messages, messageKey(m.record), undefined);
+        unindexMessage(t, write, m.record);
+      }
       for (const k of reactionsOf((r) => r.conversationId === id)) write(t.reactions, k, undefined);
     },
     insertMessage: (m) => {
@@ -486,12 +502,14 @@ function messageOperations(
       const stored = t.messages.get(messageKey(k));
       if (stored === undefined) return false;
       write(t.messages, messageKey(k), { record: applyPatch(stored.record, patch), order: stored.order });
+      if (patch.deletedAt != null) unindexMessage(t, write, k);
       return true;
     },
     updateMessageIf: (k, from, patch) => {
       const stored = t.messages.get(messageKey(k));
       if (stored === undefined || !from.includes(stored.record.status)) return false;
       write(t.messages, messageKey(k), { record: applyPatch(stored.record, patch), order: stored.order });
+      if (patch.deletedAt != null) unindexMessage(t, write, k);
       return true;
     },
     listMessages: (id, query = {}) => selectRange(inConversation(id), query).map((m) => clone(m.record)),
@@ -521,6 +539,7 @@ function messageOperations(
         .map((m) => copyKey(m.record)),
     deleteMessage: (k) => {
       write(t.messages, messageKey(k), undefined);
+      unindexMessage(t, write, k);
       const ofMessage = (r: ReactionRecord) =>
         r.conversationId === k.conversationId && r.targetSender === k.sender && r.targetId === k.id;
       for (const rk of reactionsOf(ofMessage)) write(t.reactions, rk, undefined);
