@@ -53,6 +53,11 @@ describe('upgrading a plain database', () => {
       expect(d.log()).toMatch(/encrypting the database \(first start of this version\): 100% of \d+ rows/);
     const texts = (await conversation(world, alice, names[1])).map((m) => m.text);
     expect(texts).toEqual(Array.from({ length: 40 }, (_, i) => `${canary} ${i}`));
+    // The search index is rebuilt inside the encrypted database (it is not copied).
+    await eventually(async () => {
+      const found = world.run(alice, ['--json', 'search', `${canary} 39`]);
+      return found.code === 0 && found.stdout.includes(`${canary} 39`);
+    }, 30_000);
     await sendText(world, alice, names[1], 'after the upgrade');
     await eventually(
       async () => (await conversation(world, bob, 'alice')).some((m) => m.text === 'after the upgrade'),

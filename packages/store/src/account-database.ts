@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import {
   CoreError,
   createVault,
+  SEARCH_BACKFILL_META,
   type Store,
   unlockVault,
   type Vault,
@@ -139,8 +140,13 @@ export async function unlockAccountDatabase(
     if (state === 'plain') {
       writeFileDurably(files.vault, header); // first: the encrypted database cannot be opened without it
       withKey(vault, DATABASE_KEY_PURPOSE, (key) =>
-        encryptDatabaseFile(files.database, key, openDatabase, (p) =>
-          options.onProgress?.({ ...p, file: files.database }),
+        encryptDatabaseFile(
+          files.database,
+          key,
+          openDatabase,
+          (p) => options.onProgress?.({ ...p, file: files.database }),
+          // The search index is not copied: the messenger indexes every message again.
+          (db) => db.prepare('DELETE FROM main.meta WHERE key = ?').run(SEARCH_BACKFILL_META),
         ),
       );
     }

@@ -14,7 +14,8 @@
  * unlock starts again and deletes the half-written copy); a kill after it
  * leaves the encrypted one, and cleanUpEncryption() wipes what is left of the
  * plain file. Search indexes (FTS5 tables and `search_*` tables) are not
- * copied: the messenger rebuilds them from the messages.
+ * copied: the messenger rebuilds them from the messages (`finish` lets the
+ * caller forget that they were built).
  */
 import {
   closeSync,
@@ -83,6 +84,7 @@ export function encryptDatabaseFile(
   key: Uint8Array,
   open: OpenDatabase,
   onProgress: (p: EncryptProgress) => void = () => {},
+  finish: (db: Db) => void = () => {},
 ): void {
   if (databaseFileKind(path) !== 'plain') throw new StoreSetupError(`${path} is not a plain SQLite database`);
   const next = `${path}.encrypting`;
@@ -109,6 +111,7 @@ export function encryptDatabaseFile(
       }
     }
     copySequences(db);
+    finish(db);
     db.exec('DETACH DATABASE old');
     const check = db.prepare('PRAGMA quick_check').pluck().get();
     if (check !== 'ok') throw new StoreSetupError(`encrypting ${path}: the copy failed its check (${check})`);
