@@ -19,8 +19,10 @@ import { NewGroup } from './NewGroup.tsx';
 import { RoomConversation } from './RoomConversation.tsx';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
-import type { Identity, MessageView, Reachability } from './types.ts';
+import { chatOf, type SearchHit } from './search/index.ts';
+import { type Identity, type MessageView, messageKey, type Reachability } from './types.ts';
 import { type ChatList, useChatList } from './use-chat-list.ts';
+import type { MessageFocus } from './use-message-focus.ts';
 
 type DialogName = 'add' | 'settings' | 'info' | 'new-group' | 'new-channel' | 'follow' | null;
 
@@ -35,6 +37,8 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
   const [socket, setSocket] = useState<SocketStatus>(stream.status);
   const [dialog, setDialog] = useState<DialogName>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  /** The message a search hit opened: its conversation scrolls to it. */
+  const [focus, setFocus] = useState<MessageFocus | null>(null);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
   // The unread count in the window title (and so in the taskbar and the browser tab).
@@ -75,6 +79,21 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
   // Selection is by id: a rename keeps the conversation open.
   const current = list.items.find((c) => c.key === selected) ?? null;
   const close = () => setDialog(null);
+  /** Opening a chat by hand forgets the search hit: coming back to it must not jump again. */
+  const select = (key: string | null) => {
+    setFocus(null);
+    setSelected(key);
+  };
+  const openHit = (hit: SearchHit) => {
+    const chat = chatOf(hit, list.items);
+    if (!chat) {
+      list.schedule();
+      return;
+    }
+    const m = hit.message;
+    setSelected(chat.key);
+    setFocus({ chat: chat.key, key: messageKey(m), sortKey: m.sortKey, nonce: Date.now() });
+  };
 
   return (
     <div className="app">
@@ -87,12 +106,13 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
         reachability={reachability}
         typing={typing}
         actions={{
-          onSelect: setSelected,
+          onSelect: select,
           onAddContact: () => setDialog('add'),
           onNewGroup: () => setDialog('new-group'),
           onNewChannel: () => setDialog('new-channel'),
           onFollowChannel: () => setDialog('follow'),
           onSettings: () => setDialog('settings'),
+          onOpenHit: openHit,
         }}
       />
       <main className="main-pane">
@@ -109,6 +129,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
           list={list}
           stream={stream}
           typing={typing}
+          focus={focus?.chat === current?.key ? focus : null}
           onInfo={() => setDialog('info')}
           onAdd={() => setDialog('add')}
         />
@@ -120,7 +141,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
         me={me}
         onClose={close}
         onSelect={(key) => {
-          setSelected(key);
+          select(key);
           list.schedule();
         }}
       />
@@ -133,6 +154,7 @@ function MainPane({
   list,
   stream,
   typing,
+  focus,
   onInfo,
   onAdd,
 }: {
@@ -140,6 +162,7 @@ function MainPane({
   readonly list: ChatList;
   readonly stream: EventStream;
   readonly typing: Readonly<Record<string, boolean>>;
+  readonly focus: MessageFocus | null;
   readonly onInfo: () => void;
   readonly onAdd: () => void;
 }) {
@@ -150,6 +173,7 @@ function MainPane({
         conversation={current.conversation}
         stream={stream}
         typing={typing[current.name] === true}
+        focus={focus}
         onInfo={onInfo}
         onChanged={list.schedule}
       />
@@ -160,6 +184,7 @@ function MainPane({
         key={`${current.key}:${current.name}`}
         room={current}
         stream={stream}
+        focus={focus}
         onInfo={onInfo}
         onChanged={list.schedule}
       />

@@ -19,6 +19,7 @@ import { UploadList } from './UploadList.tsx';
 import { useAttachmentProgress, withProgress } from './use-attachment-progress.ts';
 import { useConversation } from './use-conversation.ts';
 import { useFileDrop } from './use-file-drop.ts';
+import { laterJump, type MessageFocus, useMessageFocus } from './use-message-focus.ts';
 import { useUploads } from './use-uploads.ts';
 
 export function Conversation({
@@ -27,16 +28,20 @@ export function Conversation({
   typing,
   onInfo,
   onChanged,
+  focus = null,
 }: {
   readonly conversation: ConversationView;
   readonly stream: EventStream;
   readonly typing: boolean;
   readonly onInfo: () => void;
   readonly onChanged: () => void;
+  /** A message to scroll to and mark (opened from search). */
+  readonly focus?: MessageFocus | null;
 }) {
   const { contact } = conversation;
   const name = contact.name;
   const history = useConversation(name, stream);
+  const focused = useMessageFocus(history, focus);
   const progress = useAttachmentProgress(name, stream);
   /** Messages and files sent from this window: each one scrolls the list down to it. */
   const [sent, setSent] = useState(0);
@@ -243,7 +248,8 @@ export function Conversation({
         hasMore={history.hasMore}
         loading={history.loading}
         onReachTop={history.loadOlder}
-        jump={jump}
+        jump={laterJump(jump, focused.jump)}
+        highlight={focused.highlight}
         toBottom={sent}
         renderRow={(row) => (
           <MessageBubble

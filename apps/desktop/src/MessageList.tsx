@@ -85,6 +85,8 @@ export interface MessageListProps {
   readonly jump?: { readonly key: string; readonly nonce: number } | null;
   /** Changed (to any new value) to scroll to the bottom and stick there: the user just sent a message. */
   readonly toBottom?: number;
+  /** A row key to mark briefly (a message opened from search). */
+  readonly highlight?: string | null;
 }
 
 export function MessageList({
@@ -95,6 +97,7 @@ export function MessageList({
   renderRow,
   jump,
   toBottom,
+  highlight = null,
 }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
@@ -229,7 +232,7 @@ export function MessageList({
     items.push(
       <div
         key={row.key}
-        className="row"
+        className={row.key === highlight ? 'row highlighted' : 'row'}
         data-key={row.key}
         ref={(node) => {
           const old = elements.current.get(row.key);

@@ -16,6 +16,7 @@ import { MessageList, type Row, toRows } from './MessageList.tsx';
 import { RoomAvatar } from './Sidebar.tsx';
 import type { ChannelView, GroupView, MessageView } from './types.ts';
 import { type ConversationMessages, useConversation } from './use-conversation.ts';
+import { type FocusedMessage, laterJump, type MessageFocus, useMessageFocus } from './use-message-focus.ts';
 
 type Room = Extract<ChatItem, { kind: 'group' | 'channel' }>;
 
@@ -84,14 +85,18 @@ export function RoomConversation({
   stream,
   onInfo,
   onChanged,
+  focus = null,
 }: {
   readonly room: Room;
   readonly stream: EventStream;
   readonly onInfo: () => void;
   readonly onChanged: () => void;
+  /** A message to scroll to and mark (opened from search). */
+  readonly focus?: MessageFocus | null;
 }) {
   const name = room.name;
   const history = useConversation(name, stream);
+  const focused = useMessageFocus(history, focus);
   const [error, setError] = useState<string | null>(null);
   const rows = useMemo(() => {
     const r: Row[] = toRows(history.messages);
@@ -126,9 +131,23 @@ export function RoomConversation({
         </button>
       </header>
       {room.kind === 'group' ? (
-        <GroupBody group={room.group} history={history} rows={rows} fail={fail} onChanged={onChanged} />
+        <GroupBody
+          group={room.group}
+          history={history}
+          rows={rows}
+          focused={focused}
+          fail={fail}
+          onChanged={onChanged}
+        />
       ) : (
-        <ChannelBody channel={room.channel} history={history} rows={rows} fail={fail} onChanged={onChanged} />
+        <ChannelBody
+          channel={room.channel}
+          history={history}
+          rows={rows}
+          focused={focused}
+          fail={fail}
+          onChanged={onChanged}
+        />
       )}
       {error && (
         <p className="form-error composer-error" role="alert">
@@ -160,6 +179,8 @@ function useMarkRead(room: Room, messages: readonly MessageView[], onChanged: ()
 interface BodyProps {
   readonly history: ConversationMessages;
   readonly rows: readonly Row[];
+  /** The message opened from search, if any. */
+  readonly focused: FocusedMessage;
   readonly fail: (err: unknown) => void;
   readonly onChanged: () => void;
 }
@@ -203,7 +224,14 @@ function useGroupComposer(
   return { mode, choose, cancel, send, sends };
 }
 
-function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { readonly group: GroupView }) {
+function GroupBody({
+  group,
+  history,
+  rows,
+  focused,
+  fail,
+  onChanged,
+}: BodyProps & { readonly group: GroupView }) {
   const name = group.name;
   const [deleting, setDeleting] = useState<MessageView | null>(null);
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
@@ -223,7 +251,8 @@ function GroupBody({ group, history, rows, fail, onChanged }: BodyProps & { read
         hasMore={history.hasMore}
         loading={history.loading}
         onReachTop={history.loadOlder}
-        jump={jump}
+        jump={laterJump(jump, focused.jump)}
+        highlight={focused.highlight}
         toBottom={composer.sends}
         renderRow={(row) => (
           <MessageBubble
@@ -298,6 +327,7 @@ function ChannelBody({
   channel,
   history,
   rows,
+  focused,
   fail,
   onChanged,
 }: BodyProps & { readonly channel: ChannelView }) {
@@ -323,7 +353,8 @@ function ChannelBody({
         hasMore={history.hasMore}
         loading={history.loading}
         onReachTop={history.loadOlder}
-        jump={null}
+        jump={focused.jump}
+        highlight={focused.highlight}
         toBottom={posted}
         renderRow={(row) => (
           <MessageBubble message={row.message} first={row.first} quote={null} actions={NO_ACTIONS} readOnly />

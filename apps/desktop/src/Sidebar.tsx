@@ -1,5 +1,5 @@
 /** The left pane: who I am, connection status, search, the conversation list (contacts, groups, channels). */
-import { type ReactNode, useMemo, useState } from 'react';
+import { type ReactNode, useMemo, useRef, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import type { SocketStatus } from './api.ts';
 import { summary } from './attachments.ts';
@@ -7,7 +7,8 @@ import { type ChatItem, sortChats, subtitle } from './chats.ts';
 import { useDrafts } from './drafts.ts';
 import { formatListTime, hueOf, preview } from './format.ts';
 import { useGroupPicture } from './GroupPicture.tsx';
-import { ChannelIcon, GearIcon, GroupIcon, LinkIcon, PlusIcon, SearchIcon } from './Icons.tsx';
+import { ChannelIcon, GearIcon, GroupIcon, LinkIcon, PlusIcon } from './Icons.tsx';
+import { hitKey, SearchBox, type SearchHit, SearchResults, useMessageSearch } from './search/index.ts';
 import type { GroupView, Identity, Reachability } from './types.ts';
 
 export interface SidebarActions {
@@ -17,6 +18,8 @@ export interface SidebarActions {
   readonly onNewChannel: () => void;
   readonly onFollowChannel: () => void;
   readonly onSettings: () => void;
+  /** A message search result was chosen: open its conversation at the message. */
+  readonly onOpenHit: (hit: SearchHit) => void;
 }
 
 function HeaderButton({
@@ -59,6 +62,23 @@ export function Sidebar({
   const [query, setQuery] = useState('');
   const sorted = useMemo(() => sortChats(chats, query), [chats, query]);
   const drafts = useDrafts();
+  const search = useMessageSearch(query);
+  const [openHit, setOpenHit] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const results = useRef<HTMLDivElement>(null);
+  const clear = () => {
+    setQuery('');
+    setOpenHit(null);
+  };
+  const item = (c: ChatItem) => (
+    <ConversationItem
+      chat={c}
+      active={c.key === selected}
+      typing={typing[c.name] === true}
+      draft={drafts.get(c.key) ?? ''}
+      onSelect={actions.onSelect}
+    />
+  );
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -87,32 +107,41 @@ export function Sidebar({
       </header>
       <ConnectionStatus socket={socket} outbox={outbox} />
       <ReachabilityStatus reachability={reachability} />
-      <div className="search">
-        <SearchIcon />
-        <input
-          type="search"
-          aria-label="Search conversations"
-          placeholder="Search"
-          value={query}
-          onChange={(e) => setQuery(e.target.value)}
-        />
-      </div>
-      <ul className="conversation-list" aria-label="Contacts">
-        {sorted.map((c) => (
-          <li key={c.key}>
-            <ConversationItem
-              chat={c}
-              active={c.key === selected}
-              typing={typing[c.name] === true}
-              draft={drafts.get(c.key) ?? ''}
-              onSelect={actions.onSelect}
-            />
-          </li>
-        ))}
-        {sorted.length === 0 && (
-          <li className="list-empty muted">{query ? 'No matches.' : 'No contacts yet.'}</li>
-        )}
-      </ul>
+      <SearchBox
+        value={query}
+        inputRef={input}
+        onChange={setQuery}
+        onClear={clear}
+        onDown={() => results.current?.querySelector<HTMLElement>('.search-list button, .load-more')?.focus()}
+      />
+      {search.query ? (
+        <div ref={results} className="search-pane">
+          <SearchResults
+            search={search}
+            chats={chats}
+            matchingChats={sorted.filter((c) => c.name.toLowerCase().includes(search.query.toLowerCase()))}
+            renderChat={item}
+            renderAvatar={(chat, name) => (chat ? <RoomAvatar chat={chat} /> : <Avatar name={name} />)}
+            openHit={openHit}
+            onOpen={(hit) => {
+              setOpenHit(hitKey(hit));
+              actions.onOpenHit(hit);
+            }}
+            onTop={() => input.current?.focus()}
+            onEscape={() => {
+              clear();
+              input.current?.focus();
+            }}
+          />
+        </div>
+      ) : (
+        <ul className="conversation-list" aria-label="Contacts">
+          {sorted.map((c) => (
+            <li key={c.key}>{item(c)}</li>
+          ))}
+          {sorted.length === 0 && <li className="list-empty muted">No contacts yet.</li>}
+        </ul>
+      )}
     </nav>
   );
 }

@@ -28,6 +28,11 @@ export interface ConversationMessages {
   /** The daemon cannot page further back (no cursor in its views). */
   readonly capped: boolean;
   loadOlder(): void;
+  /**
+   * Pages back (LIST_MAX at a time) until the message with this sortKey is loaded, so a message
+   * far back in history (a search hit) can be shown in place. False if a load is already running.
+   */
+  loadThrough(sortKey: number): boolean;
   /** A view an RPC call answered with: shown at once if it is new; the event stream brings its changes. */
   add(m: MessageView): void;
 }
@@ -165,5 +170,47 @@ export function useConversation(contact: string, stream: EventStream): Conversat
       });
   }, [contact, hasMore]);
 
-  return { messages, loading, hasMore, capped, loadOlder, add };
+  const loadThrough = useCallback(
+    (sortKey: number): boolean => {
+      if (busy.current) return false;
+      busy.current = true;
+      setLoading(true);
+      void pagesThrough(contact, latest.current[0]?.sortKey, sortKey)
+        .then(({ older, more }) => {
+          setMessages((list) => merge(older, list));
+          setHasMore(more);
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          busy.current = false;
+          setLoading(false);
+        });
+      return true;
+    },
+    [contact],
+  );
+
+  return { messages, loading, hasMore, capped, loadOlder, loadThrough, add };
+}
+
+/** The messages before `cursor`, back to and including the one at `sortKey`; `more` if older ones remain. */
+async function pagesThrough(
+  contact: string,
+  cursor: number | undefined,
+  sortKey: number,
+): Promise<{ older: MessageView[]; more: boolean }> {
+  const pages: (readonly MessageView[])[] = [];
+  let more = true;
+  let before = cursor;
+  while (more && (before === undefined || before > sortKey)) {
+    const page = await call('messages.list', {
+      contact,
+      limit: LIST_MAX,
+      ...(before !== undefined ? { before } : {}),
+    });
+    pages.unshift(page);
+    more = page.length === LIST_MAX;
+    before = page[0]?.sortKey;
+  }
+  return { older: pages.flat(), more };
 }
