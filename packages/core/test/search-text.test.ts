@@ -8,6 +8,7 @@ import {
   parseQuery,
   SNIPPET_MAX_CHARS,
   snippet,
+  tokenize,
 } from '../src/search/index.ts';
 
 /** Whether `query` finds `text`, as both stores decide it. */
@@ -122,5 +123,58 @@ describe('search text', () => {
     expect(e.text).not.toMatch(/^…[\uDC00-\uDFFF]/);
     const [[c, d]] = e.highlights as [[number, number]];
     expect(e.text.slice(c, d)).toBe('needle');
+  });
+
+  it('indexText is exactly tokenize without offsets, on every kind of text (its fast paths)', () => {
+    // A seeded mix: ASCII, Latin with marks (precomposed and combining), ß, Greek with final
+    // sigma, CJK, kana (half-width too), Hangul (syllables and jamo), compatibility forms, emoji
+    // (ZWJ sequences, skin tones, flags), punctuation and spaces.
+    const pool = [
+      ...'abcXYZ019^`_-.,!? \n\t',
+      'é',
+      'e\u0301',
+      'Ö',
+      'ß',
+      'ẞ',
+      'Σ',
+      'ς',
+      'ΟΔΟΣ',
+      'İ',
+      'ﬁ',
+      '①',
+      '㈱',
+      'Ａ',
+      '你',
+      '好',
+      '世界',
+      'ひらがな',
+      'カタカナ',
+      'ﾊﾝｶｸ',
+      '한국어',
+      '\u1100\u1161',
+      '🎉',
+      '👍🏽',
+      '👨‍👩‍👧',
+      '🇫🇷',
+      '☕',
+      '©',
+      '1️⃣',
+      '\u200d',
+    ];
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 3_000; i++) {
+      let text = '';
+      for (let k = 0, len = 1 + next(12); k < len; k++) text += pool[next(pool.length)];
+      const slow = tokenize(text)
+        .map((t) => t.text)
+        .join(' ');
+      expect(indexText(text), JSON.stringify(text)).toBe(slow);
+    }
+    // Final sigma is one letter with σ: ΟΔΟΣ is found by οδος and by οδός.
+    expect(indexText('ΟΔΟΣ οδός')).toBe('οδοσ οδοσ');
   });
 });

@@ -6,16 +6,13 @@
  */
 import { parseArgs } from 'node:util';
 import type { SearchHit } from '@parley/client';
+import { SEARCH_LIMIT_DEFAULT, SEARCH_LIMIT_MAX } from '@parley/core';
 import { usageError } from '../cli-error.ts';
 import { connect } from '../client.ts';
 import { EXIT_OK } from '../exit-codes.ts';
 import { CONTINUATION, sanitize } from '../format.ts';
 import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
-
-/** Hits shown when --limit is not given, and the most one search returns (the API's bounds). */
-export const SEARCH_LIMIT_DEFAULT = 20;
-export const SEARCH_LIMIT_MAX = 100;
 
 const USAGE = 'usage: parley search TEXT [--in NAME] [--limit N]';
 

@@ -1,7 +1,7 @@
 /**
  * Text into search tokens, the same way for what is indexed and for what is asked (docs/DESIGN.md
  * §5.6 "Search"): NFKD, combining marks (\p{M}) dropped, NFC again (so Hangul jamo become
- * syllables again), lower case, `ß` as `ss`. Letters, digits and symbols — the classes SQLite's
+ * syllables again), lower case, `ß` as `ss`, final `ς` as `σ`. Letters, digits and symbols — the classes SQLite's
  * `unicode61 categories 'L* N* Co So Sk'` tokenizer keeps — form words; anything else separates
  * them. Every Han, Hiragana, Katakana and Hangul character and every emoji is a token of its own
  * (CJK unigrams: a substring of a Chinese text is a phrase of single-character tokens), an emoji
@@ -37,8 +37,14 @@ const SKIN_TONES = /[\u{1F3FB}-\u{1F3FF}]/gu;
 const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
 
 /** One grapheme, normalized (may be empty, or longer than the original: "ﬁ" → "fi"). */
-function fold(grapheme: string): string {
-  return grapheme.normalize('NFKD').replace(MARKS, '').normalize('NFC').toLowerCase().replaceAll('ß', 'ss');
+function fold(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(MARKS, '')
+    .normalize('NFC')
+    .toLowerCase()
+    .replaceAll('ß', 'ss')
+    .replaceAll('ς', 'σ');
 }
 
 /** The search tokens of `text`, in order. */
@@ -73,13 +79,28 @@ export function tokenize(text: string): SearchToken[] {
   return tokens;
 }
 
+/** Text that is all ASCII: its words are runs of the ASCII letters, digits, ^ and ` (what WORD_CHAR keeps). */
+const ASCII = /^[\u0000-\u007f]*$/;
+const ASCII_WORD = /[0-9a-z^`]+/g;
+const ANY_EMOJI = /[\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
+/** In folded text: one CJK character, or a run of the other word characters. */
+const FOLDED_TOKEN =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[[\p{L}\p{N}\p{Co}\p{So}\p{Sk}]--[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]]+/gv;
+
 /**
- * What the index stores for `text`: its tokens separated by single spaces.
+ * What the index stores for `text`: its tokens separated by single spaces — exactly
+ * `tokenize(text)`'s texts, without the offsets, and fast, since every message sent and received
+ * is indexed in its transaction: ASCII in one pass; other text without emoji folded as a whole
+ * (the same as grapheme by grapheme: normalization and lower case act within a grapheme, final
+ * sigma aside, which fold() maps to σ either way); text with emoji through tokenize().
  *
  * @example indexText('Grüße, 你好 🎉!') === 'grusse 你 好 🎉'
  */
 export function indexText(text: string): string {
-  return tokenize(text)
-    .map((t) => t.text)
-    .join(' ');
+  if (ASCII.test(text)) return (text.toLowerCase().match(ASCII_WORD) ?? []).join(' ');
+  if (ANY_EMOJI.test(text))
+    return tokenize(text)
+      .map((t) => t.text)
+      .join(' ');
+  return (fold(text).match(FOLDED_TOKEN) ?? []).join(' ');
 }
