@@ -85,7 +85,7 @@ const ASCII_WORD = /[0-9a-z^`]+/g;
 const ANY_EMOJI = /[\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
 /** In folded text: one CJK character, or a run of the other word characters. */
 const FOLDED_TOKEN =
-  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[[\p{L}\p{N}\p{Co}\p{So}\p{Sk}]--[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]]+/gv;
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}])[\p{L}\p{N}\p{Co}\p{So}\p{Sk}])+/gu;
 
 /**
  * What the index stores for `text`: its tokens separated by single spaces — exactly
