@@ -31,6 +31,7 @@ import {
   createMemoryStore,
   createTestAccount,
   type MemoryNetwork,
+  seeded as prng,
   testPeerId,
 } from '@parley/core/testing';
 import { systemRandom } from '@parley/crypto';
@@ -47,18 +48,6 @@ const progress = (msg: string): void => {
   process.stderr.write(`bench:search ${msg}\n`);
 };
 const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
-
-/** mulberry32: reproducible text. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIAL = [
   'café',

@@ -10,11 +10,12 @@
  * daemons say over the API (so the needles are the real strings).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databaseFileKind } from '@parley/store';
 import { afterAll, describe, expect, it } from 'vitest';
 import { daemonWithInput } from '../support/cli.ts';
+import { filesUnder } from '../support/files.ts';
 import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
@@ -22,18 +23,6 @@ printLogsOnFailure(world);
 afterAll(() => world.cleanup());
 
 const PASSPHRASE = 'correct horse battery staple';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((f) => join(dir, f))
-    .filter((p) => {
-      try {
-        return statSync(p).isFile();
-      } catch {
-        return false; // vanished meanwhile (-shm, tmp files)
-      }
-    });
-}
 
 /** Each file under `dirs` with the labels of the needles found in it. */
 function scan(

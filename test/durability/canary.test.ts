@@ -4,28 +4,17 @@
  * while running and after a clean stop.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { befriendedPair, receivedCount, sendText } from '../support/durability.ts';
+import { filesUnder } from '../support/files.ts';
 import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const world = new ParleyWorld();
 
 printLogsOnFailure(world);
 afterAll(() => world.cleanup());
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((f) => join(dir, f))
-    .filter((p) => {
-      try {
-        return statSync(p).isFile();
-      } catch {
-        return false; // vanished meanwhile (-shm, tmp files)
-      }
-    });
-}
 
 /** Files under `dirs` whose bytes contain any of `needles`, with the count of files scanned. */
 function scan(dirs: readonly string[], needles: readonly Buffer[]): { hits: string[]; scanned: string[] } {

@@ -6,7 +6,7 @@
  * events from a daemon's /events stream.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { MessageView } from '@parley/core';
@@ -133,6 +133,19 @@ export function listTree(dir: string): string[] {
   };
   walk(dir);
   return out.sort();
+}
+
+/** Every regular file under `dir`, absolute paths; files that vanish meanwhile (-shm, tmp) are skipped. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((p) => {
+      try {
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Sends the file at `path` via RPC; returns the message (its `attachment.id` names the file). */

@@ -8,9 +8,8 @@
  */
 import type { MailItem, MailQueue, MailStore, MailUsage } from '@parley/core';
 import type { Db } from './driver.ts';
-import { StoreVersionError } from './errors.ts';
 import { blob, num, type Row, text } from './rows.ts';
-import { readSchemaVersion } from './schema.ts';
+import { runMigrations } from './schema.ts';
 import { openConfigured, type SqliteStoreOptions } from './sqlite-store.ts';
 import { createStatements } from './statements.ts';
 
@@ -151,17 +150,5 @@ export function openMailDatabase(path: string, options: SqliteStoreOptions = {})
 }
 
 function migrateMail(db: Db, path: string): void {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const found = readSchemaVersion(db);
-    if (found > MAIL_MIGRATIONS.length) throw new StoreVersionError(path, found, MAIL_MIGRATIONS.length);
-    for (let v = found; v < MAIL_MIGRATIONS.length; v++) {
-      db.exec(MAIL_MIGRATIONS[v] as string);
-      db.exec(`PRAGMA user_version = ${v + 1}`);
-    }
-    db.exec('COMMIT');
-  } catch (error) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw error;
-  }
+  runMigrations(db, path, MAIL_MIGRATIONS);
 }

@@ -306,14 +306,22 @@ export function readSchemaVersion(db: Db): number {
 
 /** Brings the database up to SCHEMA_VERSION, or throws StoreVersionError (changing nothing) if it is newer. */
 export function migrate(db: Db, path: string): void {
-  // IMMEDIATE takes the write lock before reading the version, so two
-  // processes opening the same new file cannot both run a migration.
+  runMigrations(db, path, MIGRATIONS);
+}
+
+/**
+ * Runs `migrations[found…]` (migrations[i] takes version i to i + 1) with the version bumps, in one
+ * IMMEDIATE transaction: the write lock is taken before the version is read, so two processes
+ * opening the same new file cannot both migrate it, and a crash leaves the previous version whole.
+ * A database newer than `migrations` throws StoreVersionError and is not changed.
+ */
+export function runMigrations(db: Db, path: string, migrations: readonly string[]): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     const found = readSchemaVersion(db);
-    if (found > SCHEMA_VERSION) throw new StoreVersionError(path, found, SCHEMA_VERSION);
-    for (let version = found; version < SCHEMA_VERSION; version++) {
-      db.exec(MIGRATIONS[version] as string);
+    if (found > migrations.length) throw new StoreVersionError(path, found, migrations.length);
+    for (let version = found; version < migrations.length; version++) {
+      db.exec(migrations[version] as string);
       db.exec(`PRAGMA user_version = ${version + 1}`);
     }
     db.exec('COMMIT');
