@@ -23,12 +23,7 @@ import {
 } from '@parley/crypto';
 import { CoreError, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type {
-  AttachmentRecord,
-  AttachmentsTx,
-  BlobStore,
-  FileRequest,
-} from '../ports/index.ts';
+import type { AttachmentRecord, AttachmentsTx, BlobStore, FileRequest } from '../ports/index.ts';
 import type { FileManifest } from '../wire/index.ts';
 
 /** Largest attachment sent or accepted unless configured otherwise: 2 GiB. */

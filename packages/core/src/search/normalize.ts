@@ -80,7 +80,7 @@ export function tokenize(text: string): SearchToken[] {
 }
 
 /** Text that is all ASCII: its words are runs of the ASCII letters, digits, ^ and ` (what WORD_CHAR keeps). */
-const ASCII = /^[\u0000-\u007f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 const ASCII_WORD = /[0-9a-z^`]+/g;
 const ANY_EMOJI = /[\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
 /** In folded text: one CJK character, or a run of the other word characters. */
