@@ -75,6 +75,32 @@ export class CardError extends CryptoError {
   }
 }
 
+/** Reasons a device list is refused (device-list.ts, SPEC.md §13). */
+export type DeviceListErrorCode =
+  | 'truncated'
+  | 'bad-version'
+  | 'bad-length'
+  | 'bad-field'
+  | 'trailing-bytes'
+  | 'bad-key'
+  | 'bad-signature'
+  | 'wrong-account'
+  | 'stale'
+  | 'gap'
+  | 'fork';
+
+/**
+ * A device list could not be decoded, is not signed by the account, or does not extend the list
+ * held (a replay, a gap, a fork).
+ * @example try { acceptDeviceList(bytes, account, id, held, p); } catch (e) { if (e instanceof DeviceListError && e.code === 'gap') fetchMissing(); }
+ */
+export class DeviceListError extends CryptoError {
+  declare readonly code: DeviceListErrorCode;
+  constructor(code: DeviceListErrorCode, message: string) {
+    super(code, message);
+  }
+}
+
 /** Reasons a stored value (identity, prekey, session, file key) is refused. */
 export type FormatErrorCode = 'truncated' | 'bad-version' | 'bad-length' | 'bad-value' | 'trailing-bytes';
 

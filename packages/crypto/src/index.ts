@@ -19,10 +19,27 @@ export {
   decodeContactCard,
 } from './contact-card.ts';
 export {
+  acceptDeviceList,
+  createDeviceList,
+  DEVICE_LIST_HASH_BYTES,
+  DEVICE_LIST_MAX_DEVICES,
+  DEVICE_LIST_NAME_MAX_BYTES,
+  DEVICE_LIST_PEER_ID_MAX_BYTES,
+  DEVICE_LIST_VERSION,
+  type DeviceEntry,
+  type DeviceList,
+  type DeviceListFields,
+  decodeDeviceList,
+  deviceListHash,
+  type HeldDeviceList,
+} from './device-list.ts';
+export {
   CardError,
   type CardErrorCode,
   CryptoError,
   DecryptError,
+  DeviceListError,
+  type DeviceListErrorCode,
   FileError,
   type FileErrorCode,
   FormatError,
