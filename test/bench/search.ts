@@ -225,6 +225,8 @@ function seed(
         tx.insertMessage(record);
         tx.indexMessage(key, indexText(text), at);
       }
+      // What the messenger's background flush does (SEARCH_FLUSH_BATCH at a time), counted here.
+      while (tx.flushSearchIndex(500) > 0);
     });
     if ((from / BATCH) % 20 === 0) progress(`stored and indexed ${from + BATCH} / ${n}`);
   }

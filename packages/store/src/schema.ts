@@ -261,6 +261,9 @@ ALTER TABLE outbox ADD COLUMN deposited_at INTEGER;
 // entries (a doclist it reads newest first, stopping after the page), where a longer or unindexed
 // prefix means merging the doclists of every completion (16 ms for a common word in 300,000
 // documents, 0.1–0.2 ms with these entries, for ~76 more bytes per document: bench:search).
+// A document reaches search_index in batches (flushSearchIndex; `indexed` says whether it is
+// there): FTS5 writes a segment per transaction, and one message per transaction cost ~300 µs of
+// CPU in index writes and merges against ~40 µs in batches of 100. A search flushes first.
 const V9 = `
 CREATE TABLE search_docs (
   doc INTEGER PRIMARY KEY, -- the FTS rowid; about the time (ms) × 1024: higher is newer
@@ -269,9 +272,11 @@ CREATE TABLE search_docs (
   publisher TEXT,
   seq INTEGER,
   text TEXT NOT NULL, -- the normalized tokens, as indexed
-  scope TEXT NOT NULL -- the scope token, as indexed
+  scope TEXT NOT NULL, -- the scope token, as indexed
+  indexed INTEGER NOT NULL DEFAULT 0 -- 1 once the tokens are in search_index
 );
 CREATE UNIQUE INDEX search_docs_by_message ON search_docs (message_pk);
+CREATE INDEX search_docs_pending ON search_docs (doc) WHERE indexed = 0;
 CREATE UNIQUE INDEX search_docs_by_post ON search_docs (channel_id, publisher, seq);
 CREATE VIRTUAL TABLE search_index USING fts5(
   text, scope,
@@ -279,7 +284,7 @@ CREATE VIRTUAL TABLE search_index USING fts5(
   content = '', prefix = '1 2 3 4 5 6'
 );
 INSERT INTO search_index (search_index, rank) VALUES ('secure-delete', 1);
-CREATE TRIGGER search_docs_unindex AFTER DELETE ON search_docs BEGIN
+CREATE TRIGGER search_docs_unindex AFTER DELETE ON search_docs WHEN old.indexed = 1 BEGIN
   INSERT INTO search_index (search_index, rowid, text, scope) VALUES ('delete', old.doc, old.text, old.scope);
 END;
 CREATE TRIGGER messages_unindex AFTER DELETE ON messages BEGIN

@@ -10,6 +10,9 @@ import { checkLimit } from './paging.ts';
 import { num, text } from './rows.ts';
 import type { Statements } from './statements.ts';
 
+/** Documents a search writes into the FTS5 index per step before it queries (all that wait, in steps). */
+const FLUSH_IN_SEARCH = 1_000;
+
 /** Document numbers per millisecond of `at` before they spill into the next one (as the memory store). */
 const DOCS_PER_MS = 1024;
 
@@ -31,10 +34,13 @@ export function matchExpression(query: SearchQuery, scope?: string): string | un
   return scope === undefined ? text : `${text} AND scope : ${quote(scopeToken(scope))}`;
 }
 
-type SearchOps = 'indexMessage' | 'indexPost' | 'findMessages';
+type SearchOps = 'indexMessage' | 'indexPost' | 'findMessages' | 'flushSearchIndex';
 
 export function searchOperations(s: Statements): Pick<StoreTx, SearchOps> {
-  /** Replaces the document's tokens (a 'delete' of the old ones, so secure-delete erases them), or adds it. */
+  /**
+   * Replaces the document's tokens (a 'delete' of the old ones first if they reached the index,
+   * so secure-delete erases them), or adds it; either way it waits for flushSearchIndex.
+   */
   const index = (
     existing: number | undefined,
     at: number,
@@ -44,18 +50,33 @@ export function searchOperations(s: Statements): Pick<StoreTx, SearchOps> {
   ): void => {
     const token = scopeToken(scope);
     if (existing === undefined) {
-      const doc = freeDoc(s, at);
-      add(doc, token);
-      s.run('INSERT INTO search_index (rowid, text, scope) VALUES (?, ?, ?)', doc, tokens, token);
+      add(freeDoc(s, at), token);
       return;
     }
     s.run(
       `INSERT INTO search_index (search_index, rowid, text, scope)
-       SELECT 'delete', doc, text, scope FROM search_docs WHERE doc = ?`,
+       SELECT 'delete', doc, text, scope FROM search_docs WHERE doc = ? AND indexed = 1`,
       existing,
     );
-    s.run('UPDATE search_docs SET text = ?, scope = ? WHERE doc = ?', tokens, token, existing);
-    s.run('INSERT INTO search_index (rowid, text, scope) VALUES (?, ?, ?)', existing, tokens, token);
+    s.run('UPDATE search_docs SET text = ?, scope = ?, indexed = 0 WHERE doc = ?', tokens, token, existing);
+  };
+  /** Writes up to `limit` waiting documents into the FTS5 index (oldest number first); how many. */
+  const flush = (limit: number): number => {
+    const pending = s.all(
+      'SELECT doc, text, scope FROM search_docs WHERE indexed = 0 ORDER BY doc LIMIT ?',
+      checkLimit(limit),
+    );
+    for (const d of pending) {
+      const doc = num(d.doc);
+      s.run(
+        'INSERT INTO search_index (rowid, text, scope) VALUES (?, ?, ?)',
+        doc,
+        text(d.text),
+        text(d.scope),
+      );
+      s.run('UPDATE search_docs SET indexed = 1 WHERE doc = ?', doc);
+    }
+    return pending.length;
   };
   return {
     indexMessage: (k, tokens, at) => {
@@ -94,9 +115,12 @@ export function searchOperations(s: Statements): Pick<StoreTx, SearchOps> {
         ),
       );
     },
+    flushSearchIndex: flush,
     findMessages: ({ match, scope, before, limit }) => {
       const expression = matchExpression(match, scope);
       if (expression === undefined || checkLimit(limit) === 0) return [];
+      // Everything indexed so far is found: what still waits goes in first.
+      while (flush(FLUSH_IN_SEARCH) === FLUSH_IN_SEARCH);
       // rowid DESC with a LIMIT: FTS5 walks its doclists newest first and stops, no sort of all matches.
       const docs = s.all(
         'SELECT rowid AS doc FROM search_index WHERE search_index MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?',

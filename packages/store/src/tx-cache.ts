@@ -47,6 +47,7 @@ const UNRELATED_WRITES: ReadonlySet<string> = new Set([
   'putPost',
   'indexMessage',
   'indexPost',
+  'flushSearchIndex',
   'markReceived',
   'pruneReceived',
   'park',

@@ -65,6 +65,7 @@ import { createDirectConversations } from './direct.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
 import { type SearchParams, type SearchResult, search } from './search.ts';
 import { type SearchBackfill, startSearchBackfill } from './search-backfill.ts';
+import { type SearchFlush, startSearchFlush } from './search-flush.ts';
 
 /** Most messages `sendTexts` accepts in one call (one transaction). */
 export const SEND_BATCH_MAX = 1000;
@@ -363,6 +364,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
 
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
   let backfill: SearchBackfill | undefined;
+  let searchFlush: SearchFlush | undefined;
   const unsubscribe: Array<() => void> = [];
 
   const sweep = (): void => {
@@ -426,6 +428,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       downloads.resume();
       sweep();
       backfill = startSearchBackfill(ctx);
+      searchFlush = startSearchFlush(ctx);
       sweepTimer = setInterval(() => {
         try {
           sweep();
@@ -447,6 +450,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
       downloads.stop();
       backfill?.stop();
       backfill = undefined;
+      searchFlush?.stop();
+      searchFlush = undefined;
       if (sweepTimer) clearInterval(sweepTimer);
       if (outboxTimer) clearTimeout(outboxTimer);
       outboxTimer = undefined;

@@ -513,8 +513,18 @@ export interface SearchFind {
  * at × 1024), so results come newest first whatever order they were indexed in.
  */
 export interface SearchTx {
-  /** Documents matching the query, highest number (newest) first, at most `limit`. */
+  /**
+   * Documents matching the query, highest number (newest) first, at most `limit`; every document
+   * indexed so far is found (a store that writes its index in batches flushes it first).
+   */
   findMessages(find: SearchFind): SearchDocRef[];
+  /**
+   * A store may keep new documents aside and write them into its index in batches (the SQLite
+   * store does: its FTS5 index costs far less per document in batches); this writes up to
+   * `limit` of them and says how many it wrote (0: nothing waits). The messenger calls it
+   * in the background.
+   */
+  flushSearchIndex(limit: number): number;
 }
 
 /**

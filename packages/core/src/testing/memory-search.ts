@@ -83,8 +83,14 @@ export function searchOperations(
   t: SearchTables,
   write: Write,
   indexable: Indexable,
-): Pick<StoreTx, 'indexMessage' | 'indexPost' | 'findMessages'> {
+): Pick<StoreTx, 'indexMessage' | 'indexPost' | 'findMessages' | 'flushSearchIndex'> {
   return {
+    // Documents are searchable as soon as they are put: nothing waits.
+    flushSearchIndex: (limit) => {
+      if (!Number.isInteger(limit) || limit < 0)
+        throw new RangeError(`limit must be an integer >= 0, got ${limit}`);
+      return 0;
+    },
     indexMessage: (k, tokens, at) => {
       if (!indexable.message(k)) return;
       const key = { conversationId: k.conversationId, sender: k.sender, id: k.id };
