@@ -135,6 +135,9 @@ function open(p: Primitives, mk: Uint8Array, ad: Uint8Array, m: ParsedMessage): 
 function checkLimits(d: Draft, m: ParsedMessage): void {
   const sameChain = d.remoteRatchetKey !== undefined && sameKey(m.ratchetKey, d.remoteRatchetKey);
   if (sameChain) {
+    // An initiator before any reply holds DHr = SPK_B (public) and no receiving chain: a message
+    // claiming that ratchet key has nothing to open it with.
+    if (d.recvChainKey === undefined) throw new DecryptError();
     if (m.n < d.recvN) throw new DecryptError(); // replay or duplicate: its key is gone
     if (m.n - d.recvN > MAX_SKIP)
       throw new LimitError('max-skip', `gap of ${m.n - d.recvN} exceeds MAX_SKIP`);

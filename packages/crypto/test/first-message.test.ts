@@ -9,6 +9,7 @@ import {
   peekMessage,
   sameIdentity,
 } from '../src/index.ts';
+import { encodeHeader, RATCHET_PREFIX } from '../src/message.ts';
 import { backends, lookup, makeParty, seededRandom, str, text, verifiedCard } from './helpers.ts';
 
 describe.each(backends)('first (prekey) message (%s)', (_name, p) => {
@@ -54,6 +55,20 @@ describe.each(backends)('first (prekey) message (%s)', (_name, p) => {
     const ok = acceptSession(bob.identity, lookup(bob), message, rnd, p);
     expect(str(ok.plaintext)).toBe('first');
     expect(ok.usedOneTimePrekeyId).toBe(100);
+  });
+
+  it("before any reply, a message on the responder's signed prekey (public) is a DecryptError, not a crash", () => {
+    const a = initiateSession(alice.identity, verifiedCard(bob, p), rnd, p);
+    for (const n of [0, 1, 5]) {
+      const forged = new Uint8Array([
+        ...encodeHeader(RATCHET_PREFIX, bob.spk.publicKey, 0, n),
+        ...new Uint8Array(40),
+      ]);
+      expect(() => decrypt(a, forged, rnd, p)).toThrow(DecryptError);
+    }
+    // The session is unchanged: Alice's first message still opens at Bob's.
+    const { message } = encrypt(a, text('still fine'), p);
+    expect(str(acceptSession(bob.identity, lookup(bob), message, rnd, p).plaintext)).toBe('still fine');
   });
 
   it('a replay after the one-time prekey was deleted is refused', () => {

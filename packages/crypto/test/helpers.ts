@@ -31,7 +31,7 @@ export const allBackends: readonly (readonly [string, Primitives])[] = [
 ];
 
 /**
- * Deterministic test RNG (SPEC.md §10 / test/vectors/README.md):
+ * Deterministic test RNG (SPEC.md §1.2 / test/vectors/README.md), a byte stream:
  * block i = SHA-256(seed ‖ u32be(i)), output = block0 ‖ block1 ‖ … consumed in order.
  */
 export function seededRandom(seed: Uint8Array | string): RandomSource {

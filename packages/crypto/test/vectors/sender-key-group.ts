@@ -1,8 +1,10 @@
 /**
  * The golden group scenario behind sender-key-v2.json: Alice creates a sender
- * key, distributes it to Bob (from iteration 0) and, after two messages, to a
- * late-joining Carol; Bob receives out of order (skipped keys), Carol only from
- * her distribution on. All randomness from the seeded RNG of ../helpers.ts.
+ * key, distributes it to Bob (from iteration 0) and, after two messages, to
+ * Carol — late delivery to a member of the same membership, not a membership
+ * change, which would create a new key (SPEC.md §12.1); Bob receives out of
+ * order (skipped keys), Carol only from her distribution on. All randomness
+ * from the seeded RNG of ../helpers.ts.
  * `stored` replays delivery from the committed messages instead of fresh ones.
  *
  * The same seed and draws as version 1 (sender-key-v1.json): only the message
