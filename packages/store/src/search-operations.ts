@@ -16,9 +16,20 @@ const FLUSH_IN_SEARCH = 1_000;
 /** Document numbers per millisecond of `at` before they spill into the next one (as the memory store). */
 const DOCS_PER_MS = 1024;
 
+/** Scope tokens remembered (a few conversations take most messages); cleared when full. */
+const SCOPE_TOKENS_CACHED = 256;
+const scopeTokens = new Map<string, string>();
+
 /** A conversation or channel id as one FTS token (letters and digits only: its UTF-8 in hex). */
-export const scopeToken = (id: string): string =>
-  `s${Array.from(new TextEncoder().encode(id), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+export function scopeToken(id: string): string {
+  let token = scopeTokens.get(id);
+  if (token === undefined) {
+    token = `s${Buffer.from(id, 'utf8').toString('hex')}`;
+    if (scopeTokens.size >= SCOPE_TOKENS_CACHED) scopeTokens.clear();
+    scopeTokens.set(id, token);
+  }
+  return token;
+}
 
 const quote = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
