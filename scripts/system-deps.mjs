@@ -3,6 +3,7 @@
 //   chromium   the desktop app's browser tests (playwright-core drives the system's
 //              Chromium; never a Playwright browser download)
 //   tmux       `parley chat` in a real terminal
+//   a colour emoji font   the desktop app's emoji test (Noto Color Emoji; macOS and Windows have one)
 //   iptables, ip   the network-namespace tests (NAT routers), which need root anyway
 // Present: nothing to do. Missing: installed when this process may install system
 // packages (root, or password-less sudo, with apt-get or dnf); otherwise it stops at
@@ -41,10 +42,23 @@ const chromiumFound = process.env.PARLEY_CHROMIUM
   ? executable(process.env.PARLEY_CHROMIUM)
   : executable('/usr/bin/chromium') || CHROMIUM_NAMES.some((n) => onPath(n));
 
+/** Whether fontconfig knows Noto Color Emoji (test/desktop/emoji-font.test.ts checks emoji are drawn with it). */
+function emojiFontFound() {
+  if (process.platform !== 'linux') return true;
+  const r = spawnSync('fc-list', [':', 'family'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('Noto Color Emoji');
+}
+
 /** What is missing, as [program, package name per package manager]. */
 const wanted = [
   { program: 'chromium', present: chromiumFound, apt: 'chromium', dnf: 'chromium' },
   { program: 'tmux', present: !!onPath('tmux'), apt: 'tmux', dnf: 'tmux' },
+  {
+    program: 'a colour emoji font',
+    present: emojiFontFound(),
+    apt: 'fonts-noto-color-emoji',
+    dnf: 'google-noto-color-emoji-fonts',
+  },
 ];
 // The network-namespace tests need root to run at all; elsewhere they skip, so
 // iptables and ip are only wanted where they can be used.

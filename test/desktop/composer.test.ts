@@ -82,6 +82,8 @@ describe('Parley Desktop: the composer', { timeout: 90_000 }, () => {
     const { page } = alice;
     await expect.poll(() => page.title(), { timeout: 15_000 }).toBe(`(${HISTORY_MESSAGES}) Parley`);
     await open(page, 'Bob');
+    // The chat opens at its first unread message; it is read once the latest has been seen.
+    await page.getByRole('button', { name: /^Jump to latest/ }).click();
     await expect.poll(() => page.title(), { timeout: 15_000 }).toBe('Parley');
   });
 

@@ -111,9 +111,10 @@ describe('Parley Desktop renders hostile content as text', { timeout: 120_000 },
     });
 
     await page.getByRole('button', { name: 'Bob' }).click();
+    // All unread: the conversation opens at the first of them (collectTexts scrolls through it all).
     await page
       .getByRole('log', { name: 'Messages' })
-      .getByText(payloads.at(-1) as string)
+      .getByRole('separator', { name: `${MESSAGE_PAYLOADS} unread messages` })
       .waitFor();
     const { texts, quotes, hrefs } = await collectTexts(alice);
 

@@ -16,6 +16,7 @@ import { type ChatItem, channelKey, contactKey, groupKey } from './chats.ts';
 import { preview } from './format.ts';
 import { GroupInfo } from './GroupInfo.tsx';
 import { NewGroup } from './NewGroup.tsx';
+import { useBackToList } from './narrow-window.ts';
 import { RoomConversation } from './RoomConversation.tsx';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
@@ -94,9 +95,11 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
     setSelected(chat.key);
     setFocus({ chat: chat.key, key: messageKey(m), sortKey: m.sortKey, nonce: Date.now() });
   };
+  const back = useBackToList(current?.key ?? null, dialog !== null, () => select(null));
 
   return (
-    <div className="app">
+    // A narrow window shows the sidebar or, with a chat open, the chat (styles.css).
+    <div className={current ? 'app chat-open' : 'app'}>
       <Sidebar
         me={me}
         chats={list.items}
@@ -132,6 +135,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
           focus={focus?.chat === current?.key ? focus : null}
           onInfo={() => setDialog('info')}
           onAdd={() => setDialog('add')}
+          onBack={back}
         />
       </main>
       <Dialogs
@@ -157,6 +161,7 @@ function MainPane({
   focus,
   onInfo,
   onAdd,
+  onBack,
 }: {
   readonly current: ChatItem | null;
   readonly list: ChatList;
@@ -165,6 +170,8 @@ function MainPane({
   readonly focus: MessageFocus | null;
   readonly onInfo: () => void;
   readonly onAdd: () => void;
+  /** Back to the chat list (a narrow window's Back button). */
+  readonly onBack: () => void;
 }) {
   if (current?.kind === 'contact')
     return (
@@ -175,6 +182,7 @@ function MainPane({
         typing={typing[current.name] === true}
         focus={focus}
         onInfo={onInfo}
+        onBack={onBack}
         onChanged={list.schedule}
       />
     );
@@ -186,6 +194,7 @@ function MainPane({
         stream={stream}
         focus={focus}
         onInfo={onInfo}
+        onBack={onBack}
         onChanged={list.schedule}
       />
     );

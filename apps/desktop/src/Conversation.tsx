@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
 import { summary } from './attachments.ts';
+import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { contactKey } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
@@ -13,9 +14,11 @@ import { DISAPPEARING_CHOICES, formatDuration } from './format.ts';
 import { InfoIcon, ShieldIcon } from './Icons.tsx';
 import { KeyChangeBanner } from './KeyChangeBanner.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
-import { MessageList, type Row, toRows } from './MessageList.tsx';
+import { MessageList } from './MessageList.tsx';
+import { type Row, toRows, UNREAD_ROW_KEY } from './message-rows.ts';
 import { type ConversationView, type MessageView, messageKey } from './types.ts';
 import { UploadList } from './UploadList.tsx';
+import { useReadMark, useUnreadMark } from './unread.ts';
 import { useAttachmentProgress, withProgress } from './use-attachment-progress.ts';
 import { useConversation } from './use-conversation.ts';
 import { useFileDrop } from './use-file-drop.ts';
@@ -27,6 +30,7 @@ export function Conversation({
   stream,
   typing,
   onInfo,
+  onBack,
   onChanged,
   focus = null,
 }: {
@@ -34,6 +38,8 @@ export function Conversation({
   readonly stream: EventStream;
   readonly typing: boolean;
   readonly onInfo: () => void;
+  /** Back to the chat list (shown in a narrow window). */
+  readonly onBack: () => void;
   readonly onChanged: () => void;
   /** A message to scroll to and mark (opened from search). */
   readonly focus?: MessageFocus | null;
@@ -59,8 +65,16 @@ export function Conversation({
   const [quotes, setQuotes] = useState<ReadonlyMap<string, MessageView>>(new Map());
 
   const byKey = useMemo(() => new Map(history.messages.map((m) => [messageKey(m), m])), [history.messages]);
+  const unreadMark = useUnreadMark(history, { enabled: true, expected: conversation.unread });
+  const [atBottom, setAtBottom] = useState(false);
+  useReadMark(
+    name,
+    history.messages,
+    { seen: atBottom && unreadMark !== undefined, unread: conversation.unread },
+    onChanged,
+  );
   const rows = useMemo(() => {
-    const r: Row[] = toRows(history.messages);
+    const r: Row[] = toRows(history.messages, unreadMark);
     if (!history.hasMore && !history.loading)
       r.unshift({
         kind: 'note',
@@ -70,21 +84,7 @@ export function Conversation({
           : 'Messages are end-to-end encrypted. Only you and your contact can read them.',
       });
     return r;
-  }, [history.messages, history.hasMore, history.loading, history.capped]);
-
-  // Mark as read while the conversation is on screen.
-  const lastIn = history.messages.findLast((m) => m.direction === 'in');
-  const unread = conversation.unread;
-  useEffect(() => {
-    if (!lastIn && !unread) return;
-    const mark = () => {
-      if (document.visibilityState !== 'visible') return;
-      void call('conversations.markRead', { contact: name }).then(onChanged, () => undefined);
-    };
-    mark();
-    document.addEventListener('visibilitychange', mark);
-    return () => document.removeEventListener('visibilitychange', mark);
-  }, [name, lastIn, unread, onChanged]);
+  }, [history.messages, history.hasMore, history.loading, history.capped, unreadMark]);
 
   // Quoted messages that are not loaded (older than the loaded pages) are fetched once.
   const wanted = useRef(new Set<string>());
@@ -184,6 +184,7 @@ export function Conversation({
         </div>
       )}
       <header className="conversation-header">
+        <BackButton onBack={onBack} />
         <Avatar name={name} online={contact.online} />
         <div className="conversation-title">
           <h2>
@@ -251,6 +252,8 @@ export function Conversation({
         jump={laterJump(jump, focused.jump)}
         highlight={focused.highlight}
         toBottom={sent}
+        openAt={focus ? null : UNREAD_ROW_KEY}
+        onAtBottom={setAtBottom}
         renderRow={(row) => (
           <MessageBubble
             message={row.message}

@@ -5,11 +5,13 @@
  * estimate and is measured once rendered; an anchor row keeps the view
  * still while heights settle or older pages are prepended, and the list
  * sticks to the bottom while the user is there, or once they send a message.
+ * A chat with unread messages opens at the "N unread messages" divider; away
+ * from the bottom, a "Jump to latest" button counts what arrived meanwhile.
  */
 import { type ReactNode, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { kindOf } from './attachments.ts';
-import { formatDay, startOfDay } from './format.ts';
-import { type MessageView, messageKey } from './types.ts';
+import { JumpToLatest, useUnseenCount } from './JumpToLatest.tsx';
+import type { Row } from './message-rows.ts';
 
 /** Rendered beyond the viewport on each side. */
 const OVERSCAN_PX = 600;
@@ -17,35 +19,8 @@ const OVERSCAN_PX = 600;
 const LOAD_OLDER_THRESHOLD_PX = 800;
 /** Closer than this to the bottom counts as "at the bottom". */
 const STICK_THRESHOLD_PX = 48;
-
-export type Row =
-  | { readonly kind: 'day' | 'note'; readonly key: string; readonly label: string }
-  | {
-      readonly kind: 'message';
-      readonly key: string;
-      readonly message: MessageView;
-      readonly first: boolean;
-    };
-
-export function toRows(messages: readonly MessageView[]): Row[] {
-  const rows: Row[] = [];
-  let day = -1;
-  let prev: MessageView | undefined;
-  for (const m of messages) {
-    const d = startOfDay(m.sentAt);
-    if (d !== day) {
-      rows.push({ kind: 'day', key: `day:${d}`, label: formatDay(m.sentAt) });
-      day = d;
-      prev = undefined;
-    }
-    const first =
-      !prev || prev.direction !== m.direction || prev.from !== m.from || m.sentAt - prev.sentAt > 5 * 60_000;
-    rows.push({ kind: 'message', key: messageKey(m), message: m, first });
-    prev = m;
-  }
-  return rows;
-}
-
+/** Space left above the unread divider when a chat opens at it. */
+const UNREAD_TOP_MARGIN_PX = 12;
 /** Estimated extra height of an attachment, before it is measured. */
 const ATTACHMENT_HEIGHT: Readonly<Record<string, number>> = {
   image: 240,
@@ -61,6 +36,12 @@ function estimate(row: Row): number {
   const lines = Math.max(1, Math.ceil(m.text.length / 48)) + (m.text.match(/\n/g)?.length ?? 0);
   const media = m.attachment ? (ATTACHMENT_HEIGHT[kindOf(m.attachment)] ?? 80) : 0;
   return 30 + lines * 21 + media + (m.replyTo ? 48 : 0) + (m.reactions.length ? 26 : 0) + (row.first ? 8 : 0);
+}
+
+/** Where the scroller is: scroll position, viewport height, and how far below the viewport the bottom is. */
+function measure(el: HTMLElement): { top: number; height: number; below: number } {
+  const height = el.clientHeight;
+  return { top: el.scrollTop, height, below: Math.max(0, el.scrollHeight - el.scrollTop - height) };
 }
 
 /** Index of the last offset <= y. */
@@ -87,6 +68,10 @@ export interface MessageListProps {
   readonly toBottom?: number;
   /** A row key to mark briefly (a message opened from search). */
   readonly highlight?: string | null;
+  /** A row key to open at, near the top of the view, the first time it is there (the unread divider). */
+  readonly openAt?: string | null;
+  /** Told whether the latest message is in view (the list is at the bottom), each time that changes. */
+  readonly onAtBottom?: (atBottom: boolean) => void;
 }
 
 export function MessageList({
@@ -98,6 +83,8 @@ export function MessageList({
   jump,
   toBottom,
   highlight = null,
+  openAt = null,
+  onAtBottom,
 }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
@@ -105,7 +92,11 @@ export function MessageList({
   const stick = useRef(true);
   const anchor = useRef<{ key: string; delta: number } | null>(null);
   const [version, setVersion] = useState(0);
-  const [view, setView] = useState({ top: 0, height: 800 });
+  /** The scroll position, the viewport's height, and how far the bottom is below the viewport. */
+  const [view, setView] = useState({ top: 0, height: 800, below: 0 });
+  const opened = useRef(false);
+  /** What onAtBottom was last told; null: nothing yet. */
+  const toldAtBottom = useRef<boolean | null>(null);
   // Rows change height on their own too (a reaction picker opens, an image of text wraps): re-measure.
   const resizes = useMemo(
     () =>
@@ -156,7 +147,7 @@ export function MessageList({
     const el = scroller.current;
     if (!el) return;
     remember();
-    setView({ top: el.scrollTop, height: el.clientHeight });
+    setView(measure(el));
     if (el.scrollTop < LOAD_OLDER_THRESHOLD_PX && hasMore && !loading) onReachTop();
   }, [remember, hasMore, loading, onReachTop]);
 
@@ -170,6 +161,13 @@ export function MessageList({
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    const divider = openAt && !opened.current ? indexOf.get(openAt) : undefined;
+    if (divider !== undefined) {
+      // Opened at the unread divider: held there (by anchor) while heights settle, until the user scrolls.
+      opened.current = true;
+      stick.current = false;
+      anchor.current = { key: openAt as string, delta: -UNREAD_TOP_MARGIN_PX };
+    }
     if (stick.current) {
       el.scrollTop = el.scrollHeight;
     } else if (anchor.current) {
@@ -187,15 +185,32 @@ export function MessageList({
         changed = true;
       }
     }
+    const now = measure(el);
+    // Told from this measure, not from state a render old: an empty list, or one still at the
+    // bottom before it moved to the unread divider, must not count as the latest message seen.
+    const bottom = now.below < STICK_THRESHOLD_PX;
+    if (rows.some((r) => r.kind === 'message') && bottom !== toldAtBottom.current) {
+      toldAtBottom.current = bottom;
+      onAtBottom?.(bottom);
+    }
     if (changed) setVersion((v) => v + 1);
-    else if (el.scrollTop !== view.top || el.clientHeight !== view.height)
-      setView({ top: el.scrollTop, height: el.clientHeight });
+    else if (now.top !== view.top || now.height !== view.height || now.below !== view.below) setView(now);
   });
+
+  const atBottom = view.below < STICK_THRESHOLD_PX;
+  const unseen = useUnseenCount(rows, atBottom);
+  const jumpToLatest = () => {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = true;
+    el.scrollTop = el.scrollHeight;
+    setView(measure(el));
+  };
 
   useEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    const observer = new ResizeObserver(() => setView((v) => ({ ...v, height: el.clientHeight })));
+    const observer = new ResizeObserver(() => setView(measure(el)));
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
@@ -223,7 +238,7 @@ export function MessageList({
     stick.current = false;
     el.scrollTop = Math.max(0, (offsets[i] as number) - el.clientHeight / 3);
     remember();
-    setView({ top: el.scrollTop, height: el.clientHeight });
+    setView(measure(el));
   }, [jump]);
 
   const items: ReactNode[] = [];
@@ -248,6 +263,11 @@ export function MessageList({
           renderRow(row)
         ) : row.kind === 'day' ? (
           <div className="day-separator">
+            <span>{row.label}</span>
+          </div>
+        ) : row.kind === 'unread' ? (
+          // biome-ignore lint/a11y/useSemanticElements: an <hr> cannot hold the count it shows
+          <div className="unread-separator" role="separator" aria-label={row.label}>
             <span>{row.label}</span>
           </div>
         ) : (
@@ -277,6 +297,9 @@ export function MessageList({
         <div className="history-loading" role="status">
           Loading older messages…
         </div>
+      )}
+      {(view.below > view.height || (unseen > 0 && !atBottom)) && (
+        <JumpToLatest unseen={unseen} onJump={jumpToLatest} />
       )}
     </div>
   );

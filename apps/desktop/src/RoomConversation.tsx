@@ -6,15 +6,18 @@
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
+import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { type ChatItem, channelKey, groupKey } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
 import { GroupInvitation } from './GroupInvitation.tsx';
 import { InfoIcon } from './Icons.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
-import { MessageList, type Row, toRows } from './MessageList.tsx';
+import { MessageList, type MessageListProps } from './MessageList.tsx';
+import { type Row, toRows, UNREAD_ROW_KEY } from './message-rows.ts';
 import { RoomAvatar } from './Sidebar.tsx';
 import type { ChannelView, GroupView, MessageView } from './types.ts';
+import { useReadMark, useUnreadMark } from './unread.ts';
 import { type ConversationMessages, useConversation } from './use-conversation.ts';
 import { type FocusedMessage, laterJump, type MessageFocus, useMessageFocus } from './use-message-focus.ts';
 
@@ -84,12 +87,15 @@ export function RoomConversation({
   room,
   stream,
   onInfo,
+  onBack,
   onChanged,
   focus = null,
 }: {
   readonly room: Room;
   readonly stream: EventStream;
   readonly onInfo: () => void;
+  /** Back to the chat list (shown in a narrow window). */
+  readonly onBack: () => void;
   readonly onChanged: () => void;
   /** A message to scroll to and mark (opened from search). */
   readonly focus?: MessageFocus | null;
@@ -98,17 +104,23 @@ export function RoomConversation({
   const history = useConversation(name, stream);
   const focused = useMessageFocus(history, focus);
   const [error, setError] = useState<string | null>(null);
+  // Channels have no read state: no divider, nothing to mark.
+  const isGroup = room.kind === 'group';
+  const unreadMark = useUnreadMark(history, { enabled: isGroup, expected: room.unread });
+  const [atBottom, setAtBottom] = useState(false);
+  const seen = atBottom && unreadMark !== undefined;
+  useReadMark(name, history.messages, { seen, unread: room.unread, enabled: isGroup }, onChanged);
   const rows = useMemo(() => {
-    const r: Row[] = toRows(history.messages);
+    const r: Row[] = toRows(history.messages, unreadMark);
     if (!history.hasMore && !history.loading)
       r.unshift({ kind: 'note', key: 'note:start', label: startNote(room) });
     return r;
-  }, [history.messages, history.hasMore, history.loading, room]);
+  }, [history.messages, history.hasMore, history.loading, room, unreadMark]);
+  const listProps = { openAt: focus ? null : UNREAD_ROW_KEY, onAtBottom: setAtBottom };
   const fail = useCallback(
     (err: unknown) => setError(err instanceof RpcError ? err.message : 'Something went wrong.'),
     [],
   );
-  useMarkRead(room, history.messages, onChanged);
   const info = room.kind === 'group' ? 'Group info' : 'Channel info';
   const typing = useGroupTyping(name, stream);
   const typingNow = room.kind === 'group' && typing.length > 0;
@@ -116,6 +128,7 @@ export function RoomConversation({
   return (
     <section className="conversation" aria-label={`${room.kind === 'group' ? 'Group' : 'Channel'} ${name}`}>
       <header className="conversation-header">
+        <BackButton onBack={onBack} />
         <RoomAvatar chat={room} />
         <div className="conversation-title">
           <h2>{name}</h2>
@@ -135,6 +148,7 @@ export function RoomConversation({
           group={room.group}
           history={history}
           rows={rows}
+          listProps={listProps}
           focused={focused}
           fail={fail}
           onChanged={onChanged}
@@ -144,6 +158,7 @@ export function RoomConversation({
           channel={room.channel}
           history={history}
           rows={rows}
+          listProps={listProps}
           focused={focused}
           fail={fail}
           onChanged={onChanged}
@@ -158,27 +173,11 @@ export function RoomConversation({
   );
 }
 
-/** Groups: mark read while on screen (channels have no read state). */
-function useMarkRead(room: Room, messages: readonly MessageView[], onChanged: () => void): void {
-  const lastIn = messages.findLast((m) => m.direction === 'in');
-  const name = room.name;
-  const isGroup = room.kind === 'group';
-  const unread = room.unread;
-  useEffect(() => {
-    if (!isGroup || (!lastIn && !unread)) return;
-    const mark = () => {
-      if (document.visibilityState !== 'visible') return;
-      void call('conversations.markRead', { contact: name }).then(onChanged, () => undefined);
-    };
-    mark();
-    document.addEventListener('visibilitychange', mark);
-    return () => document.removeEventListener('visibilitychange', mark);
-  }, [isGroup, name, lastIn, unread, onChanged]);
-}
-
 interface BodyProps {
   readonly history: ConversationMessages;
   readonly rows: readonly Row[];
+  /** Where the list opens (the unread divider) and who hears whether it is at the bottom. */
+  readonly listProps: Pick<MessageListProps, 'openAt' | 'onAtBottom'>;
   /** The message opened from search, if any. */
   readonly focused: FocusedMessage;
   readonly fail: (err: unknown) => void;
@@ -228,6 +227,7 @@ function GroupBody({
   group,
   history,
   rows,
+  listProps,
   focused,
   fail,
   onChanged,
@@ -247,6 +247,7 @@ function GroupBody({
   return (
     <>
       <MessageList
+        {...listProps}
         rows={rows}
         hasMore={history.hasMore}
         loading={history.loading}
@@ -327,6 +328,7 @@ function ChannelBody({
   channel,
   history,
   rows,
+  listProps,
   focused,
   fail,
   onChanged,
@@ -349,6 +351,7 @@ function ChannelBody({
   return (
     <>
       <MessageList
+        {...listProps}
         rows={rows}
         hasMore={history.hasMore}
         loading={history.loading}
