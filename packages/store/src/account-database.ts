@@ -80,7 +80,8 @@ export interface UnlockOptions extends CreateOptions {
 /**
  * Whether `files` hold an account, and in which form: 'none' (create one), 'encrypted',
  * or 'plain' (from before page encryption: its first unlock encrypts it).
- * @throws StoreSetupError when the database is encrypted but its vault header file is missing.
+ * @throws StoreSetupError when the database is encrypted but its vault header file is missing, or
+ *   the header is there without its database.
  */
 export function accountFilesState(files: AccountFiles): 'none' | 'encrypted' | 'plain' {
   const kind = databaseFileKind(files.database);
@@ -89,6 +90,12 @@ export function accountFilesState(files: AccountFiles): 'none' | 'encrypted' | '
   if (kind === 'encrypted' && !header) {
     throw new StoreSetupError(
       `${files.vault} is missing: without it ${files.database} cannot be opened; restore the whole data folder from a backup`,
+    );
+  }
+  if (kind === 'none' && header) {
+    // Opening would create an empty database beside the header: an account that cannot unlock.
+    throw new StoreSetupError(
+      `${files.database} is missing but ${files.vault} is there: restore the database from a backup, or remove ${files.vault} to start a new account`,
     );
   }
   return header ? 'encrypted' : 'none';

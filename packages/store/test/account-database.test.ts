@@ -122,6 +122,18 @@ describe('a new account', () => {
     expect(() => accountFilesState(f)).toThrow(/account\.vault is missing/);
   }, 30_000);
 
+  it('without its database, the vault header alone is a clear error (nothing is created)', async () => {
+    const f = files();
+    const created = await createAccountDatabase(f, { keyFile: systemRandom(32) }, crypto);
+    created.store.close();
+    rmSync(f.database);
+    expect(() => accountFilesState(f)).toThrow(/parley\.db is missing but .*account\.vault is there/);
+    await expect(unlockAccountDatabase(f, { keyFile: systemRandom(32) }, crypto)).rejects.toThrow(
+      StoreSetupError,
+    );
+    expect(existsSync(f.database)).toBe(false);
+  }, 30_000);
+
   it('refuses to create a second account over an existing one', async () => {
     const f = files();
     const created = await createAccountDatabase(f, { keyFile: systemRandom(32) }, crypto);
