@@ -43,6 +43,14 @@ export {
 } from './contacts/index.ts';
 export type { Limits, MessengerEvents, Settings } from './context/index.ts';
 export {
+  completeLink,
+  createPendingDevice,
+  LINK_SECRET_BYTES,
+  LINK_TTL_MS,
+  linkRequest,
+  type PendingDevice,
+} from './devices/index.ts';
+export {
   GROUP_MAX_MEMBERS,
   GROUP_PICTURE_MAX_BYTES,
   GROUP_TOPIC_MIN_MEMBERS_DEFAULT,
@@ -67,6 +75,8 @@ export {
 } from './mailbox/index.ts';
 export {
   createMessenger,
+  type DeviceMethods,
+  type DeviceView,
   type Messenger,
   type MessengerOptions,
   type MessengerStatus,

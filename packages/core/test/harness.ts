@@ -1,7 +1,10 @@
 /** Test harness: messengers over the in-memory network and store. */
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
+import type { Account } from '../src/account/account.ts';
+import { createVault } from '../src/account/vault.ts';
 import type { Ctx, Limits, MessengerEvents } from '../src/context/context.ts';
+import { completeLink, createPendingDevice, linkRequest } from '../src/devices/link.ts';
 import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
 import { createMemoryBlobStore } from '../src/ports/blob-store.ts';
 import type { MailStore } from '../src/ports/mail-store.ts';
@@ -31,6 +34,8 @@ export interface PeerOptions {
   readonly transport?: (inner: Transport) => Transport;
   /** Where it keeps mail it holds for friends (mailbox/offers.ts). */
   readonly mailStore?: () => MailStore;
+  /** Make this peer a new device of `linkTo`'s account (devices/link.ts), approved by it. */
+  readonly linkTo?: Peer;
 }
 
 export async function makePeer(
@@ -42,7 +47,9 @@ export async function makePeer(
   const store = options.store ?? createMemoryStore();
   const inner = network.createTransport(peerId);
   const transport = options.transport ? options.transport(inner) : inner;
-  const account = await createTestAccount(store, name, nodePrimitives);
+  const account = options.linkTo
+    ? await linkedAccount(store, options.linkTo, peerId, name)
+    : await createTestAccount(store, name, nodePrimitives);
   const messenger = createMessenger({
     store,
     transport,
@@ -77,6 +84,21 @@ export async function makePeer(
     now: options.now ?? Date.now,
   } as unknown as Ctx;
   return { name, peerId, store, transport, messenger, ctx, events };
+}
+
+/** A new device `name` of `owner`'s account: asks with its card, `owner` approves, it opens the grant. */
+async function linkedAccount(store: Store, owner: Peer, peerId: string, name: string): Promise<Account> {
+  const now = Date.now();
+  const device = createPendingDevice({ peerId, name, now }, systemRandom, nodePrimitives);
+  const request = linkRequest(device, [], now, nodePrimitives);
+  const secret = systemRandom(32);
+  const { grant } = owner.messenger.approveDevice(request, secret);
+  const { vault } = await createVault({ keyFile: systemRandom(32) }, systemRandom, nodePrimitives);
+  return completeLink(
+    store,
+    { vault, device, peerKey: Uint8Array.of(1), request, secret, grant, now, random: systemRandom },
+    nodePrimitives,
+  );
 }
 
 /** a invites b; b accepts; resolves when both see each other as active contacts. */

@@ -104,6 +104,48 @@ function _catchError(fn: () => unknown): unknown {
 
 export function keyMaterialTests(ctx: Ctx): void {
   const run = inFresh(ctx);
+  it('keeps the latest device list per account and its devices; a PeerId has one owner', () => {
+    run((tx) => {
+      const d = (peerId: string, owner = 'c1') => ({ owner, peerId, identityKey: bytes(5), card: null });
+      expect(tx.getDeviceList('c1')).toBeUndefined();
+      expect(tx.listDevices('c1')).toEqual([]);
+      tx.putDeviceList('c1', bytes(1), [d('p-b'), { ...d('p-a'), card: bytes(7) }]);
+      expect(tx.getDeviceList('c1')).toEqual(bytes(1));
+      expect(tx.listDevices('c1').map((x) => x.peerId)).toEqual(['p-b', 'p-a']);
+      expect(tx.getDevice('p-a')).toEqual({
+        owner: 'c1',
+        peerId: 'p-a',
+        identityKey: bytes(5),
+        card: bytes(7),
+      });
+      expect(catchError(() => tx.putDeviceList('self', bytes(2), [d('p-a', 'self')]))).toBeInstanceOf(
+        StoreConflictError,
+      );
+      expect(tx.setDeviceCard('p-b', bytes(9))).toBe(true);
+      expect(tx.setDeviceCard('p-none', bytes(9))).toBe(false);
+      // A newer list replaces the devices: those not named again are gone.
+      tx.putDeviceList('c1', bytes(3), [d('p-c')]);
+      expect(tx.getDevice('p-a')).toBeUndefined();
+      expect(tx.listDevices('c1')).toEqual([d('p-c')]);
+      tx.putDeviceList('self', bytes(4), [d('p-a', 'self')]);
+      tx.deleteDeviceList('self');
+      expect(tx.getDeviceList('self')).toBeUndefined();
+      expect(tx.getDevice('p-a')).toBeUndefined();
+    });
+  });
+
+  it('deleting a contact forgets its device list, devices and every session with them', () => {
+    run((tx) => {
+      tx.putContact(sampleContact());
+      tx.putDeviceList('c1', bytes(1), [{ owner: 'c1', peerId: 'p-x', identityKey: bytes(5), card: null }]);
+      tx.putSession('c1', bytes(1));
+      tx.putSession('c1@p-x', bytes(2));
+      tx.deleteContact('c1');
+      expect(tx.getDeviceList('c1')).toBeUndefined();
+      expect(tx.getDevice('p-x')).toBeUndefined();
+      expect(tx.getSession('c1@p-x')).toBeUndefined();
+    });
+  });
   it('stores, replaces and deletes sessions', () => {
     run((tx) => {
       expect(tx.getSession('c1')).toBeUndefined();

@@ -3,8 +3,9 @@
  * inbox bookkeeping. Conversations and messages: message-operations.ts.
  * Orderings the contract leaves open match createMemoryStore() exactly.
  */
-import { StoreConflictError, type StoreTx } from '@parley/core';
-import { blob, num, toContact, toInvite, toOutbox, toParked, toPrekey, toTakenOutbox } from './rows.ts';
+import { type DeviceRecord, StoreConflictError, type StoreTx } from '@parley/core';
+import type { Row } from './driver.ts';
+import { blob, num, text, toContact, toInvite, toOutbox, toParked, toPrekey, toTakenOutbox } from './rows.ts';
 import { bool, type Statements } from './statements.ts';
 
 /** Names are unique ignoring case; core's memory store folds names with the same function. */
@@ -47,6 +48,59 @@ export function accountOperations(s: Statements): Pick<StoreTx, AccountOps | 'li
   };
 }
 
+function forgetDevices(s: Statements, owner: string): void {
+  s.run('DELETE FROM devices WHERE owner = ?', owner);
+  s.run('DELETE FROM device_lists WHERE owner = ?', owner);
+}
+
+const toDevice = (row: Row): DeviceRecord => ({
+  owner: text(row.owner),
+  peerId: text(row.peer_id),
+  identityKey: blob(row.identity_key),
+  card: row.card === null ? null : blob(row.card),
+});
+
+type DeviceOps =
+  | 'getDeviceList'
+  | 'putDeviceList'
+  | 'deleteDeviceList'
+  | 'getDevice'
+  | 'listDevices'
+  | 'setDeviceCard';
+export function deviceOperations(s: Statements): Pick<StoreTx, DeviceOps> {
+  return {
+    getDeviceList: (owner) => {
+      const row = s.get('SELECT list FROM device_lists WHERE owner = ?', owner);
+      return row === undefined ? undefined : blob(row.list);
+    },
+    putDeviceList: (owner, list, devices) => {
+      for (const d of devices) {
+        if (s.get('SELECT 1 FROM devices WHERE peer_id = ? AND owner <> ?', d.peerId, owner))
+          throw new StoreConflictError('peerId', `the device ${d.peerId} belongs to another account`);
+      }
+      forgetDevices(s, owner);
+      s.run('INSERT INTO device_lists (owner, list) VALUES (?, ?)', owner, list);
+      for (const [position, d] of devices.entries())
+        s.run(
+          'INSERT INTO devices (peer_id, owner, position, identity_key, card) VALUES (?, ?, ?, ?, ?)',
+          d.peerId,
+          owner,
+          position,
+          d.identityKey,
+          d.card,
+        );
+    },
+    deleteDeviceList: (owner) => forgetDevices(s, owner),
+    getDevice: (peerId) => {
+      const row = s.get('SELECT * FROM devices WHERE peer_id = ?', peerId);
+      return row === undefined ? undefined : toDevice(row);
+    },
+    listDevices: (owner) =>
+      s.all('SELECT * FROM devices WHERE owner = ? ORDER BY position', owner).map(toDevice),
+    setDeviceCard: (peerId, card) => s.run('UPDATE devices SET card = ? WHERE peer_id = ?', card, peerId) > 0,
+  };
+}
+
 const UPSERT_CONTACT = `INSERT INTO contacts (id, peer_id, name, name_key, identity_key, card, addresses, verified,
   state, pending_identity_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET peer_id = excluded.peer_id, name = excluded.name, name_key = excluded.name_key,
@@ -86,6 +140,9 @@ export function contactOperations(s: Statements): Pick<StoreTx, ContactOps | Ses
     deleteContact: (id) => {
       s.run('DELETE FROM contacts WHERE id = ?', id);
       s.run('DELETE FROM sessions WHERE contact_id = ?', id);
+      for (const row of s.all('SELECT peer_id FROM devices WHERE owner = ?', id))
+        s.run('DELETE FROM sessions WHERE contact_id = ?', `${id}@${String(row.peer_id)}`);
+      forgetDevices(s, id);
     },
     getSession: (id) => {
       const row = s.get('SELECT state FROM sessions WHERE contact_id = ?', id);

@@ -299,8 +299,23 @@ CREATE TRIGGER channel_posts_unindex AFTER DELETE ON channel_posts BEGIN
 END;
 `;
 
+// Multi-device (issue 19, docs/MULTI-DEVICE.md): the latest verified device list of every account
+// we follow ('self' or a contact id) and its devices, so that an incoming frame's PeerId finds its
+// account in one lookup. Sessions with a contact's later devices are keyed "<contact id>@<PeerId>".
+const V10 = `
+CREATE TABLE device_lists (owner TEXT PRIMARY KEY, list BLOB NOT NULL);
+CREATE TABLE devices (
+  peer_id TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  identity_key BLOB NOT NULL,
+  card BLOB
+);
+CREATE INDEX devices_by_owner ON devices (owner, position);
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -18,6 +18,7 @@ import { conversationOperations, messageOperations, reactionOperations } from '.
 import {
   accountOperations,
   contactOperations,
+  deviceOperations,
   inboxOperations,
   inviteOperations,
   outboxOperations,
@@ -230,6 +231,7 @@ function createOperations(s: Statements): StoreTx {
   return {
     ...accountOperations(s),
     ...contactOperations(s),
+    ...deviceOperations(s),
     ...inviteOperations(s),
     ...conversationOperations(s),
     ...messageOperations(s),

@@ -113,8 +113,9 @@ describe('search on SQLite', () => {
   it('migrates a schema-8 database: its messages stay, unindexed until core indexes them', () => {
     const path = fresh();
     const old = openDatabase(path);
-    // A schema-8 database: this version's schema without V9's objects.
-    old.exec(`DROP TRIGGER messages_unindex; DROP TRIGGER messages_unindex_deleted;
+    // A schema-8 database: this version's schema without V9's (and later versions') objects.
+    old.exec(`DROP TABLE devices; DROP TABLE device_lists;
+      DROP TRIGGER messages_unindex; DROP TRIGGER messages_unindex_deleted;
       DROP TRIGGER channel_posts_unindex; DROP TRIGGER search_docs_unindex;
       DROP TABLE search_index; DROP TABLE search_docs; PRAGMA user_version = 8;`);
     createSqliteStore(old).transaction((tx) => tx.insertMessage(message(1)));

@@ -9,6 +9,9 @@
  *   identity         sealed encodeIdentity(identity)
  *   peer-key         sealed libp2p private key (protobuf bytes, owned by net)
  *   prekey-next-id   u32 counter for new prekey ids
+ *   account-identity sealed encodeIdentity(account identity) — only on a device linked to an
+ *                    account created elsewhere (devices/link.ts); on the founding device the
+ *                    device identity is the account identity (docs/MULTI-DEVICE.md)
  */
 import {
   createIdentity,
@@ -32,15 +35,30 @@ import { createVault, unlockVault, type Vault, type VaultSecret, vaultKdf } from
 export const DISPLAY_NAME_MAX_CHARS = 64;
 
 export interface AccountInfo {
+  /** This device's PeerId. */
   readonly peerId: string;
   readonly name: string;
   readonly createdAt: number;
+  /**
+   * The account id (the founding device's PeerId) when this device was linked to an account
+   * created elsewhere; absent on the founding device, whose PeerId is the account id.
+   */
+  readonly accountId?: string;
 }
+
+/** The account id: what contacts know the account by (docs/MULTI-DEVICE.md). */
+export const accountIdOf = (info: AccountInfo): string => info.accountId ?? info.peerId;
 
 /** An unlocked account. Holds secrets: prints `[redacted]`. */
 export interface Account {
   readonly info: AccountInfo;
+  /** This device's identity: its X3DH key and the key that signs its cards and prekeys. */
   readonly identity: Identity;
+  /**
+   * The account identity: what contacts' safety numbers are made of, and the key that signs the
+   * device list. The same object as `identity` on the founding device.
+   */
+  readonly accountIdentity: Identity;
   readonly vault: Vault;
   /** The libp2p private key (protobuf bytes) for net. */
   readonly peerKey: Uint8Array;
@@ -107,7 +125,9 @@ export async function createAccount(store: Store, options: CreateAccountOptions)
     setCounter(tx, 'prekey-next-id', 2);
     writeInfo(tx, info);
   });
-  return Object.freeze(redact({ info, identity, vault, peerKey: options.peerKey.slice() }));
+  return Object.freeze(
+    redact({ info, identity, accountIdentity: identity, vault, peerKey: options.peerKey.slice() }),
+  );
 }
 
 /**
@@ -127,8 +147,9 @@ export async function unlockAccount(
 
 /** The account in `store`, read with an unlocked vault (whose header the caller kept). */
 export function openAccount(store: Store, vault: Vault, primitives: Primitives): Account {
-  const { sealedIdentity, sealedPeerKey, info } = store.transaction((tx) => ({
+  const { sealedIdentity, sealedAccountIdentity, sealedPeerKey, info } = store.transaction((tx) => ({
     sealedIdentity: tx.getMeta('identity'),
+    sealedAccountIdentity: tx.getMeta('account-identity'),
     sealedPeerKey: tx.getMeta('peer-key'),
     info: readInfo(tx),
   }));
@@ -136,8 +157,11 @@ export function openAccount(store: Store, vault: Vault, primitives: Primitives):
     throw new CoreError('no-account', 'no account here yet; create one with "parley init"');
   }
   const identity = decodeIdentity(vault.open('identity', sealedIdentity), primitives);
+  const accountIdentity = sealedAccountIdentity
+    ? decodeIdentity(vault.open('account-identity', sealedAccountIdentity), primitives)
+    : identity;
   const peerKey = vault.open('peer-key', sealedPeerKey);
-  return Object.freeze(redact({ info, identity, vault, peerKey }));
+  return Object.freeze(redact({ info, identity, accountIdentity, vault, peerKey }));
 }
 
 export function readInfo(tx: AccountTx): AccountInfo | undefined {

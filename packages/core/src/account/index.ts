@@ -5,6 +5,7 @@
 export {
   type Account,
   type AccountInfo,
+  accountIdOf,
   accountProtection,
   checkDisplayName,
   createAccount,
@@ -16,8 +17,11 @@ export {
   loadPrekey,
   newOneTimePrekey,
   openAccount,
+  putPrekey,
+  readInfo,
   rotateSignedPrekeys,
   unlockAccount,
+  writeInfo,
 } from './account.ts';
 export { loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from './mailboxes.ts';
 export {

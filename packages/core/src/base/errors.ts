@@ -20,6 +20,10 @@ export type CoreErrorCode =
   | 'message-too-large'
   | 'unknown-message'
   | 'not-allowed'
+  | 'too-many-devices'
+  | 'device-exists'
+  | 'bad-link'
+  | 'link-expired'
   | 'bad-input';
 
 export class CoreError extends Error {

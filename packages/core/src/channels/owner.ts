@@ -6,7 +6,7 @@
 import { CoreError, fromBase64Url, toHex } from '../base/index.ts';
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ChannelsTx, ContactsTx, MessagesTx, OutboxTx, SessionsTx } from '../ports/index.ts';
+import type { ChannelsTx, ContactsTx, DevicesTx, MessagesTx, OutboxTx, SessionsTx } from '../ports/index.ts';
 import type { ChannelView } from '../views/index.ts';
 import {
   type ChannelDescriptor,
@@ -117,7 +117,7 @@ export function removeFollower(rt: Parts, kick: Kick, name: string, contactName:
 /** Inside the transaction: the follower (or request) gone, a new epoch if they held the key. */
 function removing(
   ctx: Ctx,
-  tx: ContactsTx & SessionsTx & MessagesTx & OutboxTx & ChannelsTx,
+  tx: ContactsTx & SessionsTx & MessagesTx & OutboxTx & ChannelsTx & DevicesTx,
   name: string,
   contactName: string,
 ): { readonly s: ChannelState; readonly peers: Array<string | null> } {

@@ -4,14 +4,14 @@
  */
 import type { Ctx } from '../context/index.ts';
 import { compose } from '../messaging/index.ts';
-import type { ContactsTx, MessagesTx, OutboxTx, SessionsTx } from '../ports/index.ts';
+import type { ContactsTx, DevicesTx, MessagesTx, OutboxTx, SessionsTx } from '../ports/index.ts';
 import { CHANNEL_MAX_EPOCHS_SENT, encodeControl } from './codec.ts';
 import type { ChannelState } from './store.ts';
 
 /** Queues `payload` for contact `contactId`; the peer to kick after commit (null: no such contact). */
 export function sendControl(
   ctx: Ctx,
-  tx: ContactsTx & SessionsTx & MessagesTx & OutboxTx,
+  tx: ContactsTx & SessionsTx & MessagesTx & OutboxTx & DevicesTx,
   contactId: string,
   payload: Uint8Array,
 ): string | null {

@@ -22,6 +22,7 @@ import {
   sameIdentity,
 } from '@parley/crypto';
 import {
+  accountIdOf,
   checkDisplayName,
   currentSignedPrekey,
   encodeIdentityPublic,
@@ -397,7 +398,7 @@ export function removeContact(ctx: Ctx, name: string): ContactRecord {
 export function contactSafetyNumber(ctx: Ctx, contact: ContactRecord): ReturnType<typeof safetyNumber> {
   const theirs = contact.pendingIdentityKey ?? contact.identityKey;
   return safetyNumber(
-    { identity: ctx.account.identity.publicIdentity, peerId: ctx.account.info.peerId },
+    { identity: ctx.account.accountIdentity.publicIdentity, peerId: accountIdOf(ctx.account.info) },
     {
       identity: { signingKey: theirs.slice(0, 32), agreementKey: theirs.slice(32, 64) },
       peerId: contact.peerId,

@@ -5,6 +5,7 @@
 import type {
   AttachmentsTx,
   ContactsTx,
+  DevicesTx,
   GroupsTx,
   MessagesTx,
   OutboxTx,
@@ -12,7 +13,7 @@ import type {
 } from '../ports/index.ts';
 
 /** Sending to members pairwise (messaging's compose): their contacts and sessions, the message, the outbox. */
-export type MemberSendTx = ContactsTx & SessionsTx & MessagesTx & OutboxTx;
+export type MemberSendTx = ContactsTx & SessionsTx & MessagesTx & OutboxTx & DevicesTx;
 
 /** Sending what the group changed, and saving the group with it. */
 export type GroupSendTx = MemberSendTx & GroupsTx;

@@ -10,6 +10,7 @@ import { InboundError } from '../base/index.ts';
 import { applyChannelControl } from '../channels/index.ts';
 import { vouchedAddresses } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { decodeDevicesPayload, followDeviceList } from '../devices/index.ts';
 import { applyGroupControl } from '../groups/index.ts';
 import { applyMailboxControl } from '../mailbox/index.ts';
 import { type Effects, indexBody, insertIncoming } from '../messaging/index.ts';
@@ -128,5 +129,13 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
       return applyChannelControl(ctx, tx, contact, body.payload, effects);
     case 'mailbox':
       return applyMailboxControl(ctx, tx, contact, body.payload, effects);
+    case 'devices':
+      if (followDeviceList(ctx, tx, contact, decodeDevicesPayload(body.payload)) === 'changed') {
+        effects.devices = true;
+        effects.contactChanged = true;
+      }
+      return effects;
+    case 'sync':
+      throw new InboundError('bad-message', 'sync copies come only from our own devices');
   }
 }

@@ -19,6 +19,7 @@ import { decodeIdentityPublic, encodeIdentityPublic } from '../account/index.ts'
 import { InboundError, soon, toHex } from '../base/index.ts';
 import { prekeyLookup } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { ownDeviceRecord, ownerOf, type PeerOwner } from '../devices/index.ts';
 import {
   doneWaiting,
   GroupNotReadyError,
@@ -32,6 +33,7 @@ import {
   type AttachmentsTx,
   type ContactRecord,
   type ContactsTx,
+  type DevicesTx,
   type GroupsTx,
   type InboundFrame,
   type InboxTx,
@@ -52,6 +54,7 @@ import {
   type RejectReason,
 } from '../wire/index.ts';
 import { applyMessage } from './apply-message.ts';
+import { applyOwnDeviceMessage } from './apply-sync.ts';
 
 /** A frame that failed this many times is parked (D7). */
 export const MAX_PROCESSING_FAILURES = 3;
@@ -89,6 +92,8 @@ export interface InboxHooks<Seen> {
   locate(peerId: string, digest: string): number | undefined;
   /** The peer just learned who we are (HELLO): resend what they have not acknowledged. */
   hello(peerId: string): void;
+  /** Our own device list changed (a device of ours linked or removed one). */
+  devicesChanged?(): void;
   /** An ACK frame could not be sent to the peer (it is away): it may go to its mailboxes. */
   undelivered?(peerId: string, frame: Uint8Array): void;
 }
@@ -118,6 +123,8 @@ type Queued =
 type Outcome =
   | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: Effects }
   | { readonly kind: 'duplicate' | 'failed' | 'ignored' | 'waiting' }
+  /** A control from one of our own devices that changed no conversation (ACKed like a message). */
+  | { readonly kind: 'own'; readonly devices: boolean }
   | ({ readonly kind: 'acked' | 'rejected' } & Settled)
   | {
       readonly kind: 'parked';
@@ -277,7 +284,9 @@ export class Inbox<Seen> {
       return;
     }
     const { digest } = q as Extract<Queued, { digest: string }>;
-    if (outcome.kind === 'applied' || outcome.kind === 'duplicate') this.#queueAck(q.from, digest);
+    if (outcome.kind === 'applied' || outcome.kind === 'duplicate' || outcome.kind === 'own')
+      this.#queueAck(q.from, digest);
+    if (outcome.kind === 'own' && outcome.devices) this.#hooks.devicesChanged?.();
     if (outcome.kind === 'parked') {
       void this.#send(q.from, { type: 'reject', digest, reason: outcome.reason });
       this.#hooks.parked(outcome.contact, outcome.error);
@@ -285,15 +294,17 @@ export class Inbox<Seen> {
   }
 
   #receive(
-    tx: AccountTx & ContactsTx & InboxTx,
+    tx: AccountTx & ContactsTx & DevicesTx & InboxTx,
     sessions: SessionBatch,
     from: string,
     digest: string,
     frame: Uint8Array,
     decoded: Extract<Frame, { type: 'msg' | 'group' }>,
   ): Outcome {
-    const contact = tx.getContactByPeerId(from);
-    if (!contact) return { kind: 'ignored' };
+    const owner = ownerOf(this.#ctx, tx, from);
+    if (!owner) return { kind: 'ignored' };
+    // A frame from a device of ours is handled as from "your other device" (devices/targets.ts).
+    const contact = owner.kind === 'contact' ? owner.contact : ownDeviceRecord(from, owner.identityKey);
     // A ratchet message is looked up in `received` only if it fails to decrypt: one that decrypts
     // was never stored (its message key is used once and is gone once the receiver commits), so the
     // common case skips a lookup. Anything else is looked up first: a replayed prekey message could
@@ -311,16 +322,20 @@ export class Inbox<Seen> {
           return this.#accept(
             inner,
             sessions,
+            owner,
             contact,
             { from, digest, remembered, message: decoded.message, info },
             now,
           );
+        // Groups know members by account; a linked device's group frames wait for per-device keys.
+        if (owner.kind !== 'contact' || owner.linked)
+          return { outcome: { kind: 'ignored' } as const, session: undefined };
         const effects = receiveGroupFrame(this.#ctx, inner, contact, decoded.groupId, decoded.message);
         inner.markReceived(from, digest, now);
         inner.clearFailure(from, digest);
         return { outcome: { kind: 'applied', contact, effects } as const, session: undefined };
       });
-      if (accepted.session) sessions.set(contact.id, accepted.session); // only once its savepoint succeeded
+      if (accepted.session) sessions.set(owner.sessionKey, accepted.session); // only once its savepoint succeeded
       return accepted.outcome;
     } catch (error) {
       // A storage error (full disk, I/O) is not the message's fault: roll back the whole batch, so
@@ -350,6 +365,7 @@ export class Inbox<Seen> {
   #accept(
     tx: StoreTx,
     sessions: SessionBatch,
+    owner: PeerOwner,
     contact: ContactRecord,
     frame: {
       from: string;
@@ -361,15 +377,24 @@ export class Inbox<Seen> {
     now: number,
   ): { outcome: Outcome; session: Session | undefined } {
     const { from, digest } = frame;
-    const { session, newIdentity } = this.#open(tx, sessions, contact, frame.message, frame.info);
-    const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
-    if (newIdentity) tx.putContact(current);
+    const { session, newIdentity } = this.#open(tx, sessions, owner, contact, frame.message, frame.info);
     const { plaintext } = session;
-    const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext));
-    if (newIdentity) effects.contactChanged = true;
+    let outcome: Outcome;
+    if (owner.kind === 'self') {
+      const own = applyOwnDeviceMessage(this.#ctx, tx, decodeAppMessage(plaintext));
+      outcome = own.contact
+        ? { kind: 'applied', contact: own.contact, effects: own.effects }
+        : { kind: 'own', devices: own.effects.devices === true };
+    } else {
+      const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
+      if (newIdentity) tx.putContact(current);
+      const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext));
+      if (newIdentity) effects.contactChanged = true;
+      outcome = { kind: 'applied', contact: current, effects };
+    }
     tx.markReceived(from, frame.remembered, now);
     tx.clearFailure(from, digest);
-    return { outcome: { kind: 'applied', contact: current, effects }, session: session.session };
+    return { outcome, session: session.session };
   }
 
   /**
@@ -380,13 +405,14 @@ export class Inbox<Seen> {
   #open(
     tx: AccountTx,
     sessions: SessionBatch,
+    owner: PeerOwner,
     contact: ContactRecord,
     message: Uint8Array,
     peeked: MessageInfo | undefined,
   ): { session: { session: Session; plaintext: Uint8Array }; newIdentity: Uint8Array | null } {
     const { primitives: p, random, account } = this.#ctx;
     const info = peeked ?? peekMessage(message);
-    const current = sessions.get(contact.id);
+    const current = sessions.get(owner.sessionKey);
     if (info.kind === 'ratchet' || current) {
       try {
         if (!current) throw new InboundError('decrypt-failed', 'no session');
@@ -397,6 +423,18 @@ export class Inbox<Seen> {
     }
     const accepted = acceptSession(account.identity, prekeyLookup(tx, account.vault, p), message, random, p);
     if (accepted.usedOneTimePrekeyId !== undefined) tx.deletePrekey('one-time', accepted.usedOneTimePrekeyId);
+    if (owner.kind === 'self' || owner.linked) {
+      // A device's key is the one its account's signed list names; anything else is refused.
+      if (!sameIdentity(decodeIdentityPublic(owner.identityKey), accepted.remoteIdentity))
+        throw new InboundError('decrypt-failed', 'a device used a key its device list does not name');
+      // Both ends started a session at once: the one started by the lower PeerId wins, at both
+      // ends; the other's first messages still open, on the side (devices/targets.ts).
+      const keep = current?.pendingPrekey !== undefined && account.info.peerId < owner.peerId;
+      return {
+        session: { session: keep && current ? current : accepted.session, plaintext: accepted.plaintext },
+        newIdentity: null,
+      };
+    }
     const known = decodeIdentityPublic(contact.identityKey);
     const changed = !sameIdentity(known, accepted.remoteIdentity);
     return {

@@ -18,6 +18,8 @@ export interface Effects {
   group?: GroupEffects;
   /** Channels whose state an incoming control saved (channels/apply.ts), handled after commit. */
   channel?: ChannelEffects;
+  /** A device list changed (ours or a contact's): admission and fan-out follow it (devices/). */
+  devices?: boolean;
   /** A friend's mailbox offer arrived, or one we use was withdrawn (mailbox/offers.ts). */
   mailbox?: MailboxEffects;
 }

@@ -11,8 +11,9 @@ export {
   groupEffects,
   insertIncoming,
   type MailboxEffects,
+  sortKeyFor,
 } from './incoming.ts';
-export { checkCanSend, compose, outgoingRecord } from './outbound.ts';
+export { checkCanSend, compose, outgoingRecord, sendToOwnDevices, syncToOwnDevices } from './outbound.ts';
 export { OutboxPump } from './outbox.ts';
 export {
   deleteOwnMessage,

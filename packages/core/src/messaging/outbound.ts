@@ -4,11 +4,21 @@
  * that what the user was told is "queued" survives any crash (D1) and a retry
  * resends the very same bytes (D6).
  */
-import { encrypt } from '@parley/crypto';
+import { encrypt, type Session } from '@parley/crypto';
+import { accountIdOf } from '../account/index.ts';
 import { CoreError, InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import {
+  contactTargets,
+  type DeviceTarget,
+  encodeSyncPayload,
+  ownTargets,
+  type SyncPayload,
+  sessionFor,
+} from '../devices/index.ts';
+import {
   type ContactRecord,
+  type DevicesTx,
   FRAME_MAX_BYTES,
   type MessageKey,
   type MessageRecord,
@@ -16,7 +26,7 @@ import {
   type OutboxTx,
   type SessionsTx,
 } from '../ports/index.ts';
-import { loadSession, type SessionBatch, saveSession } from '../sessions/index.ts';
+import { SessionBatch } from '../sessions/index.ts';
 import { type StoredBody, sealBody } from '../views/index.ts';
 import {
   type AppBody,
@@ -33,9 +43,21 @@ import { indexBody } from './searchable.ts';
 export interface Composed {
   /** The stored message, for visible kinds. */
   readonly record: MessageRecord | null;
+  /** One frame per device of the contact's (docs/MULTI-DEVICE.md), founding device first. */
+  readonly frames: ReadonlyArray<{ readonly peerId: string; readonly frame: Uint8Array }>;
+  /** The first of them (a contact with one device: its only frame). */
   readonly frame: Uint8Array;
-  readonly digest: string;
 }
+
+/** What our other devices are told we sent (a sync copy): what changes the conversation (reads: own-changes.ts). */
+const SYNCED_KINDS: ReadonlySet<AppBody['kind']> = new Set([
+  'text',
+  'attachment',
+  'reaction',
+  'edit',
+  'delete',
+  'timer',
+]);
 
 /** Throws if the user must not send to this contact right now. */
 export function checkCanSend(contact: ContactRecord): void {
@@ -54,7 +76,7 @@ export function checkCanSend(contact: ContactRecord): void {
  */
 export function compose(
   ctx: Ctx,
-  tx: SessionsTx & MessagesTx & OutboxTx,
+  tx: SessionsTx & MessagesTx & OutboxTx & DevicesTx,
   contact: ContactRecord,
   body: AppBody,
   stored?: StoredBody,
@@ -67,15 +89,98 @@ export function compose(
     throw error;
   }
   checkCanSend(contact);
-  const session = sessions ? sessions.get(contact.id) : loadSession(tx, ctx.account.vault, contact.id);
-  if (!session)
-    throw new CoreError('unknown-contact', `no session with ${contact.name}; add them again from an invite`);
+  const batch = sessions ?? new SessionBatch(tx, ctx.account.vault);
   const visible = VISIBLE_KINDS.has(body.kind);
   const conversation = tx.getConversation(contact.id);
   const seq = visible ? tx.maxSenderSeq(contact.id, 'self') + 1 : 0;
   const id = newMessageId(ctx);
   const sentAt = ctx.now();
   const plaintext = encodeAppMessage({ id, seq, sentAt, body });
+  const key = { conversationId: contact.id, sender: 'self', id };
+  const sealed = contactTargets(tx, contact).flatMap((target) => {
+    const session = sessionFor(ctx, batch, target, startsSessions(ctx, target));
+    return session ? [{ target, ...sealFor(ctx, batch, target, session, plaintext) }] : [];
+  });
+  if (sealed.length === 0)
+    throw new CoreError('unknown-contact', `no session with ${contact.name}; add them again from an invite`);
+  let record: MessageRecord | null = null;
+  const shown = stored ?? storedText(body);
+  if (visible && shown) {
+    const ttl = conversation?.disappearingMs ?? null;
+    record = outgoingRecord(ctx, tx, { key, seq, kind: body.kind, stored: shown, sentAt, ttl });
+    if (tx.insertMessage(record) === 'inserted') indexBody(tx, key, shown, sentAt);
+  }
+  if (!EPHEMERAL_KINDS.has(body.kind)) {
+    for (const { target, frame, digest } of sealed)
+      enqueue(tx, target.peerId, frame, digest, record ? key : null, sentAt);
+  }
+  if (SYNCED_KINDS.has(body.kind))
+    syncToOwnDevices(ctx, tx, batch, { op: 'sent', peer: contact.peerId, message: plaintext });
+  if (!sessions) batch.save();
+  const frames = sealed.map(({ target, frame }) => ({ peerId: target.peerId, frame }));
+  return { record, frames, frame: (sealed[0] as (typeof sealed)[number]).frame };
+}
+
+/**
+ * Tells our other devices (sync copies, docs/MULTI-DEVICE.md) what this one did: each gets a
+ * `sync` control through its own session, queued like any message (D1 holds per device).
+ */
+export function syncToOwnDevices(
+  ctx: Ctx,
+  tx: SessionsTx & OutboxTx & DevicesTx,
+  sessions: SessionBatch,
+  payload: SyncPayload,
+): string[] {
+  if (ownTargets(ctx, tx).length === 0) return [];
+  let body: AppBody;
+  try {
+    body = { kind: 'sync', payload: encodeSyncPayload(payload) };
+  } catch (error) {
+    if (!(error instanceof CoreError)) throw error;
+    ctx.events.emit('problem', {
+      code: 'sync',
+      message: `not copied to your other devices: ${error.message}`,
+    });
+    return [];
+  }
+  return sendToOwnDevices(ctx, tx, sessions, body);
+}
+
+/** Queues `body` (a control) to each of our other devices; returns their PeerIds (to kick). */
+export function sendToOwnDevices(
+  ctx: Ctx,
+  tx: SessionsTx & OutboxTx & DevicesTx,
+  sessions: SessionBatch,
+  body: AppBody,
+): string[] {
+  const sentAt = ctx.now();
+  const plaintext = encodeAppMessage({ id: newMessageId(ctx), seq: 0, sentAt, body });
+  const peers: string[] = [];
+  for (const target of ownTargets(ctx, tx)) {
+    const session = sessionFor(ctx, sessions, target, true);
+    if (!session) continue; // its card has not reached us: it catches up from history
+    const { frame, digest } = sealFor(ctx, sessions, target, session, plaintext);
+    enqueue(tx, target.peerId, frame, digest, null, sentAt);
+    peers.push(target.peerId);
+  }
+  return peers;
+}
+
+/** Whether we may start a session with `target` from its card (devices/targets.ts sessionFor). */
+function startsSessions(ctx: Ctx, target: DeviceTarget): boolean {
+  // A contact's founding device: sessions come from the invite (contacts/) or its group (groups/),
+  // whose rules say who starts; only a linked device of ours, which has none yet, starts one here.
+  return target.sessionKey.includes('@') || accountIdOf(ctx.account.info) !== ctx.account.info.peerId;
+}
+
+/** Encrypts `plaintext` to one device, advancing its session in `sessions`. */
+function sealFor(
+  ctx: Ctx,
+  sessions: SessionBatch,
+  target: DeviceTarget,
+  session: Session,
+  plaintext: Uint8Array,
+): { frame: Uint8Array; digest: string } {
   const { session: next, message } = encrypt(session, plaintext, ctx.primitives);
   const frame = encodeFrame({ type: 'msg', message });
   if (frame.length > FRAME_MAX_BYTES) {
@@ -84,31 +189,29 @@ export function compose(
       `the message is too large to send (${frame.length} bytes encrypted)`,
     );
   }
-  const digest = frameDigest(frame, ctx.primitives.sha256);
-  let record: MessageRecord | null = null;
-  const shown = stored ?? storedText(body);
-  if (visible && shown) {
-    const key = { conversationId: contact.id, sender: 'self', id };
-    const ttl = conversation?.disappearingMs ?? null;
-    record = outgoingRecord(ctx, tx, { key, seq, kind: body.kind, stored: shown, sentAt, ttl });
-    if (tx.insertMessage(record) === 'inserted') indexBody(tx, key, shown, sentAt);
-  }
-  if (!EPHEMERAL_KINDS.has(body.kind)) {
-    tx.enqueueOutbox({
-      peerId: contact.peerId,
-      kind: 'msg',
-      frame,
-      digest,
-      message: record ? { conversationId: record.conversationId, sender: 'self', id } : null,
-      createdAt: sentAt,
-      attempts: 0,
-      nextAttemptAt: sentAt,
-      lastError: null,
-    });
-  }
-  if (sessions) sessions.set(contact.id, next);
-  else saveSession(tx, ctx.account.vault, contact.id, next);
-  return { record, frame, digest };
+  sessions.set(target.sessionKey, next);
+  return { frame, digest: frameDigest(frame, ctx.primitives.sha256) };
+}
+
+function enqueue(
+  tx: OutboxTx,
+  peerId: string,
+  frame: Uint8Array,
+  digest: string,
+  message: MessageKey | null,
+  at: number,
+): void {
+  tx.enqueueOutbox({
+    peerId,
+    kind: 'msg',
+    frame,
+    digest,
+    message,
+    createdAt: at,
+    attempts: 0,
+    nextAttemptAt: at,
+    lastError: null,
+  });
 }
 
 /** The stored form of a text message (other kinds pass theirs to compose). */

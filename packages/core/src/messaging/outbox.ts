@@ -27,6 +27,7 @@
 
 import { ACK_TIMEOUT_MS, RETRY_MAX_DELAY_MS, retryDelayMs } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { recipientOf } from '../devices/index.ts';
 import type { ContactRecord, MessageKey, OutboxRecord } from '../ports/index.ts';
 
 const keyId = (k: MessageKey): string => `${k.conversationId}/${k.sender}/${k.id}`;
@@ -154,7 +155,7 @@ export class OutboxPump {
     const resend = force || backoff !== undefined || this.#ackOverdue(peerId, now);
     const after = resend ? 0 : (this.#sentUpTo.get(peerId) ?? 0);
     const { contact, entries } = this.#ctx.store.transaction((tx) => ({
-      contact: tx.getContactByPeerId(peerId),
+      contact: recipientOf(this.#ctx, tx, peerId),
       entries: tx.listOutbox(peerId, after),
     }));
     if (after === 0) this.#forgetGone(peerId, entries);

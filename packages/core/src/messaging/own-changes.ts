@@ -114,7 +114,7 @@ function applyOwnChange(
  */
 export function markConversationRead(
   ctx: Ctx,
-  c: Pick<OwnConversation, 'id' | 'send'>,
+  c: Pick<OwnConversation, 'id' | 'send'> & { readonly sync?: () => void },
   receipts: boolean,
 ): number {
   const unread = ctx.store.transaction((tx) => {
@@ -125,6 +125,7 @@ export function markConversationRead(
     tx.putConversation({ ...conversation, readUpTo: Math.max(after, tx.maxSortKey(c.id)) });
     return list;
   });
+  if (unread.length > 0) c.sync?.(); // our other devices read it too (devices/)
   if (ctx.settings.readReceipts && receipts) {
     const targets = unread.filter((m) => m.deletedAt === null).map((m) => ({ id: m.id, mine: false }));
     for (let i = 0; i < targets.length; i += READ_RECEIPT_MAX_TARGETS)

@@ -16,6 +16,7 @@ import {
   messagePage,
   type OwnConversation,
   setOwnReaction,
+  syncToOwnDevices,
 } from '../messaging/index.ts';
 import type { ContactRecord, MessageKey } from '../ports/index.ts';
 import { SessionBatch } from '../sessions/index.ts';
@@ -49,8 +50,8 @@ export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectCon
       return { contact: c, composed: compose(ctx, tx, c, body) };
     });
     if (body.kind === 'typing') {
-      if (deps.online(contact.peerId))
-        void transport.send(contact.peerId, composed.frame).catch(() => undefined);
+      for (const { peerId, frame } of composed.frames)
+        if (deps.online(peerId)) void transport.send(peerId, frame).catch(() => undefined);
     } else {
       deps.kick(contact.peerId);
     }
@@ -108,7 +109,25 @@ export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectCon
     },
     edit: (name, id, text) => withContact(name, (c) => editOwnMessage(ctx, own(name, c), id, text)),
     deleteForEveryone: (name, id) => withContact(name, (c) => deleteOwnMessage(ctx, own(name, c), id)),
-    markRead: (name) => withContact(name, (c) => markConversationRead(ctx, own(name, c), true)),
+    markRead: (name) =>
+      withContact(name, (c) =>
+        markConversationRead(
+          ctx,
+          {
+            ...own(name, c),
+            sync: () => {
+              const peers = store.transaction((tx) => {
+                const sessions = new SessionBatch(tx, ctx.account.vault);
+                const out = syncToOwnDevices(ctx, tx, sessions, { op: 'read', peer: c.peerId });
+                sessions.save();
+                return out;
+              });
+              for (const p of peers) deps.kick(p);
+            },
+          },
+          true,
+        ),
+      ),
     setTyping(name, active) {
       send(name, { kind: 'typing', active });
     },

@@ -1,6 +1,8 @@
 /**
  * The composition root: createMessenger wires the features together. Imports everything below.
  */
+
+export type { DeviceMethods, DeviceView } from './devices.ts';
 export {
   createMessenger,
   type Messenger,

@@ -31,6 +31,7 @@ import {
   renameContact,
 } from '../contacts/index.ts';
 import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
+import { fanoutPeers, listedDevices } from '../devices/index.ts';
 import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
@@ -61,6 +62,7 @@ import {
 import { type AppBody, encodeFrame, type MessageRef } from '../wire/index.ts';
 import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
+import { type DeviceMethods, deviceMethods } from './devices.ts';
 import { createDirectConversations } from './direct.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
 import { type SearchParams, type SearchResult, search } from './search.ts';
@@ -106,7 +108,7 @@ export interface MessengerStatus {
   readonly parked: number;
 }
 
-export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMethods {
+export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMethods, DeviceMethods {
   readonly events: Emitter<MessengerEvents>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -210,6 +212,19 @@ export function createMessenger(options: MessengerOptions): Messenger {
   };
 
   /**
+   * Wakes the outbox pump for `peer` and for every other device its account's send may have
+   * queued frames for (theirs, and ours for the sync copies): docs/MULTI-DEVICE.md.
+   */
+  const kick = (peer: string): void => {
+    let peers = [peer];
+    try {
+      peers = store.transaction((tx) => fanoutPeers(ctx, tx, peer));
+    } catch {
+      // (a failing store says so elsewhere; the peer itself is still worth a try)
+    }
+    for (const p of peers) pump.kick(p);
+  };
+  /**
    * Who may talk to us, as what: contacts on every protocol; members we know only through a group
    * (`introduced`) on `/parley/msg` alone — what the group needs (docs/GROUPS.md).
    */
@@ -220,7 +235,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     return state !== undefined && (state !== 'introduced' || protocol === 'msg');
   };
   const groups = createGroups(ctx, {
-    kick: (peer) => pump.kick(peer),
+    kick,
     // c.addresses are only those the introducing admin could reach itself (contacts/address-scope.ts).
     introduced: (c) => {
       admit(c);
@@ -282,7 +297,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     }
   };
   const mailboxes = createMailboxes(ctx, {
-    kick: (peer) => pump.kick(peer),
+    kick,
     // Frames from a mailbox take the same path as frames from the peer (D2–D5).
     deliver: async (from, frames) => {
       for (const data of frames) await inbox.onFrame({ from, data });
@@ -295,14 +310,14 @@ export function createMessenger(options: MessengerOptions): Messenger {
   });
 
   const channels = createChannels(ctx, {
-    kick: (peer) => pump.kick(peer),
+    kick,
     otherQuery: (peer, request) => mailboxes.answer(peer, request) ?? groups.answerQuery(peer, request),
     // /parley/query admission (channels/query.ts admitsQueries): contacts; and anyone while we hold
     // mail for a friend (their contacts deposit it; the deposit token decides, mailbox/server.ts).
     isContact: (peer) => admitted.has(peer) || mailboxes.hosting(),
   });
   const downloads = new Downloads(ctx, blobs);
-  const sendQueue = new SendQueue(ctx, (peer) => pump.kick(peer));
+  const sendQueue = new SendQueue(ctx, kick);
   /** What a name means (conversation.ts), in ONE transaction. */
   const resolvers = {
     group: (name: string, tx: ContactsTx & GroupsTx) => groups.resolve(name, tx),
@@ -316,7 +331,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       ? conversationOf(name)
       : ({ kind: 'direct', name } as const);
   const direct = createDirectConversations(ctx, {
-    kick: (peer) => pump.kick(peer),
+    kick,
     online,
     emitMessages,
   });
@@ -337,6 +352,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
         if (effects.contactChanged) events.emit('contact', { contact: viewOf(current), removed: false });
         if (effects.timerChanged)
           events.emit('conversation', { contact: current.name, disappearingMs: timer });
+        if (effects.devices) refreshAdmission();
         groups.applied(effects);
         channels.applied(effects);
         mailboxes.applied(effects);
@@ -354,12 +370,19 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     locate: (peer, digest) => pump.locate(peer, digest),
     hello: (peer) => pump.kick(peer, true),
+    devicesChanged: () => refreshAdmission(),
     undelivered: (peer, frame) => mailboxes.undelivered(peer, frame),
   });
 
   const refreshAdmission = (): void => {
     admitted.clear();
-    for (const c of store.transaction((tx) => tx.listContacts())) admit(c);
+    const { contacts, devices } = store.transaction((tx) => ({
+      contacts: tx.listContacts(),
+      devices: listedDevices(ctx, tx),
+    }));
+    for (const c of contacts) admit(c);
+    // A contact's other devices as the contact; ours on every protocol (docs/MULTI-DEVICE.md).
+    for (const d of devices) admitted.set(d.peerId, d.contact?.state ?? 'active');
   };
 
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -570,8 +593,9 @@ export function createMessenger(options: MessengerOptions): Messenger {
       return c.kind === 'group' ? groups.message(c.group, key) : direct.message(name, key);
     },
     ...channelMethods(channels),
-    ...attachmentMethods(ctx, { blobs, downloads, kick: (peer) => pump.kick(peer) }),
+    ...attachmentMethods(ctx, { blobs, downloads, kick }),
     ...mailboxMethods(ctx, mailboxes),
+    ...deviceMethods(ctx, { kick, changed: refreshAdmission }),
     createGroup: (name, members) => groups.createGroup(name, members),
     addToGroup: (group, members) => groups.addToGroup(group, members),
     removeFromGroup: (group, member) => groups.removeFromGroup(group, member),

@@ -312,6 +312,39 @@ export interface SessionsTx {
   deleteSession(contactId: string): void;
 }
 
+/**
+ * One device of an account we follow (a contact's, or one of our own: owner 'self'), as its latest
+ * verified device list names it (devices/, docs/MULTI-DEVICE.md).
+ */
+export interface DeviceRecord {
+  /** `self`, or the id of the contact whose device it is. */
+  readonly owner: string;
+  readonly peerId: string;
+  /** The device's identity key as the list names it (encodeIdentityPublic: 64 bytes). */
+  readonly identityKey: Uint8Array;
+  /** The device's own contact card (its prekeys, signed by its device key), once we have it. */
+  readonly card: Uint8Array | null;
+}
+
+/** The device lists of accounts we follow, and their devices: devices/. */
+export interface DevicesTx {
+  /** The latest device list accepted for `owner` (its bytes, as signed), if any. */
+  getDeviceList(owner: string): Uint8Array | undefined;
+  /**
+   * Stores `list` as `owner`'s latest and makes `devices` its devices (those of the previous list
+   * that are not named again are removed). Throws StoreConflictError('peerId') if a device's
+   * PeerId belongs to another owner.
+   */
+  putDeviceList(owner: string, list: Uint8Array, devices: readonly DeviceRecord[]): void;
+  /** Forgets `owner`'s list and devices (a contact deleted). */
+  deleteDeviceList(owner: string): void;
+  getDevice(peerId: string): DeviceRecord | undefined;
+  /** `owner`'s devices, in the order they were put. */
+  listDevices(owner: string): DeviceRecord[];
+  /** Stores a device's newer card; false if the device is not known. */
+  setDeviceCard(peerId: string, card: Uint8Array): boolean;
+}
+
 /** Conversations, messages and reactions: messaging/, inbound/. */
 export interface MessagesTx {
   // Conversations.
@@ -535,6 +568,7 @@ export interface StoreTx
   extends AccountTx,
     ContactsTx,
     SessionsTx,
+    DevicesTx,
     MessagesTx,
     OutboxTx,
     AttachmentsTx,

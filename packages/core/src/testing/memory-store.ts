@@ -16,6 +16,7 @@ import {
   type ChannelRecord,
   type ContactRecord,
   type ConversationRecord,
+  type DeviceRecord,
   type GroupLogRecord,
   type GroupRecord,
   type InviteRecord,
@@ -58,6 +59,9 @@ interface Tables {
   readonly meta: Table<Uint8Array>;
   readonly contacts: Table<ContactRecord>;
   readonly sessions: Table<Uint8Array>;
+  /** owner → its latest device list and its devices' PeerIds, in order. */
+  readonly deviceLists: Table<{ readonly list: Uint8Array; readonly peers: readonly string[] }>;
+  readonly devices: Table<DeviceRecord>;
   readonly prekeys: Table<PrekeyRecord>;
   readonly invites: Table<InviteRecord>;
   readonly conversations: Table<ConversationRecord>;
@@ -148,6 +152,8 @@ export function createMemoryStore(): Store {
     meta: new Map<string, Uint8Array>(),
     contacts: new Map<string, ContactRecord>(),
     sessions: new Map<string, Uint8Array>(),
+    deviceLists: new Map(),
+    devices: new Map<string, DeviceRecord>(),
     prekeys: new Map<string, PrekeyRecord>(),
     invites: new Map<string, InviteRecord>(),
     conversations: new Map<string, ConversationRecord>(),
@@ -242,6 +248,7 @@ function createTxOperations(t: Tables, write: Write, next: (counter: string) => 
   return {
     ...accountOperations(t, write),
     ...contactOperations(t, write),
+    ...deviceOperations(t, write),
     ...messageOperations(t, write, next),
     ...outboxOperations(t, write, next),
     ...inboxOperations(t, write),
@@ -419,6 +426,46 @@ function accountOperations(t: Tables, write: Write): Pick<StoreTx, AccountOps | 
 type ContactOps = 'putContact' | 'getContact' | 'getContactByPeerId' | 'getContactByName' | 'listContacts';
 type SessionOps = 'deleteContact' | 'getSession' | 'putSession' | 'deleteSession';
 type InviteOps = 'putInvite' | 'getInvite' | 'deleteInvite' | 'listInvites';
+type DeviceOps =
+  | 'getDeviceList'
+  | 'putDeviceList'
+  | 'deleteDeviceList'
+  | 'getDevice'
+  | 'listDevices'
+  | 'setDeviceCard';
+function forgetDevices(t: Tables, write: Write, owner: string): void {
+  for (const peer of t.deviceLists.get(owner)?.peers ?? []) write(t.devices, peer, undefined);
+  write(t.deviceLists, owner, undefined);
+}
+function deviceOperations(t: Tables, write: Write): Pick<StoreTx, DeviceOps> {
+  return {
+    getDeviceList: (owner) => cloneOrUndefined(t.deviceLists.get(owner)?.list),
+    putDeviceList: (owner, list, devices) => {
+      for (const d of devices) {
+        const other = t.devices.get(d.peerId);
+        if (other && other.owner !== owner)
+          throw new StoreConflictError('peerId', `the device ${d.peerId} belongs to another account`);
+      }
+      forgetDevices(t, write, owner);
+      for (const d of devices) write(t.devices, d.peerId, clone({ ...d, owner }));
+      write(t.deviceLists, owner, { list: clone(list), peers: devices.map((d) => d.peerId) });
+    },
+    deleteDeviceList: (owner) => forgetDevices(t, write, owner),
+    getDevice: (peerId) => cloneOrUndefined(t.devices.get(peerId)),
+    listDevices: (owner) =>
+      (t.deviceLists.get(owner)?.peers ?? []).flatMap((p) => {
+        const d = t.devices.get(p);
+        return d ? [clone(d)] : [];
+      }),
+    setDeviceCard: (peerId, card) => {
+      const d = t.devices.get(peerId);
+      if (!d) return false;
+      write(t.devices, peerId, { ...d, card: clone(card) });
+      return true;
+    },
+  };
+}
+
 function contactOperations(t: Tables, write: Write): Pick<StoreTx, ContactOps | SessionOps | InviteOps> {
   const find = (match: (c: ContactRecord) => boolean): ContactRecord | undefined => {
     for (const c of t.contacts.values()) if (match(c)) return clone(c);
@@ -444,6 +491,8 @@ function contactOperations(t: Tables, write: Write): Pick<StoreTx, ContactOps | 
     deleteContact: (id) => {
       write(t.contacts, id, undefined);
       write(t.sessions, id, undefined);
+      for (const peer of t.deviceLists.get(id)?.peers ?? []) write(t.sessions, `${id}@${peer}`, undefined);
+      forgetDevices(t, write, id);
     },
     getSession: (id) => cloneOrUndefined(t.sessions.get(id)),
     putSession: (id, state) => write(t.sessions, id, clone(state)),

@@ -80,7 +80,11 @@ export type AppBody =
   /** Channel control, e.g. a private channel's key for an approved follower (channels/codec.ts). */
   | { readonly kind: 'channel'; readonly payload: Uint8Array }
   /** A contact's offer to hold our mail on their daemon, or its withdrawal (mailbox/offers.ts). */
-  | { readonly kind: 'mailbox'; readonly payload: Uint8Array };
+  | { readonly kind: 'mailbox'; readonly payload: Uint8Array }
+  /** An account's latest device list and its devices' cards (devices/codec.ts). */
+  | { readonly kind: 'devices'; readonly payload: Uint8Array }
+  /** To our own other devices: what this device sent or read (devices/codec.ts). */
+  | { readonly kind: 'sync'; readonly payload: Uint8Array };
 
 /** What a receiver needs to fetch, check and show an attachment (the `attachment` kind). */
 export interface FileManifest {
@@ -119,6 +123,8 @@ export const APP_KINDS: readonly AppKind[] = [
   'group',
   'channel',
   'mailbox',
+  'devices',
+  'sync',
 ];
 
 /** Kinds that are shown as messages in the conversation (others change state). */
@@ -204,6 +210,8 @@ function parseBody(kind: AppKind, fields: unknown): AppBody {
     group: ['payload'],
     channel: ['payload'],
     mailbox: ['payload'],
+    devices: ['payload'],
+    sync: ['payload'],
   };
   for (const key of Object.keys(f))
     if (!allowed[kind].includes(key)) throw bad(`unexpected field "${key}" in ${kind}`);
@@ -237,6 +245,8 @@ function parseBody(kind: AppKind, fields: unknown): AppBody {
     case 'group':
     case 'channel':
     case 'mailbox':
+    case 'devices':
+    case 'sync':
       return { kind, payload: b64(f.payload) };
   }
 }
@@ -350,6 +360,8 @@ export function validateBody(body: AppBody): void {
     case 'group':
     case 'channel':
     case 'mailbox':
+    case 'devices':
+    case 'sync':
       if (body.payload.length === 0 || body.payload.length > CONTROL_PAYLOAD_MAX_BYTES)
         throw bad('bad control payload size');
       return;

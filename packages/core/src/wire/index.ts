@@ -6,6 +6,7 @@ export {
   type AppBody,
   type AppKind,
   type AppMessage,
+  CONTROL_PAYLOAD_MAX_BYTES,
   decodeAppMessage,
   EPHEMERAL_KINDS,
   encodeAppMessage,

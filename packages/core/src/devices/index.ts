@@ -1,0 +1,46 @@
+/**
+ * Several devices, one person (docs/MULTI-DEVICE.md): device lists, fan-out targets, sync copies
+ * and linking. Imports base, ports, account, sessions and wire.
+ */
+export {
+  type DevicesPayload,
+  decodeDevicesPayload,
+  decodeSyncPayload,
+  encodeDevicesPayload,
+  encodeSyncPayload,
+  type SyncPayload,
+} from './codec.ts';
+export {
+  approveLink,
+  completeLink,
+  createPendingDevice,
+  LINK_GRANT_MAX_BYTES,
+  LINK_SECRET_BYTES,
+  LINK_TTL_MS,
+  linkRequest,
+  type PendingDevice,
+} from './link.ts';
+export {
+  deviceListOf,
+  ensureOwnList,
+  FIRST_DEVICE_NAME,
+  followDeviceList,
+  ownDeviceList,
+  publishOwnList,
+  readCard,
+  SELF,
+  sessionKeyOf,
+  withDevice,
+} from './lists.ts';
+export {
+  contactTargets,
+  type DeviceTarget,
+  fanoutPeers,
+  listedDevices,
+  ownDeviceRecord,
+  ownerOf,
+  ownTargets,
+  type PeerOwner,
+  recipientOf,
+  sessionFor,
+} from './targets.ts';

@@ -1,0 +1,342 @@
+/**
+ * Linking a new device to the account (docs/MULTI-DEVICE.md "Linking"), the part that does not
+ * depend on how the bytes travel:
+ *
+ * 1. The new device makes its own keys before it has an account (createPendingDevice) and asks
+ *    with its card (linkRequest): its PeerId, device identity and signed prekey, its name.
+ * 2. A device of the account, holding the one-time link secret `L` it showed the user, approves
+ *    (approveLink): signs the successor of the device list with the new device in it and seals the
+ *    grant — the account identity, the account's name and id, the list with its devices' cards,
+ *    and the contacts with their verification state and device lists — under
+ *    K = HKDF-SHA256(L, salt = SHA-256(request card), "Parley_Link_v1"), ChaCha20-Poly1305 with a
+ *    random nonce, the request card's hash as associated data: only the holder of `L` opens it,
+ *    and only for the device that asked.
+ * 3. The new device opens the grant and becomes a device of the account (completeLink).
+ *
+ * The grant carries the account identity's secret: every device of the account holds it (no
+ * primary; docs/MULTI-DEVICE.md "What a stolen, not-yet-revoked device can do").
+ */
+import {
+  createContactCard,
+  createIdentity,
+  createSignedPrekey,
+  DEVICE_LIST_MAX_DEVICES,
+  decodeDeviceList,
+  decodeIdentity,
+  encodeIdentity,
+  type HeldDeviceList,
+  type Identity,
+  type IdentityPublic,
+  type PrekeyPair,
+  type Primitives,
+  type RandomSource,
+  sameIdentity,
+} from '@parley/crypto';
+import {
+  type Account,
+  type AccountInfo,
+  accountIdOf,
+  checkDisplayName,
+  encodeIdentityPublic,
+  putPrekey,
+  type Vault,
+  writeInfo,
+} from '../account/index.ts';
+import {
+  CoreError,
+  concat,
+  fromBase64Url,
+  fromUtf8,
+  redact,
+  toBase64Url,
+  toHex,
+  utf8,
+} from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, DevicesTx, Store, StoreTx } from '../ports/index.ts';
+import { ensureOwnList, publishOwnList, readCard, SELF, withDevice } from './lists.ts';
+
+/** How long a link shown to the user stays valid. */
+export const LINK_TTL_MS: number = 10 * 60_000;
+/** Bytes of the one-time link secret. */
+export const LINK_SECRET_BYTES = 32;
+/** Largest sealed grant (contacts, their cards and device lists). */
+export const LINK_GRANT_MAX_BYTES: number = 16 * 1024 * 1024;
+const GRANT_VERSION = 1;
+const NONCE_BYTES = 12;
+
+/** The new device's own keys, before it belongs to an account. Holds secrets: prints `[redacted]`. */
+export interface PendingDevice {
+  readonly identity: Identity;
+  readonly signedPrekey: PrekeyPair;
+  readonly peerId: string;
+  readonly name: string;
+}
+
+export function createPendingDevice(
+  options: { readonly peerId: string; readonly name: string; readonly now: number },
+  random: RandomSource,
+  p: Primitives,
+): PendingDevice {
+  const name = checkDisplayName(options.name);
+  const identity = createIdentity(random, p);
+  const signedPrekey = createSignedPrekey(identity, 1, options.now, random, p);
+  return Object.freeze(redact({ identity, signedPrekey, peerId: options.peerId, name }));
+}
+
+/** The new device's request: its card (its keys, PeerId, name and where to reach it). */
+export function linkRequest(
+  device: PendingDevice,
+  addresses: readonly string[],
+  now: number,
+  p: Primitives,
+): Uint8Array {
+  const spk = device.signedPrekey;
+  return createContactCard(
+    device.identity,
+    {
+      peerId: device.peerId,
+      displayName: device.name,
+      addresses: addresses.slice(0, 8),
+      signedPrekey: {
+        id: spk.id,
+        createdAt: spk.createdAt,
+        publicKey: spk.publicKey,
+        signature: spk.signature,
+      },
+      issuedAt: now,
+    },
+    p,
+  );
+}
+
+/** One contact as the grant carries it. */
+interface GrantContact {
+  readonly peerId: string;
+  readonly name: string;
+  readonly identityKey: string;
+  readonly card: string;
+  readonly addresses: readonly string[];
+  readonly verified: boolean;
+  readonly state: ContactRecord['state'];
+  readonly deviceList?: string;
+  readonly deviceCards?: readonly string[];
+}
+
+interface Grant {
+  readonly v: number;
+  readonly accountId: string;
+  readonly name: string;
+  readonly accountIdentity: string;
+  readonly list: string;
+  readonly cards: readonly string[];
+  readonly contacts: readonly GrantContact[];
+}
+
+/**
+ * On a device of the account: adds the requesting device to the list (signed, serial + 1) and
+ * seals the grant for it. `ownCard` is this device's current card (so the new one can reach it).
+ * Must run inside `tx`; afterwards the caller tells every contact and device (a `devices` control).
+ */
+export function approveLink(
+  ctx: Ctx,
+  tx: StoreTx,
+  request: { readonly card: Uint8Array; readonly secret: Uint8Array; readonly ownCard: Uint8Array },
+): { readonly grant: Uint8Array; readonly list: HeldDeviceList; readonly peerId: string } {
+  const { primitives: p } = ctx;
+  let card: ReturnType<typeof readCard>;
+  try {
+    card = readCard(request.card, p);
+  } catch {
+    throw new CoreError('bad-link', 'the new device sent a damaged request; start linking again');
+  }
+  if (tx.getContactByPeerId(card.peerId) || tx.getDevice(card.peerId))
+    throw new CoreError('device-exists', 'that device is already known here');
+  const current = ensureOwnList(ctx, tx);
+  const entry = { identity: card.identity, peerId: card.peerId, name: card.displayName, addedAt: ctx.now() };
+  const cards = new Map<string, Uint8Array>([
+    [card.peerId, request.card],
+    [ctx.account.info.peerId, request.ownCard],
+  ]);
+  const list = publishOwnList(ctx, tx, withDevice(current.list, entry, DEVICE_LIST_MAX_DEVICES), cards);
+  const grant: Grant = {
+    v: GRANT_VERSION,
+    accountId: accountIdOf(ctx.account.info),
+    name: ctx.account.info.name,
+    accountIdentity: toBase64Url(encodeIdentity(ctx.account.accountIdentity)),
+    list: toBase64Url(list.bytes),
+    cards: tx.listDevices(SELF).flatMap((d) => (d.card ? [toBase64Url(d.card)] : [])),
+    contacts: tx
+      .listContacts()
+      .filter((c) => c.state !== 'pending')
+      .map((c) => grantContact(tx, c)),
+  };
+  const plaintext = utf8(JSON.stringify(grant));
+  const nonce = ctx.random(NONCE_BYTES);
+  const sealed = p.aeadSeal(
+    linkKey(request.secret, request.card, p),
+    nonce,
+    plaintext,
+    p.sha256(request.card),
+  );
+  const bytes = concat(nonce, sealed);
+  if (bytes.length > LINK_GRANT_MAX_BYTES)
+    throw new CoreError('bad-input', 'too much to send to a new device at once');
+  return { grant: bytes, list, peerId: card.peerId };
+}
+
+function grantContact(tx: DevicesTx, c: ContactRecord): GrantContact {
+  const list = tx.getDeviceList(c.id);
+  return {
+    peerId: c.peerId,
+    name: c.name,
+    identityKey: toBase64Url(c.identityKey),
+    card: toBase64Url(c.card),
+    addresses: c.addresses,
+    verified: c.verified,
+    state: c.state,
+    ...(list
+      ? {
+          deviceList: toBase64Url(list),
+          deviceCards: tx.listDevices(c.id).flatMap((d) => (d.card ? [toBase64Url(d.card)] : [])),
+        }
+      : {}),
+  };
+}
+
+const linkKey = (secret: Uint8Array, card: Uint8Array, p: Primitives): Uint8Array =>
+  p.hkdfSha256(secret, p.sha256(card), utf8('Parley_Link_v1'), 32);
+
+/**
+ * On the new device: opens the grant and makes this store the account's, as this device. A
+ * grant that does not open (a wrong or used link, tampering) throws CoreError('bad-link') and
+ * writes nothing.
+ */
+export function completeLink(
+  store: Store,
+  options: {
+    readonly vault: Vault;
+    readonly device: PendingDevice;
+    readonly peerKey: Uint8Array;
+    readonly request: Uint8Array;
+    readonly secret: Uint8Array;
+    readonly grant: Uint8Array;
+    readonly now: number;
+    readonly random: RandomSource;
+  },
+  p: Primitives,
+): Account {
+  const { vault, device, grant: sealed } = options;
+  const plaintext =
+    sealed.length > NONCE_BYTES && sealed.length <= LINK_GRANT_MAX_BYTES
+      ? p.aeadOpen(
+          linkKey(options.secret, options.request, p),
+          sealed.subarray(0, NONCE_BYTES),
+          sealed.subarray(NONCE_BYTES),
+          p.sha256(options.request),
+        )
+      : undefined;
+  if (!plaintext) throw new CoreError('bad-link', 'the link did not match (expired, used, or not this one)');
+  const grant = parseGrant(plaintext);
+  const accountIdentity = decodeIdentity(fromBase64Url(grant.accountIdentity), p);
+  const listBytes = fromBase64Url(grant.list);
+  const list = decodeDeviceList(listBytes, accountIdentity.publicIdentity, p);
+  const me = list.devices.find((d) => d.peerId === device.peerId);
+  if (list.accountId !== grant.accountId || !me || !sameIdentity(me.identity, device.identity.publicIdentity))
+    throw new CoreError('bad-link', 'the account did not list this device; start linking again');
+  const info: AccountInfo = {
+    peerId: device.peerId,
+    name: grant.name,
+    createdAt: options.now,
+    accountId: grant.accountId,
+  };
+  store.transaction((tx) => {
+    if (tx.getMeta('account'))
+      throw new CoreError('account-exists', 'an account already exists in this data folder');
+    tx.setMeta('identity', vault.seal('identity', encodeIdentity(device.identity)));
+    tx.setMeta('account-identity', vault.seal('account-identity', encodeIdentity(accountIdentity)));
+    tx.setMeta('peer-key', vault.seal('peer-key', options.peerKey));
+    putPrekey(tx, vault, device.signedPrekey);
+    setNextPrekeyId(tx, 2);
+    tx.putDeviceList(SELF, listBytes, deviceRecords(SELF, list.devices, grant.cards.map(fromBase64Url), p));
+    for (const c of grant.contacts) addGrantContact(tx, c, options.now, options.random, p);
+    writeInfo(tx, info);
+  });
+  return Object.freeze(
+    redact({ info, identity: device.identity, accountIdentity, vault, peerKey: options.peerKey.slice() }),
+  );
+}
+
+function addGrantContact(
+  tx: StoreTx,
+  c: GrantContact,
+  now: number,
+  random: RandomSource,
+  p: Primitives,
+): void {
+  const identityKey = fromBase64Url(c.identityKey);
+  const record: ContactRecord = {
+    id: toHex(random(16)),
+    peerId: c.peerId,
+    name: c.name,
+    identityKey,
+    card: fromBase64Url(c.card),
+    addresses: c.addresses,
+    verified: c.verified,
+    state: c.state,
+    pendingIdentityKey: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  tx.putContact(record);
+  tx.putConversation({ id: record.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+  if (c.deviceList) {
+    const identity: IdentityPublic = {
+      signingKey: identityKey.slice(0, 32),
+      agreementKey: identityKey.slice(32, 64),
+    };
+    const list = decodeDeviceList(fromBase64Url(c.deviceList), identity, p);
+    tx.putDeviceList(
+      record.id,
+      fromBase64Url(c.deviceList),
+      deviceRecords(record.id, list.devices, (c.deviceCards ?? []).map(fromBase64Url), p),
+    );
+  }
+}
+
+function deviceRecords(
+  owner: string,
+  devices: ReturnType<typeof decodeDeviceList>['devices'],
+  cards: readonly Uint8Array[],
+  p: Primitives,
+) {
+  const byPeer = new Map<string, Uint8Array>();
+  for (const bytes of cards) {
+    const card = readCard(bytes, p);
+    const entry = devices.find((d) => d.peerId === card.peerId);
+    if (entry && sameIdentity(entry.identity, card.identity)) byPeer.set(card.peerId, bytes);
+  }
+  return devices.map((d) => ({
+    owner,
+    peerId: d.peerId,
+    identityKey: encodeIdentityPublic(d.identity),
+    card: byPeer.get(d.peerId) ?? null,
+  }));
+}
+
+function setNextPrekeyId(tx: StoreTx, value: number): void {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value);
+  tx.setMeta('prekey-next-id', out);
+}
+
+function parseGrant(bytes: Uint8Array): Grant {
+  try {
+    const g = JSON.parse(fromUtf8(bytes)) as Grant;
+    if (g.v !== GRANT_VERSION || !Array.isArray(g.contacts) || !Array.isArray(g.cards))
+      throw new Error('shape');
+    return g;
+  } catch {
+    throw new CoreError('bad-link', 'the account sent a grant this version cannot read; update Parley');
+  }
+}

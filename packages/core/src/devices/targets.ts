@@ -1,0 +1,148 @@
+/**
+ * Fan-out (docs/MULTI-DEVICE.md): a message to a person goes to each device of theirs in the
+ * latest list we hold — one pairwise session and one outbox entry per device — and a frame from a
+ * PeerId belongs to the account whose list names it. A contact we hold no list for has one
+ * device: the one its card names (every account before multi-device, and most after).
+ */
+import { type ContactCard, initiateSession, type Session } from '@parley/crypto';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, ContactsTx, DevicesTx } from '../ports/index.ts';
+import type { SessionBatch } from '../sessions/index.ts';
+import { readCard, SELF, sessionKeyOf } from './lists.ts';
+
+/** One device a message goes to. */
+export interface DeviceTarget {
+  readonly peerId: string;
+  /** Where its session is kept (lists.ts sessionKeyOf). */
+  readonly sessionKey: string;
+  /** Its card, to start a session with it if there is none yet. */
+  readonly card: Uint8Array | null;
+}
+
+/** The devices a message to `contact` goes to, founding device (if listed) first. */
+export function contactTargets(tx: DevicesTx, contact: ContactRecord): DeviceTarget[] {
+  const devices = tx.listDevices(contact.id);
+  if (devices.length === 0) return [{ peerId: contact.peerId, sessionKey: contact.id, card: contact.card }];
+  return devices.map((d) => ({
+    peerId: d.peerId,
+    sessionKey: sessionKeyOf(contact, d.peerId),
+    card: d.card ?? (d.peerId === contact.peerId ? contact.card : null),
+  }));
+}
+
+/** Our other devices (not this one): where sync copies go. */
+export function ownTargets(ctx: Ctx, tx: DevicesTx): DeviceTarget[] {
+  return tx
+    .listDevices(SELF)
+    .filter((d) => d.peerId !== ctx.account.info.peerId)
+    .map((d) => ({ peerId: d.peerId, sessionKey: sessionKeyOf(SELF, d.peerId), card: d.card }));
+}
+
+/** Whose device a PeerId is: a contact's (with its session key and listed identity) or ours. */
+export type PeerOwner =
+  | {
+      readonly kind: 'contact';
+      readonly peerId: string;
+      readonly contact: ContactRecord;
+      readonly sessionKey: string;
+      /** The identity its sessions must be made with: the device's, as its account's list names it. */
+      readonly identityKey: Uint8Array;
+      /** Whether it is a device other than the one the contact's card named. */
+      readonly linked: boolean;
+    }
+  | {
+      readonly kind: 'self';
+      readonly peerId: string;
+      readonly sessionKey: string;
+      readonly identityKey: Uint8Array;
+    };
+
+/** The owner of `peerId`, or undefined for a stranger (or a device that left its list). */
+export function ownerOf(ctx: Ctx, tx: ContactsTx & DevicesTx, peerId: string): PeerOwner | undefined {
+  const device = tx.getDevice(peerId);
+  if (device?.owner === SELF) {
+    if (peerId === ctx.account.info.peerId) return undefined;
+    return { kind: 'self', peerId, sessionKey: sessionKeyOf(SELF, peerId), identityKey: device.identityKey };
+  }
+  const contact = device ? tx.getContact(device.owner) : tx.getContactByPeerId(peerId);
+  if (!contact) return undefined;
+  // A contact whose list we hold speaks only through the devices it names.
+  if (!device && tx.listDevices(contact.id).length > 0) return undefined;
+  return {
+    kind: 'contact',
+    peerId,
+    contact,
+    sessionKey: sessionKeyOf(contact, peerId),
+    identityKey:
+      peerId === contact.peerId ? contact.identityKey : (device?.identityKey ?? contact.identityKey),
+    linked: peerId !== contact.peerId,
+  };
+}
+
+/**
+ * The session to encrypt to `target` with: the one we have, or a new one started from its card
+ * (its one-time prekey left out: another device of ours may have used it already). Undefined if
+ * we have neither (its card has not reached us yet).
+ */
+export function sessionFor(
+  ctx: Ctx,
+  sessions: SessionBatch,
+  target: DeviceTarget,
+  start: boolean,
+): Session | undefined {
+  const existing = sessions.get(target.sessionKey);
+  if (existing || !target.card || !start) return existing;
+  const { oneTimePrekey: _used, ...card }: ContactCard = readCard(target.card, ctx.primitives);
+  return initiateSession(ctx.account.identity, card as ContactCard, ctx.random, ctx.primitives);
+}
+
+/** Every device a send to `peerId`'s account may have queued frames for, and our other devices. */
+export function fanoutPeers(ctx: Ctx, tx: ContactsTx & DevicesTx, peerId: string): string[] {
+  const peers = new Set([peerId]);
+  const owner = ownerOf(ctx, tx, peerId);
+  if (owner?.kind === 'contact') for (const t of contactTargets(tx, owner.contact)) peers.add(t.peerId);
+  for (const t of ownTargets(ctx, tx)) peers.add(t.peerId);
+  return [...peers];
+}
+
+/**
+ * The record a frame to or from `peerId` is handled as: the contact's own for its founding device;
+ * for a linked device the contact's, addressed to that device; for one of ours a record named
+ * "your other device". Undefined for a stranger.
+ */
+export function recipientOf(ctx: Ctx, tx: ContactsTx & DevicesTx, peerId: string): ContactRecord | undefined {
+  const owner = ownerOf(ctx, tx, peerId);
+  if (!owner) return undefined;
+  if (owner.kind === 'contact') return owner.linked ? { ...owner.contact, peerId } : owner.contact;
+  return ownDeviceRecord(peerId, owner.identityKey);
+}
+
+/** One of our own devices, as a record the outbox and inbox handle like a contact. */
+export function ownDeviceRecord(peerId: string, identityKey: Uint8Array): ContactRecord {
+  return {
+    id: SELF,
+    peerId,
+    name: 'your other device',
+    identityKey,
+    card: new Uint8Array(0),
+    addresses: [],
+    verified: true,
+    state: 'active',
+    pendingIdentityKey: null,
+    createdAt: 0,
+    updatedAt: 0,
+  };
+}
+
+/** Every device PeerId of our contacts and of our own other devices, with whose it is (admission). */
+export function listedDevices(
+  ctx: Ctx,
+  tx: ContactsTx & DevicesTx,
+): Array<{ peerId: string; contact: ContactRecord | null }> {
+  const out: Array<{ peerId: string; contact: ContactRecord | null }> = [];
+  for (const t of ownTargets(ctx, tx)) out.push({ peerId: t.peerId, contact: null });
+  for (const c of tx.listContacts())
+    for (const d of tx.listDevices(c.id))
+      if (d.peerId !== c.peerId) out.push({ peerId: d.peerId, contact: c });
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * What our own other devices tell us (docs/MULTI-DEVICE.md "Sending and receiving"): the device
+ * list when they change it, and a sync copy of what they sent or read, applied here as if this
+ * device had done it — a message they sent shows here as ours, in its place by its sequence
+ * number (D4), once (D2: the same message id is a duplicate).
+ */
+import { InboundError } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { decodeDevicesPayload, decodeSyncPayload, followDeviceList, SELF } from '../devices/index.ts';
+import { type Effects, indexBody, setOwnReaction, sortKeyFor } from '../messaging/index.ts';
+import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
+import { openBody, sealBody } from '../views/index.ts';
+import { type AppMessage, decodeAppMessage, type MessageRef } from '../wire/index.ts';
+
+/** A message from one of our own devices: the conversation it changed (if any) and what changed. */
+export function applyOwnDeviceMessage(
+  ctx: Ctx,
+  tx: StoreTx,
+  app: AppMessage,
+): { readonly contact: ContactRecord | null; readonly effects: Effects } {
+  const effects: Effects = { messages: [], downloads: [] };
+  const body = app.body;
+  if (body.kind === 'devices') {
+    if (followDeviceList(ctx, tx, SELF, decodeDevicesPayload(body.payload)) === 'changed')
+      effects.devices = true;
+    return { contact: null, effects };
+  }
+  if (body.kind !== 'sync') throw new InboundError('bad-message', `our own device sent a ${body.kind}`);
+  const sync = decodeSyncPayload(body.payload);
+  const contact = tx.getContactByPeerId(sync.peer) ?? null;
+  if (!contact) return { contact: null, effects }; // a contact this device does not know yet
+  const conversation = tx.getConversation(contact.id);
+  if (sync.op === 'read') {
+    if (conversation) tx.putConversation({ ...conversation, readUpTo: tx.maxSortKey(contact.id) });
+    return { contact, effects };
+  }
+  const sent = decodeAppMessage(sync.message);
+  applySent(ctx, tx, contact, sent, effects);
+  return { contact, effects };
+}
+
+/** Our other device sent `app` to `contact`: the same change here. */
+function applySent(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessage, effects: Effects): void {
+  const now = ctx.now();
+  const body = app.body;
+  // A reference in what we sent: `mine` = ours (the sender's), otherwise the contact's.
+  const target = (ref: MessageRef): MessageKey => ({
+    conversationId: contact.id,
+    sender: ref.mine ? 'self' : contact.peerId,
+    id: ref.id,
+  });
+  switch (body.kind) {
+    case 'text': {
+      const key = { conversationId: contact.id, sender: 'self', id: app.id };
+      const stored = body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
+      const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
+      const inserted = tx.insertMessage({
+        ...key,
+        senderSeq: app.seq,
+        kind: 'text',
+        body: sealBody(ctx.account.vault, key, stored),
+        sentAt: app.sentAt,
+        receivedAt: now,
+        sortKey: sortKeyFor(tx, contact.id, 'self', app.seq),
+        status: 'sent',
+        error: null,
+        expiresAt: ttl === null ? null : app.sentAt + ttl,
+        editedAt: null,
+        deletedAt: null,
+      });
+      if (inserted === 'inserted') {
+        indexBody(tx, key, stored, app.sentAt);
+        effects.messages.push(key);
+      }
+      return;
+    }
+    case 'reaction': {
+      const key = target(body.target);
+      if (setOwnReaction(tx, key, body.emoji, now)) effects.messages.push(key);
+      return;
+    }
+    case 'edit':
+    case 'delete': {
+      if (!body.target.mine) return; // only our own messages can be edited or deleted
+      const key = target(body.target);
+      const existing = tx.getMessage(key);
+      if (!existing || existing.deletedAt !== null) return;
+      if (body.kind === 'edit') {
+        const { replyTo } = openBody(ctx.account.vault, existing);
+        const stored = replyTo ? { text: body.text, replyTo } : { text: body.text };
+        tx.updateMessage(key, { body: sealBody(ctx.account.vault, key, stored), editedAt: now });
+        indexBody(tx, key, stored, existing.receivedAt);
+      } else tx.updateMessage(key, { body: new Uint8Array(0), deletedAt: now });
+      effects.messages.push(key);
+      return;
+    }
+    case 'timer': {
+      const conversation = tx.getConversation(contact.id);
+      if (conversation) tx.putConversation({ ...conversation, disappearingMs: body.disappearingMs });
+      effects.timerChanged = true;
+      return;
+    }
+    default:
+      // Attachments reach this device with the history (devices/link.ts); other kinds are not copied.
+      return;
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * The messenger's device methods (docs/MULTI-DEVICE.md): list this account's devices, approve a
+ * new one, remove one. Every change of our list is told at once to every contact (each of their
+ * devices) and to each of our other devices, as a `devices` control through the outbox.
+ */
+import type { HeldDeviceList } from '@parley/crypto';
+import { CoreError } from '../base/index.ts';
+import { ownCard } from '../contacts/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { approveLink, encodeDevicesPayload, ownDeviceList, publishOwnList, SELF } from '../devices/index.ts';
+import { compose, sendToOwnDevices } from '../messaging/index.ts';
+import type { StoreTx } from '../ports/index.ts';
+import { SessionBatch } from '../sessions/index.ts';
+
+/** One device of this account, as `parley devices list --json` prints it. */
+export interface DeviceView {
+  /** Short id: the last 8 characters of its PeerId (what `devices remove` takes; a full PeerId works too). */
+  readonly id: string;
+  readonly name: string;
+  readonly peerId: string;
+  /** This device. */
+  readonly current: boolean;
+  readonly addedAt: number;
+  /** When we last heard from it (ms), or null: not known here. */
+  readonly lastSeen: number | null;
+}
+
+export interface DeviceMethods {
+  devices(): DeviceView[];
+  /**
+   * Approves a new device that presented `card` with the link secret `secret` (docs/MULTI-DEVICE.md
+   * "Linking"): it joins the list, and the returned grant (sealed for it) is what it needs.
+   */
+  approveDevice(
+    card: Uint8Array,
+    secret: Uint8Array,
+  ): { readonly grant: Uint8Array; readonly device: DeviceView };
+  /** Removes a device (by id or PeerId) from the account; not this one. */
+  removeDevice(id: string): DeviceView;
+}
+
+export function deviceMethods(
+  ctx: Ctx,
+  deps: { readonly kick: (peerId: string) => void; readonly changed: () => void },
+): DeviceMethods {
+  const views = (held: HeldDeviceList | undefined): DeviceView[] => {
+    const me = ctx.account.info.peerId;
+    if (!held)
+      return [
+        {
+          id: shortId(me),
+          name: 'This device',
+          peerId: me,
+          current: true,
+          addedAt: ctx.account.info.createdAt,
+          lastSeen: null,
+        },
+      ];
+    return held.list.devices.map((d) => ({
+      id: shortId(d.peerId),
+      name: d.name,
+      peerId: d.peerId,
+      current: d.peerId === me,
+      addedAt: d.addedAt,
+      lastSeen: d.peerId === me ? ctx.now() : null,
+    }));
+  };
+
+  /** Tells every contact and our other devices the list we hold now (inside `tx`); peers to kick. */
+  const announce = (tx: StoreTx, held: HeldDeviceList): string[] => {
+    const cards = tx.listDevices(SELF).flatMap((d) => (d.card ? [d.card] : []));
+    const payload = encodeDevicesPayload({ list: held.bytes, cards });
+    const sessions = new SessionBatch(tx, ctx.account.vault);
+    const peers: string[] = [];
+    for (const c of tx.listContacts()) {
+      if (c.state === 'pending') continue; // told with the rest once they accept us (their card has it)
+      try {
+        compose(ctx, tx, c, { kind: 'devices', payload }, undefined, sessions);
+        peers.push(c.peerId);
+      } catch (error) {
+        if (!(error instanceof CoreError)) throw error; // (no session with them yet: nothing to tell)
+      }
+    }
+    peers.push(...sendToOwnDevices(ctx, tx, sessions, { kind: 'devices', payload }));
+    sessions.save();
+    return peers;
+  };
+
+  const after = (peers: readonly string[]): void => {
+    deps.changed();
+    for (const p of peers) deps.kick(p);
+  };
+
+  return {
+    devices: () => ctx.store.transaction((tx) => views(ownDeviceList(ctx, tx))),
+    approveDevice(card, secret) {
+      const { grant, list, peerId, peers } = ctx.store.transaction((tx) => {
+        const own = ownCard(ctx, tx, {}).card;
+        const approved = approveLink(ctx, tx, { card, secret, ownCard: own });
+        return { ...approved, peers: announce(tx, approved.list) };
+      });
+      after(peers);
+      const device = views(list).find((d) => d.peerId === peerId);
+      if (!device) throw new Error('unreachable: the approved device is in the list');
+      return { grant, device };
+    },
+    removeDevice(id) {
+      const { removed, peers } = ctx.store.transaction((tx) => {
+        const held = ownDeviceList(ctx, tx);
+        const found = held?.list.devices.filter((d) => d.peerId === id || shortId(d.peerId) === id) ?? [];
+        const gone = found[0];
+        if (found.length !== 1 || !gone || !held)
+          throw new CoreError('bad-input', `no device "${id}" in this account (see "parley devices list")`);
+        if (gone.peerId === ctx.account.info.peerId)
+          throw new CoreError(
+            'not-allowed',
+            'this is the device you are using; remove it from another device',
+          );
+        const next = publishOwnList(
+          ctx,
+          tx,
+          held.list.devices.filter((d) => d.peerId !== gone.peerId),
+        );
+        return {
+          removed: views(held).find((d) => d.peerId === gone.peerId) as DeviceView,
+          peers: announce(tx, next),
+        };
+      });
+      after(peers);
+      return removed;
+    },
+  };
+}
+
+const shortId = (peerId: string): string => peerId.slice(-8);

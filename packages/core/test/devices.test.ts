@@ -1,0 +1,184 @@
+/**
+ * Several devices, one person (docs/MULTI-DEVICE.md) on the memory network: Alice on two devices,
+ * Bob on one. Linking, fan-out both ways, sync copies between Alice's devices, reads, an offline
+ * device catching up, removal (checked with a canary), and refused device lists.
+ */
+import { createDeviceList, decodeDeviceList, deviceListHash } from '@parley/crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InboundError } from '../src/base/errors.ts';
+import { decodeDevicesPayload, encodeDevicesPayload, followDeviceList, SELF } from '../src/devices/index.ts';
+import type { ContactRecord } from '../src/ports/store.ts';
+import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+
+let peers: Peer[] = [];
+let network: MemoryNetwork;
+
+afterEach(async () => {
+  for (const p of peers) {
+    await p.messenger.stop();
+    await p.transport.stop();
+  }
+  peers = [];
+});
+
+/** Alice and Bob are contacts; then Alice links a second device, and Bob learns its list. */
+async function aliceOnTwoDevices(): Promise<{ alice: Peer; laptop: Peer; bob: Peer }> {
+  network = createMemoryNetwork();
+  const alice = await makePeer(network, 'alice');
+  const bob = await makePeer(network, 'bob');
+  peers.push(alice, bob);
+  await befriend(alice, bob);
+  const laptop = await makePeer(network, 'laptop', { linkTo: alice });
+  peers.push(laptop);
+  await eventually(() => bobDevicesOfAlice(bob).length === 2, 5_000, 'Bob to learn Alice’s devices');
+  return { alice, laptop, bob };
+}
+
+const contactOf = (p: Peer, peerId: string): ContactRecord => {
+  const c = p.store.transaction((tx) => tx.getContactByPeerId(peerId));
+  if (!c) throw new Error(`${p.name} has no contact ${peerId}`);
+  return c;
+};
+const aliceId = '12D3KooWalice';
+const bobDevicesOfAlice = (bob: Peer): string[] =>
+  bob.store.transaction((tx) => tx.listDevices(contactOf(bob, aliceId).id)).map((d) => d.peerId);
+const texts = (p: Peer, contact: string): string[] =>
+  p.messenger.messages(contact, { limit: 200 }).map((m) => m.text);
+const mine = (p: Peer, contact: string): string[] =>
+  p.messenger
+    .messages(contact, { limit: 200 })
+    .filter((m) => m.direction === 'out')
+    .map((m) => m.text);
+
+describe('several devices, one person', () => {
+  it('a linked device gets the account, its contacts and the device list; the safety number stays', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    expect(laptop.messenger.status().name).toBe('alice');
+    expect(laptop.messenger.contacts().map((c) => c.peerId)).toEqual([bob.peerId]);
+    const devices = laptop.messenger.devices();
+    expect(devices.map((d) => [d.peerId, d.current])).toEqual([
+      [alice.peerId, false],
+      [laptop.peerId, true],
+    ]);
+    expect(alice.messenger.devices().map((d) => d.name)).toEqual(['First device', 'laptop']);
+    // One safety number per person: the same from either of Alice's devices, and Bob's unchanged.
+    expect(laptop.messenger.safetyNumber('bob').digits).toBe(alice.messenger.safetyNumber('bob').digits);
+    expect(bob.messenger.safetyNumber('alice').digits).toBe(alice.messenger.safetyNumber('bob').digits);
+  });
+
+  it('Bob’s messages reach both of Alice’s devices exactly once and in order', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    const sent = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    bob.messenger.sendTexts('alice', sent.slice(0, 10));
+    for (const t of sent.slice(10)) bob.messenger.sendText('alice', t);
+    await eventually(() => texts(alice, 'bob').length === 20 && texts(laptop, 'bob').length === 20, 10_000);
+    expect(texts(alice, 'bob')).toEqual(sent);
+    expect(texts(laptop, 'bob')).toEqual(sent);
+    // Delivered once Bob's first device ACKs: both devices ACK, the status is set once.
+    await eventually(() => bob.messenger.messages('alice').every((m) => m.status === 'delivered'));
+  });
+
+  it('what Alice sends from one device reaches Bob once and shows on her other device as hers', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    laptop.messenger.sendText('bob', 'from the laptop');
+    await eventually(() => texts(bob, 'alice').includes('from the laptop'));
+    alice.messenger.sendText('bob', 'from the desktop');
+    await eventually(() => texts(bob, 'alice').length === 2);
+    await eventually(() => mine(alice, 'bob').length === 2 && mine(laptop, 'bob').length === 2, 10_000);
+    expect(texts(bob, 'alice')).toEqual(['from the laptop', 'from the desktop']);
+    expect(mine(alice, 'bob')).toEqual(['from the laptop', 'from the desktop']);
+    expect(mine(laptop, 'bob')).toEqual(['from the laptop', 'from the desktop']);
+    // Bob's reply reaches both, after them.
+    bob.messenger.sendText('alice', 'hi both');
+    await eventually(() => texts(alice, 'bob').length === 3 && texts(laptop, 'bob').length === 3);
+    expect(texts(laptop, 'bob')).toEqual(['from the laptop', 'from the desktop', 'hi both']);
+    // An edit and a reaction made on one device show on the other.
+    const [first] = laptop.messenger.messages('bob');
+    laptop.messenger.edit('bob', first?.id as string, 'from the laptop (edited)');
+    await eventually(() => texts(alice, 'bob')[0] === 'from the laptop (edited)');
+    await eventually(() => texts(bob, 'alice')[0] === 'from the laptop (edited)');
+  });
+
+  it('a read on one device marks the conversation read on the other', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    bob.messenger.sendTexts('alice', ['one', 'two']);
+    const unread = (p: Peer) =>
+      p.messenger.conversations().find((c) => c.contact.peerId === bob.peerId)?.unread;
+    await eventually(() => unread(alice) === 2 && unread(laptop) === 2);
+    expect(alice.messenger.markRead('bob')).toBe(2);
+    await eventually(() => unread(laptop) === 0, 5_000, 'the laptop to see the read');
+  });
+
+  it('a device that was offline catches up with what it missed, in order', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    network.setOnline(laptop.peerId, false);
+    bob.messenger.sendTexts('alice', ['while', 'you', 'slept']);
+    alice.messenger.sendText('bob', 'me too');
+    await eventually(() => texts(alice, 'bob').length === 4);
+    expect(texts(laptop, 'bob')).toEqual([]);
+    network.setOnline(laptop.peerId, true);
+    await eventually(() => texts(laptop, 'bob').length === 4, 10_000, 'the laptop to catch up');
+    expect(new Set(texts(laptop, 'bob'))).toEqual(new Set(['while', 'you', 'slept', 'me too']));
+    expect(texts(laptop, 'bob').filter((t) => t !== 'me too')).toEqual(['while', 'you', 'slept']);
+  });
+
+  it('a removed device receives nothing new (canary), and its list follows at Bob at once', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    const laptopId = alice.messenger.devices().find((d) => d.peerId === laptop.peerId)?.id as string;
+    expect(() => alice.messenger.removeDevice(alice.messenger.devices()[0]?.id as string)).toThrow(
+      expect.objectContaining({ code: 'not-allowed' }),
+    );
+    const removed = alice.messenger.removeDevice(laptopId);
+    expect(removed.peerId).toBe(laptop.peerId);
+    expect(alice.messenger.devices().map((d) => d.peerId)).toEqual([alice.peerId]);
+    await eventually(() => bobDevicesOfAlice(bob).length === 1, 5_000, 'Bob to apply the removal');
+    bob.messenger.sendText('alice', 'canary from bob');
+    alice.messenger.sendText('bob', 'canary from alice');
+    await eventually(() => texts(alice, 'bob').includes('canary from bob'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(texts(laptop, 'bob')).not.toContain('canary from bob');
+    expect(texts(laptop, 'bob')).not.toContain('canary from alice');
+    // Nothing to the removed device waits in any outbox, and no session with it is kept.
+    for (const p of [alice, bob])
+      expect(p.store.transaction((tx) => tx.listOutbox(laptop.peerId))).toEqual([]);
+  });
+
+  it('refuses a tampered device list, a forged card, and a replayed older list; a resend is harmless', async () => {
+    const { alice, bob } = await aliceOnTwoDevices();
+    const contact = contactOf(bob, alice.peerId);
+    const held = bob.store.transaction((tx) => tx.getDeviceList(contact.id)) as Uint8Array;
+    const follow = (list: Uint8Array, cards: Uint8Array[] = []) =>
+      bob.store.transaction((tx) =>
+        followDeviceList(bob.ctx, tx, contact, decodeDevicesPayload(encodeDevicesPayload({ list, cards }))),
+      );
+    expect(follow(held)).toBe('same');
+    const tampered = held.slice();
+    tampered[20] = (tampered[20] as number) ^ 1;
+    expect(() => follow(tampered)).toThrow(InboundError);
+    const laptopCard = alice.store.transaction((tx) => tx.listDevices(SELF)[1]?.card) as Uint8Array;
+    // Alice removes the laptop (serial 3): the list Bob held before (serial 2) is now a replay.
+    alice.messenger.removeDevice(alice.messenger.devices()[1]?.id as string);
+    await eventually(() => bobDevicesOfAlice(bob).length === 1);
+    expect(() => follow(held)).toThrow(/stale/);
+    // A card of a device the list does not name is refused with the list it came with.
+    const current = bob.store.transaction((tx) => tx.getDeviceList(contact.id)) as Uint8Array;
+    const p = alice.ctx.primitives;
+    const { devices } = decodeDeviceList(current, alice.ctx.account.accountIdentity.publicIdentity, p);
+    const next = createDeviceList(
+      alice.ctx.account.accountIdentity,
+      {
+        serial: 4,
+        accountId: alice.peerId,
+        devices,
+        issuedAt: Date.now(),
+        previous: deviceListHash(current, p),
+      },
+      p,
+    );
+    expect(() => follow(next, [laptopCard])).toThrow(/does not match/);
+    expect(follow(next)).toBe('changed');
+    // Our own list is ours alone: Alice's laptop list at Alice is the one she signed.
+    expect(alice.store.transaction((tx) => tx.listDevices(SELF)).length).toBe(1);
+  });
+});
