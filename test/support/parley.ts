@@ -34,8 +34,13 @@ export const TEST_DAEMON_ARGS: readonly string[] = [
 export function assertPrivateNetwork(args: readonly string[]): void {
   const rest = [...args];
   while (rest[0] === '--json' || rest[0] === '--home') rest.splice(0, rest[0] === '--home' ? 2 : 1);
-  const command = rest[0] === 'mailbox' && rest[1] === 'run' ? 'mailbox run' : rest[0];
-  const nodes = ['daemon', 'relay', 'mailbox run'];
+  const command =
+    rest[0] === 'mailbox' && rest[1] === 'run'
+      ? 'mailbox run'
+      : rest[0] === 'init' && rest.includes('--link')
+        ? 'init --link'
+        : rest[0];
+  const nodes = ['daemon', 'relay', 'mailbox run', 'init --link'];
   if (!nodes.includes(command ?? '') || rest.includes('--stop') || rest.includes('--help')) return;
   const i = args.indexOf('--network');
   if (i < 0 || args[i + 1] !== 'private')

@@ -30,6 +30,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   download: async () => (await import('./commands/attachments.ts')).download,
   relay: async () => (await import('./commands/relay.ts')).relay,
   mailbox: async () => (await import('./commands/mailbox.ts')).mailbox,
+  devices: async () => (await import('./commands/devices.ts')).devices,
   ui: async () => (await import('./commands/ui.ts')).ui,
 };
 
@@ -39,6 +40,8 @@ Usage: parley [--home DIR] [--json] <command> [options]
 
 Account and daemon:
   init --name NAME [--passphrase-stdin | --no-passphrase]   create an account
+  init --link - [--name DEVICE] [--network private]          make this a new device of your account
+  devices link [--qr] | list | remove ID                     your devices (docs/MULTI-DEVICE.md)
   daemon [--listen MA]... [--bootstrap MA]... [--no-mdns]    run the node (foreground)
   daemon --stop                                              stop the running daemon
   ui [--no-open]                                             open Parley Desktop (starts the daemon)

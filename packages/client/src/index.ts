@@ -23,6 +23,7 @@ export type {
   ContactView,
   ConversationView,
   DaemonState,
+  DeviceView,
   GroupMemberView,
   GroupView,
   Identity,

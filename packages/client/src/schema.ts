@@ -322,6 +322,17 @@ export const METHODS = {
     v.object({ name: v.optional(required()) }),
     v.object({ stored: v.number() }),
   ),
+  'devices.list': method('This account’s devices (docs/MULTI-DEVICE.md).', none, list(views.deviceView)),
+  'devices.link': method(
+    'A one-time parley://device/ link (a secret, valid 10 minutes) for `parley init --link` on a new device.',
+    none,
+    v.object({ link: v.string(), expiresAt: v.number() }),
+  ),
+  'devices.remove': method(
+    'Removes a device (its id or PeerId) from the account: nothing new is encrypted to it.',
+    v.object({ id: required() }),
+    views.deviceView,
+  ),
   'mailboxes.list': method(
     'The mailboxes that hold our mail while we are away.',
     none,

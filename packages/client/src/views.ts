@@ -201,6 +201,19 @@ export const mailboxView = described(
   'A mailbox that holds our mail while we are away (docs/PROTOCOL.md "Mailboxes").',
 );
 
+export const deviceView = described(
+  v.object({
+    id: v.string(),
+    name: v.string(),
+    peerId: v.string(),
+    current: v.boolean(),
+    addedAt: v.number(),
+    lastSeen: v.nullable(v.number()),
+  }),
+  'DeviceView',
+  'One device of this account (docs/MULTI-DEVICE.md); `id` is what `devices.remove` takes.',
+);
+
 export const attachmentProgress = described(
   v.object({
     id: v.string(),
@@ -282,6 +295,7 @@ export type GroupMemberView = v.InferOutput<typeof groupMemberView>;
 export type GroupView = v.InferOutput<typeof groupView>;
 export type ChannelView = v.InferOutput<typeof channelView>;
 export type MailboxView = v.InferOutput<typeof mailboxView>;
+export type DeviceView = v.InferOutput<typeof deviceView>;
 export type AttachmentProgress = v.InferOutput<typeof attachmentProgress>;
 export type Settings = v.InferOutput<typeof settings>;
 export type DaemonState = v.InferOutput<typeof daemonState>;

@@ -45,10 +45,16 @@ export type { Limits, MessengerEvents, Settings } from './context/index.ts';
 export {
   completeLink,
   createPendingDevice,
+  DEVICE_LINK_SCHEME,
+  type DeviceLinkOffer,
+  decodeDeviceLink,
+  decodePendingDevice,
+  encodePendingDevice,
   LINK_SECRET_BYTES,
   LINK_TTL_MS,
   linkRequest,
   type PendingDevice,
+  requestLink,
 } from './devices/index.ts';
 export {
   GROUP_MAX_MEMBERS,

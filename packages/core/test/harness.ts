@@ -5,6 +5,7 @@ import type { Account } from '../src/account/account.ts';
 import { createVault } from '../src/account/vault.ts';
 import type { Ctx, Limits, MessengerEvents } from '../src/context/context.ts';
 import { completeLink, createPendingDevice, linkRequest } from '../src/devices/link.ts';
+import { decodeDeviceLink, requestLink } from '../src/devices/link-protocol.ts';
 import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
 import { createMemoryBlobStore } from '../src/ports/blob-store.ts';
 import type { MailStore } from '../src/ports/mail-store.ts';
@@ -48,7 +49,7 @@ export async function makePeer(
   const inner = network.createTransport(peerId);
   const transport = options.transport ? options.transport(inner) : inner;
   const account = options.linkTo
-    ? await linkedAccount(store, options.linkTo, peerId, name)
+    ? await linkedAccount(store, options.linkTo, peerId, name, inner)
     : await createTestAccount(store, name, nodePrimitives);
   const messenger = createMessenger({
     store,
@@ -87,12 +88,20 @@ export async function makePeer(
 }
 
 /** A new device `name` of `owner`'s account: asks with its card, `owner` approves, it opens the grant. */
-async function linkedAccount(store: Store, owner: Peer, peerId: string, name: string): Promise<Account> {
+async function linkedAccount(
+  store: Store,
+  owner: Peer,
+  peerId: string,
+  name: string,
+  transport: Transport,
+): Promise<Account> {
   const now = Date.now();
   const device = createPendingDevice({ peerId, name, now }, systemRandom, nodePrimitives);
   const request = linkRequest(device, [], now, nodePrimitives);
-  const secret = systemRandom(32);
-  const { grant } = owner.messenger.approveDevice(request, secret);
+  // The link as the owner shows it, and the request over /parley/query as a new device makes it.
+  const offer = decodeDeviceLink(owner.messenger.createDeviceLink().link, now);
+  const { secret } = offer;
+  const grant = await requestLink({ primitives: nodePrimitives }, transport, offer, request);
   const { vault } = await createVault({ keyFile: systemRandom(32) }, systemRandom, nodePrimitives);
   return completeLink(
     store,

@@ -13,10 +13,35 @@ export async function init(argv: string[], io: Io, global: Global): Promise<numb
       name: { type: 'string' },
       'passphrase-stdin': { type: 'boolean' },
       'no-passphrase': { type: 'boolean' },
+      // --link: a new device of an account used elsewhere (link-device.ts).
+      link: { type: 'string' },
+      network: { type: 'string' },
+      bootstrap: { type: 'string', multiple: true },
+      listen: { type: 'string', multiple: true },
+      'private-addresses': { type: 'boolean' },
+      'no-mdns': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
   });
+  if (values.link !== undefined)
+    return (await import('./link-device.ts')).initByLink(
+      {
+        link: values.link,
+        name: values.name,
+        passphraseStdin: values['passphrase-stdin'] ?? false,
+        noPassphrase: values['no-passphrase'] ?? false,
+        network: values.network,
+        bootstrap: values.bootstrap ?? [],
+        listen: values.listen ?? [],
+        privateAddresses: values['private-addresses'] ?? false,
+        mdns: !(values['no-mdns'] ?? false),
+      },
+      io,
+      global,
+    );
+  if (values.network || values.bootstrap || values.listen)
+    throw usageError('--network, --bootstrap and --listen go with --link (a new account needs no network)');
   if (!values.name) throw usageError('parley init needs --name NAME (the name your contacts will see)');
   if (values['passphrase-stdin'] && values['no-passphrase']) {
     throw usageError('choose one of --passphrase-stdin and --no-passphrase');

@@ -11,8 +11,13 @@ import {
   type Account,
   CoreError,
   createAccount,
+  createPendingDevice,
+  decodePendingDevice,
+  encodePendingDevice,
   openAccount,
+  type PendingDevice,
   type Store,
+  type Vault,
   type VaultSecret,
 } from '@parley/core';
 import { bufferedRandom, systemRandom } from '@parley/crypto';
@@ -66,18 +71,8 @@ export async function tryUnlock(
   passphrase: string | undefined,
   onProgress?: UpgradeProgress,
 ): Promise<OpenAccount | undefined> {
-  let secret: VaultSecret;
-  if (accountFilesProtection(accountFiles(home)) === 'keyfile') {
-    try {
-      secret = { keyFile: new Uint8Array(readFileSync(home.keyFile)) };
-    } catch {
-      throw new CliError(
-        'no-key-file',
-        `the account's key file ${home.keyFile} is missing; restore it from your backup`,
-      );
-    }
-  } else if (passphrase === undefined) return undefined;
-  else secret = { passphrase };
+  const secret = homeSecret(home, passphrase);
+  if (!secret) return undefined;
   const { store, vault } = await unlockAccountDatabase(accountFiles(home), secret, crypto, {
     ...(onProgress ? { onProgress } : {}),
     ...plainForBenchmarks(),
@@ -91,12 +86,26 @@ export async function tryUnlock(
   }
 }
 
-/** Creates the account: with a passphrase, or (null) with a key file beside the database. */
-export async function setUpAccount(
+/** What unlocks the home: its key file, or `passphrase` (undefined: a passphrase is needed). */
+function homeSecret(home: HomePaths, passphrase: string | undefined): VaultSecret | undefined {
+  if (accountFilesProtection(accountFiles(home)) === 'keyfile') {
+    try {
+      return { keyFile: new Uint8Array(readFileSync(home.keyFile)) };
+    } catch {
+      throw new CliError(
+        'no-key-file',
+        `the account's key file ${home.keyFile} is missing; restore it from your backup`,
+      );
+    }
+  }
+  return passphrase === undefined ? undefined : { passphrase };
+}
+
+/** A new encrypted database: with a passphrase, or (null) with a new key file beside it. */
+async function setUpDatabase(
   home: HomePaths,
-  name: string,
   passphrase: string | null,
-): Promise<OpenAccount> {
+): Promise<{ readonly store: Store; readonly vault: Vault }> {
   if (passphrase !== null && passphrase.length < PASSPHRASE_MIN_CHARS) {
     throw new CoreError('bad-input', `a passphrase needs at least ${PASSPHRASE_MIN_CHARS} characters`);
   }
@@ -111,12 +120,16 @@ export async function setUpAccount(
   } else {
     secret = { passphrase };
   }
-  const { store, vault } = await createAccountDatabase(
-    accountFiles(home),
-    secret,
-    crypto,
-    plainForBenchmarks(),
-  );
+  return createAccountDatabase(accountFiles(home), secret, crypto, plainForBenchmarks());
+}
+
+/** Creates the account: with a passphrase, or (null) with a key file beside the database. */
+export async function setUpAccount(
+  home: HomePaths,
+  name: string,
+  passphrase: string | null,
+): Promise<OpenAccount> {
+  const { store, vault } = await setUpDatabase(home, passphrase);
   try {
     const peerKey = generatePeerKey();
     const account = await createAccount(store, {
@@ -134,4 +147,68 @@ export async function setUpAccount(
     vault.lock();
     throw error;
   }
+}
+
+/** A new device on its way into an account (`parley init --link`): its store and its own keys. */
+export interface LinkingDevice {
+  readonly store: Store;
+  readonly vault: Vault;
+  readonly device: PendingDevice;
+  readonly peerKey: Uint8Array;
+}
+
+const PENDING_META = 'link-pending';
+
+/**
+ * Starts (or, after an interrupted attempt, resumes) linking this home to an account: creates the
+ * encrypted database and this device's own keys, kept sealed in it until the grant arrives, so a
+ * device killed mid-link asks again as the same device. An account already here is refused.
+ */
+export async function startLinking(
+  home: HomePaths,
+  name: string,
+  passphrase: string | null,
+): Promise<LinkingDevice> {
+  if (!homeHasAccount(home)) {
+    const { store, vault } = await setUpDatabase(home, passphrase);
+    try {
+      const peerKey = generatePeerKey();
+      const device = createPendingDevice(
+        { peerId: peerIdOfKey(peerKey), name, now: Date.now() },
+        vaultRandom,
+        nodePrimitives,
+      );
+      store.transaction((tx) =>
+        tx.setMeta(PENDING_META, vault.seal(PENDING_META, encodePendingDevice(device, peerKey))),
+      );
+      return { store, vault, device, peerKey };
+    } catch (error) {
+      store.close();
+      vault.lock();
+      throw error;
+    }
+  }
+  const secret = homeSecret(home, passphrase ?? undefined);
+  if (!secret)
+    throw new CliError(
+      'passphrase-required',
+      'this data folder is protected by a passphrase; give it with --passphrase-stdin',
+    );
+  const { store, vault } = await unlockAccountDatabase(accountFiles(home), secret, crypto);
+  const { done, sealed } = store.transaction((tx) => ({
+    done: tx.getMeta('account'),
+    sealed: tx.getMeta(PENDING_META),
+  }));
+  if (done || !sealed) {
+    store.close();
+    vault.lock();
+    throw new CliError('account-exists', `an account already exists in ${home.dir}; use another --home`);
+  }
+  const { device, peerKey } = decodePendingDevice(vault.open(PENDING_META, sealed), nodePrimitives);
+  return { store, vault, device, peerKey };
+}
+
+/** The linking is done (completeLink stored the account): the pending keys go. */
+export function finishLinking(linking: LinkingDevice): void {
+  linking.store.transaction((tx) => tx.deleteMeta(PENDING_META));
 }

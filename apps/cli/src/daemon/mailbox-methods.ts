@@ -18,3 +18,12 @@ export function mailboxMethods(m: Messenger): Record<string, Method> {
     'mailboxes.offers': () => m.mailboxOffers(),
   });
 }
+
+/** JSON-RPC methods for this account's devices (docs/API.md "Devices"). */
+export function deviceMethods(m: Messenger): Record<string, Method> {
+  return handlers({
+    'devices.list': () => m.devices(),
+    'devices.link': () => m.createDeviceLink(),
+    'devices.remove': (p) => m.removeDevice(p.id),
+  });
+}

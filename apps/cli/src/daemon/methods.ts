@@ -3,7 +3,7 @@ import type { Messenger } from '@parley/core';
 import { attachmentMethods } from './attachment-methods.ts';
 import { channelMethods } from './channel-methods.ts';
 import { groupMethods } from './group-methods.ts';
-import { mailboxMethods } from './mailbox-methods.ts';
+import { deviceMethods, mailboxMethods } from './mailbox-methods.ts';
 import { type DaemonInfo, type Method, rpcMethods } from './rpc-methods.ts';
 
 export function readyMethods(m: Messenger, info: DaemonInfo): Record<string, Method> {
@@ -13,5 +13,6 @@ export function readyMethods(m: Messenger, info: DaemonInfo): Record<string, Met
     ...channelMethods(m),
     ...groupMethods(m),
     ...mailboxMethods(m),
+    ...deviceMethods(m),
   };
 }

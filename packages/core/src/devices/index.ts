@@ -14,12 +14,23 @@ export {
   approveLink,
   completeLink,
   createPendingDevice,
+  decodePendingDevice,
+  encodePendingDevice,
   LINK_GRANT_MAX_BYTES,
   LINK_SECRET_BYTES,
   LINK_TTL_MS,
   linkRequest,
   type PendingDevice,
 } from './link.ts';
+export {
+  DEVICE_LINK_SCHEME,
+  type DeviceLinkOffer,
+  decodeDeviceLink,
+  encodeDeviceLink,
+  LINK_OFFERS_MAX,
+  LinkOffers,
+  requestLink,
+} from './link-protocol.ts';
 export {
   deviceListOf,
   ensureOwnList,
@@ -36,6 +47,7 @@ export {
   contactTargets,
   type DeviceTarget,
   fanoutPeers,
+  type ListedDevice,
   listedDevices,
   ownDeviceRecord,
   ownerOf,

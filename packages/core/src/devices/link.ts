@@ -23,7 +23,9 @@ import {
   DEVICE_LIST_MAX_DEVICES,
   decodeDeviceList,
   decodeIdentity,
+  decodePrekey,
   encodeIdentity,
+  encodePrekey,
   type HeldDeviceList,
   type Identity,
   type IdentityPublic,
@@ -82,6 +84,34 @@ export function createPendingDevice(
   const identity = createIdentity(random, p);
   const signedPrekey = createSignedPrekey(identity, 1, options.now, random, p);
   return Object.freeze(redact({ identity, signedPrekey, peerId: options.peerId, name }));
+}
+
+/** A pending device as its own store keeps it until linked (sealed by the caller's vault). */
+export function encodePendingDevice(device: PendingDevice, peerKey: Uint8Array): Uint8Array {
+  return utf8(
+    JSON.stringify({
+      v: 1,
+      identity: toBase64Url(encodeIdentity(device.identity)),
+      prekey: toBase64Url(encodePrekey(device.signedPrekey)),
+      peerKey: toBase64Url(peerKey),
+      peerId: device.peerId,
+      name: device.name,
+    }),
+  );
+}
+
+export function decodePendingDevice(
+  bytes: Uint8Array,
+  p: Primitives,
+): { readonly device: PendingDevice; readonly peerKey: Uint8Array } {
+  const o = JSON.parse(fromUtf8(bytes)) as Record<string, string>;
+  const device = {
+    identity: decodeIdentity(fromBase64Url(o.identity ?? ''), p),
+    signedPrekey: decodePrekey(fromBase64Url(o.prekey ?? ''), p),
+    peerId: o.peerId ?? '',
+    name: o.name ?? '',
+  };
+  return { device: Object.freeze(redact(device)), peerKey: fromBase64Url(o.peerKey ?? '') };
 }
 
 /** The new device's request: its card (its keys, PeerId, name and where to reach it). */

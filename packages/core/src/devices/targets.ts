@@ -135,14 +135,29 @@ export function ownDeviceRecord(peerId: string, identityKey: Uint8Array): Contac
 }
 
 /** Every device PeerId of our contacts and of our own other devices, with whose it is (admission). */
-export function listedDevices(
-  ctx: Ctx,
-  tx: ContactsTx & DevicesTx,
-): Array<{ peerId: string; contact: ContactRecord | null }> {
-  const out: Array<{ peerId: string; contact: ContactRecord | null }> = [];
-  for (const t of ownTargets(ctx, tx)) out.push({ peerId: t.peerId, contact: null });
+export function listedDevices(ctx: Ctx, tx: ContactsTx & DevicesTx): ListedDevice[] {
+  const out: ListedDevice[] = [];
+  for (const t of ownTargets(ctx, tx))
+    out.push({ peerId: t.peerId, contact: null, addresses: addressesOf(ctx, t.card) });
   for (const c of tx.listContacts())
     for (const d of tx.listDevices(c.id))
-      if (d.peerId !== c.peerId) out.push({ peerId: d.peerId, contact: c });
+      if (d.peerId !== c.peerId)
+        out.push({ peerId: d.peerId, contact: c, addresses: addressesOf(ctx, d.card) });
   return out;
 }
+
+/** A device of a contact's (`contact`) or of ours (null), and where its card says it listens. */
+export interface ListedDevice {
+  readonly peerId: string;
+  readonly contact: ContactRecord | null;
+  readonly addresses: readonly string[];
+}
+
+const addressesOf = (ctx: Ctx, card: Uint8Array | null): readonly string[] => {
+  if (!card) return [];
+  try {
+    return readCard(card, ctx.primitives).addresses;
+  } catch {
+    return [];
+  }
+};

@@ -31,7 +31,7 @@ import {
   renameContact,
 } from '../contacts/index.ts';
 import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
-import { fanoutPeers, listedDevices } from '../devices/index.ts';
+import { encodeDeviceLink, fanoutPeers, LinkOffers, listedDevices } from '../devices/index.ts';
 import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
@@ -109,6 +109,11 @@ export interface MessengerStatus {
 }
 
 export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMethods, DeviceMethods {
+  /**
+   * A one-time link (`parley://device/…`, valid 10 minutes) that a new device of this account
+   * opens with `parley init --link` (docs/MULTI-DEVICE.md "Linking").
+   */
+  createDeviceLink(): { readonly link: string; readonly expiresAt: number };
   readonly events: Emitter<MessengerEvents>;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -309,12 +314,16 @@ export function createMessenger(options: MessengerOptions): Messenger {
     ...(options.mailStore ? { mailStore: options.mailStore } : {}),
   });
 
+  const devices = deviceMethods(ctx, { kick, changed: () => refreshAdmission() });
+  const links = new LinkOffers(ctx, (card, secret) => devices.approveDevice(card, secret).grant);
   const channels = createChannels(ctx, {
     kick,
-    otherQuery: (peer, request) => mailboxes.answer(peer, request) ?? groups.answerQuery(peer, request),
+    otherQuery: (peer, request) =>
+      links.answer(request) ?? mailboxes.answer(peer, request) ?? groups.answerQuery(peer, request),
     // /parley/query admission (channels/query.ts admitsQueries): contacts; and anyone while we hold
     // mail for a friend (their contacts deposit it; the deposit token decides, mailbox/server.ts).
-    isContact: (peer) => admitted.has(peer) || mailboxes.hosting(),
+    // And anyone while a device link is open (its proof decides, devices/link-protocol.ts).
+    isContact: (peer) => admitted.has(peer) || mailboxes.hosting() || links.open(),
   });
   const downloads = new Downloads(ctx, blobs);
   const sendQueue = new SendQueue(ctx, kick);
@@ -464,6 +473,11 @@ export function createMessenger(options: MessengerOptions): Messenger {
         void transport.connect(c.peerId, { addresses: c.addresses }).catch(() => undefined);
         pump.kick(c.peerId);
       }
+      // And our other devices, and contacts' other devices, at the addresses their cards name.
+      for (const d of store.transaction((tx) => listedDevices(ctx, tx))) {
+        void transport.connect(d.peerId, { addresses: d.addresses }).catch(() => undefined);
+        pump.kick(d.peerId);
+      }
     },
     async stop() {
       mailboxes.stop();
@@ -595,7 +609,11 @@ export function createMessenger(options: MessengerOptions): Messenger {
     ...channelMethods(channels),
     ...attachmentMethods(ctx, { blobs, downloads, kick }),
     ...mailboxMethods(ctx, mailboxes),
-    ...deviceMethods(ctx, { kick, changed: refreshAdmission }),
+    ...devices,
+    createDeviceLink() {
+      const offer = links.create();
+      return { link: encodeDeviceLink(offer), expiresAt: offer.expiresAt };
+    },
     createGroup: (name, members) => groups.createGroup(name, members),
     addToGroup: (group, members) => groups.addToGroup(group, members),
     removeFromGroup: (group, member) => groups.removeFromGroup(group, member),

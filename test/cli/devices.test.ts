@@ -1,0 +1,154 @@
+/**
+ * Several devices, one person, with real daemons on loopback (--network private): Alice links a
+ * laptop with `parley devices link` / `parley init --link -`; Bob's messages reach both of her
+ * devices once and in order; what the laptop sends reaches Bob once and shows on her desktop as
+ * hers; a read on one marks the other; removal stops the laptop receiving (canary); a used link
+ * is refused (docs/MULTI-DEVICE.md).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ndjson } from '../support/cli.ts';
+import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+
+const world = new ParleyWorld();
+printLogsOnFailure(world);
+let alice = '';
+let bob = '';
+let laptop = '';
+let aliceDaemon: Daemon;
+let laptopDaemon: Daemon;
+
+const LINK_NODE = [
+  '--network',
+  'private',
+  '--listen',
+  '/ip4/127.0.0.1/tcp/0',
+  '--no-mdns',
+  '--private-addresses',
+];
+
+interface Msg {
+  readonly text: string;
+  readonly direction: 'in' | 'out';
+}
+const messages = async (home: string, contact: string): Promise<Msg[]> =>
+  world.rpc<Msg[]>(home, 'messages.list', { contact, limit: 500 });
+const texts = async (home: string, contact: string, direction?: 'in' | 'out'): Promise<string[]> =>
+  (await messages(home, contact)).filter((m) => !direction || m.direction === direction).map((m) => m.text);
+
+function linkLaptop(home: string): { code: number | null; stdout: string; stderr: string } {
+  const link = world.run(alice, ['--json', 'devices', 'link']);
+  expect(link.code, link.stderr).toBe(0);
+  const { link: secret } = JSON.parse(link.stdout) as { link: string };
+  expect(secret).toMatch(/^parley:\/\/device\//);
+  return world.run(
+    home,
+    ['--json', 'init', '--link', '-', '--name', 'Laptop', '--no-passphrase', ...LINK_NODE],
+    {
+      input: `${secret}\n`,
+    },
+  );
+}
+
+beforeAll(async () => {
+  alice = world.account('alice');
+  bob = world.account('bob');
+  [aliceDaemon] = await Promise.all([world.daemon(alice), world.daemon(bob)]);
+  await world.befriend(alice, 'alice', bob, 'bob');
+  laptop = world.home('laptop');
+  const r = linkLaptop(laptop);
+  expect(r.code, r.stderr).toBe(0);
+  const linked = JSON.parse(r.stdout) as { accountId: string; name: string; contacts: number };
+  expect(linked).toMatchObject({ accountId: aliceDaemon.peerId, name: 'alice', contacts: 1 });
+  laptopDaemon = await world.daemon(laptop);
+}, 90_000);
+afterAll(() => world.cleanup());
+
+describe('parley devices', () => {
+  it('lists both devices on either, one per line with --json', async () => {
+    for (const home of [alice, laptop]) {
+      const r = world.run(home, ['--json', 'devices', 'list']);
+      expect(r.code, r.stderr).toBe(0);
+      const list = ndjson<{
+        id: string;
+        name: string;
+        peerId: string;
+        current: boolean;
+        lastSeen: number | null;
+      }>(r.stdout);
+      expect(list.map((d) => d.peerId)).toEqual([aliceDaemon.peerId, laptopDaemon.peerId]);
+      expect(list.filter((d) => d.current).map((d) => d.peerId)).toEqual([
+        home === alice ? aliceDaemon.peerId : laptopDaemon.peerId,
+      ]);
+      expect(Object.keys(list[0] ?? {}).sort()).toEqual(['current', 'id', 'lastSeen', 'name', 'peerId']);
+    }
+  });
+
+  it('Bob’s messages reach both devices once and in order; the laptop’s reach Bob once and show on the desktop', async () => {
+    for (const t of ['one', 'two', 'three']) expect(world.run(bob, ['send', 'alice', t]).code).toBe(0);
+    await eventually(
+      async () => (await texts(laptop, 'bob', 'in')).length === 3,
+      30_000,
+      'the laptop to get three',
+    );
+    await eventually(
+      async () => (await texts(alice, 'bob', 'in')).length === 3,
+      30_000,
+      'the desktop to get three',
+    );
+    expect(await texts(laptop, 'bob', 'in')).toEqual(['one', 'two', 'three']);
+    expect(await texts(alice, 'bob', 'in')).toEqual(['one', 'two', 'three']);
+    const sent = world.run(laptop, ['send', 'bob', 'from the laptop']);
+    expect(sent.code, sent.stderr).toBe(0);
+    await eventually(async () => (await texts(bob, 'alice', 'in')).includes('from the laptop'), 30_000);
+    await eventually(async () => (await texts(alice, 'bob', 'out')).includes('from the laptop'), 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await texts(bob, 'alice', 'in')).filter((t) => t === 'from the laptop')).toHaveLength(1);
+  });
+
+  it('a read on the desktop marks the conversation read on the laptop', async () => {
+    expect(world.run(bob, ['send', 'alice', 'read me']).code).toBe(0);
+    const unread = async (home: string) =>
+      (
+        await world.rpc<Array<{ contact: { name: string }; unread: number }>>(home, 'conversations.list')
+      ).find((c) => c.contact.name === 'bob')?.unread;
+    await eventually(async () => (await unread(laptop)) !== 0 && (await unread(alice)) !== 0, 30_000);
+    await world.rpc(alice, 'conversations.markRead', { contact: 'bob' });
+    await eventually(async () => (await unread(laptop)) === 0, 30_000, 'the laptop to see the read');
+  });
+
+  it('a used link is refused; a removed device receives nothing new (canary)', async () => {
+    const again = world.home('phone');
+    const link = world.run(alice, ['--json', 'devices', 'link']);
+    const { link: secret } = JSON.parse(link.stdout) as { link: string };
+    const first = world.run(again, ['init', '--link', '-', '--no-passphrase', ...LINK_NODE], {
+      input: `${secret}\n`,
+    });
+    expect(first.code, first.stderr).toBe(0);
+    const reuse = world.home('thief');
+    const second = world.run(reuse, ['init', '--link', '-', '--no-passphrase', ...LINK_NODE], {
+      input: `${secret}\n`,
+    });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/refused this link/);
+    const list = ndjson<{ id: string; peerId: string }>(
+      world.run(alice, ['--json', 'devices', 'list']).stdout,
+    );
+    expect(list).toHaveLength(3);
+    const laptopId = list.find((d) => d.peerId === laptopDaemon.peerId)?.id as string;
+    for (const d of list.slice(1)) {
+      const r = world.run(alice, ['devices', 'remove', d.id]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(ndjson(world.run(alice, ['--json', 'devices', 'list']).stdout)).toHaveLength(1);
+    expect(world.run(alice, ['devices', 'remove', laptopId]).code).toBe(1);
+    // Bob learns the new list; then his canary reaches the desktop and never the laptop.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(world.run(bob, ['send', 'alice', 'canary']).code).toBe(0);
+    expect(world.run(alice, ['send', 'bob', 'canary 2']).code).toBe(0);
+    await eventually(async () => (await texts(alice, 'bob', 'in')).includes('canary'), 30_000);
+    await eventually(async () => (await texts(bob, 'alice', 'in')).includes('canary 2'), 30_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await texts(laptop, 'bob')).not.toContain('canary');
+    expect(await texts(laptop, 'bob')).not.toContain('canary 2');
+  });
+});
