@@ -9,6 +9,7 @@ import { InboundError } from '../src/base/errors.ts';
 import { decodeDevicesPayload, encodeDevicesPayload, followDeviceList, SELF } from '../src/devices/index.ts';
 import type { ContactRecord } from '../src/ports/store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import type { MessageView } from '../src/views/index.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
 let peers: Peer[] = [];
@@ -43,8 +44,18 @@ const contactOf = (p: Peer, peerId: string): ContactRecord => {
 const aliceId = '12D3KooWalice';
 const bobDevicesOfAlice = (bob: Peer): string[] =>
   bob.store.transaction((tx) => tx.listDevices(contactOf(bob, aliceId).id)).map((d) => d.peerId);
-const texts = (p: Peer, contact: string): string[] =>
-  p.messenger.messages(contact, { limit: 200 }).map((m) => m.text);
+/** The whole conversation, oldest first (paged back from the newest). */
+function all(p: Peer, contact: string): MessageView[] {
+  const out: MessageView[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = p.messenger.messages(contact, { limit: 1000, ...(before === undefined ? {} : { before }) });
+    out.unshift(...page);
+    if (page.length < 1000) return out;
+    before = page[0]?.sortKey;
+  }
+}
+const texts = (p: Peer, contact: string): string[] => all(p, contact).map((m) => m.text);
 const mine = (p: Peer, contact: string): string[] =>
   p.messenger
     .messages(contact, { limit: 200 })
@@ -65,6 +76,49 @@ describe('several devices, one person', () => {
     // One safety number per person: the same from either of Alice's devices, and Bob's unchanged.
     expect(laptop.messenger.safetyNumber('bob').digits).toBe(alice.messenger.safetyNumber('bob').digits);
     expect(bob.messenger.safetyNumber('alice').digits).toBe(alice.messenger.safetyNumber('bob').digits);
+  });
+
+  it('a newly linked device receives the history: every message in order, reactions, edits, deletions', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    // More than one batch (HISTORY_BATCH_MESSAGES), both directions.
+    for (let i = 0; i < 12; i++) {
+      bob.messenger.sendTexts(
+        'alice',
+        Array.from({ length: 100 }, (_, j) => `b${i * 100 + j}`),
+      );
+      alice.messenger.sendTexts('bob', [`a${i}`]);
+    }
+    await eventually(() => texts(alice, 'bob').length === 1212, 20_000, 'the history to be made');
+    const first = all(alice, 'bob').find((m) => m.direction === 'in');
+    const mineFirst = all(alice, 'bob').find((m) => m.direction === 'out');
+    alice.messenger.react('bob', { id: first?.id as string, mine: false }, '🎉');
+    alice.messenger.edit('bob', mineFirst?.id as string, 'a-edited');
+    const gone = all(alice, 'bob').filter((m) => m.direction === 'out')[1];
+    alice.messenger.deleteForEveryone('bob', gone?.id as string);
+    const before = all(alice, 'bob');
+    const laptop = await makePeer(network, 'laptop', { linkTo: alice });
+    peers.push(laptop);
+    await eventually(
+      () => laptop.events.some((e) => e.type === 'history' && (e.event as { done: boolean }).done),
+      30_000,
+      'the history to arrive',
+    );
+    const after = all(laptop, 'bob');
+    expect(after.map((m) => [m.text, m.direction])).toEqual(before.map((m) => [m.text, m.direction]));
+    expect(after.find((m) => m.id === first?.id)?.reactions.map((r) => r.emoji)).toEqual(['🎉']);
+    expect(after.find((m) => m.text === 'a-edited')?.edited).toBe(true);
+    expect(after.find((m) => m.id === gone?.id)?.deleted).toBe(true);
+    // Live messages come after the history; nothing is shown twice.
+    bob.messenger.sendText('alice', 'after the link');
+    await eventually(() => texts(laptop, 'bob').at(-1) === 'after the link');
+    expect(texts(laptop, 'bob')).toHaveLength(1213);
+    expect(laptop.store.transaction((tx) => tx.getMeta('history-from'))).toBeUndefined();
+    // Search finds history on the new device.
+    expect(laptop.messenger.search({ query: 'a-edited' }).hits).toHaveLength(1);
   });
 
   it('Bob’s messages reach both of Alice’s devices exactly once and in order', async () => {

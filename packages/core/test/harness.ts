@@ -73,6 +73,7 @@ export async function makePeer(
     'attachment',
     'group',
     'outbox',
+    'history',
   ] as const) {
     messenger.events.on(type, (event) => events.push({ type, event }));
   }
@@ -105,7 +106,17 @@ async function linkedAccount(
   const { vault } = await createVault({ keyFile: systemRandom(32) }, systemRandom, nodePrimitives);
   return completeLink(
     store,
-    { vault, device, peerKey: Uint8Array.of(1), request, secret, grant, now, random: systemRandom },
+    {
+      vault,
+      device,
+      peerKey: Uint8Array.of(1),
+      request,
+      secret,
+      grant,
+      now,
+      random: systemRandom,
+      from: owner.peerId,
+    },
     nodePrimitives,
   );
 }

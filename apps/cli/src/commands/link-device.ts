@@ -92,7 +92,17 @@ export async function initByLink(o: LinkOptions, io: Io, global: Global): Promis
     bar.done();
     const account = completeLink(
       store,
-      { vault, device, peerKey, request, secret: offer.secret, grant, now: Date.now(), random: systemRandom },
+      {
+        vault,
+        device,
+        peerKey,
+        request,
+        secret: offer.secret,
+        grant,
+        now: Date.now(),
+        random: systemRandom,
+        from: offer.peerId,
+      },
       nodePrimitives,
     );
     finishLinking(linking);

@@ -46,6 +46,17 @@ export interface MessengerEvents extends Record<string, unknown> {
    * so far in this run, and whether it is done (docs/DESIGN.md §5.6).
    */
   searchIndex: { readonly indexed: number; readonly done: boolean };
+  /**
+   * History transfer to this newly linked device progressed (docs/MULTI-DEVICE.md): messages
+   * received so far in this run (and how many were new here), conversations done of all.
+   */
+  history: {
+    readonly received: number;
+    readonly added: number;
+    readonly conversations: number;
+    readonly conversationsDone: number;
+    readonly done: boolean;
+  };
 }
 
 export interface Settings {

@@ -11,6 +11,21 @@ export {
   type SyncPayload,
 } from './codec.ts';
 export {
+  answerHistory,
+  decodeHistoryAnswer,
+  encodeHistoryRequest,
+  fetchHistoryBatch,
+  HISTORY_BAND,
+  HISTORY_BATCH_BYTES,
+  HISTORY_BATCH_MESSAGES,
+  HISTORY_CURSOR_META,
+  HISTORY_FROM_META,
+  type HistoryBatch,
+  type HistoryCursor,
+  type HistoryMessage,
+  isHistoryRequest,
+} from './history.ts';
+export {
   approveLink,
   completeLink,
   createPendingDevice,

@@ -56,6 +56,7 @@ import {
 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { ContactRecord, DevicesTx, Store, StoreTx } from '../ports/index.ts';
+import { HISTORY_FROM_META } from './history.ts';
 import { ensureOwnList, publishOwnList, readCard, SELF, withDevice } from './lists.ts';
 
 /** How long a link shown to the user stays valid. */
@@ -253,6 +254,8 @@ export function completeLink(
     readonly grant: Uint8Array;
     readonly now: number;
     readonly random: RandomSource;
+    /** The device that approved us: the history is fetched from it (devices/history.ts). */
+    readonly from: string;
   },
   p: Primitives,
 ): Account {
@@ -290,6 +293,7 @@ export function completeLink(
     setNextPrekeyId(tx, 2);
     tx.putDeviceList(SELF, listBytes, deviceRecords(SELF, list.devices, grant.cards.map(fromBase64Url), p));
     for (const c of grant.contacts) addGrantContact(tx, c, options.now, options.random, p);
+    tx.setMeta(HISTORY_FROM_META, utf8(options.from));
     writeInfo(tx, info);
   });
   return Object.freeze(

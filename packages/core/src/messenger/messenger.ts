@@ -31,7 +31,7 @@ import {
   renameContact,
 } from '../contacts/index.ts';
 import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
-import { encodeDeviceLink, fanoutPeers, LinkOffers, listedDevices } from '../devices/index.ts';
+import { answerHistory, encodeDeviceLink, fanoutPeers, LinkOffers, listedDevices } from '../devices/index.ts';
 import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
@@ -64,6 +64,7 @@ import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
 import { type DeviceMethods, deviceMethods } from './devices.ts';
 import { createDirectConversations } from './direct.ts';
+import { startHistoryTransfer } from './history.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
 import { type SearchParams, type SearchResult, search } from './search.ts';
 import { type SearchBackfill, startSearchBackfill } from './search-backfill.ts';
@@ -319,7 +320,10 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const channels = createChannels(ctx, {
     kick,
     otherQuery: (peer, request) =>
-      links.answer(request) ?? mailboxes.answer(peer, request) ?? groups.answerQuery(peer, request),
+      links.answer(request) ??
+      answerHistory(ctx, peer, request) ??
+      mailboxes.answer(peer, request) ??
+      groups.answerQuery(peer, request),
     // /parley/query admission (channels/query.ts admitsQueries): contacts; and anyone while we hold
     // mail for a friend (their contacts deposit it; the deposit token decides, mailbox/server.ts).
     // And anyone while a device link is open (its proof decides, devices/link-protocol.ts).
@@ -397,6 +401,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
   let backfill: SearchBackfill | undefined;
   let searchFlush: SearchFlush | undefined;
+  let history: { stop(): void } | undefined;
   const unsubscribe: Array<() => void> = [];
 
   const sweep = (): void => {
@@ -461,6 +466,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       sweep();
       backfill = startSearchBackfill(ctx);
       searchFlush = startSearchFlush(ctx);
+      history = startHistoryTransfer(ctx);
       sweepTimer = setInterval(() => {
         try {
           sweep();
@@ -489,6 +495,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
       backfill = undefined;
       searchFlush?.stop();
       searchFlush = undefined;
+      history?.stop();
+      history = undefined;
       if (sweepTimer) clearInterval(sweepTimer);
       if (outboxTimer) clearTimeout(outboxTimer);
       outboxTimer = undefined;

@@ -1,0 +1,192 @@
+/**
+ * History transfer (docs/MULTI-DEVICE.md "Linking", step 4): a newly linked device fetches the
+ * account's existing conversations from the device that approved it, in batches, over
+ * `/parley/query/1.0.0` (Noise between two devices of the same account; only our own devices
+ * are answered). Resumable: the new device stores its cursor with each batch it commits, so a
+ * restart (or kill -9) resumes from the last committed batch; a message already here (a sync
+ * copy, or a batch seen twice) is a duplicate by its key and stored once (D2).
+ *
+ *   request = 0x01 ‖ 0x22 ‖ u16 n ‖ cursor (JSON {peer, after}; peer "" = from the start)
+ *   answer  = 0x01 ‖ status u8 (0 ok, 1 refused) ‖ JSON HistoryBatch
+ *
+ * A batch holds at most HISTORY_BATCH_MESSAGES messages and about HISTORY_BATCH_BYTES of JSON.
+ * Conversations go in PeerId order, each oldest first. History lands in its own band of sort
+ * keys (original − HISTORY_BAND), before anything the new device received itself.
+ */
+import { CoreError, fromUtf8, Reader, utf8, Writer } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { ContactRecord, MessageStatus, StoreTx, Transport } from '../ports/index.ts';
+import { openBody, type StoredBody } from '../views/index.ts';
+import { SELF } from './lists.ts';
+import { ownerOf } from './targets.ts';
+
+const VERSION = 0x01;
+const KIND_HISTORY = 0x22;
+export const HISTORY_BATCH_MESSAGES = 1000;
+export const HISTORY_BATCH_BYTES: number = 768 * 1024;
+/** History's sort keys are moved this far down: before every message received here. */
+export const HISTORY_BAND: number = 2 ** 40;
+/** Below every sort key, those of a history band included. */
+const FIRST_SORT_KEY = -(2 ** 52);
+/** Meta keys on the new device: whom to fetch from, and how far it got. */
+export const HISTORY_FROM_META = 'history-from';
+export const HISTORY_CURSOR_META = 'history-cursor';
+
+export interface HistoryCursor {
+  /** The PeerId of the contact whose conversation is being sent; "" = from the start. */
+  readonly peer: string;
+  /** Messages with a sortKey above this one (of that conversation) come next; null = from its start. */
+  readonly after: number | null;
+}
+
+export interface HistoryMessage {
+  readonly peer: string;
+  readonly mine: boolean;
+  readonly id: string;
+  readonly seq: number;
+  readonly kind: string;
+  readonly body: StoredBody | null;
+  readonly sentAt: number;
+  readonly receivedAt: number;
+  readonly sortKey: number;
+  readonly status: MessageStatus;
+  readonly editedAt: number | null;
+  readonly deletedAt: number | null;
+  readonly expiresAt: number | null;
+  readonly reactions: ReadonlyArray<{ readonly mine: boolean; readonly emoji: string; readonly at: number }>;
+}
+
+export interface HistoryBatch {
+  readonly v: 1;
+  readonly messages: readonly HistoryMessage[];
+  /** Where the next batch starts; null: this was the last. */
+  readonly next: HistoryCursor | null;
+  /** Conversations in all, and how many come before the next batch's (progress). */
+  readonly conversations: number;
+  readonly conversationsDone: number;
+}
+
+export const isHistoryRequest = (b: Uint8Array): boolean =>
+  b.length >= 2 && b[0] === VERSION && b[1] === KIND_HISTORY;
+
+export function encodeHistoryRequest(cursor: HistoryCursor): Uint8Array {
+  return new Writer()
+    .u8(VERSION)
+    .u8(KIND_HISTORY)
+    .short(utf8(JSON.stringify(cursor)))
+    .done();
+}
+
+/** On the device asked: the next batch after `request`'s cursor, for our own devices only. */
+export function answerHistory(ctx: Ctx, peer: string, request: Uint8Array): Uint8Array | undefined {
+  if (!isHistoryRequest(request)) return undefined;
+  const refused = Uint8Array.of(VERSION, 1);
+  let cursor: HistoryCursor;
+  try {
+    const r = new Reader(request, 'history request');
+    r.take(2);
+    cursor = parseCursor(fromUtf8(r.short(1024)));
+    r.end();
+  } catch {
+    return refused;
+  }
+  const batch = ctx.store.transaction((tx) => {
+    if (ownerOf(ctx, tx, peer)?.kind !== SELF) return undefined;
+    return historyBatch(ctx, tx, cursor);
+  });
+  if (!batch) return refused;
+  return new Writer()
+    .u8(VERSION)
+    .u8(0)
+    .bytes(utf8(JSON.stringify(batch)))
+    .done();
+}
+
+function parseCursor(text: string): HistoryCursor {
+  const o = JSON.parse(text) as { peer?: unknown; after?: unknown };
+  if (typeof o.peer !== 'string' || (o.after !== null && typeof o.after !== 'number'))
+    throw new Error('bad cursor');
+  return { peer: o.peer, after: o.after };
+}
+
+function historyBatch(ctx: Ctx, tx: StoreTx, cursor: HistoryCursor): HistoryBatch {
+  const contacts = tx
+    .listContacts()
+    .filter((c) => c.state !== 'pending')
+    .sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0));
+  const messages: HistoryMessage[] = [];
+  let bytes = 0;
+  let i = contacts.findIndex((c) => c.peerId >= cursor.peer);
+  if (i < 0) i = contacts.length;
+  let after = contacts[i]?.peerId === cursor.peer ? cursor.after : null;
+  while (i < contacts.length) {
+    const c = contacts[i] as ContactRecord;
+    const room = HISTORY_BATCH_MESSAGES - messages.length;
+    // (`after` always set: without a bound the store returns the newest, not the oldest)
+    const page = tx.listMessages(c.id, { after: after ?? FIRST_SORT_KEY, limit: room });
+    for (const m of page) {
+      const item = historyMessage(ctx, tx, c, m);
+      messages.push(item);
+      bytes += JSON.stringify(item).length;
+      after = m.sortKey;
+      if (bytes >= HISTORY_BATCH_BYTES) break;
+    }
+    const full = messages.length >= HISTORY_BATCH_MESSAGES || bytes >= HISTORY_BATCH_BYTES;
+    if (full && (page.length === room || bytes >= HISTORY_BATCH_BYTES))
+      return {
+        v: 1,
+        messages,
+        next: { peer: c.peerId, after },
+        conversations: contacts.length,
+        conversationsDone: i,
+      };
+    i++;
+    after = null;
+  }
+  return { v: 1, messages, next: null, conversations: contacts.length, conversationsDone: contacts.length };
+}
+
+function historyMessage(
+  ctx: Ctx,
+  tx: StoreTx,
+  c: ContactRecord,
+  m: ReturnType<StoreTx['listMessages']>[number],
+): HistoryMessage {
+  const deleted = m.deletedAt !== null || m.body.length === 0;
+  return {
+    peer: c.peerId,
+    mine: m.sender === 'self',
+    id: m.id,
+    seq: m.senderSeq,
+    kind: m.kind,
+    body: deleted ? null : openBody(ctx.account.vault, m),
+    sentAt: m.sentAt,
+    receivedAt: m.receivedAt,
+    sortKey: m.sortKey,
+    status: m.status,
+    editedAt: m.editedAt,
+    deletedAt: m.deletedAt,
+    expiresAt: m.expiresAt,
+    reactions: tx
+      .listReactions(c.id, m.sender, m.id)
+      .map((r) => ({ mine: r.reactor === 'self', emoji: r.emoji, at: r.at })),
+  };
+}
+
+export function decodeHistoryAnswer(answer: Uint8Array): HistoryBatch {
+  if (answer.length < 2 || answer[0] !== VERSION || answer[1] !== 0)
+    throw new CoreError('not-allowed', 'the other device refused to send the history');
+  const batch = JSON.parse(fromUtf8(answer.subarray(2))) as HistoryBatch;
+  if (batch.v !== 1 || !Array.isArray(batch.messages) || batch.messages.length > HISTORY_BATCH_MESSAGES)
+    throw new CoreError('bad-input', 'the other device sent a history batch this version cannot read');
+  return batch;
+}
+
+/** One history request to `from` (our device that approved us). */
+export async function fetchHistoryBatch(
+  transport: Pick<Transport, 'query'>,
+  from: string,
+  cursor: HistoryCursor,
+): Promise<HistoryBatch> {
+  return decodeHistoryAnswer(await transport.query(from, encodeHistoryRequest(cursor)));
+}
