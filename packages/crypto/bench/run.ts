@@ -1,19 +1,25 @@
 /**
  * `pnpm bench:crypto`: one JSON object on stdout, progress on stderr.
  * Each figure is measured for the noble (pure JS) and the native (node:crypto)
- * backend in the same run; "default" names the backend core uses on Node.
+ * backend in the same run, for suite 1 (X25519, `pq: false`) and suite 2
+ * (X25519 + ML-KEM-768 handshake and PQ ratchet, `pq: true`); every figure
+ * object names its `suite` and `pq`. "default" names the backend core uses on Node.
  */
 import {
   acceptSession,
   createContactCard,
   createIdentity,
+  createKemPrekey,
   createOneTimePrekeys,
   createSignedPrekey,
   decodeContactCard,
   decrypt,
   encrypt,
   initiateSession,
+  MLKEM768_CIPHERTEXT_BYTES,
+  MLKEM768_ENCAPSULATION_KEY_BYTES,
   noblePrimitives,
+  PQ_RATCHET_INTERVAL,
   type Primitives,
   type Session,
   systemRandom,
@@ -32,18 +38,32 @@ function timed(label: string, minMs: number, step: () => number): number {
   return rate;
 }
 
-function setup(p: Primitives) {
+type Suite = 1 | 2;
+
+function setup(p: Primitives, suite: Suite) {
   const alice = createIdentity(systemRandom, p);
   const bob = createIdentity(systemRandom, p);
   const spk = createSignedPrekey(bob, 1, Date.now(), systemRandom, p);
+  const kpk = suite === 2 ? createKemPrekey(bob, 1, Date.now(), systemRandom, p) : undefined;
   const card = createContactCard(
     bob,
-    { peerId: 'bob', displayName: 'bob', addresses: [], signedPrekey: spk, issuedAt: 0 },
+    {
+      peerId: 'bob',
+      displayName: 'bob',
+      addresses: [],
+      signedPrekey: spk,
+      ...(kpk ? { kemPrekey: kpk.publicKey } : {}),
+      issuedAt: 0,
+    },
     p,
   );
   const verified = decodeContactCard(card, p);
   const otpks = createOneTimePrekeys(1, 1, systemRandom, p);
-  const lookup = { signedPrekey: () => spk, oneTimePrekey: (id: number) => otpks.find((k) => k.id === id) };
+  const lookup = {
+    signedPrekey: () => spk,
+    oneTimePrekey: (id: number) => otpks.find((k) => k.id === id),
+    kemPrekey: () => kpk,
+  };
   const start = (): [Session, Session] => {
     const first = encrypt(initiateSession(alice, verified, systemRandom, p), new Uint8Array(8), p);
     return [first.session, acceptSession(bob, lookup, first.message, systemRandom, p).session];
@@ -51,9 +71,9 @@ function setup(p: Primitives) {
   return { start, alice, verified };
 }
 
-function measure(p: Primitives, ms: number) {
-  process.stderr.write(`${p.name}\n`);
-  const { start, alice, verified } = setup(p);
+function measure(p: Primitives, ms: number, suite: Suite) {
+  process.stderr.write(`${p.name}, suite ${suite}\n`);
+  const { start, alice, verified } = setup(p, suite);
   const pt = systemRandom(MESSAGE_BYTES);
   let [a, b] = start();
   const oneWayMsgsPerSec = timed('one way 1 KiB', ms, () => {
@@ -75,6 +95,15 @@ function measure(p: Primitives, ms: number) {
     }
     return 10;
   });
+  // After the ping-pong both sessions are established: no prekey prefix, ordinary (kind 1) messages.
+  const oneWayEstablishedMsgsPerSec = timed('one way 1 KiB, established session', ms, () => {
+    for (let i = 0; i < 50; i++) {
+      const r = encrypt(a, pt, p);
+      a = r.session;
+      b = decrypt(b, r.message, systemRandom, p).session;
+    }
+    return 50;
+  });
   const sessionSetupsPerSec = timed('session setup', ms, () => {
     initiateSession(alice, verified, systemRandom, p);
     start();
@@ -92,7 +121,11 @@ function measure(p: Primitives, ms: number) {
     1e6;
   const round = (x: number) => Math.round(x);
   return {
+    suite,
+    pq: suite === 2,
+    /** Before any reply: every message is a prekey message (suite 2: a 1,305-byte header). */
     oneWayMsgsPerSec: round(oneWayMsgsPerSec),
+    oneWayEstablishedMsgsPerSec: round(oneWayEstablishedMsgsPerSec),
     pingPongMsgsPerSec: round(pingPongMsgsPerSec),
     sessionSetupsPerSec: round(sessionSetupsPerSec),
     aead64KiBMBps: round(aead64KiBMBps),
@@ -131,13 +164,74 @@ function nobleSketchOneWay(ms: number): number {
 /** Target one-way rate ÷ the issue's sketch rate (15,000 / 19,500). */
 const TARGET_VS_SKETCH = 15_000 / 19_500;
 
+/** Microseconds per call, best of three batches. */
+function micro(f: () => unknown, n = 200): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) f();
+    best = Math.min(best, ((performance.now() - t0) * 1000) / n);
+  }
+  return Math.round(best * 10) / 10;
+}
+
+/**
+ * Where a DH ratchet step and a PQ step spend their time on a backend: the primitive calls of one
+ * classical step (2 X25519 agreements, 1 key generation, 2 HKDF) and the ML-KEM-768 work a PQ step
+ * adds (sender: KeyGen + Encaps; receiver: Decaps with its cached key, or KeyGen + Decaps after a reload).
+ */
+function profile(p: Primitives) {
+  const sk = systemRandom(32);
+  const pk = p.x25519PublicKey(systemRandom(32));
+  const seed = systemRandom(64);
+  const kp = p.mlkem768Keygen!(seed);
+  const m = systemRandom(32);
+  const ct = p.mlkem768Encapsulate!(kp.encapsulationKey, m).ciphertext;
+  const us = {
+    x25519KeygenUs: micro(() => p.x25519PublicKey(systemRandom(32))),
+    x25519AgreeFreshSecretUs: micro(() => p.x25519(systemRandom(32), pk)),
+    x25519AgreeCachedUs: micro(() => p.x25519(sk, pk)),
+    hkdf64Us: micro(() => p.hkdfSha256(sk, pk, pk, 64)),
+    hmacUs: micro(() => p.hmacSha256(sk, pk)),
+    mlkemKeygenUs: micro(() => p.mlkem768Keygen!(systemRandom(64)), 50),
+    mlkemEncapsUs: micro(() => p.mlkem768Encapsulate!(kp.encapsulationKey, m), 50),
+    mlkemDecapsCachedUs: micro(() => p.mlkem768Decapsulate!(kp.decapsulationKey, ct), 50),
+    mlkemDecapsColdUs: micro(() => p.mlkem768Decapsulate!(kp.decapsulationKey.slice(), ct), 50),
+  };
+  const classicalStepUs = 2 * us.x25519AgreeCachedUs + us.x25519KeygenUs + 2 * us.hkdf64Us;
+  const pqStepExtraUs = us.mlkemKeygenUs + us.mlkemEncapsUs + us.mlkemDecapsCachedUs;
+  return { ...us, classicalStepUs: Math.round(classicalStepUs), pqStepExtraUs: Math.round(pqStepExtraUs) };
+}
+
+const ratio = (x: number, y: number) => Math.round((x / y) * 100) / 100;
+
 const ms = Number(process.env.BENCH_MS ?? 2000);
 const sketch = nobleSketchOneWay(ms);
-const native = measure(nodePrimitives, ms);
+const native = measure(nodePrimitives, ms, 1);
+const nativeSuite2 = measure(nodePrimitives, ms, 2);
 const result = {
   messageBytes: MESSAGE_BYTES,
-  noble: measure(noblePrimitives, ms),
+  noble: measure(noblePrimitives, ms, 1),
   native,
+  nobleSuite2: measure(noblePrimitives, ms, 2),
+  nativeSuite2,
+  nativeSuite2VsSuite1: {
+    suite: 2,
+    pq: true,
+    oneWay: ratio(nativeSuite2.oneWayMsgsPerSec, native.oneWayMsgsPerSec),
+    oneWayEstablished: ratio(nativeSuite2.oneWayEstablishedMsgsPerSec, native.oneWayEstablishedMsgsPerSec),
+    pingPong: ratio(nativeSuite2.pingPongMsgsPerSec, native.pingPongMsgsPerSec),
+    sessionSetup: ratio(nativeSuite2.sessionSetupsPerSec, native.sessionSetupsPerSec),
+  },
+  pqRatchet: {
+    suite: 2,
+    pq: true,
+    interval: PQ_RATCHET_INTERVAL,
+    /** Extra header bytes on every message of a PQ chain: u8 flags ‖ ek ‖ ct (B0: flags ‖ ek, 1,185). */
+    pqChainHeaderExtraBytes: 1 + MLKEM768_ENCAPSULATION_KEY_BYTES + MLKEM768_CIPHERTEXT_BYTES,
+    profileNativeUs: profile(nodePrimitives),
+    profileNobleUs: profile(noblePrimitives),
+  },
   default: defaultPrimitives() === nodePrimitives ? 'native' : 'noble',
   referenceSketchOneWayMsgsPerSec: Math.round(sketch),
   nativeOneWayVsSketch: Math.round((native.oneWayMsgsPerSec / sketch) * 100) / 100,

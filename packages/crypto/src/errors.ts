@@ -142,7 +142,16 @@ export class KeyError extends CryptoError {
 }
 
 /** Reasons a first (prekey) message cannot start a session, before any decryption. */
-export type HandshakeErrorCode = 'unknown-signed-prekey' | 'unknown-one-time-prekey' | 'not-a-prekey-message';
+export type HandshakeErrorCode =
+  | 'unknown-signed-prekey'
+  | 'unknown-one-time-prekey'
+  | 'not-a-prekey-message'
+  /** Suite 2: the named signed ML-KEM-768 prekey is not held (or the lookup has no KEM prekeys). */
+  | 'unknown-kem-prekey'
+  /** Suite 2: the named one-time ML-KEM-768 prekey was used or never issued. */
+  | 'unknown-one-time-kem-prekey'
+  /** A suite-1 first message to a responder that requires suite 2 (AcceptOptions.requirePostQuantum). */
+  | 'downgrade';
 
 /**
  * A prekey message names a prekey we do not hold (ids are public, so this is no oracle).

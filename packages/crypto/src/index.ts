@@ -12,6 +12,7 @@ export {
   CARD_NAME_MAX_BYTES,
   CARD_PEER_ID_MAX_BYTES,
   CARD_SUITE_X25519,
+  CARD_SUITE_X25519_MLKEM768,
   CARD_VERSION,
   type ContactCard,
   type ContactCardFields,
@@ -76,6 +77,16 @@ export {
   wipeIdentity,
 } from './identity.ts';
 export {
+  createKemPrekey,
+  createOneTimeKemPrekeys,
+  decodeKemPrekey,
+  encodeKemPrekey,
+  KemPrekeyPair,
+  type KemPrekeyPublic,
+  verifyKemPrekey,
+  wipeKemPrekey,
+} from './kem-prekeys.ts';
+export {
   MAX_PLAINTEXT_BYTES,
   type MessageInfo,
   PROTOCOL_VERSION,
@@ -92,6 +103,7 @@ export {
   type MlKemKeyPair,
 } from './mlkem.ts';
 export { noblePrimitives } from './noble.ts';
+export { PQ_RATCHET_INTERVAL, type PqRatchetState } from './pq-ratchet.ts';
 export {
   createOneTimePrekeys,
   createSignedPrekey,
@@ -147,10 +159,16 @@ export {
 export { peekSenderKeyMessage, SENDER_KEY_VERSION } from './sender-key-message.ts';
 export {
   type AcceptedSession,
+  type AcceptOptions,
   acceptSession,
   decrypt,
   encrypt,
   initiateSession,
   type PrekeyLookup,
 } from './session.ts';
-export { deserializeSession, discardSession, serializeSession } from './session-codec.ts';
+export {
+  deserializeSession,
+  discardSession,
+  PENDING_PREKEY_PQ_MAX_BYTES,
+  serializeSession,
+} from './session-codec.ts';

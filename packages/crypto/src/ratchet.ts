@@ -9,6 +9,7 @@ import { utf8, wipe } from './bytes.ts';
 import { DecryptError, LimitError } from './errors.ts';
 import type { IdentityPublic } from './identity.ts';
 import type { ParsedMessage } from './message.ts';
+import { type PqRatchetState, pqReceive, pqSend } from './pq-ratchet.ts';
 import { AEAD_NONCE_BYTES, KEY_BYTES, type Primitives } from './primitives.ts';
 import { draw, type RandomSource } from './random.ts';
 import { Redacted } from './redact.ts';
@@ -33,6 +34,8 @@ export const MAX_MESSAGE_NUMBER = 0xffff_ffff;
 
 /** KDF_RK info string (SPEC.md §6.1). */
 const ROOT_INFO: Uint8Array = utf8('Parley_Ratchet_v1');
+/** KDF_RK info string of a step that mixes an ML-KEM-768 secret in (suite 2, SPEC.md §6.4). */
+const ROOT_PQ_INFO: Uint8Array = utf8('Parley_Ratchet_v2_MLKEM768');
 /** KDF_CK constants (Signal §5.2 recommendation). */
 const CK_MESSAGE: Uint8Array = Uint8Array.of(0x01);
 const CK_CHAIN: Uint8Array = Uint8Array.of(0x02);
@@ -59,6 +62,8 @@ export interface SessionFields {
   readonly skipped: SkippedStore;
   /** Prekey prefix sent with every message until the first reply decrypts (initiator only). */
   readonly pendingPrekey: Uint8Array | undefined;
+  /** Suite 2 only: the post-quantum ratchet (SPEC.md §6.4); absent on suite-1 sessions. */
+  readonly pq?: PqRatchetState;
 }
 
 type Draft = { -readonly [K in keyof SessionFields]: SessionFields[K] };
@@ -83,6 +88,7 @@ export class Session extends Redacted implements SessionFields {
   readonly prevSendN!: number;
   readonly skipped!: SkippedStore;
   readonly pendingPrekey!: Uint8Array | undefined;
+  readonly pq?: PqRatchetState;
   constructor(fields: SessionFields) {
     super();
     Object.assign(this, fields);
@@ -95,11 +101,26 @@ export function draft(s: SessionFields): Draft {
   return { ...s };
 }
 
-/** KDF_RK (Signal §5.2): HKDF-SHA256(salt = rk, ikm = DH output, info) → (rk', ck). */
-export function kdfRk(p: Primitives, rk: Uint8Array, dhOut: Uint8Array): [Uint8Array, Uint8Array] {
-  const out = p.hkdfSha256(dhOut, rk, ROOT_INFO, 2 * KEY_BYTES);
+/**
+ * KDF_RK (Signal §5.2): HKDF-SHA256(salt = rk, ikm = DH output, info) → (rk', ck). With an ML-KEM
+ * secret (suite 2, SPEC.md §6.4): ikm = DH output ‖ KEM secret, info = "Parley_Ratchet_v2_MLKEM768".
+ * Wipes the DH output and the KEM secret.
+ */
+export function kdfRk(
+  p: Primitives,
+  rk: Uint8Array,
+  dhOut: Uint8Array,
+  kemSecret?: Uint8Array,
+): [Uint8Array, Uint8Array] {
+  let ikm = dhOut;
+  if (kemSecret) {
+    ikm = new Uint8Array(dhOut.length + kemSecret.length);
+    ikm.set(dhOut);
+    ikm.set(kemSecret, dhOut.length);
+  }
+  const out = p.hkdfSha256(ikm, rk, kemSecret ? ROOT_PQ_INFO : ROOT_INFO, 2 * KEY_BYTES);
   const pair: [Uint8Array, Uint8Array] = [out.slice(0, KEY_BYTES), out.slice(KEY_BYTES)];
-  wipe(out, dhOut);
+  wipe(out, ikm, dhOut, kemSecret);
   return pair;
 }
 
@@ -173,15 +194,23 @@ function skipMessageKeys(d: Draft, until: number, p: Primitives): void {
   d.skipped = addSkipped(d.skipped, d.remoteRatchetKey, entries);
 }
 
-/** DHRatchet (Signal §3.5): new receiving chain, fresh ratchet key pair, new sending chain. */
-function dhRatchet(d: Draft, theirKey: Uint8Array, random: RandomSource, p: Primitives): void {
+/**
+ * DHRatchet (Signal §3.5): new receiving chain, fresh ratchet key pair, new sending chain. In a
+ * suite-2 session the PQ ratchet (SPEC.md §6.4) adds the incoming chain's KEM secret to the first
+ * KDF_RK and, on a PQ chain, a new KEM secret to the second.
+ */
+function dhRatchet(d: Draft, m: ParsedMessage, random: RandomSource, p: Primitives): void {
+  const theirKey = m.ratchetKey;
   d.prevSendN = d.sendN;
   d.sendN = 0;
   d.recvN = 0;
   d.remoteRatchetKey = theirKey;
-  const [rk1, recvCk] = kdfRk(p, d.rootKey, p.x25519(d.sendSecret, theirKey));
+  const incoming = d.pq ? pqReceive(d.pq, m.pq, p) : undefined;
+  const [rk1, recvCk] = kdfRk(p, d.rootKey, p.x25519(d.sendSecret, theirKey), incoming?.secret);
   const secret = draw(random, KEY_BYTES);
-  const [rk2, sendCk] = kdfRk(p, rk1, p.x25519(secret, theirKey));
+  const outgoing = incoming ? pqSend(incoming.state, random, p) : undefined;
+  if (outgoing) d.pq = outgoing.state;
+  const [rk2, sendCk] = kdfRk(p, rk1, p.x25519(secret, theirKey), outgoing?.secret);
   wipe(rk1);
   Object.assign(d, { rootKey: rk2, recvChainKey: recvCk, sendChainKey: sendCk, sendSecret: secret });
   d.sendPublic = p.x25519PublicKey(secret);
@@ -198,6 +227,7 @@ export function ratchetDecrypt(
   p: Primitives,
 ): { readonly session: Session; readonly plaintext: Uint8Array } {
   const d = draft(s);
+  if (m.pq && !d.pq) throw new DecryptError(); // PQ fields on a suite-1 session
   const stored = findSkipped(d.skipped, m.ratchetKey, m.n);
   if (stored) {
     const plaintext = open(p, stored, d.ad, m);
@@ -208,7 +238,7 @@ export function ratchetDecrypt(
   try {
     if (d.remoteRatchetKey === undefined || !sameKey(m.ratchetKey, d.remoteRatchetKey)) {
       skipMessageKeys(d, m.pn, p);
-      dhRatchet(d, m.ratchetKey, random, p);
+      dhRatchet(d, m, random, p);
     }
     skipMessageKeys(d, m.n, p);
   } catch (e) {

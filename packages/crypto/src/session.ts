@@ -9,14 +9,19 @@ import { wipe } from './bytes.ts';
 import type { ContactCard } from './contact-card.ts';
 import { DecryptError, HandshakeError, KeyError, LimitError } from './errors.ts';
 import { bindingMessage, type Identity, type IdentityPublic, sameIdentity } from './identity.ts';
+import { type KemPrekeyPair, kem, verifyKemPrekey } from './kem-prekeys.ts';
 import {
   encodeHeader,
   encodePrekeyPrefix,
+  type KemHeader,
   MAX_PLAINTEXT_BYTES,
   type ParsedMessage,
+  PQ_RATCHET_PREFIX,
   parseMessage,
   RATCHET_PREFIX,
 } from './message.ts';
+import { MLKEM_MESSAGE_BYTES } from './mlkem.ts';
+import { INITIAL_PQ_STATE } from './pq-ratchet.ts';
 import type { PrekeyPair } from './prekeys.ts';
 import { verifySignedPrekey } from './prekeys.ts';
 import { KEY_BYTES, type Primitives } from './primitives.ts';
@@ -42,9 +47,12 @@ export function initiateSession(
   if (!verifySignedPrekey(theirs.identity, theirs.signedPrekey, p)) {
     throw new KeyError('bad-signature', 'signed prekey signature does not verify');
   }
+  checkKemPrekeys(theirs, p);
   const ephemeralSecret = draw(random, KEY_BYTES);
   const baseKey = p.x25519PublicKey(ephemeralSecret);
   const signedPrekey = theirs.signedPrekey.publicKey;
+  // Suite 2 whenever the card offers a KEM prekey (SPEC.md §6.1.1): the caller cannot choose suite 1.
+  const encapsulated = encapsulateToCard(theirs, random, p);
   const sk = x3dhSecret(
     p,
     initiatorDhs(p, {
@@ -54,6 +62,7 @@ export function initiateSession(
       signedPrekey,
       oneTimePrekey: theirs.oneTimePrekey?.publicKey,
     }),
+    encapsulated?.secret,
   );
   wipe(ephemeralSecret); // X3DH §3.3: delete the ephemeral private key
   const sendSecret = draw(random, KEY_BYTES);
@@ -65,8 +74,10 @@ export function initiateSession(
     binding: ours.binding,
     baseKey,
     signedPrekeyId: theirs.signedPrekey.id,
+    ...(encapsulated ? { kem: encapsulated.header } : {}),
   };
   return new Session({
+    ...(encapsulated ? { pq: INITIAL_PQ_STATE } : {}),
     role: 'initiator',
     remoteIdentity: theirs.identity,
     ad: x3dhAssociatedData(ours.publicIdentity, theirs.identity),
@@ -85,6 +96,35 @@ export function initiateSession(
   });
 }
 
+/** Re-verify a suite-2 card's KEM prekey signatures, as the SPK's (a card object may not come from decode). */
+function checkKemPrekeys(card: ContactCard, p: Primitives): void {
+  const { identity, kemPrekey, oneTimeKemPrekey } = card;
+  if (kemPrekey && !verifyKemPrekey(identity, 'signed', kemPrekey, p))
+    throw new KeyError('bad-signature', 'KEM prekey signature does not verify');
+  if (oneTimeKemPrekey && !verifyKemPrekey(identity, 'one-time', oneTimeKemPrekey, p))
+    throw new KeyError('bad-signature', 'one-time KEM prekey signature does not verify');
+  if (oneTimeKemPrekey && !kemPrekey)
+    throw new KeyError('invalid-key', 'a one-time KEM prekey without a signed KEM prekey');
+}
+
+/**
+ * PQXDH rev. 3 §3.3: encapsulate to the one-time KEM prekey if the card has one, else to the signed
+ * one; draws m (32). Undefined for a suite-1 card.
+ */
+function encapsulateToCard(
+  card: ContactCard,
+  random: RandomSource,
+  p: Primitives,
+): { readonly secret: Uint8Array; readonly header: KemHeader } | undefined {
+  const target = card.oneTimeKemPrekey ?? card.kemPrekey;
+  if (!target) return undefined;
+  const m = draw(random, MLKEM_MESSAGE_BYTES);
+  const { ciphertext, sharedSecret } = kem(p).mlkem768Encapsulate(target.encapsulationKey, m);
+  wipe(m);
+  const kind = card.oneTimeKemPrekey ? 'one-time' : 'signed';
+  return { secret: sharedSecret, header: { kind, id: target.id, ciphertext } };
+}
+
 /**
  * RatchetEncrypt (Double Ratchet §3.4). Returns the next session and the wire message.
  * Throws LimitError('counter-overflow') after 2^32 − 1 messages in one chain.
@@ -101,11 +141,14 @@ export function encrypt(
   if (session.sendChainKey === undefined)
     throw new LimitError('counter-overflow', 'session has no sending chain');
   const [sendChainKey, mk] = kdfCk(p, session.sendChainKey);
+  // A PQ chain's fields go with every message of the chain (SPEC.md §5.3); never with a prekey prefix.
+  const pqFields = session.pendingPrekey ? undefined : session.pq?.sendFields;
   const header = encodeHeader(
-    session.pendingPrekey ?? RATCHET_PREFIX,
+    session.pendingPrekey ?? (pqFields ? PQ_RATCHET_PREFIX : RATCHET_PREFIX),
     session.sendPublic,
     session.prevSendN,
     session.sendN,
+    pqFields,
   );
   const sealed = seal(p, mk, session.ad, header, plaintext);
   wipe(mk); // every message key is used once
@@ -142,6 +185,19 @@ export function decrypt(
 export interface PrekeyLookup {
   signedPrekey(id: number): PrekeyPair | undefined;
   oneTimePrekey(id: number): PrekeyPair | undefined;
+  /** Suite 2: the signed ML-KEM-768 prekey with this id (absent: suite-2 messages are refused). */
+  kemPrekey?(id: number): KemPrekeyPair | undefined;
+  /** Suite 2: the one-time ML-KEM-768 prekey with this id (delete it when the session is stored). */
+  oneTimeKemPrekey?(id: number): KemPrekeyPair | undefined;
+}
+
+/** Responder policy for {@link acceptSession}. */
+export interface AcceptOptions {
+  /**
+   * Refuse suite-1 (classical) prekey messages with HandshakeError('downgrade'): set once every card
+   * this identity has published, and not yet expired, offers a KEM prekey (SPEC.md §6.1.1).
+   */
+  readonly requirePostQuantum?: boolean;
 }
 
 /** Result of {@link acceptSession}. */
@@ -152,6 +208,10 @@ export interface AcceptedSession {
   readonly remoteIdentity: IdentityPublic;
   /** Delete this one-time prekey in the transaction that stores `session`. */
   readonly usedOneTimePrekeyId?: number;
+  /** Suite 2: delete this one-time KEM prekey in the same transaction. */
+  readonly usedOneTimeKemPrekeyId?: number;
+  /** The handshake suite: 1 (X3DH) or 2 (X25519 + ML-KEM-768). */
+  readonly suite?: 1 | 2;
 }
 
 function lookupPrekeys(
@@ -171,14 +231,27 @@ function lookupPrekeys(
   return { spk, otpk };
 }
 
+function lookupKemPrekey(h: KemHeader | undefined, prekeys: PrekeyLookup): KemPrekeyPair | undefined {
+  if (!h) return undefined;
+  const pair = h.kind === 'signed' ? prekeys.kemPrekey?.(h.id) : prekeys.oneTimeKemPrekey?.(h.id);
+  if (!pair || pair.kind !== h.kind) {
+    const code = h.kind === 'signed' ? 'unknown-kem-prekey' : 'unknown-one-time-kem-prekey';
+    throw new HandshakeError(code, `no ${h.kind} KEM prekey ${h.id} (used or never issued)`);
+  }
+  return pair;
+}
+
 function responderSession(
   ours: Identity,
   m: ParsedMessage,
   spk: PrekeyPair,
   otpk: PrekeyPair | undefined,
+  kpk: KemPrekeyPair | undefined,
   p: Primitives,
 ): Session {
   const h = m.prekey!;
+  const kemSecret =
+    kpk && h.kem ? kem(p).mlkem768Decapsulate(kpk.decapsulationKey, h.kem.ciphertext) : undefined;
   const rootKey = x3dhSecret(
     p,
     responderDhs(p, {
@@ -188,6 +261,7 @@ function responderSession(
       remoteIdentityKey: h.identity.agreementKey,
       baseKey: h.baseKey,
     }),
+    kemSecret,
   );
   // Double Ratchet §3.3 RatchetInitBob: DHs = signed prekey pair, RK = SK.
   return new Session({
@@ -206,6 +280,7 @@ function responderSession(
     prevSendN: 0,
     skipped: NO_SKIPPED,
     pendingPrekey: undefined,
+    ...(kpk ? { pq: INITIAL_PQ_STATE } : {}),
   });
 }
 
@@ -224,16 +299,24 @@ export function acceptSession(
   firstMessage: Uint8Array,
   random: RandomSource,
   p: Primitives,
+  options?: AcceptOptions,
 ): AcceptedSession {
   const m = parseMessage(firstMessage);
   if (!m.prekey) throw new HandshakeError('not-a-prekey-message', 'not a prekey message; use decrypt');
+  if (!m.prekey.kem && options?.requirePostQuantum) {
+    throw new HandshakeError(
+      'downgrade',
+      'a classical (suite 1) first message; this identity requires suite 2',
+    );
+  }
   const { spk, otpk } = lookupPrekeys(m, prekeys);
+  const kpk = lookupKemPrekey(m.prekey.kem, prekeys);
   if (!p.ed25519Verify(m.prekey.binding, bindingMessage(m.prekey.identity), m.prekey.identity.signingKey)) {
     throw new DecryptError();
   }
   let initial: Session;
   try {
-    initial = responderSession(ours, m, spk, otpk, p);
+    initial = responderSession(ours, m, spk, otpk, kpk, p);
   } catch {
     throw new DecryptError(); // a low-order key in the header
   }
@@ -246,7 +329,12 @@ export function acceptSession(
   }
   const { session, plaintext } = result;
   const remoteIdentity = m.prekey.identity;
-  return otpk
-    ? { session, plaintext, remoteIdentity, usedOneTimePrekeyId: otpk.id }
-    : { session, plaintext, remoteIdentity };
+  return {
+    session,
+    plaintext,
+    remoteIdentity,
+    ...(otpk ? { usedOneTimePrekeyId: otpk.id } : {}),
+    ...(kpk?.kind === 'one-time' ? { usedOneTimeKemPrekeyId: kpk.id } : {}),
+    suite: kpk ? 2 : 1,
+  };
 }

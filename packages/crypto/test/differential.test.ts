@@ -1,13 +1,16 @@
 /** noble vs node:crypto: identical outputs on random inputs (the Wycheproof files run on both in wycheproof.test.ts). */
+import { createPrivateKey, decapsulate } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { noblePrimitives as a, fromHex, toHex } from '../src/index.ts';
+import { nobleMlKem768 } from '../src/noble.ts';
 import {
   nodeOnlyPrimitives as b,
   NATIVE_AEAD_MIN_BYTES,
   NATIVE_SHA256_MIN_BYTES,
   nodePrimitives,
 } from '../src/node/index.ts';
+import { nodeMlKem768 } from '../src/node/mlkem.ts';
 import { hchacha20 } from '../src/node/xchacha.ts';
 import { assertProperty } from './corpus.ts';
 
@@ -92,7 +95,47 @@ describe('differential noble vs node', () => {
     }
   });
 
-  it('ML-KEM-768 agrees across backends (node delegates to noble) and round-trips', () => {
+  it('native ML-KEM-768 KeyGen/Decaps (OpenSSL 3.5) agree with noble, incl. implicit rejection, on fresh and cached keys', () => {
+    assertProperty(
+      'differential-mlkem-native',
+      fc.property(bytes(64), bytes(32), fc.integer({ min: 0, max: 1087 }), (seed, m, flip) => {
+        const kn = nodeMlKem768.mlkem768Keygen(seed); // native: the expanded dk out of OpenSSL's PKCS#8
+        const kb = nobleMlKem768.mlkem768Keygen(seed);
+        same(kn.encapsulationKey, kb.encapsulationKey);
+        same(kn.decapsulationKey, kb.decapsulationKey);
+        const e = nobleMlKem768.mlkem768Encapsulate(kb.encapsulationKey, m);
+        const bad = e.ciphertext.slice();
+        bad[flip]! ^= 1;
+        for (const dk of [kn.decapsulationKey, kb.decapsulationKey.slice()]) {
+          // kn's dk hits the KeyObject cache; a copy is imported from the expanded key
+          same(nodeMlKem768.mlkem768Decapsulate(dk, e.ciphertext), e.sharedSecret);
+          same(nodeMlKem768.mlkem768Decapsulate(dk, bad), nobleMlKem768.mlkem768Decapsulate(dk, bad));
+        }
+      }),
+      5,
+    );
+  });
+
+  it('the native ML-KEM path is really native: OpenSSL decapsulates a key imported from the expanded dk', () => {
+    const seed = new Uint8Array(64).fill(7);
+    const kb = nobleMlKem768.mlkem768Keygen(seed);
+    const e = nobleMlKem768.mlkem768Encapsulate(kb.encapsulationKey, new Uint8Array(32).fill(1));
+    const key = createPrivateKey({
+      key: Buffer.from(seed),
+      format: 'raw-seed',
+      asymmetricKeyType: 'ml-kem-768',
+    } as never);
+    same(new Uint8Array(decapsulate(key, e.ciphertext)), e.sharedSecret);
+    // the layout src/node/mlkem.ts reads dk from (else it falls back to noble's KeyGen, slower)
+    const der = key.export({ format: 'der', type: 'pkcs8' });
+    expect(der.length).toBe(2498);
+    expect(toHex(der.subarray(0, 30))).toBe('308209be020100300b0609608648016503040402048209aa308209a60440');
+    same(der.subarray(30 + 64 + 4), kb.decapsulationKey);
+    expect(nodePrimitives.mlkem768Keygen).toBeDefined();
+    same(nodePrimitives.mlkem768Keygen!(seed).decapsulationKey, kb.decapsulationKey);
+  });
+
+  it('ML-KEM-768 agrees across backends and round-trips', () => {
     assertProperty(
       'differential-mlkem',
       fc.property(bytes(64), bytes(32), (seed, m) => {

@@ -6,10 +6,13 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import {
   createContactCard,
   createIdentity,
+  createKemPrekey,
+  createOneTimeKemPrekeys,
   createOneTimePrekeys,
   createSignedPrekey,
   decodeContactCard,
   type Identity,
+  type KemPrekeyPair,
   noblePrimitives,
   type PrekeyLookup,
   type PrekeyPair,
@@ -117,3 +120,57 @@ export function verifiedCard(party: Party, p: Primitives): ReturnType<typeof dec
 
 export const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const str = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** A suite-2 responder: a {@link Party} plus a signed ML-KEM-768 prekey (id 1) and one-time KEM prekeys from id 200. */
+export interface PqParty extends Party {
+  readonly kemPrekey: KemPrekeyPair;
+  readonly kemOtpks: Map<number, KemPrekeyPair>;
+}
+
+/**
+ * Draws, in order: identity (32 + 32), SPK (32), `otpkCount` OPKs (32 each), the KEM prekey seed (64),
+ * `kemOtpkCount` one-time KEM prekey seeds (64 each). The card offers OPK 100 and one-time KEM prekey 200
+ * when there are any.
+ */
+export function makePqParty(
+  name: string,
+  random: RandomSource,
+  p: Primitives,
+  otpkCount = 3,
+  kemOtpkCount = 2,
+): PqParty {
+  const identity = createIdentity(random, p);
+  const spk = createSignedPrekey(identity, 1, 1_700_000_000_000, random, p);
+  const otpks = new Map(createOneTimePrekeys(100, otpkCount, random, p).map((k) => [k.id, k]));
+  const kemPrekey = createKemPrekey(identity, 1, 1_700_000_000_000, random, p);
+  const kemOtpks = new Map(
+    createOneTimeKemPrekeys(identity, 200, kemOtpkCount, random, p).map((k) => [k.id, k]),
+  );
+  const first = otpks.get(100);
+  const firstKem = kemOtpks.get(200);
+  const peerId = `12D3KooW${name}`;
+  const card = createContactCard(
+    identity,
+    {
+      peerId,
+      displayName: name,
+      addresses: [`/ip4/127.0.0.1/tcp/4001/p2p/${peerId}`],
+      signedPrekey: spk,
+      ...(first ? { oneTimePrekey: first } : {}),
+      kemPrekey: kemPrekey.publicKey,
+      ...(firstKem ? { oneTimeKemPrekey: firstKem.publicKey } : {}),
+      issuedAt: 1_700_000_000_000,
+    },
+    p,
+  );
+  return { identity, spk, otpks, card, peerId, kemPrekey, kemOtpks };
+}
+
+/** Lookups of a suite-2 party, over its live maps (delete from them to consume). */
+export function pqLookup(party: PqParty): PrekeyLookup {
+  return {
+    ...lookup(party),
+    kemPrekey: (id) => (id === party.kemPrekey.id ? party.kemPrekey : undefined),
+    oneTimeKemPrekey: (id) => party.kemOtpks.get(id),
+  };
+}

@@ -17,7 +17,16 @@ import {
 } from '../src/index.ts';
 import { nodePrimitives as p } from '../src/node/index.ts';
 import { assertProperty } from './corpus.ts';
-import { lookup, makeParty, seededRandom, str, text, verifiedCard } from './helpers.ts';
+import {
+  lookup,
+  makeParty,
+  makePqParty,
+  pqLookup,
+  seededRandom,
+  str,
+  text,
+  verifiedCard,
+} from './helpers.ts';
 
 type Side = 0 | 1;
 type Action =
@@ -45,12 +54,15 @@ interface Flight {
   readonly text: string;
 }
 
-function run(seed: number, actions: readonly Action[]): void {
+function run(seed: number, actions: readonly Action[], suite: 1 | 2 = 1): void {
   const rnd = seededRandom(`fuzz-${seed}`);
   const alice = makeParty('alice', rnd, p, 1);
-  const bob = makeParty('bob', rnd, p, 1);
+  const pqBob = suite === 2 ? makePqParty('bob', rnd, p, 1, 1) : undefined;
+  const bob = pqBob ?? makeParty('bob', rnd, p, 1);
   const first = encrypt(initiateSession(alice.identity, verifiedCard(bob, p), rnd, p), text('hello'), p);
-  const acc = acceptSession(bob.identity, lookup(bob), first.message, rnd, p);
+  const prekeys = pqBob ? pqLookup(pqBob) : lookup(bob);
+  const acc = acceptSession(bob.identity, prekeys, first.message, rnd, p);
+  expect(acc.suite).toBe(suite);
   const s: [Session, Session] = [first.session, acc.session];
   const inFlight: Flight[] = [];
   const delivered: Flight[] = [];
@@ -93,6 +105,16 @@ function run(seed: number, actions: readonly Action[]): void {
 
 describe('session fuzz (node backend)', () => {
   it('1,000 random schedules: drops, reorders, duplicates, persist/reload', () => {
-    assertProperty('session-fuzz', fc.property(fc.nat(), fc.array(action, { maxLength: 24 }), run), 1000);
+    assertProperty(
+      'session-fuzz',
+      fc.property(fc.nat(), fc.array(action, { maxLength: 24 }), (seed, actions) => run(seed, actions)),
+      1000,
+    );
   }, 60_000);
+
+  it('suite 2 (PQ ratchet steps, kind-3 chains): 150 random schedules, longer, with reloads', () => {
+    const schedule = fc.array(action, { maxLength: 48 });
+    const property = fc.property(fc.nat(), schedule, (seed, actions) => run(seed, actions, 2));
+    assertProperty('session-fuzz-pq', property, 150);
+  }, 120_000);
 });

@@ -5,8 +5,8 @@
  * slower, and each change of direction in a conversation costs two X25519
  * operations, so this is the default on Node (see README "Backends").
  * XChaCha20-Poly1305, which OpenSSL lacks, is HChaCha20 + native
- * ChaCha20-Poly1305 (./xchacha.ts). ML-KEM-768 is delegated to noble
- * (@noble/post-quantum): node:crypto has no ML-KEM in Node 24.
+ * ChaCha20-Poly1305 (./xchacha.ts). ML-KEM-768 KeyGen and Decaps are native
+ * (OpenSSL 3.5, ./mlkem.ts); Encaps is noble's, as it takes the randomness m.
  * @module
  */
 import {
@@ -24,8 +24,9 @@ import {
   verify,
 } from 'node:crypto';
 import { equalBytes } from '../bytes.ts';
-import { nobleMlKem768, noblePrimitives } from '../noble.ts';
+import { noblePrimitives } from '../noble.ts';
 import { AEAD_TAG_BYTES, definePrimitives, type Primitives } from '../primitives.ts';
+import { nodeMlKem768 } from './mlkem.ts';
 import { extendNonce } from './xchacha.ts';
 
 type Curve = 'x25519' | 'ed25519';
@@ -142,8 +143,8 @@ export const nodeOnlyPrimitives: Primitives = definePrimitives({
   aeadOpen: open,
   xaeadSeal: extendNonce(seal),
   xaeadOpen: extendNonce(open),
-  // node:crypto (Node 24) has no ML-KEM: the node backend delegates it to noble's @noble/post-quantum.
-  ...nobleMlKem768,
+  // Native KeyGen/Decaps (OpenSSL 3.5); Encaps on noble, which takes the drawn m (./mlkem.ts).
+  ...nodeMlKem768,
   // Keys as KeyObjects here too (raw bytes: HMAC 13.8 µs; KeyObject 3.8 µs vs noble 4.6).
   hmacSha256: (k, m) => toBytes(createHmac('sha256', createSecretKey(k)).update(m).digest()),
   hkdfSha256: (ikm, salt, info, length) =>
@@ -177,8 +178,8 @@ export const NATIVE_SHA256_MIN_BYTES = 128;
  * The native backend core uses on Node: node:crypto for X25519, Ed25519,
  * HMAC/HKDF (keys imported as KeyObjects: HMAC 3.8 vs noble 4.6 µs, HKDF 7.0
  * vs 9.7 µs), (X)ChaCha20-Poly1305 on inputs ≥ {@link NATIVE_AEAD_MIN_BYTES}
- * and SHA-256 on inputs ≥ {@link NATIVE_SHA256_MIN_BYTES}; noble for SHA-512,
- * ML-KEM-768 and small inputs, where a native call costs more than the work.
+ * and SHA-256 on inputs ≥ {@link NATIVE_SHA256_MIN_BYTES}, ML-KEM-768 KeyGen and
+ * Decaps; noble for SHA-512, ML-KEM-768 Encaps and small inputs, where a native call costs more than the work.
  * Both halves pass the same Wycheproof and differential tests.
  * @example
  * import { nodePrimitives } from '@parley/crypto/node';
@@ -203,7 +204,7 @@ export const nodePrimitives: Primitives = definePrimitives({
     ct.length >= NATIVE_AEAD_MIN_BYTES
       ? nodeOnlyPrimitives.xaeadOpen!(k, n, ct, ad)
       : noblePrimitives.xaeadOpen!(k, n, ct, ad),
-  ...nobleMlKem768, // unchecked: definePrimitives below adds the checks once
+  ...nodeMlKem768, // unchecked: definePrimitives below adds the checks once
   sha256: (m) =>
     m.length >= NATIVE_SHA256_MIN_BYTES ? nodeOnlyPrimitives.sha256(m) : noblePrimitives.sha256(m),
   sha512: noblePrimitives.sha512,
