@@ -133,7 +133,8 @@ describe('Parley Desktop: a conversation between two windows', { timeout: 60_000
     await message(bob.page, 'Tpyo here').waitFor({ timeout: UI_TIMEOUT_MS });
     const typo = message(alice.page, 'Tpyo here');
     await typo.hover();
-    await typo.getByRole('button', { name: 'Edit' }).click();
+    await typo.getByRole('button', { name: 'More actions' }).click();
+    await alice.page.getByRole('menuitem', { name: 'Edit' }).click();
     const box = alice.page.getByRole('textbox', { name: 'Message' });
     expect(await box.inputValue()).toBe('Tpyo here');
     await box.fill('Typo fixed');
@@ -144,7 +145,8 @@ describe('Parley Desktop: a conversation between two windows', { timeout: 60_000
     // Alice deletes it for everyone.
     const mine = message(alice.page, 'Typo fixed');
     await mine.hover();
-    await mine.getByRole('button', { name: 'Delete for everyone' }).click();
+    await mine.getByRole('button', { name: 'More actions' }).click();
+    await alice.page.getByRole('menuitem', { name: 'Delete for everyone' }).click();
     await alice.page
       .getByRole('dialog', { name: 'Delete for everyone?' })
       .getByRole('button', { name: 'Delete' })

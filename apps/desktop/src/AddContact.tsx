@@ -61,7 +61,7 @@ export function AddContact({
         <section aria-labelledby="my-invite-title" className="add-section">
           <h3 id="my-invite-title">Share your invite</h3>
           <p className="muted">
-            Send this link to the person you want to talk to, or let them scan the code. It works once and
+            Send this link to the person you want to talk to; the code holds the same link. It works once and
             expires{invite ? ` on ${new Date(invite.expiresAt).toLocaleDateString()}` : ''}.
           </p>
           {invite ? (

@@ -1,11 +1,14 @@
 /**
  * The top of the app: asks the daemon what state it is in (no account,
- * locked, ready) and shows onboarding, unlock, or the messenger. The event
- * stream lives here, for the app's whole life.
+ * locked, ready) and shows onboarding, unlock, or the messenger; or, while
+ * the daemon does not answer, a full-window "not running" state that goes
+ * away by itself once it is back. The event stream lives here, for the
+ * app's whole life.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call, EventStream, RpcError } from './api.ts';
 import { ChatApp } from './ChatApp.tsx';
+import { DaemonUnreachable } from './DaemonUnreachable.tsx';
 import { Onboarding } from './Onboarding.tsx';
 import type { DaemonState } from './types.ts';
 
@@ -14,6 +17,8 @@ type Phase = 'loading' | 'unauthorized' | 'offline' | DaemonState;
 export function App() {
   const [phase, setPhase] = useState<Phase>('loading');
   const stream = useMemo(() => new EventStream(), []);
+  /** False while the daemon does not answer (the event stream is down and an RPC fails too). */
+  const [reachable, setReachable] = useState(true);
 
   const refresh = useCallback(async () => {
     try {
@@ -31,7 +36,17 @@ export function App() {
       if (e.type === 'state') setPhase(e.data.state);
     });
     const offStatus = stream.onStatus((s) => {
-      if (s === 'up') void refresh();
+      if (s === 'up') {
+        setReachable(true);
+        void refresh();
+      } else if (s === 'down')
+        // The stream can drop alone (a proxy, a sleeping laptop): the daemon is down if RPC fails too.
+        void call('daemon.state').then(
+          () => setReachable(true),
+          (error: unknown) => {
+            if (error instanceof RpcError && error.code === 'offline') setReachable(false);
+          },
+        );
     });
     return () => {
       offEvent();
@@ -46,15 +61,24 @@ export function App() {
         <p className="muted">Connecting to Parley…</p>
       </main>
     );
-  if (phase === 'unauthorized' || phase === 'offline')
+  if (phase === 'offline')
+    return (
+      <DaemonUnreachable
+        onRetry={() => {
+          stream.retry();
+          void refresh();
+        }}
+        overlay={false}
+      />
+    );
+  const down = !reachable && <DaemonUnreachable onRetry={() => stream.retry()} overlay />;
+  if (phase === 'unauthorized')
     return (
       <main className="center-screen">
         <div className="card narrow">
-          <h1>{phase === 'unauthorized' ? 'Open Parley from your computer' : 'Parley is not running'}</h1>
+          <h1>Open Parley from your computer</h1>
           <p>
-            {phase === 'unauthorized'
-              ? 'This window has no valid session. For your safety, each link that opens Parley works only once.'
-              : 'The Parley daemon on this computer is not answering.'}
+            This window has no valid session. For your safety, each link that opens Parley works only once.
           </p>
           <p>
             Run <code>parley ui</code> in a terminal to open Parley again.
@@ -66,6 +90,18 @@ export function App() {
       </main>
     );
   if (phase === 'no-account' || phase === 'locked')
-    return <Onboarding mode={phase} onDone={() => void refresh()} />;
-  return <ChatApp stream={stream} />;
+    return (
+      <>
+        <div className="app-frame" inert={!reachable}>
+          <Onboarding mode={phase} onDone={() => void refresh()} />
+        </div>
+        {down}
+      </>
+    );
+  return (
+    <>
+      <ChatApp stream={stream} daemonDown={!reachable} />
+      {down}
+    </>
+  );
 }

@@ -11,7 +11,7 @@ import {
   type MessageAttachment,
   thumbnailUrl,
 } from './attachments.ts';
-import { FileIcon } from './Icons.tsx';
+import { ExpandIcon, FileIcon } from './Icons.tsx';
 import { Transfer } from './Transfer.tsx';
 import { VoiceMessage } from './VoiceMessage.tsx';
 
@@ -23,7 +23,14 @@ function SaveLink({ a }: { readonly a: MessageAttachment }) {
   );
 }
 
-function ImagePreview({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
+interface PreviewProps {
+  readonly a: MessageAttachment;
+  readonly mine: boolean;
+  /** Opens the photo or video in the conversation's lightbox. */
+  readonly onOpen?: (() => void) | undefined;
+}
+
+function ImagePreview({ a, mine, onOpen }: PreviewProps) {
   const ready = isReady(a);
   const thumb = thumbnailUrl(a.thumbnail);
   const src = ready ? attachmentUrl(a) : thumb;
@@ -36,7 +43,11 @@ function ImagePreview({ a, mine }: { readonly a: MessageAttachment; readonly min
   );
   return (
     <div className={`media${ready ? ' ready' : ''}`}>
-      {ready ? (
+      {ready && onOpen ? (
+        <button type="button" className="media-open" aria-label={`Open ${a.name}`} onClick={onOpen}>
+          {image}
+        </button>
+      ) : ready ? (
         <a href={attachmentUrl(a)} target="_blank" rel="noopener noreferrer" aria-label={`Open ${a.name}`}>
           {image}
         </a>
@@ -48,11 +59,22 @@ function ImagePreview({ a, mine }: { readonly a: MessageAttachment; readonly min
   );
 }
 
-function VideoPreview({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
+function VideoPreview({ a, mine, onOpen }: PreviewProps) {
   const ready = isReady(a);
   const poster = thumbnailUrl(a.thumbnail);
   return (
     <div className="media">
+      {ready && onOpen && (
+        <button
+          type="button"
+          className="icon-button small media-expand"
+          aria-label={`Open ${a.name}`}
+          title="Open in viewer"
+          onClick={onOpen}
+        >
+          <ExpandIcon />
+        </button>
+      )}
       {ready ? (
         // biome-ignore lint/a11y/useMediaCaption: people's own videos have no caption track
         <video className="media-video" controls preload="metadata" src={attachmentUrl(a)} poster={poster}>
@@ -107,12 +129,12 @@ function FileCard({
   );
 }
 
-export function AttachmentBody({ a, mine }: { readonly a: MessageAttachment; readonly mine: boolean }) {
+export function AttachmentBody({ a, mine, onOpen }: PreviewProps) {
   switch (kindOf(a)) {
     case 'image':
-      return <ImagePreview a={a} mine={mine} />;
+      return <ImagePreview a={a} mine={mine} onOpen={onOpen} />;
     case 'video':
-      return <VideoPreview a={a} mine={mine} />;
+      return <VideoPreview a={a} mine={mine} onOpen={onOpen} />;
     case 'voice':
       return <VoiceMessage a={a} mine={mine} />;
     case 'audio':

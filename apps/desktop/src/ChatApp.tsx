@@ -2,7 +2,8 @@
  * The messenger once the account is ready: the conversation list on the
  * left, the open conversation on the right, dialogs for adding a contact,
  * contact info and settings. Keeps the conversation list fresh from events
- * and raises desktop notifications while the window is hidden.
+ * and raises desktop notifications while the window is hidden (not for muted
+ * conversations).
  */
 import { useEffect, useRef, useState } from 'react';
 import { AddContact } from './AddContact.tsx';
@@ -15,6 +16,7 @@ import { Conversation } from './Conversation.tsx';
 import { type ChatItem, channelKey, contactKey, groupKey } from './chats.ts';
 import { preview } from './format.ts';
 import { GroupInfo } from './GroupInfo.tsx';
+import { isMuted } from './muted.ts';
 import { NewGroup } from './NewGroup.tsx';
 import { useBackToList } from './narrow-window.ts';
 import { RoomConversation } from './RoomConversation.tsx';
@@ -30,7 +32,14 @@ type DialogName = 'add' | 'settings' | 'info' | 'new-group' | 'new-channel' | 'f
 /** Ids of incoming messages already considered for a notification. */
 const notified = new Set<string>();
 
-export function ChatApp({ stream }: { readonly stream: EventStream }) {
+export function ChatApp({
+  stream,
+  daemonDown = false,
+}: {
+  readonly stream: EventStream;
+  /** The daemon does not answer: a full-window state covers this one, which is inert meanwhile. */
+  readonly daemonDown?: boolean;
+}) {
   const [me, setMe] = useState<Identity | null>(null);
   const list = useChatList(stream);
   const [selected, setSelected] = useState<string | null>(null);
@@ -42,6 +51,8 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
   const [focus, setFocus] = useState<MessageFocus | null>(null);
   const selectedRef = useRef(selected);
   selectedRef.current = selected;
+  const itemsRef = useRef(list.items);
+  itemsRef.current = list.items;
   // The unread count in the window title (and so in the taskbar and the browser tab).
   const unread = list.items.reduce((n, c) => n + c.unread, 0);
   useEffect(() => {
@@ -61,7 +72,9 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
       if (e.type === 'message' && e.data.direction === 'in' && !notified.has(e.data.id)) {
         // An incoming message is first seen as 'delivered' (to us, unread); later events are updates.
         notified.add(e.data.id);
-        if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted) notify(e.data);
+        const chat = itemsRef.current.find((c) => c.name === e.data.contact && c.kind !== 'channel');
+        const muted = chat !== undefined && isMuted(chat.key);
+        if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted && !muted) notify(e.data);
       } else if (
         e.type === 'contact' &&
         e.data.removed &&
@@ -99,7 +112,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
 
   return (
     // A narrow window shows the sidebar or, with a chat open, the chat (styles.css).
-    <div className={current ? 'app chat-open' : 'app'}>
+    <div className={current ? 'app chat-open' : 'app'} inert={daemonDown}>
       <Sidebar
         me={me}
         chats={list.items}
@@ -131,6 +144,7 @@ export function ChatApp({ stream }: { readonly stream: EventStream }) {
           current={current}
           list={list}
           stream={stream}
+          live={socket === 'up' && !daemonDown}
           typing={typing}
           focus={focus?.chat === current?.key ? focus : null}
           onInfo={() => setDialog('info')}
@@ -157,6 +171,7 @@ function MainPane({
   current,
   list,
   stream,
+  live,
   typing,
   focus,
   onInfo,
@@ -166,6 +181,8 @@ function MainPane({
   readonly current: ChatItem | null;
   readonly list: ChatList;
   readonly stream: EventStream;
+  /** Connected to the daemon: without, nobody's presence is known. */
+  readonly live: boolean;
   readonly typing: Readonly<Record<string, boolean>>;
   readonly focus: MessageFocus | null;
   readonly onInfo: () => void;
@@ -179,6 +196,7 @@ function MainPane({
         key={current.key}
         conversation={current.conversation}
         stream={stream}
+        live={live}
         typing={typing[current.name] === true}
         focus={focus}
         onInfo={onInfo}
@@ -192,6 +210,7 @@ function MainPane({
         key={`${current.key}:${current.name}`}
         room={current}
         stream={stream}
+        live={live}
         focus={focus}
         onInfo={onInfo}
         onBack={onBack}

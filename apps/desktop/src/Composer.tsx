@@ -1,5 +1,6 @@
 /**
- * Writing a message: Enter sends, Shift+Enter is a new line; emoji picker;
+ * Writing a message: Enter sends, Shift+Enter is a new line, ↑ in the empty
+ * box edits our last message; emoji picker;
  * reply and edit modes; typing notifications; a hint when the message will
  * wait in the queue because the contact is offline. Files: the attach
  * button, or pasting an image; voice messages: the microphone button.
@@ -31,6 +32,7 @@ export function Composer({
   mode,
   onCancelMode,
   onSend,
+  onEditLast,
   onTyping,
   onFiles,
   onVoice,
@@ -46,6 +48,8 @@ export function Composer({
   readonly mode: ComposerMode;
   readonly onCancelMode: () => void;
   readonly onSend: (text: string) => Promise<boolean>;
+  /** ↑ in the empty box: edit our last message; false if there is none to edit. */
+  readonly onEditLast?: () => boolean;
   readonly onTyping: (active: boolean) => void;
   /** Without: no attach button, no pasted files. */
   readonly onFiles?: (files: readonly File[]) => void;
@@ -120,6 +124,17 @@ export function Composer({
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       void send();
+    } else if (
+      e.key === 'ArrowUp' &&
+      !e.shiftKey &&
+      !e.altKey &&
+      !e.ctrlKey &&
+      !e.metaKey &&
+      text === '' &&
+      mode.kind === 'new' &&
+      onEditLast?.()
+    ) {
+      e.preventDefault();
     } else if (e.key === 'Escape' && mode.kind !== 'new') {
       e.preventDefault();
       if (mode.kind === 'edit') restoreDraft();

@@ -1,10 +1,13 @@
-/** Contact info: safety number (digits + QR), verification, key change, rename, remove. */
+/**
+ * Contact info: the contact's security state, the safety number (digits, to compare aloud or side by
+ * side: Parley scans no codes), verification, a key change, remove.
+ */
 import { useEffect, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import { call, RpcError } from './api.ts';
 import { ConfirmDialog, Dialog } from './Dialog.tsx';
-import { ShieldIcon } from './Icons.tsx';
-import { Qr } from './Qr.tsx';
+import { ShieldIcon, WarningIcon } from './Icons.tsx';
+import { SECURITY_LABEL, securityState } from './security-state.ts';
 import type { ContactView, SafetyNumber } from './types.ts';
 
 export function ContactInfo({
@@ -22,6 +25,7 @@ export function ContactInfo({
   const [error, setError] = useState<string | null>(null);
   const [removing, setRemoving] = useState(false);
   const name = contact.name;
+  const state = securityState(contact);
 
   useEffect(() => {
     void call('contacts.safetyNumber', { name }).then(setNumber, (err: unknown) =>
@@ -51,17 +55,24 @@ export function ContactInfo({
               {contact.state === 'pending' ? ' · waiting to connect' : ''}
               {contact.state === 'introduced' ? ' · known through a group' : ''}
             </div>
+            <div className={`security-state ${state}`}>
+              {state === 'verified' ? <ShieldIcon /> : state === 'changed' ? <WarningIcon /> : null}
+              {SECURITY_LABEL[state]}
+            </div>
           </div>
         </div>
         {contact.identityChanged && (
           <div className="banner warning" role="alert">
             <div className="banner-body">
               <strong>{name}'s safety number has changed.</strong>
-              <span>Compare the new number below with {name} before you accept it.</span>
+              <span>
+                Compare the new number below with {name} before you accept it. If it does not match, do not
+                accept it.
+              </span>
             </div>
             <button
               type="button"
-              className="button warning-button"
+              className="button"
               onClick={() => act(call('contacts.acceptKey', { name }))}
             >
               Accept new safety number
@@ -71,12 +82,11 @@ export function ContactInfo({
         <section aria-labelledby="safety-title">
           <h3 id="safety-title">Safety number</h3>
           <p className="muted">
-            Compare these digits with {name} in person or on a call, or scan each other's code. If they match,
-            nobody is in the middle.
+            Compare these digits with the ones {name} sees: read them aloud to each other in person or on a
+            call, or put both screens side by side. If they match, nobody is in the middle.
           </p>
           {number ? (
             <div className="safety">
-              <Qr text={number.qr} label={`Safety number QR code for ${name}`} size={150} />
               <p className="safety-digits">
                 {number.groups.map((g, i) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: fixed groups
@@ -87,7 +97,7 @@ export function ContactInfo({
           ) : (
             <p className="muted">{error ?? 'Loading…'}</p>
           )}
-          {contact.verified ? (
+          {state === 'verified' ? (
             <div className="verified-row">
               <span className="verified-label">
                 <ShieldIcon /> Verified
@@ -100,16 +110,16 @@ export function ContactInfo({
                 Clear verification
               </button>
             </div>
-          ) : (
+          ) : state === 'unverified' ? (
             <button
               type="button"
               className="button primary"
-              disabled={!number || contact.identityChanged}
+              disabled={!number}
               onClick={() => act(call('contacts.verify', { name, verified: true }))}
             >
               Mark as verified
             </button>
-          )}
+          ) : null}
         </section>
         {error && number && (
           <p className="form-error" role="alert">

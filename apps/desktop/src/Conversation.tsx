@@ -11,11 +11,15 @@ import { Composer, type ComposerMode } from './Composer.tsx';
 import { contactKey } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
 import { DISAPPEARING_CHOICES, formatDuration } from './format.ts';
-import { InfoIcon, ShieldIcon } from './Icons.tsx';
+import { InfoIcon, ShieldIcon, WarningIcon } from './Icons.tsx';
 import { KeyChangeBanner } from './KeyChangeBanner.tsx';
+import { Lightbox, mediaOf } from './Lightbox.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
 import { MessageList } from './MessageList.tsx';
+import { MuteButton } from './MuteButton.tsx';
+import { editLast, useMessageDialogs } from './message-menu/index.ts';
 import { type Row, toRows, UNREAD_ROW_KEY } from './message-rows.ts';
+import { SECURITY_LABEL, type SecurityState, securityState } from './security-state.ts';
 import { type ConversationView, type MessageView, messageKey } from './types.ts';
 import { UploadList } from './UploadList.tsx';
 import { useReadMark, useUnreadMark } from './unread.ts';
@@ -28,6 +32,7 @@ import { useUploads } from './use-uploads.ts';
 export function Conversation({
   conversation,
   stream,
+  live = true,
   typing,
   onInfo,
   onBack,
@@ -36,6 +41,8 @@ export function Conversation({
 }: {
   readonly conversation: ConversationView;
   readonly stream: EventStream;
+  /** Connected to the daemon; without, the contact's presence is unknown (never "online"). */
+  readonly live?: boolean;
   readonly typing: boolean;
   readonly onInfo: () => void;
   /** Back to the chat list (shown in a narrow window). */
@@ -124,8 +131,16 @@ export function Conversation({
     [],
   );
 
+  const dialogs = useMessageDialogs();
+  const [viewing, setViewing] = useState<string | null>(null);
+  const attachmentOf = useCallback((m: MessageView) => withProgress(m, progress), [progress]);
+  const media = useMemo(() => mediaOf(history.messages, attachmentOf), [history.messages, attachmentOf]);
+
   const actions: BubbleActions = useMemo(
     () => ({
+      onForward: dialogs.onForward,
+      onInfo: dialogs.onInfo,
+      onOpenMedia: (m) => setViewing(messageKey(m)),
       onReply: (m) => {
         setTarget(m);
         setMode({ kind: 'reply', author: m.direction === 'out' ? 'yourself' : name, text: summary(m) });
@@ -140,7 +155,7 @@ export function Conversation({
       onDelete: (m) => setDeleting(m),
       onJump: (key) => setJump({ key, nonce: Date.now() }),
     }),
-    [name, history.add, fail],
+    [name, history.add, fail, dialogs.onForward, dialogs.onInfo],
   );
 
   const send = async (text: string): Promise<boolean> => {
@@ -169,13 +184,16 @@ export function Conversation({
     void call('conversations.setDisappearing', { contact: name, ms }).then(onChanged, fail);
   };
 
-  const presence = typing
-    ? 'typing…'
-    : contact.online
-      ? contact.connection === 'relayed'
-        ? 'online via relay'
-        : 'online'
-      : 'offline';
+  const online = live && contact.online;
+  const presence = !live
+    ? 'connecting…'
+    : typing
+      ? 'typing…'
+      : contact.online
+        ? contact.connection === 'relayed'
+          ? 'online via relay'
+          : 'online'
+        : 'offline';
   return (
     <section className="conversation" aria-label={`Conversation with ${name}`} {...drop.handlers}>
       {drop.dragging && (
@@ -185,18 +203,14 @@ export function Conversation({
       )}
       <header className="conversation-header">
         <BackButton onBack={onBack} />
-        <Avatar name={name} online={contact.online} />
+        <Avatar name={name} online={online} />
         <div className="conversation-title">
           <h2>
             {name}
-            {contact.verified && (
-              <span className="verified" title="Verified" role="img" aria-label="Verified">
-                <ShieldIcon />
-              </span>
-            )}
+            <SecurityMark state={securityState(contact)} />
           </h2>
           <span
-            className={`presence-text ${typing ? 'typing' : contact.online ? 'on' : 'off'}`}
+            className={`presence-text ${live && typing ? 'typing' : online ? 'on' : 'off'}`}
             role="status"
           >
             {presence}
@@ -221,6 +235,7 @@ export function Conversation({
               )}
           </select>
         </label>
+        <MuteButton chatKey={contactKey(contact.id)} />
         <button
           type="button"
           className="icon-button"
@@ -259,7 +274,7 @@ export function Conversation({
             message={row.message}
             first={row.first}
             quote={quoteOf(row.message)}
-            attachment={withProgress(row.message, progress)}
+            attachment={attachmentOf(row.message)}
             actions={actions}
           />
         )}
@@ -275,6 +290,10 @@ export function Conversation({
         <p className="form-error composer-error" role="alert">
           {error}
         </p>
+      )}
+      {dialogs.render((m) => byKey.get(messageKey(m)) ?? m, attachmentOf)}
+      {viewing && media.some((i) => i.key === viewing) && (
+        <Lightbox items={media} current={viewing} onMove={setViewing} onClose={() => setViewing(null)} />
       )}
       <UploadList uploads={uploads.pending} onCancel={uploads.cancel} onDismiss={uploads.dismiss} />
       {deleting && (
@@ -299,6 +318,7 @@ export function Conversation({
           setTarget(null);
         }}
         onSend={send}
+        onEditLast={() => editLast(history.messages, actions.onEdit)}
         onTyping={(active) => void call('typing.set', { contact: name, active }).catch(() => undefined)}
         onFiles={uploads.sendFiles}
         onVoice={(r) =>
@@ -311,6 +331,22 @@ export function Conversation({
         }
       />
     </section>
+  );
+}
+
+/** Beside the contact's name: a green shield once verified, a warning while the number changed. */
+function SecurityMark({ state }: { readonly state: SecurityState }) {
+  if (state === 'unverified') return null;
+  const label = SECURITY_LABEL[state];
+  return (
+    <span
+      className={state === 'verified' ? 'verified' : 'key-changed'}
+      title={label}
+      role="img"
+      aria-label={label}
+    >
+      {state === 'verified' ? <ShieldIcon /> : <WarningIcon />}
+    </span>
   );
 }
 

@@ -1,5 +1,6 @@
 /** Our group message's per-member delivery state, in a small popover. */
 import { useState } from 'react';
+import { receiptsInWords } from './message-menu/index.ts';
 import type { ReceiptView } from './types.ts';
 
 const LABEL: Readonly<Record<ReceiptView['status'], string>> = {
@@ -18,7 +19,7 @@ export function GroupReceipts({ receipts }: { readonly receipts: readonly Receip
         className="link-button receipts-toggle"
         aria-label="Delivery details"
         aria-expanded={open}
-        title="Delivery details"
+        title={receiptsInWords(receipts)}
         onClick={() => setOpen((v) => !v)}
       >
         {`${read}/${receipts.length}`}

@@ -207,3 +207,44 @@ export const ArrowDownIcon = () => (
     <path d="M12 5v14M6 13l6 6 6-6" />
   </Icon>
 );
+export const MoreIcon = () => (
+  <Icon size={16}>
+    <circle cx="5" cy="12" r="1.3" fill="currentColor" />
+    <circle cx="12" cy="12" r="1.3" fill="currentColor" />
+    <circle cx="19" cy="12" r="1.3" fill="currentColor" />
+  </Icon>
+);
+export const CopyIcon = () => (
+  <Icon size={16}>
+    <rect x="8" y="8" width="12" height="12" rx="2" />
+    <path d="M16 8V6a2 2 0 00-2-2H6a2 2 0 00-2 2v8a2 2 0 002 2h2" />
+  </Icon>
+);
+export const ForwardIcon = () => (
+  <Icon size={16}>
+    <path d="M15 14l5-5-5-5" />
+    <path d="M20 9H10a6 6 0 00-6 6v4" />
+  </Icon>
+);
+export const ChevronIcon = ({ direction }: { readonly direction: 'left' | 'right' }) => (
+  <Icon size={28}>
+    <path d={direction === 'left' ? 'M15 5l-7 7 7 7' : 'M9 5l7 7-7 7'} />
+  </Icon>
+);
+export const ExpandIcon = () => (
+  <Icon size={16}>
+    <path d="M14 4h6v6M10 20H4v-6M20 4l-7 7M4 20l7-7" />
+  </Icon>
+);
+export const BellOffIcon = ({ size = 16 }: { readonly size?: number }) => (
+  <Icon size={size}>
+    <path d="M6 10a6 6 0 0110.5-4M18 10v3.5l2 3.5H7" />
+    <path d="M10 20a2.2 2.2 0 004 0M3 3l18 18" />
+  </Icon>
+);
+export const BellIcon = ({ size = 16 }: { readonly size?: number }) => (
+  <Icon size={size}>
+    <path d="M6 10a6 6 0 0112 0v3.5l2 3.5H4l2-3.5z" />
+    <path d="M10 20a2.2 2.2 0 004 0" />
+  </Icon>
+);

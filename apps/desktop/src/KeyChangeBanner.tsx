@@ -1,4 +1,8 @@
-/** Shown when a contact's identity key changed; sending to a verified contact stays blocked until accepted. */
+/**
+ * Shown when a contact's identity key changed; sending to a verified contact stays blocked until
+ * accepted. Comparing the numbers is the first thing to do, so it is the primary action; accepting
+ * without comparing is possible, but secondary.
+ */
 import { useState } from 'react';
 import { call, RpcError } from './api.ts';
 import { WarningIcon } from './Icons.tsx';
@@ -30,16 +34,16 @@ export function KeyChangeBanner({
         <span>
           {contact.sendingBlocked ? `Sending is blocked because you had verified ${contact.name}. ` : ''}
           This can mean {contact.name} reinstalled Parley, or that someone is trying to intercept your
-          messages. Compare the new safety number with {contact.name} in person or on a call before you accept
-          it.
+          messages. Compare the new safety number with {contact.name} before you accept it: read it aloud to
+          each other in person or on a call.
         </span>
         {error && <span className="form-error">{error}</span>}
       </div>
       <div className="banner-actions">
-        <button type="button" className="button" onClick={onInfo}>
-          Show safety number
+        <button type="button" className="button primary" onClick={onInfo}>
+          Compare numbers
         </button>
-        <button type="button" className="button warning-button" onClick={() => void accept()}>
+        <button type="button" className="button" onClick={() => void accept()}>
           Accept new safety number
         </button>
       </div>

@@ -1,25 +1,17 @@
 /**
  * One message: bubble, quoted reply, text (links inert until clicked),
- * reactions, time and delivery status, and its actions (reply, react, edit,
- * delete for everyone). All text is rendered as React text nodes.
+ * reactions, time and delivery status, and its actions: react and reply on
+ * hover, everything else in its menu (right-click or ⋯, message-menu/). All
+ * text is rendered as React text nodes.
  */
-import { memo, useState } from 'react';
+import { memo } from 'react';
 import { AttachmentBody } from './AttachmentBody.tsx';
 import type { MessageAttachment } from './attachments.ts';
-import { QUICK_REACTIONS } from './emoji.ts';
 import { formatTime, memberColour, preview } from './format.ts';
 import { GroupReceipts } from './GroupReceipts.tsx';
-import {
-  ClockIcon,
-  EditIcon,
-  ReplyIcon,
-  SmileIcon,
-  StoredIcon,
-  Ticks,
-  TimerIcon,
-  TrashIcon,
-} from './Icons.tsx';
+import { ClockIcon, StoredIcon, Ticks, TimerIcon } from './Icons.tsx';
 import { MessageText } from './MessageText.tsx';
+import { type MessageMenuActions, useMessageMenu } from './message-menu/index.ts';
 import type { MessageView, ReactionView } from './types.ts';
 
 export interface QuoteInfo {
@@ -28,12 +20,11 @@ export interface QuoteInfo {
   readonly text: string;
 }
 
-export interface BubbleActions {
-  readonly onReply: (m: MessageView) => void;
+export interface BubbleActions extends MessageMenuActions {
   readonly onReact: (m: MessageView, emoji: string) => void;
-  readonly onEdit: (m: MessageView) => void;
-  readonly onDelete: (m: MessageView) => void;
   readonly onJump: (key: string) => void;
+  /** Opens a photo or video in the lightbox; absent: no lightbox here. */
+  readonly onOpenMedia?: (m: MessageView) => void;
 }
 
 const STATUS_LABEL: Readonly<Record<string, string>> = {
@@ -105,13 +96,13 @@ function MessageBubbleImpl({
   readonly attachment?: MessageAttachment | null;
   readonly actions: BubbleActions;
 }) {
-  const [picking, setPicking] = useState(false);
   const mine = m.direction === 'out';
-  const myReaction = m.reactions.find((r) => r.from === 'me')?.emoji;
+  const menu = useMessageMenu({ message: m, attachment: attachment ?? null, actions, readOnly });
   return (
     <article
       className={`message ${mine ? 'out' : 'in'}${first ? ' first' : ''}${m.deleted ? ' deleted' : ''}`}
       aria-label={`${mine ? 'You' : m.from}, ${formatTime(m.sentAt)}`}
+      onContextMenu={menu.onContextMenu}
     >
       {m.gapBefore && <p className="gap-note">Some earlier messages did not arrive.</p>}
       {sender && first && (
@@ -138,7 +129,13 @@ function MessageBubbleImpl({
             </span>
           ) : (
             <>
-              {attachment && <AttachmentBody a={attachment} mine={mine} />}
+              {attachment && (
+                <AttachmentBody
+                  a={attachment}
+                  mine={mine}
+                  {...(actions.onOpenMedia ? { onOpen: () => actions.onOpenMedia?.(m) } : {})}
+                />
+              )}
               {(m.text || !attachment) && <MessageText text={m.text} />}
             </>
           )}
@@ -154,73 +151,9 @@ function MessageBubbleImpl({
             {m.receipts && m.receipts.length > 0 && <GroupReceipts receipts={m.receipts} />}
           </span>
         </div>
-        {!m.deleted && !readOnly && (
-          <div className="message-actions">
-            <button
-              type="button"
-              className="icon-button small"
-              aria-label="React"
-              title="React"
-              aria-expanded={picking}
-              onClick={() => setPicking((p) => !p)}
-            >
-              <SmileIcon />
-            </button>
-            <button
-              type="button"
-              className="icon-button small"
-              aria-label="Reply"
-              title="Reply"
-              onClick={() => actions.onReply(m)}
-            >
-              <ReplyIcon />
-            </button>
-            {mine && (
-              <>
-                {!m.attachment && (
-                  <button
-                    type="button"
-                    className="icon-button small"
-                    aria-label="Edit"
-                    title="Edit"
-                    onClick={() => actions.onEdit(m)}
-                  >
-                    <EditIcon />
-                  </button>
-                )}
-                <button
-                  type="button"
-                  className="icon-button small danger"
-                  aria-label="Delete for everyone"
-                  title="Delete for everyone"
-                  onClick={() => actions.onDelete(m)}
-                >
-                  <TrashIcon />
-                </button>
-              </>
-            )}
-          </div>
-        )}
+        {menu.bar}
       </div>
-      {picking && (
-        <div className="reaction-picker">
-          {QUICK_REACTIONS.map((e) => (
-            <button
-              key={e}
-              type="button"
-              className={`emoji-button${e === myReaction ? ' chosen' : ''}`}
-              aria-label={e === myReaction ? `Remove reaction ${e}` : `React with ${e}`}
-              aria-pressed={e === myReaction}
-              onClick={() => {
-                setPicking(false);
-                actions.onReact(m, e === myReaction ? '' : e);
-              }}
-            >
-              {e}
-            </button>
-          ))}
-        </div>
-      )}
+      {menu.popups}
       <Reactions reactions={m.reactions} />
       {m.status === 'failed' && m.error && <p className="message-error">{m.error}</p>}
     </article>

@@ -4,16 +4,19 @@
  * own messages' per-member receipts; channels are read-only for followers,
  * the owner (and publishers) get a "Post" composer.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
 import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { type ChatItem, channelKey, groupKey } from './chats.ts';
 import { ConfirmDialog } from './Dialog.tsx';
 import { GroupInvitation } from './GroupInvitation.tsx';
+import { typingLine, useGroupTyping } from './group-typing.ts';
 import { InfoIcon } from './Icons.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
 import { MessageList, type MessageListProps } from './MessageList.tsx';
+import { MuteButton } from './MuteButton.tsx';
+import { editLast, useMessageDialogs } from './message-menu/index.ts';
 import { type Row, toRows, UNREAD_ROW_KEY } from './message-rows.ts';
 import { RoomAvatar } from './Sidebar.tsx';
 import type { ChannelView, GroupView, MessageView } from './types.ts';
@@ -23,58 +26,19 @@ import { type FocusedMessage, laterJump, type MessageFocus, useMessageFocus } fr
 
 type Room = Extract<ChatItem, { kind: 'group' | 'channel' }>;
 
-function headerLine(room: Room): string {
+function headerLine(room: Room, live: boolean): string {
   if (room.kind === 'group') {
     const g = room.group;
     if (g.status === 'invited')
       return `Invited by ${g.invitedBy ?? 'a contact'} · ${g.members.length} members`;
     if (g.status !== 'active') return g.status === 'left' ? 'You left this group' : 'You were removed';
     const online = g.members.filter((m) => m.online && !m.me).length;
-    return `${g.members.length} members · ${online} online`;
+    return live ? `${g.members.length} members · ${online} online` : `${g.members.length} members`;
   }
   const ch = room.channel;
   const kind = ch.private ? 'Private channel' : 'Public channel';
   const role = ch.role === 'owner' ? 'you own it' : ch.role === 'publisher' ? 'you publish' : 'following';
   return `${kind} · ${ch.status === 'requested' ? 'waiting for approval' : role}`;
-}
-
-/** A member shown as typing is forgotten after this long without news (a lost "stopped"). */
-const TYPING_SHOWN_MS = 8_000;
-
-/** Who is typing in the group `name` now (member names), from the event stream. */
-function useGroupTyping(name: string, stream: EventStream): readonly string[] {
-  const [typing, setTyping] = useState<ReadonlyMap<string, number>>(new Map());
-  useEffect(() => {
-    setTyping(new Map());
-    const off = stream.on((e) => {
-      if (e.type !== 'typing' || e.data.contact !== name || !e.data.member) return;
-      const member = e.data.member;
-      setTyping((t) => {
-        const next = new Map(t);
-        if (e.data.active) next.set(member, Date.now());
-        else next.delete(member);
-        return next;
-      });
-    });
-    const timer = setInterval(() => {
-      setTyping((t) => {
-        const now = Date.now();
-        const fresh = [...t].filter(([, at]) => now - at < TYPING_SHOWN_MS);
-        return fresh.length === t.size ? t : new Map(fresh);
-      });
-    }, 1_000);
-    return () => {
-      off();
-      clearInterval(timer);
-    };
-  }, [name, stream]);
-  return [...typing.keys()];
-}
-
-function typingLine(members: readonly string[]): string {
-  if (members.length === 1) return `${members[0]} is typing…`;
-  if (members.length === 2) return `${members[0]} and ${members[1]} are typing…`;
-  return 'Several people are typing…';
 }
 
 function startNote(room: Room): string {
@@ -86,6 +50,7 @@ function startNote(room: Room): string {
 export function RoomConversation({
   room,
   stream,
+  live = true,
   onInfo,
   onBack,
   onChanged,
@@ -93,6 +58,8 @@ export function RoomConversation({
 }: {
   readonly room: Room;
   readonly stream: EventStream;
+  /** Connected to the daemon; without, members' presence is unknown. */
+  readonly live?: boolean;
   readonly onInfo: () => void;
   /** Back to the chat list (shown in a narrow window). */
   readonly onBack: () => void;
@@ -136,9 +103,10 @@ export function RoomConversation({
             className={`presence-text ${typingNow ? 'typing' : 'off'}`}
             role={typingNow ? 'status' : undefined}
           >
-            {typingNow ? typingLine(typing) : headerLine(room)}
+            {typingNow ? typingLine(typing) : headerLine(room, live)}
           </span>
         </div>
+        <MuteButton chatKey={room.key} />
         <button type="button" className="icon-button" aria-label={info} title={info} onClick={onInfo}>
           <InfoIcon />
         </button>
@@ -236,7 +204,14 @@ function GroupBody({
   const [deleting, setDeleting] = useState<MessageView | null>(null);
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
   const composer = useGroupComposer(name, history, fail, onChanged);
-  const actions = useGroupActions(name, history, fail, { setJump, choose: composer.choose, setDeleting });
+  const dialogs = useMessageDialogs();
+  const actions = useGroupActions(name, history, fail, {
+    setJump,
+    choose: composer.choose,
+    setDeleting,
+    onForward: dialogs.onForward,
+    onInfo: dialogs.onInfo,
+  });
   const quoteOf = (m: MessageView): QuoteInfo | null => {
     if (!m.replyTo) return null;
     const q = history.messages.find((x) => x.id === m.replyTo?.id);
@@ -265,6 +240,7 @@ function GroupBody({
           />
         )}
       />
+      {dialogs.render(latestIn(history), () => null)}
       {deleting && (
         <ConfirmDialog
           title="Delete for everyone?"
@@ -287,6 +263,7 @@ function GroupBody({
           mode={composer.mode}
           onCancelMode={composer.cancel}
           onSend={composer.send}
+          onEditLast={() => editLast(history.messages, actions.onEdit)}
           onTyping={(active) => void call('typing.set', { contact: name, active }).catch(() => undefined)}
         />
       ) : (
@@ -306,9 +283,11 @@ function useGroupActions(
     readonly setJump: (j: { key: string; nonce: number }) => void;
     readonly choose: (m: MessageView, mode: ComposerMode) => void;
     readonly setDeleting: (m: MessageView) => void;
+    readonly onForward: (m: MessageView) => void;
+    readonly onInfo: (m: MessageView) => void;
   },
 ): BubbleActions {
-  const { setJump, choose, setDeleting } = ui;
+  const { setJump, choose, setDeleting, onForward, onInfo } = ui;
   return useMemo(
     () => ({
       onReply: (m) =>
@@ -318,9 +297,11 @@ function useGroupActions(
         void reactTo(name, m, emoji).then(history.add, fail);
       },
       onDelete: setDeleting,
+      onForward,
+      onInfo,
       onJump: (key) => setJump({ key, nonce: Date.now() }),
     }),
-    [name, history.add, fail, setJump, choose, setDeleting],
+    [name, history.add, fail, setJump, choose, setDeleting, onForward, onInfo],
   );
 }
 
@@ -337,6 +318,11 @@ function ChannelBody({
   const canPost = channel.role === 'owner' || channel.role === 'publisher';
   /** Posts made from this window: each one scrolls the list down to it. */
   const [posted, setPosted] = useState(0);
+  const dialogs = useMessageDialogs();
+  const actions = useMemo(
+    (): BubbleActions => ({ ...NO_ACTIONS, onForward: dialogs.onForward, onInfo: dialogs.onInfo }),
+    [dialogs.onForward, dialogs.onInfo],
+  );
   const post = async (text: string): Promise<boolean> => {
     try {
       history.add(await call('channels.post', { name, text }));
@@ -360,9 +346,10 @@ function ChannelBody({
         highlight={focused.highlight}
         toBottom={posted}
         renderRow={(row) => (
-          <MessageBubble message={row.message} first={row.first} quote={null} actions={NO_ACTIONS} readOnly />
+          <MessageBubble message={row.message} first={row.first} quote={null} actions={actions} readOnly />
         )}
       />
+      {dialogs.render(latestIn(history), () => null)}
       {canPost ? (
         <Composer
           contact={name}
@@ -391,6 +378,11 @@ function ChannelBody({
 }
 
 const NEW: ComposerMode = { kind: 'new' };
+/** A message as it stands now in the loaded history (its receipts change while Info is open). */
+const latestIn =
+  (history: ConversationMessages) =>
+  (m: MessageView): MessageView =>
+    history.messages.find((x) => x.id === m.id && x.direction === m.direction) ?? m;
 const NO_ACTIONS: BubbleActions = {
   onReply: () => undefined,
   onReact: () => undefined,

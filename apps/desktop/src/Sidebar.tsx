@@ -8,6 +8,8 @@ import { useDrafts } from './drafts.ts';
 import { formatListTime, hueOf, preview } from './format.ts';
 import { useGroupPicture } from './GroupPicture.tsx';
 import { ChannelIcon, GearIcon, GroupIcon, LinkIcon, PlusIcon } from './Icons.tsx';
+import { MutedMark } from './MuteButton.tsx';
+import { useMuted } from './muted.ts';
 import { hitKey, SearchBox, type SearchHit, SearchResults, useMessageSearch } from './search/index.ts';
 import type { GroupView, Identity, Reachability } from './types.ts';
 
@@ -62,6 +64,7 @@ export function Sidebar({
   const [query, setQuery] = useState('');
   const sorted = useMemo(() => sortChats(chats, query), [chats, query]);
   const drafts = useDrafts();
+  const muted = useMuted();
   const search = useMessageSearch(query);
   const [openHit, setOpenHit] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -76,6 +79,7 @@ export function Sidebar({
       active={c.key === selected}
       typing={typing[c.name] === true}
       draft={drafts.get(c.key) ?? ''}
+      muted={muted.has(c.key)}
       onSelect={actions.onSelect}
     />
   );
@@ -228,11 +232,14 @@ function ConversationItem({
   active,
   typing,
   draft,
+  muted,
   onSelect,
 }: {
   readonly chat: ChatItem;
   readonly active: boolean;
   readonly typing: boolean;
+  /** Its notifications are muted (muted.ts). */
+  readonly muted: boolean;
   /** Unsent text in this conversation's composer, or ''. */
   readonly draft: string;
   readonly onSelect: (key: string) => void;
@@ -252,6 +259,7 @@ function ConversationItem({
       <span className="conversation-body">
         <span className="conversation-top">
           <span className="conversation-name">{c.name}</span>
+          {muted && <MutedMark />}
           {last && <span className="conversation-time">{formatListTime(last.sentAt)}</span>}
         </span>
         <span className="conversation-bottom">
@@ -259,6 +267,7 @@ function ConversationItem({
             {lastLine(c, typing, draft)}
             <span className="visually-hidden">
               {hiddenState(c)}
+              {muted ? ', muted' : ''}
               {c.unread ? `, ${c.unread} unread` : ''}
             </span>
           </span>

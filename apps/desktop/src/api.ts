@@ -92,6 +92,17 @@ export class EventStream {
     this.#socket?.close();
   }
 
+  /** Tries to connect now rather than after the current backoff ("Try now"). */
+  retry(): void {
+    if (this.#closed || this.status === 'up') return;
+    clearTimeout(this.#timer);
+    this.#delay = 250;
+    const old = this.#socket;
+    this.#socket = undefined;
+    old?.close();
+    this.#connect();
+  }
+
   on(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
