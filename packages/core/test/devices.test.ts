@@ -73,6 +73,10 @@ describe('several devices, one person', () => {
       [laptop.peerId, true],
     ]);
     expect(alice.messenger.devices().map((d) => d.name)).toEqual(['First device', 'laptop']);
+    // Bob was told, by name, as with a key change.
+    expect(bob.events.filter((e) => e.type === 'devices').map((e) => e.event)).toEqual([
+      { contact: 'alice', added: ['laptop'], removed: [] },
+    ]);
     // One safety number per person: the same from either of Alice's devices, and Bob's unchanged.
     expect(laptop.messenger.safetyNumber('bob').digits).toBe(alice.messenger.safetyNumber('bob').digits);
     expect(bob.messenger.safetyNumber('alice').digits).toBe(alice.messenger.safetyNumber('bob').digits);
@@ -231,7 +235,7 @@ describe('several devices, one person', () => {
       p,
     );
     expect(() => follow(next, [laptopCard])).toThrow(/does not match/);
-    expect(follow(next)).toBe('changed');
+    expect(follow(next)).toEqual({ added: [], removed: [] });
     // Our own list is ours alone: Alice's laptop list at Alice is the one she signed.
     expect(alice.store.transaction((tx) => tx.listDevices(SELF)).length).toBe(1);
   });

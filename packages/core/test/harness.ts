@@ -74,6 +74,7 @@ export async function makePeer(
     'group',
     'outbox',
     'history',
+    'devices',
   ] as const) {
     messenger.events.on(type, (event) => events.push({ type, event }));
   }

@@ -92,6 +92,8 @@ export const MESSENGER_EVENTS = [
   'channel',
   'outbox',
   'searchIndex',
+  'devices',
+  'history',
 ] as const;
 
 function writePrivate(path: string, text: string): void {

@@ -47,6 +47,15 @@ export interface MessengerEvents extends Record<string, unknown> {
    */
   searchIndex: { readonly indexed: number; readonly done: boolean };
   /**
+   * A contact's device list changed (docs/MULTI-DEVICE.md): the names of the devices added and
+   * removed. Shown to the user as a notice, as a key change is.
+   */
+  devices: {
+    readonly contact: string;
+    readonly added: readonly string[];
+    readonly removed: readonly string[];
+  };
+  /**
    * History transfer to this newly linked device progressed (docs/MULTI-DEVICE.md): messages
    * received so far in this run (and how many were new here), conversations done of all.
    */

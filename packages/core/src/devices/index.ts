@@ -47,6 +47,7 @@ export {
   requestLink,
 } from './link-protocol.ts';
 export {
+  type DeviceChange,
   deviceListOf,
   ensureOwnList,
   FIRST_DEVICE_NAME,

@@ -110,7 +110,7 @@ export function followDeviceList(
   tx: Tx,
   owner: ContactRecord | typeof SELF,
   payload: DevicesPayload,
-): 'changed' | 'same' {
+): 'same' | DeviceChange {
   const { primitives: p } = ctx;
   const identity =
     owner === SELF ? ctx.account.accountIdentity.publicIdentity : decodeIdentityPublic(owner.identityKey);
@@ -133,7 +133,21 @@ export function followDeviceList(
     cards.set(card.peerId, bytes);
   }
   store(tx, owner, next, cards);
-  return 'changed';
+  const names = (l: HeldDeviceList | undefined) =>
+    new Map((l?.list.devices ?? []).map((d) => [d.peerId, d.name]));
+  const [was, now] = [names(before), names(next)];
+  // Before any list, an account had one device: the one its card named.
+  if (!before && owner !== SELF) was.set(owner.peerId, '');
+  return {
+    added: [...now].filter(([p]) => !was.has(p)).map(([, n]) => n),
+    removed: [...was].filter(([p]) => !now.has(p)).map(([, n]) => n),
+  };
+}
+
+/** The devices a newer list added and removed, by name. */
+export interface DeviceChange {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
 }
 
 /** The devices of a list as stored records: cards given now, or kept from before. */

@@ -129,12 +129,14 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
       return applyChannelControl(ctx, tx, contact, body.payload, effects);
     case 'mailbox':
       return applyMailboxControl(ctx, tx, contact, body.payload, effects);
-    case 'devices':
-      if (followDeviceList(ctx, tx, contact, decodeDevicesPayload(body.payload)) === 'changed') {
-        effects.devices = true;
+    case 'devices': {
+      const change = followDeviceList(ctx, tx, contact, decodeDevicesPayload(body.payload));
+      if (change !== 'same') {
+        effects.devices = change;
         effects.contactChanged = true;
       }
       return effects;
+    }
     case 'sync':
       throw new InboundError('bad-message', 'sync copies come only from our own devices');
   }

@@ -21,7 +21,7 @@ export function applyOwnDeviceMessage(
   const effects: Effects = { messages: [], downloads: [] };
   const body = app.body;
   if (body.kind === 'devices') {
-    if (followDeviceList(ctx, tx, SELF, decodeDevicesPayload(body.payload)) === 'changed')
+    if (followDeviceList(ctx, tx, SELF, decodeDevicesPayload(body.payload)) !== 'same')
       effects.devices = true;
     return { contact: null, effects };
   }

@@ -19,7 +19,7 @@ export interface Effects {
   /** Channels whose state an incoming control saved (channels/apply.ts), handled after commit. */
   channel?: ChannelEffects;
   /** A device list changed (ours or a contact's): admission and fan-out follow it (devices/). */
-  devices?: boolean;
+  devices?: boolean | { readonly added: readonly string[]; readonly removed: readonly string[] };
   /** A friend's mailbox offer arrived, or one we use was withdrawn (mailbox/offers.ts). */
   mailbox?: MailboxEffects;
 }

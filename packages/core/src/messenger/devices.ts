@@ -41,7 +41,12 @@ export interface DeviceMethods {
 
 export function deviceMethods(
   ctx: Ctx,
-  deps: { readonly kick: (peerId: string) => void; readonly changed: () => void },
+  deps: {
+    readonly kick: (peerId: string) => void;
+    readonly changed: () => void;
+    /** When we last heard from a device (ms), or null. */
+    readonly lastSeen: (peerId: string) => number | null;
+  },
 ): DeviceMethods {
   const views = (held: HeldDeviceList | undefined): DeviceView[] => {
     const me = ctx.account.info.peerId;
@@ -62,7 +67,7 @@ export function deviceMethods(
       peerId: d.peerId,
       current: d.peerId === me,
       addedAt: d.addedAt,
-      lastSeen: d.peerId === me ? ctx.now() : null,
+      lastSeen: d.peerId === me ? ctx.now() : deps.lastSeen(d.peerId),
     }));
   };
 

@@ -83,6 +83,8 @@ export const SWEEP_INTERVAL_MS = 30_000;
 export const RECEIVED_RETENTION_MS: number = 90 * 24 * 3600 * 1000;
 /** The outbox size is counted and told at most this often (one COUNT, only while someone listens). */
 export const OUTBOX_EVENT_MS = 250;
+/** Peers whose last contact time is remembered (for devices' lastSeen). */
+const LAST_HEARD_MAX = 4096;
 
 export interface MessengerOptions {
   /** Where attachment bytes (encrypted) are kept (tests: `createMemoryBlobStore()`). */
@@ -315,7 +317,18 @@ export function createMessenger(options: MessengerOptions): Messenger {
     ...(options.mailStore ? { mailStore: options.mailStore } : {}),
   });
 
-  const devices = deviceMethods(ctx, { kick, changed: () => refreshAdmission() });
+  /** When we last heard from each peer in this run (a frame, or a connection): devices' lastSeen. */
+  const lastHeard = new Map<string, number>();
+  const heard = (peer: string): void => {
+    lastHeard.delete(peer); // (re)inserted last: the map stays bounded, oldest first
+    lastHeard.set(peer, ctx.now());
+    if (lastHeard.size > LAST_HEARD_MAX) lastHeard.delete(lastHeard.keys().next().value as string);
+  };
+  const devices = deviceMethods(ctx, {
+    kick,
+    changed: () => refreshAdmission(),
+    lastSeen: (peer) => (transport.isConnected(peer) ? ctx.now() : (lastHeard.get(peer) ?? null)),
+  });
   const links = new LinkOffers(ctx, (card, secret) => devices.approveDevice(card, secret).grant);
   const channels = createChannels(ctx, {
     kick,
@@ -366,6 +379,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
         if (effects.timerChanged)
           events.emit('conversation', { contact: current.name, disappearingMs: timer });
         if (effects.devices) refreshAdmission();
+        if (typeof effects.devices === 'object')
+          events.emit('devices', { contact: current.name, ...effects.devices });
         groups.applied(effects);
         channels.applied(effects);
         mailboxes.applied(effects);
@@ -446,10 +461,16 @@ export function createMessenger(options: MessengerOptions): Messenger {
         }
         return true;
       });
-      unsubscribe.push(transport.onFrame((f) => inbox.onFrame(f)));
+      unsubscribe.push(
+        transport.onFrame((f) => {
+          heard(f.from);
+          return inbox.onFrame(f);
+        }),
+      );
       transport.setFileServer((peer, request) => serveFile(ctx, blobs, peer, request));
       unsubscribe.push(
         transport.onPeer((e) => {
+          heard(e.peer);
           if (e.type === 'connected') {
             pump.kick(e.peer, true);
             downloads.resume(e.peer);
