@@ -42,6 +42,30 @@ const contactOf = (p: Peer, peerId: string): ContactRecord => {
   return c;
 };
 const aliceId = '12D3KooWalice';
+const photo = (bytes: Uint8Array, name = 'photo.jpg') => ({
+  name,
+  mime: 'image/jpeg',
+  size: bytes.length,
+  read: async (o: number, n: number) => bytes.slice(o, o + n),
+});
+const randomBytes = (n: number): Uint8Array => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65_536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)));
+  return out;
+};
+async function saved(p: Peer, contact: string, id: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await p.messenger.saveAttachment(contact, id, async (b) => {
+    parts.push(b.slice());
+  });
+  const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  let at = 0;
+  for (const b of parts) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
 const bobDevicesOfAlice = (bob: Peer): string[] =>
   bob.store.transaction((tx) => tx.listDevices(contactOf(bob, aliceId).id)).map((d) => d.peerId);
 /** The whole conversation, oldest first (paged back from the newest). */
@@ -123,6 +147,36 @@ describe('several devices, one person', () => {
     expect(laptop.store.transaction((tx) => tx.getMeta('history-from'))).toBeUndefined();
     // Search finds history on the new device.
     expect(laptop.messenger.search({ query: 'a-edited' }).hits).toHaveLength(1);
+  });
+
+  it('photos: those from before the link come with the history, new ones reach both devices', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    const before = randomBytes(300_000);
+    const { attachment } = await bob.messenger.sendFile('alice', photo(before), { caption: 'the view' });
+    await eventually(() => all(alice, 'bob').some((m) => m.attachment?.status === 'done'), 10_000);
+    const laptop = await makePeer(network, 'laptop', { linkTo: alice });
+    peers.push(laptop);
+    await eventually(
+      () => all(laptop, 'bob').some((m) => m.attachment?.status === 'done'),
+      20_000,
+      'the old photo',
+    );
+    expect(await saved(laptop, 'bob', attachment?.id as string)).toEqual(before);
+    expect(all(laptop, 'bob')[0]?.text).toBe('the view');
+    const after = randomBytes(200_000);
+    const second = await bob.messenger.sendFile('alice', photo(after, 'second.jpg'));
+    for (const p of [alice, laptop])
+      await eventually(
+        () => all(p, 'bob').filter((m) => m.attachment?.status === 'done').length === 2,
+        20_000,
+        `${p.name} to get the new photo`,
+      );
+    expect(await saved(laptop, 'bob', second.attachment?.id as string)).toEqual(after);
+    expect(await saved(alice, 'bob', second.attachment?.id as string)).toEqual(after);
   });
 
   it('Bob’s messages reach both of Alice’s devices exactly once and in order', async () => {

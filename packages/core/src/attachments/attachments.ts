@@ -23,6 +23,7 @@ import {
 } from '@parley/crypto';
 import { CoreError, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { ownerOf } from '../devices/index.ts';
 import type { AttachmentRecord, AttachmentsTx, BlobStore, FileRequest } from '../ports/index.ts';
 import type { FileManifest } from '../wire/index.ts';
 
@@ -162,10 +163,23 @@ export function serveFile(
   peer: string,
   request: FileRequest,
 ): AsyncIterable<Uint8Array> | undefined {
-  const record = ctx.store.transaction((tx) => tx.getAttachment('out', peer, request.fileId));
-  if (record?.state !== 'available' || request.fromChunk >= record.chunks) return undefined;
+  const record = ctx.store.transaction((tx) => {
+    const sent = tx.getAttachment('out', peer, request.fileId);
+    if (sent) return sent;
+    // A file sent to a person may be fetched by any device of theirs (docs/MULTI-DEVICE.md).
+    const owner = ownerOf(ctx, tx, peer);
+    if (owner?.kind === 'contact' && owner.linked)
+      return tx.getAttachment('out', owner.contact.peerId, request.fileId);
+    // Our own new device, fetching the history's files: any file we hold whole.
+    if (owner?.kind !== 'self') return undefined;
+    return tx
+      .listAttachments()
+      .find((a) => a.id === request.fileId && (a.state === 'available' || a.state === 'done'));
+  });
+  const whole = record?.state === 'available' || record?.state === 'done';
+  if (!record || !whole || request.fromChunk >= record.chunks) return undefined;
   const fk = decodeFileKey(openManifest(ctx, record).key);
-  const name = outBlobName(record.id);
+  const blobName = blobNameOf(ctx, blobs, record);
   const contact = ctx.store.transaction((tx) => tx.getContactByPeerId(peer))?.name ?? peer;
   const progress = (chunk: number): void =>
     ctx.events.emit('attachment', {
@@ -186,7 +200,8 @@ export function serveFile(
     const fill = (): void => {
       while (ahead < record.chunks && reads.length < READ_AHEAD_BLOCKS) {
         const count = Math.min(READ_BLOCK_CHUNKS, record.chunks - ahead);
-        const read = blobs.read(name, ahead * sealed, count * sealed);
+        const offset = ahead * sealed;
+        const read = blobName.then((name) => blobs.read(name, offset, count * sealed));
         read.catch(() => undefined); // awaited in order below
         reads.push(read);
         ahead += count;

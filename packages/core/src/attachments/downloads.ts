@@ -40,6 +40,8 @@ export const CHUNK_MAX_FAILURES = 3;
 
 /** Downloads running at once (each holds up to WRITE_BATCHES_IN_FLIGHT + 1 write batches in memory). */
 export const DOWNLOADS_MAX_PARALLEL = 4;
+/** Downloads remembered with another source than their sender (history files), at most. */
+const SOURCES_MAX = 100_000;
 
 const keyOf = (r: Pick<AttachmentRecord, 'peerId' | 'id'>): string => `${r.peerId}/${r.id}`;
 
@@ -48,6 +50,8 @@ export class Downloads {
   readonly #blobs: BlobStore;
   readonly #active = new Map<string, AbortController>();
   readonly #waiting: AttachmentRecord[] = [];
+  /** Downloads fetched from another peer than their record's: history files from our own device. */
+  readonly #sources = new Map<string, string>();
   /** Chunks that came inline through a mailbox (inline.ts), used instead of fetching. */
   readonly #inline = new InlineChunks();
 
@@ -57,8 +61,14 @@ export class Downloads {
   }
 
   /** Starts (or queues) the download of each record that is `downloading`. */
-  start(records: readonly AttachmentRecord[]): void {
+  start(records: readonly AttachmentRecord[], from?: string): void {
     for (const r of records) {
+      // (in memory: after a restart the file is fetched from its sender, who serves our devices)
+      if (from !== undefined) {
+        this.#sources.set(keyOf(r), from);
+        if (this.#sources.size > SOURCES_MAX)
+          this.#sources.delete(this.#sources.keys().next().value as string);
+      }
       if (
         r.state !== 'downloading' ||
         this.#active.has(keyOf(r)) ||
@@ -100,6 +110,7 @@ export class Downloads {
       void downloadFile(this.#ctx, this.#blobs, record, controller.signal, {
         progress: (r) => this.#emit(r),
         cached: (r, from) => this.#inline.get(r.peerId, r.id, from, r.chunks),
+        source: (r) => this.#sources.get(keyOf(r)),
       })
         .catch((error: unknown) => {
           this.#ctx.events.emit('problem', {
@@ -139,6 +150,8 @@ export interface DownloadHooks {
   progress(record: AttachmentRecord): void;
   /** The chunks from `from` on if they are at hand (inline through a mailbox), else undefined. */
   cached?(record: AttachmentRecord, from: number): Iterable<Uint8Array> | undefined;
+  /** Whom to fetch from, if not the record's peer (a history file: our device that sent the history). */
+  source?(record: AttachmentRecord): string | undefined;
 }
 
 /**
@@ -182,7 +195,11 @@ export async function downloadFile(
     try {
       const source =
         hooks.cached?.(record, next) ??
-        ctx.transport.fetchFile(record.peerId, { fileId: record.id, fromChunk: next }, { signal });
+        ctx.transport.fetchFile(
+          hooks.source?.(record) ?? record.peerId,
+          { fileId: record.id, fromChunk: next },
+          { signal },
+        );
       for await (const chunk of source) {
         const isFinal = next === record.chunks - 1;
         // Throws FileError if tampered, truncated or out of place.

@@ -14,11 +14,8 @@
  * keys (original − HISTORY_BAND), before anything the new device received itself.
  */
 import { CoreError, fromUtf8, Reader, utf8, Writer } from '../base/index.ts';
-import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, MessageStatus, StoreTx, Transport } from '../ports/index.ts';
-import { openBody, type StoredBody } from '../views/index.ts';
-import { SELF } from './lists.ts';
-import { ownerOf } from './targets.ts';
+import type { MessageStatus, Transport } from '../ports/index.ts';
+import type { StoredBody } from '../views/index.ts';
 
 const VERSION = 0x01;
 const KIND_HISTORY = 0x22;
@@ -27,7 +24,7 @@ export const HISTORY_BATCH_BYTES: number = 768 * 1024;
 /** History's sort keys are moved this far down: before every message received here. */
 export const HISTORY_BAND: number = 2 ** 40;
 /** Below every sort key, those of a history band included. */
-const FIRST_SORT_KEY = -(2 ** 52);
+export const FIRST_SORT_KEY: number = -(2 ** 52);
 /** Meta keys on the new device: whom to fetch from, and how far it got. */
 export const HISTORY_FROM_META = 'history-from';
 export const HISTORY_CURSOR_META = 'history-cursor';
@@ -54,6 +51,8 @@ export interface HistoryMessage {
   readonly deletedAt: number | null;
   readonly expiresAt: number | null;
   readonly reactions: ReadonlyArray<{ readonly mine: boolean; readonly emoji: string; readonly at: number }>;
+  /** An attachment's manifest (its key base64url) and chunk count, when the sender still has it. */
+  readonly file?: { readonly manifest: Record<string, unknown>; readonly chunks: number };
 }
 
 export interface HistoryBatch {
@@ -77,101 +76,26 @@ export function encodeHistoryRequest(cursor: HistoryCursor): Uint8Array {
     .done();
 }
 
-/** On the device asked: the next batch after `request`'s cursor, for our own devices only. */
-export function answerHistory(ctx: Ctx, peer: string, request: Uint8Array): Uint8Array | undefined {
-  if (!isHistoryRequest(request)) return undefined;
-  const refused = Uint8Array.of(VERSION, 1);
-  let cursor: HistoryCursor;
-  try {
-    const r = new Reader(request, 'history request');
-    r.take(2);
-    cursor = parseCursor(fromUtf8(r.short(1024)));
-    r.end();
-  } catch {
-    return refused;
-  }
-  const batch = ctx.store.transaction((tx) => {
-    if (ownerOf(ctx, tx, peer)?.kind !== SELF) return undefined;
-    return historyBatch(ctx, tx, cursor);
-  });
-  if (!batch) return refused;
-  return new Writer()
-    .u8(VERSION)
-    .u8(0)
-    .bytes(utf8(JSON.stringify(batch)))
-    .done();
-}
-
-function parseCursor(text: string): HistoryCursor {
-  const o = JSON.parse(text) as { peer?: unknown; after?: unknown };
+/** Reads a request's cursor; throws on anything else. */
+export function readHistoryRequest(request: Uint8Array): HistoryCursor {
+  const r = new Reader(request, 'history request');
+  r.take(2);
+  const o = JSON.parse(fromUtf8(r.short(1024))) as { peer?: unknown; after?: unknown };
+  r.end();
   if (typeof o.peer !== 'string' || (o.after !== null && typeof o.after !== 'number'))
     throw new Error('bad cursor');
   return { peer: o.peer, after: o.after };
 }
 
-function historyBatch(ctx: Ctx, tx: StoreTx, cursor: HistoryCursor): HistoryBatch {
-  const contacts = tx
-    .listContacts()
-    .filter((c) => c.state !== 'pending')
-    .sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0));
-  const messages: HistoryMessage[] = [];
-  let bytes = 0;
-  let i = contacts.findIndex((c) => c.peerId >= cursor.peer);
-  if (i < 0) i = contacts.length;
-  let after = contacts[i]?.peerId === cursor.peer ? cursor.after : null;
-  while (i < contacts.length) {
-    const c = contacts[i] as ContactRecord;
-    const room = HISTORY_BATCH_MESSAGES - messages.length;
-    // (`after` always set: without a bound the store returns the newest, not the oldest)
-    const page = tx.listMessages(c.id, { after: after ?? FIRST_SORT_KEY, limit: room });
-    for (const m of page) {
-      const item = historyMessage(ctx, tx, c, m);
-      messages.push(item);
-      bytes += JSON.stringify(item).length;
-      after = m.sortKey;
-      if (bytes >= HISTORY_BATCH_BYTES) break;
-    }
-    const full = messages.length >= HISTORY_BATCH_MESSAGES || bytes >= HISTORY_BATCH_BYTES;
-    if (full && (page.length === room || bytes >= HISTORY_BATCH_BYTES))
-      return {
-        v: 1,
-        messages,
-        next: { peer: c.peerId, after },
-        conversations: contacts.length,
-        conversationsDone: i,
-      };
-    i++;
-    after = null;
-  }
-  return { v: 1, messages, next: null, conversations: contacts.length, conversationsDone: contacts.length };
-}
-
-function historyMessage(
-  ctx: Ctx,
-  tx: StoreTx,
-  c: ContactRecord,
-  m: ReturnType<StoreTx['listMessages']>[number],
-): HistoryMessage {
-  const deleted = m.deletedAt !== null || m.body.length === 0;
-  return {
-    peer: c.peerId,
-    mine: m.sender === 'self',
-    id: m.id,
-    seq: m.senderSeq,
-    kind: m.kind,
-    body: deleted ? null : openBody(ctx.account.vault, m),
-    sentAt: m.sentAt,
-    receivedAt: m.receivedAt,
-    sortKey: m.sortKey,
-    status: m.status,
-    editedAt: m.editedAt,
-    deletedAt: m.deletedAt,
-    expiresAt: m.expiresAt,
-    reactions: tx
-      .listReactions(c.id, m.sender, m.id)
-      .map((r) => ({ mine: r.reactor === 'self', emoji: r.emoji, at: r.at })),
-  };
-}
+/** The answer carrying `batch`, or the refusal. */
+export const historyAnswer = (batch: HistoryBatch | undefined): Uint8Array =>
+  batch
+    ? new Writer()
+        .u8(VERSION)
+        .u8(0)
+        .bytes(utf8(JSON.stringify(batch)))
+        .done()
+    : Uint8Array.of(VERSION, 1);
 
 export function decodeHistoryAnswer(answer: Uint8Array): HistoryBatch {
   if (answer.length < 2 || answer[0] !== VERSION || answer[1] !== 0)

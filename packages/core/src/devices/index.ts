@@ -11,9 +11,9 @@ export {
   type SyncPayload,
 } from './codec.ts';
 export {
-  answerHistory,
   decodeHistoryAnswer,
   encodeHistoryRequest,
+  FIRST_SORT_KEY,
   fetchHistoryBatch,
   HISTORY_BAND,
   HISTORY_BATCH_BYTES,
@@ -23,7 +23,9 @@ export {
   type HistoryBatch,
   type HistoryCursor,
   type HistoryMessage,
+  historyAnswer,
   isHistoryRequest,
+  readHistoryRequest,
 } from './history.ts';
 export {
   approveLink,

@@ -31,7 +31,7 @@ import {
   renameContact,
 } from '../contacts/index.ts';
 import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
-import { answerHistory, encodeDeviceLink, fanoutPeers, LinkOffers, listedDevices } from '../devices/index.ts';
+import { encodeDeviceLink, fanoutPeers, LinkOffers, listedDevices } from '../devices/index.ts';
 import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
@@ -64,7 +64,7 @@ import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
 import { type DeviceMethods, deviceMethods } from './devices.ts';
 import { createDirectConversations } from './direct.ts';
-import { startHistoryTransfer } from './history.ts';
+import { answerHistory, startHistoryTransfer } from './history.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
 import { type SearchParams, type SearchResult, search } from './search.ts';
 import { type SearchBackfill, startSearchBackfill } from './search-backfill.ts';
@@ -487,7 +487,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       sweep();
       backfill = startSearchBackfill(ctx);
       searchFlush = startSearchFlush(ctx);
-      history = startHistoryTransfer(ctx);
+      history = startHistoryTransfer(ctx, (records, from) => downloads.start(records, from));
       sweepTimer = setInterval(() => {
         try {
           sweep();
