@@ -4,7 +4,7 @@ import { sanitizeFileName } from '../src/attachments/attachments.ts';
 import { findContact } from '../src/contacts/contacts.ts';
 import { compose } from '../src/messaging/outbound.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
-import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, fileSource, makePeer, type Peer, randomBytes, saved } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
@@ -25,29 +25,7 @@ afterEach(async () => {
   }
 });
 
-function source(bytes: Uint8Array, name = 'photo.jpg', mime = 'image/jpeg') {
-  return { name, mime, size: bytes.length, read: async (o: number, n: number) => bytes.slice(o, o + n) };
-}
-
-const randomBytes = (n: number): Uint8Array => {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65_536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)));
-  return out;
-};
-
-async function saved(p: Peer, contact: string, id: string): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  await p.messenger.saveAttachment(contact, id, async (b) => {
-    parts.push(b.slice());
-  });
-  const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
-  let o = 0;
-  for (const b of parts) {
-    out.set(b, o);
-    o += b.length;
-  }
-  return out;
-}
+const source = fileSource;
 
 describe('attachments', () => {
   it('sends a file that downloads by itself, verified, with the caption and metadata', async () => {

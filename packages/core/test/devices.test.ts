@@ -10,7 +10,7 @@ import { decodeDevicesPayload, encodeDevicesPayload, followDeviceList, SELF } fr
 import type { ContactRecord } from '../src/ports/store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/index.ts';
-import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, fileSource, makePeer, type Peer, randomBytes, saved } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
@@ -42,32 +42,9 @@ const contactOf = (p: Peer, peerId: string): ContactRecord => {
   return c;
 };
 const aliceId = '12D3KooWalice';
-const photo = (bytes: Uint8Array, name = 'photo.jpg') => ({
-  name,
-  mime: 'image/jpeg',
-  size: bytes.length,
-  read: async (o: number, n: number) => bytes.slice(o, o + n),
-});
-const randomBytes = (n: number): Uint8Array => {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 65_536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)));
-  return out;
-};
-async function saved(p: Peer, contact: string, id: string): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  await p.messenger.saveAttachment(contact, id, async (b) => {
-    parts.push(b.slice());
-  });
-  const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
-  let at = 0;
-  for (const b of parts) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
-}
 const bobDevicesOfAlice = (bob: Peer): string[] =>
   bob.store.transaction((tx) => tx.listDevices(contactOf(bob, aliceId).id)).map((d) => d.peerId);
+const photo = fileSource;
 /** The whole conversation, oldest first (paged back from the newest). */
 function all(p: Peer, contact: string): MessageView[] {
   const out: MessageView[] = [];

@@ -149,3 +149,29 @@ export async function join(p: Peer, group: string, timeoutMs = 20_000): Promise<
   );
   p.messenger.acceptGroup(group);
 }
+
+/** A file to send, from bytes in memory (messenger.sendFile). */
+export function fileSource(bytes: Uint8Array, name = 'photo.jpg', mime = 'image/jpeg') {
+  return { name, mime, size: bytes.length, read: async (o: number, n: number) => bytes.slice(o, o + n) };
+}
+
+export const randomBytes = (n: number): Uint8Array => {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65_536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65_536)));
+  return out;
+};
+
+/** What `p` saves of attachment `id` in its conversation with `contact`, decrypted. */
+export async function saved(p: Peer, contact: string, id: string): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await p.messenger.saveAttachment(contact, id, async (b) => {
+    parts.push(b.slice());
+  });
+  const out = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  let o = 0;
+  for (const b of parts) {
+    out.set(b, o);
+    o += b.length;
+  }
+  return out;
+}
