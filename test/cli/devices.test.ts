@@ -116,6 +116,33 @@ describe('parley devices', () => {
     await eventually(async () => (await unread(laptop)) === 0, 30_000, 'the laptop to see the read');
   });
 
+  it('the desktop’s onboarding links a new device through account.link, and it gets the history', async () => {
+    const tablet = world.home('tablet');
+    await world.daemon(tablet, ['--allow-locked']);
+    const made = world.run(alice, ['--json', 'devices', 'link']);
+    const { link } = JSON.parse(made.stdout) as { link: string };
+    await expect(
+      world.rpc(tablet, 'account.link', { link: 'parley://device/AAAA', name: 'Tablet' }),
+    ).rejects.toThrow(/damaged/);
+    const r = await world.rpc<{ state: string }>(tablet, 'account.link', {
+      link,
+      name: 'Tablet',
+      passphrase: null,
+    });
+    expect(r.state).toBe('ready');
+    await eventually(
+      async () => (await texts(tablet, 'bob', 'in')).includes('one'),
+      30_000,
+      'the tablet’s history',
+    );
+    expect((await texts(tablet, 'bob', 'in')).slice(0, 3)).toEqual(['one', 'two', 'three']);
+    const list = ndjson<{ id: string; name: string }>(world.run(alice, ['--json', 'devices', 'list']).stdout);
+    const tabletId = list.find((d) => d.name === 'Tablet')?.id as string;
+    // (removed again, so the next test starts from the desktop and the laptop)
+    const removed = world.run(alice, ['devices', 'remove', tabletId]);
+    expect(removed.code, removed.stderr).toBe(0);
+  });
+
   it('a used link is refused; a removed device receives nothing new (canary)', async () => {
     const again = world.home('phone');
     const link = world.run(alice, ['--json', 'devices', 'link']);

@@ -88,6 +88,11 @@ export const METHODS = {
     v.object({ name: v.string(STRING), passphrase: v.nullish(v.string(STRING)) }),
     accountState,
   ),
+  'account.link': method(
+    'Makes this daemon a new device of an account used elsewhere: `link` from `devices.link` there (a secret), `name` this device’s name; without a passphrase its key lives in a file.',
+    v.object({ link: v.string(STRING), name: v.string(STRING), passphrase: v.nullish(v.string(STRING)) }),
+    accountState,
+  ),
   'account.unlock': method(
     'Unlocks the account with its passphrase.',
     v.object({ passphrase: v.string(STRING) }),

@@ -10,7 +10,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMessenger, type Messenger } from '@parley/core';
+import { createMessenger, decodeDeviceLink, type Messenger } from '@parley/core';
 import { bufferedRandom, safetyNumber, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { createParleyTransport, type ParleyNetwork, type ParleyTransport } from '@parley/net';
@@ -29,6 +29,7 @@ import { type ApiServer, type ExtraRoutes, RpcFailure, startApiServer } from './
 import { PATH_METHODS } from './attachment-methods.ts';
 import { faultsFromEnv } from './faults.ts';
 import { createFileBlobStore } from './file-blobs.ts';
+import { linkThisDevice } from './link-device.ts';
 import { DEFAULT_LISTEN, rememberedListen, rememberListen } from './listen.ts';
 import { acquireLock } from './lock.ts';
 import { redactPeerIds, shortPeerId } from './log-redaction.ts';
@@ -267,6 +268,30 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         // An empty passphrase, like none, means a key file beside the database.
         const passphrase = p.passphrase || null;
         await goOnline(await setUpAccount(home, p.name, passphrase));
+        return { state };
+      },
+      'account.link': async (p) => {
+        if (state !== 'no-account')
+          throw new RpcFailure({
+            code: -32000,
+            message: 'an account already exists',
+            data: { code: 'account-exists' },
+          });
+        const offer = decodeDeviceLink(p.link, Date.now()); // CoreError bad-link / link-expired
+        const net = {
+          network: options.network,
+          bootstrap: options.bootstrap,
+          privateAddresses: options.privateAddresses ?? false,
+          mdns: options.mdns,
+        };
+        try {
+          const { account, store } = await linkThisDevice(home, offer, p.name, p.passphrase || null, net);
+          await goOnline({ account, store });
+        } catch (error) {
+          if (error instanceof CliError)
+            throw new RpcFailure({ code: -32000, message: error.message, data: { code: error.code } });
+          throw error;
+        }
         return { state };
       },
       'account.unlock': async (p) => {
