@@ -25,6 +25,7 @@ export const RANKS = {
   context: 5, // Ctx: what every part shares (no feature types)
   sessions: 6, // Double Ratchet sessions at rest
   contacts: 7, // contacts, invites, prekeys, address scope
+  devices: 7, // several devices, one person: device lists, fan-out targets, linking, history codec
   messaging: 8, // compose, outbox pump, send queue, what every incoming message shares
   attachments: 9,
   groups: 9,

@@ -156,6 +156,40 @@ describe('several devices, one person', () => {
     expect(await saved(alice, 'bob', second.attachment?.id as string)).toEqual(after);
   });
 
+  it('contacts follow: one added after the link reaches the laptop, learns both devices, and is removed on both', async () => {
+    const { alice, laptop } = await aliceOnTwoDevices();
+    const carol = await makePeer(network, 'carol');
+    peers.push(carol);
+    await befriend(alice, carol);
+    await eventually(
+      () => laptop.messenger.contacts().some((c) => c.peerId === carol.peerId),
+      5_000,
+      'the laptop to learn Carol',
+    );
+    await eventually(
+      () => carol.store.transaction((tx) => tx.listDevices(contactOf(carol, aliceId).id).length) === 2,
+      5_000,
+      'Carol to learn Alice’s devices',
+    );
+    carol.messenger.sendText('alice', 'hi Alice');
+    await eventually(
+      () => texts(laptop, 'carol').includes('hi Alice') && texts(alice, 'carol').includes('hi Alice'),
+    );
+    laptop.messenger.sendText('carol', 'from the laptop');
+    await eventually(
+      () => texts(carol, 'alice').includes('from the laptop'),
+      5_000,
+      'Carol to hear from the laptop',
+    );
+    alice.messenger.renameContact('carol', 'Caro');
+    alice.messenger.markVerified('Caro');
+    await eventually(() => laptop.messenger.contacts().some((c) => c.name === 'Caro' && c.verified), 5_000);
+    alice.messenger.removeContact('Caro');
+    await eventually(() => !laptop.messenger.contacts().some((c) => c.peerId === carol.peerId), 5_000);
+    // A linked device does not make or take invites yet: its card would name the device.
+    expect(() => laptop.messenger.createInvite()).toThrow(expect.objectContaining({ code: 'not-allowed' }));
+  });
+
   it('Bob’s messages reach both of Alice’s devices exactly once and in order', async () => {
     const { alice, laptop, bob } = await aliceOnTwoDevices();
     const sent = Array.from({ length: 20 }, (_, i) => `m${i}`);

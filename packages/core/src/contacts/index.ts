@@ -9,6 +9,7 @@ export {
   contactSafetyNumber,
   createInvite,
   findContact,
+  freeName,
   INVITE_DEFAULT_TTL_MS,
   type Invite,
   type InviteOptions,

@@ -8,6 +8,8 @@
  *              version u8 = 1 ‖ u8 op ‖ u16 length ‖ account id of the conversation's contact ‖ rest
  *              op 1 `sent`: rest = the application message we sent them (its id, seq and body)
  *              op 2 `read`: rest empty — we read the conversation up to its latest message
+ *              op 3 `contact`: rest = the contact as we hold it now (UTF-8 JSON, see ContactSync)
+ *              op 4 `forget`: rest empty — we removed the contact
  *
  * Decoding checks every length; a malformed payload throws InboundError('bad-message').
  */
@@ -29,9 +31,22 @@ export interface DevicesPayload {
 
 export type SyncPayload =
   | { readonly op: 'sent'; readonly peer: string; readonly message: Uint8Array }
-  | { readonly op: 'read'; readonly peer: string };
+  | { readonly op: 'read' | 'forget'; readonly peer: string }
+  | { readonly op: 'contact'; readonly peer: string; readonly contact: ContactSync };
 
-const SYNC_OPS = ['sent', 'read'] as const;
+/** A contact as our other devices learn it (the local id stays each device's own). */
+export interface ContactSync {
+  readonly name: string;
+  /** base64url */
+  readonly identityKey: string;
+  readonly card: string;
+  readonly addresses: readonly string[];
+  readonly verified: boolean;
+  readonly state: 'pending' | 'active' | 'introduced';
+  readonly pendingIdentityKey: string | null;
+}
+
+const SYNC_OPS = ['sent', 'read', 'contact', 'forget'] as const;
 
 export function encodeDevicesPayload(p: DevicesPayload): Uint8Array {
   if (p.list.length > DEVICE_LIST_MAX_BYTES) throw new CoreError('bad-input', 'device list too large');
@@ -72,6 +87,7 @@ export function encodeSyncPayload(p: SyncPayload): Uint8Array {
     .u8(SYNC_OPS.indexOf(p.op) + 1)
     .short(peer);
   if (p.op === 'sent') w.bytes(p.message);
+  if (p.op === 'contact') w.bytes(utf8(JSON.stringify(p.contact)));
   const out = w.done();
   if (out.length > CONTROL_PAYLOAD_MAX_BYTES) throw new CoreError('message-too-large', 'sync copy too large');
   return out;
@@ -85,14 +101,37 @@ export function decodeSyncPayload(bytes: Uint8Array): SyncPayload {
     if (op === undefined) throw new InboundError('bad-message', 'unknown sync operation');
     const peer = utf8Text(r.short(PEER_ID_MAX_BYTES));
     if (peer.length === 0) throw new InboundError('bad-message', 'empty peer id');
-    if (op === 'read') {
+    if (op === 'read' || op === 'forget') {
       r.end();
       return { op, peer };
     }
+    if (op === 'contact') return { op, peer, contact: readContactSync(r.rest()) };
     const message = r.rest().slice();
     if (message.length === 0) throw new InboundError('bad-message', 'empty sync copy');
     return { op, peer, message };
   });
+}
+
+function readContactSync(bytes: Uint8Array): ContactSync {
+  const o = JSON.parse(utf8Text(bytes)) as Record<string, unknown>;
+  const str = (v: unknown): string => {
+    if (typeof v !== 'string') throw new InboundError('bad-message', 'bad contact in a sync copy');
+    return v;
+  };
+  const state = o.state;
+  if (state !== 'pending' && state !== 'active' && state !== 'introduced')
+    throw new InboundError('bad-message', 'bad contact state in a sync copy');
+  if (!Array.isArray(o.addresses) || o.addresses.length > 16)
+    throw new InboundError('bad-message', 'bad addresses');
+  return {
+    name: str(o.name),
+    identityKey: str(o.identityKey),
+    card: str(o.card),
+    addresses: o.addresses.map(str),
+    verified: o.verified === true,
+    state,
+    pendingIdentityKey: o.pendingIdentityKey === null ? null : str(o.pendingIdentityKey),
+  };
 }
 
 /** Runs a decoder; its CoreErrors (truncation, lengths, UTF-8) become InboundError('bad-message'). */

@@ -3,6 +3,7 @@
  * and linking. Imports base, ports, account, sessions and wire.
  */
 export {
+  type ContactSync,
   type DevicesPayload,
   decodeDevicesPayload,
   decodeSyncPayload,

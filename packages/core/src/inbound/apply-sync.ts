@@ -4,13 +4,22 @@
  * device had done it — a message they sent shows here as ours, in its place by its sequence
  * number (D4), once (D2: the same message id is a duplicate).
  */
-import { InboundError } from '../base/index.ts';
+import { decodeContactCard } from '@parley/crypto';
+import { checkDisplayName } from '../account/index.ts';
+import { fromBase64Url, InboundError } from '../base/index.ts';
+import { freeName } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { decodeDevicesPayload, decodeSyncPayload, followDeviceList, SELF } from '../devices/index.ts';
+import {
+  type ContactSync,
+  decodeDevicesPayload,
+  decodeSyncPayload,
+  followDeviceList,
+  SELF,
+} from '../devices/index.ts';
 import { type Effects, indexBody, setOwnReaction, sortKeyFor } from '../messaging/index.ts';
 import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
-import { type AppMessage, decodeAppMessage, type MessageRef } from '../wire/index.ts';
+import { type AppMessage, decodeAppMessage, type MessageRef, newMessageId } from '../wire/index.ts';
 
 /** A message from one of our own devices: the conversation it changed (if any) and what changed. */
 export function applyOwnDeviceMessage(
@@ -27,16 +36,75 @@ export function applyOwnDeviceMessage(
   }
   if (body.kind !== 'sync') throw new InboundError('bad-message', `our own device sent a ${body.kind}`);
   const sync = decodeSyncPayload(body.payload);
+  if (sync.op === 'contact') {
+    effects.contactChanged = true;
+    effects.devices = true; // (admission follows the contacts)
+    return { contact: applyContactSync(ctx, tx, sync.peer, sync.contact), effects };
+  }
+  if (sync.op === 'forget') {
+    const gone = tx.getContactByPeerId(sync.peer);
+    if (gone) {
+      for (const d of [gone.peerId, ...tx.listDevices(gone.id).map((x) => x.peerId)])
+        for (const e of tx.listOutbox(d)) tx.deleteOutbox(e.seq);
+      tx.deleteConversation(gone.id);
+      tx.deleteContact(gone.id);
+      effects.devices = true;
+    }
+    return { contact: null, effects };
+  }
   const contact = tx.getContactByPeerId(sync.peer) ?? null;
   if (!contact) return { contact: null, effects }; // a contact this device does not know yet
   const conversation = tx.getConversation(contact.id);
-  if (sync.op === 'read') {
+  if (sync.op !== 'sent') {
     if (conversation) tx.putConversation({ ...conversation, readUpTo: tx.maxSortKey(contact.id) });
     return { contact, effects };
   }
   const sent = decodeAppMessage(sync.message);
   applySent(ctx, tx, contact, sent, effects);
   return { contact, effects };
+}
+
+/**
+ * A contact as another device of ours holds it now: added here if new (its sessions start from its
+ * card when we first write), else updated; its local name kept if another contact has that name.
+ */
+function applyContactSync(ctx: Ctx, tx: StoreTx, peer: string, c: ContactSync): ContactRecord {
+  let card: ReturnType<typeof decodeContactCard>;
+  try {
+    card = decodeContactCard(fromBase64Url(c.card), ctx.primitives);
+  } catch {
+    throw new InboundError('bad-message', 'a synced contact carries a damaged card');
+  }
+  if (card.peerId !== peer)
+    throw new InboundError('bad-message', 'a synced contact’s card is someone else’s');
+  const now = ctx.now();
+  const fields = {
+    identityKey: fromBase64Url(c.identityKey),
+    card: fromBase64Url(c.card),
+    addresses: c.addresses,
+    verified: c.verified,
+    state: c.state,
+    pendingIdentityKey: c.pendingIdentityKey === null ? null : fromBase64Url(c.pendingIdentityKey),
+    updatedAt: now,
+  };
+  const existing = tx.getContactByPeerId(peer);
+  if (existing) {
+    const taken = tx.getContactByName(c.name);
+    const name = taken && taken.id !== existing.id ? existing.name : checkDisplayName(c.name);
+    const next = { ...existing, ...fields, name };
+    tx.putContact(next);
+    return next;
+  }
+  const contact: ContactRecord = {
+    id: newMessageId(ctx),
+    peerId: peer,
+    name: freeName(tx, checkDisplayName(c.name)),
+    ...fields,
+    createdAt: now,
+  };
+  tx.putContact(contact);
+  tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+  return contact;
 }
 
 /** Our other device sent `app` to `contact`: the same change here. */

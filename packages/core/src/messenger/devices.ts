@@ -4,12 +4,19 @@
  * devices) and to each of our other devices, as a `devices` control through the outbox.
  */
 import type { HeldDeviceList } from '@parley/crypto';
-import { CoreError } from '../base/index.ts';
+import { CoreError, toBase64Url } from '../base/index.ts';
 import { ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { approveLink, encodeDevicesPayload, ownDeviceList, publishOwnList, SELF } from '../devices/index.ts';
-import { compose, sendToOwnDevices } from '../messaging/index.ts';
-import type { StoreTx } from '../ports/index.ts';
+import {
+  approveLink,
+  encodeDevicesPayload,
+  ownDeviceList,
+  ownTargets,
+  publishOwnList,
+  SELF,
+} from '../devices/index.ts';
+import { compose, sendToOwnDevices, syncToOwnDevices } from '../messaging/index.ts';
+import type { ContactRecord, StoreTx } from '../ports/index.ts';
 import { SessionBatch } from '../sessions/index.ts';
 
 /** One device of this account, as `parley devices list --json` prints it. */
@@ -138,3 +145,81 @@ export function deviceMethods(
 }
 
 const shortId = (peerId: string): string => peerId.slice(-8);
+
+/**
+ * What our other devices and our contacts must learn as contacts change (docs/MULTI-DEVICE.md):
+ * a contact added, changed or removed here is copied to our other devices (`sync` ops `contact`
+ * and `forget`); a contact who just became active is told our device list, so that it writes to
+ * all of our devices.
+ */
+export interface DeviceSync {
+  contact(contact: ContactRecord, removed?: boolean): void;
+  announceTo(contact: ContactRecord): void;
+}
+
+export function createDeviceSync(ctx: Ctx, kick: (peerId: string) => void): DeviceSync {
+  const run = (fn: (tx: StoreTx, sessions: SessionBatch) => string[]): void => {
+    let peers: string[] = [];
+    try {
+      peers = ctx.store.transaction((tx) => {
+        const sessions = new SessionBatch(tx, ctx.account.vault);
+        const out = fn(tx, sessions);
+        sessions.save();
+        return out;
+      });
+    } catch (error) {
+      if (!(error instanceof CoreError)) throw error;
+      ctx.events.emit('problem', {
+        code: 'sync',
+        message: `your other devices were not told: ${error.message}`,
+      });
+    }
+    for (const p of peers) kick(p);
+  };
+  return {
+    contact(c, removed = false) {
+      if (c.state === 'introduced') return; // (members known through a group: their group says)
+      run((tx, sessions) => {
+        if (ownTargets(ctx, tx).length === 0) return [];
+        return syncToOwnDevices(
+          ctx,
+          tx,
+          sessions,
+          removed
+            ? { op: 'forget', peer: c.peerId }
+            : {
+                op: 'contact',
+                peer: c.peerId,
+                contact: {
+                  name: c.name,
+                  identityKey: toBase64Url(c.identityKey),
+                  card: toBase64Url(c.card),
+                  addresses: c.addresses.slice(0, 16),
+                  verified: c.verified,
+                  state: c.state,
+                  pendingIdentityKey: c.pendingIdentityKey ? toBase64Url(c.pendingIdentityKey) : null,
+                },
+              },
+        );
+      });
+    },
+    announceTo(c) {
+      run((tx, sessions) => {
+        const held = ownDeviceList(ctx, tx);
+        if (!held) return [];
+        const cards = tx.listDevices(SELF).flatMap((d) => (d.card ? [d.card] : []));
+        const current = tx.getContact(c.id);
+        if (!current) return [];
+        compose(
+          ctx,
+          tx,
+          current,
+          { kind: 'devices', payload: encodeDevicesPayload({ list: held.bytes, cards }) },
+          undefined,
+          sessions,
+        );
+        return [current.peerId];
+      });
+    },
+  };
+}

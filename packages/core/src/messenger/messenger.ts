@@ -8,7 +8,7 @@
  *   await messenger.sendText('bob', 'hello');
  */
 import type { Primitives, RandomSource } from '@parley/crypto';
-import { type Account, rotateSignedPrekeys } from '../account/index.ts';
+import { type Account, accountIdOf, rotateSignedPrekeys } from '../account/index.ts';
 import {
   ATTACHMENT_MAX_BYTES_DEFAULT,
   AUTO_DOWNLOAD_MAX_BYTES,
@@ -62,7 +62,7 @@ import {
 import { type AppBody, encodeFrame, type MessageRef } from '../wire/index.ts';
 import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
-import { type DeviceMethods, deviceMethods } from './devices.ts';
+import { createDeviceSync, type DeviceMethods, deviceMethods } from './devices.ts';
 import { createDirectConversations } from './direct.ts';
 import { answerHistory, startHistoryTransfer } from './history.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
@@ -255,6 +255,17 @@ export function createMessenger(options: MessengerOptions): Messenger {
         .catch(() => undefined);
     },
   });
+  /**
+   * A device linked to an account made elsewhere cannot make or accept invites yet: its card would
+   * name the device, not the account (docs/MULTI-DEVICE.md "Not yet").
+   */
+  const linkedDeviceCannot = (what: string): void => {
+    if (accountIdOf(ctx.account.info) !== ctx.account.info.peerId)
+      throw new CoreError(
+        'not-allowed',
+        `this device cannot ${what} yet; use the device that created your account (its contacts reach this one too)`,
+      );
+  };
   /** The last size told in an `outbox` event (-1: none since nobody listened). */
   let outboxTold = -1;
   let outboxTimer: ReturnType<typeof setTimeout> | undefined;
@@ -283,6 +294,10 @@ export function createMessenger(options: MessengerOptions): Messenger {
     introduced: (contact, accepted) => {
       const current = store.transaction((tx) => tx.getContact(contact.id));
       if (current) events.emit('contact', { contact: viewOf(current), removed: false });
+      if (current && accepted) {
+        deviceSync.contact(current);
+        deviceSync.announceTo(current);
+      }
       if (!accepted) {
         events.emit('problem', {
           code: 'invite-refused',
@@ -324,6 +339,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     lastHeard.set(peer, ctx.now());
     if (lastHeard.size > LAST_HEARD_MAX) lastHeard.delete(lastHeard.keys().next().value as string);
   };
+  const deviceSync = createDeviceSync(ctx, kick);
   const devices = deviceMethods(ctx, {
     kick,
     changed: () => refreshAdmission(),
@@ -458,6 +474,8 @@ export function createMessenger(options: MessengerOptions): Messenger {
         if (outcome.fresh) {
           events.emit('contact', { contact: viewOf(outcome.contact), removed: false });
           send(outcome.contact.name, { kind: 'welcome', name: ctx.account.info.name });
+          deviceSync.contact(outcome.contact);
+          deviceSync.announceTo(outcome.contact);
         }
         return true;
       });
@@ -544,8 +562,12 @@ export function createMessenger(options: MessengerOptions): Messenger {
       ctx.settings = { ...ctx.settings, ...patch };
       return ctx.settings;
     },
-    createInvite: (opts) => createInvite(ctx, opts),
+    createInvite: (opts) => {
+      linkedDeviceCannot('make invites');
+      return createInvite(ctx, opts);
+    },
     acceptInvite(link, name) {
+      linkedDeviceCannot('accept invites');
       const contact = acceptInvite(ctx, link, name);
       admit(contact);
       pump.kick(contact.peerId, true);
@@ -556,21 +578,32 @@ export function createMessenger(options: MessengerOptions): Messenger {
     contacts: () => store.transaction((tx) => tx.listContacts()).map(viewOf),
     contact: (name) => withContact(name, viewOf),
     renameContact(a, b) {
-      const view = viewOf(renameContact(ctx, a, b));
+      const renamed = renameContact(ctx, a, b);
+      deviceSync.contact(renamed);
+      const view = viewOf(renamed);
       events.emit('contact', { contact: view, removed: false });
       return view;
     },
     removeContact(name) {
       const removed = removeContact(ctx, name);
       admitted.delete(removed.peerId);
+      deviceSync.contact(removed, true);
       outboxMayHaveChanged(); // its queued frames went with it
       const view = viewOf(removed);
       events.emit('contact', { contact: view, removed: true });
       return view;
     },
     safetyNumber: (name) => withContact(name, (c) => contactSafetyNumber(ctx, c)),
-    markVerified: (name, verified = true) => viewOf(markVerified(ctx, name, verified)),
-    acceptIdentityChange: (name) => viewOf(acceptIdentityChange(ctx, name)),
+    markVerified(name, verified = true) {
+      const marked = markVerified(ctx, name, verified);
+      deviceSync.contact(marked);
+      return viewOf(marked);
+    },
+    acceptIdentityChange(name) {
+      const accepted = acceptIdentityChange(ctx, name);
+      deviceSync.contact(accepted);
+      return viewOf(accepted);
+    },
     sendText(name, text, replyTo) {
       const c = conversationOf(name);
       if (c.kind === 'group') return groups.sendText(c.group, text, replyTo);
