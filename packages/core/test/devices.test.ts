@@ -156,6 +156,33 @@ describe('several devices, one person', () => {
     expect(await saved(alice, 'bob', second.attachment?.id as string)).toEqual(after);
   });
 
+  it('our own files: sent before the link they come with the history, sent after it they show on the other device', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    const before = randomBytes(150_000);
+    const first = await alice.messenger.sendFile('bob', photo(before, 'mine.jpg'), { caption: 'mine' });
+    await eventually(() => all(bob, 'alice').some((m) => m.attachment?.status === 'done'), 10_000);
+    const laptop = await makePeer(network, 'laptop', { linkTo: alice });
+    peers.push(laptop);
+    const ours = (p: Peer) =>
+      all(p, 'bob').filter((m) => m.direction === 'out' && m.attachment?.status === 'available');
+    await eventually(() => ours(laptop).length === 1, 20_000, 'our old file on the laptop');
+    expect(await saved(laptop, 'bob', first.attachment?.id as string)).toEqual(before);
+    const after = randomBytes(120_000);
+    const second = await alice.messenger.sendFile('bob', photo(after, 'new.jpg'), { caption: 'new' });
+    await eventually(() => ours(laptop).length === 2, 20_000, 'our new file on the laptop');
+    expect(await saved(laptop, 'bob', second.attachment?.id as string)).toEqual(after);
+    expect(ours(laptop).map((m) => m.text)).toEqual(['mine', 'new']);
+    await eventually(
+      () => all(bob, 'alice').filter((m) => m.attachment?.status === 'done').length === 2,
+      10_000,
+    );
+    expect(all(bob, 'alice')).toHaveLength(2);
+  });
+
   it('contacts follow: one added after the link reaches the laptop, learns both devices, and is removed on both', async () => {
     const { alice, laptop } = await aliceOnTwoDevices();
     const carol = await makePeer(network, 'carol');

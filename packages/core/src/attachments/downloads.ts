@@ -13,6 +13,7 @@
 import { decodeFileKey, FileError, openChunk, type Sha256Hasher } from '@parley/crypto';
 import { toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { ownTargets } from '../devices/index.ts';
 import { type AttachmentRecord, type BlobStore, TransportError } from '../ports/index.ts';
 import type { AttachmentProgress } from '../views/index.ts';
 import { blobNameOf, openManifest, sealedSize, updateAttachment } from './attachments.ts';
@@ -83,7 +84,22 @@ export class Downloads {
   /** Resumes every unfinished download (of one peer, or all). */
   resume(peerId?: string): void {
     const pending = this.#ctx.store.transaction((tx) => tx.listAttachments('downloading'));
-    this.start(pending.filter((r) => r.direction === 'in' && (peerId === undefined || r.peerId === peerId)));
+    // (our own files from our other devices: when any of ours connects)
+    const own = new Set(this.#ctx.store.transaction((tx) => ownTargets(this.#ctx, tx).map((t) => t.peerId)));
+    this.start(
+      pending.filter((r) =>
+        r.direction === 'in'
+          ? peerId === undefined || r.peerId === peerId
+          : peerId === undefined || own.has(peerId),
+      ),
+      peerId !== undefined && own.has(peerId) ? peerId : undefined,
+    );
+  }
+
+  /** One of our other devices (where our own files come from when the one that had it is unknown). */
+  #anyOwnDevice(): string | undefined {
+    const own = this.#ctx.store.transaction((tx) => ownTargets(this.#ctx, tx));
+    return (own.find((t) => this.#ctx.transport.isConnected(t.peerId)) ?? own[0])?.peerId;
   }
 
   cancel(record: AttachmentRecord): void {
@@ -110,7 +126,8 @@ export class Downloads {
       void downloadFile(this.#ctx, this.#blobs, record, controller.signal, {
         progress: (r) => this.#emit(r),
         cached: (r, from) => this.#inline.get(r.peerId, r.id, from, r.chunks),
-        source: (r) => this.#sources.get(keyOf(r)),
+        source: (r) =>
+          this.#sources.get(keyOf(r)) ?? (r.direction === 'out' ? this.#anyOwnDevice() : undefined),
       })
         .catch((error: unknown) => {
           this.#ctx.events.emit('problem', {
@@ -251,7 +268,8 @@ export async function downloadFile(
     await save(0, 'failed', 'the file does not match the hash its sender announced');
     return;
   }
-  await save(record.chunks, 'done');
+  // Our own file fetched from our other device is ours to offer again, like one we encrypted here.
+  await save(record.chunks, record.direction === 'out' ? 'available' : 'done');
 }
 
 /** Where the verified chunks of one download go (see createChunkSink). */

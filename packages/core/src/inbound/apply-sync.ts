@@ -4,9 +4,10 @@
  * device had done it — a message they sent shows here as ours, in its place by its sequence
  * number (D4), once (D2: the same message id is a duplicate).
  */
-import { decodeContactCard } from '@parley/crypto';
+import { decodeContactCard, decodeFileKey, fileChunkCount } from '@parley/crypto';
 import { checkDisplayName } from '../account/index.ts';
-import { fromBase64Url, InboundError } from '../base/index.ts';
+import { sanitizeFileName, sealManifest } from '../attachments/index.ts';
+import { fromBase64Url, InboundError, toBase64Url } from '../base/index.ts';
 import { freeName } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import {
@@ -17,7 +18,7 @@ import {
   SELF,
 } from '../devices/index.ts';
 import { type Effects, indexBody, setOwnReaction, sortKeyFor } from '../messaging/index.ts';
-import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
+import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
 import { type AppMessage, decodeAppMessage, type MessageRef, newMessageId } from '../wire/index.ts';
 
@@ -26,6 +27,7 @@ export function applyOwnDeviceMessage(
   ctx: Ctx,
   tx: StoreTx,
   app: AppMessage,
+  from: string,
 ): { readonly contact: ContactRecord | null; readonly effects: Effects } {
   const effects: Effects = { messages: [], downloads: [] };
   const body = app.body;
@@ -61,6 +63,7 @@ export function applyOwnDeviceMessage(
   }
   const sent = decodeAppMessage(sync.message);
   applySent(ctx, tx, contact, sent, effects);
+  if (effects.downloads.length > 0) effects.downloadsFrom = from;
   return { contact, effects };
 }
 
@@ -168,8 +171,59 @@ function applySent(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessag
       effects.timerChanged = true;
       return;
     }
-    default:
-      // Attachments reach this device with the history (devices/link.ts); other kinds are not copied.
+    case 'attachment': {
+      // Our file, sent from our other device: its message here, and its bytes fetched from that device.
+      const key = { conversationId: contact.id, sender: 'self', id: app.id };
+      const { kind: _kind, ...manifest } = body;
+      const name = sanitizeFileName(manifest.name);
+      const shown = {
+        id: manifest.id,
+        name,
+        mime: manifest.mime,
+        size: manifest.size,
+        ...(manifest.durationMs === undefined ? {} : { durationMs: manifest.durationMs }),
+        ...(manifest.waveform ? { waveform: toBase64Url(manifest.waveform) } : {}),
+        ...(manifest.thumbnail ? { thumbnail: toBase64Url(manifest.thumbnail) } : {}),
+      };
+      const stored = { text: manifest.caption ?? '', attachment: shown };
+      const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
+      const inserted = tx.insertMessage({
+        ...key,
+        senderSeq: app.seq,
+        kind: 'attachment',
+        body: sealBody(ctx.account.vault, key, stored),
+        sentAt: app.sentAt,
+        receivedAt: now,
+        sortKey: sortKeyFor(tx, contact.id, 'self', app.seq),
+        status: 'sent',
+        error: null,
+        expiresAt: ttl === null ? null : app.sentAt + ttl,
+        editedAt: null,
+        deletedAt: null,
+      });
+      if (inserted !== 'inserted' || tx.getAttachment('out', contact.peerId, manifest.id)) return;
+      indexBody(tx, key, stored, app.sentAt);
+      effects.messages.push(key);
+      const record: AttachmentRecord = {
+        id: manifest.id,
+        direction: 'out',
+        peerId: contact.peerId,
+        message: key,
+        manifest: new Uint8Array(0),
+        size: manifest.size,
+        chunks: fileChunkCount(manifest.size, decodeFileKey(manifest.key).chunkSize),
+        receivedChunks: 0,
+        state: manifest.size <= ctx.limits.autoDownloadMaxBytes ? 'downloading' : 'offered',
+        error: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const sealed = { ...record, manifest: sealManifest(ctx, record, { ...manifest, name }) };
+      tx.putAttachment(sealed);
+      if (sealed.state === 'downloading') effects.downloads.push(sealed);
       return;
+    }
+    default:
+      return; // other kinds are not copied
   }
 }

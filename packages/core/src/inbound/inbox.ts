@@ -381,7 +381,7 @@ export class Inbox<Seen> {
     const { plaintext } = session;
     let outcome: Outcome;
     if (owner.kind === 'self') {
-      const own = applyOwnDeviceMessage(this.#ctx, tx, decodeAppMessage(plaintext));
+      const own = applyOwnDeviceMessage(this.#ctx, tx, decodeAppMessage(plaintext), owner.peerId);
       outcome = own.contact
         ? { kind: 'applied', contact: own.contact, effects: own.effects }
         : { kind: 'own', devices: own.effects.devices === true };

@@ -11,6 +11,8 @@ export interface Effects {
   readonly messages: MessageKey[];
   /** Incoming attachments to start downloading after commit. */
   readonly downloads: AttachmentRecord[];
+  /** Whom to fetch them from, if not their records' peer (our own device that sent a sync copy). */
+  downloadsFrom?: string;
   typing?: boolean;
   contactChanged?: boolean;
   timerChanged?: boolean;

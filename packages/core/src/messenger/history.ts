@@ -99,12 +99,8 @@ function historyAttachment(
   if (manifest.id !== id || !Number.isSafeInteger(manifest.size) || !Number.isSafeInteger(file.chunks))
     return undefined;
   const now = ctx.now();
-  // Our own files stay on the device that sent them (it is not asked for them yet).
-  const state = m.mine
-    ? 'failed'
-    : manifest.size <= ctx.limits.autoDownloadMaxBytes
-      ? 'downloading'
-      : 'offered';
+  // Fetched from the device that sent the history (our own files too: it holds them whole).
+  const state = manifest.size <= ctx.limits.autoDownloadMaxBytes ? 'downloading' : 'offered';
   const record: AttachmentRecord = {
     id,
     direction,
@@ -115,7 +111,7 @@ function historyAttachment(
     chunks: file.chunks,
     receivedChunks: 0,
     state,
-    error: m.mine ? 'the file is on the device that sent it' : null,
+    error: null,
     createdAt: now,
     updatedAt: now,
   };

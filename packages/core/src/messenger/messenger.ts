@@ -387,7 +387,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     applied: (batch, seen) => {
       for (const [i, { contact, effects }] of batch.entries()) {
         const { current, timer, views } = seen?.[i] ?? { current: contact, timer: null, views: [] };
-        downloads.start(effects.downloads);
+        downloads.start(effects.downloads, effects.downloadsFrom);
         for (const v of views) events.emit('message', v);
         if (effects.typing !== undefined)
           events.emit('typing', { contact: current.name, active: effects.typing });
