@@ -3,7 +3,13 @@
  * Bob on one. Linking, fan-out both ways, sync copies between Alice's devices, reads, an offline
  * device catching up, removal (checked with a canary), and refused device lists.
  */
-import { createDeviceList, decodeDeviceList, deviceListHash } from '@parley/crypto';
+import {
+  createDeviceList,
+  createIdentity,
+  decodeDeviceList,
+  deviceListHash,
+  systemRandom,
+} from '@parley/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InboundError } from '../src/base/errors.ts';
 import { decodeDevicesPayload, encodeDevicesPayload, followDeviceList, SELF } from '../src/devices/index.ts';
@@ -292,6 +298,42 @@ describe('several devices, one person', () => {
     // Nothing to the removed device waits in any outbox, and no session with it is kept.
     for (const p of [alice, bob])
       expect(p.store.transaction((tx) => tx.listOutbox(laptop.peerId))).toEqual([]);
+  });
+
+  it('refuses a list that names another account’s device or ours: no one can take over a PeerId', async () => {
+    const { alice, bob } = await aliceOnTwoDevices();
+    const mallory = await makePeer(network, 'mallory');
+    peers.push(mallory);
+    await befriend(bob, mallory);
+    const p = mallory.ctx.primitives;
+    const me = {
+      identity: mallory.ctx.account.identity.publicIdentity,
+      peerId: mallory.peerId,
+      name: 'm',
+      addedAt: 1,
+    };
+    const stranger = { identity: createIdentity(systemRandom, p).publicIdentity, name: 'x', addedAt: 1 };
+    const listNaming = (peerId: string) =>
+      createDeviceList(
+        mallory.ctx.account.accountIdentity,
+        {
+          serial: 1,
+          accountId: mallory.peerId,
+          devices: [me, { ...stranger, peerId }],
+          issuedAt: 1,
+          previous: new Uint8Array(32),
+        },
+        p,
+      );
+    const contact = contactOf(bob, mallory.peerId);
+    const follow = (list: Uint8Array) =>
+      bob.store.transaction((tx) => followDeviceList(bob.ctx, tx, contact, { list, cards: [] }));
+    // Alice's founding device (a contact of Bob's), her laptop (a listed device of hers), Bob himself.
+    for (const victim of [alice.peerId, '12D3KooWlaptop', bob.peerId])
+      expect(() => follow(listNaming(victim))).toThrow(/names (a device of another account|this device)/);
+    // Alice's messages are still Alice's at Bob.
+    alice.messenger.sendText('bob', 'still me');
+    await eventually(() => texts(bob, 'alice').includes('still me'));
   });
 
   it('refuses a tampered device list, a forged card, and a replayed older list; a resend is harmless', async () => {

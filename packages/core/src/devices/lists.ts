@@ -21,7 +21,14 @@ import {
 import { accountIdOf, decodeIdentityPublic, encodeIdentityPublic } from '../account/index.ts';
 import { CoreError, InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, DeviceRecord, DevicesTx, OutboxTx, SessionsTx } from '../ports/index.ts';
+import type {
+  ContactRecord,
+  ContactsTx,
+  DeviceRecord,
+  DevicesTx,
+  OutboxTx,
+  SessionsTx,
+} from '../ports/index.ts';
 import type { DevicesPayload } from './codec.ts';
 
 /** The owner of our own devices' records. */
@@ -35,7 +42,7 @@ export function sessionKeyOf(owner: ContactRecord | typeof SELF, peerId: string)
   return peerId === owner.peerId ? owner.id : `${owner.id}@${peerId}`;
 }
 
-type Tx = DevicesTx & SessionsTx & OutboxTx;
+type Tx = ContactsTx & DevicesTx & SessionsTx & OutboxTx;
 
 /** The list we hold for `owner`, verified again under `identity` (it is ours to trust, but cheap). */
 function held(tx: DevicesTx, owner: string, identity: IdentityPublic, ctx: Ctx): HeldDeviceList | undefined {
@@ -123,6 +130,18 @@ export function followDeviceList(
     if (!(error instanceof CryptoError)) throw error;
     if (before && error.code === 'stale' && sameBytes(before.bytes, payload.list)) return 'same';
     throw new InboundError('bad-message', `device list refused (${error.code}): ${error.message}`);
+  }
+  // A device is no one else's: not us, not another contact, not one of our devices (a list naming
+  // them would have their frames taken for this account's, or ours sent to them).
+  for (const d of next.list.devices) {
+    if (d.peerId === accountId) continue;
+    const other = tx.getContactByPeerId(d.peerId);
+    const listed = tx.getDevice(d.peerId);
+    const ownerKey = owner === SELF ? SELF : owner.id;
+    if (d.peerId === ctx.account.info.peerId && owner !== SELF)
+      throw new InboundError('bad-message', 'a device list names this device');
+    if ((other && other.id !== ownerKey) || (listed && listed.owner !== ownerKey))
+      throw new InboundError('bad-message', 'a device list names a device of another account');
   }
   const cards = new Map<string, Uint8Array>();
   for (const bytes of payload.cards) {

@@ -59,15 +59,16 @@ export type PeerOwner =
 
 /** The owner of `peerId`, or undefined for a stranger (or a device that left its list). */
 export function ownerOf(ctx: Ctx, tx: ContactsTx & DevicesTx, peerId: string): PeerOwner | undefined {
+  if (peerId === ctx.account.info.peerId) return undefined;
+  // A contact's own PeerId (its account id) is that contact's, whatever another account's list says.
+  const direct = tx.getContactByPeerId(peerId);
   const device = tx.getDevice(peerId);
-  if (device?.owner === SELF) {
-    if (peerId === ctx.account.info.peerId) return undefined;
+  if (!direct && device?.owner === SELF)
     return { kind: 'self', peerId, sessionKey: sessionKeyOf(SELF, peerId), identityKey: device.identityKey };
-  }
-  const contact = device ? tx.getContact(device.owner) : tx.getContactByPeerId(peerId);
+  const contact = direct ?? (device ? tx.getContact(device.owner) : undefined);
   if (!contact) return undefined;
   // A contact whose list we hold speaks only through the devices it names.
-  if (!device && tx.listDevices(contact.id).length > 0) return undefined;
+  if (direct && device?.owner !== direct.id && tx.listDevices(direct.id).length > 0) return undefined;
   return {
     kind: 'contact',
     peerId,
