@@ -16,7 +16,16 @@ import { decodeDevicesPayload, encodeDevicesPayload, followDeviceList, SELF } fr
 import type { ContactRecord } from '../src/ports/store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/index.ts';
-import { befriend, eventually, fileSource, makePeer, type Peer, randomBytes, saved } from './harness.ts';
+import {
+  befriend,
+  eventually,
+  fileSource,
+  join,
+  makePeer,
+  type Peer,
+  randomBytes,
+  saved,
+} from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
@@ -221,6 +230,23 @@ describe('several devices, one person', () => {
     await eventually(() => !laptop.messenger.contacts().some((c) => c.peerId === carol.peerId), 5_000);
     // A linked device does not make or take invites yet: its card would name the device.
     expect(() => laptop.messenger.createInvite()).toThrow(expect.objectContaining({ code: 'not-allowed' }));
+  });
+
+  it('groups know Alice by her first device for now: nothing waits for the laptop', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    bob.messenger.createGroup('climbing', ['alice']);
+    await join(alice, 'climbing');
+    bob.messenger.sendText('climbing', 'hello group');
+    await eventually(
+      () => alice.messenger.messages('climbing').some((m) => m.text === 'hello group'),
+      10_000,
+    );
+    await eventually(
+      () => bob.store.transaction((tx) => tx.listOutbox().length) === 0,
+      10_000,
+      'Bob’s outbox to empty',
+    );
+    expect(laptop.messenger.groups()).toEqual([]);
   });
 
   it('Bob’s messages reach both of Alice’s devices exactly once and in order', async () => {

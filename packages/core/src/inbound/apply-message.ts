@@ -4,7 +4,7 @@
  */
 
 import { decodeContactCard, sameIdentity } from '@parley/crypto';
-import { decodeIdentityPublic } from '../account/index.ts';
+import { accountIdOf, decodeIdentityPublic } from '../account/index.ts';
 import { receiveAttachment } from '../attachments/index.ts';
 import { InboundError } from '../base/index.ts';
 import { applyChannelControl } from '../channels/index.ts';
@@ -124,10 +124,13 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
     case 'attachment':
       return receiveAttachment(ctx, tx, contact, app, body, effects);
     case 'group':
-      return applyGroupControl(ctx, tx, contact, body.payload, effects);
     case 'channel':
-      return applyChannelControl(ctx, tx, contact, body.payload, effects);
     case 'mailbox':
+      // A device linked to an account made elsewhere takes no part in groups, channels and
+      // mailbox offers yet (they know the account by its founding device): taken, not applied.
+      if (accountIdOf(ctx.account.info) !== ctx.account.info.peerId) return effects;
+      if (body.kind === 'group') return applyGroupControl(ctx, tx, contact, body.payload, effects);
+      if (body.kind === 'channel') return applyChannelControl(ctx, tx, contact, body.payload, effects);
       return applyMailboxControl(ctx, tx, contact, body.payload, effects);
     case 'devices': {
       const change = followDeviceList(ctx, tx, contact, decodeDevicesPayload(body.payload));

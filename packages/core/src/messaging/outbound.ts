@@ -97,7 +97,7 @@ export function compose(
   const sentAt = ctx.now();
   const plaintext = encodeAppMessage({ id, seq, sentAt, body });
   const key = { conversationId: contact.id, sender: 'self', id };
-  const sealed = contactTargets(tx, contact).flatMap((target) => {
+  const sealed = targetsFor(tx, contact, body.kind).flatMap((target) => {
     const session = sessionFor(ctx, batch, target, startsSessions(ctx, target));
     return session ? [{ target, ...sealFor(ctx, batch, target, session, plaintext) }] : [];
   });
@@ -164,6 +164,20 @@ export function sendToOwnDevices(
     peers.push(target.peerId);
   }
   return peers;
+}
+
+/**
+ * Groups, channels and mailbox offers know an account by its founding device for now (they are
+ * not multi-device yet: docs/MULTI-DEVICE.md "Not yet"): their controls go to that device alone,
+ * or to every device if the account removed it.
+ */
+const FOUNDING_DEVICE_KINDS: ReadonlySet<AppBody['kind']> = new Set(['group', 'channel', 'mailbox']);
+
+function targetsFor(tx: DevicesTx, contact: ContactRecord, kind: AppBody['kind']): DeviceTarget[] {
+  const all = contactTargets(tx, contact);
+  if (!FOUNDING_DEVICE_KINDS.has(kind)) return all;
+  const founding = all.filter((t) => t.peerId === contact.peerId);
+  return founding.length > 0 ? founding : all;
 }
 
 /** Whether we may start a session with `target` from its card (devices/targets.ts sessionFor). */
