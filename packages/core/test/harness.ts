@@ -6,11 +6,18 @@ import { createVault } from '../src/account/vault.ts';
 import type { Ctx, Limits, MessengerEvents } from '../src/context/context.ts';
 import { completeLink, createPendingDevice, linkRequest } from '../src/devices/link.ts';
 import { decodeDeviceLink, requestLink } from '../src/devices/link-protocol.ts';
+import {
+  createMailboxServer,
+  encodeMailboxLink,
+  isMailRequest,
+  type MailboxLimits,
+} from '../src/mailbox/index.ts';
 import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
 import { createMemoryBlobStore } from '../src/ports/blob-store.ts';
 import type { MailStore } from '../src/ports/mail-store.ts';
 import type { Store } from '../src/ports/store.ts';
 import type { Transport } from '../src/ports/transport.ts';
+import { createMemoryMailStore } from '../src/testing/memory-mail-store.ts';
 import { createMemoryStore } from '../src/testing/memory-store.ts';
 import type { MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { createTestAccount, testPeerId } from '../testing/accounts.ts';
@@ -174,4 +181,24 @@ export async function saved(p: Peer, contact: string, id: string): Promise<Uint8
     o += b.length;
   }
   return out;
+}
+
+/** A mailbox node (no account) on the memory network, and its pairing link. */
+export function startMailbox(net: MemoryNetwork, name = 'mailbox', limits: Partial<MailboxLimits> = {}) {
+  const transport: Transport = net.createTransport(testPeerId(name));
+  const store = createMemoryMailStore();
+  const server = createMailboxServer({
+    store,
+    primitives: nodePrimitives,
+    random: systemRandom,
+    now: Date.now,
+    pairing: true,
+    limits,
+  });
+  transport.setQueryHandler(
+    async (peer, req) => (isMailRequest(req) ? server.answer(peer, req) : undefined),
+    () => true,
+  );
+  const link = encodeMailboxLink({ peerId: transport.peerId, secret: server.pairingSecret(), addresses: [] });
+  return { transport, store, server, link };
 }

@@ -15,32 +15,13 @@ import {
 import type { Transport } from '../src/ports/index.ts';
 import { createMemoryMailStore, createMemoryNetwork, type MemoryNetwork } from '../src/testing/index.ts';
 import { testPeerId } from '../testing/accounts.ts';
-import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, makePeer, type Peer, startMailbox } from './harness.ts';
 
 let network: MemoryNetwork;
 const peers: Peer[] = [];
 afterEach(async () => {
   for (const p of peers.splice(0)) await p.messenger.stop();
 });
-
-function startMailbox(net: MemoryNetwork, name = 'mailbox', limits: Partial<MailboxLimits> = {}) {
-  const transport: Transport = net.createTransport(testPeerId(name));
-  const store = createMemoryMailStore();
-  const server = createMailboxServer({
-    store,
-    primitives: nodePrimitives,
-    random: systemRandom,
-    now: Date.now,
-    pairing: true,
-    limits,
-  });
-  transport.setQueryHandler(
-    async (peer, req) => (isMailRequest(req) ? server.answer(peer, req) : undefined),
-    () => true,
-  );
-  const link = encodeMailboxLink({ peerId: transport.peerId, secret: server.pairingSecret(), addresses: [] });
-  return { transport, store, server, link };
-}
 
 /** Alice and Bob, contacts on a fresh memory network. */
 async function friends(): Promise<{ alice: Peer; bob: Peer }> {

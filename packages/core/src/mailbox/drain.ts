@@ -6,6 +6,7 @@
  */
 import { decodeIdentityPublic, type OwnMailbox } from '../account/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { ownerOf } from '../devices/index.ts';
 import { decodeChunkRecord, decodeDeleteAnswer, decodeFetchAnswer, MAIL_DELETE_MAX } from './codec.ts';
 import { openEnvelope } from './envelope.ts';
 import { ask, type Drained, type MailboxRuntime, ownMailboxes } from './runtime.ts';
@@ -85,8 +86,9 @@ async function receive(rt: MailboxRuntime, envelope: Uint8Array): Promise<number
 }
 
 function senderKey(ctx: Ctx, peerId: string): Uint8Array | undefined {
-  const c = ctx.store.transaction((tx) => tx.getContactByPeerId(peerId));
   // Any contact, also one whose introduction is still pending (its `welcome` may come this way)
   // and a group member we know through its admin: the inbox decides what it accepts from whom.
-  return c ? decodeIdentityPublic(c.identityKey).agreementKey : undefined;
+  // A contact's other device seals with its own key, the one its account's list names.
+  const owner = ctx.store.transaction((tx) => ownerOf(ctx, tx, peerId));
+  return owner?.kind === 'contact' ? decodeIdentityPublic(owner.identityKey).agreementKey : undefined;
 }
