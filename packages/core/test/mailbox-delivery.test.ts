@@ -1,20 +1,5 @@
-/**
- * Offline delivery through a mailbox (issue 17), on the in-memory network: Bob pairs a mailbox
- * and goes away; Alice's messages go to it sealed, show `stored`, and reach Bob exactly once and
- * in order when he comes back, though Alice is gone by then; Alice sees them `delivered` later.
- */
-import { systemRandom } from '@parley/crypto';
-import { nodePrimitives } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createMailboxServer,
-  encodeMailboxLink,
-  isMailRequest,
-  type MailboxLimits,
-} from '../src/mailbox/index.ts';
-import type { Transport } from '../src/ports/index.ts';
 import { createMemoryMailStore, createMemoryNetwork, type MemoryNetwork } from '../src/testing/index.ts';
-import { testPeerId } from '../testing/accounts.ts';
 import { befriend, eventually, makePeer, type Peer, startMailbox } from './harness.ts';
 
 let network: MemoryNetwork;
