@@ -19,6 +19,7 @@
 import {
   CoreError,
   concat,
+  equalBytes,
   fromBase64Url,
   Reader,
   toBase64Url,
@@ -225,8 +226,8 @@ function part(grant: Uint8Array, offset: number): Uint8Array {
   return new Writer().u8(VERSION).u8(STATUS.ok).u32(grant.length).u32(offset).bytes(chunk).done();
 }
 
-const equal = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
+/** Constant-time: a proof's bytes must not leak through how long a comparison takes. */
+const equal = equalBytes;
 
 /**
  * On the new device: asks the device behind `offer` to link `card`, and fetches the sealed grant
