@@ -4,6 +4,7 @@
  * device catching up, removal (checked with a canary), and refused device lists.
  */
 import {
+  createContactCard,
   createDeviceList,
   createIdentity,
   decodeDeviceList,
@@ -11,6 +12,7 @@ import {
   systemRandom,
 } from '@parley/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { currentSignedPrekey } from '../src/account/account.ts';
 import { InboundError } from '../src/base/errors.ts';
 import { decodeDevicesPayload, encodeDevicesPayload, followDeviceList, SELF } from '../src/devices/index.ts';
 import type { ContactRecord } from '../src/ports/store.ts';
@@ -392,6 +394,35 @@ describe('several devices, one person', () => {
         followDeviceList(bob.ctx, tx, contact, decodeDevicesPayload(encodeDevicesPayload({ list, cards }))),
       );
     expect(follow(held)).toBe('same');
+    // The same list again with a newer card of a device (it moved): the card is taken; an older one is not.
+    const cardOf = (issuedAt: number, address: string) => {
+      const laptop = peers.find((x) => x.name === 'laptop') as Peer;
+      const spk = laptop.store.transaction((tx) =>
+        currentSignedPrekey(tx, laptop.ctx.account.vault, laptop.ctx.primitives),
+      );
+      return createContactCard(
+        laptop.ctx.account.identity,
+        {
+          peerId: laptop.peerId,
+          displayName: 'alice',
+          addresses: [address],
+          signedPrekey: {
+            id: spk.id,
+            createdAt: spk.createdAt,
+            publicKey: spk.publicKey,
+            signature: spk.signature,
+          },
+          issuedAt,
+        },
+        laptop.ctx.primitives,
+      );
+    };
+    const storedLaptopCard = () => bob.store.transaction((tx) => tx.getDevice('12D3KooWlaptop')?.card);
+    const moved = cardOf(Date.now() + 1_000, '/ip4/192.0.2.7/tcp/4001');
+    expect(follow(held, [moved])).toBe('same');
+    expect(storedLaptopCard()).toEqual(moved);
+    expect(follow(held, [cardOf(1, '/ip4/192.0.2.8/tcp/4001')])).toBe('same');
+    expect(storedLaptopCard()).toEqual(moved);
     const tampered = held.slice();
     tampered[20] = (tampered[20] as number) ^ 1;
     expect(() => follow(tampered)).toThrow(InboundError);

@@ -128,7 +128,15 @@ export function followDeviceList(
     next = acceptDeviceList(payload.list, identity, accountId, before, p);
   } catch (error) {
     if (!(error instanceof CryptoError)) throw error;
-    if (before && error.code === 'stale' && sameBytes(before.bytes, payload.list)) return 'same';
+    if (before && error.code === 'stale' && sameBytes(before.bytes, payload.list)) {
+      // The list we hold, with newer cards (a device that moved announces where it is now).
+      for (const [peerId, card] of matchingCards(before, payload.cards, p)) {
+        const stored = tx.getDevice(peerId)?.card;
+        if (!stored || readCard(card, p).issuedAt > readCard(stored, p).issuedAt)
+          tx.setDeviceCard(peerId, card);
+      }
+      return 'same';
+    }
     throw new InboundError('bad-message', `device list refused (${error.code}): ${error.message}`);
   }
   // A device is no one else's: not us, not another contact, not one of our devices (a list naming
@@ -143,15 +151,7 @@ export function followDeviceList(
     if ((other && other.id !== ownerKey) || (listed && listed.owner !== ownerKey))
       throw new InboundError('bad-message', 'a device list names a device of another account');
   }
-  const cards = new Map<string, Uint8Array>();
-  for (const bytes of payload.cards) {
-    const card = readCard(bytes, p);
-    const entry = next.list.devices.find((d) => d.peerId === card.peerId);
-    if (!entry || !sameIdentity(entry.identity, card.identity))
-      throw new InboundError('bad-message', 'a device card does not match the device list');
-    cards.set(card.peerId, bytes);
-  }
-  store(tx, owner, next, cards);
+  store(tx, owner, next, matchingCards(next, payload.cards, p));
   const names = (l: HeldDeviceList | undefined) =>
     new Map((l?.list.devices ?? []).map((d) => [d.peerId, d.name]));
   const [was, now] = [names(before), names(next)];
@@ -167,6 +167,23 @@ export function followDeviceList(
 export interface DeviceChange {
   readonly added: readonly string[];
   readonly removed: readonly string[];
+}
+
+/** The cards by PeerId, each a listed device's (its PeerId and identity); else InboundError. */
+function matchingCards(
+  held: HeldDeviceList,
+  cards: readonly Uint8Array[],
+  p: Ctx['primitives'],
+): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const bytes of cards) {
+    const card = readCard(bytes, p);
+    const entry = held.list.devices.find((d) => d.peerId === card.peerId);
+    if (!entry || !sameIdentity(entry.identity, card.identity))
+      throw new InboundError('bad-message', 'a device card does not match the device list');
+    out.set(card.peerId, bytes);
+  }
+  return out;
 }
 
 /** The devices of a list as stored records: cards given now, or kept from before. */

@@ -13,6 +13,7 @@ import {
   ownDeviceList,
   ownTargets,
   publishOwnList,
+  readCard,
   SELF,
 } from '../devices/index.ts';
 import { compose, sendToOwnDevices, syncToOwnDevices } from '../messaging/index.ts';
@@ -222,4 +223,38 @@ export function createDeviceSync(ctx: Ctx, kick: (peerId: string) => void): Devi
       });
     },
   };
+}
+
+/**
+ * On start, on a device of a multi-device account: if where this device listens changed since
+ * its card was last told, tell every contact and our other devices its new card (with the list
+ * they hold), so that they can reach it while it is the only one of ours online.
+ */
+export function refreshOwnCard(ctx: Ctx, kick: (peerId: string) => void): void {
+  const peers = ctx.store.transaction((tx) => {
+    const held = ownDeviceList(ctx, tx);
+    const me = tx.getDevice(ctx.account.info.peerId);
+    if (!held || !me) return [];
+    const now = ctx.transport.addresses();
+    const told = me.card ? readCard(me.card, ctx.primitives).addresses : [];
+    if (now.length === told.length && now.every((a, i) => a === told[i])) return [];
+    tx.setDeviceCard(me.peerId, ownCard(ctx, tx, {}).card);
+    const cards = tx.listDevices(SELF).flatMap((d) => (d.card ? [d.card] : []));
+    const payload = encodeDevicesPayload({ list: held.bytes, cards });
+    const sessions = new SessionBatch(tx, ctx.account.vault);
+    const out: string[] = [];
+    for (const c of tx.listContacts()) {
+      if (c.state !== 'active') continue;
+      try {
+        compose(ctx, tx, c, { kind: 'devices', payload }, undefined, sessions);
+        out.push(c.peerId);
+      } catch (error) {
+        if (!(error instanceof CoreError)) throw error;
+      }
+    }
+    out.push(...sendToOwnDevices(ctx, tx, sessions, { kind: 'devices', payload }));
+    sessions.save();
+    return out;
+  });
+  for (const p of peers) kick(p);
 }

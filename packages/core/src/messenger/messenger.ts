@@ -62,7 +62,7 @@ import {
 import { type AppBody, encodeFrame, type MessageRef } from '../wire/index.ts';
 import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
-import { createDeviceSync, type DeviceMethods, deviceMethods } from './devices.ts';
+import { createDeviceSync, type DeviceMethods, deviceMethods, refreshOwnCard } from './devices.ts';
 import { createDirectConversations } from './direct.ts';
 import { answerHistory, startHistoryTransfer } from './history.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
@@ -506,6 +506,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       backfill = startSearchBackfill(ctx);
       searchFlush = startSearchFlush(ctx);
       history = startHistoryTransfer(ctx, (records, from) => downloads.start(records, from));
+      refreshOwnCard(ctx, kick);
       sweepTimer = setInterval(() => {
         try {
           sweep();
