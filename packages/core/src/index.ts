@@ -6,6 +6,7 @@
 export {
   type Account,
   type AccountInfo,
+  accountIdOf,
   accountProtection,
   checkDisplayName,
   createAccount,

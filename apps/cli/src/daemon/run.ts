@@ -10,7 +10,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMessenger, decodeDeviceLink, type Messenger } from '@parley/core';
+import { accountIdOf, createMessenger, decodeDeviceLink, type Messenger } from '@parley/core';
 import { bufferedRandom, safetyNumber, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { createParleyTransport, type ParleyNetwork, type ParleyTransport } from '@parley/net';
@@ -213,10 +213,23 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
           log(`search: indexing earlier messages (${indexed} so far)`);
         }
       });
+      // A newly linked device brings the history from the device that approved it (docs/MULTI-DEVICE.md).
+      let historyLogged = 0;
+      m.events.on('history', ({ received, conversations, conversationsDone, done }) => {
+        if (done)
+          log(`history: ${received} messages from your other device, all ${conversations} conversations`);
+        else if (historyLogged === 0 || received - historyLogged >= 10_000) {
+          historyLogged = received;
+          log(
+            `history: ${received} messages so far from your other device (conversation ${conversationsDone + 1} of ${conversations})`,
+          );
+        }
+      });
       await m.start();
       cleanups.push(() => m.stop());
       const fingerprint = (): string => {
-        const me = { identity: account.identity.publicIdentity, peerId: account.info.peerId };
+        // The account's half of every safety number: the same on each of its devices.
+        const me = { identity: account.accountIdentity.publicIdentity, peerId: accountIdOf(account.info) };
         return safetyNumber(me, me, nodePrimitives)
           .digits.slice(0, 30)
           .replace(/(\d{5})(?=\d)/g, '$1 ');
