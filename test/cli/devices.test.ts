@@ -7,7 +7,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson } from '../support/cli.ts';
-import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+import {
+  type Daemon,
+  eventually,
+  LINK_NODE_ARGS,
+  ParleyWorld,
+  printLogsOnFailure,
+} from '../support/parley.ts';
 
 const world = new ParleyWorld();
 printLogsOnFailure(world);
@@ -16,15 +22,6 @@ let bob = '';
 let laptop = '';
 let aliceDaemon: Daemon;
 let laptopDaemon: Daemon;
-
-const LINK_NODE = [
-  '--network',
-  'private',
-  '--listen',
-  '/ip4/127.0.0.1/tcp/0',
-  '--no-mdns',
-  '--private-addresses',
-];
 
 interface Msg {
   readonly text: string;
@@ -42,7 +39,7 @@ function linkLaptop(home: string): { code: number | null; stdout: string; stderr
   expect(secret).toMatch(/^parley:\/\/device\//);
   return world.run(
     home,
-    ['--json', 'init', '--link', '-', '--name', 'Laptop', '--no-passphrase', ...LINK_NODE],
+    ['--json', 'init', '--link', '-', '--name', 'Laptop', '--no-passphrase', ...LINK_NODE_ARGS],
     {
       input: `${secret}\n`,
     },
@@ -147,12 +144,12 @@ describe('parley devices', () => {
     const again = world.home('phone');
     const link = world.run(alice, ['--json', 'devices', 'link']);
     const { link: secret } = JSON.parse(link.stdout) as { link: string };
-    const first = world.run(again, ['init', '--link', '-', '--no-passphrase', ...LINK_NODE], {
+    const first = world.run(again, ['init', '--link', '-', '--no-passphrase', ...LINK_NODE_ARGS], {
       input: `${secret}\n`,
     });
     expect(first.code, first.stderr).toBe(0);
     const reuse = world.home('thief');
-    const second = world.run(reuse, ['init', '--link', '-', '--no-passphrase', ...LINK_NODE], {
+    const second = world.run(reuse, ['init', '--link', '-', '--no-passphrase', ...LINK_NODE_ARGS], {
       input: `${secret}\n`,
     });
     expect(second.code).toBe(1);

@@ -4,22 +4,19 @@
  * batch — ending with every message exactly once, in Alice's order. Real daemons on loopback.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+import {
+  type Daemon,
+  eventually,
+  LINK_NODE_ARGS,
+  ParleyWorld,
+  printLogsOnFailure,
+} from '../support/parley.ts';
 
 const world = new ParleyWorld();
 printLogsOnFailure(world);
 afterAll(() => world.cleanup());
 
 const N = 12_000;
-const LINK_NODE = [
-  '--network',
-  'private',
-  '--listen',
-  '/ip4/127.0.0.1/tcp/0',
-  '--no-mdns',
-  '--private-addresses',
-];
-
 interface Msg {
   readonly id: string;
   readonly text: string;
@@ -61,7 +58,7 @@ describe('history transfer under kill -9', () => {
     const { link } = JSON.parse(world.run(alice, ['--json', 'devices', 'link']).stdout) as { link: string };
     const linked = world.run(
       laptop,
-      ['init', '--link', '-', '--name', 'Laptop', '--no-passphrase', ...LINK_NODE],
+      ['init', '--link', '-', '--name', 'Laptop', '--no-passphrase', ...LINK_NODE_ARGS],
       {
         input: `${link}\n`,
       },

@@ -30,6 +30,9 @@ export const TEST_DAEMON_ARGS: readonly string[] = [
   '--private-addresses',
 ];
 
+/** The node options of `parley init --link` in tests: closed network, loopback, no mDNS. */
+export const LINK_NODE_ARGS: readonly string[] = TEST_DAEMON_ARGS.slice(2);
+
 /** Throws unless a `parley daemon`/`parley relay` command line stays on the private network. */
 export function assertPrivateNetwork(args: readonly string[]): void {
   const rest = [...args];

@@ -20,4 +20,4 @@ export {
 } from './attachments.ts';
 export { Downloads, progressOf } from './downloads.ts';
 export { INLINE_ATTACHMENT_MAX_BYTES, type InlineFile, inlineFiles } from './inline.ts';
-export { receiveAttachment } from './receive.ts';
+export { receiveAttachment, shownAttachment } from './receive.ts';

@@ -8,6 +8,19 @@ import type { StoredAttachment } from '../views/index.ts';
 import type { AppMessage, FileManifest } from '../wire/index.ts';
 import { sanitizeFileName, sealManifest } from './attachments.ts';
 
+/** What a message shows of a file (its name made safe), as stored with the message. */
+export function shownAttachment(m: FileManifest): StoredAttachment {
+  return {
+    id: m.id,
+    name: sanitizeFileName(m.name),
+    mime: m.mime,
+    size: m.size,
+    ...(m.durationMs === undefined ? {} : { durationMs: m.durationMs }),
+    ...(m.waveform ? { waveform: toBase64Url(m.waveform) } : {}),
+    ...(m.thumbnail ? { thumbnail: toBase64Url(m.thumbnail) } : {}),
+  };
+}
+
 /** Stores an incoming attachment's message and record; small ones download at once (after commit). */
 export function receiveAttachment(
   ctx: Ctx,
@@ -20,16 +33,8 @@ export function receiveAttachment(
   if (app.seq < 1) throw new InboundError('bad-message', 'an attachment message needs a sequence number');
   const now = ctx.now();
   const key = { conversationId: contact.id, sender: contact.peerId, id: app.id };
-  const name = sanitizeFileName(m.name);
-  const shown: StoredAttachment = {
-    id: m.id,
-    name,
-    mime: m.mime,
-    size: m.size,
-    ...(m.durationMs === undefined ? {} : { durationMs: m.durationMs }),
-    ...(m.waveform ? { waveform: toBase64Url(m.waveform) } : {}),
-    ...(m.thumbnail ? { thumbnail: toBase64Url(m.thumbnail) } : {}),
-  };
+  const shown = shownAttachment(m);
+  const name = shown.name;
   const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
   const stored = { text: m.caption ?? '', attachment: shown };
   const inserted = insertIncoming(ctx, tx, {

@@ -6,8 +6,8 @@
  */
 import { decodeContactCard, decodeFileKey, fileChunkCount } from '@parley/crypto';
 import { checkDisplayName } from '../account/index.ts';
-import { sanitizeFileName, sealManifest } from '../attachments/index.ts';
-import { fromBase64Url, InboundError, toBase64Url } from '../base/index.ts';
+import { sealManifest, shownAttachment } from '../attachments/index.ts';
+import { fromBase64Url, InboundError } from '../base/index.ts';
 import { freeName } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import {
@@ -19,7 +19,7 @@ import {
 } from '../devices/index.ts';
 import { type Effects, indexBody, setOwnReaction, sortKeyFor } from '../messaging/index.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
-import { openBody, sealBody } from '../views/index.ts';
+import { openBody, type StoredBody, sealBody } from '../views/index.ts';
 import { type AppMessage, decodeAppMessage, type MessageRef, newMessageId } from '../wire/index.ts';
 
 /** A message from one of our own devices: the conversation it changed (if any) and what changed. */
@@ -110,6 +110,35 @@ function applyContactSync(ctx: Ctx, tx: StoreTx, peer: string, c: ContactSync): 
   return contact;
 }
 
+/** Stores a message our other device sent, as ours, in its place by its sequence number (D4). */
+function insertOwnCopy(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  app: AppMessage,
+  stored: StoredBody,
+): MessageKey | undefined {
+  const key = { conversationId: contact.id, sender: 'self', id: app.id };
+  const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
+  const inserted = tx.insertMessage({
+    ...key,
+    senderSeq: app.seq,
+    kind: app.body.kind,
+    body: sealBody(ctx.account.vault, key, stored),
+    sentAt: app.sentAt,
+    receivedAt: ctx.now(),
+    sortKey: sortKeyFor(tx, contact.id, 'self', app.seq),
+    status: 'sent',
+    error: null,
+    expiresAt: ttl === null ? null : app.sentAt + ttl,
+    editedAt: null,
+    deletedAt: null,
+  });
+  if (inserted !== 'inserted') return undefined;
+  indexBody(tx, key, stored, app.sentAt);
+  return key;
+}
+
 /** Our other device sent `app` to `contact`: the same change here. */
 function applySent(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessage, effects: Effects): void {
   const now = ctx.now();
@@ -122,27 +151,9 @@ function applySent(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessag
   });
   switch (body.kind) {
     case 'text': {
-      const key = { conversationId: contact.id, sender: 'self', id: app.id };
       const stored = body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
-      const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
-      const inserted = tx.insertMessage({
-        ...key,
-        senderSeq: app.seq,
-        kind: 'text',
-        body: sealBody(ctx.account.vault, key, stored),
-        sentAt: app.sentAt,
-        receivedAt: now,
-        sortKey: sortKeyFor(tx, contact.id, 'self', app.seq),
-        status: 'sent',
-        error: null,
-        expiresAt: ttl === null ? null : app.sentAt + ttl,
-        editedAt: null,
-        deletedAt: null,
-      });
-      if (inserted === 'inserted') {
-        indexBody(tx, key, stored, app.sentAt);
-        effects.messages.push(key);
-      }
+      const key = insertOwnCopy(ctx, tx, contact, app, stored);
+      if (key) effects.messages.push(key);
       return;
     }
     case 'reaction': {
@@ -173,36 +184,10 @@ function applySent(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessag
     }
     case 'attachment': {
       // Our file, sent from our other device: its message here, and its bytes fetched from that device.
-      const key = { conversationId: contact.id, sender: 'self', id: app.id };
       const { kind: _kind, ...manifest } = body;
-      const name = sanitizeFileName(manifest.name);
-      const shown = {
-        id: manifest.id,
-        name,
-        mime: manifest.mime,
-        size: manifest.size,
-        ...(manifest.durationMs === undefined ? {} : { durationMs: manifest.durationMs }),
-        ...(manifest.waveform ? { waveform: toBase64Url(manifest.waveform) } : {}),
-        ...(manifest.thumbnail ? { thumbnail: toBase64Url(manifest.thumbnail) } : {}),
-      };
-      const stored = { text: manifest.caption ?? '', attachment: shown };
-      const ttl = tx.getConversation(contact.id)?.disappearingMs ?? null;
-      const inserted = tx.insertMessage({
-        ...key,
-        senderSeq: app.seq,
-        kind: 'attachment',
-        body: sealBody(ctx.account.vault, key, stored),
-        sentAt: app.sentAt,
-        receivedAt: now,
-        sortKey: sortKeyFor(tx, contact.id, 'self', app.seq),
-        status: 'sent',
-        error: null,
-        expiresAt: ttl === null ? null : app.sentAt + ttl,
-        editedAt: null,
-        deletedAt: null,
-      });
-      if (inserted !== 'inserted' || tx.getAttachment('out', contact.peerId, manifest.id)) return;
-      indexBody(tx, key, stored, app.sentAt);
+      const shown = shownAttachment(manifest);
+      const key = insertOwnCopy(ctx, tx, contact, app, { text: manifest.caption ?? '', attachment: shown });
+      if (!key || tx.getAttachment('out', contact.peerId, manifest.id)) return;
       effects.messages.push(key);
       const record: AttachmentRecord = {
         id: manifest.id,
@@ -218,7 +203,7 @@ function applySent(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessag
         createdAt: now,
         updatedAt: now,
       };
-      const sealed = { ...record, manifest: sealManifest(ctx, record, { ...manifest, name }) };
+      const sealed = { ...record, manifest: sealManifest(ctx, record, { ...manifest, name: shown.name }) };
       tx.putAttachment(sealed);
       if (sealed.state === 'downloading') effects.downloads.push(sealed);
       return;
