@@ -45,6 +45,7 @@ Account and daemon:
   daemon [--listen MA]... [--bootstrap MA]... [--no-mdns]    run the node (foreground)
   daemon --stop                                              stop the running daemon
   ui [--no-open]                                             open Parley Desktop (starts the daemon)
+  ui --install | --uninstall                                 put Parley in the desktop's launcher (XDG)
   status                                                     is the daemon up, contacts, outbox
   id                                                         peer id, fingerprint, addresses
   relay [--listen MA]...                                     run a relay/bootstrap node (no account)

@@ -1,5 +1,6 @@
 /**
- * `parley ui [--no-open]`: opens Parley Desktop. Starts the daemon in the
+ * `parley ui [--no-open] | --install | --uninstall`: opens Parley Desktop (or puts it in the
+ * desktop's launcher: ui-install.ts). Starts the daemon in the
  * background if it is not running (`daemon --allow-locked`, its log in the
  * data folder's daemon.log), asks it for a launch file — a 0600 page in the
  * data folder holding a one-time ticket — and opens that file in a Chromium
@@ -103,11 +104,20 @@ function openLaunchFile(file: string, env: Io['env']): string | undefined {
 export async function ui(argv: string[], io: Io, global: Global): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { 'no-open': { type: 'boolean' } },
+    options: { 'no-open': { type: 'boolean' }, install: { type: 'boolean' }, uninstall: { type: 'boolean' } },
     strict: true,
     allowPositionals: false,
   });
   const home = resolveHome(global.home, io.env);
+  if (values.install || values.uninstall) {
+    const { installDesktopEntry, uninstallDesktopEntry } = await import('./ui-install.ts');
+    const files = values.install ? installDesktopEntry(home, io.env) : uninstallDesktopEntry(io.env);
+    if (global.json) printJson(io, { installed: values.install === true, ...files });
+    else if (values.install)
+      io.stderr(`installed ${files.desktopEntry} and its icon: Parley is in your launcher now\n`);
+    else io.stderr(`removed ${files.desktopEntry} and its icon\n`);
+    return 0;
+  }
   ensureHome(home);
   let started = false;
   if (!(await isRunning(home))) {
