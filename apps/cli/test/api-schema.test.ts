@@ -18,7 +18,7 @@ import { type DaemonHandle, startDaemon } from '../src/daemon/run.ts';
 import { resolveHome } from '../src/home.ts';
 
 /** Served by run.ts itself, in every state (before an account exists too). */
-const SETUP_METHODS = ['daemon.state', 'daemon.stop', 'account.create', 'account.unlock'];
+const SETUP_METHODS = ['daemon.state', 'daemon.stop', 'account.create', 'account.link', 'account.unlock'];
 /** Answered by the dispatcher itself. */
 const DISPATCHER_METHODS = ['rpc.discover'];
 

@@ -100,6 +100,8 @@ function rig(seed: number): Rig {
     now: () => Date.now(),
     random: seededRandom(seed),
     events: { emit: () => undefined },
+    // (the pump asks whose device a PeerId is: devices/targets.ts ownerOf)
+    account: { info: { peerId: ALICE } },
   } as unknown as Ctx;
   const pump = new OutboxPump(ctx, {
     introduced: () => undefined,
