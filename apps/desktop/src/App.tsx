@@ -9,6 +9,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call, EventStream, RpcError } from './api.ts';
 import { ChatApp } from './ChatApp.tsx';
 import { DaemonUnreachable } from './DaemonUnreachable.tsx';
+import { useHistoryProgress } from './devices/index.ts';
 import { Onboarding } from './Onboarding.tsx';
 import type { DaemonState } from './types.ts';
 
@@ -19,6 +20,8 @@ export function App() {
   const stream = useMemo(() => new EventStream(), []);
   /** False while the daemon does not answer (the event stream is down and an RPC fails too). */
   const [reachable, setReachable] = useState(true);
+  // Listened to from the start: a linked device's history begins before the chat screen mounts.
+  const history = useHistoryProgress(stream);
 
   const refresh = useCallback(async () => {
     try {
@@ -100,7 +103,7 @@ export function App() {
     );
   return (
     <>
-      <ChatApp stream={stream} daemonDown={!reachable} />
+      <ChatApp stream={stream} daemonDown={!reachable} history={history} />
       {down}
     </>
   );

@@ -14,8 +14,10 @@ import { ChannelInfo } from './ChannelInfo.tsx';
 import { ContactInfo } from './ContactInfo.tsx';
 import { Conversation } from './Conversation.tsx';
 import { type ChatItem, channelKey, contactKey, groupKey } from './chats.ts';
+import { devicesNotice, HistoryBanner, type HistoryProgress } from './devices/index.ts';
 import { preview } from './format.ts';
 import { GroupInfo } from './GroupInfo.tsx';
+import { Shortcuts } from './keyboard/index.ts';
 import { isMuted } from './muted.ts';
 import { NewGroup } from './NewGroup.tsx';
 import { useBackToList } from './narrow-window.ts';
@@ -35,10 +37,13 @@ const notified = new Set<string>();
 export function ChatApp({
   stream,
   daemonDown = false,
+  history = null,
 }: {
   readonly stream: EventStream;
   /** The daemon does not answer: a full-window state covers this one, which is inert meanwhile. */
   readonly daemonDown?: boolean;
+  /** A newly linked device's history transfer, while it runs. */
+  readonly history?: HistoryProgress | null;
 }) {
   const [me, setMe] = useState<Identity | null>(null);
   const list = useChatList(stream);
@@ -46,7 +51,7 @@ export function ChatApp({
   const [typing, setTyping] = useState<Readonly<Record<string, boolean>>>({});
   const [socket, setSocket] = useState<SocketStatus>(stream.status);
   const [dialog, setDialog] = useState<DialogName>(null);
-  const [problem, setProblem] = useState<string | null>(null);
+  const [toast, setToast] = useState<string | null>(null);
   /** The message a search hit opened: its conversation scrolls to it. */
   const [focus, setFocus] = useState<MessageFocus | null>(null);
   const selectedRef = useRef(selected);
@@ -82,7 +87,8 @@ export function ChatApp({
       )
         setSelected(null);
       else if (e.type === 'typing') setTyping((t) => ({ ...t, [e.data.contact]: e.data.active }));
-      else if (e.type === 'problem') setProblem(e.data.message);
+      else if (e.type === 'problem') setToast(e.data.message);
+      else if (e.type === 'devices') setToast(devicesNotice(e.data));
     });
     return () => {
       off();
@@ -121,6 +127,7 @@ export function ChatApp({
         outbox={outbox}
         reachability={reachability}
         typing={typing}
+        banner={<HistoryBanner progress={history} />}
         actions={{
           onSelect: select,
           onAddContact: () => setDialog('add'),
@@ -132,10 +139,10 @@ export function ChatApp({
         }}
       />
       <main className="main-pane">
-        {problem && (
+        {toast && (
           <div className="toast" role="status">
-            <span>{problem}</span>
-            <button type="button" className="link-button" onClick={() => setProblem(null)}>
+            <span>{toast}</span>
+            <button type="button" className="link-button" onClick={() => setToast(null)}>
               Dismiss
             </button>
           </div>
@@ -152,6 +159,7 @@ export function ChatApp({
           onBack={back}
         />
       </main>
+      <Shortcuts chats={list.items} selected={selected} blocked={dialog !== null} onSelect={select} />
       <Dialogs
         dialog={dialog}
         current={current}

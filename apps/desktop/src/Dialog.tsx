@@ -18,6 +18,8 @@ export function Dialog({
   useEffect(() => {
     const el = ref.current;
     if (el && !el.open) el.showModal();
+    // showModal focuses the first focusable element (Close); a field marked data-autofocus wins.
+    el?.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     return () => el?.close();
   }, []);
   return (

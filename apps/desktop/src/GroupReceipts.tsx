@@ -17,7 +17,7 @@ export function GroupReceipts({ receipts }: { readonly receipts: readonly Receip
       <button
         type="button"
         className="link-button receipts-toggle"
-        aria-label="Delivery details"
+        aria-label={`${read}/${receipts.length} · Delivery details`}
         aria-expanded={open}
         title={receiptsInWords(receipts)}
         onClick={() => setOpen((v) => !v)}

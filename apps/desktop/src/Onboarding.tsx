@@ -1,7 +1,9 @@
-/** First run (create an account) and unlock (passphrase). */
+/** First run (create an account, or make this a new device of one) and unlock (passphrase). */
 import { type FormEvent, useId, useState } from 'react';
 import { call, RpcError } from './api.ts';
+import { LinkThisDevice } from './devices/index.ts';
 import { ShieldIcon } from './Icons.tsx';
+import { PassphraseChoice, type PassphraseState, passphraseProblem } from './PassphraseChoice.tsx';
 
 /** Longest display name accepted in the form (the daemon checks too). */
 const NAME_MAX_CHARS = 64;
@@ -22,30 +24,42 @@ export function Onboarding({
           </span>
           <span>Parley</span>
         </div>
-        {mode === 'no-account' ? <CreateAccount onDone={onDone} /> : <Unlock onDone={onDone} />}
+        {mode === 'no-account' ? <NewAccountOrDevice onDone={onDone} /> : <Unlock onDone={onDone} />}
       </div>
     </main>
   );
 }
 
-function CreateAccount({ onDone }: { readonly onDone: () => void }) {
+function NewAccountOrDevice({ onDone }: { readonly onDone: () => void }) {
+  const [path, setPath] = useState<'create' | 'link'>('create');
+  return path === 'create' ? (
+    <CreateAccount onDone={onDone} onLink={() => setPath('link')} />
+  ) : (
+    <LinkThisDevice onDone={onDone} onCreate={() => setPath('create')} />
+  );
+}
+
+function CreateAccount({ onDone, onLink }: { readonly onDone: () => void; readonly onLink: () => void }) {
   const [name, setName] = useState('');
-  const [usePassphrase, setUsePassphrase] = useState(true);
-  const [passphrase, setPassphrase] = useState('');
-  const [confirm, setConfirm] = useState('');
+  const [protect, setProtect] = useState<PassphraseState>({ use: true, passphrase: '', confirm: '' });
   const [error, setError] = useState<string | null>(null);
+  const [passphraseError, setPassphraseError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const id = useId();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
+    setPassphraseError(null);
     if (!name.trim()) return setError('Choose a name your contacts will see.');
-    if (usePassphrase && passphrase.length < 8) return setError('Use a passphrase of 8 characters or more.');
-    if (usePassphrase && passphrase !== confirm) return setError('The two passphrases differ.');
+    const problem = passphraseProblem(protect);
+    if (problem) return setPassphraseError(problem);
     setBusy(true);
     try {
-      await call('account.create', { name: name.trim(), ...(usePassphrase ? { passphrase } : {}) });
+      await call('account.create', {
+        name: name.trim(),
+        ...(protect.use ? { passphrase: protect.passphrase } : {}),
+      });
       onDone();
     } catch (err) {
       setError(err instanceof RpcError ? err.message : 'Could not create the account.');
@@ -54,7 +68,7 @@ function CreateAccount({ onDone }: { readonly onDone: () => void }) {
   };
 
   return (
-    <form onSubmit={(e) => void submit(e)} aria-labelledby={`${id}-title`}>
+    <form onSubmit={(e) => void submit(e)} aria-labelledby={`${id}-title`} noValidate>
       <h1 id={`${id}-title`}>Create your account</h1>
       <p className="muted">
         Messages go straight to your contacts, end-to-end encrypted. There is no server and no phone number.
@@ -67,66 +81,24 @@ function CreateAccount({ onDone }: { readonly onDone: () => void }) {
           onChange={(e) => setName(e.target.value)}
           autoComplete="nickname"
           required
+          {...(error ? { 'aria-invalid': true, 'aria-describedby': `${id}-error` } : {})}
         />
       </label>
-      <fieldset className="choice">
-        <legend>Protect your keys</legend>
-        <label className="radio">
-          <input
-            type="radio"
-            name="protect"
-            checked={usePassphrase}
-            onChange={() => setUsePassphrase(true)}
-          />
-          <span>
-            <strong>With a passphrase</strong> (recommended). Someone who copies your data folder cannot read
-            it. You type the passphrase each time Parley starts; if you forget it, the account is lost.
-          </span>
-        </label>
-        <label className="radio">
-          <input
-            type="radio"
-            name="protect"
-            checked={!usePassphrase}
-            onChange={() => setUsePassphrase(false)}
-          />
-          <span>
-            <strong>Without a passphrase.</strong> Parley starts without asking, but your keys sit in a key
-            file in the data folder: anyone who can read your files (or a backup of them) can read your
-            messages and act as you.
-          </span>
-        </label>
-      </fieldset>
-      {usePassphrase && (
-        <>
-          <label className="field">
-            <span>Passphrase</span>
-            <input
-              type="password"
-              value={passphrase}
-              onChange={(e) => setPassphrase(e.target.value)}
-              autoComplete="new-password"
-            />
-          </label>
-          <label className="field">
-            <span>Repeat passphrase</span>
-            <input
-              type="password"
-              value={confirm}
-              onChange={(e) => setConfirm(e.target.value)}
-              autoComplete="new-password"
-            />
-          </label>
-        </>
-      )}
       {error && (
-        <p className="form-error" role="alert">
+        <p id={`${id}-error`} className="form-error" role="alert">
           {error}
         </p>
       )}
+      <PassphraseChoice value={protect} onChange={setProtect} error={passphraseError} />
       <button type="submit" className="button primary wide" disabled={busy}>
         {busy ? 'Creating…' : 'Create account'}
       </button>
+      <p className="onboarding-alt muted">
+        Already use Parley on another computer?
+        <button type="button" className="button wide" onClick={onLink}>
+          This is a new device of mine
+        </button>
+      </p>
     </form>
   );
 }

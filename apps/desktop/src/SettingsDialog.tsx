@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { call, daemonConfig, RpcError } from './api.ts';
 import { Dialog } from './Dialog.tsx';
+import { DeviceSettings } from './devices/index.ts';
 import { MailboxSettings } from './MailboxSettings.tsx';
 import type { DaemonConfig, Identity, Settings } from './types.ts';
 
@@ -48,6 +49,7 @@ export function SettingsDialog({
             Fingerprint: <span className="mono">{me?.fingerprint ?? ''}</span>
           </p>
         </section>
+        <DeviceSettings />
         <section>
           <h3>Privacy</h3>
           <label className="switch-row">

@@ -1,5 +1,5 @@
 /** The left pane: who I am, connection status, search, the conversation list (contacts, groups, channels). */
-import { type ReactNode, useMemo, useRef, useState } from 'react';
+import { type FocusEvent, type KeyboardEvent, type ReactNode, useMemo, useRef, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import type { SocketStatus } from './api.ts';
 import { summary } from './attachments.ts';
@@ -48,6 +48,7 @@ export function Sidebar({
   outbox,
   reachability = null,
   typing,
+  banner = null,
   actions,
 }: {
   readonly me: Identity | null;
@@ -59,6 +60,8 @@ export function Sidebar({
   /** How others reach this device; null until the daemon said. */
   readonly reachability?: Reachability | null;
   readonly typing: Readonly<Record<string, boolean>>;
+  /** A notice under the connection status (a linked device's history progress). */
+  readonly banner?: ReactNode;
   readonly actions: SidebarActions;
 }) {
   const [query, setQuery] = useState('');
@@ -73,10 +76,12 @@ export function Sidebar({
     setQuery('');
     setOpenHit(null);
   };
-  const item = (c: ChatItem) => (
+  const roving = useRovingList(sorted, selected);
+  const item = (c: ChatItem, inList = false) => (
     <ConversationItem
       chat={c}
       active={c.key === selected}
+      tabStop={!inList || c.key === roving.stop}
       typing={typing[c.name] === true}
       draft={drafts.get(c.key) ?? ''}
       muted={muted.has(c.key)}
@@ -111,6 +116,7 @@ export function Sidebar({
       </header>
       <ConnectionStatus socket={socket} outbox={outbox} />
       <ReachabilityStatus reachability={reachability} />
+      {banner}
       <SearchBox
         value={query}
         inputRef={input}
@@ -139,15 +145,54 @@ export function Sidebar({
           />
         </div>
       ) : (
-        <ul className="conversation-list" aria-label="Contacts">
+        <ul
+          className="conversation-list"
+          aria-label="Contacts"
+          onKeyDown={roving.onKeyDown}
+          onFocus={roving.onFocus}
+        >
           {sorted.map((c) => (
-            <li key={c.key}>{item(c)}</li>
+            <li key={c.key}>{item(c, true)}</li>
           ))}
           {sorted.length === 0 && <li className="list-empty muted">No contacts yet.</li>}
         </ul>
       )}
     </nav>
   );
+}
+
+/**
+ * Roving focus over the chat list (WAI-ARIA APG): one Tab stop, the chat last focused (else the
+ * open one, else the first); ↑/↓ move, Home/End go to the ends.
+ */
+function useRovingList(chats: readonly ChatItem[], selected: string | null) {
+  const [focused, setFocused] = useState<string | null>(null);
+  const has = (key: string | null) => key !== null && chats.some((c) => c.key === key);
+  const stop = has(focused) ? focused : has(selected) ? selected : (chats[0]?.key ?? null);
+  const keyOf = (el: Element | null) => (el instanceof HTMLElement ? (el.dataset.key ?? null) : null);
+  const onFocus = (e: FocusEvent<HTMLUListElement>) => setFocused(keyOf(e.target));
+  const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const at = chats.findIndex((c) => c.key === keyOf(e.target as Element));
+    const last = chats.length - 1;
+    const to =
+      e.key === 'ArrowDown'
+        ? Math.min(last, at + 1)
+        : e.key === 'ArrowUp'
+          ? Math.max(0, at - 1)
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? last
+              : null;
+    if (to === null || at < 0) return;
+    e.preventDefault();
+    const key = chats[to]?.key;
+    if (!key) return;
+    setFocused(key);
+    e.currentTarget.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
+  };
+  return { stop, onFocus, onKeyDown };
 }
 
 function ConnectionStatus({ socket, outbox }: { readonly socket: SocketStatus; readonly outbox: number }) {
@@ -230,6 +275,7 @@ function hiddenState(c: ChatItem): string {
 function ConversationItem({
   chat: c,
   active,
+  tabStop,
   typing,
   draft,
   muted,
@@ -237,6 +283,8 @@ function ConversationItem({
 }: {
   readonly chat: ChatItem;
   readonly active: boolean;
+  /** The list's one Tab stop (roving focus); the others are reached with the arrows. */
+  readonly tabStop: boolean;
   readonly typing: boolean;
   /** Its notifications are muted (muted.ts). */
   readonly muted: boolean;
@@ -250,7 +298,8 @@ function ConversationItem({
     <button
       type="button"
       className={`conversation-item${active ? ' active' : ''}`}
-      aria-label={c.name}
+      data-key={c.key}
+      tabIndex={tabStop ? 0 : -1}
       aria-current={active ? 'true' : undefined}
       aria-describedby={descId}
       onClick={() => onSelect(c.key)}
@@ -259,16 +308,29 @@ function ConversationItem({
       <span className="conversation-body">
         <span className="conversation-top">
           <span className="conversation-name">{c.name}</span>
-          {muted && <MutedMark />}
-          {last && <span className="conversation-time">{formatListTime(last.sentAt)}</span>}
+          {muted && (
+            <span aria-hidden="true">
+              <MutedMark />
+            </span>
+          )}
+          {last && (
+            <span className="conversation-time" aria-hidden="true">
+              {formatListTime(last.sentAt)}
+            </span>
+          )}
         </span>
-        <span className="conversation-bottom">
+        {/*
+          The button's name is the chat's, from its content (WCAG 2.5.3: the visible label is the name);
+          the rest is hidden from the name and read as its description.
+        */}
+        <span className="conversation-bottom" aria-hidden="true">
           <span id={descId} className={`conversation-last${typing ? ' typing' : draft ? ' draft' : ''}`}>
             {lastLine(c, typing, draft)}
             <span className="visually-hidden">
               {hiddenState(c)}
               {muted ? ', muted' : ''}
               {c.unread ? `, ${c.unread} unread` : ''}
+              {last ? `, ${formatListTime(last.sentAt)}` : ''}
             </span>
           </span>
           {c.unread > 0 && (

@@ -19,6 +19,7 @@ export type {
   ContactView,
   ConversationView,
   DaemonState,
+  DeviceView,
   GroupMemberView,
   GroupView,
   Identity,
@@ -60,7 +61,23 @@ export type ParleyEvent =
       readonly data: { channel: ChannelView; change: 'added' | 'changed' | 'removed' };
     }
   | { readonly type: 'post'; readonly data: MessageView }
-  | { readonly type: 'outbox'; readonly data: { size: number } };
+  | { readonly type: 'outbox'; readonly data: { size: number } }
+  /** A contact linked or removed devices (names). */
+  | {
+      readonly type: 'devices';
+      readonly data: { contact: string; added: readonly string[]; removed: readonly string[] };
+    }
+  /** On a newly linked device, while its history arrives. */
+  | {
+      readonly type: 'history';
+      readonly data: {
+        received: number;
+        added: number;
+        conversations: number;
+        conversationsDone: number;
+        done: boolean;
+      };
+    };
 
 /** A message's identity within a conversation: ids are unique per sender. */
 export const messageKey = (m: { readonly id: string; readonly direction: 'out' | 'in' }): string =>

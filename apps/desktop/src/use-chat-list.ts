@@ -100,7 +100,11 @@ export function useChatList(stream: EventStream): ChatList {
       if (s === 'up') schedule();
     });
     const off = stream.on((e) => {
-      if (['message', 'contact', 'conversation', 'expired', 'group', 'channel', 'post'].includes(e.type))
+      if (
+        ['message', 'contact', 'conversation', 'expired', 'group', 'channel', 'post', 'history'].includes(
+          e.type,
+        )
+      )
         schedule();
     });
     return () => {

@@ -64,7 +64,10 @@ export function useConversation(contact: string, stream: EventStream): Conversat
   latest.current = messages;
   /** While the newest page loads: what events said meanwhile (it wins over the page), by key; null = expired. */
   const during = useRef<Map<string, MessageView | null> | null>(null);
-  /** Bumped when the stream comes back after being down: the newest page is fetched again. */
+  /**
+   * Bumped when the stream comes back after being down, or a batch of history arrived from another
+   * of our devices (a newly linked one): the newest page is fetched again.
+   */
   const [reconnects, setReconnects] = useState(0);
   /** The conversation whose pages `messages` holds. */
   const loadedFor = useRef<string | null>(null);
@@ -101,6 +104,7 @@ export function useConversation(contact: string, stream: EventStream): Conversat
           return list;
         });
         if (first) setHasMore(page.length === PAGE_SIZE);
+        else if (page.length === PAGE_SIZE) setHasMore(true); // history may have brought older pages
       })
       .finally(() => {
         if (during.current === seen) during.current = null;
@@ -133,7 +137,7 @@ export function useConversation(contact: string, stream: EventStream): Conversat
           for (const direction of ['in', 'out'] as const)
             during.current?.set(messageKey({ id, direction }), null);
           setMessages((list) => list.filter((m) => m.id !== id));
-        }
+        } else if (e.type === 'history') setReconnects((n) => n + 1);
       }),
     [stream, contact],
   );
