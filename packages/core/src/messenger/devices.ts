@@ -79,26 +79,6 @@ export function deviceMethods(
     }));
   };
 
-  /** Tells every contact and our other devices the list we hold now (inside `tx`); peers to kick. */
-  const announce = (tx: StoreTx, held: HeldDeviceList): string[] => {
-    const cards = tx.listDevices(SELF).flatMap((d) => (d.card ? [d.card] : []));
-    const payload = encodeDevicesPayload({ list: held.bytes, cards });
-    const sessions = new SessionBatch(tx, ctx.account.vault);
-    const peers: string[] = [];
-    for (const c of tx.listContacts()) {
-      if (c.state === 'pending') continue; // told with the rest once they accept us (their card has it)
-      try {
-        compose(ctx, tx, c, { kind: 'devices', payload }, undefined, sessions);
-        peers.push(c.peerId);
-      } catch (error) {
-        if (!(error instanceof CoreError)) throw error; // (no session with them yet: nothing to tell)
-      }
-    }
-    peers.push(...sendToOwnDevices(ctx, tx, sessions, { kind: 'devices', payload }));
-    sessions.save();
-    return peers;
-  };
-
   const after = (peers: readonly string[]): void => {
     deps.changed();
     for (const p of peers) deps.kick(p);
@@ -110,7 +90,7 @@ export function deviceMethods(
       const { grant, list, peerId, peers } = ctx.store.transaction((tx) => {
         const own = ownCard(ctx, tx, {}).card;
         const approved = approveLink(ctx, tx, { card, secret, ownCard: own });
-        return { ...approved, peers: announce(tx, approved.list) };
+        return { ...approved, peers: announceList(ctx, tx, approved.list) };
       });
       after(peers);
       const device = views(list).find((d) => d.peerId === peerId);
@@ -136,7 +116,7 @@ export function deviceMethods(
         );
         return {
           removed: views(held).find((d) => d.peerId === gone.peerId) as DeviceView,
-          peers: announce(tx, next),
+          peers: announceList(ctx, tx, next),
         };
       });
       after(peers);
@@ -208,14 +188,13 @@ export function createDeviceSync(ctx: Ctx, kick: (peerId: string) => void): Devi
       run((tx, sessions) => {
         const held = ownDeviceList(ctx, tx);
         if (!held) return [];
-        const cards = tx.listDevices(SELF).flatMap((d) => (d.card ? [d.card] : []));
         const current = tx.getContact(c.id);
         if (!current) return [];
         compose(
           ctx,
           tx,
           current,
-          { kind: 'devices', payload: encodeDevicesPayload({ list: held.bytes, cards }) },
+          { kind: 'devices', payload: devicesPayload(tx, held) },
           undefined,
           sessions,
         );
@@ -223,6 +202,32 @@ export function createDeviceSync(ctx: Ctx, kick: (peerId: string) => void): Devi
       });
     },
   };
+}
+
+/** Our list as we tell it: with every device's card we hold. */
+const devicesPayload = (tx: StoreTx, held: HeldDeviceList): Uint8Array =>
+  encodeDevicesPayload({
+    list: held.bytes,
+    cards: tx.listDevices(SELF).flatMap((d) => (d.card ? [d.card] : [])),
+  });
+
+/** Tells every contact and our other devices the list we hold now (inside `tx`); peers to kick. */
+function announceList(ctx: Ctx, tx: StoreTx, held: HeldDeviceList): string[] {
+  const payload = devicesPayload(tx, held);
+  const sessions = new SessionBatch(tx, ctx.account.vault);
+  const peers: string[] = [];
+  for (const c of tx.listContacts()) {
+    if (c.state === 'pending') continue; // told with the rest once they accept us (their card has it)
+    try {
+      compose(ctx, tx, c, { kind: 'devices', payload }, undefined, sessions);
+      peers.push(c.peerId);
+    } catch (error) {
+      if (!(error instanceof CoreError)) throw error; // (no session with them yet: nothing to tell)
+    }
+  }
+  peers.push(...sendToOwnDevices(ctx, tx, sessions, { kind: 'devices', payload }));
+  sessions.save();
+  return peers;
 }
 
 /**
@@ -239,22 +244,7 @@ export function refreshOwnCard(ctx: Ctx, kick: (peerId: string) => void): void {
     const told = me.card ? readCard(me.card, ctx.primitives).addresses : [];
     if (now.length === told.length && now.every((a, i) => a === told[i])) return [];
     tx.setDeviceCard(me.peerId, ownCard(ctx, tx, {}).card);
-    const cards = tx.listDevices(SELF).flatMap((d) => (d.card ? [d.card] : []));
-    const payload = encodeDevicesPayload({ list: held.bytes, cards });
-    const sessions = new SessionBatch(tx, ctx.account.vault);
-    const out: string[] = [];
-    for (const c of tx.listContacts()) {
-      if (c.state !== 'active') continue;
-      try {
-        compose(ctx, tx, c, { kind: 'devices', payload }, undefined, sessions);
-        out.push(c.peerId);
-      } catch (error) {
-        if (!(error instanceof CoreError)) throw error;
-      }
-    }
-    out.push(...sendToOwnDevices(ctx, tx, sessions, { kind: 'devices', payload }));
-    sessions.save();
-    return out;
+    return announceList(ctx, tx, held);
   });
   for (const p of peers) kick(p);
 }
