@@ -17,12 +17,15 @@
  * 3. The same 50-member group in large-group mode (gossipsub topic, docs/GROUPS.md): one publish
  *    per message instead of 49 outbox frames (`groupTopic`).
  *
- * 4. Opt-in, `--large-group N` (e.g. 500): what one membership change of an N-member group costs
- *    (docs/SCALE.md "Large groups: state changes"): the admin's transaction, the pairwise messages
- *    and bytes it queues (the state in parts to every member), and how long until the running
- *    members applied it. 3 members run; the others were befriended and then stopped.
+ * 4. Opt-in, `--large-group 500,1000`: what membership changes of groups of those sizes cost
+ *    (docs/SCALE.md "Large groups: state changes"): create, add one, remove one, rename — the
+ *    admin's time and longest transaction, the frames and bytes it queues, every running node's
+ *    frames and publishes, and how long until the running members applied it. 3 members run; the
+ *    others were befriended and then stopped. `--baseline REV [--baseline-size 500]` measures the
+ *    same with the code of git revision REV (a worktree, its own bench) in the same run.
  *
- * `--followers N`, `--posts N`, `--messages N` change the sizes; `--groups-only` skips 1.
+ * `--followers N`, `--posts N`, `--messages N` change the sizes; `--groups-only` skips 1,
+ * `--large-only` skips 1–3.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -44,12 +47,20 @@ const { values } = parseArgs({
     messages: { type: 'string' },
     'groups-only': { type: 'boolean' },
     'large-group': { type: 'string' },
+    'large-only': { type: 'boolean' },
+    baseline: { type: 'string' },
+    'baseline-size': { type: 'string' },
   },
 });
 const FOLLOWERS = Number(values.followers ?? 200);
 const POSTS = Number(values.posts ?? 5);
 const GROUP_MESSAGES = Number(values.messages ?? 200);
-const LARGE_GROUP = Number(values['large-group'] ?? 0);
+/** `--large-group 500,1000`: the sizes measured (members, admin included). */
+const LARGE_GROUPS = (values['large-group'] ?? '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map(Number);
+const BASELINE_SIZE = Number(values['baseline-size'] ?? 500);
 const OWNER_MAX_CONNECTIONS = 24;
 const FOLLOWER_MAX_CONNECTIONS = 32;
 const FOLLOWER_DIALS = 6;
@@ -233,14 +244,50 @@ async function groupBench(topicMinMembers: number) {
   };
 }
 
-/** One admin, `size - 1` contacts (3 running), one group created and one member removed. */
+/**
+ * One admin, `size - 1` contacts in the group (3 running, the rest befriended and stopped) and one
+ * more contact added later: the group created, one member added, one removed, the group renamed.
+ * Per change: the admin's time (every admin transaction until the last copy is queued: the change
+ * is sent in batches, docs/GROUPS.md "Deltas"), its longest transaction, what it queued (frames,
+ * bytes, bytes per recipient), the pairwise frames and publishes of every running node until the
+ * running members applied it, and how long that took.
+ */
 async function largeGroupBench(size: number) {
   const network = createMemoryNetwork();
-  const make = async (name: string) => {
-    const store = createMemoryStore();
+  const counted = { frames: 0, publishes: 0 };
+  const adminTx = { ms: 0, max: 0, count: 0 };
+  const make = async (name: string, timed = false) => {
+    const inner = createMemoryStore();
+    const store: typeof inner = timed
+      ? {
+          ...inner,
+          transaction: (fn) => {
+            const t = performance.now();
+            try {
+              return inner.transaction(fn);
+            } finally {
+              const ms = performance.now() - t;
+              adminTx.ms += ms;
+              adminTx.max = Math.max(adminTx.max, ms);
+              adminTx.count++;
+            }
+          },
+        }
+      : inner;
     const peerId = testPeerId(name);
     const account = await createTestAccount(store, name, nodePrimitives);
-    const transport = network.createTransport(peerId);
+    const raw = network.createTransport(peerId);
+    const transport: typeof raw = {
+      ...raw,
+      send: (peer, frame, options) => {
+        if (frame[1] !== 2) counted.frames++; // not an ACK
+        return raw.send(peer, frame, options);
+      },
+      publish: (topic, data) => {
+        counted.publishes++;
+        return raw.publish(topic, data);
+      },
+    };
     const messenger = createMessenger({
       store,
       transport,
@@ -251,27 +298,31 @@ async function largeGroupBench(size: number) {
     });
     await messenger.start();
     acceptInvitations(messenger);
-    return { name, store, transport, messenger };
+    return { name, store, transport: raw, messenger };
   };
-  const admin = await make('admin');
+  const admin = await make('admin', true);
   const others: Array<Awaited<ReturnType<typeof make>>> = [];
-  for (let i = 0; i < size - 1; i++) others.push(await make(`m${String(i).padStart(4, '0')}`));
-  for (const p of others) {
+  for (let i = 0; i < size; i++) others.push(await make(`m${String(i).padStart(4, '0')}`));
+  for (const [i, p] of others.entries()) {
+    if (i % 100 === 0) log(`largeGroup ${size}: befriending ${i}/${others.length}`);
     p.messenger.acceptInvite(admin.messenger.createInvite().link, 'admin');
     await eventually(() => p.messenger.contacts().some((c) => c.state === 'active'), 10_000, p.name);
   }
   await eventually(
-    () => admin.messenger.contacts().filter((c) => c.state === 'active').length === size - 1,
+    () => admin.messenger.contacts().filter((c) => c.state === 'active').length === size,
     10_000,
     'contacts',
   );
+  const late = others.pop() as (typeof others)[number]; // added by the second change
   const live = others.slice(0, 3);
-  for (const p of others.slice(3)) {
+  for (const p of [...others.slice(3), late]) {
     await p.messenger.stop();
     await p.transport.stop();
   }
   const queued = () => {
-    const rows = admin.store.transaction((tx) => others.flatMap((p) => tx.listOutbox(`12D3KooW${p.name}`)));
+    const rows = admin.store.transaction((tx) =>
+      [...others, late].flatMap((p) => tx.listOutbox(`12D3KooW${p.name}`)),
+    );
     return { frames: rows.length, bytes: rows.reduce((n, r) => n + r.frame.length, 0) };
   };
   const epochOf = (p: Awaited<ReturnType<typeof make>>) => {
@@ -281,18 +332,34 @@ async function largeGroupBench(size: number) {
       return 0;
     }
   };
-  const change = async (what: string, fn: () => void, epoch: number) => {
+  const change = async (what: string, fn: () => void, epoch: number, running: typeof live) => {
+    log(`largeGroup ${size}: ${what}`);
     const before = queued();
-    const t = Date.now();
+    Object.assign(adminTx, { ms: 0, max: 0, count: 0 });
+    Object.assign(counted, { frames: 0, publishes: 0 });
+    const t = performance.now();
     fn();
-    const transactionMs = Date.now() - t;
+    const callMs = performance.now() - t;
+    await eventually(() => admin.messenger.group('big').pending === 0, 600_000, `${what} queued`);
+    const queuedMs = performance.now() - t;
+    const admin_ = { ...adminTx };
     const after = queued();
-    await eventually(() => live.slice(0, 2).every((p) => epochOf(p) === epoch), 120_000, `${what} applied`);
+    await eventually(() => running.every((p) => epochOf(p) === epoch), 600_000, `${what} applied`);
+    const appliedMs = performance.now() - t;
+    await sleep(1000); // what the change set off (keys, ACKs) settles
+    const recipients = size - 1;
     return {
-      transactionMs,
-      appliedMs: Date.now() - t,
+      callMs: Math.round(callMs),
+      adminMs: Math.round(admin_.ms),
+      adminTransactions: admin_.count,
+      longestTransactionMs: Math.round(admin_.max),
+      queuedMs: Math.round(queuedMs),
+      appliedMs: Math.round(appliedMs),
       outboxGrowthFrames: after.frames - before.frames, // net: new rows minus those the running members ACKed
       outboxGrowthBytes: after.bytes - before.bytes,
+      bytesPerRecipient: Math.round((after.bytes - before.bytes) / recipients),
+      networkFrames: counted.frames, // every running node's non-ACK frames until applied + 1 s
+      publishes: counted.publishes,
     };
   };
   const created = await change(
@@ -303,24 +370,75 @@ async function largeGroupBench(size: number) {
         others.map((p) => p.name),
       ),
     1,
+    live,
   );
+  const added = await change('add one', () => admin.messenger.addToGroup('big', [late.name]), 2, live);
   const removed = await change(
-    'remove',
+    'remove one',
     () => admin.messenger.removeFromGroup('big', live[2]?.name ?? ''),
-    2,
+    3,
+    live.slice(0, 2),
+  );
+  const renamed = await change(
+    'rename',
+    () => admin.messenger.renameGroup('big', 'big'),
+    4,
+    live.slice(0, 2),
   );
   for (const p of [admin, ...live]) await p.messenger.stop();
-  return { members: size, running: live.length + 1, create: created, removeOne: removed };
+  return {
+    members: size,
+    running: live.length + 1,
+    create: created,
+    addOne: added,
+    removeOne: removed,
+    rename: renamed,
+  };
 }
 
-const channel = values['groups-only'] ? null : await channelBench();
+/**
+ * `--baseline REV`: the same large-group change measured with the code of REV (a git revision), in
+ * a worktree of its own, in this run: its bench's own `largeGroup` figures for BASELINE_SIZE.
+ */
+async function baselineBench(rev: string, size: number): Promise<unknown> {
+  const { execFileSync, spawnSync } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  const root = new URL('../..', import.meta.url).pathname;
+  const dir = `/tmp/parley-bench-baseline-${rev.replace(/[^0-9A-Za-z]/g, '')}`;
+  if (!existsSync(dir)) {
+    log(`baseline: a worktree of ${rev} in ${dir}`);
+    execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', dir, rev], { stdio: 'inherit' });
+  }
+  const env = {
+    ...process.env,
+    PATH: `${dir}/node_modules/.bin:${root}node_modules/.bin:${process.env.PATH}`,
+  };
+  if (!existsSync(`${dir}/node_modules`))
+    execFileSync('pnpm', ['install', '--offline', '--frozen-lockfile'], { cwd: dir, env, stdio: 'inherit' });
+  log(`baseline: ${rev}, --large-group ${size}`);
+  const run = spawnSync(
+    'node',
+    ['test/bench/groups.ts', '--groups-only', '--messages', '10', '--large-group', String(size)],
+    { cwd: dir, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = run.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return { rev, ...((JSON.parse(line) as { largeGroup: unknown }).largeGroup as object) };
+  } catch {
+    return { rev, error: `the baseline bench printed no JSON (exit ${run.status})` };
+  }
+}
+
+const channel = values['groups-only'] || values['large-only'] ? null : await channelBench();
 log(`channel: ${JSON.stringify(channel)}`);
-const group = await groupBench(51);
+const group = values['large-only'] ? null : await groupBench(51);
 log(`group: ${JSON.stringify(group)}`);
-const groupTopic = await groupBench(32);
+const groupTopic = values['large-only'] ? null : await groupBench(32);
 log(`groupTopic: ${JSON.stringify(groupTopic)}`);
-const largeGroup = LARGE_GROUP > 0 ? await largeGroupBench(LARGE_GROUP) : null;
+const largeGroup = [];
+for (const size of LARGE_GROUPS) largeGroup.push(await largeGroupBench(size));
+const baseline = values.baseline ? await baselineBench(values.baseline, BASELINE_SIZE) : null;
 process.stdout.write(
-  `${JSON.stringify({ node: process.version, channel, group, groupTopic, largeGroup })}\n`,
+  `${JSON.stringify({ node: process.version, channel, group, groupTopic, largeGroup, baseline })}\n`,
 );
 process.exit(0);

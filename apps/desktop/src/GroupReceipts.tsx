@@ -1,7 +1,10 @@
-/** Our group message's per-member delivery state, in a small popover. */
+/**
+ * Our group message's receipts: in a pairwise group each member's delivery state, in a small
+ * popover; in a large group only how many have read it (who, in the message's Info).
+ */
 import { useState } from 'react';
-import { receiptsInWords } from './message-menu/index.ts';
-import type { ReceiptView } from './types.ts';
+import { readByInWords, receiptsInWords } from './message-menu/index.ts';
+import type { ReadByView, ReceiptView } from './types.ts';
 
 const LABEL: Readonly<Record<ReceiptView['status'], string>> = {
   pending: 'Not delivered yet',
@@ -34,6 +37,17 @@ export function GroupReceipts({ receipts }: { readonly receipts: readonly Receip
           ))}
         </ul>
       )}
+    </span>
+  );
+}
+
+/** "2/3": how many of the other members of a large group have read our message. */
+export function GroupReadCount({ readBy }: { readonly readBy: ReadByView }) {
+  const words = readByInWords(readBy);
+  return (
+    <span className="receipts receipts-count" title={words}>
+      <span aria-hidden="true">{`${readBy.count}/${readBy.of}`}</span>
+      <span className="visually-hidden">{words}</span>
     </span>
   );
 }

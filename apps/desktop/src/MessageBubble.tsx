@@ -8,7 +8,7 @@ import { memo } from 'react';
 import { AttachmentBody } from './AttachmentBody.tsx';
 import type { MessageAttachment } from './attachments.ts';
 import { formatTime, memberColour, preview } from './format.ts';
-import { GroupReceipts } from './GroupReceipts.tsx';
+import { GroupReadCount, GroupReceipts } from './GroupReceipts.tsx';
 import { ClockIcon, StoredIcon, Ticks, TimerIcon } from './Icons.tsx';
 import { MessageText } from './MessageText.tsx';
 import { type MessageMenuActions, useMessageMenu } from './message-menu/index.ts';
@@ -148,7 +148,11 @@ function MessageBubbleImpl({
             {m.edited && !m.deleted && <span className="edited">edited</span>}
             <time dateTime={new Date(m.sentAt).toISOString()}>{formatTime(m.sentAt)}</time>
             <Status m={m} />
-            {m.receipts && m.receipts.length > 0 && <GroupReceipts receipts={m.receipts} />}
+            {m.readBy ? (
+              <GroupReadCount readBy={m.readBy} />
+            ) : (
+              m.receipts && m.receipts.length > 0 && <GroupReceipts receipts={m.receipts} />
+            )}
           </span>
         </div>
         {menu.bar}

@@ -29,6 +29,7 @@ export type {
   MessageView,
   Reachability,
   ReactionView,
+  ReadByView,
   ReceiptView,
   SafetyNumber,
   Settings,

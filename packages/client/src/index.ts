@@ -33,6 +33,7 @@ export type {
   MessageView,
   Reachability,
   ReactionView,
+  ReadByView,
   ReceiptView,
   SafetyNumber,
   SearchHit,

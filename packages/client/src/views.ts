@@ -70,6 +70,9 @@ export const receiptView = v.pipe(
   v.readonly(),
 );
 
+/** Our message in a large group: read by `count` of the `of` other current members. */
+export const readByView = v.pipe(v.object({ count: v.number(), of: v.number() }), v.readonly());
+
 export const messageView = described(
   v.object({
     id: v.string(),
@@ -93,8 +96,13 @@ export const messageView = described(
     reactions: list(reactionView),
     attachment: v.nullable(attachmentView),
     gapBefore: v.boolean(),
-    /** Our own group messages: each other member's delivery state. */
+    /**
+     * Our own messages in a pairwise group: each other member's delivery state. In a large group
+     * only messages.get lists them (read or pending).
+     */
     receipts: v.optional(list(receiptView)),
+    /** Our own messages in a large group: how many of the other members read it (docs/GROUPS.md). */
+    readBy: v.optional(readByView),
   }),
   'MessageView',
   'A message, or a channel post.',
@@ -160,6 +168,8 @@ export const groupView = described(
     picture: v.nullable(
       v.pipe(v.object({ type: v.string(), bytes: v.number(), id: v.string() }), v.readonly()),
     ),
+    /** Peers our own latest change is still to be queued for (sent in batches); 0 once all are. */
+    pending: v.number(),
   }),
   'GroupView',
   'A group.',
@@ -288,6 +298,7 @@ export type MessageRef = v.InferOutput<typeof messageRef>;
 export type AttachmentView = v.InferOutput<typeof attachmentView>;
 export type AttachmentStatus = v.InferOutput<typeof attachmentStatus>;
 export type ReceiptView = v.InferOutput<typeof receiptView>;
+export type ReadByView = v.InferOutput<typeof readByView>;
 export type ReactionView = v.InferOutput<typeof reactionView>;
 export type ConversationView = v.InferOutput<typeof conversationView>;
 export type SearchHit = v.InferOutput<typeof searchHit>;

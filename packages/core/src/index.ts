@@ -128,6 +128,7 @@ export type {
   GroupView,
   MessageView,
   ReactionView,
+  ReadByView,
   ReceiptView,
 } from './views/index.ts';
 export {

@@ -26,6 +26,7 @@ import type { Messenger } from '../src/messenger/messenger.ts';
 import type { Store } from '../src/ports/store.ts';
 import type { PubsubMessage, Transport } from '../src/ports/transport.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import type { MessageView } from '../src/views/messages.ts';
 import { encodeAppMessage } from '../src/wire/app-message.ts';
 import { befriend, eventually, makePeer as harnessPeer, join } from './harness.ts';
 
@@ -147,8 +148,8 @@ describe('large groups over gossipsub', () => {
         expect(mine.map((m) => m.text)).toEqual([1, 2, 3, 4, 5].map((i) => `${sender.name} ${i}`));
         expect(mine.every((m) => !m.gapBefore)).toBe(true);
       }
-      // one publish per message, nothing queued per member
-      expect(p.published.filter((x) => x.topic === topic)).toHaveLength(5);
+      // one publish per message (version 0x01; 0x02 = our key's announcement), nothing queued per member
+      expect(p.published.filter((x) => x.topic === topic && x.data[0] === 1)).toHaveLength(5);
       const groupFrames = p.store.transaction((tx) =>
         all.flatMap((o) => tx.listOutbox(o.peerId)).filter((e) => e.frame[1] === 4),
       );
@@ -157,6 +158,35 @@ describe('large groups over gossipsub', () => {
     await eventually(() =>
       alice.messenger.messages('crowd', { limit: 1000 }).every((m) => m.from !== 'me' || m.status === 'sent'),
     );
+  });
+
+  it('counts read receipts as "read by N of M" from read marks, not per member and message', async () => {
+    const [alice, bob, carol, dave] = await bigGroup();
+    const sent = alice.messenger.sendTexts('crowd', ['one', 'two']);
+    for (const p of [bob, carol, dave])
+      await eventually(() => texts(p, 'crowd').length === 2, 10_000, `${p.name} to get both`);
+    const readBy = () => alice.messenger.messages('crowd').map((m) => m.readBy?.count);
+    expect(alice.messenger.messages('crowd').map((m) => [m.readBy, m.receipts])).toEqual([
+      [{ count: 0, of: 3 }, undefined],
+      [{ count: 0, of: 3 }, undefined],
+    ]);
+    bob.messenger.markRead('crowd');
+    carol.messenger.markRead('crowd');
+    await eventually(() => readBy().every((n) => n === 2), 10_000, 'two reads to reach alice');
+    expect(alice.messenger.messages('crowd').every((m) => m.status === 'sent')).toBe(true);
+    const last = sent[1] as MessageView;
+    expect(alice.messenger.message('crowd', { sender: 'self', id: last.id }).receipts).toEqual([
+      { member: 'bob', status: 'read' },
+      { member: 'carol', status: 'read' },
+      { member: 'dave', status: 'pending' },
+    ]);
+    dave.messenger.markRead('crowd');
+    await eventually(
+      () => alice.messenger.messages('crowd').every((m) => m.status === 'read' && m.readBy?.count === 3),
+      10_000,
+      'both to be read by everyone',
+    );
+    expect(alice.store.transaction((tx) => tx.listReceipts({ ...last, sender: 'self' }))).toEqual([]);
   });
 
   it("uses the mode the admin's state says, whatever a member's own threshold", async () => {
@@ -169,7 +199,7 @@ describe('large groups over gossipsub', () => {
     alice.messenger.sendText('crowd', 'from alice');
     await eventually(() => texts(alice, 'crowd').includes('from dave'));
     await eventually(() => texts(dave, 'crowd').includes('from alice'));
-    expect(dave.published.map((x) => x.topic)).toEqual([topic]);
+    expect(dave.published.filter((x) => x.data[0] === 1).map((x) => x.topic)).toEqual([topic]);
   });
 
   it('fetches a message lost on gossip when the next one reveals the gap, and an offline member catches up', async () => {

@@ -22,6 +22,7 @@ import {
   withoutSecret,
 } from '../src/groups/codec.ts';
 import { withSecret } from '../src/groups/send.ts';
+import { GROUP_STATE_FETCH_MAX_BYTES, statePayload } from '../src/groups/state-fetch.ts';
 import {
   addStatePart,
   assemblyStats,
@@ -116,12 +117,19 @@ describe('splitting a large state', () => {
     expect(ps.every((p) => Buffer.from(p.digest).equals(Buffer.from(sha256(whole))))).toBe(true);
   });
 
-  it('fits the worst case (500 members, longest ids and names, 1 KiB cards) in GROUP_STATE_PARTS_MAX', () => {
-    const s = bigState(GROUP_MAX_MEMBERS, { card: 1024, long: true });
+  it('fits the worst case of earlier versions (500 members, longest ids and names, 1 KiB cards) in GROUP_STATE_PARTS_MAX', () => {
+    const s = bigState(500, { card: 1024, long: true });
     const payloads = encodeStatePayloads(sha256, s);
     expect(payloads.length).toBeLessThanOrEqual(GROUP_STATE_PARTS_MAX);
     for (const p of payloads) expect(p.length).toBeLessThanOrEqual(GROUP_STATE_PAYLOAD_MAX_BYTES);
     expect(payloads.every(fitsFrame)).toBe(true);
+  });
+
+  it('fetches the worst case of today (1,000 members) whole: it fits GROUP_STATE_FETCH_MAX_BYTES', () => {
+    const s = bigState(GROUP_MAX_MEMBERS, { card: 1024, long: true });
+    const bytes = statePayload(s).length;
+    expect(bytes).toBeGreaterThan(GROUP_STATE_PAYLOAD_MAX_BYTES); // sent by reference
+    expect(bytes).toBeLessThanOrEqual(GROUP_STATE_FETCH_MAX_BYTES);
   });
 
   it("a removed member's copy has no secret in any part", () => {

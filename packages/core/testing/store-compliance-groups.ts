@@ -1,4 +1,4 @@
-/** Store compliance: groups, sender keys and per-member receipts. */
+/** Store compliance: groups, sender keys, per-member receipts and large groups' read marks. */
 import { describe, expect, it } from 'vitest';
 import { bytes, type Ctx, inFresh } from './store-compliance-fixtures.ts';
 
@@ -80,6 +80,36 @@ export function groupTests(ctx: Ctx): void {
           ['peer-a', 'delivered', 2],
           ['peer-b', 'read', 3],
         ]);
+      });
+    });
+
+    it('keeps one read mark per group and member that only moves forward', () => {
+      inFresh(ctx)((tx) => {
+        const mark = (groupId: string, peerId: string, seq: number, at: number) => ({
+          groupId,
+          peerId,
+          seq,
+          at,
+        });
+        expect(tx.advanceReadMark(mark(gid(1), 'peer-b', 5, 10))).toBe(true);
+        expect(tx.advanceReadMark(mark(gid(1), 'peer-a', 2, 11))).toBe(true);
+        expect(tx.advanceReadMark(mark(gid(1), 'peer-b', 3, 12))).toBe(false); // backwards
+        expect(tx.advanceReadMark(mark(gid(1), 'peer-b', 5, 13))).toBe(false); // the same
+        expect(tx.advanceReadMark(mark(gid(1), 'peer-a', 7, 14))).toBe(true);
+        expect(tx.advanceReadMark(mark(gid(2), 'peer-a', 1, 15))).toBe(true);
+        expect(tx.listReadMarks(gid(1)).map((m) => [m.peerId, m.seq, m.at])).toEqual([
+          ['peer-a', 7, 14],
+          ['peer-b', 5, 10],
+        ]);
+        tx.deleteReadMarks(gid(1), 'peer-b');
+        expect(tx.listReadMarks(gid(1)).map((m) => m.peerId)).toEqual(['peer-a']);
+        expect(tx.advanceReadMark(mark(gid(1), 'peer-b', 1, 16))).toBe(true); // starts again
+        tx.putGroup({ id: gid(1), data: bytes(1), createdAt: 1, updatedAt: 1 });
+        tx.deleteGroup(gid(1));
+        expect(tx.listReadMarks(gid(1))).toEqual([]);
+        expect(tx.listReadMarks(gid(2))).toHaveLength(1);
+        tx.deleteReadMarks(gid(2));
+        expect(tx.listReadMarks(gid(2))).toEqual([]);
       });
     });
   });

@@ -1,5 +1,8 @@
-/** Groups, members' sender keys and per-member receipts (schema V4); large groups' message log (V6). */
-import type { GroupLogRecord, GroupRecord, GroupsTx, ReceiptRecord } from '@parley/core';
+/**
+ * Groups, members' sender keys and per-member receipts (schema V4); large groups' message log (V6)
+ * and read marks (V11).
+ */
+import type { GroupLogRecord, GroupRecord, GroupsTx, ReadMarkRecord, ReceiptRecord } from '@parley/core';
 import { blob, num, type Row, text } from './rows.ts';
 import type { Statements } from './statements.ts';
 
@@ -16,6 +19,13 @@ const toReceipt = (r: Row): ReceiptRecord => ({
   id: text(r.id),
   peerId: text(r.peer_id),
   status: text(r.status) as ReceiptRecord['status'],
+  at: num(r.at),
+});
+
+const toMark = (r: Row): ReadMarkRecord => ({
+  groupId: text(r.group_id),
+  peerId: text(r.peer_id),
+  seq: num(r.seq),
   at: num(r.at),
 });
 
@@ -44,6 +54,7 @@ export function groupOperations(s: Statements): GroupsTx {
       s.run('DELETE FROM groups WHERE id = ?', id);
       s.run('DELETE FROM sender_keys WHERE group_id = ?', id);
       s.run('DELETE FROM group_log WHERE group_id = ?', id);
+      s.run('DELETE FROM read_marks WHERE group_id = ?', id);
     },
     putGroupLog: (e) =>
       s.run(
@@ -97,5 +108,18 @@ export function groupOperations(s: Statements): GroupsTx {
           ...[k.conversationId, k.sender, k.id],
         )
         .map(toReceipt),
+    advanceReadMark: (m) =>
+      s.run(
+        `INSERT INTO read_marks (group_id, peer_id, seq, at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (group_id, peer_id) DO UPDATE SET seq = excluded.seq, at = excluded.at
+         WHERE excluded.seq > read_marks.seq`,
+        ...[m.groupId, m.peerId, m.seq, m.at],
+      ) === 1,
+    listReadMarks: (groupId) =>
+      s.all('SELECT * FROM read_marks WHERE group_id = ? ORDER BY peer_id', groupId).map(toMark),
+    deleteReadMarks: (groupId, peerId) =>
+      void (peerId === undefined
+        ? s.run('DELETE FROM read_marks WHERE group_id = ?', groupId)
+        : s.run('DELETE FROM read_marks WHERE group_id = ? AND peer_id = ?', groupId, peerId)),
   };
 }

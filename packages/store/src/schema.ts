@@ -314,8 +314,21 @@ CREATE TABLE devices (
 CREATE INDEX devices_by_owner ON devices (owner, position);
 `;
 
+// Read receipts in large groups (issue 22, docs/GROUPS.md "Receipts"): per (group, member) the
+// highest sequence number of our messages that member has read, instead of a receipt row per
+// (message, member). A row is replaced in place (WITHOUT ROWID on its key), never appended.
+const V11 = `
+CREATE TABLE read_marks (
+  group_id TEXT NOT NULL,
+  peer_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (group_id, peer_id)
+) WITHOUT ROWID;
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

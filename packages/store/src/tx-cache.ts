@@ -44,6 +44,8 @@ const UNRELATED_WRITES: ReadonlySet<string> = new Set([
   'pruneGroupLog',
   'deleteGroupLog',
   'putReceipt',
+  'advanceReadMark',
+  'deleteReadMarks',
   'putPost',
   'indexMessage',
   'indexPost',

@@ -28,6 +28,7 @@ const summary = (g: GroupView) => ({
   admin: g.admin,
   members: g.members.map((m) => ({ name: m.name, peerId: m.peerId, role: m.role })),
   picture: g.picture,
+  pending: g.pending,
 });
 
 function format(g: GroupView): string {
@@ -41,7 +42,8 @@ function format(g: GroupView): string {
         ? ''
         : ` [${g.status}]`;
   const picture = g.picture ? `  picture: ${g.picture.type}, ${g.picture.bytes} bytes` : '';
-  return `${sanitize(g.name)}${status}  ${g.members.length} members: ${people}${picture}\n`;
+  const pending = g.pending > 0 ? `  (telling ${g.pending} of them about the last change)` : '';
+  return `${sanitize(g.name)}${status}  ${g.members.length} members: ${people}${picture}${pending}\n`;
 }
 
 export async function group(argv: string[], io: Io, global: Global): Promise<number> {

@@ -2,11 +2,14 @@
  * A message's details: when it was sent and received, its delivery state, and
  * in a group who has it ("Read by 1 of 2"). The daemon records when a message
  * was sent and received, not when it was delivered or read: those show as
- * states, not times.
+ * states, not times. A large group's message carries only its count
+ * (`readBy`); who has read it is asked for when Info opens (messages.get).
  */
+import { useEffect, useState } from 'react';
+import { call } from '../api.ts';
 import { formatBytes } from '../attachments.ts';
 import { Dialog } from '../Dialog.tsx';
-import type { MessageView, ReceiptView } from '../types.ts';
+import type { MessageView, ReadByView, ReceiptView } from '../types.ts';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
@@ -33,6 +36,27 @@ export function receiptsInWords(receipts: readonly ReceiptView[]): string {
   return `Read by ${read} of ${n} · delivered to ${delivered} of ${n}`;
 }
 
+/** "Read by 2 of 3" (a large group: no per-member delivery). */
+export const readByInWords = (readBy: ReadByView): string => `Read by ${readBy.count} of ${readBy.of}`;
+
+/** Who has read our message in a large group, fetched once per count (null until it comes). */
+function useReaders(m: MessageView): readonly ReceiptView[] | null {
+  const [readers, setReaders] = useState<readonly ReceiptView[] | null>(null);
+  const count = m.readBy?.count;
+  useEffect(() => {
+    if (m.direction !== 'out' || count === undefined) return;
+    let live = true;
+    void call('messages.get', { contact: m.contact, id: m.id, sender: 'self' }).then(
+      (v) => live && setReaders(v.receipts ?? null),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [m.contact, m.id, m.direction, count]);
+  return readers;
+}
+
 function Row({ term, children }: { readonly term: string; readonly children: string }) {
   return (
     <>
@@ -50,15 +74,21 @@ export function MessageInfo({
   readonly onClose: () => void;
 }) {
   const mine = m.direction === 'out';
-  const receipts = m.receipts ?? [];
+  const readers = useReaders(m);
+  const receipts = (m.readBy ? readers : m.receipts) ?? [];
   return (
     <Dialog title="Message info" onClose={onClose}>
       <dl className="info-list">
         <Row term="From">{mine ? 'You' : m.from}</Row>
         <Row term="Sent">{dateTime.format(m.sentAt)}</Row>
         {!mine && <Row term="Received">{dateTime.format(m.receivedAt)}</Row>}
-        {mine && receipts.length === 0 && <Row term="Status">{STATE[m.status]}</Row>}
-        {mine && receipts.length > 0 && <Row term="Status">{receiptsInWords(receipts)}</Row>}
+        {mine && m.readBy && (
+          <Row term="Status">
+            {m.status === 'queued' || m.status === 'failed' ? STATE[m.status] : readByInWords(m.readBy)}
+          </Row>
+        )}
+        {mine && !m.readBy && receipts.length === 0 && <Row term="Status">{STATE[m.status]}</Row>}
+        {mine && !m.readBy && receipts.length > 0 && <Row term="Status">{receiptsInWords(receipts)}</Row>}
         {m.edited && !m.deleted && <Row term="Edited">Yes</Row>}
         {m.expiresAt !== null && <Row term="Disappears">{dateTime.format(m.expiresAt)}</Row>}
         {m.attachment && (
@@ -73,7 +103,9 @@ export function MessageInfo({
             {receipts.map((r) => (
               <li key={r.member}>
                 <span>{r.member}</span>
-                <span className={`receipt-status ${r.status}`}>{RECEIPT[r.status]}</span>
+                <span className={`receipt-status ${r.status}`}>
+                  {m.readBy && r.status === 'pending' ? 'Not read yet' : RECEIPT[r.status]}
+                </span>
               </li>
             ))}
           </ul>

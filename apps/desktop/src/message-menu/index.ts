@@ -4,5 +4,5 @@ export { editLast, type MessageMenuActions, messageMenuEntries } from './entries
 export { forward } from './ForwardDialog.tsx';
 export { Menu, type MenuAnchor, type MenuEntry } from './Menu.tsx';
 export { type MessageDialogs, useMessageDialogs } from './MessageDialogs.tsx';
-export { MessageInfo, receiptsInWords } from './MessageInfo.tsx';
+export { MessageInfo, readByInWords, receiptsInWords } from './MessageInfo.tsx';
 export { type MessageMenuParts, type MessageMenuProps, useMessageMenu } from './use-message-menu.tsx';

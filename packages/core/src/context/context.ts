@@ -80,6 +80,11 @@ export interface Limits {
   readonly autoDownloadMaxBytes: number;
   /** Groups with at least this many members use gossipsub instead of pairwise fan-out (default 32). */
   readonly groupTopicMinMembers: number;
+  /**
+   * Most time one transaction spends queueing a group change before it leaves the rest to the next
+   * (default 50 ms, GROUP_CHANGE_BATCH_MS; docs/GROUPS.md "Deltas").
+   */
+  readonly groupChangeBatchMs: number;
 }
 
 export interface Ctx {

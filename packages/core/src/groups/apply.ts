@@ -13,6 +13,7 @@
  * e+1: the state from the lower PeerId wins everywhere (docs/GROUPS.md).
  */
 
+import { InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type Effects, type GroupEffects, groupEffects } from '../messaging/index.ts';
 import type { ContactRecord, GroupsTx } from '../ports/index.ts';
@@ -20,10 +21,12 @@ import {
   aheadOfClock,
   decodeGroupControl,
   type GroupControl,
+  type GroupDelta,
   GroupNotReadyError,
   type GroupState,
   type GroupStatePart,
 } from './codec.ts';
+import { deltaResult, firstRequest } from './delta.ts';
 import {
   introduceChanged,
   keepKeyWhileInvited,
@@ -32,6 +35,7 @@ import {
 } from './invites.ts';
 import { checkDistribution, registerOwner } from './key-owners.ts';
 import { dropGroupOutbox } from './send.ts';
+import { fetchedState, forgetFetched, wantState } from './state-fetch.ts';
 import {
   addStatePart,
   dropAssemblies,
@@ -67,6 +71,17 @@ export function applyGroupControl(
       return effects;
     case 'state-part':
       applyStatePart(ctx, tx, contact, control, payload.length, out);
+      return effects;
+    case 'delta':
+      if (applyDelta(ctx, tx, contact, control, out) === 'applied')
+        dropAssemblies(ctx, control.id, control.epoch);
+      return effects;
+    case 'state-request':
+      answerStateRequest(ctx, tx, contact, control, out);
+      return effects;
+    case 'state-ref':
+      if (applyStateRef(ctx, tx, contact, control, out) === 'applied')
+        dropAssemblies(ctx, control.id, control.epoch);
       return effects;
     case 'sender-key':
       // A group we are only invited to: the key waits for the user's answer (groups/invites.ts).
@@ -209,6 +224,146 @@ function applyStatePart(
   out.resend.add(from);
 }
 
+/**
+ * A whole state by reference (groups/state-fetch.ts): what can be checked before the bytes are here
+ * is checked at once (a sender who is not an admin of our view is refused without fetching
+ * anything; a ref of a state we hold, or an older one, is a leftover). Then the state must have
+ * been fetched (else we fetch it and the ref waits, un-ACKed) and goes through applyState's rules.
+ */
+function applyStateRef(
+  ctx: Ctx,
+  tx: GroupApplyTx,
+  contact: ContactRecord,
+  r: { readonly id: string; readonly epoch: number; readonly digest: Uint8Array },
+  out: GroupEffects,
+): Verdict {
+  const from = contact.peerId;
+  const g = loadGroup(ctx, tx, r.id);
+  if (g) {
+    if (r.epoch < g.state.epoch) return 'stale';
+    if (r.epoch === g.state.epoch && equalBytes(stateDigest(ctx.primitives.sha256, g.state), r.digest))
+      return 'ignored';
+    const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
+    const competing = g.status === 'active' && r.epoch === g.state.epoch && wasAdmin;
+    if (!isAdmin(g, from) && !competing) {
+      forgedProblem(out, contact, g.state.name);
+      return 'forged';
+    }
+  }
+  const s = fetchedState(ctx, r.digest);
+  if (!s) {
+    wantState(ctx, { peer: from, id: r.id, digest: r.digest });
+    throw new GroupNotReadyError('the group state is being fetched');
+  }
+  if (s.epoch !== r.epoch) {
+    forgetFetched(ctx, r.digest);
+    throw new InboundError('bad-message', 'group control: a state-ref names another epoch than its state');
+  }
+  const verdict = applyState(ctx, tx, contact, s, out); // may wait (skipped epoch): kept for then
+  forgetFetched(ctx, r.digest);
+  return verdict;
+}
+
+/**
+ * A change as a delta (docs/GROUPS.md "Deltas"): from an admin of our view, following the state we
+ * hold (its `base` digest is ours), giving exactly the state its `digest` names; then it is a
+ * whole state and goes through applyState's rules unchanged. One that follows another state than
+ * ours (a change we missed, or a competing state we hold) makes us ask its author for the whole
+ * state; one that does not give its digest is refused.
+ */
+function applyDelta(
+  ctx: Ctx,
+  tx: GroupApplyTx,
+  contact: ContactRecord,
+  d: GroupDelta,
+  out: GroupEffects,
+): Verdict {
+  const from = contact.peerId;
+  const g = loadGroup(ctx, tx, d.id);
+  // A group we left, declined or never had: nothing to apply it to (an invitation comes whole).
+  if (g?.status !== 'active' && g?.status !== 'invited') return 'ignored';
+  const sha = ctx.primitives.sha256;
+  const ours = stateDigest(sha, g.state);
+  if (d.epoch <= g.state.epoch) {
+    if (d.epoch === g.state.epoch && equalBytes(ours, d.digest)) return 'ignored'; // a repeat
+    const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
+    // A competing state of our epoch: we cannot rebuild it from a parent we no longer hold.
+    if (d.epoch === g.state.epoch && wasAdmin && from !== g.author)
+      return askWhole(ctx, tx, g, from, d.epoch, out);
+    if (d.epoch === g.state.epoch && !wasAdmin) {
+      forgedProblem(out, contact, g.state.name);
+      return 'forged';
+    }
+    return 'stale';
+  }
+  if (!isAdmin(g, from)) {
+    forgedProblem(out, contact, g.state.name);
+    return 'forged';
+  }
+  if (d.epoch > g.state.epoch + 1 || !equalBytes(ours, d.base))
+    return askWhole(ctx, tx, g, from, d.epoch, out);
+  let s: GroupState | undefined = deltaResult(g.state, d);
+  try {
+    if (s && !equalBytes(stateDigest(sha, s), d.digest)) s = undefined;
+  } catch (error) {
+    if (!(error instanceof InboundError)) throw error;
+    s = undefined; // not a valid state (no admin, too many members)
+  }
+  if (!s) {
+    out.problems.push({
+      code: 'group-forged',
+      message: `${contact.name} sent a change to group "${g.state.name}" that does not give the state it claims; it was ignored`,
+    });
+    return 'forged';
+  }
+  return applyState(ctx, tx, contact, s, out);
+}
+
+/** Asks `from` (an admin) for the whole state: syncGroup sends the request after commit. */
+function askWhole(
+  ctx: Ctx,
+  tx: GroupsTx,
+  g: StoredGroup,
+  from: string,
+  epoch: number,
+  out: GroupEffects,
+): Verdict {
+  if (g.wants?.from === from && g.wants.epoch >= epoch) return 'ignored';
+  saveGroup(ctx, tx, { ...g, wants: { from, epoch } });
+  out.sync.add(g.state.id);
+  return 'ignored';
+}
+
+/**
+ * A member (or a member we just removed) asks us, an admin, for the whole state: they are owed
+ * it, once per epoch (a member cannot make us queue the whole state again and again). Anyone
+ * else learns nothing.
+ */
+function answerStateRequest(
+  ctx: Ctx,
+  tx: GroupsTx,
+  contact: ContactRecord,
+  c: { readonly id: string; readonly epoch: number },
+  out: GroupEffects,
+): void {
+  const from = contact.peerId;
+  const g = loadGroup(ctx, tx, c.id);
+  if (g?.status !== 'active' || !isAdmin(g, ctx.account.info.peerId)) return;
+  const known = memberOf(g, from) !== undefined || g.prev.some((p) => p.peerId === from);
+  if (!known || g.owed.includes(from) || !firstRequest(ctx, g.state.id, from, g.state.epoch)) return;
+  const to = g.change?.to.filter((p) => p !== from);
+  const { change: _change, ...rest } = g;
+  saveGroup(ctx, tx, {
+    ...rest,
+    owed: [...g.owed, from],
+    ...(g.change && to && to.length > 0 ? { change: { ...g.change, to } } : {}),
+  });
+  out.sync.add(g.state.id);
+}
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
 function forgedProblem(out: GroupEffects, contact: ContactRecord, group: string): void {
   out.problems.push({
     code: 'group-forged',
@@ -264,11 +419,13 @@ function applyState(
     return storeInvitation(ctx, tx, contact, s, g, out);
   }
   const current = g.state;
-  if (s.epoch > current.epoch + 1) {
+  // The whole state we asked this admin for (a delta did not follow ours) may skip epochs.
+  const asked = g.wants?.from === from && s.epoch >= g.wants.epoch;
+  if (s.epoch > current.epoch + 1 && !asked) {
     if (!isAdmin(g, from)) return forged('not an admin');
     throw new GroupNotReadyError('a group change arrived before the one it follows');
   }
-  if (s.epoch === current.epoch + 1) {
+  if (s.epoch > current.epoch) {
     if (!isAdmin(g, from)) return forged('not an admin');
     return replaceState(ctx, tx, g, s, from, roles(current), out);
   }
@@ -317,10 +474,12 @@ function replaceState(
   // Its new members we do not know become `introduced` contacts, a bounded number per change.
   const introducer = tx.getContactByPeerId(from);
   if (stillIn && (!introducer || !introduceChanged(ctx, tx, s, introducer, out))) return 'forged';
+  const kept = new Set(s.members.map((m) => m.peerId));
   for (const m of g.state.members) {
-    if (s.members.some((n) => n.peerId === m.peerId)) continue;
+    if (kept.has(m.peerId)) continue;
     tx.deleteSenderKey(s.id, m.peerId);
     tx.deleteGroupLog(s.id, m.peerId);
+    tx.deleteReadMarks(s.id, m.peerId);
   }
   if (!stillIn) {
     for (const m of g.state.members) tx.deleteSenderKey(s.id, m.peerId);

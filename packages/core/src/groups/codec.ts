@@ -10,6 +10,13 @@
  *   state-part  {v:1, type:'state-part', id, epoch, digest, index, count, members:[...], name?, secret?}
  *               one of `count` parts of a state too large for one payload (groups/state-parts.ts);
  *               part 0 alone carries name (and secret); digest = SHA-256 of the whole `state` payload
+ *   delta       {v:1, type:'delta', id, epoch, base, digest, name?, add:[member], update:[member], remove:[peerId], secret?}
+ *               a change sent to members who hold the state it follows (groups/delta.ts): base = digest of that
+ *               state, digest = digest of the result (this copy: with the secret, or without for a removed member)
+ *   state-ref   {v:1, type:'state-ref', id, epoch, digest}
+ *               a whole state too large for one payload, to be fetched from its sender (groups/state-fetch.ts)
+ *   state-request {v:1, type:'state-request', id, epoch}
+ *               a member whose state a delta does not follow asks its admin for the whole state
  *   leave       {v:1, type:'leave', id, epoch}
  *   sender-key  {v:1, type:'sender-key', id, epoch, key}        key = sender-key distribution (137 bytes)
  *   picture     {v:1, type:'picture', id, epoch, at, picture: {type, data} | null}   (groups/picture.ts)
@@ -24,14 +31,17 @@ import { type GroupPicture, type GroupPictureType, pictureProblem } from './pict
 
 export const GROUP_CONTROL_VERSION = 1;
 /** Most members of a group. A state this large is sent in parts (groups/state-parts.ts). */
-export const GROUP_MAX_MEMBERS = 500;
+export const GROUP_MAX_MEMBERS = 1000;
 /**
  * Most members of a group delivered pairwise (one frame per member per message, per-member
  * receipts); a larger state always carries a secret, i.e. gossipsub, whatever the configured
  * `groupTopicMinMembers`.
  */
 export const GROUP_PAIRWISE_MAX_MEMBERS = 50;
-/** Most parts of one state (a 500-member state with the largest cards and names needs 23). */
+/**
+ * Most parts of one state. Parts are still accepted from peers of earlier versions (which sent a
+ * 500-member state in up to 23); a large state is now sent by reference (groups/state-fetch.ts).
+ */
 export const GROUP_STATE_PARTS_MAX = 32;
 /**
  * Largest `state` or `state-part` we send. Below CONTROL_PAYLOAD_MAX_BYTES (48 KiB) because the
@@ -118,9 +128,37 @@ export interface GroupStatePart {
   readonly secret?: Uint8Array;
 }
 
+/**
+ * A membership or name change for members who hold the state it follows (docs/GROUPS.md
+ * "Deltas"): applied to the state whose digest is `base`, it must give the state whose digest is
+ * `digest`, or it is refused. Members keep their order; updated ones stay in place, added ones
+ * come last.
+ */
+export interface GroupDelta {
+  readonly type: 'delta';
+  readonly id: string;
+  /** The resulting epoch (the state it follows has epoch - 1). */
+  readonly epoch: number;
+  /** stateDigest of the state it applies to, as its members hold it (with its secret). */
+  readonly base: Uint8Array;
+  /** stateDigest of the resulting state as this copy gives it (a removed member's: no secret). */
+  readonly digest: Uint8Array;
+  /** The new name, only when it changed. */
+  readonly name?: string;
+  readonly add: readonly GroupMember[];
+  /** Members whose name, role or card changed (whole entries). */
+  readonly update: readonly GroupMember[];
+  readonly remove: readonly string[];
+  /** The new epoch's secret (large groups), never in a removed member's copy. */
+  readonly secret?: Uint8Array;
+}
+
 export type GroupControl =
   | { readonly type: 'state'; readonly group: GroupState }
   | GroupStatePart
+  | GroupDelta
+  | { readonly type: 'state-ref'; readonly id: string; readonly epoch: number; readonly digest: Uint8Array }
+  | { readonly type: 'state-request'; readonly id: string; readonly epoch: number }
   | { readonly type: 'leave'; readonly id: string; readonly epoch: number }
   | { readonly type: 'sender-key'; readonly id: string; readonly epoch: number; readonly key: Uint8Array }
   | {
@@ -203,7 +241,12 @@ function controlBody(c: GroupControl): Record<string, unknown> {
       return { v, type: c.type, group: encodeGroupState(c.group) };
     case 'state-part':
       return statePartBody(c, c.members.map(encodeGroupMember));
+    case 'delta':
+      return deltaBody(c);
+    case 'state-ref':
+      return { v, type: c.type, id: c.id, epoch: c.epoch, digest: toBase64Url(c.digest) };
     case 'leave':
+    case 'state-request':
       return { v, type: c.type, id: c.id, epoch: c.epoch };
     case 'picture': {
       const picture = c.picture && { type: c.picture.type, data: toBase64Url(c.picture.data) };
@@ -212,6 +255,63 @@ function controlBody(c: GroupControl): Record<string, unknown> {
     case 'sender-key':
       return { v, type: c.type, id: c.id, epoch: c.epoch, key: toBase64Url(c.key) };
   }
+}
+
+function deltaBody(d: GroupDelta): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    v: GROUP_CONTROL_VERSION,
+    type: 'delta',
+    id: d.id,
+    epoch: d.epoch,
+    base: toBase64Url(d.base),
+    digest: toBase64Url(d.digest),
+    add: d.add.map(encodeGroupMember),
+    update: d.update.map(encodeGroupMember),
+    remove: d.remove,
+  };
+  if (d.name !== undefined) body.name = d.name;
+  if (d.secret) body.secret = toBase64Url(d.secret);
+  return body;
+}
+
+function decodeDelta(o: Record<string, unknown>): GroupDelta {
+  only(
+    o,
+    ['v', 'type', 'id', 'epoch', 'base', 'digest', 'name', 'add', 'update', 'remove', 'secret'],
+    'delta',
+  );
+  if (!isGroupId(o.id) || !epochOk(o.epoch) || o.epoch < 2) throw bad('bad delta');
+  const digest = (v: unknown, what: string): Uint8Array => {
+    const d = bytes(v, what, GROUP_STATE_DIGEST_BYTES);
+    if (d.length !== GROUP_STATE_DIGEST_BYTES) throw bad(`the ${what} has a bad size`);
+    return d;
+  };
+  const list = (v: unknown, what: string): unknown[] => {
+    if (!Array.isArray(v) || v.length > GROUP_MAX_MEMBERS) throw bad(`bad ${what} list`);
+    return v;
+  };
+  const add = decodeMembers(list(o.add, 'add'));
+  const update = decodeMembers(list(o.update, 'update'));
+  const remove = list(o.remove, 'remove');
+  const seen = new Set<string>();
+  for (const p of [...add.map((m) => m.peerId), ...update.map((m) => m.peerId), ...remove]) {
+    if (typeof p !== 'string' || p.length === 0 || p.length > 128 || seen.has(p))
+      throw bad('a member is named twice in a delta');
+    seen.add(p);
+  }
+  if (o.name !== undefined && !validGroupName(o.name)) throw bad('bad group name');
+  const delta: GroupDelta = {
+    type: 'delta',
+    id: o.id,
+    epoch: o.epoch,
+    base: digest(o.base, 'base digest'),
+    digest: digest(o.digest, 'digest'),
+    add,
+    update,
+    remove: remove as string[],
+    ...(o.name !== undefined ? { name: o.name as string } : {}),
+  };
+  return o.secret === undefined ? delta : { ...delta, secret: decodeSecret(o.secret) };
 }
 
 function only(o: Record<string, unknown>, keys: readonly string[], what: string): void {
@@ -325,10 +425,20 @@ export function decodeGroupControl(payload: Uint8Array): GroupControl {
       return { type: 'state', group: decodeGroupState(o.group) };
     case 'state-part':
       return decodeStatePart(o);
+    case 'delta':
+      return decodeDelta(o);
+    case 'state-ref': {
+      only(o, ['v', 'type', 'id', 'epoch', 'digest'], 'state-ref');
+      if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad state-ref');
+      const digest = bytes(o.digest, 'digest', GROUP_STATE_DIGEST_BYTES);
+      if (digest.length !== GROUP_STATE_DIGEST_BYTES) throw bad('the state digest has a bad size');
+      return { type: 'state-ref', id: o.id, epoch: o.epoch, digest };
+    }
     case 'leave':
-      only(o, ['v', 'type', 'id', 'epoch'], 'leave');
-      if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad leave');
-      return { type: 'leave', id: o.id, epoch: o.epoch };
+    case 'state-request':
+      only(o, ['v', 'type', 'id', 'epoch'], o.type);
+      if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad(`bad ${o.type}`);
+      return { type: o.type, id: o.id, epoch: o.epoch };
     case 'sender-key':
       only(o, ['v', 'type', 'id', 'epoch', 'key'], 'sender-key');
       if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad sender-key');

@@ -17,7 +17,7 @@ import { checkJoined, type GroupLocal } from './local.ts';
 import { composeGroup } from './send.ts';
 import { loadGroup, type StoredGroup } from './store.ts';
 import { topicOf } from './topic.ts';
-import { groupMessageView, memberNames } from './views.ts';
+import { groupMessageView, groupPage } from './views.ts';
 
 /** Sends `body` to the group; its view, or null for a body that is not stored (typing, receipts). */
 export function sendToGroup(local: GroupLocal, g: StoredGroup, body: AppBody): MessageView | null {
@@ -54,9 +54,9 @@ export function sendTexts(local: GroupLocal, g: StoredGroup, texts: readonly str
   const { ctx } = local;
   const { views, kicks, published } = ctx.store.transaction((tx) => {
     const all = texts.map((text) => composeGroup(ctx, tx, g, { kind: 'text', text }));
-    const names = memberNames(tx, g);
+    const page = groupPage(ctx, tx, g);
     return {
-      views: all.flatMap((c) => (c.record ? [groupMessageView(ctx, tx, g, c.record, names)] : [])),
+      views: all.flatMap((c) => (c.record ? [groupMessageView(ctx, tx, g, c.record, page)] : [])),
       kicks: all.flatMap((c) => c.kicks),
       published: all.flatMap((c) => (c.publish ? [{ ...c.publish, id: c.record?.id }] : [])),
     };
@@ -107,8 +107,9 @@ export function ownConversation(local: GroupLocal, g: StoredGroup): OwnConversat
 export function messages(local: GroupLocal, g: StoredGroup, query: MessagePageQuery): MessageView[] {
   const { ctx } = local;
   return ctx.store.transaction((tx) => {
-    const names = memberNames(tx, g); // once per page: every own message lists every member
-    return messagePage(tx, g.state.id, query, (m) => groupMessageView(ctx, tx, g, m, names));
+    // Once per page: names, and in a large group the sorted read marks every own message counts in.
+    const page = groupPage(ctx, tx, g);
+    return messagePage(tx, g.state.id, query, (m) => groupMessageView(ctx, tx, g, m, page));
   });
 }
 
@@ -125,7 +126,7 @@ export function message(
         : findIncoming(local, tx, g, key.id);
     const m = k && tx.getMessage(k);
     if (!m) throw new CoreError('unknown-message', `no message ${key.id} in group "${g.state.name}"`);
-    return groupMessageView(ctx, tx, g, m);
+    return groupMessageView(ctx, tx, g, m, undefined, true); // one message: who has read it, too
   });
 }
 

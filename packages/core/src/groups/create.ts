@@ -7,7 +7,7 @@ import type { GroupView } from '../views/index.ts';
 import type { GroupMember, GroupState } from './codec.ts';
 import type { GroupLocal } from './local.ts';
 import { checkGroupName, checkMemberCount, contactsToAdd, memberFrom } from './members.ts';
-import { sendState, syncGroup, withSecret } from './send.ts';
+import { syncGroup, withSecret } from './send.ts';
 import { activeGroup, type StoredGroup, saveGroup } from './store.ts';
 import type { GroupSendTx } from './tx.ts';
 import { groupView } from './views.ts';
@@ -19,6 +19,7 @@ export function createGroup(local: GroupLocal, name: string, memberNames: readon
     return { stored, kicks: syncGroup(ctx, tx, stored) };
   });
   local.kickAll([...g.stored.state.members.map((m) => m.peerId).filter((p) => p !== me), ...g.kicks]);
+  local.drain(g.stored.state.id);
   local.topics.refresh();
   local.emitGroup(g.stored.state.id, 'added');
   return ctx.store.transaction((tx) => groupView(ctx, tx, g.stored));
@@ -55,10 +56,9 @@ function newGroup(
   return draft;
 }
 
-/** changeState needs a previous view; the first state is sent as is. */
+/** changeState needs a previous view; the first state is owed whole to everyone (sent in batches). */
 function sendFirstState(ctx: Ctx, tx: GroupSendTx, g: StoredGroup): StoredGroup {
-  const peers = g.state.members.map((m) => m.peerId).filter((p) => p !== ctx.account.info.peerId);
-  const owed = sendState(ctx, tx, g, peers);
+  const owed = g.state.members.map((m) => m.peerId).filter((p) => p !== ctx.account.info.peerId);
   const stored = { ...g, owed };
   saveGroup(ctx, tx, stored);
   return stored;

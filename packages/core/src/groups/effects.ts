@@ -37,6 +37,7 @@ export function applyEffects(local: GroupLocal, effects: Effects): void {
     }),
   );
   local.kickAll(kicks);
+  for (const id of e.sync) local.drain(id);
   topics.refresh();
   for (const id of e.sync) void topics.sync(id); // a sender key may have arrived: fetch what it opens
   for (const [id, what] of e.changed) local.emitGroup(id, what);

@@ -22,6 +22,7 @@ import {
 } from '../messaging/index.ts';
 import type { ContactRecord, ContactsTx, GroupsTx, MessageKey, MessageRecord } from '../ports/index.ts';
 import type { GroupView, MessageView } from '../views/index.ts';
+import { encodeFrame } from '../wire/index.ts';
 import { addToGroup, removeFromGroup, renameGroup, setGroupPicture } from './admin.ts';
 import * as conversation from './conversation.ts';
 import { createGroup } from './create.ts';
@@ -31,7 +32,8 @@ import { acceptGroup, declineGroup, leaveGroup } from './membership.ts';
 import type { GroupPicture } from './picture.ts';
 import { anyView, group, groupPicture, groups, resolveGroup } from './queries.ts';
 import { syncGroup } from './send.ts';
-import { listGroups, type StoredGroup } from './store.ts';
+import { answerStateFetch, decodeStateFetchRequest, startStateFetcher } from './state-fetch.ts';
+import { listGroups, loadGroup, type StoredGroup } from './store.ts';
 import type { GroupViewTx } from './tx.ts';
 
 export type { GroupChange, GroupHooks } from './local.ts';
@@ -69,9 +71,12 @@ export interface Groups extends ConversationActions<StoredGroup> {
   answerQuery(peer: string, request: Uint8Array): Uint8Array | undefined;
 }
 
+const HELLO = encodeFrame({ type: 'hello' });
+
 export function createGroups(ctx: Ctx, hooks: GroupHooks): Groups {
   const local = createGroupLocal(ctx, hooks);
   const own = (g: StoredGroup) => conversation.ownConversation(local, g);
+  let stopFetcher: (() => void) | undefined;
   return {
     resolve: (name, tx) => resolveGroup(ctx, name, tx),
     createGroup: (name, memberNames) => createGroup(local, name, memberNames),
@@ -98,11 +103,33 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks): Groups {
     emitMessages: (keys) => local.emitMessages(keys),
     applied: (effects) => applyEffects(local, effects),
     start() {
-      const kicks = ctx.store.transaction((tx) => listGroups(ctx, tx).flatMap((g) => syncGroup(ctx, tx, g)));
-      local.kickAll(kicks);
+      local.running = true;
+      // A state fetched for a ref: the ref (not ACKed meanwhile) comes again at once on HELLO.
+      stopFetcher = startStateFetcher(
+        ctx,
+        (peer) => void ctx.transport.send(peer, HELLO).catch(() => undefined),
+      );
+      const groups = ctx.store.transaction((tx) => listGroups(ctx, tx));
+      for (const g of groups) {
+        local.kickAll(
+          ctx.store.transaction((tx) => {
+            const fresh = loadGroup(ctx, tx, g.state.id);
+            return fresh ? syncGroup(ctx, tx, fresh) : [];
+          }),
+        );
+        local.drain(g.state.id); // a change a crash interrupted: the rest of its batches
+      }
       local.topics.start();
     },
-    stop: () => local.topics.stop(),
-    answerQuery: (peer, request) => local.topics.answer(peer, request),
+    stop: () => {
+      local.running = false;
+      stopFetcher?.();
+      local.topics.stop();
+    },
+    answerQuery: (peer, request) => {
+      const fetch = decodeStateFetchRequest(request);
+      if (fetch) return ctx.store.transaction((tx) => answerStateFetch(ctx, tx, peer, fetch));
+      return local.topics.answer(peer, request);
+    },
   };
 }

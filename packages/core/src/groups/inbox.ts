@@ -18,6 +18,7 @@ import type { AccountTx, ContactRecord, GroupsTx, MessageKey, MessagesTx } from 
 import { openBody, sealBody } from '../views/index.ts';
 import { type AppMessage, decodeAppMessage, type MessageRef } from '../wire/index.ts';
 import { GROUP_MESSAGE_KINDS, GroupNotReadyError, senderKeyContext } from './codec.ts';
+import { countsReadMarks, noteGroupRead } from './read-marks.ts';
 import { loadGroup, loadReceivers, memberOf, type StoredGroup, saveReceivers } from './store.ts';
 
 /** How long a GROUP frame (or group control) may wait for its key or state before it is parked. */
@@ -73,7 +74,7 @@ export function receiveGroupFrame(
   if (!GROUP_MESSAGE_KINDS.has(app.body.kind))
     throw new InboundError('bad-message', `a ${app.body.kind} message cannot come through a group`);
   applyGroupMessage(ctx, tx, g, from, app, effects);
-  saveReceivers(ctx, tx, groupId, from, [...keys.filter((k) => k !== key), { epoch: key.epoch, receiver }]);
+  saveReceivers(ctx, tx, groupId, from, [...keys.filter((k) => k !== key), { ...key, receiver }]);
   return effects;
 }
 
@@ -167,6 +168,15 @@ export function applyGroupMessage(
       return;
     }
     case 'read': {
+      if (countsReadMarks(g)) {
+        // A large group: one read mark per member, not a receipt per (message, member).
+        const own = body.targets.flatMap((ref) => {
+          const m = ref.mine ? undefined : tx.getMessage({ conversationId, sender: 'self', id: ref.id });
+          return m ? [m] : [];
+        });
+        effects.messages.push(...noteGroupRead(ctx, tx, g, from, own));
+        return;
+      }
       for (const ref of body.targets) {
         if (ref.mine) continue;
         const t = { conversationId, sender: 'self', id: ref.id };

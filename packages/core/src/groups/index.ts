@@ -13,4 +13,5 @@ export {
   sniffPicture,
 } from './picture.ts';
 export { groupHit } from './search.ts';
+export { GROUP_CHANGE_BATCH_MS } from './send.ts';
 export { GROUP_TOPIC_MIN_MEMBERS_DEFAULT, groupTopic } from './topic.ts';

@@ -8,10 +8,10 @@ import type { Ctx } from '../context/index.ts';
 import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import type { GroupView, MessageView } from '../views/index.ts';
 import { checkActive, syncGroup } from './send.ts';
-import { findGroup, loadGroup, type StoredGroup } from './store.ts';
+import { changeOwed, findGroup, loadGroup, type StoredGroup } from './store.ts';
 import { createGroupTopics, type GroupTopics } from './topics.ts';
 import type { GroupViewTx } from './tx.ts';
-import { groupMessageView, groupView } from './views.ts';
+import { type GroupPage, groupMessageView, groupPage, groupView } from './views.ts';
 
 /** `invited`: a pending invitation arrived (or a newer one replaced it); `added`: we joined. */
 export type GroupChange = 'added' | 'invited' | 'changed' | 'removed';
@@ -39,6 +39,14 @@ export interface GroupLocal {
   emitMessages(keys: readonly (MessageKey | null)[]): void;
   /** A local change: runs `fn` and the follow-up sync in one transaction, then flushes and tells. */
   change(name: string, fn: (tx: StoreTx, g: StoredGroup) => StoredGroup): GroupView;
+  /**
+   * Sends the rest of what the group is owed (our change to a large group: whole states and
+   * deltas) in later transactions, one batch each (send.ts `flushOwed`), yielding to the event
+   * loop in between. Stops when nothing is left or a batch reached nobody new.
+   */
+  drain(groupId: string): void;
+  /** Whether batches may run (false once the messenger stopped: what is left waits for the next start). */
+  running: boolean;
 }
 
 /** Refuses what only a member may do in a group we are only invited to, saying how to join. */
@@ -53,12 +61,21 @@ export function checkJoined(g: StoredGroup): void {
 
 export function createGroupLocal(ctx: Ctx, hooks: GroupHooks): GroupLocal {
   const { store } = ctx;
-  const messageViews = (tx: GroupViewTx, keys: readonly (MessageKey | null)[]): MessageView[] =>
-    keys.flatMap((k) => {
+  const messageViews = (tx: GroupViewTx, keys: readonly (MessageKey | null)[]): MessageView[] => {
+    // Names and read marks looked up once per group, not once per message (a read lists many).
+    const pages = new Map<string, GroupPage>();
+    return keys.flatMap((k) => {
       const m = k && tx.getMessage(k);
       const g = m && loadGroup(ctx, tx, m.conversationId);
-      return m && g ? [groupMessageView(ctx, tx, g, m)] : [];
+      if (!m || !g) return [];
+      let page = pages.get(g.state.id);
+      if (!page) {
+        page = groupPage(ctx, tx, g);
+        pages.set(g.state.id, page);
+      }
+      return [groupMessageView(ctx, tx, g, m, page)];
     });
+  };
   const emitMessages = (keys: readonly (MessageKey | null)[]): void => {
     for (const v of store.transaction((tx) => messageViews(tx, keys))) ctx.events.emit('message', v);
   };
@@ -89,6 +106,41 @@ export function createGroupLocal(ctx: Ctx, hooks: GroupHooks): GroupLocal {
     messageViews,
     emitMessages,
     change: (name, fn) => runChange(local, name, fn),
+    drain: (id) => drain(id),
+    running: true,
+  };
+  const draining = new Set<string>();
+  const drain = (id: string): void => {
+    if (draining.has(id)) return;
+    draining.add(id);
+    const step = (): void => {
+      if (!local.running) {
+        draining.delete(id);
+        return;
+      }
+      let batch: { kicks: string[]; more: boolean; done: boolean };
+      try {
+        batch = store.transaction((tx) => {
+          const g = loadGroup(ctx, tx, id);
+          const before = g ? changeOwed(g) : 0;
+          if (!g || before === 0) return { kicks: [], more: false, done: true };
+          const kicks = syncGroup(ctx, tx, g);
+          const after = changeOwed(loadGroup(ctx, tx, id) ?? g);
+          return { kicks, more: after > 0 && after < before, done: after === 0 };
+        });
+      } catch {
+        draining.delete(id); // the store is closing: the next start resumes (syncGroup at start)
+        return;
+      }
+      local.kickAll(batch.kicks);
+      if (batch.more) {
+        setTimeout(step, 0);
+        return;
+      }
+      draining.delete(id);
+      if (batch.done) local.emitGroup(id, 'changed'); // `pending` reached 0
+    };
+    setTimeout(step, 0);
   };
   return local;
 }
@@ -107,6 +159,7 @@ function runChange(
     return { g: after, kicks: [...peers.filter((p) => p !== me), ...syncGroup(ctx, tx, after)] };
   });
   local.kickAll(kicks);
+  local.drain(g.state.id);
   local.topics.refresh();
   local.emitGroup(g.state.id, g.status === 'active' ? 'changed' : 'removed');
   return ctx.store.transaction((tx) => groupView(ctx, tx, g));

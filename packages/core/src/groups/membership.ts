@@ -78,7 +78,8 @@ export function leaveGroup(local: GroupLocal, name: string): GroupView {
       return changeState(ctx, tx, g, next);
     }
     const peers = g.state.members.map((m) => m.peerId).filter((p) => p !== me);
-    const left: StoredGroup = { ...g, status: 'left', owed: [] };
+    const { change: _change, ...rest } = g;
+    const left: StoredGroup = { ...rest, status: 'left', owed: [] };
     sendLeave(ctx, tx, left, peers);
     saveGroup(ctx, tx, left);
     for (const m of g.state.members) tx.deleteSenderKey(g.state.id, m.peerId);

@@ -32,12 +32,16 @@ import {
   GROUP_MESSAGE_KINDS,
   GROUP_PAIRWISE_MAX_MEMBERS,
   GROUP_SECRET_BYTES,
+  GROUP_STATE_PAYLOAD_MAX_BYTES,
+  type GroupDelta,
   type GroupState,
   senderKeyContext,
   withoutSecret,
 } from './codec.ts';
+import { makeDelta } from './delta.ts';
+import { announceOwnKey } from './key-receive.ts';
 import { memberSession } from './sessions.ts';
-import { encodeStatePayloads } from './state-parts.ts';
+import { wholeStatePayload } from './state-fetch.ts';
 import {
   isAdmin,
   loadOwnKey,
@@ -160,46 +164,14 @@ export function sendControl(
 }
 
 /**
- * Sends `state` to each peer; returns those it could not reach yet (owed). A
- * peer the state does not name (being removed) gets it without the secret.
- * A state too large for one payload goes as parts (groups/state-parts.ts), all
- * or none per peer.
+ * Sends the whole state to each peer; returns those it could not reach yet (owed). A peer the
+ * state does not name (being removed) gets it without the secret. A state too large for one
+ * payload goes by reference: the peer fetches it from us (groups/state-fetch.ts).
  */
 export function sendState(ctx: Ctx, tx: MemberSendTx, g: StoredGroup, peers: readonly string[]): string[] {
-  const encoded = new Map<boolean, Uint8Array[]>(); // member's copy, removed member's copy
-  const payloads = (p: string): Uint8Array[] => {
-    const member = memberOf(g, p) !== undefined;
-    let list = encoded.get(member);
-    if (!list) {
-      list = encodeStatePayloads(ctx.primitives.sha256, member ? g.state : withoutSecret(g.state));
-      encoded.set(member, list);
-    }
-    return list;
-  };
-  return peers.filter((p) => !sendControls(ctx, tx, g, p, payloads(p)));
-}
-
-class Unreachable extends Error {}
-
-/** Several controls to one peer, all or none (a savepoint undoes the ones queued before a failure). */
-function sendControls(
-  ctx: Ctx,
-  tx: MemberSendTx,
-  g: StoredGroup,
-  peerId: string,
-  payloads: readonly Uint8Array[],
-): boolean {
-  if (payloads.length === 1) return sendControl(ctx, tx, g, peerId, payloads[0] as Uint8Array);
-  try {
-    ctx.store.transaction((inner) => {
-      for (const payload of payloads)
-        if (!sendControl(ctx, inner, g, peerId, payload)) throw new Unreachable();
-    });
-    return true;
-  } catch (error) {
-    if (error instanceof Unreachable) return false;
-    throw error;
-  }
+  return peers.filter(
+    (p) => !sendControl(ctx, tx, g, p, wholeStatePayload(ctx, g.state, memberOf(g, p) !== undefined)),
+  );
 }
 
 /** Announces that we leave (a member; an admin leaves with a new state instead). */
@@ -213,7 +185,16 @@ export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string
   let g = start;
   const me = ctx.account.info.peerId;
   const kicks: string[] = [];
-  if (g.status !== 'active') return flushOwed(ctx, tx, g).kicks;
+  if (g.wants && !g.wants.sent && g.wants.epoch > g.state.epoch) {
+    // A delta did not follow our state: ask its admin for the whole state (once).
+    const ask = encodeGroupControl({ type: 'state-request', id: g.state.id, epoch: g.wants.epoch });
+    if (sendControl(ctx, tx, g, g.wants.from, ask)) {
+      g = { ...g, wants: { ...g.wants, sent: true } };
+      saveGroup(ctx, tx, g);
+      kicks.push(g.wants?.from as string);
+    }
+  }
+  if (g.status !== 'active') return [...kicks, ...flushOwed(ctx, tx, g).kicks];
   const leavers = g.leaving.filter((p) => memberOf(g, p));
   const firstAdmin = g.state.members
     .filter((m) => m.role === 'admin' && !leavers.includes(m.peerId))
@@ -234,19 +215,27 @@ export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string
     stored && !dirty
       ? stored
       : { epoch: g.state.epoch, key: createSenderKey(ctx.random, ctx.primitives), sentTo: [] };
-  const pending = others(ctx, g).filter((p) => !own.sentTo.includes(p));
-  if (pending.length > 0) {
-    const payload = encodeGroupControl({
-      type: 'sender-key',
-      id: g.state.id,
-      epoch: g.state.epoch,
-      key: senderKeyDistribution(own.key, senderKeyContext(g.state.id, me), ctx.primitives),
-    });
-    const sent = pending.filter((p) => sendControl(ctx, tx, g, p, payload));
-    if (sent.length > 0) {
-      own = { ...own, sentTo: [...own.sentTo, ...sent] };
-      dirty = true;
-      kicks.push(...sent);
+  if (topicOf(ctx, g)) {
+    // Large group: one announcement on the epoch's topic instead of a control per member (O(n²)
+    // per change); topics.ts publishes it, members who miss it fetch it (groups/key-receive.ts).
+    const announced = announceOwnKey(ctx, g, own);
+    dirty ||= announced !== own;
+    own = announced;
+  } else {
+    const pending = others(ctx, g).filter((p) => !own.sentTo.includes(p));
+    if (pending.length > 0) {
+      const payload = encodeGroupControl({
+        type: 'sender-key',
+        id: g.state.id,
+        epoch: g.state.epoch,
+        key: senderKeyDistribution(own.key, senderKeyContext(g.state.id, me), ctx.primitives),
+      });
+      const sent = pending.filter((p) => sendControl(ctx, tx, g, p, payload));
+      if (sent.length > 0) {
+        own = { ...own, sentTo: [...own.sentTo, ...sent] };
+        dirty = true;
+        kicks.push(...sent);
+      }
     }
   }
   if (dirty) saveOwnKey(ctx, tx, g.state.id, own);
@@ -267,19 +256,61 @@ export function sendPicture(ctx: Ctx, tx: MemberSendTx, g: StoredGroup, peers: r
   return peers.filter((p) => sendControl(ctx, tx, g, p, payload));
 }
 
-/** Sends the states we owe to peers we now have a session with. */
+/**
+ * Most time one transaction spends sending a change (whole states and deltas) before it stops and
+ * leaves the rest to the next one (the daemon keeps serving other conversations in between;
+ * GroupLocal `drain`). One peer's copy is never split, so a transaction stays under ~100 ms.
+ */
+export const GROUP_CHANGE_BATCH_MS = 50;
+
+/**
+ * Sends what we owe, a batch at a time: whole states (`owed`: new members, peers that asked, peers
+ * we had no session with) and our change as a delta (`change.to`). A peer we cannot reach yet
+ * (no session) stays owed and goes to the back of its list.
+ */
 function flushOwed(ctx: Ctx, tx: GroupSendTx, g: StoredGroup): { g: StoredGroup; kicks: string[] } {
-  if (g.owed.length === 0) return { g, kicks: [] };
-  const owed = sendState(ctx, tx, g, g.owed);
-  const kicks = g.owed.filter((p) => !owed.includes(p));
+  if (g.owed.length === 0 && !g.change) return { g, kicks: [] };
+  const started = performance.now();
+  const budget = ctx.limits.groupChangeBatchMs ?? GROUP_CHANGE_BATCH_MS; // (test contexts may leave it out)
+  const spent = (): boolean => performance.now() - started > budget;
+  const kicks: string[] = [];
+  const owed: string[] = [];
+  const later: string[] = [];
+  for (const [i, p] of g.owed.entries()) {
+    if (spent()) {
+      owed.push(...g.owed.slice(i));
+      break;
+    }
+    if (sendState(ctx, tx, g, [p]).length > 0) later.push(p);
+    else kicks.push(p);
+  }
+  owed.push(...later);
   sendPicture(
     ctx,
     tx,
     g,
     kicks.filter((p) => memberOf(g, p)),
   );
-  if (kicks.length === 0) return { g, kicks };
-  const next = { ...g, owed };
+  let change = g.change;
+  if (change) {
+    const to: string[] = [];
+    const unreachable: string[] = [];
+    for (const [i, p] of change.to.entries()) {
+      if (spent()) {
+        to.push(...change.to.slice(i));
+        break;
+      }
+      const payload = memberOf(g, p) ? change.member : (change.removed ?? change.member);
+      if (sendControl(ctx, tx, g, p, payload)) kicks.push(p);
+      else unreachable.push(p);
+    }
+    to.push(...unreachable);
+    change = to.length > 0 ? { ...change, to } : undefined;
+  }
+  if (kicks.length === 0 && owed.length === g.owed.length && change?.to.length === g.change?.to.length)
+    return { g, kicks };
+  const { change: _old, ...rest } = g;
+  const next: StoredGroup = change ? { ...rest, owed, change } : { ...rest, owed };
   saveGroup(ctx, tx, next);
   return { g: next, kicks };
 }
@@ -297,8 +328,10 @@ export function withMembers(
 }
 
 /**
- * Our own change (we are an admin): store epoch e+1, send it to every member
- * of the new state and to those it removes. Returns the stored group.
+ * Our own change (we are an admin): store epoch e+1 and what it owes: the whole state to new
+ * members (and to peers that were still owed an earlier one), a delta to everyone who holds
+ * epoch e (docs/GROUPS.md "Deltas"), removed members included (without the secret). Nothing is
+ * sent here: `flushOwed` sends in batches (the first in this same transaction, via syncGroup).
  */
 export function changeState(
   ctx: Ctx,
@@ -315,31 +348,44 @@ export function changeState(
   for (const p of removed) {
     tx.deleteSenderKey(next.id, p);
     tx.deleteGroupLog(next.id, p);
+    tx.deleteReadMarks(next.id, p);
   }
-  const draft: StoredGroup = {
+  const peers = [...new Set([...next.members.map((m) => m.peerId), ...removed])].filter((p) => p !== me);
+  // Who holds epoch e exactly as we do: its members, unless still owed it (whole or as a delta).
+  const behind = new Set([...g.owed, ...(g.change?.to ?? [])]);
+  const holds = (p: string): boolean => memberOf(g, p) !== undefined && !behind.has(p);
+  const sha = ctx.primitives.sha256;
+  const member = deltaFor(makeDelta(sha, g.state, next, true));
+  const removedCopy = removed.length > 0 ? deltaFor(makeDelta(sha, g.state, next, false)) : undefined;
+  const inNext = new Set(next.members.map((m) => m.peerId));
+  const asDelta = new Set(member ? peers.filter((p) => holds(p) && (inNext.has(p) || removedCopy)) : []);
+  const whole = peers.filter((p) => !asDelta.has(p));
+  const stored: StoredGroup = {
     state: next,
     author: me,
     prev: g.state.members.map((m) => ({ peerId: m.peerId, role: m.role })),
     status: stillIn ? 'active' : 'left',
-    owed: [],
+    owed: whole,
+    ...(member && asDelta.size > 0
+      ? { change: { to: [...asDelta], member, ...(removedCopy ? { removed: removedCopy } : {}) } }
+      : {}),
     leaving: g.leaving.filter((p) => next.members.some((m) => m.peerId === p)),
     createdAt: g.createdAt,
     ...(g.picture ? { picture: g.picture } : {}),
   };
-  const peers = [...next.members.map((m) => m.peerId), ...removed].filter((p) => p !== me);
-  const owed = sendState(ctx, tx, draft, peers);
-  // New members get the picture right after the state that admits them (owed ones: with it, later).
-  const added = next.members
-    .map((m) => m.peerId)
-    .filter((p) => p !== me && !memberOf(g, p) && !owed.includes(p));
-  sendPicture(ctx, tx, draft, added);
-  const stored = { ...draft, owed };
   saveGroup(ctx, tx, stored);
   if (!stillIn) {
     for (const m of g.state.members) tx.deleteSenderKey(next.id, m.peerId);
     tx.deleteGroupLog(next.id);
   }
   return stored;
+}
+
+/** A delta's payload, or undefined when it is too large for one payload (sent whole instead). */
+function deltaFor(d: GroupDelta | undefined): Uint8Array | undefined {
+  if (!d) return undefined;
+  const payload = encodeGroupControl(d);
+  return payload.length <= GROUP_STATE_PAYLOAD_MAX_BYTES ? payload : undefined;
 }
 
 /**

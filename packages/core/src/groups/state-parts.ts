@@ -37,7 +37,7 @@ import {
 export const GROUP_ASSEMBLIES_PER_SENDER = 3;
 /** Incomplete assemblies kept in all. */
 export const GROUP_ASSEMBLIES_MAX = 8;
-/** Bytes of parts buffered in all (a 500-member state is ~0.4–0.9 MiB). */
+/** Bytes of parts buffered in all (a 1,000-member state is ~0.5–1.8 MiB). */
 export const GROUP_ASSEMBLY_BUFFER_MAX_BYTES: number = 8 * 1024 * 1024;
 /** Digests of finished states remembered (their leftover parts are ACKed without a word). */
 export const GROUP_SETTLED_KEPT = 64;

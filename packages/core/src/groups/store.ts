@@ -3,9 +3,9 @@
  * key and the other members' sender keys, each sealed by the vault under its
  * own label so a sealed value cannot be swapped for another.
  *
- *   GroupRecord.data                  label `group:<id>`              {state, author, prev, status, owed, leaving, picture?, invitedAt?}
- *   sender key (groupId, our PeerId)  label `sender-key:<id>:<peer>`  {own: {epoch, key, sentTo}}
- *   sender key (groupId, member)      same label scheme               {keys: [{epoch, receiver}]}
+ *   GroupRecord.data                  label `group:<id>`              {state, author, prev, status, owed, change?, leaving, picture?, invitedAt?}
+ *   sender key (groupId, our PeerId)  label `sender-key:<id>:<peer>`  {own: {epoch, key, sentTo, announce?}}
+ *   sender key (groupId, member)      same label scheme               {keys: [{epoch, receiver, announce?}]}
  *
  * Our own key lives in the sender-key table rather than in GroupRecord.data:
  * it advances with every message we send, and re-sealing the whole state
@@ -39,6 +39,18 @@ export interface StoredGroup {
   readonly status: GroupStatus;
   /** Peers who must get the current state from us, once we have a session with them. */
   readonly owed: readonly string[];
+  /**
+   * Our own change (we are the admin who issued this state) still to be told, as a delta, to
+   * these peers: members who held the state it follows, and those it removed (their copy has no
+   * secret). Sent in batches, each in its own transaction (send.ts `flushOwed`).
+   */
+  readonly change?: PendingChange;
+  /**
+   * A delta from this admin did not follow the state we hold (we missed a change, or hold the
+   * losing one of two competing states): ask them for the whole state of at least this epoch
+   * (syncGroup sends the `state-request`; their answer may skip epochs).
+   */
+  readonly wants?: { readonly from: string; readonly epoch: number; readonly sent?: boolean };
   /** Members who announced they leave; the first admin (lowest PeerId) removes them. */
   readonly leaving: readonly string[];
   readonly createdAt: number;
@@ -46,6 +58,14 @@ export interface StoredGroup {
   readonly picture?: StoredPicture;
   /** `invited` only: when the invitation first arrived (the oldest go first beyond the bound). */
   readonly invitedAt?: number;
+}
+
+export interface PendingChange {
+  readonly to: readonly string[];
+  /** The `delta` payload for members of the new state. */
+  readonly member: Uint8Array;
+  /** The one for peers it removes (without the secret), if it removes any. */
+  readonly removed?: Uint8Array;
 }
 
 export interface StoredPicture extends GroupPicture {
@@ -66,13 +86,20 @@ export function activeGroup(
 export interface OwnSenderKey {
   readonly epoch: number;
   readonly key: SenderKeyState;
-  /** Members this key was distributed to (queued in their outbox). */
+  /**
+   * Members this key was distributed to (queued in their outbox); in a large group, every
+   * member of the epoch once `announce` is made (they get it from the topic or by catch-up).
+   */
   readonly sentTo: readonly string[];
+  /** Large groups: our key announcement for this epoch (groups/key-announce.ts), published as is. */
+  readonly announce?: Uint8Array;
 }
 
 export interface ReceivedSenderKey {
   readonly epoch: number;
   readonly receiver: SenderKeyReceiver;
+  /** Large groups: the announcement this key came in, kept to answer other members' catch-up. */
+  readonly announce?: Uint8Array;
 }
 
 const groupLabel = (id: string): string => `group:${id}`;
@@ -125,12 +152,20 @@ function decodeGroup(ctx: Ctx, id: string, record: { data: Uint8Array; createdAt
     prev: raw.prev as StoredGroup['prev'],
     status: raw.status as GroupStatus,
     owed: raw.owed as string[],
+    ...(raw.change ? { change: changeFrom(raw.change as Record<string, unknown>) } : {}),
+    ...(raw.wants ? { wants: raw.wants as NonNullable<StoredGroup['wants']> } : {}),
     leaving: raw.leaving as string[],
     createdAt: record.createdAt,
     ...(raw.picture ? { picture: pictureFrom(raw.picture as Record<string, unknown>) } : {}),
     ...(typeof raw.invitedAt === 'number' ? { invitedAt: raw.invitedAt } : {}),
   };
 }
+
+const changeFrom = (c: Record<string, unknown>): PendingChange => ({
+  to: c.to as string[],
+  member: fromBase64Url(c.member as string),
+  ...(typeof c.removed === 'string' ? { removed: fromBase64Url(c.removed) } : {}),
+});
 
 const pictureFrom = (p: Record<string, unknown>): StoredPicture => ({
   type: p.type as GroupPictureType,
@@ -146,6 +181,16 @@ export function saveGroup(ctx: Ctx, tx: GroupsTx, g: StoredGroup): void {
     prev: g.prev,
     status: g.status,
     owed: g.owed,
+    ...(g.change
+      ? {
+          change: {
+            to: g.change.to,
+            member: toBase64Url(g.change.member),
+            ...(g.change.removed ? { removed: toBase64Url(g.change.removed) } : {}),
+          },
+        }
+      : {}),
+    ...(g.wants ? { wants: g.wants } : {}),
     leaving: g.leaving,
     ...(g.picture
       ? {
@@ -189,6 +234,9 @@ export function findGroup(ctx: Ctx, tx: GroupsTx, nameOrId: string): StoredGroup
   return found;
 }
 
+/** Peers still owed a state of ours (whole or as a delta): the batches left to send. */
+export const changeOwed = (g: StoredGroup): number => g.owed.length + (g.change?.to.length ?? 0);
+
 export function memberOf(g: StoredGroup, peerId: string): GroupMember | undefined {
   return g.state.members.find((m) => m.peerId === peerId);
 }
@@ -200,19 +248,25 @@ export function loadOwnKey(ctx: Ctx, tx: GroupsTx, groupId: string): OwnSenderKe
   const sealed = tx.getSenderKey(groupId, peer);
   if (!sealed) return undefined;
   const raw = JSON.parse(fromUtf8(ctx.account.vault.open(keyLabel(groupId, peer), sealed))) as {
-    own: { epoch: number; key: string; sentTo: string[] };
+    own: { epoch: number; key: string; sentTo: string[]; announce?: string };
   };
   return {
     epoch: raw.own.epoch,
     key: deserializeSenderKey(fromBase64Url(raw.own.key)),
     sentTo: raw.own.sentTo,
+    ...(raw.own.announce !== undefined ? { announce: fromBase64Url(raw.own.announce) } : {}),
   };
 }
 
 export function saveOwnKey(ctx: Ctx, tx: GroupsTx, groupId: string, own: OwnSenderKey): void {
   const peer = ctx.account.info.peerId;
   const json = {
-    own: { epoch: own.epoch, key: toBase64Url(serializeSenderKey(own.key)), sentTo: own.sentTo },
+    own: {
+      epoch: own.epoch,
+      key: toBase64Url(serializeSenderKey(own.key)),
+      sentTo: own.sentTo,
+      ...(own.announce ? { announce: toBase64Url(own.announce) } : {}),
+    },
   };
   tx.putSenderKey(groupId, peer, ctx.account.vault.seal(keyLabel(groupId, peer), utf8(JSON.stringify(json))));
 }
@@ -223,11 +277,12 @@ export function loadReceivers(ctx: Ctx, tx: GroupsTx, groupId: string, peer: str
   const sealed = tx.getSenderKey(groupId, peer);
   if (!sealed) return [];
   const raw = JSON.parse(fromUtf8(ctx.account.vault.open(keyLabel(groupId, peer), sealed))) as {
-    keys: Array<{ epoch: number; receiver: string }>;
+    keys: Array<{ epoch: number; receiver: string; announce?: string }>;
   };
   return raw.keys.map((k) => ({
     epoch: k.epoch,
     receiver: deserializeSenderKeyReceiver(fromBase64Url(k.receiver)),
+    ...(k.announce !== undefined ? { announce: fromBase64Url(k.announce) } : {}),
   }));
 }
 
@@ -244,6 +299,7 @@ export function saveReceivers(
     keys: kept.map((k) => ({
       epoch: k.epoch,
       receiver: toBase64Url(serializeSenderKeyReceiver(k.receiver)),
+      ...(k.announce ? { announce: toBase64Url(k.announce) } : {}),
     })),
   };
   tx.putSenderKey(groupId, peer, ctx.account.vault.seal(keyLabel(groupId, peer), utf8(JSON.stringify(json))));

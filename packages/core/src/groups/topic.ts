@@ -7,6 +7,7 @@
  *   topic     = "parley/group/" ‖ hex(HKDF-SHA256(ikm = group secret, salt = group id (16 bytes),
  *               info = "Parley_GroupTopic_v1" ‖ epoch u32 BE, 16 bytes))
  *   published = version u8 (1) ‖ sender-key message (the same bytes a GROUP frame carries)
+ *               (0x02 instead: a sender key's announcement, groups/key-announce.ts)
  *   request   = version u8 (1) ‖ kind u8 (0x02) ‖ group id (16) ‖ count u8 (1..GROUP_SYNC_RANGES_MAX)
  *               ‖ count × (key id u32 ‖ from iteration u32 ‖ how many u32, 0 = all from there)
  *   answer    = version u8 (1) ‖ kind u8 (0x02) ‖ count u16 ‖ count × (length u32 ‖ sender-key message)
@@ -241,7 +242,7 @@ export function ingestTopicMessage(
       throw error;
     }
     const others = keys.filter((k) => k !== key);
-    saveReceivers(ctx, tx, g.state.id, peer, [...others, { epoch: key.epoch, receiver: opened.receiver }]);
+    saveReceivers(ctx, tx, g.state.id, peer, [...others, { ...key, receiver: opened.receiver }]); // announce kept
     logMessage(ctx, tx, g.state.id, peer, message);
     try {
       const app = decodeAppMessage(opened.plaintext);

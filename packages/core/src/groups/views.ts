@@ -3,7 +3,8 @@ import type { Ctx } from '../context/index.ts';
 import type { ContactRecord, ContactsTx, GroupsTx, MessageRecord } from '../ports/index.ts';
 import { type GroupView, type MessageView, messageView, type ReceiptView } from '../views/index.ts';
 import { pictureId } from './picture.ts';
-import { loadOwnKey, loadReceivers, type StoredGroup } from './store.ts';
+import { countsReadMarks, type GroupReads, groupReads, readByView } from './read-marks.ts';
+import { changeOwed, loadOwnKey, loadReceivers, type StoredGroup } from './store.ts';
 import type { GroupViewTx } from './tx.ts';
 
 /** How we call a member: our contact name for them, else the name the group carries. */
@@ -40,6 +41,7 @@ export function groupView(ctx: Ctx, tx: ContactsTx & GroupsTx, g: StoredGroup): 
     picture: g.picture
       ? { type: g.picture.type, bytes: g.picture.data.length, id: pictureId(g.picture.data) }
       : null,
+    pending: changeOwed(g),
   };
 }
 
@@ -65,15 +67,34 @@ export function memberNames(tx: ContactsTx, g: StoredGroup): Map<string, string>
   return new Map(g.state.members.map((m) => [m.peerId, memberName(tx, g, m.peerId)]));
 }
 
-/** `names` (memberNames): pass it when making many views of one group. */
+/**
+ * What many views of one group share, looked up once: every member's name and, in a large group,
+ * the sorted read marks (a page of 50 own messages at 1,000 members reads each once, not 50 times).
+ */
+export interface GroupPage {
+  readonly names: ReadonlyMap<string, string>;
+  readonly reads: GroupReads | undefined;
+}
+
+export function groupPage(ctx: Ctx, tx: ContactsTx & GroupsTx, g: StoredGroup): GroupPage {
+  const reads = countsReadMarks(g) ? groupReads(tx, g, ctx.account.info.peerId) : undefined;
+  return { names: memberNames(tx, g), reads };
+}
+
+/**
+ * `page` (groupPage): pass it when making many views of one group. Our own message shows each
+ * member's receipt in a pairwise group; in a large group its `readBy` count, and with `readers`
+ * (one message's details, bounded by the member count) also who has read it.
+ */
 export function groupMessageView(
   ctx: Ctx,
   tx: GroupViewTx,
   g: StoredGroup,
   m: MessageRecord,
-  names?: ReadonlyMap<string, string>,
+  page?: GroupPage,
+  readers = false,
 ): MessageView {
-  const nameOf = (peerId: string): string => names?.get(peerId) ?? memberName(tx, g, peerId);
+  const nameOf = (peerId: string): string => page?.names.get(peerId) ?? memberName(tx, g, peerId);
   const base = messageView(tx, ctx.account.vault, asContact(g), m);
   const reactions = tx.listReactions(m.conversationId, m.sender, m.id).map((r) => ({
     emoji: r.emoji,
@@ -81,9 +102,24 @@ export function groupMessageView(
   }));
   const view = { ...base, from: m.sender === 'self' ? 'me' : nameOf(m.sender), reactions };
   if (m.sender !== 'self') return view;
+  const others = (): StoredGroup['state']['members'] =>
+    g.state.members.filter((x) => x.peerId !== ctx.account.info.peerId);
+  if (countsReadMarks(g)) {
+    const reads = page?.reads ?? groupReads(tx, g, ctx.account.info.peerId);
+    const { readBy, read } = readByView(ctx, reads, m);
+    const shown = { ...view, status: read ? 'read' : view.status, readBy } as const;
+    if (!readers) return shown;
+    const who = new Set(reads.readers(m.senderSeq));
+    const receipts: ReceiptView[] = others().map((x) => ({
+      member: nameOf(x.peerId),
+      status: who.has(x.peerId) ? 'read' : 'pending',
+    }));
+    return { ...shown, receipts };
+  }
   const got = new Map(tx.listReceipts(m).map((r) => [r.peerId, r.status]));
-  const receipts: ReceiptView[] = g.state.members
-    .filter((x) => x.peerId !== ctx.account.info.peerId)
-    .map((x) => ({ member: nameOf(x.peerId), status: got.get(x.peerId) ?? 'pending' }));
+  const receipts: ReceiptView[] = others().map((x) => ({
+    member: nameOf(x.peerId),
+    status: got.get(x.peerId) ?? 'pending',
+  }));
   return { ...view, receipts };
 }

@@ -18,7 +18,8 @@
  *     unpair   (nothing)
  *
  * The version/kind pair shares its first two bytes with the channel (0x01 0x01, 0x01 0x03) and
- * group (0x01 0x02) queries, so one query handler tells them apart by the kind.
+ * group (0x01 0x02 catch-up, 0x01 0x04 state, 0x01 0x05 keys) queries, so one query handler
+ * tells them apart by the kind.
  */
 import {
   CoreError,

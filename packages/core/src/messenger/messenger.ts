@@ -32,7 +32,12 @@ import {
 } from '../contacts/index.ts';
 import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
 import { encodeDeviceLink, fanoutPeers, LinkOffers, listedDevices } from '../devices/index.ts';
-import { createGroups, GROUP_TOPIC_MIN_MEMBERS_DEFAULT, type GroupPicture } from '../groups/index.ts';
+import {
+  createGroups,
+  GROUP_CHANGE_BATCH_MS,
+  GROUP_TOPIC_MIN_MEMBERS_DEFAULT,
+  type GroupPicture,
+} from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
 import { EXPIRED_MARK, OutboxPump, SendQueue } from '../messaging/index.ts';
@@ -182,6 +187,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       attachmentMaxBytes: options.limits?.attachmentMaxBytes ?? ATTACHMENT_MAX_BYTES_DEFAULT,
       autoDownloadMaxBytes: options.limits?.autoDownloadMaxBytes ?? AUTO_DOWNLOAD_MAX_BYTES,
       groupTopicMinMembers: options.limits?.groupTopicMinMembers ?? GROUP_TOPIC_MIN_MEMBERS_DEFAULT,
+      groupChangeBatchMs: options.limits?.groupChangeBatchMs ?? GROUP_CHANGE_BATCH_MS,
     },
     store: options.store,
     transport: options.transport,

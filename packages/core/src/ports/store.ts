@@ -266,6 +266,20 @@ export interface ReceiptRecord extends MessageKey {
 }
 
 /**
+ * How far a member of a large (topic) group has read our messages there: the highest sequence
+ * number (`senderSeq`) of ours they reported read. One per (group, member); it only moves forward
+ * (docs/GROUPS.md "Receipts").
+ */
+export interface ReadMarkRecord {
+  readonly groupId: string;
+  readonly peerId: string;
+  /** ≥ 1. */
+  readonly seq: number;
+  /** When it last moved (epoch ms). */
+  readonly at: number;
+}
+
+/**
  * The operations available inside a transaction, in named parts (one per feature that owns the
  * records), joined in StoreTx below.
  */
@@ -464,6 +478,17 @@ export interface GroupsTx {
   putReceipt(receipt: ReceiptRecord): void;
   /** By peerId. */
   listReceipts(key: MessageKey): ReceiptRecord[];
+
+  // Large groups' read marks, one per (group, member) (deleteGroup deletes them too).
+  /**
+   * Stores `mark` if the member has none yet or a lower seq (then `at` too); returns whether it
+   * did. A mark never moves back.
+   */
+  advanceReadMark(mark: ReadMarkRecord): boolean;
+  /** The group's marks, by peerId. */
+  listReadMarks(groupId: string): ReadMarkRecord[];
+  /** Deletes one member's mark, or every mark of the group when `peerId` is omitted. */
+  deleteReadMarks(groupId: string, peerId?: string): void;
 }
 
 /** Channels and their posts: channels/. */

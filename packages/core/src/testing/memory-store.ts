@@ -28,6 +28,7 @@ import {
   type ParkedRecord,
   type PrekeyRecord,
   type ReactionRecord,
+  type ReadMarkRecord,
   type ReceiptRecord,
   type Store,
   StoreClosedError,
@@ -79,6 +80,7 @@ interface Tables {
   readonly senderKeys: Table<Uint8Array>;
   readonly groupLog: Table<GroupLogRecord>;
   readonly receipts: Table<ReceiptRecord>;
+  readonly readMarks: Table<ReadMarkRecord>;
   /** Sequences (outbox seq, message insertion order); rolled back like the rest. */
   readonly counters: Table<number>;
   /** The search index (memory-search.ts). */
@@ -170,6 +172,7 @@ export function createMemoryStore(): Store {
     senderKeys: new Map<string, Uint8Array>(),
     groupLog: new Map<string, GroupLogRecord>(),
     receipts: new Map<string, ReceiptRecord>(),
+    readMarks: new Map<string, ReadMarkRecord>(),
     counters: new Map<string, number>(),
     searchDocs: new Map<string, SearchDoc>(),
     searchRefs: new Map<string, number>(),
@@ -332,6 +335,9 @@ type GroupOps =
   | 'deleteSenderKey'
   | 'putReceipt'
   | 'listReceipts'
+  | 'advanceReadMark'
+  | 'listReadMarks'
+  | 'deleteReadMarks'
   | 'putGroupLog'
   | 'listGroupLog'
   | 'pruneGroupLog'
@@ -342,6 +348,8 @@ function groupOperations(t: Tables, write: Write): Pick<StoreTx, GroupOps> {
       (e) => e.groupId === groupId && (sender === undefined || e.sender === sender),
     );
   const logKey = (e: GroupLogRecord): string => key(e.groupId, e.sender, e.keyId, e.iteration);
+  const marksOf = (groupId: string): ReadMarkRecord[] =>
+    [...t.readMarks.values()].filter((m) => m.groupId === groupId);
   return {
     putGroupLog: (e) => {
       if (t.groupLog.has(logKey(e))) return 'duplicate';
@@ -372,6 +380,7 @@ function groupOperations(t: Tables, write: Write): Pick<StoreTx, GroupOps> {
       for (const k of [...t.senderKeys.keys()])
         if (JSON.parse(k)[0] === id) write(t.senderKeys, k, undefined);
       for (const k of [...t.groupLog.keys()]) if (JSON.parse(k)[0] === id) write(t.groupLog, k, undefined);
+      for (const m of marksOf(id)) write(t.readMarks, key(m.groupId, m.peerId), undefined);
     },
     putSenderKey: (groupId, peerId, state) => write(t.senderKeys, key(groupId, peerId), clone(state)),
     getSenderKey: (groupId, peerId) => cloneOrUndefined(t.senderKeys.get(key(groupId, peerId))),
@@ -382,6 +391,21 @@ function groupOperations(t: Tables, write: Write): Pick<StoreTx, GroupOps> {
         .filter((r) => r.conversationId === m.conversationId && r.sender === m.sender && r.id === m.id)
         .sort((a, b) => compareText(a.peerId, b.peerId))
         .map(clone),
+    advanceReadMark: (m) => {
+      const k = key(m.groupId, m.peerId);
+      if ((t.readMarks.get(k)?.seq ?? 0) >= m.seq) return false;
+      write(t.readMarks, k, clone(m));
+      return true;
+    },
+    listReadMarks: (groupId) =>
+      marksOf(groupId)
+        .sort((a, b) => compareText(a.peerId, b.peerId))
+        .map(clone),
+    deleteReadMarks: (groupId, peerId) => {
+      for (const m of marksOf(groupId))
+        if (peerId === undefined || m.peerId === peerId)
+          write(t.readMarks, key(m.groupId, m.peerId), undefined);
+    },
   };
 }
 

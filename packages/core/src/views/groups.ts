@@ -38,4 +38,10 @@ export interface GroupView {
   readonly members: readonly GroupMemberView[];
   /** The group picture's type, size and a short id of its bytes (changes with it); fetch it with groupPicture. */
   readonly picture: { readonly type: string; readonly bytes: number; readonly id: string } | null;
+  /**
+   * Peers our own latest change (as the admin who made it) is still to be queued for: it is sent
+   * in batches, each in its own transaction, so a change of a large group does not stall the
+   * daemon. 0 once every copy is in the outbox (or when we made no change).
+   */
+  readonly pending: number;
 }

@@ -14,6 +14,7 @@ export {
   messageView,
   openBody,
   type ReactionView,
+  type ReadByView,
   type ReceiptView,
   type StoredAttachment,
   type StoredBody,

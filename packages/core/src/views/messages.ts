@@ -72,8 +72,18 @@ export interface MessageView {
   readonly attachment: AttachmentView | null;
   /** Messages of this sender are missing just before this one (D4: gaps are visible). */
   readonly gapBefore: boolean;
-  /** Our own group messages: each other member's delivery/read status (docs/GROUPS.md). */
+  /**
+   * Our own messages in a pairwise group: each other member's delivery/read status. In a large
+   * group, only `messages.get` lists them (read or pending, from the members' read marks).
+   */
   readonly receipts?: readonly ReceiptView[];
+  /** Our own messages in a large (topic) group: read by `count` of the `of` other members (docs/GROUPS.md "Receipts"). */
+  readonly readBy?: ReadByView;
+}
+
+export interface ReadByView {
+  readonly count: number;
+  readonly of: number;
 }
 
 export interface ReceiptView {

@@ -1,0 +1,280 @@
+/**
+ * Whole states by reference (docs/GROUPS.md "Whole states by reference", docs/PROTOCOL.md "Group
+ * state fetch"). A state too large for one control payload (~80 members and more) is not queued
+ * to a peer in parts any more: the admin queues a small `state-ref` {id, epoch, digest} through the
+ * pairwise session, and the peer fetches the state's bytes from the admin over /parley/query, checks
+ * that they hash to the digest the ref carried (so they are the admin's, authenticated by the
+ * ratchet like the ref), and applies the state when the ref comes again: the ref is not ACKed while
+ * the bytes are on their way, so the admin's outbox keeps it (as it kept parts), and once fetched we
+ * send a HELLO so it comes at once.
+ *
+ *   request = version u8 (1) ‖ kind u8 (0x04) ‖ group id (16) ‖ digest (32) ‖ offset u32
+ *   answer  = version u8 (1) ‖ kind u8 (0x04) ‖ total u32 ‖ the `state` payload's bytes from offset
+ *             (1..GROUP_STATE_CHUNK_BYTES of them)
+ *
+ * The admin answers only about its current state, only for a peer that copy is for (a member: the
+ * copy with the secret; a member of the epoch before that it removed: the copy without), and only
+ * when the digest asked for is that copy's: anyone else learns nothing. It keeps each copy's bytes
+ * in memory while the state is current, so a thousand new members cost one encoding.
+ *
+ * Fetched states wait in memory (bounded; a restart loses them and the ref, still un-ACKed, makes
+ * us fetch again), never in the store: nothing is ACKed before the state is applied.
+ */
+import type { Account } from '../account/index.ts';
+import { concat, fromHex, InboundError, toHex } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import type { GroupsTx } from '../ports/index.ts';
+import {
+  decodeGroupControl,
+  encodeGroupControl,
+  GROUP_STATE_DIGEST_BYTES,
+  GROUP_STATE_PAYLOAD_MAX_BYTES,
+  type GroupState,
+  withoutSecret,
+} from './codec.ts';
+import { loadGroup, memberOf } from './store.ts';
+
+export const GROUP_STATE_FETCH_VERSION = 1;
+/** Query kind on /parley/query (channels 0x01 and 0x03, group catch-up 0x02, group keys 0x05). */
+export const QUERY_KIND_GROUP_STATE = 0x04;
+/** Bytes of a state in one answer at most (a 1,000-member state is ~0.5 MB: one or two answers). */
+export const GROUP_STATE_CHUNK_BYTES: number = 512 * 1024;
+/** Largest whole state we fetch (1,000 members with the largest ids, names and cards: ~1.8 MB). */
+export const GROUP_STATE_FETCH_MAX_BYTES: number = 4 * 1024 * 1024;
+/** Fetched states kept until their ref comes again, in all, and their bytes. */
+export const GROUP_FETCHED_MAX = 4;
+export const GROUP_FETCHED_MAX_BYTES: number = 8 * 1024 * 1024;
+/** A fetched state whose ref has not come again by then is dropped (the ref makes us fetch again). */
+export const GROUP_FETCHED_MAX_AGE_MS: number = 10 * 60 * 1000;
+/** Fetches running at once (one per peer). */
+export const GROUP_FETCHES_MAX = 4;
+
+type Sha256 = (data: Uint8Array) => Uint8Array;
+
+/** The `state` payload of `s` as one copy (the bytes whose SHA-256 is its digest). */
+export const statePayload = (s: GroupState): Uint8Array => encodeGroupControl({ type: 'state', group: s });
+
+/** The control that stands for a whole state too large for one payload. */
+export const stateRef = (sha256: Sha256, s: GroupState, payload: Uint8Array = statePayload(s)): Uint8Array =>
+  encodeGroupControl({ type: 'state-ref', id: s.id, epoch: s.epoch, digest: sha256(payload) });
+
+/** Whether a whole state goes as it is (one payload) or by reference. */
+export const fitsOnePayload = (payload: Uint8Array): boolean =>
+  payload.length <= GROUP_STATE_PAYLOAD_MAX_BYTES;
+
+export interface StateFetchRequest {
+  readonly groupId: string;
+  readonly digest: Uint8Array;
+  readonly offset: number;
+}
+
+export function encodeStateFetchRequest(r: StateFetchRequest): Uint8Array {
+  const out = new Uint8Array(2 + 16 + GROUP_STATE_DIGEST_BYTES + 4);
+  out.set([GROUP_STATE_FETCH_VERSION, QUERY_KIND_GROUP_STATE]);
+  out.set(fromHex(r.groupId), 2);
+  out.set(r.digest, 18);
+  new DataView(out.buffer).setUint32(18 + GROUP_STATE_DIGEST_BYTES, r.offset);
+  return out;
+}
+
+/** null when the bytes are not a state fetch (another query kind, or malformed). */
+export function decodeStateFetchRequest(bytes: Uint8Array): StateFetchRequest | null {
+  if (bytes.length !== 2 + 16 + GROUP_STATE_DIGEST_BYTES + 4) return null;
+  if (bytes[0] !== GROUP_STATE_FETCH_VERSION || bytes[1] !== QUERY_KIND_GROUP_STATE) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    groupId: toHex(bytes.subarray(2, 18)),
+    digest: bytes.slice(18, 18 + GROUP_STATE_DIGEST_BYTES),
+    offset: view.getUint32(18 + GROUP_STATE_DIGEST_BYTES),
+  };
+}
+
+export function encodeStateFetchAnswer(total: number, chunk: Uint8Array): Uint8Array {
+  const head = new Uint8Array(6);
+  head.set([GROUP_STATE_FETCH_VERSION, QUERY_KIND_GROUP_STATE]);
+  new DataView(head.buffer).setUint32(2, total);
+  return concat(head, chunk);
+}
+
+/** Throws InboundError on anything malformed. */
+export function decodeStateFetchAnswer(bytes: Uint8Array): { total: number; chunk: Uint8Array } {
+  const bad = (why: string): InboundError => new InboundError('bad-message', `group state answer: ${why}`);
+  if (bytes.length < 7 || bytes.length > 6 + GROUP_STATE_CHUNK_BYTES) throw bad('bad size');
+  if (bytes[0] !== GROUP_STATE_FETCH_VERSION || bytes[1] !== QUERY_KIND_GROUP_STATE)
+    throw bad('not an answer');
+  const total = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2);
+  if (total === 0 || total > GROUP_STATE_FETCH_MAX_BYTES) throw bad('bad total');
+  return { total, chunk: bytes.slice(6) };
+}
+
+/** Per account: the copies of current states we serve (group id → epoch and bytes by digest). */
+const served = new WeakMap<
+  Account,
+  Map<string, { epoch: number; state: GroupState; copies: Map<string, Uint8Array> }>
+>();
+/** States served at once at most (the newest; a miss only costs an encoding). */
+const SERVED_GROUPS_MAX = 8;
+
+/** Answers a peer's fetch of one of our current state's copies; undefined = refuse (say nothing). */
+export function answerStateFetch(
+  ctx: Ctx,
+  tx: GroupsTx,
+  peer: string,
+  req: StateFetchRequest,
+): Uint8Array | undefined {
+  const g = loadGroup(ctx, tx, req.groupId);
+  if (!g || (g.status !== 'active' && g.status !== 'left') || peer === ctx.account.info.peerId)
+    return undefined;
+  const member = memberOf(g, peer) !== undefined;
+  if (!member && !g.prev.some((p) => p.peerId === peer)) return undefined;
+  const bytes = servedCopy(ctx, g.state, member);
+  if (toHex(ctx.primitives.sha256(bytes)) !== toHex(req.digest) || req.offset >= bytes.length)
+    return undefined;
+  return encodeStateFetchAnswer(
+    bytes.length,
+    bytes.subarray(req.offset, req.offset + GROUP_STATE_CHUNK_BYTES),
+  );
+}
+
+/**
+ * What carries the whole state `s` to a peer: its `state` payload when it fits one, else a
+ * `state-ref` to fetch it from us (`member`: the copy with the secret; else the one without).
+ * Kept while `s` is current, so a thousand peers cost one encoding.
+ */
+export function wholeStatePayload(ctx: Ctx, s: GroupState, member: boolean): Uint8Array {
+  const bytes = servedCopy(ctx, s, member);
+  if (fitsOnePayload(bytes)) return bytes;
+  const copies = served.get(ctx.account)?.get(s.id)?.copies as Map<string, Uint8Array>;
+  const key = member ? 'member-ref' : 'removed-ref';
+  let ref = copies.get(key);
+  if (!ref) {
+    ref = stateRef(ctx.primitives.sha256, member ? s : withoutSecret(s), bytes);
+    copies.set(key, ref);
+  }
+  return ref;
+}
+
+function servedCopy(ctx: Ctx, s: GroupState, member: boolean): Uint8Array {
+  let groups = served.get(ctx.account);
+  if (!groups) {
+    groups = new Map();
+    served.set(ctx.account, groups);
+  }
+  let entry = groups.get(s.id);
+  // Same epoch, same state: a competing state of that epoch (or a rename back) is another state.
+  if (entry?.epoch !== s.epoch || entry.state !== s) {
+    entry = { epoch: s.epoch, state: s, copies: new Map() };
+    groups.delete(s.id);
+    groups.set(s.id, entry);
+    for (const id of groups.keys()) {
+      if (groups.size <= SERVED_GROUPS_MAX) break;
+      groups.delete(id);
+    }
+  }
+  const key = member ? 'member' : 'removed';
+  let bytes = entry.copies.get(key);
+  if (!bytes) {
+    bytes = statePayload(member ? s : withoutSecret(s));
+    entry.copies.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** What a ref asks us to fetch. */
+export interface WantedState {
+  readonly peer: string;
+  readonly id: string;
+  readonly digest: Uint8Array;
+}
+
+interface Fetched {
+  readonly state: GroupState;
+  readonly bytes: number;
+  readonly at: number;
+}
+
+/** Per account: states fetched and waiting for their ref, by digest (hex), oldest first. */
+const fetched = new WeakMap<Account, Map<string, Fetched>>();
+/** Per account: who fetches (the messenger registers it at start). */
+const fetchers = new WeakMap<Account, (w: WantedState) => void>();
+
+function fetchedOf(ctx: Ctx): Map<string, Fetched> {
+  let map = fetched.get(ctx.account);
+  if (!map) {
+    map = new Map();
+    fetched.set(ctx.account, map);
+  }
+  const now = ctx.now();
+  for (const [k, f] of map) if (now - f.at > GROUP_FETCHED_MAX_AGE_MS) map.delete(k);
+  return map;
+}
+
+/** The state a ref names, if we fetched it. */
+export const fetchedState = (ctx: Ctx, digest: Uint8Array): GroupState | undefined =>
+  fetchedOf(ctx).get(toHex(digest))?.state;
+
+/** Once the ref applied (or was refused): its state is no longer kept. */
+export const forgetFetched = (ctx: Ctx, digest: Uint8Array): void =>
+  void fetchedOf(ctx).delete(toHex(digest));
+
+/** Called inside the transaction that met a ref: the fetch starts after it (never inside). */
+export function wantState(ctx: Ctx, w: WantedState): void {
+  const fetch = fetchers.get(ctx.account);
+  if (fetch) setTimeout(() => fetch(w), 0);
+}
+
+/**
+ * The fetching side, for one messenger: at most one fetch per peer and GROUP_FETCHES_MAX in
+ * all (a contact who sends refs in a loop costs us one fetch at a time); `done(peer)` after a
+ * state was fetched (send a HELLO: the ref comes again at once).
+ */
+export function startStateFetcher(ctx: Ctx, done: (peer: string) => void): () => void {
+  const running = new Set<string>();
+  let stopped = false;
+  const fetchOne = async (w: WantedState): Promise<void> => {
+    let buffer: Uint8Array | undefined;
+    let offset = 0;
+    const addresses = ctx.store.transaction((tx) => tx.getContactByPeerId(w.peer)?.addresses ?? []);
+    do {
+      const answer = decodeStateFetchAnswer(
+        await ctx.transport.query(
+          w.peer,
+          encodeStateFetchRequest({ groupId: w.id, digest: w.digest, offset }),
+          {
+            addresses,
+          },
+        ),
+      );
+      buffer ??= new Uint8Array(answer.total);
+      if (answer.total !== buffer.length || offset + answer.chunk.length > buffer.length)
+        throw new InboundError('bad-message', 'group state answer: inconsistent sizes');
+      buffer.set(answer.chunk, offset);
+      offset += answer.chunk.length;
+    } while (offset < buffer.length && !stopped);
+    if (stopped || toHex(ctx.primitives.sha256(buffer)) !== toHex(w.digest)) return;
+    const control = decodeGroupControl(buffer);
+    if (control.type !== 'state' || control.group.id !== w.id) return;
+    const map = fetchedOf(ctx);
+    map.set(toHex(w.digest), { state: control.group, bytes: buffer.length, at: ctx.now() });
+    let total = [...map.values()].reduce((n, f) => n + f.bytes, 0);
+    for (const [k, f] of map) {
+      if (map.size <= GROUP_FETCHED_MAX && total <= GROUP_FETCHED_MAX_BYTES) break;
+      map.delete(k);
+      total -= f.bytes;
+    }
+    done(w.peer);
+  };
+  fetchers.set(ctx.account, (w) => {
+    if (stopped || running.has(w.peer) || running.size >= GROUP_FETCHES_MAX) return; // the ref comes again
+    if (fetchedOf(ctx).has(toHex(w.digest))) return done(w.peer);
+    running.add(w.peer);
+    // Unreachable, refused or nonsense: nothing kept; the ref, still un-ACKed, comes again later.
+    void fetchOne(w)
+      .catch(() => undefined)
+      .finally(() => running.delete(w.peer));
+  });
+  return () => {
+    stopped = true;
+    fetchers.delete(ctx.account);
+  };
+}
