@@ -44,7 +44,12 @@ async function channelsAlone(name: string): Promise<{ readonly ctx: Ctx; readonl
     random: systemRandom,
     now: Date.now,
     events: new Emitter<MessengerEvents>(),
-    limits: { attachmentMaxBytes: 0, autoDownloadMaxBytes: 0, groupTopicMinMembers: 32, groupChangeBatchMs: 50 },
+    limits: {
+      attachmentMaxBytes: 0,
+      autoDownloadMaxBytes: 0,
+      groupTopicMinMembers: 32,
+      groupChangeBatchMs: 50,
+    },
     settings: { readReceipts: true },
   };
   const channels = createChannels(ctx, { kick: () => undefined });

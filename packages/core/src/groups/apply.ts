@@ -25,6 +25,8 @@ import {
   GroupNotReadyError,
   type GroupState,
   type GroupStatePart,
+  type GroupStateRef,
+  withoutSecret,
 } from './codec.ts';
 import { deltaResult, firstRequest } from './delta.ts';
 import {
@@ -234,14 +236,15 @@ function applyStateRef(
   ctx: Ctx,
   tx: GroupApplyTx,
   contact: ContactRecord,
-  r: { readonly id: string; readonly epoch: number; readonly digest: Uint8Array },
+  r: GroupStateRef,
   out: GroupEffects,
 ): Verdict {
   const from = contact.peerId;
   const g = loadGroup(ctx, tx, r.id);
   if (g) {
     if (r.epoch < g.state.epoch) return 'stale';
-    if (r.epoch === g.state.epoch && equalBytes(stateDigest(ctx.primitives.sha256, g.state), r.digest))
+    const held = stateDigest(ctx.primitives.sha256, withoutSecret(g.state));
+    if (r.epoch === g.state.epoch && equalBytes(held, r.digest) && sameSecret(g.state.secret, r.secret))
       return 'ignored';
     const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
     const competing = g.status === 'active' && r.epoch === g.state.epoch && wasAdmin;
@@ -250,15 +253,16 @@ function applyStateRef(
       return 'forged';
     }
   }
-  const s = fetchedState(ctx, r.digest);
-  if (!s) {
+  const bare = fetchedState(ctx, r.digest);
+  if (!bare) {
     wantState(ctx, { peer: from, id: r.id, digest: r.digest });
     throw new GroupNotReadyError('the group state is being fetched');
   }
-  if (s.epoch !== r.epoch) {
+  if (bare.epoch !== r.epoch) {
     forgetFetched(ctx, r.digest);
     throw new InboundError('bad-message', 'group control: a state-ref names another epoch than its state');
   }
+  const s = r.secret ? { ...bare, secret: r.secret } : bare;
   const verdict = applyState(ctx, tx, contact, s, out); // may wait (skipped epoch): kept for then
   forgetFetched(ctx, r.digest);
   return verdict;
@@ -363,6 +367,9 @@ function answerStateRequest(
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
+
+const sameSecret = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : equalBytes(a, b);
 
 function forgedProblem(out: GroupEffects, contact: ContactRecord, group: string): void {
   out.problems.push({

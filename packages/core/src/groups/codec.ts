@@ -13,8 +13,9 @@
  *   delta       {v:1, type:'delta', id, epoch, base, digest, name?, add:[member], update:[member], remove:[peerId], secret?}
  *               a change sent to members who hold the state it follows (groups/delta.ts): base = digest of that
  *               state, digest = digest of the result (this copy: with the secret, or without for a removed member)
- *   state-ref   {v:1, type:'state-ref', id, epoch, digest}
- *               a whole state too large for one payload, to be fetched from its sender (groups/state-fetch.ts)
+ *   state-ref   {v:1, type:'state-ref', id, epoch, digest, secret?}
+ *               a whole state too large for one payload, to be fetched from its sender without its secret
+ *               (digest = SHA-256 of that copy's `state` payload; groups/state-fetch.ts); the secret is here
  *   state-request {v:1, type:'state-request', id, epoch}
  *               a member whose state a delta does not follow asks its admin for the whole state
  *   leave       {v:1, type:'leave', id, epoch}
@@ -153,11 +154,22 @@ export interface GroupDelta {
   readonly secret?: Uint8Array;
 }
 
+/** A whole state to fetch from its sender (groups/state-fetch.ts). */
+export interface GroupStateRef {
+  readonly type: 'state-ref';
+  readonly id: string;
+  readonly epoch: number;
+  /** SHA-256 of the state's `state` payload without its secret (what a fetch returns). */
+  readonly digest: Uint8Array;
+  /** The epoch's secret, for a member (never fetched: it travels only here). */
+  readonly secret?: Uint8Array;
+}
+
 export type GroupControl =
   | { readonly type: 'state'; readonly group: GroupState }
   | GroupStatePart
   | GroupDelta
-  | { readonly type: 'state-ref'; readonly id: string; readonly epoch: number; readonly digest: Uint8Array }
+  | GroupStateRef
   | { readonly type: 'state-request'; readonly id: string; readonly epoch: number }
   | { readonly type: 'leave'; readonly id: string; readonly epoch: number }
   | { readonly type: 'sender-key'; readonly id: string; readonly epoch: number; readonly key: Uint8Array }
@@ -243,8 +255,10 @@ function controlBody(c: GroupControl): Record<string, unknown> {
       return statePartBody(c, c.members.map(encodeGroupMember));
     case 'delta':
       return deltaBody(c);
-    case 'state-ref':
-      return { v, type: c.type, id: c.id, epoch: c.epoch, digest: toBase64Url(c.digest) };
+    case 'state-ref': {
+      const ref = { v, type: c.type, id: c.id, epoch: c.epoch, digest: toBase64Url(c.digest) };
+      return c.secret ? { ...ref, secret: toBase64Url(c.secret) } : ref;
+    }
     case 'leave':
     case 'state-request':
       return { v, type: c.type, id: c.id, epoch: c.epoch };
@@ -428,11 +442,12 @@ export function decodeGroupControl(payload: Uint8Array): GroupControl {
     case 'delta':
       return decodeDelta(o);
     case 'state-ref': {
-      only(o, ['v', 'type', 'id', 'epoch', 'digest'], 'state-ref');
+      only(o, ['v', 'type', 'id', 'epoch', 'digest', 'secret'], 'state-ref');
       if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad state-ref');
       const digest = bytes(o.digest, 'digest', GROUP_STATE_DIGEST_BYTES);
       if (digest.length !== GROUP_STATE_DIGEST_BYTES) throw bad('the state digest has a bad size');
-      return { type: 'state-ref', id: o.id, epoch: o.epoch, digest };
+      const ref = { type: 'state-ref' as const, id: o.id, epoch: o.epoch, digest };
+      return o.secret === undefined ? ref : { ...ref, secret: decodeSecret(o.secret) };
     }
     case 'leave':
     case 'state-request':

@@ -1,21 +1,25 @@
 /**
  * Whole states by reference (docs/GROUPS.md "Whole states by reference", docs/PROTOCOL.md "Group
  * state fetch"). A state too large for one control payload (~80 members and more) is not queued
- * to a peer in parts any more: the admin queues a small `state-ref` {id, epoch, digest} through the
- * pairwise session, and the peer fetches the state's bytes from the admin over /parley/query, checks
- * that they hash to the digest the ref carried (so they are the admin's, authenticated by the
- * ratchet like the ref), and applies the state when the ref comes again: the ref is not ACKed while
- * the bytes are on their way, so the admin's outbox keeps it (as it kept parts), and once fetched we
- * send a HELLO so it comes at once.
+ * to a peer in parts any more: the admin queues a small `state-ref` {id, epoch, digest, secret?}
+ * through the pairwise session, and the peer fetches the state's bytes from the admin over
+ * /parley/query, checks that they hash to the digest the ref carried (so they are the admin's,
+ * authenticated by the ratchet like the ref), and applies the state, with the ref's secret, when
+ * the ref comes again: the ref is not ACKed while the bytes are on their way, so the admin's outbox
+ * keeps it (as it kept parts), and once fetched we send a HELLO so it comes at once.
+ *
+ * The bytes fetched are the state WITHOUT its secret: the epoch's secret travels only in the ref,
+ * through the Double Ratchet (post-quantum once sessions are suite 2), never over the transport's
+ * own encryption alone. So every peer the state is for gets the same bytes.
  *
  *   request = version u8 (1) ‖ kind u8 (0x04) ‖ group id (16) ‖ digest (32) ‖ offset u32
  *   answer  = version u8 (1) ‖ kind u8 (0x04) ‖ total u32 ‖ the `state` payload's bytes from offset
  *             (1..GROUP_STATE_CHUNK_BYTES of them)
  *
- * The admin answers only about its current state, only for a peer that copy is for (a member: the
- * copy with the secret; a member of the epoch before that it removed: the copy without), and only
- * when the digest asked for is that copy's: anyone else learns nothing. It keeps each copy's bytes
- * in memory while the state is current, so a thousand new members cost one encoding.
+ * The admin answers only about its current state, only a member of it or of the epoch before (one
+ * it removed), and only when the digest asked for is the state's: anyone else learns nothing. It
+ * keeps the bytes in memory while the state is current, so a thousand new members cost one
+ * encoding.
  *
  * Fetched states wait in memory (bounded; a restart loses them and the ref, still un-ACKed, makes
  * us fetch again), never in the store: nothing is ACKed before the state is applied.
@@ -54,9 +58,14 @@ type Sha256 = (data: Uint8Array) => Uint8Array;
 /** The `state` payload of `s` as one copy (the bytes whose SHA-256 is its digest). */
 export const statePayload = (s: GroupState): Uint8Array => encodeGroupControl({ type: 'state', group: s });
 
-/** The control that stands for a whole state too large for one payload. */
-export const stateRef = (sha256: Sha256, s: GroupState, payload: Uint8Array = statePayload(s)): Uint8Array =>
-  encodeGroupControl({ type: 'state-ref', id: s.id, epoch: s.epoch, digest: sha256(payload) });
+/**
+ * The control that stands for a whole state too large for one payload: the digest of its bytes
+ * without the secret (`bare` = statePayload(withoutSecret(s))), and the secret if this copy has one.
+ */
+export function stateRef(sha256: Sha256, s: GroupState, bare: Uint8Array): Uint8Array {
+  const ref = { type: 'state-ref' as const, id: s.id, epoch: s.epoch, digest: sha256(bare) };
+  return encodeGroupControl(s.secret ? { ...ref, secret: s.secret } : ref);
+}
 
 /** Whether a whole state goes as it is (one payload) or by reference. */
 export const fitsOnePayload = (payload: Uint8Array): boolean =>
@@ -108,10 +117,7 @@ export function decodeStateFetchAnswer(bytes: Uint8Array): { total: number; chun
 }
 
 /** Per account: the copies of current states we serve (group id → epoch and bytes by digest). */
-const served = new WeakMap<
-  Account,
-  Map<string, { epoch: number; state: GroupState; copies: Map<string, Uint8Array> }>
->();
+const served = new WeakMap<Account, Map<string, Served>>();
 /** States served at once at most (the newest; a miss only costs an encoding). */
 const SERVED_GROUPS_MAX = 8;
 
@@ -125,9 +131,8 @@ export function answerStateFetch(
   const g = loadGroup(ctx, tx, req.groupId);
   if (!g || (g.status !== 'active' && g.status !== 'left') || peer === ctx.account.info.peerId)
     return undefined;
-  const member = memberOf(g, peer) !== undefined;
-  if (!member && !g.prev.some((p) => p.peerId === peer)) return undefined;
-  const bytes = servedCopy(ctx, g.state, member);
+  if (!memberOf(g, peer) && !g.prev.some((p) => p.peerId === peer)) return undefined;
+  const bytes = servedState(ctx, g.state).bare;
   if (toHex(ctx.primitives.sha256(bytes)) !== toHex(req.digest) || req.offset >= bytes.length)
     return undefined;
   return encodeStateFetchAnswer(
@@ -138,32 +143,41 @@ export function answerStateFetch(
 
 /**
  * What carries the whole state `s` to a peer: its `state` payload when it fits one, else a
- * `state-ref` to fetch it from us (`member`: the copy with the secret; else the one without).
+ * `state-ref` to fetch it from us (`member`: with the secret; a peer it removes gets none).
  * Kept while `s` is current, so a thousand peers cost one encoding.
  */
 export function wholeStatePayload(ctx: Ctx, s: GroupState, member: boolean): Uint8Array {
-  const bytes = servedCopy(ctx, s, member);
-  if (fitsOnePayload(bytes)) return bytes;
-  const copies = served.get(ctx.account)?.get(s.id)?.copies as Map<string, Uint8Array>;
-  const key = member ? 'member-ref' : 'removed-ref';
-  let ref = copies.get(key);
-  if (!ref) {
-    ref = stateRef(ctx.primitives.sha256, member ? s : withoutSecret(s), bytes);
-    copies.set(key, ref);
+  const entry = servedState(ctx, s);
+  const key = member ? 'member' : 'removed';
+  let payload = entry.payloads.get(key);
+  if (!payload) {
+    const copy = member ? s : withoutSecret(s);
+    const whole = statePayload(copy);
+    payload = fitsOnePayload(whole) ? whole : stateRef(ctx.primitives.sha256, copy, entry.bare);
+    entry.payloads.set(key, payload);
   }
-  return ref;
+  return payload;
 }
 
-function servedCopy(ctx: Ctx, s: GroupState, member: boolean): Uint8Array {
+interface Served {
+  readonly epoch: number;
+  readonly state: GroupState;
+  /** The state's bytes without its secret: what a fetch answers with. */
+  readonly bare: Uint8Array;
+  /** What we queue for a member (`member`) and for a peer the state removes (`removed`). */
+  readonly payloads: Map<'member' | 'removed', Uint8Array>;
+}
+
+function servedState(ctx: Ctx, s: GroupState): Served {
   let groups = served.get(ctx.account);
   if (!groups) {
     groups = new Map();
     served.set(ctx.account, groups);
   }
   let entry = groups.get(s.id);
-  // Same epoch, same state: a competing state of that epoch (or a rename back) is another state.
+  // Same epoch, same state object: a competing state of that epoch is another state.
   if (entry?.epoch !== s.epoch || entry.state !== s) {
-    entry = { epoch: s.epoch, state: s, copies: new Map() };
+    entry = { epoch: s.epoch, state: s, bare: statePayload(withoutSecret(s)), payloads: new Map() };
     groups.delete(s.id);
     groups.set(s.id, entry);
     for (const id of groups.keys()) {
@@ -171,13 +185,7 @@ function servedCopy(ctx: Ctx, s: GroupState, member: boolean): Uint8Array {
       groups.delete(id);
     }
   }
-  const key = member ? 'member' : 'removed';
-  let bytes = entry.copies.get(key);
-  if (!bytes) {
-    bytes = statePayload(member ? s : withoutSecret(s));
-    entry.copies.set(key, bytes);
-  }
-  return bytes;
+  return entry;
 }
 
 /** What a ref asks us to fetch. */
@@ -253,7 +261,8 @@ export function startStateFetcher(ctx: Ctx, done: (peer: string) => void): () =>
     } while (offset < buffer.length && !stopped);
     if (stopped || toHex(ctx.primitives.sha256(buffer)) !== toHex(w.digest)) return;
     const control = decodeGroupControl(buffer);
-    if (control.type !== 'state' || control.group.id !== w.id) return;
+    // The bytes of a state without its secret (the ref carries the secret).
+    if (control.type !== 'state' || control.group.id !== w.id || control.group.secret) return;
     const map = fetchedOf(ctx);
     map.set(toHex(w.digest), { state: control.group, bytes: buffer.length, at: ctx.now() });
     let total = [...map.values()].reduce((n, f) => n + f.bytes, 0);
