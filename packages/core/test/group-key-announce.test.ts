@@ -30,7 +30,7 @@ import type { PubsubMessage, Transport } from '../src/ports/transport.ts';
 import { createMemoryStore } from '../src/testing/memory-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { GROUP_ID, holds, type Member, members, state } from './group-fixture.ts';
-import { befriend, eventually, makePeer as harnessPeer, join } from './harness.ts';
+import { befriend, eventually, groupReady, groupTexts, makePeer as harnessPeer, join } from './harness.ts';
 
 const p = nodePrimitives;
 const secret = new Uint8Array(32).fill(7);
@@ -323,25 +323,6 @@ afterEach(async () => {
   peers = [];
 });
 
-const texts = (x: TPeer, group: string): string[] =>
-  x.messenger.messages(group, { limit: 1000 }).map((m) => m.text);
-
-async function ready(group: string, epoch: number, ...ps: TPeer[]): Promise<void> {
-  await eventually(
-    () =>
-      ps.every((x) => {
-        try {
-          const g = x.messenger.group(group);
-          return g.epoch === epoch && g.members.every((m) => m.keyReceived && m.keySent);
-        } catch {
-          return false;
-        }
-      }),
-    20_000,
-    `everyone to hold the keys of "${group}" at epoch ${epoch}`,
-  );
-}
-
 /** alice, bob, carol, dave, erin in a topic group "crowd" (threshold 3), everyone holding every key. */
 async function crowd(): Promise<TPeer[]> {
   network = createMemoryNetwork();
@@ -353,7 +334,7 @@ async function crowd(): Promise<TPeer[]> {
     rest.map((x) => x.name),
   );
   for (const x of rest) await join(x as never, 'crowd');
-  await ready('crowd', 1, ...peers);
+  await groupReady('crowd', 1, ...peers);
   return peers;
 }
 
@@ -376,7 +357,7 @@ describe('large groups: keys announced on the topic', () => {
     const [alice] = all as [TPeer];
     for (const x of all) x.queued = [];
     alice.messenger.renameGroup('crowd', 'crowd 2');
-    await ready('crowd 2', 2, ...all);
+    await groupReady('crowd 2', 2, ...all);
     // alice queued the change for the 4 others (a state or a delta each); nobody queued a key
     expect(alice.queued.length).toBeGreaterThan(0); // the watch works
     expect(alice.queued.length).toBeLessThanOrEqual(4);
@@ -384,7 +365,7 @@ describe('large groups: keys announced on the topic', () => {
     for (const x of all) expect(announcedKeys(x, 2)).toBe(4);
     for (const x of all) x.messenger.sendText('crowd 2', `from ${x.name}`);
     for (const x of all)
-      await eventually(() => texts(x, 'crowd 2').length === 5, 10_000, `${x.name} to read all 5`);
+      await eventually(() => groupTexts(x, 'crowd 2').length === 5, 10_000, `${x.name} to read all 5`);
     // the receiver states advanced by those messages still carry the announcements (to serve others)
     for (const x of all) expect(announcedKeys(x, 2)).toBe(4);
   });
@@ -394,7 +375,7 @@ describe('large groups: keys announced on the topic', () => {
     const [alice, bob, ...others] = all as [TPeer, TPeer, ...TPeer[]];
     bob.deaf = true; // bob loses everything published on the topic
     alice.messenger.renameGroup('crowd', 'crowd 2');
-    await ready('crowd 2', 2, alice, ...others);
+    await groupReady('crowd 2', 2, alice, ...others);
     await eventually(() => bob.messenger.group('crowd 2').epoch === 2);
     // bob was away a moment: a member connecting starts a catch-up round (as does subscribing,
     // and every minute); deaf to the topic, every key he holds came through query kind 0x05
@@ -405,9 +386,9 @@ describe('large groups: keys announced on the topic', () => {
     expect(bob.queries).toContain(QUERY_KIND_GROUP_KEYS);
     bob.deaf = false;
     for (const x of [alice, ...others]) x.messenger.sendText('crowd 2', `from ${x.name}`);
-    await eventually(() => texts(bob, 'crowd 2').length === 4, 10_000, 'bob to read the four');
+    await eventually(() => groupTexts(bob, 'crowd 2').length === 4, 10_000, 'bob to read the four');
     bob.messenger.sendText('crowd 2', 'from bob');
-    for (const x of others) await eventually(() => texts(x, 'crowd 2').includes('from bob'));
+    for (const x of others) await eventually(() => groupTexts(x, 'crowd 2').includes('from bob'));
   });
 
   it('a member who was offline during the change gets every key once back, and reads and is read', async () => {
@@ -420,26 +401,27 @@ describe('large groups: keys announced on the topic', () => {
       await eventually(() => announcedKeys(x, 2) === 3, 20_000, `${x.name} to hold the 3 keys`);
     network.setOnline(dave.peerId, true);
     await dave.transport.connect(alice.peerId);
-    await ready('crowd 2', 2, ...all);
+    await groupReady('crowd 2', 2, ...all);
     expect(announcedKeys(dave, 2)).toBe(4);
     expect(dave.queries).toContain(QUERY_KIND_GROUP_KEYS);
     carol.messenger.sendText('crowd 2', 'welcome back');
     dave.messenger.sendText('crowd 2', 'thanks');
-    await eventually(() => texts(dave, 'crowd 2').includes('welcome back'));
-    for (const x of [alice, bob, carol, erin]) await eventually(() => texts(x, 'crowd 2').includes('thanks'));
+    await eventually(() => groupTexts(dave, 'crowd 2').includes('welcome back'));
+    for (const x of [alice, bob, carol, erin])
+      await eventually(() => groupTexts(x, 'crowd 2').includes('thanks'));
   });
 
   it('a removed member cannot read a canary sent after the change, nor fetch the new keys', async () => {
     const all = await crowd();
     const [alice, bob, carol, dave, erin] = all as [TPeer, TPeer, TPeer, TPeer, TPeer];
     alice.messenger.removeFromGroup('crowd', 'erin');
-    await ready('crowd', 2, alice, bob, carol, dave);
+    await groupReady('crowd', 2, alice, bob, carol, dave);
     await eventually(() => erin.messenger.group('crowd').status === 'removed');
     const id = alice.messenger.group('crowd').id;
     carol.messenger.sendText('crowd', 'canary');
-    await eventually(() => texts(bob, 'crowd').includes('canary'));
+    await eventually(() => groupTexts(bob, 'crowd').includes('canary'));
     await new Promise((r) => setTimeout(r, 100));
-    expect(texts(erin, 'crowd')).not.toContain('canary');
+    expect(groupTexts(erin, 'crowd')).not.toContain('canary');
     // erin asks alice for the epoch's keys as if she were still in: refused, she learns nothing
     const request = encodeGroupKeysRequest({ groupId: id, epoch: 2, members: [0, 1, 2, 3] });
     await expect(erin.transport.query(alice.peerId, request)).rejects.toMatchObject({ code: 'refused' });

@@ -28,7 +28,7 @@ import type { PubsubMessage, Transport } from '../src/ports/transport.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/messages.ts';
 import { encodeAppMessage } from '../src/wire/app-message.ts';
-import { befriend, eventually, makePeer as harnessPeer, join } from './harness.ts';
+import { befriend, eventually, groupReady, groupTexts, makePeer as harnessPeer, join } from './harness.ts';
 
 interface TPeer {
   readonly name: string;
@@ -94,25 +94,6 @@ afterEach(async () => {
   for (const k of Object.keys(thresholds)) delete thresholds[k];
 });
 
-const texts = (p: TPeer, group: string): string[] =>
-  p.messenger.messages(group, { limit: 1000 }).map((m) => m.text);
-
-async function ready(group: string, epoch: number, ...ps: TPeer[]): Promise<void> {
-  await eventually(
-    () =>
-      ps.every((p) => {
-        try {
-          const g = p.messenger.group(group);
-          return g.epoch === epoch && g.members.every((m) => m.keyReceived && m.keySent);
-        } catch {
-          return false;
-        }
-      }),
-    20_000,
-    `everyone to hold the keys of "${group}" at epoch ${epoch}`,
-  );
-}
-
 const stateOf = (p: TPeer, id: string) => p.store.transaction((tx) => loadGroup(p.ctx, tx, id));
 
 async function bigGroup(): Promise<[TPeer, TPeer, TPeer, TPeer, string]> {
@@ -124,7 +105,7 @@ async function bigGroup(): Promise<[TPeer, TPeer, TPeer, TPeer, string]> {
   ];
   const { id } = alice.messenger.createGroup('crowd', ['bob', 'carol', 'dave']);
   for (const p of [bob, carol, dave]) await join(p as never, 'crowd');
-  await ready('crowd', 1, alice, bob, carol, dave);
+  await groupReady('crowd', 1, alice, bob, carol, dave);
   return [alice, bob, carol, dave, id];
 }
 
@@ -140,7 +121,7 @@ describe('large groups over gossipsub', () => {
     for (const p of all) p.published.length = 0;
     for (let i = 1; i <= 5; i++) for (const p of all) p.messenger.sendText('crowd', `${p.name} ${i}`);
     for (const p of all) {
-      await eventually(() => texts(p, 'crowd').length === 20, 10_000, `${p.name} to see 20 messages`);
+      await eventually(() => groupTexts(p, 'crowd').length === 20, 10_000, `${p.name} to see 20 messages`);
       const seen = p.messenger.messages('crowd', { limit: 1000 });
       expect(new Set(seen.map((m) => m.id)).size).toBe(20);
       for (const sender of all) {
@@ -164,7 +145,7 @@ describe('large groups over gossipsub', () => {
     const [alice, bob, carol, dave] = await bigGroup();
     const sent = alice.messenger.sendTexts('crowd', ['one', 'two']);
     for (const p of [bob, carol, dave])
-      await eventually(() => texts(p, 'crowd').length === 2, 10_000, `${p.name} to get both`);
+      await eventually(() => groupTexts(p, 'crowd').length === 2, 10_000, `${p.name} to get both`);
     const readBy = () => alice.messenger.messages('crowd').map((m) => m.readBy?.count);
     expect(alice.messenger.messages('crowd').map((m) => [m.readBy, m.receipts])).toEqual([
       [{ count: 0, of: 3 }, undefined],
@@ -197,8 +178,8 @@ describe('large groups over gossipsub', () => {
     dave.published.length = 0;
     dave.messenger.sendText('crowd', 'from dave');
     alice.messenger.sendText('crowd', 'from alice');
-    await eventually(() => texts(alice, 'crowd').includes('from dave'));
-    await eventually(() => texts(dave, 'crowd').includes('from alice'));
+    await eventually(() => groupTexts(alice, 'crowd').includes('from dave'));
+    await eventually(() => groupTexts(dave, 'crowd').includes('from alice'));
     expect(dave.published.filter((x) => x.data[0] === 1).map((x) => x.topic)).toEqual([topic]);
   });
 
@@ -206,22 +187,22 @@ describe('large groups over gossipsub', () => {
     const [alice, bob, carol, dave] = await bigGroup();
     bob.deaf = true;
     alice.messenger.sendText('crowd', 'lost on the way');
-    await eventually(() => texts(carol, 'crowd').length === 1);
+    await eventually(() => groupTexts(carol, 'crowd').length === 1);
     bob.deaf = false;
     alice.messenger.sendText('crowd', 'reveals the gap');
-    await eventually(() => texts(bob, 'crowd').length === 2, 10_000, 'bob to fetch the lost message');
-    expect(texts(bob, 'crowd')).toEqual(['lost on the way', 'reveals the gap']);
+    await eventually(() => groupTexts(bob, 'crowd').length === 2, 10_000, 'bob to fetch the lost message');
+    expect(groupTexts(bob, 'crowd')).toEqual(['lost on the way', 'reveals the gap']);
     expect(bob.messenger.messages('crowd').every((m) => !m.gapBefore)).toBe(true);
 
     network.setOnline(dave.peerId, false);
     alice.messenger.sendText('crowd', 'while dave is away');
     carol.messenger.sendText('crowd', 'carol too');
-    await eventually(() => texts(bob, 'crowd').length === 4);
+    await eventually(() => groupTexts(bob, 'crowd').length === 4);
     network.setOnline(dave.peerId, true);
     await dave.transport.connect(alice.peerId);
     await dave.transport.connect(carol.peerId);
-    await eventually(() => texts(dave, 'crowd').length === 4, 10_000, 'dave to catch up');
-    expect(texts(dave, 'crowd').filter((t) => t !== 'carol too')).toEqual([
+    await eventually(() => groupTexts(dave, 'crowd').length === 4, 10_000, 'dave to catch up');
+    expect(groupTexts(dave, 'crowd').filter((t) => t !== 'carol too')).toEqual([
       'lost on the way',
       'reveals the gap',
       'while dave is away',
@@ -234,7 +215,7 @@ describe('large groups over gossipsub', () => {
     const secret = stateOf(alice, id)?.state.secret as Uint8Array;
     const topic = groupTopic(nodePrimitives, secret, id, 1);
     alice.messenger.sendText('crowd', 'genuine');
-    await eventually(() => texts(bob, 'crowd').length === 1);
+    await eventually(() => groupTexts(bob, 'crowd').length === 1);
     const genuine = alice.published.find((x) => x.topic === topic)?.data as Uint8Array;
     // a stranger who learnt the topic, with a sender key of its own
     const eve = await makePeer('eve');
@@ -259,9 +240,9 @@ describe('large groups over gossipsub', () => {
     await eve.transport.publish(topic, genuine);
     await eve.transport.publish(topic, Uint8Array.of(9, 9, 9));
     alice.messenger.sendText('crowd', 'after the noise');
-    await eventually(() => texts(bob, 'crowd').length === 2);
+    await eventually(() => groupTexts(bob, 'crowd').length === 2);
     await new Promise((r) => setTimeout(r, 50));
-    expect(texts(bob, 'crowd')).toEqual(['genuine', 'after the noise']);
+    expect(groupTexts(bob, 'crowd')).toEqual(['genuine', 'after the noise']);
     // and a non-member's catch-up query is refused: it learns nothing
     const request = encodeGroupSyncRequest({ groupId: id, ranges: [{ keyId: 1, from: 0, count: 0 }] });
     await expect(eve.transport.query(alice.peerId, request)).rejects.toMatchObject({ code: 'refused' });
@@ -273,7 +254,7 @@ describe('large groups over gossipsub', () => {
     const [alice, bob, carol, dave, id] = await bigGroup();
     const [first] = [...alice.topics];
     alice.messenger.removeFromGroup('crowd', 'dave');
-    await ready('crowd', 2, alice, bob, carol);
+    await groupReady('crowd', 2, alice, bob, carol);
     await eventually(() => dave.messenger.group('crowd').status === 'removed');
     const next = groupTopic(nodePrimitives, stateOf(alice, id)?.state.secret as Uint8Array, id, 2);
     expect(next).not.toBe(first);
@@ -281,10 +262,10 @@ describe('large groups over gossipsub', () => {
     expect(dave.topics.size).toBe(0);
     expect(stateOf(dave, id)?.state.secret).toBeUndefined();
     alice.messenger.sendText('crowd', 'dave is gone');
-    await eventually(() => texts(carol, 'crowd').includes('dave is gone'));
-    expect(texts(bob, 'crowd')).toEqual(['dave is gone']);
+    await eventually(() => groupTexts(carol, 'crowd').includes('dave is gone'));
+    expect(groupTexts(bob, 'crowd')).toEqual(['dave is gone']);
     await new Promise((r) => setTimeout(r, 50));
-    expect(texts(dave, 'crowd')).not.toContain('dave is gone');
+    expect(groupTexts(dave, 'crowd')).not.toContain('dave is gone');
   });
 });
 

@@ -11,7 +11,14 @@ import type { Messenger } from '../src/messenger/messenger.ts';
 import type { Store } from '../src/ports/store.ts';
 import type { FrameHandler, InboundFrame, Transport } from '../src/ports/transport.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
-import { befriend, eventually, makePeer as harnessPeer, join as joinOne } from './harness.ts';
+import {
+  befriend,
+  eventually,
+  groupReady,
+  groupTexts,
+  makePeer as harnessPeer,
+  join as joinOne,
+} from './harness.ts';
 
 /** A peer whose account is at hand (to look into its sealed store) and whose inbox we can feed directly. */
 interface GPeer {
@@ -58,28 +65,6 @@ afterEach(async () => {
   }
 });
 
-const texts = (p: GPeer, group: string): string[] =>
-  p.messenger.messages(group, { limit: 1000 }).map((m) => m.text);
-
-/** Every listed peer sees the group at `epoch` with every member's key both ways. */
-async function ready(group: string, epoch: number, ...ps: GPeer[]): Promise<void> {
-  await eventually(
-    () =>
-      ps.every((p) => {
-        try {
-          const g = p.messenger.group(group);
-          return (
-            g.epoch === epoch && g.status === 'active' && g.members.every((m) => m.keyReceived && m.keySent)
-          );
-        } catch {
-          return false;
-        }
-      }),
-    20_000,
-    `everyone to hold the keys of "${group}" at epoch ${epoch}`,
-  );
-}
-
 /** Each peer accepts its invitation to `group`. */
 async function join(group: string, ...ps: GPeer[]): Promise<void> {
   for (const p of ps) await joinOne(p as never, group);
@@ -104,14 +89,14 @@ describe('groups', () => {
       ['carol', 'member'],
     ]);
     await join('climbing', bob, carol);
-    await ready('climbing', 1, alice, bob, carol);
+    await groupReady('climbing', 1, alice, bob, carol);
     // The group introduced bob and carol to each other, marked as known through a group.
     expect(bob.messenger.contacts().map((c) => [c.name, c.state])).toContainEqual(['carol', 'introduced']);
     expect(bob.messenger.group('climbing').admin).toBe(false);
     for (let i = 1; i <= 5; i++)
       for (const p of [alice, bob, carol]) p.messenger.sendText('climbing', `${p.name} ${i}`);
     for (const p of [alice, bob, carol]) {
-      await eventually(() => texts(p, 'climbing').length === 15, 10_000, `${p.name} to see 15 messages`);
+      await eventually(() => groupTexts(p, 'climbing').length === 15, 10_000, `${p.name} to see 15 messages`);
       const seen = p.messenger.messages('climbing', { limit: 1000 });
       expect(new Set(seen.map((m) => m.id)).size).toBe(15);
       for (const sender of [alice, bob, carol]) {
@@ -136,34 +121,34 @@ describe('groups', () => {
     ];
     alice.messenger.createGroup('team', ['bob', 'carol']);
     await join('team', bob, carol);
-    await ready('team', 1, alice, bob, carol);
+    await groupReady('team', 1, alice, bob, carol);
     bob.messenger.sendText('team', 'before dave');
-    await eventually(() => texts(carol, 'team').includes('before dave'));
+    await eventually(() => groupTexts(carol, 'team').includes('before dave'));
     // the API's queued sends take a group's name too
     await bob.messenger.queueText('team', 'queued one');
     await bob.messenger.queueTexts('team', ['queued two', 'queued three']);
-    await eventually(() => texts(carol, 'team').includes('queued three'));
-    expect(texts(carol, 'team').slice(-3)).toEqual(['queued one', 'queued two', 'queued three']);
+    await eventually(() => groupTexts(carol, 'team').includes('queued three'));
+    expect(groupTexts(carol, 'team').slice(-3)).toEqual(['queued one', 'queued two', 'queued three']);
 
     alice.messenger.addToGroup('team', ['dave']);
     await join('team', dave);
-    await ready('team', 2, alice, bob, carol, dave);
-    expect(texts(dave, 'team')).toEqual([]);
+    await groupReady('team', 2, alice, bob, carol, dave);
+    expect(groupTexts(dave, 'team')).toEqual([]);
     carol.messenger.sendText('team', 'welcome dave');
-    await eventually(() => texts(dave, 'team').includes('welcome dave'));
-    expect(texts(dave, 'team')).toEqual(['welcome dave']);
+    await eventually(() => groupTexts(dave, 'team').includes('welcome dave'));
+    expect(groupTexts(dave, 'team')).toEqual(['welcome dave']);
 
     const groupId = alice.messenger.group('team').id;
     const carolHeldAliceKey = carol.store.transaction((tx) =>
       loadReceivers(carol.ctx, tx, groupId, alice.peerId),
     );
     alice.messenger.removeFromGroup('team', 'carol');
-    await ready('team', 3, alice, bob, dave);
+    await groupReady('team', 3, alice, bob, dave);
     await eventually(() => carol.messenger.group('team').status === 'removed');
 
     network.setOnline(bob.peerId, false); // keep alice's frame for bob in her outbox, to capture it
     alice.messenger.sendText('team', 'after carol');
-    await eventually(() => texts(dave, 'team').includes('after carol'));
+    await eventually(() => groupTexts(dave, 'team').includes('after carol'));
     const frame = alice.store
       .transaction((tx) => tx.listOutbox(bob.peerId))
       .find((e) => e.frame[1] === 4)?.frame;
@@ -178,14 +163,14 @@ describe('groups', () => {
     // And carol's messenger stores nothing new, even when the frame reaches her.
     await carol.inject({ from: alice.peerId, data: frame as Uint8Array });
     await new Promise((r) => setTimeout(r, 50));
-    expect(texts(carol, 'team')).not.toContain('after carol');
+    expect(groupTexts(carol, 'team')).not.toContain('after carol');
 
     network.setOnline(bob.peerId, true);
     await alice.transport.connect(bob.peerId);
-    await eventually(() => texts(bob, 'team').includes('after carol'), 15_000);
+    await eventually(() => groupTexts(bob, 'team').includes('after carol'), 15_000);
 
     alice.messenger.renameGroup('team', 'crew');
-    await ready('crew', 4, alice, bob, dave);
+    await groupReady('crew', 4, alice, bob, dave);
     expect(() => alice.messenger.renameGroup('crew', 'bob')).toThrow(
       expect.objectContaining({ code: 'name-taken' }),
     );
@@ -195,7 +180,7 @@ describe('groups', () => {
     const [alice, bob, carol] = (await circle('alice', 'bob', 'carol')) as [GPeer, GPeer, GPeer];
     alice.messenger.createGroup('club', ['bob', 'carol']);
     await join('club', bob, carol);
-    await ready('club', 1, alice, bob, carol);
+    await groupReady('club', 1, alice, bob, carol);
     const g = bob.store.transaction((tx) => loadGroup(bob.ctx, tx, alice.messenger.group('club').id));
     const forged = {
       ...g!.state,
@@ -227,7 +212,7 @@ describe('groups', () => {
     const [alice, bob, carol] = (await circle('alice', 'bob', 'carol')) as [GPeer, GPeer, GPeer];
     alice.messenger.createGroup('chatter', ['bob', 'carol']);
     await join('chatter', bob, carol);
-    await ready('chatter', 1, alice, bob, carol);
+    await groupReady('chatter', 1, alice, bob, carol);
     const seen: Array<{ contact: string; member?: string; active: boolean }> = [];
     bob.messenger.events.on('typing', (t) => seen.push(t));
     alice.messenger.setTyping('chatter', true);
@@ -238,7 +223,7 @@ describe('groups', () => {
       { contact: 'chatter', member: 'alice', active: true },
       { contact: 'chatter', member: 'alice', active: false },
     ]);
-    expect(texts(bob, 'chatter')).toEqual([]);
+    expect(groupTexts(bob, 'chatter')).toEqual([]);
   });
 
   it('sets a group picture (admins only, checked by every member), gives it to new members, refuses bad images', async () => {
@@ -250,7 +235,7 @@ describe('groups', () => {
     ];
     alice.messenger.createGroup('hikers', ['bob', 'carol']);
     await join('hikers', bob, carol);
-    await ready('hikers', 1, alice, bob, carol);
+    await groupReady('hikers', 1, alice, bob, carol);
     const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4]);
     const view = alice.messenger.setGroupPicture('hikers', png);
     expect(view.picture).toMatchObject({ type: 'image/png', bytes: png.length });
@@ -296,7 +281,7 @@ describe('groups', () => {
     // a member added later gets the picture; removing it reaches everyone
     alice.messenger.addToGroup('hikers', ['dave']);
     await join('hikers', dave);
-    await ready('hikers', 2, alice, bob, carol, dave);
+    await groupReady('hikers', 2, alice, bob, carol, dave);
     await eventually(() => dave.messenger.group('hikers').picture?.id === view.picture?.id);
     alice.messenger.setGroupPicture('hikers', null);
     for (const p of [alice, bob, carol, dave])
@@ -307,11 +292,11 @@ describe('groups', () => {
     const [alice, bob, carol] = (await circle('alice', 'bob', 'carol')) as [GPeer, GPeer, GPeer];
     alice.messenger.createGroup('book club', ['bob', 'carol']);
     await join('book club', bob, carol);
-    await ready('book club', 1, alice, bob, carol);
+    await groupReady('book club', 1, alice, bob, carol);
     network.setOnline(carol.peerId, false);
     const sent = alice.messenger.sendText('book club', 'chapter 1');
     bob.messenger.sendText('book club', 'read it');
-    await eventually(() => texts(bob, 'book club').includes('chapter 1'));
+    await eventually(() => groupTexts(bob, 'book club').includes('chapter 1'));
     await eventually(
       () =>
         alice.messenger
@@ -324,8 +309,8 @@ describe('groups', () => {
     network.setOnline(carol.peerId, true);
     await carol.transport.connect(alice.peerId);
     await carol.transport.connect(bob.peerId);
-    await eventually(() => texts(carol, 'book club').length === 2, 20_000, 'carol to catch up');
-    expect(texts(carol, 'book club')).toEqual(['chapter 1', 'read it']);
+    await eventually(() => groupTexts(carol, 'book club').length === 2, 20_000, 'carol to catch up');
+    expect(groupTexts(carol, 'book club')).toEqual(['chapter 1', 'read it']);
     await eventually(
       () => alice.messenger.message('book club', { sender: 'self', id: sent.id }).status === 'delivered',
       20_000,
@@ -341,7 +326,7 @@ describe('groups', () => {
     ]);
 
     bob.messenger.leaveGroup('book club');
-    await ready('book club', 2, alice, carol);
+    await groupReady('book club', 2, alice, carol);
     expect(alice.messenger.group('book club').members.map((m) => m.name)).toEqual(['alice', 'carol']);
     expect(bob.messenger.group('book club').status).toBe('left');
   });
@@ -363,11 +348,11 @@ describe('groups', () => {
     network.setOnline(bob.peerId, true);
     await alice.transport.connect(bob.peerId);
     await join('later', bob);
-    await ready('later', 1, alice, bob);
+    await groupReady('later', 1, alice, bob);
     alice.messenger.sendText('later', 'after joining');
-    await eventually(() => texts(bob, 'later').includes('after joining'), 20_000);
+    await eventually(() => groupTexts(bob, 'later').includes('after joining'), 20_000);
     // Sent while bob was only invited: not shown (as in other messengers, a member reads from joining on).
-    expect(texts(bob, 'later')).toEqual(['after joining']);
+    expect(groupTexts(bob, 'later')).toEqual(['after joining']);
     expect(bob.store.transaction((tx) => tx.listParked())).toEqual([]);
   });
 

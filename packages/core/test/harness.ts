@@ -202,3 +202,30 @@ export function startMailbox(net: MemoryNetwork, name = 'mailbox', limits: Parti
   const link = encodeMailboxLink({ peerId: transport.peerId, secret: server.pairingSecret(), addresses: [] });
   return { transport, store, server, link };
 }
+
+/** The texts of a group's messages as `p` shows them, oldest first. */
+export const groupTexts = (p: { readonly messenger: Messenger }, group: string): string[] =>
+  p.messenger.messages(group, { limit: 1000 }).map((m) => m.text);
+
+/** Every listed peer sees the group active at `epoch`, with every member's key both ways. */
+export async function groupReady(
+  group: string,
+  epoch: number,
+  ...ps: ReadonlyArray<{ readonly messenger: Messenger }>
+): Promise<void> {
+  await eventually(
+    () =>
+      ps.every((p) => {
+        try {
+          const g = p.messenger.group(group);
+          return (
+            g.epoch === epoch && g.status === 'active' && g.members.every((m) => m.keyReceived && m.keySent)
+          );
+        } catch {
+          return false;
+        }
+      }),
+    20_000,
+    `everyone to hold the keys of "${group}" at epoch ${epoch}`,
+  );
+}

@@ -202,9 +202,7 @@ function applyStatePart(
     if (part.epoch < g.state.epoch) return;
     const digest = stateDigest(ctx.primitives.sha256, g.state);
     if (part.epoch === g.state.epoch && digest.every((b, i) => b === part.digest[i])) return;
-    const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
-    const competing = g.status === 'active' && part.epoch === g.state.epoch && wasAdmin;
-    if (!isAdmin(g, from) && !competing) {
+    if (!mayIssue(g, from, part.epoch)) {
       forgedProblem(out, contact, g.state.name);
       finishAssembly(ctx, from, part); // its other parts: refused without another report
       return;
@@ -246,9 +244,7 @@ function applyStateRef(
     const held = stateDigest(ctx.primitives.sha256, withoutSecret(g.state));
     if (r.epoch === g.state.epoch && equalBytes(held, r.digest) && sameSecret(g.state.secret, r.secret))
       return 'ignored';
-    const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
-    const competing = g.status === 'active' && r.epoch === g.state.epoch && wasAdmin;
-    if (!isAdmin(g, from) && !competing) {
+    if (!mayIssue(g, from, r.epoch)) {
       forgedProblem(out, contact, g.state.name);
       return 'forged';
     }
@@ -290,7 +286,7 @@ function applyDelta(
   const ours = stateDigest(sha, g.state);
   if (d.epoch <= g.state.epoch) {
     if (d.epoch === g.state.epoch && equalBytes(ours, d.digest)) return 'ignored'; // a repeat
-    const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
+    const wasAdmin = wasAdminBefore(g, from);
     // A competing state of our epoch: we cannot rebuild it from a parent we no longer hold.
     if (d.epoch === g.state.epoch && wasAdmin && from !== g.author)
       return askWhole(ctx, tx, g, from, d.epoch, out);
@@ -371,6 +367,17 @@ const equalBytes = (a: Uint8Array, b: Uint8Array): boolean =>
 const sameSecret = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
   a === undefined || b === undefined ? a === b : equalBytes(a, b);
 
+/** Whether `from` was an admin of the epoch before ours (may issue a competing state of ours). */
+const wasAdminBefore = (g: StoredGroup, from: string): boolean =>
+  g.prev.some((p) => p.peerId === from && p.role === 'admin');
+
+/**
+ * Whether `from` may issue a state of `epoch` for us, as far as we can tell before we hold it: an
+ * admin of our view, or, for a competing state of our own epoch, an admin of the one before.
+ */
+const mayIssue = (g: StoredGroup, from: string, epoch: number): boolean =>
+  isAdmin(g, from) || (g.status === 'active' && epoch === g.state.epoch && wasAdminBefore(g, from));
+
 function forgedProblem(out: GroupEffects, contact: ContactRecord, group: string): void {
   out.problems.push({
     code: 'group-forged',
@@ -439,8 +446,7 @@ function applyState(
   if (s.epoch === current.epoch && !sameState(s, current)) {
     // Two children of the same parent (epoch e−1, whose roles are g.prev): only an admin of that
     // parent may compete, and one rule picks the same winner on every member (competingWins).
-    const wasAdmin = g.prev.some((p) => p.peerId === from && p.role === 'admin');
-    if (!wasAdmin) return forged('not an admin');
+    if (!wasAdminBefore(g, from)) return forged('not an admin');
     if (from !== g.author && competingWins(s, from, current, g.author))
       return replaceState(ctx, tx, g, s, from, g.prev, out);
   }

@@ -273,39 +273,25 @@ function flushOwed(ctx: Ctx, tx: GroupSendTx, g: StoredGroup): { g: StoredGroup;
   const started = performance.now();
   const budget = ctx.limits.groupChangeBatchMs ?? GROUP_CHANGE_BATCH_MS; // (test contexts may leave it out)
   const spent = (): boolean => performance.now() - started > budget;
-  const kicks: string[] = [];
-  const owed: string[] = [];
-  const later: string[] = [];
-  for (const [i, p] of g.owed.entries()) {
-    if (spent()) {
-      owed.push(...g.owed.slice(i));
-      break;
-    }
-    if (sendState(ctx, tx, g, [p]).length > 0) later.push(p);
-    else kicks.push(p);
-  }
-  owed.push(...later);
+  const whole = inBatch(g.owed, (p) => sendState(ctx, tx, g, [p]).length === 0, spent);
+  const owed = whole.left;
+  const kicks = [...whole.sent];
   sendPicture(
     ctx,
     tx,
     g,
-    kicks.filter((p) => memberOf(g, p)),
+    whole.sent.filter((p) => memberOf(g, p)),
   );
   let change = g.change;
   if (change) {
-    const to: string[] = [];
-    const unreachable: string[] = [];
-    for (const [i, p] of change.to.entries()) {
-      if (spent()) {
-        to.push(...change.to.slice(i));
-        break;
-      }
-      const payload = memberOf(g, p) ? change.member : (change.removed ?? change.member);
-      if (sendControl(ctx, tx, g, p, payload)) kicks.push(p);
-      else unreachable.push(p);
-    }
-    to.push(...unreachable);
-    change = to.length > 0 ? { ...change, to } : undefined;
+    const { member, removed } = change;
+    const deltas = inBatch(
+      change.to,
+      (p) => sendControl(ctx, tx, g, p, memberOf(g, p) ? member : (removed ?? member)),
+      spent,
+    );
+    kicks.push(...deltas.sent);
+    change = deltas.left.length > 0 ? { ...change, to: deltas.left } : undefined;
   }
   if (kicks.length === 0 && owed.length === g.owed.length && change?.to.length === g.change?.to.length)
     return { g, kicks };
@@ -313,6 +299,24 @@ function flushOwed(ctx: Ctx, tx: GroupSendTx, g: StoredGroup): { g: StoredGroup;
   const next: StoredGroup = change ? { ...rest, owed, change } : { ...rest, owed };
   saveGroup(ctx, tx, next);
   return { g: next, kicks };
+}
+
+/**
+ * Tries `send` on each peer until the batch's time is spent: who got it, and who is still owed —
+ * those not tried yet first, then those we could not reach (so the next batch tries others first).
+ */
+function inBatch(
+  peers: readonly string[],
+  send: (peer: string) => boolean,
+  spent: () => boolean,
+): { sent: string[]; left: string[] } {
+  const sent: string[] = [];
+  const unreachable: string[] = [];
+  for (const [i, p] of peers.entries()) {
+    if (spent()) return { sent, left: [...peers.slice(i), ...unreachable] };
+    (send(p) ? sent : unreachable).push(p);
+  }
+  return { sent, left: unreachable };
 }
 
 export function withMembers(
