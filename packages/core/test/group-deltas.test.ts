@@ -265,4 +265,20 @@ describe('whole states by reference', () => {
     };
     expect(deliver(bob, alice, held)?.problems).toEqual([]);
   });
+  it('a delta that comes while its group’s whole state is being fetched waits for it; one for a group never seen is dropped', () => {
+    const s2 = next(s1, { name: 'renamed' });
+    const delta = makeDelta(sha, s1, s2, true);
+    // dave has never seen the group: a delta for it names nothing he holds.
+    expect(deliver(dave, alice, delta as never)?.problems ?? []).toEqual([]);
+    expect(viewOf(dave)).toBeUndefined();
+    // Once a ref of it came (and its state is being fetched), the delta that follows waits.
+    const ref = {
+      type: 'state-ref' as const,
+      id: GROUP_ID,
+      epoch: 1,
+      digest: stateDigest(sha, withoutSecret(s1)),
+    };
+    expect(() => deliver(dave, alice, ref)).toThrow(GroupNotReadyError);
+    expect(() => deliver(dave, alice, delta as never)).toThrow(GroupNotReadyError);
+  });
 });

@@ -37,9 +37,10 @@ import {
 } from './invites.ts';
 import { checkDistribution, registerOwner } from './key-owners.ts';
 import { dropGroupOutbox } from './send.ts';
-import { fetchedState, forgetFetched, wantState } from './state-fetch.ts';
+import { fetchedState, fetchingState, forgetFetched, stateArrived, wantState } from './state-fetch.ts';
 import {
   addStatePart,
+  assembling,
   dropAssemblies,
   dropAssembly,
   finishAssembly,
@@ -261,6 +262,7 @@ function applyStateRef(
   const s = r.secret ? { ...bare, secret: r.secret } : bare;
   const verdict = applyState(ctx, tx, contact, s, out); // may wait (skipped epoch): kept for then
   forgetFetched(ctx, r.digest);
+  stateArrived(ctx, r.id);
   return verdict;
 }
 
@@ -280,6 +282,9 @@ function applyDelta(
 ): Verdict {
   const from = contact.peerId;
   const g = loadGroup(ctx, tx, d.id);
+  // Its whole state (a ref or parts, earlier on the same link) is on its way: wait for it.
+  if (!g && (fetchingState(ctx, d.id) || assembling(ctx, d.id)))
+    throw new GroupNotReadyError('a group change arrived before the state it follows');
   // A group we left, declined or never had: nothing to apply it to (an invitation comes whole).
   if (g?.status !== 'active' && g?.status !== 'invited') return 'ignored';
   const sha = ctx.primitives.sha256;

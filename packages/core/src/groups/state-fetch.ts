@@ -225,8 +225,34 @@ export const fetchedState = (ctx: Ctx, digest: Uint8Array): GroupState | undefin
 export const forgetFetched = (ctx: Ctx, digest: Uint8Array): void =>
   void fetchedOf(ctx).delete(toHex(digest));
 
+/** Per account: groups whose whole state a ref made us fetch (group id → since when). */
+const awaited = new WeakMap<Account, Map<string, number>>();
+
+/**
+ * Whether a ref of this group is waiting for its state (in the last GROUP_FETCHED_MAX_AGE_MS):
+ * a delta that follows it waits too, instead of being dropped for a group we do not hold yet.
+ */
+export function fetchingState(ctx: Ctx, groupId: string): boolean {
+  const since = awaited.get(ctx.account)?.get(groupId);
+  return since !== undefined && ctx.now() - since <= GROUP_FETCHED_MAX_AGE_MS;
+}
+
+/** A state of this group applied: nothing of it is awaited any more. */
+export const stateArrived = (ctx: Ctx, groupId: string): void =>
+  void awaited.get(ctx.account)?.delete(groupId);
+
 /** Called inside the transaction that met a ref: the fetch starts after it (never inside). */
 export function wantState(ctx: Ctx, w: WantedState): void {
+  let map = awaited.get(ctx.account);
+  if (!map) {
+    map = new Map();
+    awaited.set(ctx.account, map);
+  }
+  if (!map.has(w.id)) map.set(w.id, ctx.now());
+  for (const id of map.keys()) {
+    if (map.size <= GROUP_FETCHED_MAX * 4) break;
+    map.delete(id);
+  }
   const fetch = fetchers.get(ctx.account);
   if (fetch) setTimeout(() => fetch(w), 0);
 }

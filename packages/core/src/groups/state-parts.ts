@@ -208,6 +208,10 @@ export function dropAssemblies(ctx: Ctx, groupId: string, epoch: number): void {
   for (const [k, a] of map) if (a.groupId === groupId && a.epoch < epoch) map.delete(k);
 }
 
+/** Whether parts of a state of this group are being assembled (its whole state is on its way). */
+export const assembling = (ctx: Ctx, groupId: string): boolean =>
+  [...(all.get(ctx.account)?.values() ?? [])].some((a) => a.groupId === groupId);
+
 /** Incomplete assemblies (tests and diagnostics): how many, and bytes buffered. */
 export function assemblyStats(ctx: Ctx): { readonly count: number; readonly bytes: number } {
   const list = [...(all.get(ctx.account)?.values() ?? [])];
