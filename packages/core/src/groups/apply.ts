@@ -26,7 +26,6 @@ import {
   type GroupState,
   type GroupStatePart,
   type GroupStateRef,
-  withoutSecret,
 } from './codec.ts';
 import { deltaResult, firstRequest } from './delta.ts';
 import {
@@ -44,6 +43,7 @@ import {
   dropAssemblies,
   dropAssembly,
   finishAssembly,
+  heldStateDigest,
   isSettled,
   stateDigest,
 } from './state-parts.ts';
@@ -201,7 +201,7 @@ function applyStatePart(
   const g = loadGroup(ctx, tx, part.id);
   if (g) {
     if (part.epoch < g.state.epoch) return;
-    const digest = stateDigest(ctx.primitives.sha256, g.state);
+    const digest = heldStateDigest(ctx.primitives.sha256, g.state);
     if (part.epoch === g.state.epoch && digest.every((b, i) => b === part.digest[i])) return;
     if (!mayIssue(g, from, part.epoch)) {
       forgedProblem(out, contact, g.state.name);
@@ -242,7 +242,7 @@ function applyStateRef(
   const g = loadGroup(ctx, tx, r.id);
   if (g) {
     if (r.epoch < g.state.epoch) return 'stale';
-    const held = stateDigest(ctx.primitives.sha256, withoutSecret(g.state));
+    const held = heldStateDigest(ctx.primitives.sha256, g.state, true);
     if (r.epoch === g.state.epoch && equalBytes(held, r.digest) && sameSecret(g.state.secret, r.secret))
       return 'ignored';
     if (!mayIssue(g, from, r.epoch)) {
@@ -288,7 +288,7 @@ function applyDelta(
   // A group we left, declined or never had: nothing to apply it to (an invitation comes whole).
   if (g?.status !== 'active' && g?.status !== 'invited') return 'ignored';
   const sha = ctx.primitives.sha256;
-  const ours = stateDigest(sha, g.state);
+  const ours = heldStateDigest(sha, g.state);
   if (d.epoch <= g.state.epoch) {
     if (d.epoch === g.state.epoch && equalBytes(ours, d.digest)) return 'ignored'; // a repeat
     const wasAdmin = wasAdminBefore(g, from);

@@ -202,11 +202,23 @@ export function validGroupName(name: unknown): name is string {
 const epochOk = (e: unknown): e is number =>
   typeof e === 'number' && Number.isInteger(e) && e >= 1 && e <= GROUP_EPOCH_MAX;
 
+/** base64url of cards already encoded (a state is encoded again on every save, ~1,000 cards). */
+const encodedCards = new WeakMap<Uint8Array, string>();
+
+function cardText(card: Uint8Array): string {
+  let text = encodedCards.get(card);
+  if (text === undefined) {
+    text = toBase64Url(card);
+    encodedCards.set(card, text);
+  }
+  return text;
+}
+
 export const encodeGroupMember = (m: GroupMember): Record<string, unknown> => ({
   peerId: m.peerId,
   name: m.name,
   role: m.role,
-  card: toBase64Url(m.card),
+  card: cardText(m.card),
 });
 
 export function encodeGroupState(g: GroupState): Record<string, unknown> {

@@ -8,7 +8,7 @@
 import type { Account } from '../account/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type GroupDelta, type GroupMember, type GroupState, withoutSecret } from './codec.ts';
-import { stateDigest } from './state-parts.ts';
+import { heldStateDigest, stateDigest } from './state-parts.ts';
 
 type Sha256 = (data: Uint8Array) => Uint8Array;
 
@@ -38,7 +38,7 @@ export function makeDelta(
     type: 'delta',
     id: next.id,
     epoch: next.epoch,
-    base: stateDigest(sha256, prev),
+    base: heldStateDigest(sha256, prev),
     digest: stateDigest(sha256, copy),
     add,
     update: kept.filter((m) => !sameMember(m, before.get(m.peerId) as GroupMember)),

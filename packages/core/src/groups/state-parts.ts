@@ -31,6 +31,7 @@ import {
   type GroupState,
   type GroupStatePart,
   statePartBody,
+  withoutSecret,
 } from './codec.ts';
 
 /** Incomplete assemblies kept from one sender (an admin has at most a change or two in flight). */
@@ -49,6 +50,29 @@ type Sha256 = (data: Uint8Array) => Uint8Array;
 /** SHA-256 of the state's single-message encoding: what every part's `digest` is. */
 export const stateDigest = (sha256: Sha256, s: GroupState): Uint8Array =>
   sha256(encodeGroupControl({ type: 'state', group: s }));
+
+/** Digests of states we hold, by state object (loadGroup keeps the object while the record is unchanged). */
+const digests = new WeakMap<GroupState, { whole?: Uint8Array; bare?: Uint8Array }>();
+
+/**
+ * stateDigest of a state we hold (`bare`: of its copy without the secret), computed once per state
+ * object: every delta, ref and part that arrives compares it, and at 1,000 members encoding the
+ * state costs milliseconds.
+ */
+export function heldStateDigest(sha256: Sha256, s: GroupState, bare = false): Uint8Array {
+  let entry = digests.get(s);
+  if (!entry) {
+    entry = {};
+    digests.set(s, entry);
+  }
+  const key = bare ? 'bare' : 'whole';
+  let digest = entry[key];
+  if (!digest) {
+    digest = stateDigest(sha256, bare ? withoutSecret(s) : s);
+    entry[key] = digest;
+  }
+  return digest;
+}
 
 /**
  * The payloads that carry `s`: one `state` when it fits a control payload (the

@@ -132,13 +132,28 @@ export function loadGroup(ctx: Ctx, tx: GroupsTx, id: string): StoredGroup | und
   const hit = groups.get(id);
   if (hit && hit.group.createdAt === record.createdAt && sameBytes(hit.data, record.data)) return hit.group;
   const group = decodeGroup(ctx, id, record);
+  remember(ctx, id, record.data, group);
+  return group;
+}
+
+/**
+ * Keeps `group` as the decoded form of the sealed `data`. saveGroup calls it too: what it sealed
+ * is what the next load would decode, so the next load (the next batch of a change, the next
+ * message) neither opens nor decodes it, and keeps the same state object (whose encodings are
+ * cached by identity). A transaction rolled back leaves other bytes in the store: a miss.
+ */
+function remember(ctx: Ctx, id: string, data: Uint8Array, group: StoredGroup): void {
+  let groups = cache.get(ctx.account);
+  if (!groups) {
+    groups = new Map();
+    cache.set(ctx.account, groups);
+  }
   groups.delete(id);
-  groups.set(id, { data: new Uint8Array(record.data), group });
+  groups.set(id, { data: new Uint8Array(data), group });
   for (const key of groups.keys()) {
     if (groups.size <= GROUP_CACHE_MAX) break;
     groups.delete(key);
   }
-  return group;
 }
 
 function decodeGroup(ctx: Ctx, id: string, record: { data: Uint8Array; createdAt: number }): StoredGroup {
@@ -206,6 +221,7 @@ export function saveGroup(ctx: Ctx, tx: GroupsTx, g: StoredGroup): void {
   };
   const data = ctx.account.vault.seal(groupLabel(g.state.id), utf8(JSON.stringify(json)));
   tx.putGroup({ id: g.state.id, data, createdAt: g.createdAt, updatedAt: ctx.now() });
+  remember(ctx, g.state.id, data, g);
 }
 
 export function listGroups(ctx: Ctx, tx: GroupsTx): StoredGroup[] {
