@@ -36,7 +36,9 @@ import { encodeFrame } from '../src/wire/frame.ts';
 import { createTestAccount, testPeerId } from '../testing/accounts.ts';
 import { befriend, eventually } from './harness.ts';
 
-const GROUP_SIZE = Number(process.env.PARLEY_LARGE_GROUP_SIZE ?? 200);
+/** Members once erin has joined (the largest group there is); created with one fewer. */
+const GROUP_SIZE = Number(process.env.PARLEY_LARGE_GROUP_SIZE ?? 1000);
+const CREATED = GROUP_SIZE - 1;
 
 interface LPeer {
   readonly name: string;
@@ -149,7 +151,7 @@ beforeAll(async () => {
     await makePeer('erin'),
   ];
   dormant = [];
-  for (let i = 0; i < GROUP_SIZE - 4; i++) dormant.push(await makePeer(`m${String(i).padStart(4, '0')}`));
+  for (let i = 0; i < CREATED - 4; i++) dormant.push(await makePeer(`m${String(i).padStart(4, '0')}`));
   let t = performance.now();
   for (const p of [bob, carol, dave, erin, ...dormant]) await befriend(admin, p);
   timings.befriendMs = performance.now() - t;
@@ -196,13 +198,15 @@ describe(`a group of ${GROUP_SIZE} members`, () => {
     const t = performance.now();
     const s = stored(admin) as GroupState; // every incoming group message loads it (cached: group-store)
     timings.loadGroupMs = performance.now() - t;
-    expect(s.members).toHaveLength(GROUP_SIZE);
+    expect(s.members).toHaveLength(CREATED);
     expect(s.secret).toBeDefined(); // > GROUP_PAIRWISE_MAX_MEMBERS: always a gossipsub group
     expect(statePayload(s).length).toBeGreaterThan(GROUP_STATE_PAYLOAD_MAX_BYTES);
     // Every member got its ref queued: one frame of well under a kilobyte each.
     expect(admin.store.transaction((tx) => loadGroup(admin.ctx, tx, groupId))?.owed).toEqual([]);
-    expect(timings.adminFramesQueued).toBe(GROUP_SIZE - 1);
-    expect((timings.adminBytesQueued ?? 0) / (GROUP_SIZE - 1)).toBeLessThan(1024);
+    // (bob and carol may have ACKed theirs already)
+    expect(timings.adminFramesQueued).toBeGreaterThanOrEqual(dormant.length);
+    expect(timings.adminFramesQueued).toBeLessThanOrEqual(CREATED - 1);
+    expect((timings.adminBytesQueued ?? 0) / dormant.length).toBeLessThan(1024);
     timings.stateBytes = encodeGroupControl({ type: 'state', group: s }).length;
     expect(stored(bob)).toEqual(s);
     expect(stored(carol)).toEqual(s);
@@ -261,12 +265,12 @@ describe(`a group of ${GROUP_SIZE} members`, () => {
       Array.from({ length: 49 }, (_, i) => `page ${i}`),
     );
     let t = performance.now();
-    expect(admin.messenger.group('big').members).toHaveLength(GROUP_SIZE);
+    expect(admin.messenger.group('big').members).toHaveLength(CREATED);
     timings.groupViewMs = performance.now() - t;
     t = performance.now();
     const page = admin.messenger.messages('big', { limit: 50 });
     timings.ownPageMs = performance.now() - t;
-    expect(page.every((m) => m.receipts === undefined && m.readBy?.of === GROUP_SIZE - 1)).toBe(true);
+    expect(page.every((m) => m.receipts === undefined && m.readBy?.of === CREATED - 1)).toBe(true);
     await eventually(
       () =>
         [bob, carol, dave].every((p) => p.messenger.messages('big').some((m) => m.text === 'welcome, all')),
