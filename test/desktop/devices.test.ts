@@ -67,7 +67,7 @@ describe('Parley Desktop: your devices', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     const section = page.getByRole('region', { name: 'Your devices' });
     const items = section.getByRole('list', { name: 'Devices' }).getByRole('listitem');
-    await expect.poll(() => items.count()).toBe(1);
+    await expect.poll(() => items.count(), { timeout: UI_TIMEOUT_MS }).toBe(1);
     expect(await items.first().textContent()).toContain('This device');
     expect(await section.getByRole('button', { name: /^Remove/ }).count()).toBe(0); // not this device
 
