@@ -3,29 +3,29 @@
  * left, the open conversation on the right, dialogs for adding a contact,
  * contact info and settings. Keeps the conversation list fresh from events
  * and raises desktop notifications while the window is hidden (not for muted
- * conversations).
+ * conversations); clicking one opens its conversation. The unread count of
+ * chats not muted shows in the title, on the favicon and on the app badge.
  */
 import { useEffect, useRef, useState } from 'react';
 import { AddContact } from './AddContact.tsx';
 import { call, type EventStream, type SocketStatus } from './api.ts';
-import { summary } from './attachments.ts';
+import { notifyMessage, unreadTotal, useUnreadBadge } from './attention/index.ts';
 import { FollowChannel, NewChannel } from './ChannelDialogs.tsx';
 import { ChannelInfo } from './ChannelInfo.tsx';
 import { ContactInfo } from './ContactInfo.tsx';
 import { Conversation } from './Conversation.tsx';
 import { type ChatItem, channelKey, contactKey, groupKey } from './chats.ts';
 import { devicesNotice, HistoryBanner, type HistoryProgress } from './devices/index.ts';
-import { preview } from './format.ts';
 import { GroupInfo } from './GroupInfo.tsx';
 import { Shortcuts } from './keyboard/index.ts';
-import { isMuted } from './muted.ts';
+import { isMuted, useMuted } from './muted.ts';
 import { NewGroup } from './NewGroup.tsx';
 import { useBackToList } from './narrow-window.ts';
 import { RoomConversation } from './RoomConversation.tsx';
 import { SettingsDialog } from './SettingsDialog.tsx';
 import { Sidebar } from './Sidebar.tsx';
 import { chatOf, type SearchHit } from './search/index.ts';
-import { type Identity, type MessageView, messageKey, type Reachability } from './types.ts';
+import { type Identity, messageKey, type Reachability } from './types.ts';
 import { type ChatList, useChatList } from './use-chat-list.ts';
 import type { MessageFocus } from './use-message-focus.ts';
 
@@ -58,11 +58,8 @@ export function ChatApp({
   selectedRef.current = selected;
   const itemsRef = useRef(list.items);
   itemsRef.current = list.items;
-  // The unread count in the window title (and so in the taskbar and the browser tab).
-  const unread = list.items.reduce((n, c) => n + c.unread, 0);
-  useEffect(() => {
-    document.title = unread > 0 ? `(${unread}) Parley` : 'Parley';
-  }, [unread]);
+  const mutedChats = useMuted();
+  useUnreadBadge(unreadTotal(list.items, mutedChats));
 
   useEffect(() => {
     void call('id').then(setMe);
@@ -77,9 +74,18 @@ export function ChatApp({
       if (e.type === 'message' && e.data.direction === 'in' && !notified.has(e.data.id)) {
         // An incoming message is first seen as 'delivered' (to us, unread); later events are updates.
         notified.add(e.data.id);
-        const chat = itemsRef.current.find((c) => c.name === e.data.contact && c.kind !== 'channel');
+        const name = e.data.contact;
+        const chat = chatNamed(itemsRef.current, name);
         const muted = chat !== undefined && isMuted(chat.key);
-        if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted && !muted) notify(e.data);
+        if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted && !muted)
+          notifyMessage(e.data, () => {
+            // Looked up again: a first message from someone may arrive before the list has them.
+            const key = chatNamed(itemsRef.current, name)?.key ?? chat?.key;
+            if (!key) return;
+            setDialog(null);
+            setFocus(null);
+            setSelected(key);
+          });
       } else if (
         e.type === 'contact' &&
         e.data.removed &&
@@ -322,20 +328,9 @@ function InfoDialog({
   );
 }
 
-/** A desktop notification for an incoming message, only while the window is hidden. */
-function notify(m: MessageView): void {
-  if (!document.hidden || typeof Notification === 'undefined' || Notification.permission !== 'granted')
-    return;
-  const n = new Notification(m.from, {
-    body: preview(summary(m), 120),
-    tag: `parley:${m.contact}`,
-    silent: false,
-  });
-  n.onclick = () => {
-    window.focus();
-    n.close();
-  };
-}
+/** The 1:1 or group conversation a message event names (channel posts come as `post` events). */
+const chatNamed = (items: readonly ChatItem[], name: string): ChatItem | undefined =>
+  items.find((c) => c.name === name && c.kind !== 'channel');
 
 /** How often the sidebar asks whether this device is reachable (relays come and go). */
 const REACHABILITY_POLL_MS = 15_000;
