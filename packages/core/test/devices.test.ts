@@ -22,7 +22,6 @@ import {
   befriend,
   eventually,
   fileSource,
-  join,
   makePeer,
   type Peer,
   randomBytes,
@@ -233,43 +232,6 @@ describe('several devices, one person', () => {
     await eventually(() => !laptop.messenger.contacts().some((c) => c.peerId === carol.peerId), 5_000);
     // A linked device does not make or take invites yet: its card would name the device.
     expect(() => laptop.messenger.createInvite()).toThrow(expect.objectContaining({ code: 'not-allowed' }));
-  });
-
-  it('groups know Alice by her first device for now: nothing waits for the laptop', async () => {
-    const { alice, laptop, bob } = await aliceOnTwoDevices();
-    bob.messenger.createGroup('climbing', ['alice']);
-    await join(alice, 'climbing');
-    bob.messenger.sendText('climbing', 'hello group');
-    await eventually(
-      () => alice.messenger.messages('climbing').some((m) => m.text === 'hello group'),
-      10_000,
-    );
-    await eventually(
-      () => bob.store.transaction((tx) => tx.listOutbox().length) === 0,
-      10_000,
-      'Bob’s outbox to empty',
-    );
-    expect(laptop.messenger.groups()).toEqual([]);
-  });
-
-  it('what the laptop sends to Bob while he is away waits in his mailbox, and opens there as Alice’s', async () => {
-    const { alice, laptop, bob } = await aliceOnTwoDevices();
-    const mailbox = startMailbox(network);
-    await bob.messenger.addMailbox(mailbox.link);
-    const bobCardAt = (p: Peer) =>
-      p.store.transaction((tx) => tx.getContactByPeerId(bob.peerId)?.card.length ?? 0);
-    const before = bobCardAt(laptop);
-    await eventually(() => bobCardAt(laptop) !== before, 5_000, 'Bob’s new card to reach the laptop');
-    await eventually(() => bob.store.transaction((tx) => tx.countOutbox()) === 0, 5_000);
-    network.setOnline(bob.peerId, false);
-    laptop.messenger.sendText('bob', 'via your mailbox');
-    const status = () => laptop.messenger.messages('bob').find((m) => m.text === 'via your mailbox')?.status;
-    await eventually(() => status() === 'stored', 10_000, 'stored at Bob’s mailbox');
-    network.setOnline(laptop.peerId, false);
-    network.setOnline(alice.peerId, false);
-    network.setOnline(bob.peerId, true);
-    await bob.messenger.drainMailboxes();
-    expect(texts(bob, 'alice')).toContain('via your mailbox');
   });
 
   it('Bob’s messages reach both of Alice’s devices exactly once and in order', async () => {

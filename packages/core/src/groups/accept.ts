@@ -16,7 +16,7 @@ import {
   PICTURE_ROW,
   waitingPeer,
 } from './invites.ts';
-import { isAdmin, memberOf, type StoredGroup, saveGroup } from './store.ts';
+import { isAdmin, memberOf, type StoredGroup, saveGroup, selfId } from './store.ts';
 import type { GroupApplyTx } from './tx.ts';
 
 /**
@@ -25,7 +25,12 @@ import type { GroupApplyTx } from './tx.ts';
  * know are introduced, the group becomes active and the keys that waited are applied. Inside
  * `tx`; what to do after commit (admit and reach the introduced, send our key) is in the effects.
  */
-export function acceptInvitation(ctx: Ctx, tx: GroupApplyTx, g: StoredGroup): Effects {
+export function acceptInvitation(
+  ctx: Ctx,
+  tx: GroupApplyTx,
+  g: StoredGroup,
+  effects: Effects = { messages: [], downloads: [] },
+): Effects {
   const inviter = tx.getContactByPeerId(g.author);
   const invalid = (why: string): CoreError =>
     new CoreError(
@@ -33,8 +38,7 @@ export function acceptInvitation(ctx: Ctx, tx: GroupApplyTx, g: StoredGroup): Ef
       `the invitation to "${g.state.name}" is no longer valid (${why}); decline it and ask a member to add you again`,
     );
   if (!inviter || inviter.state === 'introduced') throw invalid('its sender is not your contact any more');
-  if (!isAdmin(g, inviter.peerId) || !memberOf(g, ctx.account.info.peerId))
-    throw invalid('it does not add you');
+  if (!isAdmin(g, inviter.peerId) || !memberOf(g, selfId(ctx))) throw invalid('it does not add you');
   let contacts: ContactRecord[];
   try {
     contacts = introduceMembers(ctx, tx, g.state, inviter) ?? [];
@@ -53,7 +57,6 @@ export function acceptInvitation(ctx: Ctx, tx: GroupApplyTx, g: StoredGroup): Ef
       readUpTo: 0,
       createdAt: ctx.now(),
     });
-  const effects: Effects = { messages: [], downloads: [] };
   const out = groupEffects(effects);
   out.contacts.push(...contacts);
   applyWaitingKeys(ctx, tx, group, effects);

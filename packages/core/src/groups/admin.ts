@@ -3,12 +3,11 @@
  * change of members or name is a new state (changeState); every member checks it was an admin's.
  */
 import { CoreError } from '../base/index.ts';
-import { ownCard } from '../contacts/index.ts';
 import type { GroupView } from '../views/index.ts';
 import { encodeGroupControl, nextChangeTime } from './codec.ts';
 import { GROUP_INTRODUCE_MAX } from './invites.ts';
 import { checkJoined, type GroupLocal } from './local.ts';
-import { checkGroupName, checkMemberCount, contactsToAdd, memberFrom } from './members.ts';
+import { checkGroupName, checkMemberCount, contactsToAdd, memberFrom, ownMemberCard } from './members.ts';
 import { pictureFromBytes } from './picture.ts';
 import { changeState, sendControl, withMembers } from './send.ts';
 import { findGroup, isAdmin, memberOf, type StoredGroup, saveGroup } from './store.ts';
@@ -24,7 +23,7 @@ export function addToGroup(local: GroupLocal, name: string, names: readonly stri
       throw new CoreError('bad-input', `add at most ${GROUP_INTRODUCE_MAX} members at a time`);
     checkMemberCount(g.state.members.length + adding.length);
     const next = withMembers(g.state, (ms) => [
-      ...ms.map((m) => (m.peerId === me ? { ...m, card: ownCard(ctx, tx, {}).card } : m)),
+      ...ms.map((m) => (m.peerId === me ? { ...m, card: ownMemberCard(ctx, tx) } : m)),
       ...adding.map((c) => memberFrom(ctx, c)),
     ]);
     return changeState(ctx, tx, g, next);

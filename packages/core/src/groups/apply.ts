@@ -55,6 +55,7 @@ import {
   type StoredGroup,
   saveGroup,
   saveReceivers,
+  selfId,
 } from './store.ts';
 import type { GroupApplyTx } from './tx.ts';
 
@@ -64,10 +65,19 @@ export function applyGroupControl(
   contact: ContactRecord,
   payload: Uint8Array,
   effects: Effects,
+  /** The device of `contact`'s account it came from (their first device by default). */
+  device: string = contact.peerId,
 ): Effects {
   const control = decodeGroupControl(payload);
   const out = groupEffects(effects);
   switch (control.type) {
+    case 'own-state':
+      // Only our own devices hold our view of a group (groups/own-devices.ts): from anyone else, a forgery.
+      out.problems.push({
+        code: 'group-forged',
+        message: `${contact.name} sent a group state only your own devices may send; it was ignored`,
+      });
+      return effects;
     case 'state':
       if (applyState(ctx, tx, contact, control.group, out) === 'applied')
         dropAssemblies(ctx, control.group.id, control.group.epoch);
@@ -88,7 +98,8 @@ export function applyGroupControl(
       return effects;
     case 'sender-key':
       // A group we are only invited to: the key waits for the user's answer (groups/invites.ts).
-      if (!keepKeyWhileInvited(ctx, tx, contact, control)) applySenderKey(ctx, tx, contact, control, out);
+      if (!keepKeyWhileInvited(ctx, tx, contact, control))
+        applySenderKey(ctx, tx, contact, device, control, out);
       return effects;
     case 'picture':
       if (!keepPictureWhileInvited(ctx, tx, contact, control)) applyPicture(ctx, tx, contact, control, out);
@@ -108,6 +119,7 @@ function applySenderKey(
   ctx: Ctx,
   tx: GroupsTx,
   contact: ContactRecord,
+  device: string,
   c: { id: string; epoch: number; key: Uint8Array },
   out: GroupEffects,
 ): void {
@@ -126,12 +138,14 @@ function applySenderKey(
     });
     return;
   }
+  // One key per device and epoch: each device of a member has its own (docs/MULTI-DEVICE.md "Groups").
   const keys = loadReceivers(ctx, tx, c.id, from);
-  const same = keys.find((k) => k.epoch === c.epoch);
+  const ofDevice = (k: { device?: string }): boolean => (k.device ?? from) === device;
+  const same = keys.find((k) => k.epoch === c.epoch && ofDevice(k));
   if (same && same.receiver.keyId === receiver.keyId) return; // a repeat: keep the advanced state
   saveReceivers(ctx, tx, c.id, from, [
-    ...keys.filter((k) => k.epoch !== c.epoch),
-    { epoch: c.epoch, receiver },
+    ...keys.filter((k) => k.epoch !== c.epoch || !ofDevice(k)),
+    { epoch: c.epoch, receiver, ...(device !== from ? { device } : {}) },
   ]);
   registerOwner(ctx, tx, g, from, receiver.signingPublic);
   out.sync.add(c.id); // a session with them may exist now: we may owe them our key
@@ -353,7 +367,7 @@ function answerStateRequest(
 ): void {
   const from = contact.peerId;
   const g = loadGroup(ctx, tx, c.id);
-  if (g?.status !== 'active' || !isAdmin(g, ctx.account.info.peerId)) return;
+  if (g?.status !== 'active' || !isAdmin(g, selfId(ctx))) return;
   const known = memberOf(g, from) !== undefined || g.prev.some((p) => p.peerId === from);
   if (!known || g.owed.includes(from) || !firstRequest(ctx, g.state.id, from, g.state.epoch)) return;
   const to = g.change?.to.filter((p) => p !== from);
@@ -487,7 +501,7 @@ function replaceState(
   prev: StoredGroup['prev'],
   out: GroupEffects,
 ): Verdict {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const stillIn = s.members.some((m) => m.peerId === me);
   // Its new members we do not know become `introduced` contacts, a bounded number per change.
   const introducer = tx.getContactByPeerId(from);
@@ -502,7 +516,7 @@ function replaceState(
   if (!stillIn) {
     for (const m of g.state.members) tx.deleteSenderKey(s.id, m.peerId);
     tx.deleteGroupLog(s.id);
-    dropGroupOutbox(tx, g);
+    dropGroupOutbox(ctx, tx, g);
   }
   saveGroup(ctx, tx, {
     state: s,

@@ -167,6 +167,11 @@ export interface GroupStateRef {
 
 export type GroupControl =
   | { readonly type: 'state'; readonly group: GroupState }
+  /**
+   * Between our own devices only (docs/MULTI-DEVICE.md "Groups"): the state this device holds as
+   * an active member, and who issued it, so our other device holds the same.
+   */
+  | { readonly type: 'own-state'; readonly group: GroupState; readonly author: string }
   | GroupStatePart
   | GroupDelta
   | GroupStateRef
@@ -263,6 +268,8 @@ function controlBody(c: GroupControl): Record<string, unknown> {
   switch (c.type) {
     case 'state':
       return { v, type: c.type, group: encodeGroupState(c.group) };
+    case 'own-state':
+      return { v, type: c.type, group: encodeGroupState(c.group), author: c.author };
     case 'state-part':
       return statePartBody(c, c.members.map(encodeGroupMember));
     case 'delta':
@@ -449,6 +456,13 @@ export function decodeGroupControl(payload: Uint8Array): GroupControl {
     case 'state':
       only(o, ['v', 'type', 'group'], 'state');
       return { type: 'state', group: decodeGroupState(o.group) };
+    case 'own-state': {
+      only(o, ['v', 'type', 'group', 'author'], 'own-state');
+      // (its author may have left with it: an admin who leaves issues the state without themselves)
+      if (typeof o.author !== 'string' || o.author.length === 0 || o.author.length > 128)
+        throw bad('bad own-state author');
+      return { type: 'own-state', group: decodeGroupState(o.group), author: o.author };
+    }
     case 'state-part':
       return decodeStatePart(o);
     case 'delta':

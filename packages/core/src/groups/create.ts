@@ -1,14 +1,13 @@
 /** Creating a group: we are its first admin, the contacts named its members, epoch 1. */
 import { CoreError, toHex } from '../base/index.ts';
-import { ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { AccountTx, ContactsTx, GroupsTx, MessagesTx } from '../ports/index.ts';
+import type { AccountTx, ContactsTx, DevicesTx, GroupsTx, MessagesTx } from '../ports/index.ts';
 import type { GroupView } from '../views/index.ts';
 import type { GroupMember, GroupState } from './codec.ts';
 import type { GroupLocal } from './local.ts';
-import { checkGroupName, checkMemberCount, contactsToAdd, memberFrom } from './members.ts';
+import { checkGroupName, checkMemberCount, contactsToAdd, memberFrom, ownMemberCard } from './members.ts';
 import { syncGroup, withSecret } from './send.ts';
-import { activeGroup, type StoredGroup, saveGroup } from './store.ts';
+import { activeGroup, type StoredGroup, saveGroup, selfId } from './store.ts';
 import type { GroupSendTx } from './tx.ts';
 import { groupView } from './views.ts';
 
@@ -28,11 +27,11 @@ export function createGroup(local: GroupLocal, name: string, memberNames: readon
 /** The new group and its conversation, stored; its first state not sent yet. */
 function newGroup(
   ctx: Ctx,
-  tx: AccountTx & ContactsTx & MessagesTx & GroupsTx,
+  tx: AccountTx & ContactsTx & MessagesTx & GroupsTx & DevicesTx,
   name: string,
   memberNames: readonly string[],
 ): StoredGroup {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const groupName = checkGroupName(ctx, tx, name);
   const contacts = contactsToAdd(tx, memberNames);
   if (contacts.length === 0) throw new CoreError('bad-input', 'a group needs at least one other member');
@@ -41,7 +40,7 @@ function newGroup(
     peerId: me,
     name: ctx.account.info.name,
     role: 'admin',
-    card: ownCard(ctx, tx, {}).card,
+    card: ownMemberCard(ctx, tx),
   };
   const state: GroupState = withSecret(ctx, {
     id: toHex(ctx.random(16)),
@@ -58,7 +57,7 @@ function newGroup(
 
 /** changeState needs a previous view; the first state is owed whole to everyone (sent in batches). */
 function sendFirstState(ctx: Ctx, tx: GroupSendTx, g: StoredGroup): StoredGroup {
-  const owed = g.state.members.map((m) => m.peerId).filter((p) => p !== ctx.account.info.peerId);
+  const owed = g.state.members.map((m) => m.peerId).filter((p) => p !== selfId(ctx));
   const stored = { ...g, owed };
   saveGroup(ctx, tx, stored);
   return stored;

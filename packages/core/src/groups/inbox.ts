@@ -13,13 +13,22 @@
 import { peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
 import { InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { ownerOf } from '../devices/index.ts';
 import { type Effects, groupEffects, indexBody, insertIncoming } from '../messaging/index.ts';
-import type { AccountTx, ContactRecord, GroupsTx, MessageKey, MessagesTx } from '../ports/index.ts';
+import type {
+  AccountTx,
+  ContactRecord,
+  ContactsTx,
+  DevicesTx,
+  GroupsTx,
+  MessageKey,
+  MessagesTx,
+} from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
 import { type AppMessage, decodeAppMessage, type MessageRef } from '../wire/index.ts';
 import { GROUP_MESSAGE_KINDS, GroupNotReadyError, senderKeyContext } from './codec.ts';
 import { countsReadMarks, noteGroupRead } from './read-marks.ts';
-import { loadGroup, loadReceivers, memberOf, type StoredGroup, saveReceivers } from './store.ts';
+import { loadGroup, loadReceivers, memberOf, type StoredGroup, saveReceivers, selfId } from './store.ts';
 
 /** How long a GROUP frame (or group control) may wait for its key or state before it is parked. */
 export const GROUP_WAIT_MAX_MS: number = 24 * 3600 * 1000;
@@ -115,13 +124,15 @@ export function applyGroupMessage(
   effects: Effects,
 ): void {
   const now = ctx.now();
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const body = app.body;
   const conversationId = g.state.id;
+  // From our own other device (docs/MULTI-DEVICE.md "Groups"): ours, as if sent from here.
+  const author = from === me ? 'self' : from;
   switch (body.kind) {
     case 'text': {
       if (app.seq < 1) throw new InboundError('bad-message', 'a text message needs a sequence number');
-      const key = { conversationId, sender: from, id: app.id };
+      const key = { conversationId, sender: author, id: app.id };
       const stored = body.replyTo ? { text: body.text, replyTo: body.replyTo } : { text: body.text };
       const inserted = insertIncoming(ctx, tx, {
         key,
@@ -130,6 +141,7 @@ export function applyGroupMessage(
         stored,
         sentAt: app.sentAt,
         ttl: null,
+        ...(author === 'self' ? { status: 'sent' as const } : {}),
       });
       if (inserted === 'inserted') effects.messages.push(key);
       return;
@@ -137,13 +149,13 @@ export function applyGroupMessage(
     case 'reaction': {
       const t = resolveRef(tx, g, from, body.target, me);
       if (!t || !tx.getMessage(t)) return;
-      if (body.emoji === '') tx.deleteReaction(conversationId, t.sender, t.id, from);
+      if (body.emoji === '') tx.deleteReaction(conversationId, t.sender, t.id, author);
       else
         tx.putReaction({
           conversationId,
           targetSender: t.sender,
           targetId: t.id,
-          reactor: from,
+          reactor: author,
           emoji: body.emoji,
           at: now,
         });
@@ -153,7 +165,7 @@ export function applyGroupMessage(
     case 'edit':
     case 'delete': {
       if (!body.target.mine) return; // only one's own messages
-      const t = { conversationId, sender: from, id: body.target.id };
+      const t = { conversationId, sender: author, id: body.target.id };
       const existing = tx.getMessage(t);
       if (!existing || existing.deletedAt !== null) return;
       if (body.kind === 'edit') {
@@ -168,6 +180,10 @@ export function applyGroupMessage(
       return;
     }
     case 'read': {
+      if (author === 'self') {
+        markReadHere(tx, g, body.targets, me);
+        return;
+      }
       if (countsReadMarks(g)) {
         // A large group: one read mark per member, not a receipt per (message, member).
         const own = body.targets.flatMap((ref) => {
@@ -185,11 +201,25 @@ export function applyGroupMessage(
       return;
     }
     case 'typing':
+      if (author === 'self') return;
       groupEffects(effects).typing.push({ group: g.state.id, member: from, active: body.active });
       return;
     default:
       return;
   }
+}
+
+/** Our other device read these messages: read here too, up to the latest of them. */
+function markReadHere(tx: MessagesTx, g: StoredGroup, targets: readonly MessageRef[], me: string): void {
+  const conversation = tx.getConversation(g.state.id);
+  if (!conversation) return;
+  let upTo = conversation.readUpTo;
+  for (const ref of targets) {
+    const key = ref.mine ? undefined : resolveRef(tx, g, me, ref, me);
+    const m = key && tx.getMessage(key);
+    if (m && m.sortKey > upTo) upTo = m.sortKey;
+  }
+  if (upTo > conversation.readUpTo) tx.putConversation({ ...conversation, readUpTo: upTo });
 }
 
 /**
@@ -213,7 +243,7 @@ export function noteReceipt(
   tx.putReceipt({ ...key, peerId, status, at: ctx.now() });
   const all = new Map(receipts.map((r) => [r.peerId, r.status]));
   all.set(peerId, status);
-  const members = g.state.members.map((x) => x.peerId).filter((p) => p !== ctx.account.info.peerId);
+  const members = g.state.members.map((x) => x.peerId).filter((p) => p !== selfId(ctx));
   const delivered = members.every((p) => all.has(p));
   const read = members.every((p) => all.get(p) === 'read');
   const next = read && ctx.settings.readReceipts ? 'read' : delivered ? 'delivered' : m.status;
@@ -223,7 +253,16 @@ export function noteReceipt(
 }
 
 /** An ACK for one of our GROUP frames: the member's delivery receipt. */
-export function groupAcked(ctx: Ctx, tx: MessagesTx & GroupsTx, from: string, key: MessageKey): boolean {
+export function groupAcked(
+  ctx: Ctx,
+  tx: MessagesTx & GroupsTx & ContactsTx & DevicesTx,
+  from: string,
+  key: MessageKey,
+): boolean {
   const g = loadGroup(ctx, tx, key.conversationId);
-  return g ? noteReceipt(ctx, tx, g, key, from, 'delivered') : false;
+  if (!g) return false;
+  // A member's receipt is from any device of theirs; our own other device's ACK is none.
+  const owner = ownerOf(ctx, tx, from);
+  if (owner?.kind === 'self') return false;
+  return noteReceipt(ctx, tx, g, key, owner?.contact.peerId ?? from, 'delivered');
 }

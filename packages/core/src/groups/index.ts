@@ -6,6 +6,7 @@ export { applyGroupControl } from './apply.ts';
 export { GROUP_MAX_MEMBERS, GroupNotReadyError } from './codec.ts';
 export { createGroups } from './groups.ts';
 export { doneWaiting, GROUP_WAIT_MAX_MS, groupAcked, keepWaiting, receiveGroupFrame } from './inbox.ts';
+export { applyOwnGroupControl } from './own-devices.ts';
 export {
   GROUP_PICTURE_MAX_BYTES,
   type GroupPicture,

@@ -33,6 +33,7 @@ import {
   SENDER_KEYS_KEPT,
   type StoredGroup,
   saveGroup,
+  selfId,
 } from './store.ts';
 import { groupView } from './views.ts';
 
@@ -49,7 +50,7 @@ export const GROUP_INTRODUCE_MAX = 20;
 
 /** Verifies every member's card: one bad card refuses the whole state. */
 function memberCards(ctx: Ctx, s: GroupState): Array<{ m: GroupMember; card: ContactCard }> {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   return s.members
     .filter((m) => m.peerId !== me)
     .map((m) => {
@@ -127,7 +128,7 @@ export function storeInvitation(
   g: StoredGroup | undefined,
   out: GroupEffects,
 ): 'applied' | 'ignored' {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   if (!s.members.some((m) => m.peerId === me)) {
     if (g?.status !== 'invited') return 'ignored';
     dropInvitation(ctx, tx, g, out);

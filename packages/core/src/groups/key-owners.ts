@@ -24,7 +24,7 @@ import { toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { GroupsTx } from '../ports/index.ts';
 import { GROUP_MAX_MEMBERS, senderKeyContext } from './codec.ts';
-import { loadOwnKey, loadReceivers, SENDER_KEYS_KEPT, type StoredGroup } from './store.ts';
+import { loadOwnKey, loadReceivers, SENDER_KEYS_KEPT, type StoredGroup, selfId } from './store.ts';
 
 /** Groups whose index is kept per account (the least recently used goes first). */
 const GROUPS_KEPT = 16;
@@ -46,7 +46,7 @@ function indexOf(ctx: Ctx, tx: GroupsTx, g: StoredGroup): Map<string, string> {
   if (!index || index.size > ENTRIES_MAX) {
     index = new Map();
     for (const m of g.state.members) {
-      if (m.peerId === ctx.account.info.peerId) continue; // our own key's row: compared on its own
+      if (m.peerId === selfId(ctx)) continue; // our own key's row: compared on its own
       for (const { receiver } of loadReceivers(ctx, tx, id, m.peerId))
         index.set(toHex(receiver.signingPublic), m.peerId);
     }
@@ -70,7 +70,7 @@ export function otherOwner(
   claimant: string,
   signingPublic: Uint8Array,
 ): string | undefined {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const own = loadOwnKey(ctx, tx, g.state.id);
   if (own && toHex(own.key.signingPublic) === toHex(signingPublic)) return me;
   const owner = indexOf(ctx, tx, g).get(toHex(signingPublic));

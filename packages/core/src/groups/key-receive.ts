@@ -32,6 +32,7 @@ import {
   type OwnSenderKey,
   type StoredGroup,
   saveReceivers,
+  selfId,
 } from './store.ts';
 
 export type KeyAnnounceOutcome =
@@ -63,7 +64,7 @@ const refused = (why: KeyAnnounceRefusal): KeyAnnounceOutcome => ({ result: 'rej
  * distribution at the key's current iteration).
  */
 export function announceOwnKey(ctx: Ctx, g: StoredGroup, own: OwnSenderKey): OwnSenderKey {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const everyone = g.state.members.map((m) => m.peerId).filter((p) => p !== me);
   const sent = new Set(own.sentTo);
   const valid = own.announce !== undefined && openAnnouncement(ctx.primitives, g.state, own.announce);
@@ -118,7 +119,7 @@ export function ingestAnnouncement(
   if (g.status !== 'active' || !g.state.secret) return refused('no-group');
   const a = openAnnouncement(ctx.primitives, g.state, bytes);
   if (!a) return refused('unreadable');
-  const member = a.owner === ctx.account.info.peerId ? undefined : memberOf(g, a.owner);
+  const member = a.owner === selfId(ctx) ? undefined : memberOf(g, a.owner);
   if (!member) return refused('not-a-member');
   const signer = identityKey(ctx, member);
   if (!signer || !verifyAnnouncement(ctx.primitives, g.state, a, signer)) return refused('bad-signature');
@@ -153,7 +154,7 @@ export function ingestAnnouncement(
 
 /** Indices (into the current member list) of the members whose key for this epoch we lack. */
 export function missingKeys(ctx: Ctx, tx: GroupsTx, g: StoredGroup): number[] {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const out: number[] = [];
   g.state.members.forEach((m, i) => {
     if (m.peerId === me) return;
@@ -174,7 +175,7 @@ export function answerGroupKeys(
   peer: string,
   req: GroupKeysRequest,
 ): Uint8Array | undefined {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   if (g?.status !== 'active' || !g.state.secret || !memberOf(g, peer) || peer === me) return undefined;
   if (req.epoch !== g.state.epoch) return encodeGroupKeysAnswer([]); // they (or we) are behind
   const out: Uint8Array[] = [];

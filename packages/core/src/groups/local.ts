@@ -8,7 +8,7 @@ import type { Ctx } from '../context/index.ts';
 import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import type { GroupView, MessageView } from '../views/index.ts';
 import { checkActive, syncGroup } from './send.ts';
-import { changeOwed, findGroup, loadGroup, type StoredGroup } from './store.ts';
+import { changeOwed, findGroup, loadGroup, type StoredGroup, selfId } from './store.ts';
 import { createGroupTopics, type GroupTopics } from './topics.ts';
 import type { GroupViewTx } from './tx.ts';
 import { type GroupPage, groupMessageView, groupPage, groupView } from './views.ts';
@@ -90,7 +90,7 @@ export function createGroupLocal(ctx: Ctx, hooks: GroupHooks): GroupLocal {
   });
   const local: GroupLocal = {
     ctx,
-    me: ctx.account.info.peerId,
+    me: selfId(ctx),
     hooks,
     topics,
     kickAll(peers) {

@@ -5,11 +5,28 @@
 import { decodeContactCard } from '@parley/crypto';
 import { checkDisplayName } from '../account/index.ts';
 import { CoreError } from '../base/index.ts';
-import { findContact } from '../contacts/index.ts';
+import { findContact, ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, ContactsTx, GroupsTx } from '../ports/index.ts';
+import type { AccountTx, ContactRecord, ContactsTx, DevicesTx, GroupsTx } from '../ports/index.ts';
 import { GROUP_MAX_MEMBERS, type GroupMember, validGroupName } from './codec.ts';
-import { listGroups } from './store.ts';
+import { listGroups, selfId } from './store.ts';
+
+/**
+ * Our card in a state we write: members know an account by its first device's card (its PeerId
+ * is the account id), so a device linked later puts the one its device list holds
+ * (docs/MULTI-DEVICE.md "Groups").
+ */
+export function ownMemberCard(ctx: Ctx, tx: AccountTx & DevicesTx): Uint8Array {
+  const me = selfId(ctx);
+  if (me === ctx.account.info.peerId) return ownCard(ctx, tx, {}).card;
+  const card = tx.getDevice(me)?.card;
+  if (!card)
+    throw new CoreError(
+      'not-allowed',
+      'this device does not hold your first device’s card; create or change groups from another of your devices',
+    );
+  return card;
+}
 
 /** A member we add, with the card we hold for them, under their own display name. */
 export function memberFrom(ctx: Ctx, contact: ContactRecord): GroupMember {

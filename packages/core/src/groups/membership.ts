@@ -10,7 +10,8 @@ import { applyEffects } from './effects.ts';
 import { forgetInvitation } from './invites.ts';
 import type { GroupLocal } from './local.ts';
 import { changeState, sendLeave, withMembers } from './send.ts';
-import { listGroups, loadGroup, memberOf, type StoredGroup, saveGroup } from './store.ts';
+import { forgetSenderKeys, listGroups, loadGroup, memberOf, type StoredGroup, saveGroup } from './store.ts';
+import type { GroupSendTx } from './tx.ts';
 import { groupView } from './views.ts';
 
 /** The pending invitation a name or id means (invitations only: an active group of that name is not one). */
@@ -55,7 +56,7 @@ export function declineGroup(local: GroupLocal, name: string): GroupView {
     const peers = g.state.members
       .map((m) => m.peerId)
       .filter((p) => p !== me && tx.getContactByPeerId(p) !== undefined);
-    sendLeave(ctx, tx, g, peers);
+    sendLeave(ctx, tx, g, [...peers, me]); // (our other devices decline it too)
     forgetInvitation(ctx, tx, g);
     return { view: { ...view, status: 'left' as const, invitedBy: null }, peers };
   });
@@ -68,22 +69,29 @@ export function declineGroup(local: GroupLocal, name: string): GroupView {
 export function leaveGroup(local: GroupLocal, name: string): GroupView {
   const { ctx, me } = local;
   return local.change(name, (tx, g) => {
-    if (memberOf(g, me)?.role === 'admin') {
-      const next = withMembers(g.state, (ms) => ms.filter((m) => m.peerId !== me));
-      if (next.members.length === 0) {
-        const left = { ...g, status: 'left' as const };
-        saveGroup(ctx, tx, left);
-        return left;
-      }
-      return changeState(ctx, tx, g, next);
-    }
-    const peers = g.state.members.map((m) => m.peerId).filter((p) => p !== me);
-    const { change: _change, ...rest } = g;
-    const left: StoredGroup = { ...rest, status: 'left', owed: [] };
-    sendLeave(ctx, tx, left, peers);
-    saveGroup(ctx, tx, left);
-    for (const m of g.state.members) tx.deleteSenderKey(g.state.id, m.peerId);
-    tx.deleteGroupLog(g.state.id);
+    const left = leave(local, tx, g);
+    sendLeave(ctx, tx, g, [me]); // our other devices leave with us
     return left;
   });
+}
+
+function leave(local: GroupLocal, tx: GroupSendTx, g: StoredGroup): StoredGroup {
+  const { ctx, me } = local;
+  if (memberOf(g, me)?.role === 'admin') {
+    const next = withMembers(g.state, (ms) => ms.filter((m) => m.peerId !== me));
+    if (next.members.length === 0) {
+      const left = { ...g, status: 'left' as const };
+      saveGroup(ctx, tx, left);
+      return left;
+    }
+    return changeState(ctx, tx, g, next);
+  }
+  const peers = g.state.members.map((m) => m.peerId).filter((p) => p !== me);
+  const { change: _change, ...rest } = g;
+  const left: StoredGroup = { ...rest, status: 'left', owed: [] };
+  sendLeave(ctx, tx, left, peers);
+  saveGroup(ctx, tx, left);
+  for (const m of g.state.members) forgetSenderKeys(ctx, tx, g.state.id, m.peerId);
+  tx.deleteGroupLog(g.state.id);
+  return left;
 }

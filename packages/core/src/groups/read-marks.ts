@@ -12,6 +12,7 @@ import type { Ctx } from '../context/index.ts';
 import type { GroupsTx, MessageKey, MessageRecord, MessagesTx, ReadMarkRecord } from '../ports/index.ts';
 import type { ReadByView } from '../views/index.ts';
 import type { StoredGroup } from './store.ts';
+import { selfId } from './store.ts';
 
 /** Whether the group counts reads by mark: a large group, whose state carries the topic secret. */
 export const countsReadMarks = (g: StoredGroup): boolean => g.state.secret !== undefined;
@@ -88,7 +89,7 @@ export function noteGroupRead(
   if (!tx.advanceReadMark({ groupId, peerId: from, seq: top, at: ctx.now() })) return [];
   const open = own.filter((m) => m.status !== 'read' && m.status !== 'failed');
   if (open.length > 0 && ctx.settings.readReceipts) {
-    const reads = readsOf(dropFormerMembers(tx, g), g, ctx.account.info.peerId);
+    const reads = readsOf(dropFormerMembers(tx, g), g, selfId(ctx));
     for (const m of open) if (readByView(ctx, reads, m).read) tx.updateMessage(m, { status: 'read' });
   }
   return own.map((m) => ({ conversationId: m.conversationId, sender: m.sender, id: m.id }));

@@ -13,8 +13,16 @@
 import { createSenderKey, senderKeyDistribution, senderKeyEncrypt } from '@parley/crypto';
 import { CoreError, fromHex, InboundError, toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { compose, indexBody, outgoingRecord } from '../messaging/index.ts';
-import { FRAME_MAX_BYTES, type MessageRecord, type OutboxTx } from '../ports/index.ts';
+import { contactTargets, ownTargets } from '../devices/index.ts';
+import { compose, indexBody, outgoingRecord, sendToOwnDevices } from '../messaging/index.ts';
+import {
+  type ContactsTx,
+  type DevicesTx,
+  FRAME_MAX_BYTES,
+  type MessageRecord,
+  type OutboxTx,
+} from '../ports/index.ts';
+import { SessionBatch } from '../sessions/index.ts';
 import type { StoredBody } from '../views/index.ts';
 import {
   type AppBody,
@@ -50,6 +58,7 @@ import {
   type StoredGroup,
   saveGroup,
   saveOwnKey,
+  selfId,
 } from './store.ts';
 import { encodeTopicMessage, logMessage, topicOf } from './topic.ts';
 import type { GroupSendTx, MemberSendTx } from './tx.ts';
@@ -59,12 +68,29 @@ export interface GroupComposed {
   readonly frame: Uint8Array;
   /** Large groups: publish `data` on `topic` after commit (nothing was queued per member). */
   readonly publish?: { readonly topic: string; readonly data: Uint8Array };
-  /** The other members (the outbox holds one entry per member for non-ephemeral kinds). */
+  /**
+   * The devices it went to: every device of the other members, and our other devices that hold
+   * our key (the outbox holds one entry per device for non-ephemeral kinds).
+   */
   readonly recipients: readonly string[];
 }
 
 const others = (ctx: Ctx, g: StoredGroup): string[] =>
-  g.state.members.map((m) => m.peerId).filter((p) => p !== ctx.account.info.peerId);
+  g.state.members.map((m) => m.peerId).filter((p) => p !== selfId(ctx));
+
+/**
+ * The devices a member's copies go to (docs/MULTI-DEVICE.md "Groups"): each device of theirs in
+ * the latest list we hold; for us, our other devices.
+ */
+export function devicesOf(ctx: Ctx, tx: ContactsTx & DevicesTx, member: string): string[] {
+  if (member === selfId(ctx)) return ownTargets(ctx, tx).map((t) => t.peerId);
+  const contact = tx.getContactByPeerId(member);
+  return contact ? contactTargets(tx, contact).map((t) => t.peerId) : [member];
+}
+
+/** Our other devices, when we have any: they are told our group changes and get our messages. */
+const ownDevices = (ctx: Ctx, tx: ContactsTx & DevicesTx): string[] =>
+  ownTargets(ctx, tx).map((t) => t.peerId);
 
 export function checkActive(g: StoredGroup): void {
   if (g.status !== 'active')
@@ -95,7 +121,7 @@ export function composeGroup(
   const seq = visible ? tx.maxSenderSeq(g.state.id, 'self') + 1 : 0;
   const sentAt = ctx.now();
   const plaintext = encodeAppMessage({ id, seq, sentAt, body });
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const { state, message } = senderKeyEncrypt(
     own.key,
     plaintext,
@@ -113,8 +139,18 @@ export function composeGroup(
     record = outgoingRecord(ctx, tx, { key, seq, kind: body.kind, stored: shown, sentAt, ttl: null });
     if (tx.insertMessage(record) === 'inserted') indexBody(tx, key, shown, sentAt);
   }
-  const recipients = others(ctx, g);
   const topic = topicOf(ctx, g);
+  if (topic && selfId(ctx) !== ctx.account.info.peerId)
+    throw new CoreError(
+      'not-allowed',
+      `"${g.state.name}" is a large group: send to it from this account's first device for now`,
+    );
+  const recipients = topic
+    ? others(ctx, g)
+    : [
+        ...others(ctx, g).flatMap((p) => devicesOf(ctx, tx, p)),
+        ...ownDevices(ctx, tx).filter((d) => own.sentTo.includes(d)),
+      ];
   if (topic) {
     // Large group: one publish instead of one frame per member; our log answers catch-up (durability).
     if (body.kind === 'typing') throw new CoreError('not-allowed', 'typing is not sent to large groups');
@@ -152,13 +188,32 @@ export function sendControl(
   peerId: string,
   payload: Uint8Array,
 ): boolean {
+  return controlTo(ctx, tx, g, peerId, payload).length > 0;
+}
+
+/**
+ * A pairwise MSG to each device of a member (to us: to our other devices); the devices it was
+ * queued for, none if we have no session with them yet (later).
+ */
+export function controlTo(
+  ctx: Ctx,
+  tx: MemberSendTx,
+  g: StoredGroup,
+  peerId: string,
+  payload: Uint8Array,
+): string[] {
+  if (peerId === selfId(ctx)) {
+    const sessions = new SessionBatch(tx, ctx.account.vault);
+    const sent = sendToOwnDevices(ctx, tx, sessions, { kind: 'group', payload });
+    sessions.save();
+    return sent;
+  }
   const contact = tx.getContactByPeerId(peerId);
-  if (!contact || !memberSession(ctx, tx, g, contact)) return false;
+  if (!contact || !memberSession(ctx, tx, g, contact)) return [];
   try {
-    compose(ctx, tx, contact, { kind: 'group', payload });
-    return true;
+    return compose(ctx, tx, contact, { kind: 'group', payload }).frames.map((f) => f.peerId);
   } catch (error) {
-    if (error instanceof CoreError) return false; // e.g. a verified contact's key changed: wait for the user
+    if (error instanceof CoreError) return []; // e.g. a verified contact's key changed: wait for the user
     throw error;
   }
 }
@@ -183,7 +238,7 @@ export function sendLeave(ctx: Ctx, tx: MemberSendTx, g: StoredGroup, peers: rea
 /** See the file comment. Returns the peers whose outbox got something. */
 export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string[] {
   let g = start;
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const kicks: string[] = [];
   if (g.wants && !g.wants.sent && g.wants.epoch > g.state.epoch) {
     // A delta did not follow our state: ask its admin for the whole state (once).
@@ -222,7 +277,14 @@ export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string
     dirty ||= announced !== own;
     own = announced;
   } else {
-    const pending = others(ctx, g).filter((p) => !own.sentTo.includes(p));
+    // Per device (docs/MULTI-DEVICE.md "Groups"): a member's device that has not got our key yet
+    // (a device they linked since) gets it; our other devices first get the state we hold.
+    const mine = ownDevices(ctx, tx);
+    const pending = [...others(ctx, g), ...(mine.length > 0 ? [me] : [])].filter((p) =>
+      devicesOf(ctx, tx, p).some((d) => !own.sentTo.includes(d)),
+    );
+    if (pending.includes(me))
+      controlTo(ctx, tx, g, me, encodeGroupControl({ type: 'own-state', group: g.state, author: g.author }));
     if (pending.length > 0) {
       const payload = encodeGroupControl({
         type: 'sender-key',
@@ -230,9 +292,9 @@ export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string
         epoch: g.state.epoch,
         key: senderKeyDistribution(own.key, senderKeyContext(g.state.id, me), ctx.primitives),
       });
-      const sent = pending.filter((p) => sendControl(ctx, tx, g, p, payload));
+      const sent = pending.flatMap((p) => controlTo(ctx, tx, g, p, payload));
       if (sent.length > 0) {
-        own = { ...own, sentTo: [...own.sentTo, ...sent] };
+        own = { ...own, sentTo: [...new Set([...own.sentTo, ...sent])] };
         dirty = true;
         kicks.push(...sent);
       }
@@ -345,7 +407,7 @@ export function changeState(
   removed: readonly string[] = [],
 ): StoredGroup {
   let next = nextState;
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   if (!isAdmin(g, me)) throw new CoreError('not-allowed', `only an admin of "${g.state.name}" can do that`);
   next = withSecret(ctx, next); // a large group: every epoch gets a new topic
   const stillIn = next.members.some((m) => m.peerId === me);
@@ -404,11 +466,12 @@ export function withSecret(ctx: Ctx, s: GroupState): GroupState {
   return s.members.length >= min ? { ...bare, secret: ctx.random(GROUP_SECRET_BYTES) } : bare;
 }
 
-/** Drops our queued GROUP frames of this group (we left or were removed). */
-export function dropGroupOutbox(tx: OutboxTx, g: StoredGroup): void {
+/** Drops our queued GROUP frames of this group (we left or were removed), to every member's device. */
+export function dropGroupOutbox(ctx: Ctx, tx: OutboxTx & ContactsTx & DevicesTx, g: StoredGroup): void {
   const id = fromHex(g.state.id);
-  for (const m of g.state.members) {
-    for (const e of tx.listOutbox(m.peerId)) {
+  const peers = g.state.members.flatMap((m) => [m.peerId, ...devicesOf(ctx, tx, m.peerId)]);
+  for (const peer of new Set(peers)) {
+    for (const e of tx.listOutbox(peer)) {
       if (e.frame[1] === 4 && e.frame.length > 2 + GROUP_ID_BYTES && sameId(e.frame.subarray(2, 18), id))
         tx.deleteOutbox(e.seq);
     }

@@ -13,7 +13,7 @@ import { soon } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { ContactRecord, SessionsTx } from '../ports/index.ts';
 import { saveSession } from '../sessions/index.ts';
-import { memberOf, type StoredGroup } from './store.ts';
+import { memberOf, type StoredGroup, selfId } from './store.ts';
 
 /**
  * Starts a session with a member who is a contact without a session yet, from
@@ -76,6 +76,9 @@ function reportMismatch(ctx: Ctx, g: StoredGroup, contact: ContactRecord): void 
  */
 export function memberSession(ctx: Ctx, tx: SessionsTx, g: StoredGroup, contact: ContactRecord): boolean {
   if (tx.getSession(contact.id)) return true;
+  // A device linked to our account starts its sessions with each device from its card, whatever
+  // the PeerIds (messaging/outbound.ts startsSessions): there is no "they start it" for it.
+  if (selfId(ctx) !== ctx.account.info.peerId) return true;
   if (ctx.account.info.peerId > contact.peerId) return false; // they start it
   const carried = memberOf(g, contact.peerId)?.card;
   const vouched = carried ? vouchedCard(ctx, contact, carried) : undefined;

@@ -36,7 +36,7 @@ import {
   type GroupState,
   withoutSecret,
 } from './codec.ts';
-import { loadGroup, memberOf } from './store.ts';
+import { loadGroup, memberOf, selfId } from './store.ts';
 
 export const GROUP_STATE_FETCH_VERSION = 1;
 /** Query kind on /parley/query (channels 0x01 and 0x03, group catch-up 0x02, group keys 0x05). */
@@ -129,8 +129,7 @@ export function answerStateFetch(
   req: StateFetchRequest,
 ): Uint8Array | undefined {
   const g = loadGroup(ctx, tx, req.groupId);
-  if (!g || (g.status !== 'active' && g.status !== 'left') || peer === ctx.account.info.peerId)
-    return undefined;
+  if (!g || (g.status !== 'active' && g.status !== 'left') || peer === selfId(ctx)) return undefined;
   if (!memberOf(g, peer) && !g.prev.some((p) => p.peerId === peer)) return undefined;
   const bytes = servedState(ctx, g.state).bare;
   if (toHex(ctx.primitives.sha256(bytes)) !== toHex(req.digest) || req.offset >= bytes.length)

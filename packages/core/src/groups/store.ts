@@ -5,7 +5,8 @@
  *
  *   GroupRecord.data                  label `group:<id>`              {state, author, prev, status, owed, change?, leaving, picture?, invitedAt?}
  *   sender key (groupId, our PeerId)  label `sender-key:<id>:<peer>`  {own: {epoch, key, sentTo, announce?}}
- *   sender key (groupId, member)      same label scheme               {keys: [{epoch, receiver, announce?}]}
+ *   sender key (groupId, member)      same label scheme               {keys: [{epoch, receiver, announce?, device?}]}
+ *   sender key (groupId, `devices:self`)  our other devices' keys     {keys: [...]} (docs/MULTI-DEVICE.md "Groups")
  *
  * Our own key lives in the sender-key table rather than in GroupRecord.data:
  * it advances with every message we send, and re-sealing the whole state
@@ -19,7 +20,7 @@ import {
   serializeSenderKey,
   serializeSenderKeyReceiver,
 } from '@parley/crypto';
-import type { Account } from '../account/index.ts';
+import { type Account, accountIdOf } from '../account/index.ts';
 import { CoreError, fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { GroupsTx } from '../ports/index.ts';
@@ -27,7 +28,30 @@ import type { GroupRole, GroupStatus } from '../views/index.ts';
 import { decodeGroupState, encodeGroupState, type GroupMember, type GroupState } from './codec.ts';
 import type { GroupPicture, GroupPictureType } from './picture.ts';
 
-/** Receiver states kept per member: the current epoch's and the one before (late messages). */
+/**
+ * Who we are in groups: the account id (the founding device's PeerId). Every device of the account
+ * is the same member; each has its own sender key (docs/MULTI-DEVICE.md "Groups").
+ */
+export const selfId = (ctx: Ctx): string => accountIdOf(ctx.account.info);
+
+/** The row of our other devices' sender keys (ours is under this device's PeerId). */
+export const OWN_DEVICES_ROW = 'devices:self';
+
+/** The sender-key row of `member`'s receiver states. */
+const receiverRow = (ctx: Ctx, member: string): string => (member === selfId(ctx) ? OWN_DEVICES_ROW : member);
+
+/** Devices whose sender keys a member's row may hold (a device list's bound). */
+const DEVICES_PER_MEMBER_MAX = 8;
+
+/** Forgets a member's sender keys in a group (ours too, with our other devices', when it is us). */
+export function forgetSenderKeys(ctx: Ctx, tx: GroupsTx, groupId: string, member: string): void {
+  tx.deleteSenderKey(groupId, member);
+  if (member !== selfId(ctx)) return;
+  tx.deleteSenderKey(groupId, OWN_DEVICES_ROW);
+  tx.deleteSenderKey(groupId, ctx.account.info.peerId);
+}
+
+/** Receiver states kept per member's device: the current epoch's and the one before (late messages). */
 export const SENDER_KEYS_KEPT = 2;
 
 export interface StoredGroup {
@@ -100,6 +124,8 @@ export interface ReceivedSenderKey {
   readonly receiver: SenderKeyReceiver;
   /** Large groups: the announcement this key came in, kept to answer other members' catch-up. */
   readonly announce?: Uint8Array;
+  /** The member's device that sent it, when not their first (each device has its own key). */
+  readonly device?: string;
 }
 
 const groupLabel = (id: string): string => `group:${id}`;
@@ -287,22 +313,23 @@ export function saveOwnKey(ctx: Ctx, tx: GroupsTx, groupId: string, own: OwnSend
   tx.putSenderKey(groupId, peer, ctx.account.vault.seal(keyLabel(groupId, peer), utf8(JSON.stringify(json))));
 }
 
-/** A member's receiver states; none for us (our row holds our own key: loadOwnKey). */
+/** A member's receiver states, of every device of theirs (ours: our other devices' keys). */
 export function loadReceivers(ctx: Ctx, tx: GroupsTx, groupId: string, peer: string): ReceivedSenderKey[] {
-  if (peer === ctx.account.info.peerId) return [];
-  const sealed = tx.getSenderKey(groupId, peer);
+  const row = receiverRow(ctx, peer);
+  const sealed = tx.getSenderKey(groupId, row);
   if (!sealed) return [];
-  const raw = JSON.parse(fromUtf8(ctx.account.vault.open(keyLabel(groupId, peer), sealed))) as {
-    keys: Array<{ epoch: number; receiver: string; announce?: string }>;
+  const raw = JSON.parse(fromUtf8(ctx.account.vault.open(keyLabel(groupId, row), sealed))) as {
+    keys: Array<{ epoch: number; receiver: string; announce?: string; device?: string }>;
   };
   return raw.keys.map((k) => ({
     epoch: k.epoch,
     receiver: deserializeSenderKeyReceiver(fromBase64Url(k.receiver)),
     ...(k.announce !== undefined ? { announce: fromBase64Url(k.announce) } : {}),
+    ...(k.device !== undefined ? { device: k.device } : {}),
   }));
 }
 
-/** Keeps the SENDER_KEYS_KEPT newest epochs. */
+/** Keeps the SENDER_KEYS_KEPT newest epochs of each device, of at most 8 devices. */
 export function saveReceivers(
   ctx: Ctx,
   tx: GroupsTx,
@@ -310,13 +337,24 @@ export function saveReceivers(
   peer: string,
   keys: readonly ReceivedSenderKey[],
 ): void {
-  const kept = [...keys].sort((a, b) => b.epoch - a.epoch).slice(0, SENDER_KEYS_KEPT);
+  const perDevice = new Map<string, number>();
+  const kept = [...keys]
+    .sort((a, b) => b.epoch - a.epoch)
+    .filter((k) => {
+      const device = k.device ?? peer;
+      const n = perDevice.get(device) ?? 0;
+      if (n >= SENDER_KEYS_KEPT || (n === 0 && perDevice.size >= DEVICES_PER_MEMBER_MAX)) return false;
+      perDevice.set(device, n + 1);
+      return true;
+    });
   const json = {
     keys: kept.map((k) => ({
       epoch: k.epoch,
       receiver: toBase64Url(serializeSenderKeyReceiver(k.receiver)),
       ...(k.announce ? { announce: toBase64Url(k.announce) } : {}),
+      ...(k.device !== undefined && k.device !== peer ? { device: k.device } : {}),
     })),
   };
-  tx.putSenderKey(groupId, peer, ctx.account.vault.seal(keyLabel(groupId, peer), utf8(JSON.stringify(json))));
+  const row = receiverRow(ctx, peer);
+  tx.putSenderKey(groupId, row, ctx.account.vault.seal(keyLabel(groupId, row), utf8(JSON.stringify(json))));
 }

@@ -42,7 +42,14 @@ import {
 import { decodeAppMessage } from '../wire/index.ts';
 import { GROUP_MAX_MEMBERS, GROUP_MESSAGE_KINDS, senderKeyContext } from './codec.ts';
 import { applyGroupMessage } from './inbox.ts';
-import { loadReceivers, memberOf, SENDER_KEYS_KEPT, type StoredGroup, saveReceivers } from './store.ts';
+import {
+  loadReceivers,
+  memberOf,
+  SENDER_KEYS_KEPT,
+  type StoredGroup,
+  saveReceivers,
+  selfId,
+} from './store.ts';
 
 export const GROUP_TOPIC_VERSION = 1;
 export const GROUP_TOPIC_INFO = 'Parley_GroupTopic_v1';
@@ -199,7 +206,7 @@ export type TopicOutcome =
 export function keyOwners(ctx: Ctx, tx: GroupsTx, g: StoredGroup): Map<number, string[]> {
   const out = new Map<number, string[]>();
   for (const m of g.state.members) {
-    if (m.peerId === ctx.account.info.peerId) continue;
+    if (m.peerId === selfId(ctx)) continue;
     for (const { receiver } of loadReceivers(ctx, tx, g.state.id, m.peerId))
       out.set(receiver.keyId, [...(out.get(receiver.keyId) ?? []), m.peerId]);
   }
@@ -272,7 +279,7 @@ function isReplay(ctx: Ctx, tx: GroupsTx, g: StoredGroup, keyId: number, message
 
 /** What we are missing, per member key: each skipped iteration, and everything after the newest. */
 export function missingRanges(ctx: Ctx, tx: GroupsTx, g: StoredGroup): SyncRange[] {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const tails: SyncRange[] = [];
   const holes: SyncRange[] = [];
   for (const member of g.state.members) {
@@ -297,7 +304,7 @@ export function answerGroupSync(
   req: GroupSyncRequest,
 ): Uint8Array | undefined {
   // Only current members may ask: anyone else learns nothing, not even that we are in the group.
-  if (g?.status !== 'active' || !memberOf(g, peer) || peer === ctx.account.info.peerId) return undefined;
+  if (g?.status !== 'active' || !memberOf(g, peer) || peer === selfId(ctx)) return undefined;
   const out: Uint8Array[] = [];
   let bytes = 4;
   for (const r of req.ranges) {

@@ -35,7 +35,7 @@ import {
   missingKeys,
   ownAnnouncement,
 } from './key-receive.ts';
-import { listGroups, loadGroup, type StoredGroup } from './store.ts';
+import { listGroups, loadGroup, type StoredGroup, selfId } from './store.ts';
 import {
   answerGroupSync,
   decodeGroupSyncAnswer,
@@ -93,7 +93,7 @@ export interface GroupTopics {
 
 export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics {
   const { store, transport } = ctx;
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   /** topic → group id, and group id → unsubscribe of its current topic. */
   const subscribed = new Map<string, { readonly groupId: string; readonly off: () => void }>();
   const syncing = new Map<string, Promise<number>>();

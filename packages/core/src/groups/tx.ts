@@ -19,7 +19,7 @@ export type MemberSendTx = ContactsTx & SessionsTx & MessagesTx & OutboxTx & Dev
 export type GroupSendTx = MemberSendTx & GroupsTx;
 
 /** Applying a received control or state: the group, its members' contacts, the messages and outbox entries it touches. */
-export type GroupApplyTx = ContactsTx & MessagesTx & OutboxTx & GroupsTx;
+export type GroupApplyTx = ContactsTx & MessagesTx & OutboxTx & GroupsTx & DevicesTx;
 
 /** Showing a group message: the group, its members' names, the message and its attachments. */
 export type GroupViewTx = ContactsTx & MessagesTx & AttachmentsTx & GroupsTx;

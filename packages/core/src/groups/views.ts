@@ -4,7 +4,7 @@ import type { ContactRecord, ContactsTx, GroupsTx, MessageRecord } from '../port
 import { type GroupView, type MessageView, messageView, type ReceiptView } from '../views/index.ts';
 import { pictureId } from './picture.ts';
 import { countsReadMarks, type GroupReads, groupReads, readByView } from './read-marks.ts';
-import { changeOwed, loadOwnKey, loadReceivers, type StoredGroup } from './store.ts';
+import { changeOwed, loadOwnKey, loadReceivers, type StoredGroup, selfId } from './store.ts';
 import type { GroupViewTx } from './tx.ts';
 
 /** How we call a member: our contact name for them, else the name the group carries. */
@@ -17,7 +17,7 @@ export function memberName(tx: ContactsTx, g: StoredGroup, peerId: string): stri
 }
 
 export function groupView(ctx: Ctx, tx: ContactsTx & GroupsTx, g: StoredGroup): GroupView {
-  const me = ctx.account.info.peerId;
+  const me = selfId(ctx);
   const own = loadOwnKey(ctx, tx, g.state.id);
   const current = own?.epoch === g.state.epoch ? own : undefined;
   return {
@@ -77,7 +77,7 @@ export interface GroupPage {
 }
 
 export function groupPage(ctx: Ctx, tx: ContactsTx & GroupsTx, g: StoredGroup): GroupPage {
-  const reads = countsReadMarks(g) ? groupReads(tx, g, ctx.account.info.peerId) : undefined;
+  const reads = countsReadMarks(g) ? groupReads(tx, g, selfId(ctx)) : undefined;
   return { names: memberNames(tx, g), reads };
 }
 
@@ -103,9 +103,9 @@ export function groupMessageView(
   const view = { ...base, from: m.sender === 'self' ? 'me' : nameOf(m.sender), reactions };
   if (m.sender !== 'self') return view;
   const others = (): StoredGroup['state']['members'] =>
-    g.state.members.filter((x) => x.peerId !== ctx.account.info.peerId);
+    g.state.members.filter((x) => x.peerId !== selfId(ctx));
   if (countsReadMarks(g)) {
-    const reads = page?.reads ?? groupReads(tx, g, ctx.account.info.peerId);
+    const reads = page?.reads ?? groupReads(tx, g, selfId(ctx));
     const { readBy, read } = readByView(ctx, reads, m);
     const shown = { ...view, status: read ? 'read' : view.status, readBy } as const;
     if (!readers) return shown;

@@ -24,7 +24,14 @@ const target = (contact: ContactRecord, ref: MessageRef): MessageKey => ({
   id: ref.id,
 });
 
-export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app: AppMessage): Effects {
+export function applyMessage(
+  ctx: Ctx,
+  tx: StoreTx,
+  contact: ContactRecord,
+  app: AppMessage,
+  /** Which of the contact's devices sent it (their first by default). */
+  device: string = contact.peerId,
+): Effects {
   const effects: Effects = { messages: [], downloads: [] };
   const now = ctx.now();
   const body = app.body;
@@ -124,12 +131,13 @@ export function applyMessage(ctx: Ctx, tx: StoreTx, contact: ContactRecord, app:
     case 'attachment':
       return receiveAttachment(ctx, tx, contact, app, body, effects);
     case 'group':
+      // Every device of ours takes part, each with its own sender key (docs/MULTI-DEVICE.md "Groups").
+      return applyGroupControl(ctx, tx, contact, body.payload, effects, device);
     case 'channel':
     case 'mailbox':
-      // A device linked to an account made elsewhere takes no part in groups, channels and
-      // mailbox offers yet (they know the account by its founding device): taken, not applied.
+      // A device linked to an account made elsewhere takes no part in channels and mailbox offers
+      // yet (they know the account by its founding device): taken, not applied.
       if (accountIdOf(ctx.account.info) !== ctx.account.info.peerId) return effects;
-      if (body.kind === 'group') return applyGroupControl(ctx, tx, contact, body.payload, effects);
       if (body.kind === 'channel') return applyChannelControl(ctx, tx, contact, body.payload, effects);
       return applyMailboxControl(ctx, tx, contact, body.payload, effects);
     case 'devices': {

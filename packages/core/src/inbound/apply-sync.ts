@@ -5,7 +5,7 @@
  * number (D4), once (D2: the same message id is a duplicate).
  */
 import { decodeContactCard, decodeFileKey, fileChunkCount } from '@parley/crypto';
-import { checkDisplayName } from '../account/index.ts';
+import { accountIdOf, checkDisplayName } from '../account/index.ts';
 import { sealManifest, shownAttachment } from '../attachments/index.ts';
 import { fromBase64Url, InboundError } from '../base/index.ts';
 import { freeName } from '../contacts/index.ts';
@@ -15,8 +15,10 @@ import {
   decodeDevicesPayload,
   decodeSyncPayload,
   followDeviceList,
+  ownDeviceRecord,
   SELF,
 } from '../devices/index.ts';
+import { applyOwnGroupControl } from '../groups/index.ts';
 import { type Effects, indexBody, setOwnReaction, sortKeyFor } from '../messaging/index.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, type StoredBody, sealBody } from '../views/index.ts';
@@ -35,6 +37,11 @@ export function applyOwnDeviceMessage(
     if (followDeviceList(ctx, tx, SELF, decodeDevicesPayload(body.payload)) !== 'same')
       effects.devices = true;
     return { contact: null, effects };
+  }
+  if (body.kind === 'group') {
+    const self = ownMemberRecord(ctx, from);
+    applyOwnGroupControl(ctx, tx, self, body.payload, effects, from);
+    return { contact: self, effects };
   }
   if (body.kind !== 'sync') throw new InboundError('bad-message', `our own device sent a ${body.kind}`);
   const sync = decodeSyncPayload(body.payload);
@@ -65,6 +72,16 @@ export function applyOwnDeviceMessage(
   applySent(ctx, tx, contact, sent, effects);
   if (effects.downloads.length > 0) effects.downloadsFrom = from;
   return { contact, effects };
+}
+
+/**
+ * Us as a group member, speaking through our other device `device` (groups know an account by its
+ * account id: docs/MULTI-DEVICE.md "Groups").
+ */
+export function ownMemberRecord(ctx: Ctx, device: string): ContactRecord {
+  // (no identity key: nothing starts a session with this record)
+  const record = ownDeviceRecord(device, new Uint8Array(0));
+  return { ...record, peerId: accountIdOf(ctx.account.info), name: 'you' };
 }
 
 /**

@@ -54,7 +54,7 @@ import {
   type RejectReason,
 } from '../wire/index.ts';
 import { applyMessage } from './apply-message.ts';
-import { applyOwnDeviceMessage } from './apply-sync.ts';
+import { applyOwnDeviceMessage, ownMemberRecord } from './apply-sync.ts';
 
 /** A frame that failed this many times is parked (D7). */
 export const MAX_PROCESSING_FAILURES = 3;
@@ -327,10 +327,10 @@ export class Inbox<Seen> {
             { from, digest, remembered, message: decoded.message, info },
             now,
           );
-        // Groups know members by account; a linked device's group frames wait for per-device keys.
-        if (owner.kind !== 'contact' || owner.linked)
-          return { outcome: { kind: 'ignored' } as const, session: undefined };
-        const effects = receiveGroupFrame(this.#ctx, inner, contact, decoded.groupId, decoded.message);
+        // Groups know members by account, each device with its own sender key (docs/MULTI-DEVICE.md
+        // "Groups"): a frame from our other device is from us, as a member.
+        const member = owner.kind === 'self' ? ownMemberRecord(this.#ctx, from) : contact;
+        const effects = receiveGroupFrame(this.#ctx, inner, member, decoded.groupId, decoded.message);
         inner.markReceived(from, digest, now);
         inner.clearFailure(from, digest);
         return { outcome: { kind: 'applied', contact, effects } as const, session: undefined };
@@ -388,7 +388,7 @@ export class Inbox<Seen> {
     } else {
       const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
       if (newIdentity) tx.putContact(current);
-      const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext));
+      const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext), owner.peerId);
       if (newIdentity) effects.contactChanged = true;
       outcome = { kind: 'applied', contact: current, effects };
     }
@@ -443,7 +443,11 @@ export class Inbox<Seen> {
     };
   }
 
-  #acked(tx: MessagesTx & OutboxTx & GroupsTx, from: string, digests: readonly string[]): Settled {
+  #acked(
+    tx: MessagesTx & OutboxTx & GroupsTx & ContactsTx & DevicesTx,
+    from: string,
+    digests: readonly string[],
+  ): Settled {
     const out: MessageKey[] = [];
     const seqs: number[] = [];
     let searches = ACK_SEARCHES_PER_FRAME;

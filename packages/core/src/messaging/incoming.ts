@@ -123,7 +123,16 @@ export function sortKeyFor(tx: MessagesTx, conversationId: string, sender: strin
 export function insertIncoming(
   ctx: Ctx,
   tx: MessagesTx,
-  m: { key: MessageKey; seq: number; kind: string; stored: StoredBody; sentAt: number; ttl: number | null },
+  m: {
+    key: MessageKey;
+    seq: number;
+    kind: string;
+    stored: StoredBody;
+    sentAt: number;
+    ttl: number | null;
+    /** `sent`: ours, from our other device (a group message: groups/inbox.ts). */
+    status?: 'received' | 'sent';
+  },
 ): 'inserted' | 'duplicate' {
   const now = ctx.now();
   const inserted = tx.insertMessage({
@@ -134,7 +143,7 @@ export function insertIncoming(
     sentAt: m.sentAt,
     receivedAt: now,
     sortKey: sortKeyFor(tx, m.key.conversationId, m.key.sender, m.seq),
-    status: 'received',
+    status: m.status ?? 'received',
     error: null,
     expiresAt: m.ttl === null ? null : now + m.ttl,
     editedAt: null,

@@ -167,11 +167,11 @@ export function sendToOwnDevices(
 }
 
 /**
- * Groups, channels and mailbox offers know an account by its founding device for now (they are
- * not multi-device yet: docs/MULTI-DEVICE.md "Not yet"): their controls go to that device alone,
- * or to every device if the account removed it.
+ * Channels and mailbox offers know an account by its founding device for now (they are not
+ * multi-device yet: docs/MULTI-DEVICE.md "Not yet"): their controls go to that device alone, or to
+ * every device if the account removed it. Group controls go to every device (each takes part).
  */
-const FOUNDING_DEVICE_KINDS: ReadonlySet<AppBody['kind']> = new Set(['group', 'channel', 'mailbox']);
+const FOUNDING_DEVICE_KINDS: ReadonlySet<AppBody['kind']> = new Set(['channel', 'mailbox']);
 
 function targetsFor(tx: DevicesTx, contact: ContactRecord, kind: AppBody['kind']): DeviceTarget[] {
   const all = contactTargets(tx, contact);
