@@ -70,15 +70,24 @@ describe('a group member on two devices', () => {
     expect(texts(laptop, 'climbing')).toEqual(sent);
 
     laptop.messenger.sendText('climbing', 'from the laptop');
-    await eventually(() => has(bob, 'climbing', 'from the laptop'), 15_000, 'Bob to get the laptop’s message');
-    await eventually(() => has(alice, 'climbing', 'from the laptop'), 15_000, 'Alice’s first device to show it');
+    await eventually(
+      () => has(bob, 'climbing', 'from the laptop'),
+      15_000,
+      'Bob to get the laptop’s message',
+    );
+    await eventually(
+      () => has(alice, 'climbing', 'from the laptop'),
+      15_000,
+      'Alice’s first device to show it',
+    );
     alice.messenger.sendText('climbing', 'from the first device');
     await eventually(() => has(bob, 'climbing', 'from the first device'), 15_000, 'Bob to get it');
     await eventually(() => has(laptop, 'climbing', 'from the first device'), 15_000, 'the laptop to show it');
 
     // Once on every device, as Alice's own on hers, as Alice's on Bob's.
     for (const text of ['from the laptop', 'from the first device']) {
-      for (const p of [alice, laptop, bob]) expect(texts(p, 'climbing').filter((t) => t === text)).toHaveLength(1);
+      for (const p of [alice, laptop, bob])
+        expect(texts(p, 'climbing').filter((t) => t === text)).toHaveLength(1);
       for (const p of [alice, laptop])
         expect(messages(p, 'climbing').find((m) => m.text === text)?.direction).toBe('out');
       expect(messages(bob, 'climbing').find((m) => m.text === text)?.direction).toBe('in');

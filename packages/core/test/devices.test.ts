@@ -234,6 +234,26 @@ describe('several devices, one person', () => {
     expect(() => laptop.messenger.createInvite()).toThrow(expect.objectContaining({ code: 'not-allowed' }));
   });
 
+  it('what the laptop sends to Bob while he is away waits in his mailbox, and opens there as Alice’s', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    const mailbox = startMailbox(network);
+    await bob.messenger.addMailbox(mailbox.link);
+    const bobCardAt = (p: Peer) =>
+      p.store.transaction((tx) => tx.getContactByPeerId(bob.peerId)?.card.length ?? 0);
+    const before = bobCardAt(laptop);
+    await eventually(() => bobCardAt(laptop) !== before, 5_000, 'Bob’s new card to reach the laptop');
+    await eventually(() => bob.store.transaction((tx) => tx.countOutbox()) === 0, 5_000);
+    network.setOnline(bob.peerId, false);
+    laptop.messenger.sendText('bob', 'via your mailbox');
+    const status = () => laptop.messenger.messages('bob').find((m) => m.text === 'via your mailbox')?.status;
+    await eventually(() => status() === 'stored', 10_000, 'stored at Bob’s mailbox');
+    network.setOnline(laptop.peerId, false);
+    network.setOnline(alice.peerId, false);
+    network.setOnline(bob.peerId, true);
+    await bob.messenger.drainMailboxes();
+    expect(texts(bob, 'alice')).toContain('via your mailbox');
+  });
+
   it('Bob’s messages reach both of Alice’s devices exactly once and in order', async () => {
     const { alice, laptop, bob } = await aliceOnTwoDevices();
     const sent = Array.from({ length: 20 }, (_, i) => `m${i}`);
