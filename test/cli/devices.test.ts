@@ -2,8 +2,8 @@
  * Several devices, one person, with real daemons on loopback (--network private): Alice links a
  * laptop with `parley devices link` / `parley init --link -`; Bob's messages reach both of her
  * devices once and in order; what the laptop sends reaches Bob once and shows on her desktop as
- * hers; a read on one marks the other; removal stops the laptop receiving (canary); a used link
- * is refused (docs/MULTI-DEVICE.md).
+ * hers; a read on one marks the other; a group with Alice on both devices; removal stops the
+ * laptop receiving (canary); a used link is refused (docs/MULTI-DEVICE.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson } from '../support/cli.ts';
@@ -138,6 +138,33 @@ describe('parley devices', () => {
     // (removed again, so the next test starts from the desktop and the laptop)
     const removed = world.run(alice, ['devices', 'remove', tabletId]);
     expect(removed.code, removed.stderr).toBe(0);
+  });
+
+  it('a group with Alice on both devices: Bob’s messages reach both once, hers show on both as hers', async () => {
+    const made = world.run(bob, ['group', 'create', 'crag', '--member', 'alice']);
+    expect(made.code, made.stderr).toBe(0);
+    interface G {
+      readonly name: string;
+      readonly status: string;
+    }
+    const status = async (home: string) =>
+      (await world.rpc<G[]>(home, 'groups.list')).find((g) => g.name === 'crag')?.status;
+    await eventually(async () => (await status(alice)) === 'invited', 30_000, 'the invitation');
+    // Accepted on the laptop: the desktop joins with it.
+    const accepted = world.run(laptop, ['group', 'accept', 'crag']);
+    expect(accepted.code, accepted.stderr).toBe(0);
+    await eventually(async () => (await status(alice)) === 'active', 30_000, 'the desktop to join too');
+    for (const t of ['g1', 'g2', 'g3']) expect(world.run(bob, ['send', 'crag', t]).code).toBe(0);
+    for (const home of [alice, laptop])
+      await eventually(async () => (await texts(home, 'crag', 'in')).length === 3, 30_000, 'Bob’s three');
+    expect(await texts(alice, 'crag', 'in')).toEqual(['g1', 'g2', 'g3']);
+    expect(await texts(laptop, 'crag', 'in')).toEqual(['g1', 'g2', 'g3']);
+    expect(world.run(laptop, ['send', 'crag', 'laptop to the group']).code).toBe(0);
+    await eventually(async () => (await texts(bob, 'crag', 'in')).includes('laptop to the group'), 30_000);
+    await eventually(async () => (await texts(alice, 'crag', 'out')).includes('laptop to the group'), 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await texts(bob, 'crag')).filter((t) => t === 'laptop to the group')).toHaveLength(1);
+    expect((await texts(alice, 'crag')).filter((t) => t === 'laptop to the group')).toHaveLength(1);
   });
 
   it('a used link is refused; a removed device receives nothing new (canary)', async () => {
