@@ -46,16 +46,10 @@ const has = (p: Peer, group: string, text: string): boolean => texts(p, group).i
 const statusOf = (p: Peer, group: string): string | undefined =>
   p.messenger.groups().find((g) => g.name === group)?.status;
 const outboxEmpty = (p: Peer): boolean => p.store.transaction((tx) => tx.listOutbox().length === 0);
-/** What `p` queued after outbox entry `seq` and still holds (the group's copies, not the rig's). */
-const queuedSince = (p: Peer, seq: number) =>
-  p.store.transaction((tx) => tx.listOutbox().filter((e) => e.seq > seq));
-const lastQueued = (p: Peer): number =>
-  p.store.transaction((tx) => Math.max(0, ...tx.listOutbox().map((e) => e.seq)));
 
 describe('a group member on two devices', () => {
   it('Bob’s group messages reach both of Alice’s devices exactly once and in order; hers show on both as hers', async () => {
     const { alice, laptop, bob } = await rig();
-    const before = new Map([alice, laptop, bob].map((p) => [p, lastQueued(p)]));
     bob.messenger.createGroup('climbing', ['alice']);
     // Both devices hold the invitation; accepting on one accepts on the other.
     await eventually(() => statusOf(laptop, 'climbing') === 'invited', 10_000, 'the laptop to be invited');
@@ -93,11 +87,7 @@ describe('a group member on two devices', () => {
       expect(messages(bob, 'climbing').find((m) => m.text === text)?.direction).toBe('in');
     }
     // Everything ACKed by every device: nothing left queued anywhere.
-    await eventually(
-      () => [alice, laptop, bob].every((p) => queuedSince(p, before.get(p) ?? 0).length === 0),
-      15_000,
-      'every outbox to empty',
-    );
+    await eventually(() => [alice, laptop, bob].every(outboxEmpty), 15_000, 'every outbox to empty');
   });
 
   it('a group made on the laptop: its members reach both devices, a rename on one shows on all', async () => {
@@ -124,6 +114,42 @@ describe('a group member on two devices', () => {
     carol.messenger.sendText('road trip', 'after the rename');
     for (const p of [alice, laptop, bob])
       await eventually(() => has(p, 'road trip', 'after the rename'), 15_000, `${p.name} to get Carol’s`);
+  });
+
+  it('a device linked after the group began gets it, and the members’ next messages', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    bob.messenger.createGroup('old friends', ['alice']);
+    await join(alice, 'old friends');
+    bob.messenger.sendText('old friends', 'before the laptop');
+    await eventually(() => has(alice, 'old friends', 'before the laptop'), 10_000, 'Alice to get it');
+    const laptop = await makePeer(network, 'laptop', { linkTo: alice });
+    peers.push(laptop);
+    await eventually(
+      () => statusOf(laptop, 'old friends') === 'active',
+      10_000,
+      'the laptop to get the group',
+    );
+    bob.messenger.sendText('old friends', 'after the laptop');
+    await eventually(
+      () => has(laptop, 'old friends', 'after the laptop'),
+      15_000,
+      'the laptop to get Bob’s next',
+    );
+    laptop.messenger.sendText('old friends', 'hello from the laptop');
+    await eventually(
+      () => has(bob, 'old friends', 'hello from the laptop'),
+      15_000,
+      'Bob to get the laptop’s',
+    );
+    await eventually(
+      () => has(alice, 'old friends', 'hello from the laptop'),
+      15_000,
+      'Alice’s first device too',
+    );
   });
 
   it('leaving on one device leaves on the other, and nothing more reaches either', async () => {

@@ -66,6 +66,11 @@ export interface Groups extends ConversationActions<StoredGroup> {
   applied(effects: Effects): void;
   /** At start: finish whatever a crash interrupted (keys, owed states, leavers); join large groups' topics. */
   start(): void;
+  /**
+   * A device list changed (ours or a member's): each group sends what it now owes — our key to a
+   * device linked since, and to our new device the state we hold (docs/MULTI-DEVICE.md "Groups").
+   */
+  devicesChanged(): void;
   stop(): void;
   /** The /parley/query part for large groups' catch-up (undefined: not ours, or refused). */
   answerQuery(peer: string, request: Uint8Array): Uint8Array | undefined;
@@ -77,6 +82,19 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks): Groups {
   const local = createGroupLocal(ctx, hooks);
   const own = (g: StoredGroup) => conversation.ownConversation(local, g);
   let stopFetcher: (() => void) | undefined;
+  /** Each group sends what it owes (one transaction per group); a change's later batches are drained. */
+  const syncAll = (): void => {
+    const groups = ctx.store.transaction((tx) => listGroups(ctx, tx));
+    for (const g of groups) {
+      local.kickAll(
+        ctx.store.transaction((tx) => {
+          const fresh = loadGroup(ctx, tx, g.state.id);
+          return fresh ? syncGroup(ctx, tx, fresh) : [];
+        }),
+      );
+      local.drain(g.state.id); // a change a crash interrupted: the rest of its batches
+    }
+  };
   return {
     resolve: (name, tx) => resolveGroup(ctx, name, tx),
     createGroup: (name, memberNames) => createGroup(local, name, memberNames),
@@ -109,17 +127,11 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks): Groups {
         ctx,
         (peer) => void ctx.transport.send(peer, HELLO).catch(() => undefined),
       );
-      const groups = ctx.store.transaction((tx) => listGroups(ctx, tx));
-      for (const g of groups) {
-        local.kickAll(
-          ctx.store.transaction((tx) => {
-            const fresh = loadGroup(ctx, tx, g.state.id);
-            return fresh ? syncGroup(ctx, tx, fresh) : [];
-          }),
-        );
-        local.drain(g.state.id); // a change a crash interrupted: the rest of its batches
-      }
+      syncAll();
       local.topics.start();
+    },
+    devicesChanged: () => {
+      if (local.running) syncAll();
     },
     stop: () => {
       local.running = false;

@@ -31,7 +31,13 @@ import {
   renameContact,
 } from '../contacts/index.ts';
 import type { Ctx, Limits, MessengerEvents, Settings } from '../context/index.ts';
-import { encodeDeviceLink, fanoutPeers, LinkOffers, listedDevices } from '../devices/index.ts';
+import {
+  encodeDeviceLink,
+  fanoutPeers,
+  LinkOffers,
+  type ListedDevice,
+  listedDevices,
+} from '../devices/index.ts';
 import {
   createGroups,
   GROUP_CHANGE_BATCH_MS,
@@ -348,7 +354,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const deviceSync = createDeviceSync(ctx, kick);
   const devices = deviceMethods(ctx, {
     kick,
-    changed: () => refreshAdmission(),
+    changed: () => devicesChanged(),
     lastSeen: (peer) => (transport.isConnected(peer) ? ctx.now() : (lastHeard.get(peer) ?? null)),
   });
   const links = new LinkOffers(ctx, (card, secret) => devices.approveDevice(card, secret).grant);
@@ -400,7 +406,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
         if (effects.contactChanged) events.emit('contact', { contact: viewOf(current), removed: false });
         if (effects.timerChanged)
           events.emit('conversation', { contact: current.name, disappearingMs: timer });
-        if (effects.devices) refreshAdmission();
+        if (effects.devices) devicesChanged();
         if (typeof effects.devices === 'object')
           events.emit('devices', { contact: current.name, ...effects.devices });
         groups.applied(effects);
@@ -420,11 +426,24 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     locate: (peer, digest) => pump.locate(peer, digest),
     hello: (peer) => pump.kick(peer, true),
-    devicesChanged: () => refreshAdmission(),
+    devicesChanged: () => devicesChanged(),
     undelivered: (peer, frame) => mailboxes.undelivered(peer, frame),
   });
 
-  const refreshAdmission = (): void => {
+  /** A device list changed (ours or a contact's): who is admitted, and what groups owe. */
+  const devicesChanged = (): void => {
+    const before = new Set(admitted.keys());
+    const devices = refreshAdmission();
+    // A device we admit only now may have written to us before (refused then): HELLO makes it resend.
+    const hello = encodeFrame({ type: 'hello' });
+    for (const d of devices)
+      if (!before.has(d.peerId) && transport.isConnected(d.peerId))
+        void transport.send(d.peerId, hello).catch(() => undefined);
+    groups.devicesChanged();
+  };
+
+  /** Who may talk to us, from the store; returns the listed devices (ours and contacts'). */
+  const refreshAdmission = (): ListedDevice[] => {
     admitted.clear();
     const { contacts, devices } = store.transaction((tx) => ({
       contacts: tx.listContacts(),
@@ -433,6 +452,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     for (const c of contacts) admit(c);
     // A contact's other devices as the contact; ours on every protocol (docs/MULTI-DEVICE.md).
     for (const d of devices) admitted.set(d.peerId, d.contact?.state ?? 'active');
+    return devices;
   };
 
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
@@ -525,9 +545,15 @@ export function createMessenger(options: MessengerOptions): Messenger {
         void transport.connect(c.peerId, { addresses: c.addresses }).catch(() => undefined);
         pump.kick(c.peerId);
       }
-      // And our other devices, and contacts' other devices, at the addresses their cards name.
+      // And our other devices, and contacts' other devices, at the addresses their cards name. Ours
+      // are told we are here (HELLO): what they wrote while we did not listen yet — a device just
+      // linked, or one restarting over a connection that stayed up — comes again at once.
+      const hello = encodeFrame({ type: 'hello' });
       for (const d of store.transaction((tx) => listedDevices(ctx, tx))) {
-        void transport.connect(d.peerId, { addresses: d.addresses }).catch(() => undefined);
+        const connected = transport.connect(d.peerId, { addresses: d.addresses });
+        if (d.contact === null)
+          void connected.then(() => transport.send(d.peerId, hello)).catch(() => undefined);
+        else void connected.catch(() => undefined);
         pump.kick(d.peerId);
       }
     },
