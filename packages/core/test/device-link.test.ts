@@ -54,6 +54,36 @@ describe('device links', () => {
     expect(alice.messenger.devices()).toHaveLength(2);
   });
 
+  it('approved, then the approving device went down before the grant was fetched: a new link finishes it', async () => {
+    const { alice, newDevice } = await setup();
+    const first = decodeDeviceLink(alice.messenger.createDeviceLink().link, Date.now());
+    const laptop = newDevice('laptop');
+    await requestLink(p, laptop.transport, first, laptop.card); // approved: the list names the laptop
+    const serial = () => alice.store.transaction((tx) => tx.getDeviceList('self')?.length);
+    const listBefore = alice.store.transaction((tx) => tx.getDeviceList('self'));
+    expect(serial()).toBeGreaterThan(0);
+    // (restarted: the open link and its grant are gone) A new link, the same pending device.
+    await alice.messenger.stop();
+    await alice.messenger.start();
+    const second = decodeDeviceLink(alice.messenger.createDeviceLink().link, Date.now());
+    const grant = await requestLink(p, laptop.transport, second, laptop.card);
+    expect(grant.length).toBeGreaterThan(0);
+    // The same list: no second entry, no new serial for the same device.
+    expect(alice.store.transaction((tx) => tx.getDeviceList('self'))).toEqual(listBefore);
+    expect(alice.messenger.devices()).toHaveLength(2);
+    // A device with another key under that PeerId is still refused.
+    const other = createPendingDevice(
+      { peerId: '12D3KooWlaptop', name: 'laptop', now: Date.now() },
+      systemRandom,
+      nodePrimitives,
+    );
+    const third = decodeDeviceLink(alice.messenger.createDeviceLink().link, Date.now());
+    await expect(
+      requestLink(p, laptop.transport, third, linkRequest(other, [], Date.now(), nodePrimitives)),
+    ).rejects.toBeDefined();
+    expect(alice.messenger.devices()).toHaveLength(2);
+  });
+
   it('a wrong secret learns nothing and links nothing', async () => {
     const { alice, newDevice } = await setup();
     const offer = decodeDeviceLink(alice.messenger.createDeviceLink().link, Date.now());

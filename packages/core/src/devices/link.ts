@@ -39,6 +39,7 @@ import {
   type AccountInfo,
   accountIdOf,
   checkDisplayName,
+  decodeIdentityPublic,
   encodeIdentityPublic,
   putPrekey,
   type Vault,
@@ -181,7 +182,11 @@ export function approveLink(
   } catch {
     throw new CoreError('bad-link', 'the new device sent a damaged request; start linking again');
   }
-  if (tx.getContactByPeerId(card.peerId) || tx.getDevice(card.peerId))
+  const known = tx.getDevice(card.peerId);
+  // Already in our list with this very key: we approved it before and went down before it fetched
+  // its grant (kill -9 mid-link). A new link's proof lets it finish: the same list, a new grant.
+  const again = known?.owner === SELF && sameIdentity(decodeIdentityPublic(known.identityKey), card.identity);
+  if (tx.getContactByPeerId(card.peerId) || (known && !again))
     throw new CoreError('device-exists', 'that device is already known here');
   const current = ensureOwnList(ctx, tx);
   const entry = { identity: card.identity, peerId: card.peerId, name: card.displayName, addedAt: ctx.now() };
@@ -189,7 +194,9 @@ export function approveLink(
     [card.peerId, request.card],
     [ctx.account.info.peerId, request.ownCard],
   ]);
-  const list = publishOwnList(ctx, tx, withDevice(current.list, entry, DEVICE_LIST_MAX_DEVICES), cards);
+  const list = again
+    ? current
+    : publishOwnList(ctx, tx, withDevice(current.list, entry, DEVICE_LIST_MAX_DEVICES), cards);
   const grant: Grant = {
     v: GRANT_VERSION,
     accountId: accountIdOf(ctx.account.info),
