@@ -11,8 +11,15 @@
  *    queue) per message to a one-device contact, then to the same contact with two more devices,
  *    and with a device of the sender's own (a sync copy per message); the one-device figure is
  *    measured before and after, in the same run.
+ * 4. history with attachments, real daemons on loopback (core + net + SQLite + file blobs): Alice's
+ *    daemon holds 1,000 messages and `--mib` MiB of photos/files sent to Bob (20 files, each under
+ *    the auto-download limit); a laptop links with `parley init --link` and its daemon fetches the
+ *    history and every file. Bytes/s = all the files' bytes / (laptop daemon ready → last file
+ *    `done`), against a bare libp2p stream measured in the same run, before and after (the higher
+ *    is the reference, as in bench:files).
  *
- * Prints ONE JSON object on stdout; progress on stderr. `--messages N`, `--fanout N` (default 2,000).
+ * Prints ONE JSON object on stdout; progress on stderr. `--messages N`, `--fanout N` (default 2,000),
+ * `--mib N` (default 200; 0 skips phase 4).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -35,10 +42,17 @@ import { createTestAccount, testPeerId } from '@parley/core/testing';
 import { bufferedRandom, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
 import { openSqliteStore } from '@parley/store';
+import { bareStream } from '../support/bare-stream.ts';
+import { MiB, randomFile, sendFile, waitAttachment } from '../support/files.ts';
+import { LINK_NODE_ARGS, ParleyWorld } from '../support/parley.ts';
 
-const { values } = parseArgs({ options: { messages: { type: 'string' }, fanout: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { messages: { type: 'string' }, fanout: { type: 'string' }, mib: { type: 'string' } },
+});
 const N = Number(values.messages ?? 50_000);
 const FANOUT = Number(values.fanout ?? 2_000);
+const FILES_MIB = Number(values.mib ?? 200);
+const FILES = 20;
 const BATCH = 1000;
 const progress = (msg: string): void => void process.stderr.write(`bench:devices ${msg}\n`);
 const round = (v: number, digits = 1): number => Number(v.toFixed(digits));
@@ -141,6 +155,77 @@ function sendCpu(from: Peer, to: string): number {
   return (t.user + t.system) / FANOUT;
 }
 
+/** Phase 4 (see the file comment): the new device's history with FILES_MIB MiB of files, real daemons. */
+async function historyWithFiles(): Promise<Record<string, unknown>> {
+  const world = new ParleyWorld();
+  const scratch = mkdtempSync(join(tmpdir(), 'parley-bench-devices-files-'));
+  try {
+    const bareBefore = await bareStream(2);
+    const alice = world.account('alice');
+    const bob = world.account('bob');
+    await Promise.all([world.daemon(alice), world.daemon(bob)]);
+    await world.befriend(alice, 'alice', bob, 'bob');
+    const lines = Array.from({ length: 1000 }, (_, i) => `history ${i}`).join('\n');
+    const sent = world.run(alice, ['send', 'bob', '--lines'], { input: `${lines}\n` });
+    if (sent.code !== 0) throw new Error(`send --lines failed: ${sent.stderr}`);
+    const size = Math.floor((FILES_MIB * MiB) / FILES);
+    if (size > 16 * MiB) throw new Error('each file must stay under the 16 MiB auto-download limit');
+    progress(`   encrypting ${FILES} files of ${round(size / MiB)} MiB at Alice`);
+    const ids: string[] = [];
+    for (let i = 0; i < FILES; i++) {
+      const path = join(scratch, `photo-${i}.bin`);
+      await randomFile(path, size);
+      ids.push((await sendFile(world, alice, 'bob', path)).attachment.id);
+      rmSync(path, { force: true });
+    }
+    for (const id of ids)
+      await waitAttachment(world, alice, 'bob', id, (a) => a.state === 'available', 120_000);
+    const { link } = JSON.parse(world.run(alice, ['--json', 'devices', 'link']).stdout) as { link: string };
+    const laptop = world.home('laptop');
+    const args = ['init', '--link', '-', '--name', 'Laptop', '--no-passphrase', ...LINK_NODE_ARGS];
+    const linked = world.run(laptop, args, { input: `${link}\n` });
+    if (linked.code !== 0) throw new Error(`init --link failed: ${linked.stderr}`);
+    progress('   the laptop fetches the history and the files');
+    await world.daemon(laptop);
+    const t0 = performance.now();
+    let done = 0;
+    while (done < FILES) {
+      if (performance.now() - t0 > 600_000) throw new Error(`only ${done} of ${FILES} files after 10 min`);
+      await new Promise((r) => setTimeout(r, 100));
+      const page = await world
+        .rpc<Array<{ attachment: { status: string; transferred: number; size: number } | null }>>(
+          laptop,
+          'messages.list',
+          { contact: 'bob', limit: 100 },
+        )
+        .catch(() => []);
+      // our own file, fetched from the other device: `available` once every byte is here
+      done = page.filter(
+        (m) => m.attachment?.status === 'available' && m.attachment.transferred === m.attachment.size,
+      ).length;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const bareAfter = await bareStream(2);
+    const bytes = size * FILES;
+    const bare = Math.max(bareBefore, bareAfter);
+    return {
+      files: FILES,
+      bytes,
+      seconds: round(seconds, 2),
+      mbPerSec: round(bytes / 1e6 / seconds),
+      bareStreamMbPerSec: round(bare / 1e6),
+      bareBeforeMbPerSec: round(bareBefore / 1e6),
+      bareAfterMbPerSec: round(bareAfter / 1e6),
+      ratioVsBareStream: round(bytes / seconds / bare, 2),
+      target: '>= 0.5x the bare stream',
+      includes: 'the laptop daemon fetching its 1,000-message history at the same time',
+    };
+  } finally {
+    await world.cleanup();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const [alice, bob] = [await peer('alice'), await peer('bob')];
   await befriend(alice, bob);
@@ -194,6 +279,9 @@ async function main(): Promise<void> {
   const withSync = sendCpu(carol, 'erin');
   const single = (single1 + single2) / 2;
 
+  progress(`4. history with ${FILES_MIB} MiB of files (real daemons)`);
+  const files = FILES_MIB > 0 ? await historyWithFiles() : { skipped: '--mib 0' };
+
   const result = {
     bench: 'devices',
     cpus: cpus().length,
@@ -204,8 +292,8 @@ async function main(): Promise<void> {
       ms: round(historyMs),
       msgsPerSec: round(N / (historyMs / 1000)),
       target: '>= 5000 msgs/s',
-      attachments: 'files in the history download like any attachment (bench:files); not measured here',
     },
+    historyFiles: files,
     fanout: {
       messages: FANOUT,
       singleDeviceCpuUs: { before: round(single1), after: round(single2) },
