@@ -13,6 +13,8 @@ export {
   createVault,
   hasAccount,
   openAccount,
+  renameAccount,
+  rewrapVault,
   SCRYPT_PARAMS,
   unlockAccount,
   unlockVault,

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import {
   CoreError,
   createVault,
+  rewrapVault,
   SEARCH_BACKFILL_META,
   type Store,
   unlockVault,
@@ -158,12 +159,44 @@ export async function unlockAccountDatabase(
       );
     }
     cleanUpEncryption(files.database);
+    rmSync(`${files.vault}.tmp`, { force: true }); // a header whose change was interrupted
     if (files.mailbox) encryptMailboxIfPlain(files.mailbox, vault, options);
     return { vault, store: openWithVault(files, vault, options) };
   } catch (error) {
     vault.lock();
     throw error;
   }
+}
+
+/** Where a change of the vault header stands (ChangeSecretOptions.onStep). */
+export type HeaderWriteStep = 'temp-written' | 'renamed';
+
+export interface ChangeSecretOptions {
+  /** Called at each step of the header's replacement (the durability tests kill the process there). */
+  readonly onStep?: (step: HeaderWriteStep) => void;
+}
+
+/**
+ * Makes `next` open the account instead of `current` (a wrong `current` throws
+ * CoreError('wrong-passphrase') and changes nothing). Only the vault header changes (core's
+ * rewrapVault): the new one is written beside the old, fsynced and renamed over it, so a crash at
+ * any moment leaves a header that opens with one of the two, never neither. The open database and
+ * its key are untouched: no restart needed.
+ */
+export async function changeAccountSecret(
+  files: AccountFiles,
+  current: VaultSecret,
+  next: VaultSecret,
+  crypto: AccountCrypto,
+  options: ChangeSecretOptions = {},
+): Promise<VaultKdf> {
+  const header = readHeaderFile(files.vault);
+  if (!header) {
+    throw new CoreError('no-account', 'no account here yet; create one with "parley init"');
+  }
+  const rewrapped = await rewrapVault(header, current, next, crypto.random, crypto.primitives);
+  writeFileDurably(files.vault, rewrapped, options.onStep);
+  return vaultKdf(rewrapped);
 }
 
 /** The key of the account's mailbox.db (mail held for friends). */
@@ -227,7 +260,7 @@ function legacyHeader(path: string): Uint8Array | undefined {
 }
 
 /** Writes a small file atomically and durably (temporary file, fsync, rename, fsync the folder). */
-function writeFileDurably(path: string, bytes: Uint8Array): void {
+function writeFileDurably(path: string, bytes: Uint8Array, onStep?: (step: HeaderWriteStep) => void): void {
   prepareDirectory(path);
   const tmp = `${path}.tmp`;
   rmSync(tmp, { force: true });
@@ -238,7 +271,9 @@ function writeFileDurably(path: string, bytes: Uint8Array): void {
   } finally {
     closeSync(fd);
   }
+  onStep?.('temp-written');
   renameSync(tmp, path);
+  onStep?.('renamed');
   const dir = openSync(dirname(path), 'r');
   try {
     fsyncSync(dir);

@@ -125,9 +125,7 @@ export async function createAccount(store: Store, options: CreateAccountOptions)
     setCounter(tx, 'prekey-next-id', 2);
     writeInfo(tx, info);
   });
-  return Object.freeze(
-    redact({ info, identity, accountIdentity: identity, vault, peerKey: options.peerKey.slice() }),
-  );
+  return accountOf(info, { identity, accountIdentity: identity, vault, peerKey: options.peerKey.slice() });
 }
 
 /**
@@ -161,7 +159,47 @@ export function openAccount(store: Store, vault: Vault, primitives: Primitives):
     ? decodeIdentity(vault.open('account-identity', sealedAccountIdentity), primitives)
     : identity;
   const peerKey = vault.open('peer-key', sealedPeerKey);
-  return Object.freeze(redact({ info, identity, accountIdentity, vault, peerKey }));
+  return accountOf(info, { identity, accountIdentity, vault, peerKey });
+}
+
+/** The current record behind each account's `info`, for renameAccount. */
+const infoCells = new WeakMap<Account, { current: AccountInfo }>();
+
+/** An Account whose `info` is read through a getter, so a rename is seen at once by every holder. */
+function accountOf(info: AccountInfo, parts: Omit<Account, 'info'>): Account {
+  const cell = { current: info };
+  const account: Account = Object.freeze(
+    redact({
+      get info() {
+        return cell.current;
+      },
+      ...parts,
+    }),
+  );
+  infoCells.set(account, cell);
+  return account;
+}
+
+/**
+ * Renames yourself: the name new invites, cards and `status` carry from now on (contacts learn it
+ * with the next card we send them). Checked like a new account's name (CoreError('bad-name')).
+ * A device linked to an account made elsewhere carries that account's name: refused there
+ * (CoreError('not-allowed')), as its other devices would not learn it.
+ */
+export function renameAccount(store: Store, account: Account, name: string): AccountInfo {
+  const clean = checkDisplayName(name);
+  const cell = infoCells.get(account);
+  if (!cell) throw new TypeError('renameAccount needs an account made by createAccount or openAccount');
+  if (accountIdOf(cell.current) !== cell.current.peerId) {
+    throw new CoreError(
+      'not-allowed',
+      'this device was linked to an account made on another device; rename yourself there',
+    );
+  }
+  const next: AccountInfo = { ...cell.current, name: clean };
+  store.transaction((tx) => writeInfo(tx, next));
+  cell.current = next;
+  return next;
 }
 
 export function readInfo(tx: AccountTx): AccountInfo | undefined {

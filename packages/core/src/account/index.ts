@@ -19,6 +19,7 @@ export {
   openAccount,
   putPrekey,
   readInfo,
+  renameAccount,
   rotateSignedPrekeys,
   unlockAccount,
   writeInfo,
@@ -26,6 +27,7 @@ export {
 export { loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from './mailboxes.ts';
 export {
   createVault,
+  rewrapVault,
   SCRYPT_PARAMS,
   unlockVault,
   type Vault,

@@ -22,7 +22,8 @@
  * Version 1, still opened: 0x01 || nonce (24) || XChaCha20-Poly1305 ciphertext || tag (16)
  * under the storage key itself, with a random nonce.
  * The vault header (kdf parameters, salt, a sealed check value that tells a
- * wrong passphrase from a right one) is not secret: the daemon keeps it in a
+ * wrong passphrase from a right one; vault-header.ts, where a changed
+ * passphrase only re-wraps the storage key) is not secret: the daemon keeps it in a
  * file beside the database (the database itself is encrypted under a key the
  * vault derives, so the header must be readable first); the in-memory store
  * and databases from before page encryption keep it in the store's meta.
@@ -32,12 +33,31 @@
  * e.g. purpose "database" is the page-encryption key of the account's SQLite file.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import type { Primitives, RandomSource } from '@parley/crypto';
-import { CoreError, concat, fromUtf8, redact, toHex, utf8 } from '../base/index.ts';
+import { CoreError, fromUtf8, redact, toHex, utf8 } from '../base/index.ts';
+import {
+  decodeHeader,
+  encodeHeader,
+  kdfOutput,
+  SCRYPT_PARAMS,
+  type ScryptParams,
+  storageKeyOf,
+  VAULT_KEY_BYTES,
+  VAULT_SALT_BYTES,
+  type VaultHeader,
+  type VaultKdf,
+  type VaultSecret,
+  wrapHeader,
+} from './vault-header.ts';
 
-export const VAULT_KEY_BYTES = 32;
-export const VAULT_SALT_BYTES = 16;
+export {
+  SCRYPT_PARAMS,
+  type ScryptParams,
+  VAULT_KEY_BYTES,
+  VAULT_SALT_BYTES,
+  type VaultKdf,
+  type VaultSecret,
+};
 export const VAULT_NONCE_BYTES = 24;
 const SEALED_V1 = 1;
 const SEALED_V2 = 2;
@@ -54,28 +74,8 @@ const PURPOSE = /^[a-z][a-z0-9-]{0,31}$/;
 const SUBKEY_MAX_SEALS = 2 ** 32;
 /** Subkeys kept for opening (one per salt: a salt per unlock, so few). */
 const OPENED_SUBKEYS = 64;
-const HEADER_VERSION = 1;
 const CHECK_LABEL = 'vault-check';
 const CHECK_TEXT = 'parley vault v1';
-
-export interface ScryptParams {
-  readonly N: number;
-  readonly r: number;
-  readonly p: number;
-}
-
-/** Documented scrypt parameters (RFC 7914): 128 MiB of memory per guess. */
-export const SCRYPT_PARAMS: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
-
-export type VaultKdf = 'scrypt' | 'keyfile';
-
-export interface VaultHeader {
-  readonly version: 1;
-  readonly kdf: VaultKdf;
-  readonly salt: Uint8Array;
-  readonly scrypt: ScryptParams;
-  readonly check: Uint8Array;
-}
 
 export interface Vault {
   seal(label: string, plaintext: Uint8Array): Uint8Array;
@@ -85,13 +85,6 @@ export interface Vault {
   deriveKey(purpose: string): Uint8Array;
   /** Wipes the key (best effort: JS cannot guarantee no copies remain). */
   lock(): void;
-}
-
-export interface VaultSecret {
-  /** Either a passphrase (scrypt) … */
-  readonly passphrase?: string;
-  /** … or the 32 bytes of a key file. */
-  readonly keyFile?: Uint8Array;
 }
 
 /** XChaCha20-Poly1305 for v1 values: the backend's (native on Node) if it has one, else noble's. */
@@ -196,34 +189,6 @@ function vaultFromKey(key: Uint8Array, random: RandomSource, primitives: Primiti
   return redact(vault);
 }
 
-async function deriveKey(
-  kdf: VaultKdf,
-  salt: Uint8Array,
-  params: ScryptParams,
-  secret: VaultSecret,
-): Promise<Uint8Array> {
-  if (kdf === 'keyfile') {
-    if (secret.keyFile?.length !== VAULT_KEY_BYTES) {
-      throw new CoreError(
-        'wrong-passphrase',
-        'this account is protected by a key file; the key file is missing or not 32 bytes',
-      );
-    }
-    return secret.keyFile.slice();
-  }
-  if (secret.passphrase === undefined) {
-    throw new CoreError(
-      'wrong-passphrase',
-      'this account is protected by a passphrase; give the passphrase to unlock it',
-    );
-  }
-  return scryptAsync(utf8(secret.passphrase.normalize('NFKC')), salt, {
-    ...params,
-    dkLen: VAULT_KEY_BYTES,
-    maxmem: 2 ** 28,
-  });
-}
-
 /** Creates a new vault; returns it with the header to store. */
 export async function createVault(
   secret: VaultSecret,
@@ -232,13 +197,38 @@ export async function createVault(
 ): Promise<{ vault: Vault; header: Uint8Array }> {
   const kdf: VaultKdf = secret.keyFile ? 'keyfile' : 'scrypt';
   const salt = random(VAULT_SALT_BYTES);
-  const vault = vaultFromKey(await deriveKey(kdf, salt, SCRYPT_PARAMS, secret), random, primitives);
+  const vault = vaultFromKey(await kdfOutput(kdf, salt, SCRYPT_PARAMS, secret), random, primitives);
   const check = vault.seal(CHECK_LABEL, utf8(CHECK_TEXT));
   return {
     vault,
-    header: encodeHeader({ version: HEADER_VERSION, kdf, salt, scrypt: SCRYPT_PARAMS, check }),
+    header: encodeHeader({ version: 1, kdf, salt, scrypt: SCRYPT_PARAMS, check }),
   };
 }
+
+/** A vault on `key` if it opens the header's check value; otherwise undefined (and `key` wiped). */
+function checkedVault(
+  header: VaultHeader,
+  key: Uint8Array | undefined,
+  random: RandomSource,
+  primitives: Primitives,
+): Vault | undefined {
+  const vault = key && vaultFromKey(key, random, primitives);
+  try {
+    if (vault && fromUtf8(vault.open(CHECK_LABEL, header.check)) === CHECK_TEXT) return vault;
+  } catch {
+    // fall through
+  }
+  vault?.lock();
+  return undefined;
+}
+
+const wrongSecret = (kdf: VaultKdf): CoreError =>
+  new CoreError(
+    'wrong-passphrase',
+    kdf === 'keyfile'
+      ? 'the key file does not open this account'
+      : 'wrong passphrase; nothing was changed — try again',
+  );
 
 /** Opens a vault from its stored header; a wrong passphrase or key file throws CoreError('wrong-passphrase'). */
 export async function unlockVault(
@@ -248,66 +238,38 @@ export async function unlockVault(
   primitives: Primitives,
 ): Promise<Vault> {
   const header = decodeHeader(headerBytes);
-  const vault = vaultFromKey(
-    await deriveKey(header.kdf, header.salt, header.scrypt, secret),
-    random,
-    primitives,
-  );
-  try {
-    if (fromUtf8(vault.open(CHECK_LABEL, header.check)) === CHECK_TEXT) return vault;
-  } catch {
-    // fall through
-  }
+  const key = await storageKeyOf(header, headerBytes, secret, primitives);
+  const vault = checkedVault(header, key, random, primitives);
+  if (!vault) throw wrongSecret(header.kdf);
+  return vault;
+}
+
+/**
+ * A new header (version 2, vault-header.ts) that opens the same vault with `next` instead of
+ * `current`: the storage key, and so the database and every sealed value, stay as they are. A
+ * wrong `current` throws CoreError('wrong-passphrase'). The caller replaces the stored header
+ * atomically; until then the old one still opens the account, and afterwards only the new one.
+ */
+export async function rewrapVault(
+  headerBytes: Uint8Array,
+  current: VaultSecret,
+  next: VaultSecret,
+  random: RandomSource,
+  primitives: Primitives,
+): Promise<Uint8Array> {
+  const header = decodeHeader(headerBytes);
+  const key = await storageKeyOf(header, headerBytes, current, primitives);
+  const vault = checkedVault(header, key?.slice(), random, primitives);
+  if (!key || !vault) throw wrongSecret(header.kdf);
   vault.lock();
-  throw new CoreError(
-    'wrong-passphrase',
-    header.kdf === 'keyfile'
-      ? 'the key file does not open this account'
-      : 'wrong passphrase; nothing was changed — try again',
-  );
+  try {
+    return await wrapHeader(key, header.check, next, random, primitives);
+  } finally {
+    key.fill(0);
+  }
 }
 
 /** Which secret a stored vault needs. */
 export function vaultKdf(headerBytes: Uint8Array): VaultKdf {
   return decodeHeader(headerBytes).kdf;
-}
-
-// Header: version(1) kdf(1: 1=scrypt, 2=keyfile) log2N(1) r(1) p(1) salt(16) checkLen(2) check
-function encodeHeader(h: VaultHeader): Uint8Array {
-  const fixed = Uint8Array.of(
-    h.version,
-    h.kdf === 'scrypt' ? 1 : 2,
-    Math.log2(h.scrypt.N),
-    h.scrypt.r,
-    h.scrypt.p,
-  );
-  const len = Uint8Array.of(h.check.length >> 8, h.check.length & 0xff);
-  return concat(fixed, h.salt, len, h.check);
-}
-
-function decodeHeader(bytes: Uint8Array): VaultHeader {
-  const bad = (): never => {
-    throw new CoreError(
-      'bad-input',
-      'the account vault header is damaged; restore the data folder from a backup',
-    );
-  };
-  if (bytes.length < 5 + VAULT_SALT_BYTES + 2 || bytes[0] !== HEADER_VERSION) bad();
-  const kdfByte = bytes[1];
-  const log2N = bytes[2] as number;
-  const r = bytes[3] as number;
-  const p = bytes[4] as number;
-  if ((kdfByte !== 1 && kdfByte !== 2) || log2N < 10 || log2N > 22 || r < 1 || r > 32 || p < 1 || p > 16)
-    bad();
-  const salt = bytes.slice(5, 5 + VAULT_SALT_BYTES);
-  const checkLen = ((bytes[5 + VAULT_SALT_BYTES] as number) << 8) | (bytes[6 + VAULT_SALT_BYTES] as number);
-  const check = bytes.slice(7 + VAULT_SALT_BYTES);
-  if (check.length !== checkLen) bad();
-  return {
-    version: 1,
-    kdf: kdfByte === 1 ? 'scrypt' : 'keyfile',
-    salt,
-    scrypt: { N: 2 ** log2N, r, p },
-    check,
-  };
 }
