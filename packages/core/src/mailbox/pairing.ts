@@ -5,8 +5,7 @@
  */
 import { loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from '../account/index.ts';
 import { CoreError } from '../base/index.ts';
-import { ownCard } from '../contacts/index.ts';
-import { compose } from '../messaging/index.ts';
+import { sendProfile } from '../messaging/index.ts';
 import type { AccountTx } from '../ports/index.ts';
 import { MAILBOXES_PER_ACCOUNT_MAX } from '../wire/index.ts';
 import { decodeMailboxLink, decodePairAnswer, decodeUnpairAnswer, MailboxError } from './codec.ts';
@@ -52,10 +51,7 @@ export function announce(
   const peers = ctx.store.transaction((tx) => {
     first?.(tx);
     saveOwnMailboxes(tx, account.vault, save(loadOwnMailboxes(tx, account.vault)));
-    const { card } = ownCard(ctx, tx, {});
-    const active = tx.listContacts().filter((c) => c.state === 'active');
-    for (const c of active) compose(ctx, tx, c, { kind: 'profile', name: account.info.name, card });
-    return active.map((c) => c.peerId);
+    return sendProfile(ctx, tx);
   });
   for (const peer of peers) rt.deps.kick(peer);
 }

@@ -13,7 +13,14 @@ export {
   type MailboxEffects,
   sortKeyFor,
 } from './incoming.ts';
-export { checkCanSend, compose, outgoingRecord, sendToOwnDevices, syncToOwnDevices } from './outbound.ts';
+export {
+  checkCanSend,
+  compose,
+  outgoingRecord,
+  sendProfile,
+  sendToOwnDevices,
+  syncToOwnDevices,
+} from './outbound.ts';
 export { OutboxPump } from './outbox.ts';
 export {
   deleteOwnMessage,

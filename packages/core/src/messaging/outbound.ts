@@ -7,6 +7,7 @@
 import { encrypt, type Session } from '@parley/crypto';
 import { accountIdOf } from '../account/index.ts';
 import { CoreError, InboundError } from '../base/index.ts';
+import { ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import {
   contactTargets,
@@ -17,7 +18,9 @@ import {
   sessionFor,
 } from '../devices/index.ts';
 import {
+  type AccountTx,
   type ContactRecord,
+  type ContactsTx,
   type DevicesTx,
   FRAME_MAX_BYTES,
   type MessageKey,
@@ -144,6 +147,29 @@ export function syncToOwnDevices(
     return [];
   }
   return sendToOwnDevices(ctx, tx, sessions, body);
+}
+
+/**
+ * Our card as it is now (name, prekeys, mailboxes) to every active contact, a `profile` message
+ * each; returns the PeerIds to kick. A contact we cannot send to right now (their safety number
+ * changed and is not accepted yet) gets it with a later change.
+ */
+export function sendProfile(
+  ctx: Ctx,
+  tx: AccountTx & ContactsTx & SessionsTx & MessagesTx & OutboxTx & DevicesTx,
+): string[] {
+  const { card } = ownCard(ctx, tx, {});
+  const sent: string[] = [];
+  for (const c of tx.listContacts()) {
+    if (c.state !== 'active') continue;
+    try {
+      compose(ctx, tx, c, { kind: 'profile', name: ctx.account.info.name, card });
+      sent.push(c.peerId);
+    } catch (error) {
+      if (!(error instanceof CoreError)) throw error;
+    }
+  }
+  return sent;
 }
 
 /** Queues `body` (a control) to each of our other devices; returns their PeerIds (to kick). */

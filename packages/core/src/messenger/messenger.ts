@@ -8,7 +8,7 @@
  *   await messenger.sendText('bob', 'hello');
  */
 import type { Primitives, RandomSource } from '@parley/crypto';
-import { type Account, accountIdOf, rotateSignedPrekeys } from '../account/index.ts';
+import { type Account, accountIdOf, renameAccount, rotateSignedPrekeys } from '../account/index.ts';
 import {
   ATTACHMENT_MAX_BYTES_DEFAULT,
   AUTO_DOWNLOAD_MAX_BYTES,
@@ -46,7 +46,7 @@ import {
 } from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
-import { EXPIRED_MARK, OutboxPump, SendQueue } from '../messaging/index.ts';
+import { EXPIRED_MARK, OutboxPump, SendQueue, sendProfile } from '../messaging/index.ts';
 import type {
   AdmissionProtocol,
   AttachmentsTx,
@@ -135,6 +135,11 @@ export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMet
   settings(): Settings;
   updateSettings(patch: Partial<Settings>): Settings;
 
+  /**
+   * Renames yourself (account/ renameAccount's checks): `status`, new invites and cards carry the
+   * new name, and every active contact gets our card with it (a `profile` message).
+   */
+  renameSelf(name: string): { readonly name: string };
   createInvite(options?: InviteOptions): Invite;
   acceptInvite(link: string, name?: string): ContactView;
   contacts(): ContactView[];
@@ -610,6 +615,11 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     contacts: () => store.transaction((tx) => tx.listContacts()).map(viewOf),
     contact: (name) => withContact(name, viewOf),
+    renameSelf(name) {
+      const info = renameAccount(store, ctx.account, name);
+      for (const peer of store.transaction((tx) => sendProfile(ctx, tx))) kick(peer);
+      return { name: info.name };
+    },
     renameContact(a, b) {
       const renamed = renameContact(ctx, a, b);
       deviceSync.contact(renamed);
