@@ -17,6 +17,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   daemon: async () => (await import('./commands/daemon.ts')).daemon,
   status: async () => (await import('./commands/info.ts')).status,
   id: async () => (await import('./commands/info.ts')).id,
+  rename: async () => (await import('./commands/profile.ts')).rename,
+  passphrase: async () => (await import('./commands/profile.ts')).passphrase,
   invite: async () => (await import('./commands/info.ts')).invite,
   contacts: async () => (await import('./commands/contacts.ts')).contacts,
   verify: async () => (await import('./commands/contacts.ts')).verify,
@@ -48,6 +50,8 @@ Account and daemon:
   ui --install | --uninstall                                 put Parley in the desktop's launcher (XDG)
   status                                                     is the daemon up, contacts, outbox
   id                                                         peer id, fingerprint, addresses
+  rename NAME                                                your own name, as new invites carry it
+  passphrase [--passphrase-stdin]                            change the passphrase (current, then new)
   relay [--listen MA]...                                     run a relay/bootstrap node (no account)
   mailbox run [--listen MA]... | link                        run a mailbox for accounts away (no account)
   mailbox add LINK | list | remove ID | offer CONTACT        mailboxes that hold your mail while you are away

@@ -10,6 +10,7 @@ import { createClient, METHOD_NAMES, RpcError } from '@parley/client';
 import type { Messenger } from '@parley/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonAddress } from '../src/client.ts';
+import type { ProfileDeps } from '../src/daemon/account-methods.ts';
 import { RpcFailure } from '../src/daemon/api-server.ts';
 import { PATH_METHODS } from '../src/daemon/attachment-methods.ts';
 import { readyMethods } from '../src/daemon/methods.ts';
@@ -26,7 +27,7 @@ const info: DaemonInfo = { version: 'test', pid: 1, startedAt: 0, fingerprint: (
 
 /** The method tables of a ready daemon; the messenger is only called when a method runs. */
 function tables(messenger: Messenger): Record<string, Method> {
-  return readyMethods(messenger, info);
+  return readyMethods(messenger, info, {} as ProfileDeps);
 }
 
 interface OpenRpcDocument {

@@ -31,6 +31,7 @@ export type {
   MailboxView,
   MessageRef,
   MessageView,
+  Profile,
   Reachability,
   ReactionView,
   ReadByView,

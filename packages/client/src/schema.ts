@@ -98,6 +98,21 @@ export const METHODS = {
     v.object({ passphrase: v.string(STRING) }),
     accountState,
   ),
+  'account.get': method(
+    'Your own profile: name, peer id, fingerprint, and whether a passphrase or a key file protects the account.',
+    none,
+    views.profile,
+  ),
+  'account.rename': method(
+    'Renames yourself: the name new invites and cards carry (1..64 characters, no control characters).',
+    named,
+    views.profile,
+  ),
+  'account.changePassphrase': method(
+    'Sets a new passphrase (8..1024 characters); `passphrase` is the current one (none for an account protected by a key file, whose key file then goes).',
+    v.object({ passphrase: v.nullish(v.string(STRING)), newPassphrase: v.string(STRING) }),
+    views.profile,
+  ),
   status: method('This node: identity, counts, daemon version and reachability.', none, views.status),
   id: method(
     'This identity: peer id, name, fingerprint (its half of every safety number) and addresses.',

@@ -276,6 +276,16 @@ export const identity = v.pipe(
   v.readonly(),
 );
 
+export const profile = v.pipe(
+  v.object({
+    peerId: v.string(),
+    name: v.string(),
+    fingerprint: v.string(),
+    protection: v.picklist(['passphrase', 'keyfile']),
+  }),
+  v.readonly(),
+);
+
 export const safetyNumber = v.pipe(
   v.object({
     digits: v.string(),
@@ -312,5 +322,6 @@ export type Settings = v.InferOutput<typeof settings>;
 export type DaemonState = v.InferOutput<typeof daemonState>;
 export type Reachability = v.InferOutput<typeof reachability>;
 export type Identity = v.InferOutput<typeof identity>;
+export type Profile = v.InferOutput<typeof profile>;
 export type SafetyNumber = v.InferOutput<typeof safetyNumber>;
 export type Invite = v.InferOutput<typeof invite>;

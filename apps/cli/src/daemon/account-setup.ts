@@ -6,7 +6,7 @@
  * encryption is encrypted in place on its first unlock, with progress.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
   type Account,
   CoreError,
@@ -27,16 +27,19 @@ import {
   type AccountFiles,
   accountFilesProtection,
   accountFilesState,
+  changeAccountSecret,
   createAccountDatabase,
   type EncryptProgress,
   unlockAccountDatabase,
 } from '@parley/store';
 import { CliError } from '../cli-error.ts';
 import type { HomePaths } from '../home.ts';
-import { faultsFromEnv } from './faults.ts';
+import { faultsFromEnv, type PassphraseChangeStep } from './faults.ts';
 
 /** Minimum passphrase length (scrypt makes each guess cost ~1 s, but length still matters). */
 export const PASSPHRASE_MIN_CHARS = 8;
+/** Longest passphrase accepted when one is set or changed (a pasted sentence fits; a file does not). */
+export const PASSPHRASE_MAX_CHARS = 1024;
 
 /** The account's randomness (vault nonces for every sealed body): one CSPRNG call per 4 KiB. */
 const vaultRandom = bufferedRandom(systemRandom);
@@ -78,7 +81,10 @@ export async function tryUnlock(
     ...plainForBenchmarks(),
   });
   try {
-    return { store, account: openAccount(store, vault, nodePrimitives) };
+    const account = openAccount(store, vault, nodePrimitives);
+    // A key file left by a switch to a passphrase that was interrupted: it opens nothing now.
+    if (secret.passphrase !== undefined) rmSync(home.keyFile, { force: true });
+    return { store, account };
   } catch (error) {
     store.close();
     vault.lock();
@@ -99,6 +105,53 @@ function homeSecret(home: HomePaths, passphrase: string | undefined): VaultSecre
     }
   }
   return passphrase === undefined ? undefined : { passphrase };
+}
+
+/** Throws bad-input unless `passphrase` is PASSPHRASE_MIN_CHARS..PASSPHRASE_MAX_CHARS long. */
+function checkNewPassphrase(passphrase: string): void {
+  if (passphrase.length < PASSPHRASE_MIN_CHARS || passphrase.length > PASSPHRASE_MAX_CHARS) {
+    throw new CoreError(
+      'bad-input',
+      `a passphrase needs ${PASSPHRASE_MIN_CHARS} to ${PASSPHRASE_MAX_CHARS} characters; choose another`,
+    );
+  }
+}
+
+/**
+ * Sets a new passphrase (docs/API.md `account.changePassphrase`). `current` must open the account
+ * (CoreError('wrong-passphrase') otherwise, nothing changed); an account protected by a key file
+ * needs none, and its key file is deleted once the new header is in place. Only the vault header
+ * is replaced, atomically (store's changeAccountSecret): the running daemon carries on.
+ */
+export async function changePassphrase(
+  home: HomePaths,
+  current: string | undefined,
+  next: string,
+  onStep?: (step: PassphraseChangeStep) => void,
+): Promise<'passphrase'> {
+  checkNewPassphrase(next);
+  const files = accountFiles(home);
+  const byKeyFile = accountFilesProtection(files) === 'keyfile';
+  const secret = homeSecret(home, byKeyFile ? undefined : current);
+  if (!secret || (secret.passphrase?.length ?? 0) > PASSPHRASE_MAX_CHARS) {
+    throw new CoreError('wrong-passphrase', 'give your current passphrase to choose a new one');
+  }
+  await changeAccountSecret(files, secret, { passphrase: next }, crypto, onStep ? { onStep } : {});
+  if (byKeyFile) {
+    onStep?.('key-file');
+    rmSync(home.keyFile, { force: true });
+    syncFolder(home.dir);
+  }
+  return 'passphrase';
+}
+
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A new encrypted database: with a passphrase, or (null) with a new key file beside it. */

@@ -29,6 +29,9 @@
  *   after the first send of the m-th: the receiver gets a run of k frames after their successors,
  *   as it does when a resend is overtaken after a reconnect (D4).
  * - `seed` (integer): seeds the ACK-dropping coin, for reproducible runs.
+ * - `killAtPassphraseStep` ("temp-written" | "renamed" | "key-file"): a passphrase change
+ *   (`account.changePassphrase`) kills this process with SIGKILL at that step: the new vault
+ *   header written beside the old one; renamed over it; about to delete the old key file.
  * - `plainDatabase` (true): bench:core's baseline for the cost of page encryption: an account
  *   created with it keeps a plain SQLite database, and a daemon started with it does not
  *   encrypt one. Any later start without it encrypts the database, as for an old account.
@@ -38,6 +41,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Store, StoreTx, TransactionOptions, Transport } from '@parley/core';
+import type { HeaderWriteStep } from '@parley/store';
+
+/** Where a change of passphrase stands: the vault header's steps, then the old key file's removal. */
+export type PassphraseChangeStep = HeaderWriteStep | 'key-file';
 
 export interface FaultConfig {
   readonly dropAckRatio?: number;
@@ -50,6 +57,7 @@ export interface FaultConfig {
   readonly holdMsgUntil?: number;
   readonly seed?: number;
   readonly plainDatabase?: boolean;
+  readonly killAtPassphraseStep?: PassphraseChangeStep;
 }
 
 export interface Faults {
@@ -57,6 +65,8 @@ export interface Faults {
   readonly config: FaultConfig;
   wrapStore<S extends Store>(store: S): S;
   wrapTransport<T extends Transport>(transport: T): T;
+  /** A step of a passphrase change: kill -9 here if `killAtPassphraseStep` names it. */
+  passphraseStep(step: PassphraseChangeStep): void;
 }
 
 /** The error a "full disk" transaction throws (shaped like the SQLite driver's). */
@@ -141,6 +151,7 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
     corruptFileChunkOnce !== undefined ||
     hold !== undefined;
   const storeActive = storeFailAfterWrites !== undefined;
+  const killAt = killStep(config);
   const random = seededRandom(seed);
 
   const wrapStore = <S extends Store>(store: S): S => {
@@ -276,7 +287,7 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
   };
 
   return {
-    active: transportActive || storeActive || config.plainDatabase === true,
+    active: transportActive || storeActive || config.plainDatabase === true || killAt !== undefined,
     config: {
       ...(config.plainDatabase === true ? { plainDatabase: true } : {}),
       ...(dropAckRatio === undefined ? {} : { dropAckRatio }),
@@ -288,8 +299,22 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
         ? {}
         : { holdMsgFrom: hold.from, holdMsgCount: hold.count, holdMsgUntil: hold.until }),
       ...(config.seed === undefined ? {} : { seed }),
+      ...(killAt === undefined ? {} : { killAtPassphraseStep: killAt }),
     },
     wrapStore,
     wrapTransport,
+    passphraseStep: (step) => {
+      if (step === killAt) process.kill(process.pid, 'SIGKILL');
+    },
   };
+}
+
+const PASSPHRASE_STEPS: readonly PassphraseChangeStep[] = ['temp-written', 'renamed', 'key-file'];
+
+function killStep(config: FaultConfig): PassphraseChangeStep | undefined {
+  const step = config.killAtPassphraseStep;
+  if (step === undefined) return undefined;
+  if (!PASSPHRASE_STEPS.includes(step))
+    throw new Error(`PARLEY_FAULTS.killAtPassphraseStep must be one of ${PASSPHRASE_STEPS.join(', ')}`);
+  return step;
 }

@@ -242,7 +242,12 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
         stop: () => void stop(),
         reachability: () => unwrapped.reachability(),
       };
-      methods = readyMethods(m, info);
+      methods = readyMethods(m, info, {
+        home,
+        account,
+        fingerprint,
+        onPassphraseStep: (step) => faults.passphraseStep(step),
+      });
       // Forward the messenger's events only while an /events client listens: message views cost
       // work to build (and a daemon driven only by RPC, or by nobody, needs none).
       let forwarding: Array<() => void> = [];
