@@ -172,6 +172,7 @@ export function ChatApp({
         list={list}
         me={me}
         onClose={close}
+        onRenamed={() => void call('id').then(setMe)}
         onSelect={(key) => {
           select(key);
           list.schedule();
@@ -255,6 +256,7 @@ function Dialogs({
   list,
   me,
   onClose,
+  onRenamed,
   onSelect,
 }: {
   readonly dialog: DialogName;
@@ -262,6 +264,7 @@ function Dialogs({
   readonly list: ChatList;
   readonly me: Identity | null;
   readonly onClose: () => void;
+  readonly onRenamed: () => void;
   readonly onSelect: (key: string | null) => void;
 }) {
   const contacts = list.contacts.map((c) => c.contact);
@@ -269,7 +272,7 @@ function Dialogs({
     case 'add':
       return <AddContact onClose={onClose} onAdded={(id) => onSelect(contactKey(id))} />;
     case 'settings':
-      return <SettingsDialog me={me} onClose={onClose} />;
+      return <SettingsDialog me={me} onClose={onClose} onRenamed={onRenamed} />;
     case 'new-group':
       return <NewGroup contacts={contacts} onClose={onClose} onCreated={(g) => onSelect(groupKey(g.id))} />;
     case 'new-channel':

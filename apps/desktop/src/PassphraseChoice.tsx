@@ -9,6 +9,8 @@ export interface PassphraseState {
 
 /** Shortest passphrase the forms accept. */
 export const PASSPHRASE_MIN_CHARS = 8;
+/** Longest passphrase the daemon accepts when one is set or changed. */
+export const PASSPHRASE_MAX_CHARS = 1024;
 
 /** What is wrong with the choice, in words, or null. */
 export function passphraseProblem(p: PassphraseState): string | null {

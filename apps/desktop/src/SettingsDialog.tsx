@@ -1,20 +1,24 @@
 /**
- * Settings. Only what the daemon can change at run time is editable (read
- * receipts); the rest says honestly where it is set.
+ * Settings. Only what the daemon can change at run time is editable (your name and passphrase,
+ * read receipts); the rest says honestly where it is set.
  */
 import { useEffect, useState } from 'react';
 import { call, daemonConfig, RpcError } from './api.ts';
 import { Dialog } from './Dialog.tsx';
 import { DeviceSettings } from './devices/index.ts';
 import { MailboxSettings } from './MailboxSettings.tsx';
+import { AboutParley, ProfileSettings } from './profile/index.ts';
 import type { DaemonConfig, Identity, Settings } from './types.ts';
 
 export function SettingsDialog({
   me,
   onClose,
+  onRenamed,
 }: {
   readonly me: Identity | null;
   readonly onClose: () => void;
+  /** Your name changed: whoever shows it asks again. */
+  readonly onRenamed: () => void;
 }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [config, setConfig] = useState<DaemonConfig | null>(null);
@@ -36,19 +40,7 @@ export function SettingsDialog({
   return (
     <Dialog title="Settings" onClose={onClose}>
       <div className="settings">
-        <section>
-          <h3>Profile</h3>
-          <label className="field">
-            <span>Display name</span>
-            <input readOnly value={me?.name ?? ''} aria-describedby="name-note" />
-          </label>
-          <p id="name-note" className="note">
-            Your name is set when the account is created; changing it is not available yet.
-          </p>
-          <p className="note">
-            Fingerprint: <span className="mono">{me?.fingerprint ?? ''}</span>
-          </p>
-        </section>
+        <ProfileSettings onRenamed={onRenamed} />
         <DeviceSettings />
         <section>
           <h3>Privacy</h3>
@@ -68,9 +60,6 @@ export function SettingsDialog({
               </span>
             </span>
           </label>
-          <p className="note">
-            Passphrase: change it with <code>parley</code> on the command line; the app cannot change it yet.
-          </p>
         </section>
         <section>
           <h3>Notifications</h3>
@@ -123,6 +112,7 @@ export function SettingsDialog({
             </dd>
           </dl>
         </section>
+        <AboutParley />
         {error && (
           <p className="form-error" role="alert">
             {error}

@@ -27,6 +27,7 @@ export type {
   MailboxView,
   MessageRef,
   MessageView,
+  Profile,
   Reachability,
   ReactionView,
   ReadByView,
