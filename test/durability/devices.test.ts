@@ -1,7 +1,11 @@
 /**
- * kill -9 during history transfer (issue 19): Alice holds 12,000 messages with Bob; her new laptop
- * is killed while it fetches them, twice, and after each restart resumes from its last committed
- * batch — ending with every message exactly once, in Alice's order. Real daemons on loopback.
+ * kill -9 during linking and history transfer (issue 19), real daemons on loopback:
+ * - Alice holds 12,000 messages with Bob; her new laptop is killed while it fetches them, twice,
+ *   and after each restart resumes from its last committed batch — ending with every message
+ *   exactly once, in Alice's order;
+ * - Alice's daemon (the approving device) is killed right after it approved the laptop and before
+ *   the laptop got its grant: the laptop is told, a new link finishes it (one entry in the list,
+ *   not two), and Bob's messages reach both devices.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -81,4 +85,44 @@ describe('history transfer under kill -9', () => {
     expect(got).toHaveLength(N);
     expect(got).toEqual(expected);
   }, 240_000);
+
+  it('the approving device killed between approving the laptop and answering it: a new link finishes it', async () => {
+    const alice = world.account('alice');
+    const bob = world.account('bob');
+    const faulty = await world.daemon(alice, [], {
+      PARLEY_FAULTS: JSON.stringify({ killOnLinkApproved: true }),
+    });
+    await world.daemon(bob);
+    await world.befriend(alice, 'alice', bob, 'bob');
+    const laptop = world.home('laptop');
+    const init = (link: string) =>
+      world.run(laptop, ['init', '--link', '-', '--name', 'Laptop', '--no-passphrase', ...LINK_NODE_ARGS], {
+        input: `${link}\n`,
+      });
+    const first = JSON.parse(world.run(alice, ['--json', 'devices', 'link']).stdout) as { link: string };
+    const failed = init(first.link);
+    expect(failed.code, failed.stdout).not.toBe(0);
+    expect(failed.stderr).toMatch(/could not reach your other device.*try again/);
+    await new Promise<void>((r) =>
+      faulty.process.exitCode !== null || faulty.process.signalCode !== null
+        ? r()
+        : faulty.process.once('exit', () => r()),
+    );
+    expect(faulty.process.signalCode).toBe('SIGKILL');
+
+    await world.daemon(alice);
+    const listed = () => world.rpc<Array<{ name: string }>>(alice, 'devices.list');
+    expect((await listed()).map((d) => d.name)).toEqual(['First device', 'Laptop']); // approved before the kill
+    const second = JSON.parse(world.run(alice, ['--json', 'devices', 'link']).stdout) as { link: string };
+    const done = init(second.link);
+    expect(done.code, done.stderr).toBe(0);
+    expect((await listed()).map((d) => d.name)).toEqual(['First device', 'Laptop']); // not twice
+
+    await world.daemon(laptop);
+    expect(world.run(bob, ['send', 'alice', 'after the crash']).code).toBe(0);
+    const texts = async (home: string) =>
+      (await world.rpc<Msg[]>(home, 'messages.list', { contact: 'bob', limit: 50 })).map((m) => m.text);
+    for (const home of [alice, laptop])
+      await eventually(async () => (await texts(home)).includes('after the crash'), 30_000, 'Bob’s message');
+  }, 120_000);
 });

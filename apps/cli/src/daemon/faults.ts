@@ -29,6 +29,9 @@
  *   after the first send of the m-th: the receiver gets a run of k frames after their successors,
  *   as it does when a resend is overtaken after a reconnect (D4).
  * - `seed` (integer): seeds the ACK-dropping coin, for reproducible runs.
+ * - `killOnLinkApproved` (true): this daemon kills itself (SIGKILL) right after it approved a new
+ *   device's link request — the device list naming the new device committed and told — and before
+ *   the answer carrying its grant goes out: the approving device dies mid-link.
  * - `killAtPassphraseStep` ("temp-written" | "renamed" | "key-file"): a passphrase change
  *   (`account.changePassphrase`) kills this process with SIGKILL at that step: the new vault
  *   header written beside the old one; renamed over it; about to delete the old key file.
@@ -58,6 +61,7 @@ export interface FaultConfig {
   readonly seed?: number;
   readonly plainDatabase?: boolean;
   readonly killAtPassphraseStep?: PassphraseChangeStep;
+  readonly killOnLinkApproved?: boolean;
 }
 
 export interface Faults {
@@ -144,7 +148,9 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
   const corruptFileChunkOnce = num(config, 'corruptFileChunkOnce', 1, Number.MAX_SAFE_INTEGER);
   const seed = num(config, 'seed', 0, 2 ** 32) ?? Date.now();
   const hold = holdRange(config);
+  const killOnLink = config.killOnLinkApproved === true;
   const transportActive =
+    killOnLink ||
     (dropAckRatio ?? 0) > 0 ||
     corruptMsgNth !== undefined ||
     replayAfterMs !== undefined ||
@@ -283,7 +289,17 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
           }
         })();
       });
-    return { ...transport, send, onFrame, setFileServer };
+    // A link request (0x01 0x20) answered "approved" (0x01 0x00 …): killed before the answer leaves.
+    const setQueryHandler: Transport['setQueryHandler'] = (handler, admission) =>
+      transport.setQueryHandler(async (peer, request) => {
+        const answer = await handler(peer, request);
+        if (killOnLink && request[0] === 1 && request[1] === 0x20 && answer?.[0] === 1 && answer[1] === 0) {
+          log('fault: killed after approving a device link, before answering it');
+          process.kill(process.pid, 'SIGKILL');
+        }
+        return answer;
+      }, admission);
+    return { ...transport, send, onFrame, setFileServer, setQueryHandler };
   };
 
   return {
@@ -300,6 +316,7 @@ export function createFaults(config: FaultConfig, log: (line: string) => void = 
         : { holdMsgFrom: hold.from, holdMsgCount: hold.count, holdMsgUntil: hold.until }),
       ...(config.seed === undefined ? {} : { seed }),
       ...(killAt === undefined ? {} : { killAtPassphraseStep: killAt }),
+      ...(killOnLink ? { killOnLinkApproved: true } : {}),
     },
     wrapStore,
     wrapTransport,
