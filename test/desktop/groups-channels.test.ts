@@ -3,7 +3,7 @@
  * (A befriends B and C through the harness). A creates a group with B and C
  * in the UI; B joins it from the invitation banner (C through the API); A writes; B replies in B's UI; A sees the reply under B's
  * name and three members in "Group info", sets a group picture that B sees as the group's
- * avatar. A creates a public channel, copies
+ * avatar, and makes B an admin (B then sees the admin actions). A creates a public channel, copies
  * its follow link, B follows it in B's UI, A posts, and B sees the post with
  * no composer; A appoints B as a publisher, and B's post reaches A.
  */
@@ -140,6 +140,17 @@ describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
     await b.page.getByRole('button', { name: 'Group info' }).click();
     await b.page.getByRole('button', { name: 'Leave group' }).waitFor();
     expect(await b.page.getByRole('button', { name: /^Remove / }).count()).toBe(0);
+    await b.page.getByRole('button', { name: 'Close' }).click();
+
+    // A makes B an admin (confirmed): B's Group info then offers the admin actions.
+    await a.page.getByRole('button', { name: 'Group info' }).click();
+    await a.page.getByRole('button', { name: 'Make Ben an admin' }).click();
+    await a.page.getByRole('button', { name: 'Make admin', exact: true }).click();
+    await members.getByRole('listitem', { name: /^Ben, Admin/ }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await a.page.getByRole('button', { name: 'Remove Ben as admin' }).waitFor();
+    await a.page.getByRole('button', { name: 'Close' }).click();
+    await b.page.getByRole('button', { name: 'Group info' }).click();
+    await b.page.getByRole('button', { name: 'Remove Cleo' }).waitFor({ timeout: UI_TIMEOUT_MS });
     await b.page.getByRole('button', { name: 'Close' }).click();
   });
 

@@ -261,4 +261,32 @@ describe('a group of 8 daemons', () => {
       'the picture to be removed everywhere',
     );
   }, 90_000);
+
+  it('promotes a member from the CLI, whose changes everyone then accepts; demotes them again', async () => {
+    const notYet = world.run(homes.ben, ['group', 'rename', 'crew', 'ben crew']);
+    expect(notYet.code).toBe(1);
+    const up = world.run(homes.ann, ['--json', 'group', 'promote', 'crew', 'ben']);
+    expect(up.code, up.stderr).toBe(0);
+    const [view] = ndjson<{ members: Array<{ name: string; role: string }> }>(up.stdout);
+    expect(view?.members.find((m) => m.name === 'ben')?.role).toBe('admin');
+    await eventually(
+      async () => (await rpc<{ admin: boolean }>('ben', 'groups.get', { name: 'crew' })).admin,
+      30_000,
+      'ben to hold the state that makes him an admin',
+    );
+    const renamed = world.run(homes.ben, ['group', 'rename', 'crew', 'crew two']);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    await eventually(
+      async () =>
+        (await rpc<{ name: string }>('gus', 'groups.get', { name: 'crew two' })).name === 'crew two',
+      30_000,
+      'gus to accept ben’s rename',
+    );
+    const again = world.run(homes.ann, ['group', 'promote', 'crew two', 'ben']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already an admin/);
+    const down = world.run(homes.ann, ['group', 'demote', 'crew two', 'ben']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/ben is no longer an admin of crew two/);
+  }, 90_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Group info: the picture, members with roles and online dots; for admins,
- * set the picture, add members, remove a member and rename (each confirmed);
- * "Leave group" for everyone.
+ * set the picture, add members, remove a member, make a member an admin or
+ * an admin a member again, and rename (each confirmed); "Leave group" for
+ * everyone.
  */
 import { type FormEvent, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
@@ -14,6 +15,7 @@ import type { ContactView, GroupMemberView, GroupView } from './types.ts';
 
 type Pending =
   | { readonly kind: 'remove'; readonly member: string }
+  | { readonly kind: 'role'; readonly member: string; readonly role: 'admin' | 'member' }
   | { readonly kind: 'rename'; readonly to: string }
   | { readonly kind: 'add'; readonly members: readonly string[] }
   | { readonly kind: 'leave' };
@@ -26,6 +28,18 @@ function confirmText(p: Pending, group: string): { title: string; text: string; 
         text: `${p.member} can no longer read what is sent in ${group} from now on.`,
         confirm: 'Remove',
       };
+    case 'role':
+      return p.role === 'admin'
+        ? {
+            title: `Make ${p.member} an admin?`,
+            text: `${p.member} will be able to add and remove members, rename ${group}, change its picture and make other admins.`,
+            confirm: 'Make admin',
+          }
+        : {
+            title: `Remove ${p.member} as admin?`,
+            text: `${p.member} stays in ${group} as a member.`,
+            confirm: 'Remove as admin',
+          };
     case 'rename':
       return { title: 'Rename the group?', text: `Everyone will see it as "${p.to}".`, confirm: 'Rename' };
     case 'add':
@@ -47,10 +61,12 @@ function MemberRow({
   m,
   admin,
   onRemove,
+  onRole,
 }: {
   readonly m: GroupMemberView;
   readonly admin: boolean;
   readonly onRemove: (name: string) => void;
+  readonly onRole: (name: string, role: 'admin' | 'member') => void;
 }) {
   const role = m.role === 'admin' ? 'Admin' : 'Member';
   return (
@@ -61,6 +77,16 @@ function MemberRow({
       <Avatar name={m.name} size={32} {...(m.me ? {} : { online: m.online })} />
       <span className="member-name">{m.me ? `${m.name} (you)` : m.name}</span>
       <span className="member-role muted">{role}</span>
+      {admin && !m.me && (
+        <button
+          type="button"
+          className="button small"
+          aria-label={m.role === 'admin' ? `Remove ${m.name} as admin` : `Make ${m.name} an admin`}
+          onClick={() => onRole(m.name, m.role === 'admin' ? 'member' : 'admin')}
+        >
+          {m.role === 'admin' ? 'Remove as admin' : 'Make admin'}
+        </button>
+      )}
       {admin && !m.me && (
         <button
           type="button"
@@ -97,11 +123,13 @@ export function GroupInfo({
     const change =
       p.kind === 'remove'
         ? call('groups.remove', { name, member: p.member })
-        : p.kind === 'rename'
-          ? call('groups.rename', { name, newName: p.to })
-          : p.kind === 'add'
-            ? call('groups.add', { name, members: [...p.members] })
-            : call('groups.leave', { name });
+        : p.kind === 'role'
+          ? call('groups.setRole', { name, member: p.member, role: p.role })
+          : p.kind === 'rename'
+            ? call('groups.rename', { name, newName: p.to })
+            : p.kind === 'add'
+              ? call('groups.add', { name, members: [...p.members] })
+              : call('groups.leave', { name });
     void change.then(onChanged, (err: unknown) =>
       setError(err instanceof RpcError ? err.message : 'That did not work.'),
     );
@@ -125,6 +153,7 @@ export function GroupInfo({
                 m={m}
                 admin={admin}
                 onRemove={(member) => setPending({ kind: 'remove', member })}
+                onRole={(member, role) => setPending({ kind: 'role', member, role })}
               />
             ))}
           </ul>

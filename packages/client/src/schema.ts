@@ -277,6 +277,11 @@ export const METHODS = {
     v.object({ name: required(), member: required() }),
     views.groupView,
   ),
+  'groups.setRole': method(
+    'Admins: makes a member an admin ("admin") or an admin a member again ("member").',
+    v.object({ name: required(), member: required(), role: v.picklist(['admin', 'member']) }),
+    views.groupView,
+  ),
   'groups.leave': method('Leaves a group.', named, views.groupView),
   'groups.rename': method('Renames a group.', rename, views.groupView),
   'groups.setPicture': method(

@@ -1,6 +1,6 @@
 /**
  * `parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT
- *  | leave NAME | rename NAME NEW | picture NAME PATH|--clear | accept NAME|ID | decline NAME|ID
+ *  | promote NAME MEMBER | demote NAME MEMBER | leave NAME | rename NAME NEW | picture NAME PATH|--clear | accept NAME|ID | decline NAME|ID
  *  | list | show NAME`
  * Sending and reading use `parley send NAME` and `parley messages NAME` with the group's name.
  */
@@ -16,7 +16,7 @@ import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 
 const USAGE =
-  'parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT | leave NAME | rename NAME NEW | picture NAME PATH|--clear | accept NAME|ID | decline NAME|ID | list | show NAME';
+  'parley group create NAME --member CONTACT... | add NAME CONTACT... | remove NAME CONTACT | promote NAME MEMBER | demote NAME MEMBER | leave NAME | rename NAME NEW | picture NAME PATH|--clear | accept NAME|ID | decline NAME|ID | list | show NAME';
 
 /** The --json line of a group: what scripts need, stable. */
 const summary = (g: GroupView) => ({
@@ -80,6 +80,17 @@ export async function group(argv: string[], io: Io, global: Global): Promise<num
     case 'remove': {
       const [name, member] = positionals(rest, 2, 2, 'parley group remove NAME CONTACT');
       show(await client.call('groups.remove', { name, member }), `removed ${sanitize(member)} from`);
+      return 0;
+    }
+    case 'promote':
+    case 'demote': {
+      const [name, member] = positionals(rest, 2, 2, `parley group ${verb} NAME MEMBER`);
+      const role = verb === 'promote' ? 'admin' : 'member';
+      const done =
+        verb === 'promote'
+          ? `made ${sanitize(member)} an admin of`
+          : `${sanitize(member)} is no longer an admin of`;
+      show(await client.call('groups.setRole', { name, member, role }), done);
       return 0;
     }
     case 'leave': {

@@ -17,6 +17,7 @@ export function groupMethods(m: Messenger): Record<string, Method> {
     'groups.create': (p) => m.createGroup(p.name, p.members),
     'groups.add': (p) => m.addToGroup(p.name, p.members),
     'groups.remove': (p) => m.removeFromGroup(p.name, p.member),
+    'groups.setRole': (p) => m.setGroupRole(p.name, p.member, p.role),
     'groups.leave': (p) => m.leaveGroup(p.name),
     'groups.rename': (p) => m.renameGroup(p.name, p.newName),
     'groups.setPicture': (p) => m.setGroupPicture(p.name, pictureBytes(p.data)),

@@ -1,10 +1,12 @@
 /**
- * What an admin changes (docs/GROUPS.md): members added or removed, the name, the picture. Each
- * change of members or name is a new state (changeState); every member checks it was an admin's.
+ * What an admin changes (docs/GROUPS.md): members added or removed, their roles, the name, the
+ * picture. Each change of members, roles or name is a new state (changeState); every member checks
+ * it was an admin's.
  */
 import { CoreError } from '../base/index.ts';
-import type { GroupView } from '../views/index.ts';
-import { encodeGroupControl, nextChangeTime } from './codec.ts';
+import type { ContactsTx } from '../ports/index.ts';
+import type { GroupRole, GroupView } from '../views/index.ts';
+import { encodeGroupControl, type GroupMember, nextChangeTime } from './codec.ts';
 import { GROUP_INTRODUCE_MAX } from './invites.ts';
 import { checkJoined, type GroupLocal } from './local.ts';
 import { checkGroupName, checkMemberCount, contactsToAdd, memberFrom, ownMemberCard } from './members.ts';
@@ -30,13 +32,48 @@ export function addToGroup(local: GroupLocal, name: string, names: readonly stri
   });
 }
 
+/** The member a name means: our contact of that name, else the member's own name in the state. */
+function memberNamed(tx: ContactsTx, g: StoredGroup, memberName: string): GroupMember {
+  const contact = tx.getContactByName(memberName.trim());
+  const target =
+    (contact && memberOf(g, contact.peerId)) ??
+    g.state.members.find((m) => m.name.toLowerCase() === memberName.trim().toLowerCase());
+  if (!target) throw new CoreError('unknown-contact', `${memberName} is not a member of "${g.state.name}"`);
+  return target;
+}
+
+/**
+ * An admin makes a member an admin, or an admin a member again (one's own role included, unless
+ * one is the last admin: a group never lacks one). Every member checks it like any change.
+ */
+export function setMemberRole(
+  local: GroupLocal,
+  name: string,
+  memberName: string,
+  role: GroupRole,
+): GroupView {
+  return local.change(name, (tx, g) => {
+    const target = memberNamed(tx, g, memberName);
+    if (target.role === role)
+      throw new CoreError(
+        'bad-input',
+        `${target.name} is already ${role === 'admin' ? 'an admin' : 'not an admin'}`,
+      );
+    if (role === 'member' && g.state.members.filter((m) => m.role === 'admin').length === 1)
+      throw new CoreError(
+        'not-allowed',
+        `${target.name} is the only admin of "${g.state.name}": make someone else an admin first`,
+      );
+    const next = withMembers(g.state, (ms) =>
+      ms.map((m) => (m.peerId === target.peerId ? { ...m, role } : m)),
+    );
+    return changeState(local.ctx, tx, g, next);
+  });
+}
+
 export function removeFromGroup(local: GroupLocal, name: string, memberName: string): GroupView {
   return local.change(name, (tx, g) => {
-    const contact = tx.getContactByName(memberName.trim());
-    const target =
-      (contact && memberOf(g, contact.peerId)) ??
-      g.state.members.find((m) => m.name.toLowerCase() === memberName.trim().toLowerCase());
-    if (!target) throw new CoreError('unknown-contact', `${memberName} is not a member of "${g.state.name}"`);
+    const target = memberNamed(tx, g, memberName);
     if (target.peerId === local.me) throw new CoreError('bad-input', 'to leave the group, use leave');
     const next = withMembers(g.state, (ms) => ms.filter((m) => m.peerId !== target.peerId));
     return changeState(local.ctx, tx, g, next, [target.peerId]);

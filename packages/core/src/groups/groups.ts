@@ -21,9 +21,9 @@ import {
   markConversationRead,
 } from '../messaging/index.ts';
 import type { ContactRecord, ContactsTx, GroupsTx, MessageKey, MessageRecord } from '../ports/index.ts';
-import type { GroupView, MessageView } from '../views/index.ts';
+import type { GroupRole, GroupView, MessageView } from '../views/index.ts';
 import { encodeFrame } from '../wire/index.ts';
-import { addToGroup, removeFromGroup, renameGroup, setGroupPicture } from './admin.ts';
+import { addToGroup, removeFromGroup, renameGroup, setGroupPicture, setMemberRole } from './admin.ts';
 import * as conversation from './conversation.ts';
 import { createGroup } from './create.ts';
 import { applyEffects } from './effects.ts';
@@ -45,6 +45,8 @@ export interface Groups extends ConversationActions<StoredGroup> {
   createGroup(name: string, memberNames: readonly string[]): GroupView;
   addToGroup(name: string, names: readonly string[]): GroupView;
   removeFromGroup(name: string, memberName: string): GroupView;
+  /** An admin makes a member an admin (`admin`) or an admin a member again (`member`). */
+  setMemberRole(name: string, memberName: string, role: GroupRole): GroupView;
   renameGroup(name: string, newName: string): GroupView;
   /** An admin sets (or, with null, removes) the group picture (admin.ts). */
   setGroupPicture(name: string, data: Uint8Array | null): GroupView;
@@ -100,6 +102,7 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks): Groups {
     createGroup: (name, memberNames) => createGroup(local, name, memberNames),
     addToGroup: (name, names) => addToGroup(local, name, names),
     removeFromGroup: (name, memberName) => removeFromGroup(local, name, memberName),
+    setMemberRole: (name, memberName, role) => setMemberRole(local, name, memberName, role),
     renameGroup: (name, newName) => renameGroup(local, name, newName),
     setGroupPicture: (name, data) => setGroupPicture(local, name, data),
     groupPicture: (name) => groupPicture(ctx, name),

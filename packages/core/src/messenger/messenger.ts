@@ -174,6 +174,8 @@ export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMet
   createGroup(name: string, members: readonly string[]): GroupView;
   addToGroup(group: string, members: readonly string[]): GroupView;
   removeFromGroup(group: string, member: string): GroupView;
+  /** Admins: make a member an admin (`admin`), or an admin a member again (`member`). */
+  setGroupRole(group: string, member: string, role: 'admin' | 'member'): GroupView;
   leaveGroup(group: string): GroupView;
   renameGroup(group: string, newName: string): GroupView;
   /** An admin sets (bytes: PNG/JPEG/WebP/GIF ≤ 32 KiB) or removes (null) the group picture. */
@@ -722,6 +724,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     createGroup: (name, members) => groups.createGroup(name, members),
     addToGroup: (group, members) => groups.addToGroup(group, members),
     removeFromGroup: (group, member) => groups.removeFromGroup(group, member),
+    setGroupRole: (group, member, role) => groups.setMemberRole(group, member, role),
     leaveGroup: (group) => groups.leaveGroup(group),
     renameGroup: (group, newName) => groups.renameGroup(group, newName),
     setGroupPicture: (group, picture) => groups.setGroupPicture(group, picture),
