@@ -94,6 +94,9 @@ describe('parley devices', () => {
     );
     expect(await texts(laptop, 'bob', 'in')).toEqual(['one', 'two', 'three']);
     expect(await texts(alice, 'bob', 'in')).toEqual(['one', 'two', 'three']);
+    // Bob's conversation with Alice keeps Parley's note of her new device (never unread).
+    const shown = world.run(bob, ['messages', 'alice']);
+    expect(shown.stdout).toMatch(/-- alice linked a new device: “Laptop”/);
     const sent = world.run(laptop, ['send', 'bob', 'from the laptop']);
     expect(sent.code, sent.stderr).toBe(0);
     await eventually(async () => (await texts(bob, 'alice', 'in')).includes('from the laptop'), 30_000);

@@ -3,7 +3,8 @@
  * lists this device and makes a one-time link (a QR of ≥ 4 px per module, the text, the time
  * left, what to do); onboarding's "This is a new device of mine" refuses a damaged link next to
  * its field, then links a fresh daemon with a real link, which shows the existing conversation
- * and its history's progress; the contact sees a notice; removing the device asks first, then
+ * and its history's progress; the contact sees a notice, kept as a note in their conversation;
+ * removing the device asks first, then
  * the list has one device again and the contact is told.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -146,6 +147,14 @@ describe('Parley Desktop: your devices', { timeout: 120_000 }, () => {
         timeout: UI_TIMEOUT_MS,
       })
       .toContain('Alice linked a new device: “Tablet”');
+    // …and their conversation keeps it, as Parley's note in the timeline (not a message).
+    await chat(bob.page, 'Alice').click();
+    // (it opens at the first unread message, far above: the note is the latest line)
+    await bob.page.getByRole('button', { name: /^Jump to latest/ }).click({ timeout: UI_TIMEOUT_MS });
+    await bob.page
+      .getByRole('log', { name: 'Messages' })
+      .locator('.history-note', { hasText: 'Alice linked a new device: “Tablet”' })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
     expect(tablet.errors).toEqual([]);
   });
 

@@ -50,6 +50,8 @@ export function sanitizeLines(text: string): string[] {
 }
 
 export function formatMessage(m: MessageView): string {
+  // Parley's own line in the timeline (a safety number or a device list changed), not a message.
+  if (m.notice) return `[${time(m.sentAt)}] -- ${sanitizeLines(m.text).join(' ')}\n`;
   const who = m.direction === 'out' ? 'me' : m.from;
   const gap = m.gapBefore ? '  ⋯ (earlier messages missing)\n' : '';
   const file = m.attachment

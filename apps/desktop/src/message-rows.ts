@@ -1,8 +1,9 @@
 /**
  * The rows of a conversation's message list: day separators, the "N unread
- * messages" divider where the unread messages began, and the messages, each
- * marked `first` when it starts a run from one sender (its bubble shows the
- * sender and a gap above).
+ * messages" divider where the unread messages began, Parley's notices (a
+ * contact's safety number or devices changed) as centred notes, and the
+ * messages, each marked `first` when it starts a run from one sender (its
+ * bubble shows the sender and a gap above).
  */
 import { formatDay, startOfDay } from './format.ts';
 import { type MessageView, messageKey } from './types.ts';
@@ -41,6 +42,12 @@ export function toRows(messages: readonly MessageView[], unread: UnreadMark | nu
       prev = undefined;
     }
     const key = messageKey(m);
+    if (m.notice) {
+      // Parley's own line (a safety number or a device list changed): centred, not a bubble.
+      rows.push({ kind: 'note', key, label: m.text });
+      prev = undefined;
+      continue;
+    }
     const divider = key === unread?.key;
     if (divider) {
       const label = `${unread.count} unread message${unread.count === 1 ? '' : 's'}`;

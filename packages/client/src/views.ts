@@ -103,6 +103,11 @@ export const messageView = described(
     receipts: v.optional(list(receiptView)),
     /** Our own messages in a large group: how many of the other members read it (docs/GROUPS.md). */
     readBy: v.optional(readByView),
+    /**
+     * Parley's own line in the timeline, not a message (`from` is "Parley"): a contact's safety
+     * number changed, or their devices did. Never unread; not to be answered or reacted to.
+     */
+    notice: v.optional(v.picklist(['safety-number', 'devices'])),
   }),
   'MessageView',
   'A message, or a channel post.',

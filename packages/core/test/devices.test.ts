@@ -62,8 +62,11 @@ const aliceId = '12D3KooWalice';
 const bobDevicesOfAlice = (bob: Peer): string[] =>
   bob.store.transaction((tx) => tx.listDevices(contactOf(bob, aliceId).id)).map((d) => d.peerId);
 const photo = fileSource;
-/** The whole conversation, oldest first (paged back from the newest). */
+/** The whole conversation's messages, oldest first (paged back from the newest; Parley's notices left out). */
 function all(p: Peer, contact: string): MessageView[] {
+  return withNotices(p, contact).filter((m) => !m.notice);
+}
+function withNotices(p: Peer, contact: string): MessageView[] {
   const out: MessageView[] = [];
   let before: number | undefined;
   for (;;) {
@@ -95,6 +98,15 @@ describe('several devices, one person', () => {
     expect(bob.events.filter((e) => e.type === 'devices').map((e) => e.event)).toEqual([
       { contact: 'alice', added: ['laptop'], removed: [] },
     ]);
+    // …and in their conversation, as Parley's notice (not a message, never unread).
+    const notices = bob.messenger.messages('alice').filter((m) => m.notice === 'devices');
+    expect(notices.map((m) => [m.from, m.text])).toEqual([
+      [
+        'Parley',
+        expect.stringMatching(/^alice linked a new device: “laptop”\. .*safety number is unchanged/),
+      ],
+    ]);
+    expect(bob.messenger.conversations().find((c) => c.contact.name === 'alice')?.unread).toBe(0);
     // One safety number per person: the same from either of Alice's devices, and Bob's unchanged.
     expect(laptop.messenger.safetyNumber('bob').digits).toBe(alice.messenger.safetyNumber('bob').digits);
     expect(bob.messenger.safetyNumber('alice').digits).toBe(alice.messenger.safetyNumber('bob').digits);
@@ -263,7 +275,7 @@ describe('several devices, one person', () => {
     expect(texts(alice, 'bob')).toEqual(sent);
     expect(texts(laptop, 'bob')).toEqual(sent);
     // Delivered once Bob's first device ACKs: both devices ACK, the status is set once.
-    await eventually(() => bob.messenger.messages('alice').every((m) => m.status === 'delivered'));
+    await eventually(() => all(bob, 'alice').every((m) => m.status === 'delivered'));
   });
 
   it('what Alice sends from one device reaches Bob once and shows on her other device as hers', async () => {

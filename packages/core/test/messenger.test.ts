@@ -347,7 +347,17 @@ describe('messages', () => {
     expect(() => alice.messenger.sendText('bob', 'secret')).toThrow(
       expect.objectContaining({ code: 'identity-changed' }),
     );
+    // The timeline says so once, as Parley's notice: not a message, not unread.
+    const notices = () => alice.messenger.messages('bob').filter((m) => m.notice === 'safety-number');
+    await eventually(() => notices().length === 1, 5_000, 'the notice');
+    expect(notices()[0]).toMatchObject({ from: 'Parley', direction: 'in', status: 'read' });
+    expect(notices()[0]?.text).toMatch(/bob’s safety number changed/);
+    expect(alice.messenger.conversations().find((c) => c.contact.name === 'bob')?.unread).toBe(0);
     alice.messenger.acceptIdentityChange('bob');
+    expect(notices().map((m) => m.text)).toEqual([
+      expect.stringMatching(/bob’s safety number changed/),
+      expect.stringMatching(/You accepted bob’s new safety number/),
+    ]);
     expect(alice.messenger.contact('bob').verified).toBe(false);
     alice.messenger.sendText('bob', 'welcome back');
     await eventually(() => texts(bob2, 'alice').includes('welcome back'));

@@ -119,7 +119,7 @@ export function messageTests(ctx: Ctx): void {
     });
   });
 
-  it('reports maxSortKey, maxSenderSeq and countMessagesAfter (not counting self)', () => {
+  it('reports maxSortKey, maxSenderSeq and countMessagesAfter (not counting self or notices)', () => {
     run((tx) => {
       expect(tx.maxSortKey('conv')).toBe(0);
       expect(tx.maxSenderSeq('conv', 'self')).toBe(0);
@@ -132,6 +132,11 @@ export function messageTests(ctx: Ctx): void {
       expect(tx.maxSenderSeq('conv', 'peer-bob')).toBe(0);
       expect(tx.countMessagesAfter('conv', 0)).toBe(7);
       expect(tx.countMessagesAfter('conv', 50)).toBe(3); // 70, 80, 100
+      expect(tx.countMessagesAfter('conv', 100)).toBe(0);
+      // Parley's own notices in the timeline are never unread.
+      tx.insertMessage(
+        sampleMessage({ conversationId: 'conv', sender: 'notice', id: mid(99), sortKey: 101, senderSeq: 1 }),
+      );
       expect(tx.countMessagesAfter('conv', 100)).toBe(0);
     });
   });

@@ -113,7 +113,7 @@ export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteO
     countMessagesAfter: (id, after) =>
       num(
         s.get(
-          "SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND sort_key > ? AND sender <> 'self'",
+          "SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND sort_key > ? AND sender NOT IN ('self', 'notice')",
           ...[id, after],
         )?.n,
       ),

@@ -244,7 +244,14 @@ function keepIntroduced(
 
 type IntroOutcome =
   | { accepted: false }
-  | { accepted: true; contact: ContactRecord; fresh: boolean; known?: boolean };
+  | {
+      accepted: true;
+      contact: ContactRecord;
+      fresh: boolean;
+      known?: boolean;
+      /** A known contact came back with an identity key we had not seen (flagged for the user). */
+      keyChanged?: boolean;
+    };
 
 /**
  * The inviter's side: the transport's introduction handler. Checks the token
@@ -327,7 +334,12 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
     if (invite.reusable) tx.putInvite({ ...invite, uses: invite.uses + 1 });
     else tx.deleteInvite(hash);
     tx.markReceived(from, digest, now);
-    return { accepted: true, contact, fresh: true, known: known !== undefined };
+    const keyChanged =
+      known !== undefined &&
+      contact.pendingIdentityKey !== null &&
+      (known.pendingIdentityKey === null ||
+        !equalBytes(known.pendingIdentityKey, contact.pendingIdentityKey));
+    return { accepted: true, contact, fresh: true, known: known !== undefined, keyChanged };
   });
 }
 

@@ -13,7 +13,13 @@ import type { Ctx } from '../context/index.ts';
 import { decodeDevicesPayload, followDeviceList } from '../devices/index.ts';
 import { applyGroupControl } from '../groups/index.ts';
 import { applyMailboxControl } from '../mailbox/index.ts';
-import { type Effects, indexBody, insertIncoming } from '../messaging/index.ts';
+import {
+  devicesChangedText,
+  type Effects,
+  indexBody,
+  insertIncoming,
+  insertNotice,
+} from '../messaging/index.ts';
 import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
 import type { AppMessage, MessageRef } from '../wire/index.ts';
@@ -145,6 +151,8 @@ export function applyMessage(
       if (change !== 'same') {
         effects.devices = change;
         effects.contactChanged = true;
+        const text = devicesChangedText(contact.name, change);
+        if (text) effects.messages.push(insertNotice(ctx, tx, contact.id, 'devices', text));
       }
       return effects;
     }

@@ -27,7 +27,7 @@ import {
   keepWaiting,
   receiveGroupFrame,
 } from '../groups/index.ts';
-import type { Effects } from '../messaging/index.ts';
+import { type Effects, insertNotice, keyChangedText } from '../messaging/index.ts';
 import {
   type AccountTx,
   type AttachmentsTx,
@@ -119,6 +119,9 @@ type Queued =
       readonly digest: string;
     }
   | { readonly from: string; readonly frame: Extract<Frame, { type: 'ack' | 'reject' | 'hello' }> };
+
+const sameKey = (a: Uint8Array | null, b: Uint8Array): boolean =>
+  a !== null && a.length === b.length && a.every((x, i) => x === b[i]);
 
 type Outcome =
   | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: Effects }
@@ -390,6 +393,11 @@ export class Inbox<Seen> {
       if (newIdentity) tx.putContact(current);
       const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext), owner.peerId);
       if (newIdentity) effects.contactChanged = true;
+      // In the timeline once per new key (a second message with the same new key changes nothing).
+      if (newIdentity && !sameKey(contact.pendingIdentityKey, newIdentity))
+        effects.messages.push(
+          insertNotice(this.#ctx, tx, contact.id, 'safety-number', keyChangedText(contact.name)),
+        );
       outcome = { kind: 'applied', contact: current, effects };
     }
     tx.markReceived(from, frame.remembered, now);

@@ -13,6 +13,7 @@ export {
   type MailboxEffects,
   sortKeyFor,
 } from './incoming.ts';
+export { devicesChangedText, insertNotice, keyChangedText } from './notices.ts';
 export {
   checkCanSend,
   compose,

@@ -13,7 +13,7 @@ import type {
   MessageRecord,
   MessagesTx,
 } from '../ports/index.ts';
-import { type MessageView, openBody, sealBody } from '../views/index.ts';
+import { type MessageView, NOTICE_SENDER, openBody, sealBody } from '../views/index.ts';
 import { type AppBody, READ_RECEIPT_MAX_TARGETS } from '../wire/index.ts';
 import { indexBody } from './searchable.ts';
 
@@ -121,7 +121,9 @@ export function markConversationRead(
     const conversation = tx.getConversation(c.id);
     if (!conversation) return [];
     const after = conversation.readUpTo;
-    const list = tx.listMessages(c.id, { after, limit: READ_MARK_MAX }).filter((m) => m.sender !== 'self');
+    const list = tx
+      .listMessages(c.id, { after, limit: READ_MARK_MAX })
+      .filter((m) => m.sender !== 'self' && m.sender !== NOTICE_SENDER);
     tx.putConversation({ ...conversation, readUpTo: Math.max(after, tx.maxSortKey(c.id)) });
     return list;
   });

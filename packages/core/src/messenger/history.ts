@@ -26,7 +26,7 @@ import {
 } from '../devices/index.ts';
 import { indexBody } from '../messaging/index.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
-import { openBody, sealBody } from '../views/index.ts';
+import { NOTICE_SENDER, openBody, sealBody } from '../views/index.ts';
 import type { FileManifest } from '../wire/index.ts';
 
 /**
@@ -152,13 +152,15 @@ function historyBatch(ctx: Ctx, tx: StoreTx, cursor: HistoryCursor): HistoryBatc
     // (`after` always set: without a bound the store returns the newest, not the oldest)
     const page = tx.listMessages(c.id, { after: after ?? FIRST_SORT_KEY, limit: room });
     for (const m of page) {
+      after = m.sortKey;
+      if (m.sender === NOTICE_SENDER) continue; // this device's own notices: the new one makes its own
       const item = historyMessage(ctx, tx, c, m);
       messages.push(item);
       bytes += JSON.stringify(item).length;
-      after = m.sortKey;
       if (bytes >= HISTORY_BATCH_BYTES) break;
     }
     const full = messages.length >= HISTORY_BATCH_MESSAGES || bytes >= HISTORY_BATCH_BYTES;
+    if (!full && page.length === room) continue; // (notices were skipped: the rest of this conversation)
     if (full && (page.length === room || bytes >= HISTORY_BATCH_BYTES))
       return {
         v: 1,

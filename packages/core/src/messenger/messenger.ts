@@ -46,7 +46,14 @@ import {
 } from '../groups/index.ts';
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
-import { EXPIRED_MARK, OutboxPump, SendQueue, sendProfile } from '../messaging/index.ts';
+import {
+  EXPIRED_MARK,
+  insertNotice,
+  keyChangedText,
+  OutboxPump,
+  SendQueue,
+  sendProfile,
+} from '../messaging/index.ts';
 import type {
   AdmissionProtocol,
   AttachmentsTx,
@@ -504,6 +511,13 @@ export function createMessenger(options: MessengerOptions): Messenger {
         const outcome = receiveIntroduction(ctx, frame);
         if (!outcome.accepted) return false;
         admit(outcome.contact);
+        if (outcome.keyChanged) {
+          const c = outcome.contact;
+          const notice = store.transaction((tx) =>
+            insertNotice(ctx, tx, c.id, 'safety-number', keyChangedText(c.name)),
+          );
+          emitMessages(c, [notice]);
+        }
         if (outcome.fresh) {
           events.emit('contact', { contact: viewOf(outcome.contact), removed: false });
           send(outcome.contact.name, { kind: 'welcome', name: ctx.account.info.name });
@@ -646,7 +660,17 @@ export function createMessenger(options: MessengerOptions): Messenger {
     },
     acceptIdentityChange(name) {
       const accepted = acceptIdentityChange(ctx, name);
+      const notice = store.transaction((tx) =>
+        insertNotice(
+          ctx,
+          tx,
+          accepted.id,
+          'safety-number',
+          `You accepted ${accepted.name}’s new safety number. Compare numbers to mark them verified again.`,
+        ),
+      );
       deviceSync.contact(accepted);
+      emitMessages(accepted, [notice]);
       return viewOf(accepted);
     },
     sendText(name, text, replyTo) {

@@ -395,7 +395,7 @@ export interface MessagesTx {
   maxSortKey(conversationId: string): number;
   /** Highest senderSeq of `sender` in the conversation, or 0. */
   maxSenderSeq(conversationId: string, sender: string): number;
-  /** Number of messages not from 'self' with sortKey > after. */
+  /** Number of messages not from 'self' (nor notices, sender 'notice') with sortKey > after: the unread count. */
   countMessagesAfter(conversationId: string, after: number): number;
   /** Keys of messages with expiresAt <= now (at most `limit`). */
   listExpired(now: number, limit: number): MessageKey[];

@@ -603,7 +603,9 @@ function messageOperations(
         .filter((m) => m.record.sender === sender)
         .reduce((max, m) => Math.max(max, m.record.senderSeq), 0),
     countMessagesAfter: (id, after) =>
-      inConversation(id).filter((m) => m.record.sender !== 'self' && m.record.sortKey > after).length,
+      inConversation(id).filter(
+        (m) => m.record.sender !== 'self' && m.record.sender !== 'notice' && m.record.sortKey > after,
+      ).length,
     listExpired: (now, limit) =>
       [...t.messages.values()]
         .filter((m) => m.record.expiresAt !== null && m.record.expiresAt <= now)

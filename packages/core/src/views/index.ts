@@ -12,6 +12,8 @@ export {
   contactView,
   type MessageView,
   messageView,
+  NOTICE_SENDER,
+  type NoticeKind,
   openBody,
   type ReactionView,
   type ReadByView,

@@ -79,6 +79,8 @@ export interface MessageView {
   readonly receipts?: readonly ReceiptView[];
   /** Our own messages in a large (topic) group: read by `count` of the `of` other members (docs/GROUPS.md "Receipts"). */
   readonly readBy?: ReadByView;
+  /** A notice in the timeline (Parley's, not a message: NOTICE_SENDER), and what about. */
+  readonly notice?: NoticeKind;
 }
 
 export interface ReadByView {
@@ -113,11 +115,21 @@ export interface StoredAttachment {
   readonly thumbnail?: string;
 }
 
+/**
+ * The sender of a notice: Parley itself telling the user something about the conversation (a
+ * contact's safety number changed, their devices changed). Stored in the conversation's timeline,
+ * never sent, never counted as unread, never answered with a read receipt.
+ */
+export const NOTICE_SENDER = 'notice';
+export type NoticeKind = 'safety-number' | 'devices';
+
 /** The sealed, stored form of a visible message body. */
 export interface StoredBody {
   readonly text: string;
   readonly replyTo?: MessageRef;
   readonly attachment?: StoredAttachment;
+  /** A notice's kind (its text is the sentence shown). */
+  readonly notice?: NoticeKind;
 }
 
 export interface AttachmentView extends StoredAttachment {
@@ -248,7 +260,7 @@ export function messageView(
     conversationId: m.conversationId,
     contact: contact.name,
     direction: m.sender === 'self' ? 'out' : 'in',
-    from: m.sender === 'self' ? 'me' : contact.name,
+    from: m.sender === 'self' ? 'me' : m.sender === NOTICE_SENDER ? 'Parley' : contact.name,
     seq: m.senderSeq,
     sortKey: m.sortKey,
     text: body.text,
@@ -256,17 +268,20 @@ export function messageView(
     sentAt: m.sentAt,
     receivedAt: m.receivedAt,
     status:
-      m.status === 'received'
-        ? m.sortKey <= (tx.getConversation(m.conversationId)?.readUpTo ?? 0)
-          ? 'read'
-          : 'delivered'
-        : m.status,
+      m.sender === NOTICE_SENDER
+        ? 'read' // (a notice is never unread)
+        : m.status === 'received'
+          ? m.sortKey <= (tx.getConversation(m.conversationId)?.readUpTo ?? 0)
+            ? 'read'
+            : 'delivered'
+          : m.status,
     error: m.error,
     edited: m.editedAt !== null,
     deleted: m.deletedAt !== null,
     expiresAt: m.expiresAt,
     reactions,
     gapBefore,
+    ...(body.notice ? { notice: body.notice } : {}),
   };
 }
 
