@@ -278,13 +278,23 @@ export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string
     own = announced;
   } else {
     // Per device (docs/MULTI-DEVICE.md "Groups"): a member's device that has not got our key yet
-    // (a device they linked since) gets it; our other devices first get the state we hold.
-    const mine = ownDevices(ctx, tx);
-    const pending = [...others(ctx, g), ...(mine.length > 0 ? [me] : [])].filter((p) =>
+    // (a device they linked since) gets it. Our other devices: the state we hold first, in one control. A state too large for one (many
+    // members with large cards) is not relayed: they hold the group as its admin tells them, and
+    // do not get our key this epoch (counted as done, so it is not tried on every send).
+    const mine = ownDevices(ctx, tx).filter((d) => !own.sentTo.includes(d));
+    const ownState =
+      mine.length > 0
+        ? encodeGroupControl({ type: 'own-state', group: g.state, author: g.author })
+        : undefined;
+    const relayed = ownState !== undefined && ownState.length <= GROUP_STATE_PAYLOAD_MAX_BYTES;
+    if (ownState !== undefined && !relayed) {
+      own = { ...own, sentTo: [...own.sentTo, ...mine] };
+      dirty = true;
+    }
+    const pending = [...others(ctx, g), ...(relayed ? [me] : [])].filter((p) =>
       devicesOf(ctx, tx, p).some((d) => !own.sentTo.includes(d)),
     );
-    if (pending.includes(me))
-      controlTo(ctx, tx, g, me, encodeGroupControl({ type: 'own-state', group: g.state, author: g.author }));
+    if (relayed && pending.includes(me)) controlTo(ctx, tx, g, me, ownState);
     if (pending.length > 0) {
       const payload = encodeGroupControl({
         type: 'sender-key',
