@@ -8,7 +8,7 @@ import qrcode from 'qrcode-generator';
 const QUIET_ZONE = 2;
 
 export function qrMatrix(text: string): boolean[][] {
-  const qr = qrcode(0, 'M');
+  const qr = qrcode(0, 'L');
   qr.addData(text, 'Byte');
   qr.make();
   const n = qr.getModuleCount();
