@@ -234,7 +234,7 @@ export async function groupReady(
  * `owner`'s card as suite 1 (no KEM prekey; same identity and signed prekey): what a card made
  * before suite 2 looked like, and a quarter of a suite-2 card's size.
  */
-export function suite1Card(owner: Peer): Uint8Array {
+export function suite1Card(owner: Pick<Peer, 'ctx' | 'store' | 'peerId' | 'name'>): Uint8Array {
   const { account, primitives: p } = owner.ctx;
   const spk = owner.store.transaction((tx) => currentSignedPrekey(tx, account.vault, p));
   const { id, createdAt, publicKey, signature } = spk;
