@@ -24,7 +24,7 @@ import { loadSession, saveSession } from '../src/sessions/session-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { encodeAppMessage } from '../src/wire/app-message.ts';
 import { encodeFrame } from '../src/wire/frame.ts';
-import { decodeInviteLink } from '../src/wire/invite.ts';
+import { decodeInviteLink, encodeInviteLink } from '../src/wire/invite.ts';
 import { befriend, eventually, makePeer, type Peer, suite1Card } from './harness.ts';
 
 let peers: Peer[] = [];
@@ -93,6 +93,30 @@ describe('suite 2 in core', () => {
     expect(contactOf(bob, alice).card[1]).toBe(2);
     expect(prekeyIds(alice, 'one-time')).toEqual([]); // used by Bob's introduction, and deleted
     expect(alice.store.transaction((tx) => postQuantumSince(tx))).toBe(1);
+  });
+
+  it('refuses an invite link whose suite or KEM prekey was changed on the way: no suite-1 contact', async () => {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    const { link } = alice.messenger.createInvite();
+    const card = decodeInviteLink(link);
+    const ek = decodeContactCard(card, alice.ctx.primitives).kemPrekey?.encapsulationKey as Uint8Array;
+    const at = Buffer.from(card).indexOf(Buffer.from(ek.subarray(0, 32)));
+    expect(at).toBeGreaterThan(0);
+    /** The link with byte `index` of its card set to `value(old)`. */
+    const tamper = (index: number, value: (old: number) => number): string => {
+      const bytes = card.slice();
+      bytes[index] = value(bytes[index] ?? 0);
+      return encodeInviteLink(bytes);
+    };
+    for (const bad of [
+      tamper(1, () => 1), // suite 2 -> suite 1, KEM prekey left in place
+      tamper(at, (b) => b ^ 1), // another KEM key, same suite
+    ]) {
+      expect(() => bob.messenger.acceptInvite(bad)).toThrow(
+        expect.objectContaining({ code: 'bad-invite' }) as unknown as Error,
+      );
+    }
+    expect(bob.messenger.contacts()).toEqual([]);
   });
 
   it('rotates the signed KEM prekey on the signed prekey plan, and publishes the newest', async () => {
