@@ -3,7 +3,7 @@
  * `parley` command, two daemons on loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderQr } from '../../apps/cli/src/qr.ts';
+import { QR_MAX_BYTES, renderQr } from '../../apps/cli/src/qr.ts';
 import { ndjson } from '../support/cli.ts';
 import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
@@ -69,6 +69,10 @@ describe('invites', () => {
     expect(r.stdout).toBe(`${renderQr(link, false)}${link}\n`);
     expect(lines.length).toBeGreaterThan(15);
     for (const l of lines.slice(0, -1)) expect(l).toMatch(/^[ █▀▄]+$/);
+    // Suite 2 (byte 1 of the card, after the link's version byte), and still a QR code.
+    const payload = Buffer.from(link.slice('parley://invite/'.length), 'base64url');
+    expect(payload[2]).toBe(2);
+    expect(link.length).toBeLessThanOrEqual(QR_MAX_BYTES);
   });
 
   it('--json: one object with link, expiresAt, reusable', () => {

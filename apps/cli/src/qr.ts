@@ -4,13 +4,46 @@
  * so the code reads the same on dark and light terminal themes.
  */
 import qrcode from 'qrcode-generator';
+import { CliError } from './cli-error.ts';
 
 const QUIET_ZONE = 2;
+/**
+ * Error correction M (15 %) while the symbol stays at version 20 (97 modules, a suite-1 invite's
+ * size); a longer text (a suite-2 invite, ~2,300 bytes) uses L (7 %), the smaller symbol: version
+ * 36 instead of 40. A terminal screen is neither dirty nor torn, so L reads as well there.
+ */
+const QR_M_MAX_MODULES = 97;
+/** Most bytes a QR code holds (version 40, level L, byte mode). */
+export const QR_MAX_BYTES = 2953;
+
+type QrSymbol = ReturnType<typeof qrcode>;
+
+function encode(text: string, level: 'L' | 'M'): QrSymbol | undefined {
+  const qr = qrcode(0, level);
+  qr.addData(text, 'Byte');
+  try {
+    qr.make();
+  } catch {
+    return undefined; // longer than version 40 holds at this level
+  }
+  return qr;
+}
+
+/** The smallest readable symbol for `text`: M if small enough, else L (see QR_M_MAX_MODULES). */
+export function qrSymbol(text: string): QrSymbol {
+  const m = encode(text, 'M');
+  if (m && m.getModuleCount() <= QR_M_MAX_MODULES) return m;
+  const l = encode(text, 'L');
+  if (l) return l;
+  const bytes = new TextEncoder().encode(text).length;
+  throw new CliError(
+    'qr-too-long',
+    `this link is ${bytes} bytes, more than a QR code holds (${QR_MAX_BYTES}); share the link as text instead`,
+  );
+}
 
 export function qrMatrix(text: string): boolean[][] {
-  const qr = qrcode(0, 'M');
-  qr.addData(text, 'Byte');
-  qr.make();
+  const qr = qrSymbol(text);
   const n = qr.getModuleCount();
   const size = n + QUIET_ZONE * 2;
   return Array.from({ length: size }, (_, y) =>

@@ -5,6 +5,9 @@ import { Dialog } from './Dialog.tsx';
 import { Qr } from './Qr.tsx';
 import type { Invite } from './types.ts';
 
+/** Links longer than this make a code too large for the two-column layout. */
+const LARGE_QR_LINK_CHARS = 1200;
+
 export function AddContact({
   onClose,
   onAdded,
@@ -16,6 +19,9 @@ export function AddContact({
   const [copied, setCopied] = useState(false);
   const [link, setLink] = useState('');
   const [name, setName] = useState('');
+  // A post-quantum (suite-2) invite carries an ML-KEM-768 prekey: its code is ~160 modules, 4 px
+  // each only where the window is wide enough (stacked in one column; drawn smaller below that).
+  const largeQr = (invite?.link.length ?? 0) > LARGE_QR_LINK_CHARS;
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -57,7 +63,7 @@ export function AddContact({
 
   return (
     <Dialog title="Add contact" onClose={onClose} wide>
-      <div className="add-contact">
+      <div className={`add-contact${largeQr ? ' large-qr' : ''}`}>
         <section aria-labelledby="my-invite-title" className="add-section">
           <h3 id="my-invite-title">Share your invite</h3>
           <p className="muted">
@@ -67,6 +73,12 @@ export function AddContact({
           {invite ? (
             <>
               <Qr text={invite.link} label="Your invite as a QR code" size={180} />
+              {largeQr && (
+                <p className="qr-narrow-note muted">
+                  In a window this narrow the code is drawn small: widen the window so a phone reads it
+                  easily, or copy the link.
+                </p>
+              )}
               <div className="copy-row">
                 <input
                   readOnly

@@ -1,7 +1,7 @@
 /** Test harness: messengers over the in-memory network and store. */
-import { systemRandom } from '@parley/crypto';
+import { createContactCard, systemRandom } from '@parley/crypto';
 import { nodePrimitives } from '@parley/crypto/node';
-import type { Account } from '../src/account/account.ts';
+import { type Account, currentSignedPrekey } from '../src/account/account.ts';
 import { createVault } from '../src/account/vault.ts';
 import type { Ctx, Limits, MessengerEvents } from '../src/context/context.ts';
 import { completeLink, createPendingDevice, linkRequest } from '../src/devices/link.ts';
@@ -227,5 +227,21 @@ export async function groupReady(
       }),
     20_000,
     `everyone to hold the keys of "${group}" at epoch ${epoch}`,
+  );
+}
+
+/**
+ * `owner`'s card as suite 1 (no KEM prekey; same identity and signed prekey): what a card made
+ * before suite 2 looked like, and a quarter of a suite-2 card's size.
+ */
+export function suite1Card(owner: Pick<Peer, 'ctx' | 'store' | 'peerId' | 'name'>): Uint8Array {
+  const { account, primitives: p } = owner.ctx;
+  const spk = owner.store.transaction((tx) => currentSignedPrekey(tx, account.vault, p));
+  const { id, createdAt, publicKey, signature } = spk;
+  const fields = { peerId: owner.peerId, displayName: owner.name, addresses: [], issuedAt: Date.now() };
+  return createContactCard(
+    account.identity,
+    { ...fields, signedPrekey: { id, createdAt, publicKey, signature } },
+    p,
   );
 }

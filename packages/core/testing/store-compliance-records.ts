@@ -175,6 +175,20 @@ export function keyMaterialTests(ctx: Ctx): void {
     });
   });
 
+  it('keeps ML-KEM prekeys (suite 2) apart from X25519 ones with the same id', () => {
+    run((tx) => {
+      tx.putPrekey(prekey(2, 'signed'));
+      tx.putPrekey(prekey(2, 'kem-signed'));
+      tx.putPrekey(prekey(2, 'kem-one-time'));
+      expect(tx.listPrekeys('kem-signed')).toEqual([{ id: 2, createdAt: 102 }]);
+      expect(tx.getPrekey('kem-one-time', 2)).toEqual(prekey(2, 'kem-one-time'));
+      tx.deletePrekey('kem-one-time', 2);
+      expect(tx.getPrekey('kem-one-time', 2)).toBeUndefined();
+      expect(tx.getPrekey('kem-signed', 2)).toEqual(prekey(2, 'kem-signed'));
+      expect(tx.getPrekey('signed', 2)).toEqual(prekey(2, 'signed'));
+    });
+  });
+
   it('stores, replaces, lists (by creation) and deletes invites', () => {
     run((tx) => {
       const b = invite('bb', { createdAt: 2, reusable: true, uses: 3, expiresAt: 99, oneTimePrekeyId: 7 });

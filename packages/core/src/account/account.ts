@@ -8,13 +8,15 @@
  *   account          version u8 ‖ JSON {peerId, name, createdAt} — not secret
  *   identity         sealed encodeIdentity(identity)
  *   peer-key         sealed libp2p private key (protobuf bytes, owned by net)
- *   prekey-next-id   u32 counter for new prekey ids
+ *   prekey-next-id   u32 counter for new prekey ids (X25519 and ML-KEM-768 alike)
+ *   prekey-pq-from   u32: the first signed prekey id only ever published in suite-2 cards (kem-prekeys.ts)
  *   account-identity sealed encodeIdentity(account identity) — only on a device linked to an
  *                    account created elsewhere (devices/link.ts); on the founding device the
  *                    device identity is the account identity (docs/MULTI-DEVICE.md)
  */
 import {
   createIdentity,
+  createKemPrekey,
   createOneTimePrekeys,
   createSignedPrekey,
   decodeIdentity,
@@ -23,6 +25,7 @@ import {
   encodePrekey,
   type Identity,
   type IdentityPublic,
+  type KemPrekeyPair,
   type PrekeyPair,
   type Primitives,
   planSignedPrekeyRotation,
@@ -30,6 +33,13 @@ import {
 } from '@parley/crypto';
 import { CoreError, concat, fromUtf8, redact, utf8 } from '../base/index.ts';
 import type { AccountTx, Store } from '../ports/index.ts';
+import {
+  currentKemPrekey,
+  ensureKemPrekey,
+  putKemPrekey,
+  rotateKemPrekeys,
+  setPostQuantumSince,
+} from './kem-prekeys.ts';
 import { createVault, unlockVault, type Vault, type VaultSecret, vaultKdf } from './vault.ts';
 
 export const DISPLAY_NAME_MAX_CHARS = 64;
@@ -117,12 +127,16 @@ export async function createAccount(store: Store, options: CreateAccountOptions)
   const identity = createIdentity(options.random, options.primitives);
   const info: AccountInfo = { peerId: options.peerId, name, createdAt: options.now };
   const spk = createSignedPrekey(identity, 1, options.now, options.random, options.primitives);
+  // Suite 2 from the start: every card this account publishes carries the KEM prekey.
+  const kpk = createKemPrekey(identity, 2, options.now, options.random, options.primitives);
   store.transaction((tx) => {
     if (header) tx.setMeta('vault', header);
     tx.setMeta('identity', vault.seal('identity', encodeIdentity(identity)));
     tx.setMeta('peer-key', vault.seal('peer-key', options.peerKey));
     putPrekey(tx, vault, spk);
-    setCounter(tx, 'prekey-next-id', 2);
+    putKemPrekey(tx, vault, kpk);
+    setPostQuantumSince(tx, spk.id);
+    setCounter(tx, 'prekey-next-id', 3);
     writeInfo(tx, info);
   });
   return accountOf(info, { identity, accountIdentity: identity, vault, peerKey: options.peerKey.slice() });
@@ -261,6 +275,23 @@ export function newOneTimePrekey(
   return pair;
 }
 
+/**
+ * The signed ML-KEM-768 prekey our cards carry (suite 2). An account made before suite 2 that has
+ * not yet been through {@link rotateSignedPrekeys} gets it here.
+ */
+export function kemPrekeyToPublish(
+  tx: AccountTx,
+  account: Pick<Account, 'identity' | 'vault'>,
+  now: number,
+  random: RandomSource,
+  primitives: Primitives,
+): KemPrekeyPair {
+  ensureKemPrekey(tx, account, () => nextCounter(tx, 'prekey-next-id'), now, random, primitives);
+  const pair = currentKemPrekey(tx, account.vault, primitives);
+  if (!pair) throw new Error('unreachable: ensureKemPrekey made no KEM prekey');
+  return pair;
+}
+
 export function nextCounter(tx: AccountTx, key: string): number {
   const raw = tx.getMeta(key);
   const value = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(0) : 1;
@@ -285,7 +316,9 @@ export const decodeIdentityPublic = (bytes: Uint8Array): IdentityPublic => ({
 /**
  * Signed prekey rotation (SPEC.md §3): a new signed prekey every 7 days; an
  * older one is kept for 30 days after its successor so that first messages
- * built from older invites still open. Returns whether a new one was made.
+ * built from older invites still open. The signed ML-KEM-768 prekey follows the
+ * same plan, and an account made before suite 2 gets its first one here (on
+ * start). Returns whether a new X25519 signed prekey was made.
  */
 export function rotateSignedPrekeys(
   tx: AccountTx,
@@ -294,6 +327,9 @@ export function rotateSignedPrekeys(
   random: RandomSource,
   primitives: Primitives,
 ): boolean {
+  const nextId = (): number => nextCounter(tx, 'prekey-next-id');
+  ensureKemPrekey(tx, account, nextId, now, random, primitives);
+  rotateKemPrekeys(tx, account, nextId, now, random, primitives);
   const plan = planSignedPrekeyRotation(tx.listPrekeys('signed'), now);
   for (const id of plan.discard) tx.deletePrekey('signed', id);
   if (!plan.rotate) return false;

@@ -14,6 +14,7 @@ export {
   decodeIdentityPublic,
   encodeIdentityPublic,
   hasAccount,
+  kemPrekeyToPublish,
   loadPrekey,
   newOneTimePrekey,
   openAccount,
@@ -24,6 +25,13 @@ export {
   unlockAccount,
   writeInfo,
 } from './account.ts';
+export {
+  currentKemPrekey,
+  deleteOneTimeKemPrekey,
+  loadKemPrekey,
+  newOneTimeKemPrekey,
+  postQuantumSince,
+} from './kem-prekeys.ts';
 export { loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from './mailboxes.ts';
 export {
   createVault,

@@ -18,6 +18,7 @@ import {
   decodeContactCard,
   encrypt,
   initiateSession,
+  peekMessage,
   safetyNumber,
   sameIdentity,
 } from '@parley/crypto';
@@ -26,7 +27,9 @@ import {
   checkDisplayName,
   currentSignedPrekey,
   encodeIdentityPublic,
+  kemPrekeyToPublish,
   loadOwnMailboxes,
+  newOneTimeKemPrekey,
   newOneTimePrekey,
 } from '../account/index.ts';
 import { CoreError, equalBytes, toHex } from '../base/index.ts';
@@ -48,7 +51,7 @@ import {
   INVITE_TOKEN_BYTES,
   newMessageId,
 } from '../wire/index.ts';
-import { prekeyLookup } from './prekey-lookup.ts';
+import { acceptOptions, deleteUsedPrekeys, prekeyLookup } from './prekey-lookup.ts';
 
 /** Default lifetime of a single-use invite. */
 export const INVITE_DEFAULT_TTL_MS: number = 30 * 24 * 3600 * 1000;
@@ -59,6 +62,13 @@ export interface InviteOptions {
   readonly reusable?: boolean;
   /** Lifetime in ms; defaults above. */
   readonly ttlMs?: number;
+  /**
+   * A single-use invite also carries a one-time ML-KEM-768 prekey (packages/crypto SPEC.md §3.1):
+   * the first messages then stay confidential to a quantum adversary even if the signed KEM prekey
+   * leaks before it is deleted. Off by default: it adds 1,252 bytes (1,670 characters) and puts the
+   * link beyond the largest QR code (2,953 bytes at level L); for links sent as text.
+   */
+  readonly oneTimeKemPrekey?: boolean;
 }
 
 export interface Invite {
@@ -69,18 +79,25 @@ export interface Invite {
 
 const tokenHash = (token: Uint8Array): string => toHex(sha256(token));
 
-/** Our signed card: `extension` carries the invite fields when this card is an invite. */
+/**
+ * Our signed card: `extension` carries the invite fields when this card is an invite. Always suite 2
+ * (packages/crypto SPEC.md §4): it carries our signed ML-KEM-768 prekey; a single-use invite
+ * (`oneTime`) a one-time X25519 prekey, and with `oneTimeKem` a one-time KEM prekey of the same id.
+ */
 export function ownCard(
   ctx: Ctx,
   tx: AccountTx,
-  extras: { oneTime?: boolean; invite?: Uint8Array },
+  extras: { oneTime?: boolean; oneTimeKem?: boolean; invite?: Uint8Array },
 ): {
   card: Uint8Array;
   oneTimePrekeyId: number | null;
 } {
   const { account, primitives: p } = ctx;
   const spk = currentSignedPrekey(tx, account.vault, p);
+  const kpk = kemPrekeyToPublish(tx, account, ctx.now(), ctx.random, p);
   const otpk = extras.oneTime ? newOneTimePrekey(tx, account.vault, ctx.random, p) : undefined;
+  const kotpk =
+    otpk && extras.oneTimeKem ? newOneTimeKemPrekey(tx, account, otpk.id, ctx.random, p) : undefined;
   // The invite record (if any) and the mailboxes contacts may deposit our mail at (card-extension.ts).
   const extension = encodeCardExtension({
     ...(extras.invite ? { invite: extras.invite } : {}),
@@ -96,8 +113,10 @@ export function ownCard(
       publicKey: spk.publicKey,
       signature: spk.signature,
     },
+    kemPrekey: kpk.publicKey,
     issuedAt: ctx.now(),
     ...(otpk ? { oneTimePrekey: { id: otpk.id, publicKey: otpk.publicKey } } : {}),
+    ...(kotpk ? { oneTimeKemPrekey: kotpk.publicKey } : {}),
     ...(extension.length > 0 ? { extension } : {}),
   };
   return { card: createContactCard(account.identity, fields, p), oneTimePrekeyId: otpk?.id ?? null };
@@ -114,7 +133,8 @@ export function createInvite(ctx: Ctx, options: InviteOptions = {}): Invite {
   const expiresAt = now + ttl;
   const invite = encodeInviteExtension({ reusable, token, expiresAt });
   const card = ctx.store.transaction((tx) => {
-    const made = ownCard(ctx, tx, { oneTime: !reusable, invite });
+    const oneTimeKem = !reusable && options.oneTimeKemPrekey === true;
+    const made = ownCard(ctx, tx, { oneTime: !reusable, oneTimeKem, invite });
     tx.putInvite({
       tokenHash: tokenHash(token),
       createdAt: now,
@@ -275,12 +295,15 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
     let cardBytes: Uint8Array;
     let name: string;
     try {
+      // No card of theirs yet: a suite-1 introduction is refused if our invite was suite 2.
+      const options = acceptOptions(tx, undefined, peekMessage(intro.message));
       accepted = acceptSession(
         account.identity,
         prekeyLookup(tx, account.vault, p),
         intro.message,
         ctx.random,
         p,
+        options,
       );
       const app = decodeAppMessage(accepted.plaintext);
       if (app.body.kind !== 'profile') return { accepted: false };
@@ -330,7 +353,7 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
         createdAt: now,
       });
     saveSession(tx, account.vault, contact.id, accepted.session);
-    if (accepted.usedOneTimePrekeyId !== undefined) tx.deletePrekey('one-time', accepted.usedOneTimePrekeyId);
+    deleteUsedPrekeys(tx, accepted);
     if (invite.reusable) tx.putInvite({ ...invite, uses: invite.uses + 1 });
     else tx.deleteInvite(hash);
     tx.markReceived(from, digest, now);

@@ -20,4 +20,4 @@ export {
   removeContact,
   renameContact,
 } from './contacts.ts';
-export { prekeyLookup } from './prekey-lookup.ts';
+export { acceptOptions, deleteUsedPrekeys, prekeyLookup } from './prekey-lookup.ts';

@@ -93,7 +93,11 @@ export function sessionFor(
 ): Session | undefined {
   const existing = sessions.get(target.sessionKey);
   if (existing || !target.card || !start) return existing;
-  const { oneTimePrekey: _used, ...card }: ContactCard = readCard(target.card, ctx.primitives);
+  const {
+    oneTimePrekey: _used,
+    oneTimeKemPrekey: _usedKem,
+    ...card
+  }: ContactCard = readCard(target.card, ctx.primitives);
   return initiateSession(ctx.account.identity, card as ContactCard, ctx.random, ctx.primitives);
 }
 

@@ -53,7 +53,7 @@ export const GROUP_STATE_PAYLOAD_MAX_BYTES: number = 40 * 1024;
 /** SHA-256 of the whole state, binding its parts together. */
 export const GROUP_STATE_DIGEST_BYTES = 32;
 /** Largest contact card carried for a member. */
-export const GROUP_CARD_MAX_BYTES = 1024;
+export const GROUP_CARD_MAX_BYTES = 4096;
 /** Epochs are u32. */
 export const GROUP_EPOCH_MAX = 0xffff_ffff;
 

@@ -28,7 +28,7 @@ function startSession(ctx: Ctx, tx: SessionsTx, contact: ContactRecord, vouched?
     const ours = decodeContactCard(contact.card, ctx.primitives);
     if (ours.peerId !== contact.peerId || !isIdentityOf(contact, ours)) return false;
     const newer = vouched && vouched.issuedAt > ours.issuedAt ? vouched : ours;
-    const { oneTimePrekey: _spent, ...card } = newer;
+    const { oneTimePrekey: _spent, oneTimeKemPrekey: _spentKem, ...card } = newer;
     const session = initiateSession(ctx.account.identity, card, ctx.random, ctx.primitives);
     saveSession(tx, ctx.account.vault, contact.id, session);
     return true;

@@ -17,7 +17,7 @@ import {
 } from '@parley/crypto';
 import { decodeIdentityPublic, encodeIdentityPublic } from '../account/index.ts';
 import { InboundError, soon, toHex } from '../base/index.ts';
-import { prekeyLookup } from '../contacts/index.ts';
+import { acceptOptions, deleteUsedPrekeys, prekeyLookup } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { ownDeviceRecord, ownerOf, type PeerOwner } from '../devices/index.ts';
 import {
@@ -429,8 +429,10 @@ export class Inbox<Seen> {
         if (info.kind === 'ratchet') throw error;
       }
     }
-    const accepted = acceptSession(account.identity, prekeyLookup(tx, account.vault, p), message, random, p);
-    if (accepted.usedOneTimePrekeyId !== undefined) tx.deletePrekey('one-time', accepted.usedOneTimePrekeyId);
+    const lookup = prekeyLookup(tx, account.vault, p);
+    const options = acceptOptions(tx, contact.card, info); // no downgrade (contacts/prekey-lookup.ts)
+    const accepted = acceptSession(account.identity, lookup, message, random, p, options);
+    deleteUsedPrekeys(tx, accepted);
     if (owner.kind === 'self' || owner.linked) {
       // A device's key is the one its account's signed list names; anything else is refused.
       if (!sameIdentity(decodeIdentityPublic(owner.identityKey), accepted.remoteIdentity))

@@ -47,7 +47,8 @@ export interface ContactRecord {
   readonly updatedAt: number;
 }
 
-export type PrekeyKind = 'signed' | 'one-time';
+/** X25519 prekeys ('signed', 'one-time') and ML-KEM-768 prekeys of suite 2 ('kem-signed', 'kem-one-time'); ids are per kind. */
+export type PrekeyKind = 'signed' | 'one-time' | 'kem-signed' | 'kem-one-time';
 
 export interface PrekeyRecord {
   readonly kind: PrekeyKind;
