@@ -144,10 +144,10 @@ describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
 
     // A makes B an admin (confirmed): B's Group info then offers the admin actions.
     await a.page.getByRole('button', { name: 'Group info' }).click();
-    await a.page.getByRole('button', { name: 'Make Ben an admin' }).click();
+    await a.page.getByRole('button', { name: 'Make admin: Ben' }).click();
     await a.page.getByRole('button', { name: 'Make admin', exact: true }).click();
     await members.getByRole('listitem', { name: /^Ben, Admin/ }).waitFor({ timeout: UI_TIMEOUT_MS });
-    await a.page.getByRole('button', { name: 'Remove Ben as admin' }).waitFor();
+    await a.page.getByRole('button', { name: 'Remove as admin: Ben' }).waitFor();
     await a.page.getByRole('button', { name: 'Close' }).click();
     await b.page.getByRole('button', { name: 'Group info' }).click();
     await b.page.getByRole('button', { name: 'Remove Cleo' }).waitFor({ timeout: UI_TIMEOUT_MS });

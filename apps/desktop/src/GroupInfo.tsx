@@ -81,7 +81,8 @@ function MemberRow({
         <button
           type="button"
           className="button small"
-          aria-label={m.role === 'admin' ? `Remove ${m.name} as admin` : `Make ${m.name} an admin`}
+          // (the visible words first: an accessible name must contain what the button shows)
+          aria-label={m.role === 'admin' ? `Remove as admin: ${m.name}` : `Make admin: ${m.name}`}
           onClick={() => onRole(m.name, m.role === 'admin' ? 'member' : 'admin')}
         >
           {m.role === 'admin' ? 'Remove as admin' : 'Make admin'}
