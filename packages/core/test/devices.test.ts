@@ -322,6 +322,66 @@ describe('several devices, one person', () => {
     expect(texts(laptop, 'bob').filter((t) => t !== 'me too')).toEqual(['while', 'you', 'slept']);
   });
 
+  it('a device asleep catches up through its own mailbox queue: Bob’s messages and its sync copies', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    const mailbox = startMailbox(network);
+    // The laptop pairs under its own PeerId (a queue is drained by its owner alone); its device
+    // card, which names the queue, reaches Bob and Alice's desktop with the list they hold.
+    await laptop.messenger.addMailbox(mailbox.link);
+    const namesMailbox = (p: Peer) =>
+      p.store.transaction((tx) => {
+        const card = tx.getDevice(laptop.peerId)?.card;
+        return card ? Buffer.from(card).includes(Buffer.from(mailbox.transport.peerId)) : false;
+      });
+    await eventually(
+      () => namesMailbox(bob) && namesMailbox(alice),
+      5_000,
+      'the laptop’s card at Bob and Alice',
+    );
+    // Bob's contact record (the account's card) is still Alice's first device's.
+    expect(contactOf(bob, aliceId).peerId).toBe(alice.peerId);
+    await eventually(() => bob.store.transaction((tx) => tx.countOutbox()) === 0, 5_000);
+
+    network.setOnline(laptop.peerId, false);
+    bob.messenger.sendTexts('alice', ['while', 'the laptop', 'slept']);
+    await eventually(() => texts(alice, 'bob').length === 3, 5_000);
+    alice.messenger.sendText('bob', 'me too');
+    const deposited = (p: Peer) =>
+      p.store.transaction((tx) => tx.listOutbox(laptop.peerId)).filter((e) => e.kind === 'msg');
+    await eventually(
+      () =>
+        deposited(bob).length === 3 &&
+        deposited(bob).every((e) => e.depositedAt !== null) &&
+        deposited(alice).length > 0 &&
+        deposited(alice).every((e) => e.depositedAt !== null),
+      10_000,
+      'Bob’s messages and Alice’s sync copy deposited for the laptop',
+    );
+    // Bob's messages were delivered to Alice's desktop: leaving copies for the laptop changes nothing.
+    await eventually(() => all(bob, 'alice').every((m) => m.status === 'delivered'), 5_000);
+    expect(mailbox.store.totals().items).toBeGreaterThan(0);
+
+    // Everyone else goes away; the laptop wakes up alone and drains its queue.
+    network.setOnline(alice.peerId, false);
+    network.setOnline(bob.peerId, false);
+    network.setOnline(laptop.peerId, true);
+    const got = await laptop.messenger.drainMailboxes();
+    expect(got.frames).toBeGreaterThanOrEqual(4);
+    await eventually(() => texts(laptop, 'bob').length === 4, 5_000, 'the laptop to read its mail');
+    expect(texts(laptop, 'bob').filter((t) => t !== 'me too')).toEqual(['while', 'the laptop', 'slept']);
+    expect(mine(laptop, 'bob')).toEqual(['me too']);
+    expect(mailbox.store.totals().items).toBe(0);
+    // Once everyone is back, nothing is shown twice.
+    network.setOnline(alice.peerId, true);
+    network.setOnline(bob.peerId, true);
+    await eventually(
+      () => bob.store.transaction((tx) => tx.countOutbox(laptop.peerId)) === 0,
+      20_000,
+      'Bob’s outbox for the laptop to empty (its ACKs)',
+    );
+    expect(texts(laptop, 'bob')).toHaveLength(4);
+  });
+
   it('a removed device receives nothing new (canary), and its list follows at Bob at once', async () => {
     const { alice, laptop, bob } = await aliceOnTwoDevices();
     const laptopId = alice.messenger.devices().find((d) => d.peerId === laptop.peerId)?.id as string;

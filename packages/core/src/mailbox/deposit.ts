@@ -9,6 +9,7 @@
 import { decodeContactCard } from '@parley/crypto';
 import { decodeIdentityPublic } from '../account/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { ownerOf } from '../devices/index.ts';
 import type { ContactRecord, MessageKey, OutboxRecord } from '../ports/index.ts';
 import { decodeCardExtension, type MailboxAddress } from '../wire/index.ts';
 import { batches, itemsOf } from './batches.ts';
@@ -26,23 +27,57 @@ export const DEPOSIT_RETRY_MAX_MS = 60_000;
 
 const mailboxCards = new Map<string, { readonly card: Uint8Array; readonly list: MailboxAddress[] }>();
 
-/** The mailboxes a contact's card names (decoded once per card). */
-export function contactMailboxes(ctx: Ctx, contact: ContactRecord): MailboxAddress[] {
-  const cached = mailboxCards.get(contact.id);
-  if (
-    cached &&
-    cached.card.length === contact.card.length &&
-    cached.card.every((b, i) => b === contact.card[i])
-  )
+/** The mailboxes a card names (decoded once per card and PeerId). */
+function cardMailboxes(ctx: Ctx, peerId: string, card: Uint8Array): MailboxAddress[] {
+  const cached = mailboxCards.get(peerId);
+  if (cached && cached.card.length === card.length && cached.card.every((b, i) => b === card[i]))
     return cached.list;
   let list: MailboxAddress[] = [];
   try {
-    list = [...decodeCardExtension(decodeContactCard(contact.card, ctx.primitives).extension).mailboxes];
+    list = [...decodeCardExtension(decodeContactCard(card, ctx.primitives).extension).mailboxes];
   } catch {
     list = []; // a card we stored was verified; one that does not parse names no mailbox
   }
-  mailboxCards.set(contact.id, { card: contact.card.slice(), list });
+  mailboxCards.set(peerId, { card: card.slice(), list });
   return list;
+}
+
+/** The mailboxes a contact's card names (its founding device's). */
+export function contactMailboxes(ctx: Ctx, contact: ContactRecord): MailboxAddress[] {
+  return cardMailboxes(ctx, contact.peerId, contact.card);
+}
+
+/**
+ * Where mail for the device `peerId` waits while it is away: the mailboxes ITS card names, and the
+ * key its envelopes are sealed to. Every device pairs with mailboxes under its own PeerId, since a
+ * queue is drained (and emptied) by its owner alone: a contact's founding device by the card the
+ * contact record holds, a contact's linked device and our own other devices by their device
+ * cards. `contact` is the contact it belongs to, or null for our own device. Undefined when the
+ * device names no mailbox (or is no active contact's).
+ */
+interface DepositTarget {
+  readonly contact: ContactRecord | null;
+  readonly boxes: readonly MailboxAddress[];
+  readonly recipientKey: Uint8Array;
+}
+
+function depositTarget(ctx: Ctx, peerId: string): DepositTarget | undefined {
+  const found = ctx.store.transaction((tx) => {
+    const owner = ownerOf(ctx, tx, peerId);
+    if (!owner || (owner.kind === 'contact' && owner.contact.state !== 'active')) return undefined;
+    const contact = owner.kind === 'contact' ? owner.contact : null;
+    const card =
+      contact && !(owner.kind === 'contact' && owner.linked) ? contact.card : tx.getDevice(peerId)?.card;
+    return card ? { contact, card, identityKey: owner.identityKey } : undefined;
+  });
+  if (!found) return undefined;
+  const boxes = cardMailboxes(ctx, peerId, found.card);
+  if (boxes.length === 0) return undefined;
+  return {
+    contact: found.contact,
+    boxes,
+    recipientKey: decodeIdentityPublic(found.identityKey).agreementKey,
+  };
 }
 
 /** The deposits of one running Mailboxes, per peer. */
@@ -109,17 +144,16 @@ export function cancelRetries(d: Deposits): void {
 /** Deposits what waits for `peerId`; false when a batch found no mailbox that took it. */
 async function depositFor(rt: MailboxRuntime, peerId: string): Promise<boolean> {
   const { ctx } = rt;
-  // The pump calls this on every kick while the peer backs off: a contact without mailboxes (the
-  // common case) must cost one lookup, not a read of its whole outbox.
-  const contact = ctx.store.transaction((tx) => tx.getContactByPeerId(peerId));
-  if (contact?.state !== 'active') return true;
-  const boxes = contactMailboxes(ctx, contact);
-  if (boxes.length === 0) return true;
+  // The pump calls this on every kick while the peer backs off: a device without mailboxes (the
+  // common case) must cost a few lookups, not a read of its whole outbox.
+  const target = depositTarget(ctx, peerId);
+  if (!target) return true;
   const entries = ctx.store.transaction((tx) =>
     tx.listOutbox(peerId).filter((e) => e.kind === 'msg' && e.depositedAt === null),
   );
   if (entries.length === 0) return true;
-  const recipientKey = decodeIdentityPublic(contact.identityKey).agreementKey;
+  const { contact, boxes, recipientKey } = target;
+  const name = contact?.name ?? 'your other device';
   for (const items of batches(await itemsOf(entries, rt.deps.inlineFiles, peerId))) {
     if (rt.stopped || ctx.transport.isConnected(peerId)) return true; // they are back: the pump sends directly
     const envelope = sealFor(
@@ -131,8 +165,8 @@ async function depositFor(rt: MailboxRuntime, peerId: string): Promise<boolean> 
     if (taken !== true) {
       ctx.events.emit('problem', {
         code: 'mailbox',
-        contact: contact.name,
-        message: `could not leave messages at ${contact.name}'s mailboxes (${taken}); they stay queued`,
+        ...(contact ? { contact: contact.name } : {}),
+        message: `could not leave messages at ${name}'s mailboxes (${taken}); they stay queued`,
       });
       return false;
     }
@@ -146,14 +180,22 @@ async function depositFor(rt: MailboxRuntime, peerId: string): Promise<boolean> 
   return true;
 }
 
-/** Marks a deposited batch as such; the keys of its messages that are now `stored`. */
-function markDeposited(ctx: Ctx, contact: ContactRecord, batch: readonly OutboxRecord[]): MessageKey[] {
+/**
+ * Marks a deposited batch as such; the keys of its messages that are now `stored` (a sync copy
+ * left for our own other device says nothing about the message's recipient: `contact` null).
+ */
+function markDeposited(
+  ctx: Ctx,
+  contact: ContactRecord | null,
+  batch: readonly OutboxRecord[],
+): MessageKey[] {
   return ctx.store.transaction((tx) => {
     tx.markOutboxDeposited(
       batch.map((e) => e.seq),
       ctx.now(),
     );
     return batch.flatMap((e) =>
+      contact &&
       e.message &&
       e.message.conversationId === contact.id &&
       tx.updateMessageIf(e.message, ['queued', 'sent'], { status: 'stored' })
@@ -168,12 +210,9 @@ async function depositAcks(d: Deposits, peerId: string): Promise<void> {
   const { ctx } = d.rt;
   const frames = d.acks.get(peerId) ?? [];
   d.acks.delete(peerId);
-  const contact = ctx.store.transaction((tx) => tx.getContactByPeerId(peerId));
-  if (d.rt.stopped || !contact || contact.state !== 'active' || frames.length === 0) return;
-  const boxes = contactMailboxes(ctx, contact);
-  if (boxes.length === 0) return;
-  const envelope = sealFor(ctx, decodeIdentityPublic(contact.identityKey).agreementKey, frames);
-  await depositAnywhere(ctx, boxes, envelope);
+  const target = d.rt.stopped || frames.length === 0 ? undefined : depositTarget(ctx, peerId);
+  if (!target) return;
+  await depositAnywhere(ctx, target.boxes, sealFor(ctx, target.recipientKey, frames));
 }
 
 /** A failed deposit is tried again on its own (the pump's backoff may be a minute away). */

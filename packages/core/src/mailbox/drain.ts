@@ -88,7 +88,7 @@ async function receive(rt: MailboxRuntime, envelope: Uint8Array): Promise<number
 function senderKey(ctx: Ctx, peerId: string): Uint8Array | undefined {
   // Any contact, also one whose introduction is still pending (its `welcome` may come this way)
   // and a group member we know through its admin: the inbox decides what it accepts from whom.
-  // A contact's other device seals with its own key, the one its account's list names.
+  // A contact's other device, and one of our own, seals with its own key, the one its list names.
   const owner = ctx.store.transaction((tx) => ownerOf(ctx, tx, peerId));
-  return owner?.kind === 'contact' ? decodeIdentityPublic(owner.identityKey).agreementKey : undefined;
+  return owner ? decodeIdentityPublic(owner.identityKey).agreementKey : undefined;
 }

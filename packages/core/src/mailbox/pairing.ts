@@ -3,7 +3,7 @@
  * keeps it, sealed, in account/mailboxes.ts), listing and removing them, and telling every
  * contact our new card, which names them (wire/card-extension.ts).
  */
-import { loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from '../account/index.ts';
+import { accountIdOf, loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from '../account/index.ts';
 import { CoreError } from '../base/index.ts';
 import { sendProfile } from '../messaging/index.ts';
 import type { AccountTx } from '../ports/index.ts';
@@ -40,7 +40,11 @@ export function listMailboxes(rt: MailboxRuntime): MailboxView[] {
   return boxes.map((m) => viewOf(rt, m, contacts));
 }
 
-/** Our card changed (its mailboxes): every contact gets it, now or with the rest of its outbox. */
+/**
+ * Our card changed (its mailboxes): every contact gets it, now or with the rest of its outbox. The
+ * contacts hold our founding device's card as the account's (a `profile` update); every device's
+ * own card, which names the queues it pairs with, travels with our device list (deps.cardChanged).
+ */
 export function announce(
   rt: MailboxRuntime,
   save: (boxes: OwnMailbox[]) => OwnMailbox[],
@@ -48,12 +52,14 @@ export function announce(
 ): void {
   const { ctx } = rt;
   const { account } = ctx;
+  const founding = accountIdOf(account.info) === account.info.peerId;
   const peers = ctx.store.transaction((tx) => {
     first?.(tx);
     saveOwnMailboxes(tx, account.vault, save(loadOwnMailboxes(tx, account.vault)));
-    return sendProfile(ctx, tx);
+    return founding ? sendProfile(ctx, tx) : [];
   });
   for (const peer of peers) rt.deps.kick(peer);
+  rt.deps.cardChanged?.();
 }
 
 /** Pairs with the mailbox of a `parley://mailbox/…` link and tells our contacts. */

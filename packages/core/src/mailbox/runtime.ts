@@ -36,6 +36,8 @@ export interface MailboxOfferView {
 export interface MailboxesDeps {
   /** Flush a peer's outbox now (after queuing our new card). */
   kick(peerId: string): void;
+  /** Our mailboxes changed: a device of a multi-device account tells its new device card. */
+  cardChanged?(): void;
   /** Hand frames from `from` to the inbox; resolves true once all of them are committed (or seen). */
   deliver(from: string, frames: readonly Uint8Array[]): Promise<boolean>;
   /** These of our messages changed status (now `stored`). */

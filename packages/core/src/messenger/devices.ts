@@ -3,7 +3,8 @@
  * new one, remove one. Every change of our list is told at once to every contact (each of their
  * devices) and to each of our other devices, as a `devices` control through the outbox.
  */
-import type { HeldDeviceList } from '@parley/crypto';
+import { equalBytes, type HeldDeviceList } from '@parley/crypto';
+import { loadOwnMailboxes } from '../account/index.ts';
 import { CoreError, toBase64Url } from '../base/index.ts';
 import { ownCard } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
@@ -19,6 +20,7 @@ import {
 import { compose, sendToOwnDevices, syncToOwnDevices } from '../messaging/index.ts';
 import type { ContactRecord, StoreTx } from '../ports/index.ts';
 import { SessionBatch } from '../sessions/index.ts';
+import { encodeCardExtension } from '../wire/index.ts';
 
 /** One device of this account, as `parley devices list --json` prints it. */
 export interface DeviceView {
@@ -231,9 +233,11 @@ function announceList(ctx: Ctx, tx: StoreTx, held: HeldDeviceList): string[] {
 }
 
 /**
- * On start, on a device of a multi-device account: if where this device listens changed since
- * its card was last told, tell every contact and our other devices its new card (with the list
- * they hold), so that they can reach it while it is the only one of ours online.
+ * On start, and when our mailboxes change, on a device of a multi-device account: if where this
+ * device listens or the mailboxes that hold its mail changed since its card was last told, tell
+ * every contact and our other devices its new card (with the list they hold), so that they can
+ * reach it while it is the only one of ours online, and leave its mail at its own mailbox queues
+ * while it is away.
  */
 export function refreshOwnCard(ctx: Ctx, kick: (peerId: string) => void): void {
   const peers = ctx.store.transaction((tx) => {
@@ -241,8 +245,15 @@ export function refreshOwnCard(ctx: Ctx, kick: (peerId: string) => void): void {
     const me = tx.getDevice(ctx.account.info.peerId);
     if (!held || !me) return [];
     const now = ctx.transport.addresses();
-    const told = me.card ? readCard(me.card, ctx.primitives).addresses : [];
-    if (now.length === told.length && now.every((a, i) => a === told[i])) return [];
+    const told = me.card ? readCard(me.card, ctx.primitives) : undefined;
+    const toldAddresses = told?.addresses ?? [];
+    const mailboxes = encodeCardExtension({ mailboxes: loadOwnMailboxes(tx, ctx.account.vault) });
+    if (
+      now.length === toldAddresses.length &&
+      now.every((a, i) => a === toldAddresses[i]) &&
+      equalBytes(told?.extension ?? new Uint8Array(0), mailboxes)
+    )
+      return [];
     tx.setDeviceCard(me.peerId, ownCard(ctx, tx, {}).card);
     return announceList(ctx, tx, held);
   });

@@ -347,6 +347,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
   };
   const mailboxes = createMailboxes(ctx, {
     kick,
+    cardChanged: () => refreshOwnCard(ctx, kick),
     // Frames from a mailbox take the same path as frames from the peer (D2–D5).
     deliver: async (from, frames) => {
       for (const data of frames) await inbox.onFrame({ from, data });
