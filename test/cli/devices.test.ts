@@ -2,8 +2,9 @@
  * Several devices, one person, with real daemons on loopback (--network private): Alice links a
  * laptop with `parley devices link` / `parley init --link -`; Bob's messages reach both of her
  * devices once and in order; what the laptop sends reaches Bob once and shows on her desktop as
- * hers; a read on one marks the other; a group with Alice on both devices; removal stops the
- * laptop receiving (canary); a used link is refused (docs/MULTI-DEVICE.md).
+ * hers; a read on one marks the other; a group with Alice on both devices; the laptop asleep
+ * catches up through its own mailbox queue while the others are away; removal stops the laptop
+ * receiving (canary); a used link is refused (docs/MULTI-DEVICE.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ndjson } from '../support/cli.ts';
@@ -11,8 +12,10 @@ import {
   type Daemon,
   eventually,
   LINK_NODE_ARGS,
+  outboxesEmpty,
   ParleyWorld,
   printLogsOnFailure,
+  tcpPort,
 } from '../support/parley.ts';
 
 const world = new ParleyWorld();
@@ -21,6 +24,7 @@ let alice = '';
 let bob = '';
 let laptop = '';
 let aliceDaemon: Daemon;
+let bobDaemon: Daemon;
 let laptopDaemon: Daemon;
 
 interface Msg {
@@ -49,7 +53,7 @@ function linkLaptop(home: string): { code: number | null; stdout: string; stderr
 beforeAll(async () => {
   alice = world.account('alice');
   bob = world.account('bob');
-  [aliceDaemon] = await Promise.all([world.daemon(alice), world.daemon(bob)]);
+  [aliceDaemon, bobDaemon] = await Promise.all([world.daemon(alice), world.daemon(bob)]);
   await world.befriend(alice, 'alice', bob, 'bob');
   laptop = world.home('laptop');
   const r = linkLaptop(laptop);
@@ -170,6 +174,65 @@ describe('parley devices', () => {
     expect((await texts(alice, 'crag')).filter((t) => t === 'laptop to the group')).toHaveLength(1);
   });
 
+  it('the laptop asleep catches up through its own mailbox queue, with the others away', async () => {
+    const mailbox = await world.mailbox(undefined, 0, ['--status-interval', '1']);
+    let held = -1;
+    mailbox.process.stdout?.on('data', (d) => {
+      for (const line of String(d).split('\n'))
+        if (line.includes('"status"')) held = (JSON.parse(line) as { messages: number }).messages;
+    });
+    // Paired on the desktop; the laptop pairs too, under its own PeerId, and tells its card.
+    const added = world.run(alice, ['mailbox', 'add', '-'], { input: `${mailbox.link}\n` });
+    expect(added.code, added.stderr).toBe(0);
+    const pairedOn = (home: string) =>
+      ndjson<{ id: string }>(world.run(home, ['--json', 'mailbox', 'list']).stdout).some(
+        (m) => m.id === mailbox.peerId,
+      );
+    await eventually(() => pairedOn(laptop), 30_000, 'the laptop to pair too');
+    await outboxesEmpty(world, [alice, laptop, bob], 30_000);
+
+    const laptopPort = tcpPort(laptopDaemon);
+    await world.stop(laptopDaemon);
+    const sent = world.run(bob, ['send', 'alice', '--lines'], { input: 'asleep 1\nasleep 2\nasleep 3\n' });
+    expect(sent.code, sent.stderr).toBe(0);
+    await eventually(async () => (await texts(alice, 'bob', 'in')).includes('asleep 3'), 30_000);
+    expect(world.run(alice, ['send', 'bob', 'the desktop meanwhile']).code).toBe(0);
+    // Bob's three and the desktop's sync copy wait at the laptop's queue (the count holds still).
+    let last = -2;
+    await eventually(
+      () => {
+        const settled = held >= 2 && held === last;
+        last = held;
+        return settled;
+      },
+      30_000,
+      'deposits for the laptop',
+    );
+    const [alicePort, bobPort] = [tcpPort(aliceDaemon), tcpPort(bobDaemon)];
+    await Promise.all([world.stop(aliceDaemon), world.stop(bobDaemon)]);
+
+    laptopDaemon = await world.daemon(laptop, ['--listen', `/ip4/127.0.0.1/tcp/${laptopPort}`]);
+    await eventually(
+      async () => (await texts(laptop, 'bob')).includes('the desktop meanwhile'),
+      30_000,
+      'the laptop to drain its queue',
+    );
+    const got = await texts(laptop, 'bob', 'in');
+    expect(got.filter((t) => t.startsWith('asleep'))).toEqual(['asleep 1', 'asleep 2', 'asleep 3']);
+    expect(await texts(laptop, 'bob', 'out')).toContain('the desktop meanwhile');
+
+    // Everyone back: nothing shows twice, and the mailbox is no longer used (the next test).
+    [aliceDaemon, bobDaemon] = await Promise.all([
+      world.daemon(alice, ['--listen', `/ip4/127.0.0.1/tcp/${alicePort}`]),
+      world.daemon(bob, ['--listen', `/ip4/127.0.0.1/tcp/${bobPort}`]),
+    ]);
+    await outboxesEmpty(world, [alice, laptop, bob], 30_000);
+    expect((await texts(laptop, 'bob', 'in')).filter((t) => t.startsWith('asleep'))).toHaveLength(3);
+    expect((await texts(laptop, 'bob')).filter((t) => t === 'the desktop meanwhile')).toHaveLength(1);
+    expect(world.run(laptop, ['mailbox', 'remove', mailbox.peerId]).code).toBe(0);
+    await eventually(() => !pairedOn(alice), 30_000, 'the desktop to stop using it too');
+  }, 180_000);
+
   it('a used link is refused; a removed device receives nothing new (canary)', async () => {
     const again = world.home('phone');
     const link = world.run(alice, ['--json', 'devices', 'link']);
@@ -204,5 +267,5 @@ describe('parley devices', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await texts(laptop, 'bob')).not.toContain('canary');
     expect(await texts(laptop, 'bob')).not.toContain('canary 2');
-  });
+  }, 90_000);
 });

@@ -14,7 +14,14 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { currentSignedPrekey } from '../src/account/account.ts';
 import { InboundError } from '../src/base/errors.ts';
-import { decodeDevicesPayload, encodeDevicesPayload, followDeviceList, SELF } from '../src/devices/index.ts';
+import {
+  decodeDevicesPayload,
+  decodeSyncPayload,
+  encodeDevicesPayload,
+  encodeSyncPayload,
+  followDeviceList,
+  SELF,
+} from '../src/devices/index.ts';
 import type { ContactRecord } from '../src/ports/store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/index.ts';
@@ -325,9 +332,16 @@ describe('several devices, one person', () => {
   it('a device asleep catches up through its own mailbox queue: Bob’s messages and its sync copies', async () => {
     const { alice, laptop, bob } = await aliceOnTwoDevices();
     const mailbox = startMailbox(network);
-    // The laptop pairs under its own PeerId (a queue is drained by its owner alone); its device
-    // card, which names the queue, reaches Bob and Alice's desktop with the list they hold.
-    await laptop.messenger.addMailbox(mailbox.link);
+    // Alice pairs on her desktop; the laptop follows (a `mailbox` sync op) and pairs under its own
+    // PeerId (a queue is drained by its owner alone); its device card, which names its queue,
+    // reaches Bob and Alice's desktop with the list they hold.
+    await alice.messenger.addMailbox(mailbox.link);
+    await eventually(
+      () => laptop.messenger.listMailboxes().some((m) => m.id === mailbox.transport.peerId),
+      5_000,
+      'the laptop to pair too',
+    );
+    expect(mailbox.store.listQueues()).toHaveLength(2);
     const namesMailbox = (p: Peer) =>
       p.store.transaction((tx) => {
         const card = tx.getDevice(laptop.peerId)?.card;
@@ -380,6 +394,53 @@ describe('several devices, one person', () => {
       'Bob’s outbox for the laptop to empty (its ACKs)',
     );
     expect(texts(laptop, 'bob')).toHaveLength(4);
+  });
+
+  it('a device linked later pairs with the account’s mailboxes itself; removing one on a device removes it on all', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    const mailbox = startMailbox(network);
+    await alice.messenger.addMailbox(mailbox.link);
+    const laptop = await makePeer(network, 'laptop', { linkTo: alice });
+    peers.push(laptop);
+    const id = mailbox.transport.peerId;
+    const paired = (p: Peer) => p.messenger.listMailboxes().some((m) => m.id === id);
+    // The link came with the grant: the laptop pairs at its first start and tells its card.
+    await eventually(() => paired(laptop), 5_000, 'the laptop to pair');
+    const laptopCardNames = (p: Peer) =>
+      p.store.transaction((tx) => {
+        const card = tx.getDevice(laptop.peerId)?.card;
+        return card ? Buffer.from(card).includes(Buffer.from(id)) : false;
+      });
+    await eventually(() => laptopCardNames(bob), 5_000, 'Bob to hold the laptop’s card with its queue');
+    expect(mailbox.store.listQueues()).toHaveLength(2);
+
+    // Removed on the laptop: gone on both devices, and from the cards Bob holds.
+    await laptop.messenger.removeMailbox(id);
+    await eventually(() => !paired(alice), 5_000, 'the desktop to stop using it');
+    await eventually(() => !laptopCardNames(bob), 5_000, 'Bob to get the laptop’s new card');
+    await eventually(
+      () => !Buffer.from(contactOf(bob, aliceId).card).includes(Buffer.from(id)),
+      5_000,
+      'Bob to get the desktop’s new card',
+    );
+    await eventually(() => mailbox.store.listQueues().length === 0, 5_000, 'both queues unpaired');
+  });
+
+  it('the `mailbox` sync op: a link or its withdrawal round-trips; an oversized one is refused', () => {
+    const link = `parley://mailbox/${'A'.repeat(100)}`;
+    for (const op of [
+      { op: 'mailbox', peer: '12D3KooWbox', link },
+      { op: 'mailbox', peer: '12D3KooWbox', link: null },
+    ] as const)
+      expect(decodeSyncPayload(encodeSyncPayload(op))).toEqual(op);
+    expect(() => encodeSyncPayload({ op: 'mailbox', peer: 'x', link: 'a'.repeat(4097) })).toThrow(/too long/);
+    const bytes = encodeSyncPayload({ op: 'mailbox', peer: 'x', link: 'a'.repeat(4096) });
+    const longer = new Uint8Array([...bytes, 0x61]);
+    expect(() => decodeSyncPayload(longer)).toThrow(InboundError);
   });
 
   it('a removed device receives nothing new (canary), and its list follows at Bob at once', async () => {

@@ -32,7 +32,13 @@ export {
   newOneTimeKemPrekey,
   postQuantumSince,
 } from './kem-prekeys.ts';
-export { loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from './mailboxes.ts';
+export {
+  loadMailboxLinks,
+  loadOwnMailboxes,
+  type OwnMailbox,
+  saveMailboxLinks,
+  saveOwnMailboxes,
+} from './mailboxes.ts';
 export {
   createVault,
   rewrapVault,

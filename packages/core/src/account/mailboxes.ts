@@ -46,3 +46,20 @@ export function saveOwnMailboxes(tx: AccountTx, vault: Vault, list: readonly Own
   }));
   tx.setMeta(META_KEY, vault.seal(LABEL, utf8(JSON.stringify(stored))));
 }
+
+const LINKS_KEY = 'mailbox-links';
+const LINKS_LABEL = 'meta:mailbox-links';
+
+/**
+ * The pairing links of the mailbox nodes the account uses, kept on every device of it: each
+ * device pairs with them under its own PeerId (a queue is drained by its owner alone). Links are
+ * secrets (whoever holds one can pair), so they stay sealed and travel only between our devices.
+ */
+export function loadMailboxLinks(tx: AccountTx, vault: Vault): string[] {
+  const sealed = tx.getMeta(LINKS_KEY);
+  return sealed ? (JSON.parse(fromUtf8(vault.open(LINKS_LABEL, sealed))) as string[]) : [];
+}
+
+export function saveMailboxLinks(tx: AccountTx, vault: Vault, links: readonly string[]): void {
+  tx.setMeta(LINKS_KEY, vault.seal(LINKS_LABEL, utf8(JSON.stringify(links))));
+}

@@ -10,6 +10,9 @@
  *              op 2 `read`: rest empty — we read the conversation up to its latest message
  *              op 3 `contact`: rest = the contact as we hold it now (UTF-8 JSON, see ContactSync)
  *              op 4 `forget`: rest empty — we removed the contact
+ *              op 5 `mailbox`: in place of the contact's account id the mailbox's PeerId; rest =
+ *                the mailbox's pairing link (UTF-8, ≤ 4 096 B) — pair with it too — or empty —
+ *                we stopped using it
  *
  * Decoding checks every length; a malformed payload throws InboundError('bad-message').
  */
@@ -32,7 +35,12 @@ export interface DevicesPayload {
 export type SyncPayload =
   | { readonly op: 'sent'; readonly peer: string; readonly message: Uint8Array }
   | { readonly op: 'read' | 'forget'; readonly peer: string }
-  | { readonly op: 'contact'; readonly peer: string; readonly contact: ContactSync };
+  | { readonly op: 'contact'; readonly peer: string; readonly contact: ContactSync }
+  /** `peer` is the mailbox's PeerId; `link` its pairing link, or null when we stopped using it. */
+  | { readonly op: 'mailbox'; readonly peer: string; readonly link: string | null };
+
+/** A mailbox pairing link in a `mailbox` sync op (mailbox/codec.ts's limit). */
+const MAILBOX_LINK_MAX_BYTES = 4096;
 
 /** A contact as our other devices learn it (the local id stays each device's own). */
 export interface ContactSync {
@@ -46,7 +54,7 @@ export interface ContactSync {
   readonly pendingIdentityKey: string | null;
 }
 
-const SYNC_OPS = ['sent', 'read', 'contact', 'forget'] as const;
+const SYNC_OPS = ['sent', 'read', 'contact', 'forget', 'mailbox'] as const;
 
 export function encodeDevicesPayload(p: DevicesPayload): Uint8Array {
   if (p.list.length > DEVICE_LIST_MAX_BYTES) throw new CoreError('bad-input', 'device list too large');
@@ -88,6 +96,11 @@ export function encodeSyncPayload(p: SyncPayload): Uint8Array {
     .short(peer);
   if (p.op === 'sent') w.bytes(p.message);
   if (p.op === 'contact') w.bytes(utf8(JSON.stringify(p.contact)));
+  if (p.op === 'mailbox' && p.link !== null) {
+    const link = utf8(p.link);
+    if (link.length > MAILBOX_LINK_MAX_BYTES) throw new CoreError('bad-input', 'mailbox link too long');
+    w.bytes(link);
+  }
   const out = w.done();
   if (out.length > CONTROL_PAYLOAD_MAX_BYTES) throw new CoreError('message-too-large', 'sync copy too large');
   return out;
@@ -106,6 +119,12 @@ export function decodeSyncPayload(bytes: Uint8Array): SyncPayload {
       return { op, peer };
     }
     if (op === 'contact') return { op, peer, contact: readContactSync(r.rest()) };
+    if (op === 'mailbox') {
+      const link = r.rest();
+      if (link.length > MAILBOX_LINK_MAX_BYTES)
+        throw new InboundError('bad-message', 'mailbox link too long');
+      return { op, peer, link: link.length === 0 ? null : utf8Text(link) };
+    }
     const message = r.rest().slice();
     if (message.length === 0) throw new InboundError('bad-message', 'empty sync copy');
     return { op, peer, message };

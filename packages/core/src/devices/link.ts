@@ -41,7 +41,9 @@ import {
   checkDisplayName,
   decodeIdentityPublic,
   encodeIdentityPublic,
+  loadMailboxLinks,
   putPrekey,
+  saveMailboxLinks,
   type Vault,
   writeInfo,
 } from '../account/index.ts';
@@ -163,6 +165,8 @@ interface Grant {
   readonly list: string;
   readonly cards: readonly string[];
   readonly contacts: readonly GrantContact[];
+  /** The pairing links of the account's mailbox nodes: the new device pairs with each under its own PeerId. */
+  readonly mailboxLinks?: readonly string[];
 }
 
 /**
@@ -208,6 +212,7 @@ export function approveLink(
       .listContacts()
       .filter((c) => c.state !== 'pending')
       .map((c) => grantContact(tx, c)),
+    mailboxLinks: loadMailboxLinks(tx, ctx.account.vault),
   };
   const plaintext = utf8(JSON.stringify(grant));
   const nonce = ctx.random(NONCE_BYTES);
@@ -301,6 +306,7 @@ export function completeLink(
     tx.putDeviceList(SELF, listBytes, deviceRecords(SELF, list.devices, grant.cards.map(fromBase64Url), p));
     for (const c of grant.contacts) addGrantContact(tx, c, options.now, options.random, p);
     tx.setMeta(HISTORY_FROM_META, utf8(options.from));
+    saveMailboxLinks(tx, vault, grant.mailboxLinks ?? []);
     writeInfo(tx, info);
   });
   return Object.freeze(
@@ -375,6 +381,13 @@ function parseGrant(bytes: Uint8Array): Grant {
   try {
     const g = JSON.parse(fromUtf8(bytes)) as Grant;
     if (g.v !== GRANT_VERSION || !Array.isArray(g.contacts) || !Array.isArray(g.cards))
+      throw new Error('shape');
+    const links = g.mailboxLinks ?? [];
+    if (
+      !Array.isArray(links) ||
+      links.length > 8 ||
+      links.some((l) => typeof l !== 'string' || l.length > 4096)
+    )
       throw new Error('shape');
     return g;
   } catch {

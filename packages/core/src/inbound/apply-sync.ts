@@ -19,6 +19,7 @@ import {
   SELF,
 } from '../devices/index.ts';
 import { applyOwnGroupControl } from '../groups/index.ts';
+import { applyMailboxSync } from '../mailbox/index.ts';
 import { type Effects, indexBody, setOwnReaction, sortKeyFor } from '../messaging/index.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, type StoredBody, sealBody } from '../views/index.ts';
@@ -49,6 +50,11 @@ export function applyOwnDeviceMessage(
     effects.contactChanged = true;
     effects.devices = true; // (admission follows the contacts)
     return { contact: applyContactSync(ctx, tx, sync.peer, sync.contact), effects };
+  }
+  if (sync.op === 'mailbox') {
+    applyMailboxSync(ctx, tx, sync.peer, sync.link);
+    effects.ownMailbox = { peer: sync.peer, link: sync.link };
+    return { contact: null, effects };
   }
   if (sync.op === 'forget') {
     const gone = tx.getContactByPeerId(sync.peer);

@@ -94,6 +94,8 @@ export interface InboxHooks<Seen> {
   hello(peerId: string): void;
   /** Our own device list changed (a device of ours linked or removed one). */
   devicesChanged?(): void;
+  /** Our other device paired with a mailbox node (`link`) or stopped using one (null). */
+  ownMailbox?(peer: string, link: string | null): void;
   /** An ACK frame could not be sent to the peer (it is away): it may go to its mailboxes. */
   undelivered?(peerId: string, frame: Uint8Array): void;
 }
@@ -127,7 +129,11 @@ type Outcome =
   | { readonly kind: 'applied'; readonly contact: ContactRecord; readonly effects: Effects }
   | { readonly kind: 'duplicate' | 'failed' | 'ignored' | 'waiting' }
   /** A control from one of our own devices that changed no conversation (ACKed like a message). */
-  | { readonly kind: 'own'; readonly devices: boolean }
+  | {
+      readonly kind: 'own';
+      readonly devices: boolean;
+      readonly mailbox?: { readonly peer: string; readonly link: string | null };
+    }
   | ({ readonly kind: 'acked' | 'rejected' } & Settled)
   | {
       readonly kind: 'parked';
@@ -290,6 +296,8 @@ export class Inbox<Seen> {
     if (outcome.kind === 'applied' || outcome.kind === 'duplicate' || outcome.kind === 'own')
       this.#queueAck(q.from, digest);
     if (outcome.kind === 'own' && outcome.devices) this.#hooks.devicesChanged?.();
+    if (outcome.kind === 'own' && outcome.mailbox)
+      this.#hooks.ownMailbox?.(outcome.mailbox.peer, outcome.mailbox.link);
     if (outcome.kind === 'parked') {
       void this.#send(q.from, { type: 'reject', digest, reason: outcome.reason });
       this.#hooks.parked(outcome.contact, outcome.error);
@@ -387,7 +395,11 @@ export class Inbox<Seen> {
       const own = applyOwnDeviceMessage(this.#ctx, tx, decodeAppMessage(plaintext), owner.peerId);
       outcome = own.contact
         ? { kind: 'applied', contact: own.contact, effects: own.effects }
-        : { kind: 'own', devices: own.effects.devices === true };
+        : {
+            kind: 'own',
+            devices: own.effects.devices === true,
+            ...(own.effects.ownMailbox ? { mailbox: own.effects.ownMailbox } : {}),
+          };
     } else {
       const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
       if (newIdentity) tx.putContact(current);

@@ -82,7 +82,10 @@ export function accept(rt: MailboxRuntime, contact: ContactRecord): MailboxView 
   announce(
     rt,
     (boxes) => boxes,
-    (tx) => acceptOffer(rt.ctx, tx, contact),
+    (tx) => {
+      acceptOffer(rt.ctx, tx, contact);
+      return [];
+    },
   );
   const box = ownMailboxes(rt.ctx).find((m) => m.peerId === contact.peerId) as OwnMailbox;
   void drainOne(rt, box);

@@ -7,4 +7,5 @@ export * from './codec.ts';
 export * from './envelope.ts';
 export * from './mailboxes.ts';
 export { applyMailboxControl, decodeMailboxControl, encodeMailboxControl } from './offers.ts';
+export { applyMailboxSync } from './pairing.ts';
 export * from './server.ts';

@@ -24,7 +24,7 @@ import {
   offers,
   revoke,
 } from './hosting.ts';
-import { addMailbox, listMailboxes, removeMailbox } from './pairing.ts';
+import { addMailbox, followOwnDevice, listMailboxes, pairWithLinks, removeMailbox } from './pairing.ts';
 import {
   type MailboxesDeps,
   type MailboxOfferView,
@@ -75,6 +75,8 @@ export interface Mailboxes {
   hostedFor(): string[];
   /** After an incoming `mailbox` message committed (offers.ts): tell contacts our new card. */
   applied(effects: Effects): void;
+  /** After our other device's `mailbox` sync op committed: pair with it too, or stop using it. */
+  followOwnDevice(peer: string, link: string | null): void;
 }
 
 export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
@@ -89,8 +91,10 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
       unsubscribe ??= ctx.transport.onPeer((e) => {
         if (e.type === 'connected' && ownMailboxes(ctx).some((m) => m.peerId === e.peer)) void drainAll(rt);
       });
-      timer ??= setInterval(() => void drainAll(rt), DRAIN_INTERVAL_MS);
-      void drainAll(rt);
+      // Each round first pairs with mailboxes our other devices use and this one does not yet.
+      const round = () => void pairWithLinks(rt).then(() => drainAll(rt));
+      timer ??= setInterval(round, DRAIN_INTERVAL_MS);
+      round();
     },
     stop() {
       rt.stopped = true;
@@ -115,5 +119,6 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
     offers: () => offers(ctx),
     hostedFor: () => hostedFor(ctx),
     applied: (effects) => applied(rt, effects),
+    followOwnDevice: (peer, link) => void followOwnDevice(rt, peer, link),
   };
 }

@@ -3,10 +3,19 @@
  * keeps it, sealed, in account/mailboxes.ts), listing and removing them, and telling every
  * contact our new card, which names them (wire/card-extension.ts).
  */
-import { accountIdOf, loadOwnMailboxes, type OwnMailbox, saveOwnMailboxes } from '../account/index.ts';
-import { CoreError } from '../base/index.ts';
-import { sendProfile } from '../messaging/index.ts';
-import type { AccountTx } from '../ports/index.ts';
+import {
+  accountIdOf,
+  loadMailboxLinks,
+  loadOwnMailboxes,
+  type OwnMailbox,
+  saveMailboxLinks,
+  saveOwnMailboxes,
+} from '../account/index.ts';
+import { CoreError, InboundError } from '../base/index.ts';
+import type { Ctx } from '../context/index.ts';
+import { sendProfile, syncToOwnDevices } from '../messaging/index.ts';
+import type { StoreTx } from '../ports/index.ts';
+import { SessionBatch } from '../sessions/index.ts';
 import { MAILBOXES_PER_ACCOUNT_MAX } from '../wire/index.ts';
 import { decodeMailboxLink, decodePairAnswer, decodeUnpairAnswer, MailboxError } from './codec.ts';
 import { drainOne } from './drain.ts';
@@ -48,22 +57,30 @@ export function listMailboxes(rt: MailboxRuntime): MailboxView[] {
 export function announce(
   rt: MailboxRuntime,
   save: (boxes: OwnMailbox[]) => OwnMailbox[],
-  first?: (tx: AccountTx) => void,
+  first?: (tx: StoreTx) => string[] | undefined,
 ): void {
   const { ctx } = rt;
   const { account } = ctx;
   const founding = accountIdOf(account.info) === account.info.peerId;
   const peers = ctx.store.transaction((tx) => {
-    first?.(tx);
+    const told = first?.(tx) ?? [];
     saveOwnMailboxes(tx, account.vault, save(loadOwnMailboxes(tx, account.vault)));
-    return founding ? sendProfile(ctx, tx) : [];
+    return [...told, ...(founding ? sendProfile(ctx, tx) : [])];
   });
   for (const peer of peers) rt.deps.kick(peer);
   rt.deps.cardChanged?.();
 }
 
-/** Pairs with the mailbox of a `parley://mailbox/…` link and tells our contacts. */
-export async function addMailbox(rt: MailboxRuntime, text: string): Promise<MailboxView> {
+/**
+ * Pairs with the mailbox of a `parley://mailbox/…` link and tells our contacts; our other devices
+ * pair with it too (a `mailbox` sync op with the link), unless it is they who told us
+ * (`fromOwnDevice`).
+ */
+export async function addMailbox(
+  rt: MailboxRuntime,
+  text: string,
+  fromOwnDevice = false,
+): Promise<MailboxView> {
   const { ctx } = rt;
   const link = decodeMailboxLink(text);
   if (link.peerId === ctx.account.info.peerId)
@@ -91,20 +108,120 @@ export async function addMailbox(rt: MailboxRuntime, text: string): Promise<Mail
     addedAt: ctx.now(),
     quota: { maxBytes: answer.maxBytes, maxItems: answer.maxItems, expiryMs: answer.expiryMs },
   };
-  announce(rt, (boxes) => [...boxes.filter((m) => m.peerId !== box.peerId), box]);
+  announce(
+    rt,
+    (boxes) => [...boxes.filter((m) => m.peerId !== box.peerId), box],
+    (tx) => {
+      keepLink(ctx, tx, link.peerId, text.trim());
+      return fromOwnDevice ? [] : tellOwnDevices(ctx, tx, link.peerId, text.trim());
+    },
+  );
   void drainOne(rt, box);
   return viewOf(rt, box, new Map());
 }
 
-/** Stops using a mailbox (by its PeerId or a unique prefix) and tells our contacts. */
+/**
+ * Stops using a mailbox (by its PeerId or a unique prefix) and tells our contacts; our other
+ * devices stop using it too.
+ */
 export async function removeMailbox(rt: MailboxRuntime, id: string): Promise<void> {
-  const box = findOwn(ownMailboxes(rt.ctx), id);
-  announce(rt, (boxes) => boxes.filter((m) => m.peerId !== box.peerId));
+  const { ctx } = rt;
+  const box = findOwn(ownMailboxes(ctx), id);
+  announce(
+    rt,
+    (boxes) => boxes.filter((m) => m.peerId !== box.peerId),
+    (tx) => {
+      keepLink(ctx, tx, box.peerId, null);
+      return box.kind === 'node' ? tellOwnDevices(ctx, tx, box.peerId, null) : [];
+    },
+  );
+  await unpair(rt, box);
+}
+
+/** Best effort: the mailbox deletes our queue (mail still in it is lost to us anyway now). */
+async function unpair(rt: MailboxRuntime, box: Pick<OwnMailbox, 'peerId' | 'addresses'>): Promise<void> {
   rt.drains.delete(box.peerId);
-  // Best effort: the mailbox deletes our queue (mail still in it is lost to us anyway now).
   await ask(rt.ctx, box, { kind: 'unpair' })
     .then(decodeUnpairAnswer)
     .catch(() => undefined);
+}
+
+/** Keeps (or with null forgets) the pairing link of mailbox `peerId` for our devices. */
+function keepLink(ctx: Ctx, tx: StoreTx, peerId: string, link: string | null): void {
+  const { vault } = ctx.account;
+  const others = loadMailboxLinks(tx, vault).filter((l) => linkPeer(l) !== peerId);
+  saveMailboxLinks(tx, vault, link === null ? others : [...others, link].slice(-MAILBOXES_PER_ACCOUNT_MAX));
+}
+
+const linkPeer = (link: string): string | undefined => {
+  try {
+    return decodeMailboxLink(link).peerId;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Our other devices follow: a `mailbox` sync op (in `tx`); the peers to kick. */
+function tellOwnDevices(ctx: Ctx, tx: StoreTx, peer: string, link: string | null): string[] {
+  const sessions = new SessionBatch(tx, ctx.account.vault);
+  const peers = syncToOwnDevices(ctx, tx, sessions, { op: 'mailbox', peer, link });
+  sessions.save();
+  return peers;
+}
+
+/**
+ * A `mailbox` sync op from our own device, inside the inbox's transaction: the link is kept (so a
+ * crash before we pair is made good at the next start), or the mailbox is dropped here too.
+ * A link that does not decode, or names another mailbox, is refused.
+ */
+export function applyMailboxSync(ctx: Ctx, tx: StoreTx, peer: string, link: string | null): void {
+  if (link !== null && linkPeer(link) !== peer)
+    throw new InboundError('bad-message', 'a mailbox sync op with a damaged link');
+  keepLink(ctx, tx, peer, link);
+  if (link === null) {
+    const { vault } = ctx.account;
+    saveOwnMailboxes(
+      tx,
+      vault,
+      loadOwnMailboxes(tx, vault).filter((m) => m.peerId !== peer),
+    );
+  }
+}
+
+/**
+ * After a `mailbox` sync op committed: pair with every mailbox our devices use that this device
+ * has no queue at yet, or, for one we stopped using, tell the new card and unpair.
+ */
+export async function followOwnDevice(rt: MailboxRuntime, peer: string, link: string | null): Promise<void> {
+  if (link !== null) return pairWithLinks(rt);
+  announce(rt, (boxes) => boxes);
+  const links = loadLinksOf(rt.ctx);
+  if (!links.some((l) => linkPeer(l) === peer)) await unpair(rt, { peerId: peer, addresses: [] });
+}
+
+const loadLinksOf = (ctx: Ctx): string[] =>
+  ctx.store.transaction((tx) => loadMailboxLinks(tx, ctx.account.vault));
+
+/**
+ * Pairs with each mailbox node our devices use that this device has no queue at yet (on start,
+ * after a link, and when another device of ours adds one); a failure is a `problem` event and is
+ * tried again at the next start or drain round.
+ */
+export async function pairWithLinks(rt: MailboxRuntime): Promise<void> {
+  const { ctx } = rt;
+  const have = new Set(ownMailboxes(ctx).map((m) => m.peerId));
+  for (const link of loadLinksOf(ctx)) {
+    const peer = linkPeer(link);
+    if (!peer || have.has(peer) || rt.stopped) continue;
+    try {
+      await addMailbox(rt, link, true);
+    } catch (error) {
+      ctx.events.emit('problem', {
+        code: 'mailbox',
+        message: `could not pair this device with your mailbox ${peer.slice(0, 16)}…: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
 }
 
 function findOwn(boxes: readonly OwnMailbox[], id: string): OwnMailbox {

@@ -24,6 +24,8 @@ export interface Effects {
   devices?: boolean | { readonly added: readonly string[]; readonly removed: readonly string[] };
   /** A friend's mailbox offer arrived, or one we use was withdrawn (mailbox/offers.ts). */
   mailbox?: MailboxEffects;
+  /** Our other device paired with a mailbox node (`link`) or stopped using one (null): follow it. */
+  ownMailbox?: { readonly peer: string; readonly link: string | null };
 }
 
 /** What a mailbox offer or withdrawal changed, handled after commit. */

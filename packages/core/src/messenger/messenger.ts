@@ -442,6 +442,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     locate: (peer, digest) => pump.locate(peer, digest),
     hello: (peer) => pump.kick(peer, true),
     devicesChanged: () => devicesChanged(),
+    ownMailbox: (peer, link) => mailboxes.followOwnDevice(peer, link),
     undelivered: (peer, frame) => mailboxes.undelivered(peer, frame),
   });
 
