@@ -124,4 +124,43 @@ describe('files in groups', () => {
     await eventually(() => done(alice, sent.attachment?.id as string), 15_000, 'alice gets bob’s file');
     expect(await fetchAll(carol, bob, sent.attachment?.id as string)).toBeInstanceOf(TransportError);
   });
+
+  it('a file sent from a linked device reaches the members and shows on the other device as ours', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers = [alice, bob];
+    await befriend(alice, bob);
+    const laptop = await makePeer(network, 'laptop', { linkTo: alice });
+    peers.push(laptop);
+    await eventually(
+      () =>
+        bob.store.transaction((tx) => {
+          const c = tx.getContactByPeerId(alice.peerId);
+          return c !== undefined && tx.listDevices(c.id).length === 2;
+        }),
+      10_000,
+      'Bob to learn Alice’s devices',
+    );
+    bob.messenger.createGroup('pair', ['alice']);
+    await join(alice, 'pair');
+    await eventually(
+      () => laptop.messenger.groups().some((g) => g.name === 'pair' && g.status === 'active'),
+      10_000,
+      'the laptop to join with her',
+    );
+    await groupReady('pair', 1, alice, laptop, bob);
+    const file = randomBytes(150_000);
+    const sent = await laptop.messenger.sendFile('pair', fileSource(file, 'map.png', 'image/png'));
+    const id = sent.attachment?.id as string;
+    const whole = (p: Peer, status: string) =>
+      p.messenger.messages('pair').some((m) => m.attachment?.id === id && m.attachment.status === status);
+    await eventually(() => whole(bob, 'done'), 15_000, 'Bob to fetch it from the laptop');
+    expect(await saved(bob, 'pair', id)).toEqual(file);
+    // Alice's first device shows it as hers and fetches it from her laptop.
+    await eventually(() => whole(alice, 'available'), 15_000, 'Alice’s first device to fetch it');
+    const mine = alice.messenger.messages('pair').filter((m) => m.attachment?.id === id);
+    expect(mine.map((m) => m.direction)).toEqual(['out']);
+    expect(await saved(alice, 'pair', id)).toEqual(file);
+  });
 });
