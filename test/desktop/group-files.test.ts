@@ -3,17 +3,23 @@
  * Cleo and they meet in the group "Hikers". In the group, Ann attaches a photo and a file with the
  * attach button (the file input); Ben sees the photo loaded from his daemon and the file with its
  * Save link, and his daemon serves both byte for byte under the group's name. axe-core finds no
- * serious or critical violation on either side.
+ * serious or critical violation on either side. A voice message recorded from the (fake) microphone
+ * in the group arrives with its duration, and pasted and dropped images are sent to the group.
  */
 import { request } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axe } from '../support/axe.ts';
-import { type AppPage, apiOf, launchBrowser, openApp } from '../support/browser.ts';
+import { type AppPage, apiOf, CHROMIUM_ARGS, CHROMIUM_PATH, openApp } from '../support/browser.ts';
 import { gradientPng } from '../support/media.ts';
 import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const UI_TIMEOUT_MS = 20_000;
+const MEDIA_ARGS = [
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
 
 interface Listed {
   readonly attachment: { readonly id: string; readonly name: string; readonly status: string } | null;
@@ -73,7 +79,7 @@ describe('Parley Desktop: files in a group', { timeout: 120_000 }, () => {
       world.daemon(homes.ann),
       world.daemon(homes.ben),
       world.daemon(homes.cleo),
-      launchBrowser(),
+      chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...MEDIA_ARGS] }),
     ]);
     await world.befriend(homes.ann, 'Ann', homes.ben, 'Ben');
     const invite = world.run(homes.cleo, ['invite']).stdout.trim();
@@ -150,5 +156,30 @@ describe('Parley Desktop: files in a group', { timeout: 120_000 }, () => {
     await ben.page.keyboard.press('Escape');
 
     for (const side of [ann, ben]) expect(await axe(side.page)).toEqual([]);
+  });
+
+  it('records a voice message in the group, and sends pasted and dropped images', async () => {
+    await ben.page.getByRole('button', { name: 'Record voice message' }).click();
+    await ben.page.getByRole('timer', { name: 'Recording time' }).waitFor();
+    await ben.page.waitForTimeout(1500);
+    await ben.page.getByRole('button', { name: 'Send', exact: true }).click();
+    const voice = ann.page.getByRole('group', { name: 'Voice message' }).last();
+    await voice.waitFor({ timeout: UI_TIMEOUT_MS });
+    await expect.poll(() => voice.locator('.voice-time').textContent()).toMatch(/^0:0[1-3]$/);
+
+    const bytes = [...picture];
+    await ann.page.getByRole('textbox', { name: 'Message', exact: true }).evaluate((box, data) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], 'pasted.png', { type: 'image/png' }));
+      box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, bytes);
+    await ann.page.getByRole('region', { name: 'Group Hikers' }).evaluate((area, data) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], 'dropped.png', { type: 'image/png' }));
+      for (const type of ['dragenter', 'dragover', 'drop'])
+        area.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, bytes);
+    await expect.poll(() => loadedFromDaemon(ben.page, 'pasted.png'), { timeout: UI_TIMEOUT_MS }).toBe(true);
+    await expect.poll(() => loadedFromDaemon(ben.page, 'dropped.png'), { timeout: UI_TIMEOUT_MS }).toBe(true);
   });
 });
