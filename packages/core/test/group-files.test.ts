@@ -5,6 +5,7 @@
  * removed, cannot fetch the file.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadGroup } from '../src/groups/store.ts';
 import { TransportError } from '../src/ports/index.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import {
@@ -15,6 +16,7 @@ import {
   join,
   makePeer,
   type Peer,
+  type PeerOptions,
   randomBytes,
   saved,
 } from './harness.ts';
@@ -31,9 +33,9 @@ afterEach(async () => {
 });
 
 /** alice knows everyone; bob and carol know only alice (they meet in the group); dave is in no group. */
-async function crew(): Promise<[Peer, Peer, Peer, Peer]> {
+async function crew(options: PeerOptions = {}): Promise<[Peer, Peer, Peer, Peer]> {
   network = createMemoryNetwork();
-  peers = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((n) => makePeer(network, n)));
+  peers = await Promise.all(['alice', 'bob', 'carol', 'dave'].map((n) => makePeer(network, n, options)));
   const [alice, bob, carol, dave] = peers as [Peer, Peer, Peer, Peer];
   for (const p of [bob, carol, dave]) await befriend(alice, p);
   alice.messenger.createGroup('crew', ['bob', 'carol']);
@@ -123,6 +125,19 @@ describe('files in groups', () => {
     const sent = await bob.messenger.sendFile('crew', fileSource(randomBytes(5_000), 'b.bin', 'x/y'));
     await eventually(() => done(alice, sent.attachment?.id as string), 15_000, 'alice gets bob’s file');
     expect(await fetchAll(carol, bob, sent.attachment?.id as string)).toBeInstanceOf(TransportError);
+  });
+
+  it('in a large group (gossipsub topic) too: the manifest is published once, the bytes fetched from the sender', async () => {
+    const [alice, bob, carol, dave] = await crew({ limits: { groupTopicMinMembers: 3 } });
+    const gid = alice.messenger.group('crew').id;
+    const stored = alice.store.transaction((tx) => loadGroup(alice.ctx, tx, gid));
+    expect(stored?.state.secret).toBeDefined(); // a topic group
+    const file = randomBytes(120_000);
+    const { attachment } = await alice.messenger.sendFile('crew', fileSource(file));
+    const id = attachment?.id as string;
+    await eventually(() => done(bob, id) && done(carol, id), 15_000, 'downloads from the topic');
+    for (const p of [bob, carol]) expect(await saved(p, 'crew', id)).toEqual(file);
+    expect(await fetchAll(dave, alice, id)).toBeInstanceOf(TransportError);
   });
 
   it('a file sent from a linked device reaches the members and shows on the other device as ours', async () => {
