@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Avatar } from './Avatar.tsx';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
-import { summary } from './attachments.ts';
+import { summary, voiceFileName } from './attachments.ts';
 import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { contactKey } from './chats.ts';
@@ -348,12 +348,4 @@ function SecurityMark({ state }: { readonly state: SecurityState }) {
       {state === 'verified' ? <ShieldIcon /> : <WarningIcon />}
     </span>
   );
-}
-
-/** "Voice message 2025-03-01 14.05.09.webm" */
-function voiceFileName(type: string): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
-  return `Voice message ${stamp}.${type.includes('ogg') ? 'ogg' : 'webm'}`;
 }

@@ -1,11 +1,13 @@
 /**
  * A group chat or a channel's posts: the same message list as a contact's
  * conversation. Groups show each sender's name above their bubbles and our
- * own messages' per-member receipts; channels are read-only for followers,
- * the owner (and publishers) get a "Post" composer.
+ * own messages' per-member receipts, and take files, photos and voice
+ * messages as a contact's conversation does (use-room-files.tsx); channels
+ * are read-only for followers, the owner (and publishers) get a "Post" composer.
  */
 import { useCallback, useMemo, useState } from 'react';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
+import { summary } from './attachments.ts';
 import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { type ChatItem, channelKey, groupKey } from './chats.ts';
@@ -20,9 +22,11 @@ import { editLast, useMessageDialogs } from './message-menu/index.ts';
 import { type Row, toRows, UNREAD_ROW_KEY } from './message-rows.ts';
 import { RoomAvatar } from './Sidebar.tsx';
 import type { ChannelView, GroupView, MessageView } from './types.ts';
+import { UploadList } from './UploadList.tsx';
 import { useReadMark, useUnreadMark } from './unread.ts';
 import { type ConversationMessages, useConversation } from './use-conversation.ts';
 import { type FocusedMessage, laterJump, type MessageFocus, useMessageFocus } from './use-message-focus.ts';
+import { type RoomFiles, useRoomFiles } from './use-room-files.tsx';
 
 type Room = Extract<ChatItem, { kind: 'group' | 'channel' }>;
 
@@ -91,9 +95,20 @@ export function RoomConversation({
   const info = room.kind === 'group' ? 'Group info' : 'Channel info';
   const typing = useGroupTyping(name, stream);
   const typingNow = room.kind === 'group' && typing.length > 0;
+  const writable = room.kind === 'group' && room.group.status === 'active';
+  const files = useRoomFiles(name, stream, history, writable, onChanged);
 
   return (
-    <section className="conversation" aria-label={`${room.kind === 'group' ? 'Group' : 'Channel'} ${name}`}>
+    <section
+      className="conversation"
+      aria-label={`${room.kind === 'group' ? 'Group' : 'Channel'} ${name}`}
+      {...files.drop.handlers}
+    >
+      {files.drop.dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <span>{`Drop files to send them to ${name}`}</span>
+        </div>
+      )}
       <header className="conversation-header">
         <BackButton onBack={onBack} />
         <RoomAvatar chat={room} />
@@ -114,6 +129,7 @@ export function RoomConversation({
       {room.kind === 'group' ? (
         <GroupBody
           group={room.group}
+          files={files}
           history={history}
           rows={rows}
           listProps={listProps}
@@ -199,7 +215,8 @@ function GroupBody({
   focused,
   fail,
   onChanged,
-}: BodyProps & { readonly group: GroupView }) {
+  files,
+}: BodyProps & { readonly group: GroupView; readonly files: RoomFiles }) {
   const name = group.name;
   const [deleting, setDeleting] = useState<MessageView | null>(null);
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
@@ -211,13 +228,18 @@ function GroupBody({
     setDeleting,
     onForward: dialogs.onForward,
     onInfo: dialogs.onInfo,
+    onOpenMedia: files.onOpenMedia,
   });
   const quoteOf = (m: MessageView): QuoteInfo | null => {
     if (!m.replyTo) return null;
     const q = history.messages.find((x) => x.id === m.replyTo?.id);
     if (!q) return { key: `in:${m.replyTo.id}`, author: '…', text: '…' };
     const author = q.direction === 'out' ? 'You' : q.from;
-    return { key: `${q.direction}:${q.id}`, author, text: q.deleted ? 'This message was deleted' : q.text };
+    return {
+      key: `${q.direction}:${q.id}`,
+      author,
+      text: q.deleted ? 'This message was deleted' : summary(q),
+    };
   };
   return (
     <>
@@ -229,18 +251,25 @@ function GroupBody({
         onReachTop={history.loadOlder}
         jump={laterJump(jump, focused.jump)}
         highlight={focused.highlight}
-        toBottom={composer.sends}
+        toBottom={composer.sends + files.sent}
         renderRow={(row) => (
           <MessageBubble
             message={row.message}
             first={row.first}
             sender={row.message.direction === 'in' ? row.message.from : null}
             quote={quoteOf(row.message)}
+            attachment={files.attachmentOf(row.message)}
             actions={actions}
           />
         )}
       />
-      {dialogs.render(latestIn(history), () => null)}
+      {dialogs.render(latestIn(history), files.attachmentOf)}
+      {files.lightbox}
+      <UploadList
+        uploads={files.uploads.pending}
+        onCancel={files.uploads.cancel}
+        onDismiss={files.uploads.dismiss}
+      />
       {deleting && (
         <ConfirmDialog
           title="Delete for everyone?"
@@ -265,6 +294,8 @@ function GroupBody({
           onSend={composer.send}
           onEditLast={() => editLast(history.messages, actions.onEdit)}
           onTyping={(active) => void call('typing.set', { contact: name, active }).catch(() => undefined)}
+          onFiles={files.uploads.sendFiles}
+          onVoice={files.onVoice}
         />
       ) : (
         <p className="composer-note muted" role="note">
@@ -285,13 +316,14 @@ function useGroupActions(
     readonly setDeleting: (m: MessageView) => void;
     readonly onForward: (m: MessageView) => void;
     readonly onInfo: (m: MessageView) => void;
+    readonly onOpenMedia: (m: MessageView) => void;
   },
 ): BubbleActions {
-  const { setJump, choose, setDeleting, onForward, onInfo } = ui;
+  const { setJump, choose, setDeleting, onForward, onInfo, onOpenMedia } = ui;
   return useMemo(
     () => ({
       onReply: (m) =>
-        choose(m, { kind: 'reply', author: m.direction === 'out' ? 'yourself' : m.from, text: m.text }),
+        choose(m, { kind: 'reply', author: m.direction === 'out' ? 'yourself' : m.from, text: summary(m) }),
       onEdit: (m) => choose(m, { kind: 'edit', text: m.text }),
       onReact: (m, emoji) => {
         void reactTo(name, m, emoji).then(history.add, fail);
@@ -299,9 +331,10 @@ function useGroupActions(
       onDelete: setDeleting,
       onForward,
       onInfo,
+      onOpenMedia,
       onJump: (key) => setJump({ key, nonce: Date.now() }),
     }),
-    [name, history.add, fail, setJump, choose, setDeleting, onForward, onInfo],
+    [name, history.add, fail, setJump, choose, setDeleting, onForward, onInfo, onOpenMedia],
   );
 }
 

@@ -145,3 +145,11 @@ export function upload(file: Blob, meta: UploadMeta, onProgress: (sent: number) 
   });
   return { done, abort: () => xhr.abort() };
 }
+
+/** "Voice message 2025-03-01 14.05.09.webm" */
+export function voiceFileName(type: string): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}.${p(d.getMinutes())}.${p(d.getSeconds())}`;
+  return `Voice message ${stamp}.${type.includes('ogg') ? 'ogg' : 'webm'}`;
+}

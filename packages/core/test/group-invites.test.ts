@@ -195,13 +195,14 @@ describe('group invitations', () => {
 });
 
 describe('members who are not contacts', () => {
-  it('are admitted on /parley/msg only', async () => {
+  it('are admitted on /parley/msg and /parley/file only (files: their groups’ alone, group-files.test.ts)', async () => {
     const { alice, bob, carol } = await trio();
     alice.messenger.createGroup('hike', ['bob', 'carol']);
     bob.messenger.acceptGroup((await invited(bob, 'hike')).id);
     const hook = bob.admission();
     expect(hook(carol.peerId, 'msg')).toBe(true);
-    expect(hook(carol.peerId, 'file')).toBe(false);
+    expect(hook(carol.peerId, 'file')).toBe(true);
+    expect(hook(carol.peerId)).toBe(false);
     expect(hook(alice.peerId, 'file')).toBe(true);
     expect(() => bob.messenger.createGroup('other', [bob.messenger.contact(carol.name).name])).toThrow(
       expect.objectContaining({ code: 'not-allowed' }),

@@ -21,11 +21,14 @@ import {
   openChunk,
   sealChunk,
 } from '@parley/crypto';
-import { CoreError, fromBase64Url, fromUtf8, toBase64Url, toHex, utf8 } from '../base/index.ts';
+import { CoreError, toHex, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { ownerOf } from '../devices/index.ts';
-import type { AttachmentRecord, AttachmentsTx, BlobStore, FileRequest } from '../ports/index.ts';
-import type { FileManifest } from '../wire/index.ts';
+import { openManifest } from '../messaging/index.ts';
+import type { AttachmentRecord, AttachmentsTx, BlobStore, FileRequest, StoreTx } from '../ports/index.ts';
+
+// (the manifest's parts every conversation shares live in messaging/files.ts)
+export { openManifest, sanitizeFileName, sealManifest, shownAttachment } from '../messaging/index.ts';
 
 /** Largest attachment sent or accepted unless configured otherwise: 2 GiB. */
 export const ATTACHMENT_MAX_BYTES_DEFAULT: number = 2 * 1024 ** 3;
@@ -93,41 +96,6 @@ export async function blobNameOf(
   return (await blobs.size(legacy)) > 0 ? legacy : name;
 }
 
-const manifestLabel = (r: Pick<AttachmentRecord, 'direction' | 'peerId' | 'id'>): string =>
-  `attachment:${r.direction}:${r.peerId}:${r.id}`;
-
-export function sealManifest(
-  ctx: Ctx,
-  r: Pick<AttachmentRecord, 'direction' | 'peerId' | 'id'>,
-  m: FileManifest,
-): Uint8Array {
-  const json = { ...m, key: toBase64Url(m.key), thumbnail: undefined, waveform: undefined };
-  return ctx.account.vault.seal(manifestLabel(r), utf8(JSON.stringify(json)));
-}
-
-export function openManifest(ctx: Ctx, r: AttachmentRecord): FileManifest & { key: Uint8Array } {
-  const json = JSON.parse(fromUtf8(ctx.account.vault.open(manifestLabel(r), r.manifest))) as FileManifest & {
-    key: string;
-  };
-  return { ...json, key: fromBase64Url(json.key) };
-}
-
-/** Makes a peer's file name safe to show and to use as a file name: no paths, no control characters. */
-export function sanitizeFileName(name: string): string {
-  const base = name.split(/[/\\]/).pop() ?? '';
-  const clean = base
-    // Control characters, and format characters such as U+202E (a right-to-left override can make
-    // "invoice\u202Efdp.exe" look like "invoiceexe.pdf").
-    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '')
-    .replace(/^[.\s]+|[.\s]+$/g, '')
-    .normalize('NFC');
-  // Truncate by code point (never leaving half a surrogate pair) to at most 200 UTF-8 bytes.
-  const points = [...clean];
-  while (utf8(points.join('')).length > 200) points.pop();
-  const out = points.join('');
-  return out.length === 0 ? 'attachment' : out;
-}
-
 /** Bytes of a sealed chunk (all but the last): chunk size + tag. */
 export const sealedSize = (fk: FileKey): number => fk.chunkSize + TAG_BYTES;
 
@@ -156,15 +124,24 @@ export async function encryptFile(
   return { key: encodeFileKey(fk), sha256: toHex(hash.digest()) };
 }
 
-/** `/parley/file/1.0.0` server: only the peer the file was sent to gets its chunks. */
+/**
+ * `/parley/file/1.0.0` server: only the peer the file was sent to gets its chunks. `shared` finds
+ * a file sent to several people at once that `peer` is one of (a group's: groups/files.ts), and
+ * names its conversation.
+ */
 export function serveFile(
   ctx: Ctx,
   blobs: BlobStore,
   peer: string,
   request: FileRequest,
+  shared?: {
+    find(tx: StoreTx, peer: string, fileId: string): AttachmentRecord | undefined;
+    /** Its conversation's name, told in progress events (the group's). */
+    name(record: AttachmentRecord): string | undefined;
+  },
 ): AsyncIterable<Uint8Array> | undefined {
   const record = ctx.store.transaction((tx) => {
-    const sent = tx.getAttachment('out', peer, request.fileId);
+    const sent = tx.getAttachment('out', peer, request.fileId) ?? shared?.find(tx, peer, request.fileId);
     if (sent) return sent;
     // A file sent to a person may be fetched by any device of theirs (docs/MULTI-DEVICE.md).
     const owner = ownerOf(ctx, tx, peer);
@@ -180,7 +157,8 @@ export function serveFile(
   if (!record || !whole || request.fromChunk >= record.chunks) return undefined;
   const fk = decodeFileKey(openManifest(ctx, record).key);
   const blobName = blobNameOf(ctx, blobs, record);
-  const contact = ctx.store.transaction((tx) => tx.getContactByPeerId(peer))?.name ?? peer;
+  const contact =
+    shared?.name(record) ?? ctx.store.transaction((tx) => tx.getContactByPeerId(peer))?.name ?? peer;
   const progress = (chunk: number): void =>
     ctx.events.emit('attachment', {
       id: record.id,

@@ -56,9 +56,13 @@ export class Downloads {
   /** Chunks that came inline through a mailbox (inline.ts), used instead of fetching. */
   readonly #inline = new InlineChunks();
 
-  constructor(ctx: Ctx, blobs: BlobStore) {
+  /** The name of a record's conversation when it is not its peer's (a group's file). */
+  readonly #conversationName: ConversationName | undefined;
+
+  constructor(ctx: Ctx, blobs: BlobStore, conversationName?: ConversationName) {
     this.#ctx = ctx;
     this.#blobs = blobs;
+    this.#conversationName = conversationName;
   }
 
   /** Starts (or queues) the download of each record that is `downloading`. */
@@ -144,18 +148,23 @@ export class Downloads {
   }
 
   #emit(r: AttachmentRecord): void {
-    this.#ctx.events.emit('attachment', progressOf(this.#ctx, r));
+    this.#ctx.events.emit('attachment', progressOf(this.#ctx, r, this.#conversationName?.(r)));
   }
 }
 
-export function progressOf(ctx: Ctx, r: AttachmentRecord): AttachmentProgress {
-  const contact = ctx.store.transaction((tx) => tx.getContactByPeerId(r.peerId));
+/** Names the conversation of a file, when it is not the contact it came from or went to (a group). */
+export type ConversationName = (record: AttachmentRecord) => string | undefined;
+
+/** `conversation`: the conversation's name when not the record's peer's (a group's file). */
+export function progressOf(ctx: Ctx, r: AttachmentRecord, conversation?: string): AttachmentProgress {
+  const contact =
+    conversation === undefined ? ctx.store.transaction((tx) => tx.getContactByPeerId(r.peerId)) : undefined;
   const transferred =
     r.receivedChunks >= r.chunks ? r.size : Math.round((r.receivedChunks / Math.max(r.chunks, 1)) * r.size);
   return {
     id: r.id,
     direction: r.direction,
-    contact: contact?.name ?? r.peerId,
+    contact: conversation ?? contact?.name ?? r.peerId,
     state: r.state,
     transferred,
     size: r.size,

@@ -18,6 +18,6 @@ export {
   serveFile,
   updateAttachment,
 } from './attachments.ts';
-export { Downloads, progressOf } from './downloads.ts';
+export { type ConversationName, Downloads, progressOf } from './downloads.ts';
 export { INLINE_ATTACHMENT_MAX_BYTES, type InlineFile, inlineFiles } from './inline.ts';
 export { receiveAttachment, shownAttachment } from './receive.ts';

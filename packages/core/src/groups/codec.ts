@@ -517,6 +517,7 @@ export class GroupNotReadyError extends Error {
 /** Application kinds a group message may carry. */
 export const GROUP_MESSAGE_KINDS: ReadonlySet<AppBody['kind']> = new Set<AppBody['kind']>([
   'text',
+  'attachment',
   'reaction',
   'edit',
   'delete',

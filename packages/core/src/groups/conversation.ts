@@ -10,8 +10,8 @@ import {
   type OwnConversation,
   setOwnReaction,
 } from '../messaging/index.ts';
-import type { MessageKey, MessagesTx } from '../ports/index.ts';
-import type { MessageView } from '../views/index.ts';
+import type { MessageKey, MessageRecord, MessagesTx, StoreTx } from '../ports/index.ts';
+import type { MessageView, StoredBody } from '../views/index.ts';
 import type { AppBody, MessageRef } from '../wire/index.ts';
 import { checkJoined, type GroupLocal } from './local.ts';
 import { composeGroup } from './send.ts';
@@ -19,12 +19,23 @@ import { loadGroup, type StoredGroup } from './store.ts';
 import { topicOf } from './topic.ts';
 import { groupMessageView, groupPage } from './views.ts';
 
-/** Sends `body` to the group; its view, or null for a body that is not stored (typing, receipts). */
-export function sendToGroup(local: GroupLocal, g: StoredGroup, body: AppBody): MessageView | null {
+/**
+ * Sends `body` to the group; its view, or null for a body that is not stored (typing, receipts).
+ * `stored`: what the message shows, when not its text (a file); `withRecord` runs in the same
+ * transaction once the message is stored (a file's record: files.ts).
+ */
+export function sendToGroup(
+  local: GroupLocal,
+  g: StoredGroup,
+  body: AppBody,
+  stored?: StoredBody,
+  withRecord?: (tx: StoreTx, record: MessageRecord) => void,
+): MessageView | null {
   const { ctx } = local;
   checkJoined(g);
   const { composed, view } = ctx.store.transaction((tx) => {
-    const composed = composeGroup(ctx, tx, g, body);
+    const composed = composeGroup(ctx, tx, g, body, stored);
+    if (composed.record) withRecord?.(tx, composed.record);
     return { composed, view: composed.record ? groupMessageView(ctx, tx, g, composed.record) : null };
   });
   if (composed.publish) {

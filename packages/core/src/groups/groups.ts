@@ -20,13 +20,23 @@ import {
   editOwnMessage,
   markConversationRead,
 } from '../messaging/index.ts';
-import type { ContactRecord, ContactsTx, GroupsTx, MessageKey, MessageRecord } from '../ports/index.ts';
+import type {
+  AttachmentRecord,
+  AttachmentsTx,
+  ContactRecord,
+  ContactsTx,
+  DevicesTx,
+  GroupsTx,
+  MessageKey,
+  MessageRecord,
+} from '../ports/index.ts';
 import type { GroupRole, GroupView, MessageView } from '../views/index.ts';
-import { encodeFrame } from '../wire/index.ts';
+import { encodeFrame, type FileManifest } from '../wire/index.ts';
 import { addToGroup, removeFromGroup, renameGroup, setGroupPicture, setMemberRole } from './admin.ts';
 import * as conversation from './conversation.ts';
 import { createGroup } from './create.ts';
 import { applyEffects } from './effects.ts';
+import { findGroupFile, groupFileFor, sendGroupFile } from './files.ts';
 import { createGroupLocal, type GroupHooks } from './local.ts';
 import { acceptGroup, declineGroup, leaveGroup } from './membership.ts';
 import type { GroupPicture } from './picture.ts';
@@ -76,6 +86,16 @@ export interface Groups extends ConversationActions<StoredGroup> {
   stop(): void;
   /** The /parley/query part for large groups' catch-up (undefined: not ours, or refused). */
   answerQuery(peer: string, request: Uint8Array): Uint8Array | undefined;
+  /** Sends an encrypted file's manifest to the group (files.ts). */
+  sendFile(g: StoredGroup, manifest: FileManifest): MessageView;
+  /** A file of ours that `peer` may fetch as a current member of the group we sent it to (in `tx`). */
+  fileFor(
+    tx: GroupsTx & AttachmentsTx & ContactsTx & DevicesTx,
+    peer: string,
+    fileId: string,
+  ): AttachmentRecord | undefined;
+  /** The group's file with this id (ours, or a member's), in `tx`. */
+  findFile(tx: AttachmentsTx, g: StoredGroup, id: string, direction?: 'in'): AttachmentRecord | undefined;
 }
 
 const HELLO = encodeFrame({ type: 'hello' });
@@ -123,6 +143,9 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks): Groups {
     anyView: (tx, contact, m) => anyView(ctx, tx, contact, m),
     emitMessages: (keys) => local.emitMessages(keys),
     applied: (effects) => applyEffects(local, effects),
+    sendFile: (g, manifest) => sendGroupFile(local, g, manifest),
+    fileFor: (tx, peer, fileId) => groupFileFor(ctx, tx, peer, fileId),
+    findFile: (tx, g, id, direction) => findGroupFile(tx, g, id, direction),
     start() {
       local.running = true;
       // A state fetched for a ref: the ref (not ACKed meanwhile) comes again at once on HELLO.

@@ -14,9 +14,17 @@ import { peekSenderKeyMessage, senderKeyDecrypt } from '@parley/crypto';
 import { InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { ownerOf } from '../devices/index.ts';
-import { type Effects, groupEffects, indexBody, insertIncoming } from '../messaging/index.ts';
+import {
+  type Effects,
+  groupEffects,
+  indexBody,
+  insertIncoming,
+  shownAttachment,
+  storeIncomingFile,
+} from '../messaging/index.ts';
 import type {
   AccountTx,
+  AttachmentsTx,
   ContactRecord,
   ContactsTx,
   DevicesTx,
@@ -55,7 +63,7 @@ export const doneWaiting = (tx: AccountTx, peer: string, digest: string): void =
 
 export function receiveGroupFrame(
   ctx: Ctx,
-  tx: MessagesTx & GroupsTx,
+  tx: MessagesTx & GroupsTx & AttachmentsTx,
   sender: ContactRecord,
   groupId: string,
   message: Uint8Array,
@@ -117,7 +125,7 @@ export function resolveRef(
 /** Applies one decrypted group message from member `from` (pairwise frame or topic). Inside `tx`. */
 export function applyGroupMessage(
   ctx: Ctx,
-  tx: MessagesTx & GroupsTx,
+  tx: MessagesTx & GroupsTx & AttachmentsTx,
   g: StoredGroup,
   from: string,
   app: AppMessage,
@@ -146,6 +154,9 @@ export function applyGroupMessage(
       if (inserted === 'inserted') effects.messages.push(key);
       return;
     }
+    case 'attachment':
+      receiveGroupFile(ctx, tx, conversationId, author, app, body, effects);
+      return;
     case 'reaction': {
       const t = resolveRef(tx, g, from, body.target, me);
       if (!t || !tx.getMessage(t)) return;
@@ -207,6 +218,45 @@ export function applyGroupMessage(
     default:
       return;
   }
+}
+
+/**
+ * A file in a group (docs/PROTOCOL.md "Files in groups"): the message now, the bytes after commit,
+ * fetched from the member who sent it (who serves them to the group's members only). Ours, told by
+ * our other device: fetched from a device of ours, and ours to offer again once here.
+ */
+function receiveGroupFile(
+  ctx: Ctx,
+  tx: MessagesTx & AttachmentsTx,
+  conversationId: string,
+  author: string,
+  app: AppMessage,
+  manifest: Extract<AppMessage['body'], { kind: 'attachment' }>,
+  effects: Effects,
+): void {
+  if (app.seq < 1) throw new InboundError('bad-message', 'an attachment message needs a sequence number');
+  const key = { conversationId, sender: author, id: app.id };
+  const stored = { text: manifest.caption ?? '', attachment: shownAttachment(manifest) };
+  const inserted = insertIncoming(ctx, tx, {
+    key,
+    seq: app.seq,
+    kind: 'attachment',
+    stored,
+    sentAt: app.sentAt,
+    ttl: null,
+    ...(author === 'self' ? { status: 'sent' as const } : {}),
+  });
+  if (inserted === 'duplicate') return;
+  effects.messages.push(key);
+  const record = storeIncomingFile(ctx, tx, {
+    // (an out record of a group is named by the group: groups/files.ts)
+    ...(author === 'self'
+      ? { direction: 'out', peerId: conversationId }
+      : { direction: 'in', peerId: author }),
+    message: key,
+    manifest,
+  });
+  if (record?.state === 'downloading') effects.downloads.push(record);
 }
 
 /** Our other device read these messages: read here too, up to the latest of them. */

@@ -4,7 +4,7 @@
  */
 export { applyGroupControl } from './apply.ts';
 export { GROUP_MAX_MEMBERS, GroupNotReadyError } from './codec.ts';
-export { createGroups } from './groups.ts';
+export { createGroups, type Groups } from './groups.ts';
 export { doneWaiting, GROUP_WAIT_MAX_MS, groupAcked, keepWaiting, receiveGroupFrame } from './inbox.ts';
 export { applyOwnGroupControl } from './own-devices.ts';
 export {
@@ -15,4 +15,5 @@ export {
 } from './picture.ts';
 export { groupHit } from './search.ts';
 export { GROUP_CHANGE_BATCH_MS } from './send.ts';
+export type { StoredGroup } from './store.ts';
 export { GROUP_TOPIC_MIN_MEMBERS_DEFAULT, groupTopic } from './topic.ts';

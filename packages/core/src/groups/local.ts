@@ -5,7 +5,7 @@
  */
 import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
+import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import type { GroupView, MessageView } from '../views/index.ts';
 import { checkActive, syncGroup } from './send.ts';
 import { changeOwed, findGroup, loadGroup, type StoredGroup, selfId } from './store.ts';
@@ -21,6 +21,8 @@ export interface GroupHooks {
   kick(peerId: string): void;
   /** A member we had no contact for became an `introduced` contact: admit (on msg) and reach them. */
   introduced(contact: ContactRecord): void;
+  /** Files that came in a large group's topic messages, to fetch (after commit). */
+  download?(records: readonly AttachmentRecord[]): void;
 }
 
 export interface GroupLocal {
@@ -81,6 +83,7 @@ export function createGroupLocal(ctx: Ctx, hooks: GroupHooks): GroupLocal {
   };
   const topics = createGroupTopics(ctx, {
     changed: emitMessages,
+    downloads: (records) => hooks.download?.(records),
     published: (key) => {
       store.transaction((tx) => {
         if (tx.getMessage(key)?.status === 'queued') tx.updateMessage(key, { status: 'sent' });

@@ -33,6 +33,7 @@ import { concat, fromHex, InboundError, toHex, utf8 } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Effects } from '../messaging/index.ts';
 import {
+  type AttachmentsTx,
   FRAME_MAX_BYTES,
   type GroupsTx,
   type MessagesTx,
@@ -221,7 +222,7 @@ export function keyOwners(ctx: Ctx, tx: GroupsTx, g: StoredGroup): Map<number, s
  */
 export function ingestTopicMessage(
   ctx: Ctx,
-  tx: MessagesTx & GroupsTx,
+  tx: MessagesTx & GroupsTx & AttachmentsTx,
   g: StoredGroup,
   message: Uint8Array,
   owners: ReadonlyMap<number, readonly string[]>,

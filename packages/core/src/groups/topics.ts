@@ -20,7 +20,7 @@
 import { shuffled } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Effects } from '../messaging/index.ts';
-import type { MessageKey } from '../ports/index.ts';
+import type { AttachmentRecord, MessageKey } from '../ports/index.ts';
 import {
   decodeGroupKeysAnswer,
   decodeGroupKeysRequest,
@@ -68,6 +68,8 @@ export const GROUP_REPUBLISH_MAX = 256;
 export interface GroupTopicHooks {
   /** Messages stored or changed by topic messages (after commit). */
   readonly changed: (keys: readonly MessageKey[]) => void;
+  /** Files that came in topic messages, to fetch (after commit). */
+  readonly downloads?: (records: readonly AttachmentRecord[]) => void;
   /** Our own message was handed to the network (its status may now be `sent`). */
   readonly published: (key: MessageKey) => void;
 }
@@ -124,6 +126,7 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
       return ingestTopicMessage(ctx, tx, g, message, index, effects);
     });
     if (effects.messages.length > 0) hooks.changed(effects.messages);
+    if (effects.downloads.length > 0) hooks.downloads?.(effects.downloads);
     return outcome;
   };
 

@@ -49,7 +49,7 @@ export function groupView(ctx: Ctx, tx: ContactsTx & GroupsTx, g: StoredGroup): 
 function asContact(g: StoredGroup): ContactRecord {
   return {
     id: g.state.id,
-    peerId: '',
+    peerId: g.state.id, // (our files in the group are named by it: groups/files.ts)
     name: g.state.name,
     identityKey: new Uint8Array(0),
     card: new Uint8Array(0),

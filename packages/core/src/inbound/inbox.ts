@@ -342,6 +342,9 @@ export class Inbox<Seen> {
         // "Groups"): a frame from our other device is from us, as a member.
         const member = owner.kind === 'self' ? ownMemberRecord(this.#ctx, from) : contact;
         const effects = receiveGroupFrame(this.#ctx, inner, member, decoded.groupId, decoded.message);
+        // A file in it is fetched from the device that sent it (the one that holds it), not the
+        // member's first device (which may not hold it yet); after a restart, from the member.
+        if (effects.downloads.length > 0 && from !== member.peerId) effects.downloadsFrom = from;
         inner.markReceived(from, digest, now);
         inner.clearFailure(from, digest);
         return { outcome: { kind: 'applied', contact, effects } as const, session: undefined };

@@ -3,6 +3,7 @@
  * own changes, paging, and what every incoming message shares (Effects, its place D4). Imports base … contacts.
  */
 export type { ConversationActions } from './conversation-actions.ts';
+export { openManifest, sanitizeFileName, sealManifest, shownAttachment, storeIncomingFile } from './files.ts';
 export {
   type ChannelEffects,
   channelEffects,

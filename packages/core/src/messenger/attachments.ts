@@ -2,6 +2,7 @@
 
 import { decodeFileKey, fileChunkCount } from '@parley/crypto';
 import {
+  type ConversationName,
   type Downloads,
   decryptFile,
   encryptFile,
@@ -17,8 +18,9 @@ import {
 import { CoreError, toBase64Url } from '../base/index.ts';
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
+import type { Groups, StoredGroup } from '../groups/index.ts';
 import { checkCanSend, compose } from '../messaging/index.ts';
-import type { AttachmentRecord, BlobStore, MessageRecord } from '../ports/index.ts';
+import type { AttachmentRecord, BlobStore, ContactRecord, MessageRecord, StoreTx } from '../ports/index.ts';
 import {
   type AttachmentProgress,
   type MessageView,
@@ -50,30 +52,120 @@ export interface AttachmentMethods {
 
 export function attachmentMethods(
   ctx: Ctx,
-  deps: { readonly blobs: BlobStore; readonly downloads: Downloads; readonly kick: (peerId: string) => void },
+  deps: {
+    readonly blobs: BlobStore;
+    readonly downloads: Downloads;
+    readonly kick: (peerId: string) => void;
+    readonly groups: Groups;
+    readonly groupFileName: ConversationName;
+  },
 ): AttachmentMethods {
   const { store, events } = ctx;
-  const { blobs, downloads } = deps;
-  const withContact = <T>(name: string, fn: (c: ReturnType<typeof findContact>) => T): T =>
-    fn(store.transaction((tx) => findContact(tx, name)));
-  /** Only among the files exchanged with this contact: any contact can name any id in its manifests. */
+  const { blobs, downloads, groups } = deps;
+  /** The contact `name` means, else the group (contacts first); throws unknown-contact. */
+  const target = (tx: StoreTx, name: string): { contact: ContactRecord } | { group: StoredGroup } => {
+    try {
+      return { contact: findContact(tx, name) };
+    } catch (error) {
+      const group =
+        error instanceof CoreError && error.code === 'unknown-contact' && groups.resolve(name, tx);
+      if (group) return { group };
+      throw error;
+    }
+  };
+  /** Only among the files of this conversation: any contact (member) can name any id in its manifests. */
   const find = (name: string, id: string, direction?: 'in'): AttachmentRecord => {
-    const { contact, records } = store.transaction((tx) => {
-      const c = findContact(tx, name);
-      return { contact: c, records: tx.findAttachments(c.peerId, id) };
+    const { label, record } = store.transaction((tx) => {
+      const t = target(tx, name);
+      if ('group' in t)
+        return {
+          label: `group "${t.group.state.name}"`,
+          record: groups.findFile(tx, t.group, id, direction),
+        };
+      // (not their files in a group: those are named by the group)
+      const records = tx
+        .findAttachments(t.contact.peerId, id)
+        .filter((r) => tx.getConversation(r.message.conversationId)?.kind !== 'group');
+      return {
+        label: `the conversation with ${t.contact.name}`,
+        record: records.find((r) => direction === undefined || r.direction === direction),
+      };
     });
-    const record = records.find((r) => direction === undefined || r.direction === direction);
     if (!record)
       throw new CoreError(
         'unknown-message',
-        `no ${direction === 'in' ? 'received ' : ''}attachment ${id} in the conversation with ${contact.name}`,
+        `no ${direction === 'in' ? 'received ' : ''}attachment ${id} in ${label}`,
       );
     return record;
+  };
+  /** Encrypts the file into our blob; its manifest. */
+  const encrypt = async (
+    label: string,
+    source: FileSource,
+    extras: SendFileExtras,
+  ): Promise<FileManifest> => {
+    if (source.size > ctx.limits.attachmentMaxBytes) {
+      throw new CoreError(
+        'message-too-large',
+        `files up to ${ctx.limits.attachmentMaxBytes} bytes can be sent; this one has ${source.size}`,
+      );
+    }
+    const id = newMessageId(ctx);
+    const progress = (done: number): void =>
+      events.emit('attachment', {
+        id,
+        direction: 'out',
+        contact: label,
+        state: 'encrypting',
+        transferred: done,
+        size: source.size,
+        error: null,
+      });
+    const { key, sha256: hash } = await encryptFile(ctx, blobs, id, source, progress).catch(
+      async (error: unknown) => {
+        await blobs.delete(outBlobName(id)).catch(() => undefined); // no orphaned half-encrypted copy
+        throw error;
+      },
+    );
+    return {
+      id,
+      name: sanitizeFileName(source.name),
+      mime: source.mime,
+      size: source.size,
+      sha256: hash,
+      key,
+      ...extras,
+    };
   };
 
   return {
     async sendFile(name, source, extras = {}) {
-      const contact = withContact(name, (c) => c);
+      const t = store.transaction((tx) => target(tx, name));
+      if ('group' in t) {
+        // Checked before the file is encrypted; composeGroup checks again when it is sent.
+        if (t.group.status !== 'active')
+          throw new CoreError('not-allowed', `you are no longer a member of group "${t.group.state.name}"`);
+        const manifest = await encrypt(t.group.state.name, source, extras);
+        const g = store.transaction((tx) => groups.resolve(t.group.state.id, tx)) ?? t.group;
+        try {
+          const view = groups.sendFile(g, manifest);
+          // Encrypted and offered: the progress shown since the last `encrypting` event.
+          events.emit('attachment', {
+            id: manifest.id,
+            direction: 'out',
+            contact: g.state.name,
+            state: 'available',
+            transferred: manifest.size,
+            size: manifest.size,
+            error: null,
+          });
+          return view;
+        } catch (error) {
+          await blobs.delete(outBlobName(manifest.id)).catch(() => undefined);
+          throw error;
+        }
+      }
+      const contact = t.contact;
       checkCanSend(contact);
       // They could not fetch it: a member we know only through a group is admitted on /parley/msg alone.
       if (contact.state === 'introduced')
@@ -81,38 +173,8 @@ export function attachmentMethods(
           'not-allowed',
           `you know ${contact.name} only through a group; accept an invite from them to send them files`,
         );
-      if (source.size > ctx.limits.attachmentMaxBytes) {
-        throw new CoreError(
-          'message-too-large',
-          `files up to ${ctx.limits.attachmentMaxBytes} bytes can be sent; this one has ${source.size}`,
-        );
-      }
-      const id = newMessageId(ctx);
-      const progress = (done: number): void =>
-        events.emit('attachment', {
-          id,
-          direction: 'out',
-          contact: contact.name,
-          state: 'encrypting',
-          transferred: done,
-          size: source.size,
-          error: null,
-        });
-      const { key, sha256: hash } = await encryptFile(ctx, blobs, id, source, progress).catch(
-        async (error: unknown) => {
-          await blobs.delete(outBlobName(id)).catch(() => undefined); // no orphaned half-encrypted copy
-          throw error;
-        },
-      );
-      const manifest: FileManifest = {
-        id,
-        name: sanitizeFileName(source.name),
-        mime: source.mime,
-        size: source.size,
-        sha256: hash,
-        key,
-        ...extras,
-      };
+      const manifest = await encrypt(contact.name, source, extras);
+      const { id, key } = manifest;
       const record = store.transaction((tx) => {
         const c = findContact(tx, name);
         const shown = storedAttachment(manifest);
@@ -152,12 +214,12 @@ export function attachmentMethods(
     },
     downloadAttachment(name, id) {
       const record = find(name, id, 'in');
-      if (record.state === 'done') return progressOf(ctx, record);
+      if (record.state === 'done') return progressOf(ctx, record, deps.groupFileName(record));
       const updated = store.transaction((tx) =>
         updateAttachment(tx, record, { state: 'downloading', error: null }, ctx.now()),
       );
       downloads.start([updated]);
-      return progressOf(ctx, updated);
+      return progressOf(ctx, updated, deps.groupFileName(updated));
     },
     cancelAttachment(name, id) {
       const record = find(name, id);
@@ -165,13 +227,13 @@ export function attachmentMethods(
       const updated = store.transaction((tx) =>
         updateAttachment(tx, record, { state: 'cancelled' }, ctx.now()),
       );
-      events.emit('attachment', progressOf(ctx, updated));
-      return progressOf(ctx, updated);
+      events.emit('attachment', progressOf(ctx, updated, deps.groupFileName(updated)));
+      return progressOf(ctx, updated, deps.groupFileName(updated));
     },
     attachment(name, id) {
       const record = find(name, id);
       const m = openManifest(ctx, record);
-      return { ...progressOf(ctx, record), name: m.name, mime: m.mime };
+      return { ...progressOf(ctx, record, deps.groupFileName(record)), name: m.name, mime: m.mime };
     },
     async saveAttachment(name, id, sink) {
       const record = find(name, id);

@@ -56,6 +56,7 @@ import {
 } from '../messaging/index.ts';
 import type {
   AdmissionProtocol,
+  AttachmentRecord,
   AttachmentsTx,
   BlobStore,
   ChannelsTx,
@@ -260,16 +261,19 @@ export function createMessenger(options: MessengerOptions): Messenger {
   };
   /**
    * Who may talk to us, as what: contacts on every protocol; members we know only through a group
-   * (`introduced`) on `/parley/msg` alone — what the group needs (docs/GROUPS.md).
+   * (`introduced`) on `/parley/msg` and `/parley/file` — what the group needs (docs/GROUPS.md): the
+   * file server offers them only the files of groups they are in (groups/files.ts).
    */
   const admitted = new Map<string, ContactState>();
   const admit = (c: ContactRecord): void => void admitted.set(c.peerId, c.state);
   const admits = (peer: string, protocol?: AdmissionProtocol): boolean => {
     const state = admitted.get(peer);
-    return state !== undefined && (state !== 'introduced' || protocol === 'msg');
+    // (on /parley/file, the file server gives an introduced member only its groups' files)
+    return state !== undefined && (state !== 'introduced' || protocol === 'msg' || protocol === 'file');
   };
   const groups = createGroups(ctx, {
     kick,
+    download: (records) => downloads.start(records),
     // c.addresses are only those the introducing admin could reach itself (contacts/address-scope.ts).
     introduced: (c) => {
       admit(c);
@@ -385,7 +389,14 @@ export function createMessenger(options: MessengerOptions): Messenger {
     // And anyone while a device link is open (its proof decides, devices/link-protocol.ts).
     isContact: (peer) => admitted.has(peer) || mailboxes.hosting() || links.open(),
   });
-  const downloads = new Downloads(ctx, blobs);
+  /** A group's file is told under the group's name (the conversation it is in). */
+  const groupFileName = (r: AttachmentRecord): string | undefined =>
+    store.transaction((tx) =>
+      tx.getConversation(r.message.conversationId)?.kind === 'group'
+        ? groups.resolve(r.message.conversationId, tx)?.state.name
+        : undefined,
+    );
+  const downloads = new Downloads(ctx, blobs, groupFileName);
   const sendQueue = new SendQueue(ctx, kick);
   /** What a name means (conversation.ts), in ONE transaction. */
   const resolvers = {
@@ -534,7 +545,12 @@ export function createMessenger(options: MessengerOptions): Messenger {
           return inbox.onFrame(f);
         }),
       );
-      transport.setFileServer((peer, request) => serveFile(ctx, blobs, peer, request));
+      transport.setFileServer((peer, request) =>
+        serveFile(ctx, blobs, peer, request, {
+          find: (tx, p, id) => groups.fileFor(tx, p, id),
+          name: groupFileName,
+        }),
+      );
       unsubscribe.push(
         transport.onPeer((e) => {
           heard(e.peer);
@@ -740,7 +756,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       return c.kind === 'group' ? groups.message(c.group, key) : direct.message(name, key);
     },
     ...channelMethods(channels),
-    ...attachmentMethods(ctx, { blobs, downloads, kick }),
+    ...attachmentMethods(ctx, { blobs, downloads, kick, groups, groupFileName }),
     ...mailboxMethods(ctx, mailboxes),
     ...devices,
     createDeviceLink() {

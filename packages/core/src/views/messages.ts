@@ -292,7 +292,8 @@ function attachmentView(
   a: StoredAttachment,
 ): AttachmentView {
   const direction = m.sender === 'self' ? 'out' : 'in';
-  const record = tx.getAttachment(direction, contact.peerId, a.id);
+  // Ours is named by the conversation's peer (a group's: by the group); a received one by its sender.
+  const record = tx.getAttachment(direction, direction === 'out' ? contact.peerId : m.sender, a.id);
   if (!record)
     return { ...a, status: direction === 'out' ? 'sending' : 'failed', transferred: 0, error: null };
   const perChunk = record.chunks > 0 ? a.size / record.chunks : 0;
