@@ -7,7 +7,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/index.ts';
-import { befriend, eventually, join, makePeer, type Peer } from './harness.ts';
+import {
+  befriend,
+  eventually,
+  fileSource,
+  join,
+  makePeer,
+  type Peer,
+  randomBytes,
+  saved,
+} from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
@@ -150,6 +159,59 @@ describe('a group member on two devices', () => {
       15_000,
       'Alice’s first device too',
     );
+  });
+
+  it('a device linked later gets the group’s earlier messages in its history: texts, reactions, a photo', async () => {
+    network = createMemoryNetwork();
+    const alice = await makePeer(network, 'alice');
+    const bob = await makePeer(network, 'bob');
+    peers.push(alice, bob);
+    await befriend(alice, bob);
+    bob.messenger.createGroup('archive', ['alice']);
+    await join(alice, 'archive');
+    const before = Array.from({ length: 12 }, (_, i) => `old ${i}`);
+    bob.messenger.sendTexts('archive', before.slice(0, 6));
+    await eventually(() => has(alice, 'archive', 'old 5'), 10_000, 'Bob’s first six');
+    alice.messenger.sendTexts('archive', before.slice(6));
+    const photo = randomBytes(50_000);
+    const sent = await bob.messenger.sendFile('archive', fileSource(photo), { caption: 'the view' });
+    const photoId = sent.attachment?.id as string;
+    await eventually(
+      () =>
+        alice.messenger
+          .messages('archive')
+          .some((m) => m.attachment?.id === photoId && m.attachment.status === 'done'),
+      10_000,
+      'the photo at Alice',
+    );
+    const first = alice.messenger.messages('archive').find((m) => m.text === 'old 0') as MessageView;
+    alice.messenger.react('archive', { id: first.id, mine: false }, '🎉');
+    await eventually(() => outboxEmpty(alice) && outboxEmpty(bob), 10_000);
+
+    const laptop = await makePeer(network, 'laptop', { linkTo: alice });
+    peers.push(laptop);
+    const shown = () => laptop.messenger.messages('archive', { limit: 100 }).filter((m) => !m.notice);
+    await eventually(
+      () => statusOf(laptop, 'archive') === 'active' && shown().length === 13,
+      15_000,
+      'the history',
+    );
+    const view = shown();
+    expect(view.map((m) => m.text)).toEqual([...before, 'the view']);
+    // Who wrote each: Bob's as his, Alice's as hers (from her other device, before this one).
+    expect(view.slice(0, 6).every((m) => m.direction === 'in')).toBe(true);
+    expect(view.slice(6, 12).every((m) => m.direction === 'out')).toBe(true);
+    expect(view[0]?.reactions).toEqual([{ emoji: '🎉', from: 'me' }]);
+    await eventually(
+      () => shown().at(-1)?.attachment?.status === 'done',
+      10_000,
+      'the photo fetched from Alice’s other device',
+    );
+    expect(await saved(laptop, 'archive', photoId)).toEqual(photo);
+    // Then the group goes on, after its history, once.
+    bob.messenger.sendText('archive', 'new one');
+    await eventually(() => has(laptop, 'archive', 'new one'), 15_000);
+    expect(shown().map((m) => m.text)).toEqual([...before, 'the view', 'new one']);
   });
 
   it('leaving on one device leaves on the other, and nothing more reaches either', async () => {

@@ -10,7 +10,7 @@
  *   answer  = 0x01 ‖ status u8 (0 ok, 1 refused) ‖ JSON HistoryBatch
  *
  * A batch holds at most HISTORY_BATCH_MESSAGES messages and about HISTORY_BATCH_BYTES of JSON.
- * Conversations go in PeerId order, each oldest first. History lands in its own band of sort
+ * Conversations go in PeerId order, each oldest first, then groups by id (GROUP_HISTORY_PREFIX). History lands in its own band of sort
  * keys (original − HISTORY_BAND), before anything the new device received itself.
  */
 import { CoreError, fromUtf8, Reader, utf8, Writer } from '../base/index.ts';
@@ -29,16 +29,25 @@ export const FIRST_SORT_KEY: number = -(2 ** 52);
 export const HISTORY_FROM_META = 'history-from';
 export const HISTORY_CURSOR_META = 'history-cursor';
 
+/** A group conversation's key in a cursor and in its messages: after every contact's PeerId. */
+export const GROUP_HISTORY_PREFIX = '~';
+
 export interface HistoryCursor {
-  /** The PeerId of the contact whose conversation is being sent; "" = from the start. */
+  /**
+   * The conversation being sent: its contact's PeerId, or GROUP_HISTORY_PREFIX + the group's id
+   * (groups come after contacts); "" = from the start.
+   */
   readonly peer: string;
   /** Messages with a sortKey above this one (of that conversation) come next; null = from its start. */
   readonly after: number | null;
 }
 
 export interface HistoryMessage {
+  /** Its conversation, as in HistoryCursor.peer. */
   readonly peer: string;
   readonly mine: boolean;
+  /** In a group, who wrote it (a member's account id) when not `mine`. */
+  readonly from?: string;
   readonly id: string;
   readonly seq: number;
   readonly kind: string;
@@ -50,7 +59,13 @@ export interface HistoryMessage {
   readonly editedAt: number | null;
   readonly deletedAt: number | null;
   readonly expiresAt: number | null;
-  readonly reactions: ReadonlyArray<{ readonly mine: boolean; readonly emoji: string; readonly at: number }>;
+  /** `by`: in a group, the member who reacted (when not `mine`). */
+  readonly reactions: ReadonlyArray<{
+    readonly mine: boolean;
+    readonly emoji: string;
+    readonly at: number;
+    readonly by?: string;
+  }>;
   /** An attachment's manifest (its key base64url) and chunk count, when the sender still has it. */
   readonly file?: { readonly manifest: Record<string, unknown>; readonly chunks: number };
 }

@@ -16,6 +16,7 @@ export {
   encodeHistoryRequest,
   FIRST_SORT_KEY,
   fetchHistoryBatch,
+  GROUP_HISTORY_PREFIX,
   HISTORY_BAND,
   HISTORY_BATCH_BYTES,
   HISTORY_BATCH_MESSAGES,

@@ -10,6 +10,7 @@ import type { Ctx } from '../context/index.ts';
 import {
   FIRST_SORT_KEY,
   fetchHistoryBatch,
+  GROUP_HISTORY_PREFIX,
   HISTORY_BAND,
   HISTORY_BATCH_BYTES,
   HISTORY_BATCH_MESSAGES,
@@ -41,12 +42,14 @@ export function applyHistory(
 ): { readonly added: number; readonly downloads: AttachmentRecord[] } {
   let added = 0;
   const downloads: AttachmentRecord[] = [];
-  const contacts = new Map<string, ContactRecord | undefined>();
+  const places = new Map<string, Place | undefined>();
   for (const m of batch.messages) {
-    if (!contacts.has(m.peer)) contacts.set(m.peer, tx.getContactByPeerId(m.peer));
-    const contact = contacts.get(m.peer);
-    if (!contact) continue; // a contact this device does not have
-    const key = { conversationId: contact.id, sender: m.mine ? 'self' : contact.peerId, id: m.id };
+    if (!places.has(m.peer)) places.set(m.peer, placeOf(tx, m.peer));
+    const place = places.get(m.peer);
+    if (!place) continue; // a contact this device does not have
+    const sender = m.mine ? 'self' : (place.contact?.peerId ?? m.from);
+    if (!sender || sender.length > 128) continue; // (a group message names its author)
+    const key = { conversationId: place.conversationId, sender, id: m.id };
     const inserted = tx.insertMessage({
       ...key,
       senderSeq: m.seq,
@@ -64,36 +67,59 @@ export function applyHistory(
     if (inserted !== 'inserted') continue;
     added++;
     if (m.body && m.deletedAt === null) indexBody(tx, key, m.body, m.receivedAt);
-    for (const r of m.reactions)
+    for (const r of m.reactions) {
+      const reactor = r.mine ? 'self' : place.contact ? place.contact.peerId : r.by;
+      if (!reactor || reactor.length > 128) continue;
       tx.putReaction({
-        conversationId: contact.id,
+        conversationId: place.conversationId,
         targetSender: key.sender,
         targetId: m.id,
-        reactor: r.mine ? 'self' : contact.peerId,
+        reactor,
         emoji: r.emoji,
         at: r.at,
       });
+    }
     const shown = m.body?.attachment;
     if (m.file && shown && m.deletedAt === null) {
-      const record = historyAttachment(ctx, tx, contact, key, shown.id, m);
+      // A file's record is named by its contact (1:1), or in a group by the group (ours) or by
+      // its author (a member's): groups/files.ts.
+      const owner = place.contact?.peerId ?? (m.mine ? place.conversationId : sender);
+      const record = historyAttachment(ctx, tx, owner, key, shown.id, m);
       if (record?.state === 'downloading') downloads.push(record);
     }
   }
   return { added, downloads };
 }
 
+/** Where a history message goes: a contact's conversation, or a group's (by its id). */
+interface Place {
+  readonly conversationId: string;
+  readonly contact: ContactRecord | undefined;
+}
+
+function placeOf(tx: StoreTx, peer: string): Place | undefined {
+  if (!peer.startsWith(GROUP_HISTORY_PREFIX)) {
+    const contact = tx.getContactByPeerId(peer);
+    return contact ? { conversationId: contact.id, contact } : undefined;
+  }
+  // The group's state reaches this device from our other device (own-state), maybe after its
+  // history: the messages wait under the group's id, which is the same on every device.
+  const id = peer.slice(GROUP_HISTORY_PREFIX.length);
+  return /^[0-9a-f]{32}$/.test(id) ? { conversationId: id, contact: undefined } : undefined;
+}
+
 /** The attachment record of a history message: a received file to fetch, or one of ours. */
 function historyAttachment(
   ctx: Ctx,
   tx: StoreTx,
-  contact: ContactRecord,
+  owner: string,
   key: MessageKey,
   id: string,
   m: HistoryMessage,
 ): AttachmentRecord | undefined {
   const file = m.file;
   const direction = m.mine ? 'out' : 'in';
-  if (!file || tx.getAttachment(direction, contact.peerId, id)) return undefined;
+  if (!file || tx.getAttachment(direction, owner, id)) return undefined;
   const raw = file.manifest as Record<string, unknown>;
   const manifest = { ...raw, key: fromBase64Url(String(raw.key ?? '')) } as unknown as FileManifest;
   if (manifest.id !== id || !Number.isSafeInteger(manifest.size) || !Number.isSafeInteger(file.chunks))
@@ -104,7 +130,7 @@ function historyAttachment(
   const record: AttachmentRecord = {
     id,
     direction,
-    peerId: contact.peerId,
+    peerId: owner,
     message: key,
     manifest: new Uint8Array(0),
     size: manifest.size,
@@ -136,21 +162,37 @@ export function answerHistory(ctx: Ctx, peer: string, request: Uint8Array): Uint
   );
 }
 
-function historyBatch(ctx: Ctx, tx: StoreTx, cursor: HistoryCursor): HistoryBatch {
-  const contacts = tx
+/** A conversation the history sends: a contact's, or a group's (its key after every PeerId). */
+interface Source {
+  readonly key: string;
+  readonly conversationId: string;
+  readonly contact: ContactRecord | undefined;
+}
+
+function sources(tx: StoreTx): Source[] {
+  const contacts: Source[] = tx
     .listContacts()
     .filter((c) => c.state !== 'pending')
-    .sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0));
+    .map((c) => ({ key: c.peerId, conversationId: c.id, contact: c }));
+  const groups: Source[] = tx
+    .listConversations()
+    .filter((c) => c.kind === 'group')
+    .map((c) => ({ key: `${GROUP_HISTORY_PREFIX}${c.id}`, conversationId: c.id, contact: undefined }));
+  return [...contacts, ...groups].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function historyBatch(ctx: Ctx, tx: StoreTx, cursor: HistoryCursor): HistoryBatch {
+  const all = sources(tx);
   const messages: HistoryMessage[] = [];
   let bytes = 0;
-  let i = contacts.findIndex((c) => c.peerId >= cursor.peer);
-  if (i < 0) i = contacts.length;
-  let after = contacts[i]?.peerId === cursor.peer ? cursor.after : null;
-  while (i < contacts.length) {
-    const c = contacts[i] as ContactRecord;
+  let i = all.findIndex((c) => c.key >= cursor.peer);
+  if (i < 0) i = all.length;
+  let after = all[i]?.key === cursor.peer ? cursor.after : null;
+  while (i < all.length) {
+    const c = all[i] as Source;
     const room = HISTORY_BATCH_MESSAGES - messages.length;
     // (`after` always set: without a bound the store returns the newest, not the oldest)
-    const page = tx.listMessages(c.id, { after: after ?? FIRST_SORT_KEY, limit: room });
+    const page = tx.listMessages(c.conversationId, { after: after ?? FIRST_SORT_KEY, limit: room });
     for (const m of page) {
       after = m.sortKey;
       if (m.sender === NOTICE_SENDER) continue; // this device's own notices: the new one makes its own
@@ -165,27 +207,30 @@ function historyBatch(ctx: Ctx, tx: StoreTx, cursor: HistoryCursor): HistoryBatc
       return {
         v: 1,
         messages,
-        next: { peer: c.peerId, after },
-        conversations: contacts.length,
+        next: { peer: c.key, after },
+        conversations: all.length,
         conversationsDone: i,
       };
     i++;
     after = null;
   }
-  return { v: 1, messages, next: null, conversations: contacts.length, conversationsDone: contacts.length };
+  return { v: 1, messages, next: null, conversations: all.length, conversationsDone: all.length };
 }
 
 function historyMessage(
   ctx: Ctx,
   tx: StoreTx,
-  c: ContactRecord,
+  c: Source,
   m: ReturnType<StoreTx['listMessages']>[number],
 ): HistoryMessage {
   const deleted = m.deletedAt !== null || m.body.length === 0;
   const body = deleted ? null : openBody(ctx.account.vault, m);
+  const mine = m.sender === 'self';
+  const group = c.contact === undefined;
   return {
-    peer: c.peerId,
-    mine: m.sender === 'self',
+    peer: c.key,
+    mine,
+    ...(group && !mine ? { from: m.sender } : {}),
     id: m.id,
     seq: m.senderSeq,
     kind: m.kind,
@@ -197,11 +242,21 @@ function historyMessage(
     editedAt: m.editedAt,
     deletedAt: m.deletedAt,
     expiresAt: m.expiresAt,
-    reactions: tx
-      .listReactions(c.id, m.sender, m.id)
-      .map((r) => ({ mine: r.reactor === 'self', emoji: r.emoji, at: r.at })),
+    reactions: tx.listReactions(c.conversationId, m.sender, m.id).map((r) => ({
+      mine: r.reactor === 'self',
+      emoji: r.emoji,
+      at: r.at,
+      ...(group && r.reactor !== 'self' ? { by: r.reactor } : {}),
+    })),
     ...(body?.attachment
-      ? historyFile(ctx, tx, c, m.sender === 'self' ? 'out' : 'in', body.attachment.id)
+      ? historyFile(
+          ctx,
+          tx,
+          // (see applyHistory: whose name a file's record is under)
+          c.contact?.peerId ?? (mine ? c.conversationId : m.sender),
+          mine ? 'out' : 'in',
+          body.attachment.id,
+        )
       : {}),
   };
 }
@@ -210,11 +265,11 @@ function historyMessage(
 function historyFile(
   ctx: Ctx,
   tx: StoreTx,
-  c: ContactRecord,
+  owner: string,
   direction: 'in' | 'out',
   id: string,
 ): Pick<HistoryMessage, 'file'> {
-  const record = tx.getAttachment(direction, c.peerId, id);
+  const record = tx.getAttachment(direction, owner, id);
   if (!record || (record.state !== 'available' && record.state !== 'done')) return {};
   const m = openManifest(ctx, record);
   return { file: { manifest: { ...m, key: toBase64Url(m.key) }, chunks: record.chunks } };
