@@ -7,10 +7,12 @@ import {
   createContactCard,
   createDeviceList,
   createIdentity,
+  decodeContactCard,
   decodeDeviceList,
   deviceListHash,
   systemRandom,
 } from '@parley/crypto';
+import { nodePrimitives } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { currentSignedPrekey } from '../src/account/account.ts';
 import { InboundError } from '../src/base/errors.ts';
@@ -21,8 +23,10 @@ import {
   encodeSyncPayload,
   followDeviceList,
   SELF,
+  sessionKeyOf,
 } from '../src/devices/index.ts';
 import type { ContactRecord } from '../src/ports/store.ts';
+import { loadSession } from '../src/sessions/index.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/index.ts';
 import {
@@ -271,6 +275,22 @@ describe('several devices, one person', () => {
     network.setOnline(bob.peerId, true);
     await bob.messenger.drainMailboxes();
     expect(texts(bob, 'alice')).toContain('via your mailbox');
+  });
+
+  it('a linked device is post-quantum from its first card: Bob’s and the desktop’s sessions with it are suite 2', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    const card = bob.store.transaction((tx) => tx.getDevice(laptop.peerId)?.card) as Uint8Array;
+    expect(decodeContactCard(card, nodePrimitives).kemPrekey).toBeDefined();
+    bob.messenger.sendText('alice', 'to both');
+    await eventually(() => texts(laptop, 'bob').includes('to both'), 10_000);
+    alice.messenger.sendText('bob', 'a sync copy');
+    await eventually(() => mine(laptop, 'bob').includes('a sync copy'), 10_000);
+    const session = (p: Peer, owner: ContactRecord | typeof SELF) =>
+      p.store.transaction((tx) => loadSession(tx, p.ctx.account.vault, sessionKeyOf(owner, laptop.peerId)));
+    expect(session(bob, contactOf(bob, aliceId))?.pq).toBeDefined();
+    expect(session(alice, SELF)?.pq).toBeDefined();
+    // Its prekeys: the signed X25519 one only ever published with the KEM one (no downgrade).
+    expect(laptop.store.transaction((tx) => tx.listPrekeys('kem-signed').map((k) => k.id))).toEqual([2]);
   });
 
   it('Bob’s messages reach both of Alice’s devices exactly once and in order', async () => {

@@ -31,6 +31,8 @@ export {
   loadKemPrekey,
   newOneTimeKemPrekey,
   postQuantumSince,
+  putKemPrekey,
+  setPostQuantumSince,
 } from './kem-prekeys.ts';
 export {
   loadMailboxLinks,

@@ -19,16 +19,20 @@
 import {
   createContactCard,
   createIdentity,
+  createKemPrekey,
   createSignedPrekey,
   DEVICE_LIST_MAX_DEVICES,
   decodeDeviceList,
   decodeIdentity,
+  decodeKemPrekey,
   decodePrekey,
   encodeIdentity,
+  encodeKemPrekey,
   encodePrekey,
   type HeldDeviceList,
   type Identity,
   type IdentityPublic,
+  type KemPrekeyPair,
   type PrekeyPair,
   type Primitives,
   type RandomSource,
@@ -42,8 +46,10 @@ import {
   decodeIdentityPublic,
   encodeIdentityPublic,
   loadMailboxLinks,
+  putKemPrekey,
   putPrekey,
   saveMailboxLinks,
+  setPostQuantumSince,
   type Vault,
   writeInfo,
 } from '../account/index.ts';
@@ -75,9 +81,19 @@ const NONCE_BYTES = 12;
 export interface PendingDevice {
   readonly identity: Identity;
   readonly signedPrekey: PrekeyPair;
+  /**
+   * Its signed ML-KEM-768 prekey (id 2): its first card is suite 2, so contacts and our other
+   * devices start post-quantum sessions with it from the start. Absent only in a pending device
+   * kept by an older Parley mid-link (its card is then suite 1 until its first start).
+   */
+  readonly kemPrekey?: KemPrekeyPair;
   readonly peerId: string;
   readonly name: string;
 }
+
+/** Prekey ids of a new device: its signed X25519 prekey, its signed KEM prekey, then the rest. */
+const DEVICE_SIGNED_PREKEY_ID = 1;
+const DEVICE_KEM_PREKEY_ID = 2;
 
 export function createPendingDevice(
   options: { readonly peerId: string; readonly name: string; readonly now: number },
@@ -86,8 +102,9 @@ export function createPendingDevice(
 ): PendingDevice {
   const name = checkDisplayName(options.name);
   const identity = createIdentity(random, p);
-  const signedPrekey = createSignedPrekey(identity, 1, options.now, random, p);
-  return Object.freeze(redact({ identity, signedPrekey, peerId: options.peerId, name }));
+  const signedPrekey = createSignedPrekey(identity, DEVICE_SIGNED_PREKEY_ID, options.now, random, p);
+  const kemPrekey = createKemPrekey(identity, DEVICE_KEM_PREKEY_ID, options.now, random, p);
+  return Object.freeze(redact({ identity, signedPrekey, kemPrekey, peerId: options.peerId, name }));
 }
 
 /** A pending device as its own store keeps it until linked (sealed by the caller's vault). */
@@ -97,6 +114,7 @@ export function encodePendingDevice(device: PendingDevice, peerKey: Uint8Array):
       v: 1,
       identity: toBase64Url(encodeIdentity(device.identity)),
       prekey: toBase64Url(encodePrekey(device.signedPrekey)),
+      ...(device.kemPrekey ? { kem: toBase64Url(encodeKemPrekey(device.kemPrekey)) } : {}),
       peerKey: toBase64Url(peerKey),
       peerId: device.peerId,
       name: device.name,
@@ -112,6 +130,7 @@ export function decodePendingDevice(
   const device = {
     identity: decodeIdentity(fromBase64Url(o.identity ?? ''), p),
     signedPrekey: decodePrekey(fromBase64Url(o.prekey ?? ''), p),
+    ...(o.kem ? { kemPrekey: decodeKemPrekey(fromBase64Url(o.kem), p) } : {}),
     peerId: o.peerId ?? '',
     name: o.name ?? '',
   };
@@ -138,6 +157,7 @@ export function linkRequest(
         publicKey: spk.publicKey,
         signature: spk.signature,
       },
+      ...(device.kemPrekey ? { kemPrekey: device.kemPrekey.publicKey } : {}),
       issuedAt: now,
     },
     p,
@@ -302,7 +322,11 @@ export function completeLink(
     tx.setMeta('account-identity', vault.seal('account-identity', encodeIdentity(accountIdentity)));
     tx.setMeta('peer-key', vault.seal('peer-key', options.peerKey));
     putPrekey(tx, vault, device.signedPrekey);
-    setNextPrekeyId(tx, 2);
+    if (device.kemPrekey) {
+      putKemPrekey(tx, vault, device.kemPrekey);
+      setPostQuantumSince(tx, DEVICE_SIGNED_PREKEY_ID); // (its signed prekey was on suite-2 cards only)
+    }
+    setNextPrekeyId(tx, DEVICE_KEM_PREKEY_ID + 1);
     tx.putDeviceList(SELF, listBytes, deviceRecords(SELF, list.devices, grant.cards.map(fromBase64Url), p));
     for (const c of grant.contacts) addGrantContact(tx, c, options.now, options.random, p);
     tx.setMeta(HISTORY_FROM_META, utf8(options.from));
