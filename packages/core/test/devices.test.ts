@@ -223,6 +223,22 @@ describe('several devices, one person', () => {
     expect(all(bob, 'alice')).toHaveLength(2);
   });
 
+  it('a file sent from the laptop reaches Bob from the laptop, with Alice’s first device away', async () => {
+    const { alice, laptop, bob } = await aliceOnTwoDevices();
+    network.setOnline(alice.peerId, false);
+    const bytes = randomBytes(90_000);
+    const sent = await laptop.messenger.sendFile('bob', photo(bytes, 'from-laptop.jpg'), {
+      caption: 'laptop',
+    });
+    const id = sent.attachment?.id as string;
+    await eventually(
+      () => all(bob, 'alice').some((m) => m.attachment?.id === id && m.attachment.status === 'done'),
+      10_000,
+      'Bob to fetch it from the laptop',
+    );
+    expect(await saved(bob, 'alice', id)).toEqual(bytes);
+  });
+
   it('contacts follow: one added after the link reaches the laptop, learns both devices, and is removed on both', async () => {
     const { alice, laptop } = await aliceOnTwoDevices();
     const carol = await makePeer(network, 'carol');

@@ -407,6 +407,9 @@ export class Inbox<Seen> {
       const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
       if (newIdentity) tx.putContact(current);
       const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext), owner.peerId);
+      // A file from a contact's other device is fetched from that device (it holds the file; the
+      // contact's first device may not yet, or be away); after a restart, from the contact.
+      if (effects.downloads.length > 0 && owner.linked) effects.downloadsFrom = from;
       if (newIdentity) effects.contactChanged = true;
       // In the timeline once per new key (a second message with the same new key changes nothing).
       if (newIdentity && !sameKey(contact.pendingIdentityKey, newIdentity))
