@@ -10,13 +10,12 @@
  * one remote key suffice.
  * @module
  */
-import { wipe } from './bytes.ts';
 import { DecryptError } from './errors.ts';
+import { freshEncapsulation, freshMlKem } from './fresh-keys.ts';
 import { kem } from './kem-prekeys.ts';
 import { encodePqFields, type PqFields } from './message.ts';
-import { MLKEM_MESSAGE_BYTES, MLKEM768_SEED_BYTES } from './mlkem.ts';
 import type { Primitives } from './primitives.ts';
-import { draw, type RandomSource } from './random.ts';
+import type { RandomSource } from './random.ts';
 
 /**
  * A party's sending chain is a PQ chain once every this many of its DH ratchet
@@ -85,15 +84,9 @@ export function pqSend(
   if (state.countdown > 0) {
     return { state: { ...state, countdown: state.countdown - 1, sendFields: undefined }, secret: undefined };
   }
-  const k = kem(p);
-  const seed = draw(random, MLKEM768_SEED_BYTES);
-  const { encapsulationKey, decapsulationKey } = k.mlkem768Keygen(seed);
-  let out: { readonly ciphertext: Uint8Array; readonly sharedSecret: Uint8Array } | undefined;
-  if (state.remoteKey) {
-    const m = draw(random, MLKEM_MESSAGE_BYTES);
-    out = k.mlkem768Encapsulate(state.remoteKey, m);
-    wipe(m);
-  }
+  kem(p); // a backend without ML-KEM fails here, before any draw
+  const { seed, encapsulationKey, decapsulationKey } = freshMlKem(random, p);
+  const out = state.remoteKey ? freshEncapsulation(random, p, state.remoteKey) : undefined;
   const fields = out ? { encapsulationKey, ciphertext: out.ciphertext } : { encapsulationKey };
   const next: PqRatchetState = {
     countdown: PQ_RATCHET_INTERVAL - 1,

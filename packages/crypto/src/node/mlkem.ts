@@ -1,17 +1,24 @@
 /**
- * Native ML-KEM-768 KeyGen and Decaps (FIPS 203 Alg. 16 and 18) on node:crypto,
- * where Node is built with OpenSSL ≥ 3.5 (measured: Node 24.21, OpenSSL 3.5.8);
- * without it both fall back to noble, so results never differ. Encaps stays on noble: the
- * protocol draws the encapsulation randomness m from the injected RandomSource
- * (SPEC.md §1.2) and OpenSSL's encapsulation takes none, so a native Encaps
- * could not reproduce the vectors. Both native operations are deterministic
- * and checked against noble (test/differential.test.ts, Wycheproof).
+ * Native ML-KEM-768 (FIPS 203) on node:crypto, where Node is built with OpenSSL ≥ 3.5 (measured:
+ * Node 24.21, OpenSSL 3.5.8); without it every operation falls back to noble, so results never
+ * differ. KeyGen from a seed and Decaps are native. Encaps with an explicit m stays on noble:
+ * OpenSSL's encapsulation takes no m, so it could not reproduce the vectors, whose m comes from
+ * the seeded test RNG (SPEC.md §1.2). When the protocol's RandomSource is the system CSPRNG it
+ * calls {@link nodeMlKem768}'s `mlkem768Generate` and `mlkem768EncapsulateRandom` instead, which
+ * take d ‖ z and m from OpenSSL's CSPRNG (src/fresh-keys.ts). All of it is checked against noble
+ * (test/differential.test.ts, test/fast-paths.test.ts, Wycheproof).
  * @module
  */
 import * as nodeCrypto from 'node:crypto';
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { equalBytes, fromHex } from '../bytes.ts';
-import { MLKEM768_DECAPSULATION_KEY_BYTES as DK_BYTES, type MlKemKeyPair } from '../mlkem.ts';
+import {
+  MLKEM768_DECAPSULATION_KEY_BYTES as DK_BYTES,
+  type MlKemEncapsulation,
+  type MlKemKeyPair,
+  type MlKemSeededKeyPair,
+  MLKEM768_SEED_BYTES as SEED_BYTES,
+} from '../mlkem.ts';
 import { nobleMlKem768 } from '../noble.ts';
 
 /** ek sits inside the expanded dk = dk_PKE(1152) ‖ ek(1184) ‖ H(ek) ‖ z (FIPS 203 Alg. 16). */
@@ -88,21 +95,95 @@ function keygen(seed: Uint8Array): MlKemKeyPair {
   } catch {
     return nobleMlKem768.mlkem768Keygen(seed); // a node:crypto without ML-KEM
   }
+  const pair = exportBoth(key, seed);
+  if (!pair) return nobleMlKem768.mlkem768Keygen(seed); // an encoding this code does not know (OpenSSL config): stay correct
+  return Object.freeze({ encapsulationKey: pair.encapsulationKey, decapsulationKey: pair.decapsulationKey });
+}
+
+/**
+ * The seed and expanded dk of a native key from its PKCS#8 "both" export (seed and dk in one
+ * call); undefined if the export is not that encoding, or its seed is not `expectedSeed`.
+ */
+function exportBoth(key: KeyObject, expectedSeed: Uint8Array | undefined): MlKemSeededKeyPair | undefined {
   const der = key.export({ format: 'der', type: 'pkcs8' });
-  const seedEnd = BOTH_DER_HEADER.length + seed.length;
-  const known =
-    der.length === BOTH_DER_BYTES &&
-    equalBytes(der.subarray(0, BOTH_DER_HEADER.length), BOTH_DER_HEADER) &&
-    equalBytes(der.subarray(BOTH_DER_HEADER.length, seedEnd), seed) &&
-    equalBytes(der.subarray(seedEnd, seedEnd + BOTH_DER_DK_TAG.length), BOTH_DER_DK_TAG);
-  if (!known) {
+  try {
+    const seedEnd = BOTH_DER_HEADER.length + SEED_BYTES;
+    const known =
+      der.length === BOTH_DER_BYTES &&
+      equalBytes(der.subarray(0, BOTH_DER_HEADER.length), BOTH_DER_HEADER) &&
+      (expectedSeed === undefined ||
+        equalBytes(der.subarray(BOTH_DER_HEADER.length, seedEnd), expectedSeed)) &&
+      equalBytes(der.subarray(seedEnd, seedEnd + BOTH_DER_DK_TAG.length), BOTH_DER_DK_TAG);
+    if (!known) return undefined;
+    const seed = new Uint8Array(der.subarray(BOTH_DER_HEADER.length, seedEnd));
+    const decapsulationKey = new Uint8Array(der.subarray(BOTH_DER_BYTES - DK_BYTES));
+    cache.set(decapsulationKey, { raw: decapsulationKey.slice(), key });
+    return Object.freeze({
+      seed,
+      encapsulationKey: decapsulationKey.slice(EK_START, EK_END),
+      decapsulationKey,
+    });
+  } finally {
     der.fill(0);
-    return nobleMlKem768.mlkem768Keygen(seed); // an encoding this code does not know (OpenSSL config): stay correct
   }
-  const decapsulationKey = new Uint8Array(der.subarray(BOTH_DER_BYTES - DK_BYTES));
-  der.fill(0);
-  cache.set(decapsulationKey, { raw: decapsulationKey.slice(), key });
-  return Object.freeze({ encapsulationKey: decapsulationKey.slice(EK_START, EK_END), decapsulationKey });
+}
+
+/**
+ * KeyGen with the seed from OpenSSL's CSPRNG (3× faster than importing a seed: OpenSSL 3.5 runs
+ * a pairwise test on import). The seed is exported with the key, so a stored state re-expands to
+ * the same key; the protocol calls this only when its RandomSource is the system CSPRNG.
+ */
+function generate(): MlKemSeededKeyPair {
+  let pair: MlKemSeededKeyPair | undefined;
+  try {
+    pair = exportBoth(generateKeyPairSync('ml-kem-768' as never).privateKey as KeyObject, undefined);
+  } catch {
+    pair = undefined; // a node:crypto without ML-KEM
+  }
+  if (pair) return pair;
+  const seed = new Uint8Array(SEED_BYTES);
+  globalThis.crypto.getRandomValues(seed);
+  return Object.freeze({ seed, ...nobleMlKem768.mlkem768Keygen(seed) });
+}
+
+/** Imported encapsulation keys (~38 µs per import, more than the Encaps), by array identity, checked by content. */
+const publicCache = new WeakMap<Uint8Array, Cached>();
+
+/** node:crypto's Encaps (m from OpenSSL's CSPRNG), read off the namespace like Decaps. */
+const nativeEncapsulate = (
+  nodeCrypto as {
+    readonly encapsulate?: (key: KeyObject) => { sharedKey: Uint8Array; ciphertext: Uint8Array };
+  }
+).encapsulate;
+
+function publicKeyFor(ek: Uint8Array): KeyObject | undefined {
+  const hit = publicCache.get(ek);
+  if (hit && equalBytes(hit.raw, ek)) return hit.key;
+  try {
+    const key = createPublicKey({ key: ek, format: 'raw-public', asymmetricKeyType: 'ml-kem-768' } as never);
+    publicCache.set(ek, { raw: ek.slice(), key });
+    return key;
+  } catch {
+    return undefined; // OpenSSL refuses a key the §7.2 check accepted: let noble encapsulate
+  }
+}
+
+/** Encaps with m from OpenSSL's CSPRNG; noble with m from getRandomValues where Node lacks it. */
+function encapsulateRandom(ek: Uint8Array): MlKemEncapsulation {
+  const key = nativeEncapsulate ? publicKeyFor(ek) : undefined;
+  if (!key || !nativeEncapsulate) {
+    const m = new Uint8Array(32);
+    globalThis.crypto.getRandomValues(m);
+    try {
+      return nobleMlKem768.mlkem768Encapsulate(ek, m);
+    } finally {
+      m.fill(0);
+    }
+  }
+  const { sharedKey, ciphertext } = nativeEncapsulate(key);
+  const out = { ciphertext: new Uint8Array(ciphertext), sharedSecret: new Uint8Array(sharedKey) };
+  sharedKey.fill(0);
+  return out;
 }
 
 function decaps(dk: Uint8Array, ct: Uint8Array): Uint8Array {
@@ -119,8 +200,13 @@ function decaps(dk: Uint8Array, ct: Uint8Array): Uint8Array {
  * native KeyGen and Decaps, noble Encaps (explicit m).
  * @example const { encapsulationKey } = nodeMlKem768.mlkem768Keygen(seed64);
  */
-export const nodeMlKem768: typeof nobleMlKem768 = Object.freeze({
+export const nodeMlKem768: typeof nobleMlKem768 & {
+  readonly mlkem768Generate: () => MlKemSeededKeyPair;
+  readonly mlkem768EncapsulateRandom: (ek: Uint8Array) => MlKemEncapsulation;
+} = Object.freeze({
   mlkem768Keygen: keygen,
   mlkem768Encapsulate: nobleMlKem768.mlkem768Encapsulate,
   mlkem768Decapsulate: decaps,
+  mlkem768Generate: generate,
+  mlkem768EncapsulateRandom: encapsulateRandom,
 });
