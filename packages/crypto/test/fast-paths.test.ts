@@ -25,7 +25,7 @@ import {
 import { KIND_PQ_RATCHET } from '../src/message.ts';
 import { checkDecapsulation } from '../src/mlkem.ts';
 import { nobleMlKem768 } from '../src/noble.ts';
-import { nodePrimitives } from '../src/node/index.ts';
+import { nodeOnlyPrimitives, nodePrimitives } from '../src/node/index.ts';
 import { isSystemRandom } from '../src/random.ts';
 import { assertProperty } from './corpus.ts';
 import { makePqParty, pqLookup, seededRandom, str, text } from './helpers.ts';
@@ -130,6 +130,28 @@ describe('own-CSPRNG fast paths (node backend)', () => {
     checkDecapsulation(kp.decapsulationKey, ct);
     kp.decapsulationKey[2336 + 1]! ^= 1; // inside H(ek)
     expect(() => checkDecapsulation(kp.decapsulationKey, ct)).toThrow(/hash check/);
+  });
+});
+
+describe('remembered Ed25519 verifications (node backend)', () => {
+  it('a remembered signature verifies only the exact message and key it verified, before and after', () => {
+    for (const p of [nd, nodeOnlyPrimitives]) {
+      const sk = systemRandom(32);
+      const pub = p.ed25519PublicKey(sk);
+      const msg = systemRandom(1200);
+      const sig = p.ed25519Sign(sk, msg);
+      expect(p.ed25519Verify(sig, msg, pub)).toBe(true);
+      expect(p.ed25519Verify(sig, msg.slice(), pub.slice())).toBe(true); // hit: equal bytes, other arrays
+      const otherMsg = msg.slice();
+      otherMsg[600]! ^= 1;
+      expect(p.ed25519Verify(sig, otherMsg, pub)).toBe(false);
+      const otherPub = p.ed25519PublicKey(systemRandom(32));
+      expect(p.ed25519Verify(sig, msg, otherPub)).toBe(false);
+      sig[0]! ^= 1; // the remembered array itself changed
+      expect(p.ed25519Verify(sig, msg, pub)).toBe(false);
+      sig[0]! ^= 1;
+      expect(p.ed25519Verify(sig, msg, pub)).toBe(true);
+    }
   });
 });
 
