@@ -38,9 +38,15 @@ export interface MlKemKeyPair {
   readonly decapsulationKey: Uint8Array;
 }
 
-/** A key pair with the seed d ‖ z it expands from (KeyGen_internal(d, z), FIPS 203 Alg. 16). */
-export interface MlKemSeededKeyPair extends MlKemKeyPair {
+/**
+ * A fresh key pair named by the seed d ‖ z it expands from (KeyGen_internal(d, z), FIPS 203 Alg. 16)
+ * and its ek; the expanded dk where the maker has it at hand (a backend that generates natively
+ * keeps the key itself and decapsulates by seed, `mlkem768DecapsulateSeed`).
+ */
+export interface MlKemSeededKeyPair {
   readonly seed: Uint8Array;
+  readonly encapsulationKey: Uint8Array;
+  readonly decapsulationKey: Uint8Array | undefined;
 }
 
 /** The output of ML-KEM.Encaps: the ciphertext to send and the 32-byte shared secret. */
@@ -110,6 +116,16 @@ export function markValidDecapsulationKey(dk: Uint8Array): void {
 function knownValid(dk: Uint8Array): boolean {
   const seen = validDecapsulationKeys.get(dk);
   return seen !== undefined && equalBytes(seen, dk.subarray(CHECKED_START, CHECKED_END));
+}
+
+/** The ciphertext type (length) check of FIPS 203 §7.3. */
+export function checkCiphertext(ct: Uint8Array): void {
+  if (!(ct instanceof Uint8Array) || ct.length !== MLKEM768_CIPHERTEXT_BYTES) {
+    throw new KeyError(
+      'bad-ciphertext-length',
+      `ML-KEM-768 ciphertext must be ${MLKEM768_CIPHERTEXT_BYTES} bytes, got ${ct?.length}`,
+    );
+  }
 }
 
 /**

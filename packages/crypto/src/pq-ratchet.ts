@@ -31,7 +31,10 @@ export interface PqRatchetState {
   readonly countdown: number;
   /** Seed d ‖ z (64) of the own ML-KEM-768 ratchet key the peer encapsulates to; none before the first PQ chain. */
   readonly seed: Uint8Array | undefined;
-  /** The expanded dk of `seed`, kept in memory only (recomputed from the seed after decoding). */
+  /**
+   * The expanded dk of `seed`, kept in memory only (recomputed from the seed after decoding); none
+   * where the backend decapsulates by seed (`mlkem768DecapsulateSeed`, node with the system CSPRNG).
+   */
   readonly decapsulationKey: Uint8Array | undefined;
   /** The peer's latest ML-KEM-768 ratchet encapsulation key (1,184); none before its first PQ chain. */
   readonly remoteKey: Uint8Array | undefined;
@@ -65,8 +68,12 @@ export function pqReceive(
   if (fields.ciphertext) {
     if (!state.seed) throw new DecryptError();
     const k = kem(p);
-    decapsulationKey ??= k.mlkem768Keygen(state.seed).decapsulationKey;
-    secret = k.mlkem768Decapsulate(decapsulationKey, fields.ciphertext);
+    if (!decapsulationKey && p.mlkem768DecapsulateSeed) {
+      secret = p.mlkem768DecapsulateSeed(state.seed, fields.ciphertext);
+    } else {
+      decapsulationKey ??= k.mlkem768Keygen(state.seed).decapsulationKey;
+      secret = k.mlkem768Decapsulate(decapsulationKey, fields.ciphertext);
+    }
   }
   return { state: { ...state, decapsulationKey, remoteKey: fields.encapsulationKey }, secret };
 }

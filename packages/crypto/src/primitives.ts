@@ -9,6 +9,7 @@
 import { isAllZero } from './bytes.ts';
 import { KeyError } from './errors.ts';
 import {
+  checkCiphertext,
   checkDecapsulation,
   checkEncapsulation,
   checkEncapsulationKey,
@@ -101,8 +102,13 @@ export interface Primitives {
    * An X25519 key pair: the 32-byte secret (as the backend stores it) and its public key.
    */
   readonly x25519Generate?: () => { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array };
-  /** An ML-KEM-768 key pair with the 64-byte seed d ‖ z it expands from (KeyGen of that seed). */
+  /**
+   * An ML-KEM-768 key pair with the 64-byte seed d ‖ z it expands from (KeyGen of that seed). A
+   * backend that leaves `decapsulationKey` undefined must have {@link mlkem768DecapsulateSeed}.
+   */
   readonly mlkem768Generate?: () => MlKemSeededKeyPair;
+  /** Decaps with the key KeyGen(seed) (FIPS 203 Alg. 16 then 18), without the caller expanding it. */
+  readonly mlkem768DecapsulateSeed?: (seed: Uint8Array, ciphertext: Uint8Array) => Uint8Array;
   /** ML-KEM-768 Encaps with m from the backend's CSPRNG (FIPS 203 Alg. 20); ek checked per §7.2. */
   readonly mlkem768EncapsulateRandom?: (encapsulationKey: Uint8Array) => MlKemEncapsulation;
   /** RFC 2104 HMAC-SHA256. */
@@ -193,20 +199,37 @@ export function definePrimitives(raw: Primitives): Primitives {
 
 type FreshMembers = Pick<
   Primitives,
-  'x25519Generate' | 'mlkem768Generate' | 'mlkem768EncapsulateRandom' | 'hmacSha256Pair'
+  | 'x25519Generate'
+  | 'mlkem768Generate'
+  | 'mlkem768EncapsulateRandom'
+  | 'mlkem768DecapsulateSeed'
+  | 'hmacSha256Pair'
 >;
 
 /** The optional fast paths (own-CSPRNG key generation, paired HMAC), checked like their counterparts. */
 function fresh(raw: Primitives): FreshMembers {
-  const { x25519Generate, mlkem768Generate, mlkem768EncapsulateRandom, hmacSha256Pair } = raw;
+  const {
+    x25519Generate,
+    mlkem768Generate,
+    mlkem768EncapsulateRandom,
+    mlkem768DecapsulateSeed,
+    hmacSha256Pair,
+  } = raw;
   const out: { -readonly [K in keyof FreshMembers]: FreshMembers[K] } = {};
   if (hmacSha256Pair) out.hmacSha256Pair = (k, a, b) => hmacSha256Pair(k, a, b);
   if (x25519Generate) out.x25519Generate = () => x25519Generate();
   if (mlkem768Generate) {
     out.mlkem768Generate = () => {
       const kp = mlkem768Generate();
-      markValidDecapsulationKey(kp.decapsulationKey); // KeyGen's own output passes §7.3's hash check
+      if (kp.decapsulationKey) markValidDecapsulationKey(kp.decapsulationKey); // KeyGen's output passes §7.3's hash check
       return kp;
+    };
+  }
+  if (mlkem768DecapsulateSeed) {
+    out.mlkem768DecapsulateSeed = (seed, ct) => {
+      checkMlKemSeed(seed);
+      checkCiphertext(ct);
+      return mlkem768DecapsulateSeed(seed, ct);
     };
   }
   if (mlkem768EncapsulateRandom) {

@@ -85,14 +85,26 @@ describe('own-CSPRNG fast paths (node backend)', () => {
   it('native Encaps (m from OpenSSL) decapsulates with noble, noble Encaps with native Decaps, many keys', () => {
     for (let i = 0; i < 40; i++) {
       // alternate who made the key: noble KeyGen of a drawn seed, or OpenSSL's own generation
-      const kp = i % 2 === 0 ? nobleMlKem768.mlkem768Keygen(systemRandom(64)) : nd.mlkem768Generate!();
+      const g = i % 2 === 0 ? undefined : nd.mlkem768Generate!();
+      const seed = g?.seed ?? systemRandom(64);
+      const kp = nobleMlKem768.mlkem768Keygen(seed);
       const native = nd.mlkem768EncapsulateRandom!(kp.encapsulationKey);
       expect(native.ciphertext.length).toBe(1088);
       same(nobleMlKem768.mlkem768Decapsulate(kp.decapsulationKey, native.ciphertext), native.sharedSecret);
       same(nd.mlkem768Decapsulate!(kp.decapsulationKey.slice(), native.ciphertext), native.sharedSecret);
+      same(nd.mlkem768DecapsulateSeed!(seed, native.ciphertext), native.sharedSecret);
+      same(nd.mlkem768DecapsulateSeed!(seed.slice(), native.ciphertext), native.sharedSecret); // imported
       const m = systemRandom(32);
       const viaNoble = nb.mlkem768Encapsulate!(kp.encapsulationKey, m);
       same(nd.mlkem768Decapsulate!(kp.decapsulationKey, viaNoble.ciphertext), viaNoble.sharedSecret);
+      same(nd.mlkem768DecapsulateSeed!(seed, viaNoble.ciphertext), viaNoble.sharedSecret);
+      // implicit rejection agrees too
+      const bad = viaNoble.ciphertext.slice();
+      bad[i * 27]! ^= 1;
+      same(
+        nd.mlkem768DecapsulateSeed!(seed, bad),
+        nobleMlKem768.mlkem768Decapsulate(kp.decapsulationKey, bad),
+      );
       // two encapsulations to one key never repeat m: different ciphertexts and secrets
       const again = nd.mlkem768EncapsulateRandom!(kp.encapsulationKey);
       expect(toHex(again.ciphertext)).not.toBe(toHex(native.ciphertext));
@@ -104,10 +116,13 @@ describe('own-CSPRNG fast paths (node backend)', () => {
     for (let i = 0; i < 10; i++) {
       const g = nd.mlkem768Generate!();
       expect(g.seed.length).toBe(64);
-      const k = nobleMlKem768.mlkem768Keygen(g.seed);
-      same(g.encapsulationKey, k.encapsulationKey);
-      same(g.decapsulationKey, k.decapsulationKey);
+      same(g.encapsulationKey, nobleMlKem768.mlkem768Keygen(g.seed).encapsulationKey);
     }
+  });
+
+  it('Decaps by seed checks its inputs like Decaps', () => {
+    expect(() => nd.mlkem768DecapsulateSeed!(new Uint8Array(63), new Uint8Array(1088))).toThrow(/seed/);
+    expect(() => nd.mlkem768DecapsulateSeed!(new Uint8Array(64), new Uint8Array(1087))).toThrow(/ciphertext/);
   });
 
   it('a natively generated X25519 pair agrees with noble', () => {
@@ -121,7 +136,7 @@ describe('own-CSPRNG fast paths (node backend)', () => {
   });
 
   it('the remembered Decaps hash check never outlives a change to the bytes it read', () => {
-    const kp = nd.mlkem768Generate!();
+    const kp = nd.mlkem768Keygen!(systemRandom(64));
     const ct = nd.mlkem768EncapsulateRandom!(kp.encapsulationKey).ciphertext;
     checkDecapsulation(kp.decapsulationKey, ct); // remembered as valid
     kp.decapsulationKey[1152 + 5]! ^= 1; // inside ek: H(ek) no longer matches
