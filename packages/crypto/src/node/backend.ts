@@ -144,6 +144,8 @@ interface Verified {
  * verified ones; failures are never remembered.
  */
 const verifiedSignatures = new WeakMap<Uint8Array, Verified>();
+/** Longest message remembered (a KEM prekey's signed bytes are 1,216): bounds the copies kept. */
+const VERIFIED_MESSAGE_MAX_BYTES = 4096;
 
 function verifyStrict(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
   const hit = verifiedSignatures.get(sig);
@@ -154,7 +156,8 @@ function verifyStrict(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolea
   } catch {
     return false; // a public key OpenSSL cannot decode
   }
-  if (ok) verifiedSignatures.set(sig, { sig: sig.slice(), msg: msg.slice(), pub: pub.slice() });
+  if (ok && msg.length <= VERIFIED_MESSAGE_MAX_BYTES)
+    verifiedSignatures.set(sig, { sig: sig.slice(), msg: msg.slice(), pub: pub.slice() });
   return ok;
 }
 
