@@ -38,6 +38,17 @@ export interface MlKemKeyPair {
   readonly decapsulationKey: Uint8Array;
 }
 
+/**
+ * A fresh key pair named by the seed d ‖ z it expands from (KeyGen_internal(d, z), FIPS 203 Alg. 16)
+ * and its ek; the expanded dk where the maker has it at hand (a backend that generates natively
+ * keeps the key itself and decapsulates by seed, `mlkem768DecapsulateSeed`).
+ */
+export interface MlKemSeededKeyPair {
+  readonly seed: Uint8Array;
+  readonly encapsulationKey: Uint8Array;
+  readonly decapsulationKey: Uint8Array | undefined;
+}
+
 /** The output of ML-KEM.Encaps: the ciphertext to send and the 32-byte shared secret. */
 export interface MlKemEncapsulation {
   readonly ciphertext: Uint8Array;
@@ -71,10 +82,49 @@ export function checkMlKemSeed(seed: Uint8Array): void {
  * @example checkEncapsulation(ek, m); // KeyError('invalid-key') if a coefficient is ≥ q
  */
 export function checkEncapsulation(ek: Uint8Array, m: Uint8Array): void {
-  length(ek, MLKEM768_ENCAPSULATION_KEY_BYTES, 'ML-KEM-768 encapsulation key');
   length(m, MLKEM_MESSAGE_BYTES, 'ML-KEM-768 encapsulation randomness');
+  checkEncapsulationKey(ek);
+}
+
+/**
+ * FIPS 203 §7.2 check of ek alone (type, then modulus), for an Encaps whose m the backend draws.
+ * @example checkEncapsulationKey(ek); // KeyError('invalid-key') if a coefficient is ≥ q
+ */
+export function checkEncapsulationKey(ek: Uint8Array): void {
+  length(ek, MLKEM768_ENCAPSULATION_KEY_BYTES, 'ML-KEM-768 encapsulation key');
   if (!reduced(ek.subarray(0, POLY_BYTES * MLKEM768_K))) {
     throw new KeyError('invalid-key', 'ML-KEM-768 encapsulation key fails the modulus check');
+  }
+}
+
+/** Start and end of ek ‖ H(ek) inside the expanded dk: the bytes §7.3's hash check reads. */
+const CHECKED_START = POLY_BYTES * MLKEM768_K;
+const CHECKED_END = CHECKED_START + MLKEM768_ENCAPSULATION_KEY_BYTES + HASH_BYTES;
+
+/**
+ * dk arrays known to pass the hash check, with a copy of the (public) bytes it reads: a hit whose
+ * bytes are unchanged skips re-hashing the 1,184-byte ek (SHA3-256 in JS, ~15 µs) on every Decaps.
+ */
+const validDecapsulationKeys = new WeakMap<Uint8Array, Uint8Array>();
+
+/** Record that `dk` passes §7.3's hash check (KeyGen output, or after checking it). */
+export function markValidDecapsulationKey(dk: Uint8Array): void {
+  if (dk.length === MLKEM768_DECAPSULATION_KEY_BYTES)
+    validDecapsulationKeys.set(dk, dk.slice(CHECKED_START, CHECKED_END));
+}
+
+function knownValid(dk: Uint8Array): boolean {
+  const seen = validDecapsulationKeys.get(dk);
+  return seen !== undefined && equalBytes(seen, dk.subarray(CHECKED_START, CHECKED_END));
+}
+
+/** The ciphertext type (length) check of FIPS 203 §7.3. */
+export function checkCiphertext(ct: Uint8Array): void {
+  if (!(ct instanceof Uint8Array) || ct.length !== MLKEM768_CIPHERTEXT_BYTES) {
+    throw new KeyError(
+      'bad-ciphertext-length',
+      `ML-KEM-768 ciphertext must be ${MLKEM768_CIPHERTEXT_BYTES} bytes, got ${ct?.length}`,
+    );
   }
 }
 
@@ -91,10 +141,12 @@ export function checkDecapsulation(dk: Uint8Array, ct: Uint8Array): void {
       `ML-KEM-768 ciphertext must be ${MLKEM768_CIPHERTEXT_BYTES} bytes, got ${ct?.length}`,
     );
   }
+  if (knownValid(dk)) return;
   const ekStart = POLY_BYTES * MLKEM768_K;
   const hashStart = ekStart + MLKEM768_ENCAPSULATION_KEY_BYTES;
   const expected = dk.subarray(hashStart, hashStart + HASH_BYTES);
   if (!equalBytes(sha3_256(dk.subarray(ekStart, hashStart)), expected)) {
     throw new KeyError('invalid-key', 'ML-KEM-768 decapsulation key fails the hash check');
   }
+  markValidDecapsulationKey(dk);
 }

@@ -10,13 +10,12 @@
  * one remote key suffice.
  * @module
  */
-import { wipe } from './bytes.ts';
 import { DecryptError } from './errors.ts';
+import { freshEncapsulation, freshMlKem } from './fresh-keys.ts';
 import { kem } from './kem-prekeys.ts';
 import { encodePqFields, type PqFields } from './message.ts';
-import { MLKEM_MESSAGE_BYTES, MLKEM768_SEED_BYTES } from './mlkem.ts';
 import type { Primitives } from './primitives.ts';
-import { draw, type RandomSource } from './random.ts';
+import type { RandomSource } from './random.ts';
 
 /**
  * A party's sending chain is a PQ chain once every this many of its DH ratchet
@@ -32,7 +31,10 @@ export interface PqRatchetState {
   readonly countdown: number;
   /** Seed d ‖ z (64) of the own ML-KEM-768 ratchet key the peer encapsulates to; none before the first PQ chain. */
   readonly seed: Uint8Array | undefined;
-  /** The expanded dk of `seed`, kept in memory only (recomputed from the seed after decoding). */
+  /**
+   * The expanded dk of `seed`, kept in memory only (recomputed from the seed after decoding); none
+   * where the backend decapsulates by seed (`mlkem768DecapsulateSeed`, node with the system CSPRNG).
+   */
   readonly decapsulationKey: Uint8Array | undefined;
   /** The peer's latest ML-KEM-768 ratchet encapsulation key (1,184); none before its first PQ chain. */
   readonly remoteKey: Uint8Array | undefined;
@@ -66,8 +68,12 @@ export function pqReceive(
   if (fields.ciphertext) {
     if (!state.seed) throw new DecryptError();
     const k = kem(p);
-    decapsulationKey ??= k.mlkem768Keygen(state.seed).decapsulationKey;
-    secret = k.mlkem768Decapsulate(decapsulationKey, fields.ciphertext);
+    if (!decapsulationKey && p.mlkem768DecapsulateSeed) {
+      secret = p.mlkem768DecapsulateSeed(state.seed, fields.ciphertext);
+    } else {
+      decapsulationKey ??= k.mlkem768Keygen(state.seed).decapsulationKey;
+      secret = k.mlkem768Decapsulate(decapsulationKey, fields.ciphertext);
+    }
   }
   return { state: { ...state, decapsulationKey, remoteKey: fields.encapsulationKey }, secret };
 }
@@ -85,15 +91,9 @@ export function pqSend(
   if (state.countdown > 0) {
     return { state: { ...state, countdown: state.countdown - 1, sendFields: undefined }, secret: undefined };
   }
-  const k = kem(p);
-  const seed = draw(random, MLKEM768_SEED_BYTES);
-  const { encapsulationKey, decapsulationKey } = k.mlkem768Keygen(seed);
-  let out: { readonly ciphertext: Uint8Array; readonly sharedSecret: Uint8Array } | undefined;
-  if (state.remoteKey) {
-    const m = draw(random, MLKEM_MESSAGE_BYTES);
-    out = k.mlkem768Encapsulate(state.remoteKey, m);
-    wipe(m);
-  }
+  kem(p); // a backend without ML-KEM fails here, before any draw
+  const { seed, encapsulationKey, decapsulationKey } = freshMlKem(random, p);
+  const out = state.remoteKey ? freshEncapsulation(random, p, state.remoteKey) : undefined;
   const fields = out ? { encapsulationKey, ciphertext: out.ciphertext } : { encapsulationKey };
   const next: PqRatchetState = {
     countdown: PQ_RATCHET_INTERVAL - 1,

@@ -9,11 +9,15 @@
 import { isAllZero } from './bytes.ts';
 import { KeyError } from './errors.ts';
 import {
+  checkCiphertext,
   checkDecapsulation,
   checkEncapsulation,
+  checkEncapsulationKey,
   checkMlKemSeed,
   type MlKemEncapsulation,
   type MlKemKeyPair,
+  type MlKemSeededKeyPair,
+  markValidDecapsulationKey,
 } from './mlkem.ts';
 
 /** X25519 / Ed25519 key sizes (RFC 7748 §5, RFC 8032 §5.1.5), bytes. */
@@ -91,8 +95,33 @@ export interface Primitives {
    * length yields a pseudo-random key, no error); inputs checked per §7.3.
    */
   readonly mlkem768Decapsulate?: (decapsulationKey: Uint8Array, ciphertext: Uint8Array) => Uint8Array;
+  /**
+   * Optional fast paths whose randomness comes from the backend's own CSPRNG, not a RandomSource.
+   * The protocol uses them only when its RandomSource is the system CSPRNG (`isSystemRandom`), where
+   * no one can tell the difference; a seeded source always takes the drawn path (SPEC.md §1.2).
+   * An X25519 key pair: the 32-byte secret (as the backend stores it) and its public key.
+   */
+  readonly x25519Generate?: () => { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array };
+  /**
+   * An ML-KEM-768 key pair with the 64-byte seed d ‖ z it expands from (KeyGen of that seed). A
+   * backend that leaves `decapsulationKey` undefined must have {@link mlkem768DecapsulateSeed}.
+   */
+  readonly mlkem768Generate?: () => MlKemSeededKeyPair;
+  /** Decaps with the key KeyGen(seed) (FIPS 203 Alg. 16 then 18), without the caller expanding it. */
+  readonly mlkem768DecapsulateSeed?: (seed: Uint8Array, ciphertext: Uint8Array) => Uint8Array;
+  /** ML-KEM-768 Encaps with m from the backend's CSPRNG (FIPS 203 Alg. 20); ek checked per §7.2. */
+  readonly mlkem768EncapsulateRandom?: (encapsulationKey: Uint8Array) => MlKemEncapsulation;
   /** RFC 2104 HMAC-SHA256. */
   hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array;
+  /**
+   * Optional: [HMAC-SHA256(key, a), HMAC-SHA256(key, b)], sharing the key schedule (KDF_CK on every
+   * message). Without it callers make two {@link hmacSha256} calls; results are identical.
+   */
+  readonly hmacSha256Pair?: (
+    key: Uint8Array,
+    a: Uint8Array,
+    b: Uint8Array,
+  ) => readonly [Uint8Array, Uint8Array];
   /** RFC 5869 HKDF-SHA256 (extract then expand); length ≤ 8160. */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
   /** FIPS 180-4 SHA-256. */
@@ -165,7 +194,51 @@ export function definePrimitives(raw: Primitives): Primitives {
     sha512: (m) => raw.sha512(m),
     sha256Hasher: () => raw.sha256Hasher(),
   };
-  return Object.freeze({ ...x, ...xaead(raw), ...mlkem(raw) });
+  return Object.freeze({ ...x, ...xaead(raw), ...mlkem(raw), ...fresh(raw) });
+}
+
+type FreshMembers = Pick<
+  Primitives,
+  | 'x25519Generate'
+  | 'mlkem768Generate'
+  | 'mlkem768EncapsulateRandom'
+  | 'mlkem768DecapsulateSeed'
+  | 'hmacSha256Pair'
+>;
+
+/** The optional fast paths (own-CSPRNG key generation, paired HMAC), checked like their counterparts. */
+function fresh(raw: Primitives): FreshMembers {
+  const {
+    x25519Generate,
+    mlkem768Generate,
+    mlkem768EncapsulateRandom,
+    mlkem768DecapsulateSeed,
+    hmacSha256Pair,
+  } = raw;
+  const out: { -readonly [K in keyof FreshMembers]: FreshMembers[K] } = {};
+  if (hmacSha256Pair) out.hmacSha256Pair = (k, a, b) => hmacSha256Pair(k, a, b);
+  if (x25519Generate) out.x25519Generate = () => x25519Generate();
+  if (mlkem768Generate) {
+    out.mlkem768Generate = () => {
+      const kp = mlkem768Generate();
+      if (kp.decapsulationKey) markValidDecapsulationKey(kp.decapsulationKey); // KeyGen's output passes §7.3's hash check
+      return kp;
+    };
+  }
+  if (mlkem768DecapsulateSeed) {
+    out.mlkem768DecapsulateSeed = (seed, ct) => {
+      checkMlKemSeed(seed);
+      checkCiphertext(ct);
+      return mlkem768DecapsulateSeed(seed, ct);
+    };
+  }
+  if (mlkem768EncapsulateRandom) {
+    out.mlkem768EncapsulateRandom = (ek) => {
+      checkEncapsulationKey(ek);
+      return mlkem768EncapsulateRandom(ek);
+    };
+  }
+  return out;
 }
 
 type XaeadMembers = Pick<Primitives, 'xaeadSeal' | 'xaeadOpen'>;
@@ -194,7 +267,9 @@ function mlkem(raw: Primitives): MlKemMembers {
   return {
     mlkem768Keygen: (seed) => {
       checkMlKemSeed(seed);
-      return keygen(seed);
+      const kp = keygen(seed);
+      markValidDecapsulationKey(kp.decapsulationKey); // KeyGen's own output passes §7.3's hash check
+      return kp;
     },
     mlkem768Encapsulate: (ek, m) => {
       checkEncapsulation(ek, m);

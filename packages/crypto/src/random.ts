@@ -24,6 +24,23 @@ export const systemRandom: RandomSource = (length: number): Uint8Array => {
   return out;
 };
 
+/**
+ * Sources whose output nobody needs to reproduce: the platform CSPRNG and pools over it. With one
+ * of these a backend may take key and encapsulation randomness from its own CSPRNG (OpenSSL's,
+ * the same one `getRandomValues` reads on Node) instead of drawing it (SPEC.md §1.2); a seeded
+ * test source never is, so the vectors' draw order stays exactly as specified.
+ */
+const unreproducible = new WeakSet<RandomSource>([systemRandom]);
+
+/**
+ * True if `random` is the platform CSPRNG (or a {@link bufferedRandom} over it): its draws need not
+ * be reproduced, so a backend's own CSPRNG may stand in for them.
+ * @example isSystemRandom(systemRandom) === true
+ */
+export function isSystemRandom(random: RandomSource): boolean {
+  return unreproducible.has(random);
+}
+
 /** Draw exactly `length` bytes and check the source kept its contract. */
 export function draw(random: RandomSource, length: number): Uint8Array {
   const b = random(length);
@@ -46,7 +63,7 @@ export const RANDOM_POOL_BYTES = 4096;
 export function bufferedRandom(source: RandomSource, poolBytes: number = RANDOM_POOL_BYTES): RandomSource {
   let pool: Uint8Array = new Uint8Array(0);
   let used = 0;
-  return (length: number): Uint8Array => {
+  const buffered = (length: number): Uint8Array => {
     if (length > poolBytes) return draw(source, length);
     if (pool.length - used < length) {
       pool.fill(0);
@@ -58,4 +75,6 @@ export function bufferedRandom(source: RandomSource, poolBytes: number = RANDOM_
     used += length;
     return out;
   };
+  if (unreproducible.has(source)) unreproducible.add(buffered);
+  return buffered;
 }

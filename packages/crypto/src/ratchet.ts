@@ -7,11 +7,12 @@
  */
 import { utf8, wipe } from './bytes.ts';
 import { DecryptError, LimitError } from './errors.ts';
+import { freshX25519 } from './fresh-keys.ts';
 import type { IdentityPublic } from './identity.ts';
 import type { ParsedMessage } from './message.ts';
 import { type PqRatchetState, pqReceive, pqSend } from './pq-ratchet.ts';
 import { AEAD_NONCE_BYTES, KEY_BYTES, type Primitives } from './primitives.ts';
-import { draw, type RandomSource } from './random.ts';
+import type { RandomSource } from './random.ts';
 import { Redacted } from './redact.ts';
 import {
   addSkipped,
@@ -126,6 +127,10 @@ export function kdfRk(
 
 /** KDF_CK (Signal §5.2): ck' = HMAC(ck, 0x02), mk = HMAC(ck, 0x01). */
 export function kdfCk(p: Primitives, ck: Uint8Array): [Uint8Array, Uint8Array] {
+  if (p.hmacSha256Pair) {
+    const [next, mk] = p.hmacSha256Pair(ck, CK_CHAIN, CK_MESSAGE);
+    return [next, mk];
+  }
   return [p.hmacSha256(ck, CK_CHAIN), p.hmacSha256(ck, CK_MESSAGE)];
 }
 
@@ -207,13 +212,13 @@ function dhRatchet(d: Draft, m: ParsedMessage, random: RandomSource, p: Primitiv
   d.remoteRatchetKey = theirKey;
   const incoming = d.pq ? pqReceive(d.pq, m.pq, p) : undefined;
   const [rk1, recvCk] = kdfRk(p, d.rootKey, p.x25519(d.sendSecret, theirKey), incoming?.secret);
-  const secret = draw(random, KEY_BYTES);
+  const { secretKey: secret, publicKey } = freshX25519(random, p);
   const outgoing = incoming ? pqSend(incoming.state, random, p) : undefined;
   if (outgoing) d.pq = outgoing.state;
   const [rk2, sendCk] = kdfRk(p, rk1, p.x25519(secret, theirKey), outgoing?.secret);
   wipe(rk1);
   Object.assign(d, { rootKey: rk2, recvChainKey: recvCk, sendChainKey: sendCk, sendSecret: secret });
-  d.sendPublic = p.x25519PublicKey(secret);
+  d.sendPublic = publicKey;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { wipe } from './bytes.ts';
 import type { ContactCard } from './contact-card.ts';
 import { DecryptError, HandshakeError, KeyError, LimitError } from './errors.ts';
+import { freshEncapsulation, freshX25519 } from './fresh-keys.ts';
 import { bindingMessage, type Identity, type IdentityPublic, sameIdentity } from './identity.ts';
 import { type KemPrekeyPair, kem, verifyKemPrekey } from './kem-prekeys.ts';
 import {
@@ -20,12 +21,11 @@ import {
   parseMessage,
   RATCHET_PREFIX,
 } from './message.ts';
-import { MLKEM_MESSAGE_BYTES } from './mlkem.ts';
 import { INITIAL_PQ_STATE } from './pq-ratchet.ts';
 import type { PrekeyPair } from './prekeys.ts';
 import { verifySignedPrekey } from './prekeys.ts';
-import { KEY_BYTES, type Primitives } from './primitives.ts';
-import { draw, type RandomSource } from './random.ts';
+import type { Primitives } from './primitives.ts';
+import type { RandomSource } from './random.ts';
 import { kdfCk, kdfRk, MAX_MESSAGE_NUMBER, NO_SKIPPED, ratchetDecrypt, Session, seal } from './ratchet.ts';
 import { sameKey } from './skipped-keys.ts';
 import { initiatorDhs, responderDhs, x3dhAssociatedData, x3dhSecret } from './x3dh.ts';
@@ -48,8 +48,7 @@ export function initiateSession(
     throw new KeyError('bad-signature', 'signed prekey signature does not verify');
   }
   checkKemPrekeys(theirs, p);
-  const ephemeralSecret = draw(random, KEY_BYTES);
-  const baseKey = p.x25519PublicKey(ephemeralSecret);
+  const { secretKey: ephemeralSecret, publicKey: baseKey } = freshX25519(random, p);
   const signedPrekey = theirs.signedPrekey.publicKey;
   // Suite 2 whenever the card offers a KEM prekey (SPEC.md §6.1.1): the caller cannot choose suite 1.
   const encapsulated = encapsulateToCard(theirs, random, p);
@@ -65,7 +64,7 @@ export function initiateSession(
     encapsulated?.secret,
   );
   wipe(ephemeralSecret); // X3DH §3.3: delete the ephemeral private key
-  const sendSecret = draw(random, KEY_BYTES);
+  const { secretKey: sendSecret, publicKey: sendPublic } = freshX25519(random, p);
   const [rootKey, sendChainKey] = kdfRk(p, sk, p.x25519(sendSecret, signedPrekey));
   wipe(sk);
   const otpk = theirs.oneTimePrekey;
@@ -84,7 +83,7 @@ export function initiateSession(
     baseKey,
     rootKey,
     sendSecret,
-    sendPublic: p.x25519PublicKey(sendSecret),
+    sendPublic,
     remoteRatchetKey: signedPrekey,
     sendChainKey,
     sendN: 0,
@@ -118,9 +117,7 @@ function encapsulateToCard(
 ): { readonly secret: Uint8Array; readonly header: KemHeader } | undefined {
   const target = card.oneTimeKemPrekey ?? card.kemPrekey;
   if (!target) return undefined;
-  const m = draw(random, MLKEM_MESSAGE_BYTES);
-  const { ciphertext, sharedSecret } = kem(p).mlkem768Encapsulate(target.encapsulationKey, m);
-  wipe(m);
+  const { ciphertext, sharedSecret } = freshEncapsulation(random, p, target.encapsulationKey);
   const kind = card.oneTimeKemPrekey ? 'one-time' : 'signed';
   return { secret: sharedSecret, header: { kind, id: target.id, ciphertext } };
 }

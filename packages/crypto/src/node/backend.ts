@@ -6,7 +6,8 @@
  * operations, so this is the default on Node (see README "Backends").
  * XChaCha20-Poly1305, which OpenSSL lacks, is HChaCha20 + native
  * ChaCha20-Poly1305 (./xchacha.ts). ML-KEM-768 KeyGen and Decaps are native
- * (OpenSSL 3.5, ./mlkem.ts); Encaps is noble's, as it takes the randomness m.
+ * (OpenSSL 3.5, ./mlkem.ts); Encaps with a given m is noble's, Encaps and key generation with
+ * OpenSSL's own randomness are native (used when the protocol's RandomSource is the system CSPRNG).
  * @module
  */
 import {
@@ -18,12 +19,14 @@ import {
   createPublicKey,
   createSecretKey,
   diffieHellman,
+  generateKeyPairSync,
   hkdfSync,
   type KeyObject,
   sign,
   verify,
 } from 'node:crypto';
 import { equalBytes } from '../bytes.ts';
+import { HMAC_PAIR_MAX_KEY_BYTES, HMAC_PAIR_MAX_MESSAGE_BYTES, hmacSha256Pair } from '../hmac-pair.ts';
 import { noblePrimitives } from '../noble.ts';
 import { AEAD_TAG_BYTES, definePrimitives, type Primitives } from '../primitives.ts';
 import { nodeMlKem768 } from './mlkem.ts';
@@ -65,6 +68,21 @@ function keyObject(raw: Uint8Array, curve: Curve, kind: 'private' | 'public'): K
 function rawPublic(secretKey: Uint8Array, curve: Curve): Uint8Array {
   const pub = createPublicKey(keyObject(secretKey, curve, 'private'));
   return new Uint8Array(pub.export({ format: 'raw-public' } as never) as unknown as Uint8Array);
+}
+
+/**
+ * An X25519 key pair from OpenSSL's CSPRNG: generating (28 µs) costs less than importing a drawn
+ * raw secret (49 µs: the import derives the public key on a slower path). The private KeyObject
+ * is cached under the exported secret, so the agreement that follows needs no import.
+ */
+function x25519Generate(): { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const exported = privateKey.export({ format: 'raw-private' } as never) as unknown as Uint8Array;
+  const secretKey = new Uint8Array(exported);
+  exported.fill(0);
+  const pub = new Uint8Array(publicKey.export({ format: 'raw-public' } as never) as unknown as Uint8Array);
+  caches['x25519-private'].set(secretKey, { raw: secretKey.slice(), key: privateKey });
+  return { secretKey, publicKey: pub };
 }
 
 function toBytes(b: Uint8Array): Uint8Array {
@@ -112,12 +130,35 @@ function open(
   return toBytes(body);
 }
 
+/** A signature that verified, with copies of the message and key it verified under. */
+interface Verified {
+  readonly sig: Uint8Array;
+  readonly msg: Uint8Array;
+  readonly pub: Uint8Array;
+}
+
+/**
+ * Successful verifications by signature array: a card's prekey signatures are verified when the
+ * card is decoded and again by every initiateSession on it (~55 µs each, two per suite-2 card).
+ * Verification is a function of its three inputs, so a hit requires all three bytes-equal to the
+ * verified ones; failures are never remembered.
+ */
+const verifiedSignatures = new WeakMap<Uint8Array, Verified>();
+/** Longest message remembered (a KEM prekey's signed bytes are 1,216): bounds the copies kept. */
+const VERIFIED_MESSAGE_MAX_BYTES = 4096;
+
 function verifyStrict(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolean {
+  const hit = verifiedSignatures.get(sig);
+  if (hit && equalBytes(hit.sig, sig) && equalBytes(hit.pub, pub) && equalBytes(hit.msg, msg)) return true;
+  let ok: boolean;
   try {
-    return verify(null, msg, keyObject(pub, 'ed25519', 'public'), sig);
+    ok = verify(null, msg, keyObject(pub, 'ed25519', 'public'), sig);
   } catch {
     return false; // a public key OpenSSL cannot decode
   }
+  if (ok && msg.length <= VERIFIED_MESSAGE_MAX_BYTES)
+    verifiedSignatures.set(sig, { sig: sig.slice(), msg: msg.slice(), pub: pub.slice() });
+  return ok;
 }
 
 /**
@@ -128,6 +169,7 @@ function verifyStrict(sig: Uint8Array, msg: Uint8Array, pub: Uint8Array): boolea
 export const nodeOnlyPrimitives: Primitives = definePrimitives({
   name: 'node-only',
   x25519PublicKey: (sk) => rawPublic(sk, 'x25519'),
+  x25519Generate,
   x25519: (sk, pk) => {
     try {
       const privateKey = keyObject(sk, 'x25519', 'private');
@@ -158,12 +200,14 @@ export const nodeOnlyPrimitives: Primitives = definePrimitives({
 });
 
 /**
- * Below this many bytes noble's ChaCha20-Poly1305 is as fast as a node:crypto
- * cipher object (~6 µs fixed cost per call with the key imported by
- * createSecretKey). Measured on the reference machine, seal / open:
+ * Below this many bytes of input (plaintext or ciphertext, plus associated data: Poly1305 reads both)
+ * noble's ChaCha20-Poly1305 is as fast as a node:crypto cipher object (~6 µs fixed cost per call
+ * with the key imported by createSecretKey). Measured on the reference machine, seal / open:
  * 32 B noble 9.0 / 8.7 µs vs node 7.2 / 5.9; 1 KiB 19.3 / 19.8 vs 8.4 / 6.2;
  * 4 KiB 35 / 34 vs 11.7 / 8.1. (Before the KeyObject import, a raw-key
- * cipher cost ~17 µs at 1 KiB and this threshold was 4096.)
+ * cipher cost ~17 µs at 1 KiB and this threshold was 4096.) The associated data counts since
+ * suite 2: a prekey message's is ~1.5 KiB, which noble took ~30 µs to authenticate under an
+ * 8-byte plaintext, node 7 µs.
  */
 export const NATIVE_AEAD_MIN_BYTES = 32;
 
@@ -177,7 +221,7 @@ export const NATIVE_SHA256_MIN_BYTES = 128;
 /**
  * The native backend core uses on Node: node:crypto for X25519, Ed25519,
  * HMAC/HKDF (keys imported as KeyObjects: HMAC 3.8 vs noble 4.6 µs, HKDF 7.0
- * vs 9.7 µs), (X)ChaCha20-Poly1305 on inputs ≥ {@link NATIVE_AEAD_MIN_BYTES}
+ * vs 9.7 µs), (X)ChaCha20-Poly1305 on inputs (with associated data) ≥ {@link NATIVE_AEAD_MIN_BYTES}
  * and SHA-256 on inputs ≥ {@link NATIVE_SHA256_MIN_BYTES}, ML-KEM-768 KeyGen and
  * Decaps; noble for SHA-512, ML-KEM-768 Encaps and small inputs, where a native call costs more than the work.
  * Both halves pass the same Wycheproof and differential tests.
@@ -189,25 +233,32 @@ export const nodePrimitives: Primitives = definePrimitives({
   ...nodeOnlyPrimitives,
   name: 'node',
   aeadSeal: (k, n, pt, ad) =>
-    pt.length >= NATIVE_AEAD_MIN_BYTES
+    pt.length + ad.length >= NATIVE_AEAD_MIN_BYTES
       ? nodeOnlyPrimitives.aeadSeal(k, n, pt, ad)
       : noblePrimitives.aeadSeal(k, n, pt, ad),
   aeadOpen: (k, n, ct, ad) =>
-    ct.length >= NATIVE_AEAD_MIN_BYTES
+    ct.length + ad.length >= NATIVE_AEAD_MIN_BYTES
       ? nodeOnlyPrimitives.aeadOpen(k, n, ct, ad)
       : noblePrimitives.aeadOpen(k, n, ct, ad),
   xaeadSeal: (k, n, pt, ad) =>
-    pt.length >= NATIVE_AEAD_MIN_BYTES
+    pt.length + ad.length >= NATIVE_AEAD_MIN_BYTES
       ? nodeOnlyPrimitives.xaeadSeal!(k, n, pt, ad)
       : noblePrimitives.xaeadSeal!(k, n, pt, ad),
   xaeadOpen: (k, n, ct, ad) =>
-    ct.length >= NATIVE_AEAD_MIN_BYTES
+    ct.length + ad.length >= NATIVE_AEAD_MIN_BYTES
       ? nodeOnlyPrimitives.xaeadOpen!(k, n, ct, ad)
       : noblePrimitives.xaeadOpen!(k, n, ct, ad),
   ...nodeMlKem768, // unchecked: definePrimitives below adds the checks once
   sha256: (m) =>
     m.length >= NATIVE_SHA256_MIN_BYTES ? nodeOnlyPrimitives.sha256(m) : noblePrimitives.sha256(m),
   sha512: noblePrimitives.sha512,
+  // KDF_CK on every message: one key schedule, six JS compressions (~2 µs) vs two native HMACs (~8 µs).
+  hmacSha256Pair: (k, a, b) =>
+    k.length <= HMAC_PAIR_MAX_KEY_BYTES &&
+    a.length <= HMAC_PAIR_MAX_MESSAGE_BYTES &&
+    b.length <= HMAC_PAIR_MAX_MESSAGE_BYTES
+      ? hmacSha256Pair(k, a, b)
+      : [nodeOnlyPrimitives.hmacSha256(k, a), nodeOnlyPrimitives.hmacSha256(k, b)],
   // Files are hashed in 64 KiB pieces: there native wins by far (noble ~300 MB/s).
   sha256Hasher: nodeOnlyPrimitives.sha256Hasher,
 });

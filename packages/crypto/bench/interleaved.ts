@@ -1,0 +1,118 @@
+/**
+ * `pnpm --filter @parley/crypto run bench:interleaved`: suite 1 and suite 2 (native backend,
+ * 1 KiB, system CSPRNG) measured in alternating 150 ms windows, ROUNDS times (default 10), each
+ * figure the best window. On a shared, loaded machine a 2 s run of `bench:crypto` can land in a
+ * burst of someone else's load; alternating windows put both suites under the same conditions and
+ * the best window approximates the unloaded rate, so the suite-2/suite-1 ratios are steadier.
+ * Prints one JSON object; every figure names its `suite` and `pq`.
+ */
+import {
+  acceptSession,
+  createContactCard,
+  createIdentity,
+  createKemPrekey,
+  createOneTimePrekeys,
+  createSignedPrekey,
+  decodeContactCard,
+  decrypt,
+  encrypt,
+  initiateSession,
+  type Session,
+  systemRandom,
+} from '../src/index.ts';
+import { nodePrimitives as p } from '../src/node/index.ts';
+
+type Suite = 1 | 2;
+
+/** The same three loops as bench/run.ts: one-way, ping-pong, session setup (initiate + start). */
+function loops(suite: Suite) {
+  const alice = createIdentity(systemRandom, p);
+  const bob = createIdentity(systemRandom, p);
+  const spk = createSignedPrekey(bob, 1, Date.now(), systemRandom, p);
+  const kpk = suite === 2 ? createKemPrekey(bob, 1, Date.now(), systemRandom, p) : undefined;
+  const card = createContactCard(
+    bob,
+    {
+      peerId: 'bob',
+      displayName: 'bob',
+      addresses: [],
+      signedPrekey: spk,
+      ...(kpk ? { kemPrekey: kpk.publicKey } : {}),
+      issuedAt: 0,
+    },
+    p,
+  );
+  const verified = decodeContactCard(card, p);
+  const otpks = createOneTimePrekeys(1, 1, systemRandom, p);
+  const lookup = {
+    signedPrekey: () => spk,
+    oneTimePrekey: (id: number) => otpks.find((k) => k.id === id),
+    kemPrekey: () => kpk,
+  };
+  const start = (): [Session, Session] => {
+    const first = encrypt(initiateSession(alice, verified, systemRandom, p), new Uint8Array(8), p);
+    return [first.session, acceptSession(bob, lookup, first.message, systemRandom, p).session];
+  };
+  const pt = systemRandom(1024);
+  let [a, b] = start();
+  let turn = 0;
+  return {
+    oneWayMsgsPerSec: () => {
+      for (let i = 0; i < 50; i++) {
+        const r = encrypt(a, pt, p);
+        a = r.session;
+        b = decrypt(b, r.message, systemRandom, p).session;
+      }
+      return 50;
+    },
+    pingPongMsgsPerSec: () => {
+      for (let i = 0; i < 10; i++, turn++) {
+        const [from, to] = turn % 2 === 0 ? [a, b] : [b, a];
+        const r = encrypt(from, pt, p);
+        const d = decrypt(to, r.message, systemRandom, p);
+        if (turn % 2 === 0) [a, b] = [r.session, d.session];
+        else [b, a] = [r.session, d.session];
+      }
+      return 10;
+    },
+    sessionSetupsPerSec: () => {
+      initiateSession(alice, verified, systemRandom, p);
+      start();
+      return 1;
+    },
+  };
+}
+
+const WINDOW_MS = 150;
+const rounds = Number(process.env.ROUNDS ?? 10);
+const suites = { 1: loops(1), 2: loops(2) } as const;
+const figures = ['oneWayMsgsPerSec', 'pingPongMsgsPerSec', 'sessionSetupsPerSec'] as const;
+const best = { 1: {} as Record<string, number>, 2: {} as Record<string, number> };
+for (let round = 0; round < rounds; round++) {
+  for (const f of figures) {
+    for (const s of [1, 2] as const) {
+      let n = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < WINDOW_MS) n += suites[s][f]();
+      best[s][f] = Math.max(best[s][f] ?? 0, (n * 1000) / (performance.now() - t0));
+    }
+  }
+}
+const round = (o: Record<string, number>) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
+const ratio = (f: (typeof figures)[number]) => Math.round((best[2][f]! / best[1][f]!) * 100) / 100;
+process.stdout.write(
+  `${JSON.stringify({
+    rounds,
+    windowMs: WINDOW_MS,
+    native: { suite: 1, pq: false, ...round(best[1]) },
+    nativeSuite2: { suite: 2, pq: true, ...round(best[2]) },
+    nativeSuite2VsSuite1: {
+      suite: 2,
+      pq: true,
+      oneWay: ratio('oneWayMsgsPerSec'),
+      pingPong: ratio('pingPongMsgsPerSec'),
+      sessionSetup: ratio('sessionSetupsPerSec'),
+    },
+  })}\n`,
+);
