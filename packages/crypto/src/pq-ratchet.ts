@@ -42,13 +42,27 @@ export interface PqRatchetState {
   readonly sendFields: Uint8Array | undefined;
 }
 
-/** The state of a new suite-2 session: both parties' first DH step makes a PQ chain. */
+/**
+ * The state of a new suite-2 session, the initiator's: its first DH step (its second chain) makes
+ * a PQ chain. The hybrid handshake already keys the first chains post-quantum.
+ */
 export const INITIAL_PQ_STATE: PqRatchetState = Object.freeze({
   countdown: 0,
   seed: undefined,
   decapsulationKey: undefined,
   remoteKey: undefined,
   sendFields: undefined,
+});
+
+/**
+ * The responder's: its first chain (made by acceptSession) is classical, its second a PQ chain
+ * that already encapsulates to the initiator's first KEM key (SPEC.md §6.4). A responder that only
+ * ever answers on its first chain — an admin's one-way copies to a large group's members — sends
+ * no PQ fields at all, where a key-only PQ chain would add 1,185 bytes to every message.
+ */
+export const INITIAL_RESPONDER_PQ_STATE: PqRatchetState = Object.freeze({
+  ...INITIAL_PQ_STATE,
+  countdown: 1,
 });
 
 /**

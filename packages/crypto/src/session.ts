@@ -21,7 +21,7 @@ import {
   parseMessage,
   RATCHET_PREFIX,
 } from './message.ts';
-import { INITIAL_PQ_STATE } from './pq-ratchet.ts';
+import { INITIAL_PQ_STATE, INITIAL_RESPONDER_PQ_STATE } from './pq-ratchet.ts';
 import type { PrekeyPair } from './prekeys.ts';
 import { verifySignedPrekey } from './prekeys.ts';
 import type { Primitives } from './primitives.ts';
@@ -277,7 +277,7 @@ function responderSession(
     prevSendN: 0,
     skipped: NO_SKIPPED,
     pendingPrekey: undefined,
-    ...(kpk ? { pq: INITIAL_PQ_STATE } : {}),
+    ...(kpk ? { pq: INITIAL_RESPONDER_PQ_STATE } : {}),
   });
 }
 

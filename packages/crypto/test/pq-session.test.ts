@@ -215,11 +215,13 @@ describe.each(backends)('suite 2: PQ ratchet (%s)', (name, p) => {
     const bob = makePqParty('bob', rnd, p);
     const s = start(alice, bob, rnd, p);
     const kinds = pingPong(s, 8 * PQ_RATCHET_INTERVAL + 2, rnd, p);
-    // turn 0 is still Alice's A0 (a prekey message: she has no reply yet). Bob's first chain B0 is a PQ
-    // chain (key only), and so is Alice's first after it, A1 (key + ciphertext).
+    // turn 0 is still Alice's A0 (a prekey message: she has no reply yet). Bob's first chain B0 is
+    // classical (the responder's, SPEC.md §6.4), Alice's next, A1, a PQ chain (key only), and Bob's
+    // next, B2, one with key and ciphertext.
     expect(kinds[0]).toBe(2);
-    expect(kinds[1]).toBe(KIND_PQ_RATCHET);
+    expect(kinds[1]).toBe(KIND_RATCHET);
     expect(kinds[2]).toBe(KIND_PQ_RATCHET);
+    expect(kinds[3]).toBe(KIND_PQ_RATCHET);
     for (const who of [0, 1]) {
       const own = kinds.filter((_, i) => i % 2 === who).slice(1); // chains created by DH steps
       let sinceLast = 0;
@@ -236,35 +238,39 @@ describe.each(backends)('suite 2: PQ ratchet (%s)', (name, p) => {
   it('the KEM secret enters the root key: a wrong decapsulation result breaks the chain', () => {
     const bob = makePqParty('bob', rnd, p);
     const s = start(alice, bob, rnd, p);
-    pingPong(s, 2, rnd, p); // A0 then B0 (Bob's KEM key reaches Alice)
-    const a1 = encrypt(s.a, text('pq step'), p); // A1: ciphertext to Bob's key
-    expect(a1.message[1]).toBe(KIND_PQ_RATCHET);
-    expect(a1.message[2 + 40]).toBe(3); // flags: key and ciphertext
-    const lying: Primitives = { ...p, mlkem768Decapsulate: () => new Uint8Array(32) };
-    const before = hex(serializeSession(s.b));
-    expect(() => decrypt(s.b, a1.message, rnd, lying)).toThrow(DecryptError);
-    expect(hex(serializeSession(s.b))).toBe(before); // decrypt on a copy
-    expect(str(decrypt(s.b, a1.message, rnd, p).plaintext)).toBe('pq step');
+    pingPong(s, 3, rnd, p); // A0, B0, then A1 (Alice's KEM key reaches Bob)
+    const b2 = encrypt(s.b, text('pq step'), p); // B2: ciphertext to Alice's key
+    expect(b2.message[1]).toBe(KIND_PQ_RATCHET);
+    expect(b2.message[2 + 40]).toBe(3); // flags: key and ciphertext
+    const lying: Primitives = {
+      ...p,
+      mlkem768Decapsulate: () => new Uint8Array(32),
+      mlkem768DecapsulateSeed: () => new Uint8Array(32),
+    };
+    const before = hex(serializeSession(s.a));
+    expect(() => decrypt(s.a, b2.message, rnd, lying)).toThrow(DecryptError);
+    expect(hex(serializeSession(s.a))).toBe(before); // decrypt on a copy
+    expect(str(decrypt(s.a, b2.message, rnd, p).plaintext)).toBe('pq step');
   });
 
   it('PQ fields stripped from a kind-3 message (kind 1) or tampered: DecryptError, state unchanged', () => {
     const bob = makePqParty('bob', rnd, p);
     const s = start(alice, bob, rnd, p);
-    pingPong(s, 2, rnd, p);
-    const { message } = encrypt(s.a, text('pq'), p);
+    pingPong(s, 3, rnd, p);
+    const { message } = encrypt(s.b, text('pq'), p); // B2: key and ciphertext
     const stripped = new Uint8Array(message.length - 2273);
     stripped.set(message.subarray(0, 42));
     stripped[1] = KIND_RATCHET;
     stripped.set(message.subarray(42 + 2273), 42);
-    const before = hex(serializeSession(s.b));
-    expect(() => decrypt(s.b, stripped, rnd, p)).toThrow(DecryptError);
+    const before = hex(serializeSession(s.a));
+    expect(() => decrypt(s.a, stripped, rnd, p)).toThrow(DecryptError);
     for (const at of [43, 42 + 1185, message.length - 20]) {
       const bad = message.slice();
       bad[at]! ^= 4;
-      expect(() => decrypt(s.b, bad, rnd, p)).toThrow(DecryptError);
+      expect(() => decrypt(s.a, bad, rnd, p)).toThrow(DecryptError);
     }
-    expect(hex(serializeSession(s.b))).toBe(before);
-    expect(str(decrypt(s.b, message, rnd, p).plaintext)).toBe('pq');
+    expect(hex(serializeSession(s.a))).toBe(before);
+    expect(str(decrypt(s.a, message, rnd, p).plaintext)).toBe('pq');
   });
 
   it('a suite-1 session refuses a kind-3 message with DecryptError', () => {
@@ -273,9 +279,10 @@ describe.each(backends)('suite 2: PQ ratchet (%s)', (name, p) => {
     const acc = acceptSession(bob.identity, lookup(bob), encrypt(a, text('x'), p).message, rnd, p);
     const pqBob = makePqParty('bob2', rnd, p);
     const s = start(alice, pqBob, rnd, p);
-    const b0 = encrypt(s.b, text('pq'), p);
-    expect(b0.message[1]).toBe(KIND_PQ_RATCHET);
-    expect(() => decrypt(acc.session, b0.message, rnd, p)).toThrow(DecryptError);
+    pingPong(s, 2, rnd, p);
+    const a1 = encrypt(s.a, text('pq'), p);
+    expect(a1.message[1]).toBe(KIND_PQ_RATCHET);
+    expect(() => decrypt(acc.session, a1.message, rnd, p)).toThrow(DecryptError);
   });
 
   it('out-of-order and skipped keys across PQ steps, with state reloads', () => {
@@ -315,6 +322,8 @@ describe.each(backends)('suite 2: PQ ratchet (%s)', (name, p) => {
   it('discardSession wipes a replaced KEM ratchet seed and keeps the live one', () => {
     const bob = makePqParty('bob', rnd, p);
     const s = start(alice, bob, rnd, p);
+    expect(s.b.pq?.seed).toBeUndefined(); // B0 is classical
+    pingPong(s, 4, rnd, p); // … B2 is Bob's first PQ chain
     const firstSeed = s.b.pq?.seed;
     expect(firstSeed?.length).toBe(64);
     for (let i = 0; i < 4 * PQ_RATCHET_INTERVAL && s.b.pq?.seed === firstSeed; i++) {

@@ -120,12 +120,12 @@ describe('transcript-v2 from SPEC.md alone (bare noble, no package code)', () =>
     }
   });
 
-  it('§5.3: kind-3 headers carry flags 1 (key only) on B0 and 3 (key ‖ ciphertext) on later PQ chains', () => {
+  it('§5.3, §6.4: B0 is classical; kind-3 headers carry flags 1 (key only) on A1 and 3 (key ‖ ciphertext) on later PQ chains', () => {
     const kinds = goldenPq.messages.map((m) => b(m.bytes));
-    expect(kinds.map((m) => m[1])).toEqual([2, 2, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3, 3, 3]);
-    expect(kinds[2]![42]).toBe(1);
-    expect(kinds[4]![42]).toBe(3);
-    // B0's key is ML-KEM-768 KeyGen of the seed drawn right after B0's DH secret (§1.2)
-    expect(kinds[2]!.subarray(43, 43 + 1184)).toEqual(kinds[3]!.subarray(43, 43 + 1184));
+    expect(kinds.map((m) => m[1])).toEqual([2, 2, 1, 1, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 3]);
+    expect(kinds[4]![42]).toBe(1);
+    expect(kinds[6]![42]).toBe(3);
+    // A1's key is ML-KEM-768 KeyGen of the seed drawn right after A1's DH secret (§1.2), on every message of A1
+    expect(kinds[4]!.subarray(43, 43 + 1184)).toEqual(kinds[5]!.subarray(43, 43 + 1184));
   });
 });
