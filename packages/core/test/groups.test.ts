@@ -130,9 +130,18 @@ describe('groups', () => {
     await eventually(() => groupTexts(carol, 'team').includes('queued three'));
     expect(groupTexts(carol, 'team').slice(-3)).toEqual(['queued one', 'queued two', 'queued three']);
 
+    const aliceCardAt = (p: GPeer) =>
+      p.store.transaction((tx) =>
+        loadGroup(p.ctx, tx, alice.messenger.group('team').id)?.state.members.find(
+          (m) => m.peerId === alice.peerId,
+        ),
+      )?.card;
+    const cardBefore = aliceCardAt(bob);
     alice.messenger.addToGroup('team', ['dave']);
     await join('team', dave);
     await groupReady('team', 2, alice, bob, carol, dave);
+    // The admin's own card did not change (only a new issue time would): not sent again in the delta.
+    expect(aliceCardAt(bob)).toEqual(cardBefore);
     expect(groupTexts(dave, 'team')).toEqual([]);
     carol.messenger.sendText('team', 'welcome dave');
     await eventually(() => groupTexts(dave, 'team').includes('welcome dave'));

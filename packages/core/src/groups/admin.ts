@@ -3,6 +3,7 @@
  * picture. Each change of members, roles or name is a new state (changeState); every member checks
  * it was an admin's.
  */
+import { type ContactCard, decodeContactCard, equalBytes } from '@parley/crypto';
 import { CoreError } from '../base/index.ts';
 import type { ContactsTx } from '../ports/index.ts';
 import type { GroupRole, GroupView } from '../views/index.ts';
@@ -25,11 +26,41 @@ export function addToGroup(local: GroupLocal, name: string, names: readonly stri
       throw new CoreError('bad-input', `add at most ${GROUP_INTRODUCE_MAX} members at a time`);
     checkMemberCount(g.state.members.length + adding.length);
     const next = withMembers(g.state, (ms) => [
-      ...ms.map((m) => (m.peerId === me ? { ...m, card: ownMemberCard(ctx, tx) } : m)),
+      ...ms.map((m) =>
+        m.peerId === me ? { ...m, card: newerCard(ctx, m.card, ownMemberCard(ctx, tx)) } : m,
+      ),
       ...adding.map((c) => memberFrom(ctx, c)),
     ]);
     return changeState(ctx, tx, g, next);
   });
+}
+
+/**
+ * Our card as the state should carry it: the one it has unless something a newcomer needs to reach
+ * us changed (name, addresses, prekeys, mailboxes) — a card made now differs in its issue time
+ * alone, and every member would get it again in the delta (1.6 KB each with suite 2's KEM prekey:
+ * 1.6 MB per change at 1,000 members).
+ */
+function newerCard(ctx: GroupLocal['ctx'], held: Uint8Array, made: Uint8Array): Uint8Array {
+  let a: ContactCard;
+  let b: ContactCard;
+  try {
+    [a, b] = [decodeContactCard(held, ctx.primitives), decodeContactCard(made, ctx.primitives)];
+  } catch {
+    return made;
+  }
+  const same =
+    a.peerId === b.peerId &&
+    a.displayName === b.displayName &&
+    a.addresses.length === b.addresses.length &&
+    a.addresses.every((x, i) => x === b.addresses[i]) &&
+    equalBytes(a.signedPrekey.publicKey, b.signedPrekey.publicKey) &&
+    equalBytes(
+      a.kemPrekey?.encapsulationKey ?? new Uint8Array(0),
+      b.kemPrekey?.encapsulationKey ?? new Uint8Array(0),
+    ) &&
+    equalBytes(a.extension, b.extension);
+  return same ? held : made;
 }
 
 /** The member a name means: our contact of that name, else the member's own name in the state. */
