@@ -6,53 +6,13 @@
  * the best window approximates the unloaded rate, so the suite-2/suite-1 ratios are steadier.
  * Prints one JSON object; every figure names its `suite` and `pq`.
  */
-import {
-  acceptSession,
-  createContactCard,
-  createIdentity,
-  createKemPrekey,
-  createOneTimePrekeys,
-  createSignedPrekey,
-  decodeContactCard,
-  decrypt,
-  encrypt,
-  initiateSession,
-  type Session,
-  systemRandom,
-} from '../src/index.ts';
+import { decrypt, encrypt, initiateSession, systemRandom } from '../src/index.ts';
 import { nodePrimitives as p } from '../src/node/index.ts';
-
-type Suite = 1 | 2;
+import { benchParties, type Suite } from './parties.ts';
 
 /** The same three loops as bench/run.ts: one-way, ping-pong, session setup (initiate + start). */
 function loops(suite: Suite) {
-  const alice = createIdentity(systemRandom, p);
-  const bob = createIdentity(systemRandom, p);
-  const spk = createSignedPrekey(bob, 1, Date.now(), systemRandom, p);
-  const kpk = suite === 2 ? createKemPrekey(bob, 1, Date.now(), systemRandom, p) : undefined;
-  const card = createContactCard(
-    bob,
-    {
-      peerId: 'bob',
-      displayName: 'bob',
-      addresses: [],
-      signedPrekey: spk,
-      ...(kpk ? { kemPrekey: kpk.publicKey } : {}),
-      issuedAt: 0,
-    },
-    p,
-  );
-  const verified = decodeContactCard(card, p);
-  const otpks = createOneTimePrekeys(1, 1, systemRandom, p);
-  const lookup = {
-    signedPrekey: () => spk,
-    oneTimePrekey: (id: number) => otpks.find((k) => k.id === id),
-    kemPrekey: () => kpk,
-  };
-  const start = (): [Session, Session] => {
-    const first = encrypt(initiateSession(alice, verified, systemRandom, p), new Uint8Array(8), p);
-    return [first.session, acceptSession(bob, lookup, first.message, systemRandom, p).session];
-  };
+  const { start, alice, verified } = benchParties(p, suite);
   const pt = systemRandom(1024);
   let [a, b] = start();
   let turn = 0;

@@ -6,13 +6,6 @@
  * object names its `suite` and `pq`. "default" names the backend core uses on Node.
  */
 import {
-  acceptSession,
-  createContactCard,
-  createIdentity,
-  createKemPrekey,
-  createOneTimePrekeys,
-  createSignedPrekey,
-  decodeContactCard,
   decrypt,
   encrypt,
   initiateSession,
@@ -21,10 +14,10 @@ import {
   noblePrimitives,
   PQ_RATCHET_INTERVAL,
   type Primitives,
-  type Session,
   systemRandom,
 } from '../src/index.ts';
 import { defaultPrimitives, nodePrimitives } from '../src/node/index.ts';
+import { benchParties, type Suite } from './parties.ts';
 
 const MESSAGE_BYTES = 1024;
 const CHUNK_BYTES = 64 * 1024;
@@ -41,42 +34,9 @@ function timed(label: string, minMs: number, step: () => number): number {
   return rate;
 }
 
-type Suite = 1 | 2;
-
-function setup(p: Primitives, suite: Suite) {
-  const alice = createIdentity(systemRandom, p);
-  const bob = createIdentity(systemRandom, p);
-  const spk = createSignedPrekey(bob, 1, Date.now(), systemRandom, p);
-  const kpk = suite === 2 ? createKemPrekey(bob, 1, Date.now(), systemRandom, p) : undefined;
-  const card = createContactCard(
-    bob,
-    {
-      peerId: 'bob',
-      displayName: 'bob',
-      addresses: [],
-      signedPrekey: spk,
-      ...(kpk ? { kemPrekey: kpk.publicKey } : {}),
-      issuedAt: 0,
-    },
-    p,
-  );
-  const verified = decodeContactCard(card, p);
-  const otpks = createOneTimePrekeys(1, 1, systemRandom, p);
-  const lookup = {
-    signedPrekey: () => spk,
-    oneTimePrekey: (id: number) => otpks.find((k) => k.id === id),
-    kemPrekey: () => kpk,
-  };
-  const start = (): [Session, Session] => {
-    const first = encrypt(initiateSession(alice, verified, systemRandom, p), new Uint8Array(8), p);
-    return [first.session, acceptSession(bob, lookup, first.message, systemRandom, p).session];
-  };
-  return { start, alice, verified };
-}
-
 function measure(p: Primitives, ms: number, suite: Suite) {
   process.stderr.write(`${p.name}, suite ${suite}\n`);
-  const { start, alice, verified } = setup(p, suite);
+  const { start, alice, verified } = benchParties(p, suite);
   const pt = systemRandom(MESSAGE_BYTES);
   let [a, b] = start();
   const oneWayMsgsPerSec = timed('one way 1 KiB', ms, () => {
