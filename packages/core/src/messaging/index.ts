@@ -43,5 +43,6 @@ export {
   messagePage,
   pageLimit,
 } from './page.ts';
+export { noteDirectReceipt } from './receipts.ts';
 export { bodyText, indexBody } from './searchable.ts';
 export { SendQueue } from './send-queue.ts';
