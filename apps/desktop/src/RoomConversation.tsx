@@ -5,11 +5,12 @@
  * messages as a contact's conversation does (use-room-files.tsx); channels
  * are read-only for followers, the owner (and publishers) get a "Post" composer.
  */
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
 import { summary } from './attachments.ts';
 import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
+import { markSeen } from './channel-seen.ts';
 import { type ChatItem, channelKey, groupKey } from './chats.ts';
 import { GroupInvitation } from './GroupInvitation.tsx';
 import { typingLine, useGroupTyping } from './group-typing.ts';
@@ -347,6 +348,11 @@ function ChannelBody({
 }: BodyProps & { readonly channel: ChannelView }) {
   const name = channel.name;
   const canPost = channel.role === 'owner' || channel.role === 'publisher';
+  // Open: every post shown counts as seen (the sidebar's unread count, channel-seen.ts).
+  const newest = history.messages.at(-1)?.sortKey;
+  useEffect(() => {
+    if (newest !== undefined) markSeen(channelKey(channel.id), newest);
+  }, [channel.id, newest]);
   /** Posts made from this window: each one scrolls the list down to it. */
   const [posted, setPosted] = useState(0);
   const dialogs = useMessageDialogs();
