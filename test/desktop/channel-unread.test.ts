@@ -4,6 +4,8 @@
  * the channel in the sidebar and raise a desktop notification (the window is made "hidden" and
  * Notification replaced by an init script that keeps each one, as in notification-click.test.ts).
  * Opening the channel clears the count; a muted channel still counts its posts but notifies no more.
+ * Channel info shows the owner of a private channel how many follow it (a public one's followers
+ * tell no one: it says so).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,11 +30,12 @@ describe('Parley Desktop: new posts in a channel', { timeout: 120_000 }, () => {
   printLogsOnFailure(world);
   let browser: Browser;
   let annHome: string;
+  let benHome: string;
   let ben: AppPage;
 
   beforeAll(async () => {
     annHome = world.account('Ann');
-    const benHome = world.account('Ben');
+    benHome = world.account('Ben');
     [, , browser] = await Promise.all([world.daemon(annHome), world.daemon(benHome), launchBrowser()]);
     await world.befriend(annHome, 'Ann', benHome, 'Ben');
     await world.rpc(annHome, 'channels.create', { name: 'Trail news' });
@@ -91,6 +94,30 @@ describe('Parley Desktop: new posts in a channel', { timeout: 120_000 }, () => {
     await inList(ben.page, 'Trail news').waitFor({ timeout: UI_TIMEOUT_MS });
     await inList(ben.page, 'Ann').click();
     expect(await badge(ben.page, 'Trail news')).toBe('');
+  });
+
+  it('shows the owner how many follow a private channel, and why a public one has no count', async () => {
+    await world.rpc(annHome, 'channels.create', { name: 'Inner circle', private: true });
+    const { link } = await world.rpc<{ link: string }>(annHome, 'channels.invite', { name: 'Inner circle' });
+    await world.rpc(benHome, 'channels.follow', { link });
+    await eventually(async () => {
+      const ch = await world.rpc<{ requests: string[] }>(annHome, 'channels.get', { name: 'Inner circle' });
+      return ch.requests.length === 1;
+    }, UI_TIMEOUT_MS);
+    const ann = await openApp(browser, annHome);
+    const info = async (channel: string) => {
+      await inList(ann.page, channel).click({ timeout: UI_TIMEOUT_MS });
+      await ann.page.getByRole('button', { name: 'Channel info' }).click();
+      return ann.page.getByRole('dialog', { name: `About ${channel}` });
+    };
+    let dialog = await info('Inner circle');
+    await dialog.getByText('0 followers · 1 waiting for approval').waitFor();
+    await dialog.getByRole('button', { name: 'Approve Ben' }).click();
+    await dialog.getByText('1 follower', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    dialog = await info('Trail news');
+    await dialog.getByText(/^Followers are not counted/).waitFor();
+    await ann.context.close();
   });
 
   it('does not notify of a muted channel, but still counts its posts', async () => {
