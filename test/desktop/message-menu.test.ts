@@ -6,7 +6,7 @@
  * Edit and ↑ in the empty composer edit our last message; Info shows the
  * times and, in a group, "Read by 1 of 1"; Save downloads a photo; Delete for
  * everyone reaches the other side. Only what applies is offered: no Edit or
- * Delete on someone else's message.
+ * Delete for everyone on someone else's message (Delete for me: delete-for-me.test.ts).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +68,14 @@ describe('Parley Desktop: the message menu', { timeout: 120_000 }, () => {
     await theirs.waitFor({ timeout: UI_TIMEOUT_MS });
     await theirs.locator('.message-text').click({ button: 'right' });
     await menu(bob.page).waitFor();
-    expect(await items(bob.page)).toEqual(['Reply', 'React', 'Copy text', 'Forward', 'Info']);
+    expect(await items(bob.page)).toEqual([
+      'Reply',
+      'React',
+      'Copy text',
+      'Forward',
+      'Info',
+      'Delete for me',
+    ]);
     expect(await focused(bob.page)).toBe('Reply');
     await bob.page.keyboard.press('Escape');
     await menu(bob.page).waitFor({ state: 'detached' });
@@ -87,7 +94,7 @@ describe('Parley Desktop: the message menu', { timeout: 120_000 }, () => {
     expect(await focused(bob.page)).toBe('React');
     await bob.page.keyboard.press('ArrowUp');
     await bob.page.keyboard.press('ArrowUp');
-    expect(await focused(bob.page)).toBe('Info');
+    expect(await focused(bob.page)).toBe('Delete for me');
     await bob.page.keyboard.press('ArrowDown');
     expect(await focused(bob.page)).toBe('Reply');
     // Copy text, by keyboard: the text is on the clipboard.
@@ -137,7 +144,7 @@ describe('Parley Desktop: the message menu', { timeout: 120_000 }, () => {
     const photo = log(bob.page).getByRole('button', { name: 'Open dunes.png' });
     await photo.waitFor({ timeout: UI_TIMEOUT_MS });
     await photo.click({ button: 'right' });
-    expect(await items(bob.page)).toEqual(['Reply', 'React', 'Forward', 'Save', 'Info']);
+    expect(await items(bob.page)).toEqual(['Reply', 'React', 'Forward', 'Save', 'Info', 'Delete for me']);
     await menu(bob.page).getByRole('menuitem', { name: 'Forward' }).click();
     await dialog.getByRole('button', { name: /^Alice/ }).click();
     await dialog.getByText('Sent', { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
@@ -169,6 +176,7 @@ describe('Parley Desktop: the message menu', { timeout: 120_000 }, () => {
       'Forward',
       'Edit',
       'Info',
+      'Delete for me',
       'Delete for everyone',
     ]);
     await menu(alice.page).getByRole('menuitem', { name: 'Edit' }).click();
@@ -195,12 +203,16 @@ describe('Parley Desktop: the message menu', { timeout: 120_000 }, () => {
     await menu(alice.page).getByRole('menuitem', { name: 'Info' }).click();
     const info = alice.page.getByRole('dialog', { name: 'Message info' });
     await info.getByRole('term').filter({ hasText: 'Sent' }).waitFor();
-    expect(await info.getByRole('definition').allTextContents()).toEqual([
+    // the delivery time comes with the message's details (message-info.test.ts)
+    await info.getByRole('term').filter({ hasText: 'Delivered' }).waitFor({ timeout: UI_TIMEOUT_MS });
+    const values = await info.getByRole('definition').allTextContents();
+    expect(values.slice(0, 4)).toEqual([
       'You',
       expect.stringMatching(/\d/),
       expect.stringMatching(/^(Delivered|Read)$/),
-      'Yes',
+      expect.stringMatching(/\d/),
     ]);
+    expect(values.at(-1)).toBe('Yes');
     await info.getByRole('button', { name: 'Close' }).click();
   });
 

@@ -1,7 +1,8 @@
 /**
  * Renders docs/screenshots/desktop.png (light) and desktop-dark.png from a
  * real conversation between local daemons, with a photo and a voice
- * message sent through the daemon's upload route. Not part of CI:
+ * message sent through the daemon's upload route, and desktop-group.png: a
+ * group conversation with a member's photo. Not part of CI:
  *   pnpm -s build && node test/desktop/screenshot.ts
  */
 import { fileURLToPath } from 'node:url';
@@ -80,6 +81,16 @@ try {
   }
   await say(carol, 'Saturday hike', 'I can drive two people from the station');
   await pause();
+  await say(bob, 'Saturday hike', 'Count me in. Anyone been up there this month?');
+  await pause();
+  await upload(carol, 'Saturday hike', landscapePng(480, 320), {
+    name: 'lake-path.png',
+    mime: 'image/png',
+    caption: 'Last Sunday: the path by the lake is dry',
+  });
+  await pause();
+  await say(alice, 'Saturday hike', 'Lovely! See you both at 9');
+  await pause();
   await say(carol, 'Alice', 'Did you get the photos from last weekend?');
   await say(carol, 'Alice', 'The one by the lake is my favourite');
   await eventually(async () => {
@@ -94,6 +105,15 @@ try {
       list.filter((m) => m.direction === 'out').every((m) => m.status === 'read' || m.status === 'delivered')
     );
   });
+
+  await eventually(async () => {
+    const list = await world.rpc<Array<{ attachment: { status: string } | null }>>(alice, 'messages.list', {
+      contact: 'Saturday hike',
+    });
+    return list.some((m) => m.attachment?.status === 'done');
+  });
+  // Alice answered in the group: read, so no unread count or divider there.
+  await world.rpc(alice, 'conversations.markRead', { contact: 'Saturday hike' });
 
   const browser = await launchBrowser();
   for (const scheme of ['light', 'dark'] as const) {
@@ -113,8 +133,20 @@ try {
     await page.screenshot({ path: `${OUT}${scheme === 'light' ? 'desktop.png' : 'desktop-dark.png'}` });
     await context.close();
   }
+  // The group, with Carol's photo.
+  const { page, context } = await openApp(browser, alice, { viewport: { width: 1200, height: 720 } });
+  await page.getByRole('button', { name: 'Saturday hike' }).click();
+  await page.getByRole('log', { name: 'Messages' }).getByText('See you both at 9').waitFor();
+  await page.getByRole('status', { name: /Daemon connection: Connected/ }).waitFor();
+  await page
+    .getByRole('img', { name: 'Photo: lake-path.png' })
+    .evaluate((img: HTMLImageElement) => img.decode());
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${OUT}desktop-group.png` });
+  await context.close();
   await browser.close();
-  console.log(`wrote ${OUT}desktop.png and desktop-dark.png`);
+  console.log(`wrote ${OUT}desktop.png, desktop-dark.png and desktop-group.png`);
 } finally {
   await world.cleanup();
 }

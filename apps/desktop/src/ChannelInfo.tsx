@@ -156,6 +156,19 @@ function describe(ch: ChannelView): string {
   return `${kind} ${who}`;
 }
 
+/**
+ * How many follow the channel, as far as anyone can know: the owner of a private channel approved
+ * each follower; a public channel's followers tell no one (they only subscribe to its topic), so
+ * there is no count to show, and the owner is told why.
+ */
+function followersLine(ch: ChannelView): string | null {
+  if (ch.role !== 'owner') return null;
+  if (!ch.private) return 'Followers are not counted: following a public channel tells no one, not even you.';
+  const n = ch.followers.length;
+  const waiting = ch.requests.length > 0 ? ` · ${ch.requests.length} waiting for approval` : '';
+  return `${n} ${n === 1 ? 'follower' : 'followers'}${waiting}`;
+}
+
 export function ChannelInfo({
   channel,
   onClose,
@@ -180,6 +193,7 @@ export function ChannelInfo({
     <Dialog title={`About ${name}`} onClose={onClose}>
       <div className="contact-info">
         <p className="muted">{describe(channel)}</p>
+        {followersLine(channel) && <p className="channel-followers">{followersLine(channel)}</p>}
         <FollowLink name={name} />
         {owner && (
           <>

@@ -14,6 +14,7 @@ import { FollowChannel, NewChannel } from './ChannelDialogs.tsx';
 import { ChannelInfo } from './ChannelInfo.tsx';
 import { ContactInfo } from './ContactInfo.tsx';
 import { Conversation } from './Conversation.tsx';
+import { seenUpTo } from './channel-seen.ts';
 import { type ChatItem, channelKey, contactKey, groupKey } from './chats.ts';
 import { devicesNotice, HistoryBanner, type HistoryProgress } from './devices/index.ts';
 import { GroupInfo } from './GroupInfo.tsx';
@@ -71,16 +72,24 @@ export function ChatApp({
     const offStatus = stream.onStatus(setSocket);
     setSocket(stream.status); // it may have changed between the first render and now
     const off = stream.on((e) => {
-      if (e.type === 'message' && e.data.direction === 'in' && !notified.has(e.data.id)) {
+      if (
+        (e.type === 'message' || e.type === 'post') &&
+        e.data.direction === 'in' &&
+        !notified.has(e.data.id)
+      ) {
         // An incoming message is first seen as 'delivered' (to us, unread); later events are updates.
         notified.add(e.data.id);
         const name = e.data.contact;
-        const chat = chatNamed(itemsRef.current, name);
+        // A post names its channel by id (a channel and a contact may share a name).
+        const postIn = e.type === 'post' ? channelKey(e.data.conversationId) : null;
+        const chat = postIn ? { key: postIn } : chatNamed(itemsRef.current, name);
         const muted = chat !== undefined && isMuted(chat.key);
-        if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted && !muted)
+        // A channel's post is new once past what was seen of it here (not one synced from before).
+        const fresh = postIn === null || e.data.sortKey > (seenUpTo(postIn) ?? Infinity);
+        if (e.data.status === 'delivered' && !e.data.edited && !e.data.deleted && !muted && fresh)
           notifyMessage(e.data, () => {
             // Looked up again: a first message from someone may arrive before the list has them.
-            const key = chatNamed(itemsRef.current, name)?.key ?? chat?.key;
+            const key = postIn ?? chatNamed(itemsRef.current, name)?.key ?? chat?.key;
             if (!key) return;
             setDialog(null);
             setFocus(null);

@@ -9,7 +9,6 @@ import { summary, voiceFileName } from './attachments.ts';
 import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { contactKey } from './chats.ts';
-import { ConfirmDialog } from './Dialog.tsx';
 import { DISAPPEARING_CHOICES, formatDuration } from './format.ts';
 import { InfoIcon, ShieldIcon, WarningIcon } from './Icons.tsx';
 import { KeyChangeBanner } from './KeyChangeBanner.tsx';
@@ -17,7 +16,7 @@ import { Lightbox, mediaOf } from './Lightbox.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
 import { MessageList } from './MessageList.tsx';
 import { MuteButton } from './MuteButton.tsx';
-import { editLast, useMessageDialogs } from './message-menu/index.ts';
+import { DeleteDialog, type Deleting, editLast, useMessageDialogs } from './message-menu/index.ts';
 import { type Row, toRows, UNREAD_ROW_KEY } from './message-rows.ts';
 import { SECURITY_LABEL, type SecurityState, securityState } from './security-state.ts';
 import { type ConversationView, type MessageView, messageKey } from './types.ts';
@@ -68,7 +67,7 @@ export function Conversation({
   const [target, setTarget] = useState<MessageView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
-  const [deleting, setDeleting] = useState<MessageView | null>(null);
+  const [deleting, setDeleting] = useState<Deleting | null>(null);
   const [quotes, setQuotes] = useState<ReadonlyMap<string, MessageView>>(new Map());
 
   const byKey = useMemo(() => new Map(history.messages.map((m) => [messageKey(m), m])), [history.messages]);
@@ -152,7 +151,7 @@ export function Conversation({
       onReact: (m, emoji) => {
         void reactTo(name, m, emoji).then(history.add, fail);
       },
-      onDelete: (m) => setDeleting(m),
+      onDelete: (message, scope) => setDeleting({ message, scope }),
       onJump: (key) => setJump({ key, nonce: Date.now() }),
     }),
     [name, history.add, fail, dialogs.onForward, dialogs.onInfo],
@@ -297,13 +296,12 @@ export function Conversation({
       )}
       <UploadList uploads={uploads.pending} onCancel={uploads.cancel} onDismiss={uploads.dismiss} />
       {deleting && (
-        <ConfirmDialog
-          title="Delete for everyone?"
-          text={`The message disappears for you and for ${name}. This cannot be undone.`}
-          confirm="Delete"
-          onConfirm={() =>
-            void call('messages.delete', { contact: name, id: deleting.id }).then(history.add, fail)
-          }
+        <DeleteDialog
+          conversation={name}
+          audience={name}
+          deleting={deleting}
+          onDeleted={history.add}
+          onError={fail}
           onClose={() => setDeleting(null)}
         />
       )}

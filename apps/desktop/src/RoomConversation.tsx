@@ -5,20 +5,20 @@
  * messages as a contact's conversation does (use-room-files.tsx); channels
  * are read-only for followers, the owner (and publishers) get a "Post" composer.
  */
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
 import { summary } from './attachments.ts';
 import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
+import { markSeen } from './channel-seen.ts';
 import { type ChatItem, channelKey, groupKey } from './chats.ts';
-import { ConfirmDialog } from './Dialog.tsx';
 import { GroupInvitation } from './GroupInvitation.tsx';
 import { typingLine, useGroupTyping } from './group-typing.ts';
 import { InfoIcon } from './Icons.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
 import { MessageList, type MessageListProps } from './MessageList.tsx';
 import { MuteButton } from './MuteButton.tsx';
-import { editLast, useMessageDialogs } from './message-menu/index.ts';
+import { DeleteDialog, type Deleting, editLast, useMessageDialogs } from './message-menu/index.ts';
 import { type Row, toRows, UNREAD_ROW_KEY } from './message-rows.ts';
 import { RoomAvatar } from './Sidebar.tsx';
 import type { ChannelView, GroupView, MessageView } from './types.ts';
@@ -218,7 +218,7 @@ function GroupBody({
   files,
 }: BodyProps & { readonly group: GroupView; readonly files: RoomFiles }) {
   const name = group.name;
-  const [deleting, setDeleting] = useState<MessageView | null>(null);
+  const [deleting, setDeleting] = useState<Deleting | null>(null);
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
   const composer = useGroupComposer(name, history, fail, onChanged);
   const dialogs = useMessageDialogs();
@@ -271,13 +271,12 @@ function GroupBody({
         onDismiss={files.uploads.dismiss}
       />
       {deleting && (
-        <ConfirmDialog
-          title="Delete for everyone?"
-          text={`The message disappears for you and for everyone in ${name}. This cannot be undone.`}
-          confirm="Delete"
-          onConfirm={() =>
-            void call('messages.delete', { contact: name, id: deleting.id }).then(history.add, fail)
-          }
+        <DeleteDialog
+          conversation={name}
+          audience={`everyone in ${name}`}
+          deleting={deleting}
+          onDeleted={history.add}
+          onError={fail}
           onClose={() => setDeleting(null)}
         />
       )}
@@ -313,7 +312,7 @@ function useGroupActions(
   ui: {
     readonly setJump: (j: { key: string; nonce: number }) => void;
     readonly choose: (m: MessageView, mode: ComposerMode) => void;
-    readonly setDeleting: (m: MessageView) => void;
+    readonly setDeleting: (d: Deleting) => void;
     readonly onForward: (m: MessageView) => void;
     readonly onInfo: (m: MessageView) => void;
     readonly onOpenMedia: (m: MessageView) => void;
@@ -328,7 +327,7 @@ function useGroupActions(
       onReact: (m, emoji) => {
         void reactTo(name, m, emoji).then(history.add, fail);
       },
-      onDelete: setDeleting,
+      onDelete: (message, scope) => setDeleting({ message, scope }),
       onForward,
       onInfo,
       onOpenMedia,
@@ -349,6 +348,11 @@ function ChannelBody({
 }: BodyProps & { readonly channel: ChannelView }) {
   const name = channel.name;
   const canPost = channel.role === 'owner' || channel.role === 'publisher';
+  // Open: every post shown counts as seen (the sidebar's unread count, channel-seen.ts).
+  const newest = history.messages.at(-1)?.sortKey;
+  useEffect(() => {
+    if (newest !== undefined) markSeen(channelKey(channel.id), newest);
+  }, [channel.id, newest]);
   /** Posts made from this window: each one scrolls the list down to it. */
   const [posted, setPosted] = useState(0);
   const dialogs = useMessageDialogs();

@@ -21,6 +21,8 @@ export type ChatItem =
 export interface Tail {
   readonly last: MessageView | null;
   readonly unread: number;
+  /** A channel's: the sortKeys of its latest posts from others (unread: those past its seen mark). */
+  readonly incoming?: readonly number[];
 }
 
 export const contactKey = (id: string): string => `contact:${id}`;
@@ -32,6 +34,8 @@ export function toChatItems(
   groups: readonly GroupView[],
   channels: readonly ChannelView[],
   tails: ReadonlyMap<string, Tail>,
+  /** Each channel's seen mark (channel-seen.ts), by chat key. */
+  seen: ReadonlyMap<string, number> = new Map(),
 ): ChatItem[] {
   const none: Tail = { last: null, unread: 0 };
   return [
@@ -54,15 +58,13 @@ export function toChatItems(
         ...(tails.get(g.name) ?? none),
       }),
     ),
-    ...channels.map(
-      (ch): ChatItem => ({
-        kind: 'channel',
-        key: channelKey(ch.id),
-        name: ch.name,
-        channel: ch,
-        ...(tails.get(ch.name) ?? none),
-      }),
-    ),
+    ...channels.map((ch): ChatItem => {
+      const key = channelKey(ch.id);
+      const tail = tails.get(ch.name) ?? none;
+      const mark = seen.get(key);
+      const unread = mark === undefined ? 0 : (tail.incoming ?? []).filter((k) => k > mark).length;
+      return { kind: 'channel', key, name: ch.name, channel: ch, ...tail, unread };
+    }),
   ];
 }
 

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { call, type EventStream } from './api.ts';
+import { markSeen, seenUpTo, useChannelSeen } from './channel-seen.ts';
 import { type ChatItem, channelKey, contactKey, groupKey, type Tail, toChatItems } from './chats.ts';
 import { pruneDrafts } from './drafts.ts';
 import type { ChannelView, ConversationView, GroupView } from './types.ts';
@@ -23,8 +24,13 @@ async function groupTail(g: GroupView): Promise<Tail> {
 }
 
 async function channelTail(ch: ChannelView): Promise<Tail> {
-  const list = await call('channels.posts', { name: ch.name, limit: 1 });
-  return { last: list.at(-1) ?? null, unread: 0 };
+  const list = await call('channels.posts', { name: ch.name, limit: UNREAD_WINDOW });
+  const last = list.at(-1) ?? null;
+  const key = channelKey(ch.id);
+  // A channel listed here for the first time: what it holds already counts as seen.
+  if (seenUpTo(key) === undefined) markSeen(key, last?.sortKey ?? 0);
+  const incoming = list.filter((p) => p.direction === 'in').map((p) => p.sortKey);
+  return { last, unread: 0, incoming };
 }
 
 const settle = async (name: string, p: Promise<Tail>): Promise<[string, Tail]> => [
@@ -113,9 +119,10 @@ export function useChatList(stream: EventStream): ChatList {
     };
   }, [stream, schedule]);
 
+  const seen = useChannelSeen();
   const items = useMemo(
-    () => toChatItems(conversations, groups, channels, tails),
-    [conversations, groups, channels, tails],
+    () => toChatItems(conversations, groups, channels, tails, seen),
+    [conversations, groups, channels, tails, seen],
   );
   return { items, contacts: conversations, loaded, schedule };
 }

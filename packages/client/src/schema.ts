@@ -231,6 +231,15 @@ export const METHODS = {
     v.object({ contact: required(), id: required() }),
     views.messageView,
   ),
+  'messages.deleteForMe': method(
+    'Deletes a message (ours or theirs) on this device only; nothing is sent.',
+    v.object({
+      contact: required(),
+      id: required(),
+      sender: v.optional(v.picklist(['self', 'peer'], 'must be "self" or "peer"')),
+    }),
+    nothing,
+  ),
   'conversations.list': method('The 1:1 conversations.', none, list(views.conversationView)),
   'conversations.markRead': method('Marks a conversation read.', contact, v.object({ read: v.number() })),
   'conversations.setDisappearing': method(

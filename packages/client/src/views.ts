@@ -66,7 +66,12 @@ export const attachmentView = described(
 export const reactionView = v.pipe(v.object({ emoji: v.string(), from: v.string() }), v.readonly());
 
 export const receiptView = v.pipe(
-  v.object({ member: v.string(), status: v.picklist(['pending', 'delivered', 'read']) }),
+  v.object({
+    member: v.string(),
+    status: v.picklist(['pending', 'delivered', 'read']),
+    deliveredAt: v.optional(v.number()),
+    readAt: v.optional(v.number()),
+  }),
   v.readonly(),
 );
 

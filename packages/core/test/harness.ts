@@ -13,7 +13,7 @@ import {
   type MailboxLimits,
 } from '../src/mailbox/index.ts';
 import { createMessenger, type Messenger } from '../src/messenger/messenger.ts';
-import { createMemoryBlobStore } from '../src/ports/blob-store.ts';
+import { type BlobStore, createMemoryBlobStore } from '../src/ports/blob-store.ts';
 import type { MailStore } from '../src/ports/mail-store.ts';
 import type { Store } from '../src/ports/store.ts';
 import type { Transport } from '../src/ports/transport.ts';
@@ -44,6 +44,8 @@ export interface PeerOptions {
   readonly mailStore?: () => MailStore;
   /** Make this peer a new device of `linkTo`'s account (devices/link.ts), approved by it. */
   readonly linkTo?: Peer;
+  /** Where it keeps files' encrypted bytes (to look at them); a fresh memory store by default. */
+  readonly blobs?: BlobStore;
 }
 
 export async function makePeer(
@@ -62,7 +64,7 @@ export async function makePeer(
     store,
     transport,
     account,
-    blobs: createMemoryBlobStore(),
+    blobs: options.blobs ?? createMemoryBlobStore(),
     primitives: nodePrimitives,
     random: systemRandom,
     ...(options.now ? { now: options.now } : {}),

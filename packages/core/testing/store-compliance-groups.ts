@@ -72,14 +72,27 @@ export function groupTests(ctx: Ctx): void {
 
     it('keeps one receipt per member and message, replacing it', () => {
       inFresh(ctx)((tx) => {
-        tx.putReceipt({ ...key, peerId: 'peer-b', status: 'delivered', at: 1 });
-        tx.putReceipt({ ...key, peerId: 'peer-a', status: 'delivered', at: 2 });
-        tx.putReceipt({ ...key, peerId: 'peer-b', status: 'read', at: 3 });
-        tx.putReceipt({ ...key, id: 'b'.repeat(32), peerId: 'peer-c', status: 'read', at: 4 });
-        expect(tx.listReceipts(key).map((r) => [r.peerId, r.status, r.at])).toEqual([
-          ['peer-a', 'delivered', 2],
-          ['peer-b', 'read', 3],
+        tx.putReceipt({ ...key, peerId: 'peer-b', status: 'delivered', at: 1, deliveredAt: 1 });
+        tx.putReceipt({ ...key, peerId: 'peer-a', status: 'delivered', at: 2, deliveredAt: 2 });
+        tx.putReceipt({ ...key, peerId: 'peer-b', status: 'read', at: 3, deliveredAt: 1 });
+        tx.putReceipt({
+          ...key,
+          id: 'b'.repeat(32),
+          peerId: 'peer-c',
+          status: 'read',
+          at: 4,
+          deliveredAt: null,
+        });
+        expect(tx.listReceipts(key).map((r) => [r.peerId, r.status, r.at, r.deliveredAt])).toEqual([
+          ['peer-a', 'delivered', 2, 2],
+          ['peer-b', 'read', 3, 1],
         ]);
+        // They go with their message, and with its conversation.
+        tx.deleteMessage(key);
+        expect(tx.listReceipts(key)).toEqual([]);
+        const other = { ...key, id: 'b'.repeat(32) };
+        tx.deleteConversation(key.conversationId);
+        expect(tx.listReceipts(other)).toEqual([]);
       });
     });
 

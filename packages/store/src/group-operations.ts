@@ -20,6 +20,7 @@ const toReceipt = (r: Row): ReceiptRecord => ({
   peerId: text(r.peer_id),
   status: text(r.status) as ReceiptRecord['status'],
   at: num(r.at),
+  deliveredAt: r.delivered_at === null ? null : num(r.delivered_at),
 });
 
 const toMark = (r: Row): ReadMarkRecord => ({
@@ -98,8 +99,8 @@ export function groupOperations(s: Statements): GroupsTx {
       void s.run('DELETE FROM sender_keys WHERE group_id = ? AND peer_id = ?', groupId, peerId),
     putReceipt: (r) =>
       void s.run(
-        'INSERT OR REPLACE INTO receipts (conversation_id, sender, id, peer_id, status, at) VALUES (?, ?, ?, ?, ?, ?)',
-        ...[r.conversationId, r.sender, r.id, r.peerId, r.status, r.at],
+        'INSERT OR REPLACE INTO receipts (conversation_id, sender, id, peer_id, status, at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ...[r.conversationId, r.sender, r.id, r.peerId, r.status, r.at, r.deliveredAt],
       ),
     listReceipts: (k) =>
       s

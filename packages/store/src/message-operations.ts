@@ -34,6 +34,7 @@ export function conversationOperations(s: Statements): Pick<StoreTx, Conversatio
       s.scrub();
       s.run('DELETE FROM messages WHERE conversation_id = ?', id);
       s.run('DELETE FROM reactions WHERE conversation_id = ?', id);
+      s.run('DELETE FROM receipts WHERE conversation_id = ?', id);
       s.run('DELETE FROM conversations WHERE id = ?', id);
     },
   };
@@ -132,6 +133,7 @@ export function messageOperations(s: Statements): Pick<StoreTx, ReadOps | WriteO
         'DELETE FROM reactions WHERE conversation_id = ? AND target_sender = ? AND target_id = ?',
         ...keyParams(k),
       );
+      s.run('DELETE FROM receipts WHERE conversation_id = ? AND sender = ? AND id = ?', ...keyParams(k));
     },
   };
 }

@@ -327,8 +327,15 @@ CREATE TABLE read_marks (
 ) WITHOUT ROWID;
 `;
 
+// Message info (issue 20): when each recipient got our message, besides when they read it (`at`
+// of a `read` row). A read row from before keeps NULL: its delivery time was not kept.
+const V12 = `
+ALTER TABLE receipts ADD COLUMN delivered_at INTEGER;
+UPDATE receipts SET delivered_at = at WHERE status = 'delivered';
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

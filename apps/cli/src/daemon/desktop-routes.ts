@@ -120,17 +120,31 @@ export function resolveStatic(root: string, urlPath: string): string | undefined
   return full.startsWith(base) ? full : undefined;
 }
 
+/** Vite's hashed build output: `assets/<name>-<hash>.<ext>`, whose content never changes. */
+const HASHED_ASSET = /[/\\]assets[/\\][^/\\]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+/** Files kept under one name across versions (manifest, icons): a day, then asked again. */
+export const UNHASHED_MAX_AGE_S = 86_400;
+
+/**
+ * How long a browser may keep a file: hashed assets a year, never revalidated (a new build names
+ * new files); index.html never (it names the current assets); the rest, whose names stay while
+ * their content may change with an update (the manifest, icons), a day.
+ */
+export function cacheControl(file: string): string {
+  if (file.endsWith(`${sep}index.html`)) return 'no-store';
+  if (HASHED_ASSET.test(file)) return 'public, max-age=31536000, immutable';
+  return `public, max-age=${UNHASHED_MAX_AGE_S}`;
+}
+
 async function serveFile(req: IncomingMessage, res: ServerResponse, port: number, file: string) {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) return reply(res, port, 404, 'not found\n');
   const body = await readFile(file);
-  const isIndex = file.endsWith(`${sep}index.html`);
   res.writeHead(200, {
     ...securityHeaders(port),
     'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'content-length': String(body.length),
-    // Hashed asset names never change content; index.html always reloads.
-    'cache-control': isIndex ? 'no-store' : 'public, max-age=31536000, immutable',
+    'cache-control': cacheControl(file),
   });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

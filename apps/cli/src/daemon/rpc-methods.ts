@@ -97,6 +97,10 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
     },
     'messages.edit': (p) => messenger.edit(p.contact, p.id, p.text),
     'messages.delete': (p) => messenger.deleteForEveryone(p.contact, p.id),
+    'messages.deleteForMe': async (p) => {
+      await messenger.deleteForMe(p.contact, { id: p.id, sender: p.sender ?? 'self' });
+      return null;
+    },
     'conversations.list': () => messenger.conversations(),
     'conversations.markRead': (p) => ({ read: messenger.markRead(p.contact) }),
     'conversations.setDisappearing': (p) => {

@@ -1,9 +1,9 @@
 /**
- * A message's details: when it was sent and received, its delivery state, and
- * in a group who has it ("Read by 1 of 2"). The daemon records when a message
- * was sent and received, not when it was delivered or read: those show as
- * states, not times. A large group's message carries only its count
- * (`readBy`); who has read it is asked for when Info opens (messages.get).
+ * A message's details: when it was sent and received, and for our own when
+ * each recipient got it and read it (the contact; in a group every member,
+ * "Read by 1 of 2"). Lists carry only states: the times are asked for when
+ * Info opens, and again as receipts come in (messages.get). A large group
+ * keeps who has read a message, not when.
  */
 import { useEffect, useState } from 'react';
 import { call } from '../api.ts';
@@ -39,12 +39,20 @@ export function receiptsInWords(receipts: readonly ReceiptView[]): string {
 /** "Read by 2 of 3" (a large group: no per-member delivery). */
 export const readByInWords = (readBy: ReadByView): string => `Read by ${readBy.count} of ${readBy.of}`;
 
-/** Who has read our message in a large group, fetched once per count (null until it comes). */
-function useReaders(m: MessageView): readonly ReceiptView[] | null {
+/** "6 Dec 2026, 20:41:07" */
+const at = (ms: number | undefined): string | null => (ms === undefined ? null : dateTime.format(ms));
+
+/**
+ * Our message's receipts with their times (who has read it, in a large group), fetched again when
+ * its state or count changes (null until they come).
+ */
+function useReceipts(m: MessageView): readonly ReceiptView[] | null {
   const [readers, setReaders] = useState<readonly ReceiptView[] | null>(null);
   const count = m.readBy?.count;
+  const changed = `${m.status} ${m.receipts?.map((r) => r.status).join() ?? ''}`;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `changed` is the trigger to fetch again
   useEffect(() => {
-    if (m.direction !== 'out' || count === undefined) return;
+    if (m.direction !== 'out') return;
     let live = true;
     void call('messages.get', { contact: m.contact, id: m.id, sender: 'self' }).then(
       (v) => live && setReaders(v.receipts ?? null),
@@ -53,8 +61,19 @@ function useReaders(m: MessageView): readonly ReceiptView[] | null {
     return () => {
       live = false;
     };
-  }, [m.contact, m.id, m.direction, count]);
+  }, [m.contact, m.id, m.direction, count, changed]);
   return readers;
+}
+
+/** A member's line: "Read 6 Dec, 20:41 · delivered 20:40"; "Delivered …"; or the state alone. */
+function receiptInWords(r: ReceiptView, large: boolean): string {
+  if (large && r.status === 'pending') return 'Not read yet';
+  const read = at(r.readAt);
+  const delivered = at(r.deliveredAt);
+  if (r.status === 'read' && read)
+    return delivered ? `Read ${read} · delivered ${delivered}` : `Read ${read}`;
+  if (r.status === 'delivered' && delivered) return `Delivered ${delivered}`;
+  return RECEIPT[r.status];
 }
 
 function Row({ term, children }: { readonly term: string; readonly children: string }) {
@@ -74,8 +93,11 @@ export function MessageInfo({
   readonly onClose: () => void;
 }) {
   const mine = m.direction === 'out';
-  const readers = useReaders(m);
-  const receipts = (m.readBy ? readers : m.receipts) ?? [];
+  const detail = useReceipts(m);
+  const group = m.readBy !== undefined || m.receipts !== undefined;
+  const receipts = group ? ((m.readBy ? detail : (detail ?? m.receipts)) ?? []) : [];
+  // a contact's: when they got it and read it
+  const theirs = !group && mine ? detail?.[0] : undefined;
   return (
     <Dialog title="Message info" onClose={onClose}>
       <dl className="info-list">
@@ -89,6 +111,10 @@ export function MessageInfo({
         )}
         {mine && !m.readBy && receipts.length === 0 && <Row term="Status">{STATE[m.status]}</Row>}
         {mine && !m.readBy && receipts.length > 0 && <Row term="Status">{receiptsInWords(receipts)}</Row>}
+        {theirs?.deliveredAt !== undefined && (
+          <Row term="Delivered">{dateTime.format(theirs.deliveredAt)}</Row>
+        )}
+        {theirs?.readAt !== undefined && <Row term="Read">{dateTime.format(theirs.readAt)}</Row>}
         {m.edited && !m.deleted && <Row term="Edited">Yes</Row>}
         {m.expiresAt !== null && <Row term="Disappears">{dateTime.format(m.expiresAt)}</Row>}
         {m.attachment && (
@@ -104,17 +130,15 @@ export function MessageInfo({
               <li key={r.member}>
                 <span>{r.member}</span>
                 <span className={`receipt-status ${r.status}`}>
-                  {m.readBy && r.status === 'pending' ? 'Not read yet' : RECEIPT[r.status]}
+                  {receiptInWords(r, m.readBy !== undefined)}
                 </span>
               </li>
             ))}
           </ul>
         </section>
       )}
-      {mine && (
-        <p className="muted small-print">
-          Parley keeps when a message was sent, not the moment it was delivered or read.
-        </p>
+      {mine && m.readBy && (
+        <p className="muted small-print">In a large group Parley keeps who has read a message, not when.</p>
       )}
     </Dialog>
   );

@@ -1,9 +1,9 @@
 /**
  * What a message's menu offers, in Signal Desktop's order: Reply, React,
- * Copy, Forward, Edit, Save, Info, then the destructive Delete. Only what
+ * Copy, Forward, Edit, Save, Info, then the destructive deletes. Only what
  * applies: Edit for our own text messages, Save once a file is here, Delete
- * for everyone for our own. "Delete for me" is missing: the daemon has no
- * method to remove a message on this computer only.
+ * for me for any message (on this computer only), Delete for everyone for our
+ * own.
  */
 import { isReady, type MessageAttachment } from '../attachments.ts';
 import {
@@ -20,11 +20,14 @@ import type { MessageView } from '../types.ts';
 import { copyText, saveAttachment } from './clipboard.ts';
 import type { MenuEntry } from './Menu.tsx';
 
+export type DeleteScope = 'everyone' | 'me';
+
 /** What the conversation can do with a message; absent: not offered here. */
 export interface MessageMenuActions {
   readonly onReply: (m: MessageView) => void;
   readonly onEdit: (m: MessageView) => void;
-  readonly onDelete: (m: MessageView) => void;
+  /** Asks to delete `m` for everyone (our own) or on this computer only (`me`: any message). */
+  readonly onDelete: (m: MessageView, scope: DeleteScope) => void;
   readonly onForward?: (m: MessageView) => void;
   readonly onInfo?: (m: MessageView) => void;
 }
@@ -44,6 +47,7 @@ export function messageMenuEntries(
   const entries: MenuEntry[] = [];
   if (m.deleted) {
     if (actions.onInfo) entries.push(info(m, actions.onInfo));
+    if (!readOnly) entries.push(deleteForMe(m, actions.onDelete));
     return entries;
   }
   if (!readOnly) {
@@ -70,16 +74,25 @@ export function messageMenuEntries(
       onSelect: () => saveAttachment(attachment),
     });
   if (actions.onInfo) entries.push(info(m, actions.onInfo));
+  if (!readOnly) entries.push(deleteForMe(m, actions.onDelete));
   if (!readOnly && mine)
     entries.push({
       id: 'delete',
       label: 'Delete for everyone',
       icon: <TrashIcon />,
       danger: true,
-      onSelect: () => actions.onDelete(m),
+      onSelect: () => actions.onDelete(m, 'everyone'),
     });
   return entries;
 }
+
+const deleteForMe = (m: MessageView, onDelete: MessageMenuActions['onDelete']): MenuEntry => ({
+  id: 'delete-for-me',
+  label: 'Delete for me',
+  icon: <TrashIcon />,
+  danger: true,
+  onSelect: () => onDelete(m, 'me'),
+});
 
 const info = (m: MessageView, onInfo: (m: MessageView) => void): MenuEntry => ({
   id: 'info',

@@ -22,7 +22,7 @@ export interface MessengerEvents extends Record<string, unknown> {
   conversation: { readonly contact: string; readonly disappearingMs: number | null };
   /** An attachment's transfer progressed or changed state. */
   attachment: AttachmentProgress;
-  /** A disappearing message expired and was removed. */
+  /** A message was removed from this device: it disappeared, or was deleted for me. */
   expired: { readonly contact: string; readonly id: string };
   /**
    * A group: `invited` (a pending invitation arrived or was replaced by a newer one: accept or

@@ -290,7 +290,8 @@ export function noteReceipt(
   const receipts = tx.listReceipts(key);
   const had = receipts.find((r) => r.peerId === peerId);
   if (had?.status === 'read' || had?.status === status) return false;
-  tx.putReceipt({ ...key, peerId, status, at: ctx.now() });
+  const now = ctx.now();
+  tx.putReceipt({ ...key, peerId, status, at: now, deliveredAt: had?.deliveredAt ?? now });
   const all = new Map(receipts.map((r) => [r.peerId, r.status]));
   all.set(peerId, status);
   const members = g.state.members.map((x) => x.peerId).filter((p) => p !== selfId(ctx));

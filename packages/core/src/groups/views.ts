@@ -1,7 +1,13 @@
 /** What the messenger shows of groups: plain JSON-able views (docs/API.md "Groups"). */
 import type { Ctx } from '../context/index.ts';
 import type { ContactRecord, ContactsTx, GroupsTx, MessageRecord } from '../ports/index.ts';
-import { type GroupView, type MessageView, messageView, type ReceiptView } from '../views/index.ts';
+import {
+  type GroupView,
+  type MessageView,
+  messageView,
+  type ReceiptView,
+  receiptTimes,
+} from '../views/index.ts';
 import { pictureId } from './picture.ts';
 import { countsReadMarks, type GroupReads, groupReads, readByView } from './read-marks.ts';
 import { changeOwed, loadOwnKey, loadReceivers, type StoredGroup, selfId } from './store.ts';
@@ -116,10 +122,15 @@ export function groupMessageView(
     }));
     return { ...shown, receipts };
   }
-  const got = new Map(tx.listReceipts(m).map((r) => [r.peerId, r.status]));
-  const receipts: ReceiptView[] = others().map((x) => ({
-    member: nameOf(x.peerId),
-    status: got.get(x.peerId) ?? 'pending',
-  }));
+  const got = new Map(tx.listReceipts(m).map((r) => [r.peerId, r]));
+  const receipts: ReceiptView[] = others().map((x) => {
+    const r = got.get(x.peerId);
+    // the times only in one message's details: a page of views needs none
+    return {
+      member: nameOf(x.peerId),
+      status: r?.status ?? 'pending',
+      ...(readers && r ? receiptTimes(r) : {}),
+    };
+  });
   return { ...view, receipts };
 }

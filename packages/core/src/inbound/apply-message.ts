@@ -19,6 +19,7 @@ import {
   indexBody,
   insertIncoming,
   insertNotice,
+  noteDirectReceipt,
 } from '../messaging/index.ts';
 import type { ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, sealBody } from '../views/index.ts';
@@ -99,6 +100,7 @@ export function applyMessage(
         const m = tx.getMessage(t);
         if (m && m.status !== 'read' && m.status !== 'failed') {
           tx.updateMessage(t, { status: 'read' });
+          noteDirectReceipt(tx, t, contact.peerId, 'read', now);
           effects.messages.push(t);
         }
       }

@@ -27,7 +27,7 @@ import {
   keepWaiting,
   receiveGroupFrame,
 } from '../groups/index.ts';
-import { type Effects, insertNotice, keyChangedText } from '../messaging/index.ts';
+import { type Effects, insertNotice, keyChangedText, noteDirectReceipt } from '../messaging/index.ts';
 import {
   type AccountTx,
   type AttachmentsTx,
@@ -496,8 +496,11 @@ export class Inbox<Seen> {
       if (
         entry.message &&
         tx.updateMessageIf(entry.message, ['queued', 'sent', 'stored'], { status: 'delivered' })
-      )
+      ) {
         out.push(entry.message);
+        const contact = tx.getContact(entry.message.conversationId);
+        if (contact) noteDirectReceipt(tx, entry.message, contact.peerId, 'delivered', this.#ctx.now());
+      }
     }
     return { keys: out, seqs };
   }

@@ -3,6 +3,7 @@
  * own changes, paging, and what every incoming message shares (Effects, its place D4). Imports base … contacts.
  */
 export type { ConversationActions } from './conversation-actions.ts';
+export { deleteForMe } from './delete-for-me.ts';
 export { openManifest, sanitizeFileName, sealManifest, shownAttachment, storeIncomingFile } from './files.ts';
 export {
   type ChannelEffects,
@@ -25,10 +26,12 @@ export {
 } from './outbound.ts';
 export { OutboxPump } from './outbox.ts';
 export {
+  DELETED_FOR_ME_MARK,
   deleteOwnMessage,
   EXPIRED_MARK,
   editOwnMessage,
-  isExpiredTombstone,
+  isHiddenTombstone,
+  isHiddenView,
   markConversationRead,
   type OwnConversation,
   setOwnReaction,
@@ -40,5 +43,6 @@ export {
   messagePage,
   pageLimit,
 } from './page.ts';
+export { noteDirectReceipt } from './receipts.ts';
 export { bodyText, indexBody } from './searchable.ts';
 export { SendQueue } from './send-queue.ts';

@@ -20,8 +20,19 @@ import { indexBody } from './searchable.ts';
 /** Marker in MessageRecord.error for a disappeared message kept as a tombstone (so no false gap shows). */
 export const EXPIRED_MARK = 'expired';
 
-export const isExpiredTombstone = (m: MessageRecord): boolean =>
-  m.error === EXPIRED_MARK && m.deletedAt !== null;
+/** Marker in MessageRecord.error for a message deleted on this device only ("delete for me"). */
+export const DELETED_FOR_ME_MARK = 'deleted-for-me';
+
+/**
+ * A message no longer shown here: disappeared, or deleted for me. Kept as a tombstone (empty body)
+ * so its sequence number still counts and no false gap shows; never listed, never emitted.
+ */
+export const isHiddenTombstone = (m: Pick<MessageRecord, 'error' | 'deletedAt'>): boolean =>
+  (m.error === EXPIRED_MARK || m.error === DELETED_FOR_ME_MARK) && m.deletedAt !== null;
+
+/** The same test on a message's view. */
+export const isHiddenView = (v: Pick<MessageView, 'error' | 'deleted'>): boolean =>
+  v.deleted && (v.error === EXPIRED_MARK || v.error === DELETED_FOR_ME_MARK);
 
 /** How many received messages one markConversationRead reads (and acknowledges) at most. */
 const READ_MARK_MAX = 1000;

@@ -2,7 +2,7 @@
 
 import type { MessageRecord, MessagesTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
-import { isExpiredTombstone } from './own-changes.ts';
+import { isHiddenTombstone } from './own-changes.ts';
 
 /** Messages in a page when the caller names no limit. */
 export const MESSAGE_PAGE_DEFAULT = 50;
@@ -21,7 +21,7 @@ export interface MessagePageQuery {
 
 /**
  * The page of conversation `conversationId` that `query` asks for, without the tombstones of
- * disappeared messages, each shown by `view`. Runs in the caller's transaction.
+ * disappeared messages and those deleted for me, each shown by `view`. Runs in the caller's transaction.
  */
 export function messagePage(
   tx: MessagesTx,
@@ -34,6 +34,6 @@ export function messagePage(
       limit: pageLimit(query.limit),
       ...(query.before ? { before: query.before } : {}),
     })
-    .filter((m) => !isExpiredTombstone(m))
+    .filter((m) => !isHiddenTombstone(m))
     .map(view);
 }

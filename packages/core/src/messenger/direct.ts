@@ -20,7 +20,7 @@ import {
 } from '../messaging/index.ts';
 import type { ContactRecord, MessageKey } from '../ports/index.ts';
 import { SessionBatch } from '../sessions/index.ts';
-import { type MessageView, messageView } from '../views/index.ts';
+import { type MessageView, messageView, receiptTimes } from '../views/index.ts';
 import type { AppBody } from '../wire/index.ts';
 
 export interface DirectDeps {
@@ -156,7 +156,12 @@ export function createDirectConversations(ctx: Ctx, deps: DirectDeps): DirectCon
             'unknown-message',
             `no message ${key.id} in the conversation with ${contact.name}`,
           );
-        return messageView(tx, ctx.account.vault, contact, m);
+        const view = messageView(tx, ctx.account.vault, contact, m);
+        if (m.sender !== 'self') return view;
+        // One message's details: when the contact got and read it (messaging/receipts.ts).
+        const r = tx.listReceipts(m).find((x) => x.peerId === contact.peerId);
+        const status = m.status === 'read' || m.status === 'delivered' ? m.status : 'pending';
+        return { ...view, receipts: [{ member: contact.name, status, ...(r ? receiptTimes(r) : {}) }] };
       });
     },
   };

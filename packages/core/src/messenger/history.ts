@@ -25,7 +25,7 @@ import {
   readHistoryRequest,
   SELF,
 } from '../devices/index.ts';
-import { indexBody } from '../messaging/index.ts';
+import { DELETED_FOR_ME_MARK, indexBody } from '../messaging/index.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { NOTICE_SENDER, openBody, sealBody } from '../views/index.ts';
 import type { FileManifest } from '../wire/index.ts';
@@ -196,6 +196,7 @@ function historyBatch(ctx: Ctx, tx: StoreTx, cursor: HistoryCursor): HistoryBatc
     for (const m of page) {
       after = m.sortKey;
       if (m.sender === NOTICE_SENDER) continue; // this device's own notices: the new one makes its own
+      if (m.error === DELETED_FOR_ME_MARK) continue; // deleted on this device: not brought back on the new one
       const item = historyMessage(ctx, tx, c, m);
       messages.push(item);
       bytes += JSON.stringify(item).length;

@@ -12,17 +12,19 @@ import { type Account, accountIdOf, renameAccount, rotateSignedPrekeys } from '.
 import {
   ATTACHMENT_MAX_BYTES_DEFAULT,
   AUTO_DOWNLOAD_MAX_BYTES,
+  blobNameOf,
   Downloads,
   inlineFiles,
   serveFile,
 } from '../attachments/index.ts';
-import { CoreError, Emitter } from '../base/index.ts';
+import { CoreError, type Emitter } from '../base/index.ts';
 import { type ChannelMethods, channelMethods, createChannels } from '../channels/index.ts';
 import {
   acceptIdentityChange,
   acceptInvite,
   contactSafetyNumber,
   createInvite,
+  findContact,
   type Invite,
   type InviteOptions,
   markVerified,
@@ -47,8 +49,10 @@ import {
 import { Inbox } from '../inbound/index.ts';
 import { createMailboxes } from '../mailbox/index.ts';
 import {
+  deleteForMe,
   EXPIRED_MARK,
   insertNotice,
+  isHiddenTombstone,
   keyChangedText,
   OutboxPump,
   SendQueue,
@@ -66,6 +70,7 @@ import type {
   GroupsTx,
   MailStore,
   MessageKey,
+  MessageRecord,
   MessagesTx,
   Store,
   Transport,
@@ -83,6 +88,7 @@ import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
 import { createDeviceSync, type DeviceMethods, deviceMethods, refreshOwnCard } from './devices.ts';
 import { createDirectConversations } from './direct.ts';
+import { MessengerEmitter } from './events.ts';
 import { answerHistory, startHistoryTransfer } from './history.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
 import { type SearchParams, type SearchResult, search } from './search.ts';
@@ -96,6 +102,14 @@ function checkBatch(texts: readonly string[]): void {
   if (texts.length === 0 || texts.length > SEND_BATCH_MAX)
     throw new CoreError('bad-input', `send 1..${SEND_BATCH_MAX} messages at a time`);
 }
+/** The newest message of a conversation still shown (past at most 50 disappeared or deleted for me). */
+function lastShown(tx: MessagesTx, conversationId: string): MessageRecord | undefined {
+  let [m] = tx.listMessages(conversationId, { limit: 1 });
+  for (let i = 0; m && isHiddenTombstone(m) && i < 50; i++)
+    [m] = tx.listMessages(conversationId, { before: m.sortKey, limit: 1 });
+  return m && !isHiddenTombstone(m) ? m : undefined;
+}
+
 /** How often disappearing messages and old inbox bookkeeping are swept. */
 export const SWEEP_INTERVAL_MS = 30_000;
 /** Digests of received frames are kept this long to recognise duplicates (D2, D5). */
@@ -168,6 +182,11 @@ export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMet
   react(contact: string, target: MessageRef, emoji: string): void;
   edit(contact: string, messageId: string, text: string): MessageView;
   deleteForEveryone(contact: string, messageId: string): MessageView;
+  /**
+   * Deletes a message (ours or theirs) on this device only: nothing is sent. Its file's encrypted
+   * bytes go too. Resolves once they are gone; an `expired` event tells the UI.
+   */
+  deleteForMe(contact: string, key: { sender: 'self' | 'peer'; id: string }): Promise<void>;
   markRead(contact: string): number;
   setTyping(contact: string, active: boolean): void;
   setDisappearing(contact: string, ms: number | null): void;
@@ -201,7 +220,7 @@ export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMet
 }
 
 export function createMessenger(options: MessengerOptions): Messenger {
-  const events = new Emitter<MessengerEvents>();
+  const events = new MessengerEmitter();
   const { blobs } = options;
   const ctx: Ctx = {
     limits: {
@@ -735,6 +754,36 @@ export function createMessenger(options: MessengerOptions): Messenger {
       const c = conversationOf(name, false);
       return c.kind === 'group' ? groups.deleteForEveryone(c.group, id) : direct.deleteForEveryone(name, id);
     },
+    async deleteForMe(name, key) {
+      const { label, records } = store.transaction((tx) => {
+        const c = resolveConversation(tx, name, resolvers, false);
+        let at: MessageKey | undefined;
+        let label: string;
+        if (c.kind === 'group') {
+          const g = c.group;
+          label = g.state.name;
+          const senders = [...g.state.members.map((m) => m.peerId), ...g.prev.map((p) => p.peerId)];
+          at = (key.sender === 'self' ? ['self'] : senders)
+            .map((sender) => ({ conversationId: g.state.id, sender, id: key.id }))
+            .find((k) => tx.getMessage(k) !== undefined);
+        } else {
+          const contact = findContact(tx, name);
+          label = contact.name;
+          at = {
+            conversationId: contact.id,
+            sender: key.sender === 'self' ? 'self' : contact.peerId,
+            id: key.id,
+          };
+        }
+        if (!at) throw new CoreError('unknown-message', `no message ${key.id} in ${name}`);
+        return { label, records: deleteForMe(tx, ctx.account.vault, at, ctx.now()) };
+      });
+      for (const r of records) {
+        downloads.cancel(r);
+        await blobs.delete(await blobNameOf(ctx, blobs, r)).catch(() => undefined);
+      }
+      events.emit('expired', { contact: label, id: key.id });
+    },
     markRead(name) {
       const c = conversationOf(name, false);
       return c.kind === 'group' ? groups.markRead(c.group) : direct.markRead(name);
@@ -779,7 +828,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       return store.transaction((tx) =>
         tx.listContacts().flatMap((c) => {
           const conv = tx.getConversation(c.id);
-          const [last] = tx.listMessages(c.id, { limit: 1 });
+          const last = lastShown(tx, c.id);
           // Members known only through a group are not listed until there is something to show.
           if (c.state === 'introduced' && !last) return [];
           return {

@@ -263,7 +263,10 @@ export interface ChannelPostRecord {
 export interface ReceiptRecord extends MessageKey {
   readonly peerId: string;
   readonly status: 'delivered' | 'read';
+  /** When it reached `status` (epoch ms): for `read`, when it was read. */
   readonly at: number;
+  /** When it was delivered (epoch ms); null if not known (a row from before schema V12). */
+  readonly deliveredAt: number | null;
 }
 
 /**
@@ -475,7 +478,7 @@ export interface GroupsTx {
   /** Deletes one sender's entries, or the whole group's when `sender` is omitted. */
   deleteGroupLog(groupId: string, sender?: string): void;
 
-  // Per-member receipts of our group messages. putReceipt replaces per (message, peerId).
+  // Per-recipient receipts of our messages (a group's members; a contact). putReceipt replaces per (message, peerId).
   putReceipt(receipt: ReceiptRecord): void;
   /** By peerId. */
   listReceipts(key: MessageKey): ReceiptRecord[];

@@ -564,6 +564,8 @@ function messageOperations(
         unindexMessage(t, write, m.record);
       }
       for (const k of reactionsOf((r) => r.conversationId === id)) write(t.reactions, k, undefined);
+      for (const [k, r] of [...t.receipts.entries()])
+        if (r.conversationId === id) write(t.receipts, k, undefined);
     },
     insertMessage: (m) => {
       if (t.messages.has(messageKey(m))) return 'duplicate';
@@ -618,6 +620,9 @@ function messageOperations(
       const ofMessage = (r: ReactionRecord) =>
         r.conversationId === k.conversationId && r.targetSender === k.sender && r.targetId === k.id;
       for (const rk of reactionsOf(ofMessage)) write(t.reactions, rk, undefined);
+      for (const [rk, r] of [...t.receipts.entries()])
+        if (r.conversationId === k.conversationId && r.sender === k.sender && r.id === k.id)
+          write(t.receipts, rk, undefined);
     },
     // Only for a message that is there (no orphans: a message inserted later starts with none).
     putReaction: (r) => {

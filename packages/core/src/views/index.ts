@@ -18,6 +18,7 @@ export {
   type ReactionView,
   type ReadByView,
   type ReceiptView,
+  receiptTimes,
   type StoredAttachment,
   type StoredBody,
   sealBody,

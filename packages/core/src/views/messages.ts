@@ -14,6 +14,7 @@ import type {
   MessageRecord,
   MessageStatus,
   MessagesTx,
+  ReceiptRecord,
 } from '../ports/index.ts';
 import type { MessageRef } from '../wire/index.ts';
 
@@ -92,7 +93,16 @@ export interface ReceiptView {
   /** The member's name (contact name, else their own display name). */
   readonly member: string;
   readonly status: 'pending' | 'delivered' | 'read';
+  /** When it reached them and when they read it (epoch ms), where known: only in `messages.get`. */
+  readonly deliveredAt?: number;
+  readonly readAt?: number;
 }
+
+/** A receipt row's times as a ReceiptView shows them. */
+export const receiptTimes = (r: ReceiptRecord): Pick<ReceiptView, 'deliveredAt' | 'readAt'> => ({
+  ...(r.deliveredAt !== null ? { deliveredAt: r.deliveredAt } : {}),
+  ...(r.status === 'read' ? { readAt: r.at } : {}),
+});
 
 export interface ConversationView {
   readonly id: string;
