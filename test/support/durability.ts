@@ -4,6 +4,7 @@
  * that tolerate a daemon being down, a seeded PRNG, and the exactly-once /
  * in-order checks.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { MessageView } from '@parley/core';
 import { type Daemon, eventually, type ParleyWorld } from './parley.ts';
@@ -17,16 +18,37 @@ export interface Status {
   readonly contacts: number;
 }
 
-/** A TCP port that was free a moment ago (the OS picked it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A TCP port that is free now and stays out of the kernel's way: it lies below
+ * the ephemeral range (`ip_local_port_range`), so while a daemon that listens
+ * on it is killed and restarting, no outbound connection and no `listen(0)`
+ * elsewhere on the machine can be handed it. (An OS-picked port can be, and a
+ * restart then fails with EADDRINUSE: seen once in CI.)
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  const floor = 20_000;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = floor + Math.floor(Math.random() * Math.max(1, low - floor));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free TCP port between ${floor} and ${low}`);
+}
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 21_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
