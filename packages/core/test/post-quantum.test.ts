@@ -20,7 +20,7 @@ import { rotateSignedPrekeys } from '../src/account/account.ts';
 import { postQuantumSince } from '../src/account/kem-prekeys.ts';
 import { acceptOptions, deleteUsedPrekeys, prekeyLookup } from '../src/contacts/prekey-lookup.ts';
 import type { ContactRecord } from '../src/ports/store.ts';
-import { loadSession, saveSession } from '../src/sessions/session-store.ts';
+import { loadSession, previousKey, saveSession } from '../src/sessions/session-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { encodeAppMessage } from '../src/wire/app-message.ts';
 import { encodeFrame } from '../src/wire/frame.ts';
@@ -280,6 +280,98 @@ describe('suite 2 in core', () => {
     expect(sessionOf(alice, bob)?.pq).toBeDefined();
     alice.messenger.sendText('bob', 'hybrid back');
     await eventually(() => texts(bob, 'alice').includes('hybrid back'), 5_000, 'suite-2 reply');
+  });
+});
+
+describe('contacts from before suite 2 move to it on their own', () => {
+  /** Legacy contacts with a working suite-1 session both ways; [lower PeerId, higher]. */
+  async function legacyPair(): Promise<[Peer, Peer]> {
+    const [alice, bob] = (await setup('alice', 'bob')) as [Peer, Peer];
+    await befriend(alice, bob);
+    makeLegacy(alice, bob);
+    startSession(bob, alice);
+    bob.messenger.sendText('alice', 'classical hello');
+    await eventually(() => texts(alice, 'bob').includes('classical hello'), 5_000, 'suite-1 message');
+    alice.messenger.sendText('bob', 'classical reply');
+    await eventually(() => texts(bob, 'alice').includes('classical reply'), 5_000, 'suite-1 reply');
+    expect(sessionOf(alice, bob)?.pq).toBeUndefined();
+    expect(sessionOf(bob, alice)?.pq).toBeUndefined();
+    return alice.peerId < bob.peerId ? [alice, bob] : [bob, alice];
+  }
+
+  const hybrid = (a: Peer, b: Peer) => sessionOf(a, b)?.pq !== undefined && sessionOf(b, a)?.pq !== undefined;
+
+  for (const first of ['lower', 'higher'] as const) {
+    it(`moves to suite 2 when the ${first} PeerId tells its new card, and keeps talking`, async () => {
+      const [lo, hi] = await legacyPair();
+      const teller = first === 'lower' ? lo : hi;
+      const before = network.framesSent();
+      teller.messenger.renameSelf(`${teller.name} (new)`); // a profile update: our hybrid card
+      await eventually(() => hybrid(lo, hi), 10_000, 'both sessions hybrid');
+      // The upgrade is the lower PeerId's, and took a handful of frames, not a loop of answers.
+      expect(sessionOf(lo, hi)?.role).toBe('initiator');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(network.framesSent() - before).toBeLessThan(12);
+      lo.messenger.sendText(hi.name, 'hybrid from the lower');
+      hi.messenger.sendText(lo.name, 'hybrid from the higher');
+      await eventually(() => texts(hi, lo.name).includes('hybrid from the lower'), 5_000, 'to the higher');
+      await eventually(() => texts(lo, hi.name).includes('hybrid from the higher'), 5_000, 'to the lower');
+      expect(hybrid(lo, hi)).toBe(true);
+      for (const [p, other] of [
+        [lo, hi],
+        [hi, lo],
+      ] as const)
+        expect(p.messenger.messages(other.name).filter((m) => m.text?.startsWith('hybrid')).length).toBe(2);
+    });
+  }
+
+  it('opens frames sealed with the classical session after the switch, at both ends', async () => {
+    const [lo, hi] = await legacyPair();
+    // Both away: the higher queues three on the classical session; the lower holds its hybrid card
+    // (as a profile update would leave it) and sends one, which starts the hybrid session.
+    network.setOnline(lo.peerId, false);
+    network.setOnline(hi.peerId, false);
+    for (const n of [1, 2, 3]) hi.messenger.sendText(lo.name, `in flight ${n}`);
+    lo.store.transaction((tx) => tx.putContact({ ...contactOf(lo, hi), card: currentCard(hi) }));
+    lo.messenger.sendText(hi.name, 'first hybrid');
+    expect(sessionOf(lo, hi)?.pq).toBeDefined();
+    const setAside = lo.store.transaction((tx) =>
+      loadSession(tx, lo.ctx.account.vault, previousKey(contactOf(lo, hi).id)),
+    );
+    expect(setAside?.pq).toBeUndefined(); // the classical one, kept for frames in flight
+    network.setOnline(lo.peerId, true);
+    network.setOnline(hi.peerId, true);
+    await eventually(() => texts(hi, lo.name).includes('first hybrid'), 10_000, 'the hybrid first message');
+    await eventually(
+      () => ['in flight 1', 'in flight 2', 'in flight 3'].every((t) => texts(lo, hi.name).includes(t)),
+      10_000,
+      'the classical frames in flight',
+    );
+    expect(texts(lo, hi.name).filter((t) => t.startsWith('in flight'))).toEqual([
+      'in flight 1',
+      'in flight 2',
+      'in flight 3',
+    ]);
+    hi.messenger.sendText(lo.name, 'after the switch');
+    await eventually(() => texts(lo, hi.name).includes('after the switch'), 5_000, 'hybrid reply');
+    expect(hybrid(lo, hi)).toBe(true);
+  });
+
+  it('tells every contact its hybrid card once, on the first start with suite 2', async () => {
+    const [lo, hi] = await legacyPair();
+    const shown = texts(lo, hi.name);
+    hi.store.transaction((tx) => tx.deleteMeta('suite-2-card-told')); // as an account made before
+    const outbox = () => hi.store.transaction((tx) => tx.listOutbox(lo.peerId).length);
+    const queued = outbox();
+    await hi.messenger.stop(); // a restart with this code
+    await hi.messenger.start();
+    expect(outbox()).toBe(queued + 1);
+    await hi.messenger.stop(); // and another: told once only
+    await hi.messenger.start();
+    await eventually(() => hybrid(lo, hi), 15_000, 'both sessions hybrid');
+    expect(texts(lo, hi.name)).toEqual(shown); // controls only: nothing shows in the conversation
+    const problems = [lo, hi].flatMap((p) => p.events.filter((e) => e.type === 'problem'));
+    expect(problems).toEqual([]);
   });
 });
 

@@ -140,10 +140,15 @@ export function keyMaterialTests(ctx: Ctx): void {
       tx.putDeviceList('c1', bytes(1), [{ owner: 'c1', peerId: 'p-x', identityKey: bytes(5), card: null }]);
       tx.putSession('c1', bytes(1));
       tx.putSession('c1@p-x', bytes(2));
+      tx.putSession('c1#previous', bytes(3)); // the sessions they replaced
+      tx.putSession('c1@p-x#previous', bytes(4));
+      tx.putSession('c2#previous', bytes(5)); // another contact's stays
       tx.deleteContact('c1');
       expect(tx.getDeviceList('c1')).toBeUndefined();
       expect(tx.getDevice('p-x')).toBeUndefined();
-      expect(tx.getSession('c1@p-x')).toBeUndefined();
+      for (const key of ['c1', 'c1@p-x', 'c1#previous', 'c1@p-x#previous'])
+        expect(tx.getSession(key)).toBeUndefined();
+      expect(tx.getSession('c2#previous')).toEqual(bytes(5));
     });
   });
   it('stores, replaces and deletes sessions', () => {

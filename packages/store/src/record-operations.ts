@@ -139,9 +139,13 @@ export function contactOperations(s: Statements): Pick<StoreTx, ContactOps | Ses
     listContacts: () => s.all('SELECT * FROM contacts ORDER BY created_at, id').map(toContact),
     deleteContact: (id) => {
       s.run('DELETE FROM contacts WHERE id = ?', id);
-      s.run('DELETE FROM sessions WHERE contact_id = ?', id);
-      for (const row of s.all('SELECT peer_id FROM devices WHERE owner = ?', id))
-        s.run('DELETE FROM sessions WHERE contact_id = ?', `${id}@${String(row.peer_id)}`);
+      const keys = [
+        id,
+        ...s.all('SELECT peer_id FROM devices WHERE owner = ?', id).map((r) => `${id}@${String(r.peer_id)}`),
+      ];
+      // each peer's session and the one it replaced (core sessions/session-store.ts previousKey)
+      for (const key of keys)
+        s.run('DELETE FROM sessions WHERE contact_id IN (?, ?)', key, `${key}#previous`);
       forgetDevices(s, id);
     },
     getSession: (id) => {

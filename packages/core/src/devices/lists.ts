@@ -29,6 +29,7 @@ import type {
   OutboxTx,
   SessionsTx,
 } from '../ports/index.ts';
+import { deleteSessions } from '../sessions/index.ts';
 import type { DevicesPayload } from './codec.ts';
 
 /** The owner of our own devices' records. */
@@ -205,7 +206,7 @@ function store(
   for (const gone of before) {
     if (next.list.devices.some((d) => d.peerId === gone.peerId)) continue;
     // No more encryption to a device that left its list: its session and queued frames go.
-    tx.deleteSession(sessionKeyOf(who, gone.peerId));
+    deleteSessions(tx, sessionKeyOf(who, gone.peerId));
     for (const e of tx.listOutbox(gone.peerId)) tx.deleteOutbox(e.seq);
   }
 }

@@ -4,7 +4,7 @@
  * PeerId belongs to the account whose list names it. A contact we hold no list for has one
  * device: the one its card names (every account before multi-device, and most after).
  */
-import { type ContactCard, initiateSession, type Session } from '@parley/crypto';
+import { CARD_SUITE_X25519_MLKEM768, type ContactCard, initiateSession, type Session } from '@parley/crypto';
 import type { Ctx } from '../context/index.ts';
 import type { ContactRecord, ContactsTx, DevicesTx } from '../ports/index.ts';
 import type { SessionBatch } from '../sessions/index.ts';
@@ -26,7 +26,8 @@ export function contactTargets(tx: DevicesTx, contact: ContactRecord): DeviceTar
   return devices.map((d) => ({
     peerId: d.peerId,
     sessionKey: sessionKeyOf(contact, d.peerId),
-    card: d.card ?? (d.peerId === contact.peerId ? contact.card : null),
+    // The founding device's card: the contact's record, which `profile` updates keep current.
+    card: d.peerId === contact.peerId && contact.card.length > 0 ? contact.card : d.card,
   }));
 }
 
@@ -82,8 +83,10 @@ export function ownerOf(ctx: Ctx, tx: ContactsTx & DevicesTx, peerId: string): P
 
 /**
  * The session to encrypt to `target` with: the one we have, or a new one started from its card
- * (its one-time prekey left out: another device of ours may have used it already). Undefined if
- * we have neither (its card has not reached us yet).
+ * (its one-time prefix left out: another device of ours may have used it already). Undefined if
+ * we have neither (its card has not reached us yet). A classical (suite-1) session with a peer
+ * whose card now offers ML-KEM is replaced by a hybrid one here, by the lower PeerId alone
+ * (docs/PROTOCOL.md §3 "Migration"); the old one is set aside so frames sealed with it still open.
  */
 export function sessionFor(
   ctx: Ctx,
@@ -92,12 +95,33 @@ export function sessionFor(
   start: boolean,
 ): Session | undefined {
   const existing = sessions.get(target.sessionKey);
-  if (existing || !target.card || !start) return existing;
+  if (!existing) return target.card && start ? startFrom(ctx, target.card) : undefined;
+  if (!target.card || !upgrades(ctx, existing, target)) return existing;
+  let session: Session;
+  try {
+    session = startFrom(ctx, target.card);
+  } catch {
+    return existing; // a card we cannot use: the classical session goes on
+  }
+  sessions.replace(target.sessionKey, session);
+  return session;
+}
+
+/** Whether we move this classical session to suite 2 now: their card is hybrid and we go first. */
+function upgrades(ctx: Ctx, existing: Session, target: DeviceTarget): boolean {
+  return (
+    existing.pq === undefined &&
+    target.card?.[1] === CARD_SUITE_X25519_MLKEM768 &&
+    ctx.account.info.peerId < target.peerId
+  );
+}
+
+function startFrom(ctx: Ctx, cardBytes: Uint8Array): Session {
   const {
     oneTimePrekey: _used,
     oneTimeKemPrekey: _usedKem,
     ...card
-  }: ContactCard = readCard(target.card, ctx.primitives);
+  }: ContactCard = readCard(cardBytes, ctx.primitives);
   return initiateSession(ctx.account.identity, card as ContactCard, ctx.random, ctx.primitives);
 }
 

@@ -6,7 +6,7 @@
 import { decodeContactCard, sameIdentity } from '@parley/crypto';
 import { accountIdOf, decodeIdentityPublic } from '../account/index.ts';
 import { receiveAttachment } from '../attachments/index.ts';
-import { InboundError } from '../base/index.ts';
+import { equalBytes, InboundError } from '../base/index.ts';
 import { applyChannelControl } from '../channels/index.ts';
 import { vouchedAddresses } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
@@ -129,6 +129,8 @@ export function applyMessage(
         contact.state === 'introduced' ? vouchedAddresses(card.addresses, contact.addresses) : card.addresses;
       tx.putContact({ ...contact, card: body.card, addresses, updatedAt: now });
       effects.contactChanged = true;
+      // Told once per new card (our answer is our card, unchanged when it comes back).
+      if (card.kemPrekey !== undefined && !equalBytes(contact.card, body.card)) effects.hybridCard = true;
       return effects;
     }
     case 'welcome':

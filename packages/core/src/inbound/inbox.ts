@@ -11,7 +11,9 @@ import {
   acceptSession,
   decrypt,
   type MessageInfo,
+  type Primitives,
   peekMessage,
+  type RandomSource,
   type Session,
   sameIdentity,
 } from '@parley/crypto';
@@ -349,7 +351,7 @@ export class Inbox<Seen> {
         inner.clearFailure(from, digest);
         return { outcome: { kind: 'applied', contact, effects } as const, session: undefined };
       });
-      if (accepted.session) sessions.set(owner.sessionKey, accepted.session); // only once its savepoint succeeded
+      if (accepted.session) keepSession(sessions, owner.sessionKey, accepted.session); // only once its savepoint succeeded
       return accepted.outcome;
     } catch (error) {
       // A storage error (full disk, I/O) is not the message's fault: roll back the whole batch, so
@@ -389,7 +391,7 @@ export class Inbox<Seen> {
       info: MessageInfo | undefined;
     },
     now: number,
-  ): { outcome: Outcome; session: Session | undefined } {
+  ): { outcome: Outcome; session: Opened | undefined } {
     const { from, digest } = frame;
     const { session, newIdentity } = this.#open(tx, sessions, owner, contact, frame.message, frame.info);
     const { plaintext } = session;
@@ -407,6 +409,8 @@ export class Inbox<Seen> {
       const current = newIdentity ? { ...contact, pendingIdentityKey: newIdentity, updatedAt: now } : contact;
       if (newIdentity) tx.putContact(current);
       const effects = applyMessage(this.#ctx, tx, current, decodeAppMessage(plaintext), owner.peerId);
+      // Only a classical session answers a hybrid card (its answer starts the upgrade).
+      if (effects.hybridCard && session.session.pq !== undefined) effects.hybridCard = false;
       // A file from a contact's other device is fetched from that device (it holds the file; the
       // contact's first device may not yet, or be away); after a restart, from the contact.
       if (effects.downloads.length > 0 && owner.linked) effects.downloadsFrom = from;
@@ -420,13 +424,15 @@ export class Inbox<Seen> {
     }
     tx.markReceived(from, frame.remembered, now);
     tx.clearFailure(from, digest);
-    return { outcome, session: session.session };
+    return { outcome, session };
   }
 
   /**
    * Decrypts on a copy (pure crypto calls); nothing is written here. A prekey
    * message that does not belong to the current session starts a new one;
-   * its identity must be the contact's, or it is recorded as a key change.
+   * its identity must be the contact's, or it is recorded as a key change. A
+   * ratchet message the current session cannot open may be one sealed with the
+   * session a newer one replaced (sessions/session-store.ts `previousKey`).
    */
   #open(
     tx: AccountTx,
@@ -435,16 +441,21 @@ export class Inbox<Seen> {
     contact: ContactRecord,
     message: Uint8Array,
     peeked: MessageInfo | undefined,
-  ): { session: { session: Session; plaintext: Uint8Array }; newIdentity: Uint8Array | null } {
+  ): { session: Opened; newIdentity: Uint8Array | null } {
     const { primitives: p, random, account } = this.#ctx;
     const info = peeked ?? peekMessage(message);
     const current = sessions.get(owner.sessionKey);
     if (info.kind === 'ratchet' || current) {
       try {
         if (!current) throw new InboundError('decrypt-failed', 'no session');
-        return { session: decrypt(current, message, random, p), newIdentity: null };
+        return { session: { ...decrypt(current, message, random, p), slot: 'current' }, newIdentity: null };
       } catch (error) {
-        if (info.kind === 'ratchet') throw error;
+        if (info.kind === 'ratchet') {
+          const previous = sessions.previous(owner.sessionKey);
+          const opened = previous ? tryDecrypt(previous, message, random, p) : undefined;
+          if (opened) return { session: { ...opened, slot: 'previous' }, newIdentity: null };
+          throw error;
+        }
       }
     }
     const lookup = prekeyLookup(tx, account.vault, p);
@@ -459,14 +470,17 @@ export class Inbox<Seen> {
       // ends; the other's first messages still open, on the side (devices/targets.ts).
       const keep = current?.pendingPrekey !== undefined && account.info.peerId < owner.peerId;
       return {
-        session: { session: keep && current ? current : accepted.session, plaintext: accepted.plaintext },
+        session:
+          keep && current
+            ? { session: current, plaintext: accepted.plaintext, slot: 'current' }
+            : { session: accepted.session, plaintext: accepted.plaintext, slot: 'new' },
         newIdentity: null,
       };
     }
     const known = decodeIdentityPublic(contact.identityKey);
     const changed = !sameIdentity(known, accepted.remoteIdentity);
     return {
-      session: { session: accepted.session, plaintext: accepted.plaintext },
+      session: { session: accepted.session, plaintext: accepted.plaintext, slot: 'new' },
       newIdentity: changed ? encodeIdentityPublic(accepted.remoteIdentity) : null,
     };
   }
@@ -572,4 +586,32 @@ export function isStorageError(error: unknown): boolean {
   if (error instanceof StoreClosedError) return true;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_') || code.startsWith('ERR_SQLITE'));
+}
+
+/** A frame opened, and which of the peer's sessions it advanced (or the new one it started). */
+interface Opened {
+  readonly session: Session;
+  readonly plaintext: Uint8Array;
+  readonly slot: 'current' | 'previous' | 'new';
+}
+
+/** Stores the session a frame advanced in its slot; a new one sets the current one aside. */
+function keepSession(sessions: SessionBatch, key: string, opened: Opened): void {
+  if (opened.slot === 'previous') sessions.setPrevious(key, opened.session);
+  else if (opened.slot === 'new') sessions.replace(key, opened.session);
+  else sessions.set(key, opened.session);
+}
+
+/** `decrypt`, or undefined if this session cannot open the message. */
+function tryDecrypt(
+  session: Session,
+  message: Uint8Array,
+  random: RandomSource,
+  p: Primitives,
+): { session: Session; plaintext: Uint8Array } | undefined {
+  try {
+    return decrypt(session, message, random, p);
+  } catch {
+    return undefined;
+  }
 }

@@ -24,6 +24,12 @@ export interface Effects {
   devices?: boolean | { readonly added: readonly string[]; readonly removed: readonly string[] };
   /** A friend's mailbox offer arrived, or one we use was withdrawn (mailbox/offers.ts). */
   mailbox?: MailboxEffects;
+  /**
+   * A contact's new card offers ML-KEM while the session its message came in is classical: we
+   * answer with our card, so that whichever of us goes first (the lower PeerId) has the other's
+   * hybrid card and moves the session to suite 2 (docs/PROTOCOL.md §3 "Migration").
+   */
+  hybridCard?: boolean;
   /** Our other device paired with a mailbox node (`link`) or stopped using one (null): follow it. */
   ownMailbox?: { readonly peer: string; readonly link: string | null };
 }

@@ -20,6 +20,7 @@ export {
   checkCanSend,
   compose,
   outgoingRecord,
+  profileTo,
   sendProfile,
   sendToOwnDevices,
   syncToOwnDevices,

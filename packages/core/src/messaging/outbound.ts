@@ -159,17 +159,24 @@ export function sendProfile(
   tx: AccountTx & ContactsTx & SessionsTx & MessagesTx & OutboxTx & DevicesTx,
 ): string[] {
   const { card } = ownCard(ctx, tx, {});
-  const sent: string[] = [];
-  for (const c of tx.listContacts()) {
-    if (c.state !== 'active') continue;
-    try {
-      compose(ctx, tx, c, { kind: 'profile', name: ctx.account.info.name, card });
-      sent.push(c.peerId);
-    } catch (error) {
-      if (!(error instanceof CoreError)) throw error;
-    }
+  return tx.listContacts().flatMap((c) => (profileTo(ctx, tx, c, card) ? [c.peerId] : []));
+}
+
+/** Our card to one contact (sendProfile); whether it was queued. */
+export function profileTo(
+  ctx: Ctx,
+  tx: AccountTx & ContactsTx & SessionsTx & MessagesTx & OutboxTx & DevicesTx,
+  contact: ContactRecord,
+  card: Uint8Array = ownCard(ctx, tx, {}).card,
+): boolean {
+  if (contact.state !== 'active') return false;
+  try {
+    compose(ctx, tx, contact, { kind: 'profile', name: ctx.account.info.name, card });
+    return true;
+  } catch (error) {
+    if (!(error instanceof CoreError)) throw error;
+    return false;
   }
-  return sent;
 }
 
 /** Queues `body` (a control) to each of our other devices; returns their PeerIds (to kick). */

@@ -94,6 +94,7 @@ import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
 import { type SearchParams, type SearchResult, search } from './search.ts';
 import { type SearchBackfill, startSearchBackfill } from './search-backfill.ts';
 import { type SearchFlush, startSearchFlush } from './search-flush.ts';
+import { answerHybridCard, tellHybridCard } from './suite-upgrade.ts';
 
 /** Most messages `sendTexts` accepts in one call (one transaction). */
 export const SEND_BATCH_MAX = 1000;
@@ -449,6 +450,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
         if (effects.typing !== undefined)
           events.emit('typing', { contact: current.name, active: effects.typing });
         if (effects.contactChanged) events.emit('contact', { contact: viewOf(current), removed: false });
+        if (effects.hybridCard) answerHybridCard(ctx, current, kick);
         if (effects.timerChanged)
           events.emit('conversation', { contact: current.name, disappearingMs: timer });
         if (effects.devices) devicesChanged();
@@ -591,6 +593,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       searchFlush = startSearchFlush(ctx);
       history = startHistoryTransfer(ctx, (records, from) => downloads.start(records, from));
       refreshOwnCard(ctx, kick);
+      tellHybridCard(ctx, kick);
       sweepTimer = setInterval(() => {
         try {
           sweep();

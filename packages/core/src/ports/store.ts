@@ -312,7 +312,11 @@ export interface ContactsTx {
   getContactByPeerId(peerId: string): ContactRecord | undefined;
   getContactByName(name: string): ContactRecord | undefined;
   listContacts(): ContactRecord[];
-  /** Deletes the contact and its session; messages and conversation stay unless deleted separately. */
+  /**
+   * Deletes the contact and its sessions (keys `id` and `id@peerId` for each listed device, each
+   * with the session it replaced, `…#previous`); messages and conversation stay unless deleted
+   * separately.
+   */
   deleteContact(id: string): void;
 
   // Invites.

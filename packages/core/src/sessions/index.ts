@@ -1,4 +1,4 @@
 /**
  * Double Ratchet sessions at rest, and batching their writes. Imports base … context.
  */
-export { loadSession, SessionBatch, saveSession } from './session-store.ts';
+export { deleteSessions, loadSession, previousKey, SessionBatch, saveSession } from './session-store.ts';

@@ -5,6 +5,19 @@ import type { SessionsTx } from '../ports/index.ts';
 
 const label = (contactId: string): string => `session:${contactId}`;
 
+/**
+ * Where the session a newer one replaced is kept (one per peer): frames already sealed with it
+ * (queued, in flight, waiting in a mailbox) still open after the switch (docs/PROTOCOL.md §3
+ * "Migration"). Kept until the next switch replaces it, deleted with the contact or device.
+ */
+export const previousKey = (sessionKey: string): string => `${sessionKey}#previous`;
+
+/** Deletes a peer's session and the one it replaced. */
+export function deleteSessions(tx: SessionsTx, sessionKey: string): void {
+  tx.deleteSession(sessionKey);
+  tx.deleteSession(previousKey(sessionKey));
+}
+
 export function loadSession(tx: SessionsTx, vault: Vault, contactId: string): Session | undefined {
   const sealed = tx.getSession(contactId);
   return sealed ? deserializeSession(vault.open(label(contactId), sealed)) : undefined;
@@ -40,6 +53,23 @@ export class SessionBatch {
   set(contactId: string, session: Session): void {
     this.#sessions.set(contactId, session);
     this.#dirty.add(contactId);
+  }
+
+  /** The session `replace` set aside for this peer, if any. */
+  previous(contactId: string): Session | undefined {
+    return this.get(previousKey(contactId));
+  }
+
+  /** Advances the set-aside session (a frame sealed with it opened). */
+  setPrevious(contactId: string, session: Session): void {
+    this.set(previousKey(contactId), session);
+  }
+
+  /** A new session for this peer: the current one is set aside, its frames in flight still open. */
+  replace(contactId: string, session: Session): void {
+    const current = this.get(contactId);
+    if (current && current !== session) this.set(previousKey(contactId), current);
+    this.set(contactId, session);
   }
 
   /** Writes every changed session; call before the batch's transaction commits. */

@@ -514,8 +514,8 @@ function contactOperations(t: Tables, write: Write): Pick<StoreTx, ContactOps | 
     listContacts: () => [...t.contacts.values()].sort(byCreated((c) => c.id)).map(clone),
     deleteContact: (id) => {
       write(t.contacts, id, undefined);
-      write(t.sessions, id, undefined);
-      for (const peer of t.deviceLists.get(id)?.peers ?? []) write(t.sessions, `${id}@${peer}`, undefined);
+      const keys = [id, ...(t.deviceLists.get(id)?.peers ?? []).map((peer) => `${id}@${peer}`)];
+      for (const key of keys) for (const k of [key, `${key}#previous`]) write(t.sessions, k, undefined);
       forgetDevices(t, write, id);
     },
     getSession: (id) => cloneOrUndefined(t.sessions.get(id)),
