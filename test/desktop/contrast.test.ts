@@ -2,7 +2,10 @@
  * Text contrast (WCAG 2.2 SC 1.4.3, at least 4.5:1) where issue 20 measured
  * it below: our own bubbles' timestamps (3.47:1), the green "online" (3.18:1)
  * and the dark theme's primary buttons (3.52:1); plus incoming timestamps,
- * in both themes; and a visible focus ring on the message log (SC 2.4.7),
+ * in both themes; group members' name colours (the whole palette: at least
+ * MEMBER_HUES_MIN colours, any two MEMBER_DELTA_E_MIN apart) on the incoming
+ * bubble and on the page; and
+ * a visible focus ring on the message log (SC 2.4.7),
  * which had `outline: none`. Colours are read from the rendered page
  * (getComputedStyle, semi-transparent text blended over what is behind it).
  */
@@ -13,6 +16,29 @@ import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 const UI_TIMEOUT_MS = 20_000;
 const AA_TEXT = 4.5;
+/** Member colours told apart in a group of eight or so (apps/desktop/src/member-colours.ts). */
+const MEMBER_HUES_MIN = 8;
+/** How far apart any two member colours are, at least: CIELAB ΔE*76 (≈ 2.3 is just noticeable). */
+const MEMBER_DELTA_E_MIN = 25;
+
+/** CIE 1976 ΔE between two CSS rgb() colours (sRGB, D65). */
+function deltaE(a: string, b: string): number {
+  const lab = (css: string): number[] => {
+    const [red = 0, green = 0, blue = 0] = (css.match(/[\d.]+/g) ?? []).map((v) => {
+      const s = Number(v) / 255;
+      return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    const xyz = [
+      (0.4124 * red + 0.3576 * green + 0.1805 * blue) / 0.95047,
+      0.2126 * red + 0.7152 * green + 0.0722 * blue,
+      (0.0193 * red + 0.1192 * green + 0.9505 * blue) / 1.08883,
+    ];
+    const [x = 0, y = 0, z = 0] = xyz.map((t) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116));
+    return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+  };
+  const [p, q] = [lab(a), lab(b)];
+  return Math.hypot(...[0, 1, 2].map((i) => (p[i] ?? 0) - (q[i] ?? 0)));
+}
 
 /** The contrast ratio of an element's text against the first opaque background behind it. */
 function contrastOf(element: Locator): Promise<number> {
@@ -47,6 +73,48 @@ function contrastOf(element: Locator): Promise<number> {
   });
 }
 
+/**
+ * Every member colour the stylesheet defines (--member-0, --member-1, … until one is missing), as
+ * text inside an incoming bubble and beside it on the page (where a sender's name sits).
+ */
+async function memberColourRatios(
+  incoming: Locator,
+): Promise<Array<{ name: string; colour: string; onBubble: number; onPage: number }>> {
+  const count = await incoming.evaluate((el) => {
+    const style = getComputedStyle(el);
+    let n = 0;
+    while (style.getPropertyValue(`--member-${n}`).trim()) n++;
+    return n;
+  });
+  const out: Array<{ name: string; colour: string; onBubble: number; onPage: number }> = [];
+  for (let i = 0; i < count; i++) {
+    const probes = await incoming.evaluate((article, n) => {
+      const make = (parent: Element, where: string) => {
+        const span = document.createElement('span');
+        span.textContent = 'Member';
+        span.dataset.probe = where;
+        span.style.color = `var(--member-${n})`;
+        parent.append(span);
+        return getComputedStyle(span).color;
+      };
+      const bubble = article.querySelector('.bubble');
+      if (!bubble) throw new Error('no bubble');
+      make(article, 'page');
+      return make(bubble, 'bubble');
+    }, i);
+    out.push({
+      name: `--member-${i}`,
+      colour: probes,
+      onBubble: await contrastOf(incoming.locator('[data-probe="bubble"]')),
+      onPage: await contrastOf(incoming.locator('[data-probe="page"]')),
+    });
+    await incoming.evaluate((el) => {
+      for (const probe of Array.from(el.querySelectorAll('[data-probe]'))) probe.remove();
+    });
+  }
+  return out;
+}
+
 describe('Parley Desktop: contrast and focus', { timeout: 90_000 }, () => {
   const world = new ParleyWorld();
   printLogsOnFailure(world);
@@ -69,7 +137,7 @@ describe('Parley Desktop: contrast and focus', { timeout: 90_000 }, () => {
   });
 
   for (const scheme of ['light', 'dark'] as const) {
-    it(`keeps timestamps, "online" and primary buttons at ≥ 4.5:1 (${scheme})`, async () => {
+    it(`keeps timestamps, "online", primary buttons and member names at ≥ 4.5:1 (${scheme})`, async () => {
       const app = await openApp(browser, aliceHome, { colorScheme: scheme });
       windows.push(app);
       const { page } = app;
@@ -85,6 +153,15 @@ describe('Parley Desktop: contrast and focus', { timeout: 90_000 }, () => {
         theirTime: await contrastOf(theirs.locator('time')),
         online: await contrastOf(online),
       };
+      const members = await memberColourRatios(theirs);
+      expect(new Set(members.map((m) => m.colour)).size).toBeGreaterThanOrEqual(MEMBER_HUES_MIN);
+      const alike = members.flatMap((m, i) =>
+        members
+          .slice(i + 1)
+          .filter((n) => deltaE(m.colour, n.colour) < MEMBER_DELTA_E_MIN)
+          .map((n) => `${m.name} ${n.name} ΔE ${deltaE(m.colour, n.colour).toFixed(1)}`),
+      );
+      expect(alike).toEqual([]);
       await page.getByRole('button', { name: 'Contact info' }).click();
       const verify = page
         .getByRole('dialog', { name: 'About Bob' })
@@ -92,7 +169,13 @@ describe('Parley Desktop: contrast and focus', { timeout: 90_000 }, () => {
       await expect.poll(() => verify.isEnabled(), { timeout: UI_TIMEOUT_MS }).toBe(true);
       const primary = await contrastOf(verify);
       await page.keyboard.press('Escape');
-      const low = Object.entries({ ...ratios, primary })
+      const memberRatios = Object.fromEntries(
+        members.flatMap((m) => [
+          [`${m.name} on the bubble`, m.onBubble],
+          [`${m.name} on the page`, m.onPage],
+        ]),
+      );
+      const low = Object.entries({ ...ratios, primary, ...memberRatios })
         .filter(([, ratio]) => ratio < AA_TEXT)
         .map(([what, ratio]) => `${what} ${ratio.toFixed(2)}:1`);
       expect(low).toEqual([]);

@@ -103,9 +103,16 @@ describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
     await a.page.getByRole('textbox', { name: 'Message', exact: true }).fill('Let me th');
     await b.page.getByText('Ann is typing…').waitFor({ timeout: UI_TIMEOUT_MS });
     await a.page.getByRole('textbox', { name: 'Message', exact: true }).fill('');
-    // Our own message: per-member receipts in a popover.
+    // Our own message: how far it got, in words beside the ticks (not "0/2"), named by those
+    // words (WCAG 2.5.3); each member's receipt in a popover.
     const mine = message(a.page, 'Hello hikers, this is Ann');
-    await mine.getByRole('button', { name: 'Delivery details' }).click();
+    const toggle = mine.getByRole('button', { name: 'Delivery details' });
+    await expect
+      .poll(() => toggle.textContent(), { timeout: UI_TIMEOUT_MS })
+      .toMatch(/^(Read by [12] of 2|Delivered to [12] of 2)$/);
+    const [shown, name] = await toggle.evaluate((el) => [el.textContent, el.getAttribute('aria-label')]);
+    expect(name).toContain(shown);
+    await toggle.click();
     const receipts = mine.getByRole('list', { name: 'Delivery details' });
     await receipts.getByText('Ben').waitFor();
     await receipts.getByText('Cleo').waitFor();

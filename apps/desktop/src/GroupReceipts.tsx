@@ -1,9 +1,10 @@
 /**
- * Our group message's receipts: in a pairwise group each member's delivery state, in a small
- * popover; in a large group only how many have read it (who, in the message's Info).
+ * Our group message's receipts, in words beside its ticks ("Read by 1 of 2"): in a pairwise group
+ * a button that opens each member's delivery state in a small popover; in a large group only how
+ * many have read it (who, in the message's Info).
  */
 import { useState } from 'react';
-import { readByInWords, receiptsInWords } from './message-menu/index.ts';
+import { readByInWords, receiptsInShort, receiptsInWords } from './message-menu/index.ts';
 import type { ReadByView, ReceiptView } from './types.ts';
 
 const LABEL: Readonly<Record<ReceiptView['status'], string>> = {
@@ -14,18 +15,19 @@ const LABEL: Readonly<Record<ReceiptView['status'], string>> = {
 
 export function GroupReceipts({ receipts }: { readonly receipts: readonly ReceiptView[] }) {
   const [open, setOpen] = useState(false);
-  const read = receipts.filter((r) => r.status === 'read').length;
+  const words = receiptsInShort(receipts);
   return (
     <span className="receipts">
       <button
         type="button"
         className="link-button receipts-toggle"
-        aria-label={`${read}/${receipts.length} · Delivery details`}
+        // The visible words first (WCAG 2.5.3 label in name), then what the button opens.
+        aria-label={`${words} · Delivery details`}
         aria-expanded={open}
         title={receiptsInWords(receipts)}
         onClick={() => setOpen((v) => !v)}
       >
-        {`${read}/${receipts.length}`}
+        {words}
       </button>
       {open && (
         <ul className="receipts-popover" aria-label="Delivery details">
@@ -41,13 +43,7 @@ export function GroupReceipts({ receipts }: { readonly receipts: readonly Receip
   );
 }
 
-/** "2/3": how many of the other members of a large group have read our message. */
+/** "Read by 2 of 3": how many of the other members of a large group have read our message. */
 export function GroupReadCount({ readBy }: { readonly readBy: ReadByView }) {
-  const words = readByInWords(readBy);
-  return (
-    <span className="receipts receipts-count" title={words}>
-      <span aria-hidden="true">{`${readBy.count}/${readBy.of}`}</span>
-      <span className="visually-hidden">{words}</span>
-    </span>
-  );
+  return <span className="receipts receipts-count">{readByInWords(readBy)}</span>;
 }

@@ -7,10 +7,11 @@
 import { memo } from 'react';
 import { AttachmentBody } from './AttachmentBody.tsx';
 import type { MessageAttachment } from './attachments.ts';
-import { formatTime, memberColour, preview } from './format.ts';
+import { formatTime, preview } from './format.ts';
 import { GroupReadCount, GroupReceipts } from './GroupReceipts.tsx';
 import { ClockIcon, StoredIcon, Ticks, TimerIcon } from './Icons.tsx';
 import { MessageText } from './MessageText.tsx';
+import { memberColour } from './member-colours.ts';
 import { type MessageMenuActions, useMessageMenu } from './message-menu/index.ts';
 import type { MessageView, ReactionView } from './types.ts';
 
@@ -83,12 +84,15 @@ function MessageBubbleImpl({
   attachment,
   actions,
   sender = null,
+  senderColour,
   readOnly = false,
 }: {
   readonly message: MessageView;
   readonly first: boolean;
   /** A group member's name, shown above their first bubble of a run. */
   readonly sender?: string | null;
+  /** The colour of that name (member-colours.ts): the member's own in this group. */
+  readonly senderColour?: string;
   /** Channel posts: no reply, react, edit or delete. */
   readonly readOnly?: boolean;
   readonly quote: QuoteInfo | null;
@@ -106,7 +110,7 @@ function MessageBubbleImpl({
     >
       {m.gapBefore && <p className="gap-note">Some earlier messages did not arrive.</p>}
       {sender && first && (
-        <p className="sender-name" style={{ color: memberColour(sender) }}>
+        <p className="sender-name" style={{ color: senderColour ?? memberColour(sender) }}>
           {sender}
         </p>
       )}

@@ -18,6 +18,7 @@ import { InfoIcon } from './Icons.tsx';
 import { type BubbleActions, MessageBubble, type QuoteInfo } from './MessageBubble.tsx';
 import { MessageList, type MessageListProps } from './MessageList.tsx';
 import { MuteButton } from './MuteButton.tsx';
+import { memberColour, memberColours } from './member-colours.ts';
 import { DeleteDialog, type Deleting, editLast, useMessageDialogs } from './message-menu/index.ts';
 import { type Row, toRows, UNREAD_ROW_KEY } from './message-rows.ts';
 import { RoomAvatar } from './Sidebar.tsx';
@@ -221,6 +222,7 @@ function GroupBody({
   const [deleting, setDeleting] = useState<Deleting | null>(null);
   const [jump, setJump] = useState<{ key: string; nonce: number } | null>(null);
   const composer = useGroupComposer(name, history, fail, onChanged);
+  const colours = useMemo(() => memberColours(group.members), [group.members]);
   const dialogs = useMessageDialogs();
   const actions = useGroupActions(name, history, fail, {
     setJump,
@@ -257,6 +259,7 @@ function GroupBody({
             message={row.message}
             first={row.first}
             sender={row.message.direction === 'in' ? row.message.from : null}
+            senderColour={colours.get(row.message.from) ?? memberColour(row.message.from)}
             quote={quoteOf(row.message)}
             attachment={files.attachmentOf(row.message)}
             actions={actions}

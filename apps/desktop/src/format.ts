@@ -67,24 +67,3 @@ export function hueOf(name: string): number {
   for (const ch of name) h = (h * 31 + (ch.codePointAt(0) ?? 0)) % 360;
   return h;
 }
-
-/** How many member colours styles.css defines (--member-0 … --member-9, light and dark). */
-export const MEMBER_COLOURS = 10;
-
-/**
- * A stable colour per group member (by name, what a message carries): FNV-1a
- * with a final avalanche, so similar names land on different colours.
- */
-export function memberColour(name: string): string {
-  let h = 0x811c9dc5;
-  for (const ch of name) {
-    h ^= ch.codePointAt(0) ?? 0;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return `var(--member-${(h >>> 0) % MEMBER_COLOURS})`;
-}

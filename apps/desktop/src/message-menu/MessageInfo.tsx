@@ -36,6 +36,18 @@ export function receiptsInWords(receipts: readonly ReceiptView[]): string {
   return `Read by ${read} of ${n} · delivered to ${delivered} of ${n}`;
 }
 
+/**
+ * The furthest our message has got, short enough to sit beside its ticks: "Read by 1 of 2",
+ * else "Delivered to 2 of 2", else "Not delivered yet".
+ */
+export function receiptsInShort(receipts: readonly ReceiptView[]): string {
+  const n = receipts.length;
+  const read = receipts.filter((r) => r.status === 'read').length;
+  const delivered = receipts.filter((r) => r.status !== 'pending').length;
+  if (read > 0) return `Read by ${read} of ${n}`;
+  return delivered > 0 ? `Delivered to ${delivered} of ${n}` : RECEIPT.pending;
+}
+
 /** "Read by 2 of 3" (a large group: no per-member delivery). */
 export const readByInWords = (readBy: ReadByView): string => `Read by ${readBy.count} of ${readBy.of}`;
 

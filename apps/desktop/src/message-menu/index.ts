@@ -5,5 +5,5 @@ export { type DeleteScope, editLast, type MessageMenuActions, messageMenuEntries
 export { forward } from './ForwardDialog.tsx';
 export { Menu, type MenuAnchor, type MenuEntry } from './Menu.tsx';
 export { type MessageDialogs, useMessageDialogs } from './MessageDialogs.tsx';
-export { MessageInfo, readByInWords, receiptsInWords } from './MessageInfo.tsx';
+export { MessageInfo, readByInWords, receiptsInShort, receiptsInWords } from './MessageInfo.tsx';
 export { type MessageMenuParts, type MessageMenuProps, useMessageMenu } from './use-message-menu.tsx';
