@@ -16,8 +16,8 @@ type Parts = Pick<ChannelRuntime, 'ctx' | 'self' | 'live' | 'started' | 'ingest'
 
 /**
  * One sync round for channel `id` (asking `first` right after the owner), or the round already
- * running; resolves with the number of new posts stored. Owners and not-yet-approved followers of
- * a private channel do not sync.
+ * running; resolves with the number of new posts stored. An owner's device asks our other devices
+ * only; not-yet-approved followers of a private channel do not sync.
  */
 export function syncChannel(rt: Parts, id: string, first: readonly string[] = []): Promise<number> {
   const l = rt.live.get(id);
