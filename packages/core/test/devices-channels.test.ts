@@ -4,7 +4,13 @@
  * one of Alice's devices is so on the other; each of her devices posts with its own key (numbered
  * on its own), so followers get every post once; a device linked later gets her channels.
  */
+import { systemRandom } from '@parley/crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { InboundError } from '../src/base/errors.ts';
+import { toBase64Url } from '../src/base/index.ts';
+import { applyChannelShare } from '../src/channels/index.ts';
+import { getChannelState } from '../src/channels/store.ts';
+import type { Effects } from '../src/messaging/index.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { befriend, eventually, makePeer, type Peer } from './harness.ts';
 
@@ -145,5 +151,47 @@ describe('channels on two devices of one account', () => {
     await new Promise((r) => setTimeout(r, 300));
     laptop.messenger.post('inner', 'for members');
     await eventually(() => texts(bob, 'inner').includes('for members'), 15_000, 'Bob to read it');
+  });
+});
+
+describe('a channel share from our other device (sync op 6)', () => {
+  it('is refused when its secret is not the channel key, its descriptor another channel’s, or a list too long', async () => {
+    const { alice, bob } = await rig(false);
+    alice.messenger.createChannel('news');
+    alice.messenger.createChannel('other');
+    const [news, other] = ['news', 'other'].map((n) =>
+      alice.store.transaction((tx) => getChannelState(alice.ctx, tx, channelOf(alice, n)?.id ?? '')),
+    );
+    if (!news || !other) throw new Error('no channels');
+    const good = {
+      v: 1,
+      name: 'news',
+      descriptor: news.descriptor,
+      role: 'owner',
+      status: 'owner',
+      current: 0,
+      epochs: [],
+      peers: [],
+      owner: { secret: news.secret, creator: alice.peerId, followers: [], requests: [], appointed: [] },
+    };
+    const apply = (share: unknown): void => {
+      const effects: Effects = { messages: [], downloads: [] };
+      const bytes = new TextEncoder().encode(JSON.stringify(share));
+      bob.store.transaction((tx) => applyChannelShare(bob.ctx, tx, news.id, bytes, effects));
+    };
+    const forged = [
+      { ...good, owner: { ...good.owner, secret: toBase64Url(systemRandom(32)) } },
+      { ...good, descriptor: other.descriptor },
+      {
+        ...good,
+        epochs: Array.from({ length: 129 }, (_, i) => ({ epoch: i, key: toBase64Url(systemRandom(32)) })),
+      },
+      { ...good, owner: { ...good.owner, secret: 'not base64 at all!' } },
+      { ...good, v: 2 },
+    ];
+    for (const share of forged) expect(() => apply(share)).toThrow(InboundError);
+    expect(bob.messenger.channels()).toEqual([]);
+    apply(good); // the same share, untampered: Bob (standing in for Alice's device) owns it
+    expect(bob.messenger.channels().map((c) => [c.name, c.role])).toEqual([['news', 'owner']]);
   });
 });

@@ -199,7 +199,7 @@ const followerStatus = (s: ChannelState): ChannelStatus => (s.status === 'owner'
  */
 export function applyChannelShare(
   ctx: Ctx,
-  tx: ContactsTx & ChannelsTx,
+  tx: ContactsTx & ChannelsTx & DevicesTx,
   id: string,
   bytes: Uint8Array | null,
   effects: Effects,
@@ -214,7 +214,11 @@ export function applyChannelShare(
   const share = readShare(ctx, id, bytes);
   const next = held ? merged(ctx, tx, held, share) : fresh(ctx, tx, id, share);
   if (!next) return;
-  saveChannel(ctx, tx, next);
+  // the sender told all our devices: not told back (an echo could undo a newer change here)
+  const others = tx
+    .listDevices(SELF)
+    .flatMap((d) => (d.peerId === ctx.account.info.peerId ? [] : [d.peerId]));
+  saveChannel(ctx, tx, { ...next, sharedWith: others });
   channelEffects(effects).changed.add(id);
 }
 
