@@ -38,6 +38,7 @@ export function applyChannelControl(
   if (next) {
     saveChannel(ctx, tx, next);
     channelEffects(effects).changed.add(next.id);
+    channelEffects(effects).share.add(next.id); // our other devices hold the channel too
   }
   return effects;
 }

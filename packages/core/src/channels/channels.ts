@@ -12,6 +12,7 @@
  * publish.ts (posting), ingest.ts (storing what arrives), sync.ts (catch-up rounds), query.ts
  * (answering them), descriptors.ts (revisions), subscription.ts (topics), over live.ts's runtime.
  */
+import { fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Effects } from '../messaging/index.ts';
 import type { ChannelsTx, ContactsTx } from '../ports/index.ts';
@@ -22,10 +23,11 @@ import { ingestPost } from './ingest.ts';
 import type { ChannelRuntime } from './live.ts';
 import { findChannel, resolveChannel } from './names.ts';
 import { approveFollower, changePublishers, channelInvite, createChannel, removeFollower } from './owner.ts';
-import { listPosts, post } from './publish.ts';
+import { listPosts, post, publishOn } from './publish.ts';
 import { appoint, dismiss } from './publishers.ts';
 import { admitsQueries, answerQuery, type OtherQuery } from './query.ts';
-import { getChannelState, loadChannel } from './store.ts';
+import { owesShare, type ownAndShare, shareChannel, withDeviceKeys } from './share.ts';
+import { type ChannelState, getChannelState, loadChannel } from './store.ts';
 import { activate, deactivate } from './subscription.ts';
 import { syncChannel } from './sync.ts';
 import { channelView, emitChannel } from './views.ts';
@@ -59,6 +61,11 @@ export interface Channels {
    * go live as stored now, are told as `channel` events, and sync. Nothing while stopped.
    */
   applied(effects: Effects): void;
+  /**
+   * Our device list (or a contact's) changed: each channel is told to our devices that have not
+   * had it, and an owned channel lists the posting key of each of our devices (share.ts).
+   */
+  devicesChanged(): void;
   /** Counters for tests and diagnostics. */
   stats(): { readonly rejected: number; readonly stored: number };
 }
@@ -89,8 +96,8 @@ export function createChannels(ctx: Ctx, deps: ChannelsDeps): Channels {
       if (timer) clearInterval(timer);
       for (const id of [...rt.live.keys()]) rt.deactivate(id);
     },
-    createChannel: (name, options = {}) => createChannel(rt, name, options),
-    channelInvite: (name) => channelInvite(rt, name),
+    createChannel: (name, options = {}) => createChannel(rt, deps.kick, name, options),
+    channelInvite: (name) => channelInvite(rt, deps.kick, name),
     followChannel: (link, name) => followChannel(rt, deps.kick, link, name),
     post: (name, text) => post(rt, name, text),
     channels: () =>
@@ -109,7 +116,10 @@ export function createChannels(ctx: Ctx, deps: ChannelsDeps): Channels {
       for (const id of ids) total += await rt.syncChannel(id);
       return total;
     },
-    applied: (effects) => applied(rt, effects),
+    applied: (effects) => applied(rt, deps.kick, effects),
+    devicesChanged: () => {
+      if (rt.started) devicesChanged(rt, deps.kick);
+    },
     stats: () => ({ rejected: rt.rejected, stored: rt.stored }),
   };
 }
@@ -146,14 +156,58 @@ function start(rt: ChannelRuntime, deps: ChannelsDeps): void {
   for (const id of rt.live.keys()) void rt.syncChannel(id);
 }
 
-function applied(rt: ChannelRuntime, effects: Effects): void {
+function applied(rt: ChannelRuntime, kick: (peer: string) => void, effects: Effects): void {
   if (!rt.started) return;
+  const { ctx } = rt;
+  const share = effects.channel?.share ?? new Set<string>();
   for (const id of effects.channel?.changed ?? []) {
-    const s = rt.ctx.store.transaction((tx) => getChannelState(rt.ctx, tx, id));
-    if (!s) continue;
+    const s = ctx.store.transaction((tx) => getChannelState(ctx, tx, id));
+    if (!s) {
+      gone(rt, id); // unfollowed on our other device
+      continue;
+    }
     const fresh = !rt.live.has(id);
-    rt.activate(s);
-    emitChannel(rt.ctx, id, fresh ? 'added' : 'changed');
+    // a contact's control is told to our other devices; an owned channel told by one of ours
+    // gets this device's posting key listed (and is told back only if that signed a new revision)
+    const now = ctx.store.transaction((tx) => told(ctx, tx, s, share.has(id), kick));
+    rt.activate(now);
+    emitChannel(ctx, id, fresh ? 'added' : 'changed');
     void rt.syncChannel(id);
   }
+}
+
+/** After a change here: `s` told to our other devices if `always` or its descriptor was re-signed. */
+function told(
+  ctx: Ctx,
+  tx: Parameters<typeof ownAndShare>[1],
+  s: ChannelState,
+  always: boolean,
+  kick: (peer: string) => void,
+): ChannelState {
+  const keyed = withDeviceKeys(ctx, tx, s);
+  const resigned = keyed.descriptor !== s.descriptor;
+  if (resigned) publishOn(ctx, keyed, fromBase64Url(keyed.descriptor)); // followers learn the new key
+  if (!always && !resigned && !owesShare(ctx, tx, keyed)) return keyed;
+  for (const peer of shareChannel(ctx, tx, keyed.id, keyed)) kick(peer);
+  return getChannelState(ctx, tx, keyed.id) ?? keyed;
+}
+
+function devicesChanged(rt: ChannelRuntime, kick: (peer: string) => void): void {
+  const { ctx } = rt;
+  for (const id of [...rt.live.keys()]) {
+    const s = ctx.store.transaction((tx) => {
+      const s = getChannelState(ctx, tx, id);
+      return s ? told(ctx, tx, s, false, kick) : undefined;
+    });
+    if (s) rt.activate(s);
+  }
+}
+
+/** A channel no longer stored (unfollowed on our other device): off its topic, and told. */
+function gone(rt: ChannelRuntime, id: string): void {
+  const l = rt.live.get(id);
+  if (!l) return;
+  rt.deactivate(id);
+  const v = rt.ctx.store.transaction((tx) => channelView(rt.ctx, tx, l.state));
+  rt.ctx.events.emit('channel', { channel: v, change: 'removed' });
 }

@@ -10,6 +10,7 @@ import { type ChannelDescriptor, checkChannelName, decodeChannelLink, encodeCont
 import type { ChannelRuntime } from './live.ts';
 import { findChannel, nameTaken, uniqueChannelName } from './names.ts';
 import { sendControl } from './send.ts';
+import { shareChannel } from './share.ts';
 import { b64, type ChannelState, descriptorOf, getChannelState, saveChannel } from './store.ts';
 import { channelView, emitChannel } from './views.ts';
 
@@ -29,9 +30,11 @@ export function followChannel(
     const peer = owner
       ? sendControl(ctx, tx, owner.id, encodeControl({ t: 'follow', channel: descriptor.id }))
       : null;
-    return { state, peer };
+    const peers = shareChannel(ctx, tx, state.id, state); // followed on our other devices too
+    return { state, peer, peers };
   });
   if (s.peer) kick(s.peer);
+  for (const peer of s.peers) kick(peer);
   rt.activate(s.state);
   emitChannel(ctx, s.state.id, 'added');
   void rt.syncChannel(s.state.id);
@@ -87,7 +90,7 @@ export function unfollow(
   name: string,
 ): ChannelView {
   const { ctx } = rt;
-  const { s, v, peer } = ctx.store.transaction((tx) => {
+  const { s, v, peer, peers } = ctx.store.transaction((tx) => {
     const s = findChannel(ctx, tx, name);
     if (s.role === 'owner')
       throw new CoreError('not-allowed', 'you own this channel; there is nothing to unfollow');
@@ -98,9 +101,10 @@ export function unfollow(
       ? sendControl(ctx, tx, owner.id, encodeControl({ t: 'unfollow', channel: s.id }))
       : null;
     tx.deleteChannel(s.id);
-    return { s, v, peer };
+    return { s, v, peer, peers: shareChannel(ctx, tx, s.id, null) };
   });
   if (peer) kick(peer);
+  for (const p of peers) kick(p);
   rt.deactivate(s.id);
   ctx.events.emit('channel', { channel: v, change: 'removed' });
   return v;

@@ -7,7 +7,7 @@ import type { Ctx } from '../context/index.ts';
 import type { ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import { type DecodedPost, POST_MAX_BYTES, verifyPost } from './codec.ts';
-import type { ChannelRuntime, Live } from './live.ts';
+import { allowedOf, type ChannelRuntime, type Live } from './live.ts';
 import { indexPost } from './search.ts';
 import { CHANNEL_KNOWN_PEERS_MAX, getChannelState, postLabel, saveChannel } from './store.ts';
 import { postView } from './views.ts';
@@ -89,7 +89,7 @@ function storePost(
   if (next !== s) saveChannel(ctx, tx, next);
   l.state = next;
   if (next.peers !== s.peers && l.descriptor.isPrivate && next.role !== 'owner')
-    l.allowed = new Set([l.descriptor.ownerPeerId, ...next.peers]);
+    l.allowed = allowedOf(ctx, next, l.descriptor);
   if (inserted !== 'inserted') return false;
   const record = tx.getPost(id, post.publisher, post.seq);
   return record ? { view: postView(ctx, next, l.descriptor, record), gap: contiguous < post.seq } : false;

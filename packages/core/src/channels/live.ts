@@ -5,6 +5,8 @@
  */
 import { shuffled } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { SELF } from '../devices/index.ts';
+import type { ContactRecord } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import type { ChannelDescriptor } from './codec.ts';
 import { appointmentsOf } from './publishers.ts';
@@ -65,9 +67,19 @@ export function topicOf(ctx: Ctx, s: ChannelState, d: ChannelDescriptor): Channe
 /** Live.allowed for `s` (see there). */
 export function allowedOf(ctx: Ctx, s: ChannelState, d: ChannelDescriptor): ReadonlySet<string> | undefined {
   if (!d.isPrivate) return undefined;
-  if (s.role !== 'owner') return s.status === 'approved' ? new Set([d.ownerPeerId, ...s.peers]) : new Set();
-  const contacts = [...s.followers, ...appointmentsOf(s).map((a) => a.contact)];
-  return new Set(ctx.store.transaction((tx) => contacts.flatMap((c) => tx.getContact(c)?.peerId ?? [])));
+  if (s.role !== 'owner' && s.status !== 'approved') return new Set();
+  // every device of an account that may share it, ours included (docs/MULTI-DEVICE.md "Channels")
+  return new Set(
+    ctx.store.transaction((tx) => {
+      const devicesOf = (c: ContactRecord | undefined): string[] =>
+        c ? [c.peerId, ...tx.listDevices(c.id).map((x) => x.peerId)] : [];
+      const own = tx.listDevices(SELF).map((x) => x.peerId);
+      if (s.role !== 'owner')
+        return [d.ownerPeerId, ...s.peers, ...own, ...devicesOf(tx.getContactByPeerId(d.ownerPeerId))];
+      const contacts = [...s.followers, ...appointmentsOf(s).map((a) => a.contact)];
+      return [...own, ...contacts.flatMap((c) => devicesOf(tx.getContact(c)))];
+    }),
+  );
 }
 
 /** Whether `peer` may share channel `l` with us (its topic, and our answers about it). */

@@ -21,22 +21,29 @@ import { findChannel, nameTaken, ownedChannel } from './names.ts';
 import { publishOn } from './publish.ts';
 import { type appoint, appointmentsOf } from './publishers.ts';
 import { keysFor, sendControl } from './send.ts';
+import { ownAndShare, ownerIdOf } from './share.ts';
 import { b64, type ChannelState, descriptorOf, saveChannel } from './store.ts';
 import { channelView, emitChannel } from './views.ts';
 
 type Parts = Pick<ChannelRuntime, 'ctx' | 'activate'>;
 type Kick = (peer: string) => void;
 
-export function createChannel(rt: Parts, name: string, options: { readonly private?: boolean }): ChannelView {
+export function createChannel(
+  rt: Parts,
+  kick: Kick,
+  name: string,
+  options: { readonly private?: boolean },
+): ChannelView {
   const { ctx } = rt;
   const clean = checkChannelName(name);
-  const s = ctx.store.transaction((tx) => {
+  const { s, peers } = ctx.store.transaction((tx) => {
     if (nameTaken(ctx, tx, clean))
       throw new CoreError('name-taken', `"${clean}" is already a contact or channel name`);
     const state = newChannel(ctx, clean, options.private === true);
     saveChannel(ctx, tx, state);
-    return state;
+    return ownAndShare(ctx, tx, state); // on our other devices too, each with its posting key
   });
+  for (const peer of peers) kick(peer);
   rt.activate(s);
   emitChannel(ctx, s.id, 'added');
   return ctx.store.transaction((tx) => channelView(ctx, tx, s));
@@ -53,7 +60,8 @@ function newChannel(ctx: Ctx, name: string, isPrivate: boolean): ChannelState {
     isPrivate,
     channelKey: ctx.primitives.ed25519PublicKey(secret),
     publishers: [],
-    ownerPeerId: ctx.transport.peerId,
+    // contacts know an account by its id (its first device's PeerId), whichever device made it
+    ownerPeerId: ownerIdOf(ctx),
     addresses: ctx.transport.addresses(),
     revision: 1,
     createdAt: now,
@@ -73,16 +81,24 @@ function newChannel(ctx: Ctx, name: string, isPrivate: boolean): ChannelState {
     contiguous: {},
     peers: [],
     createdAt: now,
+    creator: ctx.transport.peerId,
   };
 }
 
 /** The follow link (re-signed first if our addresses changed) and its QR payload. */
 export function channelInvite(
   rt: Pick<ChannelRuntime, 'ctx' | 'live' | 'activate'>,
+  kick: Kick,
   name: string,
 ): { link: string; qrPayload: Uint8Array } {
   const { ctx } = rt;
-  const s = ctx.store.transaction((tx) => resign(ctx, tx, findChannel(ctx, tx, name)));
+  const { s, peers } = ctx.store.transaction((tx) => {
+    const held = findChannel(ctx, tx, name);
+    const s = resign(ctx, tx, held);
+    // a new revision: our other devices sign their next one after it
+    return s === held ? { s, peers: [] } : ownAndShare(ctx, tx, s);
+  });
+  for (const peer of peers) kick(peer);
   rt.live.get(s.id) && rt.activate(s);
   const link = encodeChannelLink(fromBase64Url(s.descriptor));
   return { link, qrPayload: new TextEncoder().encode(link) };
@@ -90,7 +106,7 @@ export function channelInvite(
 
 export function approveFollower(rt: Parts, kick: Kick, name: string, contactName: string): ChannelView {
   const { ctx } = rt;
-  const { s, peer } = ctx.store.transaction((tx) => {
+  const { s, peer, peers } = ctx.store.transaction((tx) => {
     const s = ownedChannel(ctx, tx, name);
     if (!descriptorOf(ctx, s).isPrivate)
       throw new CoreError('bad-input', `"${s.name}" is public: anyone with the link can follow it`);
@@ -101,9 +117,12 @@ export function approveFollower(rt: Parts, kick: Kick, name: string, contactName
       requests: s.requests.filter((r) => r !== contact.id),
     };
     saveChannel(ctx, tx, next);
-    return { s: next, peer: sendControl(ctx, tx, contact.id, keysFor(next)) };
+    const peer = sendControl(ctx, tx, contact.id, keysFor(next));
+    const shared = ownAndShare(ctx, tx, next);
+    return { s: shared.s, peer, peers: shared.peers };
   });
   if (peer) kick(peer);
+  for (const p of peers) kick(p);
   return changed(rt, s);
 }
 
@@ -140,7 +159,8 @@ function removing(
   const members = new Set([...next.followers, ...appointmentsOf(next).map((a) => a.contact)]);
   members.delete(contact.id);
   if (rotated) for (const f of members) peers.push(sendControl(ctx, tx, f, keysFor(next)));
-  return { s: next, peers };
+  const shared = ownAndShare(ctx, tx, next);
+  return { s: shared.s, peers: [...peers, ...shared.peers] };
 }
 
 /** Appoint or dismiss (publishers.ts), tell the contact, and announce the new descriptor on the topic. */
@@ -152,12 +172,15 @@ export function changePublishers(
   how: typeof appoint,
 ): ChannelView {
   const { ctx } = rt;
-  const { s, peer } = ctx.store.transaction((tx) => {
+  const { s, peer, peers } = ctx.store.transaction((tx) => {
     const contact = findContact(tx, contactName);
     const { next, payload } = how(ctx, tx, ownedChannel(ctx, tx, name), contact);
-    return { s: next, peer: sendControl(ctx, tx, contact.id, payload) };
+    const peer = sendControl(ctx, tx, contact.id, payload);
+    const shared = ownAndShare(ctx, tx, next);
+    return { s: shared.s, peer, peers: shared.peers };
   });
   if (peer) kick(peer);
+  for (const p of peers) kick(p);
   rt.activate(s);
   publishOn(ctx, s, fromBase64Url(s.descriptor));
   emitChannel(ctx, s.id, 'changed');

@@ -3,15 +3,16 @@
  * and published on the channel's topic (sealed under the current epoch's key on a private one);
  * and listing a channel's posts.
  */
-import { CoreError, fromBase64Url } from '../base/index.ts';
+import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type MessagePageQuery, pageLimit } from '../messaging/index.ts';
 import type { ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
-import { decodePost, encodePost, keyIdOf } from './codec.ts';
+import { CHANNEL_MAX_PUBLISHERS, decodePost, encodePost, keyIdOf } from './codec.ts';
 import { type ChannelRuntime, topicOf } from './live.ts';
 import { findChannel } from './names.ts';
 import { indexPost } from './search.ts';
+import { postingSeed } from './share.ts';
 import { type ChannelState, descriptorOf, epochKey, postLabel, saveChannel } from './store.ts';
 import { sealEnvelope } from './topic.ts';
 import { postView } from './views.ts';
@@ -44,7 +45,13 @@ function writePost(
     );
   }
   const d = descriptorOf(ctx, s);
-  const secret = fromBase64Url(s.secret);
+  // each device of the owner signs with its own key, numbered on its own (share.ts)
+  const secret = postingSeed(ctx, s);
+  if (!secret)
+    throw new CoreError(
+      'not-allowed',
+      `this device cannot post in "${s.name}" yet: its key is not in the channel (at most ${CHANNEL_MAX_PUBLISHERS - 1} publishers and devices); try again once your devices are online`,
+    );
   const seq = s.nextSeq;
   const bytes = encodePost(
     p,

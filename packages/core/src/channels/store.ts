@@ -35,6 +35,10 @@ export interface ChannelState {
   readonly createdAt: number;
   /** Owner: appointed publishers (contact id → their publisher public key, base64url). */
   readonly appointed?: ReadonlyArray<{ readonly contact: string; readonly key: string }>;
+  /** Owner: the device (PeerId) that created the channel and posts with the channel key (share.ts). */
+  readonly creator?: string;
+  /** Our other devices told of this channel (share.ts), so a device added later is told once. */
+  readonly sharedWith?: readonly string[];
 }
 
 /** Peers remembered per channel for sync (most recent first). */

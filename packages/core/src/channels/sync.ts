@@ -3,6 +3,8 @@
  * the posts after the highest contiguous seq it holds of each publisher, page by page, over
  * /parley/query. The signatures make any peer's answer safe to store.
  */
+
+import { SELF } from '../devices/index.ts';
 import { decodeSyncAnswer, encodeSyncRequest, publisherKeys, SYNC_PAGE_MAX_POSTS } from './codec.ts';
 import { addressesOf, type ChannelRuntime, type Live, sourcePeers } from './live.ts';
 
@@ -14,19 +16,22 @@ type Parts = Pick<ChannelRuntime, 'ctx' | 'self' | 'live' | 'started' | 'ingest'
 
 /**
  * One sync round for channel `id` (asking `first` right after the owner), or the round already
- * running; resolves with the number of new posts stored. Owners and not-yet-approved followers of
- * a private channel do not sync.
+ * running; resolves with the number of new posts stored. An owner's device asks our other devices
+ * only; not-yet-approved followers of a private channel do not sync.
  */
 export function syncChannel(rt: Parts, id: string, first: readonly string[] = []): Promise<number> {
   const l = rt.live.get(id);
-  if (!l || !rt.started || l.state.role === 'owner') return Promise.resolve(0);
+  if (!l || !rt.started) return Promise.resolve(0);
   // a private channel's posts are for approved members only: no one answers anyone else
   if (l.descriptor.isPrivate && l.state.status !== 'approved') return Promise.resolve(0);
   if (l.syncing) return l.syncing;
   const run = async (): Promise<number> => {
     let total = 0;
-    const peers = sourcePeers(rt.ctx, rt.self, l, first);
-    await rt.refreshDescriptor(id, peers, true); // publishers appointed or removed while we were away
+    // an owner's devices catch up from one another (what our other devices posted, or all of it on a
+    // device linked later); a follower asks the owner first, then anyone who has the posts
+    const owner = l.state.role === 'owner';
+    const peers = owner ? ownDevices(rt) : sourcePeers(rt.ctx, rt.self, l, first);
+    if (!owner) await rt.refreshDescriptor(id, peers, true); // publishers appointed or removed while away
     let asked = 0;
     for (const peer of peers) {
       if (asked >= CHANNEL_SYNC_PEERS_PER_ROUND || !rt.live.has(id)) break;
@@ -40,6 +45,12 @@ export function syncChannel(rt: Parts, id: string, first: readonly string[] = []
   });
   return l.syncing;
 }
+
+/** Our other devices' PeerIds. */
+const ownDevices = (rt: Parts): string[] =>
+  rt.ctx.store.transaction((tx) =>
+    tx.listDevices(SELF).flatMap((d) => (d.peerId === rt.self ? [] : [d.peerId])),
+  );
 
 /** Asks `peer` for pages of missed posts until one brings nothing new; the number stored. */
 async function syncFrom(rt: Parts, l: Live, peer: string): Promise<number> {

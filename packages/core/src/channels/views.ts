@@ -8,6 +8,7 @@ import type { ChannelPostRecord, ChannelsTx, ContactsTx } from '../ports/index.t
 import type { ChannelEvent, ChannelView, MessageView } from '../views/index.ts';
 import { type ChannelDescriptor, decodePost, keyIdOf, openPostText } from './codec.ts';
 import { appointmentsOf } from './publishers.ts';
+import { ownKeyIds } from './share.ts';
 import { type ChannelState, descriptorOf, epochKey, getChannelState, postLabel } from './store.ts';
 
 export function channelView(ctx: Ctx, tx: ContactsTx & ChannelsTx, s: ChannelState): ChannelView {
@@ -48,7 +49,9 @@ export function postView(
   const text = openPostText(p, post, (e) => epochKey(s, e));
   if (text === undefined) return null; // sealed under a key we do not have: nothing readable
   const mine =
-    s.secret !== null && post.publisher === keyIdOf(p, p.ed25519PublicKey(fromBase64Url(s.secret)));
+    s.role === 'owner'
+      ? ownKeyIds(ctx, s, d).has(post.publisher)
+      : s.secret !== null && post.publisher === keyIdOf(p, p.ed25519PublicKey(fromBase64Url(s.secret)));
   const isOwner = post.publisher === keyIdOf(p, d.channelKey);
   return {
     id: `${post.publisher}${post.seq.toString(16).padStart(8, '0')}`,

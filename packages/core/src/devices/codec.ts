@@ -13,6 +13,9 @@
  *              op 5 `mailbox`: in place of the contact's account id the mailbox's PeerId; rest =
  *                the mailbox's pairing link (UTF-8, ≤ 4 096 B) — pair with it too — or empty —
  *                we stopped using it
+ *              op 6 `channel`: in place of the contact's account id the channel id (32 hex); rest =
+ *                the channel as we hold it now (channels/share.ts, UTF-8 JSON, a secret of ours
+ *                when we own it) — follow or own it too — or empty — we unfollowed it
  *
  * Decoding checks every length; a malformed payload throws InboundError('bad-message').
  */
@@ -37,7 +40,9 @@ export type SyncPayload =
   | { readonly op: 'read' | 'forget'; readonly peer: string }
   | { readonly op: 'contact'; readonly peer: string; readonly contact: ContactSync }
   /** `peer` is the mailbox's PeerId; `link` its pairing link, or null when we stopped using it. */
-  | { readonly op: 'mailbox'; readonly peer: string; readonly link: string | null };
+  | { readonly op: 'mailbox'; readonly peer: string; readonly link: string | null }
+  /** `peer` is the channel id; `state` the channel as channels/share.ts encodes it, or null: unfollowed. */
+  | { readonly op: 'channel'; readonly peer: string; readonly state: Uint8Array | null };
 
 /** A mailbox pairing link in a `mailbox` sync op (mailbox/codec.ts's limit). */
 const MAILBOX_LINK_MAX_BYTES = 4096;
@@ -54,7 +59,10 @@ export interface ContactSync {
   readonly pendingIdentityKey: string | null;
 }
 
-const SYNC_OPS = ['sent', 'read', 'contact', 'forget', 'mailbox'] as const;
+/** A channel's id (channels/codec.ts): 16 bytes as lowercase hex. */
+const CHANNEL_ID = /^[0-9a-f]{32}$/;
+
+const SYNC_OPS = ['sent', 'read', 'contact', 'forget', 'mailbox', 'channel'] as const;
 
 export function encodeDevicesPayload(p: DevicesPayload): Uint8Array {
   if (p.list.length > DEVICE_LIST_MAX_BYTES) throw new CoreError('bad-input', 'device list too large');
@@ -101,6 +109,7 @@ export function encodeSyncPayload(p: SyncPayload): Uint8Array {
     if (link.length > MAILBOX_LINK_MAX_BYTES) throw new CoreError('bad-input', 'mailbox link too long');
     w.bytes(link);
   }
+  if (p.op === 'channel' && p.state !== null) w.bytes(p.state);
   const out = w.done();
   if (out.length > CONTROL_PAYLOAD_MAX_BYTES) throw new CoreError('message-too-large', 'sync copy too large');
   return out;
@@ -124,6 +133,11 @@ export function decodeSyncPayload(bytes: Uint8Array): SyncPayload {
       if (link.length > MAILBOX_LINK_MAX_BYTES)
         throw new InboundError('bad-message', 'mailbox link too long');
       return { op, peer, link: link.length === 0 ? null : utf8Text(link) };
+    }
+    if (op === 'channel') {
+      if (!CHANNEL_ID.test(peer)) throw new InboundError('bad-message', 'bad channel id in a sync copy');
+      const state = r.rest().slice();
+      return { op, peer, state: state.length === 0 ? null : state };
     }
     const message = r.rest().slice();
     if (message.length === 0) throw new InboundError('bad-message', 'empty sync copy');

@@ -144,11 +144,13 @@ export function applyMessage(
       // Every device of ours takes part, each with its own sender key (docs/MULTI-DEVICE.md "Groups").
       return applyGroupControl(ctx, tx, contact, body.payload, effects, device);
     case 'channel':
+      // Applied on whichever of our devices it reaches (every device holds the channel), and told
+      // to our other devices from there (docs/MULTI-DEVICE.md "Channels").
+      return applyChannelControl(ctx, tx, contact, body.payload, effects);
     case 'mailbox':
-      // A device linked to an account made elsewhere takes no part in channels and mailbox offers
-      // yet (they know the account by its founding device): taken, not applied.
+      // A device linked to an account made elsewhere takes no part in friends' mailbox offers yet
+      // (they know the account by its founding device): taken, not applied.
       if (accountIdOf(ctx.account.info) !== ctx.account.info.peerId) return effects;
-      if (body.kind === 'channel') return applyChannelControl(ctx, tx, contact, body.payload, effects);
       return applyMailboxControl(ctx, tx, contact, body.payload, effects);
     case 'devices': {
       const change = followDeviceList(ctx, tx, contact, decodeDevicesPayload(body.payload));

@@ -8,6 +8,7 @@ import { decodeContactCard, decodeFileKey, fileChunkCount } from '@parley/crypto
 import { accountIdOf, checkDisplayName } from '../account/index.ts';
 import { sealManifest, shownAttachment } from '../attachments/index.ts';
 import { fromBase64Url, InboundError } from '../base/index.ts';
+import { applyChannelShare } from '../channels/index.ts';
 import { freeName } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import {
@@ -55,6 +56,11 @@ export function applyOwnDeviceMessage(
     applyMailboxSync(ctx, tx, sync.peer, sync.link);
     effects.ownMailbox = { peer: sync.peer, link: sync.link };
     return { contact: null, effects };
+  }
+  if (sync.op === 'channel') {
+    applyChannelShare(ctx, tx, sync.peer, sync.state, effects);
+    // (as groups do: a contact record makes the inbox hand the effects on to channels.applied)
+    return { contact: ownMemberRecord(ctx, from), effects };
   }
   if (sync.op === 'forget') {
     const gone = tx.getContactByPeerId(sync.peer);

@@ -85,11 +85,13 @@ export const groupEffects = (effects: Effects): GroupEffects => {
 export interface ChannelEffects {
   /** Ids of the channels whose state was saved (activate, emit `channel`, sync after commit). */
   readonly changed: Set<string>;
+  /** Of those, the ones a contact's control changed: told to our other devices after commit. */
+  readonly share: Set<string>;
 }
 
 /** The channel part of `effects`, made on first use. */
 export const channelEffects = (effects: Effects): ChannelEffects => {
-  effects.channel ??= { changed: new Set() };
+  effects.channel ??= { changed: new Set(), share: new Set() };
   return effects.channel;
 };
 

@@ -488,6 +488,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       if (!before.has(d.peerId) && transport.isConnected(d.peerId))
         void transport.send(d.peerId, hello).catch(() => undefined);
     groups.devicesChanged();
+    channels.devicesChanged();
   };
 
   /** Who may talk to us, from the store; returns the listed devices (ours and contacts'). */
