@@ -4,50 +4,13 @@
  * chat list with a conversation, settings, devices (a link shown), contact info, a group and its
  * info, search, the shortcuts. No serious or critical violation may remain (issue 20).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axe } from '../support/axe.ts';
 import { type AppPage, launchBrowser, openApp } from '../support/browser.ts';
 import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const UI_TIMEOUT_MS = 20_000;
-
-interface Violation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: readonly { readonly target: readonly unknown[]; readonly failureSummary?: string }[];
-}
-
-/** Runs axe on the page as it is now; the serious and critical violations, summarised. */
-async function axe(page: Page): Promise<string[]> {
-  // Through the DevTools protocol: the app's CSP (script-src 'self') refuses an inline <script>.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;0`);
-  const violations = await page.evaluate(async () => {
-    const w = window as unknown as {
-      axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Violation[] }> };
-    };
-    const r = await w.axe.run(document, {
-      runOnly: {
-        type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-      },
-      resultTypes: ['violations'],
-    });
-    return r.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.impact} ${v.id} (${v.help}): ${v.nodes
-          .slice(0, 3)
-          .map((n) => `${n.target.join(' ')} — ${n.failureSummary ?? ''}`)
-          .join(' | ')}`,
-    );
-}
 
 const world = new ParleyWorld();
 printLogsOnFailure(world);

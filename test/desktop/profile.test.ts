@@ -8,9 +8,9 @@
  * serious or critical problem on the screen.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axe } from '../support/axe.ts';
 import { launchBrowser, openApp } from '../support/browser.ts';
 import { type Daemon, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
@@ -18,34 +18,6 @@ const UI_TIMEOUT_MS = 20_000;
 const NARROW = { width: 400, height: 700 } as const;
 const OLD = 'an old passphrase of ours';
 const NEW = 'a brand new passphrase';
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe's serious and critical violations on the page as it is now (as accessibility.test.ts runs it). */
-async function axe(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(`${AXE_SOURCE}\n;0`);
-  const violations = await page.evaluate(async () => {
-    const w = window as unknown as {
-      axe: {
-        run: (
-          ctx: Document,
-          opts: object,
-        ) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown[] }[] }[] }>;
-      };
-    };
-    const r = await w.axe.run(document, {
-      runOnly: {
-        type: 'tag',
-        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'],
-      },
-      resultTypes: ['violations'],
-    });
-    return r.violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
-}
-
 const world = new ParleyWorld();
 printLogsOnFailure(world);
 let browser: Browser;
