@@ -67,7 +67,7 @@ describe('Parley Desktop: files in a channel', { timeout: 120_000 }, () => {
     [, , browser] = await Promise.all([
       world.daemon(homes.ann),
       world.daemon(homes.ben),
-      chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS }),
+      chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] }),
     ]);
     await world.rpc(homes.ann, 'channels.create', { name: 'Peaks' });
     const { link } = await world.rpc<{ link: string }>(homes.ann, 'channels.invite', { name: 'Peaks' });

@@ -6,8 +6,11 @@
  */
 import { systemRandom } from '@parley/crypto';
 import { nodePrimitives as p } from '@parley/crypto/node';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CoreError } from '../src/base/errors.ts';
 import { decodePost, encodePost, keyIdOf, openPostContent, verifyPost } from '../src/channels/codec.ts';
+import { decodePostFile, encodePostFile } from '../src/channels/post-file.ts';
 import { TransportError } from '../src/ports/index.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { befriend, eventually, fileSource, makePeer, type Peer, randomBytes, saved } from './harness.ts';
@@ -148,5 +151,35 @@ describe('posts with a file', () => {
     const tampered = open.slice();
     tampered[60] = (tampered[60] as number) ^ 1; // inside the manifest
     expect(verifyPost(p, d, tampered)).toBeNull();
+  });
+
+  it('file content: any bytes decode or throw bad-input; every valid file round-trips (fast-check, seeded)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+        try {
+          decodePostFile(Uint8Array.of(1, ...bytes));
+        } catch (error) {
+          expect(error).toBeInstanceOf(CoreError);
+        }
+      }),
+      { seed: 20, numRuns: 500 },
+    );
+    const hex = (n: number) =>
+      fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('hex'));
+    const file = fc.record({
+      source: fc.string({ minLength: 1, maxLength: 60 }),
+      id: hex(16),
+      name: fc.string({ minLength: 1, maxLength: 60 }),
+      mime: fc.constantFrom('image/png', 'video/mp4', 'audio/ogg', 'application/pdf'),
+      size: fc.nat(),
+      sha256: hex(32),
+      key: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    });
+    fc.assert(
+      fc.property(file, fc.string({ maxLength: 200 }), (f, caption) => {
+        expect(decodePostFile(encodePostFile(f, caption))).toEqual({ text: caption, file: f });
+      }),
+      { seed: 20, numRuns: 300 },
+    );
   });
 });
