@@ -167,8 +167,10 @@ describe('validation through the schema (rpcDispatcher)', () => {
   });
 
   it('a browser session may not call a method that takes a path', async () => {
-    expect([...PATH_METHODS].sort()).toEqual(['attachments.save', 'messages.sendFile']);
+    expect([...PATH_METHODS].sort()).toEqual(['attachments.save', 'channels.postFile', 'messages.sendFile']);
     const error = await dispatch('attachments.save', {}, 'session').catch((e: unknown) => e);
     expect((error as RpcFailure).rpc.data).toEqual({ code: 'token-required' });
+    const post = await dispatch('channels.postFile', {}, 'session').catch((e: unknown) => e);
+    expect((post as RpcFailure).rpc.data).toEqual({ code: 'token-required' });
   });
 });

@@ -3,7 +3,8 @@
  * conversation. Groups show each sender's name above their bubbles and our
  * own messages' per-member receipts, and take files, photos and voice
  * messages as a contact's conversation does (use-room-files.tsx); channels
- * are read-only for followers, the owner (and publishers) get a "Post" composer.
+ * are read-only for followers, the owner (and publishers) get a "Post" composer
+ * that takes files too (a post with a file: docs/PROTOCOL.md §5).
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { call, type EventStream, RpcError, reactTo } from './api.ts';
@@ -96,7 +97,10 @@ export function RoomConversation({
   const info = room.kind === 'group' ? 'Group info' : 'Channel info';
   const typing = useGroupTyping(name, stream);
   const typingNow = room.kind === 'group' && typing.length > 0;
-  const writable = room.kind === 'group' && room.group.status === 'active';
+  const writable =
+    room.kind === 'group'
+      ? room.group.status === 'active'
+      : room.channel.role === 'owner' || room.channel.role === 'publisher';
   const files = useRoomFiles(name, stream, history, writable, onChanged);
 
   return (
@@ -141,6 +145,7 @@ export function RoomConversation({
       ) : (
         <ChannelBody
           channel={room.channel}
+          files={files}
           history={history}
           rows={rows}
           listProps={listProps}
@@ -342,13 +347,14 @@ function useGroupActions(
 
 function ChannelBody({
   channel,
+  files,
   history,
   rows,
   listProps,
   focused,
   fail,
   onChanged,
-}: BodyProps & { readonly channel: ChannelView }) {
+}: BodyProps & { readonly channel: ChannelView; readonly files: RoomFiles }) {
   const name = channel.name;
   const canPost = channel.role === 'owner' || channel.role === 'publisher';
   // Open: every post shown counts as seen (the sidebar's unread count, channel-seen.ts).
@@ -360,8 +366,13 @@ function ChannelBody({
   const [posted, setPosted] = useState(0);
   const dialogs = useMessageDialogs();
   const actions = useMemo(
-    (): BubbleActions => ({ ...NO_ACTIONS, onForward: dialogs.onForward, onInfo: dialogs.onInfo }),
-    [dialogs.onForward, dialogs.onInfo],
+    (): BubbleActions => ({
+      ...NO_ACTIONS,
+      onForward: dialogs.onForward,
+      onInfo: dialogs.onInfo,
+      onOpenMedia: files.onOpenMedia,
+    }),
+    [dialogs.onForward, dialogs.onInfo, files.onOpenMedia],
   );
   const post = async (text: string): Promise<boolean> => {
     try {
@@ -384,12 +395,25 @@ function ChannelBody({
         onReachTop={history.loadOlder}
         jump={focused.jump}
         highlight={focused.highlight}
-        toBottom={posted}
+        toBottom={posted + files.sent}
         renderRow={(row) => (
-          <MessageBubble message={row.message} first={row.first} quote={null} actions={actions} readOnly />
+          <MessageBubble
+            message={row.message}
+            first={row.first}
+            quote={null}
+            attachment={files.attachmentOf(row.message)}
+            actions={actions}
+            readOnly
+          />
         )}
       />
-      {dialogs.render(latestIn(history), () => null)}
+      {dialogs.render(latestIn(history), files.attachmentOf)}
+      {files.lightbox}
+      <UploadList
+        uploads={files.uploads.pending}
+        onCancel={files.uploads.cancel}
+        onDismiss={files.uploads.dismiss}
+      />
       {canPost ? (
         <Composer
           contact={name}
@@ -403,6 +427,8 @@ function ChannelBody({
           label="Post"
           sendLabel="Publish"
           placeholder={`Post to ${name}`}
+          onFiles={files.uploads.sendFiles}
+          onVoice={files.onVoice}
         />
       ) : (
         <p className="composer-note muted" role="note">

@@ -331,6 +331,17 @@ export const METHODS = {
     v.object({ name: required(), text: required() }),
     views.messageView,
   ),
+  'channels.postFile': method(
+    'Posts the file at `path` on this machine to a channel, `text` its caption (the owner and publishers only); the desktop app uploads through /upload with the channel as `contact`.',
+    v.object({
+      name: required(),
+      path: required(),
+      text: v.optional(v.string(STRING)),
+      mime: v.optional(v.string(STRING)),
+    }),
+    views.messageView,
+    true,
+  ),
   'channels.posts': method(
     'A page of posts; `before` is a `sortKey`.',
     v.object({

@@ -1,21 +1,22 @@
 /**
  * `parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME]
- *  | post NAME TEXT | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT
+ *  | post NAME TEXT | post NAME --file PATH [--text TEXT] | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT
  *  | remove-follower NAME CONTACT | publisher add|remove NAME CONTACT | unfollow NAME | sync [NAME]`
  *  (docs/CHANNELS.md)
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ChannelView, MessageView } from '@parley/client';
 import { positionals } from '../args.ts';
 import { usageError } from '../cli-error.ts';
-import { connect } from '../client.ts';
+import { type Client, connect } from '../client.ts';
 import { sanitize } from '../format.ts';
 import { resolveHome } from '../home.ts';
 import { type Global, type Io, printJson } from '../io.ts';
 import { renderQr } from '../qr.ts';
 
 const USAGE =
-  'parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME] | post NAME TEXT | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT | remove-follower NAME CONTACT | publisher add|remove NAME CONTACT | unfollow NAME | sync [NAME]';
+  'parley channel create NAME [--private] | invite NAME [--qr] | follow LINK [--name NAME] | post NAME TEXT | post NAME --file PATH [--text TEXT] | list | show NAME | posts NAME [--limit N] | approve NAME CONTACT | remove-follower NAME CONTACT | publisher add|remove NAME CONTACT | unfollow NAME | sync [NAME]';
 
 function format(c: ChannelView): string {
   const kind = c.private ? 'private' : 'public';
@@ -27,13 +28,45 @@ function format(c: ChannelView): string {
   return `${sanitize(c.name)}  ${kind}, ${who}, ${c.posts} posts${extra}\n`;
 }
 
+/** A post's file as `parley messages` shows one: name, size, state and the id `parley save` takes. */
+const fileOf = (m: MessageView): string =>
+  m.attachment
+    ? `[file: ${sanitize(m.attachment.name)}, ${(m.attachment.size / 1e6).toFixed(1)} MB, ${m.attachment.status}, id ${m.attachment.id}] `
+    : '';
+
 const printPost = (io: Io, global: Global, m: MessageView): void => {
   if (global.json) printJson(io, m);
   else
     io.stdout(
-      `${new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ')}  ${sanitize(m.from)}: ${sanitize(m.text)}\n`,
+      `${new Date(m.sentAt).toISOString().slice(0, 16).replace('T', ' ')}  ${sanitize(m.from)}: ${fileOf(m)}${sanitize(m.text)}\n`,
     );
 };
+
+const POST_USAGE =
+  "usage: parley channel post NAME TEXT | parley channel post NAME --file PATH [--text 'TEXT']";
+
+/** `post NAME TEXT`, or `post NAME --file PATH [--text TEXT]` (a photo, video, voice message or file). */
+async function postCommand(client: Client, args: string[]): Promise<MessageView> {
+  const { values, positionals: p } = parseArgs({
+    args,
+    options: { file: { type: 'string' }, text: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  const [name, positionalText, ...extra] = p;
+  if (!name || extra.length > 0 || (positionalText !== undefined && values.text !== undefined))
+    throw usageError(POST_USAGE);
+  const text = values.text ?? positionalText;
+  if (values.file === undefined) {
+    if (text === undefined) throw usageError(POST_USAGE);
+    return client.call('channels.post', { name, text });
+  }
+  return client.call('channels.postFile', {
+    name,
+    path: resolve(values.file),
+    ...(text === undefined ? {} : { text }),
+  });
+}
 
 export async function channel(argv: string[], io: Io, global: Global): Promise<number> {
   const [verb, ...rest] = argv;
@@ -92,8 +125,7 @@ export async function channel(argv: string[], io: Io, global: Global): Promise<n
       return 0;
     }
     case 'post': {
-      const [name, text] = positionals(rest, 2, 2, 'parley channel post NAME TEXT');
-      const m = await client.call('channels.post', { name, text });
+      const m = await postCommand(client, rest);
       if (global.json) printJson(io, m);
       else io.stdout(`${m.id}\n`);
       return 0;

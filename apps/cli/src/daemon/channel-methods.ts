@@ -1,5 +1,6 @@
 /** JSON-RPC methods for channels (docs/API.md "Channels"): a thin layer over the Messenger's channel API. */
 import type { ChannelView, MessageView, Messenger } from '@parley/core';
+import { sendFileFromPath } from './attachment-methods.ts';
 import { handlers, type Method } from './rpc-methods.ts';
 
 export function channelMethods(m: Messenger): Record<string, Method> {
@@ -13,6 +14,13 @@ export function channelMethods(m: Messenger): Record<string, Method> {
     },
     'channels.follow': (p) => m.followChannel(p.link, p.name),
     'channels.post': (p): MessageView => m.post(p.name, p.text),
+    // A path method: token callers only, like messages.sendFile. Named by its id, so that a contact
+    // who has the channel's name (contacts come first) is never sent the file instead.
+    'channels.postFile': (p) =>
+      sendFileFromPath(m, m.channel(p.name).id, p.path, {
+        ...(p.text === undefined ? {} : { caption: p.text }),
+        ...(p.mime === undefined ? {} : { mime: p.mime }),
+      }),
     'channels.posts': (p): MessageView[] =>
       m.posts(p.name, {
         ...(p.limit !== undefined ? { limit: p.limit } : {}),

@@ -93,7 +93,7 @@ export class Downloads {
     this.start(
       pending.filter((r) =>
         r.direction === 'in'
-          ? peerId === undefined || r.peerId === peerId
+          ? peerId === undefined || r.peerId === peerId || sourceOf(this.#ctx, r) === peerId
           : peerId === undefined || own.has(peerId),
       ),
       peerId !== undefined && own.has(peerId) ? peerId : undefined,
@@ -131,7 +131,9 @@ export class Downloads {
         progress: (r) => this.#emit(r),
         cached: (r, from) => this.#inline.get(r.peerId, r.id, from, r.chunks),
         source: (r) =>
-          this.#sources.get(keyOf(r)) ?? (r.direction === 'out' ? this.#anyOwnDevice() : undefined),
+          this.#sources.get(keyOf(r)) ??
+          sourceOf(this.#ctx, r) ??
+          (r.direction === 'out' ? this.#anyOwnDevice() : undefined),
       })
         .catch((error: unknown) => {
           this.#ctx.events.emit('problem', {
@@ -149,6 +151,20 @@ export class Downloads {
 
   #emit(r: AttachmentRecord): void {
     this.#ctx.events.emit('attachment', progressOf(this.#ctx, r, this.#conversationName?.(r)));
+  }
+}
+
+/**
+ * The device a file comes from when its manifest names one (a channel post's file: the posting
+ * device, channels/post-file.ts), rather than the record's peer (there, the channel's id).
+ */
+function sourceOf(ctx: Ctx, r: AttachmentRecord): string | undefined {
+  if (r.direction !== 'in') return undefined;
+  try {
+    const source = (openManifest(ctx, r) as { source?: unknown }).source;
+    return typeof source === 'string' ? source : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -15,9 +15,11 @@
 import { fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Effects } from '../messaging/index.ts';
-import type { ChannelsTx, ContactsTx } from '../ports/index.ts';
+import type { AttachmentRecord, AttachmentsTx, ChannelsTx, ContactsTx } from '../ports/index.ts';
 import type { ChannelView, MessageView } from '../views/index.ts';
+import type { FileManifest } from '../wire/index.ts';
 import { adoptDescriptor, refreshDescriptor } from './descriptors.ts';
+import { admitsFileRequests, channelFileFor, findChannelFile } from './files.ts';
 import { followChannel, unfollow } from './follow.ts';
 import { ingestPost } from './ingest.ts';
 import type { ChannelRuntime } from './live.ts';
@@ -42,7 +44,8 @@ export interface Channels {
   /** The follow link (and its QR payload: the same text as bytes). */
   channelInvite(name: string): { link: string; qrPayload: Uint8Array };
   followChannel(link: string, name?: string): ChannelView;
-  post(name: string, text: string): MessageView;
+  /** With `file`: a file already encrypted into our blob (messenger/attachments.ts), `text` its caption. */
+  post(name: string, text: string, file?: FileManifest): MessageView;
   channels(): ChannelView[];
   channel(name: string): ChannelView;
   posts(name: string, query?: { readonly limit?: number; readonly before?: number }): MessageView[];
@@ -68,6 +71,13 @@ export interface Channels {
   devicesChanged(): void;
   /** Counters for tests and diagnostics. */
   stats(): { readonly rejected: number; readonly stored: number };
+  /** `/parley/file`: whether `peer` may ask at all (files.ts), and the file of ours it may fetch. */
+  admitsFileRequests(peer: string): boolean;
+  fileFor(tx: AttachmentsTx, peer: string, fileId: string): AttachmentRecord | undefined;
+  /** Channel `channelId`'s file with this id (ours or received; `in`: received only). */
+  findFile(tx: AttachmentsTx, channelId: string, id: string, direction?: 'in'): AttachmentRecord | undefined;
+  /** A channel's name by id, if we have it. */
+  nameOf(id: string): string | undefined;
 }
 
 export interface ChannelsDeps {
@@ -76,10 +86,12 @@ export interface ChannelsDeps {
   readonly otherQuery?: OtherQuery;
   /** Whether `peer` is a contact (a set lookup): contacts may always ask on /parley/query. */
   readonly isContact?: (peer: string) => boolean;
+  /** Starts downloading posts' files (the messenger's downloads). */
+  readonly download?: (records: readonly AttachmentRecord[]) => void;
 }
 
 export function createChannels(ctx: Ctx, deps: ChannelsDeps): Channels {
-  const rt = createRuntime(ctx);
+  const rt = createRuntime(ctx, deps);
   const { store } = ctx;
   let timer: ReturnType<typeof setInterval> | undefined;
   return {
@@ -99,7 +111,7 @@ export function createChannels(ctx: Ctx, deps: ChannelsDeps): Channels {
     createChannel: (name, options = {}) => createChannel(rt, deps.kick, name, options),
     channelInvite: (name) => channelInvite(rt, deps.kick, name),
     followChannel: (link, name) => followChannel(rt, deps.kick, link, name),
-    post: (name, text) => post(rt, name, text),
+    post: (name, text, file) => post(rt, name, text, file),
     channels: () =>
       store.transaction((tx) => tx.listChannels().map((r) => channelView(ctx, tx, loadChannel(ctx, r)))),
     channel: (name) => store.transaction((tx) => channelView(ctx, tx, findChannel(ctx, tx, name))),
@@ -121,11 +133,15 @@ export function createChannels(ctx: Ctx, deps: ChannelsDeps): Channels {
       if (rt.started) devicesChanged(rt, deps.kick);
     },
     stats: () => ({ rejected: rt.rejected, stored: rt.stored }),
+    admitsFileRequests: (peer) => admitsFileRequests(rt, peer),
+    fileFor: (tx, peer, fileId) => channelFileFor(rt, tx, peer, fileId),
+    findFile: (tx, channelId, id, direction) => findChannelFile(tx, channelId, id, direction),
+    nameOf: (id) => rt.live.get(id)?.state.name,
   };
 }
 
 /** The runtime the parts share, its actions bound to the parts' functions. */
-function createRuntime(ctx: Ctx): ChannelRuntime {
+function createRuntime(ctx: Ctx, deps: ChannelsDeps): ChannelRuntime {
   const rt: ChannelRuntime = {
     ctx,
     self: ctx.transport.peerId,
@@ -140,6 +156,7 @@ function createRuntime(ctx: Ctx): ChannelRuntime {
     adoptDescriptor: (id, signed) => adoptDescriptor(rt, id, signed),
     refreshDescriptor: (id, peers, force) => refreshDescriptor(rt, id, peers, force),
     syncChannel: (id, first) => syncChannel(rt, id, first),
+    download: (records) => deps.download?.(records),
   };
   return rt;
 }

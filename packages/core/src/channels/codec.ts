@@ -22,13 +22,21 @@ import {
   utf8Text,
   Writer,
 } from '../base/index.ts';
+import { decodePostFile, encodePostFile, type PostContent } from './post-file.ts';
 
 export const CHANNEL_FORMAT_VERSION = 1;
+/** Post format 2: a post carrying a file (post-file.ts). Text-only posts stay format 1. */
+export const POST_FILE_VERSION = 2;
 export const CHANNEL_LINK_SCHEME = 'parley://channel/';
 /** Longest channel name, bytes of UTF-8. */
 export const CHANNEL_NAME_MAX_BYTES = 64;
 /** Largest post text, bytes of UTF-8 (the same as a text message). */
 export const POST_TEXT_MAX_BYTES: number = 32 * 1024;
+/**
+ * Largest content of a format 2 post (a file's manifest, thumbnail and caption), bytes: the whole
+ * post, sealed and in its private-channel envelope, stays under a pubsub message (64 KiB).
+ */
+export const POST_CONTENT_MAX_BYTES: number = 60 * 1024;
 /** Publishers a descriptor may list (the owner's channel key included). */
 export const CHANNEL_MAX_PUBLISHERS = 16;
 /** Addresses a descriptor may carry, and the longest one. */
@@ -200,19 +208,21 @@ export interface PostHeader {
 }
 
 export interface DecodedPost extends PostHeader {
+  /** 1: text; 2: a file (post-file.ts). */
+  readonly version: number;
   readonly isPrivate: boolean;
-  /** Public: the UTF-8 text. Private: epoch ‖ nonce ‖ ciphertext (see openPostBody). */
+  /** Public: the UTF-8 text (format 2: the content). Private: epoch ‖ nonce ‖ ciphertext (see openPostContent). */
   readonly body: Uint8Array;
   readonly epoch: number;
 }
 
-/** Largest post on the wire: header + sealed text + signature (fits a pubsub message). */
+/** Largest post on the wire: header + sealed content + signature (fits a pubsub message). */
 export const POST_MAX_BYTES: number =
-  1 + 1 + ID_BYTES + 4 + 8 + KEY_ID_BYTES + 4 + NONCE_BYTES + POST_TEXT_MAX_BYTES + 16 + SIGNATURE_BYTES;
+  1 + 1 + ID_BYTES + 4 + 8 + KEY_ID_BYTES + 4 + NONCE_BYTES + POST_CONTENT_MAX_BYTES + 16 + SIGNATURE_BYTES;
 
-function postHeader(h: PostHeader, isPrivate: boolean): Uint8Array {
+function postHeader(h: PostHeader, isPrivate: boolean, version: number): Uint8Array {
   return new Writer()
-    .u8(CHANNEL_FORMAT_VERSION)
+    .u8(version)
     .u8(isPrivate ? 1 : 0)
     .bytes(fromHex(h.channelId))
     .u32(h.seq)
@@ -221,36 +231,46 @@ function postHeader(h: PostHeader, isPrivate: boolean): Uint8Array {
     .done();
 }
 
-function postAad(h: PostHeader, epoch: number): Uint8Array {
-  return concat(POST_AAD_DOMAIN, postHeader(h, true), new Writer().u32(epoch).done());
+function postAad(h: PostHeader, epoch: number, version: number): Uint8Array {
+  return concat(POST_AAD_DOMAIN, postHeader(h, true, version), new Writer().u32(epoch).done());
 }
 
 /**
- * A signed post. Public: the text in clear (signed, not secret). Private: the
- * text sealed (ChaCha20-Poly1305, random 96-bit nonce) under the content key
- * of `epoch`, with the header and epoch as associated data.
+ * A signed post. Public: the content in clear (signed, not secret). Private: the content sealed
+ * (ChaCha20-Poly1305, random 96-bit nonce) under the content key of `epoch`, with the header and
+ * epoch as associated data. Text alone is format 1 (what every version reads); a file makes it
+ * format 2, its content the file's manifest and the caption (post-file.ts).
  */
 export function encodePost(
   p: Primitives,
   random: (n: number) => Uint8Array,
   h: PostHeader,
-  textBody: string,
+  content: string | PostContent,
   signer: Uint8Array,
   sealing?: { readonly epoch: number; readonly key: Uint8Array },
 ): Uint8Array {
-  const plain = utf8(textBody);
-  if (plain.length === 0 || plain.length > POST_TEXT_MAX_BYTES)
-    throw new CoreError('message-too-large', `a post is 1..${POST_TEXT_MAX_BYTES} bytes of text`);
+  const c = typeof content === 'string' ? { text: content } : content;
+  const version = c.file ? POST_FILE_VERSION : CHANNEL_FORMAT_VERSION;
+  let plain: Uint8Array;
+  if (c.file) {
+    plain = encodePostFile(c.file, c.text);
+    if (plain.length > POST_CONTENT_MAX_BYTES)
+      throw new CoreError('message-too-large', 'the caption and preview are too large for a post');
+  } else {
+    plain = utf8(c.text);
+    if (plain.length === 0 || plain.length > POST_TEXT_MAX_BYTES)
+      throw new CoreError('message-too-large', `a post is 1..${POST_TEXT_MAX_BYTES} bytes of text`);
+  }
   let body = plain;
   if (sealing) {
     const nonce = random(NONCE_BYTES);
     body = concat(
       new Writer().u32(sealing.epoch).done(),
       nonce,
-      p.aeadSeal(sealing.key, nonce, plain, postAad(h, sealing.epoch)),
+      p.aeadSeal(sealing.key, nonce, plain, postAad(h, sealing.epoch, version)),
     );
   }
-  const unsigned = concat(postHeader(h, sealing !== undefined), body);
+  const unsigned = concat(postHeader(h, sealing !== undefined, version), body);
   return concat(unsigned, p.ed25519Sign(signer, concat(POST_DOMAIN, unsigned)));
 }
 
@@ -259,7 +279,9 @@ export function decodePost(bytes: Uint8Array): DecodedPost {
   if (bytes.length > POST_MAX_BYTES || bytes.length < 40 + SIGNATURE_BYTES)
     throw new CoreError('bad-input', 'post size out of range');
   const r = channelReader(bytes.subarray(0, bytes.length - SIGNATURE_BYTES));
-  if (r.u8() !== CHANNEL_FORMAT_VERSION) throw new CoreError('bad-input', 'unknown post version');
+  const version = r.u8();
+  if (version !== CHANNEL_FORMAT_VERSION && version !== POST_FILE_VERSION)
+    throw new CoreError('bad-input', 'unknown post version');
   const flags = r.u8();
   if (flags > 1) throw new CoreError('bad-input', 'unknown post flags');
   const channelId = toHex(r.take(ID_BYTES));
@@ -272,10 +294,13 @@ export function decodePost(bytes: Uint8Array): DecodedPost {
   if (flags === 1) {
     if (body.length < 4 + NONCE_BYTES + 16 + 1) throw new CoreError('bad-input', 'sealed post too short');
     epoch = new DataView(body.buffer, body.byteOffset, 4).getUint32(0, false);
-  } else if (body.length === 0 || body.length > POST_TEXT_MAX_BYTES) {
-    throw new CoreError('bad-input', 'post text size out of range');
+  } else if (
+    body.length === 0 ||
+    body.length > (version === CHANNEL_FORMAT_VERSION ? POST_TEXT_MAX_BYTES : POST_CONTENT_MAX_BYTES)
+  ) {
+    throw new CoreError('bad-input', 'post content size out of range');
   }
-  return { channelId, seq, timestamp, publisher, isPrivate: flags === 1, body, epoch };
+  return { version, channelId, seq, timestamp, publisher, isPrivate: flags === 1, body, epoch };
 }
 
 /**
@@ -303,22 +328,36 @@ export function verifyPost(p: Primitives, d: ChannelDescriptor, bytes: Uint8Arra
   return post;
 }
 
-/** The text of a verified post; undefined when it is sealed under an epoch key we lack (or fails). */
+/** What a verified post says; undefined when it is sealed under an epoch key we lack (or fails). */
+export function openPostContent(
+  p: Primitives,
+  post: DecodedPost,
+  keyOf: (epoch: number) => Uint8Array | undefined,
+): PostContent | undefined {
+  try {
+    let plain: Uint8Array | undefined = post.body;
+    if (post.isPrivate) {
+      const key = keyOf(post.epoch);
+      if (!key) return undefined;
+      const nonce = post.body.subarray(4, 4 + NONCE_BYTES);
+      const aad = postAad(post, post.epoch, post.version);
+      plain = p.aeadOpen(key, nonce, post.body.subarray(4 + NONCE_BYTES), aad);
+    }
+    if (plain === undefined) return undefined;
+    if (post.version === POST_FILE_VERSION) return decodePostFile(plain);
+    return { text: text(plain) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text of a verified post (a file's caption); undefined when unreadable (see openPostContent). */
 export function openPostText(
   p: Primitives,
   post: DecodedPost,
   keyOf: (epoch: number) => Uint8Array | undefined,
 ): string | undefined {
-  try {
-    if (!post.isPrivate) return text(post.body);
-    const key = keyOf(post.epoch);
-    if (!key) return undefined;
-    const nonce = post.body.subarray(4, 4 + NONCE_BYTES);
-    const plain = p.aeadOpen(key, nonce, post.body.subarray(4 + NONCE_BYTES), postAad(post, post.epoch));
-    return plain === undefined ? undefined : text(plain);
-  } catch {
-    return undefined;
-  }
+  return openPostContent(p, post, keyOf)?.text;
 }
 
 // ---- sync (on /parley/query) ------------------------------------------------------

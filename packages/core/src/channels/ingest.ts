@@ -4,13 +4,21 @@
  * knows what to ask for.
  */
 import type { Ctx } from '../context/index.ts';
-import type { ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
+import { storeIncomingFile } from '../messaging/index.ts';
+import type { AttachmentRecord, AttachmentsTx, ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
-import { type DecodedPost, POST_MAX_BYTES, verifyPost } from './codec.ts';
+import { type DecodedPost, openPostContent, POST_MAX_BYTES, verifyPost } from './codec.ts';
 import { allowedOf, type ChannelRuntime, type Live } from './live.ts';
 import { indexPost } from './search.ts';
-import { CHANNEL_KNOWN_PEERS_MAX, getChannelState, postLabel, saveChannel } from './store.ts';
-import { postView } from './views.ts';
+import {
+  CHANNEL_KNOWN_PEERS_MAX,
+  type ChannelState,
+  epochKey,
+  getChannelState,
+  postLabel,
+  saveChannel,
+} from './store.ts';
+import { postMessageId, postView } from './views.ts';
 
 /** A post more than this far ahead of what we have from its publisher is dropped (sync fills in first). */
 export const POST_SEQ_GAP_MAX = 4096;
@@ -19,7 +27,15 @@ export const POST_CLOCK_SKEW_MAX_MS: number = 5 * 60 * 1000;
 
 type Parts = Pick<
   ChannelRuntime,
-  'ctx' | 'self' | 'live' | 'rejected' | 'stored' | 'adoptDescriptor' | 'refreshDescriptor' | 'syncChannel'
+  | 'ctx'
+  | 'self'
+  | 'live'
+  | 'rejected'
+  | 'stored'
+  | 'adoptDescriptor'
+  | 'refreshDescriptor'
+  | 'syncChannel'
+  | 'download'
 >;
 
 /**
@@ -47,6 +63,7 @@ export function ingestPost(
   if (!outcome) return false;
   rt.stored++;
   if (outcome.view) rt.ctx.events.emit('post', outcome.view);
+  if (outcome.downloads.length > 0) rt.download(outcome.downloads);
   if (outcome.gap && from) void rt.syncChannel(id, [from]);
   return outcome.view;
 }
@@ -54,13 +71,15 @@ export function ingestPost(
 /** Inside the transaction: stores `post` and advances the channel's state (and `l`'s). */
 function storePost(
   ctx: Ctx,
-  tx: ChannelsTx,
+  tx: ChannelsTx & AttachmentsTx,
   self: string,
   l: Live,
   post: DecodedPost,
   bytes: Uint8Array,
   from: string | undefined,
-): { readonly view: MessageView | null; readonly gap: boolean } | false {
+):
+  | { readonly view: MessageView | null; readonly gap: boolean; readonly downloads: AttachmentRecord[] }
+  | false {
   const id = l.state.id;
   const s = getChannelState(ctx, tx, id);
   if (!s) return false;
@@ -92,5 +111,26 @@ function storePost(
     l.allowed = allowedOf(ctx, next, l.descriptor);
   if (inserted !== 'inserted') return false;
   const record = tx.getPost(id, post.publisher, post.seq);
-  return record ? { view: postView(ctx, next, l.descriptor, record), gap: contiguous < post.seq } : false;
+  if (!record) return false;
+  const downloads = receiveFile(ctx, tx, self, next, post);
+  return { view: postView(ctx, tx, next, l.descriptor, record), gap: contiguous < post.seq, downloads };
+}
+
+/**
+ * A new post's file, if it carries one we can read: its record, named by the channel (`in`,
+ * peerId = the channel's id) and fetched from the device the post names (`source`, kept in the
+ * sealed manifest). Small files download at once, as in a conversation (storeIncomingFile).
+ */
+function receiveFile(
+  ctx: Ctx,
+  tx: AttachmentsTx,
+  self: string,
+  s: ChannelState,
+  post: DecodedPost,
+): AttachmentRecord[] {
+  const file = openPostContent(ctx.primitives, post, (e) => epochKey(s, e))?.file;
+  if (!file || file.source === self) return []; // (ours, stored again: we hold it already)
+  const message = { conversationId: s.id, sender: file.source, id: postMessageId(post.publisher, post.seq) };
+  const record = storeIncomingFile(ctx, tx, { direction: 'in', peerId: s.id, message, manifest: file });
+  return record?.state === 'downloading' ? [record] : [];
 }

@@ -6,7 +6,7 @@
 import { shuffled } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { SELF } from '../devices/index.ts';
-import type { ContactRecord } from '../ports/index.ts';
+import type { AttachmentRecord, ContactRecord } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import type { ChannelDescriptor } from './codec.ts';
 import { appointmentsOf } from './publishers.ts';
@@ -51,6 +51,8 @@ export interface ChannelRuntime {
   refreshDescriptor(id: string, peers: readonly string[], force?: boolean): Promise<void>;
   /** sync.ts: asks peers for missed posts; resolves with the number stored. */
   syncChannel(id: string, first?: readonly string[]): Promise<number>;
+  /** Starts downloading posts' files (the messenger's downloads; nothing without one). */
+  download(records: readonly AttachmentRecord[]): void;
 }
 
 /**

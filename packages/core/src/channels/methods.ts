@@ -6,6 +6,7 @@ export interface ChannelMethods {
   createChannel(name: string, options?: { readonly private?: boolean }): ChannelView;
   channelInvite(name: string): { link: string; qrPayload: Uint8Array };
   followChannel(link: string, name?: string): ChannelView;
+  /** Posts text; a file is posted through sendFile (messenger/attachments.ts). */
   post(channel: string, text: string): MessageView;
   channels(): ChannelView[];
   channel(name: string): ChannelView;

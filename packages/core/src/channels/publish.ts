@@ -3,30 +3,69 @@
  * and published on the channel's topic (sealed under the current epoch's key on a private one);
  * and listing a channel's posts.
  */
+import { decodeFileKey, fileChunkCount } from '@parley/crypto';
 import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { type MessagePageQuery, pageLimit } from '../messaging/index.ts';
-import type { ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
+import { type MessagePageQuery, pageLimit, sealManifest } from '../messaging/index.ts';
+import type { AttachmentRecord, AttachmentsTx, ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
+import type { FileManifest } from '../wire/index.ts';
 import { CHANNEL_MAX_PUBLISHERS, decodePost, encodePost, keyIdOf } from './codec.ts';
 import { type ChannelRuntime, topicOf } from './live.ts';
 import { findChannel } from './names.ts';
+import type { PostContent } from './post-file.ts';
 import { indexPost } from './search.ts';
 import { postingSeed } from './share.ts';
 import { type ChannelState, descriptorOf, epochKey, postLabel, saveChannel } from './store.ts';
 import { sealEnvelope } from './topic.ts';
-import { postView } from './views.ts';
+import { postMessageId, postView } from './views.ts';
 
-/** Posts `text` in the channel named `name` (owner or publisher only); its view. */
-export function post(rt: Pick<ChannelRuntime, 'ctx' | 'live'>, name: string, text: string): MessageView {
+/**
+ * Posts `text` in the channel named `name` (owner or publisher only); its view. With `file` (a
+ * file already encrypted into our blob `out-<id>`, messenger/attachments.ts) the post carries its
+ * manifest, and this device serves its chunks (files.ts): the source named in the post.
+ */
+export function post(
+  rt: Pick<ChannelRuntime, 'ctx' | 'live'>,
+  name: string,
+  text: string,
+  file?: FileManifest,
+): MessageView {
   const { ctx } = rt;
-  const { s, bytes, record } = ctx.store.transaction((tx) => writePost(ctx, tx, name, text));
+  const content: PostContent = file ? { text, file: { ...file, source: ctx.transport.peerId } } : { text };
+  const { s, bytes, v } = ctx.store.transaction((tx) => {
+    const w = writePost(ctx, tx, name, content);
+    if (file) offerFile(ctx, tx, w.s.id, postMessageId(w.record.publisher, w.record.seq), file);
+    return { ...w, v: postView(ctx, tx, w.s, descriptorOf(ctx, w.s), w.record) as MessageView };
+  });
   const l = rt.live.get(s.id);
   if (l) l.state = s;
   publishOn(ctx, s, bytes);
-  const v = postView(ctx, s, descriptorOf(ctx, s), record) as MessageView;
   ctx.events.emit('post', v);
   return v;
+}
+
+/**
+ * Our copy of a posted file, named by the channel (`out`, peerId = the channel's id, as a group's
+ * is named by the group): the file server hands it to the peers the channel admits (files.ts).
+ */
+function offerFile(ctx: Ctx, tx: AttachmentsTx, channelId: string, postId: string, file: FileManifest): void {
+  const chunks = fileChunkCount(file.size, decodeFileKey(file.key).chunkSize);
+  const base: AttachmentRecord = {
+    id: file.id,
+    direction: 'out',
+    peerId: channelId,
+    message: { conversationId: channelId, sender: 'self', id: postId },
+    manifest: new Uint8Array(0),
+    size: file.size,
+    chunks,
+    receivedChunks: chunks,
+    state: 'available',
+    error: null,
+    createdAt: ctx.now(),
+    updatedAt: ctx.now(),
+  };
+  tx.putAttachment({ ...base, manifest: sealManifest(ctx, base, file) });
 }
 
 /** Inside the transaction: signs and stores our next post; the channel's next state. */
@@ -34,7 +73,7 @@ function writePost(
   ctx: Ctx,
   tx: ChannelsTx,
   name: string,
-  text: string,
+  content: PostContent,
 ): { readonly s: ChannelState; readonly bytes: Uint8Array; readonly record: ChannelPostRecord } {
   const p = ctx.primitives;
   const s = findChannel(ctx, tx, name);
@@ -57,7 +96,7 @@ function writePost(
     p,
     ctx.random,
     { channelId: s.id, seq, timestamp: ctx.now(), publisher: keyIdOf(p, p.ed25519PublicKey(secret)) },
-    text,
+    content,
     secret,
     d.isPrivate ? { epoch: s.current, key: epochKey(s, s.current) as Uint8Array } : undefined,
   );
@@ -94,6 +133,6 @@ export function listPosts(ctx: Ctx, name: string, query: MessagePageQuery): Mess
     const d = descriptorOf(ctx, s);
     return tx
       .listPosts(s.id, { limit: pageLimit(query.limit), ...(query.before ? { before: query.before } : {}) })
-      .flatMap((r) => postView(ctx, s, d, r) ?? []);
+      .flatMap((r) => postView(ctx, tx, s, d, r) ?? []);
   });
 }

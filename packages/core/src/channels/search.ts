@@ -4,10 +4,10 @@
  * again as a view, and indexed in batches for posts stored before the index existed.
  */
 import type { Ctx } from '../context/index.ts';
-import type { ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
+import type { AttachmentsTx, ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
 import { indexText } from '../search/index.ts';
 import type { MessageView } from '../views/index.ts';
-import { type DecodedPost, decodePost, openPostText } from './codec.ts';
+import { type DecodedPost, decodePost, openPostContent } from './codec.ts';
 import { type ChannelState, descriptorOf, epochKey, getChannelState, postLabel } from './store.ts';
 import { postView } from './views.ts';
 
@@ -23,20 +23,23 @@ export function indexPost(
   post?: DecodedPost,
 ): void {
   const decoded = post ?? decodePost(ctx.account.vault.open(postLabel(s.id), r.post));
-  const text = openPostText(ctx.primitives, decoded, (e) => epochKey(s, e));
-  if (text !== undefined) tx.indexPost(r.channelId, r.publisher, r.seq, indexText(text), postTime(r));
+  const c = openPostContent(ctx.primitives, decoded, (e) => epochKey(s, e));
+  if (c === undefined) return;
+  // a file's post is found by its caption and its file's name
+  const text = c.file ? `${c.text} ${c.file.name}`.trim() : c.text;
+  tx.indexPost(r.channelId, r.publisher, r.seq, indexText(text), postTime(r));
 }
 
 /** A found post as a message of its channel, with the channel's name; undefined if gone or unreadable. */
 export function postHit(
   ctx: Ctx,
-  tx: ChannelsTx,
+  tx: ChannelsTx & AttachmentsTx,
   ref: { readonly channelId: string; readonly publisher: string; readonly seq: number },
 ): { readonly name: string; readonly view: MessageView } | undefined {
   const s = getChannelState(ctx, tx, ref.channelId);
   const r = tx.getPost(ref.channelId, ref.publisher, ref.seq);
   if (!s || !r) return undefined;
-  const view = postView(ctx, s, descriptorOf(ctx, s), r);
+  const view = postView(ctx, tx, s, descriptorOf(ctx, s), r);
   return view ? { name: s.name, view } : undefined;
 }
 

@@ -4,9 +4,11 @@
  */
 import { fromBase64Url } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { ChannelPostRecord, ChannelsTx, ContactsTx } from '../ports/index.ts';
-import type { ChannelEvent, ChannelView, MessageView } from '../views/index.ts';
-import { type ChannelDescriptor, decodePost, keyIdOf, openPostText } from './codec.ts';
+import { shownAttachment } from '../messaging/index.ts';
+import type { AttachmentsTx, ChannelPostRecord, ChannelsTx, ContactsTx } from '../ports/index.ts';
+import type { AttachmentView, ChannelEvent, ChannelView, MessageView } from '../views/index.ts';
+import { type ChannelDescriptor, decodePost, keyIdOf, openPostContent } from './codec.ts';
+import type { PostFile } from './post-file.ts';
 import { appointmentsOf } from './publishers.ts';
 import { ownKeyIds } from './share.ts';
 import { type ChannelState, descriptorOf, epochKey, getChannelState, postLabel } from './store.ts';
@@ -37,24 +39,30 @@ export function emitChannel(ctx: Ctx, id: string, change: ChannelEvent['change']
   if (v) ctx.events.emit('channel', { channel: v, change });
 }
 
+/** A post's message id: its publisher's key id and its seq (hex). */
+export const postMessageId = (publisher: string, seq: number): string =>
+  `${publisher}${seq.toString(16).padStart(8, '0')}`;
+
 /** A stored post as a message, or null if it is sealed under a content key we do not have. */
 export function postView(
   ctx: Ctx,
+  tx: Pick<AttachmentsTx, 'getAttachment'>,
   s: ChannelState,
   d: ChannelDescriptor,
   r: ChannelPostRecord,
 ): MessageView | null {
   const p = ctx.primitives;
   const post = decodePost(ctx.account.vault.open(postLabel(s.id), r.post));
-  const text = openPostText(p, post, (e) => epochKey(s, e));
-  if (text === undefined) return null; // sealed under a key we do not have: nothing readable
+  const content = openPostContent(p, post, (e) => epochKey(s, e));
+  if (content === undefined) return null; // sealed under a key we do not have: nothing readable
+  const { text, file } = content;
   const mine =
     s.role === 'owner'
       ? ownKeyIds(ctx, s, d).has(post.publisher)
       : s.secret !== null && post.publisher === keyIdOf(p, p.ed25519PublicKey(fromBase64Url(s.secret)));
   const isOwner = post.publisher === keyIdOf(p, d.channelKey);
   return {
-    id: `${post.publisher}${post.seq.toString(16).padStart(8, '0')}`,
+    id: postMessageId(post.publisher, post.seq),
     conversationId: s.id,
     contact: s.name,
     direction: mine ? 'out' : 'in',
@@ -71,7 +79,26 @@ export function postView(
     deleted: false,
     expiresAt: null,
     reactions: [],
-    attachment: null,
+    attachment: file ? fileView(tx, s.id, file) : null,
     gapBefore: false,
   };
+}
+
+/**
+ * A post's file as the messenger shows it: the name made safe, and the transfer's state from its
+ * record (named by the channel: ours `out`, a received one `in`; publish.ts, ingest.ts).
+ */
+function fileView(
+  tx: Pick<AttachmentsTx, 'getAttachment'>,
+  channelId: string,
+  file: PostFile,
+): AttachmentView {
+  const shown = shownAttachment(file);
+  const record = tx.getAttachment('out', channelId, file.id) ?? tx.getAttachment('in', channelId, file.id);
+  if (!record) return { ...shown, status: 'failed', transferred: 0, error: null };
+  const transferred =
+    record.receivedChunks >= record.chunks
+      ? file.size
+      : Math.round((record.receivedChunks / Math.max(record.chunks, 1)) * file.size);
+  return { ...shown, status: record.state, transferred, error: record.error };
 }

@@ -16,6 +16,7 @@ import {
   updateAttachment,
 } from '../attachments/index.ts';
 import { CoreError, toBase64Url } from '../base/index.ts';
+import type { Channels } from '../channels/index.ts';
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Groups, StoredGroup } from '../groups/index.ts';
@@ -57,19 +58,25 @@ export function attachmentMethods(
     readonly downloads: Downloads;
     readonly kick: (peerId: string) => void;
     readonly groups: Groups;
+    readonly channels: Pick<Channels, 'resolve' | 'post' | 'findFile' | 'channel' | 'nameOf'>;
     readonly groupFileName: ConversationName;
   },
 ): AttachmentMethods {
   const { store, events } = ctx;
-  const { blobs, downloads, groups } = deps;
-  /** The contact `name` means, else the group (contacts first); throws unknown-contact. */
-  const target = (tx: StoreTx, name: string): { contact: ContactRecord } | { group: StoredGroup } => {
+  const { blobs, downloads, groups, channels } = deps;
+  /** The contact `name` means, else the group, else the channel (contacts first); throws unknown-contact. */
+  const target = (
+    tx: StoreTx,
+    name: string,
+  ): { contact: ContactRecord } | { group: StoredGroup } | { channel: string } => {
     try {
       return { contact: findContact(tx, name) };
     } catch (error) {
-      const group =
-        error instanceof CoreError && error.code === 'unknown-contact' && groups.resolve(name, tx);
+      if (!(error instanceof CoreError && error.code === 'unknown-contact')) throw error;
+      const group = groups.resolve(name, tx);
       if (group) return { group };
+      const channel = channels.resolve(name, tx);
+      if (channel) return { channel };
       throw error;
     }
   };
@@ -77,6 +84,11 @@ export function attachmentMethods(
   const find = (name: string, id: string, direction?: 'in'): AttachmentRecord => {
     const { label, record } = store.transaction((tx) => {
       const t = target(tx, name);
+      if ('channel' in t)
+        return {
+          label: `channel "${channels.nameOf(t.channel) ?? name}"`,
+          record: channels.findFile(tx, t.channel, id, direction),
+        };
       if ('group' in t)
         return {
           label: `group "${t.group.state.name}"`,
@@ -138,9 +150,46 @@ export function attachmentMethods(
     };
   };
 
+  /**
+   * A file posted in a channel (channels/publish.ts): encrypted once, its manifest in a signed post,
+   * its chunks served by this device to the peers the channel admits. Checked before encrypting
+   * (only its owner's and publishers' devices post), and again when the post is written.
+   */
+  const postFile = async (
+    channel: string,
+    source: FileSource,
+    extras: SendFileExtras,
+  ): Promise<MessageView> => {
+    const c = channels.channel(channel);
+    if (c.role === 'follower')
+      throw new CoreError(
+        'not-allowed',
+        `followers cannot post in "${c.name}"; only its owner and publishers can`,
+      );
+    const { caption, ...rest } = extras;
+    const manifest = await encrypt(c.name, source, rest);
+    try {
+      const view = channels.post(channel, caption ?? '', manifest);
+      events.emit('attachment', {
+        id: manifest.id,
+        direction: 'out',
+        contact: c.name,
+        state: 'available',
+        transferred: manifest.size,
+        size: manifest.size,
+        error: null,
+      });
+      return view;
+    } catch (error) {
+      await blobs.delete(outBlobName(manifest.id)).catch(() => undefined);
+      throw error;
+    }
+  };
+
   return {
     async sendFile(name, source, extras = {}) {
       const t = store.transaction((tx) => target(tx, name));
+      if ('channel' in t) return postFile(t.channel, source, extras);
       if ('group' in t) {
         // Checked before the file is encrypted; composeGroup checks again when it is sent.
         if (t.group.status !== 'active')

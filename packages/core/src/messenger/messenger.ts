@@ -289,7 +289,11 @@ export function createMessenger(options: MessengerOptions): Messenger {
   const admits = (peer: string, protocol?: AdmissionProtocol): boolean => {
     const state = admitted.get(peer);
     // (on /parley/file, the file server gives an introduced member only its groups' files)
-    return state !== undefined && (state !== 'introduced' || protocol === 'msg' || protocol === 'file');
+    if (state !== undefined && (state !== 'introduced' || protocol === 'msg' || protocol === 'file'))
+      return true;
+    // a channel's followers fetch its posts' files from the posting device, strangers too in a
+    // public channel: the file server offers them only those files (channels/files.ts)
+    return protocol === 'file' && channels.admitsFileRequests(peer);
   };
   const groups = createGroups(ctx, {
     kick,
@@ -408,13 +412,14 @@ export function createMessenger(options: MessengerOptions): Messenger {
     // mail for a friend (their contacts deposit it; the deposit token decides, mailbox/server.ts).
     // And anyone while a device link is open (its proof decides, devices/link-protocol.ts).
     isContact: (peer) => admitted.has(peer) || mailboxes.hosting() || links.open(),
+    download: (records) => downloads.start(records),
   });
-  /** A group's file is told under the group's name (the conversation it is in). */
+  /** A group's file is told under the group's name (the conversation it is in); a channel's under its. */
   const groupFileName = (r: AttachmentRecord): string | undefined =>
     store.transaction((tx) =>
       tx.getConversation(r.message.conversationId)?.kind === 'group'
         ? groups.resolve(r.message.conversationId, tx)?.state.name
-        : undefined,
+        : channels.nameOf(r.message.conversationId),
     );
   const downloads = new Downloads(ctx, blobs, groupFileName);
   const sendQueue = new SendQueue(ctx, kick);
@@ -569,7 +574,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       );
       transport.setFileServer((peer, request) =>
         serveFile(ctx, blobs, peer, request, {
-          find: (tx, p, id) => groups.fileFor(tx, p, id),
+          find: (tx, p, id) => groups.fileFor(tx, p, id) ?? channels.fileFor(tx, p, id),
           name: groupFileName,
         }),
       );
@@ -809,7 +814,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
       return c.kind === 'group' ? groups.message(c.group, key) : direct.message(name, key);
     },
     ...channelMethods(channels),
-    ...attachmentMethods(ctx, { blobs, downloads, kick, groups, groupFileName }),
+    ...attachmentMethods(ctx, { blobs, downloads, kick, groups, channels, groupFileName }),
     ...mailboxMethods(ctx, mailboxes),
     ...devices,
     createDeviceLink() {
