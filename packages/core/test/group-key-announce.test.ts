@@ -71,6 +71,33 @@ describe('key announcement formats', () => {
     );
   });
 
+  it('a linked device’s announcement (0x03) names its device, is signed by it, and binds both names', () => {
+    const sealed = sealAnnouncement(p, systemRandom, scope, 'peer-a', distribution, signer, 'peer-a-laptop');
+    expect(sealed[0]).toBe(0x03);
+    expect(sealed.length).toBeLessThanOrEqual(GROUP_KEY_ANNOUNCE_MAX_BYTES);
+    const a = openAnnouncement(p, scope, sealed);
+    if (!a) throw new Error('the announcement did not open');
+    expect([a.owner, a.device]).toEqual(['peer-a', 'peer-a-laptop']);
+    expect(a.distribution).toEqual(distribution);
+    expect(verifyAnnouncement(p, scope, a, p.ed25519PublicKey(signer))).toBe(true);
+    // the signature covers the device: the same bytes are no proof for another device, nor as 0x02
+    expect(verifyAnnouncement(p, scope, { ...a, device: 'peer-a-phone' }, p.ed25519PublicKey(signer))).toBe(
+      false,
+    );
+    const { device: _device, ...asFirst } = a;
+    expect(verifyAnnouncement(p, scope, asFirst, p.ed25519PublicKey(signer))).toBe(false);
+    // the version byte is bound too (associated data): 0x03 relabelled 0x02 does not open
+    expect(openAnnouncement(p, scope, Uint8Array.of(0x02, ...sealed.subarray(1)))).toBeUndefined();
+    // a "device" that is the owner itself is refused (the first device announces as 0x02)
+    const self = sealAnnouncement(p, systemRandom, scope, 'peer-a', distribution, signer, 'peer-a');
+    expect(openAnnouncement(p, scope, self)).toBeUndefined();
+    for (let i = 0; i < sealed.length; i += 13) {
+      const flipped = sealed.slice();
+      flipped[i] = (flipped[i] as number) ^ 1;
+      expect(openAnnouncement(p, scope, flipped)).toBeUndefined();
+    }
+  });
+
   it('round-trips key catch-up requests and refuses malformed ones', () => {
     const req = { groupId: GROUP_ID, epoch: 0xffff_fffe, members: [0, 7, 999] };
     const bytes = encodeGroupKeysRequest(req);

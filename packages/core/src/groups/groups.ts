@@ -157,7 +157,13 @@ export function createGroups(ctx: Ctx, hooks: GroupHooks): Groups {
       local.topics.start();
     },
     devicesChanged: () => {
-      if (local.running) syncAll();
+      if (!local.running) return;
+      syncAll();
+      // Large groups: who shares the topic follows the lists, and a key or message that waited
+      // for a device list (a member's new device) is asked for again now.
+      local.topics.refresh();
+      for (const g of ctx.store.transaction((tx) => listGroups(ctx, tx)))
+        if (g.status === 'active' && g.state.secret) void local.topics.sync(g.state.id, [], true);
     },
     stop: () => {
       local.running = false;

@@ -20,6 +20,16 @@
  *
  * The distribution is the same bytes a pairwise `sender-key` control carries
  * (its own proof of possession in the owner's context, crypto SPEC.md §12.1).
+ *
+ * A device linked to the owner's account (docs/MULTI-DEVICE.md "Groups") announces its own key
+ * with first byte 0x03, signed by ITS device identity key, which the owner's device list (signed
+ * by the account identity key, followed by every contact) names:
+ *
+ *   announcement = 0x03 ‖ nonce (24) ‖ XChaCha20-Poly1305(key, nonce, plaintext,
+ *                  ad = 0x03 ‖ group id (16) ‖ epoch u32 BE)
+ *   plaintext    = len u8 ‖ owner PeerId ‖ len u8 ‖ device PeerId ‖ distribution ‖ signature (64)
+ *   signature    = Ed25519(device's identity key, "Parley_GroupDeviceKeyAnnounce_v1" ‖ group id (16)
+ *                  ‖ epoch u32 BE ‖ len u8 ‖ owner PeerId ‖ len u8 ‖ device PeerId ‖ distribution)
  */
 import { type Primitives, SENDER_KEY_DISTRIBUTION_BYTES } from '@parley/crypto';
 import { CoreError, concat, fromHex, fromUtf8, InboundError, toHex, utf8 } from '../base/index.ts';
@@ -30,6 +40,9 @@ import { GROUP_MAX_MEMBERS, type GroupState } from './codec.ts';
 export const GROUP_KEY_ANNOUNCE_VERSION = 0x02;
 export const GROUP_KEYS_INFO = 'Parley_GroupKeys_v1';
 export const GROUP_KEY_ANNOUNCE_DOMAIN = 'Parley_GroupKeyAnnounce_v1';
+/** First byte of a linked device's key announcement (signed by the device, not the account). */
+export const GROUP_DEVICE_KEY_ANNOUNCE_VERSION = 0x03;
+export const GROUP_DEVICE_KEY_ANNOUNCE_DOMAIN = 'Parley_GroupDeviceKeyAnnounce_v1';
 /**
  * Query kind on /parley/query: channels use 0x01 (sync) and 0x03 (descriptor), groups 0x02
  * (message catch-up) and 0x04 (state fetch), mailboxes 0x10..0x14, devices 0x20..0x22.
@@ -43,11 +56,17 @@ const SIGNATURE_BYTES = 64;
 const PEER_ID_MAX_BYTES = 255;
 /** An announcement's size at most (the longest PeerId). */
 export const GROUP_KEY_ANNOUNCE_MAX_BYTES: number =
-  1 + NONCE_BYTES + 1 + PEER_ID_MAX_BYTES + SENDER_KEY_DISTRIBUTION_BYTES + SIGNATURE_BYTES + TAG_BYTES;
+  1 + NONCE_BYTES + 2 * (1 + PEER_ID_MAX_BYTES) + SENDER_KEY_DISTRIBUTION_BYTES + SIGNATURE_BYTES + TAG_BYTES;
+
+/** Whether these published bytes are a key announcement (the account's or a device's). */
+export const isAnnouncement = (data: Uint8Array): boolean =>
+  data[0] === GROUP_KEY_ANNOUNCE_VERSION || data[0] === GROUP_DEVICE_KEY_ANNOUNCE_VERSION;
 
 /** What an announcement says once opened (the signature still to be checked: verifyAnnouncement). */
 export interface KeyAnnouncement {
   readonly owner: string;
+  /** 0x03 only: the owner's device that signed it (0x02: the owner's first device, signed by the account). */
+  readonly device?: string;
   readonly distribution: Uint8Array;
   readonly signature: Uint8Array;
 }
@@ -66,12 +85,32 @@ export function groupKeysKey(p: Primitives, secret: Uint8Array, groupId: string,
   return p.hkdfSha256(secret, fromHex(groupId), concat(utf8(GROUP_KEYS_INFO), u32(epoch)), 32);
 }
 
-const associatedData = (s: AnnounceScope): Uint8Array =>
-  concat(Uint8Array.of(GROUP_KEY_ANNOUNCE_VERSION), fromHex(s.id), u32(s.epoch));
+const associatedData = (s: AnnounceScope, version = GROUP_KEY_ANNOUNCE_VERSION): Uint8Array =>
+  concat(Uint8Array.of(version), fromHex(s.id), u32(s.epoch));
 
-/** The bytes the owner's identity key signs. */
-export const announceSigned = (s: AnnounceScope, owner: string, distribution: Uint8Array): Uint8Array =>
-  concat(utf8(GROUP_KEY_ANNOUNCE_DOMAIN), fromHex(s.id), u32(s.epoch), utf8(owner), distribution);
+const prefixed = (id: string): Uint8Array => {
+  const bytes = utf8(id);
+  if (bytes.length === 0 || bytes.length > PEER_ID_MAX_BYTES) throw new CoreError('bad-input', 'bad PeerId');
+  return concat(Uint8Array.of(bytes.length), bytes);
+};
+
+/** The bytes the owner's identity key (0x02) or the device's identity key (0x03) signs. */
+export const announceSigned = (
+  s: AnnounceScope,
+  owner: string,
+  distribution: Uint8Array,
+  device?: string,
+): Uint8Array =>
+  device === undefined
+    ? concat(utf8(GROUP_KEY_ANNOUNCE_DOMAIN), fromHex(s.id), u32(s.epoch), utf8(owner), distribution)
+    : concat(
+        utf8(GROUP_DEVICE_KEY_ANNOUNCE_DOMAIN),
+        fromHex(s.id),
+        u32(s.epoch),
+        prefixed(owner),
+        prefixed(device),
+        distribution,
+      );
 
 function xaead(p: Primitives): Required<Pick<Primitives, 'xaeadSeal' | 'xaeadOpen'>> {
   if (!p.xaeadSeal || !p.xaeadOpen)
@@ -82,6 +121,8 @@ function xaead(p: Primitives): Required<Pick<Primitives, 'xaeadSeal' | 'xaeadOpe
 /**
  * Our announcement of `distribution` for the state's epoch, signed with our
  * identity key (`signingSecret`: Account.identity, the key our card names).
+ * `device`: we are a device linked to `owner`'s account, and `signingSecret`
+ * is this device's identity key, as the account's device list names it (0x03).
  */
 export function sealAnnouncement(
   p: Primitives,
@@ -90,16 +131,30 @@ export function sealAnnouncement(
   owner: string,
   distribution: Uint8Array,
   signingSecret: Uint8Array,
+  device?: string,
 ): Uint8Array {
   if (!s.secret) throw new CoreError('bad-input', 'only a large group (with a secret) announces keys');
-  const id = utf8(owner);
-  if (id.length === 0 || id.length > PEER_ID_MAX_BYTES) throw new CoreError('bad-input', 'bad PeerId');
-  const signature = p.ed25519Sign(signingSecret, announceSigned(s, owner, distribution));
-  const plaintext = concat(Uint8Array.of(id.length), id, distribution, signature);
+  const version = device === undefined ? GROUP_KEY_ANNOUNCE_VERSION : GROUP_DEVICE_KEY_ANNOUNCE_VERSION;
+  const signature = p.ed25519Sign(signingSecret, announceSigned(s, owner, distribution, device));
+  const names = device === undefined ? prefixed(owner) : concat(prefixed(owner), prefixed(device));
+  const plaintext = concat(names, distribution, signature);
   const nonce = random(NONCE_BYTES);
   const key = groupKeysKey(p, s.secret, s.id, s.epoch);
-  const sealed = xaead(p).xaeadSeal(key, nonce, plaintext, associatedData(s));
-  return concat(Uint8Array.of(GROUP_KEY_ANNOUNCE_VERSION), nonce, sealed);
+  const sealed = xaead(p).xaeadSeal(key, nonce, plaintext, associatedData(s, version));
+  return concat(Uint8Array.of(version), nonce, sealed);
+}
+
+/** A canonical UTF-8 PeerId of `len` bytes at `at`, or undefined. */
+function readId(plain: Uint8Array, at: number): string | undefined {
+  const len = plain[at] ?? 0;
+  if (len === 0 || at + 1 + len > plain.length) return undefined;
+  const bytes = plain.subarray(at + 1, at + 1 + len);
+  try {
+    const id = fromUtf8(bytes);
+    return toHex(utf8(id)) === toHex(bytes) ? id : undefined; // not canonical UTF-8
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -114,41 +169,50 @@ export function openAnnouncement(
 ): KeyAnnouncement | undefined {
   const min = 1 + NONCE_BYTES + 1 + 1 + SIGNATURE_BYTES + TAG_BYTES + 1;
   if (!s.secret || bytes.length < min || bytes.length > GROUP_KEY_ANNOUNCE_MAX_BYTES) return undefined;
-  if (bytes[0] !== GROUP_KEY_ANNOUNCE_VERSION) return undefined;
+  const version = bytes[0] as number;
+  if (!isAnnouncement(bytes)) return undefined;
   const key = groupKeysKey(p, s.secret, s.id, s.epoch);
   const plain = xaead(p).xaeadOpen(
     key,
     bytes.subarray(1, 1 + NONCE_BYTES),
     bytes.subarray(1 + NONCE_BYTES),
-    associatedData(s),
+    associatedData(s, version),
   );
   if (!plain) return undefined;
-  const len = plain[0] as number;
-  const distributionBytes = plain.length - 1 - len - SIGNATURE_BYTES;
-  if (len === 0 || distributionBytes <= 0 || distributionBytes > SENDER_KEY_DISTRIBUTION_BYTES)
-    return undefined;
-  let owner: string;
-  try {
-    owner = fromUtf8(plain.subarray(1, 1 + len));
-  } catch {
-    return undefined;
+  const owner = readId(plain, 0);
+  if (owner === undefined) return undefined;
+  let at = 1 + utf8(owner).length;
+  let device: string | undefined;
+  if (version === GROUP_DEVICE_KEY_ANNOUNCE_VERSION) {
+    device = readId(plain, at);
+    if (device === undefined || device === owner) return undefined; // the first device signs as 0x02
+    at += 1 + utf8(device).length;
   }
-  if (toHex(utf8(owner)) !== toHex(plain.subarray(1, 1 + len))) return undefined; // not canonical UTF-8
+  const distributionBytes = plain.length - at - SIGNATURE_BYTES;
+  if (distributionBytes <= 0 || distributionBytes > SENDER_KEY_DISTRIBUTION_BYTES) return undefined;
   return {
     owner,
-    distribution: plain.slice(1 + len, 1 + len + distributionBytes),
+    ...(device !== undefined ? { device } : {}),
+    distribution: plain.slice(at, at + distributionBytes),
     signature: plain.slice(plain.length - SIGNATURE_BYTES),
   };
 }
 
-/** Whether the owner's identity key (from their card in the state) signed this announcement. */
+/**
+ * Whether the announcement is signed by `identitySigningKey`: the owner's identity key (from
+ * their card in the state) for 0x02, the device's (from the owner's device list) for 0x03.
+ */
 export function verifyAnnouncement(
   p: Primitives,
   s: AnnounceScope,
   a: KeyAnnouncement,
   identitySigningKey: Uint8Array,
 ): boolean {
-  return p.ed25519Verify(a.signature, announceSigned(s, a.owner, a.distribution), identitySigningKey);
+  return p.ed25519Verify(
+    a.signature,
+    announceSigned(s, a.owner, a.distribution, a.device),
+    identitySigningKey,
+  );
 }
 
 /** "Send me these members' keys for this epoch" (indices into the asker's current member list). */

@@ -24,12 +24,22 @@ import { toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { GroupsTx } from '../ports/index.ts';
 import { GROUP_MAX_MEMBERS, senderKeyContext } from './codec.ts';
-import { loadOwnKey, loadReceivers, SENDER_KEYS_KEPT, type StoredGroup, selfId } from './store.ts';
+import {
+  DEVICES_PER_MEMBER_MAX,
+  loadOwnKey,
+  loadReceivers,
+  SENDER_KEYS_KEPT,
+  type StoredGroup,
+  selfId,
+} from './store.ts';
 
 /** Groups whose index is kept per account (the least recently used goes first). */
 const GROUPS_KEPT = 16;
-/** Entries per group before its index is rebuilt from the store (keys of removed members pile up). */
-const ENTRIES_MAX: number = 2 * SENDER_KEYS_KEPT * GROUP_MAX_MEMBERS;
+/**
+ * Entries per group before its index is rebuilt from the store (keys of removed members pile up):
+ * every device of every member (docs/MULTI-DEVICE.md "Groups"), twice over.
+ */
+const ENTRIES_MAX: number = 2 * SENDER_KEYS_KEPT * GROUP_MAX_MEMBERS * DEVICES_PER_MEMBER_MAX;
 
 /** group id → hex(signing public key) → owner PeerId. */
 const indexes = new WeakMap<Account, Map<string, Map<string, string>>>();
@@ -46,7 +56,7 @@ function indexOf(ctx: Ctx, tx: GroupsTx, g: StoredGroup): Map<string, string> {
   if (!index || index.size > ENTRIES_MAX) {
     index = new Map();
     for (const m of g.state.members) {
-      if (m.peerId === selfId(ctx)) continue; // our own key's row: compared on its own
+      // (our own key is compared on its own; our row holds our other devices' keys)
       for (const { receiver } of loadReceivers(ctx, tx, id, m.peerId))
         index.set(toHex(receiver.signingPublic), m.peerId);
     }

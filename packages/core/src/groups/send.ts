@@ -140,11 +140,6 @@ export function composeGroup(
     if (tx.insertMessage(record) === 'inserted') indexBody(tx, key, shown, sentAt);
   }
   const topic = topicOf(ctx, g);
-  if (topic && selfId(ctx) !== ctx.account.info.peerId)
-    throw new CoreError(
-      'not-allowed',
-      `"${g.state.name}" is a large group: send to it from this account's first device for now`,
-    );
   const recipients = topic
     ? others(ctx, g)
     : [
@@ -271,6 +266,20 @@ export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string
       ? stored
       : { epoch: g.state.epoch, key: createSenderKey(ctx.random, ctx.primitives), sentTo: [] };
   if (topicOf(ctx, g)) {
+    // Our other devices hold the group as we do (the state, once per device and epoch); they take
+    // our key from the announcement like every member, and we theirs (groups/key-receive.ts).
+    const mine = ownDevices(ctx, tx).filter((d) => !own.sentTo.includes(d));
+    if (mine.length > 0) {
+      const ownState = encodeGroupControl({ type: 'own-state', group: g.state, author: g.author });
+      // Too large for one control: not relayed (as below), counted as done.
+      const told =
+        ownState.length <= GROUP_STATE_PAYLOAD_MAX_BYTES ? controlTo(ctx, tx, g, me, ownState) : mine;
+      if (told.length > 0) {
+        own = { ...own, sentTo: [...new Set([...own.sentTo, ...told])] };
+        dirty = true;
+        kicks.push(...told);
+      }
+    }
     // Large group: one announcement on the epoch's topic instead of a control per member (O(n²)
     // per change); topics.ts publishes it, members who miss it fetch it (groups/key-receive.ts).
     const announced = announceOwnKey(ctx, g, own);

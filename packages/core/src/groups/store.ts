@@ -41,7 +41,7 @@ export const OWN_DEVICES_ROW = 'devices:self';
 const receiverRow = (ctx: Ctx, member: string): string => (member === selfId(ctx) ? OWN_DEVICES_ROW : member);
 
 /** Devices whose sender keys a member's row may hold (a device list's bound). */
-const DEVICES_PER_MEMBER_MAX = 8;
+export const DEVICES_PER_MEMBER_MAX = 8;
 
 /** Forgets a member's sender keys in a group (ours too, with our other devices', when it is us). */
 export function forgetSenderKeys(ctx: Ctx, tx: GroupsTx, groupId: string, member: string): void {

@@ -43,14 +43,8 @@ import {
 import { decodeAppMessage } from '../wire/index.ts';
 import { GROUP_MAX_MEMBERS, GROUP_MESSAGE_KINDS, senderKeyContext } from './codec.ts';
 import { applyGroupMessage } from './inbox.ts';
-import {
-  loadReceivers,
-  memberOf,
-  SENDER_KEYS_KEPT,
-  type StoredGroup,
-  saveReceivers,
-  selfId,
-} from './store.ts';
+import { type DevicesReadTx, isMemberDevice, memberOfDevice } from './member-devices.ts';
+import { loadReceivers, memberOf, SENDER_KEYS_KEPT, type StoredGroup, saveReceivers } from './store.ts';
 
 export const GROUP_TOPIC_VERSION = 1;
 export const GROUP_TOPIC_INFO = 'Parley_GroupTopic_v1';
@@ -203,13 +197,17 @@ export type TopicOutcome =
   /** Malformed, or no member's key verifies it: dropped. */
   | { readonly result: 'rejected' };
 
-/** Which members hold a sender key with each key id (an index so a message is not tried against all). */
+/**
+ * Which members hold a sender key with each key id (an index so a message is not tried against
+ * all). Each device of a member has its own key; us included: our other devices' keys.
+ */
 export function keyOwners(ctx: Ctx, tx: GroupsTx, g: StoredGroup): Map<number, string[]> {
   const out = new Map<number, string[]>();
   for (const m of g.state.members) {
-    if (m.peerId === selfId(ctx)) continue;
-    for (const { receiver } of loadReceivers(ctx, tx, g.state.id, m.peerId))
-      out.set(receiver.keyId, [...(out.get(receiver.keyId) ?? []), m.peerId]);
+    for (const { receiver } of loadReceivers(ctx, tx, g.state.id, m.peerId)) {
+      const owners = out.get(receiver.keyId) ?? [];
+      if (!owners.includes(m.peerId)) out.set(receiver.keyId, [...owners, m.peerId]);
+    }
   }
   return out;
 }
@@ -222,7 +220,7 @@ export function keyOwners(ctx: Ctx, tx: GroupsTx, g: StoredGroup): Map<number, s
  */
 export function ingestTopicMessage(
   ctx: Ctx,
-  tx: MessagesTx & GroupsTx & AttachmentsTx,
+  tx: MessagesTx & GroupsTx & AttachmentsTx & DevicesReadTx,
   g: StoredGroup,
   message: Uint8Array,
   owners: ReadonlyMap<number, readonly string[]>,
@@ -241,7 +239,8 @@ export function ingestTopicMessage(
   for (const peer of candidates) {
     const keys = loadReceivers(ctx, tx, g.state.id, peer);
     const key = keys.find((k) => k.receiver.keyId === keyId);
-    if (!key) continue;
+    // A device's key counts only while the member's latest list names the device (revocation).
+    if (!key || !isMemberDevice(ctx, tx, peer, key.device ?? peer)) continue;
     let opened: ReturnType<typeof senderKeyDecrypt>;
     try {
       opened = senderKeyDecrypt(key.receiver, message, senderKeyContext(g.state.id, peer), ctx.primitives);
@@ -280,11 +279,10 @@ function isReplay(ctx: Ctx, tx: GroupsTx, g: StoredGroup, keyId: number, message
 
 /** What we are missing, per member key: each skipped iteration, and everything after the newest. */
 export function missingRanges(ctx: Ctx, tx: GroupsTx, g: StoredGroup): SyncRange[] {
-  const me = selfId(ctx);
   const tails: SyncRange[] = [];
   const holes: SyncRange[] = [];
   for (const member of g.state.members) {
-    if (member.peerId === me) continue;
+    // (our own row holds our other devices' keys: what they posted is ours to catch up on too)
     for (const { receiver } of loadReceivers(ctx, tx, g.state.id, member.peerId)) {
       tails.push({ keyId: receiver.keyId, from: receiver.iteration, count: 0 });
       const skipped = [...receiver.skipped.keys()].sort((a, b) => b - a).slice(0, 8); // newest holes first
@@ -299,13 +297,14 @@ export function missingRanges(ctx: Ctx, tx: GroupsTx, g: StoredGroup): SyncRange
 /** Answers a member's catch-up request from our log (sealed posts opened); undefined = refuse. */
 export function answerGroupSync(
   ctx: Ctx,
-  tx: GroupsTx,
+  tx: GroupsTx & DevicesReadTx,
   g: StoredGroup | undefined,
   peer: string,
   req: GroupSyncRequest,
 ): Uint8Array | undefined {
-  // Only current members may ask: anyone else learns nothing, not even that we are in the group.
-  if (g?.status !== 'active' || !memberOf(g, peer) || peer === selfId(ctx)) return undefined;
+  // Only current members' devices may ask: anyone else learns nothing, not even that we are in it.
+  if (g?.status !== 'active' || peer === ctx.account.info.peerId) return undefined;
+  if (memberOfDevice(ctx, tx, g, peer) === undefined) return undefined;
   const out: Uint8Array[] = [];
   let bytes = 4;
   for (const r of req.ranges) {

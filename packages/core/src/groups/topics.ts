@@ -25,7 +25,7 @@ import {
   decodeGroupKeysAnswer,
   decodeGroupKeysRequest,
   encodeGroupKeysRequest,
-  GROUP_KEY_ANNOUNCE_VERSION,
+  isAnnouncement,
 } from './key-announce.ts';
 import {
   answerGroupKeys,
@@ -35,6 +35,7 @@ import {
   missingKeys,
   ownAnnouncement,
 } from './key-receive.ts';
+import { groupDevices, memberDevices, memberOfDevice } from './member-devices.ts';
 import { listGroups, loadGroup, type StoredGroup, selfId } from './store.ts';
 import {
   answerGroupSync,
@@ -164,7 +165,7 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
 
   const onTopic = (groupId: string, data: Uint8Array, from: string): void => {
     if (!started) return;
-    if (data[0] === GROUP_KEY_ANNOUNCE_VERSION) {
+    if (isAnnouncement(data)) {
       onKey(groupId, data, from);
       return;
     }
@@ -191,8 +192,12 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
     }
   };
 
+  /** Whom to ask: the other members (their first devices) and our own other devices. */
   const members = (g: StoredGroup): string[] => {
-    const all = g.state.members.map((m) => m.peerId).filter((p) => p !== me);
+    const ours = store.transaction((tx) => memberDevices(ctx, tx, me));
+    const all = [...g.state.members.map((m) => m.peerId), ...ours].filter(
+      (p) => p !== me && p !== ctx.account.info.peerId,
+    );
     const order = shuffled(all, ctx.random); // spreads the load over the group
     return [
       ...order.filter((p) => transport.isConnected(p)),
@@ -270,7 +275,7 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
       if (!g || !topic) return 0;
       await republish(groupId);
       await announce(g, topic);
-      const peers = [...new Set([...first, ...members(g)])].filter((p) => p !== me);
+      const peers = [...new Set([...first, ...members(g)])].filter((p) => p !== ctx.account.info.peerId);
       let total = 0;
       for (const peer of peers.slice(0, GROUP_SYNC_PEERS_PER_ROUND)) total += await askOne(groupId, peer);
       return total;
@@ -339,12 +344,15 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
     if (!started) return;
     const wanted = new Map<string, string>();
     admitted.clear();
-    for (const g of store.transaction((tx) => listGroups(ctx, tx))) {
-      const topic = topicOf(ctx, g);
-      if (!topic) continue;
-      wanted.set(topic, g.state.id);
-      admitted.set(g.state.id, new Set(g.state.members.map((m) => m.peerId).filter((p) => p !== me)));
-    }
+    store.transaction((tx) => {
+      for (const g of listGroups(ctx, tx)) {
+        const topic = topicOf(ctx, g);
+        if (!topic) continue;
+        wanted.set(topic, g.state.id);
+        // Every device of every member, by the device lists we hold now (ours too).
+        admitted.set(g.state.id, groupDevices(ctx, tx, g));
+      }
+    });
     for (const [topic, s] of subscribed) {
       if (wanted.get(topic) === s.groupId) continue;
       s.off(); // an old epoch's topic, or a group we left
@@ -372,7 +380,8 @@ export function createGroupTopics(ctx: Ctx, hooks: GroupTopicHooks): GroupTopics
         for (const id of groups) {
           try {
             const g = store.transaction((tx) => loadGroup(ctx, tx, id));
-            if (g?.state.members.some((m) => m.peerId === e.peer)) void sync(id, [e.peer]);
+            const member = store.transaction((tx) => g && memberOfDevice(ctx, tx, g, e.peer));
+            if (member !== undefined) void sync(id, [e.peer]);
           } catch {
             return; // the store is closing
           }
