@@ -135,7 +135,7 @@ function applyContactSync(ctx: Ctx, tx: StoreTx, peer: string, c: ContactSync): 
     createdAt: now,
   };
   tx.putContact(contact);
-  tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+  tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, markedUnread: false, createdAt: now });
   return contact;
 }
 
