@@ -396,7 +396,14 @@ export function addContact(
     updatedAt: now,
   };
   tx.putContact(contact);
-  tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, markedUnread: false, createdAt: now });
+  tx.putConversation({
+    id: contact.id,
+    kind: 'direct',
+    disappearingMs: null,
+    readUpTo: 0,
+    markedUnread: false,
+    createdAt: now,
+  });
   return contact;
 }
 
