@@ -153,6 +153,15 @@ export function ChatApp({
           onFollowChannel: () => setDialog('follow'),
           onSettings: () => setDialog('settings'),
           onOpenHit: openHit,
+          onMarkUnread: (c, unread) => {
+            // An open chat would be read again at once: marked unread, it is closed.
+            if (unread && c.key === selected) select(null);
+            const contact = c.kind === 'group' ? c.group.id : c.name;
+            void call(unread ? 'conversations.markUnread' : 'conversations.markRead', { contact }).then(
+              list.schedule,
+              (error: unknown) => setToast(error instanceof Error ? error.message : String(error)),
+            );
+          },
         }}
       />
       <main className="main-pane">
