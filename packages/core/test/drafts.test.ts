@@ -62,16 +62,33 @@ describe('drafts', () => {
     );
   });
 
-  it("drops a contact's draft with the contact, and keeps a group's", async () => {
+  it("drops a contact's draft with the contact, and keeps a group's and a channel's (by id too)", async () => {
     const [alice, bob] = await twoFriends();
-    alice.messenger.createGroup('Club', ['bob']);
+    const club = alice.messenger.createGroup('Club', ['bob']);
     await join(bob, 'Club');
+    const news = alice.messenger.createChannel('News');
     alice.messenger.setDraft('bob', 'to bob');
-    alice.messenger.setDraft('Club', 'to the club');
+    alice.messenger.setDraft(club.id, 'to the club');
+    alice.messenger.setDraft(news.id, 'a post');
     alice.messenger.removeContact('bob');
-    expect(alice.messenger.drafts().map((d) => [d.kind, d.conversation, d.text])).toEqual([
-      ['group', 'Club', 'to the club'],
+    // (written in the same millisecond, so in no particular order)
+    expect(
+      alice.messenger
+        .drafts()
+        .map((d) => [d.kind, d.conversationId, d.conversation, d.text])
+        .sort(),
+    ).toEqual([
+      ['channel', news.id, 'News', 'a post'],
+      ['group', club.id, 'Club', 'to the club'],
     ]);
+  });
+
+  it('a channel cannot be marked unread', async () => {
+    const [alice] = await twoFriends();
+    alice.messenger.createChannel('News');
+    expect(() => alice.messenger.markUnread('News')).toThrow(
+      expect.objectContaining({ code: 'not-allowed' }),
+    );
   });
 });
 
