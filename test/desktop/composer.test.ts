@@ -1,14 +1,15 @@
 /**
  * The composer's typing loop in Parley Desktop (issue #20), with real daemons:
  * typing after picking an emoji lands in the text box, a draft is kept per
- * conversation (across chat switches, in memory only; shown as "Draft:" in
- * the list, gone once sent), and a message sent while scrolled up comes
- * into view.
+ * conversation (across chat switches, a reload and a restart of the daemon,
+ * in its encrypted database and never in the browser's storage; shown as
+ * "Draft:" in the list, gone once sent), and a message sent while scrolled up
+ * comes into view.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppPage, launchBrowser, openApp } from '../support/browser.ts';
-import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
+import { type Daemon, eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
 /** Enough messages from Bob that the log scrolls several screens. */
 const HISTORY_MESSAGES = 60;
@@ -41,19 +42,22 @@ describe('Parley Desktop: the composer', { timeout: 90_000 }, () => {
   printLogsOnFailure(world);
   let browser: Browser;
   let aliceHome: string;
+  let aliceDaemon: Daemon;
   let alice: AppPage;
+  const drafts = () => world.rpc<Array<{ conversation: string; text: string }>>(aliceHome, 'drafts.list');
 
   beforeAll(async () => {
     aliceHome = world.account('Alice');
     const bobHome = world.account('Bob');
     const carolHome = world.account('Carol');
-    const [, , , br] = await Promise.all([
+    const [daemon, , , br] = await Promise.all([
       world.daemon(aliceHome),
       world.daemon(bobHome),
       world.daemon(carolHome),
       launchBrowser(),
     ]);
     browser = br;
+    aliceDaemon = daemon;
     await world.befriend(aliceHome, 'Alice', bobHome, 'Bob');
     // befriend() expects a fresh pair; the second contact is added by hand.
     const invite = world.run(carolHome, ['invite']).stdout.trim();
@@ -98,7 +102,7 @@ describe('Parley Desktop: the composer', { timeout: 90_000 }, () => {
     await box(page).fill('');
   });
 
-  it('keeps a draft per conversation across chat switches, in memory only, and drops it once sent', async () => {
+  it('keeps a draft per conversation across chat switches, never in localStorage, and drops it once sent', async () => {
     const { page } = alice;
     await open(page, 'Bob');
     await box(page).fill('Half-written thought');
@@ -108,8 +112,10 @@ describe('Parley Desktop: the composer', { timeout: 90_000 }, () => {
     await open(page, 'Bob');
     expect(await box(page).inputValue()).toBe('Half-written thought');
 
-    // Never written to the browser's storage (a plain file on disk): drafts live in memory.
+    // Never written to the browser's storage (a plain file on disk): drafts live in the daemon's
+    // encrypted database.
     expect(await page.evaluate(() => JSON.stringify(localStorage).includes('Half-written'))).toBe(false);
+    await eventually(async () => (await drafts()).some((d) => d.text === 'Half-written thought'));
 
     await box(page).press('Enter');
     await expect.poll(() => box(page).inputValue()).toBe('');
@@ -119,6 +125,7 @@ describe('Parley Desktop: the composer', { timeout: 90_000 }, () => {
     expect(await chat(page, 'Bob').textContent()).not.toContain('Draft:');
     await open(page, 'Bob');
     expect(await box(page).inputValue()).toBe('');
+    await eventually(async () => (await drafts()).length === 0);
   });
 
   it('brings a message sent while scrolled up into view', async () => {
@@ -140,5 +147,37 @@ describe('Parley Desktop: the composer', { timeout: 90_000 }, () => {
     await box(page).press('Enter');
     await expect.poll(() => box(page).inputValue()).toBe('');
     await expect.poll(() => inView(page, 'Sent from far up the history'), { timeout: 5_000 }).toBe(true);
+  });
+
+  it('a draft survives a daemon restart and a reload', async () => {
+    await open(alice.page, 'Carol');
+    await box(alice.page).fill('Written before the restart');
+    // Kept by the daemon half a second after typing stops, without leaving the chat.
+    await eventually(async () =>
+      (await drafts()).some((d) => d.conversation === 'Carol' && d.text === 'Written before the restart'),
+    );
+    await world.stop(aliceDaemon);
+    aliceDaemon = await world.daemon(aliceHome);
+    await alice.context.close();
+    alice = await openApp(browser, aliceHome);
+    const { page } = alice;
+    await chat(page, 'Carol').getByText('Draft: Written before the restart').waitFor();
+    await open(page, 'Carol');
+    expect(await box(page).inputValue()).toBe('Written before the restart');
+
+    // Typed just before the page reloads: sent as the page goes.
+    await open(page, 'Bob');
+    await box(page).fill('Typed just before a reload');
+    await page.reload();
+    await chat(page, 'Bob').getByText('Draft: Typed just before a reload').waitFor();
+    await open(page, 'Bob');
+    expect(await box(page).inputValue()).toBe('Typed just before a reload');
+    expect(await page.evaluate(() => JSON.stringify(localStorage).includes('Typed just'))).toBe(false);
+
+    // Sent: gone from the daemon too, so no restart brings it back.
+    await box(page).press('Enter');
+    await expect.poll(() => box(page).inputValue()).toBe('');
+    await eventually(async () => (await drafts()).every((d) => d.conversation !== 'Bob'));
+    expect(alice.errors).toEqual([]);
   });
 });

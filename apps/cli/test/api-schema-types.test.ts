@@ -27,11 +27,27 @@ type Checks = [
   Describes<core.MailboxView, Item<ResultOf<'mailboxes.list'>>>,
   Describes<core.SearchHit, Item<ResultOf<'messages.search'>['hits']>>,
   Describes<core.SearchResult, ResultOf<'messages.search'>>,
+  Describes<core.DraftView, Item<ResultOf<'drafts.list'>>>,
 ];
 
 describe("the schema's results are core's views", () => {
   it('compiles (the check is in the types)', () => {
-    const checks: Checks = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+    const checks: Checks = [
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ];
     expect(checks.every(Boolean)).toBe(true);
   });
 });

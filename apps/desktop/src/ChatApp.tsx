@@ -17,6 +17,7 @@ import { Conversation } from './Conversation.tsx';
 import { seenUpTo } from './channel-seen.ts';
 import { type ChatItem, channelKey, contactKey, groupKey } from './chats.ts';
 import { devicesNotice, HistoryBanner, type HistoryProgress } from './devices/index.ts';
+import { useDraftStore } from './drafts.ts';
 import { GroupInfo } from './GroupInfo.tsx';
 import { Shortcuts } from './keyboard/index.ts';
 import { isMuted, useMuted } from './muted.ts';
@@ -48,6 +49,7 @@ export function ChatApp({
 }) {
   const [me, setMe] = useState<Identity | null>(null);
   const list = useChatList(stream);
+  useDraftStore(stream);
   const [selected, setSelected] = useState<string | null>(null);
   const [typing, setTyping] = useState<Readonly<Record<string, boolean>>>({});
   const [socket, setSocket] = useState<SocketStatus>(stream.status);
@@ -151,6 +153,15 @@ export function ChatApp({
           onFollowChannel: () => setDialog('follow'),
           onSettings: () => setDialog('settings'),
           onOpenHit: openHit,
+          onMarkUnread: (c, unread) => {
+            // An open chat would be read again at once: marked unread, it is closed.
+            if (unread && c.key === selected) select(null);
+            const contact = c.kind === 'group' ? c.group.id : c.name;
+            void call(unread ? 'conversations.markUnread' : 'conversations.markRead', { contact }).then(
+              list.schedule,
+              (error: unknown) => setToast(error instanceof Error ? error.message : String(error)),
+            );
+          },
         }}
       />
       <main className="main-pane">

@@ -7,7 +7,7 @@
  * Unsent text is kept as the conversation's draft (drafts.ts).
  */
 import { type ClipboardEvent, type KeyboardEvent, useEffect, useRef, useState } from 'react';
-import { draftOf, setDraft } from './drafts.ts';
+import { draftOf, flushDraft, setDraft, useDraftsLoaded } from './drafts.ts';
 import { EmojiPicker } from './EmojiPicker.tsx';
 import { preview } from './format.ts';
 import { CloseIcon, MicIcon, PaperclipIcon, SendIcon, SmileIcon } from './Icons.tsx';
@@ -82,6 +82,15 @@ export function Composer({
   }, [text]);
 
   useEffect(() => () => clearTimeout(idle.current), []);
+
+  // Leaving the chat (or the composer going away) sends its draft to the daemon now.
+  useEffect(() => () => flushDraft(draftKey), [draftKey]);
+  // Opened before the daemon's drafts arrived: show this conversation's when they do.
+  const draftsLoaded = useDraftsLoaded();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when the drafts arrive
+  useEffect(() => {
+    if (draftsLoaded && mode.kind === 'new') setText((t) => t || draftOf(draftKey));
+  }, [draftsLoaded]);
 
   const stopTyping = () => {
     clearTimeout(idle.current);

@@ -1,5 +1,13 @@
 /** The left pane: who I am, connection status, search, the conversation list (contacts, groups, channels). */
-import { type FocusEvent, type KeyboardEvent, type ReactNode, useMemo, useRef, useState } from 'react';
+import {
+  type FocusEvent,
+  type KeyboardEvent,
+  type MouseEvent,
+  type ReactNode,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { Avatar } from './Avatar.tsx';
 import type { SocketStatus } from './api.ts';
 import { summary } from './attachments.ts';
@@ -9,6 +17,7 @@ import { formatListTime, hueOf, preview } from './format.ts';
 import { useGroupPicture } from './GroupPicture.tsx';
 import { ChannelIcon, GearIcon, GroupIcon, LinkIcon, PlusIcon } from './Icons.tsx';
 import { MutedMark } from './MuteButton.tsx';
+import { Menu, type MenuAnchor, type MenuEntry } from './message-menu/index.ts';
 import { useMuted } from './muted.ts';
 import { hitKey, SearchBox, type SearchHit, SearchResults, useMessageSearch } from './search/index.ts';
 import type { GroupView, Identity, Reachability } from './types.ts';
@@ -22,6 +31,8 @@ export interface SidebarActions {
   readonly onSettings: () => void;
   /** A message search result was chosen: open its conversation at the message. */
   readonly onOpenHit: (hit: SearchHit) => void;
+  /** "Mark as unread" (`unread`) or "Mark as read" from a chat's menu. */
+  readonly onMarkUnread: (chat: ChatItem, unread: boolean) => void;
 }
 
 function HeaderButton({
@@ -77,6 +88,7 @@ export function Sidebar({
     setOpenHit(null);
   };
   const roving = useRovingList(sorted, selected);
+  const [menu, setMenu] = useState<{ readonly chat: ChatItem; readonly anchor: MenuAnchor } | null>(null);
   const item = (c: ChatItem, inList = false) => (
     <ConversationItem
       chat={c}
@@ -85,7 +97,9 @@ export function Sidebar({
       typing={typing[c.name] === true}
       draft={drafts.get(c.key) ?? ''}
       muted={muted.has(c.key)}
+      menuOpen={menu?.chat.key === c.key}
       onSelect={actions.onSelect}
+      onMenu={chatEntries(c, actions).length > 0 ? (anchor) => setMenu({ chat: c, anchor }) : undefined}
     />
   );
 
@@ -157,8 +171,32 @@ export function Sidebar({
           {sorted.length === 0 && <li className="list-empty muted">No contacts yet.</li>}
         </ul>
       )}
+      {menu && (
+        <Menu
+          label={`Actions for ${menu.chat.name}`}
+          entries={chatEntries(menu.chat, actions)}
+          anchor={menu.anchor}
+          onClose={(restore) => {
+            const { chat, anchor } = menu;
+            setMenu(null);
+            if (restore && 'element' in anchor) anchor.element.focus();
+            else if (restore)
+              document
+                .querySelector<HTMLElement>(`.conversation-item[data-key="${CSS.escape(chat.key)}"]`)
+                ?.focus();
+          }}
+        />
+      )}
     </nav>
   );
+}
+
+/** A chat's menu: mark it unread, or read (channels have none: their unread state is this window's). */
+function chatEntries(c: ChatItem, actions: SidebarActions): MenuEntry[] {
+  if (c.kind === 'channel' || (c.kind === 'group' && c.group.status === 'invited')) return [];
+  return c.unread > 0
+    ? [{ id: 'read', label: 'Mark as read', onSelect: () => actions.onMarkUnread(c, false) }]
+    : [{ id: 'unread', label: 'Mark as unread', onSelect: () => actions.onMarkUnread(c, true) }];
 }
 
 /**
@@ -279,7 +317,9 @@ function ConversationItem({
   typing,
   draft,
   muted,
+  menuOpen,
   onSelect,
+  onMenu,
 }: {
   readonly chat: ChatItem;
   readonly active: boolean;
@@ -290,10 +330,25 @@ function ConversationItem({
   readonly muted: boolean;
   /** Unsent text in this conversation's composer, or ''. */
   readonly draft: string;
+  /** Its menu is open. */
+  readonly menuOpen: boolean;
   readonly onSelect: (key: string) => void;
+  /** Opens its menu (right-click, Shift+F10 or the context-menu key); without: it has none. */
+  readonly onMenu?: ((anchor: MenuAnchor) => void) | undefined;
 }) {
   const last = c.last;
   const descId = `conv-${c.key.replace(':', '-')}-desc`;
+  const onContextMenu = (e: MouseEvent<HTMLButtonElement>) => {
+    if (!onMenu) return;
+    e.preventDefault();
+    const keyboard = e.clientX === 0 && e.clientY === 0;
+    onMenu(keyboard ? { element: e.currentTarget } : { x: e.clientX, y: e.clientY });
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
+    if (!onMenu || !((e.shiftKey && e.key === 'F10') || e.key === 'ContextMenu')) return;
+    e.preventDefault(); // (no contextmenu event follows)
+    onMenu({ element: e.currentTarget });
+  };
   return (
     <button
       type="button"
@@ -302,7 +357,12 @@ function ConversationItem({
       tabIndex={tabStop ? 0 : -1}
       aria-current={active ? 'true' : undefined}
       aria-describedby={descId}
+      aria-haspopup={onMenu ? 'menu' : undefined}
+      aria-expanded={onMenu ? menuOpen : undefined}
+      aria-keyshortcuts={onMenu ? 'Shift+F10' : undefined}
       onClick={() => onSelect(c.key)}
+      onContextMenu={onContextMenu}
+      onKeyDown={onKeyDown}
     >
       <RoomAvatar chat={c} />
       <span className="conversation-body">
@@ -329,14 +389,18 @@ function ConversationItem({
             <span className="visually-hidden">
               {hiddenState(c)}
               {muted ? ', muted' : ''}
-              {c.unread ? `, ${c.unread} unread` : ''}
+              {c.marked ? ', marked unread' : c.unread ? `, ${c.unread} unread` : ''}
               {last ? `, ${formatListTime(last.sentAt)}` : ''}
             </span>
           </span>
-          {c.unread > 0 && (
-            <span className="unread" aria-hidden="true">
-              {c.unread > 99 ? '99+' : c.unread}
-            </span>
+          {c.marked ? (
+            <span className="unread marked" aria-hidden="true" />
+          ) : (
+            c.unread > 0 && (
+              <span className="unread" aria-hidden="true">
+                {c.unread > 99 ? '99+' : c.unread}
+              </span>
+            )
           )}
         </span>
       </span>

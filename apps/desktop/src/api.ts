@@ -27,6 +27,12 @@ const api = createClient({
   fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }),
 });
 
+/** The same, for a call that must outlive the page (sent as it unloads: `keepalive`). */
+const lastWords = createClient({
+  url: '/rpc',
+  fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin', keepalive: true }),
+});
+
 /** @parley/client's errors in the words this app shows. */
 function appError(error: unknown): unknown {
   if (error instanceof ApiError) return new RpcError(error.code, error.message);
@@ -41,6 +47,18 @@ function appError(error: unknown): unknown {
 export async function call<M extends MethodName>(method: M, ...params: ParamsArgs<M>): Promise<ResultOf<M>> {
   try {
     return await api.call(method, ...params);
+  } catch (error) {
+    throw appError(error);
+  }
+}
+
+/** Like `call`, for a call made while the page unloads: the browser finishes it after the page is gone. */
+export async function callOnExit<M extends MethodName>(
+  method: M,
+  ...params: ParamsArgs<M>
+): Promise<ResultOf<M>> {
+  try {
+    return await lastWords.call(method, ...params);
   } catch (error) {
     throw appError(error);
   }

@@ -9,7 +9,10 @@ interface ChatBase {
   readonly key: string;
   readonly name: string;
   readonly last: MessageView | null;
+  /** Unread messages; 1 when none but the user marked the chat unread. */
   readonly unread: number;
+  /** Unread only because the user marked it so ("Mark as unread"): the list shows a dot. */
+  readonly marked: boolean;
 }
 
 export type ChatItem =
@@ -39,31 +42,38 @@ export function toChatItems(
 ): ChatItem[] {
   const none: Tail = { last: null, unread: 0 };
   return [
-    ...conversations.map(
-      (c): ChatItem => ({
+    ...conversations.map((c): ChatItem => {
+      const marked = c.markedUnread && c.unread === 0;
+      return {
         kind: 'contact',
         key: contactKey(c.contact.id),
         name: c.contact.name,
         last: c.lastMessage,
-        unread: c.unread,
-        conversation: c,
-      }),
-    ),
-    ...groups.map(
-      (g): ChatItem => ({
+        unread: marked ? 1 : c.unread,
+        marked,
+        // (what the open chat is told: a marked chat is marked read when opened)
+        conversation: marked ? { ...c, unread: 1 } : c,
+      };
+    }),
+    ...groups.map((g): ChatItem => {
+      const tail = tails.get(g.name) ?? none;
+      const marked = g.markedUnread && tail.unread === 0;
+      return {
         kind: 'group',
         key: groupKey(g.id),
         name: g.name,
         group: g,
-        ...(tails.get(g.name) ?? none),
-      }),
-    ),
+        ...tail,
+        unread: marked ? 1 : tail.unread,
+        marked,
+      };
+    }),
     ...channels.map((ch): ChatItem => {
       const key = channelKey(ch.id);
       const tail = tails.get(ch.name) ?? none;
       const mark = seen.get(key);
       const unread = mark === undefined ? 0 : (tail.incoming ?? []).filter((k) => k > mark).length;
-      return { kind: 'channel', key, name: ch.name, channel: ch, ...tail, unread };
+      return { kind: 'channel', key, name: ch.name, channel: ch, ...tail, unread, marked: false };
     }),
   ];
 }

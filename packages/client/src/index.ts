@@ -24,6 +24,7 @@ export type {
   ConversationView,
   DaemonState,
   DeviceView,
+  DraftView,
   GroupMemberView,
   GroupView,
   Identity,

@@ -242,6 +242,17 @@ export const METHODS = {
   ),
   'conversations.list': method('The 1:1 conversations.', none, list(views.conversationView)),
   'conversations.markRead': method('Marks a conversation read.', contact, v.object({ read: v.number() })),
+  'conversations.markUnread': method(
+    'Marks a conversation unread until it is read again (this device only).',
+    contact,
+    nothing,
+  ),
+  'drafts.set': method(
+    "Keeps (or, with blank text, deletes) a conversation's unsent text.",
+    v.object({ conversation: required(), text: v.string(STRING) }),
+    nothing,
+  ),
+  'drafts.list': method('Every unsent draft, oldest written first.', none, list(views.draftView)),
   'conversations.setDisappearing': method(
     'Sets (ms) or clears (null) the disappearing-messages timer.',
     v.object({ contact: required(), ms: nullishNumber() }),

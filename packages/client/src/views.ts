@@ -144,6 +144,8 @@ export const conversationView = described(
     contact: contactView,
     lastMessage: v.nullable(messageView),
     unread: v.number(),
+    /** The user marked it unread (conversations.markUnread) and has not read it since. */
+    markedUnread: v.boolean(),
     disappearingMs: v.nullable(v.number()),
   }),
   'ConversationView',
@@ -180,9 +182,25 @@ export const groupView = described(
     ),
     /** Peers our own latest change is still to be queued for (sent in batches); 0 once all are. */
     pending: v.number(),
+    /** The user marked it unread (conversations.markUnread) and has not read it since. */
+    markedUnread: v.boolean(),
   }),
   'GroupView',
   'A group.',
+);
+
+export const draftView = described(
+  v.object({
+    kind: v.picklist(['direct', 'group', 'channel']),
+    /** The contact's, group's or channel's id: what the draft is kept by. */
+    conversationId: v.string(),
+    /** Its name now. */
+    conversation: v.string(),
+    text: v.string(),
+    updatedAt: v.number(),
+  }),
+  'DraftView',
+  "A conversation's unsent text.",
 );
 
 export const channelView = described(
@@ -324,6 +342,7 @@ export type ConversationView = v.InferOutput<typeof conversationView>;
 export type SearchHit = v.InferOutput<typeof searchHit>;
 export type GroupMemberView = v.InferOutput<typeof groupMemberView>;
 export type GroupView = v.InferOutput<typeof groupView>;
+export type DraftView = v.InferOutput<typeof draftView>;
 export type ChannelView = v.InferOutput<typeof channelView>;
 export type MailboxView = v.InferOutput<typeof mailboxView>;
 export type DeviceView = v.InferOutput<typeof deviceView>;

@@ -86,6 +86,8 @@ export {
   createMessenger,
   type DeviceMethods,
   type DeviceView,
+  type DraftMethods,
+  type DraftView,
   type Messenger,
   type MessengerOptions,
   type MessengerStatus,

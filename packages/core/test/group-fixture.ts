@@ -79,7 +79,14 @@ export function know(of: Member, who: Member, card: Uint8Array = who.card): Cont
   };
   of.store.transaction((tx) => {
     tx.putContact(contact);
-    tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+    tx.putConversation({
+      id: contact.id,
+      kind: 'direct',
+      disappearingMs: null,
+      readUpTo: 0,
+      markedUnread: false,
+      createdAt: now,
+    });
   });
   return contact;
 }

@@ -92,6 +92,7 @@ export const conversation = (id: string, over: Partial<ConversationRecord> = {})
   kind: 'direct',
   disappearingMs: null,
   readUpTo: 0,
+  markedUnread: false,
   createdAt: 1,
   ...over,
 });
@@ -136,7 +137,8 @@ export function writeEverything(tx: StoreTx): void {
   tx.putSession('c1', bytes(6));
   tx.putPrekey(prekey(1));
   tx.putInvite(invite('aa'));
-  tx.putConversation(conversation('conv'));
+  tx.putConversation(conversation('conv', { markedUnread: true }));
+  tx.putDraft({ conversationId: 'conv', body: bytes(7, 8), updatedAt: 3 });
   tx.insertMessage(sampleMessage());
   tx.putReaction(reaction());
   tx.enqueueOutbox(sampleOutbox());
@@ -153,6 +155,7 @@ export function readEverything(tx: StoreTx): unknown {
     prekeys: tx.listPrekeys('one-time').map((p) => tx.getPrekey('one-time', p.id)),
     invites: tx.listInvites(),
     conversations: tx.listConversations(),
+    drafts: tx.listDrafts(),
     messages: tx.listMessages('conv'),
     reactions: tx.listReactions('conv', 'peer-alice', '0'.repeat(32)),
     outbox: tx.listOutbox(),

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Store, StoreClosedError, type StoreTx } from '../src/ports/store.ts';
 import { attachmentTests } from './store-compliance-attachments.ts';
 import { channelTests } from './store-compliance-channels.ts';
+import { draftTests } from './store-compliance-drafts.ts';
 import {
   bytes,
   type Ctx,
@@ -63,6 +64,7 @@ export function storeCompliance(name: string, makeHarness: () => StoreHarness): 
     metaAndContactTests(ctx);
     keyMaterialTests(ctx);
     messageTests(ctx);
+    draftTests(ctx);
     orderTests(ctx);
     outboxAndInboxTests(ctx);
     attachmentTests(ctx);

@@ -35,6 +35,7 @@ export function channelOperations(s: Statements): Omit<ChannelsTx, 'indexPost'> 
     deleteChannel: (id) => {
       s.run('DELETE FROM channels WHERE id = ?', id);
       s.run('DELETE FROM channel_posts WHERE channel_id = ?', id);
+      s.run('DELETE FROM drafts WHERE conversation_id = ?', id);
     },
     putPost: (p) =>
       s.run(

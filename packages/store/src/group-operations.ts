@@ -56,6 +56,7 @@ export function groupOperations(s: Statements): GroupsTx {
       s.run('DELETE FROM sender_keys WHERE group_id = ?', id);
       s.run('DELETE FROM group_log WHERE group_id = ?', id);
       s.run('DELETE FROM read_marks WHERE group_id = ?', id);
+      s.run('DELETE FROM drafts WHERE conversation_id = ?', id);
     },
     putGroupLog: (e) =>
       s.run(

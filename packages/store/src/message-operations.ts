@@ -7,8 +7,8 @@
 import type { MessageKey, MessagePatch, MessageQuery, MessageStatus, StoreTx } from '@parley/core';
 import type { SqlValue } from './driver.ts';
 import { checkLimit, pageBySortKey } from './paging.ts';
-import { num, toConversation, toMessage, toMessageKey, toReaction } from './rows.ts';
-import type { Statements } from './statements.ts';
+import { num, toConversation, toDraft, toMessage, toMessageKey, toReaction } from './rows.ts';
+import { bool, type Statements } from './statements.ts';
 
 const KEY = 'conversation_id = ? AND sender = ? AND id = ?';
 const BY_SENDER = 'conversation_id = ? AND sender = ?';
@@ -19,10 +19,12 @@ export function conversationOperations(s: Statements): Pick<StoreTx, Conversatio
   return {
     putConversation: (c) => {
       s.run(
-        `INSERT INTO conversations (id, kind, disappearing_ms, read_up_to, created_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO conversations (id, kind, disappearing_ms, read_up_to, marked_unread, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, disappearing_ms = excluded.disappearing_ms,
-           read_up_to = excluded.read_up_to, created_at = excluded.created_at`,
-        ...[c.id, c.kind, c.disappearingMs, c.readUpTo, c.createdAt],
+           read_up_to = excluded.read_up_to, marked_unread = excluded.marked_unread,
+           created_at = excluded.created_at`,
+        ...[c.id, c.kind, c.disappearingMs, c.readUpTo, bool(c.markedUnread), c.createdAt],
       );
     },
     getConversation: (id) => {
@@ -35,6 +37,7 @@ export function conversationOperations(s: Statements): Pick<StoreTx, Conversatio
       s.run('DELETE FROM messages WHERE conversation_id = ?', id);
       s.run('DELETE FROM reactions WHERE conversation_id = ?', id);
       s.run('DELETE FROM receipts WHERE conversation_id = ?', id);
+      s.run('DELETE FROM drafts WHERE conversation_id = ?', id);
       s.run('DELETE FROM conversations WHERE id = ?', id);
     },
   };
@@ -204,5 +207,30 @@ export function reactionOperations(
       s
         .all(`SELECT * FROM reactions WHERE ${TARGET} ORDER BY at, reactor`, ...[c, sender, id])
         .map(toReaction),
+  };
+}
+
+/** Composer drafts, one row per conversation (the body sealed by core). */
+export function draftOperations(
+  s: Statements,
+): Pick<StoreTx, 'putDraft' | 'getDraft' | 'listDrafts' | 'deleteDraft'> {
+  return {
+    putDraft: (d) => {
+      // What the user wrote before is replaced: leave no copy of it (statements.ts scrub).
+      s.scrub();
+      s.run(
+        `INSERT INTO drafts (conversation_id, body, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (conversation_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+        ...[d.conversationId, d.body, d.updatedAt],
+      );
+    },
+    getDraft: (id) => {
+      const row = s.get('SELECT * FROM drafts WHERE conversation_id = ?', id);
+      return row === undefined ? undefined : toDraft(row);
+    },
+    listDrafts: () => s.all('SELECT * FROM drafts ORDER BY updated_at, conversation_id').map(toDraft),
+    deleteDraft: (id) => {
+      if (s.run('DELETE FROM drafts WHERE conversation_id = ?', id) > 0) s.scrub();
+    },
   };
 }

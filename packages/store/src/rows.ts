@@ -9,6 +9,7 @@ import type {
   ContactState,
   ConversationKind,
   ConversationRecord,
+  DraftRecord,
   InviteRecord,
   MessageKey,
   MessageRecord,
@@ -67,7 +68,14 @@ export const toConversation = (r: Row): ConversationRecord => ({
   kind: text(r.kind) as ConversationKind,
   disappearingMs: numOrNull(r.disappearing_ms),
   readUpTo: num(r.read_up_to),
+  markedUnread: r.marked_unread === 1,
   createdAt: num(r.created_at),
+});
+
+export const toDraft = (r: Row): DraftRecord => ({
+  conversationId: text(r.conversation_id),
+  body: blob(r.body),
+  updatedAt: num(r.updated_at),
 });
 
 export const toMessageKey = (r: Row): MessageKey => ({

@@ -334,8 +334,19 @@ ALTER TABLE receipts ADD COLUMN delivered_at INTEGER;
 UPDATE receipts SET delivered_at = at WHERE status = 'delivered';
 `;
 
+// Drafts and "mark as unread" (issue 20): a conversation's unsent composer text, one row per
+// conversation, sealed by core like a message body; and the user's unread mark on a conversation.
+const V13 = `
+CREATE TABLE drafts (
+  conversation_id TEXT PRIMARY KEY,
+  body BLOB NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE conversations ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
+`;
+
 /** MIGRATIONS[i] takes the schema from version i to version i + 1. Append only; never edit a shipped one. */
-export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
+export const MIGRATIONS: readonly string[] = [V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13];
 
 /** The schema version this code writes. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length;

@@ -14,7 +14,12 @@ import { type Db, openDb, type Row, type SqlValue, type Statement, sqliteCode } 
 import { StoreKeyError, StoreSetupError } from './errors.ts';
 import { prepareDatabaseFile, prepareDirectory, tightenCompanionFiles } from './files.ts';
 import { groupOperations } from './group-operations.ts';
-import { conversationOperations, messageOperations, reactionOperations } from './message-operations.ts';
+import {
+  conversationOperations,
+  draftOperations,
+  messageOperations,
+  reactionOperations,
+} from './message-operations.ts';
 import {
   accountOperations,
   contactOperations,
@@ -241,6 +246,7 @@ function createOperations(s: Statements): StoreTx {
     ...attachmentOperations(s),
     ...groupOperations(s),
     ...channelOperations(s),
+    ...draftOperations(s),
     ...searchOperations(s),
   };
 }

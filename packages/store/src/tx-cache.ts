@@ -30,6 +30,8 @@ const UNRELATED_WRITES: ReadonlySet<string> = new Set([
   'deletePrekey',
   'putInvite',
   'deleteInvite',
+  'putDraft',
+  'deleteDraft',
   'enqueueOutbox',
   'updateOutbox',
   'markOutboxDeposited',

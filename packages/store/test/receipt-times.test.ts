@@ -22,7 +22,8 @@ describe('receipt times', () => {
     cleanups.push(dir.remove);
     const path = join(dir.path, 'parley.db');
     const old = openDatabase(path);
-    old.exec(`ALTER TABLE receipts DROP COLUMN delivered_at; PRAGMA user_version = 11;
+    old.exec(`DROP TABLE drafts; ALTER TABLE conversations DROP COLUMN marked_unread;
+      ALTER TABLE receipts DROP COLUMN delivered_at; PRAGMA user_version = 11;
       INSERT INTO receipts (conversation_id, sender, id, peer_id, status, at) VALUES
         ('conv', 'self', '${key.id}', 'peer-a', 'delivered', 5),
         ('conv', 'self', '${key.id}', 'peer-b', 'read', 7);`);

@@ -114,7 +114,8 @@ describe('search on SQLite', () => {
     const path = fresh();
     const old = openDatabase(path);
     // A schema-8 database: this version's schema without V9's (and later versions') objects.
-    old.exec(`ALTER TABLE receipts DROP COLUMN delivered_at; DROP TABLE read_marks; DROP TABLE devices; DROP TABLE device_lists;
+    old.exec(`DROP TABLE drafts; ALTER TABLE conversations DROP COLUMN marked_unread;
+      ALTER TABLE receipts DROP COLUMN delivered_at; DROP TABLE read_marks; DROP TABLE devices; DROP TABLE device_lists;
       DROP TRIGGER messages_unindex; DROP TRIGGER messages_unindex_deleted;
       DROP TRIGGER channel_posts_unindex; DROP TRIGGER search_docs_unindex;
       DROP TABLE search_index; DROP TABLE search_docs; PRAGMA user_version = 8;`);

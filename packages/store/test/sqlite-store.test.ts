@@ -77,7 +77,14 @@ describe('openSqliteStore', () => {
   it('records read in a transaction are frozen (one cached copy may serve several callers)', () => {
     const store = openSqliteStore(fresh());
     store.transaction((tx) =>
-      tx.putConversation({ id: 'c', kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: 1 }),
+      tx.putConversation({
+        id: 'c',
+        kind: 'direct',
+        disappearingMs: null,
+        readUpTo: 0,
+        markedUnread: false,
+        createdAt: 1,
+      }),
     );
     store.transaction((tx) => {
       const c = tx.getConversation('c') as { readUpTo: number };
@@ -196,7 +203,14 @@ function exerciseEverything(tx: Tx): void {
   tx.getInvite('h');
   tx.listInvites();
   tx.deleteInvite('h');
-  tx.putConversation({ id: 'c', kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: 1 });
+  tx.putConversation({
+    id: 'c',
+    kind: 'direct',
+    disappearingMs: null,
+    readUpTo: 0,
+    markedUnread: false,
+    createdAt: 1,
+  });
   tx.getConversation('c');
   tx.listConversations();
   tx.insertMessage({

@@ -103,6 +103,15 @@ export function rpcMethods(messenger: Messenger, info: DaemonInfo): Record<strin
     },
     'conversations.list': () => messenger.conversations(),
     'conversations.markRead': (p) => ({ read: messenger.markRead(p.contact) }),
+    'conversations.markUnread': (p) => {
+      messenger.markUnread(p.contact);
+      return null;
+    },
+    'drafts.set': (p) => {
+      messenger.setDraft(p.conversation, p.text);
+      return null;
+    },
+    'drafts.list': () => messenger.drafts(),
     'conversations.setDisappearing': (p) => {
       messenger.setDisappearing(p.contact, p.ms ?? null);
       return null;

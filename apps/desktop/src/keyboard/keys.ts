@@ -20,6 +20,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: [MOD, 'F'], what: 'Search messages and chats' },
   { keys: ['↑', '↓'], either: true, what: 'Move in the chat list (Home, End: first, last)' },
   { keys: ['↑'], what: 'Edit your last message (in an empty message box)' },
+  { keys: ['Shift', 'F10'], what: "A chat's actions (mark as unread or read), on the chat list" },
   { keys: ['Escape'], what: 'Close a dialog, clear the search' },
   { keys: [MOD, '/'], what: 'Show these shortcuts' },
 ];

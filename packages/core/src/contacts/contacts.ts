@@ -350,6 +350,7 @@ export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): Int
         kind: 'direct',
         disappearingMs: null,
         readUpTo: 0,
+        markedUnread: false,
         createdAt: now,
       });
     saveSession(tx, account.vault, contact.id, accepted.session);
@@ -395,7 +396,14 @@ export function addContact(
     updatedAt: now,
   };
   tx.putContact(contact);
-  tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+  tx.putConversation({
+    id: contact.id,
+    kind: 'direct',
+    disappearingMs: null,
+    readUpTo: 0,
+    markedUnread: false,
+    createdAt: now,
+  });
   return contact;
 }
 

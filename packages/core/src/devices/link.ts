@@ -360,7 +360,14 @@ function addGrantContact(
     updatedAt: now,
   };
   tx.putContact(record);
-  tx.putConversation({ id: record.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+  tx.putConversation({
+    id: record.id,
+    kind: 'direct',
+    disappearingMs: null,
+    readUpTo: 0,
+    markedUnread: false,
+    createdAt: now,
+  });
   if (c.deviceList) {
     const identity: IdentityPublic = {
       signingKey: identityKey.slice(0, 32),

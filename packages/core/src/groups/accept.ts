@@ -55,6 +55,7 @@ export function acceptInvitation(
       kind: 'group',
       disappearingMs: null,
       readUpTo: 0,
+      markedUnread: false,
       createdAt: ctx.now(),
     });
   const out = groupEffects(effects);

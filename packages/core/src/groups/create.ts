@@ -49,7 +49,14 @@ function newGroup(
     members: [self, ...contacts.map((c) => memberFrom(ctx, c))],
   });
   const now = ctx.now();
-  tx.putConversation({ id: state.id, kind: 'group', disappearingMs: null, readUpTo: 0, createdAt: now });
+  tx.putConversation({
+    id: state.id,
+    kind: 'group',
+    disappearingMs: null,
+    readUpTo: 0,
+    markedUnread: false,
+    createdAt: now,
+  });
   const draft = activeGroup(state, me, now);
   saveGroup(ctx, tx, draft);
   return draft;

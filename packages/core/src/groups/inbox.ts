@@ -269,7 +269,9 @@ function markReadHere(tx: MessagesTx, g: StoredGroup, targets: readonly MessageR
     const m = key && tx.getMessage(key);
     if (m && m.sortKey > upTo) upTo = m.sortKey;
   }
-  if (upTo > conversation.readUpTo) tx.putConversation({ ...conversation, readUpTo: upTo });
+  // (read there: no longer marked unread here either)
+  if (upTo > conversation.readUpTo)
+    tx.putConversation({ ...conversation, readUpTo: upTo, markedUnread: false });
 }
 
 /**

@@ -82,7 +82,14 @@ function adoptOwnState(
   };
   saveGroup(ctx, tx, next);
   if (!tx.getConversation(s.id))
-    tx.putConversation({ id: s.id, kind: 'group', disappearingMs: null, readUpTo: 0, createdAt: ctx.now() });
+    tx.putConversation({
+      id: s.id,
+      kind: 'group',
+      disappearingMs: null,
+      readUpTo: 0,
+      markedUnread: false,
+      createdAt: ctx.now(),
+    });
   out.changed.set(s.id, active ? 'changed' : 'added');
   out.sync.add(s.id);
 }

@@ -1,6 +1,6 @@
 /** What the messenger shows of groups: plain JSON-able views (docs/API.md "Groups"). */
 import type { Ctx } from '../context/index.ts';
-import type { ContactRecord, ContactsTx, GroupsTx, MessageRecord } from '../ports/index.ts';
+import type { ContactRecord, ContactsTx, GroupsTx, MessageRecord, MessagesTx } from '../ports/index.ts';
 import {
   type GroupView,
   type MessageView,
@@ -22,7 +22,11 @@ export function memberName(tx: ContactsTx, g: StoredGroup, peerId: string): stri
   );
 }
 
-export function groupView(ctx: Ctx, tx: ContactsTx & GroupsTx, g: StoredGroup): GroupView {
+export function groupView(
+  ctx: Ctx,
+  tx: ContactsTx & GroupsTx & Pick<MessagesTx, 'getConversation'>,
+  g: StoredGroup,
+): GroupView {
   const me = selfId(ctx);
   const own = loadOwnKey(ctx, tx, g.state.id);
   const current = own?.epoch === g.state.epoch ? own : undefined;
@@ -48,6 +52,7 @@ export function groupView(ctx: Ctx, tx: ContactsTx & GroupsTx, g: StoredGroup): 
       ? { type: g.picture.type, bytes: g.picture.data.length, id: pictureId(g.picture.data) }
       : null,
     pending: changeOwed(g),
+    markedUnread: tx.getConversation(g.state.id)?.markedUnread ?? false,
   };
 }
 

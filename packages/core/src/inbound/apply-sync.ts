@@ -77,7 +77,9 @@ export function applyOwnDeviceMessage(
   if (!contact) return { contact: null, effects }; // a contact this device does not know yet
   const conversation = tx.getConversation(contact.id);
   if (sync.op !== 'sent') {
-    if (conversation) tx.putConversation({ ...conversation, readUpTo: tx.maxSortKey(contact.id) });
+    // (read on our other device: no longer marked unread here either)
+    if (conversation)
+      tx.putConversation({ ...conversation, readUpTo: tx.maxSortKey(contact.id), markedUnread: false });
     return { contact, effects };
   }
   const sent = decodeAppMessage(sync.message);
@@ -135,7 +137,14 @@ function applyContactSync(ctx: Ctx, tx: StoreTx, peer: string, c: ContactSync): 
     createdAt: now,
   };
   tx.putContact(contact);
-  tx.putConversation({ id: contact.id, kind: 'direct', disappearingMs: null, readUpTo: 0, createdAt: now });
+  tx.putConversation({
+    id: contact.id,
+    kind: 'direct',
+    disappearingMs: null,
+    readUpTo: 0,
+    markedUnread: false,
+    createdAt: now,
+  });
   return contact;
 }
 

@@ -4,6 +4,7 @@
  */
 export type { ConversationActions } from './conversation-actions.ts';
 export { deleteForMe } from './delete-for-me.ts';
+export { DRAFT_TEXT_MAX_BYTES, type Draft, openDraft, saveDraft } from './drafts.ts';
 export { openManifest, sanitizeFileName, sealManifest, shownAttachment, storeIncomingFile } from './files.ts';
 export {
   type ChannelEffects,
@@ -34,6 +35,7 @@ export {
   isHiddenTombstone,
   isHiddenView,
   markConversationRead,
+  markConversationUnread,
   type OwnConversation,
   setOwnReaction,
 } from './own-changes.ts';

@@ -120,6 +120,18 @@ function applyOwnChange(
 }
 
 /**
+ * Marks the conversation unread (the user's "Mark as unread"): it is shown unread until it is read
+ * again, here or on another of our devices (markConversationRead, or their `read` sync). The mark
+ * itself stays on this device. Returns false if the conversation has no record.
+ */
+export function markConversationUnread(tx: MessagesTx, conversationId: string): boolean {
+  const conversation = tx.getConversation(conversationId);
+  if (!conversation) return false;
+  if (!conversation.markedUnread) tx.putConversation({ ...conversation, markedUnread: true });
+  return true;
+}
+
+/**
  * Marks every received message of the conversation as read and, if read receipts are on and
  * `receipts` allows it (a group we left sends none), tells the senders. Returns how many were unread.
  */
@@ -135,7 +147,11 @@ export function markConversationRead(
     const list = tx
       .listMessages(c.id, { after, limit: READ_MARK_MAX })
       .filter((m) => m.sender !== 'self' && m.sender !== NOTICE_SENDER);
-    tx.putConversation({ ...conversation, readUpTo: Math.max(after, tx.maxSortKey(c.id)) });
+    tx.putConversation({
+      ...conversation,
+      readUpTo: Math.max(after, tx.maxSortKey(c.id)),
+      markedUnread: false,
+    });
     return list;
   });
   if (unread.length > 0) c.sync?.(); // our other devices read it too (devices/)

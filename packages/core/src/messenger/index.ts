@@ -3,6 +3,7 @@
  */
 
 export type { DeviceMethods, DeviceView } from './devices.ts';
+export type { DraftMethods, DraftView } from './drafts.ts';
 export {
   createMessenger,
   type Messenger,

@@ -54,6 +54,7 @@ import {
   insertNotice,
   isHiddenTombstone,
   keyChangedText,
+  markConversationUnread,
   OutboxPump,
   SendQueue,
   sendProfile,
@@ -88,6 +89,7 @@ import { type AttachmentMethods, attachmentMethods } from './attachments.ts';
 import { resolveConversation } from './conversation.ts';
 import { createDeviceSync, type DeviceMethods, deviceMethods, refreshOwnCard } from './devices.ts';
 import { createDirectConversations } from './direct.ts';
+import { type DraftMethods, draftMethods } from './drafts.ts';
 import { MessengerEmitter } from './events.ts';
 import { answerHistory, startHistoryTransfer } from './history.ts';
 import { type MailboxMethods, mailboxMethods } from './mailboxes.ts';
@@ -145,7 +147,12 @@ export interface MessengerStatus {
   readonly parked: number;
 }
 
-export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMethods, DeviceMethods {
+export interface Messenger
+  extends DraftMethods,
+    ChannelMethods,
+    AttachmentMethods,
+    MailboxMethods,
+    DeviceMethods {
   /**
    * A one-time link (`parley://device/…`, valid 10 minutes) that a new device of this account
    * opens with `parley init --link` (docs/MULTI-DEVICE.md "Linking").
@@ -189,6 +196,12 @@ export interface Messenger extends ChannelMethods, AttachmentMethods, MailboxMet
    */
   deleteForMe(contact: string, key: { sender: 'self' | 'peer'; id: string }): Promise<void>;
   markRead(contact: string): number;
+  /**
+   * Marks a contact's or group's conversation unread ("Mark as unread"): it is listed as unread
+   * (`markedUnread`) until it is read again (markRead, here or on another of our devices). The mark
+   * is kept on this device only. Channels have none (`not-allowed`).
+   */
+  markUnread(contact: string): void;
   setTyping(contact: string, active: boolean): void;
   setDisappearing(contact: string, ms: number | null): void;
   messages(contact: string, query?: { before?: number; limit?: number }): MessageView[];
@@ -797,6 +810,15 @@ export function createMessenger(options: MessengerOptions): Messenger {
       const c = conversationOf(name, false);
       return c.kind === 'group' ? groups.markRead(c.group) : direct.markRead(name);
     },
+    markUnread(name) {
+      store.transaction((tx) => {
+        const c = resolveConversation(tx, name, resolvers);
+        if (c.kind === 'channel') throw new CoreError('not-allowed', 'a channel cannot be marked unread');
+        const id = c.kind === 'group' ? c.group.state.id : findContact(tx, name).id;
+        if (!markConversationUnread(tx, id))
+          throw new CoreError('unknown-contact', `no conversation with "${name}" yet`);
+      });
+    },
     setTyping(name, active) {
       const c = conversationOf(name, false);
       return c.kind === 'group' ? groups.setTyping(c.group, active) : direct.setTyping(name, active);
@@ -816,6 +838,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
     ...channelMethods(channels),
     ...attachmentMethods(ctx, { blobs, downloads, kick, groups, channels, groupFileName }),
     ...mailboxMethods(ctx, mailboxes),
+    ...draftMethods(ctx, { ...resolvers, channelName: (id) => channels.nameOf(id) }),
     ...devices,
     createDeviceLink() {
       const offer = links.create();
@@ -845,6 +868,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
             contact: viewOf(c),
             lastMessage: last ? messageView(tx, ctx.account.vault, c, last) : null,
             unread: tx.countMessagesAfter(c.id, conv?.readUpTo ?? 0),
+            markedUnread: conv?.markedUnread ?? false,
             disappearingMs: conv?.disappearingMs ?? null,
           };
         }),

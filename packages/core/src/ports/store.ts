@@ -81,7 +81,22 @@ export interface ConversationRecord {
   readonly disappearingMs: number | null;
   /** sortKey of the last message the user has seen (for unread counts). */
   readonly readUpTo: number;
+  /**
+   * The user marked the conversation unread ("Mark as unread"): shown as unread whatever
+   * `readUpTo` says, until it is read again. Kept on this device only.
+   */
+  readonly markedUnread: boolean;
   readonly createdAt: number;
+}
+
+/**
+ * A conversation's unsent composer text: at most one per conversation (a direct conversation's,
+ * a group's or a channel's id), `body` sealed at rest by core like a message body.
+ */
+export interface DraftRecord {
+  readonly conversationId: string;
+  readonly body: Uint8Array;
+  readonly updatedAt: number;
 }
 
 /**
@@ -373,7 +388,7 @@ export interface MessagesTx {
   putConversation(conversation: ConversationRecord): void;
   getConversation(id: string): ConversationRecord | undefined;
   listConversations(): ConversationRecord[];
-  /** Deletes the conversation with its messages and reactions. */
+  /** Deletes the conversation with its messages, reactions and draft. */
   deleteConversation(id: string): void;
 
   // Messages. insertMessage returns 'duplicate' (and changes nothing) if the
@@ -466,7 +481,7 @@ export interface GroupsTx {
   getGroup(id: string): GroupRecord | undefined;
   /** By createdAt, then id. */
   listGroups(): GroupRecord[];
-  /** Deletes the group and every sender key stored for it. */
+  /** Deletes the group, every sender key stored for it and its draft. */
   deleteGroup(id: string): void;
   putSenderKey(groupId: string, peerId: string, state: Uint8Array): void;
   getSenderKey(groupId: string, peerId: string): Uint8Array | undefined;
@@ -501,7 +516,7 @@ export interface GroupsTx {
 
 /** Channels and their posts: channels/. */
 export interface ChannelsTx {
-  // Channels and their posts (sealed by core). deleteChannel deletes its posts too.
+  // Channels and their posts (sealed by core). deleteChannel deletes its posts and draft too.
   putChannel(channel: ChannelRecord): void;
   getChannel(id: string): ChannelRecord | undefined;
   listChannels(): ChannelRecord[];
@@ -518,6 +533,19 @@ export interface ChannelsTx {
   countPosts(channelId: string): number;
   /** Like indexMessage, for a stored post; deleteChannel takes its posts out of the index. */
   indexPost(channelId: string, publisher: string, seq: number, tokens: string, at: number): void;
+}
+
+/**
+ * Composer drafts, one per conversation: messaging/drafts.ts. Deleting the conversation (or the
+ * group, or the channel) deletes its draft in the same operation.
+ */
+export interface DraftsTx {
+  /** Inserts or replaces the draft of `draft.conversationId`. */
+  putDraft(draft: DraftRecord): void;
+  getDraft(conversationId: string): DraftRecord | undefined;
+  /** By updatedAt, then conversationId. */
+  listDrafts(): DraftRecord[];
+  deleteDraft(conversationId: string): void;
 }
 
 /** Inbox bookkeeping: inbound/ (D2, D5, D7). */
@@ -607,6 +635,7 @@ export interface StoreTx
     AttachmentsTx,
     GroupsTx,
     ChannelsTx,
+    DraftsTx,
     InboxTx,
     SearchTx {}
 

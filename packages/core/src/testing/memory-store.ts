@@ -17,6 +17,7 @@ import {
   type ContactRecord,
   type ConversationRecord,
   type DeviceRecord,
+  type DraftRecord,
   type GroupLogRecord,
   type GroupRecord,
   type InviteRecord,
@@ -81,6 +82,7 @@ interface Tables {
   readonly groupLog: Table<GroupLogRecord>;
   readonly receipts: Table<ReceiptRecord>;
   readonly readMarks: Table<ReadMarkRecord>;
+  readonly drafts: Table<DraftRecord>;
   /** Sequences (outbox seq, message insertion order); rolled back like the rest. */
   readonly counters: Table<number>;
   /** The search index (memory-search.ts). */
@@ -173,6 +175,7 @@ export function createMemoryStore(): Store {
     groupLog: new Map<string, GroupLogRecord>(),
     receipts: new Map<string, ReceiptRecord>(),
     readMarks: new Map<string, ReadMarkRecord>(),
+    drafts: new Map<string, DraftRecord>(),
     counters: new Map<string, number>(),
     searchDocs: new Map<string, SearchDoc>(),
     searchRefs: new Map<string, number>(),
@@ -258,10 +261,24 @@ function createTxOperations(t: Tables, write: Write, next: (counter: string) => 
     ...attachmentOperations(t, write),
     ...groupOperations(t, write),
     ...channelOperations(t, write),
+    ...draftOperations(t, write),
     ...searchOperations(t, write, {
       message: (k) => t.messages.get(messageKey(k))?.record.deletedAt === null,
       post: (c, publisher, seq) => t.posts.has(key(c, publisher, seq)),
     }),
+  };
+}
+
+type DraftOps = 'putDraft' | 'getDraft' | 'listDrafts' | 'deleteDraft';
+function draftOperations(t: Tables, write: Write): Pick<StoreTx, DraftOps> {
+  return {
+    putDraft: (d) => write(t.drafts, d.conversationId, clone(d)),
+    getDraft: (id) => cloneOrUndefined(t.drafts.get(id)),
+    listDrafts: () =>
+      [...t.drafts.values()]
+        .sort((a, b) => a.updatedAt - b.updatedAt || compareText(a.conversationId, b.conversationId))
+        .map(clone),
+    deleteDraft: (id) => write(t.drafts, id, undefined),
   };
 }
 
@@ -287,6 +304,7 @@ function channelOperations(t: Tables, write: Write): Pick<StoreTx, ChannelOps> {
     listChannels: () => [...t.channels.values()].sort(byCreated((c) => c.id)).map(clone),
     deleteChannel: (id) => {
       write(t.channels, id, undefined);
+      write(t.drafts, id, undefined);
       for (const p of ofChannel(id)) {
         write(t.posts, key(p.channelId, p.publisher, p.seq), undefined);
         unindexPost(t, write, p.channelId, p.publisher, p.seq);
@@ -377,6 +395,7 @@ function groupOperations(t: Tables, write: Write): Pick<StoreTx, GroupOps> {
     listGroups: () => [...t.groups.values()].sort(byCreated((g) => g.id)).map(clone),
     deleteGroup: (id) => {
       write(t.groups, id, undefined);
+      write(t.drafts, id, undefined);
       for (const k of [...t.senderKeys.keys()])
         if (JSON.parse(k)[0] === id) write(t.senderKeys, k, undefined);
       for (const k of [...t.groupLog.keys()]) if (JSON.parse(k)[0] === id) write(t.groupLog, k, undefined);
@@ -559,6 +578,7 @@ function messageOperations(
     listConversations: () => [...t.conversations.values()].sort(byCreated((c) => c.id)).map(clone),
     deleteConversation: (id) => {
       write(t.conversations, id, undefined);
+      write(t.drafts, id, undefined);
       for (const m of inConversation(id)) {
         write(t.messages, messageKey(m.record), undefined);
         unindexMessage(t, write, m.record);

@@ -44,4 +44,6 @@ export interface GroupView {
    * daemon. 0 once every copy is in the outbox (or when we made no change).
    */
   readonly pending: number;
+  /** The user marked the group unread ("Mark as unread"; this device only) and has not read it since. */
+  readonly markedUnread: boolean;
 }

@@ -109,6 +109,8 @@ export interface ConversationView {
   readonly contact: ContactView;
   readonly lastMessage: MessageView | null;
   readonly unread: number;
+  /** The user marked it unread ("Mark as unread"; this device only) and has not read it since. */
+  readonly markedUnread: boolean;
   readonly disappearingMs: number | null;
 }
 
