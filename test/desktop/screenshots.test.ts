@@ -178,7 +178,7 @@ describe('Parley Desktop: screenshots of each main screen', { timeout: 180_000 }
 /**
  * Alice's world: a 1:1 with Bob (a reply, a reaction, a link, a photo, a voice message, ticks),
  * two unread messages from Carol, the group "Saturday hike" with both (runs from each, a photo),
- * and her channel "Trail news", which Bob follows.
+ * and her channel "Trail news" (a photo among its posts), which Bob follows.
  */
 async function seed(world: ParleyWorld, alice: string, bob: string, carol: string): Promise<void> {
   await world.befriend(alice, 'Alice', bob, 'Bob Marsh');
@@ -262,14 +262,22 @@ async function seed(world: ParleyWorld, alice: string, bob: string, carol: strin
   await world.rpc(alice, 'channels.create', { name: 'Trail news' });
   const { link } = await world.rpc<{ link: string }>(alice, 'channels.invite', { name: 'Trail news' });
   await world.rpc(bob, 'channels.follow', { link });
-  for (const text of [
-    'Welcome to Trail news: closures, conditions and group hikes around the ridge.',
-    'Saturday forecast: dry and 14 °C at the top, windy after 3 pm.',
-    'The ridge loop is open again',
-  ]) {
-    await world.rpc(alice, 'channels.post', { name: 'Trail news', text });
-    await pause();
-  }
+  await world.rpc(alice, 'channels.post', {
+    name: 'Trail news',
+    text: 'Welcome to Trail news: closures, conditions and group hikes around the ridge.',
+  });
+  await pause();
+  await world.rpc(alice, 'channels.post', {
+    name: 'Trail news',
+    text: 'Saturday forecast: dry and 14 °C at the top, windy after 3 pm.',
+  });
+  await pause();
+  await upload(alice, 'Trail news', landscapePng(480, 320), {
+    name: 'north-path.png',
+    mime: 'image/png',
+    caption: 'The snow has gone from the north path',
+  });
+  await world.rpc(alice, 'channels.post', { name: 'Trail news', text: 'The ridge loop is open again' });
 
   await say(carol, 'Alice', 'Did you get the photos from last weekend?');
   await say(carol, 'Alice', 'The one by the lake is my favourite');
@@ -297,6 +305,8 @@ async function seed(world: ParleyWorld, alice: string, bob: string, carol: strin
   await eventually(
     async () => (await world.rpc<unknown[]>(alice, 'messages.list', { contact: 'Carol' })).length === 2,
   );
-  // Alice answered in the group: read, so no unread count or divider there.
+  // Alice answered Bob and the group: read, so no unread count or divider there, whichever
+  // screen is taken first. Carol's two stay unread.
+  await world.rpc(alice, 'conversations.markRead', { contact: 'Bob Marsh' });
   await world.rpc(alice, 'conversations.markRead', { contact: 'Saturday hike' });
 }
