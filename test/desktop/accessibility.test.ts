@@ -49,6 +49,14 @@ beforeAll(async () => {
   await world.rpc(aliceHome, 'messages.send', { contact: 'Bob', text: 'Yes! Meet at the trailhead at 9.' });
   await world.rpc(aliceHome, 'groups.create', { name: 'Hike', members: ['Bob', 'Carol'] });
   await world.rpc(aliceHome, 'messages.send', { contact: 'Hike', text: 'Who brings the coffee?' });
+  // A member's message too, so the group screen has a member's name and avatar.
+  await eventually(async () =>
+    (await world.rpc<Array<{ name: string; status: string }>>(bobHome, 'groups.list')).some(
+      (g) => g.name === 'Hike' && g.status === 'invited',
+    ),
+  );
+  await world.rpc(bobHome, 'groups.accept', { group: 'Hike' });
+  await world.rpc(bobHome, 'messages.send', { contact: 'Hike', text: 'I will, and the map' });
 }, 120_000);
 
 afterAll(async () => {
@@ -91,6 +99,7 @@ describe('Parley Desktop: axe-core on every main screen', { timeout: 180_000 }, 
 
       await list.getByRole('button', { name: 'Hike', exact: true }).click();
       await page.getByRole('log').getByText('Who brings the coffee?').waitFor({ timeout: UI_TIMEOUT_MS });
+      await page.getByRole('log').getByText('I will, and the map').waitFor({ timeout: UI_TIMEOUT_MS });
       await check(page, 'group');
       await page.getByRole('button', { name: /info/i }).first().click();
       await page.getByRole('dialog').waitFor();

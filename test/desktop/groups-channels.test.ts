@@ -161,6 +161,57 @@ describe('Parley Desktop: groups and channels', { timeout: 90_000 }, () => {
     await b.page.getByRole('button', { name: 'Close' }).click();
   });
 
+  it("shows a member's avatar beside the first bubble of their run, not ours, not in 1:1", async () => {
+    await send(a.page, 'Ann again: who brings the map?');
+    await send(b.page, 'I will bring the map');
+    await send(b.page, 'and a compass');
+    const first = message(a.page, 'I will bring the map');
+    const second = message(a.page, 'and a compass');
+    await second.waitFor({ timeout: UI_TIMEOUT_MS });
+    // Decorative (the name is written above the bubble): hidden from assistive technology.
+    const avatar = first.locator('.avatar');
+    expect(await avatar.count()).toBe(1);
+    expect(await avatar.getAttribute('aria-hidden')).toBe('true');
+    expect(await avatar.textContent()).toBe('B');
+    // In the member's colour, the colour of their name.
+    const [fill, nameColour] = await first.evaluate((el) => [
+      getComputedStyle(el.querySelector('.avatar') as Element).backgroundColor,
+      getComputedStyle(el.querySelector('.sender-name') as Element).color,
+    ]);
+    expect(fill).toBe(nameColour);
+    // Once per run; none beside our own messages.
+    expect(await second.locator('.avatar').count()).toBe(0);
+    expect(await message(a.page, 'Ann again: who brings the map?').locator('.avatar').count()).toBe(0);
+    // The run's bubbles line up, right of the avatar.
+    const layout = async () => {
+      const [av, b1, b2] = await Promise.all([
+        avatar.boundingBox(),
+        first.locator('.bubble').boundingBox(),
+        second.locator('.bubble').boundingBox(),
+      ]);
+      if (!av || !b1 || !b2) throw new Error('avatar or bubble not laid out');
+      expect(av.x).toBeGreaterThanOrEqual(0);
+      expect(av.x + av.width).toBeLessThanOrEqual(b1.x);
+      expect(Math.abs(b1.x - b2.x)).toBeLessThan(1);
+      expect(Math.abs(av.y - b1.y)).toBeLessThan(1);
+    };
+    await layout();
+    // At 400 px wide too, with no sideways scrolling.
+    await a.page.setViewportSize({ width: 400, height: 700 });
+    await layout();
+    expect(await a.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+    await a.page.setViewportSize({ width: 1100, height: 760 });
+
+    // Ben's view: Ann's run has Ann's avatar.
+    await message(b.page, 'Ann again: who brings the map?').locator('.avatar').getByText('A').waitFor();
+    // A 1:1 chat shows no avatars beside messages.
+    await world.rpc(bHome, 'messages.send', { contact: 'Ann', text: 'Just between us' });
+    await chat(a.page, 'Ben').click();
+    await message(a.page, 'Just between us').waitFor({ timeout: UI_TIMEOUT_MS });
+    expect(await a.page.getByRole('log', { name: 'Messages' }).locator('.avatar').count()).toBe(0);
+    await chat(a.page, 'Hikers').click();
+  });
+
   it('follows a public channel through its link; the owner posts, the follower reads', async () => {
     await a.page.getByRole('button', { name: 'New channel' }).click();
     const create = a.page.getByRole('dialog', { name: 'New channel' });

@@ -75,6 +75,13 @@ async function expectNarrowChat(page: Page, name: string, composer: boolean): Pr
   expect(header?.width).toBe(NARROW.width);
   expect(await overlaps(headerParts(page, '.conversation-header')), `${name}: header overlaps`).toEqual([]);
   expect(await sideways(page), `${name}: sideways scroll`).toBe(0);
+  // The name shows whole: at 400 px "Bob Marsh" was cut to "Bob M", with no ellipsis.
+  const clipped = await page
+    .getByRole('heading', { name, level: 2 })
+    .evaluate((h) =>
+      [h, ...Array.from(h.querySelectorAll('*'))].some((e) => e.scrollWidth > e.clientWidth + 1),
+    );
+  expect(clipped, `${name}: the name is cut in the header`).toBe(false);
   if (composer) {
     const box = await page.getByRole('textbox', { name: /Message|Post/ }).boundingBox();
     const send = await page.getByRole('button', { name: /^(Send|Publish)$/ }).boundingBox();

@@ -9,7 +9,7 @@ import { summary, voiceFileName } from './attachments.ts';
 import { BackButton } from './BackButton.tsx';
 import { Composer, type ComposerMode } from './Composer.tsx';
 import { contactKey } from './chats.ts';
-import { DISAPPEARING_CHOICES, formatDuration } from './format.ts';
+import { DisappearingChoice } from './DisappearingChoice.tsx';
 import { InfoIcon, ShieldIcon, WarningIcon } from './Icons.tsx';
 import { KeyChangeBanner } from './KeyChangeBanner.tsx';
 import { Lightbox, mediaOf } from './Lightbox.tsx';
@@ -205,7 +205,7 @@ export function Conversation({
         <Avatar name={name} online={online} />
         <div className="conversation-title">
           <h2>
-            {name}
+            <span className="title-text">{name}</span>
             <SecurityMark state={securityState(contact)} />
           </h2>
           <span
@@ -215,25 +215,7 @@ export function Conversation({
             {presence}
           </span>
         </div>
-        <label className="disappearing" title="Disappearing messages">
-          <span className="visually-hidden">Disappearing messages</span>
-          <select
-            value={conversation.disappearingMs === null ? 'off' : String(conversation.disappearingMs)}
-            onChange={(e) => setDisappearing(e.target.value)}
-          >
-            {DISAPPEARING_CHOICES.map((c) => (
-              <option key={c.label} value={c.ms === null ? 'off' : String(c.ms)}>
-                {c.ms === null ? 'Disappearing: off' : `Disappear after ${c.label}`}
-              </option>
-            ))}
-            {conversation.disappearingMs !== null &&
-              !DISAPPEARING_CHOICES.some((c) => c.ms === conversation.disappearingMs) && (
-                <option value={String(conversation.disappearingMs)}>
-                  {`Disappear after ${formatDuration(conversation.disappearingMs)}`}
-                </option>
-              )}
-          </select>
-        </label>
+        <DisappearingChoice ms={conversation.disappearingMs} onChoose={setDisappearing} />
         <MuteButton chatKey={contactKey(contact.id)} />
         <button
           type="button"

@@ -6,6 +6,7 @@
  */
 import { memo } from 'react';
 import { AttachmentBody } from './AttachmentBody.tsx';
+import { Avatar } from './Avatar.tsx';
 import type { MessageAttachment } from './attachments.ts';
 import { formatTime, preview } from './format.ts';
 import { GroupReadCount, GroupReceipts } from './GroupReceipts.tsx';
@@ -101,20 +102,23 @@ function MessageBubbleImpl({
   readonly actions: BubbleActions;
 }) {
   const mine = m.direction === 'out';
+  // A group member's run: their avatar beside its first bubble, the run's other bubbles in line with it.
+  const colour = sender ? (senderColour ?? memberColour(sender)) : undefined;
   const menu = useMessageMenu({ message: m, attachment: attachment ?? null, actions, readOnly });
   return (
     <article
-      className={`message ${mine ? 'out' : 'in'}${first ? ' first' : ''}${m.deleted ? ' deleted' : ''}`}
+      className={`message ${mine ? 'out' : 'in'}${first ? ' first' : ''}${sender ? ' from-member' : ''}${m.deleted ? ' deleted' : ''}`}
       aria-label={`${mine ? 'You' : m.from}, ${formatTime(m.sentAt)}`}
       onContextMenu={menu.onContextMenu}
     >
       {m.gapBefore && <p className="gap-note">Some earlier messages did not arrive.</p>}
       {sender && first && (
-        <p className="sender-name" style={{ color: senderColour ?? memberColour(sender) }}>
+        <p className="sender-name" style={{ color: colour }}>
           {sender}
         </p>
       )}
       <div className="bubble-line">
+        {sender && first && colour && <Avatar name={sender} size={28} colour={colour} />}
         <div className={`bubble${attachment && !m.deleted ? ' attached' : ''}`}>
           {quote && !m.deleted && (
             <button

@@ -118,7 +118,9 @@ export function RoomConversation({
         <BackButton onBack={onBack} />
         <RoomAvatar chat={room} />
         <div className="conversation-title">
-          <h2>{name}</h2>
+          <h2>
+            <span className="title-text">{name}</span>
+          </h2>
           <span
             className={`presence-text ${typingNow ? 'typing' : 'off'}`}
             role={typingNow ? 'status' : undefined}

@@ -4,7 +4,7 @@
  * Back button. The layout itself is CSS (styles.css, "Narrow windows"); this
  * is the way back: the Back button, Escape, and the browser's Back.
  */
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 
 /** Below 700 CSS px one pane shows at a time; styles.css uses the same width. */
 export const NARROW_QUERY = '(max-width: 699.98px)';
@@ -13,6 +13,17 @@ export const NARROW_QUERY = '(max-width: 699.98px)';
 const CHAT_STATE = 'parleyChat';
 
 const narrow = (): boolean => window.matchMedia(NARROW_QUERY).matches;
+
+function onNarrowChange(changed: () => void): () => void {
+  const query = window.matchMedia(NARROW_QUERY);
+  query.addEventListener('change', changed);
+  return () => query.removeEventListener('change', changed);
+}
+
+/** Whether the window is narrow (one pane at a time), kept up to date as it is resized. */
+export function useNarrowWindow(): boolean {
+  return useSyncExternalStore(onNarrowChange, narrow);
+}
 const chatInHistory = (): boolean => typeof window.history.state?.[CHAT_STATE] === 'string';
 
 /**
