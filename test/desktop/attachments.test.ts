@@ -8,9 +8,16 @@
  * the session (401) and our Origin (403).
  */
 import { request } from 'node:http';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppPage, apiOf, CHROMIUM_ARGS, CHROMIUM_PATH, openApp } from '../support/browser.ts';
+import {
+  type AppPage,
+  apiOf,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  loadedFromDaemon,
+  openApp,
+} from '../support/browser.ts';
 import { gradientPng } from '../support/media.ts';
 import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
@@ -25,17 +32,6 @@ interface Listed {
   direction: string;
   attachment: { id: string; name: string; status: string; durationMs?: number } | null;
 }
-
-/** True once the <img> has loaded the full picture from the daemon. */
-const loadedFromDaemon = (page: Page, name: string) =>
-  page
-    .getByRole('img', { name: `Photo: ${name}` })
-    .last()
-    .evaluate(
-      (el: HTMLImageElement) =>
-        el.complete && el.naturalWidth > 0 && (el.getAttribute('src') ?? '').startsWith('/attachments/'),
-    )
-    .catch(() => false);
 
 /** A raw HTTP request (fetch cannot send a false Content-Length or a foreign Origin reliably). */
 function raw(

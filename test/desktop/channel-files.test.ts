@@ -6,11 +6,17 @@
  * the channel's name. Ben, a follower, has no attach button. axe-core finds no serious or
  * critical violation on either side.
  */
-import { request } from 'node:http';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axe } from '../support/axe.ts';
-import { type AppPage, apiOf, CHROMIUM_ARGS, CHROMIUM_PATH, openApp } from '../support/browser.ts';
+import {
+  type AppPage,
+  apiGet,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  loadedFromDaemon,
+  openApp,
+} from '../support/browser.ts';
 import { gradientPng } from '../support/media.ts';
 import { ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
@@ -23,34 +29,6 @@ interface Listed {
 
 const chat = (page: Page, name: string) =>
   page.getByRole('list', { name: 'Contacts' }).getByRole('button', { name, exact: true });
-
-/** True once the <img> has loaded the full picture from the daemon. */
-const loadedFromDaemon = (page: Page, name: string) =>
-  page
-    .getByRole('img', { name: `Photo: ${name}` })
-    .last()
-    .evaluate(
-      (el: HTMLImageElement) =>
-        el.complete && el.naturalWidth > 0 && (el.getAttribute('src') ?? '').startsWith('/attachments/'),
-    )
-    .catch(() => false);
-
-/** GET a path of the daemon's API with its token: the body. */
-function get(home: string, path: string): Promise<{ status: number; body: Buffer }> {
-  const { port, token } = apiOf(home);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${token}` } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('Parley Desktop: files in a channel', { timeout: 120_000 }, () => {
   const world = new ParleyWorld();
@@ -98,7 +76,7 @@ describe('Parley Desktop: files in a channel', { timeout: 120_000 }, () => {
     const list = await world.rpc<Listed[]>(homes.ben, 'channels.posts', { name: 'Peaks' });
     const post = list.find((m) => m.attachment?.name === 'ridge.png');
     expect(post?.attachment?.status).toBe('done');
-    const png = await get(homes.ben, `/attachments/${post?.attachment?.id}?contact=Peaks`);
+    const png = await apiGet(homes.ben, `/attachments/${post?.attachment?.id}?contact=Peaks`);
     expect(png.status).toBe(200);
     expect(png.body.equals(picture)).toBe(true);
 

@@ -6,11 +6,17 @@
  * serious or critical violation on either side. A voice message recorded from the (fake) microphone
  * in the group arrives with its duration, and pasted and dropped images are sent to the group.
  */
-import { request } from 'node:http';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axe } from '../support/axe.ts';
-import { type AppPage, apiOf, CHROMIUM_ARGS, CHROMIUM_PATH, openApp } from '../support/browser.ts';
+import {
+  type AppPage,
+  apiGet,
+  CHROMIUM_ARGS,
+  CHROMIUM_PATH,
+  loadedFromDaemon,
+  openApp,
+} from '../support/browser.ts';
 import { gradientPng } from '../support/media.ts';
 import { eventually, ParleyWorld, printLogsOnFailure } from '../support/parley.ts';
 
@@ -32,34 +38,6 @@ interface GroupJson {
 
 const chat = (page: Page, name: string) =>
   page.getByRole('list', { name: 'Contacts' }).getByRole('button', { name, exact: true });
-
-/** True once the <img> has loaded the full picture from the daemon. */
-const loadedFromDaemon = (page: Page, name: string) =>
-  page
-    .getByRole('img', { name: `Photo: ${name}` })
-    .last()
-    .evaluate(
-      (el: HTMLImageElement) =>
-        el.complete && el.naturalWidth > 0 && (el.getAttribute('src') ?? '').startsWith('/attachments/'),
-    )
-    .catch(() => false);
-
-/** GET a path of the daemon's API with its token: the body. */
-function get(home: string, path: string): Promise<{ status: number; body: Buffer }> {
-  const { port, token } = apiOf(home);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${token}` } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('Parley Desktop: files in a group', { timeout: 120_000 }, () => {
   const world = new ParleyWorld();
@@ -137,10 +115,10 @@ describe('Parley Desktop: files in a group', { timeout: 120_000 }, () => {
     // Ben's daemon serves both under the group's name, byte for byte.
     const list = await world.rpc<Listed[]>(homes.ben, 'messages.list', { contact: 'Hikers' });
     const idOf = (name: string) => list.find((m) => m.attachment?.name === name)?.attachment?.id as string;
-    const png = await get(homes.ben, `/attachments/${idOf('summit.png')}?contact=Hikers`);
+    const png = await apiGet(homes.ben, `/attachments/${idOf('summit.png')}?contact=Hikers`);
     expect(png.status).toBe(200);
     expect(png.body.equals(picture)).toBe(true);
-    const txt = await get(homes.ben, `/attachments/${idOf('route.txt')}?contact=Hikers&download=1`);
+    const txt = await apiGet(homes.ben, `/attachments/${idOf('route.txt')}?contact=Hikers&download=1`);
     expect(txt.body.equals(notes)).toBe(true);
     // Cleo's daemon got them too.
     await eventually(

@@ -5,6 +5,7 @@
  * so the session cookie path is exercised.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -86,4 +87,32 @@ export async function openApp(
   });
   await signIn(page, home);
   return { context, page, errors };
+}
+
+/** True once the last <img> "Photo: NAME" has loaded the full picture from the daemon. */
+export const loadedFromDaemon = (page: Page, name: string): Promise<boolean> =>
+  page
+    .getByRole('img', { name: `Photo: ${name}` })
+    .last()
+    .evaluate(
+      (el: HTMLImageElement) =>
+        el.complete && el.naturalWidth > 0 && (el.getAttribute('src') ?? '').startsWith('/attachments/'),
+    )
+    .catch(() => false);
+
+/** GET a path of the daemon's API with its token: the status and body. */
+export function apiGet(home: string, path: string): Promise<{ status: number; body: Buffer }> {
+  const { port, token } = apiOf(home);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
 }
