@@ -3,9 +3,17 @@
  * other side knows the account — its account id and identity key, so one safety number — with
  * its device list, never the linked device as a person of its own.
  */
+import { createContactCard, decodeContactCard } from '@parley/crypto';
+import { nodePrimitives } from '@parley/crypto/node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoreError } from '../src/base/errors.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
+import {
+  decodeCardExtension,
+  decodeInviteLink,
+  encodeCardExtension,
+  encodeInviteLink,
+} from '../src/wire/index.ts';
 import { eventually, makePeer, type Peer } from './harness.ts';
 
 let peers: Peer[] = [];
@@ -147,5 +155,62 @@ describe('invites on a linked device', () => {
     } catch (error) {
       expect((error as CoreError).code).toBe('own-invite');
     }
+  });
+
+  it('an account record copied into another card is refused: the claim names the device it was signed for', async () => {
+    const { laptop, bob } = await aliceAndStranger();
+    const mallory = await makePeer(network, 'mallory');
+    peers.push(mallory);
+    const stolen = decodeCardExtension(
+      decodeContactCard(decodeInviteLink(laptop.messenger.createInvite().link), nodePrimitives).extension,
+    ).account;
+    expect(stolen?.accountId).toBe('12D3KooWalice');
+    // Mallory's own invite, re-signed by Mallory with the laptop's record in it.
+    const {
+      version: _v,
+      identity: _i,
+      extension,
+      ...fields
+    } = decodeContactCard(decodeInviteLink(mallory.messenger.createInvite().link), nodePrimitives);
+    const ext = decodeCardExtension(extension);
+    const forged = createContactCard(
+      mallory.ctx.account.identity,
+      { ...fields, extension: encodeCardExtension({ ...ext, ...(stolen ? { account: stolen } : {}) }) },
+      nodePrimitives,
+    );
+    expect(() => bob.messenger.acceptInvite(encodeInviteLink(forged))).toThrow(
+      expect.objectContaining({ code: 'bad-invite' }),
+    );
+    expect(bob.messenger.contacts()).toEqual([]);
+  });
+
+  it('a removed device cannot introduce itself as the account to a contact who holds the newer list', async () => {
+    const { alice, laptop, bob } = await aliceAndStranger();
+    const { link } = alice.messenger.createInvite();
+    bob.messenger.acceptInvite(link);
+    await eventually(
+      () =>
+        bob.messenger.contacts().some((c) => c.state === 'active') &&
+        devicesOf(bob, alice.peerId).length === 2,
+      10_000,
+      'Bob to follow Alice’s two devices',
+    );
+    const laptopId = alice.messenger.devices().find((d) => d.peerId === laptop.peerId)?.id as string;
+    alice.messenger.removeDevice(laptopId);
+    await eventually(() => devicesOf(bob, alice.peerId).length === 1, 10_000, 'Bob to apply the removal');
+    // The laptop still holds the account's identity key; Bob's list no longer names it.
+    laptop.messenger.removeContact('bob');
+    const second = bob.messenger.createInvite();
+    laptop.messenger.acceptInvite(second.link, 'bob again');
+    await eventually(
+      () =>
+        laptop.events.some(
+          (e) => e.type === 'problem' && (e.event as { code: string }).code === 'invite-refused',
+        ),
+      10_000,
+      'the removed laptop to be refused',
+    );
+    expect(bob.messenger.contacts().map((c) => c.peerId)).toEqual([alice.peerId]);
+    expect(devicesOf(bob, alice.peerId)).toEqual([alice.peerId]);
   });
 });
