@@ -22,7 +22,10 @@ export interface DeviceTarget {
 /** The devices a message to `contact` goes to, founding device (if listed) first. */
 export function contactTargets(tx: DevicesTx, contact: ContactRecord): DeviceTarget[] {
   const devices = tx.listDevices(contact.id);
-  if (devices.length === 0) return [{ peerId: contact.peerId, sessionKey: contact.id, card: contact.card }];
+  if (devices.length === 0)
+    return [
+      { peerId: contact.peerId, sessionKey: contact.id, card: contact.card.length > 0 ? contact.card : null },
+    ];
   return devices.map((d) => ({
     peerId: d.peerId,
     sessionKey: sessionKeyOf(contact, d.peerId),
