@@ -213,4 +213,30 @@ describe('invites on a linked device', () => {
     expect(bob.messenger.contacts().map((c) => c.peerId)).toEqual([alice.peerId]);
     expect(devicesOf(bob, alice.peerId)).toEqual([alice.peerId]);
   });
+
+  it('the founding devices both write first at once: the lower PeerId’s session wins, nothing is lost or doubled', async () => {
+    const { alice, laptop, bob } = await aliceAndStranger();
+    bob.messenger.acceptInvite(laptop.messenger.createInvite().link);
+    await settled(alice, laptop, bob);
+    // In one tick, before either has the other's first message: both start a session.
+    bob.messenger.sendText('alice', 'b1');
+    alice.messenger.sendText('bob', 'a1');
+    await eventually(() => texts(alice, 'bob').includes('b1') && texts(bob, 'alice').includes('a1'), 10_000);
+    for (let i = 2; i <= 4; i++) {
+      bob.messenger.sendText('alice', `b${i}`);
+      alice.messenger.sendText('bob', `a${i}`);
+    }
+    await eventually(
+      () => texts(alice, 'bob').includes('b4') && texts(bob, 'alice').includes('a4'),
+      10_000,
+      'the sessions to settle on one',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(texts(alice, 'bob').filter((t) => /^b\d$/.test(t))).toEqual(['b1', 'b2', 'b3', 'b4']);
+    expect(texts(bob, 'alice').filter((t) => /^a\d$/.test(t))).toEqual(['a1', 'a2', 'a3', 'a4']);
+    // …and they keep working in both directions (one session at both ends).
+    bob.messenger.sendText('alice', 'b5');
+    alice.messenger.sendText('bob', 'a5');
+    await eventually(() => texts(alice, 'bob').includes('b5') && texts(bob, 'alice').includes('a5'), 10_000);
+  });
 });
