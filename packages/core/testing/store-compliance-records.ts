@@ -127,6 +127,10 @@ export function keyMaterialTests(ctx: Ctx): void {
       tx.putDeviceList('c1', bytes(3), [d('p-c')]);
       expect(tx.getDevice('p-a')).toBeUndefined();
       expect(tx.listDevices('c1')).toEqual([d('p-c')]);
+      // A provisional list (contacts/device-invites.ts) has no bytes: kept as such, not as none.
+      tx.putDeviceList('c2', new Uint8Array(0), [d('p-d', 'c2')]);
+      expect(tx.getDeviceList('c2')).toEqual(new Uint8Array(0));
+      expect(tx.listDevices('c2').map((x) => x.peerId)).toEqual(['p-d']);
       tx.putDeviceList('self', bytes(4), [d('p-a', 'self')]);
       tx.deleteDeviceList('self');
       expect(tx.getDeviceList('self')).toBeUndefined();

@@ -25,6 +25,7 @@ export {
   unlockAccount,
   writeInfo,
 } from './account.ts';
+export { type ClaimedAccount, claimedAccount, claimForDevice } from './device-claim.ts';
 export {
   currentKemPrekey,
   deleteOneTimeKemPrekey,

@@ -9,22 +9,20 @@
  * the PeerId the transport authenticated. Both end up with each other as
  * contacts; Alice replies with a `welcome` message through the ratchet.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import {
-  acceptSession,
   type ContactCard,
   CryptoError,
   createContactCard,
   decodeContactCard,
   encrypt,
   initiateSession,
-  peekMessage,
   safetyNumber,
-  sameIdentity,
 } from '@parley/crypto';
 import {
   accountIdOf,
+  type ClaimedAccount,
   checkDisplayName,
+  claimForDevice,
   currentSignedPrekey,
   encodeIdentityPublic,
   kemPrekeyToPublish,
@@ -32,13 +30,11 @@ import {
   newOneTimeKemPrekey,
   newOneTimePrekey,
 } from '../account/index.ts';
-import { CoreError, equalBytes, toHex } from '../base/index.ts';
+import { CoreError, equalBytes } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { AccountTx, ContactRecord, ContactsTx, InboundFrame, MessagesTx } from '../ports/index.ts';
+import type { AccountTx, ContactRecord, ContactsTx, MessagesTx } from '../ports/index.ts';
 import { saveSession } from '../sessions/index.ts';
 import {
-  decodeAppMessage,
-  decodeIntro,
   decodeInviteExtension,
   decodeInviteLink,
   encodeAppMessage,
@@ -51,7 +47,9 @@ import {
   INVITE_TOKEN_BYTES,
   newMessageId,
 } from '../wire/index.ts';
-import { acceptOptions, deleteUsedPrekeys, prekeyLookup } from './prekey-lookup.ts';
+import { addClaimedContact, claimOf, deviceSessionKey, knownAccount } from './device-invites.ts';
+import { tokenHash } from './introductions.ts';
+import { freeName } from './names.ts';
 
 /** Default lifetime of a single-use invite. */
 export const INVITE_DEFAULT_TTL_MS: number = 30 * 24 * 3600 * 1000;
@@ -77,8 +75,6 @@ export interface Invite {
   readonly expiresAt: number;
 }
 
-const tokenHash = (token: Uint8Array): string => toHex(sha256(token));
-
 /**
  * Our signed card: `extension` carries the invite fields when this card is an invite. Always suite 2
  * (packages/crypto SPEC.md §4): it carries our signed ML-KEM-768 prekey; a single-use invite
@@ -98,10 +94,13 @@ export function ownCard(
   const otpk = extras.oneTime ? newOneTimePrekey(tx, account.vault, ctx.random, p) : undefined;
   const kotpk =
     otpk && extras.oneTimeKem ? newOneTimeKemPrekey(tx, account, otpk.id, ctx.random, p) : undefined;
-  // The invite record (if any) and the mailboxes contacts may deposit our mail at (card-extension.ts).
+  // The invite record (if any), the mailboxes contacts may deposit our mail at (card-extension.ts)
+  // and, on a linked device, the account it speaks for (account/device-claim.ts).
+  const claim = claimForDevice(account, p);
   const extension = encodeCardExtension({
     ...(extras.invite ? { invite: extras.invite } : {}),
     mailboxes: loadOwnMailboxes(tx, account.vault),
+    ...(claim ? { account: claim } : {}),
   });
   const fields = {
     peerId: account.info.peerId,
@@ -152,7 +151,7 @@ export function createInvite(ctx: Ctx, options: InviteOptions = {}): Invite {
 export function readInvite(
   ctx: Ctx,
   link: string,
-): { card: ContactCard; token: Uint8Array; expiresAt: number | null } {
+): { card: ContactCard; token: Uint8Array; expiresAt: number | null; account?: ClaimedAccount } {
   const bytes = decodeInviteLink(link);
   let card: ContactCard;
   try {
@@ -171,16 +170,14 @@ export function readInvite(
       `this invite from ${card.displayName} has expired; ask them for a new one`,
     );
   }
-  if (card.peerId === ctx.account.info.peerId)
+  // A linked device's invite names the account it speaks for, signed by the account (PROTOCOL §7).
+  const claim = claimOf(card, ctx.primitives);
+  if (claim === false)
+    throw new CoreError('bad-invite', 'this invite names an account that did not sign it; ask for a new one');
+  const ours = accountIdOf(ctx.account.info);
+  if (card.peerId === ctx.account.info.peerId || card.peerId === ours || claim?.accountId === ours)
     throw new CoreError('own-invite', 'this is your own invite; send it to someone else');
-  return { card, token: ext.token, expiresAt: ext.expiresAt };
-}
-
-/** Picks `wanted`, or `wanted 2`, `wanted 3`… if taken. */
-export function freeName(tx: ContactsTx, wanted: string): string {
-  let name = wanted;
-  for (let i = 2; tx.getContactByName(name); i++) name = `${wanted.slice(0, 60)} ${i}`;
-  return name;
+  return { card, token: ext.token, expiresAt: ext.expiresAt, ...(claim ? { account: claim } : {}) };
 }
 
 /**
@@ -188,12 +185,17 @@ export function freeName(tx: ContactsTx, wanted: string): string {
  * invite from someone we know only through a group makes them one of our contacts on our side.
  */
 export function acceptInvite(ctx: Ctx, link: string, localName?: string): ContactRecord {
-  const { card, token } = readInvite(ctx, link);
+  const { card, token, account: claim } = readInvite(ctx, link);
   const { account, primitives: p } = ctx;
   const session = initiateSession(account.identity, card, ctx.random, p);
   return ctx.store.transaction((tx) => {
-    const known = tx.getContactByPeerId(card.peerId);
-    if (known?.state === 'introduced') return keepIntroduced(ctx, tx, known, card, localName);
+    if (tx.getDevice(card.peerId)?.owner === 'self' || tx.getDevice(claim?.accountId ?? '')?.owner === 'self')
+      throw new CoreError(
+        'own-invite',
+        'this invite is from another of your devices; send it to someone else',
+      );
+    const known = claim ? knownAccount(tx, claim, card) : tx.getContactByPeerId(card.peerId);
+    if (known?.state === 'introduced') return keepIntroduced(ctx, tx, known, card, localName, claim);
     if (known) {
       throw new CoreError('contact-exists', `${card.displayName} is already one of your contacts`);
     }
@@ -207,16 +209,15 @@ export function acceptInvite(ctx: Ctx, link: string, localName?: string): Contac
     const plaintext = encodeAppMessage({ id: newMessageId(ctx), seq: 0, sentAt: now, body });
     const { session: next, message } = encrypt(session, plaintext, p);
     const intro = encodeIntro(token, message);
-    const contact = addContact(ctx, tx, {
-      peerId: card.peerId,
-      name: wanted,
-      card,
-      cardBytes: decodeInviteLink(link).slice(),
-      state: 'pending',
-    });
-    saveSession(tx, account.vault, contact.id, next);
+    const cardBytes = decodeInviteLink(link).slice();
+    // A linked device's invite: the account is the contact, the device its one device until the
+    // account's list comes (device-invites.ts).
+    const contact = claim
+      ? addClaimedContact(ctx, tx, { claim, card, cardBytes, name: wanted, state: 'pending' })
+      : addContact(ctx, tx, { peerId: card.peerId, name: wanted, card, cardBytes, state: 'pending' });
+    saveSession(tx, account.vault, deviceSessionKey(contact, card.peerId), next);
     tx.enqueueOutbox({
-      peerId: contact.peerId,
+      peerId: card.peerId,
       kind: 'intro',
       frame: intro,
       digest: frameDigest(intro, ctx.primitives.sha256),
@@ -241,8 +242,9 @@ function keepIntroduced(
   known: ContactRecord,
   card: ContactCard,
   localName: string | undefined,
+  claim: ClaimedAccount | undefined,
 ): ContactRecord {
-  if (!equalBytes(known.identityKey, encodeIdentityPublic(card.identity)))
+  if (!equalBytes(known.identityKey, encodeIdentityPublic(claim?.identity ?? card.identity)))
     throw new CoreError(
       'identity-changed',
       `this invite from ${card.displayName} carries another key than the one their group gave you; check it with them`,
@@ -255,116 +257,12 @@ function keepIntroduced(
     ...known,
     name,
     state: 'active',
-    addresses: card.addresses,
+    // (a linked device's card: its addresses are the device's, not the account's first device's)
+    addresses: claim ? known.addresses : card.addresses,
     updatedAt: ctx.now(),
   };
   tx.putContact(kept);
   return kept;
-}
-
-type IntroOutcome =
-  | { accepted: false }
-  | {
-      accepted: true;
-      contact: ContactRecord;
-      fresh: boolean;
-      known?: boolean;
-      /** A known contact came back with an identity key we had not seen (flagged for the user). */
-      keyChanged?: boolean;
-    };
-
-/**
- * The inviter's side: the transport's introduction handler. Checks the token
- * before parsing anything else; refuses unknown, expired and used tokens.
- * A repeated introduction (our verdict was lost) is accepted again (D5).
- */
-export function receiveIntroduction(ctx: Ctx, { from, data }: InboundFrame): IntroOutcome {
-  const intro = decodeIntro(data);
-  if (!intro) return { accepted: false };
-  const digest = frameDigest(data, ctx.primitives.sha256);
-  const hash = tokenHash(intro.token);
-  return ctx.store.transaction((tx): IntroOutcome => {
-    const known = tx.getContactByPeerId(from);
-    if (known && tx.hasReceived(from, digest)) return { accepted: true, contact: known, fresh: false };
-    const invite = tx.getInvite(hash);
-    const now = ctx.now();
-    if (!invite || (invite.expiresAt !== null && invite.expiresAt <= now)) return { accepted: false };
-    const { account, primitives: p } = ctx;
-    let accepted: ReturnType<typeof acceptSession>;
-    let card: ContactCard;
-    let cardBytes: Uint8Array;
-    let name: string;
-    try {
-      // No card of theirs yet: a suite-1 introduction is refused if our invite was suite 2.
-      const options = acceptOptions(tx, undefined, peekMessage(intro.message));
-      accepted = acceptSession(
-        account.identity,
-        prekeyLookup(tx, account.vault, p),
-        intro.message,
-        ctx.random,
-        p,
-        options,
-      );
-      const app = decodeAppMessage(accepted.plaintext);
-      if (app.body.kind !== 'profile') return { accepted: false };
-      cardBytes = app.body.card;
-      card = decodeContactCard(cardBytes, p);
-      name = checkDisplayName(app.body.name);
-    } catch {
-      return { accepted: false };
-    }
-    // The card must be signed by the identity that ran the handshake, for the PeerId Noise authenticated.
-    if (card.peerId !== from || !sameIdentity(card.identity, accepted.remoteIdentity))
-      return { accepted: false };
-    const identityKey = encodeIdentityPublic(accepted.remoteIdentity);
-    // A known contact introducing themselves again (they reinstalled): keep the
-    // contact, take the new session, and flag a changed identity for the user.
-    const contact: ContactRecord = known
-      ? {
-          ...known,
-          state: known.state === 'introduced' ? 'active' : known.state, // they hold our invite
-          card: cardBytes,
-          addresses: card.addresses,
-          pendingIdentityKey: equalBytes(known.identityKey, identityKey)
-            ? known.pendingIdentityKey
-            : identityKey,
-          updatedAt: now,
-        }
-      : {
-          id: newMessageId(ctx),
-          peerId: from,
-          name: freeName(tx, name),
-          identityKey,
-          card: cardBytes,
-          addresses: card.addresses,
-          verified: false,
-          state: 'active',
-          pendingIdentityKey: null,
-          createdAt: now,
-          updatedAt: now,
-        };
-    tx.putContact(contact);
-    if (!known)
-      tx.putConversation({
-        id: contact.id,
-        kind: 'direct',
-        disappearingMs: null,
-        readUpTo: 0,
-        markedUnread: false,
-        createdAt: now,
-      });
-    saveSession(tx, account.vault, contact.id, accepted.session);
-    deleteUsedPrekeys(tx, accepted);
-    if (invite.reusable) tx.putInvite({ ...invite, uses: invite.uses + 1 });
-    else tx.deleteInvite(hash);
-    tx.markReceived(from, digest, now);
-    const keyChanged =
-      known !== undefined &&
-      contact.pendingIdentityKey !== null &&
-      (known.pendingIdentityKey === null ||
-        !equalBytes(known.pendingIdentityKey, contact.pendingIdentityKey));
-    return { accepted: true, contact, fresh: true, known: known !== undefined, keyChanged };
-  });
 }
 
 /** Stores a new contact, with its (empty) direct conversation, from a verified card. */

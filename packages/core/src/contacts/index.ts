@@ -9,15 +9,15 @@ export {
   contactSafetyNumber,
   createInvite,
   findContact,
-  freeName,
   INVITE_DEFAULT_TTL_MS,
   type Invite,
   type InviteOptions,
   markVerified,
   ownCard,
   REUSABLE_INVITE_DEFAULT_TTL_MS,
-  receiveIntroduction,
   removeContact,
   renameContact,
 } from './contacts.ts';
+export { receiveIntroduction } from './introductions.ts';
+export { freeName } from './names.ts';
 export { acceptOptions, deleteUsedPrekeys, prekeyLookup } from './prekey-lookup.ts';

@@ -249,7 +249,9 @@ export function approveLink(
 }
 
 function grantContact(tx: DevicesTx, c: ContactRecord): GrantContact {
-  const list = tx.getDeviceList(c.id);
+  const held = tx.getDeviceList(c.id);
+  // (a provisional list, contacts/device-invites.ts, is no list: the new device waits for the real one)
+  const list = held && held.length > 0 ? held : undefined;
   return {
     peerId: c.peerId,
     name: c.name,

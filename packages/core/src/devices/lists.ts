@@ -45,10 +45,16 @@ export function sessionKeyOf(owner: ContactRecord | typeof SELF, peerId: string)
 
 type Tx = ContactsTx & DevicesTx & SessionsTx & OutboxTx;
 
-/** The list we hold for `owner`, verified again under `identity` (it is ours to trust, but cheap). */
+/**
+ * The list we hold for `owner`, verified again under `identity` (it is ours to trust, but cheap).
+ * An empty one is provisional (contacts/device-invites.ts: the device an invite or introduction
+ * came from, until the account's list arrives): no list.
+ */
 function held(tx: DevicesTx, owner: string, identity: IdentityPublic, ctx: Ctx): HeldDeviceList | undefined {
   const bytes = tx.getDeviceList(owner);
-  return bytes ? { bytes, list: decodeDeviceList(bytes, identity, ctx.primitives) } : undefined;
+  return bytes && bytes.length > 0
+    ? { bytes, list: decodeDeviceList(bytes, identity, ctx.primitives) }
+    : undefined;
 }
 
 /** Our own device list, or undefined while this account has never linked a device. */
@@ -124,6 +130,8 @@ export function followDeviceList(
     owner === SELF ? ctx.account.accountIdentity.publicIdentity : decodeIdentityPublic(owner.identityKey);
   const accountId = owner === SELF ? accountIdOf(ctx.account.info) : owner.peerId;
   const before = held(tx, owner === SELF ? SELF : owner.id, identity, ctx);
+  // The provisional device (contacts/device-invites.ts) is no news when the list names it.
+  const provisional = before || owner === SELF ? [] : tx.listDevices(owner.id).map((d) => d.peerId);
   let next: HeldDeviceList;
   try {
     next = acceptDeviceList(payload.list, identity, accountId, before, p);
@@ -136,6 +144,7 @@ export function followDeviceList(
         if (!stored || readCard(card, p).issuedAt > readCard(stored, p).issuedAt)
           tx.setDeviceCard(peerId, card);
       }
+      if (owner !== SELF) adoptFirstCard(ctx, tx, owner.id);
       return 'same';
     }
     throw new InboundError('bad-message', `device list refused (${error.code}): ${error.message}`);
@@ -153,15 +162,33 @@ export function followDeviceList(
       throw new InboundError('bad-message', 'a device list names a device of another account');
   }
   store(tx, owner, next, matchingCards(next, payload.cards, p));
+  if (owner !== SELF) adoptFirstCard(ctx, tx, owner.id);
   const names = (l: HeldDeviceList | undefined) =>
     new Map((l?.list.devices ?? []).map((d) => [d.peerId, d.name]));
   const [was, now] = [names(before), names(next)];
   // Before any list, an account had one device: the one its card named.
-  if (!before && owner !== SELF) was.set(owner.peerId, '');
+  if (!before && owner !== SELF) for (const peer of [owner.peerId, ...provisional]) was.set(peer, '');
   return {
     added: [...now].filter(([p]) => !was.has(p)).map(([, n]) => n),
     removed: [...was].filter(([p]) => !now.has(p)).map(([, n]) => n),
   };
+}
+
+/**
+ * A contact made from a linked device's invite or introduction holds no card of the account's
+ * first device (contacts/device-invites.ts): it takes it from the list's cards once they name it.
+ */
+function adoptFirstCard(ctx: Ctx, tx: Tx, contactId: string): void {
+  const contact = tx.getContact(contactId);
+  if (!contact || contact.card.length > 0) return;
+  const card = tx.getDevice(contact.peerId)?.card;
+  if (!card) return;
+  tx.putContact({
+    ...contact,
+    card,
+    addresses: readCard(card, ctx.primitives).addresses,
+    updatedAt: ctx.now(),
+  });
 }
 
 /** The devices a newer list added and removed, by name. */

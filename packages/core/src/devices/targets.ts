@@ -22,7 +22,10 @@ export interface DeviceTarget {
 /** The devices a message to `contact` goes to, founding device (if listed) first. */
 export function contactTargets(tx: DevicesTx, contact: ContactRecord): DeviceTarget[] {
   const devices = tx.listDevices(contact.id);
-  if (devices.length === 0) return [{ peerId: contact.peerId, sessionKey: contact.id, card: contact.card }];
+  if (devices.length === 0)
+    return [
+      { peerId: contact.peerId, sessionKey: contact.id, card: contact.card.length > 0 ? contact.card : null },
+    ];
   return devices.map((d) => ({
     peerId: d.peerId,
     sessionKey: sessionKeyOf(contact, d.peerId),
@@ -129,7 +132,9 @@ function startFrom(ctx: Ctx, cardBytes: Uint8Array): Session {
 export function fanoutPeers(ctx: Ctx, tx: ContactsTx & DevicesTx, peerId: string): string[] {
   const peers = new Set([peerId]);
   const owner = ownerOf(ctx, tx, peerId);
-  if (owner?.kind === 'contact') for (const t of contactTargets(tx, owner.contact)) peers.add(t.peerId);
+  // (a contact's account id names it even when its list does not name that PeerId as a device)
+  const contact = owner?.kind === 'contact' ? owner.contact : tx.getContactByPeerId(peerId);
+  if (contact) for (const t of contactTargets(tx, contact)) peers.add(t.peerId);
   for (const t of ownTargets(ctx, tx)) peers.add(t.peerId);
   return [...peers];
 }

@@ -154,8 +154,13 @@ export function applyMessage(
       return applyMailboxControl(ctx, tx, contact, body.payload, effects);
     case 'devices': {
       const change = followDeviceList(ctx, tx, contact, decodeDevicesPayload(body.payload));
+      // A contact made from a linked device's invite got the card of the account's first device
+      // (devices/lists.ts): our other devices can hold it only now.
+      if (contact.card.length === 0 && (tx.getContact(contact.id)?.card.length ?? 0) > 0)
+        effects.contactSync = effects.contactChanged = true;
       if (change !== 'same') {
-        effects.devices = change;
+        // (the devices we met with the invite are no news: admission follows, no notice)
+        effects.devices = change.added.length + change.removed.length > 0 ? change : true;
         effects.contactChanged = true;
         const text = devicesChangedText(contact.name, change);
         if (text) effects.messages.push(insertNotice(ctx, tx, contact.id, 'devices', text));

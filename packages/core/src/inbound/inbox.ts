@@ -462,23 +462,24 @@ export class Inbox<Seen> {
     const options = acceptOptions(tx, contact.card, info); // no downgrade (contacts/prekey-lookup.ts)
     const accepted = acceptSession(account.identity, lookup, message, random, p, options);
     deleteUsedPrekeys(tx, accepted);
+    // Both ends started a session at once (devices, or the founding devices of accounts met through
+    // a linked device: messaging/outbound.ts startsSessions): the one started by the lower PeerId
+    // wins, at both ends; the other's first messages still open, on the side (devices/targets.ts).
+    const keep = current?.pendingPrekey !== undefined && account.info.peerId < owner.peerId;
+    const kept = { session: current as Session, plaintext: accepted.plaintext, slot: 'current' } as const;
     if (owner.kind === 'self' || owner.linked) {
       // A device's key is the one its account's signed list names; anything else is refused.
       if (!sameIdentity(decodeIdentityPublic(owner.identityKey), accepted.remoteIdentity))
         throw new InboundError('decrypt-failed', 'a device used a key its device list does not name');
-      // Both ends started a session at once: the one started by the lower PeerId wins, at both
-      // ends; the other's first messages still open, on the side (devices/targets.ts).
-      const keep = current?.pendingPrekey !== undefined && account.info.peerId < owner.peerId;
       return {
         session:
-          keep && current
-            ? { session: current, plaintext: accepted.plaintext, slot: 'current' }
-            : { session: accepted.session, plaintext: accepted.plaintext, slot: 'new' },
+          keep && current ? kept : { session: accepted.session, plaintext: accepted.plaintext, slot: 'new' },
         newIdentity: null,
       };
     }
     const known = decodeIdentityPublic(contact.identityKey);
     const changed = !sameIdentity(known, accepted.remoteIdentity);
+    if (keep && current && !changed) return { session: kept, newIdentity: null };
     return {
       session: { session: accepted.session, plaintext: accepted.plaintext, slot: 'new' },
       newIdentity: changed ? encodeIdentityPublic(accepted.remoteIdentity) : null,

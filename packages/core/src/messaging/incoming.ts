@@ -15,6 +15,8 @@ export interface Effects {
   downloadsFrom?: string;
   typing?: boolean;
   contactChanged?: boolean;
+  /** The contact changed in a way our other devices must learn too (sync op `contact`). */
+  contactSync?: boolean;
   timerChanged?: boolean;
   /** Group changes, keys and problems (groups/apply.ts), handled after commit. */
   group?: GroupEffects;

@@ -14,6 +14,7 @@ import {
   type DeviceTarget,
   encodeSyncPayload,
   ownTargets,
+  SELF,
   type SyncPayload,
   sessionFor,
 } from '../devices/index.ts';
@@ -101,7 +102,7 @@ export function compose(
   const plaintext = encodeAppMessage({ id, seq, sentAt, body });
   const key = { conversationId: contact.id, sender: 'self', id };
   const sealed = targetsFor(tx, contact, body.kind).flatMap((target) => {
-    const session = sessionFor(ctx, batch, target, startsSessions(ctx, target));
+    const session = sessionFor(ctx, batch, target, startsSessions(ctx, tx, contact, target));
     return session ? [{ target, ...sealFor(ctx, batch, target, session, plaintext) }] : [];
   });
   if (sealed.length === 0)
@@ -214,10 +215,15 @@ function targetsFor(tx: DevicesTx, contact: ContactRecord, kind: AppBody['kind']
 }
 
 /** Whether we may start a session with `target` from its card (devices/targets.ts sessionFor). */
-function startsSessions(ctx: Ctx, target: DeviceTarget): boolean {
+function startsSessions(ctx: Ctx, tx: DevicesTx, contact: ContactRecord, target: DeviceTarget): boolean {
   // A contact's founding device: sessions come from the invite (contacts/) or its group (groups/),
   // whose rules say who starts; only a linked device of ours, which has none yet, starts one here.
-  return target.sessionKey.includes('@') || accountIdOf(ctx.account.info) !== ctx.account.info.peerId;
+  if (target.sessionKey.includes('@') || accountIdOf(ctx.account.info) !== ctx.account.info.peerId)
+    return true;
+  // An account met through a linked device (theirs: we hold its list; or ours: we have other
+  // devices) made no session with this founding device: either end starts one, and if both do
+  // at once the lower PeerId's wins at both ends (inbound/inbox.ts), as between devices.
+  return tx.listDevices(contact.id).length > 0 || tx.listDevices(SELF).length > 1;
 }
 
 /** Encrypts `plaintext` to one device, advancing its session in `sessions`. */

@@ -162,6 +162,8 @@ export function createDeviceSync(ctx: Ctx, kick: (peerId: string) => void): Devi
   return {
     contact(c, removed = false) {
       if (c.state === 'introduced') return; // (members known through a group: their group says)
+      // (an account met through its linked device: told once its first device's card comes)
+      if (c.card.length === 0 && !removed) return;
       run((tx, sessions) => {
         if (ownTargets(ctx, tx).length === 0) return [];
         return syncToOwnDevices(

@@ -8,7 +8,7 @@
  *   await messenger.sendText('bob', 'hello');
  */
 import type { Primitives, RandomSource } from '@parley/crypto';
-import { type Account, accountIdOf, renameAccount, rotateSignedPrekeys } from '../account/index.ts';
+import { type Account, renameAccount, rotateSignedPrekeys } from '../account/index.ts';
 import {
   ATTACHMENT_MAX_BYTES_DEFAULT,
   AUTO_DOWNLOAD_MAX_BYTES,
@@ -322,17 +322,6 @@ export function createMessenger(options: MessengerOptions): Messenger {
         .catch(() => undefined);
     },
   });
-  /**
-   * A device linked to an account made elsewhere cannot make or accept invites yet: its card would
-   * name the device, not the account (docs/MULTI-DEVICE.md "Not yet").
-   */
-  const linkedDeviceCannot = (what: string): void => {
-    if (accountIdOf(ctx.account.info) !== ctx.account.info.peerId)
-      throw new CoreError(
-        'not-allowed',
-        `this device cannot ${what} yet; use the device that created your account (its contacts reach this one too)`,
-      );
-  };
   /** The last size told in an `outbox` event (-1: none since nobody listened). */
   let outboxTold = -1;
   let outboxTimer: ReturnType<typeof setTimeout> | undefined;
@@ -468,6 +457,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
         if (effects.typing !== undefined)
           events.emit('typing', { contact: current.name, active: effects.typing });
         if (effects.contactChanged) events.emit('contact', { contact: viewOf(current), removed: false });
+        if (effects.contactSync) deviceSync.contact(current);
         if (effects.hybridCard) answerHybridCard(ctx, current, kick);
         if (effects.timerChanged)
           events.emit('conversation', { contact: current.name, disappearingMs: timer });
@@ -564,6 +554,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
         const outcome = receiveIntroduction(ctx, frame);
         if (!outcome.accepted) return false;
         admit(outcome.contact);
+        if (outcome.fresh) refreshAdmission(); // (a linked device's introduction: that device too)
         if (outcome.keyChanged) {
           const c = outcome.contact;
           const notice = store.transaction((tx) =>
@@ -675,15 +666,13 @@ export function createMessenger(options: MessengerOptions): Messenger {
       ctx.settings = { ...ctx.settings, ...patch };
       return ctx.settings;
     },
-    createInvite: (opts) => {
-      linkedDeviceCannot('make invites');
-      return createInvite(ctx, opts);
-    },
+    createInvite: (opts) => createInvite(ctx, opts),
     acceptInvite(link, name) {
-      linkedDeviceCannot('accept invites');
       const contact = acceptInvite(ctx, link, name);
       admit(contact);
-      pump.kick(contact.peerId, true);
+      refreshAdmission(); // (a linked device's invite: the contact speaks through that device)
+      for (const peer of store.transaction((tx) => fanoutPeers(ctx, tx, contact.peerId)))
+        pump.kick(peer, true);
       const view = viewOf(contact);
       events.emit('contact', { contact: view, removed: false });
       return view;

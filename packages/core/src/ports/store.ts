@@ -365,7 +365,11 @@ export interface DeviceRecord {
 
 /** The device lists of accounts we follow, and their devices: devices/. */
 export interface DevicesTx {
-  /** The latest device list accepted for `owner` (its bytes, as signed), if any. */
+  /**
+   * The latest device list accepted for `owner` (its bytes, as signed), if any. Empty bytes: a
+   * provisional list, the one device a linked device's invite or introduction came from, until the
+   * account's own list arrives (contacts/device-invites.ts); stores keep it like any other.
+   */
   getDeviceList(owner: string): Uint8Array | undefined;
   /**
    * Stores `list` as `owner`'s latest and makes `devices` its devices (those of the previous list

@@ -19,6 +19,7 @@ export {
   validateBody,
 } from './app-message.ts';
 export {
+  type AccountRecord,
   type CardExtension,
   decodeCardExtension,
   decodeMailboxAddresses,
