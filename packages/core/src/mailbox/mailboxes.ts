@@ -23,6 +23,7 @@ import {
   offer,
   offers,
   revoke,
+  sweep,
 } from './hosting.ts';
 import { addMailbox, followOwnDevice, listMailboxes, pairWithLinks, removeMailbox } from './pairing.ts';
 import {
@@ -67,8 +68,8 @@ export interface Mailboxes {
   offer(contact: ContactRecord): void;
   /** Stop holding mail for a contact: what we hold for them is deleted, and they are told. */
   revoke(contact: ContactRecord): boolean;
-  /** Accept a contact's offer to hold our mail. */
-  accept(contact: ContactRecord): MailboxView;
+  /** Accept a contact's offer to hold our mail (this device pairs there; our others follow). */
+  accept(contact: ContactRecord): Promise<MailboxView>;
   /** Offers from contacts we have not answered. */
   offers(): MailboxOfferView[];
   /** Contacts (names) we hold mail for. */
@@ -77,6 +78,8 @@ export interface Mailboxes {
   applied(effects: Effects): void;
   /** After our other device's `mailbox` sync op committed: pair with it too, or stop using it. */
   followOwnDevice(peer: string, link: string | null): void;
+  /** A device list changed: queues we hold for devices no longer listed are closed. */
+  devicesChanged(): void;
 }
 
 export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
@@ -120,5 +123,6 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
     hostedFor: () => hostedFor(ctx),
     applied: (effects) => applied(rt, effects),
     followOwnDevice: (peer, link) => void followOwnDevice(rt, peer, link),
+    devicesChanged: () => sweep(hosting),
   };
 }
