@@ -132,6 +132,31 @@ describe('a friend’s mailbox on every device', () => {
       await eventually(() => p.messenger.listMailboxes().length === 0, 5_000, `${p.name} drops Carol’s`);
   });
 
+  it('a device linked after Alice accepted pairs with Carol’s daemon once Carol holds the list naming it', async () => {
+    const { alice, bob, carol, carolMail } = await carolHoldsAlicesMail();
+    const tablet = await makePeer(network, 'tablet', { linkTo: alice });
+    peers.push(tablet);
+    await eventually(() => devicesOfAlice(carol).length === 3, 5_000, 'Carol to learn the tablet');
+    // Its first try may have come before Carol had the list; a drain round pairs it.
+    await tablet.messenger.drainMailboxes();
+    await eventually(
+      () => tablet.messenger.listMailboxes().some((m) => m.id === carol.peerId && m.kind === 'friend'),
+      5_000,
+      'the tablet to pair with Carol’s daemon',
+    );
+    expect(carolMail.listQueues().map((q) => q.owner)).toContain(tablet.peerId);
+    expect(carolMail.listQueues()).toHaveLength(3);
+    await eventually(
+      () =>
+        bob.store.transaction((tx) => {
+          const card = tx.getDevice(tablet.peerId)?.card;
+          return card ? Buffer.from(card).includes(Buffer.from(carol.peerId)) : false;
+        }),
+      5_000,
+      'Bob to hold the tablet’s card naming Carol',
+    );
+  });
+
   it('a device removed from Alice’s list can no longer drain at Carol’s', async () => {
     const { alice, laptop, carol, carolMail } = await carolHoldsAlicesMail();
     const secret = laptop.store.transaction((tx) =>

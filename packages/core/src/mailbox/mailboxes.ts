@@ -52,7 +52,10 @@ export interface Mailboxes {
   add(link: string): Promise<MailboxView>;
   remove(id: string): Promise<void>;
   list(): MailboxView[];
-  /** Ask every mailbox of ours for mail now; resolves when each was tried. */
+  /**
+   * Ask every mailbox of ours for mail now, after pairing with those our other devices use and this
+   * one does not yet; resolves when each was tried.
+   */
   drain(): Promise<{ readonly envelopes: number; readonly frames: number }>;
   /** The outbox pump could not reach `peerId`: deposit what waits for it. */
   unreachable(peerId: string): void;
@@ -110,7 +113,8 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
     add: (link) => addMailbox(rt, link),
     remove: (id) => removeMailbox(rt, id),
     list: () => listMailboxes(rt),
-    drain: () => drainAll(rt),
+    // (pairing first with the mailboxes our other devices use, as each round does)
+    drain: () => pairWithLinks(rt).then(() => drainAll(rt)),
     unreachable: (peerId) => unreachable(deposits, peerId),
     undelivered: (peerId, frame) => undelivered(deposits, peerId, frame),
     idle: () => idle(deposits),
