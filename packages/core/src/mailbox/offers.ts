@@ -217,12 +217,17 @@ export function applyMailboxControl(
     mailboxEffects(effects).announce = true;
     return effects;
   }
-  if (using && control.op === 'offer-devices') {
+  if (using && control.op === 'offer-devices' && linkOf(ctx, tx, device) !== undefined) {
     // Already accepted: our queue there stays; a device of ours that pairs later uses the new secret.
-    const link = encodeMailboxLink({ peerId: device, secret: control.secret, addresses: control.addresses });
-    if (linkOf(ctx, tx, device) !== undefined) keepLink(ctx, tx, device, link);
+    keepLink(
+      ctx,
+      tx,
+      device,
+      encodeMailboxLink({ peerId: device, secret: control.secret, addresses: control.addresses }),
+    );
     return effects;
   }
+  // (one accepted from an older daemon, by token, is offered again: accepting pairs every device)
   const offer: PendingOffer = {
     peerId: device,
     token: control.op === 'offer' ? control.token : null,
