@@ -206,12 +206,12 @@ describe('mailbox delivery', () => {
     peers.push(alice, bob, carol);
     await befriend(alice, bob);
     await befriend(carol, bob);
-    expect(() => bob.messenger.acceptMailbox('carol')).toThrow(/has not offered/);
+    await expect(bob.messenger.acceptMailbox('carol')).rejects.toThrow(/has not offered/);
     carol.messenger.offerMailbox('bob');
     await eventually(() => bob.messenger.mailboxOffers().offers.length === 1, 5_000, 'the offer');
     expect(bob.messenger.mailboxOffers().offers[0]?.contact).toBe('carol');
     expect(carol.messenger.mailboxOffers().hosting).toEqual(['bob']);
-    const view = bob.messenger.acceptMailbox('carol');
+    const view = await bob.messenger.acceptMailbox('carol');
     expect([view.kind, view.contact, view.id]).toEqual(['friend', 'carol', carol.peerId]);
     await cardsExchanged(alice, bob);
 

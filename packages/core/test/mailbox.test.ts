@@ -221,6 +221,41 @@ describe('mailbox server', () => {
     ).toThrow(MailboxError);
   });
 
+  it('a friend’s daemon pairs only the listed devices of an account it offered to, and serves them only while listed', () => {
+    const secret = systemRandom(32);
+    const listed = new Set(['laptop', 'desktop']);
+    const server = createMailboxServer({
+      store: createMemoryMailStore(),
+      primitives: p,
+      random: systemRandom,
+      now: () => 1_000_000,
+      pairing: false,
+      guests: {
+        mayPair: (peer, given) => listed.has(peer) && Buffer.from(given).equals(Buffer.from(secret)),
+        serves: (owner) => listed.has(owner),
+      },
+    });
+    const pair = (peer: string, s: Uint8Array) => () =>
+      decodePairAnswer(ask(server, peer, { kind: 'pair', secret: s }));
+    expect(pair('mallory', secret)).toThrow(expect.objectContaining({ status: 'bad-secret' }));
+    expect(pair('laptop', systemRandom(32))).toThrow(expect.objectContaining({ status: 'bad-secret' }));
+    expect(pair('laptop', server.pairingSecret())).toThrow(expect.objectContaining({ status: 'bad-secret' }));
+    const { token } = pair('laptop', secret)();
+    pair('desktop', secret)();
+    decodeDepositAnswer(ask(server, 'bob', { kind: 'deposit', token, envelope: utf8('for the laptop') }));
+    expect(decodeFetchAnswer(ask(server, 'laptop', { kind: 'fetch', after: 0 })).items).toHaveLength(1);
+    // Removed from the list: refused, its queue closed with what it held; the other stays.
+    listed.delete('laptop');
+    expect(() => decodeFetchAnswer(ask(server, 'laptop', { kind: 'fetch', after: 0 }))).toThrow(
+      expect.objectContaining({ status: 'not-paired' }),
+    );
+    expect(server.owners()).toEqual(['desktop']);
+    expect(() =>
+      decodeDepositAnswer(ask(server, 'bob', { kind: 'deposit', token, envelope: utf8('x') })),
+    ).toThrow(expect.objectContaining({ status: 'unknown-queue' }));
+    expect(pair('laptop', secret)).toThrow(expect.objectContaining({ status: 'bad-secret' }));
+  });
+
   it('answers garbage with bad-request and never with an exception', () => {
     const { server } = make();
     expect(() => decodeFetchAnswer(server.answer('x', Uint8Array.of(1, 0x12, 9)) as Uint8Array)).toThrow(

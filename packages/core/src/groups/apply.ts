@@ -72,6 +72,7 @@ export function applyGroupControl(
   const out = groupEffects(effects);
   switch (control.type) {
     case 'own-state':
+    case 'own-state-ref':
       // Only our own devices hold our view of a group (groups/own-devices.ts): from anyone else, a forgery.
       out.problems.push({
         code: 'group-forged',

@@ -16,6 +16,9 @@
  *   state-ref   {v:1, type:'state-ref', id, epoch, digest, secret?}
  *               a whole state too large for one payload, to be fetched from its sender without its secret
  *               (digest = SHA-256 of that copy's `state` payload; groups/state-fetch.ts); the secret is here
+ *   own-state-ref {v:1, type:'own-state-ref', id, epoch, digest, secret?, author}
+ *               between our own devices only: an `own-state` too large for one payload, by reference
+ *               (fetched from the device that sent it, as a state-ref's from its admin)
  *   state-request {v:1, type:'state-request', id, epoch}
  *               a member whose state a delta does not follow asks its admin for the whole state
  *   leave       {v:1, type:'leave', id, epoch}
@@ -172,6 +175,8 @@ export type GroupControl =
    * an active member, and who issued it, so our other device holds the same.
    */
   | { readonly type: 'own-state'; readonly group: GroupState; readonly author: string }
+  /** An `own-state` too large for one payload: its state fetched from the device that sent it. */
+  | (Omit<GroupStateRef, 'type'> & { readonly type: 'own-state-ref'; readonly author: string })
   | GroupStatePart
   | GroupDelta
   | GroupStateRef
@@ -276,6 +281,17 @@ function controlBody(c: GroupControl): Record<string, unknown> {
       return deltaBody(c);
     case 'state-ref': {
       const ref = { v, type: c.type, id: c.id, epoch: c.epoch, digest: toBase64Url(c.digest) };
+      return c.secret ? { ...ref, secret: toBase64Url(c.secret) } : ref;
+    }
+    case 'own-state-ref': {
+      const ref = {
+        v,
+        type: c.type,
+        id: c.id,
+        epoch: c.epoch,
+        digest: toBase64Url(c.digest),
+        author: c.author,
+      };
       return c.secret ? { ...ref, secret: toBase64Url(c.secret) } : ref;
     }
     case 'leave':
@@ -473,6 +489,16 @@ export function decodeGroupControl(payload: Uint8Array): GroupControl {
       const digest = bytes(o.digest, 'digest', GROUP_STATE_DIGEST_BYTES);
       if (digest.length !== GROUP_STATE_DIGEST_BYTES) throw bad('the state digest has a bad size');
       const ref = { type: 'state-ref' as const, id: o.id, epoch: o.epoch, digest };
+      return o.secret === undefined ? ref : { ...ref, secret: decodeSecret(o.secret) };
+    }
+    case 'own-state-ref': {
+      only(o, ['v', 'type', 'id', 'epoch', 'digest', 'secret', 'author'], 'own-state-ref');
+      if (!isGroupId(o.id) || !epochOk(o.epoch)) throw bad('bad own-state-ref');
+      if (typeof o.author !== 'string' || o.author.length === 0 || o.author.length > 128)
+        throw bad('bad own-state-ref author');
+      const digest = bytes(o.digest, 'digest', GROUP_STATE_DIGEST_BYTES);
+      if (digest.length !== GROUP_STATE_DIGEST_BYTES) throw bad('the state digest has a bad size');
+      const ref = { type: 'own-state-ref' as const, id: o.id, epoch: o.epoch, digest, author: o.author };
       return o.secret === undefined ? ref : { ...ref, secret: decodeSecret(o.secret) };
     }
     case 'leave':

@@ -2,19 +2,21 @@
  * Group controls from our own other devices (docs/MULTI-DEVICE.md "Groups"). Every device of an
  * account is the same member, each with its own sender key; a device tells the others the state
  * it holds (`own-state`: when it creates a group, changes it, accepts an invitation, or at each
- * new epoch), and that it left. A device of ours holds the account's identity key, so what it
+ * new epoch; `own-state-ref` when the state is too large for one payload: this device fetches it
+ * from the other, groups/state-fetch.ts), and that it left. A device of ours holds the account's identity key, so what it
  * says about our own membership is taken as ours; everything else goes through apply.ts's rules
  * like any member's control.
  */
-import { CoreError } from '../base/index.ts';
+import { CoreError, InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import { type Effects, type GroupEffects, groupEffects } from '../messaging/index.ts';
 import type { ContactRecord } from '../ports/index.ts';
 import { acceptInvitation } from './accept.ts';
 import { applyGroupControl } from './apply.ts';
-import { decodeGroupControl, type GroupState } from './codec.ts';
+import { decodeGroupControl, type GroupControl, GroupNotReadyError, type GroupState } from './codec.ts';
 import { forgetInvitation, introduceMembers } from './invites.ts';
-import { dropGroupOutbox } from './send.ts';
+import { devicesOf, dropGroupOutbox } from './send.ts';
+import { fetchedState, forgetFetched, stateArrived, wantState } from './state-fetch.ts';
 import { forgetSenderKeys, loadGroup, type StoredGroup, saveGroup, selfId } from './store.ts';
 import type { GroupApplyTx } from './tx.ts';
 
@@ -33,6 +35,7 @@ export function applyOwnGroupControl(
   const control = decodeGroupControl(payload);
   const out = groupEffects(effects);
   if (control.type === 'own-state') adoptOwnState(ctx, tx, self, control.group, control.author, effects, out);
+  else if (control.type === 'own-state-ref') adoptOwnStateRef(ctx, tx, self, control, device, effects, out);
   else if (control.type === 'leave') leaveHere(ctx, tx, control.id, out);
   else applyGroupControl(ctx, tx, self, payload, effects, device);
   return effects;
@@ -92,6 +95,42 @@ function adoptOwnState(
     });
   out.changed.set(s.id, active ? 'changed' : 'added');
   out.sync.add(s.id);
+}
+
+/**
+ * Our other device's state by reference: fetched from that device (the ref waits, not ACKed, until
+ * the bytes are here and hash to its digest), then adopted with the ref's secret as `own-state`.
+ */
+function adoptOwnStateRef(
+  ctx: Ctx,
+  tx: GroupApplyTx,
+  self: ContactRecord,
+  r: Extract<GroupControl, { type: 'own-state-ref' }>,
+  device: string,
+  effects: Effects,
+  out: GroupEffects,
+): void {
+  const g = loadGroup(ctx, tx, r.id);
+  if (g?.status === 'active' && r.epoch <= g.state.epoch) return; // held already, or a later one
+  const bare = fetchedState(ctx, r.digest);
+  if (!bare) {
+    wantState(ctx, { peer: device, id: r.id, digest: r.digest });
+    throw new GroupNotReadyError('the group state is being fetched from our other device');
+  }
+  if (bare.id !== r.id || bare.epoch !== r.epoch) {
+    forgetFetched(ctx, r.digest);
+    throw new InboundError('bad-message', 'group control: an own-state-ref names another state');
+  }
+  const s = r.secret ? { ...bare, secret: r.secret } : bare;
+  adoptOwnState(ctx, tx, self, s, r.author, effects, out);
+  forgetFetched(ctx, r.digest);
+  stateArrived(ctx, r.id);
+  // Members' frames that came while the state was on its way (their sender keys) wait un-ACKed:
+  // a HELLO makes the connected devices send them again now rather than at their ACK timeout.
+  const me = selfId(ctx);
+  for (const m of s.members)
+    if (m.peerId !== me)
+      for (const d of devicesOf(ctx, tx, m.peerId)) if (ctx.transport.isConnected(d)) out.resend.add(d);
 }
 
 /** Our other device left the group (or declined its invitation): so do we, without telling anyone. */

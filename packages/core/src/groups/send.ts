@@ -49,7 +49,7 @@ import {
 import { makeDelta } from './delta.ts';
 import { announceOwnKey } from './key-receive.ts';
 import { memberSession } from './sessions.ts';
-import { wholeStatePayload } from './state-fetch.ts';
+import { ownStatePayload, wholeStatePayload } from './state-fetch.ts';
 import {
   isAdmin,
   loadOwnKey,
@@ -270,10 +270,8 @@ export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string
     // our key from the announcement like every member, and we theirs (groups/key-receive.ts).
     const mine = ownDevices(ctx, tx).filter((d) => !own.sentTo.includes(d));
     if (mine.length > 0) {
-      const ownState = encodeGroupControl({ type: 'own-state', group: g.state, author: g.author });
-      // Too large for one control: not relayed (as below), counted as done.
-      const told =
-        ownState.length <= GROUP_STATE_PAYLOAD_MAX_BYTES ? controlTo(ctx, tx, g, me, ownState) : mine;
+      // (by reference when too large for one control: they fetch it from us)
+      const told = controlTo(ctx, tx, g, me, ownStatePayload(ctx, g.state, g.author));
       if (told.length > 0) {
         own = { ...own, sentTo: [...new Set([...own.sentTo, ...told])] };
         dirty = true;
@@ -287,23 +285,14 @@ export function syncGroup(ctx: Ctx, tx: GroupSendTx, start: StoredGroup): string
     own = announced;
   } else {
     // Per device (docs/MULTI-DEVICE.md "Groups"): a member's device that has not got our key yet
-    // (a device they linked since) gets it. Our other devices: the state we hold first, in one control. A state too large for one (many
-    // members with large cards) is not relayed: they hold the group as its admin tells them, and
-    // do not get our key this epoch (counted as done, so it is not tried on every send).
+    // (a device they linked since) gets it. Our other devices: the state we hold first, in one
+    // control, or by reference when it is too large for one (they fetch it from us).
     const mine = ownDevices(ctx, tx).filter((d) => !own.sentTo.includes(d));
-    const ownState =
-      mine.length > 0
-        ? encodeGroupControl({ type: 'own-state', group: g.state, author: g.author })
-        : undefined;
-    const relayed = ownState !== undefined && ownState.length <= GROUP_STATE_PAYLOAD_MAX_BYTES;
-    if (ownState !== undefined && !relayed) {
-      own = { ...own, sentTo: [...own.sentTo, ...mine] };
-      dirty = true;
-    }
-    const pending = [...others(ctx, g), ...(relayed ? [me] : [])].filter((p) =>
+    const ownState = mine.length > 0 ? ownStatePayload(ctx, g.state, g.author) : undefined;
+    const pending = [...others(ctx, g), ...(ownState ? [me] : [])].filter((p) =>
       devicesOf(ctx, tx, p).some((d) => !own.sentTo.includes(d)),
     );
-    if (relayed && pending.includes(me)) controlTo(ctx, tx, g, me, ownState);
+    if (ownState && pending.includes(me)) controlTo(ctx, tx, g, me, ownState);
     if (pending.length > 0) {
       const payload = encodeGroupControl({
         type: 'sender-key',

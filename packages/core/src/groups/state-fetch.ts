@@ -17,17 +17,21 @@
  *             (1..GROUP_STATE_CHUNK_BYTES of them)
  *
  * The admin answers only about its current state, only a member of it or of the epoch before (one
- * it removed), and only when the digest asked for is the state's: anyone else learns nothing. It
+ * it removed) or our own other device (which an `own-state-ref` sent the digest: our other devices
+ * hold the group as we do, docs/MULTI-DEVICE.md "Groups"), and only when the digest asked for is
+ * the state's: anyone else learns nothing. It
  * keeps the bytes in memory while the state is current, so a thousand new members cost one
  * encoding.
  *
  * Fetched states wait in memory (bounded; a restart loses them and the ref, still un-ACKed, makes
  * us fetch again), never in the store: nothing is ACKed before the state is applied.
  */
+import { decodeContactCard } from '@parley/crypto';
 import type { Account } from '../account/index.ts';
 import { concat, fromHex, InboundError, toHex } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import type { GroupsTx } from '../ports/index.ts';
+import { ownerOf } from '../devices/index.ts';
+import type { ContactsTx, DevicesTx, GroupsTx } from '../ports/index.ts';
 import {
   decodeGroupControl,
   encodeGroupControl,
@@ -124,13 +128,16 @@ const SERVED_GROUPS_MAX = 8;
 /** Answers a peer's fetch of one of our current state's copies; undefined = refuse (say nothing). */
 export function answerStateFetch(
   ctx: Ctx,
-  tx: GroupsTx,
+  tx: GroupsTx & ContactsTx & DevicesTx,
   peer: string,
   req: StateFetchRequest,
 ): Uint8Array | undefined {
   const g = loadGroup(ctx, tx, req.groupId);
-  if (!g || (g.status !== 'active' && g.status !== 'left') || peer === selfId(ctx)) return undefined;
-  if (!memberOf(g, peer) && !g.prev.some((p) => p.peerId === peer)) return undefined;
+  if (!g || (g.status !== 'active' && g.status !== 'left') || peer === ctx.account.info.peerId)
+    return undefined;
+  const ours = ownerOf(ctx, tx, peer)?.kind === 'self';
+  if (!ours && (peer === selfId(ctx) || (!memberOf(g, peer) && !g.prev.some((p) => p.peerId === peer))))
+    return undefined;
   const bytes = servedState(ctx, g.state).bare;
   if (toHex(ctx.primitives.sha256(bytes)) !== toHex(req.digest) || req.offset >= bytes.length)
     return undefined;
@@ -156,6 +163,18 @@ export function wholeStatePayload(ctx: Ctx, s: GroupState, member: boolean): Uin
     entry.payloads.set(key, payload);
   }
   return payload;
+}
+
+/**
+ * What tells our other devices the state `s` we hold (issued by `author`): an `own-state` when it
+ * fits one payload, else an `own-state-ref` (with the secret) to fetch it from this device.
+ */
+export function ownStatePayload(ctx: Ctx, s: GroupState, author: string): Uint8Array {
+  const whole = encodeGroupControl({ type: 'own-state', group: s, author });
+  if (fitsOnePayload(whole)) return whole;
+  const digest = ctx.primitives.sha256(servedState(ctx, s).bare);
+  const ref = { type: 'own-state-ref' as const, id: s.id, epoch: s.epoch, digest, author };
+  return encodeGroupControl(s.secret ? { ...ref, secret: s.secret } : ref);
 }
 
 interface Served {
@@ -256,6 +275,18 @@ export function wantState(ctx: Ctx, w: WantedState): void {
   if (fetch) setTimeout(() => fetch(w), 0);
 }
 
+/** Where to reach `peer`: a contact's addresses, or our own device's from its card. */
+function addressesOf(ctx: Ctx, tx: ContactsTx & DevicesTx, peer: string): readonly string[] {
+  const contact = tx.getContactByPeerId(peer);
+  if (contact) return contact.addresses;
+  const card = tx.getDevice(peer)?.card;
+  try {
+    return card ? decodeContactCard(card, ctx.primitives).addresses : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The fetching side, for one messenger: at most one fetch per peer and GROUP_FETCHES_MAX in
  * all (a contact who sends refs in a loop costs us one fetch at a time); `done(peer)` after a
@@ -267,7 +298,7 @@ export function startStateFetcher(ctx: Ctx, done: (peer: string) => void): () =>
   const fetchOne = async (w: WantedState): Promise<void> => {
     let buffer: Uint8Array | undefined;
     let offset = 0;
-    const addresses = ctx.store.transaction((tx) => tx.getContactByPeerId(w.peer)?.addresses ?? []);
+    const addresses = ctx.store.transaction((tx) => addressesOf(ctx, tx, w.peer));
     do {
       const answer = decodeStateFetchAnswer(
         await ctx.transport.query(

@@ -4,7 +4,7 @@
  */
 
 import { decodeContactCard, sameIdentity } from '@parley/crypto';
-import { accountIdOf, decodeIdentityPublic } from '../account/index.ts';
+import { decodeIdentityPublic } from '../account/index.ts';
 import { receiveAttachment } from '../attachments/index.ts';
 import { equalBytes, InboundError } from '../base/index.ts';
 import { applyChannelControl } from '../channels/index.ts';
@@ -148,10 +148,8 @@ export function applyMessage(
       // to our other devices from there (docs/MULTI-DEVICE.md "Channels").
       return applyChannelControl(ctx, tx, contact, body.payload, effects);
     case 'mailbox':
-      // A device linked to an account made elsewhere takes no part in friends' mailbox offers yet
-      // (they know the account by its founding device): taken, not applied.
-      if (accountIdOf(ctx.account.info) !== ctx.account.info.peerId) return effects;
-      return applyMailboxControl(ctx, tx, contact, body.payload, effects);
+      // Offers reach every device of ours; each pairs under its own PeerId (mailbox/offers.ts).
+      return applyMailboxControl(ctx, tx, contact, body.payload, effects, device);
     case 'devices': {
       const change = followDeviceList(ctx, tx, contact, decodeDevicesPayload(body.payload));
       // A contact made from a linked device's invite got the card of the account's first device

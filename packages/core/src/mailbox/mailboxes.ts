@@ -23,6 +23,7 @@ import {
   offer,
   offers,
   revoke,
+  sweep,
 } from './hosting.ts';
 import { addMailbox, followOwnDevice, listMailboxes, pairWithLinks, removeMailbox } from './pairing.ts';
 import {
@@ -51,7 +52,10 @@ export interface Mailboxes {
   add(link: string): Promise<MailboxView>;
   remove(id: string): Promise<void>;
   list(): MailboxView[];
-  /** Ask every mailbox of ours for mail now; resolves when each was tried. */
+  /**
+   * Ask every mailbox of ours for mail now, after pairing with those our other devices use and this
+   * one does not yet; resolves when each was tried.
+   */
   drain(): Promise<{ readonly envelopes: number; readonly frames: number }>;
   /** The outbox pump could not reach `peerId`: deposit what waits for it. */
   unreachable(peerId: string): void;
@@ -67,8 +71,8 @@ export interface Mailboxes {
   offer(contact: ContactRecord): void;
   /** Stop holding mail for a contact: what we hold for them is deleted, and they are told. */
   revoke(contact: ContactRecord): boolean;
-  /** Accept a contact's offer to hold our mail. */
-  accept(contact: ContactRecord): MailboxView;
+  /** Accept a contact's offer to hold our mail (this device pairs there; our others follow). */
+  accept(contact: ContactRecord): Promise<MailboxView>;
   /** Offers from contacts we have not answered. */
   offers(): MailboxOfferView[];
   /** Contacts (names) we hold mail for. */
@@ -77,6 +81,8 @@ export interface Mailboxes {
   applied(effects: Effects): void;
   /** After our other device's `mailbox` sync op committed: pair with it too, or stop using it. */
   followOwnDevice(peer: string, link: string | null): void;
+  /** A device list changed: queues we hold for devices no longer listed are closed. */
+  devicesChanged(): void;
 }
 
 export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
@@ -107,7 +113,8 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
     add: (link) => addMailbox(rt, link),
     remove: (id) => removeMailbox(rt, id),
     list: () => listMailboxes(rt),
-    drain: () => drainAll(rt),
+    // (pairing first with the mailboxes our other devices use, as each round does)
+    drain: () => pairWithLinks(rt).then(() => drainAll(rt)),
     unreachable: (peerId) => unreachable(deposits, peerId),
     undelivered: (peerId, frame) => undelivered(deposits, peerId, frame),
     idle: () => idle(deposits),
@@ -120,5 +127,6 @@ export function createMailboxes(ctx: Ctx, deps: MailboxesDeps): Mailboxes {
     hostedFor: () => hostedFor(ctx),
     applied: (effects) => applied(rt, effects),
     followOwnDevice: (peer, link) => void followOwnDevice(rt, peer, link),
+    devicesChanged: () => sweep(hosting),
   };
 }

@@ -8,17 +8,18 @@ import {
   loadMailboxLinks,
   loadOwnMailboxes,
   type OwnMailbox,
-  saveMailboxLinks,
   saveOwnMailboxes,
 } from '../account/index.ts';
 import { CoreError, InboundError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
+import { ownerOf } from '../devices/index.ts';
 import { sendProfile, syncToOwnDevices } from '../messaging/index.ts';
 import type { StoreTx } from '../ports/index.ts';
 import { SessionBatch } from '../sessions/index.ts';
 import { MAILBOXES_PER_ACCOUNT_MAX } from '../wire/index.ts';
 import { decodeMailboxLink, decodePairAnswer, decodeUnpairAnswer, MailboxError } from './codec.ts';
 import { drainOne } from './drain.ts';
+import { dropOffer, keepLink, mailboxLinkPeer as linkPeer } from './offers.ts';
 import { ask, type MailboxRuntime, type MailboxView, ownMailboxes } from './runtime.ts';
 
 /** What the API shows of `m`; `contacts` names friends' mailboxes (PeerId → contact name). */
@@ -41,12 +42,21 @@ export function viewOf(
 }
 
 export function listMailboxes(rt: MailboxRuntime): MailboxView[] {
-  const { store, account } = rt.ctx;
-  const { boxes, contacts } = store.transaction((tx) => ({
-    boxes: loadOwnMailboxes(tx, account.vault),
-    contacts: new Map(tx.listContacts().map((c) => [c.peerId, c.name])),
-  }));
+  const boxes = ownMailboxes(rt.ctx);
+  const contacts = contactNames(rt.ctx);
   return boxes.map((m) => viewOf(rt, m, contacts));
+}
+
+/** Contacts' names by the PeerId of each of their devices (a friend's mailbox is one of them). */
+export function contactNames(ctx: Ctx): Map<string, string> {
+  return ctx.store.transaction(
+    (tx) =>
+      new Map(
+        tx
+          .listContacts()
+          .flatMap((c) => [c.peerId, ...tx.listDevices(c.id).map((d) => d.peerId)].map((p) => [p, c.name])),
+      ),
+  );
 }
 
 /**
@@ -70,6 +80,13 @@ export function announce(
   for (const peer of peers) rt.deps.kick(peer);
   rt.deps.cardChanged?.();
 }
+
+/**
+ * Whether `peerId` is a contact's device: then the mailbox is a friend's daemon that offered to
+ * hold our mail (offers.ts), paired with the secret of its offer like a node's link.
+ */
+const isContactDevice = (ctx: Ctx, peerId: string): boolean =>
+  ctx.store.transaction((tx) => ownerOf(ctx, tx, peerId)?.kind === 'contact');
 
 /**
  * Pairs with the mailbox of a `parley://mailbox/…` link and tells our contacts; our other devices
@@ -104,7 +121,7 @@ export async function addMailbox(
     peerId: link.peerId,
     token: answer.token,
     addresses: link.addresses,
-    kind: 'node',
+    kind: isContactDevice(ctx, link.peerId) ? 'friend' : 'node',
     addedAt: ctx.now(),
     quota: { maxBytes: answer.maxBytes, maxItems: answer.maxItems, expiryMs: answer.expiryMs },
   };
@@ -113,11 +130,12 @@ export async function addMailbox(
     (boxes) => [...boxes.filter((m) => m.peerId !== box.peerId), box],
     (tx) => {
       keepLink(ctx, tx, link.peerId, text.trim());
+      dropOffer(ctx, tx, link.peerId);
       return fromOwnDevice ? [] : tellOwnDevices(ctx, tx, link.peerId, text.trim());
     },
   );
   void drainOne(rt, box);
-  return viewOf(rt, box, new Map());
+  return viewOf(rt, box, contactNames(ctx));
 }
 
 /**
@@ -132,7 +150,7 @@ export async function removeMailbox(rt: MailboxRuntime, id: string): Promise<voi
     (boxes) => boxes.filter((m) => m.peerId !== box.peerId),
     (tx) => {
       keepLink(ctx, tx, box.peerId, null);
-      return box.kind === 'node' ? tellOwnDevices(ctx, tx, box.peerId, null) : [];
+      return tellOwnDevices(ctx, tx, box.peerId, null);
     },
   );
   await unpair(rt, box);
@@ -145,21 +163,6 @@ async function unpair(rt: MailboxRuntime, box: Pick<OwnMailbox, 'peerId' | 'addr
     .then(decodeUnpairAnswer)
     .catch(() => undefined);
 }
-
-/** Keeps (or with null forgets) the pairing link of mailbox `peerId` for our devices. */
-function keepLink(ctx: Ctx, tx: StoreTx, peerId: string, link: string | null): void {
-  const { vault } = ctx.account;
-  const others = loadMailboxLinks(tx, vault).filter((l) => linkPeer(l) !== peerId);
-  saveMailboxLinks(tx, vault, link === null ? others : [...others, link].slice(-MAILBOXES_PER_ACCOUNT_MAX));
-}
-
-const linkPeer = (link: string): string | undefined => {
-  try {
-    return decodeMailboxLink(link).peerId;
-  } catch {
-    return undefined;
-  }
-};
 
 /** Our other devices follow: a `mailbox` sync op (in `tx`); the peers to kick. */
 function tellOwnDevices(ctx: Ctx, tx: StoreTx, peer: string, link: string | null): string[] {

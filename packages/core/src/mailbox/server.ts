@@ -66,6 +66,17 @@ export interface MailboxServerOptions {
   readonly limits?: Partial<MailboxLimits>;
   /** Whether anyone with the pairing link may pair (a mailbox node); a daemon only offers. */
   readonly pairing: boolean;
+  /**
+   * A daemon holding friends' mail (hosting.ts): who may pair without the link (a device the
+   * latest list of a contact we offered to names, with that offer's secret), and whose queues
+   * are still served (a device removed from its list is refused, and its queue closed).
+   */
+  readonly guests?: MailboxGuests;
+}
+
+export interface MailboxGuests {
+  mayPair(peer: string, secret: Uint8Array): boolean;
+  serves(owner: string): boolean;
 }
 
 export interface MailboxServer {
@@ -84,6 +95,8 @@ export interface MailboxServer {
   expire(): number;
   /** Whether any queue is open (someone may deposit). */
   hosting(): boolean;
+  /** The owners of the queues open here. */
+  owners(): string[];
 }
 
 export function createMailboxServer(options: MailboxServerOptions): MailboxServer {
@@ -118,11 +131,12 @@ export function createMailboxServer(options: MailboxServerOptions): MailboxServe
   };
 
   const pair = (peer: string, secret: Uint8Array): Uint8Array => {
-    if (!options.pairing || !equalBytes(secret, metaSecret(META_SECRET, MAILBOX_SECRET_BYTES)))
-      return encodeMailError('bad-secret');
+    const linked = options.pairing && equalBytes(secret, metaSecret(META_SECRET, MAILBOX_SECRET_BYTES));
+    const guest = !linked && options.guests?.mayPair(peer, secret) === true;
+    if (!linked && !guest) return encodeMailError('bad-secret');
     if (!store.getQueueByOwner(peer) && store.totals().queues >= limits.maxAccounts)
       return encodeMailError('too-many-accounts');
-    const { token } = openQueue(peer, 'paired');
+    const { token } = openQueue(peer, guest ? 'offered' : 'paired');
     return encodePairAnswer({
       token,
       maxBytes: limits.maxBytesPerAccount,
@@ -131,9 +145,16 @@ export function createMailboxServer(options: MailboxServerOptions): MailboxServe
     });
   };
 
+  /** A guest's queue whose owner left its account's list (or that we stopped hosting) is closed. */
+  const stale = (queue: MailQueue): boolean => {
+    if (queue.kind !== 'offered' || !options.guests || options.guests.serves(queue.owner)) return false;
+    store.deleteQueue(queue.id);
+    return true;
+  };
+
   const deposit = (peer: string, token: Uint8Array, envelope: Uint8Array): Uint8Array => {
     const queue = store.getQueueByToken(tokenHashHex(p.sha256, token));
-    if (!queue) return encodeMailError('unknown-queue');
+    if (!queue || stale(queue)) return encodeMailError('unknown-queue');
     const depositor = depositorOf(peer);
     const all = store.usage(queue.id);
     const mine = store.usage(queue.id, depositor);
@@ -167,7 +188,7 @@ export function createMailboxServer(options: MailboxServerOptions): MailboxServe
     if (req.kind === 'pair') return pair(peer, req.secret);
     if (req.kind === 'deposit') return deposit(peer, req.token, req.envelope);
     const queue = store.getQueueByOwner(peer);
-    if (!queue) return encodeMailError('not-paired');
+    if (!queue || stale(queue)) return encodeMailError('not-paired');
     if (req.kind === 'fetch') return fetch(queue, req.after);
     if (req.kind === 'delete') return encodeDeleteAnswer(store.deleteItems(queue.id, req.ids));
     store.deleteQueue(queue.id);
@@ -202,5 +223,6 @@ export function createMailboxServer(options: MailboxServerOptions): MailboxServe
     },
     expire,
     hosting: () => store.totals().queues > 0,
+    owners: () => store.listQueues().map((q) => q.owner),
   };
 }

@@ -201,11 +201,12 @@ export function sendToOwnDevices(
 }
 
 /**
- * Channels and mailbox offers know an account by its founding device for now (they are not
- * multi-device yet: docs/MULTI-DEVICE.md "Not yet"): their controls go to that device alone, or to
- * every device if the account removed it. Group controls go to every device (each takes part).
+ * Channel controls know an account by its founding device (docs/MULTI-DEVICE.md "Channels"):
+ * they go to that device alone, or to every device if the account removed it; the device they
+ * reach tells the others. Group controls and mailbox offers go to every device (each takes part:
+ * each device pairs with a friend's mailbox under its own PeerId).
  */
-const FOUNDING_DEVICE_KINDS: ReadonlySet<AppBody['kind']> = new Set(['channel', 'mailbox']);
+const FOUNDING_DEVICE_KINDS: ReadonlySet<AppBody['kind']> = new Set(['channel']);
 
 function targetsFor(tx: DevicesTx, contact: ContactRecord, kind: AppBody['kind']): DeviceTarget[] {
   const all = contactTargets(tx, contact);

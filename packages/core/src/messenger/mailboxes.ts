@@ -18,8 +18,8 @@ export interface MailboxMethods {
   offerMailbox(contact: string): { readonly contact: string };
   /** Stop holding a contact's mail (what is held is deleted; they are told). */
   revokeMailbox(contact: string): { readonly contact: string; readonly revoked: boolean };
-  /** Accept a contact's offer to hold our mail. */
-  acceptMailbox(contact: string): MailboxView;
+  /** Accept a contact's offer to hold our mail (each of our devices pairs with it). */
+  acceptMailbox(contact: string): Promise<MailboxView>;
   /** Offers from contacts not answered yet, and the contacts we hold mail for. */
   mailboxOffers(): { readonly offers: readonly MailboxOfferView[]; readonly hosting: readonly string[] };
 }
@@ -36,7 +36,7 @@ export function mailboxMethods(ctx: Ctx, m: Mailboxes): MailboxMethods {
       const c = contact(name);
       return { contact: c.name, revoked: m.revoke(c) };
     },
-    acceptMailbox: (name) => m.accept(contact(name)),
+    acceptMailbox: async (name) => m.accept(contact(name)),
     mailboxOffers: () => ({ offers: m.offers(), hosting: m.hostedFor() }),
     addMailbox: (link) => m.add(link),
     removeMailbox: (id) => m.remove(id),

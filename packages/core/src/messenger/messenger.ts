@@ -497,6 +497,7 @@ export function createMessenger(options: MessengerOptions): Messenger {
         void transport.send(d.peerId, hello).catch(() => undefined);
     groups.devicesChanged();
     channels.devicesChanged();
+    mailboxes.devicesChanged();
   };
 
   /** Who may talk to us, from the store; returns the listed devices (ours and contacts'). */
