@@ -49,7 +49,7 @@ import {
 } from '../wire/index.ts';
 import { addClaimedContact, claimOf, deviceSessionKey, knownAccount } from './device-invites.ts';
 import { tokenHash } from './introductions.ts';
-import { freeName } from './names.ts';
+import { storeNewContact } from './new-contact.ts';
 
 /** Default lifetime of a single-use invite. */
 export const INVITE_DEFAULT_TTL_MS: number = 30 * 24 * 3600 * 1000;
@@ -279,30 +279,14 @@ export function addContact(
     addresses?: readonly string[];
   },
 ): ContactRecord {
-  const now = ctx.now();
-  const contact: ContactRecord = {
-    id: newMessageId(ctx),
+  return storeNewContact(ctx, tx, {
     peerId: c.peerId,
-    name: freeName(tx, c.name),
+    name: c.name,
     identityKey: encodeIdentityPublic(c.card.identity),
     card: c.cardBytes,
     addresses: c.addresses ?? c.card.addresses,
-    verified: false,
     state: c.state,
-    pendingIdentityKey: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-  tx.putContact(contact);
-  tx.putConversation({
-    id: contact.id,
-    kind: 'direct',
-    disappearingMs: null,
-    readUpTo: 0,
-    markedUnread: false,
-    createdAt: now,
   });
-  return contact;
 }
 
 export function findContact(tx: ContactsTx, name: string): ContactRecord {

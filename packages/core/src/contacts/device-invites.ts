@@ -12,8 +12,8 @@ import { type ClaimedAccount, claimedAccount, encodeIdentityPublic } from '../ac
 import { CoreError, equalBytes } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { ContactRecord, ContactsTx, DevicesTx, MessagesTx } from '../ports/index.ts';
-import { decodeCardExtension, newMessageId } from '../wire/index.ts';
-import { freeName } from './names.ts';
+import { decodeCardExtension } from '../wire/index.ts';
+import { storeNewContact } from './new-contact.ts';
 
 /** A device list held before the account's own: no bytes, one device (ports DevicesTx). */
 export const PROVISIONAL_LIST: Uint8Array = new Uint8Array(0);
@@ -82,28 +82,13 @@ export function addClaimedContact(
     readonly state: ContactRecord['state'];
   },
 ): ContactRecord {
-  const now = ctx.now();
-  const contact: ContactRecord = {
-    id: newMessageId(ctx),
+  const contact = storeNewContact(ctx, tx, {
     peerId: c.claim.accountId,
-    name: freeName(tx, c.name),
+    name: c.name,
     identityKey: encodeIdentityPublic(c.claim.identity),
     card: new Uint8Array(0),
     addresses: c.card.addresses,
-    verified: false,
     state: c.state,
-    pendingIdentityKey: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-  tx.putContact(contact);
-  tx.putConversation({
-    id: contact.id,
-    kind: 'direct',
-    disappearingMs: null,
-    readUpTo: 0,
-    markedUnread: false,
-    createdAt: now,
   });
   tx.putDeviceList(contact.id, PROVISIONAL_LIST, [
     {
