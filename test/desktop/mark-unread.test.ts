@@ -79,7 +79,7 @@ describe('Parley Desktop: mark as unread', { timeout: 120_000 }, () => {
     await expect.poll(() => page.title(), { timeout: UI_TIMEOUT_MS }).toBe('(1) Parley');
     await open(page, 'Bob');
     await expect.poll(() => page.title(), { timeout: UI_TIMEOUT_MS }).toBe('Parley');
-    await expect.poll(() => dot(page, 'Bob').count()).toBe(0);
+    await expect.poll(() => dot(page, 'Bob').count(), { timeout: UI_TIMEOUT_MS }).toBe(0);
     expect(await marked('Bob')).toBe(false);
   });
 
@@ -88,7 +88,9 @@ describe('Parley Desktop: mark as unread', { timeout: 120_000 }, () => {
     await chat(page, 'Hikers').focus();
     await page.keyboard.press('Shift+F10');
     const item = menu(page, 'Hikers').getByRole('menuitem', { name: 'Mark as unread' });
-    await expect.poll(() => item.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect
+      .poll(() => item.evaluate((el) => el === document.activeElement), { timeout: UI_TIMEOUT_MS })
+      .toBe(true);
     await page.keyboard.press('Enter');
     await dot(page, 'Hikers').waitFor({ timeout: UI_TIMEOUT_MS });
     await expect.poll(() => page.title(), { timeout: UI_TIMEOUT_MS }).toBe('(1) Parley');
@@ -101,12 +103,26 @@ describe('Parley Desktop: mark as unread', { timeout: 120_000 }, () => {
     await chat(page, 'Hikers').focus();
     await page.keyboard.press('Shift+F10');
     await menu(page, 'Hikers').waitFor();
+    // (the menu takes the focus in the frame after it is drawn; keys go to it from then on)
+    await expect
+      .poll(() => menu(page, 'Hikers').evaluate((el) => el.contains(document.activeElement)), {
+        timeout: UI_TIMEOUT_MS,
+      })
+      .toBe(true);
     await page.keyboard.press('Escape');
-    await expect.poll(() => menu(page, 'Hikers').count()).toBe(0);
-    await expect.poll(() => chat(page, 'Hikers').evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => menu(page, 'Hikers').count(), { timeout: UI_TIMEOUT_MS }).toBe(0);
+    await expect
+      .poll(() => chat(page, 'Hikers').evaluate((el) => el === document.activeElement), {
+        timeout: UI_TIMEOUT_MS,
+      })
+      .toBe(true);
 
     await page.keyboard.press('Shift+F10');
-    await menu(page, 'Hikers').getByRole('menuitem', { name: 'Mark as read' }).waitFor();
+    // (the menu takes the focus once it is drawn: Enter before that would open the chat instead)
+    const read = menu(page, 'Hikers').getByRole('menuitem', { name: 'Mark as read' });
+    await expect
+      .poll(() => read.evaluate((el) => el === document.activeElement), { timeout: UI_TIMEOUT_MS })
+      .toBe(true);
     await page.keyboard.press('Enter');
     await expect.poll(() => dot(page, 'Hikers').count(), { timeout: UI_TIMEOUT_MS }).toBe(0);
     await expect.poll(() => page.title(), { timeout: UI_TIMEOUT_MS }).toBe('Parley');
