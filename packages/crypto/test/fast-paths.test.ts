@@ -198,3 +198,30 @@ describe('suite-2 sessions on the fast paths', () => {
   it('node (system CSPRNG) talks to noble (seeded), PQ chains and reloads included', () => run(nd, nb));
   it('noble (seeded) talks to node (system CSPRNG)', () => run(nb, nd));
 });
+
+describe('key imports without stack traces (src/node/keys.ts)', () => {
+  it('imports the same keys node:crypto does, and restores Error.stackTraceLimit, also on a throw', async () => {
+    const { importPublicKey, importPrivateKey, generateKeyPair } = await import('../src/node/keys.ts');
+    const before = Error.stackTraceLimit;
+    const { privateKey, publicKey } = generateKeyPair('x25519');
+    expect(Error.stackTraceLimit).toBe(before);
+    const raw = publicKey.export({ format: 'raw-public' } as never) as unknown as Uint8Array;
+    const again = importPublicKey({ key: raw, format: 'raw-public', asymmetricKeyType: 'x25519' } as never);
+    expect(again.equals(publicKey)).toBe(true);
+    expect(importPublicKey(privateKey).equals(publicKey)).toBe(true);
+    // a key OpenSSL refuses still throws (the caller reports it), and the limit comes back
+    expect(() =>
+      importPrivateKey({
+        key: new Uint8Array(5),
+        format: 'raw-private',
+        asymmetricKeyType: 'x25519',
+      } as never),
+    ).toThrow();
+    expect(Error.stackTraceLimit).toBe(before);
+    // the backend's X25519 through these imports agrees with noble
+    const sk = systemRandom(32);
+    const pk = nb.x25519PublicKey(systemRandom(32));
+    same(nd.x25519(sk, pk), nb.x25519(sk, pk));
+    same(nd.x25519PublicKey(sk), nb.x25519PublicKey(sk));
+  });
+});

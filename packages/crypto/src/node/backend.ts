@@ -15,11 +15,8 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
-  createPrivateKey,
-  createPublicKey,
   createSecretKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   type KeyObject,
   sign,
@@ -29,6 +26,7 @@ import { equalBytes } from '../bytes.ts';
 import { HMAC_PAIR_MAX_KEY_BYTES, HMAC_PAIR_MAX_MESSAGE_BYTES, hmacSha256Pair } from '../hmac-pair.ts';
 import { noblePrimitives } from '../noble.ts';
 import { AEAD_TAG_BYTES, definePrimitives, type Primitives } from '../primitives.ts';
+import { generateKeyPair, importPrivateKey, importPublicKey } from './keys.ts';
 import { nodeMlKem768 } from './mlkem.ts';
 import { extendNonce } from './xchacha.ts';
 
@@ -59,14 +57,14 @@ function keyObject(raw: Uint8Array, curve: Curve, kind: 'private' | 'public'): K
   if (hit && equalBytes(hit.raw, raw)) return hit.key;
   const key =
     kind === 'private'
-      ? createPrivateKey({ key: raw, format: 'raw-private', asymmetricKeyType: curve } as never)
-      : createPublicKey({ key: raw, format: 'raw-public', asymmetricKeyType: curve } as never);
+      ? importPrivateKey({ key: raw, format: 'raw-private', asymmetricKeyType: curve } as never)
+      : importPublicKey({ key: raw, format: 'raw-public', asymmetricKeyType: curve } as never);
   cache.set(raw, { raw: raw.slice(), key });
   return key;
 }
 
 function rawPublic(secretKey: Uint8Array, curve: Curve): Uint8Array {
-  const pub = createPublicKey(keyObject(secretKey, curve, 'private'));
+  const pub = importPublicKey(keyObject(secretKey, curve, 'private'));
   return new Uint8Array(pub.export({ format: 'raw-public' } as never) as unknown as Uint8Array);
 }
 
@@ -76,7 +74,7 @@ function rawPublic(secretKey: Uint8Array, curve: Curve): Uint8Array {
  * is cached under the exported secret, so the agreement that follows needs no import.
  */
 function x25519Generate(): { readonly secretKey: Uint8Array; readonly publicKey: Uint8Array } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const { privateKey, publicKey } = generateKeyPair('x25519');
   const exported = privateKey.export({ format: 'raw-private' } as never) as unknown as Uint8Array;
   const secretKey = new Uint8Array(exported);
   exported.fill(0);

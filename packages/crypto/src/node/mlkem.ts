@@ -9,8 +9,9 @@
  * (test/differential.test.ts, test/fast-paths.test.ts, Wycheproof).
  * @module
  */
+
+import type { KeyObject } from 'node:crypto';
 import * as nodeCrypto from 'node:crypto';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { equalBytes, fromHex } from '../bytes.ts';
 import {
   MLKEM768_DECAPSULATION_KEY_BYTES as DK_BYTES,
@@ -20,6 +21,7 @@ import {
   MLKEM768_SEED_BYTES as SEED_BYTES,
 } from '../mlkem.ts';
 import { nobleMlKem768 } from '../noble.ts';
+import { generateKeyPair, importPrivateKey, importPublicKey } from './keys.ts';
 
 /** ek sits inside the expanded dk = dk_PKE(1152) ‖ ek(1184) ‖ H(ek) ‖ z (FIPS 203 Alg. 16). */
 const EK_START = 1152;
@@ -56,7 +58,7 @@ function importExpanded(dk: Uint8Array): KeyObject {
   der.set(EXPANDED_DER_HEADER);
   der.set(dk, EXPANDED_DER_HEADER.length);
   try {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' } as never); // types say Buffer; any view works
+    return importPrivateKey({ key: der, format: 'der', type: 'pkcs8' } as never); // types say Buffer; any view works
   } finally {
     der.fill(0);
   }
@@ -87,7 +89,7 @@ function keyFor(dk: Uint8Array): KeyObject | undefined {
 function keygen(seed: Uint8Array): MlKemKeyPair {
   let key: KeyObject;
   try {
-    key = createPrivateKey({
+    key = importPrivateKey({
       key: seed,
       format: 'raw-seed',
       asymmetricKeyType: 'ml-kem-768',
@@ -135,10 +137,7 @@ function generate(): MlKemSeededKeyPair {
   let privateKey: KeyObject;
   let publicKey: KeyObject;
   try {
-    ({ privateKey, publicKey } = generateKeyPairSync('ml-kem-768' as never) as {
-      privateKey: KeyObject;
-      publicKey: KeyObject;
-    });
+    ({ privateKey, publicKey } = generateKeyPair('ml-kem-768'));
   } catch {
     const seed = new Uint8Array(SEED_BYTES); // a node:crypto without ML-KEM
     globalThis.crypto.getRandomValues(seed);
@@ -159,7 +158,7 @@ function decapsulateSeed(seed: Uint8Array, ct: Uint8Array): Uint8Array {
   if (hit && equalBytes(hit.raw, seed)) key = hit.key;
   else if (nativeDecapsulate) {
     try {
-      key = createPrivateKey({ key: seed, format: 'raw-seed', asymmetricKeyType: 'ml-kem-768' } as never);
+      key = importPrivateKey({ key: seed, format: 'raw-seed', asymmetricKeyType: 'ml-kem-768' } as never);
       seedCache.set(seed, { raw: seed.slice(), key });
     } catch {
       key = undefined;
@@ -193,7 +192,7 @@ function publicKeyFor(ek: Uint8Array): KeyObject | undefined {
   const hit = publicCache.get(ek);
   if (hit && equalBytes(hit.raw, ek)) return hit.key;
   try {
-    const key = createPublicKey({ key: ek, format: 'raw-public', asymmetricKeyType: 'ml-kem-768' } as never);
+    const key = importPublicKey({ key: ek, format: 'raw-public', asymmetricKeyType: 'ml-kem-768' } as never);
     publicCache.set(ek, { raw: ek.slice(), key });
     return key;
   } catch {
