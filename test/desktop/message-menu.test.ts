@@ -90,16 +90,21 @@ describe('Parley Desktop: the message menu', { timeout: 120_000 }, () => {
     await bob.page.keyboard.press('Enter');
     await menu(bob.page).waitFor();
     expect(await more.getAttribute('aria-expanded')).toBe('true');
+    // The menu takes the focus once it has rendered: a key pressed before would go to the button.
+    const focusIs = (name: string) =>
+      expect.poll(() => focused(bob.page), { timeout: UI_TIMEOUT_MS }).toBe(name);
+    await focusIs('Reply');
     await bob.page.keyboard.press('ArrowDown');
-    expect(await focused(bob.page)).toBe('React');
+    await focusIs('React');
     await bob.page.keyboard.press('ArrowUp');
+    await focusIs('Reply');
     await bob.page.keyboard.press('ArrowUp');
-    expect(await focused(bob.page)).toBe('Delete for me');
+    await focusIs('Delete for me');
     await bob.page.keyboard.press('ArrowDown');
-    expect(await focused(bob.page)).toBe('Reply');
+    await focusIs('Reply');
     // Copy text, by keyboard: the text is on the clipboard.
     await bob.page.keyboard.press('c');
-    expect(await focused(bob.page)).toBe('Copy text');
+    await focusIs('Copy text');
     await bob.page.keyboard.press('Enter');
     await menu(bob.page).waitFor({ state: 'detached' });
     await expect
