@@ -6,47 +6,18 @@
  * the best window approximates the unloaded rate, so the suite-2/suite-1 ratios are steadier.
  * Prints one JSON object; every figure names its `suite` and `pq`.
  */
-import { decrypt, encrypt, initiateSession, systemRandom } from '../src/index.ts';
 import { nodePrimitives as p } from '../src/node/index.ts';
-import { benchParties, type Suite } from './parties.ts';
-
-/** The same three loops as bench/run.ts: one-way, ping-pong, session setup (initiate + start). */
-function loops(suite: Suite) {
-  const { start, alice, verified } = benchParties(p, suite);
-  const pt = systemRandom(1024);
-  let [a, b] = start();
-  let turn = 0;
-  return {
-    oneWayMsgsPerSec: () => {
-      for (let i = 0; i < 50; i++) {
-        const r = encrypt(a, pt, p);
-        a = r.session;
-        b = decrypt(b, r.message, systemRandom, p).session;
-      }
-      return 50;
-    },
-    pingPongMsgsPerSec: () => {
-      for (let i = 0; i < 10; i++, turn++) {
-        const [from, to] = turn % 2 === 0 ? [a, b] : [b, a];
-        const r = encrypt(from, pt, p);
-        const d = decrypt(to, r.message, systemRandom, p);
-        if (turn % 2 === 0) [a, b] = [r.session, d.session];
-        else [b, a] = [r.session, d.session];
-      }
-      return 10;
-    },
-    sessionSetupsPerSec: () => {
-      initiateSession(alice, verified, systemRandom, p);
-      start();
-      return 1;
-    },
-  };
-}
+import { parleyLoops } from './loops.ts';
 
 const WINDOW_MS = 150;
 const rounds = Number(process.env.ROUNDS ?? 10);
-const suites = { 1: loops(1), 2: loops(2) } as const;
-const figures = ['oneWayMsgsPerSec', 'pingPongMsgsPerSec', 'sessionSetupsPerSec'] as const;
+const suites = { 1: parleyLoops(p, 1), 2: parleyLoops(p, 2) } as const;
+const figures = [
+  'oneWayMsgsPerSec',
+  'oneWayEstablishedMsgsPerSec',
+  'pingPongMsgsPerSec',
+  'sessionSetupsPerSec',
+] as const;
 const best = { 1: {} as Record<string, number>, 2: {} as Record<string, number> };
 for (let round = 0; round < rounds; round++) {
   for (const f of figures) {
@@ -71,6 +42,7 @@ process.stdout.write(
       suite: 2,
       pq: true,
       oneWay: ratio('oneWayMsgsPerSec'),
+      oneWayEstablished: ratio('oneWayEstablishedMsgsPerSec'),
       pingPong: ratio('pingPongMsgsPerSec'),
       sessionSetup: ratio('sessionSetupsPerSec'),
     },

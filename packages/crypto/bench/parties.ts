@@ -1,26 +1,33 @@
 /**
  * The parties every bench loop uses (bench/run.ts, bench/interleaved.ts): Alice, and Bob's card of
  * the suite asked for (suite 2: with a signed ML-KEM-768 prekey); `start` makes a fresh session
- * pair (Alice's first message, accepted by Bob).
+ * pair (Alice's first message, accepted by Bob). A baseline's API (suite 1) has no createKemPrekey.
  */
-import {
-  acceptSession,
-  createContactCard,
-  createIdentity,
-  createKemPrekey,
-  createOneTimePrekeys,
-  createSignedPrekey,
-  decodeContactCard,
-  encrypt,
-  initiateSession,
-  type Primitives,
-  type Session,
-  systemRandom,
-} from '../src/index.ts';
+
+import type { Primitives, Session } from '../src/index.ts';
+import * as crypto from '../src/index.ts';
+
+/**
+ * The crypto package's API the parties use: this one, or a baseline revision's (suite 1 only; its
+ * module is passed in by `pnpm bench:libsignal --baseline REV`).
+ */
+export type CryptoApi = typeof crypto;
 
 export type Suite = 1 | 2;
 
-export function benchParties(p: Primitives, suite: Suite) {
+export function benchParties(p: Primitives, suite: Suite, api: CryptoApi = crypto) {
+  const {
+    acceptSession,
+    createContactCard,
+    createIdentity,
+    createKemPrekey,
+    createOneTimePrekeys,
+    createSignedPrekey,
+    decodeContactCard,
+    encrypt,
+    initiateSession,
+    systemRandom,
+  } = api;
   const alice = createIdentity(systemRandom, p);
   const bob = createIdentity(systemRandom, p);
   const spk = createSignedPrekey(bob, 1, Date.now(), systemRandom, p);

@@ -6,9 +6,6 @@
  * object names its `suite` and `pq`. "default" names the backend core uses on Node.
  */
 import {
-  decrypt,
-  encrypt,
-  initiateSession,
   MLKEM768_CIPHERTEXT_BYTES,
   MLKEM768_ENCAPSULATION_KEY_BYTES,
   noblePrimitives,
@@ -17,9 +14,9 @@ import {
   systemRandom,
 } from '../src/index.ts';
 import { defaultPrimitives, nodePrimitives } from '../src/node/index.ts';
-import { benchParties, type Suite } from './parties.ts';
+import { MESSAGE_BYTES, parleyLoops } from './loops.ts';
+import type { Suite } from './parties.ts';
 
-const MESSAGE_BYTES = 1024;
 const CHUNK_BYTES = 64 * 1024;
 /** KDF_CK's two HMAC messages (SPEC.md §6.1). */
 const ONE = Uint8Array.of(1);
@@ -36,42 +33,15 @@ function timed(label: string, minMs: number, step: () => number): number {
 
 function measure(p: Primitives, ms: number, suite: Suite) {
   process.stderr.write(`${p.name}, suite ${suite}\n`);
-  const { start, alice, verified } = benchParties(p, suite);
-  const pt = systemRandom(MESSAGE_BYTES);
-  let [a, b] = start();
-  const oneWayMsgsPerSec = timed('one way 1 KiB', ms, () => {
-    for (let i = 0; i < 50; i++) {
-      const r = encrypt(a, pt, p);
-      a = r.session;
-      b = decrypt(b, r.message, systemRandom, p).session;
-    }
-    return 50;
-  });
-  let turn = 0;
-  const pingPongMsgsPerSec = timed('ping-pong 1 KiB', ms, () => {
-    for (let i = 0; i < 10; i++, turn++) {
-      const [from, to] = turn % 2 === 0 ? [a, b] : [b, a];
-      const r = encrypt(from, pt, p);
-      const d = decrypt(to, r.message, systemRandom, p);
-      if (turn % 2 === 0) [a, b] = [r.session, d.session];
-      else [b, a] = [r.session, d.session];
-    }
-    return 10;
-  });
-  // After the ping-pong both sessions are established: no prekey prefix, ordinary (kind 1) messages.
-  const oneWayEstablishedMsgsPerSec = timed('one way 1 KiB, established session', ms, () => {
-    for (let i = 0; i < 50; i++) {
-      const r = encrypt(a, pt, p);
-      a = r.session;
-      b = decrypt(b, r.message, systemRandom, p).session;
-    }
-    return 50;
-  });
-  const sessionSetupsPerSec = timed('session setup', ms, () => {
-    initiateSession(alice, verified, systemRandom, p);
-    start();
-    return 1;
-  });
+  const loops = parleyLoops(p, suite);
+  const oneWayMsgsPerSec = timed('one way 1 KiB', ms, loops.oneWayMsgsPerSec);
+  const pingPongMsgsPerSec = timed('ping-pong 1 KiB', ms, loops.pingPongMsgsPerSec);
+  const oneWayEstablishedMsgsPerSec = timed(
+    'one way 1 KiB, established session',
+    ms,
+    loops.oneWayEstablishedMsgsPerSec,
+  );
+  const sessionSetupsPerSec = timed('session setup', ms, loops.sessionSetupsPerSec);
   const key = systemRandom(32);
   const nonce = new Uint8Array(12);
   const chunk = systemRandom(CHUNK_BYTES);
