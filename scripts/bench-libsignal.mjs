@@ -329,7 +329,10 @@ async function child(dir, mode, baselineDir) {
   process.stdout.write(`${JSON.stringify({ version, messageBytes: MESSAGE_BYTES, ...result, wire })}\n`);
 }
 
-/** Parley's contenders: suite 1, suite 2 and, given its directory, the baseline revision's suite 1. */
+/**
+ * Parley's contenders: suite 1, suite 2 and, given its directory, the baseline revision's suite 1
+ * (and its suite 2, if it has one: `--baseline` an earlier suite-2 commit shows what a change gained).
+ */
 async function parleyContenders(baselineDir) {
   const from = (root, rel) => import(pathToFileURL(join(root, 'packages', 'crypto', rel)).href);
   const { parleyLoops } = await from(repoRoot, 'bench/loops.ts');
@@ -339,6 +342,7 @@ async function parleyContenders(baselineDir) {
     const api = await from(baselineDir, 'src/index.ts');
     const node = await from(baselineDir, 'src/node/index.ts');
     contenders.baselineSuite1 = parleyLoops(node.nodePrimitives, 1, api);
+    if (api.createKemPrekey) contenders.baselineSuite2 = parleyLoops(node.nodePrimitives, 2, api);
   }
   return contenders;
 }
@@ -539,6 +543,9 @@ async function interleaved(baselineDir) {
       suite1VsLibsignal: ratios('suite1', 'libsignal'),
       suite2VsSuite1: ratios('suite2', 'suite1'),
       ...(baselineDir ? { suite2VsBaselineSuite1: ratios('suite2', 'baselineSuite1') } : {}),
+      ...(names.includes('baselineSuite2')
+        ? { suite2VsBaselineSuite2: ratios('suite2', 'baselineSuite2') }
+        : {}),
     },
   };
 }
