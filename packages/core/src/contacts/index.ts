@@ -20,4 +20,5 @@ export {
 } from './contacts.ts';
 export { receiveIntroduction } from './introductions.ts';
 export { freeName } from './names.ts';
+export { storeNewContact } from './new-contact.ts';
 export { acceptOptions, deleteUsedPrekeys, prekeyLookup } from './prekey-lookup.ts';

@@ -9,7 +9,7 @@ import { accountIdOf, checkDisplayName } from '../account/index.ts';
 import { sealManifest, shownAttachment } from '../attachments/index.ts';
 import { fromBase64Url, InboundError } from '../base/index.ts';
 import { applyChannelShare } from '../channels/index.ts';
-import { freeName } from '../contacts/index.ts';
+import { storeNewContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import {
   type ContactSync,
@@ -24,7 +24,7 @@ import { applyMailboxSync } from '../mailbox/index.ts';
 import { type Effects, indexBody, setOwnReaction, sortKeyFor } from '../messaging/index.ts';
 import type { AttachmentRecord, ContactRecord, MessageKey, StoreTx } from '../ports/index.ts';
 import { openBody, type StoredBody, sealBody } from '../views/index.ts';
-import { type AppMessage, decodeAppMessage, type MessageRef, newMessageId } from '../wire/index.ts';
+import { type AppMessage, decodeAppMessage, type MessageRef } from '../wire/index.ts';
 
 /** A message from one of our own devices: the conversation it changed (if any) and what changed. */
 export function applyOwnDeviceMessage(
@@ -111,7 +111,6 @@ function applyContactSync(ctx: Ctx, tx: StoreTx, peer: string, c: ContactSync): 
   }
   if (card.peerId !== peer)
     throw new InboundError('bad-message', 'a synced contact’s card is someone else’s');
-  const now = ctx.now();
   const fields = {
     identityKey: fromBase64Url(c.identityKey),
     card: fromBase64Url(c.card),
@@ -119,33 +118,16 @@ function applyContactSync(ctx: Ctx, tx: StoreTx, peer: string, c: ContactSync): 
     verified: c.verified,
     state: c.state,
     pendingIdentityKey: c.pendingIdentityKey === null ? null : fromBase64Url(c.pendingIdentityKey),
-    updatedAt: now,
   };
   const existing = tx.getContactByPeerId(peer);
   if (existing) {
     const taken = tx.getContactByName(c.name);
     const name = taken && taken.id !== existing.id ? existing.name : checkDisplayName(c.name);
-    const next = { ...existing, ...fields, name };
+    const next = { ...existing, ...fields, name, updatedAt: ctx.now() };
     tx.putContact(next);
     return next;
   }
-  const contact: ContactRecord = {
-    id: newMessageId(ctx),
-    peerId: peer,
-    name: freeName(tx, checkDisplayName(c.name)),
-    ...fields,
-    createdAt: now,
-  };
-  tx.putContact(contact);
-  tx.putConversation({
-    id: contact.id,
-    kind: 'direct',
-    disappearingMs: null,
-    readUpTo: 0,
-    markedUnread: false,
-    createdAt: now,
-  });
-  return contact;
+  return storeNewContact(ctx, tx, { ...fields, peerId: peer, name: checkDisplayName(c.name) });
 }
 
 /** Stores a message our other device sent, as ours, in its place by its sequence number (D4). */
