@@ -1,13 +1,7 @@
-/**
- * Posting (owner and appointed publishers): a post signed with our publisher key, stored as ours,
- * and published on the channel's topic (sealed under the current epoch's key on a private one);
- * and listing a channel's posts.
- */
-import { decodeFileKey, fileChunkCount } from '@parley/crypto';
 import { CoreError } from '../base/index.ts';
 import type { Ctx } from '../context/index.ts';
-import { type MessagePageQuery, pageLimit, sealManifest } from '../messaging/index.ts';
-import type { AttachmentRecord, AttachmentsTx, ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
+import { type MessagePageQuery, pageLimit, storeOwnFile } from '../messaging/index.ts';
+import type { AttachmentsTx, ChannelPostRecord, ChannelsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import type { FileManifest } from '../wire/index.ts';
 import { CHANNEL_MAX_PUBLISHERS, decodePost, encodePost, keyIdOf } from './codec.ts';
@@ -50,22 +44,8 @@ export function post(
  * is named by the group): the file server hands it to the peers the channel admits (files.ts).
  */
 function offerFile(ctx: Ctx, tx: AttachmentsTx, channelId: string, postId: string, file: FileManifest): void {
-  const chunks = fileChunkCount(file.size, decodeFileKey(file.key).chunkSize);
-  const base: AttachmentRecord = {
-    id: file.id,
-    direction: 'out',
-    peerId: channelId,
-    message: { conversationId: channelId, sender: 'self', id: postId },
-    manifest: new Uint8Array(0),
-    size: file.size,
-    chunks,
-    receivedChunks: chunks,
-    state: 'available',
-    error: null,
-    createdAt: ctx.now(),
-    updatedAt: ctx.now(),
-  };
-  tx.putAttachment({ ...base, manifest: sealManifest(ctx, base, file) });
+  const message = { conversationId: channelId, sender: 'self', id: postId };
+  storeOwnFile(ctx, tx, { peerId: channelId, message, manifest: file });
 }
 
 /** Inside the transaction: signs and stores our next post; the channel's next state. */

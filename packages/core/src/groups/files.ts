@@ -1,17 +1,6 @@
-/**
- * Files in a group (docs/PROTOCOL.md "Files in groups"). The sender encrypts the file once, as for
- * a contact (attachments/), and sends its manifest as a group message: one sender-key encryption,
- * fanned out to every member's devices (or published on a large group's topic). Each member
- * fetches the sealed chunks from the sender over `/parley/file`, like a 1:1 file.
- *
- * Our copy's record is named by the group (`out`, peerId = the group's id): the file server hands
- * it to a peer only while that peer's account is a current member of the group (`groupFileFor`),
- * so someone removed since cannot fetch it any more, and nobody else ever could.
- */
-import { decodeFileKey, fileChunkCount } from '@parley/crypto';
 import type { Ctx } from '../context/index.ts';
 import { ownerOf } from '../devices/index.ts';
-import { sealManifest, shownAttachment } from '../messaging/index.ts';
+import { shownAttachment, storeOwnFile } from '../messaging/index.ts';
 import type { AttachmentRecord, AttachmentsTx, ContactsTx, DevicesTx, GroupsTx } from '../ports/index.ts';
 import type { MessageView } from '../views/index.ts';
 import type { FileManifest } from '../wire/index.ts';
@@ -24,22 +13,8 @@ export function sendGroupFile(local: GroupLocal, g: StoredGroup, manifest: FileM
   const { ctx } = local;
   const stored = { text: manifest.caption ?? '', attachment: shownAttachment(manifest) };
   return sendToGroup(local, g, { kind: 'attachment', ...manifest }, stored, (tx, m) => {
-    const chunks = fileChunkCount(manifest.size, decodeFileKey(manifest.key).chunkSize);
-    const base: AttachmentRecord = {
-      id: manifest.id,
-      direction: 'out',
-      peerId: g.state.id,
-      message: { conversationId: m.conversationId, sender: 'self', id: m.id },
-      manifest: new Uint8Array(0),
-      size: manifest.size,
-      chunks,
-      receivedChunks: chunks,
-      state: 'available',
-      error: null,
-      createdAt: ctx.now(),
-      updatedAt: ctx.now(),
-    };
-    tx.putAttachment({ ...base, manifest: sealManifest(ctx, base, manifest) });
+    const message = { conversationId: m.conversationId, sender: 'self', id: m.id };
+    storeOwnFile(ctx, tx, { peerId: g.state.id, message, manifest });
   }) as MessageView;
 }
 

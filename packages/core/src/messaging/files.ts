@@ -60,6 +60,36 @@ export function openManifest(ctx: Ctx, r: AttachmentRecord): FileManifest & { ke
 }
 
 /**
+ * Stores the record of a file we send and serve ourselves (a group message's, a channel post's),
+ * whole and `available` from the start: `peerId` names the group or channel, `message` the
+ * message or post that carries it.
+ */
+export function storeOwnFile(
+  ctx: Ctx,
+  tx: AttachmentsTx,
+  file: { readonly peerId: string; readonly message: MessageKey; readonly manifest: FileManifest },
+): void {
+  const { peerId, message, manifest: m } = file;
+  const chunks = fileChunkCount(m.size, decodeFileKey(m.key).chunkSize);
+  const now = ctx.now();
+  const record: AttachmentRecord = {
+    id: m.id,
+    direction: 'out',
+    peerId,
+    message,
+    manifest: new Uint8Array(0),
+    size: m.size,
+    chunks,
+    receivedChunks: chunks,
+    state: 'available',
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  tx.putAttachment({ ...record, manifest: sealManifest(ctx, record, m) });
+}
+
+/**
  * Stores the record of a file that arrived in `message` (once: undefined if it is already there):
  * fetched from `peerId` — `direction` 'out' for our own file told by our other device, fetched
  * from one of ours. Small ones are `downloading` (the caller starts them after commit), larger

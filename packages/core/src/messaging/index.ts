@@ -5,7 +5,14 @@
 export type { ConversationActions } from './conversation-actions.ts';
 export { deleteForMe } from './delete-for-me.ts';
 export { DRAFT_TEXT_MAX_BYTES, type Draft, openDraft, saveDraft } from './drafts.ts';
-export { openManifest, sanitizeFileName, sealManifest, shownAttachment, storeIncomingFile } from './files.ts';
+export {
+  openManifest,
+  sanitizeFileName,
+  sealManifest,
+  shownAttachment,
+  storeIncomingFile,
+  storeOwnFile,
+} from './files.ts';
 export {
   type ChannelEffects,
   channelEffects,
