@@ -1,6 +1,5 @@
 /** The messenger's attachment methods (see attachments/attachments.ts for the transfer itself). */
 
-import { decodeFileKey, fileChunkCount } from '@parley/crypto';
 import {
   type ConversationName,
   type Downloads,
@@ -12,7 +11,6 @@ import {
   progressOf,
   type SendFileExtras,
   sanitizeFileName,
-  sealManifest,
   updateAttachment,
 } from '../attachments/index.ts';
 import { CoreError, toBase64Url } from '../base/index.ts';
@@ -20,7 +18,7 @@ import type { Channels } from '../channels/index.ts';
 import { findContact } from '../contacts/index.ts';
 import type { Ctx } from '../context/index.ts';
 import type { Groups, StoredGroup } from '../groups/index.ts';
-import { checkCanSend, compose } from '../messaging/index.ts';
+import { checkCanSend, compose, storeOwnFile } from '../messaging/index.ts';
 import type { AttachmentRecord, BlobStore, ContactRecord, MessageRecord, StoreTx } from '../ports/index.ts';
 import {
   type AttachmentProgress,
@@ -150,6 +148,18 @@ export function attachmentMethods(
     };
   };
 
+  /** Encrypted and offered in a group or channel: the progress shown since the last `encrypting` event. */
+  const offered = (manifest: FileManifest, contact: string): void =>
+    events.emit('attachment', {
+      id: manifest.id,
+      direction: 'out',
+      contact,
+      state: 'available',
+      transferred: manifest.size,
+      size: manifest.size,
+      error: null,
+    });
+
   /**
    * A file posted in a channel (channels/publish.ts): encrypted once, its manifest in a signed post,
    * its chunks served by this device to the peers the channel admits. Checked before encrypting
@@ -170,15 +180,7 @@ export function attachmentMethods(
     const manifest = await encrypt(c.name, source, rest);
     try {
       const view = channels.post(channel, caption ?? '', manifest);
-      events.emit('attachment', {
-        id: manifest.id,
-        direction: 'out',
-        contact: c.name,
-        state: 'available',
-        transferred: manifest.size,
-        size: manifest.size,
-        error: null,
-      });
+      offered(manifest, c.name);
       return view;
     } catch (error) {
       await blobs.delete(outBlobName(manifest.id)).catch(() => undefined);
@@ -198,16 +200,7 @@ export function attachmentMethods(
         const g = store.transaction((tx) => groups.resolve(t.group.state.id, tx)) ?? t.group;
         try {
           const view = groups.sendFile(g, manifest);
-          // Encrypted and offered: the progress shown since the last `encrypting` event.
-          events.emit('attachment', {
-            id: manifest.id,
-            direction: 'out',
-            contact: g.state.name,
-            state: 'available',
-            transferred: manifest.size,
-            size: manifest.size,
-            error: null,
-          });
+          offered(manifest, g.state.name);
           return view;
         } catch (error) {
           await blobs.delete(outBlobName(manifest.id)).catch(() => undefined);
@@ -223,7 +216,6 @@ export function attachmentMethods(
           `you know ${contact.name} only through a group; accept an invite from them to send them files`,
         );
       const manifest = await encrypt(contact.name, source, extras);
-      const { id, key } = manifest;
       const record = store.transaction((tx) => {
         const c = findContact(tx, name);
         const shown = storedAttachment(manifest);
@@ -235,25 +227,8 @@ export function attachmentMethods(
           { text: extras.caption ?? '', attachment: shown },
         );
         const m = composed.record as MessageRecord;
-        const base: AttachmentRecord = {
-          id,
-          direction: 'out',
-          peerId: c.peerId,
-          message: { conversationId: m.conversationId, sender: 'self', id: m.id },
-          manifest: new Uint8Array(0),
-          size: source.size,
-          chunks: fileChunkCount(source.size, decodeFileKey(key).chunkSize),
-          receivedChunks: 0,
-          state: 'available',
-          error: null,
-          createdAt: ctx.now(),
-          updatedAt: ctx.now(),
-        };
-        tx.putAttachment({
-          ...base,
-          receivedChunks: base.chunks,
-          manifest: sealManifest(ctx, base, manifest),
-        });
+        const message = { conversationId: m.conversationId, sender: 'self', id: m.id };
+        storeOwnFile(ctx, tx, { peerId: c.peerId, message, manifest });
         return m;
       });
       deps.kick(contact.peerId);
