@@ -23,9 +23,9 @@ import type {
   MessagesTx,
 } from '../ports/index.ts';
 import { saveSession } from '../sessions/index.ts';
-import { decodeAppMessage, decodeIntro, frameDigest, newMessageId } from '../wire/index.ts';
+import { decodeAppMessage, decodeIntro, frameDigest } from '../wire/index.ts';
 import { claimOf, deviceSessionKey, introducedAccount, ownerOfDevice } from './device-invites.ts';
-import { freeName } from './names.ts';
+import { storeNewContact } from './new-contact.ts';
 import { acceptOptions, deleteUsedPrekeys, prekeyLookup } from './prekey-lookup.ts';
 
 /** How an invite's token is kept: SHA-256, hex (the token itself never is). */
@@ -132,42 +132,28 @@ function introducedPeer(
   const owner = ownerOfDevice(tx, from);
   if (owner && owner.peerId !== from) return undefined;
   const known = tx.getContactByPeerId(from);
-  const now = ctx.now();
   const identityKey = encodeIdentityPublic(accepted.remoteIdentity);
-  const contact: ContactRecord = known
-    ? {
-        ...known,
-        state: known.state === 'introduced' ? 'active' : known.state, // they hold our invite
-        card: cardBytes,
-        addresses: card.addresses,
-        pendingIdentityKey: equalBytes(known.identityKey, identityKey)
-          ? known.pendingIdentityKey
-          : identityKey,
-        updatedAt: now,
-      }
-    : {
-        id: newMessageId(ctx),
-        peerId: from,
-        name: freeName(tx, name),
-        identityKey,
-        card: cardBytes,
-        addresses: card.addresses,
-        verified: false,
-        state: 'active',
-        pendingIdentityKey: null,
-        createdAt: now,
-        updatedAt: now,
-      };
-  tx.putContact(contact);
-  if (!known)
-    tx.putConversation({
-      id: contact.id,
-      kind: 'direct',
-      disappearingMs: null,
-      readUpTo: 0,
-      markedUnread: false,
-      createdAt: now,
+  let contact: ContactRecord;
+  if (known) {
+    contact = {
+      ...known,
+      state: known.state === 'introduced' ? 'active' : known.state, // they hold our invite
+      card: cardBytes,
+      addresses: card.addresses,
+      pendingIdentityKey: equalBytes(known.identityKey, identityKey) ? known.pendingIdentityKey : identityKey,
+      updatedAt: ctx.now(),
+    };
+    tx.putContact(contact);
+  } else {
+    contact = storeNewContact(ctx, tx, {
+      peerId: from,
+      name,
+      identityKey,
+      card: cardBytes,
+      addresses: card.addresses,
+      state: 'active',
     });
+  }
   const keyChanged =
     known !== undefined &&
     contact.pendingIdentityKey !== null &&
