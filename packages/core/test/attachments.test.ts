@@ -4,7 +4,16 @@ import { sanitizeFileName } from '../src/attachments/attachments.ts';
 import { findContact } from '../src/contacts/contacts.ts';
 import { compose } from '../src/messaging/outbound.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
-import { befriend, eventually, fileSource, makePeer, type Peer, randomBytes, saved } from './harness.ts';
+import {
+  befriend,
+  eventually,
+  fileSource,
+  makePeer,
+  type Peer,
+  randomBytes,
+  saved,
+  stopPeers,
+} from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
@@ -19,10 +28,7 @@ async function pair(limits?: { autoDownloadMaxBytes?: number }): Promise<[Peer, 
 }
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
 });
 
 const source = fileSource;

@@ -15,16 +15,14 @@ import {
   makePeer,
   type Peer,
   randomBytes,
+  stopPeers,
 } from './harness.ts';
 
 let network: MemoryNetwork;
 let peers: Peer[] = [];
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

@@ -12,16 +12,13 @@ import { applyChannelShare } from '../src/channels/index.ts';
 import { getChannelState } from '../src/channels/store.ts';
 import type { Effects } from '../src/messaging/index.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
-import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, makePeer, type Peer, stopPeers } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

@@ -8,16 +8,13 @@ import { loadMailboxLinks } from '../src/account/index.ts';
 import { decodeMailboxLink, decodePairAnswer, encodeMailRequest } from '../src/mailbox/codec.ts';
 import type { ContactRecord, MailStore } from '../src/ports/index.ts';
 import { createMemoryMailStore, createMemoryNetwork, type MemoryNetwork } from '../src/testing/index.ts';
-import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, makePeer, type Peer, stopPeers } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

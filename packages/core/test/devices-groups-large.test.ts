@@ -15,7 +15,7 @@ import type { FrameHandler, InboundFrame, PubsubHandler, Transport } from '../sr
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/index.ts';
 import { encodeAppMessage } from '../src/wire/app-message.ts';
-import { befriend, eventually, groupReady, join, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, groupReady, join, makePeer, type Peer, stopPeers } from './harness.ts';
 
 /** A peer whose topic handlers the test can call (a member relaying), and whose frames it can hold. */
 interface TPeer extends Peer {
@@ -30,10 +30,7 @@ let peers: TPeer[] = [];
 const limits = { groupTopicMinMembers: 3 };
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

@@ -15,17 +15,14 @@ import {
 } from '../src/groups/codec.ts';
 import { loadGroup } from '../src/groups/store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
-import { befriend, eventually, join, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, join, makePeer, type Peer, stopPeers } from './harness.ts';
 
 const MEMBERS = 40;
 let peers: Peer[] = [];
 let network: MemoryNetwork;
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

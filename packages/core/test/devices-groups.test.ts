@@ -16,16 +16,14 @@ import {
   type Peer,
   randomBytes,
   saved,
+  stopPeers,
 } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

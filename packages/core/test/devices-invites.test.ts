@@ -14,16 +14,13 @@ import {
   encodeCardExtension,
   encodeInviteLink,
 } from '../src/wire/index.ts';
-import { eventually, makePeer, type Peer } from './harness.ts';
+import { eventually, makePeer, type Peer, stopPeers } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

@@ -38,16 +38,14 @@ import {
   randomBytes,
   saved,
   startMailbox,
+  stopPeers,
 } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

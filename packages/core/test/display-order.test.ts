@@ -10,15 +10,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/messages.ts';
 import { frameDigest } from '../src/wire/frame.ts';
-import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, makePeer, type Peer, stopPeers } from './harness.ts';
 
 let peers: Peer[] = [];
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

@@ -6,15 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MESSAGE_TEXT_MAX_BYTES } from '../src/index.ts';
 import { createMemoryNetwork } from '../src/testing/memory-transport.ts';
-import { befriend, eventually, join, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, join, makePeer, type Peer, stopPeers } from './harness.ts';
 
 let peers: Peer[] = [];
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

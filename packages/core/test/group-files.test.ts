@@ -19,16 +19,14 @@ import {
   type PeerOptions,
   randomBytes,
   saved,
+  stopPeers,
 } from './harness.ts';
 
 let network: MemoryNetwork;
 let peers: Peer[] = [];
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

@@ -13,7 +13,7 @@ import { compose } from '../src/messaging/outbound.ts';
 import type { AdmissionHook, Transport } from '../src/ports/transport.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { GroupView } from '../src/views/groups.ts';
-import { befriend, eventually, makePeer, type Peer, suite1Card } from './harness.ts';
+import { befriend, eventually, makePeer, type Peer, stopPeers, suite1Card } from './harness.ts';
 
 interface WatchedPeer extends Peer {
   /** The addresses each connect() to a peer was given, in order. */
@@ -26,10 +26,7 @@ let network: MemoryNetwork;
 let peers: Peer[] = [];
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

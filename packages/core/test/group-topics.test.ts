@@ -28,7 +28,15 @@ import type { PubsubMessage, Transport } from '../src/ports/transport.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import type { MessageView } from '../src/views/messages.ts';
 import { encodeAppMessage } from '../src/wire/app-message.ts';
-import { befriend, eventually, groupReady, groupTexts, makePeer as harnessPeer, join } from './harness.ts';
+import {
+  befriend,
+  eventually,
+  groupReady,
+  groupTexts,
+  makePeer as harnessPeer,
+  join,
+  stopPeers,
+} from './harness.ts';
 
 interface TPeer {
   readonly name: string;
@@ -86,10 +94,7 @@ async function circle(...names: string[]): Promise<TPeer[]> {
 }
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
   for (const k of Object.keys(thresholds)) delete thresholds[k];
 });

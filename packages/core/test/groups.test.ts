@@ -18,6 +18,7 @@ import {
   groupTexts,
   makePeer as harnessPeer,
   join as joinOne,
+  stopPeers,
 } from './harness.ts';
 
 /** A peer whose account is at hand (to look into its sealed store) and whose inbox we can feed directly. */
@@ -59,10 +60,7 @@ async function setup(...names: string[]): Promise<GPeer[]> {
 }
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
 });
 
 /** Each peer accepts its invitation to `group`. */

@@ -132,6 +132,14 @@ async function linkedAccount(
 }
 
 /** a invites b; b accepts; resolves when both see each other as active contacts. */
+/** Stops every peer's messenger, then its transport (each test file's afterEach). */
+export async function stopPeers(peers: readonly Pick<Peer, 'messenger' | 'transport'>[]): Promise<void> {
+  for (const p of peers) {
+    await p.messenger.stop();
+    await p.transport.stop();
+  }
+}
+
 export async function befriend(a: Peer, b: Peer): Promise<void> {
   const { link } = a.messenger.createInvite();
   b.messenger.acceptInvite(link);

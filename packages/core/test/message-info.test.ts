@@ -5,16 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
-import { befriend, eventually, groupReady, join, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, groupReady, join, makePeer, type Peer, stopPeers } from './harness.ts';
 
 let network: MemoryNetwork;
 let peers: Peer[] = [];
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 

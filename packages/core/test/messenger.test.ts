@@ -10,7 +10,7 @@ import type { Store } from '../src/ports/store.ts';
 import { createMemoryStore } from '../src/testing/memory-store.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { ACK_MAX_DIGESTS, encodeFrame, frameDigest } from '../src/wire/frame.ts';
-import { befriend, eventually, makePeer, type Peer } from './harness.ts';
+import { befriend, eventually, makePeer, type Peer, stopPeers } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
@@ -23,10 +23,7 @@ async function setup(...names: string[]): Promise<Peer[]> {
 }
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
 });
 
 const texts = (p: Peer, contact: string): string[] => p.messenger.messages(contact).map((m) => m.text);

@@ -25,7 +25,7 @@ import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-t
 import { encodeAppMessage } from '../src/wire/app-message.ts';
 import { encodeFrame } from '../src/wire/frame.ts';
 import { decodeInviteLink, encodeInviteLink } from '../src/wire/invite.ts';
-import { befriend, eventually, makePeer, type Peer, suite1Card } from './harness.ts';
+import { befriend, eventually, makePeer, type Peer, stopPeers, suite1Card } from './harness.ts';
 
 let peers: Peer[] = [];
 let network: MemoryNetwork;
@@ -38,10 +38,7 @@ async function setup(...names: string[]): Promise<Peer[]> {
 }
 
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
 });
 
 const contactOf = (p: Peer, other: Peer): ContactRecord => {

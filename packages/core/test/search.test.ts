@@ -8,15 +8,12 @@ import type { SearchHit } from '../src/messenger/search.ts';
 import { SEARCH_BACKFILL_META } from '../src/messenger/search-backfill.ts';
 import { createMemoryNetwork, type MemoryNetwork } from '../src/testing/memory-transport.ts';
 import { sealBody } from '../src/views/messages.ts';
-import { befriend, eventually, join, makePeer, type Peer, type PeerOptions } from './harness.ts';
+import { befriend, eventually, join, makePeer, type Peer, type PeerOptions, stopPeers } from './harness.ts';
 
 let network: MemoryNetwork;
 let peers: Peer[] = [];
 afterEach(async () => {
-  for (const p of peers) {
-    await p.messenger.stop();
-    await p.transport.stop();
-  }
+  await stopPeers(peers);
   peers = [];
 });
 
