@@ -137,6 +137,13 @@ export class Reader {
     this.pos += n;
     return out;
   }
+  /** A view of the next n bytes (no copy): for bytes read while the input is handled, never stored. */
+  viewN(n: number, what: string): Uint8Array {
+    this.need(n, what);
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
   /** u16 length prefix, then that many bytes, refused above `max`. */
   var16(max: number, what: string): Uint8Array {
     const n = this.u16(what);

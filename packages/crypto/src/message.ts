@@ -68,7 +68,11 @@ export interface PqFields {
   readonly ciphertext?: Uint8Array;
 }
 
-/** A parsed message; `header` is every byte before the sealed payload (authenticated as AD). */
+/**
+ * A parsed message; `header` is every byte before the sealed payload (authenticated as AD). Its
+ * byte fields are copies, except `header`, `sealed` and the ML-KEM ciphertexts, which are views
+ * of `bytes` (the whole message): read while the message is handled, never stored.
+ */
 export interface ParsedMessage {
   readonly kind: 'ratchet' | 'prekey';
   readonly prekey?: PrekeyHeader;
@@ -79,6 +83,8 @@ export interface ParsedMessage {
   readonly pq?: PqFields;
   readonly header: Uint8Array;
   readonly sealed: Uint8Array;
+  /** The whole message: `header` ‖ `sealed`. */
+  readonly bytes: Uint8Array;
 }
 
 const failDecrypt: Fail = () => new DecryptError();
@@ -119,7 +125,43 @@ export const PQ_RATCHET_PREFIX: Uint8Array = Uint8Array.of(PROTOCOL_VERSION, KIN
 /** The 2-byte prefix of an ordinary ratchet message. */
 export const RATCHET_PREFIX: Uint8Array = Uint8Array.of(PROTOCOL_VERSION, KIND_RATCHET);
 
-/** Build prefix ‖ ratchet key ‖ pn ‖ n [‖ PQ fields]: the bytes authenticated as associated data. */
+/** The length of prefix ‖ ratchet key ‖ pn ‖ n [‖ PQ fields]. */
+export function headerLength(prefix: Uint8Array, pqFields?: Uint8Array): number {
+  return prefix.length + RATCHET_HEADER_BYTES + (pqFields?.length ?? 0);
+}
+
+/**
+ * Write prefix ‖ ratchet key ‖ pn ‖ n [‖ PQ fields] (the bytes authenticated as associated data)
+ * at the start of `out`, the message being built in place; returns the header's length.
+ */
+export function writeHeader(
+  out: Uint8Array,
+  prefix: Uint8Array,
+  ratchetKey: Uint8Array,
+  pn: number,
+  n: number,
+  pqFields?: Uint8Array,
+): number {
+  let at = prefix.length;
+  out.set(prefix, 0);
+  out.set(ratchetKey, at);
+  at += KEY_BYTES;
+  writeU32(out, at, pn);
+  writeU32(out, at + 4, n);
+  at += 8;
+  if (pqFields) out.set(pqFields, at);
+  return at + (pqFields?.length ?? 0);
+}
+
+/** Big-endian u32 at `at` (no DataView per message). */
+function writeU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v >>> 24;
+  out[at + 1] = (v >>> 16) & 0xff;
+  out[at + 2] = (v >>> 8) & 0xff;
+  out[at + 3] = v & 0xff;
+}
+
+/** The header alone (prefix ‖ ratchet key ‖ pn ‖ n [‖ PQ fields]). */
 export function encodeHeader(
   prefix: Uint8Array,
   ratchetKey: Uint8Array,
@@ -127,13 +169,8 @@ export function encodeHeader(
   n: number,
   pqFields?: Uint8Array,
 ): Uint8Array {
-  const out = new Uint8Array(prefix.length + RATCHET_HEADER_BYTES + (pqFields?.length ?? 0));
-  if (pqFields) out.set(pqFields, prefix.length + RATCHET_HEADER_BYTES);
-  out.set(prefix, 0);
-  out.set(ratchetKey, prefix.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(prefix.length + KEY_BYTES, pn);
-  view.setUint32(prefix.length + KEY_BYTES + 4, n);
+  const out = new Uint8Array(headerLength(prefix, pqFields));
+  writeHeader(out, prefix, ratchetKey, pn, n, pqFields);
   return out;
 }
 
@@ -141,7 +178,7 @@ function readKem(r: Reader): KemHeader {
   const kindByte = r.u8('kem kind');
   if (kindByte !== 1 && kindByte !== 2) throw new DecryptError();
   const kind = kindByte === 1 ? 'signed' : 'one-time';
-  return { kind, id: r.u32('kem id'), ciphertext: r.bytesN(CT_BYTES, 'kem ciphertext') };
+  return { kind, id: r.u32('kem id'), ciphertext: r.viewN(CT_BYTES, 'kem ciphertext') };
 }
 
 function readPrekey(r: Reader): PrekeyHeader {
@@ -156,7 +193,7 @@ function readPq(r: Reader): PqFields {
   if (flags !== PQ_FLAG_KEY && flags !== (PQ_FLAG_KEY | PQ_FLAG_CIPHERTEXT)) throw new DecryptError();
   const encapsulationKey = r.bytesN(EK_BYTES, 'pq key');
   if (flags === PQ_FLAG_KEY) return { encapsulationKey };
-  return { encapsulationKey, ciphertext: r.bytesN(CT_BYTES, 'pq ciphertext') };
+  return { encapsulationKey, ciphertext: r.viewN(CT_BYTES, 'pq ciphertext') };
 }
 
 function readX3dh(r: Reader): PrekeyHeader {
@@ -196,10 +233,10 @@ export function parseMessage(bytes: Uint8Array): ParsedMessage {
   if (r.remaining < AEAD_TAG_BYTES) throw new DecryptError();
   const header = bytes.subarray(0, headerEnd);
   const sealed = bytes.subarray(headerEnd);
-  if (prekey) return { kind: 'prekey', prekey, ratchetKey, pn, n, header, sealed };
+  if (prekey) return { kind: 'prekey', prekey, ratchetKey, pn, n, header, sealed, bytes };
   return pq
-    ? { kind: 'ratchet', ratchetKey, pn, n, pq, header, sealed }
-    : { kind: 'ratchet', ratchetKey, pn, n, header, sealed };
+    ? { kind: 'ratchet', ratchetKey, pn, n, pq, header, sealed, bytes }
+    : { kind: 'ratchet', ratchetKey, pn, n, header, sealed, bytes };
 }
 
 /**

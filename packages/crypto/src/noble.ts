@@ -19,6 +19,14 @@ function open(cipher: { decrypt(ct: Uint8Array): Uint8Array }, sealed: Uint8Arra
   }
 }
 
+/** The associated data of a ratchet message: the session AD ‖ the message's first `at` bytes. */
+function adOfMessage(ad: Uint8Array, message: Uint8Array, at: number): Uint8Array {
+  const out = new Uint8Array(ad.length + at);
+  out.set(ad);
+  out.set(message.subarray(0, at), ad.length);
+  return out;
+}
+
 /**
  * ML-KEM-768 on @noble/post-quantum, unchecked (definePrimitives adds the FIPS 203
  * input checks). Outputs are copied: noble returns a view into a buffer it partly wipes.
@@ -72,6 +80,10 @@ export const noblePrimitives: Primitives = definePrimitives({
   },
   aeadSeal: (k, n, pt, ad) => chacha20poly1305(k, n, ad).encrypt(pt),
   aeadOpen: (k, n, ct, ad) => open(chacha20poly1305(k, n, ad), ct),
+  aeadSealMessage: (k, n, pt, ad, message, at) =>
+    void chacha20poly1305(k, n, adOfMessage(ad, message, at)).encrypt(pt, message.subarray(at)),
+  aeadOpenMessage: (k, n, message, ad, at) =>
+    open(chacha20poly1305(k, n, adOfMessage(ad, message, at)), message.subarray(at)),
   xaeadSeal: (k, n, pt, ad) => xchacha20poly1305(k, n, ad).encrypt(pt),
   xaeadOpen: (k, n, ct, ad) => open(xchacha20poly1305(k, n, ad), ct),
   ...nobleMlKem768,

@@ -67,6 +67,29 @@ export interface Primitives {
   /** Inverse of aeadSeal; `undefined` if authentication fails. */
   aeadOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | undefined;
   /**
+   * Optional: {@link aeadSeal} of a ratchet message built in place (SPEC.md §6.2). The associated
+   * data is `ad ‖ message[0, headerBytes)` (the session AD, then the header already written at the
+   * start of `message`); ciphertext ‖ tag fill the rest, `message[headerBytes, …)`, which must be
+   * exactly `plaintext.length + 16` bytes. Same bytes as aeadSeal with the parts concatenated,
+   * without building the AD or copying the sealed bytes into the message.
+   */
+  readonly aeadSealMessage?: (
+    key: Uint8Array,
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    ad: Uint8Array,
+    message: Uint8Array,
+    headerBytes: number,
+  ) => void;
+  /** Optional: {@link aeadOpen} of `message[headerBytes, …)` with associated data `ad ‖ message[0, headerBytes)`. */
+  readonly aeadOpenMessage?: (
+    key: Uint8Array,
+    nonce: Uint8Array,
+    message: Uint8Array,
+    ad: Uint8Array,
+    headerBytes: number,
+  ) => Uint8Array | undefined;
+  /**
    * XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha §2, 24-byte nonce), where the backend has it
    * (both built-in backends do). Unused by protocol v1; core seals values at rest with it.
    */
@@ -194,7 +217,7 @@ export function definePrimitives(raw: Primitives): Primitives {
     sha512: (m) => raw.sha512(m),
     sha256Hasher: () => raw.sha256Hasher(),
   };
-  return Object.freeze({ ...x, ...xaead(raw), ...mlkem(raw), ...fresh(raw) });
+  return Object.freeze({ ...x, ...xaead(raw), ...aeadMessage(raw), ...mlkem(raw), ...fresh(raw) });
 }
 
 type FreshMembers = Pick<
@@ -242,6 +265,34 @@ function fresh(raw: Primitives): FreshMembers {
 }
 
 type XaeadMembers = Pick<Primitives, 'xaeadSeal' | 'xaeadOpen'>;
+type AeadMessageMembers = Pick<Primitives, 'aeadSealMessage' | 'aeadOpenMessage'>;
+
+function checkHeaderBytes(message: Uint8Array, headerBytes: number): void {
+  if (!Number.isSafeInteger(headerBytes) || headerBytes < 0 || headerBytes > message.length)
+    throw new RangeError(`header of ${headerBytes} bytes does not fit a ${message.length}-byte message`);
+}
+
+/** The checked in-place ratchet-message AEAD pair, if the backend has both halves. */
+function aeadMessage(raw: Primitives): AeadMessageMembers {
+  const { aeadSealMessage: sealMessage, aeadOpenMessage: openMessage } = raw;
+  if (!sealMessage || !openMessage) return {};
+  return {
+    aeadSealMessage: (k, n, pt, ad, message, headerBytes) => {
+      checkAead(k, n, AEAD_NONCE_BYTES);
+      checkHeaderBytes(message, headerBytes);
+      if (message.length - headerBytes !== pt.length + AEAD_TAG_BYTES)
+        throw new RangeError('the message has no room for exactly the sealed plaintext and tag');
+      sealMessage(k, n, pt, ad, message, headerBytes);
+    },
+    aeadOpenMessage: (k, n, message, ad, headerBytes) => {
+      checkAead(k, n, AEAD_NONCE_BYTES);
+      checkHeaderBytes(message, headerBytes);
+      return message.length - headerBytes < AEAD_TAG_BYTES
+        ? undefined
+        : openMessage(k, n, message, ad, headerBytes);
+    },
+  };
+}
 type MlKemMembers = Pick<Primitives, 'mlkem768Keygen' | 'mlkem768Encapsulate' | 'mlkem768Decapsulate'>;
 
 /** The checked XChaCha20-Poly1305 pair, if the backend has both halves. */

@@ -5,7 +5,7 @@
  * after the AEAD has authenticated (decrypt on a copy, commit on success).
  * @module
  */
-import { utf8, wipe } from './bytes.ts';
+import { concat, utf8, wipe } from './bytes.ts';
 import { DecryptError, LimitError } from './errors.ts';
 import { freshX25519 } from './fresh-keys.ts';
 import type { IdentityPublic } from './identity.ts';
@@ -134,25 +134,26 @@ export function kdfCk(p: Primitives, ck: Uint8Array): [Uint8Array, Uint8Array] {
   return [p.hmacSha256(ck, CK_CHAIN), p.hmacSha256(ck, CK_MESSAGE)];
 }
 
-/** ENCRYPT (Signal §5.2 with ChaCha20-Poly1305): AD = session AD ‖ header. */
-export function seal(
+/**
+ * ENCRYPT (Signal §5.2 with ChaCha20-Poly1305): AD = session AD ‖ header, where the header is
+ * `message[0, headerBytes)`, already written; ciphertext ‖ tag fill the rest of `message`.
+ */
+export function sealMessage(
   p: Primitives,
   mk: Uint8Array,
   ad: Uint8Array,
-  header: Uint8Array,
+  message: Uint8Array,
+  headerBytes: number,
   pt: Uint8Array,
-): Uint8Array {
-  const aad = new Uint8Array(ad.length + header.length);
-  aad.set(ad);
-  aad.set(header, ad.length);
-  return p.aeadSeal(mk, ZERO_NONCE, pt, aad);
+): void {
+  if (p.aeadSealMessage) p.aeadSealMessage(mk, ZERO_NONCE, pt, ad, message, headerBytes);
+  else message.set(p.aeadSeal(mk, ZERO_NONCE, pt, concat(ad, message.subarray(0, headerBytes))), headerBytes);
 }
 
 function open(p: Primitives, mk: Uint8Array, ad: Uint8Array, m: ParsedMessage): Uint8Array {
-  const aad = new Uint8Array(ad.length + m.header.length);
-  aad.set(ad);
-  aad.set(m.header, ad.length);
-  const pt = p.aeadOpen(mk, ZERO_NONCE, m.sealed, aad);
+  const pt = p.aeadOpenMessage
+    ? p.aeadOpenMessage(mk, ZERO_NONCE, m.bytes, ad, m.header.length)
+    : p.aeadOpen(mk, ZERO_NONCE, m.sealed, concat(ad, m.header));
   if (pt === undefined) throw new DecryptError();
   return pt;
 }

@@ -12,21 +12,30 @@ import { freshEncapsulation, freshX25519 } from './fresh-keys.ts';
 import { bindingMessage, type Identity, type IdentityPublic, sameIdentity } from './identity.ts';
 import { type KemPrekeyPair, kem, verifyKemPrekey } from './kem-prekeys.ts';
 import {
-  encodeHeader,
   encodePrekeyPrefix,
+  headerLength,
   type KemHeader,
   MAX_PLAINTEXT_BYTES,
   type ParsedMessage,
   PQ_RATCHET_PREFIX,
   parseMessage,
   RATCHET_PREFIX,
+  writeHeader,
 } from './message.ts';
 import { INITIAL_PQ_STATE, INITIAL_RESPONDER_PQ_STATE } from './pq-ratchet.ts';
 import type { PrekeyPair } from './prekeys.ts';
 import { verifySignedPrekey } from './prekeys.ts';
-import type { Primitives } from './primitives.ts';
+import { AEAD_TAG_BYTES, type Primitives } from './primitives.ts';
 import type { RandomSource } from './random.ts';
-import { kdfCk, kdfRk, MAX_MESSAGE_NUMBER, NO_SKIPPED, ratchetDecrypt, Session, seal } from './ratchet.ts';
+import {
+  kdfCk,
+  kdfRk,
+  MAX_MESSAGE_NUMBER,
+  NO_SKIPPED,
+  ratchetDecrypt,
+  Session,
+  sealMessage,
+} from './ratchet.ts';
 import { sameKey } from './skipped-keys.ts';
 import { initiatorDhs, responderDhs, x3dhAssociatedData, x3dhSecret } from './x3dh.ts';
 
@@ -140,18 +149,19 @@ export function encrypt(
   const [sendChainKey, mk] = kdfCk(p, session.sendChainKey);
   // A PQ chain's fields go with every message of the chain (SPEC.md §5.3); never with a prekey prefix.
   const pqFields = session.pendingPrekey ? undefined : session.pq?.sendFields;
-  const header = encodeHeader(
-    session.pendingPrekey ?? (pqFields ? PQ_RATCHET_PREFIX : RATCHET_PREFIX),
+  const prefix = session.pendingPrekey ?? (pqFields ? PQ_RATCHET_PREFIX : RATCHET_PREFIX);
+  // Built in place: header, then ciphertext ‖ tag sealed with AD = session AD ‖ header (§6.2).
+  const message = new Uint8Array(headerLength(prefix, pqFields) + plaintext.length + AEAD_TAG_BYTES);
+  const headerBytes = writeHeader(
+    message,
+    prefix,
     session.sendPublic,
     session.prevSendN,
     session.sendN,
     pqFields,
   );
-  const sealed = seal(p, mk, session.ad, header, plaintext);
+  sealMessage(p, mk, session.ad, message, headerBytes, plaintext);
   wipe(mk); // every message key is used once
-  const message = new Uint8Array(header.length + sealed.length);
-  message.set(header);
-  message.set(sealed, header.length);
   return { session: new Session({ ...session, sendChainKey, sendN: session.sendN + 1 }), message };
 }
 

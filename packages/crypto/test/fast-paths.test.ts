@@ -170,6 +170,116 @@ describe('remembered Ed25519 verifications (node backend)', () => {
   });
 });
 
+describe('in-place ratchet-message AEAD (aeadSealMessage / aeadOpenMessage)', () => {
+  const backends = [nb, nd, nodeOnlyPrimitives] as const;
+
+  it('gives the bytes aeadSeal gives with AD = ad ‖ header, on every backend, and opens across them', () => {
+    assertProperty(
+      'aead-message',
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.uint8Array({ maxLength: 1500 }),
+        (key, ad, header, pt) => {
+          const nonce = new Uint8Array(12);
+          const expected = nb.aeadSeal(key, nonce, pt, new Uint8Array([...ad, ...header]));
+          for (const p of backends) {
+            const message = new Uint8Array(header.length + pt.length + 16);
+            message.set(header);
+            p.aeadSealMessage!(key, nonce, pt, ad, message, header.length);
+            same(message.subarray(header.length), expected);
+            same(message.subarray(0, header.length), header); // the header is read, never written
+            for (const q of backends) same(q.aeadOpenMessage!(key, nonce, message, ad, header.length)!, pt);
+          }
+        },
+      ),
+      60,
+    );
+  });
+
+  it('refuses a flipped bit in the AD, the header, the ciphertext or the tag, and a wrong split', () => {
+    const key = systemRandom(32);
+    const nonce = new Uint8Array(12);
+    const ad = systemRandom(64);
+    const header = systemRandom(40);
+    const pt = systemRandom(100);
+    for (const p of backends) {
+      const message = new Uint8Array(header.length + pt.length + 16);
+      message.set(header);
+      p.aeadSealMessage!(key, nonce, pt, ad, message, header.length);
+      for (const at of [0, 39, 40, 41, 100, message.length - 1]) {
+        const m = message.slice();
+        m[at]! ^= 1;
+        expect(p.aeadOpenMessage!(key, nonce, m, ad, header.length), `${p.name} byte ${at}`).toBeUndefined();
+      }
+      const badAd = ad.slice();
+      badAd[0]! ^= 0x80;
+      expect(p.aeadOpenMessage!(key, nonce, message, badAd, header.length)).toBeUndefined();
+      // The split is authenticated as written: moving a byte between AD and header changes nothing,
+      // but moving a byte between header and ciphertext does.
+      expect(p.aeadOpenMessage!(key, nonce, message, ad, header.length + 1)).toBeUndefined();
+      expect(p.aeadOpenMessage!(key, nonce, message, ad, message.length - 15)).toBeUndefined();
+    }
+  });
+
+  it('checks its inputs on every backend: key and nonce lengths, the header inside, the room exact', () => {
+    const key = systemRandom(32);
+    const nonce = new Uint8Array(12);
+    const pt = systemRandom(10);
+    for (const p of backends) {
+      const room = new Uint8Array(5 + 10 + 16);
+      expect(() => p.aeadSealMessage!(key.subarray(1), nonce, pt, new Uint8Array(0), room, 5)).toThrow(
+        expect.objectContaining({ code: 'bad-key-length' }),
+      );
+      expect(() => p.aeadSealMessage!(key, nonce.subarray(1), pt, new Uint8Array(0), room, 5)).toThrow(
+        expect.objectContaining({ code: 'bad-key-length' }),
+      );
+      for (const at of [-1, 1.5, room.length + 1, 4, 6])
+        expect(
+          () => p.aeadSealMessage!(key, nonce, pt, new Uint8Array(0), room, at),
+          `${p.name} ${at}`,
+        ).toThrow(RangeError);
+      expect(() => p.aeadOpenMessage!(key, nonce, room, new Uint8Array(0), room.length + 1)).toThrow(
+        RangeError,
+      );
+      // Shorter than a tag after the header: not authentic, no exception
+      expect(p.aeadOpenMessage!(key, nonce, room, new Uint8Array(0), room.length - 15)).toBeUndefined();
+    }
+  });
+
+  it('a backend without it: the ratchet builds the same messages by concatenating', () => {
+    const { aeadSealMessage: _s, aeadOpenMessage: _o, ...plain } = nd;
+    const [ra, rb] = [seededRandom('alice'), seededRandom('alice')];
+    const alice = makePqParty('alice', seededRandom('a'), nb);
+    const bob = makePqParty('bob', seededRandom('b'), nb);
+    const card = decodeContactCard(bob.card, nb);
+    let [x, y] = [
+      initiateSession(alice.identity, card, ra, nd),
+      initiateSession(alice.identity, card, rb, plain),
+    ];
+    let b = undefined as Session | undefined;
+    let c = undefined as Session | undefined;
+    for (let i = 0; i < 6; i++) {
+      const [mx, my] = [encrypt(x, text(`m${i}`), nd), encrypt(y, text(`m${i}`), plain)];
+      same(mx.message, my.message);
+      [x, y] = [mx.session, my.session];
+      // Bob opens them with each path: the new one and the fallback
+      if (!b || !c) {
+        b = acceptSession(bob.identity, pqLookup(bob), mx.message, seededRandom('r'), nd).session;
+        c = acceptSession(bob.identity, pqLookup(bob), my.message, seededRandom('r'), plain).session;
+      } else {
+        const [db, dc] = [
+          decrypt(b, mx.message, systemRandom, nd),
+          decrypt(c, my.message, systemRandom, plain),
+        ];
+        expect([str(db.plaintext), str(dc.plaintext)]).toEqual([`m${i}`, `m${i}`]);
+        [b, c] = [db.session, dc.session];
+      }
+    }
+  });
+});
+
 describe('suite-2 sessions on the fast paths', () => {
   /** Alice on node + system CSPRNG (fast paths), Bob on noble + a seeded source (drawn paths). */
   function run(pa: Primitives, pb: Primitives) {

@@ -50,6 +50,28 @@ function runAead(p: Primitives, t: Test, x: boolean): boolean {
   }
 }
 
+/**
+ * The same vector through the in-place ratchet-message API (aeadSealMessage / aeadOpenMessage): the
+ * vector's AD split in two, the first part as the session AD, the rest as the message's header.
+ */
+function runAeadMessage(p: Primitives, t: Test): boolean {
+  const [key, iv, aad, msg, ct, tag] = [h(t.key), h(t.iv), h(t.aad), h(t.msg), h(t.ct), h(t.tag)];
+  const cut = aad.length >> 1;
+  const [ad, header] = [aad.subarray(0, cut), aad.subarray(cut)];
+  const message = new Uint8Array([...header, ...ct, ...tag]);
+  try {
+    const pt = p.aeadOpenMessage!(key, iv, message, ad, header.length);
+    if (pt === undefined) return false;
+    const built = new Uint8Array(message.length);
+    built.set(header);
+    p.aeadSealMessage!(key, iv, msg, ad, built, header.length);
+    return toHex(pt) === toHex(msg) && toHex(built) === toHex(message);
+  } catch (e) {
+    if (e instanceof KeyError) return false; // wrong key / nonce length
+    throw e;
+  }
+}
+
 /** The ML-KEM-768 members of a backend; every built-in backend has them. */
 function kem(p: Primitives) {
   const { mlkem768Keygen: keygen, mlkem768Encapsulate: encaps, mlkem768Decapsulate: decaps } = p;
@@ -94,6 +116,18 @@ describe.each(allBackends)('wycheproof (%s)', (_name, p) => {
     for (const g of groups)
       for (const t of g.tests) {
         expectResult(t, runAead(p, t, false));
+        n++;
+      }
+    expect(n).toBe(count);
+  });
+
+  it('chacha20_poly1305_test.json through the in-place ratchet-message API', () => {
+    expect(p.aeadSealMessage).toBeDefined();
+    const { groups, count } = load('chacha20_poly1305_test.json');
+    let n = 0;
+    for (const g of groups)
+      for (const t of g.tests) {
+        expectResult(t, runAeadMessage(p, t));
         n++;
       }
     expect(n).toBe(count);
