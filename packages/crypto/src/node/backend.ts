@@ -22,13 +22,16 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { equalBytes } from '../bytes.ts';
+import { concat, equalBytes } from '../bytes.ts';
 import { HMAC_PAIR_MAX_KEY_BYTES, HMAC_PAIR_MAX_MESSAGE_BYTES, hmacSha256Pair } from '../hmac-pair.ts';
 import { noblePrimitives } from '../noble.ts';
 import { AEAD_TAG_BYTES, definePrimitives, type Primitives } from '../primitives.ts';
 import { generateKeyPair, importPrivateKey, importPublicKey } from './keys.ts';
 import { nodeMlKem768 } from './mlkem.ts';
+import { loadWasmAead, WASM_AEAD_MAX_BYTES, wasmAead } from './wasm-aead.ts';
 import { extendNonce } from './xchacha.ts';
+
+void loadWasmAead(); // compiles in the background; node:crypto serves until it is ready
 
 type Curve = 'x25519' | 'ed25519';
 
@@ -246,13 +249,63 @@ export const NATIVE_AEAD_MIN_BYTES = 32;
  */
 export const NATIVE_SHA256_MIN_BYTES = 128;
 
+/** Seal into `out` at `at`, AD = ad ‖ ad2: WebAssembly when loaded and small, else noble below 32 bytes, else node:crypto. */
+function sealAny(
+  k: Uint8Array,
+  n: Uint8Array,
+  pt: Uint8Array,
+  ad: Uint8Array,
+  ad2: Uint8Array | undefined,
+  out: Uint8Array,
+  at: number,
+): void {
+  if (wasmAead?.seal(k, n, pt, ad, ad2, out, at)) return;
+  if (pt.length + ad.length + (ad2?.length ?? 0) >= NATIVE_AEAD_MIN_BYTES)
+    sealInto(k, n, pt, ad, ad2, out, at);
+  else out.set(noblePrimitives.aeadSeal(k, n, pt, ad2 ? concat(ad, ad2) : ad), at);
+}
+
+/** Open `sealed` with AD = ad ‖ ad2, on the same paths as {@link sealAny}. */
+function openAny(
+  k: Uint8Array,
+  n: Uint8Array,
+  sealed: Uint8Array,
+  ad: Uint8Array,
+  ad2: Uint8Array | undefined,
+): Uint8Array | undefined {
+  const wasm = wasmAead ? wasmAead.open(k, n, sealed, ad, ad2) : null;
+  if (wasm !== null) return wasm;
+  if (sealed.length + ad.length + (ad2?.length ?? 0) >= NATIVE_AEAD_MIN_BYTES)
+    return openParts(k, n, sealed, ad, ad2);
+  return noblePrimitives.aeadOpen(k, n, sealed, ad2 ? concat(ad, ad2) : ad);
+}
+
+/** {@link sealAny} into a new ciphertext ‖ tag. */
+function aeadSealAny(k: Uint8Array, n: Uint8Array, pt: Uint8Array, ad: Uint8Array): Uint8Array {
+  const out = new Uint8Array(pt.length + AEAD_TAG_BYTES);
+  sealAny(k, n, pt, ad, undefined, out, 0);
+  return out;
+}
+
+function aeadOpenAny(
+  k: Uint8Array,
+  n: Uint8Array,
+  sealed: Uint8Array,
+  ad: Uint8Array,
+): Uint8Array | undefined {
+  return openAny(k, n, sealed, ad, undefined);
+}
+
 /**
  * The native backend core uses on Node: node:crypto for X25519, Ed25519,
  * HMAC/HKDF (keys imported as KeyObjects: HMAC 3.8 vs noble 4.6 µs, HKDF 7.0
- * vs 9.7 µs), (X)ChaCha20-Poly1305 on inputs (with associated data) ≥ {@link NATIVE_AEAD_MIN_BYTES}
- * and SHA-256 on inputs ≥ {@link NATIVE_SHA256_MIN_BYTES}, ML-KEM-768 KeyGen and
- * Decaps; noble for SHA-512, ML-KEM-768 Encaps and small inputs, where a native call costs more than the work.
- * Both halves pass the same Wycheproof and differential tests.
+ * vs 9.7 µs), SHA-256 on inputs ≥ {@link NATIVE_SHA256_MIN_BYTES}, ML-KEM-768 KeyGen and
+ * Decaps; (X)ChaCha20-Poly1305 in libsodium's WebAssembly up to {@link WASM_AEAD_MAX_BYTES}
+ * (./wasm-aead.ts: a 1 KiB ratchet message seals ~1.5× faster than through a node:crypto cipher
+ * object) and through node:crypto above, or until the WebAssembly has loaded (a few ms after
+ * import; noble below {@link NATIVE_AEAD_MIN_BYTES} then); noble for SHA-512, ML-KEM-768 Encaps
+ * and small inputs, where a native call costs more than the work. Every path passes the same
+ * Wycheproof and differential tests.
  * @example
  * import { nodePrimitives } from '@parley/crypto/node';
  * const { session, message } = encrypt(s, plaintext, nodePrimitives);
@@ -260,30 +313,13 @@ export const NATIVE_SHA256_MIN_BYTES = 128;
 export const nodePrimitives: Primitives = definePrimitives({
   ...nodeOnlyPrimitives,
   name: 'node',
-  aeadSeal: (k, n, pt, ad) =>
-    pt.length + ad.length >= NATIVE_AEAD_MIN_BYTES
-      ? nodeOnlyPrimitives.aeadSeal(k, n, pt, ad)
-      : noblePrimitives.aeadSeal(k, n, pt, ad),
-  aeadOpen: (k, n, ct, ad) =>
-    ct.length + ad.length >= NATIVE_AEAD_MIN_BYTES
-      ? nodeOnlyPrimitives.aeadOpen(k, n, ct, ad)
-      : noblePrimitives.aeadOpen(k, n, ct, ad),
-  aeadSealMessage: (k, n, pt, ad, message, at) =>
-    pt.length + ad.length + at >= NATIVE_AEAD_MIN_BYTES
-      ? nodeOnlyPrimitives.aeadSealMessage!(k, n, pt, ad, message, at)
-      : noblePrimitives.aeadSealMessage!(k, n, pt, ad, message, at),
+  aeadSeal: aeadSealAny,
+  aeadOpen: aeadOpenAny,
+  aeadSealMessage: (k, n, pt, ad, message, at) => sealAny(k, n, pt, ad, message.subarray(0, at), message, at),
   aeadOpenMessage: (k, n, message, ad, at) =>
-    message.length + ad.length >= NATIVE_AEAD_MIN_BYTES
-      ? nodeOnlyPrimitives.aeadOpenMessage!(k, n, message, ad, at)
-      : noblePrimitives.aeadOpenMessage!(k, n, message, ad, at),
-  xaeadSeal: (k, n, pt, ad) =>
-    pt.length + ad.length >= NATIVE_AEAD_MIN_BYTES
-      ? nodeOnlyPrimitives.xaeadSeal!(k, n, pt, ad)
-      : noblePrimitives.xaeadSeal!(k, n, pt, ad),
-  xaeadOpen: (k, n, ct, ad) =>
-    ct.length + ad.length >= NATIVE_AEAD_MIN_BYTES
-      ? nodeOnlyPrimitives.xaeadOpen!(k, n, ct, ad)
-      : noblePrimitives.xaeadOpen!(k, n, ct, ad),
+    openAny(k, n, message.subarray(at), ad, message.subarray(0, at)),
+  xaeadSeal: extendNonce(aeadSealAny),
+  xaeadOpen: extendNonce(aeadOpenAny),
   ...nodeMlKem768, // unchecked: definePrimitives below adds the checks once
   sha256: (m) =>
     m.length >= NATIVE_SHA256_MIN_BYTES ? nodeOnlyPrimitives.sha256(m) : noblePrimitives.sha256(m),

@@ -14,6 +14,7 @@ export {
   nodeOnlyPrimitives,
   nodePrimitives,
 } from './backend.ts';
+export { loadWasmAead as wasmAeadReady, WASM_AEAD_MAX_BYTES } from './wasm-aead.ts';
 
 /**
  * The backend core should use on Node: node:crypto (native X25519 is ~35×
