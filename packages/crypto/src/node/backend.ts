@@ -28,7 +28,7 @@ import { noblePrimitives } from '../noble.ts';
 import { AEAD_TAG_BYTES, definePrimitives, type Primitives } from '../primitives.ts';
 import { generateKeyPair, importPrivateKey, importPublicKey } from './keys.ts';
 import { nodeMlKem768 } from './mlkem.ts';
-import { loadWasmAead, WASM_AEAD_MAX_BYTES, wasmAead } from './wasm-aead.ts';
+import { loadWasmAead, type OpenParts, type SealParts, WASM_AEAD_MAX_BYTES, wasmAead } from './wasm-aead.ts';
 import { extendNonce } from './xchacha.ts';
 
 void loadWasmAead(); // compiles in the background; node:crypto serves until it is ready
@@ -98,15 +98,7 @@ function toBytes(b: Uint8Array): Uint8Array {
  * the AD only where the plaintext starts, so two setAAD calls authenticate the
  * concatenation. Ciphertext ‖ tag are written into `out` at `at`.
  */
-function sealInto(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  pt: Uint8Array,
-  ad: Uint8Array,
-  ad2: Uint8Array | undefined,
-  out: Uint8Array,
-  at: number,
-): void {
+const sealInto: SealParts<void> = (key, nonce, pt, ad, ad2, out, at) => {
   const c = createCipheriv('chacha20-poly1305', createSecretKey(key), nonce, {
     authTagLength: AEAD_TAG_BYTES,
   });
@@ -116,21 +108,9 @@ function sealInto(
   out.set(body, at);
   out.set(c.final(), at + body.length);
   out.set(c.getAuthTag(), at + pt.length);
-}
+};
 
-function seal(key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, aad: Uint8Array): Uint8Array {
-  const out = new Uint8Array(pt.length + AEAD_TAG_BYTES);
-  sealInto(key, nonce, pt, aad, undefined, out, 0);
-  return out;
-}
-
-function openParts(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  sealed: Uint8Array,
-  ad: Uint8Array,
-  ad2: Uint8Array | undefined,
-): Uint8Array | undefined {
+const openParts: OpenParts<Uint8Array | undefined> = (key, nonce, sealed, ad, ad2) => {
   const ctLen = sealed.length - AEAD_TAG_BYTES;
   const d = createDecipheriv('chacha20-poly1305', createSecretKey(key), nonce, {
     authTagLength: AEAD_TAG_BYTES,
@@ -146,15 +126,32 @@ function openParts(
     return undefined;
   }
   return toBytes(body);
-}
+};
 
-function open(
-  key: Uint8Array,
-  nonce: Uint8Array,
-  sealed: Uint8Array,
-  aad: Uint8Array,
-): Uint8Array | undefined {
-  return openParts(key, nonce, sealed, aad, undefined);
+type AeadMembers = Required<
+  Pick<
+    Primitives,
+    'aeadSeal' | 'aeadOpen' | 'aeadSealMessage' | 'aeadOpenMessage' | 'xaeadSeal' | 'xaeadOpen'
+  >
+>;
+
+/** Every (X)ChaCha20-Poly1305 member of a backend from one two-part seal and open (unchecked). */
+function aeadMembers(seal: SealParts<void>, open: OpenParts<Uint8Array | undefined>): AeadMembers {
+  const aeadSeal = (k: Uint8Array, n: Uint8Array, pt: Uint8Array, ad: Uint8Array) => {
+    const out = new Uint8Array(pt.length + AEAD_TAG_BYTES);
+    seal(k, n, pt, ad, undefined, out, 0);
+    return out;
+  };
+  const aeadOpen = (k: Uint8Array, n: Uint8Array, sealed: Uint8Array, ad: Uint8Array) =>
+    open(k, n, sealed, ad, undefined);
+  return {
+    aeadSeal,
+    aeadOpen,
+    aeadSealMessage: (k, n, pt, ad, message, at) => seal(k, n, pt, ad, message.subarray(0, at), message, at),
+    aeadOpenMessage: (k, n, message, ad, at) => open(k, n, message.subarray(at), ad, message.subarray(0, at)),
+    xaeadSeal: extendNonce(aeadSeal),
+    xaeadOpen: extendNonce(aeadOpen),
+  };
 }
 
 /** A signature that verified, with copies of the message and key it verified under. */
@@ -208,14 +205,7 @@ export const nodeOnlyPrimitives: Primitives = definePrimitives({
   ed25519PublicKey: (sk) => rawPublic(sk, 'ed25519'),
   ed25519Sign: (sk, m) => toBytes(sign(null, m, keyObject(sk, 'ed25519', 'private'))),
   ed25519Verify: verifyStrict,
-  aeadSeal: seal,
-  aeadOpen: open,
-  aeadSealMessage: (k, n, pt, ad, message, at) =>
-    sealInto(k, n, pt, ad, message.subarray(0, at), message, at),
-  aeadOpenMessage: (k, n, message, ad, at) =>
-    openParts(k, n, message.subarray(at), ad, message.subarray(0, at)),
-  xaeadSeal: extendNonce(seal),
-  xaeadOpen: extendNonce(open),
+  ...aeadMembers(sealInto, openParts),
   // Native KeyGen/Decaps (OpenSSL 3.5); Encaps on noble, which takes the drawn m (./mlkem.ts).
   ...nodeMlKem768,
   // Keys as KeyObjects here too (raw bytes: HMAC 13.8 µs; KeyObject 3.8 µs vs noble 4.6).
@@ -250,51 +240,21 @@ export const NATIVE_AEAD_MIN_BYTES = 32;
 export const NATIVE_SHA256_MIN_BYTES = 128;
 
 /** Seal into `out` at `at`, AD = ad ‖ ad2: WebAssembly when loaded and small, else noble below 32 bytes, else node:crypto. */
-function sealAny(
-  k: Uint8Array,
-  n: Uint8Array,
-  pt: Uint8Array,
-  ad: Uint8Array,
-  ad2: Uint8Array | undefined,
-  out: Uint8Array,
-  at: number,
-): void {
+const sealAny: SealParts<void> = (k, n, pt, ad, ad2, out, at) => {
   if (wasmAead?.seal(k, n, pt, ad, ad2, out, at)) return;
   if (pt.length + ad.length + (ad2?.length ?? 0) >= NATIVE_AEAD_MIN_BYTES)
     sealInto(k, n, pt, ad, ad2, out, at);
   else out.set(noblePrimitives.aeadSeal(k, n, pt, ad2 ? concat(ad, ad2) : ad), at);
-}
+};
 
-/** Open `sealed` with AD = ad ‖ ad2, on the same paths as {@link sealAny}. */
-function openAny(
-  k: Uint8Array,
-  n: Uint8Array,
-  sealed: Uint8Array,
-  ad: Uint8Array,
-  ad2: Uint8Array | undefined,
-): Uint8Array | undefined {
+/** Open with AD = ad ‖ ad2, on the same paths as {@link sealAny}. */
+const openAny: OpenParts<Uint8Array | undefined> = (k, n, sealed, ad, ad2) => {
   const wasm = wasmAead ? wasmAead.open(k, n, sealed, ad, ad2) : null;
   if (wasm !== null) return wasm;
   if (sealed.length + ad.length + (ad2?.length ?? 0) >= NATIVE_AEAD_MIN_BYTES)
     return openParts(k, n, sealed, ad, ad2);
   return noblePrimitives.aeadOpen(k, n, sealed, ad2 ? concat(ad, ad2) : ad);
-}
-
-/** {@link sealAny} into a new ciphertext ‖ tag. */
-function aeadSealAny(k: Uint8Array, n: Uint8Array, pt: Uint8Array, ad: Uint8Array): Uint8Array {
-  const out = new Uint8Array(pt.length + AEAD_TAG_BYTES);
-  sealAny(k, n, pt, ad, undefined, out, 0);
-  return out;
-}
-
-function aeadOpenAny(
-  k: Uint8Array,
-  n: Uint8Array,
-  sealed: Uint8Array,
-  ad: Uint8Array,
-): Uint8Array | undefined {
-  return openAny(k, n, sealed, ad, undefined);
-}
+};
 
 /**
  * The native backend core uses on Node: node:crypto for X25519, Ed25519,
@@ -313,13 +273,7 @@ function aeadOpenAny(
 export const nodePrimitives: Primitives = definePrimitives({
   ...nodeOnlyPrimitives,
   name: 'node',
-  aeadSeal: aeadSealAny,
-  aeadOpen: aeadOpenAny,
-  aeadSealMessage: (k, n, pt, ad, message, at) => sealAny(k, n, pt, ad, message.subarray(0, at), message, at),
-  aeadOpenMessage: (k, n, message, ad, at) =>
-    openAny(k, n, message.subarray(at), ad, message.subarray(0, at)),
-  xaeadSeal: extendNonce(aeadSealAny),
-  xaeadOpen: extendNonce(aeadOpenAny),
+  ...aeadMembers(sealAny, openAny),
   ...nodeMlKem768, // unchecked: definePrimitives below adds the checks once
   sha256: (m) =>
     m.length >= NATIVE_SHA256_MIN_BYTES ? nodeOnlyPrimitives.sha256(m) : noblePrimitives.sha256(m),

@@ -66,26 +66,31 @@ interface Sodium {
   ): number;
 }
 
-/** Seal and open on the WebAssembly path; `ad2` continues the associated data (AD = ad ‖ ad2). */
+/** ChaCha20-Poly1305 seal with AD = ad ‖ ad2 (ad2 may be absent), ciphertext ‖ tag into `out` at `at`. */
+export type SealParts<R> = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  pt: Uint8Array,
+  ad: Uint8Array,
+  ad2: Uint8Array | undefined,
+  out: Uint8Array,
+  at: number,
+) => R;
+/** ChaCha20-Poly1305 open of ciphertext ‖ tag with AD = ad ‖ ad2. */
+export type OpenParts<R> = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  ad: Uint8Array,
+  ad2: Uint8Array | undefined,
+) => R;
+
+/** Seal and open on the WebAssembly path. */
 export interface WasmAead {
-  /** Ciphertext ‖ tag into `out` at `at`; false (nothing written) if the input is above the bound. */
-  seal(
-    key: Uint8Array,
-    nonce: Uint8Array,
-    pt: Uint8Array,
-    ad: Uint8Array,
-    ad2: Uint8Array | undefined,
-    out: Uint8Array,
-    at: number,
-  ): boolean;
+  /** False (nothing written) if the input is above the bound. */
+  readonly seal: SealParts<boolean>;
   /** The plaintext; undefined if the tag does not verify; null if the input is above the bound. */
-  open(
-    key: Uint8Array,
-    nonce: Uint8Array,
-    sealed: Uint8Array,
-    ad: Uint8Array,
-    ad2: Uint8Array | undefined,
-  ): Uint8Array | undefined | null;
+  readonly open: OpenParts<Uint8Array | undefined | null>;
   /** Test hook: whether every byte of the scratch area is zero (it is between calls). */
   scratchIsClean(): boolean;
 }
