@@ -146,12 +146,23 @@ describe('hostile file names', () => {
     await world.daemon(alice);
     const hostile = ['../../../etc/x', '/abs/path', 'a\u0000b', 'con\u001b[31mtrol', 'n'.repeat(300)];
     const placeholder = (i: number): string => `"name":"HOSTILEPLACEHOLDER${i}"`;
+    // The ratchet seals a message in place, so a rewrite keeps the plaintext's length: each caption
+    // carries slack that the rewrite takes out, and JSON whitespace after it makes up the rest.
+    const slack = '~'.repeat(320);
+    const caption = (i: number): string => `"caption":"hostile ${i}${slack}"`;
     const mallory = await befriendInProcess(alice, 'mallory', {
       rewritePlaintext: (pt) => {
-        let out = pt;
-        for (const [i, name] of hostile.entries())
-          out = replaceBytes(out, placeholder(i), `"name":${JSON.stringify(name)}`);
-        return out;
+        for (const [i, name] of hostile.entries()) {
+          const named = replaceBytes(pt, placeholder(i), `"name":${JSON.stringify(name)}`);
+          if (named === pt) continue;
+          const cut = replaceBytes(named, caption(i), `"caption":"hostile ${i}"`);
+          return replaceBytes(
+            cut,
+            `"caption":"hostile ${i}"`,
+            `"caption":"hostile ${i}"${' '.repeat(pt.length - cut.length)}`,
+          );
+        }
+        return pt;
       },
     });
     const before = listTree(alice);
@@ -160,7 +171,7 @@ describe('hostile file names', () => {
       const m: MessageView = await mallory.messenger.sendFile(
         'daemon',
         memorySource(`HOSTILEPLACEHOLDER${i}`, new Uint8Array(1000 + i).fill(i)),
-        { caption: `hostile ${i}` },
+        { caption: `hostile ${i}${slack}` },
       );
       sent.push(m.attachment?.id as string);
     }

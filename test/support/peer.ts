@@ -5,8 +5,9 @@
  * over `/parley/file` with a contact's real key, or act as a hostile sender.
  *
  * `rewritePlaintext` lets a test play a hostile (modified) client: it sees
- * every plaintext this peer seals with `aeadSeal` (app messages, just before
- * ratchet encryption) and may return different bytes. The receiving daemon
+ * every plaintext this peer seals with `aeadSeal` or `aeadSealMessage` (app
+ * messages, as the ratchet encrypts them) and may return different bytes of
+ * the same length (the ratchet seals into a message already sized for them). The receiving daemon
  * then gets exactly those bytes, authenticated: nothing a real client could
  * not send.
  */
@@ -46,6 +47,15 @@ export async function inProcessPeer(
         ...nodePrimitives,
         aeadSeal: (key, nonce, plaintext, aad) =>
           nodePrimitives.aeadSeal(key, nonce, rewrite(plaintext), aad),
+        aeadSealMessage: (key, nonce, plaintext, ad, message, headerBytes) =>
+          nodePrimitives.aeadSealMessage!(
+            key,
+            nonce,
+            sameLength(plaintext, rewrite(plaintext)),
+            ad,
+            message,
+            headerBytes,
+          ),
       }
     : nodePrimitives;
   const account = await createAccount(store, {
@@ -85,6 +95,12 @@ export async function inProcessPeer(
 }
 
 /** Replaces the first occurrence of `from` (UTF-8) in `bytes` with `to`; the input when absent. */
+function sameLength(before: Uint8Array, after: Uint8Array): Uint8Array {
+  if (after.length !== before.length)
+    throw new Error(`rewritePlaintext changed the length (${before.length} → ${after.length}): keep it`);
+  return after;
+}
+
 export function replaceBytes(bytes: Uint8Array, from: string, to: string): Uint8Array {
   const haystack = Buffer.from(bytes);
   const at = haystack.indexOf(from, 0, 'utf8');
