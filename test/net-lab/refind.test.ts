@@ -79,9 +79,12 @@ describe.skipIf(!available.ok)(
         expect(moved.addresses.some((a) => before[i]?.addresses.includes(a))).toBe(false);
       }
       await exchange(alice, bob, 'after', 3, 60_000);
+      // Either side's lookup found the other, or a DHT answer to some other query (routing-table
+      // refresh, the other's lookup) named the other with its new circuit and the peer store kept
+      // it: after the move, relay 3's DHT is the only place that knows either new address.
       const dhtLines = [alice, bob]
         .flatMap((d) => d.log().split('\n'))
-        .filter((l) => /reached …\w+ through the DHT/.test(l));
+        .filter((l) => /reached …\w+ (through the DHT|at an address learnt earlier)/.test(l));
       expect(dhtLines.length).toBeGreaterThan(0);
       expect((await contactOf(alice, 'bob'))?.online).toBe(true);
     }, 150_000);

@@ -171,8 +171,11 @@ async function establish(ctx: TransportContext, peer: string, options?: ConnectO
       .catch(() => undefined);
     if (await dialAny(node, given, signal)) return;
   } else if ((await node.peerStore.get(id).catch(() => null))?.addresses.length) {
-    // addresses learnt earlier (identify, mDNS, a previous lookup)
-    if (await dialAny(node, id, signal)) return;
+    // addresses learnt earlier (identify, mDNS, a previous lookup, a DHT answer naming the peer)
+    if (await dialAny(node, id, signal)) {
+      ctx.log(`reached …${id.toString().slice(-6)} at an address learnt earlier`);
+      return;
+    }
   }
   if (signal?.aborted) throw new TransportError('aborted', 'connect aborted');
   if ((await hasDhtPeers(node)) && (await lookUpAndDial(node, id, ctx.log, signal))) return;
