@@ -1,3 +1,4 @@
+/// <reference path="./libsodium.d.ts" />
 /**
  * ChaCha20-Poly1305 (RFC 8439) for small inputs through libsodium compiled to WebAssembly
  * (`libsodium` 0.8.4, exact-pinned: libsodium's own C code, `crypto_aead_chacha20poly1305_ietf_*`).
