@@ -127,23 +127,22 @@ function bind(s: Sodium, base: number): WasmAead {
   const tagAt = base + 48;
   const adAt = base + FIXED_BYTES;
   const fits = (adBytes: number, inputBytes: number) => adBytes + inputBytes <= WASM_AEAD_MAX_BYTES;
-  /** Copy key, nonce and AD in; returns the AD's length. HEAPU8 is read per call (memory may grow). */
+  /** Copy key, nonce and AD in (inside the caller's try: the wipe covers a copy that throws). */
   const load = (heap: Uint8Array, key: Uint8Array, nonce: Uint8Array, ad: Uint8Array, ad2?: Uint8Array) => {
     heap.set(key, keyAt);
     heap.set(nonce, nonceAt);
     heap.set(ad, adAt);
     if (ad2) heap.set(ad2, adAt + ad.length);
-    return ad.length + (ad2?.length ?? 0);
   };
   return {
     seal(key, nonce, pt, ad, ad2, out, at) {
       const adBytes = ad.length + (ad2?.length ?? 0);
       if (!fits(adBytes, pt.length)) return false;
       const heap = s.HEAPU8;
-      load(heap, key, nonce, ad, ad2);
       const m = adAt + adBytes;
-      heap.set(pt, m);
       try {
+        load(heap, key, nonce, ad, ad2);
+        heap.set(pt, m);
         // in place: libsodium allows c = m
         s._crypto_aead_chacha20poly1305_ietf_encrypt_detached(
           m,
@@ -172,11 +171,11 @@ function bind(s: Sodium, base: number): WasmAead {
       if (ctBytes < 0) return undefined; // shorter than a tag: not authentic
       if (!fits(adBytes, ctBytes)) return null;
       const heap = s.HEAPU8;
-      load(heap, key, nonce, ad, ad2);
-      heap.set(sealed.subarray(ctBytes), tagAt);
       const c = adAt + adBytes;
-      heap.set(sealed.subarray(0, ctBytes), c);
       try {
+        load(heap, key, nonce, ad, ad2);
+        heap.set(sealed.subarray(ctBytes), tagAt);
+        heap.set(sealed.subarray(0, ctBytes), c);
         const r = s._crypto_aead_chacha20poly1305_ietf_decrypt_detached(
           c,
           0,
