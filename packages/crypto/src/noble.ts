@@ -9,6 +9,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
+import { concat } from './bytes.ts';
 import { definePrimitives, type Primitives } from './primitives.ts';
 
 function open(cipher: { decrypt(ct: Uint8Array): Uint8Array }, sealed: Uint8Array): Uint8Array | undefined {
@@ -17,14 +18,6 @@ function open(cipher: { decrypt(ct: Uint8Array): Uint8Array }, sealed: Uint8Arra
   } catch {
     return undefined; // noble throws on a bad tag; the interface reports undefined
   }
-}
-
-/** The associated data of a ratchet message: the session AD ‖ the message's first `at` bytes. */
-function adOfMessage(ad: Uint8Array, message: Uint8Array, at: number): Uint8Array {
-  const out = new Uint8Array(ad.length + at);
-  out.set(ad);
-  out.set(message.subarray(0, at), ad.length);
-  return out;
 }
 
 /**
@@ -81,9 +74,9 @@ export const noblePrimitives: Primitives = definePrimitives({
   aeadSeal: (k, n, pt, ad) => chacha20poly1305(k, n, ad).encrypt(pt),
   aeadOpen: (k, n, ct, ad) => open(chacha20poly1305(k, n, ad), ct),
   aeadSealMessage: (k, n, pt, ad, message, at) =>
-    void chacha20poly1305(k, n, adOfMessage(ad, message, at)).encrypt(pt, message.subarray(at)),
+    void chacha20poly1305(k, n, concat(ad, message.subarray(0, at))).encrypt(pt, message.subarray(at)),
   aeadOpenMessage: (k, n, message, ad, at) =>
-    open(chacha20poly1305(k, n, adOfMessage(ad, message, at)), message.subarray(at)),
+    open(chacha20poly1305(k, n, concat(ad, message.subarray(0, at))), message.subarray(at)),
   xaeadSeal: (k, n, pt, ad) => xchacha20poly1305(k, n, ad).encrypt(pt),
   xaeadOpen: (k, n, ct, ad) => open(xchacha20poly1305(k, n, ad), ct),
   ...nobleMlKem768,
